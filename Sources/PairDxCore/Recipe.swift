@@ -1,0 +1,139 @@
+import Foundation
+
+/// A versioned recipe (`Manifests/<name>/recipe.json`, schema `pairdx-recipe/1`): everything that
+/// decides which figures end up in which split. The paper does not publish its class names, source
+/// query, split ratios or hyper-parameters; the recipe holds our documented choices for them.
+public struct Recipe: Codable, Sendable, Equatable {
+    public var schema: String
+    public var name: String
+    public var description: String
+    /// Which facts are the paper's and which are this recipe's assumptions, in words.
+    public var provenance: [String: String]
+    public var sources: [SourceSpec]
+    public var classes: [ClassRule]
+    /// Terms that exclude a figure from every class (e.g. "schematic", "flow chart").
+    public var excludeAll: [String]
+    /// Smallest accepted image side in pixels.
+    public var minImageSide: Int
+    /// Fewest caption words (after whitespace normalisation).
+    public var minCaptionWords: Int
+    public var dedupe: DedupeSpec
+    public var balance: BalanceSpec
+    public var split: SplitSpec
+    public var seed: UInt64
+    /// Training hyper-parameters per model name (`image`, `text`, `fusion`, `clip`).
+    public var training: [String: ModelHyperparameters]
+    public var validation: ValidationSpec
+
+    public struct SourceSpec: Codable, Sendable, Equatable {
+        /// `pmc-cloud` (S3 layout over HTTP), `mirror` (same layout in a directory or behind a URL), `embedded`.
+        public var kind: String
+        public var url: String?
+        /// E-utilities esearch terms over PMC, when candidates are selected by query.
+        public var query: String?
+        /// Upper bound on candidates taken from the source (nil = all).
+        public var maxArticles: Int?
+    }
+
+    public struct ClassRule: Codable, Sendable, Equatable {
+        public var name: String
+        /// Human-readable prompt for zero-shot models ("a CT scan").
+        public var prompt: String
+        /// Terms that put a caption in this class. Matched on word boundaries; hyphens and spaces inside a
+        /// term are interchangeable ("x-ray" ≡ "x ray"); case-insensitive unless listed in `caseSensitive`.
+        public var include: [String]
+        /// Terms that keep a caption out of this class even when an include term matched.
+        public var exclude: [String]
+        /// Terms matched only with exactly this case ("CT", "MR"), so "ct" inside words or prose never counts.
+        public var caseSensitive: [String]
+    }
+
+    public struct DedupeSpec: Codable, Sendable, Equatable {
+        /// Hamming radius on the 64-bit pHash within which two figures are near duplicates.
+        public var radius: Int
+        /// Hash used for near-duplicate search: `phash`.
+        public var hash: String
+    }
+
+    public struct BalanceSpec: Codable, Sendable, Equatable {
+        /// `equalize` (every class cut to the smallest), `target` (at most `perClass` each), or `none`.
+        public var policy: String
+        public var perClass: Int?
+    }
+
+    public struct SplitSpec: Codable, Sendable, Equatable {
+        public var train: Double
+        public var val: Double
+        public var test: Double
+        /// `balanced` (per-class targets met as closely as groups allow) or `stable` (keyed-hash thresholds:
+        /// adding items never moves an existing one).
+        public var mode: String
+        /// What joins items into groups that never straddle splits: `article`, `cluster`.
+        public var grouping: [String]
+    }
+
+    public struct ValidationSpec: Codable, Sendable, Equatable {
+        /// Accuracy within ± this many points of the published figure counts as reproduced.
+        public var tolerancePoints: Double
+        /// Prompt templates for zero-shot models; `{}` is replaced by the class prompt.
+        public var promptTemplates: [String]
+    }
+
+    public static let schemaID = "pairdx-recipe/1"
+
+    /// Loads and checks a recipe; errors name the file and the field.
+    public static func load(_ path: String) throws -> Recipe {
+        let data = try FileSystem.read(path)
+        let r = try CanonicalJSON.decode(Recipe.self, from: data, source: path)
+        try r.validate(source: path)
+        return r
+    }
+
+    public func validate(source: String) throws {
+        func fail(_ m: String) -> PairDxError { .badInput("\(source): \(m)") }
+        guard schema == Recipe.schemaID else { throw fail("schema is '\(schema)', expected '\(Recipe.schemaID)'") }
+        guard !classes.isEmpty else { throw fail("classes is empty") }
+        let names = classes.map(\.name)
+        guard Set(names).count == names.count else { throw fail("class names repeat: \(names)") }
+        for c in classes where c.include.isEmpty { throw fail("class '\(c.name)' has no include terms") }
+        let sum = split.train + split.val + split.test
+        guard abs(sum - 1) < 1e-9, split.train > 0, split.val >= 0, split.test > 0 else {
+            throw fail("split ratios must be positive and sum to 1 (got \(split.train)/\(split.val)/\(split.test))")
+        }
+        guard ["balanced", "stable"].contains(split.mode) else { throw fail("split.mode must be 'balanced' or 'stable'") }
+        guard ["equalize", "target", "none"].contains(balance.policy) else {
+            throw fail("balance.policy must be 'equalize', 'target' or 'none'")
+        }
+        if balance.policy == "target", (balance.perClass ?? 0) <= 0 { throw fail("balance.perClass must be > 0 for policy 'target'") }
+        guard (0...32).contains(dedupe.radius) else { throw fail("dedupe.radius must be within 0...32") }
+        for g in split.grouping where !["article", "cluster"].contains(g) { throw fail("unknown grouping '\(g)'") }
+    }
+
+    /// sha256 of the recipe's canonical JSON: names the recipe in every manifest.
+    public func digest() throws -> String { SHA256.hex(try CanonicalJSON.encode(self)) }
+}
+
+/// Hyper-parameters of one model, as the recipe documents them.
+public struct ModelHyperparameters: Codable, Sendable, Equatable {
+    public var epochs: Int
+    public var batchSize: Int
+    /// Square input resolution in pixels (image towers).
+    public var resolution: Int
+    public var learningRate: Double
+    public var weightDecay: Double
+    /// `sgd` or `adamw`.
+    public var optimizer: String
+    public var momentum: Double?
+    /// `cosine`, `step` or `constant`.
+    public var schedule: String
+    public var warmupSteps: Int?
+    /// Common width of the fusion/attention layers.
+    public var width: Int?
+    public var heads: Int?
+    public var dropout: Double?
+    public var maxTokens: Int?
+    public var freezeEmbeddings: Bool?
+    /// ResNet channel multiplier (1.0 = the standard 64-128-256-512 widths).
+    public var widthMultiplier: Double?
+    public var threads: Int?
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+@testable import PairDxCore
+
+@Suite struct DigestTests {
+    @Test func sha256KnownVectors() {
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test func md5KnownVector() {
+        let h = Hasher256(.md5); h.update("abc")
+        #expect(h.finalizeHex() == "900150983cd24fb0d6963f7d28e17f72")
+    }
+
+    @Test func keyedHashDependsOnSeedAndIdOnly() {
+        let a = KeyedHash.value(seed: 1, domain: "split", id: "PMC1/F1")
+        #expect(a == KeyedHash.value(seed: 1, domain: "split", id: "PMC1/F1"))
+        #expect(a != KeyedHash.value(seed: 2, domain: "split", id: "PMC1/F1"))
+        #expect(a != KeyedHash.value(seed: 1, domain: "balance", id: "PMC1/F1"))
+        let u = KeyedHash.unit(seed: 7, domain: "x", id: "y")
+        #expect(u >= 0 && u < 1)
+    }
+
+    @Test func hex64RoundTrips() {
+        for v: UInt64 in [0, 1, 0x8000_0000_0000_0000, .max, 0x0123_4567_89ab_cdef] {
+            #expect(Hex.decode64(Hex.encode64(v)) == v)
+            #expect(Hex.encode64(v).count == 16)
+        }
+    }
+}
+
+@Suite struct IdentifierTests {
+    @Test func parsesPMCIDs() {
+        #expect(PMCID.parse("PMC123")! == ("PMC123", nil))
+        #expect(PMCID.parse("pmc0123.2")! == ("PMC123", 2))
+        #expect(PMCID.parse("  4567 ")! == ("PMC4567", nil))
+        #expect(PMCID.parse("PMC") == nil)
+        #expect(PMCID.parse("PMC12a") == nil)
+        #expect(PMCID.parse("PMC12.0") == nil)
+        #expect(PMCID.parse("../etc") == nil)
+    }
+
+    @Test func itemIdsSortNumericallyByArticle() {
+        let ids = ["PMC10/F1", "PMC9/F2", "PMC9/F10", "PMC100/a"]
+        let sorted = ids.sorted { ItemID.sortKey($0) < ItemID.sortKey($1) }
+        #expect(sorted == ["PMC9/F10", "PMC9/F2", "PMC10/F1", "PMC100/a"])
+    }
+
+    @Test func shardsPartitionIds() throws {
+        let ids = (0..<400).map { "PMC\($0)/F1" }
+        var seen = Set<String>()
+        for i in 0..<4 {
+            let s = try Shard(index: i, count: 4)
+            for id in ids where s.contains(id) { #expect(seen.insert(id).inserted) }
+        }
+        #expect(seen.count == ids.count)
+        #expect(throws: PairDxError.self) { try Shard(parsing: "4/4") }
+        #expect(throws: PairDxError.self) { try Shard(parsing: "x") }
+    }
+}
+
+@Suite struct FileTests {
+    func tempDir() throws -> String {
+        let d = NSTemporaryDirectory() + "pairdx-core-\(UUID().uuidString)"
+        try FileSystem.makeDirectory(d)
+        return d
+    }
+
+    @Test func atomicWriteLeavesNoTemporaries() throws {
+        let d = try tempDir()
+        try AtomicFile.write("hello\n", to: d + "/sub/a.txt")
+        try AtomicFile.write("world\n", to: d + "/sub/a.txt")
+        #expect(try FileSystem.readString(d + "/sub/a.txt") == "world\n")
+        let names = try FileManager.default.contentsOfDirectory(atPath: d + "/sub")
+        #expect(names == ["a.txt"])
+    }
+
+    @Test func jsonlIsSortedCanonicalAndReportsLineNumbers() throws {
+        let d = try tempDir()
+        let recs = [Candidate(pmcid: "PMC10", via: "ids"), Candidate(pmcid: "PMC9", version: 2, via: "ids")]
+        try JSONL.write(recs, to: d + "/c.jsonl", sortedBy: \.sortKey)
+        let text = try FileSystem.readString(d + "/c.jsonl")
+        #expect(text == "{\"pmcid\":\"PMC9\",\"version\":2,\"via\":\"ids\"}\n{\"pmcid\":\"PMC10\",\"via\":\"ids\"}\n")
+        #expect(try JSONL.read(Candidate.self, from: d + "/c.jsonl") == recs.reversed())
+        try AtomicFile.write("{\"pmcid\":\"PMC1\",\"via\":\"x\"}\n{oops\n", to: d + "/bad.jsonl")
+        do {
+            _ = try JSONL.read(Candidate.self, from: d + "/bad.jsonl")
+            Issue.record("expected an error")
+        } catch let e as PairDxError {
+            #expect(e.kind == .badInput)
+            #expect(e.message.contains("bad.jsonl:2"))
+        }
+    }
+
+    @Test func blobStoreIsContentAddressed() throws {
+        let d = try tempDir()
+        let store = BlobStore(root: d + "/blobs")
+        let digest = try store.put(Data("abc".utf8))
+        #expect(digest == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(store.path(for: digest).hasSuffix("sha256/ba/78/\(digest)"))
+        #expect(try store.read(digest) == Data("abc".utf8))
+        #expect(store.all() == [digest])
+        #expect(try SHA256.hex(fileAt: store.path(for: digest)) == digest)
+    }
+
+    @Test func csvQuotesOnlyWhenNeededAndParsesBack() {
+        let fields = ["plain", "with,comma", "with \"quote\"", "line\nbreak", ""]
+        let line = CSV.line(fields)
+        #expect(line == "plain,\"with,comma\",\"with \"\"quote\"\"\",\"line\nbreak\",\n")
+        #expect(CSV.parse(line) == [fields])
+    }
+}
