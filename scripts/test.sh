@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The test suite: system libraries, the Python peers some tests check against, then `swift test`.
+# The test suite. Installs the system libraries if missing, prepares .venv with the Python reference
+# tools some tests check against (bagit, mlcroissant), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift test 2>&1
+scripts/python-env.sh >&2
+export PAIRDX_PYTHON="$PWD/.venv/bin/python"
+swift test "$@"
