@@ -83,8 +83,9 @@ public enum HTMLRenderer {
             }
             rows.append(row)
         }
-        rows.append(["total"] + (r.balance.splits + [r.balance.overall]).map {
-            "\($0.count)" + ($0.targetShare.map { t in " (\(pct($0.share)) of all; target \(pct(t)))" } ?? "")
+        rows.append(["total"] + (r.balance.splits + [r.balance.overall]).map { (s: AuditReport.SplitBalance) -> String in
+            guard let t = s.targetShare else { return "\(s.count)" }
+            return "\(s.count) (\(pct(s.share)) of all; target \(pct(t)))"
         })
         rows.append(["imbalance (largest/smallest)"] + (r.balance.splits + [r.balance.overall]).map {
             $0.count == 0 ? "empty split" : ($0.imbalanceRatio.map(fmt) ?? "unbounded: empty \($0.emptyClasses.joined(separator: ", "))")

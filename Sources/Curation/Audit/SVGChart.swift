@@ -38,7 +38,7 @@ enum SVGChart {
         let plotW = w - left - right, plotH = h - top - bottom
         let maxV = max(series.flatMap(\.values).max() ?? 0, reference ?? 0)
         let (axisMax, step) = niceScale(maxV)
-        var s = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
+        var s = "<svg class=\"chart\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
         s += "<title>\(HTMLEscape.text(title))</title>"
         s += "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>"
         s += "<text x=\"\(num(left))\" y=\"18\" class=\"ct\">\(HTMLEscape.text(title))</text>"
@@ -96,7 +96,7 @@ enum SVGChart {
         let height = Int(top + rowH * Double(rows.count) + 10)
         let plotW = Double(width) - left - right
         let maxV = rows.compactMap(\.value).max() ?? 0
-        var s = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
+        var s = "<svg class=\"chart\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
         s += "<title>\(HTMLEscape.text(title))</title>"
         s += "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>"
         s += "<text x=\"8\" y=\"18\" class=\"ct\">\(HTMLEscape.text(title))</text>"
