@@ -31,7 +31,7 @@ enum AuditDiskFixture {
                     var px = [UInt8](repeating: 0, count: w * h * 3)
                     for y in 0..<h { for x in 0..<w {
                         let i = (y * w + x) * 3
-                        px[i] = UInt8((x * 255 / w + ci * 80) % 256); px[i + 1] = UInt8(y * 255 / h); px[i + 2] = UInt8(ci * 100)
+                        px[i] = UInt8((x * 255 / w + ci * 80) % 256); px[i + 1] = UInt8(y * 255 / h); px[i + 2] = UInt8((ci * 100 + k * 7) % 256)
                     } }
                     let bytes = k % 2 == 0 ? try ImageEncoder.png(pixels: px, width: w, height: h, channels: 3)
                                            : try ImageEncoder.jpeg(pixels: px, width: w, height: h, channels: 3, quality: 85)
@@ -83,6 +83,9 @@ enum AuditDiskFixture {
         #expect(report.images?.missing == 0 && report.captions?.missing == 0)
         #expect(report.captions?.glove?.tokens ?? 0 > 0)
         #expect(report.licences?.items.count == 2)
+        #expect(report.leakage.exactDuplicatesAcrossSplits == 0)
+        // Terms shared by every class are not distinctive; the class's own word is.
+        #expect(report.captions?.classes.allSatisfy { c in c.distinctiveTerms.map(\.term).contains(c.class) && !c.distinctiveTerms.contains { $0.term == "findings" } } == true)
         let html = try FileSystem.readString("\(out)/report.html")
         let thumbs = html.components(separatedBy: "src=\"data:image/jpeg;base64,").count - 1
         #expect(thumbs == report.samples.reduce(0) { $0 + $1.items.count } && thumbs > 0)

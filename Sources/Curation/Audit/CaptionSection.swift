@@ -5,13 +5,16 @@ import PairDxCore
 /// rate in the class against its rate in the other classes), and GloVe vocabulary coverage.
 /// O(total caption characters + vocabulary of the captions × classes).
 enum CaptionSection {
+    /// A term counts as distinctive when its smoothed rate in the class is at least e^0.2 ≈ 1.22 times its
+    /// rate elsewhere.
+    static let minScore = 0.2
     static let lengthBins = ["0-4", "5-9", "10-19", "20-39", "40-79", "80-159", "160+"]
     static let stopWords: Set<String> = [
         "the", "and", "for", "with", "from", "that", "this", "was", "were", "are", "its", "into", "after",
         "before", "which", "shows", "show", "showing", "shown", "figure", "fig", "image", "images", "panel",
         "left", "right", "arrow", "arrows", "arrowhead", "arrowheads", "patient", "case", "both", "between",
         "there", "than", "not", "has", "had", "have", "also", "other", "all", "one", "two", "three", "each",
-        "see", "text", "view", "b", "c", "d",
+        "see", "text", "view", "of", "in", "on", "at", "to", "by", "an", "as", "is", "or", "be", "we", "it", "no",
     ]
 
     /// Lowercased tokens: runs of letters, digits, inner hyphens and apostrophes.
@@ -52,7 +55,7 @@ enum CaptionSection {
                     gloveTokens += 1
                     if v.contains(t) { gloveCovered += 1 } else { gloveMissing[t, default: 0] += 1 }
                 }
-                guard t.count >= 3, !stopWords.contains(t), !t.allSatisfy(\.isNumber) else { continue }
+                guard t.count >= 2, !stopWords.contains(t), !t.allSatisfy(\.isNumber) else { continue }
                 termCounts[it.class, default: [:]][t, default: 0] += 1
                 totalTerms[it.class, default: 0] += 1
                 all[t, default: 0] += 1
@@ -70,7 +73,7 @@ enum CaptionSection {
                 let fr = Double((all[t] ?? 0) - fc)
                 let score = log((Double(fc) + alpha) / (nc + alpha * vocab)) - log((fr + alpha) / (nr + alpha * vocab))
                 return .init(term: t, count: fc, score: AuditStatistics.fixed(score))
-            }.sorted { ($0.score, $1.term) > ($1.score, $0.term) }
+            }.filter { $0.score > minScore }.sorted { ($0.score, $1.term) > ($1.score, $0.term) }
             return .init(class: c, items: ls.count,
                          meanWords: AuditStatistics.fixed(ls.isEmpty ? 0 : Double(ls.reduce(0, +)) / Double(ls.count)),
                          medianWords: AuditStatistics.median(ls),

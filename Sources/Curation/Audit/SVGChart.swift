@@ -10,7 +10,8 @@ enum SVGChart {
     }
 
     static let splitColors = ["train": "#3b6fb6", "val": "#e08a2c", "test": "#3f9e5a"]
-    static let palette = ["#3b6fb6", "#e08a2c", "#3f9e5a", "#c4453c", "#8161b3", "#8c5a48", "#d672b9", "#6f6f6f", "#b5b02e", "#2fb1c4"]
+    /// Class colours: distinct from the split colours so the two never read as the same thing.
+    static let palette = ["#7b4fa6", "#c4453c", "#2a9fb0", "#8c5a48", "#d672b9", "#b5a52e", "#5b5b5b", "#1f5f8b", "#e36f5a", "#4f8f3a"]
 
     static func num(_ x: Double) -> String { String(format: "%.1f", x) }
 
