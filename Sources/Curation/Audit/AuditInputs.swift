@@ -23,7 +23,7 @@ public struct SplitItem: Sendable, Hashable {
 
 /// The parts of `Splits/<name>/splits.json` (`pairdx-splits/1`) the audit reads; every field optional so a
 /// partial file still yields a report.
-public struct SplitsSummary: Codable, Sendable, Equatable {
+public struct AuditSplitsSummary: Codable, Sendable, Equatable {
     public struct Part: Codable, Sendable, Equatable {
         public var count: Int?
         public var perClass: [String: Int]?
@@ -87,7 +87,7 @@ public struct AuditInputs: Sendable {
     public var name: String
     public var recipe: Recipe
     public var recipeSHA256: String?
-    public var summary: SplitsSummary?
+    public var summary: AuditSplitsSummary?
     /// Items of every split, keyed by split name (`train`, `val`, `test`); a missing key is an empty split.
     public var items: [String: [SplitItem]]
     public var sources: [SourceRow]?
@@ -97,7 +97,7 @@ public struct AuditInputs: Sendable {
     /// Problems met while reading the inputs (bad rows, missing files): reported, never fatal.
     public var problems: [String]
 
-    public init(name: String, recipe: Recipe, recipeSHA256: String? = nil, summary: SplitsSummary? = nil,
+    public init(name: String, recipe: Recipe, recipeSHA256: String? = nil, summary: AuditSplitsSummary? = nil,
                 items: [String: [SplitItem]], sources: [SourceRow]? = nil, work: WorkRecords? = nil,
                 gloveVocabulary: Set<String>? = nil, problems: [String] = []) {
         self.name = name; self.recipe = recipe; self.recipeSHA256 = recipeSHA256; self.summary = summary

@@ -28,10 +28,10 @@ public enum AuditLoader {
         }
         let recipe = try Recipe.load(recipePath)
 
-        var summary: SplitsSummary? = nil
+        var summary: AuditSplitsSummary? = nil
         let summaryPath = (splitDir as NSString).appendingPathComponent("splits.json")
         if FileSystem.exists(summaryPath) {
-            do { summary = try CanonicalJSON.decode(SplitsSummary.self, from: try FileSystem.read(summaryPath), source: summaryPath) }
+            do { summary = try CanonicalJSON.decode(AuditSplitsSummary.self, from: try FileSystem.read(summaryPath), source: summaryPath) }
             catch { problems.append("\(error)") }
         } else { problems.append("\(summaryPath): missing") }
 

@@ -224,8 +224,11 @@ public struct AuditReport: Codable, Sendable, Equatable {
     }
 
     public struct RuleMatches: Codable, Sendable, Equatable {
+        /// The class the rule belongs to; `*` for the recipe's `excludeAll` terms.
         public var `class`: String
         public var term: String
+        /// `include` or `exclude`.
+        public var kind: String
         public var matches: Int
     }
 

@@ -43,17 +43,24 @@ enum ContentSections {
         for l in labels { for m in l.matched { matched[m.lowercased(), default: 0] += 1 } }
         var rules: [AuditReport.RuleMatches] = []
         var seen = Set<String>()
-        for c in recipe.classes {
-            for t in c.include + c.caseSensitive {
-                let key = "\(c.name):\(t)".lowercased()
-                guard !seen.contains(key) else { continue }
-                seen.insert(key)
-                rules.append(.init(class: c.name, term: t, matches: matched[key] ?? 0))
-            }
+        func add(_ cls: String, _ term: String, _ kind: String, key: String) {
+            let k = key.lowercased()
+            guard !seen.contains(k) else { return }
+            seen.insert(k)
+            rules.append(.init(class: cls, term: term, kind: kind, matches: matched[k] ?? 0))
         }
+        for c in recipe.classes {
+            for t in c.include + c.caseSensitive { add(c.name, t, "include", key: "\(c.name):\(t)") }
+            for t in c.exclude { add(c.name, t, "exclude", key: "\(c.name):exclude:\(t)") }
+        }
+        for t in recipe.excludeAll { add("*", t, "exclude", key: "exclude:\(t)") }
+        // Matches the recipe does not list (another recipe version, or a labeller's own terms).
         for key in matched.keys.sorted() where !seen.contains(key) {
-            let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
-            rules.append(.init(class: parts.first ?? key, term: parts.count > 1 ? parts[1] : "", matches: matched[key]!))
+            let parts = key.components(separatedBy: ":")
+            if parts.count == 3, parts[1] == "exclude" { add(parts[0], parts[2], "exclude", key: key) }
+            else if parts.count == 2, parts[0] == "exclude" { add("*", parts[1], "exclude", key: key) }
+            else if parts.count >= 2 { add(parts[0], parts.dropFirst().joined(separator: ":"), "include", key: key) }
+            else { add("?", key, "include", key: key) }
         }
         let unlabelled = labels.filter { $0.class == nil }
         return .init(rules: rules, labelled: labels.count - unlabelled.count,

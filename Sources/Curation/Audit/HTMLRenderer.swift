@@ -207,9 +207,9 @@ public enum HTMLRenderer {
         h += "<p>\(l.labelled) labelled, \(l.ambiguous) ambiguous, \(l.unmatched) matched no rule.</p>"
         let used = l.rules.filter { $0.matches > 0 }.sorted { $0.matches > $1.matches }.prefix(20)
         if !used.isEmpty {
-            h += chart(SVGChart.horizontalBars(title: "Matches per rule (top 20)", rows: used.map { ("\($0.class): \($0.term)", Double($0.matches)) }, color: "#3f9e5a", width: 720))
+            h += chart(SVGChart.horizontalBars(title: "Matches per rule (top 20)", rows: used.map { ("\($0.class): \($0.kind == "exclude" ? "not " : "")\($0.term)", Double($0.matches)) }, color: "#3f9e5a", width: 720))
         }
-        h += table(["class", "term", "matches"], l.rules.map { [$0.class, $0.term, "\($0.matches)"] })
+        h += table(["class", "rule", "term", "matches"], l.rules.map { [$0.class, $0.kind, $0.term, "\($0.matches)"] })
         if !l.reasons.isEmpty { h += "<h3>Why figures got no class</h3>" + table(["reason", "figures"], l.reasons.map { [$0.name, "\($0.count)"] }) }
         return h + "</section>\n"
     }
