@@ -1,11 +1,26 @@
 import Foundation
 
 /// The layout of a work directory: one file per stage output, plus the content-addressed blob store.
+///
+/// A sharded view (`shard` set) names every per-item file with the shard's suffix (`figures.shard-1-of-4.jsonl`,
+/// journals and scratch folders included), while the files every shard shares — `candidates.jsonl`, the blob
+/// store and the download cache, both content-addressed — keep their names. Stages written against
+/// `WorkDirectory` therefore run per shard unchanged.
 public struct WorkDirectory: Sendable {
     public let root: String
-    public init(_ root: String) { self.root = root }
+    public let shard: Shard?
+    public init(_ root: String, shard: Shard? = nil) { self.root = root; self.shard = shard }
 
-    public func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
+    /// Names shared by all shards.
+    public static let sharedNames: Set<String> = ["candidates.jsonl", "blobs", "cache", "mirror"]
+
+    public func path(_ name: String) -> String {
+        let n = WorkDirectory.sharedNames.contains(name) ? name : sharded(name, shard: shard)
+        return (root as NSString).appendingPathComponent(n)
+    }
+
+    /// The same directory without the shard view.
+    public var whole: WorkDirectory { WorkDirectory(root) }
 
     public var candidates: String { path("candidates.jsonl") }
     public var articles: String { path("articles.jsonl") }
@@ -22,7 +37,7 @@ public struct WorkDirectory: Sendable {
     public func sharded(_ file: String, shard: Shard?) -> String {
         guard let shard else { return file }
         let ext = (file as NSString).pathExtension
-        let base = (file as NSString).deletingPathExtension
+        let base = ext.isEmpty ? file : (file as NSString).deletingPathExtension
         return "\(base).shard-\(shard.index)-of-\(shard.count)\(ext.isEmpty ? "" : "." + ext)"
     }
 }

@@ -1,11 +1,66 @@
 import ArgumentParser
+import Curation
+import Foundation
+import Ingest
 import PairDxCore
+import Pipeline
 
 struct RebuildCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rebuild", abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract: "Run every stage in order: (synth) → discover → fetch → hash → dedupe → label → balance → split → manifest → verify → audit.",
+        discussion: """
+        With no --source, generates the embedded demo corpus into <work>/mirror and uses recipe pairdx-synth-v1.
+        Stages whose inputs, parameters and code are unchanged are skipped (stamps in <work>/.stamps); a killed
+        run resumes. Ends with a summary and the paths of the splits, manifests and report.
+        """)
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var recipe: RecipeOptions
+    @OptionGroup var net: ClientOptions
+
+    @Option(help: "Mirror directory, file:// or http(s):// base of the PMC Cloud layout (default: the embedded corpus).")
+    var source: String?
+    @Option(help: "File of PMCIDs to take as candidates instead of listing the source.")
+    var ids: String?
+    @Option(help: "Directory for report.html, report.json, report.md, datasheet.md and validation files.")
+    var report: String = "report"
+    @Option(name: .customLong("synth-figures"), help: "Figures in the embedded corpus.")
+    var synthFigures: Int = 600
+    @Option(name: .customLong("synth-seed"), help: "Seed of the embedded corpus.")
+    var synthSeed: UInt64 = 1
+    @Flag(help: "Run every stage even when its fingerprint is unchanged.")
+    var force = false
+    @Flag(name: .customLong("no-audit"), help: "Skip the audit report.")
+    var noAudit = false
+    @Flag(help: "Print the summary as JSON on stdout.")
+    var json = false
 
     func run() async throws {
-        throw PairDxError.usage("'pairdx rebuild' is not built yet")
+        global.apply()
+        var o = Rebuild.Options(recipePath: recipe.recipePath, work: global.workDirectory)
+        o.source = source
+        o.ids = ids
+        o.splitsRoot = recipe.splitsRoot
+        o.manifestsRoot = recipe.manifestsRoot
+        o.reportDir = report
+        o.threads = global.threadCount
+        o.synthFigures = synthFigures
+        o.synthSeed = synthSeed
+        o.client = net.makeClient().options
+        o.force = force
+        o.audit = !noAudit
+        let t0 = Date()
+        let r = try await Rebuild(o).run()
+        let s = r.summary
+        if json {
+            struct Out: Encodable { var splits: String; var manifests: String; var report: String?; var summary: SplitsSummary }
+            try printJSON(Out(splits: r.splitDir, manifests: r.manifestDir, report: r.reportDir, summary: s))
+        }
+        let ran = r.stages.filter(\.ran).map(\.name)
+        Log.info(String(format: "rebuild %@ in %.1f s (%d stages ran%@)", r.recipe.name, Date().timeIntervalSince(t0), ran.count,
+                        ran.isEmpty ? ", all unchanged" : ": " + ran.joined(separator: ", ")))
+        Log.info("  splits:    \(r.splitDir)  (" + ["train", "val", "test"].map { "\($0) \(s.splits[$0]?.count ?? 0)" }.joined(separator: ", ") + ")")
+        Log.info("  manifests: \(r.manifestDir)")
+        if let rep = r.reportDir { Log.info("  report:    \(rep)/report.html") }
     }
 }

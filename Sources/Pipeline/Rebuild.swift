@@ -1,0 +1,147 @@
+import Curation
+import Foundation
+import Imaging
+import Ingest
+import PairDxCore
+import Synth
+
+/// `pairdx rebuild`: every stage in order over one work directory, each skipped when its fingerprint is
+/// unchanged. With no source, the embedded corpus is generated first (`<work>/mirror`, seed from `synthSeed`).
+public struct Rebuild {
+    public struct Options: Sendable {
+        public var recipePath: String
+        public var source: String?
+        public var ids: String?
+        public var work: WorkDirectory
+        public var splitsRoot = "Splits"
+        public var manifestsRoot = "Manifests"
+        public var reportDir = "report"
+        public var threads = Platform.coreCount
+        public var synthSeed: UInt64 = 1
+        public var synthFigures = 600
+        public var client = HTTPClientOptions()
+        public var force = false
+        public var audit = true
+
+        public init(recipePath: String, work: WorkDirectory) { self.recipePath = recipePath; self.work = work }
+    }
+
+    public struct Result: Sendable {
+        public var recipe: Recipe
+        public var splitDir: String
+        public var manifestDir: String
+        public var reportDir: String?
+        public var stages: [(name: String, ran: Bool, seconds: Double)]
+        public var summary: SplitsSummary
+        public var audit: AuditReport?
+    }
+
+    public let options: Options
+    public init(_ options: Options) { self.options = options }
+
+    public func run() async throws -> Result {
+        let o = options
+        let work = o.work
+        let recipe = try Recipe.load(o.recipePath)
+        let splitDir = "\(o.splitsRoot)/\(recipe.name)", manifestDir = "\(o.manifestsRoot)/\(recipe.name)"
+        try FileSystem.makeDirectory(work.root)
+        var runner = StageRunner(work: work, force: o.force)
+        let threads = o.threads
+
+        // Source: the embedded corpus unless one is given.
+        let source: String
+        if let s = o.source {
+            source = s
+        } else {
+            let mirror = work.path("mirror")
+            source = mirror
+            let (seed, figures) = (o.synthSeed, o.synthFigures)
+            try runner.run(Stage(name: "synth", inputs: [], outputs: [mirror],
+                                 parameters: ["seed": "\(seed)", "figures": "\(figures)"]) {
+                _ = try SynthGenerator.run(SynthOptions(seed: seed, out: mirror, figures: figures, truth: mirror + ".truth.json",
+                                                        threads: threads, force: true))
+            })
+        }
+        let client = HTTPClient(options: o.client)
+
+        // discover
+        let candidates = try await discover(source: source, ids: o.ids, client: client, runner: &runner)
+        _ = candidates
+
+        // fetch (async; the runner's skip logic is applied by hand around it)
+        try await fetch(source: source, client: client, runner: &runner)
+
+        try runner.run(Stage(name: "hash", inputs: [work.figures], outputs: [work.images], parameters: [:]) {
+            _ = try HashStage.run(work: work, threads: threads)
+        })
+        let radius = recipe.dedupe.radius
+        try runner.run(Stage(name: "dedupe", inputs: [work.figures, work.images], outputs: [work.clusters, work.dedupeReport],
+                             parameters: ["radius": "\(radius)"]) {
+            try Rebuild.dedupe(work: work, radius: radius, threads: threads)
+        })
+        let recipeFile = o.recipePath
+        try runner.run(Stage(name: "label", inputs: [recipeFile, work.figures, work.images, work.clusters], outputs: [work.labels]) {
+            _ = try LabelStage.run(work: work, recipe: recipe)
+        })
+        try runner.run(Stage(name: "balance", inputs: [recipeFile, work.labels], outputs: [work.balanced]) {
+            try Curate.balance(work: work, recipe: recipe)
+        })
+        try runner.run(Stage(name: "split", inputs: [recipeFile, work.balanced, work.figures, work.images, work.clusters],
+                             outputs: [splitDir], parameters: ["dir": splitDir]) {
+            try Curate.split(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir)
+        })
+        try runner.run(Stage(name: "manifest", inputs: [recipeFile, splitDir, work.candidates, work.articles, work.figures],
+                             outputs: [manifestDir + "/SHA256SUMS"], parameters: ["dir": manifestDir]) {
+            try Curate.manifest(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir, manifestDir: manifestDir)
+        })
+        let verify = try Verify.run(splitDir: splitDir, work: work, against: nil)
+        guard verify.ok else {
+            throw PairDxError.checkFailed("verify \(splitDir) failed right after the rebuild: " + verify.findings.map(\.detail).joined(separator: "; "))
+        }
+        Log.info("[verify] \(verify.items) items, \(verify.imagesChecked) images: OK")
+        var audit: AuditReport?
+        if o.audit {
+            audit = try Audit.run(splitDir: splitDir, data: work.root, out: o.reportDir, manifest: manifestDir,
+                                  options: AuditOptions(maxLeakage: nil))
+            Log.info("[audit] → \(o.reportDir)/report.html")
+        }
+        let summary = try CanonicalJSON.decode(SplitsSummary.self, from: FileSystem.read(splitDir + "/splits.json"), source: splitDir)
+        return Result(recipe: recipe, splitDir: splitDir, manifestDir: manifestDir, reportDir: o.audit ? o.reportDir : nil,
+                      stages: runner.log, summary: summary, audit: audit)
+    }
+
+    func discover(source: String, ids: String?, client: HTTPClient, runner: inout StageRunner) async throws -> Int {
+        let work = options.work
+        let d = Discoverer(client: client)
+        var candidates: [Candidate] = []
+        if let ids {
+            let r = try d.fromIDs(file: ids)
+            for p in r.problems { Log.warning(p) }
+            candidates = Discoverer.dedupe(r.candidates)
+        } else {
+            candidates = try await d.fromListing(try Source(source))
+        }
+        try JSONL.write(candidates, to: work.candidates, sortedBy: \.sortKey)
+        Log.info("[discover] \(candidates.count) candidates")
+        return candidates.count
+    }
+
+    func fetch(source: String, client: HTTPClient, runner: inout StageRunner) async throws {
+        let work = options.work
+        let candidates = try JSONL.read(Candidate.self, from: work.candidates)
+        let fetcher = try Fetcher(source: try Source(source), work: work, client: client)
+        let t0 = Date()
+        let report = try await fetcher.run(candidates)
+        Log.info(String(format: "[fetch] %@ (%.1f s)", report.summary, Date().timeIntervalSince(t0)))
+    }
+
+    /// Clusters duplicates and writes `clusters.jsonl` and `dedupe-report.json`.
+    static func dedupe(work: WorkDirectory, radius: Int, threads: Int) throws {
+        let figures = try JSONL.read(FigureRecord.self, from: work.figures)
+        let images = try JSONL.read(ImageRecord.self, from: work.images)
+        let result = Dedupe.run(figures: figures, images: images, radius: radius, threads: threads)
+        try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
+        let report = DedupeReport.make(result, radius: radius, truth: nil)
+        try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.dedupeReport)
+    }
+}
