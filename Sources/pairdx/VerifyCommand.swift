@@ -23,7 +23,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         Log.level = Log.Level(name: logLevel) ?? .info
-        let result = try Verify.run(splitDir: splitDir, work: data.map(WorkDirectory.init), against: against)
+        let result = try Verify.run(splitDir: splitDir, work: data.map { WorkDirectory($0) }, against: against)
         if json { try printJSON(result) }
         if result.ok {
             Log.info("verify \(splitDir): OK — \(result.items) items; checked \(result.checked.joined(separator: ", "))" +
