@@ -22,6 +22,10 @@ public struct Rebuild {
         public var client = HTTPClientOptions()
         public var force = false
         public var audit = true
+        /// Item stages (fetch, hash) run as this many concurrent processes of `executable`, then merge.
+        public var shards = 1
+        /// The `pairdx` executable that runs shard processes.
+        public var executable: String?
 
         public init(recipePath: String, work: WorkDirectory) { self.recipePath = recipePath; self.work = work }
     }
@@ -68,12 +72,15 @@ public struct Rebuild {
         let candidates = try await discover(source: source, ids: o.ids, client: client, runner: &runner)
         _ = candidates
 
-        // fetch (async; the runner's skip logic is applied by hand around it)
-        try await fetch(source: source, client: client, runner: &runner)
-
-        try runner.run(Stage(name: "hash", inputs: [work.figures], outputs: [work.images], parameters: [:]) {
-            _ = try HashStage.run(work: work, threads: threads)
-        })
+        if o.shards > 1 {
+            try runShards(source: source)
+        } else {
+            // fetch resumes from its journal, so it always runs: a complete fetch costs only the metadata reads.
+            try await fetch(source: source, client: client, runner: &runner)
+            try runner.run(Stage(name: "hash", inputs: [work.figures], outputs: [work.images], parameters: [:]) {
+                _ = try HashStage.run(work: work, threads: threads)
+            })
+        }
         let radius = recipe.dedupe.radius
         try runner.run(Stage(name: "dedupe", inputs: [work.figures, work.images], outputs: [work.clusters, work.dedupeReport],
                              parameters: ["radius": "\(radius)"]) {
@@ -133,6 +140,39 @@ public struct Rebuild {
         let t0 = Date()
         let report = try await fetcher.run(candidates)
         Log.info(String(format: "[fetch] %@ (%.1f s)", report.summary, Date().timeIntervalSince(t0)))
+    }
+
+    /// Runs fetch, then hash, as `shards` concurrent processes each, then merges their outputs.
+    func runShards(source: String) throws {
+        let o = options
+        guard let exe = o.executable else { throw PairDxError.usage("sharded rebuild needs the pairdx executable path") }
+        let n = o.shards
+        let perShard = max(1, o.threads / n)
+        for stage in ["fetch", "hash"] {
+            let t0 = Date()
+            var procs: [(Int, Process)] = []
+            for i in 0..<n {
+                var args = [stage, "--work", o.work.root, "--shard", "\(i)/\(n)", "--log-level", "warning", "--threads", "\(perShard)"]
+                if stage == "fetch" { args += ["--source", source, "--concurrency", "\(o.client.concurrency)"] }
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: exe)
+                p.arguments = args
+                p.standardOutput = FileHandle.nullDevice
+                try p.run()
+                procs.append((i, p))
+            }
+            var failed: [String] = []
+            for (i, p) in procs {
+                p.waitUntilExit()
+                if p.terminationStatus != 0 { failed.append("shard \(i)/\(n) exited \(p.terminationStatus)") }
+            }
+            guard failed.isEmpty else {
+                throw PairDxError.io("\(stage): \(failed.joined(separator: ", ")); rerun to resume (completed work is kept)")
+            }
+            Log.info(String(format: "[%@ ×%d shards] done in %.1f s", stage, n, Date().timeIntervalSince(t0)))
+        }
+        let merged = try ShardMerge.merge(work: o.work, shards: n)
+        Log.info("[merge] " + merged.files.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     }
 
     /// Clusters duplicates and writes `clusters.jsonl` and `dedupe-report.json`.

@@ -28,6 +28,8 @@ struct RebuildCommand: AsyncParsableCommand {
     var synthFigures: Int = 600
     @Option(name: .customLong("synth-seed"), help: "Seed of the embedded corpus.")
     var synthSeed: UInt64 = 1
+    @Option(help: "Run fetch and hash as this many concurrent processes (shards), then merge: the one-machine rehearsal of a cluster run.")
+    var shards: Int = 1
     @Flag(help: "Run every stage even when its fingerprint is unchanged.")
     var force = false
     @Flag(name: .customLong("no-audit"), help: "Skip the audit report.")
@@ -49,6 +51,8 @@ struct RebuildCommand: AsyncParsableCommand {
         o.client = net.makeClient().options
         o.force = force
         o.audit = !noAudit
+        o.shards = shards
+        o.executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         let t0 = Date()
         let r = try await Rebuild(o).run()
         let s = r.summary
