@@ -16,7 +16,7 @@ struct CoreResNetTests {
         let weights = try CoreFixture.load("resnet_weights")
         let f = try CoreFixture.load("resnet_training")
         let net = Self.narrowNetwork()
-        try net.loadWeights(weights, source: "resnet_weights.safetensors")
+        try net.loadWeights(source: "resnet_weights.safetensors") { weights.tensors[$0] }
         let images = try CoreFixture.tensor(f, "images")
         let labels = try CoreFixture.tensor(f, "labels").storage.map { Int($0) }
         let expected = try CoreFixture.tensor(f, "losses").storage
@@ -60,17 +60,17 @@ struct CoreResNetTests {
         let net = Self.narrowNetwork()
         let before = Array(net.store.allValues)
         weights.tensors["layer3.1.bn1.running_var"] = nil
-        #expect(throws: PairDxError.self) { try net.loadWeights(weights, source: "w.safetensors") }
+        #expect(throws: PairDxError.self) { try net.loadWeights(source: "w.safetensors") { weights.tensors[$0] } }
         do {
-            try net.loadWeights(weights, source: "w.safetensors")
+            try net.loadWeights(source: "w.safetensors") { weights.tensors[$0] }
         } catch let error as PairDxError {
             #expect(error.message.contains("layer3.1.bn1.running_var") && error.message.contains("w.safetensors"))
         }
         weights = try CoreFixture.load("resnet_weights")
-        weights.tensors["fc.weight"] = SafeTensors.Tensor(shape: [1000, 32], values: [Float](repeating: 0, count: 32_000))
-        #expect(throws: PairDxError.self) { try net.loadWeights(weights, source: "w.safetensors") }
+        weights.tensors["fc.weight"] = Training.Tensor(shape: [1000, 32])
+        #expect(throws: PairDxError.self) { try net.loadWeights(source: "w.safetensors") { weights.tensors[$0] } }
         #expect(Array(net.store.allValues) == before)
-        try net.loadWeights(weights, source: "w.safetensors", includeClassifier: false)
+        try net.loadWeights(source: "w.safetensors", includeClassifier: false) { weights.tensors[$0] }
         #expect(Array(net.store.allValues) != before)
     }
 
@@ -80,7 +80,7 @@ struct CoreResNetTests {
         let exported = a.exportWeights()
         #expect(exported["layer2.0.downsample.1.running_mean"]?.shape == [8])
         #expect(exported.count == 62 + 40)
-        try b.loadWeights(SafeTensors.File(tensors: exported), source: "exported")
+        try b.loadWeights(source: "exported") { exported[$0] }
         #expect(Array(a.store.allValues) == Array(b.store.allValues))
         #expect(Array(a.store.allBuffers) == Array(b.store.allBuffers))
     }
