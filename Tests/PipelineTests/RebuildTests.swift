@@ -1,0 +1,105 @@
+import Foundation
+import PairDxCore
+import Testing
+@testable import Pipeline
+
+/// End-to-end rebuilds of the embedded corpus: the committed split and manifest bytes come back from the
+/// seed, whatever the thread count or shard count, and a second run skips every stage.
+@Suite(.serialized) struct RebuildTests {
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static var pairdx: String? {
+        let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
+        for dir in [bundle, URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()] {
+            let p = dir.appendingPathComponent("pairdx").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    /// A scratch root holding `Manifests/pairdx-synth-v1/recipe.json` copied from the repository.
+    func scratch(_ tag: String) throws -> String {
+        let root = NSTemporaryDirectory() + "pairdx-rebuild-\(tag)-\(UUID().uuidString)"
+        let recipe = try FileSystem.read(Self.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json")
+        try AtomicFile.write(recipe, to: root + "/Manifests/pairdx-synth-v1/recipe.json")
+        return root
+    }
+
+    func rebuild(_ root: String, work: String? = nil, figures: Int = 600, threads: Int = 2, shards: Int = 1) async throws -> Rebuild.Result {
+        var o = Rebuild.Options(recipePath: root + "/Manifests/pairdx-synth-v1/recipe.json", work: WorkDirectory(work ?? root + "/work"))
+        o.splitsRoot = root + "/Splits"
+        o.manifestsRoot = root + "/Manifests"
+        o.reportDir = root + "/report"
+        o.threads = threads
+        o.synthFigures = figures
+        o.shards = shards
+        o.executable = Self.pairdx
+        o.audit = false
+        return try await Rebuild(o).run()
+    }
+
+    func files(_ dir: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for f in FileSystem.listFiles(under: dir) { out[f] = try FileSystem.read(dir + "/" + f) }
+        return out
+    }
+
+    func outputs(_ root: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for (k, v) in try files(root + "/Splits/pairdx-synth-v1") { out["Splits/" + k] = v }
+        for (k, v) in try files(root + "/Manifests/pairdx-synth-v1") { out["Manifests/" + k] = v }
+        return out
+    }
+
+    @Test func embeddedRebuildReproducesTheCommittedSplitsByteForByte() async throws {
+        let root = try scratch("committed")
+        let first = try await rebuild(root)
+        #expect(first.summary.splits.values.allSatisfy { $0.count > 0 })
+        let mine = try outputs(root)
+        let committed = try outputs(Self.packageRoot)
+        #expect(Set(mine.keys) == Set(committed.keys))
+        for (name, data) in committed.sorted(by: { $0.key < $1.key }) {
+            #expect(mine[name] == data, "\(name) differs from the committed file: rebuild with `pairdx rebuild` and review the diff")
+        }
+        // A second run skips every stage and leaves the bytes alone.
+        let second = try await rebuild(root)
+        #expect(second.stages.allSatisfy { !$0.ran }, "\(second.stages.filter(\.ran).map(\.name)) ran again")
+        #expect(try outputs(root) == mine)
+    }
+
+    @Test func threadCountAndShardCountDoNotChangeTheBytes() async throws {
+        let one = try scratch("t1"), two = try scratch("t2")
+        _ = try await rebuild(one, figures: 150, threads: 1)
+        _ = try await rebuild(two, figures: 150, threads: 2)
+        let reference = try outputs(one)
+        #expect(!reference.isEmpty)
+        #expect(try outputs(two) == reference)
+        guard let exe = Self.pairdx else { print("skipped shards: no pairdx executable beside the tests"); return }
+
+        // Four concurrent shard processes.
+        let four = try scratch("s4")
+        _ = try await rebuild(four, figures: 150, shards: 4)
+        #expect(try outputs(four) == reference)
+
+        // A shard killed midway and rerun changes nothing.
+        let killed = try scratch("kill")
+        let work = killed + "/work"
+        _ = try await rebuild(killed, figures: 150, threads: 2)       // corpus, candidates and a one-process result
+        for f in ["articles.jsonl", "figures.jsonl", "images.jsonl", "fetch-journal.jsonl"] { try? FileManager.default.removeItem(atPath: work + "/" + f) }
+        try? FileManager.default.removeItem(atPath: work + "/.stamps")
+        try? FileManager.default.removeItem(atPath: work + "/blobs")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["fetch", "--work", work, "--source", work + "/mirror", "--shard", "1/4", "--log-level", "quiet"]
+        try p.run()
+        usleep(300_000)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        _ = try await rebuild(killed, figures: 150, shards: 4)
+        #expect(try outputs(killed) == reference)
+    }
+}
