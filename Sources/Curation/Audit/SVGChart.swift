@@ -16,12 +16,14 @@ enum SVGChart {
     static func num(_ x: Double) -> String { String(format: "%.1f", x) }
 
     /// A readable axis maximum and tick step for data up to `maxValue`.
-    static func niceScale(_ maxValue: Double, ticks: Int = 5) -> (max: Double, step: Double) {
-        guard maxValue > 0 else { return (1, 0.25) }
+    /// `integer`: counts, so the step is a whole number (no 2.5 ticks).
+    static func niceScale(_ maxValue: Double, ticks: Int = 5, integer: Bool = false) -> (max: Double, step: Double) {
+        guard maxValue > 0 else { return (integer ? 4 : 1, integer ? 1 : 0.25) }
         let raw = maxValue / Double(ticks)
         let mag = pow(10, floor(log10(raw)))
         let f = raw / mag
-        let step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag
+        var step = (f <= 1 ? 1 : f <= 2 ? 2 : (f <= 2.5 && !(integer && mag < 10)) ? 2.5 : f <= 5 ? 5 : 10) * mag
+        if integer { step = max(1, step.rounded()) }
         return (ceil(maxValue / step) * step, step)
     }
 
@@ -38,7 +40,8 @@ enum SVGChart {
         let w = Double(width), h = Double(height)
         let plotW = w - left - right, plotH = h - top - bottom
         let maxV = max(series.flatMap(\.values).max() ?? 0, reference ?? 0)
-        let (axisMax, step) = niceScale(maxV)
+        let (axisMax, step) = niceScale(maxV, integer: !percent)
+        let labelBars = categories.count * series.count <= 24
         var s = "<svg class=\"chart\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
         s += "<title>\(HTMLEscape.text(title))</title>"
         s += "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>"
@@ -63,6 +66,9 @@ enum SVGChart {
                 if value > 0 {
                     s += "<rect class=\"mark\" x=\"\(num(x))\" y=\"\(num(top + plotH - bh))\" width=\"\(num(barW - 1))\" height=\"\(num(max(1, bh)))\" fill=\"\(ser.color)\">"
                     s += "<title>\(HTMLEscape.text("\(cat) · \(ser.name): \(label(value, percent: percent))"))</title></rect>"
+                    if labelBars {
+                        s += "<text x=\"\(num(x + (barW - 1) / 2))\" y=\"\(num(top + plotH - bh - 3))\" text-anchor=\"middle\" class=\"val\">\(label(value, percent: percent))</text>"
+                    }
                 }
             }
             let cx = left + (Double(ci) + 0.5) * groupW
