@@ -35,12 +35,13 @@ enum SVGChart {
     /// Vertical bars grouped by category, one bar per series; `reference` draws a dashed line at that value
     /// (a target). O(categories × series).
     static func groupedBars(title: String, categories: [String], series: [Series], percent: Bool = false,
-                            reference: Double? = nil, width: Int = 640, height: Int = 280) -> String {
-        let left = 52.0, right = 12.0, top = 34.0, bottom = 58.0
+                            reference: Double? = nil, width: Int = 900, height: Int = 280) -> String {
+        let left = 52.0, right = reference == nil ? 12.0 : 74.0, top = 34.0, bottom = 58.0
         let w = Double(width), h = Double(height)
         let plotW = w - left - right, plotH = h - top - bottom
         let maxV = max(series.flatMap(\.values).max() ?? 0, reference ?? 0)
-        let (axisMax, step) = niceScale(maxV, integer: !percent)
+        // 8% headroom keeps the value labels of the tallest bars below the title.
+        let (axisMax, step) = niceScale(maxV * 1.08, integer: !percent)
         let labelBars = categories.count * series.count <= 24
         var s = "<svg class=\"chart\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
         s += "<title>\(HTMLEscape.text(title))</title>"
@@ -77,7 +78,7 @@ enum SVGChart {
         if let r = reference {
             let y = top + plotH - r / axisMax * plotH
             s += "<line class=\"mark\" x1=\"\(num(left))\" y1=\"\(num(y))\" x2=\"\(num(w - right))\" y2=\"\(num(y))\" stroke=\"#222\" stroke-dasharray=\"5 4\"/>"
-            s += "<text x=\"\(num(w - right))\" y=\"\(num(y - 4))\" text-anchor=\"end\" class=\"ax\">target \(label(r, percent: percent))</text>"
+            s += "<text x=\"\(num(w - right + 4))\" y=\"\(num(y + 4))\" class=\"ax\">target \(label(r, percent: percent))</text>"
         }
         s += "<line x1=\"\(num(left))\" y1=\"\(num(top + plotH))\" x2=\"\(num(w - right))\" y2=\"\(num(top + plotH))\" stroke=\"#888\"/>"
         if maxV == 0 {
