@@ -7,7 +7,7 @@ public final class ReLU: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let y = x.withUnsafeBufferPointer { src in
             Tensor(shape: x.shape) { dst in
-                for i in 0..<dst.count { dst[i] = max(src[i], 0) }
+                Parallel.for(dst.count) { r in for i in r { dst[i] = max(src[i], 0) } }
             }
         }
         if training { output = y }
@@ -19,7 +19,7 @@ public final class ReLU: Layer {
         return output.withUnsafeBufferPointer { y in
             dOut.withUnsafeBufferPointer { d in
                 Tensor(shape: dOut.shape) { dx in
-                    for i in 0..<dx.count { dx[i] = y[i] > 0 ? d[i] : 0 }
+                    Parallel.for(dx.count) { r in for i in r { dx[i] = y[i] > 0 ? d[i] : 0 } }
                 }
             }
         }
