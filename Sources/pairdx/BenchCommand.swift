@@ -46,7 +46,7 @@ struct BenchTrainCommand: AsyncParsableCommand {
     func run() async throws {
         global.apply()
         let threads = global.threadCount
-        Parallel.threads = threads
+        Compute.threads = threads
         let step: () -> Void
         switch model {
         case .image:
