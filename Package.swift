@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["PairDxCore", "CCurl", "CXML2"]),
         .target(name: "Imaging", dependencies: ["PairDxCore", "CPNG", "CJPEG"], swiftSettings: strict),
         .target(name: "Curation", dependencies: ["PairDxCore", "Imaging"]),
-        .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "COpenBLAS"], swiftSettings: strict),
+        .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "COpenBLAS"], exclude: ["Core/README.md"], swiftSettings: strict),
         .target(name: "Synth", dependencies: ["PairDxCore", "Imaging"]),
         .target(name: "MirrorServer", dependencies: ["PairDxCore", .product(name: "FlyingFox", package: "FlyingFox")]),
         .target(name: "Pipeline", dependencies: ["PairDxCore", "Ingest", "Imaging", "Curation", "Training", "Synth"]),

@@ -1,4 +1,233 @@
 #include "cpng.h"
 #include <png.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
 
 const char *_pdx_png_version(void) { return PNG_LIBPNG_VER_STRING; }
+
+void pdx_free(void *p) { free(p); }
+
+static void copy_message(char *dst, size_t cap, const char *src) {
+    if (dst == NULL || cap == 0) return;
+    if (src == NULL) src = "";
+    size_t n = strlen(src);
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+/* State shared with the callbacks through png_get_error_ptr / png_get_io_ptr. */
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+    size_t offset;
+    int truncated;
+    char *message;
+    size_t message_size;
+} reader_state;
+
+static void on_error(png_structp png, png_const_charp msg) {
+    reader_state *st = (reader_state *)png_get_error_ptr(png);
+    if (st != NULL) copy_message(st->message, st->message_size, msg);
+    png_longjmp(png, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
+
+static void on_read(png_structp png, png_bytep out, png_size_t length) {
+    reader_state *st = (reader_state *)png_get_io_ptr(png);
+    if (st->size - st->offset < length) {
+        st->truncated = 1;
+        png_error(png, "the file ends before the image does");
+    }
+    memcpy(out, st->data + st->offset, length);
+    st->offset += length;
+}
+
+static int check_signature(const uint8_t *data, size_t size, char *message, size_t message_size) {
+    if (data == NULL || size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
+        copy_message(message, message_size, "not a PNG signature");
+        return PDX_PNG_NOT_PNG;
+    }
+    return PDX_PNG_OK;
+}
+
+static void fill_header(png_structp png, png_infop info, pdx_png_header *h) {
+    h->width = png_get_image_width(png, info);
+    h->height = png_get_image_height(png, info);
+    h->bit_depth = png_get_bit_depth(png, info);
+    h->color_type = png_get_color_type(png, info);
+    h->interlaced = png_get_interlace_type(png, info) == PNG_INTERLACE_ADAM7;
+    h->has_trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+}
+
+int pdx_png_read_header(const uint8_t *data, size_t size, pdx_png_header *header, char *message, size_t message_size) {
+    int rc = check_signature(data, size, message, message_size);
+    if (rc != PDX_PNG_OK) return rc;
+    reader_state st = {data, size, 0, 0, message, message_size};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st, on_error, on_warning);
+    if (png == NULL) { copy_message(message, message_size, "out of memory"); return PDX_PNG_NO_MEMORY; }
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        copy_message(message, message_size, "out of memory");
+        return PDX_PNG_NO_MEMORY;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        int result = st.truncated ? PDX_PNG_TRUNCATED : PDX_PNG_CORRUPT;
+        png_destroy_read_struct(&png, &info, NULL);
+        return result;
+    }
+    png_set_read_fn(png, &st, on_read);
+    png_read_info(png, info);
+    fill_header(png, info, header);
+    png_destroy_read_struct(&png, &info, NULL);
+    return PDX_PNG_OK;
+}
+
+int pdx_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, pdx_png_header *header,
+                   uint32_t *channels, uint8_t **pixels, char *message, size_t message_size) {
+    *pixels = NULL;
+    int rc = check_signature(data, size, message, message_size);
+    if (rc != PDX_PNG_OK) return rc;
+    reader_state st = {data, size, 0, 0, message, message_size};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st, on_error, on_warning);
+    if (png == NULL) { copy_message(message, message_size, "out of memory"); return PDX_PNG_NO_MEMORY; }
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        copy_message(message, message_size, "out of memory");
+        return PDX_PNG_NO_MEMORY;
+    }
+    /* Volatile: modified between setjmp and a possible longjmp. */
+    uint8_t *volatile buffer = NULL;
+    png_bytep *volatile rows = NULL;
+    volatile int status = PDX_PNG_CORRUPT;
+    if (setjmp(png_jmpbuf(png))) {
+        int result = st.truncated ? PDX_PNG_TRUNCATED : status;
+        free(buffer);
+        free(rows);
+        png_destroy_read_struct(&png, &info, NULL);
+        return result;
+    }
+    png_set_read_fn(png, &st, on_read);
+    /* Our own guard below replaces libpng's 1M-per-side default limit. */
+    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
+    png_read_info(png, info);
+    fill_header(png, info, header);
+    uint64_t count = (uint64_t)header->width * (uint64_t)header->height;
+    if (count > max_pixels) {
+        char text[160];
+        snprintf(text, sizeof text, "%ux%u is %llu pixels, above the limit of %llu", header->width, header->height,
+                 (unsigned long long)count, (unsigned long long)max_pixels);
+        copy_message(message, message_size, text);
+        png_destroy_read_struct(&png, &info, NULL);
+        return PDX_PNG_TOO_LARGE;
+    }
+    int ct = header->color_type;
+    if (ct == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (ct == PNG_COLOR_TYPE_GRAY && header->bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+    if (header->bit_depth == 16) png_set_strip_16(png);
+    /* Alpha (an alpha channel, or tRNS which the expansion above turns into one) is dropped. */
+    if ((ct & PNG_COLOR_MASK_ALPHA) || header->has_trns) png_set_strip_alpha(png);
+    int passes = png_set_interlace_handling(png);
+    (void)passes;
+    png_read_update_info(png, info);
+    uint32_t ch = png_get_channels(png, info);
+    if (png_get_bit_depth(png, info) != 8 || (ch != 1 && ch != 3)) {
+        copy_message(message, message_size, "unexpected pixel layout after transformation");
+        png_destroy_read_struct(&png, &info, NULL);
+        return PDX_PNG_CORRUPT;
+    }
+    size_t stride = (size_t)header->width * ch;
+    if (png_get_rowbytes(png, info) != stride) {
+        copy_message(message, message_size, "unexpected row size after transformation");
+        png_destroy_read_struct(&png, &info, NULL);
+        return PDX_PNG_CORRUPT;
+    }
+    buffer = (uint8_t *)malloc(stride * header->height + 1);
+    rows = (png_bytep *)malloc(sizeof(png_bytep) * (header->height + 1));
+    if (buffer == NULL || rows == NULL) {
+        status = PDX_PNG_NO_MEMORY;
+        png_error(png, "out of memory for the decoded pixels");
+    }
+    for (uint32_t y = 0; y < header->height; y++) rows[y] = buffer + (size_t)y * stride;
+    png_read_image(png, rows);
+    free(rows);
+    rows = NULL;
+    png_destroy_read_struct(&png, &info, NULL);
+    *channels = ch;
+    *pixels = buffer;
+    return PDX_PNG_OK;
+}
+
+/* A growing output buffer for the write callback. */
+typedef struct {
+    uint8_t *data;
+    size_t size;
+    size_t capacity;
+    char *message;
+    size_t message_size;
+} writer_state;
+
+static void on_write(png_structp png, png_bytep in, png_size_t length) {
+    writer_state *st = (writer_state *)png_get_io_ptr(png);
+    if (st->capacity - st->size < length) {
+        size_t cap = st->capacity ? st->capacity : 4096;
+        while (cap - st->size < length) cap *= 2;
+        uint8_t *grown = (uint8_t *)realloc(st->data, cap);
+        if (grown == NULL) png_error(png, "out of memory for the encoded PNG");
+        st->data = grown;
+        st->capacity = cap;
+    }
+    memcpy(st->data + st->size, in, length);
+    st->size += length;
+}
+
+static void on_flush(png_structp png) { (void)png; }
+
+static void on_write_error(png_structp png, png_const_charp msg) {
+    writer_state *st = (writer_state *)png_get_error_ptr(png);
+    if (st != NULL) copy_message(st->message, st->message_size, msg);
+    png_longjmp(png, 1);
+}
+
+int pdx_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels, int level,
+                   uint8_t **out, size_t *out_size, char *message, size_t message_size) {
+    *out = NULL;
+    *out_size = 0;
+    if (pixels == NULL || width == 0 || height == 0 || (channels != 1 && channels != 3 && channels != 4) ||
+        level < 0 || level > 9) {
+        copy_message(message, message_size, "invalid size, channel count or level");
+        return PDX_PNG_BAD_ARGUMENT;
+    }
+    writer_state st = {NULL, 0, 0, message, message_size};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, on_write_error, on_warning);
+    if (png == NULL) { copy_message(message, message_size, "out of memory"); return PDX_PNG_NO_MEMORY; }
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_write_struct(&png, NULL);
+        copy_message(message, message_size, "out of memory");
+        return PDX_PNG_NO_MEMORY;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        free(st.data);
+        png_destroy_write_struct(&png, &info);
+        return PDX_PNG_CORRUPT;
+    }
+    png_set_write_fn(png, &st, on_write, on_flush);
+    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
+    png_set_compression_level(png, level);
+    int ct = channels == 1 ? PNG_COLOR_TYPE_GRAY : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGBA;
+    png_set_IHDR(png, info, width, height, 8, ct, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    size_t stride = (size_t)width * channels;
+    for (uint32_t y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(pixels + (size_t)y * stride));
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    *out = st.data;
+    *out_size = st.size;
+    return PDX_PNG_OK;
+}

@@ -1,0 +1,75 @@
+import CPNG
+import Foundation
+
+/// libpng through the C layer in `CPNG` (status codes, never a longjmp through Swift).
+enum PNGCodec {
+    private static let messageCapacity = 256
+
+    private static func error(_ status: Int32, _ message: String) -> ImagingError {
+        switch Int(status) {
+        case Int(PDX_PNG_NOT_PNG): return ImagingError(.notAnImage, "no PNG signature")
+        case Int(PDX_PNG_TRUNCATED): return ImagingError(.truncated, "png: \(message)")
+        case Int(PDX_PNG_TOO_LARGE): return ImagingError(.tooLarge, message)
+        case Int(PDX_PNG_NO_MEMORY): return ImagingError(.outOfMemory, message)
+        case Int(PDX_PNG_BAD_ARGUMENT): return ImagingError(.invalidArgument, message)
+        default: return ImagingError(.corrupt, "png: \(message)")
+        }
+    }
+
+    /// Width and height from IHDR. O(1): reads 33 bytes.
+    static func header(_ data: Data) throws(ImagingError) -> (width: Int, height: Int) {
+        let result: Result<(Int, Int), ImagingError> = data.withUnsafeBytes { raw in
+            var header = pdx_png_header()
+            var message = [CChar](repeating: 0, count: messageCapacity)
+            let status = pdx_png_read_header(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count,
+                                             &header, &message, messageCapacity)
+            guard status == PDX_PNG_OK else { return .failure(error(status, Self.string(message))) }
+            return .success((Int(header.width), Int(header.height)))
+        }
+        return try result.get()
+    }
+
+    /// Full decode to 8-bit grey or RGB. O(width × height).
+    static func decode(_ data: Data, maxPixels: Int) throws(ImagingError) -> Image {
+        let result: Result<Image, ImagingError> = data.withUnsafeBytes { raw in
+            var header = pdx_png_header()
+            var channels: UInt32 = 0
+            var pixels: UnsafeMutablePointer<UInt8>?
+            var message = [CChar](repeating: 0, count: messageCapacity)
+            let status = pdx_png_decode(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count,
+                                        UInt64(max(0, maxPixels)), &header, &channels, &pixels, &message,
+                                        messageCapacity)
+            guard status == PDX_PNG_OK, let pixels else { return .failure(error(status, Self.string(message))) }
+            defer { pdx_free(pixels) }
+            let w = Int(header.width), h = Int(header.height), c = Int(channels)
+            let array = [UInt8](UnsafeBufferPointer(start: pixels, count: w * h * c))
+            return .success(Image(width: w, height: h, channels: c, pixels: array, format: .png))
+        }
+        return try result.get()
+    }
+
+    /// Encodes grey, RGB or RGBA pixels; deterministic for given inputs (no time or text chunks).
+    static func encode(_ pixels: [UInt8], width: Int, height: Int, channels: Int, level: Int) throws(ImagingError) -> Data {
+        guard width > 0, height > 0, width <= Int(UInt32.max), height <= Int(UInt32.max), [1, 3, 4].contains(channels),
+              pixels.count == width * height * channels else {
+            throw ImagingError(.invalidArgument, "png encode: \(width)x\(height)x\(channels) does not match \(pixels.count) bytes")
+        }
+        let result: Result<Data, ImagingError> = pixels.withUnsafeBufferPointer { buf in
+            var out: UnsafeMutablePointer<UInt8>?
+            var size = 0
+            var message = [CChar](repeating: 0, count: messageCapacity)
+            let status = pdx_png_encode(buf.baseAddress, UInt32(width), UInt32(height), UInt32(channels), Int32(level),
+                                        &out, &size, &message, messageCapacity)
+            guard status == PDX_PNG_OK, let out else { return .failure(error(status, Self.string(message))) }
+            defer { pdx_free(out) }
+            return .success(Data(bytes: out, count: size))
+        }
+        return try result.get()
+    }
+
+    static func string(_ message: [CChar]) -> String {
+        String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static var libraryVersion: String { String(cString: _pdx_png_version()) }
+}

@@ -1,0 +1,45 @@
+import COpenBLAS
+
+/// Thin, typed wrappers over OpenBLAS. Every matrix product of the training core goes through `BLAS.gemm`.
+///
+/// Matrices are row-major; `lda`/`ldb`/`ldc` default to the packed row length. The thread count is set
+/// explicitly (`BLAS.setThreads`) so runs are reproducible: same thread count ⇒ same summation order.
+public enum BLAS {
+    /// Sets OpenBLAS's thread count (≥ 1) for all later calls.
+    public static func setThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(max(1, n)))
+    }
+
+    /// OpenBLAS's current thread count.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// C[m×n] = alpha · op(A) · op(B) + beta · C, with op(A) m×k and op(B) k×n (row-major).
+    /// `transA`: A is stored k×m; `transB`: B is stored n×k. O(m·n·k).
+    @inline(__always)
+    public static func gemm(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil,
+        b: UnsafePointer<Float>, ldb: Int? = nil,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil
+    ) {
+        let la = lda ?? (transA ? m : k)
+        let lb = ldb ?? (transB ? k : n)
+        let lc = ldc ?? n
+        GEMMTimer.shared.start()
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(la), b, Int32(lb), beta, c, Int32(lc))
+        GEMMTimer.shared.stop(flops: 2 * Double(m) * Double(n) * Double(k))
+    }
+
+    /// y = alpha·x + y over `n` floats.
+    @inline(__always)
+    public static func axpy(n: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
+    }
+
+    /// x *= alpha over `n` floats.
+    @inline(__always)
+    public static func scale(n: Int, alpha: Float, x: UnsafeMutablePointer<Float>) {
+        cblas_sscal(Int32(n), alpha, x, 1)
+    }
+}
