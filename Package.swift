@@ -30,7 +30,8 @@ let package = Package(
         .target(name: "Curation", dependencies: ["PairDxCore", "Imaging"]),
         .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "COpenBLAS"], exclude: ["Core/README.md"], swiftSettings: strict),
         .target(name: "Synth", dependencies: ["PairDxCore", "Imaging"]),
-        .target(name: "MirrorServer", dependencies: ["PairDxCore", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .target(name: "MirrorServer", dependencies: ["PairDxCore", .product(name: "FlyingFox", package: "FlyingFox"),
+                                               .product(name: "FlyingSocks", package: "FlyingFox")]),
         .target(name: "Pipeline", dependencies: ["PairDxCore", "Ingest", "Imaging", "Curation", "Training", "Synth"]),
         .executableTarget(name: "pairdx", dependencies: [
             "PairDxCore", "Ingest", "Imaging", "Curation", "Training", "Synth", "MirrorServer", "Pipeline",

@@ -9,4 +9,6 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
+/* xmlFree is a global function pointer (mutable state to Swift 6): call it from C. */
+static inline void _pdx_xml_free(void *p) { xmlFree(p); }
 #endif

@@ -1,1 +1,152 @@
+import FlyingFox
+import Foundation
 import PairDxCore
+
+/// Serves a mirror directory (PMC Cloud layout) over HTTP on 127.0.0.1 with FlyingFox:
+/// - `GET /<key>`: the file `<root>/<key>` (no `..`, no hidden files), faults applied per path;
+/// - `GET /?list-type=2&prefix=&delimiter=&max-keys=&continuation-token=`: S3 ListObjectsV2 XML
+///   (also under `/<bucket>/?list-type=2`);
+/// - `GET /esearch.fcgi?db=pmc&term=&retstart=&retmax=` (also `/entrez/eutils/esearch.fcgi`):
+///   NCBI's eSearchResult XML over the newest version of each article whose metadata and JATS
+///   text contain the term's words.
+public final class MirrorServer: Sendable {
+    public let root: String
+    let faults: FaultCounter
+    let server: HTTPServer
+    let objects: [ListObjectsV2.Object]
+    let searchIndex: [(id: Int, text: String)]
+
+    public init(root: String, port: UInt16 = 0, faults: FaultPlan = FaultPlan(faults: [])) throws {
+        self.root = root
+        self.faults = FaultCounter(plan: faults)
+        guard FileSystem.exists(root) else { throw PairDxError.usage("mirror directory \(root) does not exist") }
+        objects = FileSystem.listFiles(under: root).map { rel in
+            let size = (try? FileManager.default.attributesOfItem(atPath: root + "/" + rel)[.size] as? Int) ?? 0
+            return ListObjectsV2.Object(key: rel, size: size)
+        }
+        searchIndex = MirrorServer.buildIndex(root: root, keys: objects.map(\.key))
+        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 60, logger: .disabled)
+    }
+
+    /// Starts listening; returns the bound port once connections are accepted.
+    public func start() async throws -> UInt16 {
+        let handler = Handler(owner: self)
+        await server.appendRoute("GET *", to: handler)
+        Task { try? await server.run() }
+        try await server.waitUntilListening()
+        guard case let .ip4(_, port)? = await server.listeningAddress else {
+            throw PairDxError.io("the mirror server is not listening on an IPv4 address")
+        }
+        return port
+    }
+
+    public func stop() async { await server.stop(timeout: 0) }
+
+    /// Runs until cancelled (the CLI's `serve-mirror`).
+    public func run() async throws {
+        let handler = Handler(owner: self)
+        await server.appendRoute("GET *", to: handler)
+        try await server.run()
+    }
+
+    struct Handler: HTTPHandler {
+        let owner: MirrorServer
+        func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+            try await owner.respond(request)
+        }
+    }
+
+    func respond(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let path = request.path
+        if request.query["list-type"] == "2" { return list(request) }
+        if path.hasSuffix("/esearch.fcgi") { return esearch(request) }
+        var key = String(path.drop(while: { $0 == "/" }))
+        key = key.removingPercentEncoding ?? key
+        let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+        if key.isEmpty || parts.contains(where: { $0 == ".." || $0 == "." || $0.hasPrefix(".") || $0.isEmpty }) {
+            return HTTPResponse(statusCode: .forbidden, body: Data("forbidden path\n".utf8))
+        }
+        guard let data = FileManager.default.contents(atPath: root + "/" + key) else {
+            return HTTPResponse(statusCode: .notFound, body: Data("no such key: \(key)\n".utf8))
+        }
+        guard let fault = faults.take(path) else { return HTTPResponse(statusCode: .ok, body: data) }
+        switch fault.kind {
+        case "status":
+            var headers = HTTPHeaders()
+            if let r = fault.retryAfter { headers[HTTPHeader("Retry-After")] = String(r) }
+            let code = fault.status ?? 503
+            return HTTPResponse(statusCode: HTTPStatusCode(code, phrase: "Injected Fault"), headers: headers,
+                                body: Data("injected fault \(code)\n".utf8))
+        case "stall":
+            try await Task.sleep(nanoseconds: UInt64((fault.seconds ?? 5) * 1e9))
+            return HTTPResponse(statusCode: .ok, body: data)
+        case "truncate":
+            let n = max(0, min(data.count - 1, Int(Double(data.count) * (fault.fraction ?? 0.5))))
+            let body = DripBody(data: data, limit: n, chunk: 16384, pause: 0, fail: true)
+            return HTTPResponse(statusCode: .ok, body: HTTPBodySequence(from: body, count: data.count))
+        case "wrong-length":
+            let body = DripBody(data: data, limit: data.count, chunk: 16384, pause: 0, fail: true)
+            return HTTPResponse(statusCode: .ok, body: HTTPBodySequence(from: body, count: data.count + 100))
+        default: // drip
+            let rate = max(1, fault.bytesPerSecond ?? 4096)
+            let chunk = max(1, rate / 10)
+            let body = DripBody(data: data, limit: data.count, chunk: chunk, pause: 0.1, fail: false)
+            return HTTPResponse(statusCode: .ok, body: HTTPBodySequence(from: body, count: data.count))
+        }
+    }
+
+    func list(_ request: HTTPRequest) -> HTTPResponse {
+        let bucket = request.path.split(separator: "/").first.map(String.init) ?? "mirror"
+        let maxKeys = min(1000, max(1, Int(request.query["max-keys"] ?? "") ?? 1000))
+        let xml = ListObjectsV2.page(objects: objects, bucket: bucket, prefix: request.query["prefix"] ?? "",
+                                     delimiter: request.query["delimiter"], maxKeys: maxKeys,
+                                     continuationToken: request.query["continuation-token"],
+                                     startAfter: request.query["start-after"])
+        return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/xml"], body: Data(xml.utf8))
+    }
+
+    func esearch(_ request: HTTPRequest) -> HTTPResponse {
+        let term = (request.query["term"] ?? "").removingPercentEncoding ?? ""
+        let retstart = max(0, Int(request.query["retstart"] ?? "") ?? 0)
+        let retmax = min(10_000, max(0, Int(request.query["retmax"] ?? "") ?? 20))
+        let matches = ESearch.match(term: term, index: searchIndex)
+        let page = matches.dropFirst(retstart).prefix(retmax)
+        var x = "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<!DOCTYPE eSearchResult PUBLIC \"-//NLM//DTD esearch 20060628//EN\" \"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd\">\n"
+        x += "<eSearchResult><Count>\(matches.count)</Count><RetMax>\(page.count)</RetMax><RetStart>\(retstart)</RetStart><IdList>"
+        for id in page { x += "<Id>\(id)</Id>" }
+        x += "</IdList><QueryTranslation>\(ListObjectsV2.esc(term))</QueryTranslation></eSearchResult>\n"
+        return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/xml"], body: Data(x.utf8))
+    }
+
+    /// (numeric PMC id, lower-cased metadata + JATS text) for the newest version of each article.
+    static func buildIndex(root: String, keys: [String]) -> [(id: Int, text: String)] {
+        var newest: [Int: (version: Int, dir: String)] = [:]
+        for key in keys where key.hasSuffix(".json") {
+            let dir = String(key.prefix(while: { $0 != "/" }))
+            guard key == "\(dir)/\(dir).json", let p = PMCID.parse(dir), let v = p.version,
+                  let n = Int(p.id.dropFirst(3)) else { continue }
+            if (newest[n]?.version ?? 0) < v { newest[n] = (v, dir) }
+        }
+        return newest.keys.sorted().map { n in
+            let dir = newest[n]!.dir
+            let meta = (try? FileSystem.readString("\(root)/\(dir)/\(dir).json")) ?? ""
+            let xml = (try? FileSystem.readString("\(root)/\(dir)/\(dir).xml")) ?? ""
+            return (n, (meta + " " + xml).lowercased())
+        }
+    }
+}
+
+/// A small subset of Entrez query syntax: alternatives joined by OR, each a set of words that must
+/// all occur (AND implied; `[field]` tags and quotes ignored). An empty term matches everything.
+enum ESearch {
+    static func match(term: String, index: [(id: Int, text: String)]) -> [Int] {
+        let alternatives = term.lowercased().components(separatedBy: " or ").map { alt in
+            alt.replacingOccurrences(of: "\\[[^\\]]*\\]", with: " ", options: .regularExpression)
+                .components(separatedBy: CharacterSet.alphanumerics.inverted.subtracting(CharacterSet(charactersIn: "-")))
+                .filter { !$0.isEmpty && $0 != "and" }
+        }.filter { !$0.isEmpty }
+        if alternatives.isEmpty { return index.map(\.id) }
+        return index.filter { entry in alternatives.contains { words in words.allSatisfy { entry.text.contains($0) } } }
+            .map(\.id)
+    }
+}

@@ -1,11 +1,25 @@
 import ArgumentParser
+import Curation
 import PairDxCore
 
 struct BalanceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "balance", abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "balance",
+        abstract: "Select the labelled figures that enter the splits, per the recipe's balance policy.",
+        discussion: "Reads labels.jsonl; writes balanced.jsonl. Selection within a class is by keyed hash of (seed, id).")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var recipe: RecipeOptions
+    @Flag(name: .long, help: "Print per-class counts as JSON on stdout.")
+    var json = false
 
     func run() async throws {
-        throw PairDxError.usage("'pairdx balance' is not built yet")
+        global.apply()
+        let r = try recipe.load()
+        let selected = try Curate.balance(work: global.workDirectory, recipe: r)
+        var per: [String: Int] = [:]
+        for s in selected { per[s.class, default: 0] += 1 }
+        if json { try printJSON(per) } else {
+            Log.info("balance (\(r.balance.policy)): \(selected.count) items; " + r.classes.map { "\($0.name) \(per[$0.name] ?? 0)" }.joined(separator: ", "))
+        }
     }
 }

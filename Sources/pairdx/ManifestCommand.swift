@@ -1,11 +1,18 @@
 import ArgumentParser
+import Curation
 import PairDxCore
 
 struct ManifestCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "manifest", abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "manifest",
+        abstract: "Write Manifests/<name>/: recipe, sources.csv, items.csv, croissant.json (Croissant 1.0) and SHA256SUMS.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var recipe: RecipeOptions
 
     func run() async throws {
-        throw PairDxError.usage("'pairdx manifest' is not built yet")
+        global.apply()
+        let r = try recipe.load()
+        try Curate.manifest(work: global.workDirectory, recipe: r, name: r.name, splitDir: recipe.splitDir(r), manifestDir: recipe.manifestDir(r))
+        Log.info("manifest → \(recipe.manifestDir(r))")
     }
 }

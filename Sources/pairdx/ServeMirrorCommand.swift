@@ -1,11 +1,43 @@
 import ArgumentParser
+import Foundation
+import MirrorServer
 import PairDxCore
 
 struct ServeMirrorCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve-mirror", abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "serve-mirror",
+        abstract: "Serve a mirror directory over HTTP on 127.0.0.1 (files, S3 ListObjectsV2, esearch, injected faults).",
+        discussion: """
+        Rehearse a rebuild offline: DIR is a mirror in the PMC Cloud layout (what `pairdx synth` writes).
+          GET /<key>                                   the file DIR/<key>
+          GET /?list-type=2&prefix=P&delimiter=/&max-keys=N&continuation-token=T
+                                                       S3 ListObjectsV2 XML, paginated
+          GET /esearch.fcgi?db=pmc&term=T&retstart=S&retmax=M
+                                                       NCBI eSearchResult XML over the mirror's articles
+        Then: pairdx discover --source http://127.0.0.1:PORT/ and pairdx fetch --source http://127.0.0.1:PORT/.
+        --faults FILE injects failures per path (see the Faults type): status codes with Retry-After,
+        stalls, truncated bodies, a wrong Content-Length, a slow drip. Runs until interrupted.
+        """
+    )
     @OptionGroup var global: GlobalOptions
 
+    @Argument(help: "Mirror directory to serve.")
+    var directory: String
+
+    @Option(help: "TCP port on 127.0.0.1 (0 picks a free one, printed on stdout).")
+    var port: Int = 8080
+
+    @Option(help: "JSON file of faults to inject.")
+    var faults: String?
+
     func run() async throws {
-        throw PairDxError.usage("'pairdx serve-mirror' is not built yet")
+        global.apply()
+        guard (0...65535).contains(port) else { throw PairDxError.usage("--port must be 0…65535") }
+        let plan = try faults.map { try FaultPlan.load($0) } ?? FaultPlan(faults: [])
+        let server = try MirrorServer(root: directory, port: UInt16(port), faults: plan)
+        let bound = try await server.start()
+        FileHandle.standardOutput.write(Data("http://127.0.0.1:\(bound)/\n".utf8))
+        Log.info("serving \(directory) on http://127.0.0.1:\(bound)/ (\(plan.faults.count) faults); stop with Ctrl-C")
+        while true { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
     }
 }

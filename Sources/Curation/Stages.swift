@@ -1,0 +1,57 @@
+import Foundation
+import PairDxCore
+
+/// The curation stages as library calls: each reads the previous stage's files and writes its own.
+public enum Curate {
+    /// `pairdx balance`: `labels.jsonl` → `balanced.jsonl`.
+    @discardableResult
+    public static func balance(work: WorkDirectory, recipe: Recipe) throws -> [BalancedItem] {
+        let labels = try JSONL.read(LabelRecord.self, from: work.labels)
+        let selected = Balancer.select(labels, recipe: recipe)
+        try JSONL.write(selected, to: work.balanced, sortedBy: \.sortKey)
+        return selected
+    }
+
+    /// `pairdx split`: `balanced.jsonl` + figures/images/clusters → `Splits/<name>/`.
+    @discardableResult
+    public static func split(work: WorkDirectory, recipe: Recipe, name: String, splitDir: String) throws -> SplitsSummary {
+        let selected = try JSONL.read(BalancedItem.self, from: work.balanced)
+        let figureList = try JSONL.read(FigureRecord.self, from: work.figures)
+        let figures = Dictionary(figureList.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let images = FileSystem.exists(work.images)
+            ? Dictionary(try JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a })
+            : [:]
+        let clusters = FileSystem.exists(work.clusters) ? try JSONL.read(ClusterRecord.self, from: work.clusters) : []
+        let items = Splitter.group(selected, figures: figures, images: images, clusters: clusters, grouping: recipe.split.grouping)
+        let assignment = Splitter.assign(items, recipe: recipe, classes: recipe.classes.map(\.name))
+        return try SplitFiles.write(assignment, to: splitDir, name: name, recipe: recipe,
+                                    sourceSnapshot: SplitFiles.sourceSnapshot(figureList))
+    }
+
+    /// `pairdx manifest`: split files + work files → `Manifests/<name>/`.
+    public static func manifest(work: WorkDirectory, recipe: Recipe, name: String, splitDir: String, manifestDir: String) throws {
+        var items: [SplitName: [Splitter.Item]] = [:]
+        for s in SplitName.allCases { items[s] = try SplitFiles.readCSV(splitDir + "/\(s.rawValue).csv") }
+        let summary = try CanonicalJSON.decode(SplitsSummary.self, from: FileSystem.read(splitDir + "/splits.json"),
+                                               source: splitDir + "/splits.json")
+        let figures = Dictionary(try JSONL.read(FigureRecord.self, from: work.figures).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let candidates = FileSystem.exists(work.candidates) ? try JSONL.read(Candidate.self, from: work.candidates) : []
+        let articles = FileSystem.exists(work.articles) ? try JSONL.read(ArticleRecord.self, from: work.articles) : []
+        let input = Manifest.Inputs(name: name, recipe: recipe,
+                                    assignment: .init(items: items, groupCount: summary.groups.count, largestGroup: summary.groups.largest),
+                                    candidates: candidates, articles: articles, figures: figures)
+        try Manifest.write(input, to: manifestDir, splitFilesRelative: relativePath(from: manifestDir, to: splitDir))
+    }
+
+    /// A relative path from directory `from` to `to` (both relative to the same cwd or both absolute).
+    static func relativePath(from: String, to: String) -> String {
+        let a = URL(fileURLWithPath: from).standardizedFileURL.pathComponents
+        let b = URL(fileURLWithPath: to).standardizedFileURL.pathComponents
+        var i = 0
+        while i < a.count, i < b.count, a[i] == b[i] { i += 1 }
+        let ups = Array(repeating: "..", count: a.count - i)
+        let rest = Array(b[i...])
+        let parts = ups + rest
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+}

@@ -1,0 +1,199 @@
+import CCurl
+import Foundation
+import PairDxCore
+
+/// One thing to download. `destination == nil` keeps the body in memory (small documents);
+/// otherwise the body streams to a temporary file beside `destination` and is renamed into place
+/// only after every check passed, so `destination` is either complete or absent.
+public struct DownloadRequest: Sendable {
+    public var url: String
+    public var destination: String?
+    public var expectedLength: Int?
+    public init(url: String, destination: String? = nil, expectedLength: Int? = nil) {
+        self.url = url; self.destination = destination; self.expectedLength = expectedLength
+    }
+    /// The `md5=` query parameter, when the URL carries one.
+    public var expectedMD5: String? {
+        URLComponents(string: url)?.queryItems?.first(where: { $0.name == "md5" })?.value?.lowercased()
+    }
+}
+
+/// The outcome of one request after every retry.
+public struct DownloadResult: Sendable {
+    public var url: String
+    /// HTTP status of the last attempt (0 for file:// or when no response arrived).
+    public var status: Int
+    /// nil on success; otherwise why, e.g. `http 404`, `connect: Couldn't connect to server`, `too-large`.
+    public var error: String?
+    /// Error class for reports: `ok`, `http-4xx`, `http-5xx`, `http-429`, `network`, `timeout`,
+    /// `too-large`, `length-mismatch`, `md5-mismatch`, `not-found`, `io`.
+    public var errorClass: String
+    public var bytes: Int
+    public var sha256: String?
+    public var retries: Int
+    /// The body when the request had no destination.
+    public var data: Data?
+    public var ok: Bool { error == nil }
+}
+
+/// Settings of `HTTPClient`.
+public struct HTTPClientOptions: Sendable {
+    /// Transfers in flight at once.
+    public var concurrency = 8
+    /// Requests per second per host (nil: unlimited), decided by host name.
+    public var rateLimit: @Sendable (String) -> Double? = { host in HTTPClientOptions.isNCBI(host) ? 3 : nil }
+    public var maxRetries = 4
+    /// First backoff in seconds; attempt n waits base·2ⁿ plus up to 50 % jitter (or Retry-After when longer).
+    public var backoffBase = 0.5
+    /// Longest wait honoured from a Retry-After header.
+    public var maxRetryAfter = 120.0
+    public var connectTimeout = 10.0
+    /// A transfer slower than `lowSpeedBytes` per second for `lowSpeedTime` seconds is aborted (and retried).
+    public var lowSpeedBytes = 1024
+    public var lowSpeedTime = 20
+    public var maxBodyBytes = 200 << 20
+    public var contact = "https://github.com/pairdx/pairdx"
+    public init() {}
+
+    public var userAgent: String { "pairdx/\(PairDxVersion.string) (+\(contact))" }
+
+    public static func isNCBI(_ host: String) -> Bool {
+        host == "ncbi.nlm.nih.gov" || host.hasSuffix(".ncbi.nlm.nih.gov")
+    }
+}
+
+/// Aggregate counters of one client's lifetime.
+public struct HTTPStats: Sendable, Codable {
+    public var requests = 0
+    public var retries = 0
+    public var bytes = 0
+    public var seconds = 0.0
+}
+
+/// Downloads over libcurl's multi interface: `file://`, `http://` and `https://` through one code path.
+///
+/// Invariants: at most `concurrency` transfers in flight; per host, request starts obey a token
+/// bucket (`rateLimit`); failures that may pass (429, 5xx, network errors, timeouts, short bodies)
+/// are retried with exponential backoff and jitter, honouring `Retry-After`; a body over
+/// `maxBodyBytes` is aborted as soon as it crosses the limit. The transfer loop runs on its own
+/// thread, never on Swift's cooperative pool.
+public final class HTTPClient: @unchecked Sendable {
+    public let options: HTTPClientOptions
+    private let lock = NSLock()
+    private var _stats = HTTPStats()
+
+    public init(options: HTTPClientOptions = HTTPClientOptions()) {
+        self.options = options
+        _ = HTTPClient.globalInit
+    }
+
+    private static let globalInit: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)); return true }()
+
+    public var stats: HTTPStats { lock.lock(); defer { lock.unlock() }; return _stats }
+
+    /// Runs all requests; results come back in request order. `completed` is called once per request
+    /// as it finishes (on the transfer thread), e.g. to journal it.
+    public func run(_ requests: [DownloadRequest],
+                    completed: (@Sendable (Int, DownloadResult) -> Void)? = nil) async -> [DownloadResult] {
+        await withCheckedContinuation { (cont: CheckedContinuation<[DownloadResult], Never>) in
+            let thread = Thread { [self] in
+                let results = self.runBlocking(requests, completed: completed)
+                cont.resume(returning: results)
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    /// One download, convenience for tests and single documents.
+    public func get(_ url: String, to destination: String? = nil) async -> DownloadResult {
+        await run([DownloadRequest(url: url, destination: destination)])[0]
+    }
+
+    /// The blocking transfer loop. O(requests · loop turns) bookkeeping, negligible next to I/O.
+    public func runBlocking(_ requests: [DownloadRequest],
+                            completed: (@Sendable (Int, DownloadResult) -> Void)? = nil) -> [DownloadResult] {
+        let started = monotonicSeconds()
+        var results = [DownloadResult?](repeating: nil, count: requests.count)
+        guard let multi = curl_multi_init() else {
+            return requests.map { DownloadResult(url: $0.url, status: 0, error: "curl_multi_init failed", errorClass: "io",
+                                                 bytes: 0, sha256: nil, retries: 0, data: nil) }
+        }
+        defer { curl_multi_cleanup(multi) }
+        struct Pending { var index: Int; var attempt: Int; var notBefore: Double }
+        var pending = requests.indices.map { Pending(index: $0, attempt: 0, notBefore: 0) }
+        var active: [UnsafeMutableRawPointer: Transfer] = [:]
+        var buckets: [String: TokenBucket] = [:]
+        var requestCount = 0, retryCount = 0, byteCount = 0
+
+        while !pending.isEmpty || !active.isEmpty {
+            let now = monotonicSeconds()
+            var wait = 0.05
+            var i = 0
+            while active.count < options.concurrency && i < pending.count {
+                let p = pending[i]
+                if p.notBefore > now { wait = min(wait, p.notBefore - now); i += 1; continue }
+                let host = HTTPClient.host(of: requests[p.index].url)
+                if let rate = options.rateLimit(host), !host.isEmpty {
+                    var bucket = buckets[host] ?? TokenBucket(rate: rate, now: now)
+                    let delay = bucket.take(now: now)
+                    buckets[host] = bucket
+                    if let delay { wait = min(wait, delay); i += 1; continue }
+                }
+                pending.remove(at: i)
+                let t = Transfer(index: p.index, attempt: p.attempt, request: requests[p.index])
+                do {
+                    let easy = try t.start(options: options)
+                    curl_multi_add_handle(multi, easy)
+                    active[easy] = t
+                    requestCount += 1
+                } catch {
+                    let r = t.result(status: 0, error: error.message, errorClass: "io")
+                    results[p.index] = r; completed?(p.index, r)
+                }
+            }
+            var running: Int32 = 0
+            curl_multi_perform(multi, &running)
+            var left: Int32 = 0
+            while let msg = curl_multi_info_read(multi, &left) {
+                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle,
+                      let t = active.removeValue(forKey: easy) else { continue }
+                let code = msg.pointee.data.result
+                curl_multi_remove_handle(multi, easy)
+                let outcome = t.finish(code: code, options: options)
+                byteCount += t.bytes
+                switch outcome {
+                case .done(let r):
+                    results[t.index] = r; completed?(t.index, r)
+                case .retry(let after, let r):
+                    if t.attempt < options.maxRetries {
+                        retryCount += 1
+                        let backoff = options.backoffBase * pow(2, Double(t.attempt)) * (1 + Double.random(in: 0..<0.5))
+                        let delay = max(backoff, min(after ?? 0, options.maxRetryAfter))
+                        Log.debug("retry \(t.attempt + 1) of \(requests[t.index].url) in \(String(format: "%.2f", delay)) s: \(r.error ?? "")")
+                        pending.append(Pending(index: t.index, attempt: t.attempt + 1, notBefore: monotonicSeconds() + delay))
+                    } else {
+                        results[t.index] = r; completed?(t.index, r)
+                    }
+                }
+            }
+            if !active.isEmpty || !pending.isEmpty {
+                var numfds: Int32 = 0
+                let ms = active.isEmpty ? max(1, Int32(wait * 1000)) : max(1, min(Int32(wait * 1000), 50))
+                if active.isEmpty { usleep(UInt32(ms) * 1000) } else { curl_multi_poll(multi, nil, 0, ms, &numfds) }
+            }
+        }
+        lock.lock()
+        _stats.requests += requestCount; _stats.retries += retryCount; _stats.bytes += byteCount
+        _stats.seconds += monotonicSeconds() - started
+        lock.unlock()
+        return results.map { $0! }
+    }
+
+    static func host(of url: String) -> String {
+        guard let r = url.range(of: "://") else { return "" }
+        let rest = url[r.upperBound...]
+        let authority = rest.prefix(while: { $0 != "/" && $0 != "?" })
+        return String(authority.split(separator: "@").last ?? "").lowercased()
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import PairDxCore
+
+/// Locations the tests use: the package root, `../shared/data` beside it, and scratch directories.
+enum TestPaths {
+    /// The package root (two levels above this file's folder).
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// `../shared/data/<sub>` seen from the package root (or from an enclosing folder of it), or nil.
+    static func shared(_ sub: String) -> String? {
+        var url = URL(fileURLWithPath: packageRoot)
+        for _ in 0..<3 {
+            url.deleteLastPathComponent()
+            let candidate = url.appendingPathComponent("shared/data/\(sub)").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// A fresh empty directory under the system temporary folder.
+    static func scratch(_ name: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "pairdx-ingest-tests/\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// The `pairdx` executable built beside the test bundle, if present.
+    static var pairdxExecutable: String? {
+        let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
+        for dir in [bundle, URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()] {
+            let p = dir.appendingPathComponent("pairdx").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+}
