@@ -69,6 +69,9 @@ public struct SplitFiles: Sendable {
         return SplitFiles(directory: directory, classes: classes, name: name, recipe: recipe, train: train, val: val, test: test)
     }
 
+    /// An empty stand-in, for resolving a recipe before any split is read.
+    public static let placeholder = SplitFiles(directory: "", classes: [], name: "", recipe: nil, train: [], val: [], test: [])
+
     public func rows(_ part: SplitPart) -> [SplitRow] {
         switch part { case .train: train; case .val: val; case .test: test }
     }
