@@ -231,3 +231,72 @@ int pdx_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint3
     *out_size = st.size;
     return PDX_PNG_OK;
 }
+
+int pdx_png_encode_raw(const uint8_t *raw, uint32_t width, uint32_t height, int color_type, int bit_depth,
+                       int interlaced, const uint8_t *palette, int palette_entries, const uint8_t *trns,
+                       int trns_count, uint8_t **out, size_t *out_size, char *message, size_t message_size) {
+    *out = NULL;
+    *out_size = 0;
+    if (raw == NULL || width == 0 || height == 0) {
+        copy_message(message, message_size, "invalid size");
+        return PDX_PNG_BAD_ARGUMENT;
+    }
+    writer_state st = {NULL, 0, 0, message, message_size};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, on_write_error, on_warning);
+    if (png == NULL) { copy_message(message, message_size, "out of memory"); return PDX_PNG_NO_MEMORY; }
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_write_struct(&png, NULL);
+        copy_message(message, message_size, "out of memory");
+        return PDX_PNG_NO_MEMORY;
+    }
+    png_bytep *volatile rows = NULL;
+    if (setjmp(png_jmpbuf(png))) {
+        free(st.data);
+        free(rows);
+        png_destroy_write_struct(&png, &info);
+        return PDX_PNG_CORRUPT;
+    }
+    png_set_write_fn(png, &st, on_write, on_flush);
+    png_set_IHDR(png, info, width, height, bit_depth, color_type,
+                 interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    if (palette != NULL && palette_entries > 0) {
+        png_color colors[256];
+        for (int i = 0; i < palette_entries && i < 256; i++) {
+            colors[i].red = palette[3 * i];
+            colors[i].green = palette[3 * i + 1];
+            colors[i].blue = palette[3 * i + 2];
+        }
+        png_set_PLTE(png, info, colors, palette_entries);
+    }
+    if (trns != NULL && trns_count > 0) {
+        if (color_type == PNG_COLOR_TYPE_PALETTE) {
+            png_set_tRNS(png, info, trns, trns_count, NULL);
+        } else {
+            /* Grey or RGB key colour given as big-endian 16-bit values. */
+            png_color_16 key;
+            memset(&key, 0, sizeof key);
+            key.gray = (png_uint_16)((trns[0] << 8) | trns[1]);
+            if (trns_count >= 6) {
+                key.red = (png_uint_16)((trns[0] << 8) | trns[1]);
+                key.green = (png_uint_16)((trns[2] << 8) | trns[3]);
+                key.blue = (png_uint_16)((trns[4] << 8) | trns[5]);
+            }
+            png_set_tRNS(png, info, NULL, 0, &key);
+        }
+    }
+    png_write_info(png, info);
+    size_t rowbytes = png_get_rowbytes(png, info);
+    rows = (png_bytep *)malloc(sizeof(png_bytep) * height);
+    if (rows == NULL) png_error(png, "out of memory");
+    for (uint32_t y = 0; y < height; y++) rows[y] = (png_bytep)(raw + (size_t)y * rowbytes);
+    png_write_image(png, rows);
+    png_write_end(png, NULL);
+    free(rows);
+    rows = NULL;
+    png_destroy_write_struct(&png, &info);
+    *out = st.data;
+    *out_size = st.size;
+    return PDX_PNG_OK;
+}

@@ -13,6 +13,7 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
         case tooSmall = "too-small"
         case outOfMemory = "out-of-memory"
         case invalidArgument = "invalid-argument"
+        case unreadable
     }
 
     public var kind: Kind

@@ -3,7 +3,7 @@ import Foundation
 
 /// libpng through the C layer in `CPNG` (status codes, never a longjmp through Swift).
 enum PNGCodec {
-    private static let messageCapacity = 256
+    static let messageCapacity = 256
 
     private static func error(_ status: Int32, _ message: String) -> ImagingError {
         switch Int(status) {
@@ -72,4 +72,31 @@ enum PNGCodec {
     }
 
     static var libraryVersion: String { String(cString: _pdx_png_version()) }
+}
+
+extension PNGCodec {
+    /// Rows in PNG's raw layout (see `pdx_png_encode_raw`), for building test images of every kind.
+    static func encodeRaw(_ raw: [UInt8], width: Int, height: Int, colorType: Int, bitDepth: Int, interlaced: Bool,
+                          palette: [UInt8] = [], trns: [UInt8] = []) throws(ImagingError) -> Data {
+        let result: Result<Data, ImagingError> = raw.withUnsafeBufferPointer { buf in
+            palette.withUnsafeBufferPointer { pal in
+                trns.withUnsafeBufferPointer { tr in
+                    var out: UnsafeMutablePointer<UInt8>?
+                    var size = 0
+                    var message = [CChar](repeating: 0, count: messageCapacity)
+                    let status = pdx_png_encode_raw(buf.baseAddress, UInt32(width), UInt32(height), Int32(colorType),
+                                                    Int32(bitDepth), interlaced ? 1 : 0,
+                                                    palette.isEmpty ? nil : pal.baseAddress, Int32(palette.count / 3),
+                                                    trns.isEmpty ? nil : tr.baseAddress, Int32(trns.count), &out, &size,
+                                                    &message, messageCapacity)
+                    guard status == PDX_PNG_OK, let out else {
+                        return .failure(ImagingError(.invalidArgument, "png raw encode: \(string(message))"))
+                    }
+                    defer { pdx_free(out) }
+                    return .success(Data(bytes: out, count: size))
+                }
+            }
+        }
+        return try result.get()
+    }
 }

@@ -1,11 +1,76 @@
 import ArgumentParser
+import Foundation
+import Imaging
 import PairDxCore
 
 struct DedupeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dedupe", abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "dedupe",
+        abstract: "Cluster exact and near-duplicate figures → clusters.jsonl and dedupe-report.json.",
+        discussion: """
+        Runs after 'hash'. Reads <work>/figures.jsonl (figures with status ok) and <work>/images.jsonl.
+        Figures whose images have the same bytes, the same decoded pixels, or pHashes within the Hamming
+        radius are joined (multi-index hashing finds every pair within the radius; union-find makes the
+        clusters). Every usable figure lands in exactly one cluster, singletons included; the kept member
+        has the most pixels, then the smallest id. Clusters spanning articles are counted as cross-article.
+        The radius comes from --radius, else the recipe's dedupe.radius, else \(Dedupe.defaultRadius)
+        (chosen from evidence: docs/pairdx-phash-v1.md). With --truth (a synthetic corpus's truth file)
+        the report adds precision and recall for exact and near duplicates.
+        """
+    )
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: "Recipe file whose dedupe.radius to use.")
+    var recipe: String?
+
+    @Option(help: "Hamming radius on the 64-bit pHash (overrides the recipe).")
+    var radius: Int?
+
+    @Option(help: "Synthetic truth file (pairdx-synth-truth/1) to score the clusters against.")
+    var truth: String?
+
+    @Flag(help: "Print the report as JSON on stdout.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Benchmark: self-join this many random 64-bit hashes (with planted near pairs) at the radius and exit.",
+                               visibility: .hidden))
+    var benchmarkSearch: Int?
+
+    @Option(help: ArgumentHelp("Benchmark: also compare with brute force on this many of them.", visibility: .hidden))
+    var benchmarkVerify: Int = 0
+
     func run() async throws {
-        throw PairDxError.usage("'pairdx dedupe' is not built yet")
+        global.apply()
+        var r = Dedupe.defaultRadius
+        if let recipe { r = try Recipe.load(recipe).dedupe.radius }
+        if let radius { r = radius }
+        guard (0...32).contains(r) else { throw PairDxError.usage("--radius must be within 0...32 (got \(r))") }
+        if let n = benchmarkSearch {
+            print(SearchBenchmark.run(count: n, radius: r, threads: global.threadCount, verify: benchmarkVerify))
+            return
+        }
+        let work = global.workDirectory
+        for f in [work.figures, work.images] where !FileManager.default.fileExists(atPath: f) {
+            throw PairDxError.usage("\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
+        }
+        let figures = try JSONL.read(FigureRecord.self, from: work.figures)
+        let images = try JSONL.read(ImageRecord.self, from: work.images)
+        var truthFile: SynthTruth?
+        if let truth {
+            truthFile = try CanonicalJSON.decode(SynthTruth.self, from: FileSystem.read(truth), source: truth)
+        }
+        let result = Dedupe.run(figures: figures, images: images, radius: r, threads: global.threadCount)
+        try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
+        let report = DedupeReport.make(result, radius: r, truth: truthFile)
+        let data = try CanonicalJSON.encode(report, pretty: true)
+        try AtomicFile.write(data + Data("\n".utf8), to: work.dedupeReport)
+        let c = report.clusters
+        Log.info("dedupe: \(report.figures.usable) usable figures of \(report.figures.total) → \(c.count) clusters "
+                 + "(\(c.exact) exact, \(c.near) near, \(c.crossArticle) cross-article, \(c.duplicatesDropped) duplicates) at radius \(r)")
+        if let t = report.truth {
+            for (k, v) in t.precision.sorted(by: { $0.key < $1.key }) { Log.info("  precision \(k): \(v.hits)/\(v.total)") }
+            for (k, v) in t.recall.sorted(by: { $0.key < $1.key }) { Log.info("  recall \(k): \(v.hits)/\(v.total)") }
+        }
+        if json { FileHandle.standardOutput.write(data + Data("\n".utf8)) }
     }
 }

@@ -52,6 +52,15 @@ int pdx_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, pdx_pn
 int pdx_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels, int level,
                    uint8_t **out, size_t *out_size, char *message, size_t message_size);
 
+/*
+ * Writes rows already in PNG's raw sample layout (bit-packed below 8 bits, big-endian 16-bit) with
+ * any colour type and depth, optional Adam7, optional palette (RGB triples) and tRNS bytes. For
+ * building test images of every kind; `raw` holds height rows of ceil(width*bits_per_pixel/8) bytes.
+ */
+int pdx_png_encode_raw(const uint8_t *raw, uint32_t width, uint32_t height, int color_type, int bit_depth,
+                       int interlaced, const uint8_t *palette, int palette_entries, const uint8_t *trns,
+                       int trns_count, uint8_t **out, size_t *out_size, char *message, size_t message_size);
+
 void pdx_free(void *p);
 
 #endif

@@ -1,0 +1,146 @@
+import Foundation
+
+/// Antialiased Lanczos-3 resampling in two separable passes with 22-bit fixed-point weights.
+///
+/// Behaviour (this is the resampler `pairdx-phash-v1` and the imagehash-compatible mode use):
+/// - Per output index `o` of `out` samples taken from `in`: `scale = in/out`, `fs = max(scale, 1)`,
+///   `support = 3·fs`, `center = (o + 0.5)·scale`; taps `i` in `[trunc(center − support + 0.5),
+///   trunc(center + support + 0.5))` clipped to `[0, in)`; weight `lanczos((i − center + 0.5)/fs)`
+///   with `lanczos(x) = sinc(x)·sinc(x/3)` on `[−3, 3)`, 0 elsewhere; weights divided by their sum,
+///   then fixed as `trunc(w·2²² ± 0.5)` (sign of `w`).
+/// - Sample = `clamp((2²¹ + Σ pixel·weight) >> 22, 0, 255)` (arithmetic shift), 8-bit between passes.
+/// - Horizontal pass first (only over the rows the vertical pass reads), then vertical; a pass whose
+///   size does not change is skipped.
+/// Complexity: O(outW · inH · taps + outW · outH · taps), taps ≈ 6·max(1, in/out) + 1.
+public enum Resample {
+    static let precision: Int32 = 22
+
+    struct Kernel {
+        /// First tap and tap count per output sample.
+        var first: [Int]
+        var count: [Int]
+        /// Row-major `out × ksize` fixed-point weights.
+        var weights: [Int32]
+        var ksize: Int
+    }
+
+    @inline(__always) static func sinc(_ x: Double) -> Double {
+        if x == 0 { return 1 }
+        let y = x * Double.pi
+        return sin(y) / y
+    }
+
+    @inline(__always) static func lanczos(_ x: Double) -> Double {
+        (-3.0 <= x && x < 3.0) ? sinc(x) * sinc(x / 3) : 0
+    }
+
+    static func kernel(inSize: Int, outSize: Int) -> Kernel {
+        let scale = Double(inSize) / Double(outSize)
+        let filterScale = max(scale, 1.0)
+        let support = 3.0 * filterScale
+        let ksize = Int(support.rounded(.up)) * 2 + 1
+        var first = [Int](repeating: 0, count: outSize)
+        var count = [Int](repeating: 0, count: outSize)
+        var weights = [Int32](repeating: 0, count: outSize * ksize)
+        var w = [Double](repeating: 0, count: ksize)
+        let inverse = 1.0 / filterScale
+        for o in 0..<outSize {
+            let center = (Double(o) + 0.5) * scale
+            let lo = max(0, Int(center - support + 0.5))
+            let hi = min(inSize, Int(center + support + 0.5))
+            let n = max(0, hi - lo)
+            var total = 0.0
+            for t in 0..<n {
+                let v = lanczos((Double(t + lo) - center + 0.5) * inverse)
+                w[t] = v
+                total += v
+            }
+            for t in 0..<n {
+                let v = total != 0 ? w[t] / total : w[t]
+                let fixed = v < 0 ? -0.5 + v * 4_194_304.0 : 0.5 + v * 4_194_304.0
+                weights[o * ksize + t] = Int32(fixed)
+            }
+            first[o] = lo
+            count[o] = n
+        }
+        return Kernel(first: first, count: count, weights: weights, ksize: ksize)
+    }
+
+    @inline(__always) static func clip(_ s: Int32) -> UInt8 {
+        let v = s >> precision
+        return v < 0 ? 0 : (v > 255 ? 255 : UInt8(truncatingIfNeeded: v))
+    }
+
+    /// Resizes an interleaved 8-bit raster with `channels` samples per pixel.
+    public static func resize(_ pixels: [UInt8], width: Int, height: Int, channels: Int,
+                              toWidth outW: Int, toHeight outH: Int) -> [UInt8] {
+        precondition(width > 0 && height > 0 && outW > 0 && outH > 0 && channels > 0)
+        precondition(pixels.count == width * height * channels)
+        let vertical = kernel(inSize: height, outSize: outH)
+        var source = pixels
+        var sourceWidth = width
+        var rowOffset = 0
+        if outW != width {
+            // Rows the vertical pass reads.
+            let firstRow = vertical.first[0]
+            let lastRow = vertical.first[outH - 1] + vertical.count[outH - 1]
+            let rows = lastRow - firstRow
+            let h = kernel(inSize: width, outSize: outW)
+            var temp = [UInt8](repeating: 0, count: outW * rows * channels)
+            pixels.withUnsafeBufferPointer { src in
+                temp.withUnsafeMutableBufferPointer { dst in
+                    h.weights.withUnsafeBufferPointer { k in
+                        for y in 0..<rows {
+                            let srcRow = (y + firstRow) * width * channels
+                            let dstRow = y * outW * channels
+                            for x in 0..<outW {
+                                let lo = h.first[x], n = h.count[x], kb = x * h.ksize
+                                for c in 0..<channels {
+                                    var s: Int32 = 1 << (precision - 1)
+                                    var p = srcRow &+ lo &* channels &+ c
+                                    for t in 0..<n {
+                                        s = s &+ Int32(src[p]) &* k[kb &+ t]
+                                        p = p &+ channels
+                                    }
+                                    dst[dstRow &+ x &* channels &+ c] = clip(s)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            source = temp
+            sourceWidth = outW
+            rowOffset = firstRow
+        }
+        if outH == height { return source }
+        var out = [UInt8](repeating: 0, count: sourceWidth * outH * channels)
+        let stride = sourceWidth * channels
+        source.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                vertical.weights.withUnsafeBufferPointer { k in
+                    for y in 0..<outH {
+                        let lo = vertical.first[y] - rowOffset, n = vertical.count[y], kb = y * vertical.ksize
+                        for i in 0..<stride {
+                            var s: Int32 = 1 << (precision - 1)
+                            var p = lo &* stride &+ i
+                            for t in 0..<n {
+                                s = s &+ Int32(src[p]) &* k[kb &+ t]
+                                p = p &+ stride
+                            }
+                            dst[y &* stride &+ i] = clip(s)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Resizes an image (grey or RGB) to `width` × `height`.
+    public static func resize(_ image: Image, width: Int, height: Int) -> Image {
+        let px = resize(image.pixels, width: image.width, height: image.height, channels: image.channels,
+                        toWidth: width, toHeight: height)
+        return Image(width: width, height: height, channels: image.channels, pixels: px, format: image.format)
+    }
+}
