@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that help size a run.",
-        subcommands: [BenchTrainCommand.self]
+        subcommands: [BenchTrainCommand.self, BenchInferCommand.self]
     )
 }
 
