@@ -53,6 +53,11 @@ public enum ImageHasher {
                            hashes: hashes)
     }
 
+    /// The three hashes of an already decoded image (luma, resample, hash). O(pixels).
+    public static func hashes(of image: Image) -> ImageHashes {
+        PerceptualHash.hashes(luma: Luma.plane(image), width: image.width, height: image.height)
+    }
+
     private static func fullSize(_ data: Data) throws(ImagingError) -> (Int, Int) {
         let h = try ImageDecoder.header(data)
         return (h.width, h.height)
