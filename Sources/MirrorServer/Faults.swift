@@ -68,3 +68,11 @@ final class FaultCounter: @unchecked Sendable {
         return nil
     }
 }
+
+/// Requests served per path (query excluded), for tests and `serve-mirror` diagnostics.
+final class HitCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hits: [String: Int] = [:]
+    func add(_ path: String) { lock.lock(); hits[path, default: 0] += 1; lock.unlock() }
+    var snapshot: [String: Int] { lock.lock(); defer { lock.unlock() }; return hits }
+}

@@ -12,6 +12,7 @@ import PairDxCore
 public final class MirrorServer: Sendable {
     public let root: String
     let faults: FaultCounter
+    let counter = HitCounter()
     let server: HTTPServer
     let objects: [ListObjectsV2.Object]
     let searchIndex: [(id: Int, text: String)]
@@ -40,6 +41,9 @@ public final class MirrorServer: Sendable {
         return port
     }
 
+    /// Requests received so far per path (listings count under their path, usually `/`).
+    public var hits: [String: Int] { counter.snapshot }
+
     public func stop() async { await server.stop(timeout: 0) }
 
     /// Runs until cancelled (the CLI's `serve-mirror`).
@@ -58,6 +62,7 @@ public final class MirrorServer: Sendable {
 
     func respond(_ request: HTTPRequest) async throws -> HTTPResponse {
         let path = request.path
+        counter.add(path)
         if request.query["list-type"] == "2" { return list(request) }
         if path.hasSuffix("/esearch.fcgi") { return esearch(request) }
         var key = String(path.drop(while: { $0 == "/" }))

@@ -1,11 +1,71 @@
 import ArgumentParser
+import Foundation
+import Ingest
 import PairDxCore
 
 struct DiscoverCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "discover", abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "discover",
+        abstract: "List candidate articles into work/candidates.jsonl (ids file, source listing, or esearch).",
+        discussion: """
+        One of:
+          --ids FILE              PMC ids, one per line (PMC123, 123 or PMC123.2)
+          --query TERMS           NCBI esearch over db=pmc, paged with retstart/retmax
+                                  (endpoint: --esearch URL, or <source>/esearch.fcgi for a mirror server)
+          --source DIR|URL        every article of a mirror directory, or of a bucket/mirror server
+                                  through S3 ListObjectsV2 (newest version of each)
+        Writes work/candidates.jsonl sorted by PMC number; prints a one-line summary (--json: counts).
+        Next: pairdx fetch --source ...
+        """
+    )
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var net: ClientOptions
+
+    @Option(help: "Mirror directory, file:// or http(s):// base of the PMC Cloud layout.")
+    var source: String?
+
+    @Option(help: "File of PMC ids.")
+    var ids: String?
+
+    @Option(help: "esearch query terms (Entrez syntax).")
+    var query: String?
+
+    @Option(help: "esearch.fcgi endpoint (default: NCBI's, or the source's when it is an http mirror).")
+    var esearch: String?
+
+    @Option(name: .customLong("max-results"), help: "Stop esearch after this many ids.")
+    var maxResults: Int?
+
+    @Flag(help: "Print the counts as JSON.")
+    var json = false
 
     func run() async throws {
-        throw PairDxError.usage("'pairdx discover' is not built yet")
+        global.apply()
+        var d = Discoverer(client: net.makeClient())
+        d.maxResults = maxResults
+        var problems: [String] = []
+        let candidates: [Candidate]
+        if let ids {
+            let r = try d.fromIDs(file: ids)
+            candidates = Discoverer.dedupe(r.candidates); problems = r.problems
+        } else if let query {
+            var endpoint = esearch ?? "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esearch.fcgi"
+            if esearch == nil, let s = source, s.hasPrefix("http") { endpoint = (s.hasSuffix("/") ? s : s + "/") + "esearch.fcgi" }
+            candidates = try await d.fromESearch(endpoint: endpoint, term: query, apiKey: net.apiKey)
+        } else if let source {
+            candidates = try await d.fromListing(try Source(source))
+        } else {
+            throw PairDxError.usage("discover needs --ids FILE, --query TERMS or --source DIR|URL")
+        }
+        for p in problems { Log.warning(p) }
+        let work = global.workDirectory
+        try FileSystem.makeDirectory(work.root)
+        try JSONL.write(candidates, to: work.candidates, sortedBy: \.sortKey)
+        if json {
+            struct Out: Encodable { var candidates: Int; var problems: [String] }
+            print(try CanonicalJSON.string(Out(candidates: candidates.count, problems: problems)))
+        } else {
+            print("discover: \(candidates.count) candidates → \(work.candidates)" + (problems.isEmpty ? "" : " (\(problems.count) bad lines skipped)"))
+        }
     }
 }

@@ -1,11 +1,45 @@
 import ArgumentParser
+import Foundation
+import Ingest
 import PairDxCore
 
 struct FetchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "fetch", abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Fetch metadata, JATS and figure images of work/candidates.jsonl from a source.",
+        discussion: """
+        For each candidate: the newest version (unless one is named), its PMCn.v.json (retracted and
+        non-open-access articles are skipped with the reason), its JATS, and each figure graphic's media
+        file (href matched against media_urls; jpg/png preferred; tif/gif recorded as unsupported).
+        Images are checked by magic bytes and stored in work/blobs/sha256/…; HTML error pages, oversized
+        bodies and unsafe names are rejected per figure, never stopping the run.
+        Writes work/articles.jsonl, work/figures.jsonl, work/fetch-report.json and prints a one-line
+        summary (--json: the report). Resumable: kill it at any time and run it again; completed
+        downloads (work/fetch-journal.jsonl) are not repeated.
+        """
+    )
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var net: ClientOptions
+
+    @Option(help: "Mirror directory, file:// or http(s):// base of the PMC Cloud layout.")
+    var source: String
+
+    @Flag(help: "Print fetch-report.json on stdout instead of the summary.")
+    var json = false
 
     func run() async throws {
-        throw PairDxError.usage("'pairdx fetch' is not built yet")
+        global.apply()
+        let work = global.workDirectory
+        guard FileSystem.exists(work.candidates) else {
+            throw PairDxError.usage("\(work.candidates) does not exist: run 'pairdx discover' first")
+        }
+        let candidates = try JSONL.read(Candidate.self, from: work.candidates)
+        let fetcher = try Fetcher(source: try Source(source), work: work, client: net.makeClient())
+        let report = try await fetcher.run(candidates)
+        if json {
+            FileHandle.standardOutput.write(try CanonicalJSON.encode(report, pretty: true) + Data("\n".utf8))
+        } else {
+            print(report.summary)
+        }
     }
 }

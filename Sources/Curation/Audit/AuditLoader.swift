@@ -1,0 +1,159 @@
+import Foundation
+import PairDxCore
+
+/// Reads the files an audit is computed from. Missing optional files and bad rows are recorded in
+/// `AuditInputs.problems` and counted; only a missing or invalid recipe stops the audit.
+public enum AuditLoader {
+    /// The manifest directory that belongs to `Splits/<name>`: `<root>/Manifests/<name>`.
+    public static func defaultManifestDirectory(forSplits splitDir: String) -> String {
+        let dir = (splitDir as NSString).standardizingPath
+        let name = (dir as NSString).lastPathComponent
+        let root = ((dir as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        return ((root.isEmpty ? "." : root) as NSString).appendingPathComponent("Manifests/\(name)")
+    }
+
+    /// Loads split files, manifest and (when `data` is given) the work-directory records.
+    /// - Throws: `PairDxError.badInput`/`.io` when the split directory or the recipe cannot be read.
+    public static func load(splitDir: String, manifestDir: String? = nil, data: String? = nil,
+                            glove: String? = nil) throws -> AuditInputs {
+        guard FileSystem.exists(splitDir) else {
+            throw PairDxError.io("\(splitDir): no such split directory; run 'pairdx split' first or pass Splits/<name>")
+        }
+        var problems: [String] = []
+        let name = ((splitDir as NSString).standardizingPath as NSString).lastPathComponent
+        let manifest = manifestDir ?? defaultManifestDirectory(forSplits: splitDir)
+        let recipePath = (manifest as NSString).appendingPathComponent("recipe.json")
+        guard FileSystem.exists(recipePath) else {
+            throw PairDxError.io("\(recipePath): recipe not found; pass --manifest Manifests/<name> or run 'pairdx manifest'")
+        }
+        let recipe = try Recipe.load(recipePath)
+
+        var summary: AuditSplitsSummary? = nil
+        let summaryPath = (splitDir as NSString).appendingPathComponent("splits.json")
+        if FileSystem.exists(summaryPath) {
+            do { summary = try CanonicalJSON.decode(AuditSplitsSummary.self, from: try FileSystem.read(summaryPath), source: summaryPath) }
+            catch { problems.append("\(error)") }
+        } else { problems.append("\(summaryPath): missing") }
+
+        var items: [String: [SplitItem]] = [:]
+        for split in AuditInputs.splitNames {
+            let path = (splitDir as NSString).appendingPathComponent("\(split).csv")
+            guard FileSystem.exists(path) else { problems.append("\(path): missing; split '\(split)' counted as empty"); continue }
+            let (rows, bad) = parseSplitCSV(try FileSystem.readString(path), split: split, source: path)
+            items[split] = rows
+            problems += bad
+        }
+
+        var sources: [SourceRow]? = nil
+        let sourcesPath = (manifest as NSString).appendingPathComponent("sources.csv")
+        if FileSystem.exists(sourcesPath) {
+            let (rows, bad) = parseSourcesCSV(try FileSystem.readString(sourcesPath), source: sourcesPath)
+            sources = rows; problems += bad
+        }
+
+        var work: WorkRecords? = nil
+        if let data {
+            guard FileSystem.exists(data) else { throw PairDxError.io("\(data): no such work directory (--data)") }
+            work = loadWork(WorkDirectory(data), problems: &problems)
+        }
+
+        var vocabulary: Set<String>? = nil
+        if let glove { vocabulary = try loadGloveVocabulary(glove) }
+
+        return AuditInputs(name: name, recipe: recipe, recipeSHA256: try? recipe.digest(), summary: summary,
+                           items: items, sources: sources, work: work, gloveVocabulary: vocabulary, problems: problems)
+    }
+
+    /// Parses one split file; rows that do not have 7 fields or a known header are reported by line number.
+    public static func parseSplitCSV(_ text: String, split: String, source: String) -> ([SplitItem], [String]) {
+        let rows = CSV.parse(text)
+        guard let header = rows.first else { return ([], []) }
+        let want = ["id", "class", "article", "figure", "sha256", "phash", "group"]
+        var col: [String: Int] = [:]
+        for (i, h) in header.enumerated() { col[h.trimmingCharacters(in: .whitespaces)] = i }
+        let missing = want.filter { col[$0] == nil }
+        guard col["id"] != nil, col["class"] != nil else {
+            return ([], ["\(source):1: header lacks \(missing.joined(separator: ", ")); expected \(want.joined(separator: ","))"])
+        }
+        let notes: [String] = missing.isEmpty ? [] : ["\(source):1: header lacks \(missing.joined(separator: ", ")); those columns are read as empty"]
+        var out: [SplitItem] = []
+        var bad: [String] = notes
+        for (n, r) in rows.enumerated().dropFirst() {
+            if r.count == 1 && r[0].isEmpty { continue }
+            func f(_ k: String) -> String { col[k].flatMap { $0 < r.count ? r[$0] : nil } ?? "" }
+            let id = f("id"), cls = f("class")
+            guard !id.isEmpty, !cls.isEmpty else { bad.append("\(source):\(n + 1): empty id or class; row skipped"); continue }
+            let ph = f("phash")
+            let hash = ph.isEmpty ? nil : Hex.decode64(ph)
+            if !ph.isEmpty && hash == nil { bad.append("\(source):\(n + 1): phash '\(ph)' is not 16 hex digits (\(id))") }
+            let article = f("article")
+            out.append(SplitItem(id: id, class: cls, article: article.isEmpty ? ItemID.article(of: id) : article,
+                                 figure: f("figure"), sha256: f("sha256"), phash: hash,
+                                 group: f("group"), split: split))
+        }
+        return (out, bad)
+    }
+
+    /// Parses `sources.csv`; rows with unreadable numbers are reported and skipped.
+    public static func parseSourcesCSV(_ text: String, source: String) -> ([SourceRow], [String]) {
+        let rows = CSV.parse(text)
+        guard let header = rows.first else { return ([], []) }
+        var col: [String: Int] = [:]
+        for (i, h) in header.enumerated() { col[h] = i }
+        var out: [SourceRow] = []
+        var bad: [String] = []
+        for (n, r) in rows.enumerated().dropFirst() {
+            if r.count == 1 && r[0].isEmpty { continue }
+            func f(_ k: String) -> String { col[k].flatMap { $0 < r.count ? r[$0] : nil } ?? "" }
+            guard let figures = Int(f("figures").isEmpty ? "0" : f("figures")),
+                  let kept = Int(f("kept").isEmpty ? "0" : f("kept")), !f("pmcid").isEmpty else {
+                bad.append("\(source):\(n + 1): unreadable row; skipped"); continue
+            }
+            let lic = f("license")
+            out.append(SourceRow(pmcid: f("pmcid"), version: Int(f("version")), status: f("status"),
+                                 license: lic.isEmpty ? nil : lic, figures: figures, kept: kept))
+        }
+        return (out, bad)
+    }
+
+    static func loadWork(_ w: WorkDirectory, problems: inout [String]) -> WorkRecords {
+        func read<T: Decodable>(_ t: T.Type, _ path: String) -> [T]? {
+            guard FileSystem.exists(path) else { problems.append("\(path): missing; its section is left out"); return nil }
+            do { return try JSONL.read(t, from: path) } catch { problems.append("\(error)"); return nil }
+        }
+        var r = WorkRecords()
+        r.candidates = read(Candidate.self, w.candidates)
+        r.articles = read(ArticleRecord.self, w.articles)
+        r.figures = read(FigureRecord.self, w.figures)
+        r.images = read(ImageRecord.self, w.images)
+        r.clusters = read(ClusterRecord.self, w.clusters)
+        r.labels = read(LabelRecord.self, w.labels)
+        if let d = FileManager.default.contents(atPath: w.balanced) {
+            r.balancedCount = d.split(separator: 0x0A).filter { !$0.isEmpty }.count
+        }
+        return r
+    }
+
+    /// The first token of every line of a GloVe text file, lowercased. O(file size).
+    public static func loadGloveVocabulary(_ path: String) throws -> Set<String> {
+        let data = try FileSystem.read(path)
+        var vocab = Set<String>()
+        vocab.reserveCapacity(data.count / 200)
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let b = raw.bindMemory(to: UInt8.self)
+            var start = 0
+            var i = 0
+            var inWord = true
+            while i < b.count {
+                let c = b[i]
+                if inWord && c == 0x20 {
+                    if i > start { vocab.insert(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self).lowercased()) }
+                    inWord = false
+                } else if c == 0x0A { start = i &+ 1; inWord = true }
+                i &+= 1
+            }
+        }
+        guard !vocab.isEmpty else { throw PairDxError.badInput("\(path): no GloVe words found (expected 'word v1 v2 …' lines)") }
+        return vocab
+    }
+}

@@ -1,0 +1,113 @@
+import PairDxCore
+
+/// The funnel candidates → articles → figures → decoded → unique → labelled → balanced → split, each stage
+/// counted from its own file, with what was lost there and the reasons the earlier stages recorded.
+/// Stages whose file was not given have a nil count. O(records).
+enum FunnelSection {
+    typealias Stage = AuditReport.FunnelStage
+
+    static func counts(_ xs: [String]) -> [AuditReport.Count] {
+        var m: [String: Int] = [:]
+        for x in xs { m[x, default: 0] += 1 }
+        return sortedCounts(m)
+    }
+
+    static func sortedCounts(_ m: [String: Int]) -> [AuditReport.Count] {
+        m.filter { $0.value > 0 }.map { AuditReport.Count(name: $0.key, count: $0.value) }
+            .sorted { ($0.count, $1.name) > ($1.count, $0.name) }
+    }
+
+    static func build(_ inputs: AuditInputs, classes: [String]) -> AuditReport.Funnel {
+        let w = inputs.work
+        var stages: [Stage] = []
+        let splitTotal = inputs.allItems.count
+
+        stages.append(Stage(stage: "candidates", count: w?.candidates?.count ?? inputs.sources?.count, lost: nil, reasons: []))
+
+        if let articles = w?.articles {
+            let bad = articles.filter { $0.status != "ok" }
+            let candidates = w?.candidates?.count ?? articles.count
+            let missing = max(0, candidates - articles.count)
+            var reasons = counts(bad.map(\.status))
+            if missing > 0 { reasons.append(.init(name: "no article record", count: missing)) }
+            stages.append(Stage(stage: "articles", count: articles.count - bad.count, lost: bad.count + missing, reasons: reasons))
+        } else if let sources = inputs.sources {
+            let bad = sources.filter { $0.status != "ok" }
+            stages.append(Stage(stage: "articles", count: sources.count - bad.count, lost: bad.count, reasons: counts(bad.map(\.status))))
+        } else {
+            stages.append(Stage(stage: "articles", count: nil, lost: nil, reasons: []))
+        }
+
+        let okFigures = w?.figures?.filter { $0.status == "ok" }
+        if let figures = w?.figures, let ok = okFigures {
+            let bad = figures.filter { $0.status != "ok" }
+            stages.append(Stage(stage: "figures", count: ok.count, lost: bad.count, reasons: counts(bad.map(\.status))))
+        } else {
+            stages.append(Stage(stage: "figures", count: nil, lost: nil, reasons: []))
+        }
+
+        var decodedCount: Int? = nil
+        if let ok = okFigures, let images = w?.images {
+            var bySHA: [String: ImageRecord] = [:]
+            for r in images { bySHA[r.sha256] = r }
+            var reasons: [String] = []
+            for f in ok {
+                guard let s = f.sha256, let r = bySHA[s] else { reasons.append("no image record"); continue }
+                if let rej = r.reject { reasons.append(rej) }
+            }
+            decodedCount = ok.count - reasons.count
+            stages.append(Stage(stage: "decoded", count: decodedCount, lost: reasons.count, reasons: counts(reasons)))
+        } else {
+            stages.append(Stage(stage: "decoded", count: nil, lost: nil, reasons: []))
+        }
+
+        var keeps: Set<String>? = nil
+        if let clusters = w?.clusters {
+            keeps = Set(clusters.map(\.keep))
+            var m: [String: Int] = [:]
+            for c in clusters where c.members.count > 1 {
+                m["\(c.kind) duplicate\(c.crossArticle ? " (across articles)" : "")", default: 0] += c.members.count - 1
+            }
+            let lost = clusters.reduce(0) { $0 + $1.members.count - 1 }
+            var reasons = sortedCounts(m)
+            let members = clusters.reduce(0) { $0 + $1.members.count }
+            if let d = decodedCount, d > members { reasons.append(.init(name: "decoded but in no cluster", count: d - members)) }
+            stages.append(Stage(stage: "unique", count: clusters.count, lost: lost + max(0, (decodedCount ?? members) - members), reasons: reasons))
+        } else {
+            stages.append(Stage(stage: "unique", count: nil, lost: nil, reasons: []))
+        }
+
+        var labelledPerClass: [String: Int] = [:]
+        var labelledCount: Int? = nil
+        if let labels = w?.labels {
+            let considered = keeps.map { k in labels.filter { k.contains($0.id) } } ?? labels
+            let labelled = considered.filter { $0.class != nil }
+            for l in labelled { labelledPerClass[l.class!, default: 0] += 1 }
+            labelledCount = labelled.count
+            let missing = keeps.map { max(0, $0.count - considered.count) } ?? 0
+            var reasons = counts(considered.filter { $0.class == nil }.map { $0.reason ?? "no reason recorded" })
+            if missing > 0 { reasons.append(.init(name: "no label record", count: missing)) }
+            stages.append(Stage(stage: "labelled", count: labelled.count,
+                                lost: considered.count - labelled.count + missing, reasons: reasons))
+        } else {
+            stages.append(Stage(stage: "labelled", count: nil, lost: nil, reasons: []))
+        }
+
+        var splitPerClass: [String: Int] = [:]
+        for it in inputs.allItems { splitPerClass[it.class, default: 0] += 1 }
+        let balanced = w?.balancedCount ?? (labelledCount == nil ? nil : splitTotal)
+        if let balanced, let labelledCount {
+            var m: [String: Int] = [:]
+            if w?.balancedCount == nil {
+                for c in classes { m["balance cut: \(c)"] = max(0, (labelledPerClass[c] ?? 0) - (splitPerClass[c] ?? 0)) }
+            } else { m["balance cut"] = max(0, labelledCount - balanced) }
+            stages.append(Stage(stage: "balanced", count: balanced, lost: max(0, labelledCount - balanced), reasons: sortedCounts(m)))
+        } else {
+            stages.append(Stage(stage: "balanced", count: balanced, lost: nil, reasons: []))
+        }
+        let lostAtSplit = balanced.map { max(0, $0 - splitTotal) }
+        stages.append(Stage(stage: "split", count: splitTotal, lost: lostAtSplit,
+                            reasons: (lostAtSplit ?? 0) > 0 ? [.init(name: "not assigned to a split", count: lostAtSplit!)] : []))
+        return .init(stages: stages)
+    }
+}

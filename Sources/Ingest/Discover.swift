@@ -1,0 +1,92 @@
+import Foundation
+import PairDxCore
+
+/// Finds candidate articles: from an id list, an esearch query, or the listing of a source.
+public struct Discoverer: Sendable {
+    public var client: HTTPClient
+    public var pageSize = 500
+    public var maxResults: Int?
+
+    public init(client: HTTPClient) { self.client = client }
+
+    /// Candidates from a file of PMC ids (one per line, with or without `PMC` and `.version`;
+    /// blank lines and `#` comments skipped). Bad lines are returned as problems, not fatal.
+    public func fromIDs(file: String) throws -> (candidates: [Candidate], problems: [String]) {
+        let text = try FileSystem.readString(file)
+        var out: [Candidate] = [], problems: [String] = []
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if let p = PMCID.parse(line) { out.append(Candidate(pmcid: p.id, version: p.version, via: "ids")) }
+            else { problems.append("\((file as NSString).lastPathComponent) line \(i + 1): '\(line)' is not a PMC id") }
+        }
+        return (out, problems)
+    }
+
+    /// Newest version of every article in a source, by ListObjectsV2 (`delimiter=/`, paged) or a
+    /// directory listing. O(prefixes).
+    public func fromListing(_ source: Source) async throws -> [Candidate] {
+        var prefixes: [String] = []
+        if let dir = source.directory {
+            prefixes = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
+                FileSystem.exists("\(dir)/\($0)/\($0).json")
+            }
+        } else {
+            var token: String? = nil
+            repeat {
+                var url = source.base + "?list-type=2&delimiter=%2F&max-keys=1000"
+                if let token { url += "&continuation-token=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token) }
+                let r = await client.get(url)
+                guard r.ok, let data = r.data else { throw PairDxError.io("listing \(url) failed: \(r.error ?? "no body")") }
+                let page = try S3Listing.parse(data, source: url)
+                prefixes += page.prefixes.map { String($0.dropLast()) }
+                token = page.nextToken
+            } while token != nil
+        }
+        return Discoverer.newest(prefixes.compactMap { PMCID.parse($0) }.filter { $0.version != nil }
+            .map { Candidate(pmcid: $0.id, version: $0.version, via: source.directory == nil ? "list" : "mirror") })
+    }
+
+    /// Every PMC id an esearch query returns, paged by retstart/retmax. `endpoint` is the
+    /// esearch.fcgi URL (NCBI's, or a mirror's).
+    public func fromESearch(endpoint: String, term: String, apiKey: String?) async throws -> [Candidate] {
+        var start = 0, total = Int.max
+        var out: [Candidate] = []
+        let encoded = term.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? term
+        while start < total {
+            let want = min(pageSize, (maxResults ?? Int.max) - out.count)
+            if want <= 0 { break }
+            var url = "\(endpoint)?db=pmc&term=\(encoded)&retstart=\(start)&retmax=\(want)"
+            if let apiKey { url += "&api_key=\(apiKey)" }
+            let r = await client.get(url)
+            guard r.ok, let data = r.data else { throw PairDxError.io("esearch \(endpoint) failed: \(r.error ?? "no body")") }
+            let page = try ESearchPage.parse(data, source: "esearch")
+            total = page.count
+            if page.ids.isEmpty { break }
+            out += page.ids.compactMap { PMCID.parse($0) }.map { Candidate(pmcid: $0.id, version: nil, via: "esearch") }
+            start += page.ids.count
+        }
+        return Discoverer.dedupe(out)
+    }
+
+    /// One candidate per (pmcid): the highest version named, or nil (newest) when any said so.
+    static func newest(_ cs: [Candidate]) -> [Candidate] {
+        var best: [String: Candidate] = [:]
+        for c in cs {
+            if let b = best[c.pmcid], (b.version ?? 0) >= (c.version ?? 0) { continue }
+            best[c.pmcid] = c
+        }
+        return best.values.sorted { $0.sortKey < $1.sortKey }
+    }
+
+    public static func dedupe(_ cs: [Candidate]) -> [Candidate] {
+        var seen: [String: Candidate] = [:]
+        for c in cs {
+            if let s = seen[c.pmcid] {
+                if s.version == nil { continue }
+                if c.version == nil || (c.version ?? 0) > (s.version ?? 0) { seen[c.pmcid] = c }
+            } else { seen[c.pmcid] = c }
+        }
+        return seen.values.sorted { $0.sortKey < $1.sortKey }
+    }
+}
