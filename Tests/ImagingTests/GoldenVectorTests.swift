@@ -31,6 +31,19 @@ enum Golden {
         #expect(h.ahashHex == ahash, "\(name) aHash")
     }
 
+    @Test(arguments: [
+        ("V1", "801f00fc1750552b9ac912766770198cb52d5ce63922674f7f65ccaed361f1f9"),
+        ("V2", "c00003ef17cb0d1e1fb01f803f213e0f3e1f3c3e78fc78f070f170c373877387"),
+        ("V3", "aa88028af136200afe4a228afb9d28a8ffaf020a7dff0aaadefa2aaa5fef222a"),
+        ("V4", "c0163fe937e9c806d80606f93b003b24c0dfd89fc7e8c6c83b17c8f8b8dbc7e8"),
+    ])
+    func wideHash(name: String, expected: String) {
+        let image = ["V1": Golden.v1, "V2": Golden.v2, "V3": Golden.v3, "V4": Golden.v4][name]!
+        let h = ImageHasher.hashes(of: image, wide: true)
+        #expect(h.phash256Hex == expected, "\(name) 256-bit pHash")
+        #expect(ImageHashes.words256(expected) == h.phash256)
+    }
+
     @Test func lumaAndResampleIntermediates() {
         let triples: [[UInt8]] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255], [12, 200, 99]]
         let luma = triples.map { Luma.plane(Image(width: 1, height: 1, channels: 3, pixels: $0))[0] }
