@@ -15,11 +15,11 @@ public final class GELU: Layer {
             Tensor(shape: x.shape) { yp in
                 switch kind {
                 case .quick:
-                    Parallel.for(xp.count, costPerItem: 8) { range in
+                    Compute.parallelFor(xp.count, costPerItem: 8) { range in
                         for i in range { let v = xp[i]; yp[i] = v / (1 + expf(-1.702 * v)) }
                     }
                 case .erf:
-                    Parallel.for(xp.count, costPerItem: 8) { range in
+                    Compute.parallelFor(xp.count, costPerItem: 8) { range in
                         for i in range { let v = xp[i]; yp[i] = 0.5 * v * (1 + erff(v * 0.707_106_77)) }
                     }
                 }
@@ -34,7 +34,7 @@ public final class GELU: Layer {
                 Tensor(shape: input.shape) { dxp in
                     switch kind {
                     case .quick:
-                        Parallel.for(xp.count, costPerItem: 8) { range in
+                        Compute.parallelFor(xp.count, costPerItem: 8) { range in
                             for i in range {
                                 let v = xp[i], s = 1 / (1 + expf(-1.702 * v))
                                 dxp[i] = dyp[i] * (s + 1.702 * v * s * (1 - s))
@@ -62,7 +62,7 @@ enum TensorMath {
         return a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 Tensor(shape: a.shape) { cp in
-                    Parallel.for(ap.count) { range in for i in range { cp[i] = ap[i] + bp[i] } }
+                    Compute.parallelFor(ap.count) { range in for i in range { cp[i] = ap[i] + bp[i] } }
                 }
             }
         }

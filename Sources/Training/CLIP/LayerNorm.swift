@@ -32,7 +32,7 @@ public final class LayerNorm: Layer {
                     Tensor(shape: x.shape) { yp in
                         let x0 = xp.baseAddress!, h0 = hp.baseAddress!, y0 = yp.baseAddress!, r0 = rp.baseAddress!
                         // Rows are independent: split them over the compute threads.
-                        Parallel.for(rows, costPerItem: 4 * d) { range in
+                        Compute.parallelFor(rows, costPerItem: 4 * d) { range in
                             for r in range {
                                 let xr = x0 + r &* d, hr = h0 + r &* d, yr = y0 + r &* d
                                 var mean: Float = 0
