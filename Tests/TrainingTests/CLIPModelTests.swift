@@ -15,9 +15,9 @@ struct CLIPModelTests {
         return model
     }
 
-    static func io() throws -> CLIPSafeTensors.File { try CLIPLayerTests.fixture("tiny-clip-io.safetensors") }
-    static func tensor(_ name: String, _ f: CLIPSafeTensors.File) throws -> Tensor { try CLIPLayerTests.tensor(f, name) }
-    static func ids(_ name: String, _ f: CLIPSafeTensors.File) throws -> [Int32] { try tensor(name, f).storage.map { Int32($0) } }
+    static func io() throws -> SafeTensors.File { try CLIPLayerTests.fixture("tiny-clip-io.safetensors") }
+    static func tensor(_ name: String, _ f: SafeTensors.File) throws -> Tensor { try CLIPLayerTests.tensor(f, name) }
+    static func ids(_ name: String, _ f: SafeTensors.File) throws -> [Int32] { try tensor(name, f).storage.map { Int32($0) } }
 
     @Test func embeddingsLogitsAndGradientsMatchPyTorch() throws {
         let model = try Self.model(), f = try Self.io()
