@@ -107,7 +107,7 @@ struct CLIPModelTests {
 /// The inference benchmark's arithmetic on the tiny configuration (speed itself is measured by scripts/bench/clip-infer.sh).
 struct CLIPInferenceBenchmarkTests {
     @Test func reportsConsistentRates() {
-        let r = CLIPInferenceBenchmark.run(configuration: .tinyTest, batch: 4, threads: 1, iterations: 3, warmup: 0)
+        let r = CLIPInferenceBenchmark.run(configuration: .tinyTest, batch: 4, iterations: 3, warmup: 0)
         #expect(r.batch == 4 && r.iterations == 3 && r.medianBatchSeconds > 0)
         #expect(abs(r.imagesPerSecond * r.secondsPerImage - 1) < 1e-9)
         #expect(abs(r.secondsPerImage * 4 - r.medianBatchSeconds) < 1e-12)
