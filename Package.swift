@@ -30,7 +30,9 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["PairDxCore", "CPNG", "CJPEG"], swiftSettings: strict),
         .target(name: "Curation", dependencies: ["PairDxCore", "Imaging"]),
         .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "COpenBLAS"], exclude: ["Core/README.md"], swiftSettings: strict),
-        .target(name: "Synth", dependencies: ["PairDxCore", "Imaging"]),
+        // Synth draws every pixel in Swift: optimised in debug builds too, so tests that generate corpora stay fast.
+        .target(name: "Synth", dependencies: ["PairDxCore", "Imaging"],
+                swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "MirrorServer", dependencies: ["PairDxCore", .product(name: "FlyingFox", package: "FlyingFox"),
                                                .product(name: "FlyingSocks", package: "FlyingFox")]),
         .target(name: "Pipeline", dependencies: ["PairDxCore", "Ingest", "Imaging", "Curation", "Training", "Synth"]),

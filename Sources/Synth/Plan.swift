@@ -251,6 +251,12 @@ struct CorpusPlan: Sendable {
         for how in NearHow.allCases {
             for _ in 0..<max(1, n / 150) {
                 guard let root = next(), let v = next() else { break }
+                // Roots of near duplicates are at least 320 px on the short side, so variants stay ≥ 256.
+                let short = min(figures[root].width, figures[root].height)
+                if short < 320 {
+                    figures[root].width = figures[root].width * 320 / short
+                    figures[root].height = figures[root].height * 320 / short
+                }
                 figures[v].source = .near(of: root, how: how)
                 figures[v].cls = figures[root].cls
                 figures[v].hard = figures[root].hard
@@ -259,7 +265,7 @@ struct CorpusPlan: Sendable {
                 let rw = figures[root].width, rh = figures[root].height
                 switch how {
                 case .rescaled:
-                    let s = min(rw, rh) >= 400 ? vr.uniform(0.6, 0.8) : vr.uniform(1.25, 1.5)
+                    let s = min(rw, rh) >= 430 ? vr.uniform(0.6, 0.8) : min(vr.uniform(1.25, 1.5), 1024 / Double(max(rw, rh)))
                     figures[v].width = Int(Double(rw) * s); figures[v].height = Int(Double(rh) * s)
                     figures[v].format = figures[root].format
                 case .requality:
@@ -314,7 +320,7 @@ struct CorpusPlan: Sendable {
         var hard: [Hardening] = []
         if r.chance(0.2) {
             hard.append(r.pick(Hardening.allCases))
-            if r.chance(0.25) {
+            if r.chance(0.4) {
                 let second = r.pick(Hardening.allCases)
                 if second != hard[0] { hard.append(second) }
             }
@@ -324,7 +330,7 @@ struct CorpusPlan: Sendable {
         let aspect = r.uniform(cls.aspect.lowerBound, cls.aspect.upperBound)
         let w: Int, h: Int
         if aspect >= 1 { w = long; h = max(256, Int(Double(long) / aspect)) } else { h = long; w = max(256, Int(Double(long) * aspect)) }
-        let png = r.chance(cls.isColor ? 0.2 : 0.5)
+        let png = r.chance(cls.isColor ? 0.12 : 0.4)
         let fig = FigurePlan(index: figures.count, article: article.index, id: id, cls: cls, kind: kind, hard: hard,
                              width: w, height: h, format: png ? .png : .jpeg, quality: r.int(70...95),
                              progressive: r.chance(0.15), grayAsRGB: !cls.isColor && r.chance(0.25))

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Times training steps and reports throughput, GEMM work and memory, for `pairdx bench train`.
+public enum TrainBenchmark {
+    public struct Result: Sendable, Codable {
+        public var model: String
+        public var resolution: Int
+        public var batch: Int
+        public var threads: Int
+        public var steps: Int
+        public var secondsPerStep: Double
+        public var imagesPerSecond: Double
+        /// GEMM floating-point operations per step divided by the whole step time.
+        public var gflopsPerSecond: Double
+        /// GEMM floating-point operations per second spent inside GEMM.
+        public var gemmGflopsPerSecond: Double
+        /// Share of step time spent inside `BLAS.gemm`.
+        public var gemmShare: Double
+        /// Peak resident set size of the process (bytes), when the platform reports it.
+        public var peakResidentBytes: Int?
+    }
+
+    /// Runs `warmup` untimed steps, then `steps` timed ones of `step` (one full forward, backward and update of
+    /// `batch` images). GEMM time and work are accounted through `GEMMTimer`.
+    public static func measure(model: String, resolution: Int, batch: Int, threads: Int, steps: Int, warmup: Int = 2,
+                               step: () -> Void) -> Result {
+        for _ in 0..<warmup { step() }
+        let timer = GEMMTimer.shared
+        timer.reset()
+        timer.enabled = true
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<steps { step() }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        timer.enabled = false
+        let perStep = seconds / Double(max(steps, 1))
+        return Result(model: model, resolution: resolution, batch: batch, threads: threads, steps: steps,
+                      secondsPerStep: perStep, imagesPerSecond: Double(batch) / perStep,
+                      gflopsPerSecond: timer.flops / seconds / 1e9,
+                      gemmGflopsPerSecond: timer.seconds > 0 ? timer.flops / timer.seconds / 1e9 : 0,
+                      gemmShare: timer.seconds / seconds, peakResidentBytes: peakResidentBytes())
+    }
+
+    /// Peak resident set size (`VmHWM` of /proc/self/status) in bytes, or nil where unavailable.
+    public static func peakResidentBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let digits = line.split(separator: " ").compactMap { Int($0) }
+            if let kb = digits.first { return kb * 1024 }
+        }
+        return nil
+    }
+
+    /// One ResNet-18 (→ linear, `classes` outputs) SGD step closure on fixed random images and labels.
+    public static func imageStep(resolution: Int, batch: Int, classes: Int = 6, widthMultiplier: Double = 1,
+                                 seed: UInt64 = 0) -> () -> Void {
+        var g = SeededGenerator(seed: seed)
+        let net = ResNet18(ParameterStore(), widthMultiplier: widthMultiplier, classes: classes, generator: &g)
+        let images = Tensor(shape: [batch, 3, resolution, resolution]) { p in for i in 0..<p.count { p[i] = g.nextNormal() } }
+        let labels = (0..<batch).map { _ in Int(g.next() % UInt64(classes)) }
+        let sgd = SGD(net.store, momentum: 0.9)
+        let ce = SoftmaxCrossEntropy()
+        return {
+            net.store.zeroGrad()
+            _ = ce.forward(logits: net.forward(images, training: true), labels: labels)
+            _ = net.backward(ce.backward())
+            sgd.step(learningRate: 0.01)
+        }
+    }
+}

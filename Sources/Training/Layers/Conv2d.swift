@@ -1,0 +1,199 @@
+/// 2-D convolution in the channel-major layout: input `[Cin, B, H, W]`, output `[Cout, B, Ho, Wo]`, weight
+/// `[Cout, Cin, kh, kw]` (PyTorch layout), optional bias `[Cout]`.
+///
+/// Forward: im2col of the whole batch into `cols[Cin·kh·kw, B·Ho·Wo]` (in the shared `Workspace`), then ONE GEMM
+/// `W · cols`, whose result already is `[Cout, B, Ho, Wo]`. A 1×1 stride-1 unpadded convolution skips im2col (the
+/// input is its own column matrix). Backward recomputes the columns from the cached input (memory stays O(input)),
+/// accumulates `dW += dY · colsᵀ` (one GEMM), then `dCols = Wᵀ · dY` (one GEMM, into the same scratch) and col2im
+/// scatters it into dX. Cost O(Cout·Cin·kh·kw·B·Ho·Wo) per GEMM.
+public final class Conv2d: Layer {
+    public let inChannels: Int, outChannels: Int
+    public let kernel: Int, stride: Int, padding: Int
+    public let weight: ParameterRef
+    public let bias: ParameterRef?
+    private let store: ParameterStore
+    private let workspace: Workspace
+    private let needsInputGradient: Bool
+    private var input = Tensor(shape: [0])
+
+    /// Registers `<name>.weight` (and `<name>.bias`), initialised Kaiming-normal with fan-out (torchvision's
+    /// ResNet convention); biases start at zero.
+    public init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int, kernel: Int,
+                stride: Int = 1, padding: Int = 0, bias: Bool = false, workspace: Workspace,
+                needsInputGradient: Bool = true, generator: inout SeededGenerator) {
+        self.store = store
+        self.workspace = workspace
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.needsInputGradient = needsInputGradient
+        weight = store.parameter("\(name).weight", shape: [outChannels, inChannels, kernel, kernel])
+        self.bias = bias ? store.parameter("\(name).bias", shape: [outChannels]) : nil
+        Initialisation.kaimingNormalFanOut(store, weight, using: &generator)
+    }
+
+    /// Output spatial size for an input extent.
+    public func outputSize(_ n: Int) -> Int { (n + 2 * padding - kernel) / stride + 1 }
+
+    private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+
+    /// Floating-point operations of one forward over `[Cin, B, H, W]` (2 per multiply-add).
+    public func forwardFLOPs(batch: Int, height: Int, width: Int) -> Double {
+        2 * Double(outChannels * inChannels * kernel * kernel) * Double(batch * outputSize(height) * outputSize(width))
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.rank == 4 && x.shape[0] == inChannels, "Conv2d expects [\(inChannels), B, H, W], got \(x.shape)")
+        let b = x.shape[1], h = x.shape[2], w = x.shape[3]
+        let ho = outputSize(h), wo = outputSize(w)
+        let n = b * ho * wo, k = inChannels * kernel * kernel
+        if training { input = x }
+        let wp = store.value(weight)
+        let biasPointer = bias.map { store.value($0) }
+        return x.withUnsafeBufferPointer { xp in
+            Tensor(shape: [outChannels, b, ho, wo]) { yp in
+                let cols: UnsafePointer<Float>
+                if isPointwise {
+                    cols = xp.baseAddress!
+                } else {
+                    let scratch = workspace.floats(k * n)
+                    im2col(xp.baseAddress!, batch: b, height: h, width: w, into: scratch)
+                    cols = UnsafePointer(scratch)
+                }
+                BLAS.gemm(m: outChannels, n: n, k: k, a: wp, b: cols, c: yp.baseAddress!)
+                if let bp = biasPointer {
+                    for o in 0..<outChannels {
+                        let row = yp.baseAddress! + o &* n
+                        let v = bp[o]
+                        for i in 0..<n { row[i] += v }
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward(_ dOut: Tensor) -> Tensor {
+        let b = input.shape[1], h = input.shape[2], w = input.shape[3]
+        let ho = outputSize(h), wo = outputSize(w)
+        let n = b * ho * wo, k = inChannels * kernel * kernel
+        precondition(dOut.shape == [outChannels, b, ho, wo], "Conv2d.backward: gradient \(dOut.shape) does not match the last forward")
+        return dOut.withUnsafeBufferPointer { dyb in
+            let dy = dyb.baseAddress!
+            if let bias, store.isTrainable(bias) {
+                let db = store.grad(bias)
+                for o in 0..<outChannels {
+                    let row = dy + o &* n
+                    var s: Float = 0
+                    for i in 0..<n { s += row[i] }
+                    db[o] += s
+                }
+            }
+            return input.withUnsafeBufferPointer { xb in
+                let scratch: UnsafeMutablePointer<Float>? = isPointwise ? nil : workspace.floats(k * n)
+                if store.isTrainable(weight) {
+                    let cols: UnsafePointer<Float>
+                    if let scratch {
+                        im2col(xb.baseAddress!, batch: b, height: h, width: w, into: scratch)
+                        cols = UnsafePointer(scratch)
+                    } else {
+                        cols = xb.baseAddress!
+                    }
+                    // dW[Cout, K] += dY[Cout, N] · colsᵀ[N, K]
+                    BLAS.gemm(transB: true, m: outChannels, n: k, k: n, a: dy, b: cols, beta: 1, c: store.grad(weight))
+                }
+                guard needsInputGradient else { return Tensor(shape: [0]) }
+                return Tensor(shape: input.shape) { dxb in
+                    let dx = dxb.baseAddress!
+                    if let scratch {
+                        // dCols[K, N] = Wᵀ[K, Cout] · dY[Cout, N], then scatter-add into dX.
+                        BLAS.gemm(transA: true, m: k, n: n, k: outChannels, a: store.value(weight), b: dy, c: scratch)
+                        col2im(scratch, batch: b, height: h, width: w, into: dx)
+                    } else {
+                        BLAS.gemm(transA: true, m: k, n: n, k: outChannels, a: store.value(weight), b: dy, c: dx)
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: kernels
+
+    /// cols[(c·kh + i)·kw + j][(bi·Ho + oy)·Wo + ox] = x[c][bi][oy·s − p + i][ox·s − p + j] (0 outside).
+    /// Rows are independent, so they are split over the compute threads. O(K·N).
+    func im2col(_ x: UnsafePointer<Float>, batch: Int, height h: Int, width w: Int, into cols: UnsafeMutablePointer<Float>) {
+        let ho = outputSize(h), wo = outputSize(w)
+        let n = batch * ho * wo
+        let kk = kernel, s = stride, p = padding
+        let plane = h * w, channelStride = batch * plane
+        Compute.parallelFor(inChannels * kk * kk, costPerItem: n) { rows in
+            for row in rows {
+                let c = row / (kk * kk), i = (row / kk) % kk, j = row % kk
+                var out = cols + row &* n
+                // Output columns ox whose input column ix = ox·s − p + j lies inside [0, w).
+                let oxLo = j >= p ? 0 : (p - j + s - 1) / s
+                let oxHi = min(wo, (w - 1 + p - j) / s + 1)
+                for bi in 0..<batch {
+                    let src = x + (c &* channelStride &+ bi &* plane)
+                    for oy in 0..<ho {
+                        let iy = oy &* s &- p &+ i
+                        if iy < 0 || iy >= h || oxLo >= oxHi {
+                            out.update(repeating: 0, count: wo)
+                        } else {
+                            let line = src + iy &* w
+                            if oxLo > 0 { out.update(repeating: 0, count: oxLo) }
+                            if s == 1 {
+                                (out + oxLo).update(from: line + (oxLo &- p &+ j), count: oxHi &- oxLo)
+                            } else {
+                                var ix = oxLo &* s &- p &+ j
+                                for ox in oxLo..<oxHi {
+                                    out[ox] = line[ix]
+                                    ix &+= s
+                                }
+                            }
+                            if oxHi < wo { (out + oxHi).update(repeating: 0, count: wo &- oxHi) }
+                        }
+                        out += wo
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: dx[c][bi][iy][ix] = Σ over the column entries that read it. Each input channel is
+    /// written by one thread only (its kernel rows are processed together, in a fixed order). O(K·N).
+    func col2im(_ cols: UnsafePointer<Float>, batch: Int, height h: Int, width w: Int, into dx: UnsafeMutablePointer<Float>) {
+        let ho = outputSize(h), wo = outputSize(w)
+        let n = batch * ho * wo
+        let kk = kernel, s = stride, p = padding
+        let plane = h * w, channelStride = batch * plane
+        Compute.parallelFor(inChannels, costPerItem: kk * kk * n) { channels in
+            for c in channels {
+                (dx + c &* channelStride).update(repeating: 0, count: channelStride)
+                for i in 0..<kk {
+                    for j in 0..<kk {
+                        var src = cols + ((c &* kk &+ i) &* kk &+ j) &* n
+                        let oxLo = j >= p ? 0 : (p - j + s - 1) / s
+                        let oxHi = min(wo, (w - 1 + p - j) / s + 1)
+                        for bi in 0..<batch {
+                            let dst = dx + (c &* channelStride &+ bi &* plane)
+                            for oy in 0..<ho {
+                                let iy = oy &* s &- p &+ i
+                                if iy >= 0 && iy < h && oxLo < oxHi {
+                                    let line = dst + iy &* w
+                                    var ix = oxLo &* s &- p &+ j
+                                    for ox in oxLo..<oxHi {
+                                        line[ix] += src[ox]
+                                        ix &+= s
+                                    }
+                                }
+                                src += wo
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
