@@ -8,12 +8,7 @@ struct ParseJATSCommand: AsyncParsableCommand {
         commandName: "parse-jats",
         abstract: "Print the figures (id, label, caption, graphics) of JATS article files.",
         discussion: """
-        Reads each FILE with libxml2 in safe mode (no network, no DTD, no external entities, entity
-        expansion bounded) and prints its article ids and every figure: id, label, caption (title and
-        paragraphs, nested markup text kept) and graphic hrefs. Graphics inside tables and formulas are
-        not figures. A file that fails to parse is reported on stderr and the others still print;
-        the exit code is then 65.
-        With --json: one object per file per line,
+        Reads each FILE with libxml2 in safe mode (no network, no DTD, no external entities, entity expansion bounded) and prints its article ids and every figure: id, label, caption (title and paragraphs, nested markup text kept) and graphic hrefs. Graphics inside tables and formulas are not figures. A file that fails to parse is reported on stderr and the others still print; the exit code is then 65. With --json: one object per file per line,
           {"file","pmcid","pmid","doi","license","figures":[{"id","label","caption","graphics","context"}]}.
         """
     )
