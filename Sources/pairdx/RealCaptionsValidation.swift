@@ -26,7 +26,8 @@ enum RealCaptions {
     static let caveat = "Labels come from the captions themselves (the recipe's caption rules), so a text model's task is easier than the paper's; this measures the text pipeline on real captions, not the published accuracy."
 
     static func run(directory: String, recipe: Recipe, threads: Int, glove: String?, out: String) throws -> Report {
-        let files = FileSystem.listFiles(under: directory).filter { $0.hasSuffix("/captions.txt") }.sorted()
+        let files = FileSystem.listFiles(under: directory).filter { $0 == "captions.txt" || $0.hasSuffix("/captions.txt") }
+            .map { (directory as NSString).appendingPathComponent($0) }
         guard !files.isEmpty else { throw PairDxError.io("\(directory): no captions.txt files found (ROCO layout expected)") }
         let labeler = Labeler(recipe: recipe)
         var captions: [String: String] = [:]
