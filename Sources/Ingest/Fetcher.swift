@@ -32,11 +32,12 @@ public final class Fetcher: @unchecked Sendable {
         var out = [Doc?](repeating: nil, count: urls.count)
         var todo: [Int] = []
         for (i, u) in urls.enumerated() {
-            if let e = journal.lookup(u), let d = try? cache.read(e.sha256) { out[i] = Doc(data: d); report.reused += 1 }
+            if let e = journal.lookup(u), QuickFiles.size(cache.path(for: e.sha256)) == e.bytes,
+               let d = try? cache.read(e.sha256), SHA256.hex(d) == e.sha256 { out[i] = Doc(data: d); report.reused += 1 }
             else { todo.append(i) }
         }
         let results = await client.run(todo.map { DownloadRequest(url: urls[$0]) }) { [journal, cache] _, r in
-            guard r.ok, let d = r.data, let sha = try? cache.put(d) else { return }
+            guard r.ok, let d = r.data, let sha = try? QuickFiles.put(d, into: cache) else { return }
             journal.record(.init(url: r.url, sha256: sha, bytes: d.count))
         }
         for (k, i) in todo.enumerated() {
@@ -97,6 +98,7 @@ public final class Fetcher: @unchecked Sendable {
         var figures: [FigureRecord] = []
 
         let versions = await resolveVersions(cs)
+        Log.debug(String(format: "fetch: versions resolved at %.2f s", monotonicSeconds() - started))
         var live: [(pmcid: String, version: Int)] = []
         for c in cs {
             if let v = versions[c.pmcid] { live.append((c.pmcid, v)) }
@@ -104,6 +106,7 @@ public final class Fetcher: @unchecked Sendable {
         }
         // Metadata.
         let metaDocs = await documents(live.map { source.url(for: Source.metadataKey($0.pmcid, $0.version))! })
+        Log.debug(String(format: "fetch: metadata at %.2f s", monotonicSeconds() - started))
         var withMeta: [(key: String, record: ArticleRecord, meta: ArticleMetadata)] = []
         for (a, doc) in zip(live, metaDocs) {
             let key = "\(a.pmcid).\(a.version)"
@@ -126,6 +129,7 @@ public final class Fetcher: @unchecked Sendable {
         // JATS.
         let xmlURLs = withMeta.map { m in source.url(for: m.meta.xmlURL ?? "\(m.key)/\(m.key).xml") ?? "invalid:" }
         let xmlDocs = await documents(xmlURLs)
+        Log.debug(String(format: "fetch: JATS at %.2f s", monotonicSeconds() - started))
         var pending: [Pending] = []
         for (m, doc) in zip(withMeta, xmlDocs) {
             var rec = m.record
@@ -172,12 +176,15 @@ public final class Fetcher: @unchecked Sendable {
             }
         }
         try await fetchMedia(jobs, into: &figures)
+        Log.debug(String(format: "fetch: media at %.2f s", monotonicSeconds() - started))
         for a in articles { count(\.articles, Fetcher.statusClass(a.status)) }
         for f in figures { count(\.figures, Fetcher.statusClass(f.status)) }
         let stats = client.stats
         report.requests = stats.requests; report.retries = stats.retries; report.bytes = stats.bytes
         report.seconds = (monotonicSeconds() - started).rounded(toPlaces: 3)
         report.requestsPerSecond = stats.seconds > 0 ? (Double(stats.requests) / stats.seconds).rounded(toPlaces: 2) : 0
+        QuickFiles.syncFilesystem(work.root)   // every blob durable before the outputs name them
+        Log.debug(String(format: "fetch: synced at %.2f s", monotonicSeconds() - started))
         try JSONL.write(articles, to: work.articles, sortedBy: \.sortKey)
         try JSONL.write(figures, to: work.figures, sortedBy: \.sortKey)
         try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.fetchReport)
@@ -195,7 +202,9 @@ public final class Fetcher: @unchecked Sendable {
         var entries: [String: FetchJournal.Entry] = [:]
         var todo: [String] = []
         for u in urls {
-            if let e = journal.lookup(u), e.reject != nil || blobs.contains(e.sha256) { entries[u] = e; report.reused += 1 }
+            if let e = journal.lookup(u), e.reject != nil || QuickFiles.size(blobs.path(for: e.sha256)) == e.bytes {
+                entries[u] = e; report.reused += 1
+            }
             else { todo.append(u) }
         }
         let progress = Progress("fetch media", total: todo.count)
@@ -205,7 +214,7 @@ public final class Fetcher: @unchecked Sendable {
             guard r.ok, let sha = r.sha256, let dest = requests[i].destination else { return }
             let kind = MagicBytes.kind(MagicBytes.head(of: dest))
             if kind == "png" || kind == "jpeg" {
-                guard (try? blobs.adopt(temporary: dest, sha256: sha)) != nil else { return }
+                guard (try? QuickFiles.adopt(dest, sha256: sha, into: blobs)) != nil else { return }
                 journal.record(.init(url: r.url, sha256: sha, bytes: r.bytes))
             } else {
                 unlink(dest)

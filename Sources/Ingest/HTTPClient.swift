@@ -4,7 +4,8 @@ import PairDxCore
 
 /// One thing to download. `destination == nil` keeps the body in memory (small documents);
 /// otherwise the body streams to a temporary file beside `destination` and is renamed into place
-/// only after every check passed, so `destination` is either complete or absent.
+/// only after every check passed, so `destination` is either complete or absent (no fsync per file:
+/// callers sync the filesystem once when a batch is done).
 public struct DownloadRequest: Sendable {
     public var url: String
     public var destination: String?
@@ -81,6 +82,8 @@ public final class HTTPClient: @unchecked Sendable {
     public let options: HTTPClientOptions
     private let lock = NSLock()
     private var _stats = HTTPStats()
+    /// Per-host buckets live as long as the client, so consecutive `run`s share one rate.
+    private var buckets: [String: TokenBucket] = [:]
 
     public init(options: HTTPClientOptions = HTTPClientOptions()) {
         self.options = options
@@ -123,7 +126,6 @@ public final class HTTPClient: @unchecked Sendable {
         struct Pending { var index: Int; var attempt: Int; var notBefore: Double }
         var pending = requests.indices.map { Pending(index: $0, attempt: 0, notBefore: 0) }
         var active: [UnsafeMutableRawPointer: Transfer] = [:]
-        var buckets: [String: TokenBucket] = [:]
         var requestCount = 0, retryCount = 0, byteCount = 0
 
         while !pending.isEmpty || !active.isEmpty {
@@ -135,9 +137,11 @@ public final class HTTPClient: @unchecked Sendable {
                 if p.notBefore > now { wait = min(wait, p.notBefore - now); i += 1; continue }
                 let host = HTTPClient.host(of: requests[p.index].url)
                 if let rate = options.rateLimit(host), !host.isEmpty {
+                    lock.lock()
                     var bucket = buckets[host] ?? TokenBucket(rate: rate, now: now)
                     let delay = bucket.take(now: now)
                     buckets[host] = bucket
+                    lock.unlock()
                     if let delay { wait = min(wait, delay); i += 1; continue }
                 }
                 pending.remove(at: i)
@@ -155,10 +159,12 @@ public final class HTTPClient: @unchecked Sendable {
             var running: Int32 = 0
             curl_multi_perform(multi, &running)
             var left: Int32 = 0
+            var progressed = false
             while let msg = curl_multi_info_read(multi, &left) {
                 guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle,
                       let t = active.removeValue(forKey: easy) else { continue }
                 let code = msg.pointee.data.result
+                progressed = true
                 curl_multi_remove_handle(multi, easy)
                 let outcome = t.finish(code: code, options: options)
                 byteCount += t.bytes
@@ -177,7 +183,7 @@ public final class HTTPClient: @unchecked Sendable {
                     }
                 }
             }
-            if !active.isEmpty || !pending.isEmpty {
+            if !progressed && (!active.isEmpty || !pending.isEmpty) {
                 var numfds: Int32 = 0
                 let ms = active.isEmpty ? max(1, Int32(wait * 1000)) : max(1, min(Int32(wait * 1000), 50))
                 if active.isEmpty { usleep(UInt32(ms) * 1000) } else { curl_multi_poll(multi, nil, 0, ms, &numfds) }

@@ -131,9 +131,8 @@ final class Transfer {
         }
         let digest = sha.finalizeHex()
         if let dest = request.destination, let t = tmp {
-            guard fsync(fd) == 0 else { return .done(result(status: status, error: "io: fsync failed", errorClass: "io")) }
             close(fd); fd = -1
-            do { try AtomicFile.commit(temporary: t, to: dest) } catch {
+            do { try QuickFiles.place(t, at: dest) } catch {
                 tmp = nil
                 return .done(result(status: status, error: "io: \(error)", errorClass: "io"))
             }

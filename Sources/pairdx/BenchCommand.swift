@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that help size a run.",
-        subcommands: [BenchTrainCommand.self]
+        subcommands: [BenchTrainCommand.self, BenchInferCommand.self]
     )
 }
 
@@ -46,7 +46,7 @@ struct BenchTrainCommand: AsyncParsableCommand {
     func run() async throws {
         global.apply()
         let threads = global.threadCount
-        Parallel.threads = threads
+        Compute.threads = threads
         let step: () -> Void
         switch model {
         case .image:

@@ -30,11 +30,14 @@ struct ServeMirrorCommand: AsyncParsableCommand {
     @Option(help: "JSON file of faults to inject.")
     var faults: String?
 
+    @Option(name: .customLong("access-log"), help: "Append one line per request to FILE: seconds since start and path.")
+    var accessLog: String?
+
     func run() async throws {
         global.apply()
         guard (0...65535).contains(port) else { throw PairDxError.usage("--port must be 0…65535") }
         let plan = try faults.map { try FaultPlan.load($0) } ?? FaultPlan(faults: [])
-        let server = try MirrorServer(root: directory, port: UInt16(port), faults: plan)
+        let server = try MirrorServer(root: directory, port: UInt16(port), faults: plan, accessLog: accessLog)
         let bound = try await server.start()
         FileHandle.standardOutput.write(Data("http://127.0.0.1:\(bound)/\n".utf8))
         Log.info("serving \(directory) on http://127.0.0.1:\(bound)/ (\(plan.faults.count) faults); stop with Ctrl-C")

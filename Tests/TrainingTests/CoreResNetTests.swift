@@ -101,7 +101,7 @@ struct CoreResNetTests {
     /// Same seed and same thread count ⇒ bit-identical loss curves (with dropout-free ResNet and SGD).
     @Test func sameSeedAndThreadsGiveIdenticalLossCurves() {
         func curve(threads: Int) -> [Float] {
-            Parallel.threads = threads
+            Compute.threads = threads
             var g = SeededGenerator(seed: 42)
             let net = ResNet18(ParameterStore(), widthMultiplier: 0.25, classes: 6, generator: &g)
             let images = Training.Tensor(shape: [8, 3, 48, 48]) { p in for i in 0..<p.count { p[i] = g.nextNormal() } }
@@ -120,6 +120,6 @@ struct CoreResNetTests {
         let first = curve(threads: 2), second = curve(threads: 2)
         #expect(first == second)
         #expect(first.last! < first.first!)
-        Parallel.threads = 1
+        Compute.threads = 1
     }
 }
