@@ -12,7 +12,7 @@ public enum Thumbnails {
         var problems: [String] = []
         for s in report.samples {
             for it in s.items where uris[it.sha256] == nil && !it.sha256.isEmpty {
-                guard blobs.contains(it.sha256) else { problems.append("thumbnail \(it.id): blob \(it.sha256) not in \(blobs.root)"); continue }
+                guard blobs.contains(it.sha256) else { problems.append("thumbnail \(it.id): blob \(it.sha256) is not in the work directory's blob store"); continue }
                 do {
                     let data = try blobs.read(it.sha256)
                     uris[it.sha256] = try dataURI(data, side: side)
