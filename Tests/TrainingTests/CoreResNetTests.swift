@@ -13,10 +13,11 @@ struct CoreResNetTests {
     }
 
     @Test func tenSGDStepsFollowPyTorchsLossCurve() throws {
-        let weights = try CoreFixture.load("resnet_weights")
+        // The weights file is PyTorch's own safetensors output (torchvision names, random initialisation).
+        let weightsURL = try #require(Bundle.module.url(forResource: "Fixtures/core/resnet_weights", withExtension: "safetensors"))
         let f = try CoreFixture.load("resnet_training")
         let net = Self.narrowNetwork()
-        try net.loadWeights(source: "resnet_weights.safetensors") { weights.tensors[$0] }
+        try net.loadWeights(SafeTensors.read(weightsURL.path), source: "resnet_weights.safetensors")
         let images = try CoreFixture.tensor(f, "images")
         let labels = try CoreFixture.tensor(f, "labels").storage.map { Int($0) }
         let expected = try CoreFixture.tensor(f, "losses").storage
