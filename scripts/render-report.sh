@@ -10,7 +10,8 @@
 # Pillow the two PNGs are still written and the Swift test (AuditRenderTests) does the count.
 #
 # Chromium comes from Debian's `chromium` package; it is installed when missing and apt-get is usable.
-# Environment: CHROMIUM (binary), WIDTH (default 1100), HEIGHT (default 9000), PYTHON.
+# Environment: CHROMIUM (binary), WIDTH (default 1100), HEIGHT (viewport, default 16000), PYTHON.
+# With Pillow the PNGs are cropped to the page's content, and a page longer than HEIGHT is reported.
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -32,8 +33,8 @@ find_chromium() {
 if ! chrome=$(find_chromium); then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "render-report: installing Debian's chromium package" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core >&2 \
-      || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core >&2; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core fonts-noto-color-emoji >&2 \
+      || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core fonts-noto-color-emoji >&2; }
     chrome=$(find_chromium) || { echo "render-report: chromium still not found after install" >&2; exit 74; }
   else
     echo "render-report: chromium not found; install Debian's 'chromium' package (or set CHROMIUM)" >&2
@@ -42,7 +43,7 @@ if ! chrome=$(find_chromium); then
 fi
 
 width=${WIDTH:-1100}
-height=${HEIGHT:-9000}
+height=${HEIGHT:-16000}
 abs_report=$(cd "$(dirname "$report")" && pwd)/$(basename "$report")
 profile=$(mktemp -d)
 trap 'rm -rf "$profile" "${hidden_html:-}"' EXIT
@@ -54,19 +55,40 @@ shoot() { # html png
   [ -s "$2" ] || { echo "render-report: chromium wrote no image for $1" >&2; exit 74; }
 }
 
-shoot "$abs_report" "$out"
-echo "$out"
+py=${PYTHON:-python3}
+have_pillow=no
+if "$py" -c 'import PIL' 2>/dev/null; then have_pillow=yes; fi
 
-[ "$check" = "--check" ] || exit 0
+shoot "$abs_report" "$out"
+
+# Crop the white space below the page (both images to the same height, so they stay comparable).
+crop() { # png... : crops to the lowest non-white row of the first image
+  [ "$have_pillow" = yes ] || return 0
+  "$py" - "$@" <<'PY'
+import sys
+from PIL import Image, ImageChops
+first = Image.open(sys.argv[1]).convert("RGB")
+box = ImageChops.invert(first).getbbox()
+bottom = min(first.height, (box[3] if box else 0) + 24)
+if box and box[3] >= first.height - 1:
+    print(f"render-report: the page is longer than the {first.height}-pixel viewport; raise HEIGHT", file=sys.stderr)
+for p in sys.argv[1:]:
+    im = Image.open(p)
+    im.crop((0, 0, im.width, bottom)).save(p)
+PY
+}
+
+if [ "$check" != "--check" ]; then crop "$out"; echo "$out"; exit 0; fi
 
 hidden_png="${out%.png}.marks-hidden.png"
 hidden_html=$(mktemp --suffix=.html)
 sed 's#</head>#<style>.chart .mark{visibility:hidden}</style></head>#' "$abs_report" > "$hidden_html"
 shoot "$hidden_html" "$hidden_png"
+crop "$out" "$hidden_png"
+echo "$out"
 echo "$hidden_png"
 
-py=${PYTHON:-python3}
-if ! "$py" -c 'import PIL' 2>/dev/null; then
+if [ "$have_pillow" = no ]; then
   echo "render-report: $py has no Pillow; skipped the pixel count" >&2
   exit 0
 fi

@@ -16,4 +16,8 @@ static inline CURLcode _pdx_easy_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v)
 static inline CURLcode _pdx_easy_getinfo_ptr(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode _pdx_easy_getinfo_str(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode _pdx_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+/* syncfs(2) is a GNU extension Glibc's module does not export: used once per fetch to make every
+   downloaded file durable in one call. */
+extern int syncfs(int fd);
+static inline int _pdx_syncfs(int fd) { return syncfs(fd); }
 #endif

@@ -4,7 +4,8 @@ import PairDxCore
 /// Duplicate clusters over figures (`pairdx dedupe`).
 ///
 /// Two usable figures are joined when their blobs have the same bytes, the same decoded pixels, or
-/// pHashes within `radius` bits; clusters are the connected components (union-find over distinct
+/// pHashes within `radius` bits whose 256-bit pHashes are also within `confirmRadius` bits (when both
+/// blobs have one and a confirm radius is given); clusters are the connected components (union-find over distinct
 /// blobs, then figures). The kept member has the most pixels, then the smallest item id
 /// (`ItemID.sortKey`). A usable figure is one with status `ok` whose blob hashed without a reject.
 public enum Dedupe {
@@ -20,6 +21,7 @@ public enum Dedupe {
         public var sha256: String
         public var pixelSHA256: String?
         public var phash: UInt64
+        public var phash256: [UInt64]?
         public var pixels: Int
     }
 
@@ -27,14 +29,17 @@ public enum Dedupe {
         public var clusters: [ClusterRecord]
         public var items: [Item]
         public var blobs: [Blob]
-        /// Blob pairs within the radius (indices into `blobs`).
+        /// Blob pairs within the radius and confirmed (indices into `blobs`).
         public var nearPairs: [HammingPair]
+        /// Blob pairs within the 64-bit radius before confirmation.
+        public var candidatePairs: Int
         public var unusable: [String: Int]
         public var totalFigures: Int
     }
 
     /// Clusters `figures` using `images`. O(n) plus the index self-join.
-    public static func run(figures: [FigureRecord], images: [ImageRecord], radius: Int, threads: Int) -> Result {
+    public static func run(figures: [FigureRecord], images: [ImageRecord], radius: Int,
+                           confirmRadius: Int? = defaultConfirmRadius, threads: Int) -> Result {
         var byBlob = [String: ImageRecord]()
         for r in images { byBlob[r.sha256] = r }
         var unusable = [String: Int]()
@@ -51,6 +56,7 @@ public enum Dedupe {
                 b = blobs.count
                 blobIndex[sha] = b
                 blobs.append(Blob(sha256: sha, pixelSHA256: img.pixelSHA256, phash: code,
+                                  phash256: img.phash256.flatMap(ImageHashes.words256),
                                   pixels: (img.width ?? 0) * (img.height ?? 0)))
             }
             items.append(Item(id: f.id, article: f.pmcid, blob: b))
@@ -61,7 +67,11 @@ public enum Dedupe {
             guard let p = b.pixelSHA256 else { continue }
             if let first = byPixels[p] { sets.union(first, i) } else { byPixels[p] = i }
         }
-        let pairs = HammingIndex(blobs.map(\.phash)).pairs(radius: radius, threads: threads)
+        let candidates = HammingIndex(blobs.map(\.phash)).pairs(radius: radius, threads: threads)
+        let pairs = candidates.filter { p in
+            guard let limit = confirmRadius, let a = blobs[Int(p.i)].phash256, let b = blobs[Int(p.j)].phash256 else { return true }
+            return distance256(a, b) <= limit
+        }
         for p in pairs { sets.union(Int(p.i), Int(p.j)) }
 
         var groups = [Int: [Int]]()   // root blob → item indices
@@ -92,12 +102,19 @@ public enum Dedupe {
                                           maxDistance: maxDistance))
         }
         clusters.sort { $0.sortKey.utf8.lexicographicallyPrecedes($1.sortKey.utf8) }
-        return Result(clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, unusable: unusable,
-                      totalFigures: figures.count)
+        return Result(clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, candidatePairs: candidates.count,
+                      unusable: unusable, totalFigures: figures.count)
+    }
+
+    /// Hamming distance between two 256-bit hashes.
+    public static func distance256(_ a: [UInt64], _ b: [UInt64]) -> Int {
+        zip(a, b).reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount }
     }
 }
 
 extension Dedupe {
     /// Default Hamming radius on pHash (evidence in docs/pairdx-phash-v1.md).
     public static let defaultRadius = 8
+    /// Default confirmation radius on the 256-bit pHash (evidence in docs/pairdx-phash-v1.md).
+    public static let defaultConfirmRadius = 16
 }

@@ -60,6 +60,11 @@ public struct DedupeReport: Codable, Sendable {
     public var hash = "phash"
     public var spec = HashMode.v1.rawValue
     public var radius: Int
+    /// Radius on the 256-bit pHash that confirms a candidate pair (nil: no confirmation).
+    public var confirmRadius: Int?
+    /// Distinct-blob pairs within `radius`, and how many of them the 256-bit pHash confirmed.
+    public var candidatePairs: Int
+    public var confirmedPairs: Int
     public var figures: Figures
     public var clusters: Clusters
     /// pHash distance → number of distinct-blob pairs found within the radius.
@@ -81,7 +86,8 @@ extension DedupeReport {
     static func byID(_ a: String, _ b: String) -> Bool { ItemID.sortKey(a).utf8.lexicographicallyPrecedes(ItemID.sortKey(b).utf8) }
 
     /// Builds the report from a clustering result (and the truth, when given).
-    public static func make(_ r: Dedupe.Result, radius: Int, truth: SynthTruth?) -> DedupeReport {
+    public static func make(_ r: Dedupe.Result, radius: Int, confirmRadius: Int? = Dedupe.defaultConfirmRadius,
+                            truth: SynthTruth?) -> DedupeReport {
         var sizes = [String: Int]()
         for c in r.clusters { sizes[String(c.members.count), default: 0] += 1 }
         let clusters = Clusters(count: r.clusters.count, singletons: r.clusters.filter { $0.kind == "single" }.count,
@@ -105,7 +111,8 @@ extension DedupeReport {
         }
         examples.sort { ($0.distance, ItemID.sortKey($1.a), ItemID.sortKey($1.b)) > ($1.distance, ItemID.sortKey($0.a), ItemID.sortKey($0.b)) }
         let figures = Figures(total: r.totalFigures, usable: r.items.count, unusable: r.unusable)
-        return DedupeReport(radius: radius, figures: figures, clusters: clusters, nearPairDistances: distances,
+        return DedupeReport(radius: radius, confirmRadius: confirmRadius, candidatePairs: r.candidatePairs,
+                            confirmedPairs: r.nearPairs.count, figures: figures, clusters: clusters, nearPairDistances: distances,
                             examplePairs: Array(examples.prefix(20)), truth: truth.map { evaluate(r, truth: $0, pair: pair) })
     }
 

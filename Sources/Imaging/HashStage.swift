@@ -21,10 +21,10 @@ public enum HashStage {
             return ImageRecord(sha256: sha256, format: sniffed, reject: "blob-corrupt: content hashes to \(actual)")
         }
         do {
-            let h = try ImageHasher.hash(data, mode: .v1, maxPixels: maxPixels, pixelDigest: true)
+            let h = try ImageHasher.hash(data, mode: .v1, maxPixels: maxPixels, pixelDigest: true, wide: true)
             return ImageRecord(sha256: sha256, format: h.format.rawValue, width: h.width, height: h.height,
                                channels: h.channels, pixelSHA256: h.pixelSHA256, phash: h.hashes.phashHex,
-                               dhash: h.hashes.dhashHex, ahash: h.hashes.ahashHex)
+                               dhash: h.hashes.dhashHex, ahash: h.hashes.ahashHex, phash256: h.hashes.phash256Hex)
         } catch {
             return ImageRecord(sha256: sha256, format: sniffed, reject: error.reason)
         }

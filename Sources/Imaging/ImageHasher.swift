@@ -28,7 +28,7 @@ public enum ImageHasher {
     /// Decodes and hashes `data`. With `pixelDigest`, JPEGs are decoded twice in `v1` mode (full
     /// size for the digest, DCT-scaled for the hashes); PNGs once. O(pixels).
     public static func hash(_ data: Data, mode: HashMode = .v1, maxPixels: Int = ImageDecoder.defaultMaxPixels,
-                            pixelDigest: Bool = false) throws(ImagingError) -> HashedImage {
+                            pixelDigest: Bool = false, wide: Bool = false) throws(ImagingError) -> HashedImage {
         let format = try ImageDecoder.format(of: data)
         var digest: String?
         var full: Image?
@@ -48,9 +48,14 @@ public enum ImageHasher {
         guard fw >= minimumSide, fh >= minimumSide else {
             throw ImagingError(.tooSmall, "\(fw)x\(fh) (hashing needs at least \(minimumSide) px a side)")
         }
-        let hashes = PerceptualHash.hashes(luma: Luma.plane(source), width: source.width, height: source.height)
+        let hashes = PerceptualHash.hashes(luma: Luma.plane(source), width: source.width, height: source.height, wide: wide)
         return HashedImage(format: format, width: fw, height: fh, channels: source.channels, pixelSHA256: digest,
                            hashes: hashes)
+    }
+
+    /// The three hashes of an already decoded image (luma, resample, hash). O(pixels).
+    public static func hashes(of image: Image, wide: Bool = false) -> ImageHashes {
+        PerceptualHash.hashes(luma: Luma.plane(image), width: image.width, height: image.height, wide: wide)
     }
 
     private static func fullSize(_ data: Data) throws(ImagingError) -> (Int, Int) {

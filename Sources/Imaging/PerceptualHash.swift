@@ -7,7 +7,13 @@ public struct ImageHashes: Sendable, Hashable {
     public var dhash: UInt64
     public var ahash: UInt64
 
-    public init(phash: UInt64, dhash: UInt64, ahash: UInt64) { self.phash = phash; self.dhash = dhash; self.ahash = ahash }
+    /// The 256-bit pHash (64×64 plane, low 16×16 block) as four words, most significant first; empty
+    /// unless asked for. Used to confirm near-duplicate candidates.
+    public var phash256: [UInt64]
+
+    public init(phash: UInt64, dhash: UInt64, ahash: UInt64, phash256: [UInt64] = []) {
+        self.phash = phash; self.dhash = dhash; self.ahash = ahash; self.phash256 = phash256
+    }
 
     public static func hex(_ v: UInt64) -> String {
         let s = String(v, radix: 16)
@@ -17,49 +23,71 @@ public struct ImageHashes: Sendable, Hashable {
     public var phashHex: String { Self.hex(phash) }
     public var dhashHex: String { Self.hex(dhash) }
     public var ahashHex: String { Self.hex(ahash) }
+    public var phash256Hex: String? { phash256.isEmpty ? nil : phash256.map(Self.hex).joined() }
+
+    /// Parses 64 hex digits into four words.
+    public static func words256(_ hex: String) -> [UInt64]? {
+        guard hex.utf8.count == 64 else { return nil }
+        let chars = Array(hex)
+        let words = (0..<4).compactMap { UInt64(String(chars[($0 * 16)..<($0 * 16 + 16)]), radix: 16) }
+        return words.count == 4 ? words : nil
+    }
 }
 
 /// pHash, dHash and aHash of a luma plane, as written in `docs/pairdx-phash-v1.md`.
 public enum PerceptualHash {
-    /// `cosTable[k·32 + n] = cos(π·k·(2n+1)/64)` for k < 8, n < 32.
-    static let cosTable: [Double] = (0..<8).flatMap { k in
-        (0..<32).map { n in cos(Double.pi * Double(k) * Double(2 * n + 1) / 64.0) }
+    /// `cos(π·k·(2n+1)/(2N))` for k < low, n < N, row-major.
+    static func cosines(size n: Int, low: Int) -> [Double] {
+        (0..<low).flatMap { k in (0..<n).map { i in cos(Double.pi * Double(k) * Double(2 * i + 1) / Double(2 * n)) } }
     }
+    static let cos32 = cosines(size: 32, low: 8)
+    static let cos64 = cosines(size: 64, low: 16)
 
-    /// All three hashes. O(width·height·taps) for the resizes, O(1) after.
-    public static func hashes(luma: [UInt8], width: Int, height: Int) -> ImageHashes {
+    /// All three hashes (and the 256-bit pHash when `wide`). O(width·height·taps) for the resizes.
+    public static func hashes(luma: [UInt8], width: Int, height: Int, wide: Bool = false) -> ImageHashes {
         let p32 = Resample.resize(luma, width: width, height: height, channels: 1, toWidth: 32, toHeight: 32)
         let p98 = Resample.resize(luma, width: width, height: height, channels: 1, toWidth: 9, toHeight: 8)
         let p88 = Resample.resize(luma, width: width, height: height, channels: 1, toWidth: 8, toHeight: 8)
-        return ImageHashes(phash: phash(from32: p32), dhash: dhash(from9x8: p98), ahash: ahash(from8x8: p88))
+        var words = [UInt64]()
+        if wide {
+            let p64 = Resample.resize(luma, width: width, height: height, channels: 1, toWidth: 64, toHeight: 64)
+            words = dctBits(p64, size: 64, low: 16, cosines: cos64)
+        }
+        return ImageHashes(phash: phash(from32: p32), dhash: dhash(from9x8: p98), ahash: ahash(from8x8: p88),
+                           phash256: words)
+    }
+
+    /// The low `low`×`low` block of the unnormalised 2-D DCT-II of a `size`×`size` plane, thresholded
+    /// at its median, packed row-major most significant bit first into `low²/64` words.
+    static func dctBits(_ p: [UInt8], size: Int, low: Int, cosines c: [Double]) -> [UInt64] {
+        precondition(p.count == size * size && (low * low) % 64 == 0)
+        var a = [Double](repeating: 0, count: low * size)
+        for k in 0..<low {
+            for j in 0..<size {
+                var s = 0.0
+                for n in 0..<size { s += c[k * size + n] * Double(p[n * size + j]) }
+                a[k * size + j] = 2 * s
+            }
+        }
+        var d = [Double](repeating: 0, count: low * low)
+        for k in 0..<low {
+            for l in 0..<low {
+                var s = 0.0
+                for j in 0..<size { s += c[l * size + j] * a[k * size + j] }
+                d[k * low + l] = 2 * s
+            }
+        }
+        let sorted = d.sorted()
+        let m = d.count / 2
+        let median = (sorted[m - 1] + sorted[m]) / 2
+        return (0..<(d.count / 64)).map { w in pack(64) { d[w * 64 + $0] > median } }
     }
 
     /// Low 8×8 of the unnormalised 2-D DCT-II (`X_k = 2 Σ x_n cos(πk(2n+1)/2N)` down the columns, then
     /// along the rows) of a 32×32 plane, DC included; bit (u, v) = `D[u][v] > median(D)`, where the
     /// median of the 64 values is the mean of the 32nd and 33rd smallest.
     static func phash(from32 p: [UInt8]) -> UInt64 {
-        precondition(p.count == 1024)
-        // Columns first: A[k][j] = 2 Σ_n c[k][n] · p[n][j].
-        var a = [Double](repeating: 0, count: 8 * 32)
-        for k in 0..<8 {
-            for j in 0..<32 {
-                var s = 0.0
-                for n in 0..<32 { s += cosTable[k * 32 + n] * Double(p[n * 32 + j]) }
-                a[k * 32 + j] = 2 * s
-            }
-        }
-        // Then rows: D[k][l] = 2 Σ_j c[l][j] · A[k][j].
-        var d = [Double](repeating: 0, count: 64)
-        for k in 0..<8 {
-            for l in 0..<8 {
-                var s = 0.0
-                for j in 0..<32 { s += cosTable[l * 32 + j] * a[k * 32 + j] }
-                d[k * 8 + l] = 2 * s
-            }
-        }
-        let sorted = d.sorted()
-        let median = (sorted[31] + sorted[32]) / 2
-        return pack(64) { d[$0] > median }
+        dctBits(p, size: 32, low: 8, cosines: cos32)[0]
     }
 
     /// Bit (r, c) = `p[r][c+1] > p[r][c]` on a 9-wide, 8-high plane.

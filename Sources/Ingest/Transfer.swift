@@ -6,7 +6,6 @@ import PairDxCore
 final class Transfer {
     enum Outcome { case done(DownloadResult), retry(after: Double?, DownloadResult) }
 
-    let index: Int
     let attempt: Int
     let request: DownloadRequest
     var easy: UnsafeMutableRawPointer?
@@ -21,8 +20,8 @@ final class Transfer {
     var ioError = false
     var headers: UnsafeMutablePointer<curl_slist>?
 
-    init(index: Int, attempt: Int, request: DownloadRequest) {
-        self.index = index; self.attempt = attempt; self.request = request
+    init(attempt: Int, request: DownloadRequest) {
+        self.attempt = attempt; self.request = request
     }
 
     deinit {
@@ -131,9 +130,8 @@ final class Transfer {
         }
         let digest = sha.finalizeHex()
         if let dest = request.destination, let t = tmp {
-            guard fsync(fd) == 0 else { return .done(result(status: status, error: "io: fsync failed", errorClass: "io")) }
             close(fd); fd = -1
-            do { try AtomicFile.commit(temporary: t, to: dest) } catch {
+            do { try QuickFiles.place(t, at: dest) } catch {
                 tmp = nil
                 return .done(result(status: status, error: "io: \(error)", errorClass: "io"))
             }

@@ -70,9 +70,30 @@ final class FaultCounter: @unchecked Sendable {
 }
 
 /// Requests served per path (query excluded), for tests and `serve-mirror` diagnostics.
+/// With an access log, also one line per request: seconds since start (monotonic, 6 decimals) and path.
 final class HitCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var hits: [String: Int] = [:]
-    func add(_ path: String) { lock.lock(); hits[path, default: 0] += 1; lock.unlock() }
+    private let log: FileHandle?
+    private let start = DispatchTime.now().uptimeNanoseconds
+
+    init(accessLog: String?) throws {
+        if let accessLog {
+            guard FileManager.default.createFile(atPath: accessLog, contents: nil),
+                  let h = FileHandle(forWritingAtPath: accessLog) else {
+                throw PairDxError.io("cannot create the access log \(accessLog)")
+            }
+            log = h
+        } else { log = nil }
+    }
+
+    func add(_ path: String) {
+        lock.lock(); defer { lock.unlock() }
+        hits[path, default: 0] += 1
+        if let log {
+            let t = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            log.write(Data((String(format: "%.6f ", t) + path + "\n").utf8))
+        }
+    }
     var snapshot: [String: Int] { lock.lock(); defer { lock.unlock() }; return hits }
 }

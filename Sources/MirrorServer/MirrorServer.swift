@@ -12,13 +12,14 @@ import PairDxCore
 public final class MirrorServer: Sendable {
     public let root: String
     let faults: FaultCounter
-    let counter = HitCounter()
+    let counter: HitCounter
     let server: HTTPServer
     let objects: [ListObjectsV2.Object]
     let searchIndex: [(id: Int, text: String)]
 
-    public init(root: String, port: UInt16 = 0, faults: FaultPlan = FaultPlan(faults: [])) throws {
+    public init(root: String, port: UInt16 = 0, faults: FaultPlan = FaultPlan(faults: []), accessLog: String? = nil) throws {
         self.root = root
+        counter = try HitCounter(accessLog: accessLog)
         self.faults = FaultCounter(plan: faults)
         guard FileSystem.exists(root) else { throw PairDxError.usage("mirror directory \(root) does not exist") }
         objects = FileSystem.listFiles(under: root).map { rel in
@@ -55,8 +56,13 @@ public final class MirrorServer: Sendable {
 
     struct Handler: HTTPHandler {
         let owner: MirrorServer
+        /// Every response asks the client to close the connection: FlyingFox writes the header and
+        /// the body separately, and on a reused connection Nagle's algorithm meeting the client's
+        /// delayed ACK costs ~40 ms per response; a fresh loopback connection costs well under 1 ms.
         func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
-            try await owner.respond(request)
+            var response = try await owner.respond(request)
+            response.headers[.connection] = "close"
+            return response
         }
     }
 

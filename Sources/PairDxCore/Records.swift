@@ -89,15 +89,17 @@ public struct ImageRecord: Codable, Sendable, Hashable {
     public var phash: String?
     public var dhash: String?
     public var ahash: String?
+    /// 256-bit pHash (64 hex digits, `pairdx-phash-v1` §4) that confirms near-duplicate candidates.
+    public var phash256: String?
     /// Why the image cannot be used, when it cannot.
     public var reject: String?
 
     public init(sha256: String, format: String? = nil, width: Int? = nil, height: Int? = nil, channels: Int? = nil,
                 pixelSHA256: String? = nil, phash: String? = nil, dhash: String? = nil, ahash: String? = nil,
-                reject: String? = nil) {
+                reject: String? = nil, phash256: String? = nil) {
         self.sha256 = sha256; self.format = format; self.width = width; self.height = height
         self.channels = channels; self.pixelSHA256 = pixelSHA256; self.phash = phash; self.dhash = dhash
-        self.ahash = ahash; self.reject = reject
+        self.ahash = ahash; self.reject = reject; self.phash256 = phash256
     }
     public var sortKey: String { sha256 }
 }

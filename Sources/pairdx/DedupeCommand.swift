@@ -10,8 +10,8 @@ struct DedupeCommand: AsyncParsableCommand {
         discussion: """
         Runs after 'hash'. Reads <work>/figures.jsonl (figures with status ok) and <work>/images.jsonl.
         Figures whose images have the same bytes, the same decoded pixels, or pHashes within the Hamming
-        radius are joined (multi-index hashing finds every pair within the radius; union-find makes the
-        clusters). Every usable figure lands in exactly one cluster, singletons included; the kept member
+        radius are joined (multi-index hashing finds every pair within the radius; a candidate must be
+        confirmed by the 256-bit pHash within --confirm-radius; union-find makes the clusters). Every usable figure lands in exactly one cluster, singletons included; the kept member
         has the most pixels, then the smallest id. Clusters spanning articles are counted as cross-article.
         The radius comes from --radius, else the recipe's dedupe.radius, else \(Dedupe.defaultRadius)
         (chosen from evidence: docs/pairdx-phash-v1.md). With --truth (a synthetic corpus's truth file)
@@ -25,6 +25,9 @@ struct DedupeCommand: AsyncParsableCommand {
 
     @Option(help: "Hamming radius on the 64-bit pHash (overrides the recipe).")
     var radius: Int?
+
+    @Option(help: "Radius on the 256-bit pHash that must confirm a candidate pair; 'off' to join on the 64-bit pHash alone.")
+    var confirmRadius: String = String(Dedupe.defaultConfirmRadius)
 
     @Option(help: "Synthetic truth file (pairdx-synth-truth/1) to score the clusters against.")
     var truth: String?
@@ -49,6 +52,13 @@ struct DedupeCommand: AsyncParsableCommand {
             print(SearchBenchmark.run(count: n, radius: r, threads: global.threadCount, verify: benchmarkVerify))
             return
         }
+        var confirm: Int?
+        if confirmRadius != "off" {
+            guard let c = Int(confirmRadius), (0...256).contains(c) else {
+                throw PairDxError.usage("--confirm-radius takes 0...256 or 'off' (got '\(confirmRadius)')")
+            }
+            confirm = c
+        }
         let work = global.workDirectory
         for f in [work.figures, work.images] where !FileManager.default.fileExists(atPath: f) {
             throw PairDxError.usage("\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
@@ -59,9 +69,9 @@ struct DedupeCommand: AsyncParsableCommand {
         if let truth {
             truthFile = try CanonicalJSON.decode(SynthTruth.self, from: FileSystem.read(truth), source: truth)
         }
-        let result = Dedupe.run(figures: figures, images: images, radius: r, threads: global.threadCount)
+        let result = Dedupe.run(figures: figures, images: images, radius: r, confirmRadius: confirm, threads: global.threadCount)
         try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
-        let report = DedupeReport.make(result, radius: r, truth: truthFile)
+        let report = DedupeReport.make(result, radius: r, confirmRadius: confirm, truth: truthFile)
         let data = try CanonicalJSON.encode(report, pretty: true)
         try AtomicFile.write(data + Data("\n".utf8), to: work.dedupeReport)
         let c = report.clusters

@@ -9,14 +9,9 @@ struct SynthCommand: AsyncParsableCommand {
         commandName: "synth",
         abstract: "Generate the embedded demo corpus: a PMC Cloud-layout mirror with six-class figures, captions and planted hazards.",
         discussion: """
-        Writes <out>/PMC<n>.<v>/PMC<n>.<v>.json (metadata), PMC<n>.<v>.xml (JATS) and the media files, the same
-        layout `pairdx fetch` reads from the real bucket, so the whole pipeline runs offline. Images are drawn
-        procedurally (CT, MRI, x-ray, ultrasound, histopathology, endoscopy); captions name one class, none,
-        two, a misleading one, or are excluded; duplicates and broken records are planted on purpose.
+        Writes <out>/PMC<n>.<v>/PMC<n>.<v>.json (metadata), PMC<n>.<v>.xml (JATS) and the media files: the layout `pairdx fetch` reads from the real bucket, so the whole pipeline runs offline. Images are drawn procedurally (CT, MRI, x-ray, ultrasound, histopathology, endoscopy); captions name one class, none, two, a misleading one, or are excluded; duplicates and broken records are planted on purpose.
 
-        The ground truth goes to a sidecar file the pipeline never reads (default <out>.truth.json).
-        The same seed gives a byte-identical mirror whatever --threads is; another seed, another corpus.
-        The default ~600 figures take a few seconds; --figures 22665 makes a paper-sized corpus.
+        The ground truth goes to a sidecar file the pipeline never reads (default <out>.truth.json). The same seed gives a byte-identical mirror whatever --threads is; another seed gives another corpus. The default 600 figures take seconds; --figures 22665 makes a paper-sized corpus.
         """)
 
     @OptionGroup var global: GlobalOptions

@@ -1,11 +1,88 @@
 import ArgumentParser
+import Foundation
 import PairDxCore
+import Training
 
 struct TrainCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the image baseline, the text baseline or the fusion model on a split.",
+        discussion: """
+        Reads Splits/<name>/{train,val}.csv, captions from WORKDIR/figures.jsonl and images from WORKDIR/blobs.
+        Hyper-parameters come from the recipe's training[<model>] (the recipe named in splits.json, or --recipe);
+        the options below override them. Progress (epoch, step, loss, images/s, ETA) and the validation accuracy
+        after each epoch go to stderr; the checkpoint is a safetensors file Python's `safetensors` can load.
+        Without --glove, word embeddings are learned from the train split's vocabulary; with it they start from
+        GloVe vectors (official text format; a binary cache is kept in WORKDIR/cache).
+        """)
     @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: "image, text or fusion.") var model: String
+    @Option(name: .long, help: "Split directory (Splits/<name>).") var split: String
+    @Option(name: .long, help: "Work directory with figures.jsonl and blobs/ (default: --work).") var data: String?
+    @Option(name: .long, help: "Recipe name or recipe.json path (default: the recipe named in splits.json).") var recipe: String?
+    @Option(name: .long, help: "Override epochs.") var epochs: Int?
+    @Option(name: .long, help: "Override batch size.") var batch: Int?
+    @Option(name: .long, help: "Override input resolution (pixels, square).") var res: Int?
+    @Option(name: .long, help: "Override learning rate.") var lr: Double?
+    @Option(name: .long, help: "Override seed (default: the recipe's).") var seed: UInt64?
+    @Option(name: .long, help: "GloVe vectors in the official text format (word v1 … vd).") var glove: String?
+    @Option(name: .long, help: "Checkpoint to write (default: WORKDIR/checkpoints/<split>-<model>.safetensors).") var out: String?
+    @Flag(name: .long, help: "Print the training summary as JSON on stdout.") var json = false
 
     func run() async throws {
-        throw PairDxError.usage("'pairdx train' is not built yet")
+        global.apply()
+        guard let kind = ModelKind(rawValue: model) else { throw PairDxError.usage("--model must be image, text or fusion (got '\(model)')") }
+        let splitFiles = try SplitFiles.load(split)
+        let r = try TrainingSetup.recipe(recipe, split: splitFiles)
+        var h = try TrainingSetup.hyper(r, kind: kind)
+        if let epochs { h.epochs = epochs }
+        if let batch { h.batchSize = batch }
+        if let res { h.resolution = res }
+        if let lr { h.learningRate = lr }
+        let work = WorkDirectory(data ?? global.work)
+        let threads = global.threads ?? h.threads ?? Platform.coreCount
+        let config = TrainConfig(kind: kind, hyper: h, seed: seed ?? r.seed, threads: threads, glove: glove, gloveCache: work.path("cache"))
+        let result = try Trainer.train(config, split: splitFiles, work: work)
+        let path = out ?? work.path("checkpoints/\(splitFiles.name)-\(kind.rawValue).safetensors")
+        try Checkpoint.save(result.model, vocabulary: result.vocabulary,
+                            extra: ["pairdx.split": splitFiles.name, "pairdx.recipe": r.name, "pairdx.seed": "\(config.seed)"], to: path)
+        Log.info("trained \(kind.rawValue) in \(Trainer.duration(result.trainSeconds)) on \(Platform.hardware), \(threads) threads → \(path)")
+        if json {
+            try printJSON(TrainSummary(model: kind.rawValue, split: splitFiles.name, checkpoint: path, epochs: result.epochs,
+                                       trainSeconds: result.trainSeconds, hardware: Platform.hardware, threads: threads,
+                                       oovShare: result.tokenStats.mapValues(\.oovShare), skipped: result.skipped.count))
+        }
+    }
+}
+
+struct TrainSummary: Codable {
+    var model: String
+    var split: String
+    var checkpoint: String
+    var epochs: [EpochLog]
+    var trainSeconds: Double
+    var hardware: String
+    var threads: Int
+    var oovShare: [String: Double]
+    var skipped: Int
+}
+
+/// Recipe and hyper-parameter lookup shared by train, evaluate and validate.
+enum TrainingSetup {
+    /// `--recipe` when given (a name under Manifests/ or a path), else the recipe splits.json names.
+    static func recipe(_ option: String?, split: SplitFiles, manifestsRoot: String = "Manifests") throws -> Recipe {
+        let name = option ?? split.recipe
+        guard let name else {
+            throw PairDxError.usage("\(split.directory)/splits.json names no recipe: pass --recipe NAME or a recipe.json path")
+        }
+        let path = name.hasSuffix(".json") || name.contains("/") ? name : "\(manifestsRoot)/\(name)/recipe.json"
+        return try Recipe.load(path)
+    }
+
+    static func hyper(_ r: Recipe, kind: ModelKind) throws -> ModelHyperparameters {
+        guard let h = r.training[kind.rawValue] else {
+            throw PairDxError.badInput("recipe \(r.name): training has no '\(kind.rawValue)' entry; add its hyper-parameters to recipe.json")
+        }
+        return h
     }
 }

@@ -1,11 +1,70 @@
 import ArgumentParser
+import Curation
+import Foundation
 import PairDxCore
+import Training
 
 struct ValidateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "validate", abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Train image, text and fusion models on a split and set their test results beside the published PairDx figures.",
+        discussion: """
+        Uses the recipe's training hyper-parameters, evaluates each model on the test split and writes
+        <out>/validation.json, .md and .html: every figure of Manifests/published-results.json (DOI 10.3390/s25247596)
+        beside ours with a verdict — reproduced (within the recipe's validation.tolerancePoints), below, above,
+        not comparable (e.g. the embedded corpus is not the published dataset; timings on other hardware), or
+        not run (CLIP models are not implemented). Exit code 1 when the gate fails: the fusion model must beat
+        both single-modality baselines in test accuracy.
+        """)
     @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: "Split directory (default: Splits/<recipe name>).") var split: String?
+    @Option(name: .long, help: "Work directory with figures.jsonl and blobs/ (default: --work).") var data: String?
+    @Option(name: .long, help: "Recipe name or recipe.json path (default: the recipe named in splits.json, else pairdx-synth-v1).") var recipe: String?
+    @Option(name: .long, help: "Report directory.") var out: String = "report"
+    @Option(name: .long, help: "GloVe vectors (text format) to initialise word embeddings; without it they are learned.") var glove: String?
+    @Option(name: .long, help: "Published figures (JSON).") var published: String = "Manifests/published-results.json"
+    @Option(name: .long, help: "Also save the three checkpoints into this folder.") var checkpoints: String?
+    @Option(name: .customLong("real-captions"), help: """
+        Instead: train and test only the text baseline on real captions (ROCO layout: */*/captions.txt with \
+        ROCO_id<TAB>caption), labelled by the recipe's caption rules (e.g. --recipe pairdx-v1).
+        """) var realCaptions: String?
+    @Flag(name: .long, help: "Print the report as JSON on stdout.") var json = false
 
     func run() async throws {
-        throw PairDxError.usage("'pairdx validate' is not built yet")
+        global.apply()
+        if let realCaptions {
+            let r = try TrainingSetup.recipe(recipe ?? "pairdx-v1", split: SplitFiles.placeholder)
+            let report = try RealCaptions.run(directory: realCaptions, recipe: r, threads: global.threadCount, glove: glove, out: out)
+            Log.info(RealCaptions.summary(report) + "\nreport: \(out)/real-captions.{json,md}")
+            if json { try printJSON(report) }
+            return
+        }
+        let r: Recipe
+        let splitDir: String
+        if let split {
+            splitDir = split
+            r = try TrainingSetup.recipe(recipe, split: try SplitFiles.load(split))
+        } else {
+            r = try TrainingSetup.recipe(recipe ?? "pairdx-synth-v1", split: SplitFiles.placeholder)
+            splitDir = "Splits/\(r.name)"
+        }
+        let report = try Validation.run(split: splitDir, data: data ?? global.work, out: out, recipe: r,
+                                        threads: global.threadCount, glove: glove, published: published, checkpoints: checkpoints)
+        Log.info(ValidateCommand.summary(report) + "\nreport: \(out)/validation.{json,md,html}")
+        if json { try printJSON(report) }
+        guard report.gate.passed else { throw PairDxError.checkFailed("validate: gate failed — \(report.gate.claim): \(report.gate.detail)") }
+    }
+
+    /// The published-vs-reproduced table as plain text for the terminal.
+    static func summary(_ r: ValidationReport) -> String {
+        var s = "\(r.comparable ? "" : "not comparable with the paper: \(r.comparabilityNote)\n")"
+        for row in r.rows {
+            s += "\(row.subject) — \(row.quantity): published \(row.published), reproduced \(row.reproduced ?? "–") → \(row.verdict.rawValue)\n"
+        }
+        for m in r.models {
+            s += String(format: "%@: test accuracy %.2f%%, macro-F1 %.4f, trained in %@, %.2f ms/image\n", m.model.rawValue,
+                        100 * m.metrics.accuracy, m.metrics.macroF1, Trainer.duration(m.trainSeconds), 1000 * m.testSecondsPerImage)
+        }
+        return s + "gate (\(r.gate.claim)): \(r.gate.passed ? "passed" : "FAILED") — \(r.gate.detail)"
     }
 }

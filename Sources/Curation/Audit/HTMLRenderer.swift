@@ -193,7 +193,7 @@ public enum HTMLRenderer {
                     h += "<div class=\"noimg\">no image</div>"
                 }
                 h += "<figcaption><code>\(HTMLEscape.text(it.id))</code> · \(HTMLEscape.text(it.split))"
-                if let c = it.caption { h += "<br><bdi dir=\"auto\">\(HTMLEscape.text(c))</bdi>" }
+                if let c = it.caption { h += "<br><bdi dir=\"auto\">\(HTMLEscape.text(ContentSections.cut(c, 160)))</bdi>" }
                 h += "</figcaption></figure>"
             }
             h += "</div>"
@@ -209,7 +209,19 @@ public enum HTMLRenderer {
         if !used.isEmpty {
             h += chart(SVGChart.horizontalBars(title: "Matches per rule (top 20)", rows: used.map { ("\($0.class): \($0.kind == "exclude" ? "not " : "")\($0.term)", Double($0.matches)) }, color: "#3f9e5a", width: 720))
         }
-        h += table(["class", "rule", "term", "matches"], l.rules.map { [$0.class, $0.kind, $0.term, "\($0.matches)"] })
+        var order: [String] = []
+        var byClass: [String: [AuditReport.RuleMatches]] = [:]
+        for rule in l.rules {
+            if byClass[rule.class] == nil { order.append(rule.class) }
+            byClass[rule.class, default: []].append(rule)
+        }
+        h += table(["class", "include terms (matches)", "exclude terms (matches)"], order.map { c in
+            let rs = byClass[c] ?? []
+            func list(_ kind: String) -> String {
+                rs.filter { $0.kind == kind }.map { "\($0.term) (\($0.matches))" }.joined(separator: ", ")
+            }
+            return [c == "*" ? "every class" : c, list("include"), list("exclude")]
+        })
         if !l.reasons.isEmpty { h += "<h3>Why figures got no class</h3>" + table(["reason", "figures"], l.reasons.map { [$0.name, "\($0.count)"] }) }
         return h + "</section>\n"
     }
@@ -249,7 +261,7 @@ public enum HTMLRenderer {
     nav{margin:8px 0;font-size:13px}nav a{color:#3b6fb6}
     .verdict{font-weight:bold;padding:4px 8px;display:inline-block}.verdict.ok{background:#e4f3e7;color:#1f6b34}.verdict.bad{background:#fbe3e1;color:#9b231a}
     table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}th{background:#f4f4f4}
-    .chart-box{margin:10px 0}.chart .ct{font-size:14px;font-weight:bold;fill:#222}.chart .ax{font-size:11px;fill:#444}.chart .empty{font-size:13px;fill:#999}
+    .chart-box{margin:10px 0}.chart .ct{font-size:14px;font-weight:bold;fill:#222}.chart .ax{font-size:11px;fill:#444}.chart .empty{font-size:13px;fill:#999}.chart .val{font-size:10px;fill:#333}
     .empty{color:#888;font-style:italic}
     .grid{display:flex;flex-wrap:wrap;gap:10px}.thumb{width:150px;margin:0;font-size:11px;overflow-wrap:anywhere}
     .thumb img{display:block;max-width:150px;max-height:120px;border:1px solid #ccc;background:#fafafa}

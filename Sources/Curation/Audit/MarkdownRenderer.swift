@@ -2,9 +2,19 @@ import Foundation
 
 /// Renders `report.md`: the headline tables for a pull request (balance, leakage, funnel, gates, findings).
 public enum MarkdownRenderer {
-    /// Text safe inside a Markdown table cell: pipes and HTML escaped, newlines flattened.
+    /// Text safe inside a Markdown table cell: `& < >` as entities (no raw HTML reaches the page), pipes and
+    /// backticks escaped, newlines flattened, control characters dropped.
     static func cell(_ s: String) -> String {
-        HTMLEscape.text(s).replacingOccurrences(of: "|", with: "\\|")
+        var t = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "&": t += "&amp;"
+            case "<": t += "&lt;"
+            case ">": t += "&gt;"
+            default: if u.value >= 0x20 || u == "\n" { t.unicodeScalars.append(u) }
+            }
+        }
+        return t.replacingOccurrences(of: "|", with: "\\|")
             .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "`", with: "\\`")
     }
 

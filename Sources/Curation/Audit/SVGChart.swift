@@ -16,12 +16,14 @@ enum SVGChart {
     static func num(_ x: Double) -> String { String(format: "%.1f", x) }
 
     /// A readable axis maximum and tick step for data up to `maxValue`.
-    static func niceScale(_ maxValue: Double, ticks: Int = 5) -> (max: Double, step: Double) {
-        guard maxValue > 0 else { return (1, 0.25) }
+    /// `integer`: counts, so the step is a whole number (no 2.5 ticks).
+    static func niceScale(_ maxValue: Double, ticks: Int = 5, integer: Bool = false) -> (max: Double, step: Double) {
+        guard maxValue > 0 else { return (integer ? 4 : 1, integer ? 1 : 0.25) }
         let raw = maxValue / Double(ticks)
         let mag = pow(10, floor(log10(raw)))
         let f = raw / mag
-        let step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag
+        var step = (f <= 1 ? 1 : f <= 2 ? 2 : (f <= 2.5 && !(integer && mag < 10)) ? 2.5 : f <= 5 ? 5 : 10) * mag
+        if integer { step = max(1, step.rounded()) }
         return (ceil(maxValue / step) * step, step)
     }
 
@@ -33,12 +35,14 @@ enum SVGChart {
     /// Vertical bars grouped by category, one bar per series; `reference` draws a dashed line at that value
     /// (a target). O(categories × series).
     static func groupedBars(title: String, categories: [String], series: [Series], percent: Bool = false,
-                            reference: Double? = nil, width: Int = 640, height: Int = 280) -> String {
-        let left = 52.0, right = 12.0, top = 34.0, bottom = 58.0
+                            reference: Double? = nil, width: Int = 900, height: Int = 280) -> String {
+        let left = 52.0, right = reference == nil ? 12.0 : 74.0, top = 34.0, bottom = 58.0
         let w = Double(width), h = Double(height)
         let plotW = w - left - right, plotH = h - top - bottom
         let maxV = max(series.flatMap(\.values).max() ?? 0, reference ?? 0)
-        let (axisMax, step) = niceScale(maxV)
+        // 8% headroom keeps the value labels of the tallest bars below the title.
+        let (axisMax, step) = niceScale(maxV * 1.08, integer: !percent)
+        let labelBars = categories.count * series.count <= 24
         var s = "<svg class=\"chart\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\">"
         s += "<title>\(HTMLEscape.text(title))</title>"
         s += "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>"
@@ -63,6 +67,9 @@ enum SVGChart {
                 if value > 0 {
                     s += "<rect class=\"mark\" x=\"\(num(x))\" y=\"\(num(top + plotH - bh))\" width=\"\(num(barW - 1))\" height=\"\(num(max(1, bh)))\" fill=\"\(ser.color)\">"
                     s += "<title>\(HTMLEscape.text("\(cat) · \(ser.name): \(label(value, percent: percent))"))</title></rect>"
+                    if labelBars {
+                        s += "<text x=\"\(num(x + (barW - 1) / 2))\" y=\"\(num(top + plotH - bh - 3))\" text-anchor=\"middle\" class=\"val\">\(label(value, percent: percent))</text>"
+                    }
                 }
             }
             let cx = left + (Double(ci) + 0.5) * groupW
@@ -71,7 +78,7 @@ enum SVGChart {
         if let r = reference {
             let y = top + plotH - r / axisMax * plotH
             s += "<line class=\"mark\" x1=\"\(num(left))\" y1=\"\(num(y))\" x2=\"\(num(w - right))\" y2=\"\(num(y))\" stroke=\"#222\" stroke-dasharray=\"5 4\"/>"
-            s += "<text x=\"\(num(w - right))\" y=\"\(num(y - 4))\" text-anchor=\"end\" class=\"ax\">target \(label(r, percent: percent))</text>"
+            s += "<text x=\"\(num(w - right + 4))\" y=\"\(num(y + 4))\" class=\"ax\">target \(label(r, percent: percent))</text>"
         }
         s += "<line x1=\"\(num(left))\" y1=\"\(num(top + plotH))\" x2=\"\(num(w - right))\" y2=\"\(num(top + plotH))\" stroke=\"#888\"/>"
         if maxV == 0 {

@@ -5,9 +5,10 @@ public final class ReLU: Layer {
     public init() {}
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        var y = x
-        y.withUnsafeMutableBufferPointer { p in
-            for i in 0..<p.count where p[i] < 0 { p[i] = 0 }
+        let y = x.withUnsafeBufferPointer { src in
+            Tensor(shape: x.shape) { dst in
+                Compute.parallelFor(dst.count) { r in for i in r { dst[i] = max(src[i], 0) } }
+            }
         }
         if training { output = y }
         return y
@@ -15,12 +16,12 @@ public final class ReLU: Layer {
 
     public func backward(_ dOut: Tensor) -> Tensor {
         precondition(dOut.count == output.count, "ReLU.backward: gradient \(dOut.shape) does not match the last forward")
-        var dx = dOut
-        output.withUnsafeBufferPointer { y in
-            dx.withUnsafeMutableBufferPointer { d in
-                for i in 0..<d.count where y[i] <= 0 { d[i] = 0 }
+        return output.withUnsafeBufferPointer { y in
+            dOut.withUnsafeBufferPointer { d in
+                Tensor(shape: dOut.shape) { dx in
+                    Compute.parallelFor(dx.count) { r in for i in r { dx[i] = y[i] > 0 ? d[i] : 0 } }
+                }
             }
         }
-        return dx
     }
 }

@@ -25,11 +25,13 @@ final class BasicBlock: Layer {
     }
 
     func forward(_ x: Tensor, training: Bool) -> Tensor {
-        var y = bn2.forward(conv2.forward(relu1.forward(bn1.forward(conv1.forward(x, training: training), training: training), training: training), training: training), training: training)
+        let main = bn2.forward(conv2.forward(relu1.forward(bn1.forward(conv1.forward(x, training: training), training: training), training: training), training: training), training: training)
         let shortcut = downsample.map { $0.1.forward($0.0.forward(x, training: training), training: training) } ?? x
-        y.withUnsafeMutableBufferPointer { yp in
+        let y = main.withUnsafeBufferPointer { mp in
             shortcut.withUnsafeBufferPointer { sp in
-                for i in 0..<yp.count { yp[i] = max(0, yp[i] + sp[i]) }
+                Tensor(shape: main.shape) { yp in
+                    Compute.parallelFor(yp.count) { r in for i in r { yp[i] = max(0, mp[i] + sp[i]) } }
+                }
             }
         }
         if training { output = y }
@@ -37,19 +39,21 @@ final class BasicBlock: Layer {
     }
 
     func backward(_ dOut: Tensor) -> Tensor {
-        var d = dOut
-        output.withUnsafeBufferPointer { y in
-            d.withUnsafeMutableBufferPointer { dp in
-                for i in 0..<dp.count where y[i] <= 0 { dp[i] = 0 }
+        let d = output.withUnsafeBufferPointer { y in
+            dOut.withUnsafeBufferPointer { g in
+                Tensor(shape: dOut.shape) { dp in
+                    Compute.parallelFor(dp.count) { r in for i in r { dp[i] = y[i] > 0 ? g[i] : 0 } }
+                }
             }
         }
-        var dx = conv1.backward(bn1.backward(relu1.backward(conv2.backward(bn2.backward(d)))))
+        let dMain = conv1.backward(bn1.backward(relu1.backward(conv2.backward(bn2.backward(d)))))
         let dShortcut = downsample.map { $0.0.backward($0.1.backward(d)) } ?? d
-        dx.withUnsafeMutableBufferPointer { a in
+        return dMain.withUnsafeBufferPointer { a in
             dShortcut.withUnsafeBufferPointer { b in
-                for i in 0..<a.count { a[i] += b[i] }
+                Tensor(shape: dMain.shape) { dx in
+                    Compute.parallelFor(dx.count) { r in for i in r { dx[i] = a[i] + b[i] } }
+                }
             }
         }
-        return dx
     }
 }

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Element-wise GELU variants. `.quick` is CLIP's QuickGELU, x·σ(1.702x); `.erf` is the exact GELU,
+/// ½x(1 + erf(x/√2)) (torch.nn.GELU()). Caches its input for `backward`. O(count).
+public final class GELU: Layer {
+    public enum Kind: String, Sendable { case quick, erf }
+    public let kind: Kind
+    private var input = Tensor(shape: [0])
+
+    public init(_ kind: Kind = .quick) { self.kind = kind }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        if training { input = x }
+        return x.withUnsafeBufferPointer { xp in
+            Tensor(shape: x.shape) { yp in
+                switch kind {
+                case .quick:
+                    Compute.parallelFor(xp.count, costPerItem: 8) { range in
+                        for i in range { let v = xp[i]; yp[i] = v / (1 + expf(-1.702 * v)) }
+                    }
+                case .erf:
+                    Compute.parallelFor(xp.count, costPerItem: 8) { range in
+                        for i in range { let v = xp[i]; yp[i] = 0.5 * v * (1 + erff(v * 0.707_106_77)) }
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward(_ dOut: Tensor) -> Tensor {
+        precondition(dOut.count == input.count, "GELU.backward: gradient \(dOut.shape) does not match the last forward")
+        return input.withUnsafeBufferPointer { xp in
+            dOut.withUnsafeBufferPointer { dyp in
+                Tensor(shape: input.shape) { dxp in
+                    switch kind {
+                    case .quick:
+                        Compute.parallelFor(xp.count, costPerItem: 8) { range in
+                            for i in range {
+                                let v = xp[i], s = 1 / (1 + expf(-1.702 * v))
+                                dxp[i] = dyp[i] * (s + 1.702 * v * s * (1 - s))
+                            }
+                        }
+                    case .erf:
+                        for i in 0..<xp.count {
+                            let v = xp[i]
+                            let cdf = 0.5 * (1 + erff(v * 0.707_106_77))
+                            let pdf = expf(-0.5 * v * v) * 0.398_942_3
+                            dxp[i] = dyp[i] * (cdf + v * pdf)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Element-wise helpers of the CLIP layers.
+enum TensorMath {
+    /// a + b (same shapes). O(count).
+    static func add(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.count == b.count, "cannot add \(a.shape) and \(b.shape)")
+        return a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                Tensor(shape: a.shape) { cp in
+                    Compute.parallelFor(ap.count) { range in for i in range { cp[i] = ap[i] + bp[i] } }
+                }
+            }
+        }
+    }
+}

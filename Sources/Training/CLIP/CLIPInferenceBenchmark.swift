@@ -1,0 +1,38 @@
+import Foundation
+
+/// Times image-tower inference (test-time encoding of already pre-processed images) of a CLIP model with random
+/// weights: `warmup` untimed batches, then `iterations` timed batches of `batch` random images. Reports the
+/// median batch time as images/s and seconds per image. BLAS and the element-wise loops run on `Compute.threads` threads (set it first; the result records it).
+public enum CLIPInferenceBenchmark {
+    public struct Result: Codable, Sendable {
+        public var model: String
+        public var configuration: CLIPConfiguration
+        public var batch: Int
+        public var threads: Int
+        public var iterations: Int
+        public var medianBatchSeconds: Double
+        public var imagesPerSecond: Double
+        public var secondsPerImage: Double
+    }
+
+    public static func run(configuration: CLIPConfiguration, batch: Int, iterations: Int, warmup: Int = 1) -> Result {
+        precondition(batch >= 1 && iterations >= 1, "batch and iterations must be positive")
+        let threads = Compute.threads
+        let model = CLIPModel(configuration: configuration, seed: 1)
+        var generator = SeededGenerator(seed: 2)
+        let s = configuration.imageSize
+        let images = Tensor(shape: [batch, 3, s, s]) { p in for i in 0..<p.count { p[i] = generator.nextNormal() } }
+        for _ in 0..<warmup { _ = model.encodeImages(images) }
+        var times: [Double] = []
+        for _ in 0..<iterations {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let out = model.encodeImages(images)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            precondition(out.storage.allSatisfy(\.isFinite), "non-finite embedding")
+        }
+        times.sort()
+        let median = times.count % 2 == 1 ? times[times.count / 2] : 0.5 * (times[times.count / 2 - 1] + times[times.count / 2])
+        return Result(model: "clip", configuration: configuration, batch: batch, threads: threads, iterations: iterations,
+                      medianBatchSeconds: median, imagesPerSecond: Double(batch) / median, secondsPerImage: median / Double(batch))
+    }
+}

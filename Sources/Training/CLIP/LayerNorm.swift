@@ -1,0 +1,91 @@
+/// Layer normalisation over the last dimension, as `torch.nn.LayerNorm(features, eps: 1e-5)`:
+/// y = (x − mean) / √(var + ε) · weight + bias, with the biased variance. Parameters `<name>.weight` (ones) and
+/// `<name>.bias` (zeros). Input `[..., features]`; caches x̂ and 1/σ per row for `backward`. O(count).
+public final class LayerNorm: Layer {
+    public let features: Int
+    public let epsilon: Float
+    public let weight: ParameterRef
+    public let bias: ParameterRef
+    private let store: ParameterStore
+    private var normalised = Tensor(shape: [0])
+    private var inverseStd: [Float] = []
+
+    public init(_ store: ParameterStore, name: String, features: Int, epsilon: Float = 1e-5) {
+        self.store = store
+        self.features = features
+        self.epsilon = epsilon
+        weight = store.parameter("\(name).weight", shape: [features])
+        bias = store.parameter("\(name).bias", shape: [features])
+        store.value(weight).update(repeating: 1, count: features)
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.shape.last == features, "LayerNorm expects [..., \(features)], got \(x.shape)")
+        let d = features, rows = x.count / d
+        let g = store.value(weight), b = store.value(bias)
+        var xhat = Tensor(shape: x.shape, repeating: 0)
+        var rstd = [Float](repeating: 0, count: rows)
+        let eps = epsilon
+        let y = x.withUnsafeBufferPointer { xp in
+            xhat.withUnsafeMutableBufferPointer { hp in
+                rstd.withUnsafeMutableBufferPointer { rp in
+                    Tensor(shape: x.shape) { yp in
+                        let x0 = xp.baseAddress!, h0 = hp.baseAddress!, y0 = yp.baseAddress!, r0 = rp.baseAddress!
+                        // Rows are independent: split them over the compute threads.
+                        Compute.parallelFor(rows, costPerItem: 4 * d) { range in
+                            for r in range {
+                                let xr = x0 + r &* d, hr = h0 + r &* d, yr = y0 + r &* d
+                                var mean: Float = 0
+                                for j in 0..<d { mean += xr[j] }
+                                mean /= Float(d)
+                                var variance: Float = 0
+                                for j in 0..<d { let c = xr[j] - mean; variance += c * c }
+                                let inv = 1 / (variance / Float(d) + eps).squareRoot()
+                                r0[r] = inv
+                                for j in 0..<d {
+                                    let h = (xr[j] - mean) * inv
+                                    hr[j] = h
+                                    yr[j] = h * g[j] + b[j]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if training {
+            normalised = xhat
+            inverseStd = rstd
+        }
+        return y
+    }
+
+    /// dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = dy·weight; dweight += Σ dy·x̂, dbias += Σ dy.
+    public func backward(_ dOut: Tensor) -> Tensor {
+        let d = features, rows = normalised.count / d
+        precondition(dOut.count == normalised.count, "LayerNorm.backward: gradient \(dOut.shape) does not match the last forward")
+        let g = store.value(weight), dg = store.grad(weight), db = store.grad(bias)
+        let trainable = store.isTrainable(weight)
+        return dOut.withUnsafeBufferPointer { dyp in
+            normalised.withUnsafeBufferPointer { hp in
+                Tensor(shape: normalised.shape) { dxp in
+                    for r in 0..<rows {
+                        let dy = dyp.baseAddress! + r &* d, h = hp.baseAddress! + r &* d, dx = dxp.baseAddress! + r &* d
+                        var sum: Float = 0, dot: Float = 0
+                        for j in 0..<d {
+                            let gh = dy[j] * g[j]
+                            sum += gh
+                            dot += gh * h[j]
+                            if trainable {
+                                dg[j] += dy[j] * h[j]
+                                db[j] += dy[j]
+                            }
+                        }
+                        let inv = inverseStd[r], mSum = sum / Float(d), mDot = dot / Float(d)
+                        for j in 0..<d { dx[j] = inv * (dy[j] * g[j] - mSum - h[j] * mDot) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import PairDxCore
+
+/// The three models `pairdx train --model` builds.
+public enum ModelKind: String, CaseIterable, Sendable, Codable {
+    case image, text, fusion
+    public var usesImages: Bool { self != .text }
+    public var usesText: Bool { self != .image }
+}
+
+/// Everything needed to rebuild a model's architecture (stored in checkpoints as JSON metadata).
+public struct ModelSpec: Codable, Sendable, Equatable {
+    public var kind: ModelKind
+    public var classes: [String]
+    public var resolution: Int
+    public var widthMultiplier: Double
+    public var width: Int
+    public var heads: Int
+    public var embeddingDim: Int
+    public var vocabularySize: Int
+    public var maxTokens: Int
+    public var dropout: Double
+    public var frozenEmbeddings: Bool
+    /// `glove:<file name>` or `learned` (embeddings learned from the train split's vocabulary).
+    public var embeddings: String
+}
+
+/// A classifier over batches: logits [B, classes] forward, gradients into `store` backward.
+public protocol Classifier: AnyObject {
+    var spec: ModelSpec { get }
+    var store: ParameterStore { get }
+    func forward(_ batch: Batch, training: Bool) -> Tensor
+    /// Back-propagates ∂loss/∂logits of the last training forward (accumulating into `store`).
+    func backward(_ dLogits: Tensor)
+    /// The token embedding table, when the model reads captions.
+    var embedding: Embedding? { get }
+}
+
+/// Builds the model `spec` describes, initialised from `seed`.
+public func makeClassifier(_ spec: ModelSpec, seed: UInt64) -> any Classifier {
+    switch spec.kind {
+    case .image: ImageClassifier(spec, seed: seed)
+    case .text: TextClassifier(spec, seed: seed)
+    case .fusion: FusionClassifier(spec, seed: seed)
+    }
+}
+
+/// `image`: ResNet-18 (width × multiplier) → linear → classes; torchvision parameter names.
+public final class ImageClassifier: Classifier {
+    public let spec: ModelSpec
+    public let store = ParameterStore()
+    public let network: ResNet18
+    public var embedding: Embedding? { nil }
+
+    public init(_ spec: ModelSpec, seed: UInt64) {
+        self.spec = spec
+        var g = SeededGenerator(seed: seed)
+        network = ResNet18(store, widthMultiplier: spec.widthMultiplier, classes: spec.classes.count, generator: &g)
+    }
+
+    public func forward(_ batch: Batch, training: Bool) -> Tensor {
+        guard let images = batch.images else { preconditionFailure("the image model needs images in its batches") }
+        return network.forward(images, training: training)
+    }
+
+    public func backward(_ dLogits: Tensor) { _ = network.backward(dLogits) }
+}
+
+/// `text`: see `TextEncoder`.
+public final class TextClassifier: Classifier {
+    public let spec: ModelSpec
+    public let encoder: TextEncoder
+    public var store: ParameterStore { encoder.store }
+    public var embedding: Embedding? { encoder.embedding }
+
+    public init(_ spec: ModelSpec, seed: UInt64) {
+        self.spec = spec
+        encoder = TextEncoder(vocab: spec.vocabularySize, embeddingDim: spec.embeddingDim, width: spec.width, heads: spec.heads,
+                              classes: spec.classes.count, dropout: Float(spec.dropout), frozenEmbeddings: spec.frozenEmbeddings, seed: seed)
+    }
+
+    public func forward(_ batch: Batch, training: Bool) -> Tensor {
+        encoder.forward(tokens: batch.tokens, batch: batch.count, tokenLength: batch.tokenLength, lengths: batch.lengths, training: training)
+    }
+
+    public func backward(_ dLogits: Tensor) { encoder.backward(dLogits) }
+}
+
+/// `fusion`: ResNet-18 image tower (parameters under `image.`) feeding `FusionHead`; one parameter block.
+public final class FusionClassifier: Classifier {
+    public let spec: ModelSpec
+    public let store = ParameterStore()
+    public let tower: ResNet18
+    public let head: FusionHead
+    public var embedding: Embedding? { head.embedding }
+
+    public init(_ spec: ModelSpec, seed: UInt64) {
+        self.spec = spec
+        var g = SeededGenerator(seed: seed)
+        tower = ResNet18(store, name: "image", widthMultiplier: spec.widthMultiplier, classes: nil, generator: &g)
+        head = FusionHead(store, featureDim: tower.featureWidth, vocab: spec.vocabularySize, embeddingDim: spec.embeddingDim,
+                          width: spec.width, heads: spec.heads, classes: spec.classes.count, dropout: Float(spec.dropout),
+                          frozenEmbeddings: spec.frozenEmbeddings, seed: seed, generator: &g)
+    }
+
+    public func forward(_ batch: Batch, training: Bool) -> Tensor {
+        guard let images = batch.images else { preconditionFailure("the fusion model needs images in its batches") }
+        let f = tower.features(images, training: training)
+        return head.forward(features: f, tokens: batch.tokens, tokenLength: batch.tokenLength, lengths: batch.lengths, training: training)
+    }
+
+    public func backward(_ dLogits: Tensor) { tower.backwardFeatures(head.backward(dLogits)) }
+}

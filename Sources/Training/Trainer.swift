@@ -1,0 +1,176 @@
+import Foundation
+import PairDxCore
+
+/// What to train: the model kind, its hyper-parameters (the recipe's `training[model]` with overrides),
+/// the seed and thread count, and where GloVe vectors come from (nil: embeddings learned from the train split).
+public struct TrainConfig: Sendable {
+    public var kind: ModelKind
+    public var hyper: ModelHyperparameters
+    public var seed: UInt64
+    public var threads: Int
+    public var glove: String?
+    public var gloveCache: String?
+    public init(kind: ModelKind, hyper: ModelHyperparameters, seed: UInt64, threads: Int, glove: String? = nil, gloveCache: String? = nil) {
+        self.kind = kind; self.hyper = hyper; self.seed = seed; self.threads = threads; self.glove = glove; self.gloveCache = gloveCache
+    }
+}
+
+/// One epoch's record.
+public struct EpochLog: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var meanLoss: Double
+    public var valAccuracy: Double?
+    public var seconds: Double
+    public var imagesPerSecond: Double
+}
+
+/// The trained model and how training went.
+public struct TrainResult {
+    public var model: any Classifier
+    public var vocabulary: Vocabulary?
+    public var epochs: [EpochLog]
+    /// Loss of every optimiser step, in order (same seed and threads ⇒ identical).
+    public var stepLosses: [Float]
+    public var trainSeconds: Double
+    /// OOV share per split part (text models).
+    public var tokenStats: [String: TokenStats]
+    /// Items left out of training or validation, id → reason.
+    public var skipped: [String: String]
+}
+
+/// The training loop: `zeroGrad` → forward → softmax cross-entropy → backward → optimiser step, with the
+/// learning rate from the recipe's schedule; validation accuracy after every epoch. Progress (epoch, step,
+/// loss, images/s, ETA) goes to stderr.
+public enum Trainer {
+    public static let defaultWidth = 128, defaultHeads = 4, learnedEmbeddingDim = 50, defaultMaxTokens = 64
+
+    public static func train(_ config: TrainConfig, split: SplitFiles, work: WorkDirectory,
+                             captions: [String: String]? = nil) throws -> TrainResult {
+        let h = config.hyper
+        guard h.epochs >= 1, h.batchSize >= 1, h.learningRate > 0 else {
+            throw PairDxError.usage("hyper-parameters need epochs ≥ 1, batch ≥ 1 and a positive learning rate (got \(h.epochs), \(h.batchSize), \(h.learningRate))")
+        }
+        BLAS.setThreads(config.threads)
+        let caps = try captions ?? Dataset.loadCaptions(work)
+        var train = try Dataset.load(split, part: .train, work: work, captions: caps, requireImages: config.kind.usesImages)
+        var val = try Dataset.load(split, part: .val, work: work, captions: caps, requireImages: config.kind.usesImages)
+        guard !train.examples.isEmpty else { throw PairDxError.badInput("\(split.directory)/train.csv: no usable items") }
+        let maxTokens = h.maxTokens ?? defaultMaxTokens
+
+        // Vocabulary and embeddings.
+        var vocabulary: Vocabulary?
+        var embeddingInit: [Float]?
+        var embeddingDim = learnedEmbeddingDim
+        var embeddingsLabel = "learned"
+        var stats: [String: TokenStats] = [:]
+        if config.kind.usesText {
+            if let glovePath = config.glove {
+                let glove = try GloVe.load(glovePath, cacheDirectory: config.gloveCache)
+                // Every word of the work directory's captions that GloVe knows (word identities carry no labels),
+                // plus the train split's own words.
+                let known = Set(glove.words)
+                var words = Set<String>()
+                for c in caps.values { for w in Tokenizer.words(c) { if known.contains(w) { words.insert(w) }; for p in Tokenizer.parts(of: w) where known.contains(p) { words.insert(p) } } }
+                let trainVocab = Vocabulary.build(captions: train.examples.map(\.caption))
+                for w in trainVocab.words.dropFirst(Vocabulary.specials.count) { words.insert(w) }
+                vocabulary = Vocabulary(words: words.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+                var g = SeededGenerator(seed: config.seed &+ 0x61)
+                let (m, covered) = glove.matrix(for: vocabulary!, rng: &g)
+                embeddingInit = m; embeddingDim = glove.dimension
+                embeddingsLabel = "glove:" + (glovePath as NSString).lastPathComponent
+                Log.info("GloVe \(embeddingsLabel): \(glove.words.count) words × \(glove.dimension); vocabulary \(vocabulary!.count), \(covered) initialised from GloVe")
+            } else {
+                vocabulary = Vocabulary.build(captions: train.examples.map(\.caption))
+                Log.info("no GloVe file given: embeddings are learned from the train split's vocabulary (\(vocabulary!.count) words)")
+            }
+            stats["train"] = train.tokenize(vocabulary!, maxTokens: maxTokens)
+            stats["val"] = val.tokenize(vocabulary!, maxTokens: maxTokens)
+            Log.info("tokens: OOV share train \(pct(stats["train"]!.oovShare)), val \(pct(stats["val"]!.oovShare)); \(stats["train"]!.hyphenSplit) hyphenated words split")
+        }
+
+        let spec = ModelSpec(kind: config.kind, classes: split.classes, resolution: h.resolution,
+                             widthMultiplier: h.widthMultiplier ?? 1, width: h.width ?? defaultWidth, heads: h.heads ?? defaultHeads,
+                             embeddingDim: embeddingDim, vocabularySize: vocabulary?.count ?? 0, maxTokens: maxTokens,
+                             dropout: h.dropout ?? 0.3, frozenEmbeddings: h.freezeEmbeddings ?? (config.glove != nil),
+                             embeddings: embeddingsLabel)
+        let model = makeClassifier(spec, seed: config.seed)
+        if let embeddingInit, let e = model.embedding { e.load(embeddingInit) }
+        let optimizer: any Optimizer
+        switch h.optimizer {
+        case "sgd": optimizer = SGD(model.store, momentum: Float(h.momentum ?? 0.9), weightDecay: Float(h.weightDecay))
+        case "adamw": optimizer = AdamW(model.store, weightDecay: Float(h.weightDecay))
+        default: throw PairDxError.usage("optimizer '\(h.optimizer)' is not known: use 'sgd' or 'adamw'")
+        }
+        let trainLoader = BatchLoader(train, blobs: work.blobs, batchSize: h.batchSize, resolution: h.resolution,
+                                      needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads)
+        let valLoader = BatchLoader(val, blobs: work.blobs, batchSize: max(h.batchSize, 64), resolution: h.resolution,
+                                    needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads)
+        let perEpoch = trainLoader.batchesPerEpoch, total = perEpoch * h.epochs
+        let warm = h.warmupSteps ?? 0, lr = Float(h.learningRate)
+        let schedule: any LearningRateSchedule
+        switch h.schedule {
+        case "cosine": schedule = CosineSchedule(base: lr, totalSteps: total, warmupSteps: warm)
+        case "step": schedule = StepSchedule(base: lr, stepSize: max(1, total / 3), gamma: 0.1, warmupSteps: warm)
+        case "constant": schedule = ConstantSchedule(base: lr, warmupSteps: warm)
+        default: throw PairDxError.usage("schedule '\(h.schedule)' is not known: use 'cosine', 'step' or 'constant'")
+        }
+        Log.info("training \(config.kind.rawValue): \(train.examples.count) train / \(val.examples.count) val items, \(model.store.parameterCount) parameters, "
+                 + "\(h.epochs) epochs × \(perEpoch) steps, batch \(h.batchSize), \(config.kind.usesImages ? "\(h.resolution)² px, " : "")\(h.optimizer) lr \(h.learningRate), \(config.threads) threads")
+
+        let ce = SoftmaxCrossEntropy()
+        var logs: [EpochLog] = []
+        var stepLosses: [Float] = []
+        var step = 0
+        let start = now()
+        let reportEvery = max(1, perEpoch / 4)
+        for epoch in 1...h.epochs {
+            let epochStart = now()
+            var lossSum = 0.0, seen = 0
+            let stream = trainLoader.stream(epoch: epoch, shuffle: true, augment: config.kind.usesImages)
+            var i = 0
+            while let batch = stream.next() {
+                i += 1
+                guard batch.count > 0 else { continue }
+                model.store.zeroGrad()
+                let loss = ce.forward(logits: model.forward(batch, training: true), labels: batch.labels)
+                model.backward(ce.backward())
+                optimizer.step(learningRate: schedule.learningRate(atStep: step))
+                step += 1
+                stepLosses.append(loss)
+                lossSum += Double(loss) * Double(batch.count); seen += batch.count
+                if i % reportEvery == 0 || i == perEpoch {
+                    let elapsed = now() - start
+                    let rate = Double(seen) / max(now() - epochStart, 1e-9)
+                    let eta = elapsed / Double(step) * Double(total - step)
+                    Log.info("epoch \(epoch)/\(h.epochs) step \(i)/\(perEpoch) loss \(String(format: "%.4f", lossSum / Double(max(seen, 1)))) "
+                             + "\(String(format: "%.1f", rate)) images/s ETA \(duration(eta))")
+                }
+            }
+            let seconds = now() - epochStart
+            var valAcc: Double?
+            if !val.examples.isEmpty {
+                let (p, l, _, _) = Evaluation.predict(model, loader: valLoader)
+                valAcc = Metrics(predictions: p, labels: l, classes: split.classes).accuracy
+            }
+            logs.append(EpochLog(epoch: epoch, meanLoss: lossSum / Double(max(seen, 1)), valAccuracy: valAcc, seconds: seconds,
+                                 imagesPerSecond: Double(seen) / max(seconds, 1e-9)))
+            Log.info("epoch \(epoch)/\(h.epochs): mean loss \(String(format: "%.4f", logs.last!.meanLoss)), val accuracy \(valAcc.map(pct) ?? "n/a"), \(duration(seconds))")
+        }
+        var skipped = train.problems.merging(val.problems) { a, _ in a }
+        for (k, v) in trainLoader.failures { skipped[k] = v }
+        for (k, v) in valLoader.failures { skipped[k] = v }
+        if !skipped.isEmpty { Log.warning("\(skipped.count) items skipped (first: \(skipped.sorted { $0.key < $1.key }.first!))") }
+        return TrainResult(model: model, vocabulary: vocabulary, epochs: logs, stepLosses: stepLosses, trainSeconds: now() - start,
+                           tokenStats: stats, skipped: skipped)
+    }
+
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    static func pct(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
+    /// "1h02m", "3m05s", "12.3s".
+    public static func duration(_ s: Double) -> String {
+        if !s.isFinite { return "?" }
+        if s < 60 { return String(format: "%.1fs", s) }
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) : String(format: "%dm%02ds", t / 60, t % 60)
+    }
+}

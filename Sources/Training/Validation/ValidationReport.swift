@@ -1,0 +1,63 @@
+import Foundation
+
+/// How one published figure fared here.
+public enum Verdict: String, Codable, Sendable {
+    /// Within the recipe's tolerance of the published figure (or the claim holds).
+    case reproduced
+    case below
+    case above
+    /// Measured, but not on the published dataset or hardware, so no verdict on the number.
+    case notComparable = "not comparable"
+    /// Not measured: the model is not implemented here.
+    case notRun = "not run"
+}
+
+/// One row of the published-vs-reproduced table.
+public struct ValidationRow: Codable, Sendable {
+    public var id: String
+    public var subject: String
+    public var quantity: String
+    public var published: String
+    public var reproduced: String?
+    public var verdict: Verdict
+    public var note: String
+}
+
+/// One of our trained models, evaluated on the test split.
+public struct ModelOutcome: Codable, Sendable {
+    public var model: ModelKind
+    public var metrics: Metrics
+    public var trainSeconds: Double
+    public var testSecondsPerImage: Double
+    public var parameters: Int
+    public var epochs: [EpochLog]
+    public var embeddings: String?
+    public var oovShare: Double?
+    public var hyperparameters: String
+    public var skipped: Int
+}
+
+/// Everything `pairdx validate` found (`report/validation.json`).
+public struct ValidationReport: Codable, Sendable {
+    public var schema = "pairdx-validation/1"
+    public var split: String
+    public var recipe: String
+    public var source: String
+    /// Whether the split can stand for the published dataset; `comparabilityNote` says why not.
+    public var comparable: Bool
+    public var comparabilityNote: String
+    public var tolerancePoints: Double
+    public var hardware: String
+    public var threads: Int
+    public var models: [ModelOutcome]
+    public var rows: [ValidationRow]
+    /// The paper's central claim, checked on this split: fusion beats each single-modality baseline on test.
+    public var gate: Gate
+    public var totalSeconds: Double
+
+    public struct Gate: Codable, Sendable {
+        public var claim: String
+        public var passed: Bool
+        public var detail: String
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+@testable import Training
+
+/// The whole CLIP model in the tiny configuration against the plain-PyTorch mirror of open_clip's ViT-B-32
+/// (fixtures `clip/tiny-clip.safetensors` weights under open_clip names, `clip/tiny-clip-io.safetensors` inputs,
+/// outputs and gradients; both Float32). Tolerances: embeddings, logits and zero-shot scores element-wise
+/// |ours − torch| ≤ 1e-4·(1 + |torch|); loss relative 1e-5; each parameter gradient ‖ours − torch‖ ≤ 1e-3·‖torch‖.
+struct CLIPModelTests {
+    static func model() throws -> CLIPModel {
+        let model = CLIPModel(configuration: .tinyTest, seed: 1)
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/clip/tiny-clip.safetensors", withExtension: nil))
+        let report = try CLIPWeights.load(model, from: url.path)
+        #expect(report.ignored.isEmpty, "unexpected tensors \(report.ignored)")
+        return model
+    }
+
+    static func io() throws -> SafeTensors.File { try CLIPLayerTests.fixture("tiny-clip-io.safetensors") }
+    static func tensor(_ name: String, _ f: SafeTensors.File) throws -> Tensor { try CLIPLayerTests.tensor(f, name) }
+    static func ids(_ name: String, _ f: SafeTensors.File) throws -> [Int32] { try tensor(name, f).storage.map { Int32($0) } }
+
+    @Test func embeddingsLogitsAndGradientsMatchPyTorch() throws {
+        let model = try Self.model(), f = try Self.io()
+        let images = try Self.tensor("images", f)
+        let texts = try Self.ids("texts", f), classes = try Self.ids("class_texts", f)
+        let labels = try Self.tensor("labels", f).storage.map { Int($0) }
+
+        let imageEmbeddings = model.encodeImages(images)
+        let textEmbeddings = model.encodeTexts(texts)
+        #expect(CLIPLayerTests.worst(imageEmbeddings.storage, try Self.tensor("image_embeddings", f).storage) < 1e-4)
+        #expect(CLIPLayerTests.worst(textEmbeddings.storage, try Self.tensor("text_embeddings", f).storage) < 1e-4)
+        let logits = model.logits(imageEmbeddings: imageEmbeddings, textEmbeddings: textEmbeddings)
+        #expect(CLIPLayerTests.worst(logits.storage, try Self.tensor("logits", f).storage) < 1e-4)
+
+        let tuner = CLIPFineTuner(model: model, mode: .bothTowers, schedule: ConstantSchedule(base: 1e-3))
+        model.store.zeroGrad()
+        let loss = tuner.lossAndGradients(images: images, captions: texts, classPrompts: classes, labels: labels)
+        let reference = try Self.tensor("loss", f).storage[0]
+        #expect(abs(loss - reference) <= 1e-5 * abs(reference), "loss \(loss) vs \(reference)")
+        for entry in model.store.parameters {
+            let ours = Array(model.store.allGrads[entry.offset..<(entry.offset + entry.count)])
+            let theirs = try Self.tensor("grad.\(entry.name)", f).storage
+            let diff = zip(ours, theirs).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+            let norm = theirs.map { $0 * $0 }.reduce(0, +).squareRoot()
+            #expect(diff <= 1e-3 * norm + 1e-7, "gradient of \(entry.name): ‖Δ‖ \(diff), ‖torch‖ \(norm)")
+        }
+    }
+
+    @Test func zeroShotClassWeightsAndScoresMatchPyTorch() throws {
+        let model = try Self.model(), f = try Self.io()
+        let prompts = try Self.ids("zeroshot.prompts", f), l = model.configuration.contextLength
+        let perClass = (0..<3).map { Array(prompts[($0 * 2 * l)..<(($0 + 1) * 2 * l)]) }
+        let classifier = ZeroShotClassifier(model: model, prompts: perClass)
+        #expect(CLIPLayerTests.worst(classifier.classWeights.storage, try Self.tensor("zeroshot.weights", f).storage) < 1e-4)
+        let embeddings = model.encodeImages(try Self.tensor("images", f))
+        let scores = try Self.tensor("zeroshot.scores", f)
+        #expect(CLIPLayerTests.worst(classifier.scores(imageEmbeddings: embeddings).storage, scores.storage) < 1e-4)
+        let expected = (0..<4).map { r in (0..<3).max { scores[r, $0] < scores[r, $1] }! }
+        #expect(classifier.predict(imageEmbeddings: embeddings) == expected)
+    }
+
+    @Test func fineTuningLowersTheLossAndImageOnlyModeFreezesText() throws {
+        let f = try Self.io()
+        let images = try Self.tensor("images", f)
+        let texts = try Self.ids("texts", f), classes = try Self.ids("class_texts", f)
+        let labels = try Self.tensor("labels", f).storage.map { Int($0) }
+        for mode in CLIPFineTuner.Mode.allCases {
+            let model = try Self.model()
+            let textBefore = model.textParameterNames.map { model.store.parameterEntry(named: $0)! }
+                .map { Array(model.store.allValues[$0.offset..<($0.offset + $0.count)]) }
+            let tuner = CLIPFineTuner(model: model, mode: mode, schedule: CosineSchedule(base: 2e-3, totalSteps: 8, warmupSteps: 3))
+            #expect(tuner.schedule.learningRate(atStep: 0) < tuner.schedule.learningRate(atStep: 2))
+            var losses: [Float] = []
+            for _ in 0..<8 { losses.append(tuner.train(images: images, captions: texts, classPrompts: classes, labels: labels)) }
+            #expect(losses.last! < 0.8 * losses.first!, "\(mode): losses \(losses)")
+            let textAfter = model.textParameterNames.map { model.store.parameterEntry(named: $0)! }
+                .map { Array(model.store.allValues[$0.offset..<($0.offset + $0.count)]) }
+            #expect((textBefore == textAfter) == (mode == .imageTower), "\(mode): text tower \(textBefore == textAfter ? "unchanged" : "changed")")
+            #expect(model.store.value(model.logitScale).pointee <= Float(log(100.0)))
+        }
+    }
+
+    @Test func weightsRoundTripAndBadFilesAreNamed() throws {
+        let model = try Self.model()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-clip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("w.safetensors").path
+        try CLIPWeights.save(model, to: path)
+        let copy = CLIPModel(configuration: .tinyTest, seed: 99)
+        try CLIPWeights.load(copy, from: path)
+        #expect(Array(copy.store.allValues) == Array(model.store.allValues))
+        // A file for other shapes is refused with the tensor's name.
+        var other = CLIPConfiguration.tinyTest
+        other.textWidth = 48
+        do {
+            try CLIPWeights.load(CLIPModel(configuration: other), from: path)
+            Issue.record("loading mismatched shapes should fail")
+        } catch {
+            #expect("\(error)".contains("token_embedding.weight"))
+        }
+        try Data("not safetensors".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: (any Error).self) { try CLIPWeights.load(copy, from: path) }
+    }
+}
+
+/// The inference benchmark's arithmetic on the tiny configuration (speed itself is measured by scripts/bench/clip-infer.sh).
+struct CLIPInferenceBenchmarkTests {
+    @Test func reportsConsistentRates() {
+        let r = CLIPInferenceBenchmark.run(configuration: .tinyTest, batch: 4, iterations: 3, warmup: 0)
+        #expect(r.batch == 4 && r.iterations == 3 && r.medianBatchSeconds > 0)
+        #expect(abs(r.imagesPerSecond * r.secondsPerImage - 1) < 1e-9)
+        #expect(abs(r.secondsPerImage * 4 - r.medianBatchSeconds) < 1e-12)
+    }
+}
+
+/// CLIP's image transform: shorter side to the target size, centre crop, CLIP's mean/std, planar output.
+struct CLIPImagePreprocessTests {
+    static func prepare(_ pixels: [UInt8], _ w: Int, _ h: Int, _ ch: Int) -> [Float] {
+        var out = [Float](repeating: .nan, count: 3 * 32 * 32)
+        out.withUnsafeMutableBufferPointer {
+            CLIPImagePreprocess.normalise(pixels: pixels, width: w, height: h, channels: ch, size: 32, into: $0.baseAddress!)
+        }
+        return out
+    }
+
+    @Test func centreCropKeepsTheMiddleAndNormalisesWithCLIPConstants() throws {
+        // 64×32 grey: left quarter black, middle half grey 128, right quarter white. The shorter side is already
+        // 32, so the crop is the middle 32 columns: all 128.
+        var pixels = [UInt8](repeating: 128, count: 64 * 32)
+        for y in 0..<32 { for x in 0..<16 { pixels[y * 64 + x] = 0; pixels[y * 64 + 48 + x] = 255 } }
+        let out = Self.prepare(pixels, 64, 32, 1)
+        for c in 0..<3 {
+            let expected = (128 / 255 - CLIPImagePreprocess.mean[c]) / CLIPImagePreprocess.std[c]
+            #expect(out[(c * 1024)..<((c + 1) * 1024)].allSatisfy { abs($0 - expected) < 1e-5 })
+        }
+        // 128×64 RGB, red 10 on the left half and 250 on the right: resized to 64×32, the crop spans the edge.
+        var big = [UInt8](repeating: 0, count: 128 * 64 * 3)
+        for y in 0..<64 { for x in 0..<128 { big[(y * 128 + x) * 3] = x < 64 ? 10 : 250 } }
+        let rgb = Self.prepare(big, 128, 64, 3)
+        let red = { (x: Int) in rgb[16 * 32 + x] * CLIPImagePreprocess.std[0] + CLIPImagePreprocess.mean[0] }
+        #expect(red(0) < 0.1 && red(31) > 0.9)
+        #expect(abs(rgb[1024 + 5] * CLIPImagePreprocess.std[1] + CLIPImagePreprocess.mean[1]) < 1e-5)  // green stays 0
+    }
+
+    @Test func undecodableBytesAreRejectedWithTheirSource() {
+        var out = [Float](repeating: 0, count: 3 * 32 * 32)
+        do {
+            try out.withUnsafeMutableBufferPointer { try CLIPImagePreprocess.prepare(Data("no image".utf8), size: 32, source: "PMC1/F1", into: $0.baseAddress!) }
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("PMC1/F1"))
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import Training
+
+/// CLIP tokeniser against open_clip's `SimpleTokenizer` on 1,000 ROCO captions (fixture `clip/tokens.json.gz`,
+/// written by scripts/fixtures/gen_clip_fixtures.py). Needs the merges file (`$PAIRDX_CLIP_BPE`, the
+/// `bpe_simple_vocab_16e6.txt.gz` shipped with open_clip/CLIP) and ../shared/data/roco-captions; skips otherwise.
+struct CLIPTokenizerTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let captionsRoot = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/roco-captions")
+
+    static func fixture(_ name: String) throws -> Data {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/clip/\(name)", withExtension: nil))
+        return try Data(contentsOf: url)
+    }
+
+    static var bpePath: String? {
+        guard let p = ProcessInfo.processInfo.environment["PAIRDX_CLIP_BPE"], FileManager.default.fileExists(atPath: p) else {
+            print("skipping CLIP tokeniser comparison: set PAIRDX_CLIP_BPE to bpe_simple_vocab_16e6.txt.gz")
+            return nil
+        }
+        return p
+    }
+
+    struct Row: Decodable { let file: String; let id: String; let tokens: [Int32] }
+    struct Reference: Decodable { let contextLength: Int; let captions: [Row] }
+
+    @Test func gzipReaderDecodesTheFixtureAndRejectsCorruption() throws {
+        let compressed = try Self.fixture("tokens.json.gz")
+        let json = try Gzip.decompress(compressed)
+        let reference = try JSONDecoder().decode(Reference.self, from: json)
+        #expect(reference.captions.count == 1000)
+        var corrupt = [UInt8](compressed)
+        corrupt[corrupt.count - 6] ^= 0xFF   // inside the size/CRC trailer
+        #expect(throws: Gzip.FormatError.self) { try Gzip.decompress(Data(corrupt)) }
+        #expect(throws: Gzip.FormatError.self) { try Gzip.decompress(Data(compressed.prefix(compressed.count / 2))) }
+    }
+
+    @Test func cleaningFollowsCLIP() {
+        #expect(CLIPTextCleaner.clean("  Axial\u{A0}MRI\t(Coronal)  view.\n") == "axial mri (coronal) view.")
+        #expect(CLIPTextCleaner.clean("the “target sign” at the patient’s knee") == "the \"target sign\" at the patient's knee")
+        #expect(CLIPTextCleaner.clean("A &amp;amp; B &#x3B1; &lt;5 \u{FB01}ne") == "a & b α <5 fine")
+    }
+
+    @Test func matchesOpenCLIPOnThousandCaptions() throws {
+        guard let bpe = Self.bpePath else { return }
+        guard FileManager.default.fileExists(atPath: Self.captionsRoot.path) else {
+            print("skipping CLIP tokeniser comparison: ../shared/data/roco-captions is absent")
+            return
+        }
+        let reference = try JSONDecoder().decode(Reference.self, from: Gzip.decompress(Self.fixture("tokens.json.gz")))
+        let tokenizer = try CLIPTokenizer(mergesFile: bpe, contextLength: reference.contextLength)
+        var captions: [String: [String: String]] = [:]
+        var mismatches: [String] = []
+        for row in reference.captions {
+            if captions[row.file] == nil {
+                let text = try String(contentsOf: Self.captionsRoot.appendingPathComponent(row.file), encoding: .utf8)
+                var map: [String: String] = [:]
+                for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                    guard let tab = line.firstIndex(of: "\t") else { continue }
+                    map[String(line[..<tab])] = String(line[line.index(after: tab)...])
+                }
+                captions[row.file] = map
+            }
+            let caption = try #require(captions[row.file]?[row.id], "caption \(row.file) \(row.id) missing")
+            let ids = tokenizer.tokenize(caption)
+            if ids != row.tokens { mismatches.append("\(row.file) \(row.id): \(ids) vs \(row.tokens)") }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) of 1000 captions differ; first: \(mismatches.prefix(3))")
+        #expect(tokenizer.startOfText == 49406 && tokenizer.endOfText == 49407)
+    }
+}

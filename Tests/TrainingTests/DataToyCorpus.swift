@@ -1,0 +1,60 @@
+import Foundation
+import Imaging
+import PairDxCore
+@testable import Training
+
+/// A small corpus on disk in the layout the pipeline writes: `Splits/toy/{train,val,test}.csv` + `splits.json`,
+/// a work directory with `figures.jsonl` and PNG blobs. Class c's images carry a bright square in corner c
+/// (so the image tower can learn them); captions name the class in words, except `misleading` ones.
+struct ToyCorpus {
+    let root: String
+    var splitDir: String { root + "/Splits/toy" }
+    var work: WorkDirectory { WorkDirectory(root + "/work") }
+    static let classes = ["ct", "mri", "xray"]
+    static let words = ["computed tomography slice", "magnetic resonance sequence", "plain radiograph film"]
+
+    init(perClass: [String: Int] = ["train": 12, "val": 4, "test": 4], side: Int = 24, corruptOne: Bool = false) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-toy-\(UUID().uuidString)").path
+        let work = WorkDirectory(root + "/work")
+        try FileSystem.makeDirectory(root + "/Splits/toy")
+        try FileSystem.makeDirectory(work.root)
+        var figures: [FigureRecord] = []
+        var n = 0
+        for part in ["train", "val", "test"] {
+            var csv = "id,class,article,figure,sha256,phash,group\n"
+            for (c, name) in Self.classes.enumerated() {
+                for i in 0..<(perClass[part] ?? 0) {
+                    n += 1
+                    let pmcid = "PMC\(1000 + n)", fig = "F\(i + 1)", id = "\(pmcid)/\(fig)"
+                    var px = [UInt8](repeating: 30, count: side * side * 3)
+                    let q = side / 2
+                    let (x0, y0) = [(0, 0), (q, 0), (0, q)][c]
+                    for y in y0..<(y0 + q) { for x in x0..<(x0 + q) { for k in 0..<3 { px[(y * side + x) * 3 + k] = UInt8(180 + (n * 7 + k * 13) % 70) } } }
+                    var data = try ImageEncoder.png(pixels: px, width: side, height: side, channels: 3)
+                    if corruptOne && part == "train" && c == 0 && i == 0 { data = Data("not an image".utf8) }
+                    let sha = try work.blobs.put(data)
+                    let caption = "Figure \(i + 1). A \(Self.words[c]) of case \(n) showing a lesion."
+                    figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: fig, label: "Figure \(i + 1)", caption: caption,
+                                                context: "fig", href: fig, media: fig + ".png", license: "CC BY", sha256: sha,
+                                                bytes: data.count, url: nil, status: "ok"))
+                    csv += CSV.line([id, name, pmcid, fig, sha, "0000000000000000", pmcid])
+                }
+            }
+            try AtomicFile.write(csv, to: "\(root)/Splits/toy/\(part).csv")
+        }
+        try JSONL.write(figures, to: work.figures) { $0.sortKey }
+        let meta: [String: Any] = ["schema": "pairdx-splits/1", "name": "toy", "classes": Self.classes]
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: meta), to: root + "/Splits/toy/splits.json")
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
+}
+
+func toyHyper(epochs: Int = 3, batch: Int = 8, lr: Double = 3e-3, optimizer: String = "adamw") -> ModelHyperparameters {
+    let json = """
+    {"epochs": \(epochs), "batchSize": \(batch), "resolution": 24, "learningRate": \(lr), "weightDecay": 0.0001,
+     "optimizer": "\(optimizer)", "momentum": 0.9, "schedule": "cosine", "warmupSteps": 0, "width": 16, "heads": 2,
+     "dropout": 0.1, "maxTokens": 16, "widthMultiplier": 0.125, "threads": 1}
+    """
+    return try! JSONDecoder().decode(ModelHyperparameters.self, from: Data(json.utf8))
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Decode + pHash/dHash/aHash throughput: `pairdx phash` against imagehash (../shared/bench/peer_imagehash.py)
+# on the same folder of 512x512 PNG and JPEG figures, printed as ratios; also checks that
+# `--compat imagehash` prints the same hashes as the peer.
+# Usage: scripts/bench/hash.sh [COUNT_PER_FORMAT] [THREADS]   (python with Pillow+imagehash from $PYTHON, default python3)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+shared="${SHARED:-$root/../shared}"
+count="${1:-100}"
+threads="${2:-$(nproc)}"
+python="${PYTHON:-python3}"
+peer="$shared/bench/peer_imagehash.py"
+samples="$shared/data/images"
+scratch="${SCRATCH:-$root/.build-bench}"
+[ -f "$peer" ] || { echo "peer script $peer is absent" >&2; exit 64; }
+[ -d "$samples" ] || { echo "sample images $samples are absent" >&2; exit 64; }
+swift build -c release --scratch-path "$scratch" --product pairdx >&2
+bin="$scratch/release/pairdx"
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+
+# The folder: COUNT PNG and COUNT JPEG (quality 90) figures, 512x512, cut at varying places from the
+# sample images (grey and RGB), so no two files are alike.
+"$python" - "$samples" "$dir/figures" "$count" <<'PY'
+import os, sys
+from PIL import Image
+src, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+os.makedirs(out, exist_ok=True)
+names = sorted(f for f in os.listdir(src) if f.endswith((".png", ".jpg")))
+bases = [Image.open(os.path.join(src, f)) for f in names]
+bases = [b.convert("L") if b.mode in ("L", "LA", "I", "I;16") else b.convert("RGB") for b in bases]
+for i in range(n):
+    b = bases[i % len(bases)]
+    w, h = b.size
+    s = 0.5 + 0.5 * ((i * 37) % 100) / 100
+    cw, ch = max(16, int(w * s)), max(16, int(h * s))
+    x, y = (i * 53) % max(1, w - cw + 1), (i * 71) % max(1, h - ch + 1)
+    im = b.crop((x, y, x + cw, y + ch)).resize((512, 512), Image.BICUBIC)
+    im.save(os.path.join(out, f"fig{i:05d}.png"))
+    im.save(os.path.join(out, f"fig{i:05d}.jpg"), quality=90)
+PY
+total=$(( count * 2 ))
+echo "folder: $total figures, 512x512 ($count PNG + $count JPEG)"
+
+theirs=$("$python" "$peer" "$dir/figures" --out "$dir/peer.tsv")
+v1=$("$bin" phash --threads "$threads" "$dir/figures" 2>&1 >"$dir/v1.tsv" | tail -1)
+compat=$("$bin" phash --compat imagehash --threads "$threads" "$dir/figures" 2>&1 >"$dir/compat.tsv" | tail -1)
+one=$("$bin" phash --threads 1 "$dir/figures" 2>&1 >/dev/null | tail -1)
+echo "$theirs"
+echo "$v1"
+echo "$compat"
+echo "$one"
+rate() { echo "$1" | sed -E 's/.* = ([0-9.]+) images\/s.*/\1/'; }
+b=$(rate "$theirs")
+for line in "$v1" "$compat" "$one"; do
+    a=$(rate "$line")
+    label=$(echo "$line" | sed -E 's/pairdx phash \(([^)]*)\).*\(([0-9]+) threads\)/\1, \2 threads/')
+    awk -v a="$a" -v b="$b" -v l="$label" 'BEGIN { printf "ratio pairdx (%s) / imagehash (1 process): %.1fx images/s (target >= 10x)\n", l, a / b }'
+done
+# Agreement of the compat mode with the peer, hash by hash.
+"$python" - "$dir/peer.tsv" "$dir/compat.tsv" "$dir/v1.tsv" <<'PY'
+import sys
+def load(p):
+    return {r[0]: r[1:] for r in (l.rstrip("\n").split("\t") for l in open(p)) if len(r) == 4}
+peer = load(sys.argv[1])
+for name, path in (("--compat imagehash", sys.argv[2]), ("pairdx-phash-v1", sys.argv[3])):
+    ours = load(path)
+    exact = worst = n = 0
+    for f, hs in peer.items():
+        if f not in ours: continue
+        for a, b in zip(hs, ours[f]):
+            d = bin(int(a, 16) ^ int(b, 16)).count("1")
+            n += 1; exact += d == 0; worst = max(worst, d)
+    print(f"{name}: {exact} of {n} hashes equal to imagehash's, largest difference {worst} bits ({len(ours)} of {len(peer)} files hashed)")
+PY
