@@ -25,7 +25,8 @@ let package = Package(
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
 
         .target(name: "PairDxCore", dependencies: ["CCrypto"]),
-        .target(name: "Ingest", dependencies: ["PairDxCore", "CCurl", "CXML2"]),
+        .target(name: "Ingest", dependencies: ["PairDxCore", "CCurl", "CXML2"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(name: "Imaging", dependencies: ["PairDxCore", "CPNG", "CJPEG"], swiftSettings: strict),
         .target(name: "Curation", dependencies: ["PairDxCore", "Imaging"]),
         .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "COpenBLAS"], exclude: ["Core/README.md"], swiftSettings: strict),

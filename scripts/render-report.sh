@@ -33,8 +33,8 @@ find_chromium() {
 if ! chrome=$(find_chromium); then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "render-report: installing Debian's chromium package" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core >&2 \
-      || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core >&2; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core fonts-noto-color-emoji >&2 \
+      || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core fonts-noto-color-emoji >&2; }
     chrome=$(find_chromium) || { echo "render-report: chromium still not found after install" >&2; exit 74; }
   else
     echo "render-report: chromium not found; install Debian's 'chromium' package (or set CHROMIUM)" >&2

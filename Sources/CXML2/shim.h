@@ -9,6 +9,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
+#include <libxml/SAX2.h>
 /* xmlFree is a global function pointer (mutable state to Swift 6): call it from C. */
 static inline void _pdx_xml_free(void *p) { xmlFree(p); }
 #endif

@@ -10,8 +10,10 @@ public struct DownloadRequest: Sendable {
     public var url: String
     public var destination: String?
     public var expectedLength: Int?
-    public init(url: String, destination: String? = nil, expectedLength: Int? = nil) {
-        self.url = url; self.destination = destination; self.expectedLength = expectedLength
+    /// The caller's own label, handed back with the result by `stream`.
+    public var tag: Int
+    public init(url: String, destination: String? = nil, expectedLength: Int? = nil, tag: Int = 0) {
+        self.url = url; self.destination = destination; self.expectedLength = expectedLength; self.tag = tag
     }
     /// The `md5=` query parameter, when the URL carries one.
     public var expectedMD5: String? {
@@ -113,18 +115,37 @@ public final class HTTPClient: @unchecked Sendable {
         await run([DownloadRequest(url: url, destination: destination)])[0]
     }
 
-    /// The blocking transfer loop. O(requests · loop turns) bookkeeping, negligible next to I/O.
+    /// Runs all requests; results in request order.
     public func runBlocking(_ requests: [DownloadRequest],
                             completed: (@Sendable (Int, DownloadResult) -> Void)? = nil) -> [DownloadResult] {
-        let started = monotonicSeconds()
         var results = [DownloadResult?](repeating: nil, count: requests.count)
+        let tagged = requests.enumerated().map { i, r in var r = r; r.tag = i; return r }
+        stream(tagged) { request, result in
+            results[request.tag] = result
+            completed?(request.tag, result)
+            return []
+        }
+        return results.map { $0! }
+    }
+
+    /// The transfer loop, on the calling thread. `completed` runs on this thread once per request
+    /// (after its retries) and may return follow-up requests, which join the queue: a pipeline
+    /// (metadata → JATS → media) keeps every slot busy without waiting for a whole stage.
+    /// O(requests · loop turns) bookkeeping, negligible next to I/O.
+    public func stream(_ initial: [DownloadRequest],
+                       completed: (DownloadRequest, DownloadResult) -> [DownloadRequest]) {
+        let started = monotonicSeconds()
+        struct Pending { var request: DownloadRequest; var attempt: Int; var notBefore: Double }
+        var pending = initial.map { Pending(request: $0, attempt: 0, notBefore: 0) }
         guard let multi = curl_multi_init() else {
-            return requests.map { DownloadResult(url: $0.url, status: 0, error: "curl_multi_init failed", errorClass: "io",
-                                                 bytes: 0, sha256: nil, retries: 0, data: nil) }
+            while let p = pending.popLast() {
+                let r = DownloadResult(url: p.request.url, status: 0, error: "curl_multi_init failed", errorClass: "io",
+                                       bytes: 0, sha256: nil, retries: 0, data: nil)
+                pending += completed(p.request, r).map { Pending(request: $0, attempt: 0, notBefore: 0) }
+            }
+            return
         }
         defer { curl_multi_cleanup(multi) }
-        struct Pending { var index: Int; var attempt: Int; var notBefore: Double }
-        var pending = requests.indices.map { Pending(index: $0, attempt: 0, notBefore: 0) }
         var active: [UnsafeMutableRawPointer: Transfer] = [:]
         var requestCount = 0, retryCount = 0, byteCount = 0
 
@@ -135,7 +156,7 @@ public final class HTTPClient: @unchecked Sendable {
             while active.count < options.concurrency && i < pending.count {
                 let p = pending[i]
                 if p.notBefore > now { wait = min(wait, p.notBefore - now); i += 1; continue }
-                let host = HTTPClient.host(of: requests[p.index].url)
+                let host = HTTPClient.host(of: p.request.url)
                 if let rate = options.rateLimit(host), !host.isEmpty {
                     lock.lock()
                     var bucket = buckets[host] ?? TokenBucket(rate: rate, now: now)
@@ -145,7 +166,7 @@ public final class HTTPClient: @unchecked Sendable {
                     if let delay { wait = min(wait, delay); i += 1; continue }
                 }
                 pending.remove(at: i)
-                let t = Transfer(index: p.index, attempt: p.attempt, request: requests[p.index])
+                let t = Transfer(attempt: p.attempt, request: p.request)
                 do {
                     let easy = try t.start(options: options)
                     curl_multi_add_handle(multi, easy)
@@ -153,7 +174,7 @@ public final class HTTPClient: @unchecked Sendable {
                     requestCount += 1
                 } catch {
                     let r = t.result(status: 0, error: error.message, errorClass: "io")
-                    results[p.index] = r; completed?(p.index, r)
+                    pending += completed(p.request, r).map { Pending(request: $0, attempt: 0, notBefore: 0) }
                 }
             }
             var running: Int32 = 0
@@ -168,19 +189,23 @@ public final class HTTPClient: @unchecked Sendable {
                 curl_multi_remove_handle(multi, easy)
                 let outcome = t.finish(code: code, options: options)
                 byteCount += t.bytes
+                var final: DownloadResult? = nil
                 switch outcome {
                 case .done(let r):
-                    results[t.index] = r; completed?(t.index, r)
+                    final = r
                 case .retry(let after, let r):
                     if t.attempt < options.maxRetries {
                         retryCount += 1
                         let backoff = options.backoffBase * pow(2, Double(t.attempt)) * (1 + Double.random(in: 0..<0.5))
                         let delay = max(backoff, min(after ?? 0, options.maxRetryAfter))
-                        Log.debug("retry \(t.attempt + 1) of \(requests[t.index].url) in \(String(format: "%.2f", delay)) s: \(r.error ?? "")")
-                        pending.append(Pending(index: t.index, attempt: t.attempt + 1, notBefore: monotonicSeconds() + delay))
+                        Log.debug("retry \(t.attempt + 1) of \(t.request.url) in \(String(format: "%.2f", delay)) s: \(r.error ?? "")")
+                        pending.append(Pending(request: t.request, attempt: t.attempt + 1, notBefore: monotonicSeconds() + delay))
                     } else {
-                        results[t.index] = r; completed?(t.index, r)
+                        final = r
                     }
+                }
+                if let final {
+                    pending += completed(t.request, final).map { Pending(request: $0, attempt: 0, notBefore: 0) }
                 }
             }
             if !progressed && (!active.isEmpty || !pending.isEmpty) {
@@ -193,7 +218,6 @@ public final class HTTPClient: @unchecked Sendable {
         _stats.requests += requestCount; _stats.retries += retryCount; _stats.bytes += byteCount
         _stats.seconds += monotonicSeconds() - started
         lock.unlock()
-        return results.map { $0! }
     }
 
     static func host(of url: String) -> String {

@@ -6,7 +6,6 @@ import PairDxCore
 final class Transfer {
     enum Outcome { case done(DownloadResult), retry(after: Double?, DownloadResult) }
 
-    let index: Int
     let attempt: Int
     let request: DownloadRequest
     var easy: UnsafeMutableRawPointer?
@@ -21,8 +20,8 @@ final class Transfer {
     var ioError = false
     var headers: UnsafeMutablePointer<curl_slist>?
 
-    init(index: Int, attempt: Int, request: DownloadRequest) {
-        self.index = index; self.attempt = attempt; self.request = request
+    init(attempt: Int, request: DownloadRequest) {
+        self.attempt = attempt; self.request = request
     }
 
     deinit {

@@ -7,8 +7,8 @@ import PairDxCore
 /// Invariants: the parser never touches the network (`XML_PARSE_NONET`), never loads a DTD, never
 /// substitutes entities and never lifts its size limits (`XML_PARSE_HUGE` is off). Any external
 /// entity or DTD the document names is refused by a process-wide loader that opens nothing, so a
-/// `SYSTEM "file:///etc/passwd"` entity is never read. Entity amplification is bounded by libxml2's
-/// own checks and by `SafeXML.maxEntityExpansion` applied while walking text.
+/// `SYSTEM "file:///etc/passwd"` entity is never read. Entity amplification is rejected by libxml2's
+/// own checks, and declared entities are never expanded into extracted text.
 public final class XMLDoc: @unchecked Sendable {
     let doc: xmlDocPtr
 
@@ -21,8 +21,12 @@ public final class XMLDoc: @unchecked Sendable {
 
 /// libxml2 set-up and the safe parse entry point.
 public enum SafeXML {
-    /// The most characters entity references may contribute to one document's extracted text.
-    public static let maxEntityExpansion = 1 << 20
+    /// The parser options every parse uses.
+    static let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+                               | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue)
+
+    /// Touch before parsing: one-time, thread-safe initialisation.
+    static var ready: Bool { initialised }
 
     /// One-time, thread-safe initialisation: parser globals and the refuse-everything entity loader.
     private static let initialised: Bool = {
@@ -38,8 +42,6 @@ public enum SafeXML {
         _ = initialised
         guard let ctxt = xmlNewParserCtxt() else { throw .io("\(source): cannot allocate an XML parser") }
         defer { xmlFreeParserCtxt(ctxt) }
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
-                            | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue)
         guard data.count < Int(Int32.max) else { throw .badInput("\(source): XML larger than 2 GB") }
         guard !data.isEmpty else { throw .badInput("\(source): empty file, expected XML") }
         let doc: xmlDocPtr? = data.withUnsafeBytes { raw in

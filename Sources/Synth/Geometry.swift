@@ -89,6 +89,16 @@ enum Geometry {
 enum Hardening: String, CaseIterable, Sendable {
     case lowContrast, heavyNoise, offCentreCrop, blur
 
+    /// Removes colour, keeping three channels (a stained slide or endoscope frame printed in grey), so colour
+    /// alone does not give the class away on hard figures. O(w·h).
+    static func desaturate(_ r: inout Raster) {
+        guard r.channels == 3 else { return }
+        for i in 0..<(r.width * r.height) {
+            let y = 0.299 * r.data[3 * i] + 0.587 * r.data[3 * i + 1] + 0.114 * r.data[3 * i + 2]
+            r.data[3 * i] = y; r.data[3 * i + 1] = y; r.data[3 * i + 2] = y
+        }
+    }
+
     /// Applies this treatment; the raster keeps its size. O(w·h·c).
     func apply(to r: inout Raster, rng: inout SynthRandom) {
         switch self {
@@ -96,17 +106,17 @@ enum Hardening: String, CaseIterable, Sendable {
             var mean: Float = 0
             for v in r.data { mean += v }
             mean /= Float(r.data.count)
-            r.contrast(center: mean, gain: rng.float(0.12, 0.25), offset: rng.float(-20, 30))
+            r.contrast(center: mean, gain: rng.float(0.08, 0.18), offset: rng.float(-20, 30))
         case .heavyNoise:
-            r.addNoise(sigma: rng.float(35, 60), rng: &rng, perChannel: r.channels == 3 && rng.chance(0.5))
+            r.addNoise(sigma: rng.float(45, 75), rng: &rng, perChannel: r.channels == 3 && rng.chance(0.5))
         case .offCentreCrop:
-            let f = rng.float(0.28, 0.45)
+            let f = rng.float(0.2, 0.35)
             let cw = max(16, Int(Float(r.width) * f)), chh = max(16, Int(Float(r.height) * f))
             let x = rng.int(0...(r.width - cw)), y = rng.int(0...(r.height - chh))
             let c = Geometry.crop(r, x: x, y: y, width: cw, height: chh)
             r = Geometry.resize(c, width: r.width, height: r.height)
         case .blur:
-            r.boxBlur(radius: max(4, Int(r.minSide * rng.float(0.02, 0.04))), passes: 2)
+            r.boxBlur(radius: max(5, Int(r.minSide * rng.float(0.03, 0.06))), passes: 2)
         }
     }
 }

@@ -320,10 +320,9 @@ struct CorpusPlan: Sendable {
         var hard: [Hardening] = []
         if r.chance(0.2) {
             hard.append(r.pick(Hardening.allCases))
-            if r.chance(0.4) {
-                let second = r.pick(Hardening.allCases)
-                if second != hard[0] { hard.append(second) }
-            }
+            // Two different treatments: one alone leaves most hard figures easy to recognise.
+            let second = r.pick(Hardening.allCases.filter { $0 != hard[0] })
+            hard.append(second)
         }
         // Long side skewed towards small sizes; short side from the modality's aspect ratio.
         let long = 300 + Int(724 * pow(r.unit(), 2.2))

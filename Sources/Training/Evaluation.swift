@@ -47,7 +47,7 @@ public enum Evaluation {
             throw PairDxError.badInput("\(split.directory): classes \(split.classes) differ from the checkpoint's \(spec.classes)")
         }
         BLAS.setThreads(threads)
-        var ds = try Dataset.load(split, part: part, work: work, captions: captions)
+        var ds = try Dataset.load(split, part: part, work: work, captions: captions, requireImages: spec.kind.usesImages)
         var oov: Double?
         if spec.kind.usesText {
             guard let vocabulary else { throw PairDxError.badInput("the \(spec.kind.rawValue) model needs a vocabulary") }

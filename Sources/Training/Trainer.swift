@@ -52,8 +52,8 @@ public enum Trainer {
         }
         BLAS.setThreads(config.threads)
         let caps = try captions ?? Dataset.loadCaptions(work)
-        var train = try Dataset.load(split, part: .train, work: work, captions: caps)
-        var val = try Dataset.load(split, part: .val, work: work, captions: caps)
+        var train = try Dataset.load(split, part: .train, work: work, captions: caps, requireImages: config.kind.usesImages)
+        var val = try Dataset.load(split, part: .val, work: work, captions: caps, requireImages: config.kind.usesImages)
         guard !train.examples.isEmpty else { throw PairDxError.badInput("\(split.directory)/train.csv: no usable items") }
         let maxTokens = h.maxTokens ?? defaultMaxTokens
 

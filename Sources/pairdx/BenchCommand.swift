@@ -18,6 +18,10 @@ struct BenchTrainCommand: AsyncParsableCommand {
         commandName: "train",
         abstract: "Time training steps of a model on random inputs and print images/s.",
         discussion: """
+        --model image is ResNet-18 → linear (six classes); --model fusion adds the caption branch (a trainable \
+        50-d embedding of a 20,000-word vocabulary, --tokens tokens per caption, projections to width 256, \
+        4-head cross-attention from the image to the tokens, MLP head), the shapes of \
+        ../shared/bench/peer_torch_fusion.py. \
         Builds the model with random weights, runs two untimed warm-up steps, then times --steps full training \
         steps (forward, backward, SGD update) on one random batch of --batch images at --res × --res pixels. \
         Prints images/s, GFLOP/s of the matrix products over the whole step, the share of time spent inside GEMM \
@@ -26,7 +30,7 @@ struct BenchTrainCommand: AsyncParsableCommand {
     )
 
     enum Model: String, ExpressibleByArgument, CaseIterable {
-        case image
+        case image, fusion
     }
 
     @OptionGroup var global: GlobalOptions
@@ -35,22 +39,25 @@ struct BenchTrainCommand: AsyncParsableCommand {
     @Option(help: "Images per batch.") var batch: Int = 32
     @Option(help: "Timed steps (after two warm-up steps).") var steps: Int = 5
     @Option(help: "ResNet width multiplier (1 = ResNet-18).") var width: Double = 1
+    @Option(help: "Caption tokens per image (fusion model).") var tokens: Int = 40
     @Flag(help: "Print the result as JSON on stdout.") var json = false
 
     func validate() throws {
         guard res >= 32 else { throw ValidationError("--res must be at least 32 (ResNet-18 downsamples 32×)") }
-        guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be at least 1") }
+        guard batch >= 1, steps >= 1, tokens >= 1 else { throw ValidationError("--batch, --steps and --tokens must be at least 1") }
         guard width > 0 else { throw ValidationError("--width must be positive") }
     }
 
     func run() async throws {
         global.apply()
         let threads = global.threadCount
-        Parallel.threads = threads
+        Compute.threads = threads
         let step: () -> Void
         switch model {
         case .image:
             step = TrainBenchmark.imageStep(resolution: res, batch: batch, widthMultiplier: width)
+        case .fusion:
+            step = TrainBenchmark.fusionStep(resolution: res, batch: batch, tokens: tokens, widthMultiplier: width)
         }
         let r = TrainBenchmark.measure(model: model.rawValue, resolution: res, batch: batch, threads: threads,
                                        steps: steps, step: step)

@@ -50,7 +50,8 @@ struct BenchInferCommand: AsyncParsableCommand {
         configuration.imageSize = resolution
         let threads = global.threadCount
         Log.info("bench infer: CLIP ViT-B/32 image tower, batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)")
-        let result = CLIPInferenceBenchmark.run(configuration: configuration, batch: batch, threads: threads, iterations: iterations)
+        Compute.threads = threads
+        let result = CLIPInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations)
         if json {
             struct Report: Encodable {
                 let result: CLIPInferenceBenchmark.Result

@@ -8,14 +8,14 @@ struct DiscoverCommand: AsyncParsableCommand {
         commandName: "discover",
         abstract: "List candidate articles into work/candidates.jsonl (ids file, source listing, or esearch).",
         discussion: """
-        One of:
-          --ids FILE              PMC ids, one per line (PMC123, 123 or PMC123.2)
-          --query TERMS           NCBI esearch over db=pmc, paged with retstart/retmax
-                                  (endpoint: --esearch URL, or <source>/esearch.fcgi for a mirror server)
-          --source DIR|URL        every article of a mirror directory, or of a bucket/mirror server
-                                  through S3 ListObjectsV2 (newest version of each)
-        Writes work/candidates.jsonl sorted by PMC number; prints a one-line summary (--json: counts).
-        Next: pairdx fetch --source ...
+        Candidates come from one of:
+          --ids FILE        PMC ids, one per line (PMC123, 123 or PMC123.2)
+          --query TERMS     NCBI esearch over db=pmc, paged with retstart/retmax;
+                            endpoint --esearch URL, or <source>/esearch.fcgi
+          --source DIR|URL  every article of a mirror directory, or of a bucket or
+                            mirror server via S3 ListObjectsV2 (newest versions)
+
+        Writes work/candidates.jsonl sorted by PMC number and prints a one-line summary (--json: counts). Next: pairdx fetch --source ...
         """
     )
     @OptionGroup var global: GlobalOptions

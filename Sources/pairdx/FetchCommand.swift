@@ -8,14 +8,7 @@ struct FetchCommand: AsyncParsableCommand {
         commandName: "fetch",
         abstract: "Fetch metadata, JATS and figure images of work/candidates.jsonl from a source.",
         discussion: """
-        For each candidate: the newest version (unless one is named), its PMCn.v.json (retracted and
-        non-open-access articles are skipped with the reason), its JATS, and each figure graphic's media
-        file (href matched against media_urls; jpg/png preferred; tif/gif recorded as unsupported).
-        Images are checked by magic bytes and stored in work/blobs/sha256/…; HTML error pages, oversized
-        bodies and unsafe names are rejected per figure, never stopping the run.
-        Writes work/articles.jsonl, work/figures.jsonl, work/fetch-report.json and prints a one-line
-        summary (--json: the report). Resumable: kill it at any time and run it again; completed
-        downloads (work/fetch-journal.jsonl) are not repeated.
+        For each candidate: the newest version (unless one is named), its PMCn.v.json (retracted and non-open-access articles are skipped with the reason), its JATS, and each figure graphic's media file (href matched against media_urls; jpg/png preferred; tif/gif recorded as unsupported). Images are checked by magic bytes and stored in work/blobs/sha256/…; HTML error pages, oversized bodies and unsafe names are rejected per figure, never stopping the run. Writes work/articles.jsonl, work/figures.jsonl, work/fetch-report.json and prints a one-line summary (--json: the report). Resumable: kill it at any time and run it again; completed downloads (work/fetch-journal.jsonl) are not repeated.
         """
     )
     @OptionGroup var global: GlobalOptions

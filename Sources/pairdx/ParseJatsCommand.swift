@@ -8,12 +8,7 @@ struct ParseJATSCommand: AsyncParsableCommand {
         commandName: "parse-jats",
         abstract: "Print the figures (id, label, caption, graphics) of JATS article files.",
         discussion: """
-        Reads each FILE with libxml2 in safe mode (no network, no DTD, no external entities, entity
-        expansion bounded) and prints its article ids and every figure: id, label, caption (title and
-        paragraphs, nested markup text kept) and graphic hrefs. Graphics inside tables and formulas are
-        not figures. A file that fails to parse is reported on stderr and the others still print;
-        the exit code is then 65.
-        With --json: one object per file per line,
+        Reads each FILE with libxml2 in safe mode (no network, no DTD, no external entities, entity expansion bounded) and prints its article ids and every figure: id, label, caption (title and paragraphs, nested markup text kept) and graphic hrefs. Graphics inside tables and formulas are not figures. A file that fails to parse is reported on stderr and the others still print; the exit code is then 65. With --json: one object per file per line,
           {"file","pmcid","pmid","doi","license","figures":[{"id","label","caption","graphics","context"}]}.
         """
     )
@@ -40,29 +35,52 @@ struct ParseJATSCommand: AsyncParsableCommand {
     func run() async throws {
         global.apply()
         guard repeatCount >= 1 else { throw PairDxError.usage("--repeat-count must be at least 1") }
-        var failures = 0
-        var out = ""
+        let files = self.files
+        let total = files.count * repeatCount
+        let workers = max(1, min(global.threadCount, total))
+        // Round 0's results (by file index) are printed; later rounds only count, for benchmarking.
+        let results = ResultBox(count: files.count)
         let start = DispatchTime.now().uptimeNanoseconds
-        var parsed = 0, figures = 0
-        for round in 0..<repeatCount {
-            for file in files {
-                do {
-                    let a = try JATSParser.parse(file: file)
-                    parsed += 1; figures += a.figures.count
-                    if round == 0 { out += try render(file: file, a) }
-                } catch {
-                    if round == 0 { Log.error("\(error)"); failures += 1 }
-                }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var k = w
+            while k < total {
+                let i = k % files.count
+                let r: Result<JATSArticle, PairDxError>
+                do throws(PairDxError) { r = .success(try JATSParser.parse(file: files[i])) } catch { r = .failure(error) }
+                results.add(r, at: i, first: k < files.count)
+                k += workers
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        var out = ""
+        var failures = 0
+        for (i, r) in results.first.enumerated() {
+            switch r {
+            case .success(let a)?: out += try render(file: files[i], a)
+            case .failure(let e)?: Log.error("\(e)"); failures += 1
+            case nil: break
+            }
+        }
         FileHandle.standardOutput.write(Data(out.utf8))
         if repeatCount > 1 {
-            Log.write(String(format: "pairdx parse-jats: %.1f articles/s, %.0f figures/s (%d files x %d)",
-                             Double(parsed) / seconds, Double(figures) / seconds, files.count, repeatCount))
+            Log.write(String(format: "pairdx parse-jats: %.1f articles/s, %.0f figures/s (%d files x %d, %d threads)",
+                             Double(results.parsed) / seconds, Double(results.figures) / seconds, files.count, repeatCount, workers))
         }
         if failures > 0 {
             throw PairDxError.badInput("\(failures) of \(files.count) files could not be parsed (see above)")
+        }
+    }
+
+    /// Results shared by the parsing threads.
+    final class ResultBox: @unchecked Sendable {
+        private let lock = NSLock()
+        var first: [Result<JATSArticle, PairDxError>?]
+        var parsed = 0, figures = 0
+        init(count: Int) { first = Array(repeating: nil, count: count) }
+        func add(_ r: Result<JATSArticle, PairDxError>, at i: Int, first isFirst: Bool) {
+            lock.lock(); defer { lock.unlock() }
+            if isFirst { first[i] = r }
+            if case .success(let a) = r { parsed += 1; figures += a.figures.count }
         }
     }
 

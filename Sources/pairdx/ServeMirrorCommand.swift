@@ -8,15 +8,16 @@ struct ServeMirrorCommand: AsyncParsableCommand {
         commandName: "serve-mirror",
         abstract: "Serve a mirror directory over HTTP on 127.0.0.1 (files, S3 ListObjectsV2, esearch, injected faults).",
         discussion: """
-        Rehearse a rebuild offline: DIR is a mirror in the PMC Cloud layout (what `pairdx synth` writes).
-          GET /<key>                                   the file DIR/<key>
+        Rehearse a rebuild offline. DIR is a mirror in the PMC Cloud layout (what `pairdx synth` writes). Routes:
+          GET /<key>                       the file DIR/<key>
           GET /?list-type=2&prefix=P&delimiter=/&max-keys=N&continuation-token=T
-                                                       S3 ListObjectsV2 XML, paginated
+                                           S3 ListObjectsV2 XML, paginated
           GET /esearch.fcgi?db=pmc&term=T&retstart=S&retmax=M
-                                                       NCBI eSearchResult XML over the mirror's articles
-        Then: pairdx discover --source http://127.0.0.1:PORT/ and pairdx fetch --source http://127.0.0.1:PORT/.
-        --faults FILE injects failures per path (see the Faults type): status codes with Retry-After,
-        stalls, truncated bodies, a wrong Content-Length, a slow drip. Runs until interrupted.
+                                           NCBI eSearchResult XML
+
+        Then run pairdx discover and pairdx fetch with --source http://127.0.0.1:PORT/.
+
+        --faults FILE injects failures per path, as JSON: {"faults": [{"path": "/PMC1.1/*", "kind": "status", "status": 429, "retryAfter": 2, "times": 1}]}. Kinds: status (with retryAfter), stall (seconds), truncate (fraction), wrong-length, drip (bytesPerSecond); a path ending in * is a prefix; times limits how often a fault fires. Runs until interrupted.
         """
     )
     @OptionGroup var global: GlobalOptions

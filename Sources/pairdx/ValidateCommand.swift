@@ -1,4 +1,5 @@
 import ArgumentParser
+import Curation
 import Foundation
 import PairDxCore
 import Training
@@ -23,10 +24,21 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "GloVe vectors (text format) to initialise word embeddings; without it they are learned.") var glove: String?
     @Option(name: .long, help: "Published figures (JSON).") var published: String = "Manifests/published-results.json"
     @Option(name: .long, help: "Also save the three checkpoints into this folder.") var checkpoints: String?
+    @Option(name: .customLong("real-captions"), help: """
+        Instead: train and test only the text baseline on real captions (ROCO layout: */*/captions.txt with \
+        ROCO_id<TAB>caption), labelled by the recipe's caption rules (e.g. --recipe pairdx-v1).
+        """) var realCaptions: String?
     @Flag(name: .long, help: "Print the report as JSON on stdout.") var json = false
 
     func run() async throws {
         global.apply()
+        if let realCaptions {
+            let r = try TrainingSetup.recipe(recipe ?? "pairdx-v1", split: SplitFiles.placeholder)
+            let report = try RealCaptions.run(directory: realCaptions, recipe: r, threads: global.threadCount, glove: glove, out: out)
+            Log.info(RealCaptions.summary(report) + "\nreport: \(out)/real-captions.{json,md}")
+            if json { try printJSON(report) }
+            return
+        }
         let r: Recipe
         let splitDir: String
         if let split {

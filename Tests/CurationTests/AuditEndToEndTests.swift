@@ -7,6 +7,8 @@ import Testing
 /// Writes a small split set, manifest and work directory (with real PNG/JPEG blobs) to disk and audits it.
 enum AuditDiskFixture {
     static let classes = ["ct", "mri", "xray"]
+    /// Appended to captions: script, quotes, right-to-left text, emoji, a control character.
+    static let hostileTail = ["", " <script>alert(\"x\")</script>", " صورة مقطعية للصدر", " 🫁😀 'quoted'", " \u{07}bell"]
 
     /// Returns the project-like root holding Splits/demo, Manifests/demo and work/.
     static func write(leak: Bool = false, badRow: Bool = false) throws -> String {
@@ -38,7 +40,7 @@ enum AuditDiskFixture {
                     let sha = try work.blobs.put(bytes)
                     let ph = AuditFixtures.hash(k)
                     figures.append(FigureRecord(id: id, pmcid: "PMC\(k)", version: 1, figure: "F1", label: "Figure 1",
-                                                caption: "A \(c) scan of case \(k) showing <b>findings</b> & more words here",
+                                                caption: "A \(c) scan of case \(k) showing <b>findings</b> & more words here" + hostileTail[k % hostileTail.count],
                                                 context: "fig", href: "f\(k)", media: "f\(k).png", license: k % 3 == 0 ? "CC0" : "CC BY",
                                                 sha256: sha, bytes: bytes.count, url: nil, status: "ok"))
                     images.append(ImageRecord(sha256: sha, format: k % 2 == 0 ? "png" : "jpeg", width: w, height: h, channels: 3,
@@ -90,6 +92,7 @@ enum AuditDiskFixture {
         let thumbs = html.components(separatedBy: "src=\"data:image/jpeg;base64,").count - 1
         #expect(thumbs == report.samples.reduce(0) { $0 + $1.items.count } && thumbs > 0)
         #expect(!html.contains("<b>findings</b>") && html.contains("&lt;b&gt;findings&lt;/b&gt;"))
+        #expect(!html.contains("<script") && !html.contains("\u{07}"))
         // Same inputs, same bytes (report.json is canonical; html and md too).
         let first = try FileSystem.read("\(out)/report.json")
         try Audit.run(splitDir: "\(root)/Splits/demo", data: "\(root)/work", glove: glove)
@@ -102,7 +105,8 @@ enum AuditDiskFixture {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let report = try Audit.run(splitDir: "\(root)/Splits/demo", out: "\(root)/out", options: .init(maxLeakage: 0, minPerClass: 2))
         #expect(report.leakage.nearDuplicatePairs == 1)
-        #expect(report.inputProblems.contains { $0.contains("val.csv:") && $0.contains("empty id or class") })
+        #expect(report.inputProblems.contains { $0.hasPrefix("Splits/demo/val.csv:") && $0.contains("empty id or class") })
+        #expect(!report.inputProblems.contains { $0.contains(root) })
         #expect(report.findings.contains { $0.contains("splits.json says") } == false)
         #expect(!report.passed)
         #expect(report.gates.first { $0.rule == "min-per-class" }?.passed == true)
@@ -118,5 +122,21 @@ enum AuditDiskFixture {
         #expect { try Audit.run(splitDir: "\(root)/Splits/x") } throws: { e in
             (e as? PairDxError)?.message.contains("Manifests/x/recipe.json") == true
         }
+    }
+}
+
+@Suite struct AuditThumbnailTests {
+    @Test func thumbnailKeepsAspectAndDecodes() throws {
+        let w = 300, h = 120
+        var px = [UInt8](repeating: 0, count: w * h)
+        for y in 0..<h { for x in 0..<w { px[y * w + x] = UInt8((x + y) % 256) } }
+        let png = try ImageEncoder.png(pixels: px, width: w, height: h, channels: 1)
+        let uri = try Thumbnails.dataURI(png, side: 96)
+        #expect(uri.hasPrefix("data:image/jpeg;base64,"))
+        let jpeg = try #require(Data(base64Encoded: String(uri.dropFirst("data:image/jpeg;base64,".count))))
+        let img = try ImageDecoder.decode(jpeg)
+        #expect(img.width == 96 && img.height == 38 && img.channels == 1)
+        #expect(Thumbnails.downscale(img, maxSide: 200).width == 96)
+        #expect(throws: (any Error).self) { try Thumbnails.dataURI(Data("not an image".utf8), side: 96) }
     }
 }

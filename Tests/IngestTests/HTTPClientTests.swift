@@ -84,7 +84,7 @@ private func quickOptions() -> HTTPClientOptions {
         defer { Task { await mirror.stop() } }
         var o = quickOptions(); o.lowSpeedTime = 1; o.lowSpeedBytes = 100
         let r = await HTTPClient(options: o).get(mirror.base + "s.png")
-        #expect(r.ok && r.retries == 1 && r.data == PNGFixture.make())
+        #expect(r.ok && r.retries == 1 && r.data == PNGFixture.make(), "\(r.error ?? "ok") after \(r.retries) retries")
     }
 
     @Test func oversizedBodyAndMD5MismatchAreRejected() async throws {

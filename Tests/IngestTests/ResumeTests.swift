@@ -22,7 +22,7 @@ import PairDxCore
         _ = try await Fetcher(source: try Source(root), work: WorkDirectory(dir + "/ref"), client: HTTPClient(options: o)).run(cs)
 
         let work = dir + "/work"
-        #expect(try run(["discover", "--source", mirror.base, "--work", work]) == 0)
+        #expect(try await runProcess(Self.executable!, ["discover", "--source", mirror.base, "--work", work]) == 0)
         // ~110 requests at 50/s: about two seconds, killed at growing offsets.
         let args = ["fetch", "--source", mirror.base, "--work", work, "--rate", "50", "--log-level", "quiet"]
         var kills = 0
@@ -30,10 +30,10 @@ import PairDxCore
             let p = try start(args)
             try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
             if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
-            p.waitUntilExit()
+            while p.isRunning { try await Task.sleep(nanoseconds: 10_000_000) }
         }
         #expect(kills >= 2, "the fetch finished before it could be killed")
-        #expect(try run(args) == 0)
+        #expect(try await runProcess(Self.executable!, args) == 0)
 
         let ref = WorkDirectory(dir + "/ref"), got = WorkDirectory(work)
         #expect(try FileSystem.readString(got.articles) == FileSystem.readString(ref.articles))
@@ -56,11 +56,5 @@ import PairDxCore
         p.standardError = FileHandle.nullDevice
         try p.run()
         return p
-    }
-
-    func run(_ args: [String]) throws -> Int32 {
-        let p = try start(args)
-        p.waitUntilExit()
-        return p.terminationStatus
     }
 }

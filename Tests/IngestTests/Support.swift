@@ -38,3 +38,17 @@ enum TestPaths {
         return nil
     }
 }
+
+/// Runs an executable to completion without blocking a Swift concurrency thread (the in-process
+/// mirror server shares that small pool). Returns the exit status.
+func runProcess(_ path: String, _ args: [String]) async throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Int32, Error>) in
+        p.terminationHandler = { cont.resume(returning: $0.terminationStatus) }
+        do { try p.run() } catch { p.terminationHandler = nil; cont.resume(throwing: error) }
+    }
+}

@@ -18,12 +18,9 @@ import PairDxCore
     @Test(.enabled(if: executable != nil, "the pairdx executable is not built beside the tests"))
     func synthMirrorOverHTTPAndDirectoryIsIdenticalAndHazardsAreRecorded() async throws {
         let dir = try TestPaths.scratch("synth")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.executable!)
-        p.arguments = ["synth", "--seed", "1", "--out", dir + "/mirror", "--figures", "30", "--log-level", "warning"]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run(); p.waitUntilExit()
-        try #require(p.terminationStatus == 0)
+        let status = try await runProcess(Self.executable!, ["synth", "--seed", "1", "--out", dir + "/mirror",
+                                                             "--figures", "30", "--log-level", "warning"])
+        try #require(status == 0)
         let truth = try JSONDecoder().decode(Truth.self, from: try FileSystem.read(dir + "/mirror.truth.json"))
 
         var o = HTTPClientOptions(); o.backoffBase = 0.02

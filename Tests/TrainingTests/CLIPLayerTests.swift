@@ -7,12 +7,12 @@ import Testing
 /// input gradients and parameter gradients of loss = Σ output·probe. Tolerance: |ours − torch| ≤ 2e-4·(1 + |torch|)
 /// element-wise (Float32 against a float64 reference).
 struct CLIPLayerTests {
-    static func fixture(_ name: String) throws -> CLIPSafeTensors.File {
+    static func fixture(_ name: String) throws -> SafeTensors.File {
         let url = try #require(Bundle.module.url(forResource: "Fixtures/clip/\(name)", withExtension: nil))
-        return try CLIPSafeTensors.decode(Data(contentsOf: url), source: name)
+        return try SafeTensors.decode(Data(contentsOf: url), source: name)
     }
 
-    static func tensor(_ f: CLIPSafeTensors.File, _ name: String) throws -> Tensor {
+    static func tensor(_ f: SafeTensors.File, _ name: String) throws -> Tensor {
         let e = try #require(f.tensors[name], "fixture tensor \(name) missing")
         return Tensor(shape: e.shape, storage: e.values)
     }

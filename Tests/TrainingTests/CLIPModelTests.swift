@@ -15,9 +15,9 @@ struct CLIPModelTests {
         return model
     }
 
-    static func io() throws -> CLIPSafeTensors.File { try CLIPLayerTests.fixture("tiny-clip-io.safetensors") }
-    static func tensor(_ name: String, _ f: CLIPSafeTensors.File) throws -> Tensor { try CLIPLayerTests.tensor(f, name) }
-    static func ids(_ name: String, _ f: CLIPSafeTensors.File) throws -> [Int32] { try tensor(name, f).storage.map { Int32($0) } }
+    static func io() throws -> SafeTensors.File { try CLIPLayerTests.fixture("tiny-clip-io.safetensors") }
+    static func tensor(_ name: String, _ f: SafeTensors.File) throws -> Tensor { try CLIPLayerTests.tensor(f, name) }
+    static func ids(_ name: String, _ f: SafeTensors.File) throws -> [Int32] { try tensor(name, f).storage.map { Int32($0) } }
 
     @Test func embeddingsLogitsAndGradientsMatchPyTorch() throws {
         let model = try Self.model(), f = try Self.io()
@@ -107,9 +107,49 @@ struct CLIPModelTests {
 /// The inference benchmark's arithmetic on the tiny configuration (speed itself is measured by scripts/bench/clip-infer.sh).
 struct CLIPInferenceBenchmarkTests {
     @Test func reportsConsistentRates() {
-        let r = CLIPInferenceBenchmark.run(configuration: .tinyTest, batch: 4, threads: 1, iterations: 3, warmup: 0)
+        let r = CLIPInferenceBenchmark.run(configuration: .tinyTest, batch: 4, iterations: 3, warmup: 0)
         #expect(r.batch == 4 && r.iterations == 3 && r.medianBatchSeconds > 0)
         #expect(abs(r.imagesPerSecond * r.secondsPerImage - 1) < 1e-9)
         #expect(abs(r.secondsPerImage * 4 - r.medianBatchSeconds) < 1e-12)
+    }
+}
+
+/// CLIP's image transform: shorter side to the target size, centre crop, CLIP's mean/std, planar output.
+struct CLIPImagePreprocessTests {
+    static func prepare(_ pixels: [UInt8], _ w: Int, _ h: Int, _ ch: Int) -> [Float] {
+        var out = [Float](repeating: .nan, count: 3 * 32 * 32)
+        out.withUnsafeMutableBufferPointer {
+            CLIPImagePreprocess.normalise(pixels: pixels, width: w, height: h, channels: ch, size: 32, into: $0.baseAddress!)
+        }
+        return out
+    }
+
+    @Test func centreCropKeepsTheMiddleAndNormalisesWithCLIPConstants() throws {
+        // 64×32 grey: left quarter black, middle half grey 128, right quarter white. The shorter side is already
+        // 32, so the crop is the middle 32 columns: all 128.
+        var pixels = [UInt8](repeating: 128, count: 64 * 32)
+        for y in 0..<32 { for x in 0..<16 { pixels[y * 64 + x] = 0; pixels[y * 64 + 48 + x] = 255 } }
+        let out = Self.prepare(pixels, 64, 32, 1)
+        for c in 0..<3 {
+            let expected = (128 / 255 - CLIPImagePreprocess.mean[c]) / CLIPImagePreprocess.std[c]
+            #expect(out[(c * 1024)..<((c + 1) * 1024)].allSatisfy { abs($0 - expected) < 1e-5 })
+        }
+        // 128×64 RGB, red 10 on the left half and 250 on the right: resized to 64×32, the crop spans the edge.
+        var big = [UInt8](repeating: 0, count: 128 * 64 * 3)
+        for y in 0..<64 { for x in 0..<128 { big[(y * 128 + x) * 3] = x < 64 ? 10 : 250 } }
+        let rgb = Self.prepare(big, 128, 64, 3)
+        let red = { (x: Int) in rgb[16 * 32 + x] * CLIPImagePreprocess.std[0] + CLIPImagePreprocess.mean[0] }
+        #expect(red(0) < 0.1 && red(31) > 0.9)
+        #expect(abs(rgb[1024 + 5] * CLIPImagePreprocess.std[1] + CLIPImagePreprocess.mean[1]) < 1e-5)  // green stays 0
+    }
+
+    @Test func undecodableBytesAreRejectedWithTheirSource() {
+        var out = [Float](repeating: 0, count: 3 * 32 * 32)
+        do {
+            try out.withUnsafeMutableBufferPointer { try CLIPImagePreprocess.prepare(Data("no image".utf8), size: 32, source: "PMC1/F1", into: $0.baseAddress!) }
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("PMC1/F1"))
+        }
     }
 }

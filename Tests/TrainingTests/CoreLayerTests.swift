@@ -13,7 +13,7 @@ struct CoreLayerTests {
     ])
     func conv2dMatchesPyTorch(_ name: String, _ kernel: Int, _ stride: Int, _ padding: Int) throws {
         for threads in [1, 2] {
-            Parallel.threads = threads
+            Compute.threads = threads
             let f = try CoreFixture.load(name)
             let weight = try CoreFixture.tensor(f, "weight")
             let hasBias = f.tensors["bias"] != nil
@@ -34,7 +34,7 @@ struct CoreLayerTests {
                 CoreFixture.expectClose(store.gradTensor(bias), try CoreFixture.tensor(f, "dbias"), "\(name) dbias")
             }
         }
-        Parallel.threads = 1
+        Compute.threads = 1
     }
 
     @Test func batchNormMatchesPyTorchInTrainingAndEvaluation() throws {

@@ -13,10 +13,11 @@ struct CoreResNetTests {
     }
 
     @Test func tenSGDStepsFollowPyTorchsLossCurve() throws {
-        let weights = try CoreFixture.load("resnet_weights")
+        // The weights file is PyTorch's own safetensors output (torchvision names, random initialisation).
+        let weightsURL = try #require(Bundle.module.url(forResource: "Fixtures/core/resnet_weights", withExtension: "safetensors"))
         let f = try CoreFixture.load("resnet_training")
         let net = Self.narrowNetwork()
-        try net.loadWeights(source: "resnet_weights.safetensors") { weights.tensors[$0] }
+        try net.loadWeights(SafeTensors.read(weightsURL.path), source: "resnet_weights.safetensors")
         let images = try CoreFixture.tensor(f, "images")
         let labels = try CoreFixture.tensor(f, "labels").storage.map { Int($0) }
         let expected = try CoreFixture.tensor(f, "losses").storage
@@ -101,7 +102,7 @@ struct CoreResNetTests {
     /// Same seed and same thread count ⇒ bit-identical loss curves (with dropout-free ResNet and SGD).
     @Test func sameSeedAndThreadsGiveIdenticalLossCurves() {
         func curve(threads: Int) -> [Float] {
-            Parallel.threads = threads
+            Compute.threads = threads
             var g = SeededGenerator(seed: 42)
             let net = ResNet18(ParameterStore(), widthMultiplier: 0.25, classes: 6, generator: &g)
             let images = Training.Tensor(shape: [8, 3, 48, 48]) { p in for i in 0..<p.count { p[i] = g.nextNormal() } }
@@ -120,6 +121,6 @@ struct CoreResNetTests {
         let first = curve(threads: 2), second = curve(threads: 2)
         #expect(first == second)
         #expect(first.last! < first.first!)
-        Parallel.threads = 1
+        Compute.threads = 1
     }
 }

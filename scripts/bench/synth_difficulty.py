@@ -4,7 +4,7 @@
 fusion (product of the two models' probabilities), and prints their test accuracy against the true class.
 
 Only figures whose caption names a class (kinds clear, late, misleading) are used, as after labelling.
-Usage: python3 synth_difficulty.py MIRROR TRUTH [--train 300] [--size 64] [--epochs 30] [--seed 0]
+Usage: python3 synth_difficulty.py MIRROR TRUTH [--train 300] [--size 64] [--epochs 20] [--seed 0]
 Needs torch, numpy and Pillow.
 """
 import argparse, json, os, re, sys, xml.etree.ElementTree as ET
@@ -43,7 +43,7 @@ class Block(nn.Module):
 class SmallResNet(nn.Module):
     def __init__(self, n):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU())
+        self.stem = nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU())
         self.layers = nn.Sequential(Block(32, 32, 1), Block(32, 64, 2), Block(64, 128, 2), Block(128, 256, 2))
         self.fc = nn.Linear(256, n)
 
@@ -73,7 +73,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mirror"); ap.add_argument("truth")
     ap.add_argument("--train", type=int, default=300); ap.add_argument("--size", type=int, default=64)
-    ap.add_argument("--epochs", type=int, default=30); ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--epochs", type=int, default=20); ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.manual_seed(a.seed); rng = np.random.default_rng(a.seed)
     truth = json.load(open(a.truth))

@@ -99,14 +99,15 @@ public enum AuditBuilder {
 enum Gates {
     static func evaluate(_ rep: AuditReport, options: AuditOptions, recipe: Recipe) -> [AuditReport.GateResult] {
         var out: [AuditReport.GateResult] = []
+        let f = HTMLRenderer.fmt
         if let x = options.maxImbalance {
             let parts = [rep.balance.overall] + rep.balance.splits.filter { $0.count > 0 }
             // An empty class makes the ratio unbounded.
             let worst = parts.map { ($0.split, $0.imbalanceRatio ?? .infinity) }.max { $0.1 < $1.1 } ?? ("all", 1)
             out.append(.init(rule: "max-imbalance", limit: x, value: worst.1.isFinite ? worst.1 : nil, passed: worst.1 <= x,
                              detail: worst.1.isFinite
-                                ? "largest/smallest class in '\(worst.0)' is \(worst.1) (limit \(x))"
-                                : "'\(worst.0)' has an empty class, so its imbalance is unbounded (limit \(x))"))
+                                ? "largest/smallest class in '\(worst.0)' is \(f(worst.1)) (limit \(f(x)))"
+                                : "'\(worst.0)' has an empty class, so its imbalance is unbounded (limit \(f(x)))"))
         }
         if let n = options.maxLeakage {
             let v = rep.leakage.nearDuplicatePairs + rep.leakage.articlesAcrossSplits

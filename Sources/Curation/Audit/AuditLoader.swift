@@ -60,8 +60,26 @@ public enum AuditLoader {
         var vocabulary: Set<String>? = nil
         if let glove { vocabulary = try loadGloveVocabulary(glove) }
 
+        // Problems name files relative to the project root (or the work directory's own name), so the
+        // report carries no absolute paths.
+        var prefixes: [(String, String)] = []
+        if let data { prefixes.append((data, (data as NSString).lastPathComponent)) }
+        prefixes.append((((splitDir as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent, ""))
+        if let manifestDir { prefixes.append((((manifestDir as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent, "")) }
+        problems = problems.map { relativize($0, prefixes) }
+
         return AuditInputs(name: name, recipe: recipe, recipeSHA256: try? recipe.digest(), summary: summary,
                            items: items, sources: sources, work: work, gloveVocabulary: vocabulary, problems: problems)
+    }
+
+    /// Rewrites `prefix/` to `replacement/` (or to nothing) in a message; longer prefixes first.
+    static func relativize(_ message: String, _ prefixes: [(String, String)]) -> String {
+        var m = message
+        for (p, r) in prefixes.sorted(by: { $0.0.count > $1.0.count }) where !p.isEmpty && p != "." {
+            let withSlash = p.hasSuffix("/") ? p : p + "/"
+            m = m.replacingOccurrences(of: withSlash, with: r.isEmpty ? "" : r + "/")
+        }
+        return m
     }
 
     /// Parses one split file; rows that do not have 7 fields or a known header are reported by line number.

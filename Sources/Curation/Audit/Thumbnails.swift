@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import PairDxCore
 
-/// Small embedded previews for the HTML report: blob → decode (JPEG at a reduced DCT scale) → area-average
+/// Small embedded previews for the HTML report: blob → decode (JPEG at a reduced DCT scale) → Lanczos
 /// downscale → JPEG (quality 80) → `data:` URI. A blob that is missing or does not decode is counted and
 /// shown as "no image"; it never stops the report.
 public enum Thumbnails {
@@ -12,7 +12,7 @@ public enum Thumbnails {
         var problems: [String] = []
         for s in report.samples {
             for it in s.items where uris[it.sha256] == nil && !it.sha256.isEmpty {
-                guard blobs.contains(it.sha256) else { problems.append("thumbnail \(it.id): blob \(it.sha256) not in \(blobs.root)"); continue }
+                guard blobs.contains(it.sha256) else { problems.append("thumbnail \(it.id): blob \(it.sha256) is not in the work directory's blob store"); continue }
                 do {
                     let data = try blobs.read(it.sha256)
                     uris[it.sha256] = try dataURI(data, side: side)
@@ -33,33 +33,12 @@ public enum Thumbnails {
         return "data:image/jpeg;base64," + jpeg.base64EncodedString()
     }
 
-    /// Area-average downscale so the longer side is at most `maxSide` (aspect kept); images already small
-    /// enough are returned unchanged. Each output pixel averages the source box it covers. O(source pixels).
+    /// Downscales with Imaging's antialiased Lanczos-3 so the longer side is at most `maxSide` (aspect
+    /// kept); images already small enough are returned unchanged. O(source pixels · taps).
     public static func downscale(_ img: Image, maxSide: Int) -> Image {
         let longer = max(img.width, img.height)
         guard longer > maxSide, maxSide > 0 else { return img }
         let ow = max(1, img.width * maxSide / longer), oh = max(1, img.height * maxSide / longer)
-        let ch = img.channels
-        var out = [UInt8](repeating: 0, count: ow * oh * ch)
-        img.pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for oy in 0..<oh {
-                    let y0 = oy * img.height / oh, y1 = max(y0 + 1, (oy + 1) * img.height / oh)
-                    for ox in 0..<ow {
-                        let x0 = ox * img.width / ow, x1 = max(x0 + 1, (ox + 1) * img.width / ow)
-                        let n = (y1 - y0) * (x1 - x0)
-                        for c in 0..<ch {
-                            var sum = 0
-                            for y in y0..<y1 {
-                                var i = (y * img.width + x0) * ch + c
-                                for _ in x0..<x1 { sum &+= Int(src[i]); i &+= ch }
-                            }
-                            dst[(oy * ow + ox) * ch + c] = UInt8((sum + n / 2) / n)
-                        }
-                    }
-                }
-            }
-        }
-        return Image(width: ow, height: oh, channels: ch, pixels: out, format: img.format)
+        return Resample.resize(img, width: ow, height: oh)
     }
 }

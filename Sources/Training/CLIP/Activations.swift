@@ -15,9 +15,13 @@ public final class GELU: Layer {
             Tensor(shape: x.shape) { yp in
                 switch kind {
                 case .quick:
-                    for i in 0..<xp.count { let v = xp[i]; yp[i] = v / (1 + expf(-1.702 * v)) }
+                    Compute.parallelFor(xp.count, costPerItem: 8) { range in
+                        for i in range { let v = xp[i]; yp[i] = v / (1 + expf(-1.702 * v)) }
+                    }
                 case .erf:
-                    for i in 0..<xp.count { let v = xp[i]; yp[i] = 0.5 * v * (1 + erff(v * 0.707_106_77)) }
+                    Compute.parallelFor(xp.count, costPerItem: 8) { range in
+                        for i in range { let v = xp[i]; yp[i] = 0.5 * v * (1 + erff(v * 0.707_106_77)) }
+                    }
                 }
             }
         }
@@ -30,9 +34,11 @@ public final class GELU: Layer {
                 Tensor(shape: input.shape) { dxp in
                     switch kind {
                     case .quick:
-                        for i in 0..<xp.count {
-                            let v = xp[i], s = 1 / (1 + expf(-1.702 * v))
-                            dxp[i] = dyp[i] * (s + 1.702 * v * s * (1 - s))
+                        Compute.parallelFor(xp.count, costPerItem: 8) { range in
+                            for i in range {
+                                let v = xp[i], s = 1 / (1 + expf(-1.702 * v))
+                                dxp[i] = dyp[i] * (s + 1.702 * v * s * (1 - s))
+                            }
                         }
                     case .erf:
                         for i in 0..<xp.count {
@@ -55,7 +61,9 @@ enum TensorMath {
         precondition(a.count == b.count, "cannot add \(a.shape) and \(b.shape)")
         return a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
-                Tensor(shape: a.shape) { cp in for i in 0..<ap.count { cp[i] = ap[i] + bp[i] } }
+                Tensor(shape: a.shape) { cp in
+                    Compute.parallelFor(ap.count) { range in for i in range { cp[i] = ap[i] + bp[i] } }
+                }
             }
         }
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Times image-tower inference (test-time encoding of already pre-processed images) of a CLIP model with random
 /// weights: `warmup` untimed batches, then `iterations` timed batches of `batch` random images. Reports the
-/// median batch time as images/s and seconds per image. BLAS runs with `threads` threads.
+/// median batch time as images/s and seconds per image. BLAS and the element-wise loops run on `Compute.threads` threads (set it first; the result records it).
 public enum CLIPInferenceBenchmark {
     public struct Result: Codable, Sendable {
         public var model: String
@@ -15,9 +15,9 @@ public enum CLIPInferenceBenchmark {
         public var secondsPerImage: Double
     }
 
-    public static func run(configuration: CLIPConfiguration, batch: Int, threads: Int, iterations: Int, warmup: Int = 1) -> Result {
+    public static func run(configuration: CLIPConfiguration, batch: Int, iterations: Int, warmup: Int = 1) -> Result {
         precondition(batch >= 1 && iterations >= 1, "batch and iterations must be positive")
-        BLAS.setThreads(threads)
+        let threads = Compute.threads
         let model = CLIPModel(configuration: configuration, seed: 1)
         var generator = SeededGenerator(seed: 2)
         let s = configuration.imageSize

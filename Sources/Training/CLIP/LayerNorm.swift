@@ -25,22 +25,29 @@ public final class LayerNorm: Layer {
         let g = store.value(weight), b = store.value(bias)
         var xhat = Tensor(shape: x.shape, repeating: 0)
         var rstd = [Float](repeating: 0, count: rows)
+        let eps = epsilon
         let y = x.withUnsafeBufferPointer { xp in
             xhat.withUnsafeMutableBufferPointer { hp in
-                Tensor(shape: x.shape) { yp in
-                    for r in 0..<rows {
-                        let xr = xp.baseAddress! + r &* d, hr = hp.baseAddress! + r &* d, yr = yp.baseAddress! + r &* d
-                        var mean: Float = 0
-                        for j in 0..<d { mean += xr[j] }
-                        mean /= Float(d)
-                        var variance: Float = 0
-                        for j in 0..<d { let c = xr[j] - mean; variance += c * c }
-                        let inv = 1 / (variance / Float(d) + epsilon).squareRoot()
-                        rstd[r] = inv
-                        for j in 0..<d {
-                            let h = (xr[j] - mean) * inv
-                            hr[j] = h
-                            yr[j] = h * g[j] + b[j]
+                rstd.withUnsafeMutableBufferPointer { rp in
+                    Tensor(shape: x.shape) { yp in
+                        let x0 = xp.baseAddress!, h0 = hp.baseAddress!, y0 = yp.baseAddress!, r0 = rp.baseAddress!
+                        // Rows are independent: split them over the compute threads.
+                        Compute.parallelFor(rows, costPerItem: 4 * d) { range in
+                            for r in range {
+                                let xr = x0 + r &* d, hr = h0 + r &* d, yr = y0 + r &* d
+                                var mean: Float = 0
+                                for j in 0..<d { mean += xr[j] }
+                                mean /= Float(d)
+                                var variance: Float = 0
+                                for j in 0..<d { let c = xr[j] - mean; variance += c * c }
+                                let inv = 1 / (variance / Float(d) + eps).squareRoot()
+                                r0[r] = inv
+                                for j in 0..<d {
+                                    let h = (xr[j] - mean) * inv
+                                    hr[j] = h
+                                    yr[j] = h * g[j] + b[j]
+                                }
+                            }
                         }
                     }
                 }

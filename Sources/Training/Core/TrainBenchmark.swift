@@ -66,4 +66,30 @@ public enum TrainBenchmark {
             sgd.step(learningRate: 0.01)
         }
     }
+
+    /// One SGD step closure of the fusion model (ResNet-18 tower, `tokens` caption tokens of a `vocabulary`-word
+    /// trainable 50-d embedding, width 256, 4 heads, dropout 0.3, six classes), the shapes of the PyTorch peer
+    /// `peer_torch_fusion.py`, on fixed random images, tokens and labels.
+    public static func fusionStep(resolution: Int, batch: Int, tokens: Int = 40, vocabulary: Int = 20_000,
+                                  widthMultiplier: Double = 1, seed: UInt64 = 0) -> () -> Void {
+        let classes = ["ct", "mri", "xray", "ultrasound", "histopathology", "endoscopy"]
+        let spec = ModelSpec(kind: .fusion, classes: classes, resolution: resolution, widthMultiplier: widthMultiplier,
+                             width: 256, heads: 4, embeddingDim: 50, vocabularySize: vocabulary, maxTokens: tokens,
+                             dropout: 0.3, frozenEmbeddings: false, embeddings: "learned")
+        let model = makeClassifier(spec, seed: seed)
+        var g = SeededGenerator(seed: seed &+ 1)
+        let images = Tensor(shape: [batch, 3, resolution, resolution]) { p in for i in 0..<p.count { p[i] = g.nextNormal() } }
+        let ids = (0..<(batch * tokens)).map { _ in Int32(truncatingIfNeeded: g.next() % UInt64(vocabulary)) }
+        let labels = (0..<batch).map { _ in Int(g.next() % UInt64(classes.count)) }
+        let input = Batch(ids: (0..<batch).map { "bench/\($0)" }, labels: labels, images: images, tokens: ids,
+                          tokenLength: tokens, lengths: [Int](repeating: tokens, count: batch))
+        let sgd = SGD(model.store, momentum: 0.9)
+        let ce = SoftmaxCrossEntropy()
+        return {
+            model.store.zeroGrad()
+            _ = ce.forward(logits: model.forward(input, training: true), labels: labels)
+            model.backward(ce.backward())
+            sgd.step(learningRate: 0.01)
+        }
+    }
 }

@@ -21,8 +21,9 @@ public struct Dataset: Sendable {
     public var problems: [String: String]
 
     /// Joins `rows` with the work directory's captions and blob store. O(rows + figures).
+    /// `requireImages: false` (text models) keeps items whose blob is absent.
     public static func load(_ split: SplitFiles, part: SplitPart, work: WorkDirectory,
-                            captions: [String: String]? = nil) throws -> Dataset {
+                            captions: [String: String]? = nil, requireImages: Bool = true) throws -> Dataset {
         let caps = try captions ?? loadCaptions(work)
         let blobs = work.blobs
         var examples: [Example] = []
@@ -30,7 +31,7 @@ public struct Dataset: Sendable {
         for r in split.rows(part) {
             guard let label = split.classes.firstIndex(of: r.className) else { continue }
             guard let c = caps[r.id] else { problems[r.id] = "no caption in figures.jsonl"; continue }
-            guard blobs.contains(r.sha256) else { problems[r.id] = "blob \(r.sha256) missing from \(blobs.root)"; continue }
+            guard !requireImages || blobs.contains(r.sha256) else { problems[r.id] = "blob \(r.sha256) missing from \(blobs.root)"; continue }
             examples.append(Example(id: r.id, label: label, sha256: r.sha256, caption: c))
         }
         return Dataset(part: part, examples: examples, problems: problems)

@@ -45,7 +45,7 @@ public final class BatchNorm2d: Layer {
             Tensor(shape: x.shape) { yb in
                 mean.withUnsafeMutableBufferPointer { meanB in
                     invStd.withUnsafeMutableBufferPointer { invB in
-                        Parallel.for(channels, costPerItem: 3 * m) { range in
+                        Compute.parallelFor(channels, costPerItem: 3 * m) { range in
                             for c in range {
                                 let src = xb.baseAddress! + c &* m
                                 let dst = yb.baseAddress! + c &* m
@@ -93,7 +93,7 @@ public final class BatchNorm2d: Layer {
                 mean.withUnsafeBufferPointer { meanB in
                     invStd.withUnsafeBufferPointer { invB in
                         Tensor(shape: input.shape) { dxb in
-                            Parallel.for(channels, costPerItem: 4 * m) { range in
+                            Compute.parallelFor(channels, costPerItem: 4 * m) { range in
                                 for c in range {
                                     let x = xb.baseAddress! + c &* m
                                     let dy = dyb.baseAddress! + c &* m

@@ -127,7 +127,7 @@ public final class Conv2d: Layer {
         let n = batch * ho * wo
         let kk = kernel, s = stride, p = padding
         let plane = h * w, channelStride = batch * plane
-        Parallel.for(inChannels * kk * kk, costPerItem: n) { rows in
+        Compute.parallelFor(inChannels * kk * kk, costPerItem: n) { rows in
             for row in rows {
                 let c = row / (kk * kk), i = (row / kk) % kk, j = row % kk
                 var out = cols + row &* n
@@ -168,7 +168,7 @@ public final class Conv2d: Layer {
         let n = batch * ho * wo
         let kk = kernel, s = stride, p = padding
         let plane = h * w, channelStride = batch * plane
-        Parallel.for(inChannels, costPerItem: kk * kk * n) { channels in
+        Compute.parallelFor(inChannels, costPerItem: kk * kk * n) { channels in
             for c in channels {
                 (dx + c &* channelStride).update(repeating: 0, count: channelStride)
                 for i in 0..<kk {

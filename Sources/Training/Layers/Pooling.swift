@@ -24,7 +24,7 @@ public final class MaxPool2d: Layer {
         return x.withUnsafeBufferPointer { xb in
             argmax.withUnsafeMutableBufferPointer { ab in
                 Tensor(shape: [x.shape[0], x.shape[1], ho, wo]) { yb in
-                    Parallel.for(planes, costPerItem: ho * wo * k * k) { range in
+                    Compute.parallelFor(planes, costPerItem: ho * wo * k * k) { range in
                         for plane in range {
                             let src = xb.baseAddress! + plane &* h &* w
                             let dst = yb.baseAddress! + plane &* ho &* wo
@@ -62,7 +62,7 @@ public final class MaxPool2d: Layer {
         return dOut.withUnsafeBufferPointer { db in
             argmax.withUnsafeBufferPointer { ab in
                 Tensor(shape: inputShape) { dxb in
-                    Parallel.for(planes, costPerItem: h * w) { range in
+                    Compute.parallelFor(planes, costPerItem: h * w) { range in
                         for plane in range {
                             let dst = dxb.baseAddress! + plane &* h &* w
                             dst.update(repeating: 0, count: h * w)

@@ -7,7 +7,7 @@ public final class ReLU: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let y = x.withUnsafeBufferPointer { src in
             Tensor(shape: x.shape) { dst in
-                Parallel.for(dst.count) { r in for i in r { dst[i] = max(src[i], 0) } }
+                Compute.parallelFor(dst.count) { r in for i in r { dst[i] = max(src[i], 0) } }
             }
         }
         if training { output = y }
@@ -19,7 +19,7 @@ public final class ReLU: Layer {
         return output.withUnsafeBufferPointer { y in
             dOut.withUnsafeBufferPointer { d in
                 Tensor(shape: dOut.shape) { dx in
-                    Parallel.for(dx.count) { r in for i in r { dx[i] = y[i] > 0 ? d[i] : 0 } }
+                    Compute.parallelFor(dx.count) { r in for i in r { dx[i] = y[i] > 0 ? d[i] : 0 } }
                 }
             }
         }

@@ -30,7 +30,7 @@ final class BasicBlock: Layer {
         let y = main.withUnsafeBufferPointer { mp in
             shortcut.withUnsafeBufferPointer { sp in
                 Tensor(shape: main.shape) { yp in
-                    Parallel.for(yp.count) { r in for i in r { yp[i] = max(0, mp[i] + sp[i]) } }
+                    Compute.parallelFor(yp.count) { r in for i in r { yp[i] = max(0, mp[i] + sp[i]) } }
                 }
             }
         }
@@ -42,7 +42,7 @@ final class BasicBlock: Layer {
         let d = output.withUnsafeBufferPointer { y in
             dOut.withUnsafeBufferPointer { g in
                 Tensor(shape: dOut.shape) { dp in
-                    Parallel.for(dp.count) { r in for i in r { dp[i] = y[i] > 0 ? g[i] : 0 } }
+                    Compute.parallelFor(dp.count) { r in for i in r { dp[i] = y[i] > 0 ? g[i] : 0 } }
                 }
             }
         }
@@ -51,7 +51,7 @@ final class BasicBlock: Layer {
         return dMain.withUnsafeBufferPointer { a in
             dShortcut.withUnsafeBufferPointer { b in
                 Tensor(shape: dMain.shape) { dx in
-                    Parallel.for(dx.count) { r in for i in r { dx[i] = a[i] + b[i] } }
+                    Compute.parallelFor(dx.count) { r in for i in r { dx[i] = a[i] + b[i] } }
                 }
             }
         }

@@ -41,3 +41,12 @@ extension ResNet18 {
         return out
     }
 }
+
+extension ResNet18 {
+    /// Loads torchvision-named weights from a safetensors file's tensors (see `loadWeights(source:includeClassifier:tensor:)`).
+    public func loadWeights(_ file: SafeTensors.File, source: String, includeClassifier: Bool = true) throws {
+        try loadWeights(source: source, includeClassifier: includeClassifier) { name in
+            file.tensors[name].map { Tensor(shape: $0.shape, storage: $0.values) }
+        }
+    }
+}

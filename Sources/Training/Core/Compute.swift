@@ -1,12 +1,13 @@
 import Dispatch
 
-/// Splits independent loop ranges over the compute threads (the same count given to `BLAS.setThreads`).
+/// The compute threads of the training core: OpenBLAS's thread count and the split of the layers' own loops.
+/// Set `Compute.threads = n` once before training (it calls `BLAS.setThreads`).
 ///
 /// Only for work whose iterations write disjoint memory, so the result never depends on the thread count.
-public enum Parallel {
+public enum Compute {
     nonisolated(unsafe) private static var threadCount = 1
 
-    /// Threads used by `Parallel.for` and by OpenBLAS. Set once before training.
+    /// Threads used by `parallelFor` and by OpenBLAS. Set once before training.
     public static var threads: Int {
         get { threadCount }
         set {
@@ -18,7 +19,7 @@ public enum Parallel {
     /// Runs `body(range)` over `0..<count` split into at most `threads` contiguous chunks (in parallel when
     /// more than one and the work is worth it: `count·costPerItem ≥ 32k`).
     @inline(__always)
-    public static func `for`(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+    public static func parallelFor(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
         let t = threadCount
         if t <= 1 || count < 2 || count &* costPerItem < 32_768 {
             body(0..<count)

@@ -1,0 +1,204 @@
+import Foundation
+import PairDxCore
+
+/// The per-article state machine behind `Fetcher`: metadata → JATS → media, each completion
+/// enqueuing the next requests, so the transfer slots never wait for a whole stage to drain.
+///
+/// Runs entirely on the transfer thread (`HTTPClient.stream` calls back serially), so its state
+/// needs no lock (it is handed to that thread and read back only after the thread is done). Every downloaded document is stored before its journal line is written; a
+/// journalled URL whose stored bytes are intact is handled without a request.
+final class FetchPipeline: @unchecked Sendable {
+    let source: Source
+    let work: WorkDirectory
+    let journal: FetchJournal
+    let cache: BlobStore
+    let blobs: BlobStore
+    let partial: String
+    /// Articles settled (metadata and JATS read, or skipped), for the terminal progress line.
+    let progress: PairDxCore.Progress
+
+    var report: FetchReport
+    var articles: [ArticleRecord] = []
+    var figures: [FigureRecord] = []
+    private var live: [(pmcid: String, version: Int)] = []
+    private var metas: [ArticleMetadata?] = []
+    private var records: [ArticleRecord] = []
+    /// Media URL → figure indices waiting for it; and the outcome once known.
+    private var waiting: [String: [Int]] = [:]
+    private var done: [String: FetchJournal.Entry] = [:]
+
+    enum Kind: Int { case metadata = 0, jats = 1, media = 2 }
+
+    init(source: Source, work: WorkDirectory, journal: FetchJournal, cache: BlobStore, report: FetchReport,
+         progress: PairDxCore.Progress) throws {
+        self.source = source; self.work = work; self.journal = journal; self.cache = cache
+        self.blobs = work.blobs; self.report = report; self.progress = progress
+        partial = work.path(".partial")
+        try FileSystem.makeDirectory(partial)
+    }
+
+    static func tag(_ kind: Kind, _ index: Int) -> Int { index * 4 + kind.rawValue }
+
+    /// Runs the pipeline over articles with known versions; fills `articles`, `figures`, `report`.
+    func run(_ items: [(pmcid: String, version: Int)], client: HTTPClient) {
+        live = items
+        metas = Array(repeating: nil, count: items.count)
+        records = items.map { ArticleRecord(pmcid: $0.pmcid, version: $0.version, status: "ok") }
+        var initial: [DownloadRequest] = []
+        for i in items.indices { initial += requestDocument(.metadata, i, url: source.url(for: Source.metadataKey(items[i].pmcid, items[i].version))!) }
+        client.stream(initial) { request, result in
+            let i = request.tag / 4
+            switch Kind(rawValue: request.tag % 4)! {
+            case .metadata, .jats:
+                var doc: Data? = nil
+                var failure: String? = nil
+                if result.ok, let d = result.data {
+                    if let sha = try? QuickFiles.put(d, into: cache) { journal.record(.init(url: result.url, sha256: sha, bytes: d.count)) }
+                    doc = d
+                } else {
+                    failure = failureText(result)
+                }
+                return Kind(rawValue: request.tag % 4) == .metadata ? metadata(i, doc, failure) : jats(i, doc, failure)
+            case .media:
+                mediaFinished(request, result)
+                return []
+            }
+        }
+    }
+
+    func failureText(_ r: DownloadResult) -> String {
+        if r.errorClass == "not-found" || r.status == 404 { return "not found" }
+        count(\.httpErrors, r.errorClass)
+        return r.errorClass
+    }
+
+    func count(_ kp: WritableKeyPath<FetchReport, [String: Int]>, _ key: String) { report[keyPath: kp][key, default: 0] += 1 }
+
+    /// A request for a document, or — when the journal and cache already hold it — its handling now.
+    func requestDocument(_ kind: Kind, _ i: Int, url: String) -> [DownloadRequest] {
+        if let e = journal.lookup(url), QuickFiles.size(cache.path(for: e.sha256)) == e.bytes,
+           let d = try? cache.read(e.sha256), SHA256.hex(d) == e.sha256 {
+            report.reused += 1
+            return kind == .metadata ? metadata(i, d, nil) : jats(i, d, nil)
+        }
+        return [DownloadRequest(url: url, tag: FetchPipeline.tag(kind, i))]
+    }
+
+    func finishArticle(_ i: Int, status: String) -> [DownloadRequest] {
+        progress.advance()
+        records[i].status = status
+        articles.append(records[i])
+        return []
+    }
+
+    func metadata(_ i: Int, _ data: Data?, _ failure: String?) -> [DownloadRequest] {
+        let key = "\(live[i].pmcid).\(live[i].version)"
+        guard let data else {
+            return finishArticle(i, status: failure == "not found" ? "metadata-error: \(key).json not found" : "http-error: \(failure ?? "")")
+        }
+        let meta: ArticleMetadata
+        do { meta = try JSONDecoder().decode(ArticleMetadata.self, from: data) } catch {
+            return finishArticle(i, status: "metadata-error: \(key).json: \(CanonicalJSON.describe(error))")
+        }
+        metas[i] = meta
+        records[i].license = meta.licenseCode; records[i].pmid = meta.pmid; records[i].doi = meta.doi; records[i].title = meta.title
+        if meta.pmcid != live[i].pmcid { return finishArticle(i, status: "metadata-error: \(key).json names \(meta.pmcid)") }
+        if meta.isRetracted == true { return finishArticle(i, status: "retracted") }
+        if meta.isOpenAccess == false { return finishArticle(i, status: "not-open-access") }
+        guard let url = source.url(for: meta.xmlURL ?? "\(key)/\(key).xml") else {
+            return finishArticle(i, status: "metadata-error: \(key).json: unusable xml_url")
+        }
+        return requestDocument(.jats, i, url: url)
+    }
+
+    func jats(_ i: Int, _ data: Data?, _ failure: String?) -> [DownloadRequest] {
+        let key = "\(live[i].pmcid).\(live[i].version)"
+        guard let data else {
+            return finishArticle(i, status: failure == "not found" ? "xml-error: \(key).xml not found" : "http-error: \(failure ?? "")")
+        }
+        let article: JATSArticle
+        do { article = try JATSParser.parse(data, source: "\(key).xml") } catch {
+            return finishArticle(i, status: "xml-error: \(error.message)")
+        }
+        var rec = records[i]
+        rec.figures = article.figures.reduce(0) { $0 + $1.graphics.count }
+        if rec.pmid == nil { rec.pmid = article.pmid }
+        if rec.doi == nil { rec.doi = article.doi }
+        if rec.title == nil { rec.title = article.title }
+        records[i] = rec
+        if rec.figures == 0 { return finishArticle(i, status: "no-figures") }
+        _ = finishArticle(i, status: "ok")
+        let meta = metas[i]!
+        var out: [DownloadRequest] = []
+        for f in article.figures {
+            let figureID = Fetcher.safeFigureID(f.id)
+            for (gi, href) in f.graphics.enumerated() {
+                let id = ItemID.make(pmcid: rec.pmcid, figure: figureID, graphic: gi + 1, of: f.graphics.count)
+                var fig = FigureRecord(id: id, pmcid: rec.pmcid, version: rec.version, figure: figureID,
+                                       label: f.label, caption: f.caption, context: f.context, href: href, media: nil,
+                                       license: meta.licenseCode, sha256: nil, bytes: nil, url: nil, status: "ok")
+                var mediaURL: String? = nil
+                switch MediaResolver.resolve(href: href, mediaURLs: meta.mediaURLs, articleKey: key) {
+                case .unsafe(let name): fig.status = "unsafe-name: \(name)"
+                case .missing: fig.status = "media-missing"
+                case .unsupported(let ext, let name): fig.status = "unsupported-format: \(ext)"; fig.media = name
+                case .media(let name, let location):
+                    fig.media = name; fig.url = location
+                    if let url = source.url(for: location) { mediaURL = url } else { fig.status = "unsafe-name: \(location)" }
+                }
+                let index = figures.count
+                figures.append(fig)
+                if let url = mediaURL { out += requestMedia(url, figure: index) }
+            }
+        }
+        return out
+    }
+
+    /// Attaches a figure to a media URL: done already, in flight, journalled, or a new request.
+    func requestMedia(_ url: String, figure: Int) -> [DownloadRequest] {
+        if let e = done[url] { apply(e, to: figure); return [] }
+        if waiting[url] != nil { waiting[url]!.append(figure); return [] }
+        if let e = journal.lookup(url), e.reject != nil || QuickFiles.size(blobs.path(for: e.sha256)) == e.bytes {
+            report.reused += 1
+            done[url] = e; apply(e, to: figure); return []
+        }
+        waiting[url] = [figure]
+        return [DownloadRequest(url: url, destination: partial + "/" + SHA256.hex(url), tag: FetchPipeline.tag(.media, 0))]
+    }
+
+    func apply(_ e: FetchJournal.Entry, to figure: Int) {
+        if let reject = e.reject { figures[figure].status = reject; return }
+        figures[figure].sha256 = e.sha256; figures[figure].bytes = e.bytes
+    }
+
+    /// Checks magic bytes, adopts images into the blob store, journals, and settles waiting figures.
+    func mediaFinished(_ request: DownloadRequest, _ r: DownloadResult) {
+        let url = request.url
+        let waiters = waiting.removeValue(forKey: url) ?? []
+        var entry: FetchJournal.Entry? = nil
+        if r.ok, let sha = r.sha256, let dest = request.destination {
+            let kind = MagicBytes.kind(MagicBytes.head(of: dest))
+            if kind == "png" || kind == "jpeg" {
+                if (try? QuickFiles.adopt(dest, sha256: sha, into: blobs)) != nil {
+                    entry = .init(url: url, sha256: sha, bytes: r.bytes)
+                }
+            } else {
+                unlink(dest)
+                let reason = (kind == "gif" || kind == "tif") ? "unsupported-format: \(kind)" : "not-an-image: \(kind)"
+                entry = .init(url: url, sha256: sha, bytes: r.bytes, reject: reason)
+            }
+        }
+        if let entry {
+            journal.record(entry)
+            done[url] = entry
+            for f in waiters { apply(entry, to: f) }
+            return
+        }
+        let missing = r.errorClass == "not-found" || r.status == 404
+        let cls = r.ok ? "io" : r.errorClass
+        if !missing { count(\.httpErrors, cls) }
+        for f in waiters {
+            figures[f].status = missing ? "media-missing" : (cls == "too-large" ? "too-large" : "http-error: \(cls)")
+        }
+    }
+}
