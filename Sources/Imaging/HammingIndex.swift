@@ -59,9 +59,17 @@ public struct HammingIndex: Sendable {
     /// All 16-bit values ordered by popcount (a counting sort: 17 passes over 65,536 values).
     static let masksByWeight: [Int] = (0...16).flatMap { w in (0..<65_536).lazy.filter { $0.nonzeroBitCount == w } }
 
-    /// Every pair `i < j` with `distance(codes[i], codes[j]) ≤ radius`, sorted by (i, j).
-    /// Each pair is reported once: from the first quarter on which the two agree within ⌊r/4⌋ bits.
+    /// Every pair `i < j` with `distance(codes[i], codes[j]) ≤ radius`, sorted by (i, j): the
+    /// block-combination join (`BlockJoin`), which for a self-join needs no probing of nearby keys.
     public func pairs(radius: Int, threads: Int) -> [HammingPair] {
+        precondition((0...64).contains(radius))
+        if radius >= 24 { return probedPairs(radius: radius, threads: threads) }
+        return BlockJoin.pairs(codes, radius: radius, threads: threads)
+    }
+
+    /// The same pairs by probing the four 16-bit tables.
+    /// Each pair is reported once: from the first quarter on which the two agree within ⌊r/4⌋ bits.
+    public func probedPairs(radius: Int, threads: Int) -> [HammingPair] {
         precondition((0...64).contains(radius))
         let sub = radius / 4
         let masks = Self.masks(upTo: sub)

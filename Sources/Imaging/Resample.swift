@@ -90,6 +90,21 @@ public enum Resample {
             pixels.withUnsafeBufferPointer { src in
                 temp.withUnsafeMutableBufferPointer { dst in
                     h.weights.withUnsafeBufferPointer { k in
+                        if channels == 1 {
+                            // Grey fast path: one accumulator, unit stride.
+                            for y in 0..<rows {
+                                let srcRow = (y &+ firstRow) &* width
+                                let dstRow = y &* outW
+                                for x in 0..<outW {
+                                    let lo = h.first[x], n = h.count[x], kb = x &* h.ksize
+                                    var s: Int32 = 1 << (precision - 1)
+                                    let base = srcRow &+ lo
+                                    for t in 0..<n { s = s &+ Int32(src[base &+ t]) &* k[kb &+ t] }
+                                    dst[dstRow &+ x] = clip(s)
+                                }
+                            }
+                            return
+                        }
                         for y in 0..<rows {
                             let srcRow = (y + firstRow) * width * channels
                             let dstRow = y * outW * channels

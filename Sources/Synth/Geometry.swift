@@ -106,17 +106,17 @@ enum Hardening: String, CaseIterable, Sendable {
             var mean: Float = 0
             for v in r.data { mean += v }
             mean /= Float(r.data.count)
-            r.contrast(center: mean, gain: rng.float(0.08, 0.18), offset: rng.float(-20, 30))
+            r.contrast(center: mean, gain: rng.float(0.06, 0.14), offset: rng.float(-20, 30))
         case .heavyNoise:
-            r.addNoise(sigma: rng.float(45, 75), rng: &rng, perChannel: r.channels == 3 && rng.chance(0.5))
+            r.addNoise(sigma: rng.float(60, 95), rng: &rng, perChannel: r.channels == 3 && rng.chance(0.5))
         case .offCentreCrop:
-            let f = rng.float(0.2, 0.35)
+            let f = rng.float(0.12, 0.25)
             let cw = max(16, Int(Float(r.width) * f)), chh = max(16, Int(Float(r.height) * f))
             let x = rng.int(0...(r.width - cw)), y = rng.int(0...(r.height - chh))
             let c = Geometry.crop(r, x: x, y: y, width: cw, height: chh)
             r = Geometry.resize(c, width: r.width, height: r.height)
         case .blur:
-            r.boxBlur(radius: max(5, Int(r.minSide * rng.float(0.03, 0.06))), passes: 2)
+            r.boxBlur(radius: max(5, Int(r.minSide * rng.float(0.04, 0.08))), passes: 2)
         }
     }
 }

@@ -17,7 +17,7 @@ enum MediaRenderer {
         var rng = SynthRandom(seed: seed, domain: "synth.image", id: f.id)
         var r = f.cls.paint(width: f.width, height: f.height, rng: &rng)
         for h in f.hard { h.apply(to: &r, rng: &rng) }
-        if !f.hard.isEmpty && rng.chance(0.6) { Hardening.desaturate(&r) }
+        if !f.hard.isEmpty { Hardening.desaturate(&r) }
         if f.grayAsRGB { r = Geometry.toRGB(r) }
         return Pixels(data: r.quantized(), width: r.width, height: r.height, channels: r.channels)
     }

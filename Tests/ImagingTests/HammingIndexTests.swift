@@ -38,6 +38,7 @@ func plantedCodes(count: Int, seed: UInt64) -> [UInt64] {
         let fast = index.pairs(radius: radius, threads: 2)
         let slow = HammingIndex.bruteForcePairs(codes, radius: radius)
         #expect(fast == slow)
+        #expect(index.probedPairs(radius: radius, threads: 2) == slow)
         #expect(!slow.isEmpty)
     }
 
