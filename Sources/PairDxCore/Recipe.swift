@@ -136,4 +136,9 @@ public struct ModelHyperparameters: Codable, Sendable, Equatable {
     /// ResNet channel multiplier (1.0 = the standard 64-128-256-512 widths).
     public var widthMultiplier: Double?
     public var threads: Int?
+    /// Another model of the recipe whose trained image tower this one starts from (`image` for `fusion`:
+    /// PairDxFusion builds on a trained ResNet-18); nil = initialised from the seed.
+    public var initialiseFrom: String?
+    /// Fusion: share of training samples trained without their image features (modality dropout).
+    public var modalityDropout: Double?
 }

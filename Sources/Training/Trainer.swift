@@ -10,6 +10,9 @@ public struct TrainConfig: Sendable {
     public var threads: Int
     public var glove: String?
     public var gloveCache: String?
+    /// Starting weights for the fusion model's image tower, under torchvision's ResNet-18 names (e.g. the trained
+    /// image baseline's, as PairDxFusion starts from a trained ResNet-18); nil: initialised from the seed.
+    public var imageTowerInit: [String: Tensor]?
     public init(kind: ModelKind, hyper: ModelHyperparameters, seed: UInt64, threads: Int, glove: String? = nil, gloveCache: String? = nil) {
         self.kind = kind; self.hyper = hyper; self.seed = seed; self.threads = threads; self.glove = glove; self.gloveCache = gloveCache
     }
@@ -92,8 +95,12 @@ public enum Trainer {
                              widthMultiplier: h.widthMultiplier ?? 1, width: h.width ?? defaultWidth, heads: h.heads ?? defaultHeads,
                              embeddingDim: embeddingDim, vocabularySize: vocabulary?.count ?? 0, maxTokens: maxTokens,
                              dropout: h.dropout ?? 0.3, frozenEmbeddings: h.freezeEmbeddings ?? (config.glove != nil),
-                             embeddings: embeddingsLabel)
+                             modalityDropout: h.modalityDropout, embeddings: embeddingsLabel)
         let model = makeClassifier(spec, seed: config.seed)
+        if let weights = config.imageTowerInit, let fusion = model as? FusionClassifier {
+            try fusion.tower.loadWeights(source: "image baseline", includeClassifier: false) { weights[$0] }
+            Log.info("fusion image tower initialised from the trained image baseline")
+        }
         if let embeddingInit, let e = model.embedding { e.load(embeddingInit) }
         let optimizer: any Optimizer
         switch h.optimizer {

@@ -21,6 +21,9 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     public var maxTokens: Int
     public var dropout: Double
     public var frozenEmbeddings: Bool
+    /// Fusion only: the share of training samples whose image features are zeroed, so the model must also learn
+    /// to read the caption instead of leaning on a tower that already fits the training images (nil = 0).
+    public var modalityDropout: Double?
     /// `glove:<file name>` or `learned` (embeddings learned from the train split's vocabulary).
     public var embeddings: String
 }
@@ -94,8 +97,13 @@ public final class FusionClassifier: Classifier {
     public let head: FusionHead
     public var embedding: Embedding? { head.embedding }
 
+    /// Per-sample keep factors of the last training forward (empty when no modality dropout was applied).
+    private var keep: [Float] = []
+    private var dropoutDraws: SeededGenerator
+
     public init(_ spec: ModelSpec, seed: UInt64) {
         self.spec = spec
+        dropoutDraws = SeededGenerator(seed: seed ^ 0x6D6F_6461_6C69_7479)
         var g = SeededGenerator(seed: seed)
         tower = ResNet18(store, name: "image", widthMultiplier: spec.widthMultiplier, classes: nil, generator: &g)
         head = FusionHead(store, featureDim: tower.featureWidth, vocab: spec.vocabularySize, embeddingDim: spec.embeddingDim,
@@ -105,9 +113,30 @@ public final class FusionClassifier: Classifier {
 
     public func forward(_ batch: Batch, training: Bool) -> Tensor {
         guard let images = batch.images else { preconditionFailure("the fusion model needs images in its batches") }
-        let f = tower.features(images, training: training)
+        var f = tower.features(images, training: training)
+        keep = []
+        let p = Float(spec.modalityDropout ?? 0)
+        if training && p > 0 {
+            // Inverted dropout over whole samples: a dropped sample's image features are zero, the rest are scaled
+            // by 1/(1-p) so their expected value is unchanged. Draws come from the model's seeded generator.
+            let b = f.shape[0], width = f.count / max(b, 1)
+            keep = (0..<b).map { _ in dropoutDraws.nextUniform() < p ? 0 : 1 / (1 - p) }
+            scaleRows(&f, by: keep, width: width)
+        }
         return head.forward(features: f, tokens: batch.tokens, tokenLength: batch.tokenLength, lengths: batch.lengths, training: training)
     }
 
-    public func backward(_ dLogits: Tensor) { tower.backwardFeatures(head.backward(dLogits)) }
+    public func backward(_ dLogits: Tensor) {
+        var d = head.backward(dLogits)
+        if !keep.isEmpty { scaleRows(&d, by: keep, width: d.count / keep.count) }
+        tower.backwardFeatures(d)
+    }
+
+    private func scaleRows(_ t: inout Tensor, by factors: [Float], width: Int) {
+        t.withUnsafeMutableBufferPointer { p in
+            for (i, k) in factors.enumerated() where k != 1 {
+                for j in 0..<width { p[i &* width &+ j] *= k }
+            }
+        }
+    }
 }

@@ -20,14 +20,20 @@ public enum Validation {
         let work = WorkDirectory(data)
         let caps = try Dataset.loadCaptions(work)
         var outcomes: [ModelOutcome] = []
+        var imageTower: [String: Tensor]?
         for kind in ModelKind.allCases {
             guard let h = recipe.training[kind.rawValue] else {
                 throw PairDxError.badInput("recipe \(recipe.name): training has no '\(kind.rawValue)' entry")
             }
             Log.info("validate: training \(kind.rawValue) (\(outcomes.count + 1)/3)")
             let t = h.threads.map { min($0, threads) } ?? threads
-            let result = try Trainer.train(TrainConfig(kind: kind, hyper: h, seed: recipe.seed, threads: t, glove: glove,
-                                                       gloveCache: work.path("cache")), split: splitFiles, work: work, captions: caps)
+            var config = TrainConfig(kind: kind, hyper: h, seed: recipe.seed, threads: t, glove: glove, gloveCache: work.path("cache"))
+            if kind == .fusion, h.initialiseFrom == ModelKind.image.rawValue {
+                guard let imageTower else { throw PairDxError.badInput("recipe \(recipe.name): fusion starts from the image baseline, which was not trained first") }
+                config.imageTowerInit = imageTower
+            }
+            let result = try Trainer.train(config, split: splitFiles, work: work, captions: caps)
+            if let image = result.model as? ImageClassifier { imageTower = image.network.exportWeights() }
             let eval = try Evaluation.run(result.model, vocabulary: result.vocabulary, split: splitFiles, part: .test, work: work,
                                           threads: t, captions: caps)
             if let dir = checkpoints {
