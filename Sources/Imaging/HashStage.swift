@@ -30,11 +30,15 @@ public enum HashStage {
         }
     }
 
-    /// Hashes every blob of `work`'s store on `threads` threads and writes `images.jsonl` (sorted by
+    /// Hashes the blobs of `work`'s figures (every stored blob when there is no `figures.jsonl`) on `threads` threads and writes `images.jsonl` (sorted by
     /// sha256). O(total pixels / threads).
     public static func run(work: WorkDirectory, threads: Int, maxPixels: Int = ImageDecoder.defaultMaxPixels) throws -> Summary {
         let store = work.blobs
-        let names = store.all()
+        // The blobs this work directory's figures use (a shard's own, under a sharded view); every stored blob
+        // when there is no figures file yet.
+        let names = FileSystem.exists(work.figures)
+            ? Set(try JSONL.read(FigureRecord.self, from: work.figures).compactMap { $0.status == "ok" ? $0.sha256 : nil }).sorted()
+            : store.all()
         let progress = Progress("hash", total: names.count)
         let records = Parallel.map(count: names.count, threads: threads, batch: 4) { i -> ImageRecord in
             defer { progress.advance() }

@@ -33,6 +33,10 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var query: String?
         /// Upper bound on candidates taken from the source (nil = all).
         public var maxArticles: Int?
+        /// `embedded` only: how many figures the generated corpus holds.
+        public var figures: Int?
+        /// `embedded` only: the corpus generator's seed.
+        public var seed: UInt64?
     }
 
     public struct ClassRule: Codable, Sendable, Equatable {

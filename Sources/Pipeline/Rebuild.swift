@@ -17,8 +17,9 @@ public struct Rebuild {
         public var manifestsRoot = "Manifests"
         public var reportDir = "report"
         public var threads = Platform.coreCount
-        public var synthSeed: UInt64 = 1
-        public var synthFigures = 600
+        /// Embedded corpus seed and size; nil: the recipe's `sources[0]` (`seed`, `figures`), else 1 and 1,500.
+        public var synthSeed: UInt64?
+        public var synthFigures: Int?
         public var client = HTTPClientOptions()
         public var force = false
         public var audit = true
@@ -59,7 +60,9 @@ public struct Rebuild {
         } else {
             let mirror = work.path("mirror")
             source = mirror
-            let (seed, figures) = (o.synthSeed, o.synthFigures)
+            let embedded = recipe.sources.first { $0.kind == "embedded" }
+            let seed = o.synthSeed ?? embedded?.seed ?? 1
+            let figures = o.synthFigures ?? embedded?.figures ?? 1500
             try runner.run(Stage(name: "synth", inputs: [], outputs: [mirror],
                                  parameters: ["seed": "\(seed)", "figures": "\(figures)"]) {
                 _ = try SynthGenerator.run(SynthOptions(seed: seed, out: mirror, figures: figures, truth: mirror + ".truth.json",
@@ -109,7 +112,7 @@ public struct Rebuild {
         var audit: AuditReport?
         if o.audit {
             audit = try Audit.run(splitDir: splitDir, data: work.root, out: o.reportDir, manifest: manifestDir,
-                                  options: AuditOptions(maxLeakage: nil))
+                                  options: AuditOptions())
             Log.info("[audit] → \(o.reportDir)/report.html")
         }
         let summary = try CanonicalJSON.decode(SplitsSummary.self, from: FileSystem.read(splitDir + "/splits.json"), source: splitDir)

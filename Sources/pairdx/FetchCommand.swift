@@ -13,6 +13,7 @@ struct FetchCommand: AsyncParsableCommand {
     )
     @OptionGroup var global: GlobalOptions
     @OptionGroup var net: ClientOptions
+    @OptionGroup var sharding: ShardOptions
 
     @Option(help: "Mirror directory, file:// or http(s):// base of the PMC Cloud layout.")
     var source: String
@@ -22,11 +23,11 @@ struct FetchCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.apply()
-        let work = global.workDirectory
+        let work = try sharding.view(global.workDirectory)
         guard FileSystem.exists(work.candidates) else {
             throw PairDxError.usage("\(work.candidates) does not exist: run 'pairdx discover' first")
         }
-        let candidates = try JSONL.read(Candidate.self, from: work.candidates)
+        let candidates = try JSONL.read(Candidate.self, from: work.candidates).filter { work.shard?.contains($0.pmcid) ?? true }
         let fetcher = try Fetcher(source: try Source(source), work: work, client: net.makeClient())
         let report = try await fetcher.run(candidates)
         if json {

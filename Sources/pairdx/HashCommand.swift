@@ -17,6 +17,7 @@ struct HashCommand: AsyncParsableCommand {
         """
     )
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var sharding: ShardOptions
 
     @Option(help: "Largest image accepted, in pixels (read from the header before decoding).")
     var maxPixels: Int = ImageDecoder.defaultMaxPixels
@@ -27,7 +28,7 @@ struct HashCommand: AsyncParsableCommand {
     func run() async throws {
         global.apply()
         guard maxPixels > 0 else { throw PairDxError.usage("--max-pixels must be positive") }
-        let work = global.workDirectory
+        let work = try sharding.view(global.workDirectory)
         guard FileManager.default.fileExists(atPath: work.blobs.root) else {
             throw PairDxError.usage("\(work.blobs.root) does not exist: run 'pairdx fetch --work \(work.root)' first")
         }

@@ -25,3 +25,14 @@ struct GlobalOptions: ParsableArguments {
     var workDirectory: WorkDirectory { WorkDirectory(work) }
     var threadCount: Int { threads ?? Platform.coreCount }
 }
+
+/// `--shard I/N` for the item stages: the stage sees a sharded view of the work directory (its outputs get the
+/// shard's suffix; candidates and the blob store are shared) and processes only the shard's items.
+struct ShardOptions: ParsableArguments {
+    @Option(help: "Process only shard I of N (0-based), e.g. 2/4; outputs are named <file>.shard-I-of-N.<ext> for `pairdx merge`.")
+    var shard: String?
+
+    func parsed() throws -> Shard? { try shard.map { try Shard(parsing: $0) } }
+
+    func view(_ work: WorkDirectory) throws -> WorkDirectory { WorkDirectory(work.root, shard: try parsed()) }
+}

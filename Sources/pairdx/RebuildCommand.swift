@@ -4,6 +4,7 @@ import Foundation
 import Ingest
 import PairDxCore
 import Pipeline
+import Training
 
 struct RebuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,16 +25,20 @@ struct RebuildCommand: AsyncParsableCommand {
     var ids: String?
     @Option(help: "Directory for report.html, report.json, report.md, datasheet.md and validation files.")
     var report: String = "report"
-    @Option(name: .customLong("synth-figures"), help: "Figures in the embedded corpus.")
-    var synthFigures: Int = 600
-    @Option(name: .customLong("synth-seed"), help: "Seed of the embedded corpus.")
-    var synthSeed: UInt64 = 1
+    @Option(name: .customLong("synth-figures"), help: "Figures in the embedded corpus (default: the recipe's, 1500).")
+    var synthFigures: Int?
+    @Option(name: .customLong("synth-seed"), help: "Seed of the embedded corpus (default: the recipe's, 1).")
+    var synthSeed: UInt64?
     @Option(help: "Run fetch and hash as this many concurrent processes (shards), then merge: the one-machine rehearsal of a cluster run.")
     var shards: Int = 1
     @Flag(help: "Run every stage even when its fingerprint is unchanged.")
     var force = false
     @Flag(name: .customLong("no-audit"), help: "Skip the audit report.")
     var noAudit = false
+    @Flag(help: "Then train the image, text and fusion models and compare them with the published results (report/validation.*).")
+    var validate = false
+    @Option(help: "GloVe vectors for the text and fusion models when validating (default: embeddings learned from the train split).")
+    var glove: String?
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
@@ -66,5 +71,15 @@ struct RebuildCommand: AsyncParsableCommand {
         Log.info("  splits:    \(r.splitDir)  (" + ["train", "val", "test"].map { "\($0) \(s.splits[$0]?.count ?? 0)" }.joined(separator: ", ") + ")")
         Log.info("  manifests: \(r.manifestDir)")
         if let rep = r.reportDir { Log.info("  report:    \(rep)/report.html") }
+        let failedGates = r.audit.map { $0.gates.filter { !$0.passed }.map(\.rule) } ?? []
+        if !failedGates.isEmpty { Log.warning("audit gates failed: " + failedGates.joined(separator: ", ")) }
+        if validate {
+            Log.info("validate: training image, text and fusion on \(r.splitDir)")
+            let v = try Validation.run(split: r.splitDir, data: global.work, out: report, recipe: r.recipe, threads: global.threadCount,
+                                       glove: glove, published: "\(recipe.manifestsRoot)/published-results.json")
+            FileHandle.standardError.write(Data((ValidateCommand.summary(v) + "\nreport: \(report)/validation.{json,md,html}\n").utf8))
+            guard v.gate.passed else { throw PairDxError.checkFailed("validate: gate failed — \(v.gate.claim): \(v.gate.detail)") }
+        }
+        if !failedGates.isEmpty { throw PairDxError.checkFailed("audit gates failed: \(failedGates.joined(separator: ", ")) (see \(report)/report.md)") }
     }
 }

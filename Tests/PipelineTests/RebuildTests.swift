@@ -29,7 +29,7 @@ import Testing
         return root
     }
 
-    func rebuild(_ root: String, work: String? = nil, figures: Int = 600, threads: Int = 2, shards: Int = 1) async throws -> Rebuild.Result {
+    func rebuild(_ root: String, work: String? = nil, figures: Int? = nil, threads: Int = 2, shards: Int = 1) async throws -> Rebuild.Result {
         var o = Rebuild.Options(recipePath: root + "/Manifests/pairdx-synth-v1/recipe.json", work: WorkDirectory(work ?? root + "/work"))
         o.splitsRoot = root + "/Splits"
         o.manifestsRoot = root + "/Manifests"
