@@ -1,3 +1,4 @@
+import Imaging
 import PairDxCore
 
 /// Leakage between splits: near-duplicate images (pHash within the recipe's radius), shared articles,
@@ -50,7 +51,22 @@ enum LeakageSection {
         let items = inputs.allItems
         let radius = inputs.recipe.dedupe.radius
         let hashed = items.filter { $0.phash != nil }
-        let pairs = nearPairs(hashed.map { $0.phash! }, radius: radius) { hashed[$0].split != hashed[$1].split }
+        // The dedupe stage's rule: within the radius on the 64-bit pHash and, when the work directory's images carry
+        // 256-bit pHashes, within the confirmation radius on those too. A pair dedupe would join counts as a leak.
+        var wide: [String: [UInt64]] = [:]
+        for im in inputs.work?.images ?? [] {
+            if let h = im.phash256, h.utf8.count == 64 {
+                let words = stride(from: 0, to: 64, by: 16).compactMap { UInt64(h.dropFirst($0).prefix(16), radix: 16) }
+                if words.count == 4 { wide[im.sha256] = words }
+            }
+        }
+        func confirmed(_ a: SplitItem, _ b: SplitItem) -> Bool {
+            guard let x = wide[a.sha256], let y = wide[b.sha256] else { return true }
+            return zip(x, y).reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount } <= Dedupe.defaultConfirmRadius
+        }
+        let pairs = nearPairs(hashed.map { $0.phash! }, radius: radius) {
+            hashed[$0].split != hashed[$1].split && confirmed(hashed[$0], hashed[$1])
+        }
             .map { (i, j, d) -> AuditReport.LeakPair in
                 let (a, b) = ItemID.sortKey(hashed[i].id) <= ItemID.sortKey(hashed[j].id) ? (hashed[i], hashed[j]) : (hashed[j], hashed[i])
                 return .init(a: a.id, splitA: a.split, b: b.id, splitB: b.split, distance: d)
