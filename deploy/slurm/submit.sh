@@ -31,8 +31,8 @@ final=$(sbatch --parsable --export=ALL --dependency=afterok:"$array" --kill-on-i
 echo "array job $array ($shards tasks), final job $final"
 if [ "$wait" = 1 ]; then
   while squeue -h -j "$array,$final" 2>/dev/null | grep -q .; do sleep 2; done
-  state=$(sacct -n -X -j "$final" -o State 2>/dev/null | head -1 | tr -d ' ')
-  if [ -z "$state" ]; then state=$(scontrol show job "$final" 2>/dev/null | grep -o 'JobState=[A-Z]*' | cut -d= -f2); fi
+  state=$(sacct -n -X -j "$final" -o State 2>/dev/null | head -1 | tr -d ' ' || true)
+  if [ -z "$state" ]; then state=$(scontrol show job "$final" 2>/dev/null | grep -o 'JobState=[A-Z]*' | cut -d= -f2 || true); fi
   echo "final job: ${state:-unknown}"
   [ "${state:-}" = COMPLETED ] || { cat "$work/logs/"*.log >&2; exit 1; }
 fi
