@@ -198,3 +198,21 @@ extension DedupeReport {
                      missed: Array(missed.sorted(by: order).prefix(20)))
     }
 }
+
+extension Dedupe {
+    /// The `dedupe` stage over a work directory: reads `figures.jsonl` and `images.jsonl`, writes `clusters.jsonl`
+    /// and `dedupe-report.json`, and returns the report.
+    public static func runStage(work: WorkDirectory, radius: Int, confirmRadius: Int? = defaultConfirmRadius, threads: Int,
+                                truth: SynthTruth? = nil) throws -> DedupeReport {
+        for f in [work.figures, work.images] where !FileSystem.exists(f) {
+            throw PairDxError.usage("\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
+        }
+        let figures = try JSONL.read(FigureRecord.self, from: work.figures)
+        let images = try JSONL.read(ImageRecord.self, from: work.images)
+        let result = run(figures: figures, images: images, radius: radius, confirmRadius: confirmRadius, threads: threads)
+        try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
+        let report = DedupeReport.make(result, radius: radius, confirmRadius: confirmRadius, truth: truth)
+        try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.dedupeReport)
+        return report
+    }
+}

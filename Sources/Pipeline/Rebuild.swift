@@ -87,7 +87,7 @@ public struct Rebuild {
         let radius = recipe.dedupe.radius
         try runner.run(Stage(name: "dedupe", inputs: [work.figures, work.images], outputs: [work.clusters, work.dedupeReport],
                              parameters: ["radius": "\(radius)"]) {
-            try Rebuild.dedupe(work: work, radius: radius, threads: threads)
+            _ = try Dedupe.runStage(work: work, radius: radius, threads: threads)
         })
         let recipeFile = o.recipePath
         try runner.run(Stage(name: "label", inputs: [recipeFile, work.figures, work.images, work.clusters], outputs: [work.labels]) {
@@ -176,15 +176,5 @@ public struct Rebuild {
         }
         let merged = try ShardMerge.merge(work: o.work, shards: n)
         Log.info("[merge] " + merged.files.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-    }
-
-    /// Clusters duplicates and writes `clusters.jsonl` and `dedupe-report.json`.
-    static func dedupe(work: WorkDirectory, radius: Int, threads: Int) throws {
-        let figures = try JSONL.read(FigureRecord.self, from: work.figures)
-        let images = try JSONL.read(ImageRecord.self, from: work.images)
-        let result = Dedupe.run(figures: figures, images: images, radius: radius, threads: threads)
-        try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
-        let report = DedupeReport.make(result, radius: radius, truth: nil)
-        try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.dedupeReport)
     }
 }

@@ -59,21 +59,12 @@ struct DedupeCommand: AsyncParsableCommand {
             }
             confirm = c
         }
-        let work = global.workDirectory
-        for f in [work.figures, work.images] where !FileManager.default.fileExists(atPath: f) {
-            throw PairDxError.usage("\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
-        }
-        let figures = try JSONL.read(FigureRecord.self, from: work.figures)
-        let images = try JSONL.read(ImageRecord.self, from: work.images)
         var truthFile: SynthTruth?
         if let truth {
             truthFile = try CanonicalJSON.decode(SynthTruth.self, from: FileSystem.read(truth), source: truth)
         }
-        let result = Dedupe.run(figures: figures, images: images, radius: r, confirmRadius: confirm, threads: global.threadCount)
-        try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
-        let report = DedupeReport.make(result, radius: r, confirmRadius: confirm, truth: truthFile)
-        let data = try CanonicalJSON.encode(report, pretty: true)
-        try AtomicFile.write(data + Data("\n".utf8), to: work.dedupeReport)
+        let report = try Dedupe.runStage(work: global.workDirectory, radius: r, confirmRadius: confirm,
+                                         threads: global.threadCount, truth: truthFile)
         let c = report.clusters
         Log.info("dedupe: \(report.figures.usable) usable figures of \(report.figures.total) → \(c.count) clusters "
                  + "(\(c.exact) exact, \(c.near) near, \(c.crossArticle) cross-article, \(c.duplicatesDropped) duplicates) at radius \(r)")
@@ -81,6 +72,6 @@ struct DedupeCommand: AsyncParsableCommand {
             for (k, v) in t.precision.sorted(by: { $0.key < $1.key }) { Log.info("  precision \(k): \(v.hits)/\(v.total)") }
             for (k, v) in t.recall.sorted(by: { $0.key < $1.key }) { Log.info("  recall \(k): \(v.hits)/\(v.total)") }
         }
-        if json { FileHandle.standardOutput.write(data + Data("\n".utf8)) }
+        if json { FileHandle.standardOutput.write(try CanonicalJSON.encode(report, pretty: true)) }
     }
 }
