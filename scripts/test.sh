@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The test suite. Installs the system libraries if missing, prepares .venv with the Python reference
-# tools some tests check against (bagit, mlcroissant), then runs every test.
+# The test suite. Installs the system libraries if missing, prepares .venv with the reference tools some tests
+# check against (bagit, mlcroissant, CLIP's BPE merges file), then runs every test. Extra arguments go to `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/python-env.sh >&2
 export PAIRDX_PYTHON="$PWD/.venv/bin/python"
+bpe=$(find .venv -name 'bpe_simple_vocab_16e6.txt.gz' -print -quit 2>/dev/null || true)
+[ -n "$bpe" ] && export PAIRDX_CLIP_BPE="$PWD/$bpe"
 swift test "$@"
