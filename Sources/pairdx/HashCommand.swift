@@ -6,7 +6,7 @@ import PairDxCore
 struct HashCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hash",
-        abstract: "Decode and hash every image in the work directory's blob store → images.jsonl.",
+        abstract: "Decode, check and hash the images of work/figures.jsonl (every stored blob without it) → images.jsonl.",
         discussion: """
         Runs after 'fetch'. For each blob in <work>/blobs: checks its bytes against its sha256 name,
         decodes it (PNG, JPEG; 100-megapixel guard read from the header), and records format, size,
