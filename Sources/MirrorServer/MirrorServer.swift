@@ -35,7 +35,8 @@ public final class MirrorServer: Sendable {
         let handler = Handler(owner: self)
         await server.appendRoute("GET *", to: handler)
         Task { try? await server.run() }
-        try await server.waitUntilListening()
+        // Generous: on a busy machine (a test suite saturating every core) the listener may take a while to start.
+        try await server.waitUntilListening(timeout: 60)
         guard case let .ip4(_, port)? = await server.listeningAddress else {
             throw PairDxError.io("the mirror server is not listening on an IPv4 address")
         }
