@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Synth", dependencies: ["PairDxCore", "Imaging"], swiftSettings: optimisedInDebug),
         .target(name: "MirrorServer", dependencies: ["PairDxCore", .product(name: "FlyingFox", package: "FlyingFox"),
                                                .product(name: "FlyingSocks", package: "FlyingFox")]),
-        .target(name: "Pipeline", dependencies: ["PairDxCore", "Ingest", "Imaging", "Curation", "Training", "Synth"]),
+        .target(name: "Pipeline", dependencies: ["PairDxCore", "Ingest", "Imaging", "Curation", "Synth"]),
         .executableTarget(name: "pairdx", dependencies: [
             "PairDxCore", "Ingest", "Imaging", "Curation", "Training", "Synth", "MirrorServer", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
