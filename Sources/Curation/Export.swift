@@ -14,7 +14,13 @@ public enum Export {
     public static func fileName(for id: String, format: String?) -> String {
         var s = ""
         for ch in id.unicodeScalars {
-            if ch == "/" { s += "__" } else if ch.properties.isASCIIHexDigit || ("A"..."Z").contains(ch) || ("a"..."z").contains(ch) || ch == "." || ch == "-" || ch == "_" { s.unicodeScalars.append(ch) } else { s += "_" }
+            if ch == "/" {
+                s += "__"
+            } else if ch.isASCII && (ch.properties.isAlphabetic || ch.properties.numericType != nil || "._-".unicodeScalars.contains(ch)) {
+                s.unicodeScalars.append(ch)
+            } else {
+                s += "_"
+            }
         }
         return s + (format == "jpeg" ? ".jpg" : format.map { "." + $0 } ?? "")
     }

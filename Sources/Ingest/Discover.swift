@@ -90,3 +90,16 @@ public struct Discoverer: Sendable {
         return seen.values.sorted { $0.sortKey < $1.sortKey }
     }
 }
+
+extension Discoverer {
+    /// Candidates from a file of PMCIDs when `ids` is given (unique, with the problem lines), otherwise from the
+    /// listing of `source` (a mirror directory, `file://` or an S3-style `http(s)://` bucket).
+    public func candidates(ids: String?, source: String?) async throws -> (candidates: [Candidate], problems: [String]) {
+        if let ids {
+            let r = try fromIDs(file: ids)
+            return (Discoverer.dedupe(r.candidates), r.problems)
+        }
+        guard let source else { throw PairDxError.usage("discover needs --ids FILE, --query TERMS or --source DIR|URL") }
+        return (try await fromListing(try Source(source)), [])
+    }
+}

@@ -72,14 +72,16 @@ public struct Rebuild {
         let client = HTTPClient(options: o.client)
 
         // discover
-        let candidates = try await discover(source: source, ids: o.ids, client: client, runner: &runner)
-        _ = candidates
+        let (candidates, problems) = try await Discoverer(client: client).candidates(ids: o.ids, source: source)
+        for p in problems { Log.warning(p) }
+        try JSONL.write(candidates, to: work.candidates, sortedBy: \.sortKey)
+        Log.info("[discover] \(candidates.count) candidates")
 
         if o.shards > 1 {
             try runShards(source: source)
         } else {
             // fetch resumes from its journal, so it always runs: a complete fetch costs only the metadata reads.
-            try await fetch(source: source, client: client, runner: &runner)
+            try await fetch(source: source, client: client)
             try runner.run(Stage(name: "hash", inputs: [work.figures], outputs: [work.images], parameters: [:]) {
                 _ = try HashStage.run(work: work, threads: threads)
             })
@@ -120,23 +122,7 @@ public struct Rebuild {
                       stages: runner.log, summary: summary, audit: audit)
     }
 
-    func discover(source: String, ids: String?, client: HTTPClient, runner: inout StageRunner) async throws -> Int {
-        let work = options.work
-        let d = Discoverer(client: client)
-        var candidates: [Candidate] = []
-        if let ids {
-            let r = try d.fromIDs(file: ids)
-            for p in r.problems { Log.warning(p) }
-            candidates = Discoverer.dedupe(r.candidates)
-        } else {
-            candidates = try await d.fromListing(try Source(source))
-        }
-        try JSONL.write(candidates, to: work.candidates, sortedBy: \.sortKey)
-        Log.info("[discover] \(candidates.count) candidates")
-        return candidates.count
-    }
-
-    func fetch(source: String, client: HTTPClient, runner: inout StageRunner) async throws {
+    func fetch(source: String, client: HTTPClient) async throws {
         let work = options.work
         let candidates = try JSONL.read(Candidate.self, from: work.candidates)
         let fetcher = try Fetcher(source: try Source(source), work: work, client: client)

@@ -45,17 +45,12 @@ struct DiscoverCommand: AsyncParsableCommand {
         d.maxResults = maxResults
         var problems: [String] = []
         let candidates: [Candidate]
-        if let ids {
-            let r = try d.fromIDs(file: ids)
-            candidates = Discoverer.dedupe(r.candidates); problems = r.problems
-        } else if let query {
+        if ids == nil, let query {
             var endpoint = esearch ?? "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esearch.fcgi"
             if esearch == nil, let s = source, s.hasPrefix("http") { endpoint = (s.hasSuffix("/") ? s : s + "/") + "esearch.fcgi" }
             candidates = try await d.fromESearch(endpoint: endpoint, term: query, apiKey: net.apiKey)
-        } else if let source {
-            candidates = try await d.fromListing(try Source(source))
         } else {
-            throw PairDxError.usage("discover needs --ids FILE, --query TERMS or --source DIR|URL")
+            (candidates, problems) = try await d.candidates(ids: ids, source: source)
         }
         for p in problems { Log.warning(p) }
         let work = global.workDirectory

@@ -55,10 +55,7 @@ enum LeakageSection {
         // 256-bit pHashes, within the confirmation radius on those too. A pair dedupe would join counts as a leak.
         var wide: [String: [UInt64]] = [:]
         for im in inputs.work?.images ?? [] {
-            if let h = im.phash256, h.utf8.count == 64 {
-                let words = stride(from: 0, to: 64, by: 16).compactMap { UInt64(h.dropFirst($0).prefix(16), radix: 16) }
-                if words.count == 4 { wide[im.sha256] = words }
-            }
+            if let words = im.phash256.flatMap(ImageHashes.words256) { wide[im.sha256] = words }
         }
         func confirmed(_ a: SplitItem, _ b: SplitItem) -> Bool {
             guard let x = wide[a.sha256], let y = wide[b.sha256] else { return true }
