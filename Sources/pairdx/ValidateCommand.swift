@@ -65,7 +65,7 @@ struct ValidateCommand: AsyncParsableCommand {
         var s = "\(r.comparable ? "" : "not comparable with the paper: \(r.comparabilityNote)\n")"
         for row in r.rows {
             s += "\(row.subject) — \(row.quantity): published \(row.published), reproduced \(row.reproduced ?? "–") → "
-                + (row.verdict == .notRun ? row.note : row.verdict.rawValue) + "\n"
+                + (row.verdict != .notRun ? row.verdict.rawValue : row.note.hasPrefix("not run") ? row.note : "not run (\(row.note))") + "\n"
         }
         for m in r.models {
             s += String(format: "%@: test accuracy %.2f%%, macro-F1 %.4f, %@, %.2f ms/image\n", m.model.rawValue,

@@ -96,6 +96,15 @@ import PairDxCore
         #expect(m.contains(other) && m.contains("visual."))
         #expect(message(weights: files.weights, bpe: nil).contains("PAIRDX_CLIP_BPE"))
         #expect(message(weights: files.weights, bpe: files.dir + "/no-merges.txt").contains("no-merges.txt"))
+        var wrongSize = recipe
+        wrongSize.training["clip"]!.resolution = 224
+        let sizeMessage: String
+        do {
+            _ = try Validation.run(split: toy.splitDir, data: toy.work.root, out: out, recipe: wrongSize, threads: 1,
+                                   published: publishedPath(), clip: .init(weights: files.weights, bpe: files.merges))
+            sizeMessage = "no error"
+        } catch { sizeMessage = "\(error)" }
+        #expect(sizeMessage.contains(files.weights) && sizeMessage.contains("training.clip.resolution"))
         #expect(!FileSystem.exists(out + "/validation.json"), "nothing was trained or written")
     }
 

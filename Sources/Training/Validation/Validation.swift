@@ -39,6 +39,9 @@ public enum Validation {
                 throw PairDxError.badInput("recipe \(recipe.name): training has no 'clip' entry (needed for the fine-tuned CLIP row)")
             }
             let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpe)
+            guard h.resolution == setup.model.configuration.imageSize else {
+                throw PairDxError.badInput("\(weights): the weights take \(setup.model.configuration.imageSize)² images, recipe \(recipe.name)'s training.clip.resolution is \(h.resolution)")
+            }
             clipSetup = (setup, h, try promptTexts(recipe: recipe, classes: splitFiles.classes))
             Log.info("validate: CLIP weights \(weights): \(setup.summary)")
         }
