@@ -74,14 +74,6 @@ public struct DedupeReport: Codable, Sendable {
     public var truth: Truth?
 }
 
-/// The synthetic corpus's truth file, only the parts dedupe checks (`pairdx-synth-truth/1`).
-public struct SynthTruth: Decodable, Sendable {
-    public struct NearGroup: Decodable, Sendable { public var ids: [String]; public var how: String }
-    public var schema: String?
-    public var exactDuplicateGroups: [[String]]
-    public var nearDuplicateGroups: [NearGroup]
-}
-
 extension DedupeReport {
     static func byID(_ a: String, _ b: String) -> Bool { ItemID.sortKey(a).utf8.lexicographicallyPrecedes(ItemID.sortKey(b).utf8) }
 

@@ -15,7 +15,7 @@ import Foundation
 public enum Resample {
     static let precision: Int32 = 22
 
-    struct Kernel {
+    struct Kernel: Sendable {
         /// First tap and tap count per output sample.
         var first: [Int]
         var count: [Int]
@@ -34,7 +34,34 @@ public enum Resample {
         (-3.0 <= x && x < 3.0) ? sinc(x) * sinc(x / 3) : 0
     }
 
+    /// Kernels already built, by (input size, output size). Figures come in few sizes and every hash
+    /// resizes to the same few targets, so after the first images no weight is recomputed (the sines
+    /// were about 5% of hashing time). Bounded: cleared when it reaches `cacheLimit` entries.
+    private static let cache = KernelCache()
+    static let cacheLimit = 4096
+
+    private final class KernelCache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var kernels: [Int: Kernel] = [:]
+        func withLock<R>(_ body: (inout [Int: Kernel]) -> R) -> R {
+            lock.lock(); defer { lock.unlock() }
+            return body(&kernels)
+        }
+    }
+
+    /// The kernel for resizing `inSize` samples to `outSize`, from the cache or built and cached.
     static func kernel(inSize: Int, outSize: Int) -> Kernel {
+        let key = inSize << 32 | outSize
+        if let k = cache.withLock({ $0[key] }) { return k }
+        let k = buildKernel(inSize: inSize, outSize: outSize)
+        cache.withLock {
+            if $0.count >= cacheLimit { $0.removeAll(keepingCapacity: true) }
+            $0[key] = k
+        }
+        return k
+    }
+
+    static func buildKernel(inSize: Int, outSize: Int) -> Kernel {
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1.0)
         let support = 3.0 * filterScale

@@ -14,6 +14,8 @@ final class FetchPipeline: @unchecked Sendable {
     let cache: BlobStore
     let blobs: BlobStore
     let partial: String
+    /// Ask again for URLs the journal remembers as 404 (the source may have been repaired).
+    let retryMissing: Bool
     /// Articles settled (metadata and JATS read, or skipped), for the terminal progress line.
     let progress: PairDxCore.Progress
 
@@ -30,8 +32,9 @@ final class FetchPipeline: @unchecked Sendable {
     enum Kind: Int { case metadata = 0, jats = 1, media = 2 }
 
     init(source: Source, work: WorkDirectory, journal: FetchJournal, cache: BlobStore, report: FetchReport,
-         progress: PairDxCore.Progress) throws {
+         progress: PairDxCore.Progress, retryMissing: Bool = false) throws {
         self.source = source; self.work = work; self.journal = journal; self.cache = cache
+        self.retryMissing = retryMissing
         self.blobs = work.blobs; self.report = report; self.progress = progress
         partial = work.path(".partial")
         try FileSystem.makeDirectory(partial)
@@ -57,6 +60,7 @@ final class FetchPipeline: @unchecked Sendable {
                     doc = d
                 } else {
                     failure = failureText(result)
+                    if failure == "not found" { journal.record(.init(url: result.url, sha256: "", bytes: 0, reject: FetchJournal.Entry.notFound)) }
                 }
                 return Kind(rawValue: request.tag % 4) == .metadata ? metadata(i, doc, failure) : jats(i, doc, failure)
             case .media:
@@ -64,6 +68,12 @@ final class FetchPipeline: @unchecked Sendable {
                 return []
             }
         }
+    }
+
+    /// The journal's entry for `url`, unless it records a 404 that is to be asked again.
+    func journalled(_ url: String) -> FetchJournal.Entry? {
+        guard let e = journal.lookup(url), !(retryMissing && e.isNotFound) else { return nil }
+        return e
     }
 
     func failureText(_ r: DownloadResult) -> String {
@@ -76,7 +86,11 @@ final class FetchPipeline: @unchecked Sendable {
 
     /// A request for a document, or — when the journal and cache already hold it — its handling now.
     func requestDocument(_ kind: Kind, _ i: Int, url: String) -> [DownloadRequest] {
-        if let e = journal.lookup(url), QuickFiles.size(cache.path(for: e.sha256)) == e.bytes,
+        if let e = journalled(url), e.isNotFound {
+            report.reused += 1
+            return kind == .metadata ? metadata(i, nil, "not found") : jats(i, nil, "not found")
+        }
+        if let e = journalled(url), QuickFiles.size(cache.path(for: e.sha256)) == e.bytes,
            let d = try? cache.read(e.sha256), SHA256.hex(d) == e.sha256 {
             report.reused += 1
             return kind == .metadata ? metadata(i, d, nil) : jats(i, d, nil)
@@ -158,7 +172,7 @@ final class FetchPipeline: @unchecked Sendable {
     func requestMedia(_ url: String, figure: Int) -> [DownloadRequest] {
         if let e = done[url] { apply(e, to: figure); return [] }
         if waiting[url] != nil { waiting[url]!.append(figure); return [] }
-        if let e = journal.lookup(url), e.reject != nil || QuickFiles.size(blobs.path(for: e.sha256)) == e.bytes {
+        if let e = journalled(url), e.reject != nil || QuickFiles.size(blobs.path(for: e.sha256)) == e.bytes {
             report.reused += 1
             done[url] = e; apply(e, to: figure); return []
         }
@@ -167,6 +181,7 @@ final class FetchPipeline: @unchecked Sendable {
     }
 
     func apply(_ e: FetchJournal.Entry, to figure: Int) {
+        if e.isNotFound { figures[figure].status = "media-missing"; return }
         if let reject = e.reject { figures[figure].status = reject; return }
         figures[figure].sha256 = e.sha256; figures[figure].bytes = e.bytes
     }
@@ -196,7 +211,13 @@ final class FetchPipeline: @unchecked Sendable {
         }
         let missing = r.errorClass == "not-found" || r.status == 404
         let cls = r.ok ? "io" : r.errorClass
-        if !missing { count(\.httpErrors, cls) }
+        if missing {
+            let e = FetchJournal.Entry(url: url, sha256: "", bytes: 0, reject: FetchJournal.Entry.notFound)
+            journal.record(e)
+            done[url] = e
+        } else {
+            count(\.httpErrors, cls)
+        }
         for f in waiters {
             figures[f].status = missing ? "media-missing" : (cls == "too-large" ? "too-large" : "http-error: \(cls)")
         }

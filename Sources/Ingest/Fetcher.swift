@@ -17,9 +17,11 @@ public final class Fetcher: @unchecked Sendable {
     let cache: BlobStore
     var report = FetchReport()
     private let lock = NSLock()
+    /// Ask again for URLs an earlier run found missing (404); by default they stay missing.
+    public let retryMissing: Bool
 
-    public init(source: Source, work: WorkDirectory, client: HTTPClient) throws {
-        self.source = source; self.work = work; self.client = client
+    public init(source: Source, work: WorkDirectory, client: HTTPClient, retryMissing: Bool = false) throws {
+        self.source = source; self.work = work; self.client = client; self.retryMissing = retryMissing
         try FileSystem.makeDirectory(work.root)
         journal = try FetchJournal(path: work.path("fetch-journal.jsonl"))
         cache = BlobStore(root: work.path("cache"))
@@ -67,7 +69,8 @@ public final class Fetcher: @unchecked Sendable {
             else { articles.append(ArticleRecord(pmcid: c.pmcid, version: c.version, status: "metadata-error: no version found at the source")) }
         }
         let progress = PairDxCore.Progress("fetch", total: live.count)
-        let pipeline = try FetchPipeline(source: source, work: work, journal: journal, cache: cache, report: report, progress: progress)
+        let pipeline = try FetchPipeline(source: source, work: work, journal: journal, cache: cache, report: report, progress: progress,
+                                         retryMissing: retryMissing)
         let client = self.client
         let items = live
         await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in

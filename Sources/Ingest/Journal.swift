@@ -2,13 +2,17 @@ import Foundation
 import PairDxCore
 
 /// The fetch resume journal (`work/fetch-journal.jsonl`): one line per completed download,
-/// `{"url","sha256","bytes","reject"?}`, appended after the bytes are safely in a store. On restart the
-/// journal is read back (a torn last line is ignored) and every URL whose stored bytes still exist
-/// is not downloaded again. Lines are written with one `write(2)` each, so a SIGKILL loses at most
+/// `{"url","sha256","bytes","reject"?}`, appended after the bytes are safely in a store, and one per
+/// URL the source answered with 404 (`reject` = `not-found`, no bytes). On restart the journal is read
+/// back (a torn last line is ignored) and every URL whose stored bytes still exist, or that was not
+/// found, is not asked for again (unless the caller retries missing ones). Lines are written with one `write(2)` each, so a SIGKILL loses at most
 /// the line being written, never an earlier one.
 public final class FetchJournal: @unchecked Sendable {
     /// `sha256` names the stored bytes; `reject` (then no bytes are kept) says why content was refused.
     public struct Entry: Codable, Sendable {
+        /// The `reject` of a URL the source answered with 404 Not Found: a final outcome, remembered.
+        public static let notFound = "not-found"
+        public var isNotFound: Bool { reject == Self.notFound }
         public var url: String
         public var sha256: String
         public var bytes: Int

@@ -79,14 +79,22 @@ public enum FileSystem {
         String(decoding: try read(path), as: UTF8.self)
     }
 
-    /// Regular files under `root`, as paths relative to it, sorted bytewise; hidden files skipped.
-    public static func listFiles(under root: String) -> [String] {
+    /// Regular files under `root`, as paths relative to it, sorted bytewise; hidden files skipped. With
+    /// `followingFileLinks`, symbolic links to regular files count too (links to folders are not walked).
+    public static func listFiles(under root: String, followingFileLinks: Bool = false) -> [String] {
         guard let e = FileManager.default.enumerator(atPath: root) else { return [] }
         var out: [String] = []
         while let rel = e.nextObject() as? String {
             let last = (rel as NSString).lastPathComponent
-            if last.hasPrefix(".") { if (e.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { e.skipDescendants() }; continue }
-            if (e.fileAttributes?[.type] as? FileAttributeType) == .typeRegular { out.append(rel) }
+            let type = e.fileAttributes?[.type] as? FileAttributeType
+            if last.hasPrefix(".") { if type == .typeDirectory { e.skipDescendants() }; continue }
+            if type == .typeRegular {
+                out.append(rel)
+            } else if type == .typeSymbolicLink, followingFileLinks {
+                var isDir: ObjCBool = false
+                let target = (root as NSString).appendingPathComponent(rel)
+                if FileManager.default.fileExists(atPath: target, isDirectory: &isDir), !isDir.boolValue { out.append(rel) }
+            }
         }
         return out.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }

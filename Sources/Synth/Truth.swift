@@ -1,47 +1,6 @@
 import PairDxCore
 
-/// The sidecar ground truth (`pairdx-synth-truth/1`) that the pipeline never reads.
-public struct SynthTruth: Codable, Sendable, Equatable {
-    public struct Figure: Codable, Sendable, Equatable {
-        public var id: String
-        public var `class`: String
-        /// `clear`, `late`, `none`, `two`, `misleading` or `excluded`.
-        public var captionKind: String
-        public var media: String
-        public var hard: Bool
-    }
-
-    public struct NearGroup: Codable, Sendable, Equatable {
-        public var ids: [String]
-        public var how: String
-    }
-
-    public struct HazardLists: Codable, Sendable, Equatable {
-        public var retracted: [String] = []
-        public var notOpenAccess: [String] = []
-        public var corruptImages: [String] = []
-        public var truncatedImages: [String] = []
-        public var nonImageMedia: [String] = []
-        public var missingMedia: [String] = []
-        public var externalEntity: [String] = []
-        public var noFigures: [String] = []
-        public var figGroup: [String] = []
-        public var noLabel: [String] = []
-        public var tableGraphics: [String] = []
-        public var inlineFormula: [String] = []
-        public var unsupportedFormat: [String] = []
-        public var multiVersion: [String] = []
-    }
-
-    public static let schemaID = "pairdx-synth-truth/1"
-
-    public var schema: String
-    public var seed: UInt64
-    public var figures: [Figure]
-    public var exactDuplicateGroups: [[String]]
-    public var nearDuplicateGroups: [NearGroup]
-    public var hazards: HazardLists
-
+extension SynthTruth {
     /// The truth of a plan; every list sorted (ids by `ItemID.sortKey`, pmcids by `PMCID.sortKey`).
     static func make(_ plan: CorpusPlan) -> SynthTruth {
         func ids(_ xs: [String]) -> [String] { xs.sorted { ItemID.sortKey($0) < ItemID.sortKey($1) } }

@@ -57,7 +57,7 @@ struct PhashCommand: AsyncParsableCommand {
                 throw PairDxError.usage("\(p): no such file or folder")
             }
             if isDir.boolValue {
-                for f in FileSystem.listFiles(under: p) {
+                for f in FileSystem.listFiles(under: p, followingFileLinks: true) {
                     let ext = (f as NSString).pathExtension.lowercased()
                     guard ["png", "jpg", "jpeg"].contains(ext) else { continue }
                     entries.append((f, (p as NSString).appendingPathComponent(f)))

@@ -49,11 +49,22 @@ private func outputs(_ work: String) throws -> [String] {
         #expect(report.articles["ok"] == 7 && report.figures["ok"] == 8)
         #expect(report.figures["unsupported-format"] == 1 && report.figures["not-an-image"] == 1)
         #expect(FileManager.default.fileExists(atPath: work.fetchReport))
-        // A rerun downloads nothing that completed; only the absent file is asked for again.
+        // A rerun asks for nothing: completed downloads and the 404 are journalled.
         let before = try outputs(work.root)
         let again = try await Fetcher(source: try Source(root), work: work, client: client()).run(candidates)
-        #expect(again.requests == 1 && again.reused == 10 + 8 + 9)  // metadata, JATS, media (the HTML page included)
+        #expect(again.requests == 0 && again.reused == 10 + 8 + 10)  // metadata, JATS, media (the HTML page and the 404 included)
         #expect(try outputs(work.root) == before)
+        // --retry-missing asks for the absent file again, and only for it; once it is there it is fetched.
+        let retried = try await Fetcher(source: try Source(root), work: work, client: client(), retryMissing: true).run(candidates)
+        #expect(retried.requests == 1)
+        #expect(try outputs(work.root) == before)
+        let image = try #require(FileSystem.listFiles(under: root).first { $0.hasSuffix(".png") })
+        try FileManager.default.copyItem(atPath: root + "/" + image, toPath: root + "/PMC6.1/gone.jpg")   // magic bytes decide, not the name
+        #expect(try await Fetcher(source: try Source(root), work: work, client: client()).run(candidates).requests == 0)
+        let repaired = try await Fetcher(source: try Source(root), work: work, client: client(), retryMissing: true).run(candidates)
+        #expect(repaired.requests == 1)
+        let after = Dictionary(uniqueKeysWithValues: try JSONL.read(FigureRecord.self, from: work.figures).map { ($0.id, $0) })
+        #expect(after["PMC6/F3"]?.status == "ok" && after["PMC6/F5"]?.status == "media-missing")
     }
 
     @Test func httpAndDirectoryGiveIdenticalOutputs() async throws {

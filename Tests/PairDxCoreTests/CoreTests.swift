@@ -76,6 +76,22 @@ import Testing
         #expect(names == ["a.txt"])
     }
 
+    @Test func listFilesSortsSkipsHiddenAndFollowsFileLinksOnlyWhenAsked() throws {
+        let d = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let fm = FileManager.default
+        try AtomicFile.write("b", to: d + "/b.png")
+        try AtomicFile.write("a", to: d + "/sub/a.jpg")
+        try AtomicFile.write("h", to: d + "/.hidden/c.png")
+        try AtomicFile.write("x", to: d + "/elsewhere/x.png")
+        try fm.createSymbolicLink(atPath: d + "/link.png", withDestinationPath: d + "/elsewhere/x.png")
+        try fm.createSymbolicLink(atPath: d + "/dirlink", withDestinationPath: d + "/sub")
+        try fm.createSymbolicLink(atPath: d + "/dangling.png", withDestinationPath: d + "/nowhere.png")
+        #expect(FileSystem.listFiles(under: d) == ["b.png", "elsewhere/x.png", "sub/a.jpg"])
+        #expect(FileSystem.listFiles(under: d, followingFileLinks: true)
+                == ["b.png", "elsewhere/x.png", "link.png", "sub/a.jpg"])
+    }
+
     @Test func jsonlIsSortedCanonicalAndReportsLineNumbers() throws {
         let d = try tempDir()
         let recs = [Candidate(pmcid: "PMC10", via: "ids"), Candidate(pmcid: "PMC9", version: 2, via: "ids")]

@@ -57,6 +57,14 @@ for line in "$v1" "$compat" "$one"; do
     label=$(echo "$line" | sed -E 's/pairdx phash \(([^)]*)\).*\(([0-9]+) threads\)/\1, \2 threads/')
     awk -v a="$a" -v b="$b" -v l="$label" 'BEGIN { printf "ratio pairdx (%s) / imagehash (1 process): %.1fx images/s (target >= 10x)\n", l, a / b }'
 done
+# By format: PNG decoding (libpng + zlib inflate) is the floor of the PNG rate; JPEGs are decoded DCT-scaled.
+for ext in png jpg; do
+    mkdir -p "$dir/$ext"
+    ln -s "$dir"/figures/*."$ext" "$dir/$ext/"
+    p=$(rate "$("$python" "$peer" "$dir/$ext" --out /dev/null)")
+    a=$(rate "$("$bin" phash --threads "$threads" "$dir/$ext" 2>&1 >/dev/null | tail -1)")
+    awk -v a="$a" -v b="$p" -v e="$ext" -v t="$threads" 'BEGIN { printf "%s only: imagehash %.1f images/s (1 process), pairdx %.1f images/s (%d threads): %.1fx\n", e, b, a, t, a / b }'
+done
 # Agreement of the compat mode with the peer, hash by hash.
 "$python" - "$dir/peer.tsv" "$dir/compat.tsv" "$dir/v1.tsv" <<'PY'
 import sys

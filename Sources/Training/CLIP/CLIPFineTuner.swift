@@ -40,18 +40,10 @@ public final class CLIPFineTuner {
         return result
     }
 
-    /// Loss of the batch and its gradients accumulated into the store (no update). Used by `train` and tests.
+    /// Loss of the batch and its gradients accumulated into the store (no update); `CLIPModel.lossAndGradients`
+    /// with the text tower trained in `.bothTowers` mode only. Used by `train` and tests.
     public func lossAndGradients(images: Tensor, captions: [Int32], classPrompts: [Int32], labels: [Int]) -> Float {
-        let trainText = mode == .bothTowers
-        let imageEmbeddings = model.encodeImages(images, training: true)
-        let textEmbeddings = model.encodeTexts(captions + classPrompts, training: trainText)
-        let result = CLIPLoss.evaluate(images: imageEmbeddings, texts: textEmbeddings, labels: labels,
-                                       logitScale: model.store.value(model.logitScale).pointee)
-        model.visual.backward(result.dImage)
-        if trainText {
-            model.text.backward(result.dText)
-            if model.store.isTrainable(model.logitScale) { model.store.grad(model.logitScale).pointee += result.dLogitScale }
-        }
-        return result.loss
+        model.lossAndGradients(images: images, captions: captions, classPrompts: classPrompts, labels: labels,
+                               trainText: mode == .bothTowers)
     }
 }

@@ -48,6 +48,23 @@ public final class CLIPModel {
         CLIPMath.scaledCosine(CLIPMath.normalised(imageEmbeddings), CLIPMath.normalised(textEmbeddings), scale: temperature)
     }
 
+    /// `CLIPLoss` of a batch — B images `[B, 3, S, S]`, B caption rows then C class-prompt rows of token ids
+    /// (`[(B + C) × L]`, encoded as one text batch), B labels — with every gradient accumulated into `store`
+    /// (nothing is zeroed or updated). With `trainText` false the texts are encoded without caching and neither the
+    /// text tower nor logit_scale receives a gradient. Returns the loss. O(one forward and backward of both towers).
+    public func lossAndGradients(images: Tensor, captions: [Int32], classPrompts: [Int32], labels: [Int], trainText: Bool) -> Float {
+        let imageEmbeddings = encodeImages(images, training: true)
+        let textEmbeddings = encodeTexts(captions + classPrompts, training: trainText)
+        let result = CLIPLoss.evaluate(images: imageEmbeddings, texts: textEmbeddings, labels: labels,
+                                       logitScale: store.value(logitScale).pointee)
+        visual.backward(result.dImage)
+        if trainText {
+            text.backward(result.dText)
+            if store.isTrainable(logitScale) { store.grad(logitScale).pointee += result.dLogitScale }
+        }
+        return result.loss
+    }
+
     /// Every parameter that belongs to the text tower (for freezing it).
     public var textParameterNames: [String] {
         store.parameters.map(\.name).filter { !$0.hasPrefix("visual.") && $0 != "logit_scale" }

@@ -13,7 +13,8 @@ public struct AttentionMask: Sendable, Equatable {
 }
 
 /// Multi-head self-attention with the parameters of `torch.nn.MultiheadAttention` (batch-first):
-/// `<name>.in_proj_weight [3D, D]`, `<name>.in_proj_bias [3D]`, `<name>.out_proj.{weight,bias}`.
+/// `<name>.in_proj_weight [3D, D]`, `<name>.in_proj_bias [3D]`, `<name>.out_proj.{weight,bias}` — or, with
+/// `names: .timm`, timm's `<name>.qkv.{weight,bias}` and `<name>.proj.{weight,bias}` (the same computation).
 ///
 /// Input and output `[B, T, D]`. One GEMM projects all B·T tokens to Q, K, V; per (item, head) two GEMMs on
 /// strided views form softmax(QKᵀ/√d_h + mask)·V straight into the context matrix; one GEMM applies `out_proj`.
@@ -32,17 +33,36 @@ public final class SelfAttention: Layer {
     private var qkv = Tensor(shape: [0])
     private var probabilities = Tensor(shape: [0])
 
+    /// Parameter names under the layer's prefix. Both layouts hold the same tensors: the fused input projection
+    /// `[3D, D]` with rows Q, K, V (head h at rows h·D/heads ..< (h+1)·D/heads of each), its bias, and the output
+    /// projection as a `Linear`.
+    public struct ParameterNames: Sendable, Equatable {
+        public var inProjectionWeight: String
+        public var inProjectionBias: String
+        public var outProjection: String
+        public init(inProjectionWeight: String, inProjectionBias: String, outProjection: String) {
+            self.inProjectionWeight = inProjectionWeight
+            self.inProjectionBias = inProjectionBias
+            self.outProjection = outProjection
+        }
+        /// `torch.nn.MultiheadAttention`: `in_proj_weight`, `in_proj_bias`, `out_proj`.
+        public static let multiheadAttention = ParameterNames(inProjectionWeight: "in_proj_weight", inProjectionBias: "in_proj_bias", outProjection: "out_proj")
+        /// timm's `Attention`: `qkv.weight`, `qkv.bias`, `proj`.
+        public static let timm = ParameterNames(inProjectionWeight: "qkv.weight", inProjectionBias: "qkv.bias", outProjection: "proj")
+    }
+
     /// Registers the parameters; Xavier-uniform `in_proj_weight`, zero biases, `out_proj` weight U(±1/√D).
-    public init(_ store: ParameterStore, name: String, width: Int, heads: Int, generator: inout SeededGenerator) {
+    public init(_ store: ParameterStore, name: String, width: Int, heads: Int, names: ParameterNames = .multiheadAttention,
+                generator: inout SeededGenerator) {
         precondition(width % heads == 0, "width \(width) is not a multiple of \(heads) heads")
         self.store = store
         self.width = width
         self.heads = heads
-        inProjWeight = store.parameter("\(name).in_proj_weight", shape: [3 * width, width])
-        inProjBias = store.parameter("\(name).in_proj_bias", shape: [3 * width])
+        inProjWeight = store.parameter("\(name).\(names.inProjectionWeight)", shape: [3 * width, width])
+        inProjBias = store.parameter("\(name).\(names.inProjectionBias)", shape: [3 * width])
         Initialisation.uniform(store.value(inProjWeight), count: 3 * width * width,
                                bound: (6 / Float(4 * width)).squareRoot(), using: &generator)
-        outProj = Linear(store, name: "\(name).out_proj", inFeatures: width, outFeatures: width, generator: &generator)
+        outProj = Linear(store, name: "\(name).\(names.outProjection)", inFeatures: width, outFeatures: width, generator: &generator)
         store.value(outProj.bias!).update(repeating: 0, count: width)
     }
 
