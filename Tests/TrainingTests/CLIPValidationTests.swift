@@ -65,10 +65,24 @@ import PairDxCore
         let reference = CLIPModel(configuration: Self.config, seed: 3)
         #expect(Array(model.store.allValues) == Array(reference.store.allValues))
         withExtendedLifetime(reference) {}
-        // ViT-B/32's head counts follow from its widths (768/64 = 12, 512/64 = 8).
-        func heads(_ w: Int) -> Int { w >= 64 && w % 64 == 0 ? w / 64 : 1 }
-        #expect(heads(CLIPConfiguration.vitB32.visionWidth) == CLIPConfiguration.vitB32.visionHeads)
-        #expect(heads(CLIPConfiguration.vitB32.textWidth) == CLIPConfiguration.vitB32.textHeads)
+    }
+
+    /// open_clip's own ViT-B-32 state-dict names and shapes (the 302 entries listed by
+    /// scripts/fixtures/gen_openclip_fixtures.py in the fixture's metadata) give exactly CLIP ViT-B/32.
+    @Test func openCLIPViTB32ShapesGiveViTB32() throws {
+        let f = try CLIPLayerTests.fixture("openclip-vitb32.safetensors")
+        let listed = try #require(f.metadata["parameters"]?.data(using: .utf8))
+        let rows = try #require(try JSONSerialization.jsonObject(with: listed) as? [[Any]])
+        let shapes = Dictionary(uniqueKeysWithValues: rows.map { ($0[0] as! String, ($0[1] as! [Any]).map { $0 as! Int }) })
+        #expect(shapes.count == 302)
+        #expect(try CLIPWeights.configuration(shapes: shapes, source: "open_clip ViT-B-32") == CLIPConfiguration.vitB32)
+        // Our model has exactly those names (ViT-B/32's depths at tiny widths, to stay small).
+        let depths = CLIPConfiguration(embedDimension: 8, imageSize: 32, patchSize: 16, visionWidth: 8, visionLayers: 12, visionHeads: 1,
+                                       contextLength: 4, vocabularySize: 10, textWidth: 8, textHeads: 1, textLayers: 12)
+        #expect(Set(CLIPModel(configuration: depths).store.parameters.map(\.name)) == Set(shapes.keys))
+        var withoutText = shapes
+        withoutText["token_embedding.weight"] = nil
+        #expect(throws: PairDxError.self) { try CLIPWeights.configuration(shapes: withoutText, source: "x") }
     }
 
     @Test func badWeightFilesStopValidateBeforeTrainingAndNameTheFile() throws {

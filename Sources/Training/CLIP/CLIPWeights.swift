@@ -38,18 +38,23 @@ public enum CLIPWeights {
     /// activation is not stored either: QuickGELU (OpenAI's checkpoints) unless `activation` says otherwise.
     /// O(tensor count).
     public static func configuration(of file: SafeTensors.File, source: String, activation: GELU.Kind = .quick) throws -> CLIPConfiguration {
+        try configuration(shapes: file.tensors.mapValues(\.shape), source: source, activation: activation)
+    }
+
+    /// `configuration(of:source:activation:)` from tensor names and shapes alone.
+    public static func configuration(shapes: [String: [Int]], source: String, activation: GELU.Kind = .quick) throws -> CLIPConfiguration {
         func shape(_ name: String, rank: Int) throws -> [Int] {
-            guard let t = file.tensors[name] else {
-                throw PairDxError.badInput("\(source): tensor '\(name)' is missing: not an open_clip CLIP state dict (\(file.tensors.count) tensors)")
+            guard let t = shapes[name] else {
+                throw PairDxError.badInput("\(source): tensor '\(name)' is missing: not an open_clip CLIP state dict (\(shapes.count) tensors)")
             }
-            guard t.shape.count == rank, t.shape.allSatisfy({ $0 > 0 }) else {
-                throw PairDxError.badInput("\(source): tensor '\(name)' has shape \(t.shape), expected \(rank) positive dimensions")
+            guard t.count == rank, t.allSatisfy({ $0 > 0 }) else {
+                throw PairDxError.badInput("\(source): tensor '\(name)' has shape \(t), expected \(rank) positive dimensions")
             }
-            return t.shape
+            return t
         }
         func depth(_ prefix: String) throws -> Int {
             var highest = -1
-            for name in file.tensors.keys where name.hasPrefix(prefix) {
+            for name in shapes.keys where name.hasPrefix(prefix) {
                 let rest = name.dropFirst(prefix.count)
                 if let n = Int(rest.prefix { $0 != "." }) { highest = max(highest, n) }
             }
