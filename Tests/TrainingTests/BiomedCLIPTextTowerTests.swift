@@ -79,6 +79,19 @@ struct BiomedCLIPTextTowerTests {
         #expect(tokenizer.encodeBatch(texts).map { Float($0) } == (try Self.values(f, "tokens")))
     }
 
+    @Test func tokeniserCheckNamesTheVocabulary() throws {
+        let tokenizer = try BiomedCLIPTextTokenizerTests.tokenizer()
+        let store = ParameterStore()
+        try BERTTextTower(store, prefix: "text.", configuration: .tinyTest).check(tokenizer)
+        var small = BERTTextConfiguration.tinyTest
+        small.vocabularySize = 100
+        let error = try #require(throws: PairDxError.self) {
+            try BERTTextTower(ParameterStore(), configuration: small).check(tokenizer)
+        }
+        #expect(error.kind == .badInput && error.message.contains("text-vocab.txt") && error.message.contains("100 rows"))
+        #expect(throws: PairDxError.self) { try BERTTextTower(ParameterStore(), configuration: .tinyTest, padId: 5).check(tokenizer) }
+    }
+
     @Test func tinyTowerMatchesOpenCLIP() throws {
         let f = try Self.fixture()
         let (_, tower) = try Self.tower(.tinyTest)

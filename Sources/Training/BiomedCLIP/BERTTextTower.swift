@@ -115,6 +115,18 @@ public final class BERTTextTower {
                                bias: false, generator: &generator)
     }
 
+    /// Checks that `tokenizer` fits the model before any forward: every id it can emit is inside the embedding
+    /// table, and its `[PAD]` is the id this tower masks. Throws `PairDxError.badInput` naming the vocabulary file.
+    public func check(_ tokenizer: WordPieceTokenizer) throws {
+        let c = configuration
+        guard tokenizer.vocabulary.count <= c.vocabularySize else {
+            throw PairDxError.badInput("\(tokenizer.source) holds \(tokenizer.vocabulary.count) tokens; the text tower's embedding table has \(c.vocabularySize) rows (a vocab.txt of another model?)")
+        }
+        guard tokenizer.padId == padId else {
+            throw PairDxError.badInput("\(tokenizer.source): [PAD] is id \(tokenizer.padId), the text tower masks id \(padId)")
+        }
+    }
+
     /// Text embeddings, `batch × outputDimension` floats (row-major, not L2-normalised), of `batch` rows of token
     /// ids (`tokens.count / batch` ids each, at most `maxPositions`, e.g. `WordPieceTokenizer.encodeBatch`).
     public func forward(tokens: [Int32], batch: Int) -> [Float] {

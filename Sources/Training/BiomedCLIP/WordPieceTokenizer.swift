@@ -38,6 +38,8 @@ public struct WordPieceTokenizer: Sendable {
     public let sepId: Int32
     /// `[MASK]`, when the vocabulary has it (only used to recognise it in text).
     public let maskId: Int32?
+    /// Where the vocabulary came from (the file path), for error messages.
+    public let source: String
     /// Words longer than this many scalars become `[UNK]`.
     public static let maxInputCharsPerWord = 100
 
@@ -74,6 +76,7 @@ public struct WordPieceTokenizer: Sendable {
             return id
         }
         vocabulary = lines
+        self.source = source
         self.ids = ids
         clsId = try special("[CLS]")
         sepId = try special("[SEP]")
