@@ -28,8 +28,12 @@ struct EvaluateCommand: AsyncParsableCommand {
     func run() async throws {
         global.apply()
         guard let p = SplitPart(rawValue: part) else { throw PairDxError.usage("--part must be train, val or test (got '\(part)')") }
-        let file = try SafeTensors.read(checkpoint)
-        if file.tensors["visual.conv1.weight"] != nil { return try evaluateCLIP(file.metadata, part: p) }
+        // A CLIP checkpoint is recognised by its open_clip tensor names (the file is released before the model loads).
+        let clipMetadata: [String: String]? = try {
+            let file = try SafeTensors.read(checkpoint)
+            return file.tensors["visual.conv1.weight"] != nil ? file.metadata : nil
+        }()
+        if let clipMetadata { return try evaluateCLIP(clipMetadata, part: p) }
         let (model, vocab, _) = try Checkpoint.load(checkpoint)
         let splitFiles = try SplitFiles.load(split)
         let work = WorkDirectory(data ?? global.work)
