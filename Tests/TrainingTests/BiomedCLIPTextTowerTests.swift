@@ -15,7 +15,10 @@ import Testing
 /// - tiny configuration (2 × 32 wide): worst ≤ 1e-6 (observed 1.1e-7); full PubMedBERT-base shapes (12 × 768):
 ///   worst ≤ 1e-5 (observed 4.4e-7)
 ///   (float32 PyTorch itself: metadata `*.torch_f32_error`);
-/// - an item's embedding does not depend on the other rows of its batch or on extra padding: worst ≤ 1e-5.
+/// - an item's embedding does not depend on the other rows of its batch or on extra padding: worst ≤ 1e-5;
+/// - gradients (tiny, L = Σ embeddings ⊙ R): every parameter's gradient ‖ours − ref‖ ≤ 1e-5·max(‖ref‖, 1e-3·largest
+///   ‖ref‖) (the floor for the key biases, whose exact gradient is 0); word embeddings: the rows of the ids used,
+///   all other rows exactly 0; the unused pooler gets none.
 /// Serialized: the full model holds 110 M parameters (0.9 GB with gradients).
 @Suite(.serialized)
 struct BiomedCLIPTextTowerTests {
@@ -101,6 +104,45 @@ struct BiomedCLIPTextTowerTests {
         print("biomedclip text tiny: worst \(error) (float32 torch \(f.metadata["tiny.torch_f32_error"] ?? "?"))")
         #expect(ours.count == 4 * 16 && error <= 1e-6, "worst \(error)")
     }
+
+    @Test func tinyTowerGradientsMatchOpenCLIP() throws {
+        let f = try Self.fixture()
+        let (store, tower) = try Self.tower(.tinyTest)
+        let tokens = try Self.values(f, "tokens").map { Int32($0) }
+        let embeddings = tower.forwardTraining(tokens: tokens, batch: 4)
+        #expect(Self.worst(embeddings.storage, try Self.values(f, "tiny.embeddings")) <= 1e-6)
+        let weights = CLIPSyntheticWeights.values("text-gradient", count: embeddings.count, bound: 1)
+        store.zeroGrad()
+        tower.backward(Tensor(shape: embeddings.shape, storage: weights))
+        let rows = try Self.values(f, "tiny.grad_rows").map { Int($0) }
+        var worst: (Float, String) = (0, ""), checked = 0
+        // Key biases have gradient 0 in exact arithmetic (softmax ignores a shift shared by all keys), so every
+        // error is measured against at least 1e-3 of the largest reference gradient norm.
+        let floor = 1e-3 * f.tensors.filter { $0.key.hasPrefix("tiny.grad.") }.map { Self.norm($0.value.values) }.max()!
+        for entry in store.parameters {
+            var ours = Array(store.allGrads[entry.offset..<(entry.offset + entry.count)])
+            guard let theirs = f.tensors["tiny.grad.\(entry.name)"]?.values else {
+                // Only BERT's unused pooler has no gradient in PyTorch; ours stays zero.
+                #expect(entry.name.contains("pooler") && ours.allSatisfy { $0 == 0 }, "\(entry.name) has no reference gradient")
+                continue
+            }
+            if entry.name.hasSuffix("word_embeddings.weight") {
+                let w = entry.shape[1]
+                // Rows of ids not in the batch get no gradient.
+                let used = Set(rows)
+                #expect((0..<entry.shape[0]).allSatisfy { used.contains($0) || ours[($0 * w)..<(($0 + 1) * w)].allSatisfy { $0 == 0 } })
+                ours = rows.flatMap { ours[($0 * w)..<(($0 + 1) * w)] }
+            }
+            let error = Self.norm(zip(ours, theirs).map { $0 - $1 }) / max(Self.norm(theirs), floor)
+            #expect(error <= 1e-5, "∂L/∂\(entry.name): relative error \(error)")
+            if error > worst.0 { worst = (error, entry.name) }
+            checked += 1
+        }
+        #expect(checked == store.parameters.count - 2)
+        print("biomedclip text tiny gradients (\(checked) tensors): worst relative \(worst.0) (\(worst.1))")
+    }
+
+    static func norm(_ a: [Float]) -> Float { Float(a.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()) }
 
     @Test func embeddingOfAnItemIgnoresItsBatchAndPadding() throws {
         let f = try Self.fixture()

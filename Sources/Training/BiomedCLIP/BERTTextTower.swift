@@ -64,12 +64,13 @@ public struct BERTTextConfiguration: Sendable, Equatable, Codable {
 ///     [transformer.pooler.dense.{weight,bias}: registered when configured, never used]
 ///     proj.0.weight [hidden, width], proj.2.weight [output, hidden]   (no biases)
 ///
-/// Forward (inference): embeddings word + position + token type 0, LayerNorm (ε 1e-12); each layer
+/// Forward: embeddings word + position + token type 0, LayerNorm (ε 1e-12); each layer
 /// x ← LN(x + Attn(x)), x ← LN(x + W₂·GELU(W₁x)) with the exact GELU; keys whose id is `[PAD]` (id `padId`, 0 for
 /// PubMedBERT) are masked (probability exactly 0); the hidden state of position 0 goes through
 /// Linear → GELU → Linear. Rows are computed only up to the last non-padding position of the batch: padding
 /// after it cannot reach position 0, so the result equals the full-length computation. Every matrix product is
-/// one BLAS call over all tokens of the batch (per item and head for attention scores).
+/// one BLAS call over all tokens of the batch (per item and head for attention scores). `forward` is the inference
+/// path; `forwardTraining` + `backward` accumulate every parameter gradient (for fine-tuning).
 /// O(B·T·(4W² + 2W·M)·layers + B·T²·W·layers) for T the longest unpadded row. Not thread-safe (one forward at a time).
 public final class BERTTextTower {
     public let configuration: BERTTextConfiguration
@@ -130,6 +131,49 @@ public final class BERTTextTower {
     /// Text embeddings, `batch × outputDimension` floats (row-major, not L2-normalised), of `batch` rows of token
     /// ids (`tokens.count / batch` ids each, at most `maxPositions`, e.g. `WordPieceTokenizer.encodeBatch`).
     public func forward(tokens: [Int32], batch: Int) -> [Float] {
+        run(tokens: tokens, batch: batch, training: false).storage
+    }
+
+    /// The same embeddings `[B, E]`, keeping what `backward` needs (the training path).
+    public func forwardTraining(tokens: [Int32], batch: Int) -> Tensor {
+        run(tokens: tokens, batch: batch, training: true)
+    }
+
+    /// Accumulates into the store's gradients ∂L/∂θ for every trainable parameter of the tower, given
+    /// ∂L/∂embeddings `[B, E]` of the last `forwardTraining`. Only the rows used get gradient (the ids of the batch,
+    /// positions below the longest unpadded row, token type 0); the pooler gets none. O(same as forward).
+    public func backward(_ dEmbeddings: Tensor) {
+        let c = configuration, w = c.width, b = lastBatch, t = lastLength, l = lastTokens.count / max(1, b)
+        precondition(b > 0 && dEmbeddings.count == b * c.outputDimension, "BERTTextTower.backward: gradient \(dEmbeddings.shape) does not match the last training forward")
+        let dCLS = projectionIn.backward(activation.backward(projectionOut.backward(dEmbeddings.reshaped([b, c.outputDimension]))))
+        var dx = Tensor(shape: [b, t, w], repeating: 0)
+        dx.withUnsafeMutableBufferPointer { dp in
+            dCLS.withUnsafeBufferPointer { cp in
+                for r in 0..<b { (dp.baseAddress! + r &* t &* w).update(from: cp.baseAddress! + r &* w, count: w) }
+            }
+        }
+        for layer in layers.reversed() { dx = layer.backward(dx) }
+        dx = embeddingNorm.backward(dx)
+        dx.withUnsafeBufferPointer { dp in
+            let trainWord = store.isTrainable(wordEmbeddings), trainPos = store.isTrainable(positionEmbeddings)
+            let trainType = store.isTrainable(typeEmbeddings)
+            let dWord = store.grad(wordEmbeddings), dPos = store.grad(positionEmbeddings), dType = store.grad(typeEmbeddings)
+            for r in 0..<b {
+                for p in 0..<t {
+                    let src = dp.baseAddress! + (r &* t &+ p) &* w
+                    if trainWord { BLAS.axpy(n: w, alpha: 1, x: src, y: dWord + Int(lastTokens[r * l + p]) &* w) }
+                    if trainPos { BLAS.axpy(n: w, alpha: 1, x: src, y: dPos + p &* w) }
+                    if trainType { BLAS.axpy(n: w, alpha: 1, x: src, y: dType) }
+                }
+            }
+        }
+    }
+
+    private var lastTokens: [Int32] = []
+    private var lastBatch = 0
+    private var lastLength = 0
+
+    private func run(tokens: [Int32], batch: Int, training: Bool) -> Tensor {
         let c = configuration, w = c.width
         precondition(batch > 0 && tokens.count % batch == 0, "BERTTextTower: \(tokens.count) ids do not split into \(batch) rows")
         let l = tokens.count / batch
@@ -157,20 +201,26 @@ public final class BERTTextTower {
                 }
             }
         }
-        x = embeddingNorm.forward(x, training: false)
-        for layer in layers { x = layer.forward(x, keyMask: keyMask) }
+        x = embeddingNorm.forward(x, training: training)
+        for layer in layers { x = layer.forward(x, keyMask: keyMask, training: training) }
         let cls = x.withUnsafeBufferPointer { xp in
             Tensor(shape: [batch, w]) { cp in
                 for r in 0..<batch { (cp.baseAddress! + r &* w).update(from: xp.baseAddress! + r &* t &* w, count: w) }
             }
         }
-        let hidden = activation.forward(projectionIn.forward(cls, training: false), training: false)
-        return projectionOut.forward(hidden, training: false).storage
+        if training {
+            lastTokens = tokens
+            lastBatch = batch
+            lastLength = t
+        }
+        let hidden = activation.forward(projectionIn.forward(cls, training: training), training: training)
+        return projectionOut.forward(hidden, training: training)
     }
 }
 
-/// One post-LayerNorm BERT encoder layer (`<name>.attention.*`, `<name>.intermediate.dense`, `<name>.output.*`).
-/// Inference only. O(B·T·(4W² + 2W·M) + B·T²·W).
+/// One post-LayerNorm BERT encoder layer (`<name>.attention.*`, `<name>.intermediate.dense`, `<name>.output.*`):
+/// a ← LN(x + Dense(Attn(x))), y ← LN(a + Out(GELU(Inter(a)))). Forward and backward (the backward of the
+/// attention mirrors `SelfAttention`'s: five GEMMs per item and head). O(B·T·(4W² + 2W·M) + B·T²·W).
 public final class BERTLayer {
     public let width: Int
     public let heads: Int
@@ -198,36 +248,33 @@ public final class BERTLayer {
         outputNorm = LayerNorm(store, name: "\(name).output.LayerNorm", features: w, epsilon: c.layerNormEpsilon)
     }
 
-    /// `x` is `[B, T, W]`; `keyMask[b·T + j]` says whether item b's key j may be attended to.
-    public func forward(_ x: Tensor, keyMask: [Bool]) -> Tensor {
+    private var q = Tensor(shape: [0]), k = Tensor(shape: [0]), v = Tensor(shape: [0])
+    private var probabilities = Tensor(shape: [0])
+
+    /// `x` is `[B, T, W]`; `keyMask[b·T + j]` says whether item b's key j may be attended to (each item needs one).
+    /// `training` keeps the activations for `backward`.
+    public func forward(_ x: Tensor, keyMask: [Bool], training: Bool = false) -> Tensor {
         let b = x.shape[0], t = x.shape[1], d = width, hd = d / heads
-        let q = query.forward(x, training: false), k = key.forward(x, training: false), v = value.forward(x, training: false)
+        precondition(keyMask.count == b * t, "BERTLayer: key mask of \(keyMask.count) for [\(b), \(t)]")
+        let q = query.forward(x, training: training), k = key.forward(x, training: training), v = value.forward(x, training: training)
         let scale = 1 / Float(hd).squareRoot()
-        var scores = [Float](repeating: 0, count: t * t)
+        var probs = Tensor(shape: training ? [b, heads, t, t] : [t, t], repeating: 0)
         let context = q.withUnsafeBufferPointer { qp in
             k.withUnsafeBufferPointer { kp in
                 v.withUnsafeBufferPointer { vp in
-                    scores.withUnsafeMutableBufferPointer { sp in
-                        Tensor(shape: [b, t, d]) { cp in
-                            let s = sp.baseAddress!
-                            for item in 0..<b {
-                                let base = item &* t &* d
-                                for h in 0..<heads {
-                                    BLAS.gemm(transB: true, m: t, n: t, k: hd, alpha: scale, a: qp.baseAddress! + base + h &* hd, lda: d,
-                                              b: kp.baseAddress! + base + h &* hd, ldb: d, c: s)
-                                    for i in 0..<t {
-                                        let row = s + i &* t
-                                        var maximum = -Float.infinity
-                                        for j in 0..<t where keyMask[item &* t &+ j] { maximum = max(maximum, row[j]) }
-                                        var sum: Float = 0
-                                        for j in 0..<t {
-                                            if keyMask[item &* t &+ j] { let e = expf(row[j] - maximum); row[j] = e; sum += e } else { row[j] = 0 }
-                                        }
-                                        let inv = 1 / sum
-                                        for j in 0..<t { row[j] *= inv }
+                    probs.withUnsafeMutableBufferPointer { pp in
+                        keyMask.withUnsafeBufferPointer { mp in
+                            Tensor(shape: [b, t, d]) { cp in
+                                for item in 0..<b {
+                                    let base = item &* t &* d, mask = mp.baseAddress! + item &* t
+                                    for h in 0..<heads {
+                                        let s = pp.baseAddress! + (training ? (item &* heads &+ h) &* t &* t : 0)
+                                        BLAS.gemm(transB: true, m: t, n: t, k: hd, alpha: scale, a: qp.baseAddress! + base + h &* hd, lda: d,
+                                                  b: kp.baseAddress! + base + h &* hd, ldb: d, c: s)
+                                        Self.maskedSoftmax(s, t: t, mask: mask)
+                                        BLAS.gemm(m: t, n: hd, k: t, a: s, b: vp.baseAddress! + base + h &* hd, ldb: d,
+                                                  c: cp.baseAddress! + base + h &* hd, ldc: d)
                                     }
-                                    BLAS.gemm(m: t, n: hd, k: t, a: s, b: vp.baseAddress! + base + h &* hd, ldb: d,
-                                              c: cp.baseAddress! + base + h &* hd, ldc: d)
                                 }
                             }
                         }
@@ -235,9 +282,87 @@ public final class BERTLayer {
                 }
             }
         }
-        let attended = attentionNorm.forward(TensorMath.add(x, attentionDense.forward(context, training: false)), training: false)
-        let hidden = activation.forward(intermediate.forward(attended, training: false), training: false)
-        return outputNorm.forward(TensorMath.add(attended, output.forward(hidden, training: false)), training: false)
+        if training {
+            self.q = q
+            self.k = k
+            self.v = v
+            probabilities = probs
+        }
+        let attended = attentionNorm.forward(TensorMath.add(x, attentionDense.forward(context, training: training)), training: training)
+        let hidden = activation.forward(intermediate.forward(attended, training: training), training: training)
+        return outputNorm.forward(TensorMath.add(attended, output.forward(hidden, training: training)), training: training)
+    }
+
+    /// Row-wise softmax of a t×t score matrix in place over the keys `mask` allows (the others get exactly 0).
+    @inline(__always)
+    static func maskedSoftmax(_ p: UnsafeMutablePointer<Float>, t: Int, mask: UnsafePointer<Bool>) {
+        for i in 0..<t {
+            let row = p + i &* t
+            var maximum = -Float.infinity
+            for j in 0..<t where mask[j] { maximum = max(maximum, row[j]) }
+            var sum: Float = 0
+            for j in 0..<t {
+                if mask[j] { let e = expf(row[j] - maximum); row[j] = e; sum += e } else { row[j] = 0 }
+            }
+            let inv = 1 / sum
+            for j in 0..<t { row[j] *= inv }
+        }
+    }
+
+    /// ∂L/∂x from ∂L/∂y of the last training forward; accumulates every parameter gradient of the layer.
+    public func backward(_ dOut: Tensor) -> Tensor {
+        let dMid = outputNorm.backward(dOut)
+        let dAttended = TensorMath.add(dMid, intermediate.backward(activation.backward(output.backward(dMid))))
+        let dSum = attentionNorm.backward(dAttended)
+        let dContext = attentionDense.backward(dSum)
+        let b = q.shape[0], t = q.shape[1], d = width, hd = d / heads
+        let scale = 1 / Float(hd).squareRoot()
+        var dq = Tensor(shape: q.shape, repeating: 0), dk = Tensor(shape: k.shape, repeating: 0), dv = Tensor(shape: v.shape, repeating: 0)
+        var dScores = [Float](repeating: 0, count: t * t)
+        dContext.withUnsafeBufferPointer { dcp in
+            q.withUnsafeBufferPointer { qp in
+                k.withUnsafeBufferPointer { kp in
+                    v.withUnsafeBufferPointer { vp in
+                        probabilities.withUnsafeBufferPointer { pp in
+                            dq.withUnsafeMutableBufferPointer { dqp in
+                                dk.withUnsafeMutableBufferPointer { dkp in
+                                    dv.withUnsafeMutableBufferPointer { dvp in
+                                        dScores.withUnsafeMutableBufferPointer { dsp in
+                                            let ds = dsp.baseAddress!
+                                            for item in 0..<b {
+                                                for h in 0..<heads {
+                                                    let o = item &* t &* d + h &* hd
+                                                    let p = pp.baseAddress! + (item &* heads &+ h) &* t &* t
+                                                    let dc = dcp.baseAddress! + o
+                                                    // dP = dC·Vᵀ ; dV = Pᵀ·dC
+                                                    BLAS.gemm(transB: true, m: t, n: t, k: hd, a: dc, lda: d, b: vp.baseAddress! + o, ldb: d, c: ds)
+                                                    BLAS.gemm(transA: true, m: t, n: hd, k: t, a: p, b: dc, ldb: d, c: dvp.baseAddress! + o, ldc: d)
+                                                    // dS = P ⊙ (dP − rowsum(dP ⊙ P))
+                                                    for i in 0..<t {
+                                                        let pr = p + i &* t, dr = ds + i &* t
+                                                        var dot: Float = 0
+                                                        for j in 0..<t { dot += pr[j] * dr[j] }
+                                                        for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
+                                                    }
+                                                    // dQ = scale·dS·K ; dK = scale·dSᵀ·Q
+                                                    BLAS.gemm(m: t, n: hd, k: t, alpha: scale, a: ds, b: kp.baseAddress! + o, ldb: d,
+                                                              c: dqp.baseAddress! + o, ldc: d)
+                                                    BLAS.gemm(transA: true, m: t, n: hd, k: t, alpha: scale, a: ds, b: qp.baseAddress! + o, ldb: d,
+                                                              c: dkp.baseAddress! + o, ldc: d)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var dx = TensorMath.add(dSum, query.backward(dq))
+        dx = TensorMath.add(dx, key.backward(dk))
+        return TensorMath.add(dx, value.backward(dv))
     }
 }
 
