@@ -21,7 +21,11 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var balance: BalanceSpec
     public var split: SplitSpec
     public var seed: UInt64
-    /// Training hyper-parameters per model name (`image`, `text`, `fusion`, `clip`).
+    /// Training hyper-parameters per model name (`image`, `text`, `fusion`, `clip`). `clip` is the fine-tuned
+    /// CLIP row (PairDxCLIP): AdamW with `warmupSteps` of linear warm-up then `schedule`, `epochs`, `learningRate`,
+    /// `weightDecay`, `batchSize`, `resolution` (must equal the weights' image size, 224 for ViT-B/32) and `towers`
+    /// (`both` or `image`). Zero-shot CLIP has no hyper-parameters: it uses each class's `prompt` inside every
+    /// `validation.promptTemplates` entry.
     public var training: [String: ModelHyperparameters]
     public var validation: ValidationSpec
 
@@ -79,7 +83,8 @@ public struct Recipe: Codable, Sendable, Equatable {
     public struct ValidationSpec: Codable, Sendable, Equatable {
         /// Accuracy within ± this many points of the published figure counts as reproduced.
         public var tolerancePoints: Double
-        /// Prompt templates for zero-shot models; `{}` is replaced by the class prompt.
+        /// Prompt templates for the CLIP rows; `{}` is replaced by the class prompt ("a figure showing {}" →
+        /// "a figure showing a CT scan"). A class's text embedding is the mean of its normalised template embeddings.
         public var promptTemplates: [String]
     }
 
@@ -111,6 +116,16 @@ public struct Recipe: Codable, Sendable, Equatable {
         if balance.policy == "target", (balance.perClass ?? 0) <= 0 { throw fail("balance.perClass must be > 0 for policy 'target'") }
         guard (0...32).contains(dedupe.radius) else { throw fail("dedupe.radius must be within 0...32") }
         for g in split.grouping where !["article", "cluster"].contains(g) { throw fail("unknown grouping '\(g)'") }
+        for t in validation.promptTemplates where !t.contains("{}") {
+            throw fail("validation.promptTemplates entry '\(t)' has no '{}' for the class prompt")
+        }
+        for c in classes where c.prompt.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("class '\(c.name)' has an empty prompt") }
+        if let clip = training["clip"] {
+            guard clip.optimizer == "adamw" else { throw fail("training.clip.optimizer must be 'adamw' (got '\(clip.optimizer)')") }
+            guard ModelHyperparameters.clipTowers.contains(clip.towers ?? "both") else {
+                throw fail("training.clip.towers must be 'both' or 'image' (got '\(clip.towers ?? "")')")
+            }
+        }
     }
 
     /// sha256 of the recipe's canonical JSON: names the recipe in every manifest.
@@ -145,4 +160,10 @@ public struct ModelHyperparameters: Codable, Sendable, Equatable {
     public var initialiseFrom: String?
     /// Fusion: share of training samples trained without their image features (modality dropout).
     public var modalityDropout: Double?
+    /// CLIP fine-tuning: which towers learn — `both` (image, text and temperature) or `image` (text tower and
+    /// temperature frozen); nil = `both`.
+    public var towers: String?
+
+    /// The values `towers` may take.
+    public static let clipTowers = ["both", "image"]
 }

@@ -6,7 +6,7 @@ import Training
 struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the image baseline, the text baseline or the fusion model on a split.",
+        abstract: "Train the image baseline, the text baseline, the fusion model or fine-tune CLIP on a split.",
         discussion: """
         Reads Splits/<name>/{train,val}.csv, captions from WORKDIR/figures.jsonl and images from WORKDIR/blobs.
         Hyper-parameters come from the recipe's training[<model>] (the recipe named in splits.json, or --recipe);
@@ -14,9 +14,13 @@ struct TrainCommand: AsyncParsableCommand {
         after each epoch go to stderr; the checkpoint is a safetensors file Python's `safetensors` can load.
         Without --glove, word embeddings are learned from the train split's vocabulary; with it they start from
         GloVe vectors (official text format; a binary cache is kept in WORKDIR/cache).
+        --model clip fine-tunes the CLIP weights of --clip-weights (open_clip names, safetensors) with the recipe's
+        training.clip (AdamW with warm-up, both towers or the image tower), keeps the epoch with the best val
+        accuracy (zero-shot classifier of the recipe's class prompts × validation.promptTemplates), saves it with
+        those prompts and reports test accuracy, macro-F1 and the confusion matrix.
         """)
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long, help: "image, text or fusion.") var model: String
+    @Option(name: .long, help: "image, text, fusion or clip.") var model: String
     @Option(name: .long, help: "Split directory (Splits/<name>).") var split: String
     @Option(name: .long, help: "Work directory with figures.jsonl and blobs/ (default: --work).") var data: String?
     @Option(name: .long, help: "Recipe name or recipe.json path (default: the recipe named in splits.json).") var recipe: String?
@@ -27,11 +31,14 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Override seed (default: the recipe's).") var seed: UInt64?
     @Option(name: .long, help: "GloVe vectors in the official text format (word v1 … vd).") var glove: String?
     @Option(name: .long, help: "Checkpoint to write (default: WORKDIR/checkpoints/<split>-<model>.safetensors).") var out: String?
+    @OptionGroup var clip: CLIPOptions
     @Flag(name: .long, help: "Print the training summary as JSON on stdout.") var json = false
 
     func run() async throws {
         global.apply()
-        guard let kind = ModelKind(rawValue: model) else { throw PairDxError.usage("--model must be image, text or fusion (got '\(model)')") }
+        if model == "clip" { return try trainCLIP() }
+        guard clip.weights == nil else { throw PairDxError.usage("--clip-weights goes with --model clip") }
+        guard let kind = ModelKind(rawValue: model) else { throw PairDxError.usage("--model must be image, text, fusion or clip (got '\(model)')") }
         let splitFiles = try SplitFiles.load(split)
         let r = try TrainingSetup.recipe(recipe, split: splitFiles)
         var h = try TrainingSetup.hyper(r, kind: kind)
@@ -55,6 +62,47 @@ struct TrainCommand: AsyncParsableCommand {
     }
 }
 
+extension TrainCommand {
+    /// `--model clip`: fine-tune, keep the best val epoch, save, evaluate on test.
+    func trainCLIP() throws {
+        guard let weights = clip.weights else { throw PairDxError.usage("--model clip needs --clip-weights FILE (open_clip names, safetensors; see the README)") }
+        let splitFiles = try SplitFiles.load(split)
+        let r = try TrainingSetup.recipe(recipe, split: splitFiles)
+        guard var h = r.training["clip"] else {
+            throw PairDxError.badInput("recipe \(r.name): training has no 'clip' entry; add its hyper-parameters to recipe.json")
+        }
+        if let epochs { h.epochs = epochs }
+        if let batch { h.batchSize = batch }
+        if let res { h.resolution = res }
+        if let lr { h.learningRate = lr }
+        let prompts = try Validation.promptTexts(recipe: r, classes: splitFiles.classes)
+        let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpePath)
+        Log.info("CLIP weights \(weights): \(setup.summary)")
+        let work = WorkDirectory(data ?? global.work)
+        let captions = try Dataset.loadCaptions(work)
+        let threads = global.threads ?? h.threads ?? Platform.coreCount
+        let s = seed ?? r.seed
+        let tuned = try CLIPClassification.fineTune(setup, hyper: h, split: splitFiles, work: work, captions: captions,
+                                                    promptTexts: prompts, seed: s, threads: threads)
+        let path = out ?? work.path("checkpoints/\(splitFiles.name)-clip.safetensors")
+        try CLIPWeights.save(setup.model, to: path, metadata: try CLIPClassification.checkpointMetadata(
+            classes: splitFiles.classes, promptTexts: prompts,
+            extra: ["pairdx.split": splitFiles.name, "pairdx.recipe": r.name, "pairdx.seed": "\(s)", "pairdx.selectedEpoch": "\(tuned.selectedEpoch)"]))
+        let test = try Dataset.load(splitFiles, part: .test, work: work, captions: captions)
+        let eval = CLIPClassification.evaluate(setup, classifier: CLIPClassification.classifier(setup, promptTexts: prompts), dataset: test,
+                                               blobs: work.blobs, classes: splitFiles.classes, threads: threads)
+        Log.info("trained clip in \(Trainer.duration(tuned.trainSeconds)) on \(Platform.hardware), \(threads) threads (epoch \(tuned.selectedEpoch) kept) → \(path)")
+        Log.info("clip on \(splitFiles.name)/test:\n" + eval.metrics.table()
+                 + String(format: "\ntest time %.2f ms/image", 1000 * eval.secondsPerImage))
+        if json {
+            try printJSON(TrainSummary(model: "clip", split: splitFiles.name, checkpoint: path, epochs: tuned.epochs,
+                                       trainSeconds: tuned.trainSeconds, hardware: Platform.hardware, threads: threads, oovShare: [:],
+                                       skipped: tuned.skipped.count + eval.skipped.count, test: eval.metrics,
+                                       testSecondsPerImage: eval.secondsPerImage))
+        }
+    }
+}
+
 struct TrainSummary: Codable {
     var model: String
     var split: String
@@ -65,6 +113,9 @@ struct TrainSummary: Codable {
     var threads: Int
     var oovShare: [String: Double]
     var skipped: Int
+    /// Test-split metrics (CLIP: the kept epoch on test).
+    var test: Metrics? = nil
+    var testSecondsPerImage: Double? = nil
 }
 
 /// Recipe and hyper-parameter lookup shared by train, evaluate and validate.

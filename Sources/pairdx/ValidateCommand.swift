@@ -7,14 +7,17 @@ import Training
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Train image, text and fusion models on a split and set their test results beside the published PairDx figures.",
+        abstract: "Train image, text and fusion models (and CLIP, given weights) on a split and set their test results beside the published PairDx figures.",
         discussion: """
         Uses the recipe's training hyper-parameters, evaluates each model on the test split and writes
         <out>/validation.json, .md and .html: every figure of Manifests/published-results.json (DOI 10.3390/s25247596)
         beside ours with a verdict — reproduced (within the recipe's validation.tolerancePoints), below, above,
         not comparable (e.g. the embedded corpus is not the published dataset; timings on other hardware), or
-        not run (CLIP models are not implemented). Exit code 1 when the gate fails: the fusion model must beat
-        both single-modality baselines in test accuracy.
+        not run (BiomedCLIP is not implemented; the CLIP rows without --clip-weights). With --clip-weights (an
+        open_clip state dict saved as safetensors, e.g. ViT-B-32; see the README) the rows "zero-shot CLIP" (the
+        recipe's class prompts inside every validation.promptTemplates entry, averaged) and "fine-tuned CLIP"
+        (training.clip: AdamW with warm-up, both towers or the image tower) are run too. Exit code 1 when the gate
+        fails: the fusion model must beat both single-modality baselines in test accuracy.
         """)
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Split directory (default: Splits/<recipe name>).") var split: String?
@@ -23,7 +26,8 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Report directory.") var out: String = "report"
     @Option(name: .long, help: "GloVe vectors (text format) to initialise word embeddings; without it they are learned.") var glove: String?
     @Option(name: .long, help: "Published figures (JSON).") var published: String = "Manifests/published-results.json"
-    @Option(name: .long, help: "Also save the three checkpoints into this folder.") var checkpoints: String?
+    @Option(name: .long, help: "Also save the checkpoints (three, five with CLIP) into this folder.") var checkpoints: String?
+    @OptionGroup var clip: CLIPOptions
     @Option(name: .customLong("real-captions"), help: """
         Instead: train and test only the text baseline on real captions (ROCO layout: */*/captions.txt with \
         ROCO_id<TAB>caption), labelled by the recipe's caption rules (e.g. --recipe pairdx-v1).
@@ -49,7 +53,8 @@ struct ValidateCommand: AsyncParsableCommand {
             splitDir = "Splits/\(r.name)"
         }
         let report = try Validation.run(split: splitDir, data: data ?? global.work, out: out, recipe: r,
-                                        threads: global.threadCount, glove: glove, published: published, checkpoints: checkpoints)
+                                        threads: global.threadCount, glove: glove, published: published, checkpoints: checkpoints,
+                                        clip: clip.input)
         Log.info(ValidateCommand.summary(report) + "\nreport: \(out)/validation.{json,md,html}")
         if json { try printJSON(report) }
         guard report.gate.passed else { throw PairDxError.checkFailed("validate: gate failed — \(report.gate.claim): \(report.gate.detail)") }
@@ -59,12 +64,30 @@ struct ValidateCommand: AsyncParsableCommand {
     static func summary(_ r: ValidationReport) -> String {
         var s = "\(r.comparable ? "" : "not comparable with the paper: \(r.comparabilityNote)\n")"
         for row in r.rows {
-            s += "\(row.subject) — \(row.quantity): published \(row.published), reproduced \(row.reproduced ?? "–") → \(row.verdict.rawValue)\n"
+            s += "\(row.subject) — \(row.quantity): published \(row.published), reproduced \(row.reproduced ?? "–") → "
+                + (row.verdict != .notRun ? row.verdict.rawValue : row.note.hasPrefix("not run") ? row.note : "not run (\(row.note))") + "\n"
         }
         for m in r.models {
-            s += String(format: "%@: test accuracy %.2f%%, macro-F1 %.4f, trained in %@, %.2f ms/image\n", m.model.rawValue,
-                        100 * m.metrics.accuracy, m.metrics.macroF1, Trainer.duration(m.trainSeconds), 1000 * m.testSecondsPerImage)
+            s += String(format: "%@: test accuracy %.2f%%, macro-F1 %.4f, %@, %.2f ms/image\n", m.model.rawValue,
+                        100 * m.metrics.accuracy, m.metrics.macroF1,
+                        m.model == .clipZeroShot ? "no training" : "trained in " + Trainer.duration(m.trainSeconds), 1000 * m.testSecondsPerImage)
         }
         return s + "gate (\(r.gate.claim)): \(r.gate.passed ? "passed" : "FAILED") — \(r.gate.detail)"
     }
+}
+
+
+/// `--clip-weights` and `--clip-bpe`, shared by validate, rebuild --validate, train --model clip and evaluate.
+struct CLIPOptions: ParsableArguments {
+    @Option(name: .customLong("clip-weights"), help: ArgumentHelp(
+        "CLIP weights: an open_clip state dict saved as safetensors (e.g. ViT-B-32, see the README); shapes are read from the file.",
+        valueName: "file"))
+    var weights: String?
+    @Option(name: .customLong("clip-bpe"), help: ArgumentHelp(
+        "CLIP's BPE merges file bpe_simple_vocab_16e6.txt.gz (default: $PAIRDX_CLIP_BPE).", valueName: "file"))
+    var bpe: String?
+
+    /// `--clip-bpe`, else `$PAIRDX_CLIP_BPE`.
+    var bpePath: String? { bpe ?? ProcessInfo.processInfo.environment["PAIRDX_CLIP_BPE"].flatMap { $0.isEmpty ? nil : $0 } }
+    var input: Validation.CLIPInput { Validation.CLIPInput(weights: weights, bpe: bpePath) }
 }

@@ -65,7 +65,7 @@ func publishedPath() -> String {
         let split = SplitFiles(directory: "x", classes: classes, name: "real", recipe: "r",
                                train: Array(rows[0..<15_865]), val: Array(rows[15_865..<18_132]), test: Array(rows[18_132...]))
         let recipe = try toyRecipe(sources: "pmc-cloud")
-        func outcome(_ k: ModelKind, _ acc: Double) -> ModelOutcome {
+        func outcome(_ k: ValidatedModel, _ acc: Double) -> ModelOutcome {
             let n = 1000, right = Int(acc * Double(n))
             let m = Metrics(predictions: (0..<n).map { $0 < right ? 0 : 1 }, labels: Array(repeating: 0, count: n), classes: ["a", "b"])
             return ModelOutcome(model: k, metrics: m, trainSeconds: 60, testSecondsPerImage: 0.01, parameters: 1, epochs: [],

@@ -16,7 +16,73 @@ public enum CLIPWeights {
     /// tensor when one is missing, has the wrong shape or an unsupported dtype.
     @discardableResult
     public static func load(_ model: CLIPModel, from path: String) throws -> LoadReport {
+        try load(model, file: SafeTensors.read(path), source: path)
+    }
+
+    /// Reads an open_clip-named safetensors file, infers its configuration (`configuration(of:source:)`) and
+    /// returns a model holding its weights. Throws `PairDxError` naming `path` when the file cannot be read, is
+    /// not safetensors, or lacks a CLIP tensor. O(file size).
+    public static func loadModel(from path: String, activation: GELU.Kind = .quick) throws -> CLIPModel {
+        guard FileSystem.exists(path) else { throw PairDxError.io("\(path): CLIP weights file not found") }
         let file = try SafeTensors.read(path)
+        let model = CLIPModel(configuration: try configuration(of: file, source: path, activation: activation), seed: 0)
+        try load(model, file: file, source: path)
+        return model
+    }
+
+    /// The shapes of the CLIP model stored in `file`, read from its tensors: embedding size from `visual.proj`,
+    /// patch size and vision width from `visual.conv1.weight`, image size from the patch grid of
+    /// `visual.positional_embedding` (G² + 1 rows), context length and text width from `positional_embedding`,
+    /// vocabulary from `token_embedding.weight`, depths from the highest `resblocks.N` index. Head counts are not
+    /// stored in a state dict: open_clip's ViTs use 64-wide heads, so heads = width / 64 (at least 1). The MLP
+    /// activation is not stored either: QuickGELU (OpenAI's checkpoints) unless `activation` says otherwise.
+    /// O(tensor count).
+    public static func configuration(of file: SafeTensors.File, source: String, activation: GELU.Kind = .quick) throws -> CLIPConfiguration {
+        try configuration(shapes: file.tensors.mapValues(\.shape), source: source, activation: activation)
+    }
+
+    /// `configuration(of:source:activation:)` from tensor names and shapes alone.
+    public static func configuration(shapes: [String: [Int]], source: String, activation: GELU.Kind = .quick) throws -> CLIPConfiguration {
+        func shape(_ name: String, rank: Int) throws -> [Int] {
+            guard let t = shapes[name] else {
+                throw PairDxError.badInput("\(source): tensor '\(name)' is missing: not an open_clip CLIP state dict (\(shapes.count) tensors)")
+            }
+            guard t.count == rank, t.allSatisfy({ $0 > 0 }) else {
+                throw PairDxError.badInput("\(source): tensor '\(name)' has shape \(t), expected \(rank) positive dimensions")
+            }
+            return t
+        }
+        func depth(_ prefix: String) throws -> Int {
+            var highest = -1
+            for name in shapes.keys where name.hasPrefix(prefix) {
+                let rest = name.dropFirst(prefix.count)
+                if let n = Int(rest.prefix { $0 != "." }) { highest = max(highest, n) }
+            }
+            guard highest >= 0 else { throw PairDxError.badInput("\(source): no '\(prefix)N.*' tensors: not an open_clip CLIP state dict") }
+            return highest + 1
+        }
+        let proj = try shape("visual.proj", rank: 2)
+        let conv = try shape("visual.conv1.weight", rank: 4)
+        let visionPositions = try shape("visual.positional_embedding", rank: 2)
+        let textPositions = try shape("positional_embedding", rank: 2)
+        let tokens = try shape("token_embedding.weight", rank: 2)
+        let textProj = try shape("text_projection", rank: 2)
+        let width = conv[0], patch = conv[2], textWidth = tokens[1]
+        let grid = Int(Double(visionPositions[0] - 1).squareRoot().rounded())
+        guard conv[1] == 3, conv[3] == patch, grid >= 1, grid * grid + 1 == visionPositions[0], visionPositions[1] == width,
+              proj[0] == width, textPositions[1] == textWidth, textProj[0] == textWidth, textProj[1] == proj[1] else {
+            throw PairDxError.badInput("\(source): CLIP tensor shapes disagree (visual.conv1.weight \(conv), visual.positional_embedding \(visionPositions), visual.proj \(proj), token_embedding.weight \(tokens), positional_embedding \(textPositions), text_projection \(textProj))")
+        }
+        func heads(_ w: Int) -> Int { w >= 64 && w % 64 == 0 ? w / 64 : 1 }
+        return CLIPConfiguration(embedDimension: proj[1], imageSize: grid * patch, patchSize: patch, visionWidth: width,
+                                 visionLayers: try depth("visual.transformer.resblocks."), visionHeads: heads(width),
+                                 contextLength: textPositions[0], vocabularySize: tokens[0], textWidth: textWidth,
+                                 textHeads: heads(textWidth), textLayers: try depth("transformer.resblocks."), activation: activation)
+    }
+
+    /// Copies every parameter of `model` from an already read file (`source` names it in errors).
+    @discardableResult
+    public static func load(_ model: CLIPModel, file: SafeTensors.File, source path: String) throws -> LoadReport {
         for entry in model.store.parameters {
             guard let tensor = file.tensors[entry.name] else {
                 throw PairDxError.badInput("\(path): tensor '\(entry.name)' is missing (is this an open_clip \(entry.name.hasPrefix("visual.") ? "image" : "text") tower with these shapes?)")
@@ -33,10 +99,10 @@ public enum CLIPWeights {
         return LoadReport(loaded: known.count, ignored: file.tensors.keys.filter { !known.contains($0) }.sorted())
     }
 
-    /// Writes every parameter of `model` (Float32, names sorted; `SafeTensors`) to `path` atomically.
-    public static func save(_ model: CLIPModel, to path: String) throws {
+    /// Writes every parameter of `model` (Float32, names sorted; `SafeTensors`) and `metadata` to `path` atomically.
+    public static func save(_ model: CLIPModel, to path: String, metadata: [String: String] = [:]) throws {
         let values = model.store.allValues
-        var file = SafeTensors.File()
+        var file = SafeTensors.File(metadata: metadata)
         for entry in model.store.parameters {
             file.tensors[entry.name] = .init(shape: entry.shape, values: Array(values[entry.offset..<(entry.offset + entry.count)]))
         }

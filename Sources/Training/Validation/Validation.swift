@@ -4,19 +4,47 @@ import PairDxCore
 /// `pairdx validate` as a library call (so `pairdx rebuild --validate` can chain it): trains `image`, `text` and
 /// `fusion` with the recipe's hyper-parameters, evaluates each on the test split, sets the results beside the
 /// published figures row by row with a verdict each, and writes `validation.{json,md,html}` into `out`.
+/// With CLIP weights (`CLIPInput.weights`), also runs zero-shot CLIP on the test split (the recipe's class prompts
+/// inside every `validation.promptTemplates` entry, averaged) and fine-tuned CLIP (`training.clip`), filling the two
+/// CLIP rows; without weights those rows say "not run: no weights (--clip-weights)". The weights and BPE file are
+/// read before any training, so a bad file fails the run at once, naming the file.
 ///
 /// The gate is the paper's central claim, which holds on any corpus: fusion's test accuracy is higher than each
 /// single-modality baseline's. The report is written whether or not the gate passes; callers turn
 /// `report.gate.passed == false` into a failing exit code.
 public enum Validation {
     public static let paperPairs = 22_665
+    /// The note of a CLIP row when no weights were given.
+    public static let noWeightsNote = "not run: no weights (--clip-weights)"
+
+    /// Where the CLIP rows' weights and tokeniser come from; `weights == nil` leaves those rows "not run".
+    public struct CLIPInput: Sendable {
+        /// open_clip-named safetensors file (e.g. ViT-B-32 converted as the README shows).
+        public var weights: String?
+        /// CLIP's BPE merges file (`bpe_simple_vocab_16e6.txt.gz`).
+        public var bpe: String?
+        public init(weights: String? = nil, bpe: String? = nil) { self.weights = weights; self.bpe = bpe }
+    }
 
     public static func run(split: String, data: String, out: String, recipe: Recipe, threads: Int,
                            glove: String? = nil, published: String = "Manifests/published-results.json",
-                           checkpoints: String? = nil) throws -> ValidationReport {
+                           checkpoints: String? = nil, clip: CLIPInput = CLIPInput()) throws -> ValidationReport {
         let start = Trainer.now()
         let pub = try PublishedResults.load(published)
         let splitFiles = try SplitFiles.load(split)
+        // CLIP inputs first: a bad weights or BPE file stops the run before minutes of training.
+        var clipSetup: (CLIPClassification.Setup, ModelHyperparameters, [[String]])?
+        if let weights = clip.weights {
+            guard let h = recipe.training["clip"] else {
+                throw PairDxError.badInput("recipe \(recipe.name): training has no 'clip' entry (needed for the fine-tuned CLIP row)")
+            }
+            let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpe)
+            guard h.resolution == setup.model.configuration.imageSize else {
+                throw PairDxError.badInput("\(weights): the weights take \(setup.model.configuration.imageSize)² images, recipe \(recipe.name)'s training.clip.resolution is \(h.resolution)")
+            }
+            clipSetup = (setup, h, try promptTexts(recipe: recipe, classes: splitFiles.classes))
+            Log.info("validate: CLIP weights \(weights): \(setup.summary)")
+        }
         let work = WorkDirectory(data)
         let caps = try Dataset.loadCaptions(work)
         var outcomes: [ModelOutcome] = []
@@ -41,16 +69,63 @@ public enum Validation {
                                     to: "\(dir)/\(splitFiles.name)-\(kind.rawValue).safetensors")
             }
             Log.info("validate: \(kind.rawValue) test accuracy \(String(format: "%.2f%%", 100 * eval.metrics.accuracy)), macro-F1 \(String(format: "%.4f", eval.metrics.macroF1))")
-            outcomes.append(ModelOutcome(model: kind, metrics: eval.metrics, trainSeconds: result.trainSeconds,
+            outcomes.append(ModelOutcome(model: ValidatedModel(kind), metrics: eval.metrics, trainSeconds: result.trainSeconds,
                                          testSecondsPerImage: eval.secondsPerImage, parameters: result.model.store.parameterCount,
                                          epochs: result.epochs, embeddings: kind.usesText ? result.model.spec.embeddings : nil,
                                          oovShare: eval.oovShare, hyperparameters: (try? CanonicalJSON.string(h)) ?? "",
                                          skipped: result.skipped.count + eval.skipped.count))
         }
+        if case let (setup, h, prompts)? = clipSetup {
+            outcomes += try runCLIP(setup, hyper: h, promptTexts: prompts, split: splitFiles, work: work, captions: caps,
+                                    seed: recipe.seed, threads: h.threads.map { min($0, threads) } ?? threads, checkpoints: checkpoints)
+        }
         let report = compare(published: pub, outcomes: outcomes, split: splitFiles, recipe: recipe, threads: threads,
                              seconds: Trainer.now() - start)
         try ReportWriter.write(report, to: out)
         return report
+    }
+
+    /// The recipe's prompt for each class of the split inside every template: `[classes][templates]`. Throws when a
+    /// class of the split has no rule (and so no prompt) in the recipe.
+    public static func promptTexts(recipe: Recipe, classes: [String]) throws -> [[String]] {
+        let byName = Dictionary(recipe.classes.map { ($0.name, $0.prompt) }) { a, _ in a }
+        let prompts = try classes.map { c in
+            guard let p = byName[c] else { throw PairDxError.badInput("recipe \(recipe.name): the split's class '\(c)' has no prompt (classes[].prompt)") }
+            return p
+        }
+        return CLIPClassification.promptTexts(prompts: prompts, templates: recipe.validation.promptTemplates)
+    }
+
+    /// Zero-shot CLIP on the test split, then fine-tuned CLIP (the model is changed in place) on the same test split.
+    static func runCLIP(_ setup: CLIPClassification.Setup, hyper h: ModelHyperparameters, promptTexts: [[String]], split: SplitFiles,
+                        work: WorkDirectory, captions: [String: String], seed: UInt64, threads: Int,
+                        checkpoints: String?) throws -> [ModelOutcome] {
+        let test = try Dataset.load(split, part: .test, work: work, captions: captions)
+        let params = setup.model.store.parameterCount
+        let promptNote = "prompts × templates averaged: " + promptTexts.map { $0.joined(separator: " | ") }.joined(separator: "; ")
+        Log.info("validate: zero-shot CLIP on \(test.examples.count) test items (\(promptTexts.first?.count ?? 0) templates per class)")
+        let zero = CLIPClassification.evaluate(setup, classifier: CLIPClassification.classifier(setup, promptTexts: promptTexts),
+                                               dataset: test, blobs: work.blobs, classes: split.classes, threads: threads)
+        Log.info("validate: zero-shot CLIP test accuracy \(String(format: "%.2f%%", 100 * zero.metrics.accuracy))")
+        var out = [ModelOutcome(model: .clipZeroShot, metrics: zero.metrics, trainSeconds: 0, testSecondsPerImage: zero.secondsPerImage,
+                                parameters: params, epochs: [], embeddings: nil, oovShare: nil, hyperparameters: promptNote,
+                                skipped: zero.skipped.count)]
+        Log.info("validate: fine-tuning CLIP with training.clip")
+        let tuned = try CLIPClassification.fineTune(setup, hyper: h, split: split, work: work, captions: captions, promptTexts: promptTexts,
+                                                    seed: seed, threads: threads)
+        let eval = CLIPClassification.evaluate(setup, classifier: CLIPClassification.classifier(setup, promptTexts: promptTexts),
+                                               dataset: test, blobs: work.blobs, classes: split.classes, threads: threads)
+        if let dir = checkpoints {
+            try CLIPWeights.save(setup.model, to: "\(dir)/\(split.name)-clip.safetensors",
+                                 metadata: try CLIPClassification.checkpointMetadata(classes: split.classes, promptTexts: promptTexts,
+                                                                                     extra: ["pairdx.split": split.name]))
+        }
+        Log.info("validate: fine-tuned CLIP test accuracy \(String(format: "%.2f%%", 100 * eval.metrics.accuracy)) (epoch \(tuned.selectedEpoch) kept)")
+        out.append(ModelOutcome(model: .clip, metrics: eval.metrics, trainSeconds: tuned.trainSeconds, testSecondsPerImage: eval.secondsPerImage,
+                                parameters: params, epochs: tuned.epochs, embeddings: nil, oovShare: nil,
+                                hyperparameters: ((try? CanonicalJSON.string(h)) ?? "") + "; evaluated with " + promptNote,
+                                skipped: tuned.skipped.count + eval.skipped.count))
+        return out
     }
 
     /// Whether a split can stand for the published dataset, and why not.
@@ -127,9 +202,27 @@ public enum Validation {
                 }
                 row.verdict = .notRun
                 row.note = "not implemented: BiomedCLIP is not built here, so the comparison cannot be made"
+            case ("clip-zero-shot", .number(let v)) where f.unit == "percent", ("clip", .number(let v)) where f.unit == "percent":
+                let which: ValidatedModel = f.ours == "clip" ? .clip : .clipZeroShot
+                if let o = byKind[which] {
+                    let acc = 100 * o.metrics.accuracy
+                    row.reproduced = String(format: "%.2f%%", acc)
+                    row.verdict = comparable ? numberVerdict(acc, v, tolerance: tol) : .notComparable
+                    row.note = (comparable ? "tolerance ±\(tol) points (recipe)" : why) + "; weights as given, not necessarily the paper's"
+                } else {
+                    row.note = noWeightsNote
+                }
+            case ("clip", .number):
+                if let o = byKind[.clip] {
+                    row.reproduced = "\(Trainer.duration(o.trainSeconds)) on \(hw), \(threads) threads"
+                    row.verdict = .notComparable
+                    row.note = "different hardware (the paper states none) and " + (comparable ? "possibly different items" : why)
+                } else {
+                    row.note = noWeightsNote
+                }
             default:
                 row.verdict = .notRun
-                row.note = "not implemented: CLIP models are not built here"
+                row.note = "not implemented: \(f.subject) is not built here"
             }
             rows.append(row)
         }

@@ -23,9 +23,22 @@ public struct ValidationRow: Codable, Sendable {
     public var note: String
 }
 
-/// One of our trained models, evaluated on the test split.
+/// A model of the validation table: the three classifiers of the training core and the two CLIP rows.
+public enum ValidatedModel: String, Codable, Sendable, CaseIterable {
+    case image, text, fusion
+    /// CLIP with the user's weights, classifying by prompt similarity without training.
+    case clipZeroShot = "clip-zero-shot"
+    /// CLIP fine-tuned on the train split (PairDxCLIP).
+    case clip = "clip-fine-tuned"
+
+    public init(_ kind: ModelKind) {
+        switch kind { case .image: self = .image; case .text: self = .text; case .fusion: self = .fusion }
+    }
+}
+
+/// One of our models, evaluated on the test split.
 public struct ModelOutcome: Codable, Sendable {
-    public var model: ModelKind
+    public var model: ValidatedModel
     public var metrics: Metrics
     public var trainSeconds: Double
     public var testSecondsPerImage: Double
