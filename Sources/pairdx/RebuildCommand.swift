@@ -35,11 +35,12 @@ struct RebuildCommand: AsyncParsableCommand {
     var force = false
     @Flag(name: .customLong("no-audit"), help: "Skip the audit report.")
     var noAudit = false
-    @Flag(help: "Then train the image, text and fusion models (and CLIP with --clip-weights) and compare them with the published results (report/validation.*).")
+    @Flag(help: "Then train the image, text and fusion models (and CLIP with --clip-weights, BiomedCLIP with --biomedclip-weights) and compare them with the published results (report/validation.*).")
     var validate = false
     @Option(help: "GloVe vectors for the text and fusion models when validating (default: embeddings learned from the train split).")
     var glove: String?
     @OptionGroup var clip: CLIPOptions
+    @OptionGroup var biomedclip: BiomedCLIPOptions
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
@@ -48,6 +49,10 @@ struct RebuildCommand: AsyncParsableCommand {
         if let w = clip.weights {
             guard validate else { throw PairDxError.usage("--clip-weights is used by --validate only") }
             guard FileManager.default.fileExists(atPath: w) else { throw PairDxError.io("\(w): CLIP weights file not found") }
+        }
+        if let w = biomedclip.weights {
+            guard validate else { throw PairDxError.usage("--biomedclip-weights is used by --validate only") }
+            guard FileManager.default.fileExists(atPath: w) else { throw PairDxError.io("\(w): BiomedCLIP weights file not found") }
         }
         var o = Rebuild.Options(recipePath: recipe.recipePath, work: global.workDirectory)
         o.source = source
@@ -81,7 +86,8 @@ struct RebuildCommand: AsyncParsableCommand {
         if validate {
             Log.info("validate: training image, text and fusion on \(r.splitDir)")
             let v = try Validation.run(split: r.splitDir, data: global.work, out: report, recipe: r.recipe, threads: global.threadCount,
-                                       glove: glove, published: "\(recipe.manifestsRoot)/published-results.json", clip: clip.input)
+                                       glove: glove, published: "\(recipe.manifestsRoot)/published-results.json", clip: clip.input,
+                                       biomedclip: biomedclip.input)
             FileHandle.standardError.write(Data((ValidateCommand.summary(v) + "\nreport: \(report)/validation.{json,md,html}\n").utf8))
             guard v.gate.passed else { throw PairDxError.checkFailed("validate: gate failed — \(v.gate.claim): \(v.gate.detail)") }
         }

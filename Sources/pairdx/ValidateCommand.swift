@@ -7,17 +7,20 @@ import Training
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Train image, text and fusion models (and CLIP, given weights) on a split and set their test results beside the published PairDx figures.",
+        abstract: "Train image, text and fusion models (and CLIP and BiomedCLIP, given weights) on a split and set their test results beside the published PairDx figures.",
         discussion: """
         Uses the recipe's training hyper-parameters, evaluates each model on the test split and writes
         <out>/validation.json, .md and .html: every figure of Manifests/published-results.json (DOI 10.3390/s25247596)
         beside ours with a verdict — reproduced (within the recipe's validation.tolerancePoints), below, above,
         not comparable (e.g. the embedded corpus is not the published dataset; timings on other hardware), or
-        not run (BiomedCLIP is not implemented; the CLIP rows without --clip-weights). With --clip-weights (an
-        open_clip state dict saved as safetensors, e.g. ViT-B-32; see the README) the rows "zero-shot CLIP" (the
-        recipe's class prompts inside every validation.promptTemplates entry, averaged) and "fine-tuned CLIP"
-        (training.clip: AdamW with warm-up, both towers or the image tower) are run too. Exit code 1 when the gate
-        fails: the fusion model must beat both single-modality baselines in test accuracy.
+        not run (the CLIP rows without --clip-weights, the BiomedCLIP rows without --biomedclip-weights). With
+        --clip-weights (an open_clip state dict saved as safetensors, e.g. ViT-B-32; see the README) the rows
+        "zero-shot CLIP" (the recipe's class prompts inside every validation.promptTemplates entry, averaged) and
+        "fine-tuned CLIP" (training.clip: AdamW with warm-up, both towers or the image tower) are run too. With
+        --biomedclip-weights and --biomedclip-vocab (BiomedCLIP-PubMedBERT_256-vit_base_patch16_224 converted as the
+        README shows, and PubMedBERT's vocab.txt) zero-shot BiomedCLIP is run with the same prompts: its test
+        accuracy, seconds per test image on this hardware, and whether fusion is faster per image. Exit code 1 when
+        the gate fails: the fusion model must beat both single-modality baselines in test accuracy.
         """)
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Split directory (default: Splits/<recipe name>).") var split: String?
@@ -28,6 +31,7 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Published figures (JSON).") var published: String = "Manifests/published-results.json"
     @Option(name: .long, help: "Also save the checkpoints (three, five with CLIP) into this folder.") var checkpoints: String?
     @OptionGroup var clip: CLIPOptions
+    @OptionGroup var biomedclip: BiomedCLIPOptions
     @Option(name: .customLong("real-captions"), help: """
         Instead: train and test only the text baseline on real captions (ROCO layout: */*/captions.txt with \
         ROCO_id<TAB>caption), labelled by the recipe's caption rules (e.g. --recipe pairdx-v1).
@@ -54,7 +58,7 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         let report = try Validation.run(split: splitDir, data: data ?? global.work, out: out, recipe: r,
                                         threads: global.threadCount, glove: glove, published: published, checkpoints: checkpoints,
-                                        clip: clip.input)
+                                        clip: clip.input, biomedclip: biomedclip.input)
         Log.info(ValidateCommand.summary(report) + "\nreport: \(out)/validation.{json,md,html}")
         if json { try printJSON(report) }
         guard report.gate.passed else { throw PairDxError.checkFailed("validate: gate failed — \(report.gate.claim): \(report.gate.detail)") }
@@ -70,7 +74,7 @@ struct ValidateCommand: AsyncParsableCommand {
         for m in r.models {
             s += String(format: "%@: test accuracy %.2f%%, macro-F1 %.4f, %@, %.2f ms/image\n", m.model.rawValue,
                         100 * m.metrics.accuracy, m.metrics.macroF1,
-                        m.model == .clipZeroShot ? "no training" : "trained in " + Trainer.duration(m.trainSeconds), 1000 * m.testSecondsPerImage)
+                        m.model == .clipZeroShot || m.model == .biomedclip ? "no training" : "trained in " + Trainer.duration(m.trainSeconds), 1000 * m.testSecondsPerImage)
         }
         return s + "gate (\(r.gate.claim)): \(r.gate.passed ? "passed" : "FAILED") — \(r.gate.detail)"
     }
@@ -90,4 +94,21 @@ struct CLIPOptions: ParsableArguments {
     /// `--clip-bpe`, else `$PAIRDX_CLIP_BPE`.
     var bpePath: String? { bpe ?? ProcessInfo.processInfo.environment["PAIRDX_CLIP_BPE"].flatMap { $0.isEmpty ? nil : $0 } }
     var input: Validation.CLIPInput { Validation.CLIPInput(weights: weights, bpe: bpePath) }
+}
+
+/// `--biomedclip-weights` and `--biomedclip-vocab`, shared by validate and rebuild --validate.
+struct BiomedCLIPOptions: ParsableArguments {
+    @Option(name: .customLong("biomedclip-weights"), help: ArgumentHelp(
+        "BiomedCLIP weights: open_clip's BiomedCLIP-PubMedBERT_256-vit_base_patch16_224 state dict saved as safetensors (see the README); shapes are read from the file.",
+        valueName: "file"))
+    var weights: String?
+    @Option(name: .customLong("biomedclip-vocab"), help: ArgumentHelp(
+        "PubMedBERT's WordPiece vocab.txt for BiomedCLIP's text tower (default: $PAIRDX_BIOMEDCLIP_VOCAB).", valueName: "file"))
+    var vocabulary: String?
+
+    /// `--biomedclip-vocab`, else `$PAIRDX_BIOMEDCLIP_VOCAB`.
+    var vocabularyPath: String? {
+        vocabulary ?? ProcessInfo.processInfo.environment["PAIRDX_BIOMEDCLIP_VOCAB"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+    var input: Validation.BiomedCLIPInput { Validation.BiomedCLIPInput(weights: weights, vocabulary: vocabularyPath) }
 }

@@ -41,7 +41,7 @@ public enum BiomedCLIPWeights {
     /// holding its weights; `padId` is the tokeniser's `[PAD]` id. Throws `PairDxError` naming `path` when the file
     /// is absent, unreadable, not safetensors, or not a BiomedCLIP state dict. O(file size).
     public static func loadModel(from path: String, padId: Int32 = 0) throws -> BiomedCLIPModel {
-        guard FileManager.default.fileExists(atPath: path) else { throw PairDxError.io("\(path): BiomedCLIP weights file not found") }
+        guard FileSystem.exists(path) else { throw PairDxError.io("\(path): BiomedCLIP weights file not found") }
         let file = try SafeTensors.read(path)
         let model = BiomedCLIPModel(configuration: try configuration(of: file, source: path), padId: padId)
         let report = try load(model, file: file, source: path)

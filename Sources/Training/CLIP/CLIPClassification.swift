@@ -101,6 +101,14 @@ public enum CLIPClassification {
     /// O(items · image-tower cost).
     public static func evaluate(_ setup: Setup, classifier: ZeroShotClassifier, dataset: Dataset, blobs: BlobStore,
                                 classes: [String], batchSize: Int = 32, threads: Int) -> Evaluation {
+        evaluate(imageSize: setup.model.configuration.imageSize, encodeImages: { setup.model.encodeImages($0) }, classifier: classifier,
+                 dataset: dataset, blobs: blobs, classes: classes, batchSize: batchSize, threads: threads)
+    }
+
+    /// The same for any image tower: `encodeImages` maps CLIP-normalised images `[B, 3, imageSize, imageSize]` to
+    /// embeddings `[B, E]` (BiomedCLIP's tower uses the same pre-processing).
+    public static func evaluate(imageSize: Int, encodeImages: (Tensor) -> Tensor, classifier: ZeroShotClassifier, dataset: Dataset,
+                                blobs: BlobStore, classes: [String], batchSize: Int = 32, threads: Int) -> Evaluation {
         Compute.threads = threads
         let start = DispatchTime.now().uptimeNanoseconds
         var predictions: [Int] = [], labels: [Int] = []
@@ -108,10 +116,10 @@ public enum CLIPClassification {
         let examples = dataset.examples
         for lo in stride(from: 0, to: examples.count, by: max(1, batchSize)) {
             let chunk = Array(examples[lo..<min(lo + batchSize, examples.count)])
-            let (tensor, kept, failures) = images(chunk, blobs: blobs, size: setup.model.configuration.imageSize, threads: threads)
+            let (tensor, kept, failures) = images(chunk, blobs: blobs, size: imageSize, threads: threads)
             skipped.merge(failures) { a, _ in a }
             guard let tensor else { continue }
-            predictions += classifier.predict(imageEmbeddings: setup.model.encodeImages(tensor))
+            predictions += classifier.predict(imageEmbeddings: encodeImages(tensor))
             labels += kept.map { chunk[$0].label }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -23,13 +23,15 @@ public struct ValidationRow: Codable, Sendable {
     public var note: String
 }
 
-/// A model of the validation table: the three classifiers of the training core and the two CLIP rows.
+/// A model of the validation table: the three classifiers of the training core, the two CLIP rows and BiomedCLIP.
 public enum ValidatedModel: String, Codable, Sendable, CaseIterable {
     case image, text, fusion
     /// CLIP with the user's weights, classifying by prompt similarity without training.
     case clipZeroShot = "clip-zero-shot"
     /// CLIP fine-tuned on the train split (PairDxCLIP).
     case clip = "clip-fine-tuned"
+    /// BiomedCLIP with the user's weights, zero-shot (the paper's BiomedCLIP row).
+    case biomedclip
 
     public init(_ kind: ModelKind) {
         switch kind { case .image: self = .image; case .text: self = .text; case .fusion: self = .fusion }
