@@ -81,4 +81,16 @@ struct BiomedCLIPVisionTests {
         // A 1-d weight of a module that is not a norm ("normal" is not "norm<digits>").
         #expect(throws: (any Error).self) { try BiomedCLIPSyntheticWeights.rule(name: "visual.normal.weight", shape: [8]) }
     }
+
+    /// The block's backward (the layers' own, chained through both residuals) against central finite differences.
+    @Test func timmBlockBackwardMatchesFiniteDifferences() throws {
+        let store = ParameterStore()
+        var generator = SeededGenerator(seed: 6)
+        let c = TimmViTConfiguration(imageSize: 8, patchSize: 4, width: 16, layers: 1, heads: 4, embedDimension: 8)
+        let block = TimmViTBlock(store, name: "trunk.blocks.0", configuration: c, generator: &generator)
+        try BiomedCLIPSyntheticWeights.apply(to: store)
+        #expect(store.parameters.map(\.name).contains("trunk.blocks.0.attn.qkv.weight"))
+        let e = CoreFiniteDifferenceTests.check(block, store: store, input: CoreFiniteDifferenceTests.random([2, 5, 16], seed: 7))
+        #expect(e < 2e-2, "TimmViTBlock finite-difference error \(e)")
+    }
 }
