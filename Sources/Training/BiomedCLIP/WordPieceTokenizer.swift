@@ -5,7 +5,7 @@ import PairDxCore
 /// `vocab.txt`, context 256), reproducing Hugging Face `tokenizers`' `BertTokenizer` pipeline:
 ///
 /// 1. open_clip's "whitespace" cleaning: ftfy's `fix_text`, HTML unescaping, whitespace runs collapsed, trimmed
-///    (`CLIPTextCleaner`, plus the ftfy steps it lacks, see `segments`). The special tokens
+///    (`CLIPTextCleaner`). The special tokens
 ///    `[PAD] [UNK] [CLS] [SEP] [MASK]` written literally (case-sensitive) in the text stay those tokens, as the
 ///    Hugging Face tokeniser keeps them; the text between them is cut into separate segments.
 /// 2. BERT's normaliser on each segment: NUL, U+FFFD and control/format/private-use characters dropped, other
@@ -121,32 +121,22 @@ public struct WordPieceTokenizer: Sendable {
 
     enum Segment { case text(String.UnicodeScalarView), special(Int32) }
 
-    /// Private-use sentinels carried through `CLIPTextCleaner`: U+E000 + k stands for the k-th special token,
-    /// U+E005 for a protected tag character (restored after cleaning). Private-use scalars already in the text are
-    /// replaced by U+E006 first; BERT's normaliser drops every private-use scalar anyway.
+    /// Private-use sentinels carried through `CLIPTextCleaner`: U+E000 + k stands for the k-th special token.
+    /// Private-use scalars already in the text are replaced by U+E006 first; BERT's normaliser drops every
+    /// private-use scalar anyway.
     private static let sentinelBase: UInt32 = 0xE000
-    private static let tagSentinel: UInt32 = 0xE005
     private static let privateReplacement: UInt32 = 0xE006
 
-    /// Windows-1252 characters of the C1 controls U+0080–U+009F (ftfy's `fix_c1_controls`); 0 = undefined, kept.
-    private static let c1: [UInt32] = [0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-                                       0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
-                                       0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178]
-
-    /// open_clip's "whitespace" cleaning (ftfy, HTML unescaping, whitespace collapsing) cut at literal special
-    /// tokens. `CLIPTextCleaner` does the cleaning; where it differs from ftfy 6.3 the text is prepared around it:
-    /// C1 controls become their Windows-1252 characters (`fix_c1_controls`), U+0149 becomes ʼn and U+FB05 ſt
-    /// (ftfy's ligature table), U+FF5F–U+FFEF take their compatibility form (`fix_character_width`), and tag
-    /// characters U+E0000–U+E007F are kept (ftfy keeps them). Case is irrelevant afterwards (BERT lower-cases),
-    /// so the cleaner's lower-casing changes nothing but the special tokens, which are recognised before it. O(n).
+    /// open_clip's "whitespace" cleaning (ftfy, HTML unescaping, whitespace collapsing: `CLIPTextCleaner`) cut at
+    /// literal special tokens, which are recognised before cleaning. Case is irrelevant afterwards (BERT
+    /// lower-cases), so the cleaner's lower-casing changes nothing but the special tokens. O(n).
     func segments(_ text: String) -> [Segment] {
         var marked = String.UnicodeScalarView()
-        var tags: [Unicode.Scalar] = []
         let scalars = Array(text.unicodeScalars)
         let patterns = specials.map { (Array($0.text.unicodeScalars), $0.id) }
         var i = 0
         outer: while i < scalars.count {
-            let u = scalars[i], v = u.value
+            let u = scalars[i]
             if u == "[" {
                 for (k, (pattern, _)) in patterns.enumerated()
                 where i + pattern.count <= scalars.count && scalars[i..<(i + pattern.count)].elementsEqual(pattern) {
@@ -155,34 +145,21 @@ public struct WordPieceTokenizer: Sendable {
                     continue outer
                 }
             }
-            switch v {
-            case Self.sentinelBase...Self.privateReplacement: marked.append(Unicode.Scalar(Self.privateReplacement)!)
-            case 0x80...0x9F:
-                let mapped = Self.c1[Int(v - 0x80)]
-                marked.append(mapped == 0 ? u : Unicode.Scalar(mapped)!)
-            case 0x0149: marked.append("\u{02BC}"); marked.append("n")
-            case 0xFB05: marked.append("\u{017F}"); marked.append("t")
-            case 0xFF5F...0xFFEF:
-                marked.append(contentsOf: String(u).precomposedStringWithCompatibilityMapping.unicodeScalars)
-            case 0xE0000...0xE007F:
-                tags.append(u)
-                marked.append(Unicode.Scalar(Self.tagSentinel)!)
-            default: marked.append(u)
+            if (Self.sentinelBase...Self.privateReplacement).contains(u.value) {
+                marked.append(Unicode.Scalar(Self.privateReplacement)!)
+            } else {
+                marked.append(u)
             }
             i += 1
         }
         var result: [Segment] = []
         var current = String.UnicodeScalarView()
-        var nextTag = 0
         for u in CLIPTextCleaner.clean(String(marked)).unicodeScalars {
             let k = Int(u.value) - Int(Self.sentinelBase)
             if k >= 0 && k < patterns.count {
                 if !current.isEmpty { result.append(.text(current)) }
                 current = String.UnicodeScalarView()
                 result.append(.special(patterns[k].1))
-            } else if u.value == Self.tagSentinel {
-                if nextTag < tags.count { current.append(tags[nextTag]) }
-                nextTag += 1
             } else {
                 current.append(u)
             }

@@ -5,8 +5,12 @@ import Foundation
 /// curly quotes, line breaks, control characters, then NFC), two more rounds of HTML unescaping, whitespace runs
 /// collapsed to one space, trimming, lower-casing.
 ///
-/// Not reproduced: ftfy's mojibake repair (re-decoding text that was mis-decoded as Latin-1/Windows-1252) and
-/// its C1-control fix; text that needs those may tokenise differently. O(n) in the text length.
+/// Also as ftfy 6.3 does: C1 controls become their Windows-1252 characters (`fix_c1_controls`, before the quotes
+/// are uncurled), U+0149 becomes ʼn and U+FB05 ſt (ftfy's ligature table), U+FF5F–U+FFEF take their compatibility
+/// form (`fix_character_width`), tag characters U+E0000–U+E007F are kept.
+///
+/// Not reproduced: ftfy's mojibake repair (re-decoding text that was mis-decoded as Latin-1/Windows-1252); text
+/// that needs it may tokenise differently. O(n) in the text length.
 public enum CLIPTextCleaner {
     public static func clean(_ text: String) -> String {
         var s = text
@@ -37,9 +41,33 @@ public enum CLIPTextCleaner {
         return String(out)
     }
 
+    /// Windows-1252 characters of the C1 controls U+0080–U+009F (ftfy's `fix_c1_controls`); 0 = undefined, kept.
+    static let c1: [UInt32] = [0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+                               0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
+                               0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178]
+
+    /// The steps ftfy takes before uncurling quotes: C1 controls, the two ligatures whose ftfy form is not
+    /// their compatibility decomposition, and the half-width forms.
+    private static func ftfyEarlySteps(_ s: String) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(s.unicodeScalars.count)
+        for u in s.unicodeScalars {
+            switch u.value {
+            case 0x80...0x9F:
+                let mapped = c1[Int(u.value - 0x80)]
+                out.append(mapped == 0 ? u : Unicode.Scalar(mapped)!)
+            case 0x0149: out.append("\u{02BC}"); out.append("n")
+            case 0xFB05: out.append("\u{017F}"); out.append("t")
+            case 0xFF5F...0xFFEF: out.append(contentsOf: String(u).precomposedStringWithCompatibilityMapping.unicodeScalars)
+            default: out.append(u)
+            }
+        }
+        return out
+    }
+
     private static func ftfyScalars(_ s: String) -> String {
         var out = String.UnicodeScalarView()
-        let scalars = Array(s.unicodeScalars)
+        let scalars = ftfyEarlySteps(s)
         var i = 0
         while i < scalars.count {
             let u = scalars[i], v = u.value
@@ -58,13 +86,13 @@ public enum CLIPTextCleaner {
             case 0x201C...0x201F: out.append("\"")
             case 0xFF01...0xFF5E: out.append(Unicode.Scalar(v - 0xFEE0)!)
             case 0x3000: out.append(" ")
-            case 0x0132, 0x0133, 0x0149, 0x01C4...0x01CC, 0x01F1...0x01F3, 0xFB00...0xFB06:
+            case 0x0132, 0x0133, 0x01C4...0x01CC, 0x01F1...0x01F3, 0xFB00...0xFB04, 0xFB06:
                 out.append(contentsOf: String(u).decomposedStringWithCompatibilityMapping.unicodeScalars)
             case 0x0D:
                 out.append("\n")
                 if i < scalars.count, scalars[i] == "\n" { i += 1 }
-            case 0x2028, 0x2029, 0x85: out.append("\n")
-            case 0x00...0x08, 0x0B, 0x0E...0x1F, 0x7F, 0x206A...0x206F, 0xFEFF, 0xFFF9...0xFFFC, 0x1D173...0x1D17A, 0xE0000...0xE007F:
+            case 0x2028, 0x2029: out.append("\n")
+            case 0x00...0x08, 0x0B, 0x0E...0x1F, 0x7F, 0x206A...0x206F, 0xFEFF, 0xFFF9...0xFFFC, 0x1D173...0x1D17A:
                 continue
             default: out.append(u)
             }
