@@ -3,11 +3,11 @@ import Foundation
 import PairDxCore
 import Training
 
-/// `pairdx bench infer`: test-time throughput of the CLIP image tower or the fusion model, with random weights.
+/// `pairdx bench infer`: test-time throughput of the CLIP or BiomedCLIP image tower or the fusion model, with random weights.
 struct BenchInferCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
-        abstract: "Measure test-time inference speed (images/s, seconds per image) of the CLIP image tower or the fusion model.",
+        abstract: "Measure test-time inference speed (images/s, seconds per image) of the CLIP or BiomedCLIP image tower or the fusion model.",
         discussion: """
         Builds the model with random weights (speed does not depend on the weights), runs --batch random \
         pre-processed inputs once untimed, then --iterations times, and reports the median as images per second \
@@ -15,14 +15,15 @@ struct BenchInferCommand: AsyncParsableCommand {
         --model clip is CLIP ViT-B/32's image tower (patch 32, width 768, 12 layers, 12 heads, 512-d output; \
         --res a multiple of 32); --model fusion is the fusion model of recipe pairdx-v1 in evaluation mode \
         (ResNet-18 at full width on --res² images + --tokens caption tokens of 50-d embeddings, 64-wide \
-        cross-attention with 4 heads, six classes). Compare with the paper's test-time figure (BiomedCLIP: \
-        0.387 s/image, hardware not stated). scripts/bench/clip-infer.sh runs the CLIP tower beside a PyTorch \
-        ViT-B/32 of the same shapes and prints the ratio.
+        cross-attention with 4 heads, six classes); --model biomedclip is BiomedCLIP's image tower (timm ViT-B/16: \
+        patch 16, width 768, 12 layers, 12 heads, 512-d output; --res a multiple of 16). Compare with the paper's \
+        test-time figure (BiomedCLIP: 0.387 s/image, hardware not stated). scripts/bench/clip-infer.sh and \
+        scripts/bench/biomedclip-infer.sh run the towers beside open_clip's and print the ratio.
         """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Model to time: clip (ViT-B/32 image tower) or fusion.")
+    @Option(help: "Model to time: clip (ViT-B/32 image tower), biomedclip (ViT-B/16 image tower) or fusion.")
     var model: String = "clip"
 
     @Option(help: "Images per batch.")
@@ -41,11 +42,13 @@ struct BenchInferCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard ["clip", "fusion"].contains(model) else { throw ValidationError("--model must be clip or fusion, got '\(model)'") }
+        guard ["clip", "fusion", "biomedclip"].contains(model) else { throw ValidationError("--model must be clip, fusion or biomedclip, got '\(model)'") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard tokens >= 1 else { throw ValidationError("--tokens must be at least 1") }
-        if model == "clip" {
+        if model == "biomedclip" {
+            guard resolution >= 16, resolution % 16 == 0 else { throw ValidationError("--res must be a positive multiple of 16 (the patch size), got \(resolution)") }
+        } else if model == "clip" {
             guard resolution >= 32, resolution % 32 == 0 else { throw ValidationError("--res must be a positive multiple of 32 (the patch size), got \(resolution)") }
         } else {
             guard resolution >= 32 else { throw ValidationError("--res must be at least 32, got \(resolution)") }
@@ -68,6 +71,14 @@ struct BenchInferCommand: AsyncParsableCommand {
             if json { return print(String(decoding: try CanonicalJSON.encode(Report(result: result, hardware: Platform.hardware)), as: UTF8.self)) }
             rate = String(format: "%.2f images/s, %.4f s/image", result.imagesPerSecond, result.secondsPerImage)
             what = "fusion (ResNet-18 + \(tokens) tokens)"
+        } else if model == "biomedclip" {
+            var configuration = TimmViTConfiguration.vitB16
+            configuration.imageSize = resolution
+            Log.info("bench infer: BiomedCLIP ViT-B/16 image tower, batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)")
+            let result = TimmViTInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations)
+            if json { return print(String(decoding: try CanonicalJSON.encode(Report(result: result, hardware: Platform.hardware)), as: UTF8.self)) }
+            rate = String(format: "%.2f images/s, %.4f s/image", result.imagesPerSecond, result.secondsPerImage)
+            what = "biomedclip ViT-B/16 image tower"
         } else {
             var configuration = CLIPConfiguration.vitB32
             configuration.imageSize = resolution
