@@ -93,4 +93,13 @@ struct BiomedCLIPVisionTests {
         let e = CoreFiniteDifferenceTests.check(block, store: store, input: CoreFiniteDifferenceTests.random([2, 5, 16], seed: 7))
         #expect(e < 2e-2, "TimmViTBlock finite-difference error \(e)")
     }
+
+    /// The inference benchmark's arithmetic on a tiny tower (speed itself: scripts/bench/biomedclip-infer.sh).
+    @Test func inferenceBenchmarkReportsConsistentRates() {
+        let c = TimmViTConfiguration(imageSize: 32, patchSize: 8, width: 32, layers: 2, heads: 2, embedDimension: 16)
+        let r = TimmViTInferenceBenchmark.run(configuration: c, batch: 4, iterations: 3, warmup: 0)
+        #expect(r.model == "biomedclip" && r.batch == 4 && r.iterations == 3 && r.medianBatchSeconds > 0)
+        #expect(abs(r.imagesPerSecond * r.secondsPerImage - 1) < 1e-9)
+        #expect(abs(r.secondsPerImage * 4 - r.medianBatchSeconds) < 1e-12)
+    }
 }
