@@ -68,7 +68,7 @@ public final class SelfAttention: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.rank == 3 && x.shape[2] == width, "SelfAttention expects [B, T, \(width)], got \(x.shape)")
-        let b = x.shape[0], t = x.shape[1], d = width, hd = d / heads, rows = b * t
+        let b = x.shape[0], t = x.shape[1], d = width, rows = b * t
         if let lengths = mask.lengths {
             precondition(lengths.count == b && lengths.allSatisfy { $0 >= 1 && $0 <= t }, "mask lengths \(lengths) do not fit [\(b), \(t)]")
         }
@@ -80,31 +80,59 @@ public final class SelfAttention: Layer {
                 BLAS.gemm(transB: true, m: rows, n: 3 * d, k: d, a: xp.baseAddress!, b: w, beta: 1, c: y)
             }
         }
-        let scale = 1 / Float(hd).squareRoot()
-        var probs = Tensor(shape: [b, heads, t, t], repeating: 0)
-        let context = projected.withUnsafeBufferPointer { qp in
-            probs.withUnsafeMutableBufferPointer { pp in
-                Tensor(shape: [b, t, d]) { cp in
-                    for item in 0..<b {
-                        let valid = mask.lengths?[item] ?? t
-                        for h in 0..<heads {
-                            let q = qp.baseAddress! + item &* t &* 3 &* d + h &* hd
-                            let p = pp.baseAddress! + (item &* heads &+ h) &* t &* t
-                            BLAS.gemm(transB: true, m: t, n: t, k: hd, alpha: scale, a: q, lda: 3 * d, b: q + d, ldb: 3 * d, c: p)
-                            Self.maskedSoftmax(p, t: t, valid: valid, causal: mask.causal)
-                            BLAS.gemm(m: t, n: hd, k: t, a: p, b: q + 2 * d, ldb: 3 * d,
-                                      c: cp.baseAddress! + item &* t &* d + h &* hd, ldc: d)
-                        }
+        let context: Tensor
+        if training {
+            // Backward needs every unit's probabilities: the attention writes them into the kept tensor.
+            var computed: Tensor?
+            probabilities = Tensor(shape: [b, heads, t, t]) { pp in computed = attention(projected, items: b, t: t, keeping: pp.baseAddress!) }
+            context = computed!
+            input = x
+            qkv = projected
+        } else {
+            context = attention(projected, items: b, t: t, keeping: nil)
+        }
+        return outProj.forward(context, training: training)
+    }
+
+    /// The context `[B, T, D]` = softmax(QKᵀ/√d_h + mask)·V per (item, head), from the projected `[B·T, 3D]` rows
+    /// (Q | K | V, head h at columns h·d_h of each). Each unit's t×t probabilities go to `keeping + unit·t²` when given
+    /// (unit = item·heads + head), else to a t×t scratch reused within the thread's chunk. Units run in parallel
+    /// (`forEachUnit`) and each writes only its own t×d_h block of the context. O(B·heads·T²·d_h).
+    private func attention(_ projected: Tensor, items b: Int, t: Int, keeping: UnsafeMutablePointer<Float>?) -> Tensor {
+        let d = width, hd = d / heads, scale = 1 / Float(hd).squareRoot()
+        let mask = self.mask, heads = self.heads
+        return projected.withUnsafeBufferPointer { qp in
+            Tensor(shape: [b, t, d]) { cp in
+                forEachUnit(items: b, cost: 2 &* t &* t &* hd) { units in
+                    let scratch = keeping == nil ? UnsafeMutablePointer<Float>.allocate(capacity: t &* t) : nil
+                    defer { scratch?.deallocate() }
+                    for unit in units {
+                        let item = unit / heads, h = unit % heads
+                        let q = qp.baseAddress! + item &* t &* 3 &* d + h &* hd
+                        let p = keeping.map { $0 + unit &* t &* t } ?? scratch!
+                        BLAS.gemm(transB: true, m: t, n: t, k: hd, alpha: scale, a: q, lda: 3 * d, b: q + d, ldb: 3 * d, c: p)
+                        Self.maskedSoftmax(p, t: t, valid: mask.lengths?[item] ?? t, causal: mask.causal)
+                        BLAS.gemm(m: t, n: hd, k: t, a: p, b: q + 2 * d, ldb: 3 * d,
+                                  c: cp.baseAddress! + item &* t &* d + h &* hd, ldc: d)
                     }
                 }
             }
         }
-        if training {
-            input = x
-            qkv = projected
-            probabilities = probs
-        }
-        return outProj.forward(context, training: training)
+    }
+
+    /// Runs `body` over the `items·heads` (item, head) units `0..<items·heads` (unit = item·heads + head), split into
+    /// contiguous chunks on `Compute.threads` threads, with OpenBLAS single-threaded meanwhile so each unit's small
+    /// GEMMs run on the thread that owns it (restored afterwards). `body` must write only its units' memory; every
+    /// unit is then computed by the same single-threaded kernels whatever the split, so results do not depend on the
+    /// thread count. `cost` is one unit's work in multiply-adds (small batches stay serial). An enabled `GEMMTimer`
+    /// (driven by one thread) is paused inside and charged the whole region as GEMM time, with 2·cost flops per unit.
+    private func forEachUnit(items: Int, cost: Int, _ body: (Range<Int>) -> Void) {
+        let units = items &* heads, blasThreads = BLAS.threads, timer = GEMMTimer.shared, timing = timer.enabled
+        if blasThreads != 1 { BLAS.setThreads(1) }
+        if timing { timer.start(); timer.enabled = false }
+        Compute.parallelFor(units, costPerItem: cost, body)
+        if timing { timer.enabled = true; timer.stop(flops: 2 * Double(cost) * Double(units)) }
+        if blasThreads != 1 { BLAS.setThreads(blasThreads) }
     }
 
     /// Row-wise softmax of a t×t score matrix in place; keys ≥ `valid` (and > row when causal) get 0.
@@ -127,34 +155,33 @@ public final class SelfAttention: Layer {
         let b = input.shape[0], t = input.shape[1], d = width, hd = d / heads, rows = b * t
         let dContext = outProj.backward(dOut)
         let scale = 1 / Float(hd).squareRoot()
-        var dScores = [Float](repeating: 0, count: t * t)
-        var dqkv = Tensor(shape: [rows, 3 * d], repeating: 0)
-        dContext.withUnsafeBufferPointer { dcp in
+        // Every unit writes its dQ, dK, dV blocks in full (β = 0), so the whole of dqkv is written.
+        let dqkv = dContext.withUnsafeBufferPointer { dcp in
             qkv.withUnsafeBufferPointer { qp in
                 probabilities.withUnsafeBufferPointer { pp in
-                    dqkv.withUnsafeMutableBufferPointer { dqp in
-                        dScores.withUnsafeMutableBufferPointer { dsp in
-                            let ds = dsp.baseAddress!
-                            for item in 0..<b {
-                                for h in 0..<heads {
-                                    let q = qp.baseAddress! + item &* t &* 3 &* d + h &* hd
-                                    let dq = dqp.baseAddress! + item &* t &* 3 &* d + h &* hd
-                                    let p = pp.baseAddress! + (item &* heads &+ h) &* t &* t
-                                    let dc = dcp.baseAddress! + item &* t &* d + h &* hd
-                                    // dP = dC·Vᵀ ; dV = Pᵀ·dC
-                                    BLAS.gemm(transB: true, m: t, n: t, k: hd, a: dc, lda: d, b: q + 2 * d, ldb: 3 * d, c: ds)
-                                    BLAS.gemm(transA: true, m: t, n: hd, k: t, a: p, b: dc, ldb: d, c: dq + 2 * d, ldc: 3 * d)
-                                    // dS = P ⊙ (dP − rowsum(dP ⊙ P))
-                                    for i in 0..<t {
-                                        let pr = p + i &* t, dr = ds + i &* t
-                                        var dot: Float = 0
-                                        for j in 0..<t { dot += pr[j] * dr[j] }
-                                        for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
-                                    }
-                                    // dQ = scale·dS·K ; dK = scale·dSᵀ·Q
-                                    BLAS.gemm(m: t, n: hd, k: t, alpha: scale, a: ds, b: q + d, ldb: 3 * d, c: dq, ldc: 3 * d)
-                                    BLAS.gemm(transA: true, m: t, n: hd, k: t, alpha: scale, a: ds, b: q, ldb: 3 * d, c: dq + d, ldc: 3 * d)
+                    Tensor(shape: [rows, 3 * d]) { dqp in
+                        forEachUnit(items: b, cost: 4 &* t &* t &* hd) { units in
+                            let ds = UnsafeMutablePointer<Float>.allocate(capacity: t &* t)
+                            defer { ds.deallocate() }
+                            for unit in units {
+                                let item = unit / heads, h = unit % heads
+                                let q = qp.baseAddress! + item &* t &* 3 &* d + h &* hd
+                                let dq = dqp.baseAddress! + item &* t &* 3 &* d + h &* hd
+                                let p = pp.baseAddress! + unit &* t &* t
+                                let dc = dcp.baseAddress! + item &* t &* d + h &* hd
+                                // dP = dC·Vᵀ ; dV = Pᵀ·dC
+                                BLAS.gemm(transB: true, m: t, n: t, k: hd, a: dc, lda: d, b: q + 2 * d, ldb: 3 * d, c: ds)
+                                BLAS.gemm(transA: true, m: t, n: hd, k: t, a: p, b: dc, ldb: d, c: dq + 2 * d, ldc: 3 * d)
+                                // dS = P ⊙ (dP − rowsum(dP ⊙ P))
+                                for i in 0..<t {
+                                    let pr = p + i &* t, dr = ds + i &* t
+                                    var dot: Float = 0
+                                    for j in 0..<t { dot += pr[j] * dr[j] }
+                                    for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
                                 }
+                                // dQ = scale·dS·K ; dK = scale·dSᵀ·Q
+                                BLAS.gemm(m: t, n: hd, k: t, alpha: scale, a: ds, b: q + d, ldb: 3 * d, c: dq, ldc: 3 * d)
+                                BLAS.gemm(transA: true, m: t, n: hd, k: t, alpha: scale, a: ds, b: q, ldb: 3 * d, c: dq + d, ldc: 3 * d)
                             }
                         }
                     }
