@@ -18,9 +18,11 @@ public struct AttentionMask: Sendable, Equatable {
 ///
 /// Input and output `[B, T, D]`. One GEMM projects all B·T tokens to Q, K, V; per (item, head) two GEMMs on
 /// strided views form softmax(QKᵀ/√d_h + mask)·V straight into the context matrix; one GEMM applies `out_proj`.
-/// Backward mirrors it (five GEMMs per item and head, three for the projections). Masked keys get probability
-/// exactly 0. Set `mask` before `forward`; backward uses the mask of the last training forward.
-/// O(B·T·D² + B·T²·D).
+/// Backward mirrors it (four GEMMs per item and head). The B·heads (item, head) units run in parallel on
+/// `Compute.threads` threads, each with single-threaded BLAS and writing only its own blocks, so results are the same
+/// for any thread count's split of the units. Only a training forward keeps the [B, heads, T, T] probabilities;
+/// inference uses one T×T scratch per thread. Masked keys get probability exactly 0. Set `mask` before `forward`;
+/// backward uses the mask of the last training forward. O(B·T·D² + B·T²·D).
 public final class SelfAttention: Layer {
     public let width: Int
     public let heads: Int
