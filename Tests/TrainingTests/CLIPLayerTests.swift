@@ -80,6 +80,84 @@ struct CLIPLayerTests {
         #expect(before.storage[32...] == after.storage[32...])
     }
 
+    /// Large enough (12 units of 2·40²·16 multiply-adds) for `SelfAttention` to split its (item, head) units over
+    /// threads: forward against a float64 loop reference with 1 and 2 threads, bit-identical forward, input and
+    /// parameter gradients when repeated with 2 threads, and training (probabilities kept) and inference forward equal.
+    @Test(arguments: [AttentionMask(lengths: [40, 17, 1]), AttentionMask(causal: true)])
+    func attentionSplitOverThreadsMatchesAReferenceAndIsDeterministic(mask: AttentionMask) {
+        let (b, t, d, heads) = (3, 40, 64, 4)
+        var g = SeededGenerator(seed: 9)
+        let x = Tensor(shape: [b, t, d], storage: (0..<(b * t * d)).map { _ in g.nextNormal() })
+        let probe = Tensor(shape: [b, t, d], storage: (0..<(b * t * d)).map { _ in g.nextNormal() })
+        var runs: [(y: [Float], inference: [Float], dx: [Float], grads: [Float])] = []
+        var reference: [Double] = []
+        for threads in [1, 2, 2] {
+            Compute.threads = threads
+            let store = ParameterStore()
+            var initial = SeededGenerator(seed: 3)
+            let attention = SelfAttention(store, name: "attn", width: d, heads: heads, generator: &initial)
+            for i in 0..<(3 * d) { store.value(attention.inProjBias)[i] = 0.1 * initial.nextNormal() }
+            attention.mask = mask
+            let inference = attention.forward(x, training: false)
+            let y = attention.forward(x, training: true)
+            store.zeroGrad()
+            let dx = attention.backward(probe)
+            runs.append((y.storage, inference.storage, dx.storage, Array(store.allGrads)))
+            if reference.isEmpty { reference = Self.referenceAttention(attention, store: store, x: x) }
+        }
+        Compute.threads = 1
+        #expect(runs[1].y == runs[2].y && runs[1].inference == runs[2].inference)
+        #expect(runs[1].dx == runs[2].dx && runs[1].grads == runs[2].grads)
+        for run in runs {
+            #expect(run.y == run.inference)
+            let e = Self.worst(run.y, reference.map { Float($0) })
+            #expect(e < Self.tolerance, "worst error against the float64 reference: \(e)")
+        }
+        #expect(Self.worst(runs[1].dx, runs[0].dx) < Self.tolerance && Self.worst(runs[1].grads, runs[0].grads) < Self.tolerance)
+    }
+
+    /// softmax(QKᵀ/√d_h + mask)·V then `out_proj`, in float64 loops straight from the definition. O(B·T²·D + B·T·D²).
+    static func referenceAttention(_ a: SelfAttention, store: ParameterStore, x: Tensor) -> [Double] {
+        let (b, t, d) = (x.shape[0], x.shape[1], a.width), hd = d / a.heads
+        let w = store.value(a.inProjWeight), bias = store.value(a.inProjBias)
+        let ow = store.value(a.outProj.weight), ob = store.value(a.outProj.bias!)
+        var out = [Double](repeating: 0, count: b * t * d)
+        for item in 0..<b {
+            let valid = a.mask.lengths?[item] ?? t
+            var qkv = [Double](repeating: 0, count: t * 3 * d)
+            for i in 0..<t {
+                for o in 0..<(3 * d) {
+                    var s = Double(bias[o])
+                    for k in 0..<d { s += Double(w[o * d + k]) * Double(x.storage[(item * t + i) * d + k]) }
+                    qkv[i * 3 * d + o] = s
+                }
+            }
+            var context = [Double](repeating: 0, count: t * d)
+            for h in 0..<a.heads {
+                for i in 0..<t {
+                    let keys = a.mask.causal ? min(valid, i + 1) : valid
+                    var scores = (0..<keys).map { j in
+                        (0..<hd).reduce(0.0) { $0 + qkv[i * 3 * d + h * hd + $1] * qkv[j * 3 * d + d + h * hd + $1] } / Double(hd).squareRoot()
+                    }
+                    let top = scores.max()!
+                    scores = scores.map { Foundation.exp($0 - top) }
+                    let total = scores.reduce(0, +)
+                    for j in 0..<keys {
+                        for c in 0..<hd { context[i * d + h * hd + c] += scores[j] / total * qkv[j * 3 * d + 2 * d + h * hd + c] }
+                    }
+                }
+            }
+            for i in 0..<t {
+                for o in 0..<d {
+                    var s = Double(ob[o])
+                    for k in 0..<d { s += Double(ow[o * d + k]) * context[i * d + k] }
+                    out[(item * t + i) * d + o] = s
+                }
+            }
+        }
+        return out
+    }
+
     @Test func exactGELUGradientMatchesFiniteDifferences() {
         let gelu = GELU(.erf)
         let x = Tensor(shape: [9], storage: [-4, -2, -1, -0.3, 0, 0.2, 1, 2.5, 5])

@@ -18,9 +18,11 @@ public struct AttentionMask: Sendable, Equatable {
 ///
 /// Input and output `[B, T, D]`. One GEMM projects all B·T tokens to Q, K, V; per (item, head) two GEMMs on
 /// strided views form softmax(QKᵀ/√d_h + mask)·V straight into the context matrix; one GEMM applies `out_proj`.
-/// Backward mirrors it (five GEMMs per item and head, three for the projections). Masked keys get probability
-/// exactly 0. Set `mask` before `forward`; backward uses the mask of the last training forward.
-/// O(B·T·D² + B·T²·D).
+/// Backward mirrors it (four GEMMs per item and head). The B·heads (item, head) units run in parallel on
+/// `Compute.threads` threads, each with single-threaded BLAS and writing only its own blocks, so results are the same
+/// for any thread count's split of the units. Only a training forward keeps the [B, heads, T, T] probabilities;
+/// inference uses one T×T scratch per thread. Masked keys get probability exactly 0. Set `mask` before `forward`;
+/// backward uses the mask of the last training forward. O(B·T·D² + B·T²·D).
 public final class SelfAttention: Layer {
     public let width: Int
     public let heads: Int
@@ -68,7 +70,7 @@ public final class SelfAttention: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.rank == 3 && x.shape[2] == width, "SelfAttention expects [B, T, \(width)], got \(x.shape)")
-        let b = x.shape[0], t = x.shape[1], d = width, hd = d / heads, rows = b * t
+        let b = x.shape[0], t = x.shape[1], d = width, rows = b * t
         if let lengths = mask.lengths {
             precondition(lengths.count == b && lengths.allSatisfy { $0 >= 1 && $0 <= t }, "mask lengths \(lengths) do not fit [\(b), \(t)]")
         }
@@ -80,46 +82,70 @@ public final class SelfAttention: Layer {
                 BLAS.gemm(transB: true, m: rows, n: 3 * d, k: d, a: xp.baseAddress!, b: w, beta: 1, c: y)
             }
         }
-        let scale = 1 / Float(hd).squareRoot()
-        var probs = Tensor(shape: [b, heads, t, t], repeating: 0)
-        let context = projected.withUnsafeBufferPointer { qp in
-            probs.withUnsafeMutableBufferPointer { pp in
-                Tensor(shape: [b, t, d]) { cp in
-                    for item in 0..<b {
-                        let valid = mask.lengths?[item] ?? t
-                        for h in 0..<heads {
-                            let q = qp.baseAddress! + item &* t &* 3 &* d + h &* hd
-                            let p = pp.baseAddress! + (item &* heads &+ h) &* t &* t
-                            BLAS.gemm(transB: true, m: t, n: t, k: hd, alpha: scale, a: q, lda: 3 * d, b: q + d, ldb: 3 * d, c: p)
-                            Self.maskedSoftmax(p, t: t, valid: valid, causal: mask.causal)
-                            BLAS.gemm(m: t, n: hd, k: t, a: p, b: q + 2 * d, ldb: 3 * d,
-                                      c: cp.baseAddress! + item &* t &* d + h &* hd, ldc: d)
-                        }
-                    }
-                }
-            }
-        }
+        let context: Tensor
         if training {
+            // Backward needs every unit's probabilities: the attention writes them into the kept tensor.
+            var computed: Tensor?
+            probabilities = Tensor(shape: [b, heads, t, t]) { pp in computed = attention(projected, items: b, t: t, keeping: pp.baseAddress!) }
+            context = computed!
             input = x
             qkv = projected
-            probabilities = probs
+        } else {
+            context = attention(projected, items: b, t: t, keeping: nil)
         }
         return outProj.forward(context, training: training)
     }
 
-    /// Row-wise softmax of a t×t score matrix in place; keys ≥ `valid` (and > row when causal) get 0.
+    /// The context `[B, T, D]` = softmax(QKᵀ/√d_h + mask)·V per (item, head), from the projected `[B·T, 3D]` rows
+    /// (Q | K | V, head h at columns h·d_h of each). Each unit's t×t probabilities go to `keeping + unit·t²` when given
+    /// (unit = item·heads + head), else to a t×t scratch reused within the thread's chunk. Units run in parallel
+    /// (`forEachUnit`) and each writes only its own t×d_h block of the context. O(B·heads·T²·d_h).
+    private func attention(_ projected: Tensor, items b: Int, t: Int, keeping: UnsafeMutablePointer<Float>?) -> Tensor {
+        let d = width, hd = d / heads, scale = 1 / Float(hd).squareRoot()
+        let mask = self.mask, heads = self.heads
+        return projected.withUnsafeBufferPointer { qp in
+            Tensor(shape: [b, t, d]) { cp in
+                forEachUnit(items: b, cost: 2 &* t &* t &* hd) { units in
+                    let scratch = keeping == nil ? UnsafeMutablePointer<Float>.allocate(capacity: t &* t) : nil
+                    defer { scratch?.deallocate() }
+                    for unit in units {
+                        let item = unit / heads, h = unit % heads
+                        let q = qp.baseAddress! + item &* t &* 3 &* d + h &* hd
+                        let p = keeping.map { $0 + unit &* t &* t } ?? scratch!
+                        BLAS.gemm(transB: true, m: t, n: t, k: hd, alpha: scale, a: q, lda: 3 * d, b: q + d, ldb: 3 * d, c: p)
+                        Self.maskedSoftmax(p, t: t, valid: mask.lengths?[item] ?? t, causal: mask.causal)
+                        BLAS.gemm(m: t, n: hd, k: t, a: p, b: q + 2 * d, ldb: 3 * d,
+                                  c: cp.baseAddress! + item &* t &* d + h &* hd, ldc: d)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `body` over the `items·heads` (item, head) units `0..<items·heads` (unit = item·heads + head), split into
+    /// contiguous chunks on `Compute.threads` threads, with OpenBLAS single-threaded meanwhile so each unit's small
+    /// GEMMs run on the thread that owns it (restored afterwards). `body` must write only its units' memory; every
+    /// unit is then computed by the same single-threaded kernels whatever the split, so results do not depend on the
+    /// thread count. `cost` is one unit's work in multiply-adds (small batches stay serial). An enabled `GEMMTimer`
+    /// (driven by one thread) is paused inside and charged the whole region as GEMM time, with 2·cost flops per unit.
+    private func forEachUnit(items: Int, cost: Int, _ body: (Range<Int>) -> Void) {
+        let units = items &* heads, blasThreads = BLAS.threads, timer = GEMMTimer.shared, timing = timer.enabled
+        if blasThreads != 1 { BLAS.setThreads(1) }
+        if timing { timer.start(); timer.enabled = false }
+        Compute.parallelFor(units, costPerItem: cost, body)
+        if timing { timer.enabled = true; timer.stop(flops: 2 * Double(cost) * Double(units)) }
+        if blasThreads != 1 { BLAS.setThreads(blasThreads) }
+    }
+
+    /// Row-wise softmax of a t×t score matrix in place; keys ≥ `valid` (and > row when causal) get 0. Each row's
+    /// unmasked prefix goes through `SoftmaxKernel.softmax` (8 lanes at a time). O(t²).
     @inline(__always)
     static func maskedSoftmax(_ p: UnsafeMutablePointer<Float>, t: Int, valid: Int, causal: Bool) {
         for i in 0..<t {
             let row = p + i &* t
             let end = causal ? min(valid, i + 1) : valid
-            var maximum = -Float.infinity
-            for j in 0..<end { maximum = max(maximum, row[j]) }
-            var sum: Float = 0
-            for j in 0..<end { let e = expf(row[j] - maximum); row[j] = e; sum += e }
-            let inv = end > 0 ? 1 / sum : 0
-            for j in 0..<end { row[j] *= inv }
-            for j in end..<t { row[j] = 0 }
+            SoftmaxKernel.softmax(row, count: end)
+            (row + end).update(repeating: 0, count: t - end)
         }
     }
 
@@ -127,34 +153,33 @@ public final class SelfAttention: Layer {
         let b = input.shape[0], t = input.shape[1], d = width, hd = d / heads, rows = b * t
         let dContext = outProj.backward(dOut)
         let scale = 1 / Float(hd).squareRoot()
-        var dScores = [Float](repeating: 0, count: t * t)
-        var dqkv = Tensor(shape: [rows, 3 * d], repeating: 0)
-        dContext.withUnsafeBufferPointer { dcp in
+        // Every unit writes its dQ, dK, dV blocks in full (β = 0), so the whole of dqkv is written.
+        let dqkv = dContext.withUnsafeBufferPointer { dcp in
             qkv.withUnsafeBufferPointer { qp in
                 probabilities.withUnsafeBufferPointer { pp in
-                    dqkv.withUnsafeMutableBufferPointer { dqp in
-                        dScores.withUnsafeMutableBufferPointer { dsp in
-                            let ds = dsp.baseAddress!
-                            for item in 0..<b {
-                                for h in 0..<heads {
-                                    let q = qp.baseAddress! + item &* t &* 3 &* d + h &* hd
-                                    let dq = dqp.baseAddress! + item &* t &* 3 &* d + h &* hd
-                                    let p = pp.baseAddress! + (item &* heads &+ h) &* t &* t
-                                    let dc = dcp.baseAddress! + item &* t &* d + h &* hd
-                                    // dP = dC·Vᵀ ; dV = Pᵀ·dC
-                                    BLAS.gemm(transB: true, m: t, n: t, k: hd, a: dc, lda: d, b: q + 2 * d, ldb: 3 * d, c: ds)
-                                    BLAS.gemm(transA: true, m: t, n: hd, k: t, a: p, b: dc, ldb: d, c: dq + 2 * d, ldc: 3 * d)
-                                    // dS = P ⊙ (dP − rowsum(dP ⊙ P))
-                                    for i in 0..<t {
-                                        let pr = p + i &* t, dr = ds + i &* t
-                                        var dot: Float = 0
-                                        for j in 0..<t { dot += pr[j] * dr[j] }
-                                        for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
-                                    }
-                                    // dQ = scale·dS·K ; dK = scale·dSᵀ·Q
-                                    BLAS.gemm(m: t, n: hd, k: t, alpha: scale, a: ds, b: q + d, ldb: 3 * d, c: dq, ldc: 3 * d)
-                                    BLAS.gemm(transA: true, m: t, n: hd, k: t, alpha: scale, a: ds, b: q, ldb: 3 * d, c: dq + d, ldc: 3 * d)
+                    Tensor(shape: [rows, 3 * d]) { dqp in
+                        forEachUnit(items: b, cost: 4 &* t &* t &* hd) { units in
+                            let ds = UnsafeMutablePointer<Float>.allocate(capacity: t &* t)
+                            defer { ds.deallocate() }
+                            for unit in units {
+                                let item = unit / heads, h = unit % heads
+                                let q = qp.baseAddress! + item &* t &* 3 &* d + h &* hd
+                                let dq = dqp.baseAddress! + item &* t &* 3 &* d + h &* hd
+                                let p = pp.baseAddress! + unit &* t &* t
+                                let dc = dcp.baseAddress! + item &* t &* d + h &* hd
+                                // dP = dC·Vᵀ ; dV = Pᵀ·dC
+                                BLAS.gemm(transB: true, m: t, n: t, k: hd, a: dc, lda: d, b: q + 2 * d, ldb: 3 * d, c: ds)
+                                BLAS.gemm(transA: true, m: t, n: hd, k: t, a: p, b: dc, ldb: d, c: dq + 2 * d, ldc: 3 * d)
+                                // dS = P ⊙ (dP − rowsum(dP ⊙ P))
+                                for i in 0..<t {
+                                    let pr = p + i &* t, dr = ds + i &* t
+                                    var dot: Float = 0
+                                    for j in 0..<t { dot += pr[j] * dr[j] }
+                                    for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
                                 }
+                                // dQ = scale·dS·K ; dK = scale·dSᵀ·Q
+                                BLAS.gemm(m: t, n: hd, k: t, alpha: scale, a: ds, b: q + d, ldb: 3 * d, c: dq, ldc: 3 * d)
+                                BLAS.gemm(transA: true, m: t, n: hd, k: t, alpha: scale, a: ds, b: q, ldb: 3 * d, c: dq + d, ldc: 3 * d)
                             }
                         }
                     }
@@ -179,5 +204,73 @@ public final class SelfAttention: Layer {
                 BLAS.gemm(m: rows, n: d, k: 3 * d, a: dy, b: store.value(inProjWeight), c: dxp.baseAddress!)
             }
         }
+    }
+}
+
+/// Softmax of one row, vectorised over 8 lanes. `exp` evaluates e^x as 2ⁿ·e^r with n = round(x·log₂e) and
+/// |r| ≤ ln2/2 by a degree-7 polynomial (relative error within a few float ulps, like `expf`), so probabilities
+/// agree with the scalar definition to float rounding. Every row is reduced in a fixed lane order, so results do not
+/// depend on threads or alignment. O(count).
+enum SoftmaxKernel {
+    typealias Vector = SIMD8<Float>
+
+    /// row[0..<count] ← softmax(row[0..<count]) (max-subtracted); nothing when count = 0.
+    @inline(__always)
+    static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        let lanes = Vector.scalarCount, whole = count - count % lanes
+        var top = Vector(repeating: -.infinity)
+        var j = 0
+        while j < whole {
+            let v = load(row + j)
+            top.replace(with: v, where: v .> top)
+            j &+= lanes
+        }
+        var maximum = top.max()
+        for k in whole..<count { maximum = max(maximum, row[k]) }
+        var total = Vector(repeating: 0)
+        j = 0
+        while j < whole {
+            let e = exp(load(row + j) - maximum)
+            store(e, row + j)
+            total += e
+            j &+= lanes
+        }
+        var tail = Vector(repeating: 0)
+        for k in whole..<count { tail[k - whole] = row[k] - maximum }
+        let tailExp = exp(tail)
+        var sum = total.sum()
+        for k in whole..<count { row[k] = tailExp[k - whole]; sum += tailExp[k - whole] }
+        let inverse = 1 / sum
+        j = 0
+        while j < whole { store(load(row + j) * inverse, row + j); j &+= lanes }
+        for k in whole..<count { row[k] *= inverse }
+    }
+
+    /// e^x per lane for x ≤ 88 (inputs below −87 give e^−87 ≈ 1.6e−38, i.e. 0 after normalisation).
+    @inline(__always)
+    static func exp(_ x: Vector) -> Vector {
+        let x = pointwiseMax(x, Vector(repeating: -87))
+        let magic: Float = 12_582_912  // 1.5·2²³: adding it rounds to an integer held in the low mantissa bits
+        let shifted = x * 1.442_695_04 + magic
+        let n = shifted - magic
+        var r = x - n * 0.693_359_375
+        r -= n * -2.121_944_4e-4
+        var poly = r * 1.987_569_15e-4 + 1.398_199_95e-3
+        poly = poly * r + 8.333_451_9e-3
+        poly = poly * r + 4.166_579_59e-2
+        poly = poly * r + 0.166_666_655
+        poly = poly * r + 0.500_000_01
+        let er = poly * (r * r) + r + 1
+        let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        return er * unsafeBitCast(exponent, to: Vector.self)
+    }
+
+    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always) static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
     }
 }
