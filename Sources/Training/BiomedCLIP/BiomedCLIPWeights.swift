@@ -20,21 +20,11 @@ public enum BiomedCLIPWeights {
     /// Copies every parameter of `model` from an already read file (`source` names it in errors).
     @discardableResult
     public static func load(_ model: BiomedCLIPModel, file: SafeTensors.File, source: String) throws -> LoadReport {
-        let store = model.store
-        for entry in store.parameters {
-            guard let tensor = file.tensors[entry.name] else {
-                let tower = entry.name.hasPrefix("visual.") ? "image tower" : entry.name.hasPrefix("text.") ? "text tower" : "model"
-                throw PairDxError.badInput("\(source): tensor '\(entry.name)' is missing (is this a BiomedCLIP \(tower) saved from open_clip's state dict with these shapes?)")
-            }
-            guard tensor.shape == entry.shape || (entry.count == 1 && tensor.values.count == 1) else {
-                throw PairDxError.badInput("\(source): tensor '\(entry.name)' has shape \(tensor.shape), the model expects \(entry.shape)")
-            }
-            tensor.values.withUnsafeBufferPointer {
-                store.allValues.baseAddress!.advanced(by: entry.offset).update(from: $0.baseAddress!, count: entry.count)
-            }
+        let ignored = try model.store.load(from: file, source: source) { name in
+            let tower = name.hasPrefix("visual.") ? "image tower" : name.hasPrefix("text.") ? "text tower" : "model"
+            return "is this a BiomedCLIP \(tower) saved from open_clip's state dict with these shapes?"
         }
-        let known = Set(store.parameters.map(\.name))
-        return LoadReport(loaded: known.count, ignored: file.tensors.keys.filter { !known.contains($0) }.sorted())
+        return LoadReport(loaded: model.store.parameters.count, ignored: ignored)
     }
 
     /// Reads a BiomedCLIP safetensors file, infers its shapes (`configuration(of:source:)`) and returns a model
@@ -103,11 +93,6 @@ public enum BiomedCLIPWeights {
 
     /// Writes every parameter of `model` (Float32, names sorted; `SafeTensors`) and `metadata` to `path` atomically.
     public static func save(_ model: BiomedCLIPModel, to path: String, metadata: [String: String] = [:]) throws {
-        let values = model.store.allValues
-        var file = SafeTensors.File(metadata: metadata)
-        for entry in model.store.parameters {
-            file.tensors[entry.name] = .init(shape: entry.shape, values: Array(values[entry.offset..<(entry.offset + entry.count)]))
-        }
-        try SafeTensors.write(file, to: path)
+        try SafeTensors.write(model.store.namedTensors(metadata: metadata), to: path)
     }
 }

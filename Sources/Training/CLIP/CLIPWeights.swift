@@ -83,29 +83,14 @@ public enum CLIPWeights {
     /// Copies every parameter of `model` from an already read file (`source` names it in errors).
     @discardableResult
     public static func load(_ model: CLIPModel, file: SafeTensors.File, source path: String) throws -> LoadReport {
-        for entry in model.store.parameters {
-            guard let tensor = file.tensors[entry.name] else {
-                throw PairDxError.badInput("\(path): tensor '\(entry.name)' is missing (is this an open_clip \(entry.name.hasPrefix("visual.") ? "image" : "text") tower with these shapes?)")
-            }
-            // Exact shapes; a scalar may be stored as [] or [1].
-            guard tensor.shape == entry.shape || (entry.count == 1 && tensor.values.count == 1) else {
-                throw PairDxError.badInput("\(path): tensor '\(entry.name)' has shape \(tensor.shape), the model expects \(entry.shape)")
-            }
-            tensor.values.withUnsafeBufferPointer {
-                model.store.allValues.baseAddress!.advanced(by: entry.offset).update(from: $0.baseAddress!, count: entry.count)
-            }
+        let ignored = try model.store.load(from: file, source: path) { name in
+            "is this an open_clip \(name.hasPrefix("visual.") ? "image" : "text") tower with these shapes?"
         }
-        let known = Set(model.store.parameters.map(\.name))
-        return LoadReport(loaded: known.count, ignored: file.tensors.keys.filter { !known.contains($0) }.sorted())
+        return LoadReport(loaded: model.store.parameters.count, ignored: ignored)
     }
 
     /// Writes every parameter of `model` (Float32, names sorted; `SafeTensors`) and `metadata` to `path` atomically.
     public static func save(_ model: CLIPModel, to path: String, metadata: [String: String] = [:]) throws {
-        let values = model.store.allValues
-        var file = SafeTensors.File(metadata: metadata)
-        for entry in model.store.parameters {
-            file.tensors[entry.name] = .init(shape: entry.shape, values: Array(values[entry.offset..<(entry.offset + entry.count)]))
-        }
-        try SafeTensors.write(file, to: path)
+        try SafeTensors.write(model.store.namedTensors(metadata: metadata), to: path)
     }
 }
