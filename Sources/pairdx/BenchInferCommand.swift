@@ -17,8 +17,8 @@ struct BenchInferCommand: AsyncParsableCommand {
         (ResNet-18 at full width on --res² images + --tokens caption tokens of 50-d embeddings, 64-wide \
         cross-attention with 4 heads, six classes); --model biomedclip is BiomedCLIP's image tower (timm ViT-B/16: \
         patch 16, width 768, 12 layers, 12 heads, 512-d output; --res a multiple of 16). Compare with the paper's \
-        test-time figure (BiomedCLIP: 0.387 s/image, hardware not stated). scripts/bench/clip-infer.sh and \
-        scripts/bench/biomedclip-infer.sh run the towers beside open_clip's and print the ratio.
+        test-time figure (BiomedCLIP: 0.387 s/image, hardware not stated). scripts/bench/infer.sh clip|biomedclip \
+        runs a tower beside open_clip's and prints the ratio.
         """)
 
     @OptionGroup var global: GlobalOptions

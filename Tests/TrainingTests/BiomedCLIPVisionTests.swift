@@ -94,7 +94,7 @@ struct BiomedCLIPVisionTests {
         #expect(e < 2e-2, "TimmViTBlock finite-difference error \(e)")
     }
 
-    /// The inference benchmark's arithmetic on a tiny tower (speed itself: scripts/bench/biomedclip-infer.sh).
+    /// The inference benchmark's arithmetic on a tiny tower (speed itself: scripts/bench/infer.sh biomedclip).
     @Test func inferenceBenchmarkReportsConsistentRates() {
         let c = TimmViTConfiguration(imageSize: 32, patchSize: 8, width: 32, layers: 2, heads: 2, embedDimension: 16)
         let r = TimmViTInferenceBenchmark.run(configuration: c, batch: 4, iterations: 3, warmup: 0)

@@ -104,7 +104,7 @@ struct CLIPModelTests {
     }
 }
 
-/// The inference benchmark's arithmetic on the tiny configuration (speed itself is measured by scripts/bench/clip-infer.sh).
+/// The inference benchmark's arithmetic on the tiny configuration (speed itself is measured by scripts/bench/infer.sh clip).
 struct CLIPInferenceBenchmarkTests {
     @Test func reportsConsistentRates() {
         let r = CLIPInferenceBenchmark.run(configuration: .tinyTest, batch: 4, iterations: 3, warmup: 0)
