@@ -44,6 +44,7 @@ struct PairDX: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        MemoryPolicy.apply()
         do {
             var command = try PairDX.parseAsRoot()
             if var async = command as? AsyncParsableCommand {

@@ -15,8 +15,18 @@ public final class GELU: Layer {
             Tensor(shape: x.shape) { yp in
                 switch kind {
                 case .quick:
+                    // Eight lanes at a time on SoftmaxKernel's polynomial exp (a few ulps from expf); the
+                    // exponent is capped at 88, where x·σ(1.702x) is already 0 to float precision.
+                    let x0 = xp.baseAddress!, y0 = yp.baseAddress!
                     Compute.parallelFor(xp.count, costPerItem: 8) { range in
-                        for i in range { let v = xp[i]; yp[i] = v / (1 + expf(-1.702 * v)) }
+                        var i = range.lowerBound
+                        while i &+ 8 <= range.upperBound {
+                            let v = SoftmaxKernel.load(UnsafeMutablePointer(mutating: x0 + i))
+                            let e = SoftmaxKernel.exp(pointwiseMin(v * -1.702, SIMD8(repeating: 88)))
+                            SoftmaxKernel.store(v / (1 + e), y0 + i)
+                            i &+= 8
+                        }
+                        while i < range.upperBound { let v = x0[i]; y0[i] = v / (1 + expf(-1.702 * v)); i &+= 1 }
                     }
                 case .erf:
                     Compute.parallelFor(xp.count, costPerItem: 8) { range in

@@ -23,29 +23,36 @@ public final class LayerNorm: Layer {
         precondition(x.shape.last == features, "LayerNorm expects [..., \(features)], got \(x.shape)")
         let d = features, rows = x.count / d
         let g = store.value(weight), b = store.value(bias)
-        var xhat = Tensor(shape: x.shape, repeating: 0)
-        var rstd = [Float](repeating: 0, count: rows)
+        // x̂ and 1/σ are kept only for a training forward (backward needs them); inference writes y alone.
+        var xhat = Tensor(shape: training ? x.shape : [0])
+        var rstd = [Float](repeating: 0, count: training ? rows : 0)
         let eps = epsilon
         let y = x.withUnsafeBufferPointer { xp in
             xhat.withUnsafeMutableBufferPointer { hp in
                 rstd.withUnsafeMutableBufferPointer { rp in
                     Tensor(shape: x.shape) { yp in
-                        let x0 = xp.baseAddress!, h0 = hp.baseAddress!, y0 = yp.baseAddress!, r0 = rp.baseAddress!
+                        let x0 = xp.baseAddress!, y0 = yp.baseAddress!
+                        let h0 = hp.baseAddress, r0 = rp.baseAddress, keep = training
                         // Rows are independent: split them over the compute threads.
                         Compute.parallelFor(rows, costPerItem: 4 * d) { range in
                             for r in range {
-                                let xr = x0 + r &* d, hr = h0 + r &* d, yr = y0 + r &* d
+                                let xr = x0 + r &* d, yr = y0 + r &* d
                                 var mean: Float = 0
                                 for j in 0..<d { mean += xr[j] }
                                 mean /= Float(d)
                                 var variance: Float = 0
                                 for j in 0..<d { let c = xr[j] - mean; variance += c * c }
                                 let inv = 1 / (variance / Float(d) + eps).squareRoot()
-                                r0[r] = inv
-                                for j in 0..<d {
-                                    let h = (xr[j] - mean) * inv
-                                    hr[j] = h
-                                    yr[j] = h * g[j] + b[j]
+                                if keep, let h0, let r0 {
+                                    let hr = h0 + r &* d
+                                    r0[r] = inv
+                                    for j in 0..<d {
+                                        let h = (xr[j] - mean) * inv
+                                        hr[j] = h
+                                        yr[j] = h * g[j] + b[j]
+                                    }
+                                } else {
+                                    for j in 0..<d { yr[j] = (xr[j] - mean) * inv * g[j] + b[j] }
                                 }
                             }
                         }
