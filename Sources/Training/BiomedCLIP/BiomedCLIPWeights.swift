@@ -48,24 +48,11 @@ public enum BiomedCLIPWeights {
     /// counts are not stored in a state dict: ViT-B and BERT-base use 64-wide heads, so heads = width / 64 (at
     /// least 1). The context length is BiomedCLIP's 256 (capped by the position table). O(tensor count).
     public static func configuration(of file: SafeTensors.File, source: String) throws -> BiomedCLIPConfiguration {
-        func shape(_ name: String, rank: Int) throws -> [Int] {
-            guard let t = file.tensors[name] else {
-                throw PairDxError.badInput("\(source): tensor '\(name)' is missing: not a BiomedCLIP state dict from open_clip (\(file.tensors.count) tensors)")
-            }
-            guard t.shape.count == rank, t.shape.allSatisfy({ $0 > 0 }) else {
-                throw PairDxError.badInput("\(source): tensor '\(name)' has shape \(t.shape), expected \(rank) positive dimensions")
-            }
-            return t.shape
-        }
-        func depth(_ prefix: String) throws -> Int {
-            var highest = -1
-            for name in file.tensors.keys where name.hasPrefix(prefix) {
-                if let n = Int(name.dropFirst(prefix.count).prefix { $0 != "." }) { highest = max(highest, n) }
-            }
-            guard highest >= 0 else { throw PairDxError.badInput("\(source): no '\(prefix)N.*' tensors: not a BiomedCLIP state dict from open_clip") }
-            return highest + 1
-        }
-        func heads(_ w: Int) -> Int { w >= 64 && w % 64 == 0 ? w / 64 : 1 }
+        let dict = StateDictShapes(shapes: file.tensors.mapValues(\.shape), source: source,
+                                   expected: "a BiomedCLIP state dict from open_clip")
+        func shape(_ name: String, rank: Int) throws -> [Int] { try dict.shape(name, rank: rank) }
+        func depth(_ prefix: String) throws -> Int { try dict.depth(prefix) }
+        func heads(_ width: Int) -> Int { StateDictShapes.heads(width) }
         let patch = try shape("visual.trunk.patch_embed.proj.weight", rank: 4)
         let positions = try shape("visual.trunk.pos_embed", rank: 3)
         let head = try shape("visual.head.proj.weight", rank: 2)

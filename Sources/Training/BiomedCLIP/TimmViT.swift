@@ -120,25 +120,7 @@ public final class TimmViTImageTower {
         precondition(images.rank == 4 && images.shape[1] == 3 && images.shape[2] == s && images.shape[3] == s,
                      "TimmViTImageTower expects [B, 3, \(s), \(s)], got \(images.shape)")
         let b = images.shape[0], k = 3 * p * p
-        // Patches [B·G², 3·P·P] in (channel, row, column) order, the layout of the convolution's weight.
-        let columns = images.withUnsafeBufferPointer { ip in
-            Tensor(shape: [b * g * g, k]) { cp in
-                for item in 0..<b {
-                    for gy in 0..<g {
-                        for gx in 0..<g {
-                            var dst = cp.baseAddress! + ((item &* g &+ gy) &* g &+ gx) &* k
-                            for ch in 0..<3 {
-                                let plane = (item &* 3 &+ ch) &* s
-                                for y in 0..<p {
-                                    dst.update(from: ip.baseAddress! + ((plane &+ gy &* p &+ y) &* s &+ gx &* p), count: p)
-                                    dst += p
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let columns = PatchColumns.columns(images, imageSize: s, patch: p)
         // Token matrix [B, T, W]: row 0 = cls + pos[0]; row t = conv(patch t−1) + bias + pos[t]. The GEMM writes the
         // patch rows in place after the bias and position rows are laid down.
         let cls = store.value(classToken), pos = store.value(positionEmbedding), bias = store.value(patchBias)

@@ -43,24 +43,10 @@ public enum CLIPWeights {
 
     /// `configuration(of:source:activation:)` from tensor names and shapes alone.
     public static func configuration(shapes: [String: [Int]], source: String, activation: GELU.Kind = .quick) throws -> CLIPConfiguration {
-        func shape(_ name: String, rank: Int) throws -> [Int] {
-            guard let t = shapes[name] else {
-                throw PairDxError.badInput("\(source): tensor '\(name)' is missing: not an open_clip CLIP state dict (\(shapes.count) tensors)")
-            }
-            guard t.count == rank, t.allSatisfy({ $0 > 0 }) else {
-                throw PairDxError.badInput("\(source): tensor '\(name)' has shape \(t), expected \(rank) positive dimensions")
-            }
-            return t
-        }
-        func depth(_ prefix: String) throws -> Int {
-            var highest = -1
-            for name in shapes.keys where name.hasPrefix(prefix) {
-                let rest = name.dropFirst(prefix.count)
-                if let n = Int(rest.prefix { $0 != "." }) { highest = max(highest, n) }
-            }
-            guard highest >= 0 else { throw PairDxError.badInput("\(source): no '\(prefix)N.*' tensors: not an open_clip CLIP state dict") }
-            return highest + 1
-        }
+        let dict = StateDictShapes(shapes: shapes, source: source, expected: "an open_clip CLIP state dict")
+        func shape(_ name: String, rank: Int) throws -> [Int] { try dict.shape(name, rank: rank) }
+        func depth(_ prefix: String) throws -> Int { try dict.depth(prefix) }
+        func heads(_ width: Int) -> Int { StateDictShapes.heads(width) }
         let proj = try shape("visual.proj", rank: 2)
         let conv = try shape("visual.conv1.weight", rank: 4)
         let visionPositions = try shape("visual.positional_embedding", rank: 2)
@@ -73,7 +59,6 @@ public enum CLIPWeights {
               proj[0] == width, textPositions[1] == textWidth, textProj[0] == textWidth, textProj[1] == proj[1] else {
             throw PairDxError.badInput("\(source): CLIP tensor shapes disagree (visual.conv1.weight \(conv), visual.positional_embedding \(visionPositions), visual.proj \(proj), token_embedding.weight \(tokens), positional_embedding \(textPositions), text_projection \(textProj))")
         }
-        func heads(_ w: Int) -> Int { w >= 64 && w % 64 == 0 ? w / 64 : 1 }
         return CLIPConfiguration(embedDimension: proj[1], imageSize: grid * patch, patchSize: patch, visionWidth: width,
                                  visionLayers: try depth("visual.transformer.resblocks."), visionHeads: heads(width),
                                  contextLength: textPositions[0], vocabularySize: tokens[0], textWidth: textWidth,

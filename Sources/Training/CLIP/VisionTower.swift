@@ -40,27 +40,7 @@ public final class VisionTower {
         precondition(images.rank == 4 && images.shape[1] == 3 && images.shape[2] == s && images.shape[3] == s,
                      "VisionTower expects [B, 3, \(s), \(s)], got \(images.shape)")
         let b = images.shape[0], tokens = g * g + 1, k = 3 * p * p
-        // Patches [B·G², 3·P·P] in (channel, row, column) order, matching conv1's weight layout.
-        let cols = images.withUnsafeBufferPointer { ip in
-            Tensor(shape: [b * g * g, k]) { cp in
-                for item in 0..<b {
-                    for gy in 0..<g {
-                        for gx in 0..<g {
-                            var dst = cp.baseAddress! + ((item &* g &+ gy) &* g &+ gx) &* k
-                            for ch in 0..<3 {
-                                for y in 0..<p {
-                                    let plane: Int = (item &* 3 &+ ch) &* s
-                                    let row: Int = plane &+ gy &* p &+ y
-                                    let src = ip.baseAddress! + (row &* s &+ gx &* p)
-                                    dst.update(from: src, count: p)
-                                    dst += p
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let cols = PatchColumns.columns(images, imageSize: s, patch: p)
         let embedded = cols.withUnsafeBufferPointer { cp in
             Tensor(shape: [b * g * g, w]) { ep in
                 BLAS.gemm(transB: true, m: b * g * g, n: w, k: k, a: cp.baseAddress!, b: store.value(conv), c: ep.baseAddress!)
