@@ -23,7 +23,7 @@ public enum TimmViTInferenceBenchmark {
         let tower = TimmViTImageTower(store, configuration: configuration, generator: &generator)
         let s = configuration.imageSize
         let images = Tensor(shape: [batch, 3, s, s]) { p in for i in 0..<p.count { p[i] = generator.nextNormal() } }
-        let median = FusionInferenceBenchmark.medianSeconds(iterations: iterations, warmup: warmup) {
+        let median = InferenceTiming.medianSeconds(iterations: iterations, warmup: warmup) {
             let out = tower.forward(images)
             precondition(out.storage.allSatisfy(\.isFinite), "non-finite embedding")
         }

@@ -22,16 +22,10 @@ public enum CLIPInferenceBenchmark {
         var generator = SeededGenerator(seed: 2)
         let s = configuration.imageSize
         let images = Tensor(shape: [batch, 3, s, s]) { p in for i in 0..<p.count { p[i] = generator.nextNormal() } }
-        for _ in 0..<warmup { _ = model.encodeImages(images) }
-        var times: [Double] = []
-        for _ in 0..<iterations {
-            let start = DispatchTime.now().uptimeNanoseconds
+        let median = InferenceTiming.medianSeconds(iterations: iterations, warmup: warmup) {
             let out = model.encodeImages(images)
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             precondition(out.storage.allSatisfy(\.isFinite), "non-finite embedding")
         }
-        times.sort()
-        let median = times.count % 2 == 1 ? times[times.count / 2] : 0.5 * (times[times.count / 2 - 1] + times[times.count / 2])
         return Result(model: "clip", configuration: configuration, batch: batch, threads: threads, iterations: iterations,
                       medianBatchSeconds: median, imagesPerSecond: Double(batch) / median, secondsPerImage: median / Double(batch))
     }

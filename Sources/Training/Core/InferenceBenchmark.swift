@@ -34,14 +34,17 @@ public enum FusionInferenceBenchmark {
         let ids = (0..<(batch * t)).map { _ in Int32(truncatingIfNeeded: g.next() % UInt64(spec.vocabularySize)) }
         let input = Batch(ids: (0..<batch).map { "bench/\($0)" }, labels: [Int](repeating: 0, count: batch), images: images,
                           tokens: ids, tokenLength: t, lengths: [Int](repeating: t, count: batch))
-        let median = medianSeconds(iterations: iterations, warmup: warmup) {
+        let median = InferenceTiming.medianSeconds(iterations: iterations, warmup: warmup) {
             let out = model.forward(input, training: false)
             precondition(out.storage.allSatisfy(\.isFinite), "non-finite logits")
         }
         return Result(model: "fusion", spec: spec, batch: batch, threads: Compute.threads, iterations: iterations,
                       medianBatchSeconds: median, imagesPerSecond: Double(batch) / median, secondsPerImage: median / Double(batch))
     }
+}
 
+/// Timing shared by the inference benchmarks.
+enum InferenceTiming {
     /// Median wall time of `iterations` calls of `body` after `warmup` untimed ones.
     static func medianSeconds(iterations: Int, warmup: Int, _ body: () -> Void) -> Double {
         for _ in 0..<warmup { body() }
