@@ -87,7 +87,9 @@ struct CLIPOpenCLIPTests {
         let labels = try Self.tensor(f, "labels").storage.map { Int($0) }
         let images = Self.images(f)
 
-        // Forward (inference path).
+        // Forward (inference path, its batch split over 2 threads as the commands run it).
+        defer { Compute.threads = 1 }
+        Compute.threads = 2
         let imageEmbeddings = model.encodeImages(images)
         let textEmbeddings = model.encodeTexts(ids)
         let logits = model.logits(imageEmbeddings: imageEmbeddings, textEmbeddings: textEmbeddings)

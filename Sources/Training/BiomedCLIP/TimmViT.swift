@@ -115,10 +115,16 @@ public final class TimmViTImageTower {
     }
 
     /// Embeddings `[B, E]` of normalised images `[B, 3, S, S]`.
+    /// The batch items are independent, so each compute thread encodes its share of them start to finish.
     public func forward(_ images: Tensor) -> Tensor {
-        let c = configuration, s = c.imageSize, p = c.patchSize, g = c.grid, w = c.width, tokens = c.tokens
+        let s = configuration.imageSize
         precondition(images.rank == 4 && images.shape[1] == 3 && images.shape[2] == s && images.shape[3] == s,
                      "TimmViTImageTower expects [B, 3, \(s), \(s)], got \(images.shape)")
+        return Compute.batchRows(images.shape[0], width: configuration.embedDimension) { encode(images.items($0)) }
+    }
+
+    private func encode(_ images: Tensor) -> Tensor {
+        let c = configuration, s = c.imageSize, p = c.patchSize, g = c.grid, w = c.width, tokens = c.tokens
         let b = images.shape[0], k = 3 * p * p
         let columns = PatchColumns.columns(images, imageSize: s, patch: p)
         // Token matrix [B, T, W]: row 0 = cls + pos[0]; row t = conv(patch t−1) + bias + pos[t]. The GEMM writes the

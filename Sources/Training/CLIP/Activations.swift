@@ -15,18 +15,22 @@ public final class GELU: Layer {
             Tensor(shape: x.shape) { yp in
                 switch kind {
                 case .quick:
-                    // Eight lanes at a time on SoftmaxKernel's polynomial exp (a few ulps from expf); the
-                    // exponent is capped at 88, where x·σ(1.702x) is already 0 to float precision.
+                    // Eight lanes at a time on SoftmaxKernel's polynomial exp (a few ulps from expf), the tail
+                    // through the same lanes, so every element gets the same bits wherever a thread's chunk
+                    // starts. The exponent is capped at 88, where x·σ(1.702x) is already 0 to float precision.
                     let x0 = xp.baseAddress!, y0 = yp.baseAddress!
                     Compute.parallelFor(xp.count, costPerItem: 8) { range in
                         var i = range.lowerBound
                         while i &+ 8 <= range.upperBound {
-                            let v = SoftmaxKernel.load(UnsafeMutablePointer(mutating: x0 + i))
-                            let e = SoftmaxKernel.exp(pointwiseMin(v * -1.702, SIMD8(repeating: 88)))
-                            SoftmaxKernel.store(v / (1 + e), y0 + i)
+                            SoftmaxKernel.store(Self.quick(SoftmaxKernel.load(UnsafeMutablePointer(mutating: x0 + i))), y0 + i)
                             i &+= 8
                         }
-                        while i < range.upperBound { let v = x0[i]; y0[i] = v / (1 + expf(-1.702 * v)); i &+= 1 }
+                        if i < range.upperBound {
+                            var v = SIMD8<Float>(repeating: 0)
+                            for k in i..<range.upperBound { v[k &- i] = x0[k] }
+                            let y = Self.quick(v)
+                            for k in i..<range.upperBound { y0[k] = y[k &- i] }
+                        }
                     }
                 case .erf:
                     Compute.parallelFor(xp.count, costPerItem: 8) { range in
@@ -35,6 +39,13 @@ public final class GELU: Layer {
                 }
             }
         }
+    }
+
+    /// x·σ(1.702x) per lane.
+    @inline(__always)
+    static func quick(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        let z = v * -1.702
+        return v / (1 + SoftmaxKernel.exp(z.replacing(with: 88, where: z .> 88)))
     }
 
     public func backward(_ dOut: Tensor) -> Tensor {

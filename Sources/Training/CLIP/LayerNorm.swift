@@ -37,12 +37,7 @@ public final class LayerNorm: Layer {
                         Compute.parallelFor(rows, costPerItem: 4 * d) { range in
                             for r in range {
                                 let xr = x0 + r &* d, yr = y0 + r &* d
-                                var mean: Float = 0
-                                for j in 0..<d { mean += xr[j] }
-                                mean /= Float(d)
-                                var variance: Float = 0
-                                for j in 0..<d { let c = xr[j] - mean; variance += c * c }
-                                let inv = 1 / (variance / Float(d) + eps).squareRoot()
+                                let (mean, inv) = Self.statistics(xr, count: d, epsilon: eps)
                                 if keep, let h0, let r0 {
                                     let hr = h0 + r &* d
                                     r0[r] = inv
@@ -52,7 +47,7 @@ public final class LayerNorm: Layer {
                                         yr[j] = h * g[j] + b[j]
                                     }
                                 } else {
-                                    for j in 0..<d { yr[j] = (xr[j] - mean) * inv * g[j] + b[j] }
+                                    Self.affine(xr, yr, count: d, mean: mean, inverseStd: inv, gain: g, bias: b)
                                 }
                             }
                         }
@@ -65,6 +60,45 @@ public final class LayerNorm: Layer {
             inverseStd = rstd
         }
         return y
+    }
+
+    /// The mean and 1/√(biased variance + ε) of one row, summed eight lanes at a time (lane sums then the tail, in
+    /// a fixed order, so every row of any batch split gets the same bits). O(count).
+    @inline(__always)
+    static func statistics(_ x: UnsafePointer<Float>, count d: Int, epsilon: Float) -> (mean: Float, inverseStd: Float) {
+        let whole = d - d % 8
+        var lanes = SIMD8<Float>(repeating: 0)
+        var j = 0
+        while j < whole { lanes += UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self); j &+= 8 }
+        var sum = lanes.sum()
+        for k in whole..<d { sum += x[k] }
+        let mean = sum / Float(d)
+        lanes = SIMD8(repeating: 0)
+        j = 0
+        while j < whole {
+            let c = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - mean
+            lanes += c * c
+            j &+= 8
+        }
+        var variance = lanes.sum()
+        for k in whole..<d { let c = x[k] - mean; variance += c * c }
+        return (mean, 1 / (variance / Float(d) + epsilon).squareRoot())
+    }
+
+    /// y = (x − mean)·inverseStd·gain + bias over one row, eight lanes at a time. O(count).
+    @inline(__always)
+    static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count d: Int, mean: Float, inverseStd: Float,
+                       gain: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
+        let whole = d - d % 8
+        var j = 0
+        while j < whole {
+            let v = (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - mean) * inverseStd
+                * UnsafeRawPointer(gain + j).loadUnaligned(as: SIMD8<Float>.self)
+                + UnsafeRawPointer(bias + j).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + j).storeBytes(of: v, as: SIMD8<Float>.self)
+            j &+= 8
+        }
+        for k in whole..<d { y[k] = (x[k] - mean) * inverseStd * gain[k] + bias[k] }
     }
 
     /// dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = dy·weight; dweight += Σ dy·x̂, dbias += Σ dy.

@@ -250,7 +250,7 @@ enum SoftmaxKernel {
     /// e^x per lane for x ≤ 88 (inputs below −87 give e^−87 ≈ 1.6e−38, i.e. 0 after normalisation).
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
-        let x = pointwiseMax(x, Vector(repeating: -87))
+        let x = x.replacing(with: -87, where: x .< -87)  // (stdlib's generic pointwiseMax is not inlined)
         let magic: Float = 12_582_912  // 1.5·2²³: adding it rounds to an integer held in the low mantissa bits
         let shifted = x * 1.442_695_04 + magic
         let n = shifted - magic

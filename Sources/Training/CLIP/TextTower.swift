@@ -33,9 +33,19 @@ public final class TextTower {
     }
 
     public func forward(tokens: [Int32], training: Bool) -> Tensor {
-        let c = configuration, l = c.contextLength, w = c.textWidth, e = c.embedDimension
+        let c = configuration, l = c.contextLength
         precondition(tokens.count % l == 0, "TextTower expects rows of \(l) token ids, got \(tokens.count) ids")
         precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < c.vocabularySize }, "token id outside the vocabulary of \(c.vocabularySize)")
+        transformer.mask = AttentionMask(causal: true)
+        if training { return encode(tokens: tokens, training: true) }
+        // Inference: each thread encodes its share of the rows start to finish.
+        return Compute.batchRows(tokens.count / l, width: c.embedDimension) { range in
+            encode(tokens: range.count * l == tokens.count ? tokens : Array(tokens[(range.lowerBound * l)..<(range.upperBound * l)]), training: false)
+        }
+    }
+
+    private func encode(tokens: [Int32], training: Bool) -> Tensor {
+        let c = configuration, l = c.contextLength, w = c.textWidth, e = c.embedDimension
         let b = tokens.count / l
         let table = store.value(tokenEmbedding), pos = store.value(positionalEmbedding)
         let x = Tensor(shape: [b, l, w]) { xp in
@@ -44,7 +54,6 @@ public final class TextTower {
                 for j in 0..<w { dst[j] = src[j] + pr[j] }
             }
         }
-        transformer.mask = AttentionMask(causal: true)
         let hidden = lnFinal.forward(transformer.forward(x, training: training), training: training)
         var positions = [Int](repeating: 0, count: b)
         for item in 0..<b {

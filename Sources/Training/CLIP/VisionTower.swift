@@ -36,9 +36,17 @@ public final class VisionTower {
     }
 
     public func forward(_ images: Tensor, training: Bool) -> Tensor {
-        let c = configuration, s = c.imageSize, p = c.patchSize, g = c.grid, w = c.visionWidth
+        let s = configuration.imageSize
         precondition(images.rank == 4 && images.shape[1] == 3 && images.shape[2] == s && images.shape[3] == s,
                      "VisionTower expects [B, 3, \(s), \(s)], got \(images.shape)")
+        transformer.mask = .none
+        if training { return encode(images, training: true) }
+        // Inference: the batch items are independent, so each compute thread encodes its share of them start to finish.
+        return Compute.batchRows(images.shape[0], width: configuration.embedDimension) { encode(images.items($0), training: false) }
+    }
+
+    private func encode(_ images: Tensor, training: Bool) -> Tensor {
+        let c = configuration, s = c.imageSize, p = c.patchSize, g = c.grid, w = c.visionWidth
         let b = images.shape[0], tokens = g * g + 1, k = 3 * p * p
         let cols = PatchColumns.columns(images, imageSize: s, patch: p)
         let embedded = cols.withUnsafeBufferPointer { cp in
@@ -59,7 +67,6 @@ public final class VisionTower {
                 }
             }
         }
-        transformer.mask = .none
         let hidden = transformer.forward(lnPre.forward(x, training: training), training: training)
         let first = hidden.withUnsafeBufferPointer { hp in
             Tensor(shape: [b, w]) { fp in

@@ -36,6 +36,56 @@ public enum Compute {
     }
 }
 
+extension Compute {
+    /// Runs `body(range)` over `0..<count` split into at most `threads` contiguous chunks, each on its own thread
+    /// with everything inside it serial: OpenBLAS on one thread and every nested `parallelFor` inline, so the threads
+    /// never wait on each other between layers. For inference over independent batch items (data parallelism),
+    /// where it replaces a fork and join per layer by one. `body` must write only its chunk's memory. The split is a
+    /// function of `count` and `threads`, so a given thread count always gives the same bits; another thread count
+    /// may differ in the last bits (OpenBLAS's sums depend on a GEMM's row count). Thread count and OpenBLAS's
+    /// count are restored afterwards; an enabled `GEMMTimer` is paused inside.
+    public static func batchParallel(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let t = threadCount
+        if t <= 1 || count < 2 {
+            body(0..<count)
+            return
+        }
+        let chunks = min(t, count), blasThreads = BLAS.threads
+        let timer = GEMMTimer.shared, timing = timer.enabled
+        if timing { timer.enabled = false }
+        threadCount = 1
+        BLAS.setThreads(1)
+        defer {
+            threadCount = t
+            BLAS.setThreads(blasThreads)
+            if timing { timer.enabled = true }
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UnsafeSendableBox(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                box.value(count * c / chunks ..< count * (c + 1) / chunks)
+            }
+        }
+    }
+}
+
+extension Compute {
+    /// The `[count, width]` matrix whose rows `range` are `encode(range)` (a `[range.count, width]` tensor), with
+    /// `0..<count` split by `batchParallel`. With one thread, `encode(0..<count)` is the whole result (no copy).
+    /// For inference over batch items that are independent of each other.
+    public static func batchRows(_ count: Int, width: Int, _ encode: (Range<Int>) -> Tensor) -> Tensor {
+        if threadCount <= 1 || count < 2 { return encode(0..<count) }
+        return Tensor(shape: [count, width]) { out in
+            let base = out.baseAddress!
+            batchParallel(count) { range in
+                let part = encode(range)
+                precondition(part.count == range.count * width, "batchRows: \(range) gave \(part.shape), not [\(range.count), \(width)]")
+                part.withUnsafeBufferPointer { (base + range.lowerBound &* width).update(from: $0.baseAddress!, count: $0.count) }
+            }
+        }
+    }
+}
+
 /// Carries a non-Sendable closure into `concurrentPerform`; safe because callers write disjoint memory.
 private struct UnsafeSendableBox<T>: @unchecked Sendable {
     let value: T

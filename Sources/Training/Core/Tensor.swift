@@ -37,6 +37,19 @@ public struct Tensor: Sendable, Equatable {
         }
     }
 
+    /// Items `range` along the outermost dimension, `[range.count, rest...]`: `self` when the range is the whole
+    /// dimension, else a copy. O(copied elements).
+    public func items(_ range: Range<Int>) -> Tensor {
+        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "items \(range) outside \(shape)")
+        if range.count == shape[0] { return self }
+        let per = shape[0] == 0 ? 0 : count / shape[0]
+        return storage.withUnsafeBufferPointer { src in
+            Tensor(shape: [range.count] + shape.dropFirst()) { dst in
+                dst.baseAddress!.update(from: src.baseAddress! + range.lowerBound &* per, count: range.count &* per)
+            }
+        }
+    }
+
     /// Number of dimensions.
     public var rank: Int { shape.count }
 
