@@ -1,13 +1,16 @@
 import Foundation
 
-/// Antialiased Lanczos-3 resampling in two separable passes with 22-bit fixed-point weights.
+/// Antialiased resampling (Lanczos-3 or bicubic) in two separable passes with 22-bit fixed-point weights, the
+/// arithmetic of Pillow's `Image.resize` on 8-bit images.
 ///
-/// Behaviour (this is the resampler `pairdx-phash-v1` and the imagehash-compatible mode use):
+/// Behaviour (Lanczos-3 is the resampler `pairdx-phash-v1` and the imagehash-compatible mode use; bicubic is
+/// CLIP's test-time resize, as torchvision's `Resize(interpolation=BICUBIC)` calls Pillow):
 /// - Per output index `o` of `out` samples taken from `in`: `scale = in/out`, `fs = max(scale, 1)`,
-///   `support = 3·fs`, `center = (o + 0.5)·scale`; taps `i` in `[trunc(center − support + 0.5),
-///   trunc(center + support + 0.5))` clipped to `[0, in)`; weight `lanczos((i − center + 0.5)/fs)`
-///   with `lanczos(x) = sinc(x)·sinc(x/3)` on `[−3, 3)`, 0 elsewhere; weights divided by their sum,
-///   then fixed as `trunc(w·2²² ± 0.5)` (sign of `w`).
+///   `support = r·fs` (`r` = 3 for Lanczos, 2 for bicubic), `center = (o + 0.5)·scale`; taps `i` in
+///   `[trunc(center − support + 0.5), trunc(center + support + 0.5))` clipped to `[0, in)`; weight
+///   `filter((i − center + 0.5)/fs)` with `lanczos(x) = sinc(x)·sinc(x/3)` on `[−3, 3)` and Keys' cubic with
+///   a = −0.5 on `|x| < 2`, 0 elsewhere; weights divided by their sum, then fixed as `trunc(w·2²² ± 0.5)`
+///   (sign of `w`).
 /// - Sample = `clamp((2²¹ + Σ pixel·weight) >> 22, 0, 255)` (arithmetic shift), 8-bit between passes.
 /// - Horizontal pass first (only over the rows the vertical pass reads), then vertical; a pass whose
 ///   size does not change is skipped.
@@ -34,6 +37,28 @@ public enum Resample {
         (-3.0 <= x && x < 3.0) ? sinc(x) * sinc(x / 3) : 0
     }
 
+    /// Keys' cubic convolution kernel with a = −0.5 (Pillow's `BICUBIC`).
+    @inline(__always) static func bicubic(_ x: Double) -> Double {
+        let a = -0.5, x = abs(x)
+        if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
+        if x < 2 { return (((x - 5) * x + 8) * x - 4) * a }
+        return 0
+    }
+
+    /// The interpolation kernel of a resize.
+    public enum Filter: Int, Sendable {
+        /// Lanczos-3 (Pillow's `LANCZOS`): support 3.
+        case lanczos3
+        /// Keys' cubic, a = −0.5 (Pillow's `BICUBIC`): support 2.
+        case bicubic
+
+        var support: Double { self == .lanczos3 ? 3 : 2 }
+
+        @inline(__always) func weight(_ x: Double) -> Double {
+            self == .lanczos3 ? Resample.lanczos(x) : Resample.bicubic(x)
+        }
+    }
+
     /// Kernels already built, by (input size, output size). Figures come in few sizes and every hash
     /// resizes to the same few targets, so after the first images no weight is recomputed (the sines
     /// were about 5% of hashing time). Bounded: cleared when it reaches `cacheLimit` entries.
@@ -50,10 +75,10 @@ public enum Resample {
     }
 
     /// The kernel for resizing `inSize` samples to `outSize`, from the cache or built and cached.
-    static func kernel(inSize: Int, outSize: Int) -> Kernel {
-        let key = inSize << 32 | outSize
+    static func kernel(inSize: Int, outSize: Int, filter: Filter = .lanczos3) -> Kernel {
+        let key = filter.rawValue << 62 | inSize << 31 | outSize
         if let k = cache.withLock({ $0[key] }) { return k }
-        let k = buildKernel(inSize: inSize, outSize: outSize)
+        let k = buildKernel(inSize: inSize, outSize: outSize, filter: filter)
         cache.withLock {
             if $0.count >= cacheLimit { $0.removeAll(keepingCapacity: true) }
             $0[key] = k
@@ -61,10 +86,10 @@ public enum Resample {
         return k
     }
 
-    static func buildKernel(inSize: Int, outSize: Int) -> Kernel {
+    static func buildKernel(inSize: Int, outSize: Int, filter: Filter = .lanczos3) -> Kernel {
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1.0)
-        let support = 3.0 * filterScale
+        let support = filter.support * filterScale
         let ksize = Int(support.rounded(.up)) * 2 + 1
         var first = [Int](repeating: 0, count: outSize)
         var count = [Int](repeating: 0, count: outSize)
@@ -78,7 +103,7 @@ public enum Resample {
             let n = max(0, hi - lo)
             var total = 0.0
             for t in 0..<n {
-                let v = lanczos((Double(t + lo) - center + 0.5) * inverse)
+                let v = filter.weight((Double(t + lo) - center + 0.5) * inverse)
                 w[t] = v
                 total += v
             }
@@ -100,10 +125,11 @@ public enum Resample {
 
     /// Resizes an interleaved 8-bit raster with `channels` samples per pixel.
     public static func resize(_ pixels: [UInt8], width: Int, height: Int, channels: Int,
-                              toWidth outW: Int, toHeight outH: Int) -> [UInt8] {
+                              toWidth outW: Int, toHeight outH: Int, filter: Filter = .lanczos3) -> [UInt8] {
         precondition(width > 0 && height > 0 && outW > 0 && outH > 0 && channels > 0)
         precondition(pixels.count == width * height * channels)
-        let vertical = kernel(inSize: height, outSize: outH)
+        precondition(width < 1 << 31 && height < 1 << 31 && outW < 1 << 31 && outH < 1 << 31, "sides must fit 31 bits")
+        let vertical = kernel(inSize: height, outSize: outH, filter: filter)
         var source = pixels
         var sourceWidth = width
         var rowOffset = 0
@@ -112,7 +138,7 @@ public enum Resample {
             let firstRow = vertical.first[0]
             let lastRow = vertical.first[outH - 1] + vertical.count[outH - 1]
             let rows = lastRow - firstRow
-            let h = kernel(inSize: width, outSize: outW)
+            let h = kernel(inSize: width, outSize: outW, filter: filter)
             var temp = [UInt8](repeating: 0, count: outW * rows * channels)
             pixels.withUnsafeBufferPointer { src in
                 temp.withUnsafeMutableBufferPointer { dst in

@@ -1,4 +1,6 @@
 import Foundation
+import Imaging
+import PairDxCore
 import Testing
 @testable import Training
 
@@ -165,6 +167,55 @@ struct CLIPImagePreprocessTests {
         let red = { (x: Int) in rgb[16 * 32 + x] * CLIPImagePreprocess.std[0] + CLIPImagePreprocess.mean[0] }
         #expect(red(0) < 0.1 && red(31) > 0.9)
         #expect(abs(rgb[1024 + 5] * CLIPImagePreprocess.std[1] + CLIPImagePreprocess.mean[1]) < 1e-5)  // green stays 0
+    }
+
+    struct Reference: Decodable {
+        struct Entry: Decodable { let file: String; let mode: String; let crop_sha256: String; let tensor_sha256: String; let first: [Float] }
+        let size: Int
+        let images: [Entry]
+    }
+
+    /// open_clip's own transform (Resize(224, BICUBIC), CenterCrop, convert("RGB"), ToTensor, Normalize) on the 17
+    /// real images of ../shared/data (grey, RGB and opaque RGBA PNGs, a JPEG, 102² up to 1411², portrait and
+    /// landscape), fixture `clip/preprocess-reference.json` from scripts/fixtures/gen_clip_preprocess_fixtures.py:
+    /// the 8-bit crop and the float32 tensor are byte-identical (SHA-256). Skipped when ../shared/data is absent.
+    @Test func matchesOpenCLIPTransformByteForByteOnRealImages() throws {
+        let data = BiomedCLIPTextTokenizerTests.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+        guard FileManager.default.fileExists(atPath: data.path) else {
+            print("skipping the open_clip transform comparison: ../shared/data is absent")
+            return
+        }
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/clip/preprocess-reference.json", withExtension: nil))
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+        #expect(reference.images.count == 17 && Set(reference.images.map(\.mode)) == ["L", "RGB", "RGBA"])
+        let size = reference.size
+        var mismatches: [String] = []
+        for entry in reference.images {
+            let bytes = try Data(contentsOf: data.appendingPathComponent(entry.file))
+            let image = try ImageDecoder.decode(bytes)
+            let crop = CLIPImagePreprocess.crop(pixels: image.pixels, width: image.width, height: image.height,
+                                                channels: image.channels, size: size)
+            var tensor = [Float](repeating: .nan, count: 3 * size * size)
+            try tensor.withUnsafeMutableBufferPointer {
+                try CLIPImagePreprocess.prepare(bytes, size: size, source: entry.file, into: $0.baseAddress!)
+            }
+            let cropDigest = SHA256.hex(Data(crop))
+            let tensorDigest = tensor.withUnsafeBytes { SHA256.hex($0) }
+            if cropDigest != entry.crop_sha256 || tensorDigest != entry.tensor_sha256 {
+                mismatches.append("\(entry.file) (\(entry.mode)): crop \(cropDigest == entry.crop_sha256 ? "equal" : "differs"), "
+                                  + "tensor starts \(Array(tensor.prefix(4))) vs \(Array(entry.first.prefix(4)))")
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) of \(reference.images.count) differ:\n\(mismatches.joined(separator: "\n"))")
+    }
+
+    /// torchvision's size rules: the longer side truncated, crop offsets rounded half to even.
+    @Test func resizeAndCropFollowTorchvisionRounding() {
+        #expect(CLIPImagePreprocess.resizedSize(width: 736, height: 374, size: 224) == (440, 224))  // 440.81 → 440
+        #expect(CLIPImagePreprocess.resizedSize(width: 550, height: 660, size: 224) == (224, 268))  // 268.8 → 268
+        #expect(CLIPImagePreprocess.resizedSize(width: 102, height: 102, size: 224) == (224, 224))
+        #expect(CLIPImagePreprocess.cropOffset(225, 224) == 0 && CLIPImagePreprocess.cropOffset(227, 224) == 2)
+        #expect(CLIPImagePreprocess.cropOffset(226, 224) == 1 && CLIPImagePreprocess.cropOffset(440, 224) == 108)
     }
 
     @Test func undecodableBytesAreRejectedWithTheirSource() {
