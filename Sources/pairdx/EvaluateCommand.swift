@@ -23,6 +23,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also write the JSON report to this file.") var out: String?
     @Option(name: .long, help: "Recipe for a CLIP checkpoint without stored prompts (default: the recipe named in splits.json).") var recipe: String?
     @Option(name: .customLong("clip-bpe"), help: "CLIP's BPE merges file for CLIP checkpoints (default: $PAIRDX_CLIP_BPE).") var clipBPE: String?
+    @Option(name: .customLong("clip-activation"), help: ArgumentHelp(
+        "The MLP activation of a CLIP checkpoint that does not record it: quick-gelu (default; OpenAI's) or gelu (e.g. LAION's).",
+        valueName: "kind")) var clipActivation: CLIPActivation?
     @Flag(name: .long, help: "Print the report as JSON on stdout.") var json = false
 
     func run() async throws {
@@ -60,7 +63,7 @@ extension EvaluateCommand {
             prompts = try Validation.promptTexts(recipe: try TrainingSetup.recipe(recipe, split: splitFiles), classes: splitFiles.classes)
         }
         let bpe = clipBPE ?? ProcessInfo.processInfo.environment["PAIRDX_CLIP_BPE"].flatMap { $0.isEmpty ? nil : $0 }
-        let setup = try CLIPClassification.Setup(weights: checkpoint, bpe: bpe)
+        let setup = try CLIPClassification.Setup(weights: checkpoint, bpe: bpe, activation: clipActivation?.kind)
         let work = WorkDirectory(data ?? global.work)
         let ds = try Dataset.load(splitFiles, part: p, work: work)
         let threads = global.threadCount

@@ -76,7 +76,7 @@ extension TrainCommand {
         if let res { h.resolution = res }
         if let lr { h.learningRate = lr }
         let prompts = try Validation.promptTexts(recipe: r, classes: splitFiles.classes)
-        let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpePath)
+        let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpePath, activation: clip.activation?.kind)
         Log.info("CLIP weights \(weights): \(setup.summary)")
         let work = WorkDirectory(data ?? global.work)
         let captions = try Dataset.loadCaptions(work)

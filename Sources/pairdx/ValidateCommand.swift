@@ -81,7 +81,7 @@ struct ValidateCommand: AsyncParsableCommand {
 }
 
 
-/// `--clip-weights` and `--clip-bpe`, shared by validate, rebuild --validate, train --model clip and evaluate.
+/// `--clip-weights`, `--clip-bpe` and `--clip-activation`, shared by validate, rebuild --validate and train --model clip.
 struct CLIPOptions: ParsableArguments {
     @Option(name: .customLong("clip-weights"), help: ArgumentHelp(
         "CLIP weights: an open_clip state dict saved as safetensors (e.g. ViT-B-32, see the README); shapes are read from the file.",
@@ -90,10 +90,22 @@ struct CLIPOptions: ParsableArguments {
     @Option(name: .customLong("clip-bpe"), help: ArgumentHelp(
         "CLIP's BPE merges file bpe_simple_vocab_16e6.txt.gz (default: $PAIRDX_CLIP_BPE).", valueName: "file"))
     var bpe: String?
+    @Option(name: .customLong("clip-activation"), help: ArgumentHelp(
+        "The MLP activation of --clip-weights: quick-gelu (OpenAI's checkpoints, open_clip's '-quickgelu' models) or gelu (e.g. LAION's). Default: what a file written by pairdx records, else quick-gelu.",
+        valueName: "kind"))
+    var activation: CLIPActivation?
 
     /// `--clip-bpe`, else `$PAIRDX_CLIP_BPE`.
     var bpePath: String? { bpe ?? ProcessInfo.processInfo.environment["PAIRDX_CLIP_BPE"].flatMap { $0.isEmpty ? nil : $0 } }
-    var input: Validation.CLIPInput { Validation.CLIPInput(weights: weights, bpe: bpePath) }
+    var input: Validation.CLIPInput { Validation.CLIPInput(weights: weights, bpe: bpePath, activation: activation?.kind) }
+}
+
+/// `--clip-activation`, in open_clip's words.
+enum CLIPActivation: String, ExpressibleByArgument, CaseIterable {
+    case quickGELU = "quick-gelu"
+    case gelu
+
+    var kind: GELU.Kind { self == .quickGELU ? .quick : .erf }
 }
 
 /// `--biomedclip-weights` and `--biomedclip-vocab`, shared by validate and rebuild --validate.

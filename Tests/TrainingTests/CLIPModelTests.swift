@@ -85,6 +85,29 @@ struct CLIPModelTests {
         #expect(classifier.predict(imageEmbeddings: embeddings) == expected)
     }
 
+    /// The MLP activation is not in a state dict: `save` records it, `loadModel` reads it back, an explicit choice
+    /// wins, a file without the record is QuickGELU (OpenAI's), and an unknown record names the key.
+    @Test func activationIsRecordedAndCanBeChosen() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-clip-act-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var exact = CLIPConfiguration.tinyTest
+        exact.activation = .erf
+        let model = CLIPModel(configuration: exact, seed: 3)
+        let saved = dir.appendingPathComponent("erf.safetensors").path
+        try CLIPWeights.save(model, to: saved)
+        #expect(try CLIPWeights.loadModel(from: saved).configuration.activation == .erf)
+        #expect(try CLIPWeights.loadModel(from: saved, activation: .quick).configuration.activation == .quick)
+        let images = Tensor(shape: [1, 3, 32, 32], repeating: 0.5)
+        #expect(try CLIPWeights.loadModel(from: saved).encodeImages(images) != CLIPWeights.loadModel(from: saved, activation: .quick).encodeImages(images))
+        let bare = dir.appendingPathComponent("bare.safetensors").path
+        try SafeTensors.write(model.store.namedTensors(metadata: [:]), to: bare)
+        #expect(try CLIPWeights.loadModel(from: bare).configuration.activation == .quick)
+        let odd = dir.appendingPathComponent("odd.safetensors").path
+        try SafeTensors.write(model.store.namedTensors(metadata: [CLIPWeights.activationKey: "swish"]), to: odd)
+        #expect { try CLIPWeights.loadModel(from: odd) } throws: { "\($0)".contains("pairdx.activation") && "\($0)".contains("swish") }
+    }
+
     @Test func fineTuningLowersTheLossAndImageOnlyModeFreezesText() throws {
         let f = try Self.io()
         let images = try Self.tensor("images", f)

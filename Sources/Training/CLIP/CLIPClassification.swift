@@ -16,12 +16,13 @@ public enum CLIPClassification {
 
         /// Loads the weights (configuration inferred from the tensor shapes) and the BPE merges file. Errors name
         /// the file: a missing or unreadable weights file, a file that is not an open_clip CLIP state dict, a
-        /// vocabulary other than CLIP's 49,408 ids, or no BPE file (`bpe == nil`).
-        public init(weights: String, bpe: String?) throws {
+        /// vocabulary other than CLIP's 49,408 ids, or no BPE file (`bpe == nil`). `activation` overrides the MLP
+        /// activation (`CLIPWeights.loadModel`: else the file's record, else QuickGELU).
+        public init(weights: String, bpe: String?, activation: GELU.Kind? = nil) throws {
             guard let bpe else {
                 throw PairDxError.usage("CLIP weights \(weights) given but no BPE merges file: pass --clip-bpe FILE or set PAIRDX_CLIP_BPE (bpe_simple_vocab_16e6.txt.gz, shipped with open_clip)")
             }
-            let model = try CLIPWeights.loadModel(from: weights)
+            let model = try CLIPWeights.loadModel(from: weights, activation: activation)
             let c = model.configuration
             guard c.vocabularySize == CLIPTokenizer.vocabularySize else {
                 throw PairDxError.badInput("\(weights): token_embedding.weight has \(c.vocabularySize) rows; CLIP's BPE vocabulary has \(CLIPTokenizer.vocabularySize)")
@@ -35,7 +36,7 @@ public enum CLIPClassification {
         public var summary: String {
             let c = model.configuration
             return "ViT \(c.imageSize)²/\(c.patchSize), width \(c.visionWidth) × \(c.visionLayers), text \(c.textWidth) × \(c.textLayers), "
-                + "\(c.embedDimension)-d, \(model.store.parameterCount) parameters"
+                + "\(c.embedDimension)-d, \(c.activation == .quick ? "QuickGELU" : "GELU"), \(model.store.parameterCount) parameters"
         }
     }
 

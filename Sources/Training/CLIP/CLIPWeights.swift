@@ -19,13 +19,29 @@ public enum CLIPWeights {
         try load(model, file: SafeTensors.read(path), source: path)
     }
 
+    /// The metadata key under which `save` records the MLP activation (`quick` or `erf`, `GELU.Kind`).
+    public static let activationKey = "pairdx.activation"
+
     /// Reads an open_clip-named safetensors file, infers its configuration (`configuration(of:source:)`) and
-    /// returns a model holding its weights. Throws `PairDxError` naming `path` when the file cannot be read, is
-    /// not safetensors, or lacks a CLIP tensor. O(file size).
-    public static func loadModel(from path: String, activation: GELU.Kind = .quick) throws -> CLIPModel {
+    /// returns a model holding its weights. The MLP activation is `activation` when given, else the file's
+    /// `pairdx.activation` (written by `save`), else QuickGELU (OpenAI's checkpoints). Throws `PairDxError` naming
+    /// `path` when the file cannot be read, is not safetensors, lacks a CLIP tensor or names an unknown activation.
+    /// O(file size).
+    public static func loadModel(from path: String, activation: GELU.Kind? = nil) throws -> CLIPModel {
         guard FileSystem.exists(path) else { throw PairDxError.io("\(path): CLIP weights file not found") }
         let file = try SafeTensors.read(path)
-        let model = CLIPModel(configuration: try configuration(of: file, source: path, activation: activation), seed: 0)
+        let kind: GELU.Kind
+        if let activation {
+            kind = activation
+        } else if let stored = file.metadata[activationKey] {
+            guard let k = GELU.Kind(rawValue: stored) else {
+                throw PairDxError.badInput("\(path): metadata \(activationKey) is '\(stored)'; expected 'quick' or 'erf'")
+            }
+            kind = k
+        } else {
+            kind = .quick
+        }
+        let model = CLIPModel(configuration: try configuration(of: file, source: path, activation: kind), seed: 0)
         try load(model, file: file, source: path)
         return model
     }
@@ -74,8 +90,11 @@ public enum CLIPWeights {
         return LoadReport(loaded: model.store.parameters.count, ignored: ignored)
     }
 
-    /// Writes every parameter of `model` (Float32, names sorted; `SafeTensors`) and `metadata` to `path` atomically.
+    /// Writes every parameter of `model` (Float32, names sorted; `SafeTensors`) and `metadata` to `path` atomically,
+    /// with the model's MLP activation under `activationKey`, so `loadModel` rebuilds the same network.
     public static func save(_ model: CLIPModel, to path: String, metadata: [String: String] = [:]) throws {
-        try SafeTensors.write(model.store.namedTensors(metadata: metadata), to: path)
+        var m = metadata
+        m[activationKey] = model.configuration.activation.rawValue
+        try SafeTensors.write(model.store.namedTensors(metadata: m), to: path)
     }
 }

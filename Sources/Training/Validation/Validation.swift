@@ -29,7 +29,11 @@ public enum Validation {
         public var weights: String?
         /// CLIP's BPE merges file (`bpe_simple_vocab_16e6.txt.gz`).
         public var bpe: String?
-        public init(weights: String? = nil, bpe: String? = nil) { self.weights = weights; self.bpe = bpe }
+        /// The MLP activation when the file does not say (nil: the file's record, else QuickGELU).
+        public var activation: GELU.Kind?
+        public init(weights: String? = nil, bpe: String? = nil, activation: GELU.Kind? = nil) {
+            self.weights = weights; self.bpe = bpe; self.activation = activation
+        }
     }
 
     /// Where BiomedCLIP's weights and vocabulary come from; `weights == nil` leaves its rows "not run".
@@ -54,7 +58,7 @@ public enum Validation {
             guard let h = recipe.training["clip"] else {
                 throw PairDxError.badInput("recipe \(recipe.name): training has no 'clip' entry (needed for the fine-tuned CLIP row)")
             }
-            let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpe)
+            let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpe, activation: clip.activation)
             guard h.resolution == setup.model.configuration.imageSize else {
                 throw PairDxError.badInput("\(weights): the weights take \(setup.model.configuration.imageSize)² images, recipe \(recipe.name)'s training.clip.resolution is \(h.resolution)")
             }
