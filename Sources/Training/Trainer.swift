@@ -114,13 +114,8 @@ public enum Trainer {
                                     needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads)
         let perEpoch = trainLoader.batchesPerEpoch, total = perEpoch * h.epochs
         let warm = h.warmupSteps ?? 0, lr = Float(h.learningRate)
-        let schedule: any LearningRateSchedule
-        switch h.schedule {
-        case "cosine": schedule = CosineSchedule(base: lr, totalSteps: total, warmupSteps: warm)
-        case "step": schedule = StepSchedule(base: lr, stepSize: max(1, total / 3), gamma: 0.1, warmupSteps: warm)
-        case "constant": schedule = ConstantSchedule(base: lr, warmupSteps: warm)
-        default: throw PairDxError.usage("schedule '\(h.schedule)' is not known: use 'cosine', 'step' or 'constant'")
-        }
+        let schedule = try learningRateSchedule(h.schedule, base: lr, totalSteps: total, warmupSteps: warm,
+                                                what: "training.\(config.kind.rawValue) (\(h.epochs) epochs × \(perEpoch) batches of \(h.batchSize))")
         Log.info("training \(config.kind.rawValue): \(train.examples.count) train / \(val.examples.count) val items, \(model.store.parameterCount) parameters, "
                  + "\(h.epochs) epochs × \(perEpoch) steps, batch \(h.batchSize), \(config.kind.usesImages ? "\(h.resolution)² px, " : "")\(h.optimizer) lr \(h.learningRate), \(config.threads) threads")
 

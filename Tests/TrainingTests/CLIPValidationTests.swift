@@ -191,6 +191,35 @@ import PairDxCore
         #expect(changedVisual)
     }
 
+    /// Fine-tuning takes the prompt templates in turn: with two templates the weights differ from training on the
+    /// first alone, and a template given twice trains exactly as given once. A warm-up as long as the whole run is
+    /// refused with the numbers, not a crash.
+    @Test func fineTuningTakesEveryTemplateInTurn() throws {
+        let files = try Files()
+        let toy = try ToyCorpus(perClass: ["train": 4, "val": 0, "test": 1])
+        defer { files.remove(); toy.remove() }
+        let recipe = try Self.recipe(epochs: 2)
+        let split = try SplitFiles.load(toy.splitDir), captions = try Dataset.loadCaptions(toy.work)
+        let prompts = ToyCorpus.classes.map { "a \($0) figure" }
+        func tuned(_ templates: [String]) throws -> [Float] {
+            let setup = try CLIPClassification.Setup(weights: files.weights, bpe: files.merges)
+            let result = try CLIPClassification.fineTune(setup, hyper: recipe.training["clip"]!, split: split, work: toy.work,
+                                                         captions: captions, promptTexts: CLIPClassification.promptTexts(prompts: prompts, templates: templates),
+                                                         seed: 1, threads: 1)
+            #expect(result.stepLosses.count >= 2, "the rotation needs at least two steps")
+            return Array(setup.model.store.allValues)
+        }
+        let first = try tuned(["{}"])
+        #expect(try tuned(["{}", "{}"]) == first)
+        #expect(try tuned(["{}", "an image of {}"]) != first)
+        let short = try Self.recipe(epochs: 1)  // 2 steps, warm-up 2
+        let setup = try CLIPClassification.Setup(weights: files.weights, bpe: files.merges)
+        #expect {
+            try CLIPClassification.fineTune(setup, hyper: short.training["clip"]!, split: split, work: toy.work, captions: captions,
+                                            promptTexts: [["a"], ["b"], ["c"]], seed: 1, threads: 1)
+        } throws: { "\($0)".contains("warmupSteps is 2 but the run has only 2 steps") }
+    }
+
     @Test func committedRecipesCarryCLIPSettingsAndBadOnesAreRefused() throws {
         let root = URL(fileURLWithPath: publishedPath()).deletingLastPathComponent().path
         for name in ["pairdx-synth-v1", "pairdx-v1"] {

@@ -141,8 +141,9 @@ public enum CLIPClassification {
 
     /// Fine-tunes `setup.model` in place on the train split with `CLIPFineTuner` (AdamW, warm-up then the
     /// recipe's schedule over all steps, `towers` both or image) and the loss of `CLIPLoss`: image–caption
-    /// contrastive plus image–class-prompt cross-entropy (class prompt = the first template filled with the class's
-    /// prompt). After each epoch the zero-shot classifier of `promptTexts` is scored on the val split; the weights
+    /// contrastive plus image–class-prompt cross-entropy. The class prompts take the templates in turn: step k
+    /// (counted over all epochs from 0) uses template k mod T for every class, so training sees each template the
+    /// zero-shot classifier averages, as often as the others. After each epoch the zero-shot classifier of `promptTexts` is scored on the val split; the weights
     /// of the best epoch are restored at the end. Batch order: keyed hash of (seed, epoch, id), as the other models.
     /// O(epochs · train items · (image + text tower cost)).
     public static func fineTune(_ setup: Setup, hyper h: ModelHyperparameters, split: SplitFiles, work: WorkDirectory,
@@ -164,15 +165,13 @@ public enum CLIPClassification {
         guard !train.examples.isEmpty else { throw PairDxError.badInput("\(split.directory)/train.csv: no usable items") }
         let perEpoch = (train.examples.count + h.batchSize - 1) / h.batchSize, total = perEpoch * h.epochs
         let lr = Float(h.learningRate), warm = h.warmupSteps ?? 0
-        let schedule: any LearningRateSchedule
-        switch h.schedule {
-        case "cosine": schedule = CosineSchedule(base: lr, totalSteps: total, warmupSteps: warm)
-        case "step": schedule = StepSchedule(base: lr, stepSize: max(1, total / 3), gamma: 0.1, warmupSteps: warm)
-        case "constant": schedule = ConstantSchedule(base: lr, warmupSteps: warm)
-        default: throw PairDxError.usage("schedule '\(h.schedule)' is not known: use 'cosine', 'step' or 'constant'")
-        }
+        let schedule = try learningRateSchedule(h.schedule, base: lr, totalSteps: total, warmupSteps: warm,
+                                                what: "training.clip (\(h.epochs) epochs × \(perEpoch) batches of \(h.batchSize))")
         let tuner = CLIPFineTuner(model: model, mode: mode, schedule: schedule, weightDecay: Float(h.weightDecay))
-        let classRows = setup.tokenizer.tokenizeBatch(promptTexts.map { $0.first ?? "" })
+        let templates = promptTexts.map(\.count).min() ?? 0
+        guard templates >= 1 else { throw PairDxError.usage("CLIP fine-tuning needs at least one prompt text per class") }
+        let classRowsByTemplate = (0..<templates).map { t in setup.tokenizer.tokenizeBatch(promptTexts.map { $0[t] }) }
+        var globalStep = 0
         Log.info("fine-tuning CLIP (\(mode.rawValue) tower\(mode == .bothTowers ? "s" : "")): \(train.examples.count) train / \(val.examples.count) val items, "
                  + "\(h.epochs) epochs × \(perEpoch) steps, batch \(h.batchSize), AdamW lr \(h.learningRate) (\(warm) warm-up steps, \(h.schedule)), \(threads) threads")
         var skipped = train.problems.merging(val.problems) { a, _ in a }
@@ -193,7 +192,8 @@ public enum CLIPClassification {
                 guard let tensor else { continue }
                 let items = kept.map { chunk[$0] }
                 let loss = tuner.train(images: tensor, captions: setup.tokenizer.tokenizeBatch(items.map(\.caption)),
-                                       classPrompts: classRows, labels: items.map(\.label))
+                                       classPrompts: classRowsByTemplate[globalStep % templates], labels: items.map(\.label))
+                globalStep += 1
                 losses.append(loss)
                 lossSum += Double(loss) * Double(items.count); seen += items.count
                 Log.info("clip epoch \(epoch)/\(h.epochs) step \(step)/\(perEpoch) loss \(String(format: "%.4f", loss)) "
