@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PairDxCore
+import Training
 
 /// The `pairdx` command line: one subcommand per stage, run in the order listed.
 struct PairDX: AsyncParsableCommand {
@@ -45,6 +46,7 @@ struct PairDX: AsyncParsableCommand {
 enum Main {
     static func main() async {
         MemoryPolicy.apply()
+        BLAS.sleepWhenIdle()
         do {
             var command = try PairDX.parseAsRoot()
             if var async = command as? AsyncParsableCommand {

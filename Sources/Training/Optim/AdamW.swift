@@ -34,13 +34,16 @@ public final class AdamW: Optimizer {
             v.withUnsafeMutableBufferPointer { vb in
                 let mp = mb.baseAddress!, vp = vb.baseAddress!
                 for entry in store.parameters where entry.trainable {
-                    let shrink = 1 - lr * (entry.decay ? weightDecay : 0)
-                    for i in entry.offset..<(entry.offset + entry.count) {
-                        let gi = g[i]
-                        w[i] *= shrink
-                        mp[i] = b1 * mp[i] + (1 - b1) * gi
-                        vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
-                        w[i] -= stepSize * mp[i] / (vp[i].squareRoot() / bc2Sqrt + eps)
+                    let shrink = 1 - lr * (entry.decay ? weightDecay : 0), base = entry.offset
+                    // Element-wise, so any split over the compute threads gives the same bits.
+                    Compute.parallelFor(entry.count, costPerItem: 16) { range in
+                        for i in (base &+ range.lowerBound)..<(base &+ range.upperBound) {
+                            let gi = g[i]
+                            w[i] *= shrink
+                            mp[i] = b1 * mp[i] + (1 - b1) * gi
+                            vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                            w[i] -= stepSize * mp[i] / (vp[i].squareRoot() / bc2Sqrt + eps)
+                        }
                     }
                 }
             }
