@@ -141,10 +141,10 @@ public enum CLIPClassification {
 
     /// Fine-tunes `setup.model` in place on the train split with `CLIPFineTuner` (AdamW, warm-up then the
     /// recipe's schedule over all steps, `towers` both or image) and the loss of `CLIPLoss`: image–caption
-    /// contrastive plus image–class-prompt cross-entropy. The class prompts take the templates in turn: step k
-    /// (counted over all epochs from 0) uses template k mod T for every class, so training sees each template the
-    /// zero-shot classifier averages, as often as the others. After each epoch the zero-shot classifier of `promptTexts` is scored on the val split; the weights
-    /// of the best epoch are restored at the end. Batch order: keyed hash of (seed, epoch, id), as the other models.
+    /// contrastive plus image–class-prompt cross-entropy. The class prompts take the templates in turn: optimiser
+    /// step k (from 0, over all epochs) uses template k mod T for every class, so training sees each template the
+    /// zero-shot classifier averages, as often as the others. After each epoch the zero-shot classifier of
+    /// `promptTexts` is scored on the val split; the weights of the best epoch are restored at the end. Batch order: keyed hash of (seed, epoch, id), as the other models.
     /// O(epochs · train items · (image + text tower cost)).
     public static func fineTune(_ setup: Setup, hyper h: ModelHyperparameters, split: SplitFiles, work: WorkDirectory,
                                 captions: [String: String], promptTexts: [[String]], seed: UInt64, threads: Int) throws -> FineTuneResult {

@@ -67,9 +67,7 @@ extension Compute {
             }
         }
     }
-}
 
-extension Compute {
     /// The `[count, width]` matrix whose rows `range` are `encode(range)` (a `[range.count, width]` tensor), with
     /// `0..<count` split by `batchParallel`. With one thread, `encode(0..<count)` is the whole result (no copy).
     /// For inference over batch items that are independent of each other.
