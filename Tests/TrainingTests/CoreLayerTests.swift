@@ -143,3 +143,30 @@ struct CoreLayerTests {
         #expect(a.forward(x, training: false) == x)
     }
 }
+
+/// `BLAS.sleepWhenIdle` stops OpenBLAS's idle workers and restarts them under a short spin: threaded products after it
+/// give the same bits as before (and do not hang), and the user's own `OPENBLAS_THREAD_TIMEOUT` would be kept.
+struct BLASIdlePolicyTests {
+    @Test func threadedProductsAreUnchangedAfterTheWorkersAreRestarted() {
+        let n = 320
+        var g = SeededGenerator(seed: 11)
+        let a = (0..<(n * n)).map { _ in g.nextNormal() }, b = (0..<(n * n)).map { _ in g.nextNormal() }
+        func product() -> [Float] {
+            var c = [Float](repeating: 0, count: n * n)
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { BLAS.gemm(m: n, n: n, k: n, a: ap.baseAddress!, b: bp.baseAddress!, c: $0.baseAddress!) }
+                }
+            }
+            return c
+        }
+        defer { Compute.threads = 1 }
+        Compute.threads = 2
+        let before = product()
+        let preset = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"]
+        BLAS.sleepWhenIdle()
+        #expect(ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] == (preset ?? "4"))
+        #expect(BLAS.threads == 2)
+        #expect(product() == before && product() == before)
+    }
+}
