@@ -24,7 +24,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Recipe for a CLIP checkpoint without stored prompts (default: the recipe named in splits.json).") var recipe: String?
     @Option(name: .customLong("clip-bpe"), help: "CLIP's BPE merges file for CLIP checkpoints (default: $PAIRDX_CLIP_BPE).") var clipBPE: String?
     @Option(name: .customLong("clip-activation"), help: ArgumentHelp(
-        "The MLP activation of a CLIP checkpoint that does not record it: quick-gelu (default; OpenAI's) or gelu (e.g. LAION's).",
+        "The MLP activation of a CLIP checkpoint: quick-gelu (OpenAI's) or gelu (e.g. LAION's). Default: what the file records, else quick-gelu.",
         valueName: "kind")) var clipActivation: CLIPActivation?
     @Flag(name: .long, help: "Print the report as JSON on stdout.") var json = false
 
