@@ -64,6 +64,7 @@ extension EvaluateCommand {
         }
         let bpe = clipBPE ?? ProcessInfo.processInfo.environment["PAIRDX_CLIP_BPE"].flatMap { $0.isEmpty ? nil : $0 }
         let setup = try CLIPClassification.Setup(weights: checkpoint, bpe: bpe, activation: clipActivation?.kind)
+        Log.info("CLIP checkpoint \(checkpoint): \(setup.summary)")
         let work = WorkDirectory(data ?? global.work)
         let ds = try Dataset.load(splitFiles, part: p, work: work)
         let threads = global.threadCount
