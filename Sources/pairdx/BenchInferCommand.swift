@@ -59,35 +59,46 @@ struct BenchInferCommand: AsyncParsableCommand {
         global.apply()
         let threads = global.threadCount
         Compute.threads = threads
-        struct Report<R: Encodable>: Encodable {
-            let result: R
-            let hardware: String
-        }
-        let rate: String, what: String
+        let result: any InferenceReport, what: String
         if model == "fusion" {
             let spec = FusionInferenceBenchmark.spec(resolution: resolution, tokens: tokens)
             Log.info("bench infer: fusion (ResNet-18 + \(tokens) caption tokens, cross-attention), batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)")
-            let result = FusionInferenceBenchmark.run(spec: spec, batch: batch, iterations: iterations)
-            if json { return print(String(decoding: try CanonicalJSON.encode(Report(result: result, hardware: Platform.hardware)), as: UTF8.self)) }
-            rate = String(format: "%.2f images/s, %.4f s/image", result.imagesPerSecond, result.secondsPerImage)
+            result = FusionInferenceBenchmark.run(spec: spec, batch: batch, iterations: iterations)
             what = "fusion (ResNet-18 + \(tokens) tokens)"
         } else if model == "biomedclip" {
             var configuration = TimmViTConfiguration.vitB16
             configuration.imageSize = resolution
             Log.info("bench infer: BiomedCLIP ViT-B/16 image tower, batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)")
-            let result = TimmViTInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations)
-            if json { return print(String(decoding: try CanonicalJSON.encode(Report(result: result, hardware: Platform.hardware)), as: UTF8.self)) }
-            rate = String(format: "%.2f images/s, %.4f s/image", result.imagesPerSecond, result.secondsPerImage)
+            result = TimmViTInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations)
             what = "biomedclip ViT-B/16 image tower"
         } else {
             var configuration = CLIPConfiguration.vitB32
             configuration.imageSize = resolution
             Log.info("bench infer: CLIP ViT-B/32 image tower, batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)")
-            let result = CLIPInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations)
-            if json { return print(String(decoding: try CanonicalJSON.encode(Report(result: result, hardware: Platform.hardware)), as: UTF8.self)) }
-            rate = String(format: "%.2f images/s, %.4f s/image", result.imagesPerSecond, result.secondsPerImage)
+            result = CLIPInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations)
             what = "clip ViT-B/32 image tower"
         }
+        if json { return print(String(decoding: try result.reportJSON(hardware: Platform.hardware), as: UTF8.self)) }
+        let rate = String(format: "%.2f images/s, %.4f s/image", result.imagesPerSecond, result.secondsPerImage)
         print("\(what): \(rate) (batch \(batch), \(resolution)×\(resolution), \(threads) threads; \(Platform.hardware))")
+    }
+}
+
+/// An inference benchmark's result as `bench infer` prints it: the rates, and as JSON with the hardware beside it.
+private protocol InferenceReport {
+    var imagesPerSecond: Double { get }
+    var secondsPerImage: Double { get }
+    func reportJSON(hardware: String) throws -> Data
+}
+
+/// `{"result": …, "hardware": …}`, the JSON of `bench infer --json`.
+private struct HardwareReport<R: Encodable>: Encodable {
+    let result: R
+    let hardware: String
+}
+
+extension InferenceBenchmarkResult: InferenceReport {
+    func reportJSON(hardware: String) throws -> Data {
+        try CanonicalJSON.encode(HardwareReport(result: self, hardware: hardware))
     }
 }

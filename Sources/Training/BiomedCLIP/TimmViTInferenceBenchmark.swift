@@ -5,16 +5,7 @@ import Foundation
 /// batches, then `iterations` timed ones; the median batch time gives images/s and seconds per image. Decoding and
 /// resizing are not included (as for `CLIPInferenceBenchmark`). BLAS and the layers' loops run on `Compute.threads`.
 public enum TimmViTInferenceBenchmark {
-    public struct Result: Codable, Sendable {
-        public var model: String
-        public var configuration: TimmViTConfiguration
-        public var batch: Int
-        public var threads: Int
-        public var iterations: Int
-        public var medianBatchSeconds: Double
-        public var imagesPerSecond: Double
-        public var secondsPerImage: Double
-    }
+    public typealias Result = InferenceBenchmarkResult<TimmViTConfiguration>
 
     public static func run(configuration: TimmViTConfiguration, batch: Int, iterations: Int, warmup: Int = 1) -> Result {
         precondition(batch >= 1 && iterations >= 1, "batch and iterations must be positive")
@@ -27,7 +18,6 @@ public enum TimmViTInferenceBenchmark {
             let out = tower.forward(images)
             precondition(out.storage.allSatisfy(\.isFinite), "non-finite embedding")
         }
-        return Result(model: "biomedclip", configuration: configuration, batch: batch, threads: Compute.threads, iterations: iterations,
-                      medianBatchSeconds: median, imagesPerSecond: Double(batch) / median, secondsPerImage: median / Double(batch))
+        return Result(model: "biomedclip", configuration: configuration, batch: batch, iterations: iterations, medianBatchSeconds: median)
     }
 }

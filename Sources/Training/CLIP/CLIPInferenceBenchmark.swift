@@ -2,22 +2,13 @@ import Foundation
 
 /// Times image-tower inference (test-time encoding of already pre-processed images) of a CLIP model with random
 /// weights: `warmup` untimed batches, then `iterations` timed batches of `batch` random images. Reports the
-/// median batch time as images/s and seconds per image. BLAS and the element-wise loops run on `Compute.threads` threads (set it first; the result records it).
+/// median batch time as images/s and seconds per image. BLAS and the element-wise loops run on `Compute.threads`
+/// threads (set it first; the result records it).
 public enum CLIPInferenceBenchmark {
-    public struct Result: Codable, Sendable {
-        public var model: String
-        public var configuration: CLIPConfiguration
-        public var batch: Int
-        public var threads: Int
-        public var iterations: Int
-        public var medianBatchSeconds: Double
-        public var imagesPerSecond: Double
-        public var secondsPerImage: Double
-    }
+    public typealias Result = InferenceBenchmarkResult<CLIPConfiguration>
 
     public static func run(configuration: CLIPConfiguration, batch: Int, iterations: Int, warmup: Int = 1) -> Result {
         precondition(batch >= 1 && iterations >= 1, "batch and iterations must be positive")
-        let threads = Compute.threads
         let model = CLIPModel(configuration: configuration, seed: 1)
         var generator = SeededGenerator(seed: 2)
         let s = configuration.imageSize
@@ -26,7 +17,6 @@ public enum CLIPInferenceBenchmark {
             let out = model.encodeImages(images)
             precondition(out.storage.allSatisfy(\.isFinite), "non-finite embedding")
         }
-        return Result(model: "clip", configuration: configuration, batch: batch, threads: threads, iterations: iterations,
-                      medianBatchSeconds: median, imagesPerSecond: Double(batch) / median, secondsPerImage: median / Double(batch))
+        return Result(model: "clip", configuration: configuration, batch: batch, iterations: iterations, medianBatchSeconds: median)
     }
 }

@@ -5,16 +5,7 @@ import Foundation
 /// evaluation mode; the median batch time gives images/s and seconds per image. Image decoding and resizing are
 /// not included (as for `CLIPInferenceBenchmark`). BLAS and the layers' loops run on `Compute.threads` threads.
 public enum FusionInferenceBenchmark {
-    public struct Result: Codable, Sendable {
-        public var model: String
-        public var spec: ModelSpec
-        public var batch: Int
-        public var threads: Int
-        public var iterations: Int
-        public var medianBatchSeconds: Double
-        public var imagesPerSecond: Double
-        public var secondsPerImage: Double
-    }
+    public typealias Result = InferenceBenchmarkResult<ModelSpec>
 
     /// The fusion model of recipe `pairdx-v1` at `resolution`: ResNet-18 at full width, 64-wide cross-attention
     /// with 4 heads, 50-d word embeddings (GloVe's size) over a 20,000-word vocabulary, `tokens` caption tokens,
@@ -38,8 +29,31 @@ public enum FusionInferenceBenchmark {
             let out = model.forward(input, training: false)
             precondition(out.storage.allSatisfy(\.isFinite), "non-finite logits")
         }
-        return Result(model: "fusion", spec: spec, batch: batch, threads: Compute.threads, iterations: iterations,
-                      medianBatchSeconds: median, imagesPerSecond: Double(batch) / median, secondsPerImage: median / Double(batch))
+        return Result(model: "fusion", configuration: spec, batch: batch, iterations: iterations, medianBatchSeconds: median)
+    }
+}
+
+/// What an inference benchmark measured: the model and its shapes, the batch, the thread count (`Compute.threads`
+/// when the result is made) and the median batch time, with the images/s and seconds per image it gives.
+public struct InferenceBenchmarkResult<Configuration: Codable & Sendable>: Codable, Sendable {
+    public var model: String
+    public var configuration: Configuration
+    public var batch: Int
+    public var threads: Int
+    public var iterations: Int
+    public var medianBatchSeconds: Double
+    public var imagesPerSecond: Double
+    public var secondsPerImage: Double
+
+    init(model: String, configuration: Configuration, batch: Int, iterations: Int, medianBatchSeconds median: Double) {
+        self.model = model
+        self.configuration = configuration
+        self.batch = batch
+        threads = Compute.threads
+        self.iterations = iterations
+        medianBatchSeconds = median
+        imagesPerSecond = Double(batch) / median
+        secondsPerImage = median / Double(batch)
     }
 }
 
