@@ -104,19 +104,10 @@ struct BiomedCLIPTextTokenizerTests {
         let tokenizer = try Self.tokenizer()
         let reference = try Self.reference()
         #expect(reference.captions.count == 1000)
-        var captions: [String: [String: String]] = [:]
+        var captions = ROCOCaptionFiles(root: Self.captionsRoot)
         var mismatches: [String] = []
         for row in reference.captions {
-            if captions[row.file] == nil {
-                let text = try String(contentsOf: Self.captionsRoot.appendingPathComponent(row.file), encoding: .utf8)
-                var map: [String: String] = [:]
-                for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                    guard let tab = line.firstIndex(of: "\t") else { continue }
-                    map[String(line[..<tab])] = String(line[line.index(after: tab)...])
-                }
-                captions[row.file] = map
-            }
-            let caption = try #require(captions[row.file]?[row.id], "caption \(row.file) \(row.id) missing")
+            let caption = try #require(try captions.caption(file: row.file, id: row.id), "caption \(row.file) \(row.id) missing")
             let ours = tokenizer.encode(caption, contextLength: reference.contextLength)
             if ours != Self.padded(row.tokens, reference.contextLength, pad: tokenizer.padId) {
                 mismatches.append("\(row.file) \(row.id)")

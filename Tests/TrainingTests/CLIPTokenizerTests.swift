@@ -50,23 +50,36 @@ struct CLIPTokenizerTests {
         }
         let reference = try JSONDecoder().decode(Reference.self, from: Gzip.decompress(Self.fixture("tokens.json.gz")))
         let tokenizer = try CLIPTokenizer(mergesFile: bpe, contextLength: reference.contextLength)
-        var captions: [String: [String: String]] = [:]
+        var captions = ROCOCaptionFiles(root: Self.captionsRoot)
         var mismatches: [String] = []
         for row in reference.captions {
-            if captions[row.file] == nil {
-                let text = try String(contentsOf: Self.captionsRoot.appendingPathComponent(row.file), encoding: .utf8)
-                var map: [String: String] = [:]
-                for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                    guard let tab = line.firstIndex(of: "\t") else { continue }
-                    map[String(line[..<tab])] = String(line[line.index(after: tab)...])
-                }
-                captions[row.file] = map
-            }
-            let caption = try #require(captions[row.file]?[row.id], "caption \(row.file) \(row.id) missing")
+            let caption = try #require(try captions.caption(file: row.file, id: row.id), "caption \(row.file) \(row.id) missing")
             let ids = tokenizer.tokenize(caption)
             if ids != row.tokens { mismatches.append("\(row.file) \(row.id): \(ids) vs \(row.tokens)") }
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) of 1000 captions differ; first: \(mismatches.prefix(3))")
         #expect(tokenizer.startOfText == 49406 && tokenizer.endOfText == 49407)
+    }
+}
+
+/// ROCO caption files (`ROCO_id<TAB>caption` per line) read once each, for looking captions up by file and id.
+struct ROCOCaptionFiles {
+    let root: URL
+    private var files: [String: [String: String]] = [:]
+
+    init(root: URL) { self.root = root }
+
+    /// The caption of `id` in `file` (a path under `root`), or nil when the file has no such id.
+    mutating func caption(file: String, id: String) throws -> String? {
+        if files[file] == nil {
+            let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+            var map: [String: String] = [:]
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                guard let tab = line.firstIndex(of: "\t") else { continue }
+                map[String(line[..<tab])] = String(line[line.index(after: tab)...])
+            }
+            files[file] = map
+        }
+        return files[file]?[id]
     }
 }
