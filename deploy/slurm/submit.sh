@@ -69,14 +69,14 @@ follow() {
 # slurm_state ID: "STATE[ reason]" for one job or array task (12 or 12_3), from the first source that knows it.
 slurm_state() {
   local id=$1 s loc
-  s=$(awk -v id="$id" '$1 == id {print $2, $3; exit}' <<<"$queue")
+  s=$(awk -v id="$id" -v array="${id%_*}_[" '$1 == id || (id ~ /_/ && index($1, array) == 1) {print $2, $3; exit}' <<<"$queue")
   if [ -z "$s" ]; then
     s=$(sacct -n -P -X -j "$id" -o State 2>/dev/null | head -1 | awk '/^[A-Z_]+/ {print $1}') || s=
   fi
   if [ -z "$s" ] && [ "$jobcomp_type" = jobcomp/filetxt ] && [ -r "$jobcomp_loc" ]; then
     case $id in
-      *_*) s=$(grep -E "ArrayJobId=${id%_*} ArrayTaskId=${id#*_} " "$jobcomp_loc" | tail -1) ;;
-      *) s=$(grep -E "^JobId=$id " "$jobcomp_loc" | grep -v ArrayJobId= | tail -1) ;;
+      *_*) s=$(grep -E "ArrayJobId=${id%_*} ArrayTaskId=${id#*_} " "$jobcomp_loc" | tail -1) || s= ;;
+      *) s=$(grep -E "^JobId=$id " "$jobcomp_loc" | grep -v ArrayJobId= | tail -1) || s= ;;
     esac
     s=$(grep -oE 'JobState=[A-Z_]+' <<<"$s" | cut -d= -f2) || s=
   fi
@@ -99,7 +99,8 @@ check() {
       name=$stage${t:+ task $t}
       total=$((total + 1))
       rec=$work/jobs/$id.state
-      rc=$(sed -n 's/^exit=\([0-9]*\).*/\1/p' "$rec" 2>/dev/null | tail -1)
+      rc=
+      [ -f "$rec" ] && rc=$(sed -n 's/^exit=\([0-9]*\).*/\1/p' "$rec" | tail -1)
       st=$(slurm_state "$id")
       if [ "$rc" = 0 ] && { [ -z "$st" ] || [ "${st%% *}" = COMPLETED ]; }; then ok=$((ok + 1)); continue; fi
       case ${st%% *} in
