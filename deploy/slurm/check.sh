@@ -75,7 +75,7 @@ if [ -n "$binary" ]; then
 else
   step "installing system libraries (scripts/install-deps.sh)" "$tmp/install-deps.log" scripts/install-deps.sh
   mkdir -p .build
-  step "building pairdx in release mode (log: .build/slurm-check-build.log)" .build/slurm-check-build.log \
+  step "building pairdx in release mode (log: $root/.build/slurm-check-build.log)" "$root/.build/slurm-check-build.log" \
     swift build -c release --product pairdx
   bin=$root/.build/release/pairdx
 fi

@@ -139,6 +139,9 @@ pairdx=$(cd "$(dirname "$pairdx")" && pwd)/$(basename "$pairdx")
 abs() { (mkdir -p "$1" && cd "$1" && pwd); }
 work=$(abs "$work"); out=$(abs "$out")
 mkdir -p "$work/logs" "$work/jobs"
+# Records of an earlier submission into this work directory must not speak for this one (job ids restart when a
+# cluster is rebuilt).
+rm -f "$work/jobs/"*.state "$work/jobs/submission"
 case $source in
   http://*|https://*|file://*) ;;
   *) [ -d "$source" ] || { say "--source $source: no such directory"; exit 64; }; source=$(cd "$source" && pwd) ;;
