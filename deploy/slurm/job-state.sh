@@ -9,6 +9,10 @@ job_record=$WORK/jobs/$job_id.state
 mkdir -p "$WORK/jobs"
 echo "start host=$(hostname -s) time=$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$job_record"
 trap 'job_rc=$?; echo "exit=$job_rc time=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$job_record"' EXIT
+# scancel and time limits send SIGTERM: record 128+signal, never the status of whatever ran last.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 threads=${SLURM_CPUS_PER_TASK:-1}
 # step CMD...: prints the command to the job's log, then runs it.
 step() { echo "+ $*" >&2; "$@"; }
