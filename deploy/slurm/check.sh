@@ -43,7 +43,11 @@ fi
 step() {
   local what=$1 log=$2 rc=0; shift 2
   say "$what"
-  "$@" >"$log" 2>&1 || rc=$?
+  # In the background and waited for, so that SIGTERM or SIGINT reach the trap (and cleanup) at once.
+  "$@" >"$log" 2>&1 &
+  child=$!
+  wait "$child" || rc=$?
+  child=
   if [ "$rc" != 0 ]; then
     say "FAILED: $what (exit $rc); last lines of $log:"
     tail -n 30 "$log" | sed 's/^/  | /' >&2
@@ -53,9 +57,11 @@ step() {
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pairdx-slurm-check.XXXXXX")
 cluster=$tmp/cluster
+child= tailer=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  for p in $child $tailer; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   if [ "$keep" = 1 ]; then
     say "kept: $tmp (cluster: export SLURM_CONF=$cluster/slurm.conf; stop it: deploy/slurm/stop-local-cluster.sh $cluster; then rm -rf $tmp)"
   else
@@ -92,11 +98,16 @@ if [ -n "$fail_shard" ]; then
   mkdir -p "$tmp/work/figures.shard-$fail_shard-of-$shards.jsonl"
 fi
 say "submitting $shards shards: deploy/slurm/submit.sh --wait"
-set +e
+rc=0
 deploy/slurm/submit.sh --source "$tmp/mirror" --work "$tmp/work" --out "$tmp/out" --shards "$shards" \
-  --recipe Manifests/pairdx-synth-v1/recipe.json --pairdx "$bin" --wait 2>&1 | tee "$tmp/submit.log" >&2
-rc=${PIPESTATUS[0]}
-set -e
+  --recipe Manifests/pairdx-synth-v1/recipe.json --pairdx "$bin" --wait >"$tmp/submit.log" 2>&1 &
+child=$!
+tail -n +1 -f --pid="$child" "$tmp/submit.log" >&2 &
+tailer=$!
+wait "$child" || rc=$?
+child=
+wait "$tailer" || true
+tailer=
 
 if [ -n "$fail_shard" ]; then
   if [ "$rc" = 0 ]; then say "FAILED: shard task $fail_shard was made to fail, yet submit.sh --wait exited 0"; exit 1; fi
