@@ -1,22 +1,128 @@
 #!/usr/bin/env bash
-# Proves a Slurm run: starts a local single-node cluster, rebuilds the embedded corpus as a 4-task array
-# (fetch + hash per shard) plus a dependent merge-and-curate job, and checks that Splits/ and Manifests/ equal the
-# committed single-process rebuild byte for byte.   deploy/slurm/check.sh [SHARDS]
+# Proves a Slurm run on this machine: starts a local single-node cluster (start-local-cluster.sh), rebuilds the
+# embedded corpus with deploy/slurm/submit.sh --wait as SHARDS-task arrays plus their dependent jobs, and checks that
+# Splits/ and Manifests/ equal the committed single-process rebuild byte for byte.
+#
+#   deploy/slurm/check.sh [SHARDS] [--binary PATH] [--keep] [--fail-shard I]
+#
+#   SHARDS          array size (default 4)
+#   --binary PATH   use this pairdx release binary instead of building one (swift build -c release)
+#   --keep          leave the cluster running and the temporary directory in place (prints how to stop it)
+#   --fail-shard I  make shard task I fail (its output path is blocked by a directory, so its fetch cannot write)
+#                   and pass only if submit.sh --wait then exits non-zero naming "shard task I"
+#
+# Needs root, apt (slurm-wlm and munge are installed when missing) and, without --binary, the Swift toolchain.
+# Everything the cluster and the run write goes to one temporary directory; on exit, success or failure, the
+# daemons it started are stopped by PID and the directory is removed (unless --keep). /etc/slurm and /etc/munge
+# are not written (the slurm-wlm and munge packages create them when apt installs them).
+# The build's output goes to .build/slurm-check-build.log; a failing step prints the last lines of its log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-shards=${1:-4}
-deploy/slurm/start-local-cluster.sh >/dev/null
-scripts/install-deps.sh
-swift build -c release --product pairdx >/dev/null
-bin=$PWD/.build/release/pairdx
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pairdx-slurm.XXXXXX")
+root=$PWD
+shards=4 binary= keep=0 fail_shard=
+say() { echo "check.sh: $*" >&2; }
+usage() { say "$1"; sed -n '6p' "$0" | sed 's/^# \{0,1\}/usage: /' >&2; exit 64; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --binary) binary=${2:-}; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --fail-shard) fail_shard=${2:-}; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) usage "unknown option $1" ;;
+    *) shards=$1; shift ;;
+  esac
+done
+case $shards in ''|*[!0-9]*|0) usage "SHARDS must be a whole number of at least 1 (got '$shards')" ;; esac
+if [ -n "$fail_shard" ]; then
+  case $fail_shard in *[!0-9]*) usage "--fail-shard needs a task number" ;; esac
+  [ "$fail_shard" -lt "$shards" ] || usage "--fail-shard $fail_shard: tasks are 0...$((shards - 1))"
+fi
+[ "$(id -u)" = 0 ] || { say "needs root: it starts munged, slurmctld and slurmd (and may apt-get install them)"; exit 64; }
+
+# step WHAT LOG CMD...: runs CMD with its output in LOG; on failure says what failed and shows the end of LOG.
+step() {
+  local what=$1 log=$2 rc=0; shift 2
+  say "$what"
+  # In the background and waited for, so that SIGTERM or SIGINT reach the trap (and cleanup) at once.
+  "$@" >"$log" 2>&1 &
+  child=$!
+  wait "$child" || rc=$?
+  child=
+  if [ "$rc" != 0 ]; then
+    say "FAILED: $what (exit $rc); last lines of $log:"
+    tail -n 30 "$log" | sed 's/^/  | /' >&2
+    exit "$rc"
+  fi
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pairdx-slurm-check.XXXXXX")
+cluster=$tmp/cluster
+child= tailer=
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  for p in $child $tailer; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+  if [ "$keep" = 1 ]; then
+    say "kept: $tmp (cluster: export SLURM_CONF=$cluster/slurm.conf; stop it: deploy/slurm/stop-local-cluster.sh $cluster; then rm -rf $tmp)"
+  else
+    if [ -d "$cluster/pid" ]; then "$root/deploy/slurm/stop-local-cluster.sh" "$cluster" || rc=1; fi
+    rm -rf "$tmp"
+    say "removed $tmp"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ -n "$binary" ]; then
+  [ -x "$binary" ] || { say "--binary $binary: not an executable file"; exit 64; }
+  bin=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
+else
+  step "installing system libraries (scripts/install-deps.sh)" "$tmp/install-deps.log" scripts/install-deps.sh
+  mkdir -p .build
+  step "building pairdx in release mode (log: $root/.build/slurm-check-build.log)" "$root/.build/slurm-check-build.log" \
+    swift build -c release --product pairdx
+  bin=$root/.build/release/pairdx
+fi
+
+step "starting a local Slurm cluster in $cluster" "$tmp/start-cluster.log" deploy/slurm/start-local-cluster.sh --dir "$cluster"
+export SLURM_CONF=$cluster/slurm.conf
+
 figures=$(python3 -c 'import json;print(json.load(open("Manifests/pairdx-synth-v1/recipe.json"))["sources"][0].get("figures",1500))')
-"$bin" synth --seed 1 --figures "$figures" --out "$tmp/mirror" --log-level warning >/dev/null
+step "writing the embedded corpus ($figures figures) to $tmp/mirror" "$tmp/synth.log" \
+  "$bin" synth --seed 1 --figures "$figures" --out "$tmp/mirror" --log-level warning
+
+if [ -n "$fail_shard" ]; then
+  # A directory where shard I's fetch writes its figure list: the rename onto it fails, so the task exits non-zero.
+  mkdir -p "$tmp/work/figures.shard-$fail_shard-of-$shards.jsonl"
+fi
+say "submitting $shards shards: deploy/slurm/submit.sh --wait"
+rc=0
 deploy/slurm/submit.sh --source "$tmp/mirror" --work "$tmp/work" --out "$tmp/out" --shards "$shards" \
-  --recipe Manifests/pairdx-synth-v1/recipe.json --pairdx "$bin" --wait
+  --recipe Manifests/pairdx-synth-v1/recipe.json --pairdx "$bin" --wait >"$tmp/submit.log" 2>&1 &
+child=$!
+tail -n +1 -f --pid="$child" "$tmp/submit.log" >&2 &
+tailer=$!
+wait "$child" || rc=$?
+child=
+wait "$tailer" || true
+tailer=
+
+if [ -n "$fail_shard" ]; then
+  if [ "$rc" = 0 ]; then say "FAILED: shard task $fail_shard was made to fail, yet submit.sh --wait exited 0"; exit 1; fi
+  if ! grep -q "FAILED: shard task $fail_shard " "$tmp/submit.log"; then
+    say "FAILED: submit.sh --wait exited $rc but did not name shard task $fail_shard"; exit 1
+  fi
+  say "OK: the failing shard made submit.sh --wait exit $rc naming shard task $fail_shard"
+  exit 0
+fi
+[ "$rc" = 0 ] || { say "FAILED: submit.sh --wait exited $rc"; exit "$rc"; }
+
 status=0
 for d in Splits/pairdx-synth-v1 Manifests/pairdx-synth-v1; do
-  if diff -r "$d" "$tmp/out/$d" >/dev/null; then echo "$d: identical to the committed rebuild"; else echo "$d: DIFFERS"; diff -r "$d" "$tmp/out/$d" | head -20; status=1; fi
+  if diff -r "$d" "$tmp/out/$d" >/dev/null; then echo "$d: identical to the committed rebuild"
+  else echo "$d: DIFFERS"; diff -r "$d" "$tmp/out/$d" | head -20; status=1; fi
 done
-ls "$tmp/work"/*.shard-* | sed "s#$tmp/work/##" | tr '\n' ' '; echo
+echo "shard outputs: $(cd "$tmp/work" && ls -- *.shard-* | tr '\n' ' ')"
 exit $status
