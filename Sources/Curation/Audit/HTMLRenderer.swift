@@ -202,7 +202,7 @@ public enum HTMLRenderer {
     }
 
     static func labels(_ r: AuditReport) -> String {
-        var h = section("labels", "Label rules")
+        var h = section("labels", "Label rules") + labelPrecision(r)
         guard let l = r.labels else { return h + notGiven("labels.jsonl") + "</section>\n" }
         h += "<p>\(l.labelled) labelled, \(l.ambiguous) ambiguous, \(l.unmatched) matched no rule.</p>"
         let used = l.rules.filter { $0.matches > 0 }.sorted { $0.matches > $1.matches }.prefix(20)
@@ -224,6 +224,19 @@ public enum HTMLRenderer {
         })
         if !l.reasons.isEmpty { h += "<h3>Why figures got no class</h3>" + table(["reason", "figures"], l.reasons.map { [$0.name, "\($0.count)"] }) }
         return h + "</section>\n"
+    }
+
+    /// The recipe's measured label precision (gold set), or a plain statement that it was not measured.
+    static func labelPrecision(_ r: AuditReport) -> String {
+        guard let q = r.labelQuality else {
+            return "<p>Label precision: not measured for this recipe (no <code>label-quality.json</code> beside it; <code>pairdx label-eval</code> measures it).</p>"
+        }
+        var h = "<h3>Label precision (gold set)</h3><p>Caption rules against \(q.items) hand-labelled real captions (<code>\(HTMLEscape.text(q.gold))</code>, guidelines \(HTMLEscape.text(q.guidelines.joined(separator: ", ")))); 95% Wilson intervals.</p>"
+        func range(_ x: [Double]?) -> String { x.map { "\(pct($0[0]))–\(pct($0[1]))" } ?? "–" }
+        h += table(["class", "precision", "95% interval", "recall", "95% interval", "gold", "predicted"], q.perClass.map {
+            [$0.class, $0.precision.map(pct) ?? "not measured", range($0.precisionInterval), $0.recall.map(pct) ?? "–", range($0.recallInterval), "\($0.gold)", "\($0.predicted)"]
+        })
+        return h
     }
 
     static func licences(_ r: AuditReport) -> String {
