@@ -42,4 +42,13 @@ import Testing
         #expect(MarkdownRenderer.render(r).contains("## Label precision"))
         #expect(HTMLRenderer.render(r, thumbnails: [:]).contains("Label precision (gold set)"))
     }
+
+    @Test func labelRulesCountTheContextsThatCancelledAMatch() throws {
+        let v2 = try Fixture.recipe("pairdx-v2")
+        let v = Labeler(recipe: v2).label(caption: "Powder diffraction by X-ray of the sample at room temperature.")
+        let rules = ContentSections.labelRules([LabelRecord(id: "a", class: v.class, reason: v.reason, matched: v.matched)], recipe: v2)
+        let hits = rules.rules.filter { $0.kind == "context" && $0.matches > 0 }
+        #expect(hits.count == 1 && hits.first?.class == "xray", "\(v.matched)")
+        #expect(!rules.rules.contains { $0.kind == "include" && $0.term.hasPrefix("context:") })
+    }
 }

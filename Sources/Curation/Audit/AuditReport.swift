@@ -248,7 +248,7 @@ public struct AuditReport: Codable, Sendable, Equatable {
         /// The class the rule belongs to; `*` for the recipe's `excludeAll` terms.
         public var `class`: String
         public var term: String
-        /// `include` or `exclude`.
+        /// `include`, `exclude`, or `context` (a negative context that cancelled a match; `term` is its name).
         public var kind: String
         public var matches: Int
     }

@@ -207,7 +207,7 @@ public enum HTMLRenderer {
         h += "<p>\(l.labelled) labelled, \(l.ambiguous) ambiguous, \(l.unmatched) matched no rule.</p>"
         let used = l.rules.filter { $0.matches > 0 }.sorted { $0.matches > $1.matches }.prefix(20)
         if !used.isEmpty {
-            h += chart(SVGChart.horizontalBars(title: "Matches per rule (top 20)", rows: used.map { ("\($0.class): \($0.kind == "exclude" ? "not " : "")\($0.term)", Double($0.matches)) }, color: "#3f9e5a", width: 720))
+            h += chart(SVGChart.horizontalBars(title: "Matches per rule (top 20)", rows: used.map { ("\($0.class): \($0.kind == "include" ? "" : "not ")\($0.term)", Double($0.matches)) }, color: "#3f9e5a", width: 720))
         }
         var order: [String] = []
         var byClass: [String: [AuditReport.RuleMatches]] = [:]
@@ -215,12 +215,12 @@ public enum HTMLRenderer {
             if byClass[rule.class] == nil { order.append(rule.class) }
             byClass[rule.class, default: []].append(rule)
         }
-        h += table(["class", "include terms (matches)", "exclude terms (matches)"], order.map { c in
+        h += table(["class", "include terms (matches)", "exclude terms (matches)", "contexts that cancelled a match"], order.map { c in
             let rs = byClass[c] ?? []
             func list(_ kind: String) -> String {
                 rs.filter { $0.kind == kind }.map { "\($0.term) (\($0.matches))" }.joined(separator: ", ")
             }
-            return [c == "*" ? "every class" : c, list("include"), list("exclude")]
+            return [c == "*" ? "every class" : c, list("include"), list("exclude"), list("context")]
         })
         if !l.reasons.isEmpty { h += "<h3>Why figures got no class</h3>" + table(["reason", "figures"], l.reasons.map { [$0.name, "\($0.count)"] }) }
         return h + "</section>\n"
