@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "PairDxCoreTests", dependencies: ["PairDxCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "MirrorServer", "PairDxCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PairDxCore"]),
-        .testTarget(name: "CurationTests", dependencies: ["Curation", "PairDxCore"]),
+        .testTarget(name: "CurationTests", dependencies: ["Curation", "PairDxCore"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "PairDxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "PairDxCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PairDxCore"]),

@@ -8,7 +8,9 @@ import PairDxCore
 /// token is equal (exactly, for terms the recipe lists as case-sensitive; ignoring case otherwise) and the caption
 /// text between them is only spaces or hyphens — so "x-ray", "X ray" and "X-ray" are one term — or when the term's
 /// tokens written together equal one caption token ("xray"). Exclude terms mask the include matches they overlap:
-/// "CT-guided biopsy" does not count as CT, but a later "CT shows…" in the same caption does.
+/// "CT-guided biopsy" does not count as CT, but a later "CT shows…" in the same caption does. Context rules
+/// (`Recipe.ContextRule`) mask the include matches they sit near: with "X-ray" and the context "structure" after
+/// it, "X-ray structure of the enzyme" does not count as xray, while "chest X-ray shows…" does.
 public struct Labeler: Sendable {
     struct Term: Sendable {
         let text: String
@@ -17,10 +19,18 @@ public struct Labeler: Sendable {
         let caseSensitive: Bool
     }
 
+    struct Context: Sendable {
+        let name: String
+        let terms: [Term]
+        let before: Int
+        let after: Int
+    }
+
     struct ClassRules: Sendable {
         let name: String
         let include: [Term]
         let exclude: [Term]
+        let contexts: [Context]
     }
 
     let classes: [ClassRules]
@@ -36,13 +46,17 @@ public struct Labeler: Sendable {
         }
         classes = recipe.classes.map { c in
             let cs = Set(c.caseSensitive)
-            return ClassRules(name: c.name, include: c.include.map { term($0, cs) }, exclude: c.exclude.map { term($0, cs) })
+            return ClassRules(name: c.name, include: c.include.map { term($0, cs) }, exclude: c.exclude.map { term($0, cs) },
+                              contexts: (c.contexts ?? []).map { (x: Recipe.ContextRule) -> Context in
+                                  Context(name: x.name, terms: x.terms.map { term($0, cs) }, before: x.before, after: x.after)
+                              })
         }
         excludeAll = recipe.excludeAll.map { term($0, []) }
         minCaptionWords = recipe.minCaptionWords
     }
 
-    /// The verdict of the caption rules alone.
+    /// The verdict of the caption rules alone. `matched` also names the contexts that cancelled a match
+    /// (`class:context:name`), so a reader sees why a modality word did not count.
     public struct Verdict: Sendable, Equatable {
         public var `class`: String?
         public var reason: String?
@@ -63,9 +77,14 @@ public struct Labeler: Sendable {
         var hitClasses: [String] = []
         for c in classes {
             let masks = c.exclude.flatMap { spans(of: $0, in: tokens) }
+            let contexts = c.contexts.map { x in (x, x.terms.flatMap { spans(of: $0, in: tokens) }) }
             var counted = false
             for t in c.include {
                 for s in spans(of: t, in: tokens) where !masks.contains(where: { $0.overlaps(s) }) {
+                    if let hit = contexts.first(where: { x, hits in hits.contains { Labeler.near($0, s, before: x.before, after: x.after) } }) {
+                        matched.insert("\(c.name):context:\(hit.0.name)")
+                        continue
+                    }
                     matched.insert("\(c.name):\(t.text)")
                     counted = true
                 }
@@ -128,6 +147,14 @@ public struct Labeler: Sendable {
         }
         flush(end: i)
         return out
+    }
+
+    /// True when context span `c` starts at most `before` tokens before include span `s`, ends at most `after`
+    /// tokens after it, or overlaps it without being inside it.
+    static func near(_ c: Range<Int>, _ s: Range<Int>, before: Int, after: Int) -> Bool {
+        if c.upperBound <= s.lowerBound { return s.lowerBound - c.upperBound <= before }
+        if c.lowerBound >= s.upperBound { return c.lowerBound - s.upperBound <= after }
+        return !(c.lowerBound >= s.lowerBound && c.upperBound <= s.upperBound)
     }
 
     /// Token index ranges where `term` matches. O(tokens × term length).

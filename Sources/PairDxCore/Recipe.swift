@@ -53,7 +53,30 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// Terms that keep a caption out of this class even when an include term matched.
         public var exclude: [String]
         /// Terms matched only with exactly this case ("CT", "MR"), so "ct" inside words or prose never counts.
+        /// Applies to include, exclude and context terms alike.
         public var caseSensitive: [String]
+        /// Negative contexts: words near an include match that show the modality is not the pictured image
+        /// ("X-ray *structure*", "endoscopic *approach*", "*PET*/CT"). nil = none (recipes before pairdx-v2).
+        public var contexts: [ContextRule]? = nil
+    }
+
+    /// A negative context of one class: an include match does not count when one of `terms` starts at most
+    /// `before` tokens before it or ends at most `after` tokens after it (0 = adjacent). Matching follows the
+    /// include terms' rules (tokens, hyphen/space equivalence, `caseSensitive`). A window of `wholeCaption`
+    /// tokens or more reaches across the whole caption.
+    public struct ContextRule: Codable, Sendable, Equatable {
+        /// What the context means, for people reading the recipe ("crystallography", "fusion imaging").
+        public var name: String
+        public var terms: [String]
+        public var before: Int
+        public var after: Int
+
+        public init(name: String, terms: [String], before: Int, after: Int) {
+            self.name = name; self.terms = terms; self.before = before; self.after = after
+        }
+
+        /// A window this wide reaches across any caption.
+        public static let wholeCaption = 1000
     }
 
     public struct DedupeSpec: Codable, Sendable, Equatable {
@@ -105,6 +128,14 @@ public struct Recipe: Codable, Sendable, Equatable {
         let names = classes.map(\.name)
         guard Set(names).count == names.count else { throw fail("class names repeat: \(names)") }
         for c in classes where c.include.isEmpty { throw fail("class '\(c.name)' has no include terms") }
+        for c in classes {
+            for x in c.contexts ?? [] {
+                guard !x.terms.isEmpty else { throw fail("class '\(c.name)' context '\(x.name)' has no terms") }
+                guard x.before >= 0, x.after >= 0 else {
+                    throw fail("class '\(c.name)' context '\(x.name)': before and after must be >= 0")
+                }
+            }
+        }
         let sum = split.train + split.val + split.test
         guard abs(sum - 1) < 1e-9, split.train > 0, split.val >= 0, split.test > 0 else {
             throw fail("split ratios must be positive and sum to 1 (got \(split.train)/\(split.val)/\(split.test))")

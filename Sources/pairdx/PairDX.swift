@@ -27,6 +27,7 @@ struct PairDX: AsyncParsableCommand {
             PhashCommand.self,
             DedupeCommand.self,
             LabelCommand.self,
+            LabelEvalCommand.self,
             BalanceCommand.self,
             SplitCommand.self,
             ManifestCommand.self,

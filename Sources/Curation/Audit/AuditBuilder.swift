@@ -47,6 +47,9 @@ public enum AuditBuilder {
             licences: ContentSections.licences(inputs),
             samples: ContentSections.samples(inputs, classes: classes, captions: captions, perClass: options.samplesPerClass),
             gates: [], findings: [], inputProblems: inputs.problems)
+        report.labelQuality = inputs.labelQuality.map {
+            .init(gold: $0.gold, guidelines: $0.guidelines, items: $0.overall.items, accuracy: $0.overall.accuracy, perClass: $0.overall.perClass)
+        }
         report.gates = Gates.evaluate(report, options: options, recipe: r)
         report.findings = findings(report, inputs: inputs)
         return report

@@ -96,6 +96,8 @@ public struct AuditInputs: Sendable {
     public var gloveVocabulary: Set<String>?
     /// Problems met while reading the inputs (bad rows, missing files): reported, never fatal.
     public var problems: [String]
+    /// `label-quality.json` beside the recipe (`pairdx label-eval --out`), when the recipe's labels were measured.
+    public var labelQuality: LabelQuality.Report? = nil
 
     public init(name: String, recipe: Recipe, recipeSHA256: String? = nil, summary: AuditSplitsSummary? = nil,
                 items: [String: [SplitItem]], sources: [SourceRow]? = nil, work: WorkRecords? = nil,

@@ -68,8 +68,27 @@ public enum AuditLoader {
         if let manifestDir { prefixes.append((((manifestDir as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent, "")) }
         problems = problems.map { relativize($0, prefixes) }
 
-        return AuditInputs(name: name, recipe: recipe, recipeSHA256: try? recipe.digest(), summary: summary,
-                           items: items, sources: sources, work: work, gloveVocabulary: vocabulary, problems: problems)
+        var inputs = AuditInputs(name: name, recipe: recipe, recipeSHA256: try? recipe.digest(), summary: summary,
+                                 items: items, sources: sources, work: work, gloveVocabulary: vocabulary, problems: problems)
+        inputs.labelQuality = loadLabelQuality(manifest: manifest, recipe: recipe, problems: &inputs.problems)
+        return inputs
+    }
+
+    /// `<manifest>/label-quality.json` when present and made from this very recipe; a stale or unreadable file is a
+    /// problem (named by its file name) and gives no label precision.
+    static func loadLabelQuality(manifest: String, recipe: Recipe, problems: inout [String]) -> LabelQuality.Report? {
+        let path = (manifest as NSString).appendingPathComponent("label-quality.json")
+        guard FileSystem.exists(path) else { return nil }
+        let name = "\((manifest as NSString).lastPathComponent)/label-quality.json"
+        guard let data = try? FileSystem.read(path), let r = try? CanonicalJSON.decode(LabelQuality.Report.self, from: data, source: name) else {
+            problems.append("\(name): not a \(LabelQuality.schema) report; label precision not shown")
+            return nil
+        }
+        guard r.recipeSHA256 == (try? recipe.digest()) else {
+            problems.append("\(name): measured for another version of recipe '\(r.recipe)'; rerun pairdx label-eval --recipe \(recipe.name) --out \(name)")
+            return nil
+        }
+        return r
     }
 
     /// Rewrites `prefix/` to `replacement/` (or to nothing) in a message; longer prefixes first.

@@ -24,6 +24,27 @@ public struct AuditReport: Codable, Sendable, Equatable {
     public var findings: [String]
     /// Problems met while reading the inputs; each names its file.
     public var inputProblems: [String]
+    /// The recipe's label precision and recall measured on a hand-labelled gold set; nil when not measured.
+    public var labelQuality: LabelPrecision? = nil
+
+    /// What `pairdx label-eval` measured for the recipe (`label-quality.json` beside it).
+    public struct LabelPrecision: Codable, Sendable, Equatable {
+        public var gold: String
+        public var guidelines: [String]
+        public var items: Int
+        public var accuracy: Double
+        public var perClass: [LabelQuality.ClassScore]
+
+        /// "ct 100.0% [96.3–100.0] (recall 90.0%), …" in class order.
+        public var summary: String {
+            perClass.map { c in
+                let p = c.precision.map { String(format: "%.1f%%", $0 * 100) } ?? "not measured"
+                let ci = c.precisionInterval.map { String(format: " [%.1f–%.1f]", $0[0] * 100, $0[1] * 100) } ?? ""
+                let rc = c.recall.map { String(format: " (recall %.1f%%)", $0 * 100) } ?? ""
+                return "\(c.class) \(p)\(ci)\(rc)"
+            }.joined(separator: ", ")
+        }
+    }
 
     public var passed: Bool { gates.allSatisfy(\.passed) }
 
@@ -227,7 +248,7 @@ public struct AuditReport: Codable, Sendable, Equatable {
         /// The class the rule belongs to; `*` for the recipe's `excludeAll` terms.
         public var `class`: String
         public var term: String
-        /// `include` or `exclude`.
+        /// `include`, `exclude`, or `context` (a negative context that cancelled a match; `term` is its name).
         public var kind: String
         public var matches: Int
     }

@@ -52,12 +52,14 @@ enum ContentSections {
         for c in recipe.classes {
             for t in c.include + c.caseSensitive { add(c.name, t, "include", key: "\(c.name):\(t)") }
             for t in c.exclude { add(c.name, t, "exclude", key: "\(c.name):exclude:\(t)") }
+            for x in c.contexts ?? [] { add(c.name, x.name, "context", key: "\(c.name):context:\(x.name)") }
         }
         for t in recipe.excludeAll { add("*", t, "exclude", key: "exclude:\(t)") }
         // Matches the recipe does not list (another recipe version, or a labeller's own terms).
         for key in matched.keys.sorted() where !seen.contains(key) {
             let parts = key.components(separatedBy: ":")
-            if parts.count == 3, parts[1] == "exclude" { add(parts[0], parts[2], "exclude", key: key) }
+            if parts.count >= 3, parts[1] == "context" { add(parts[0], parts.dropFirst(2).joined(separator: ":"), "context", key: key) }
+            else if parts.count == 3, parts[1] == "exclude" { add(parts[0], parts[2], "exclude", key: key) }
             else if parts.count == 2, parts[0] == "exclude" { add("*", parts[1], "exclude", key: key) }
             else if parts.count >= 2 { add(parts[0], parts.dropFirst().joined(separator: ":"), "include", key: key) }
             else { add("?", key, "include", key: key) }

@@ -24,6 +24,11 @@ public enum DatasheetRenderer {
         d += "- Instances: figure–caption pairs from open-access articles; \(r.balance.overall.count) items in \(r.classes.count) classes (\(r.classes.map { "`\($0)`" }.joined(separator: ", "))).\n"
         for s in r.balance.splits { d += "- `\(s.split)`: \(s.count) items (\(pct(s.share)) of all; recipe ratio \(s.targetShare.map(pct) ?? "—")).\n" }
         d += "- Labels: assigned by the recipe's caption rules (see the label rules in report.html), not by people; label noise is expected where captions are vague.\n"
+        if let q = r.labelQuality {
+            d += "- Label precision, measured on the hand-labelled gold set `\(c(q.gold))` (\(q.items) real captions, guidelines \(q.guidelines.joined(separator: ", ")), 95% Wilson intervals): \(c(q.summary)).\n"
+        } else {
+            d += "- Label precision: not measured for this recipe (no label-quality.json beside it; `pairdx label-eval` measures it on a gold set).\n"
+        }
         if let o = r.balance.overall.imbalanceRatio { d += "- Class imbalance (largest/smallest): \(f(o)).\n" }
         if !r.balance.overall.emptyClasses.isEmpty { d += "- Classes with no items: \(r.balance.overall.emptyClasses.joined(separator: ", ")).\n" }
         d += "- Relations between instances: figures of one article, and duplicate clusters, are kept within one split; "

@@ -202,12 +202,12 @@ public enum HTMLRenderer {
     }
 
     static func labels(_ r: AuditReport) -> String {
-        var h = section("labels", "Label rules")
+        var h = section("labels", "Label rules") + labelPrecision(r)
         guard let l = r.labels else { return h + notGiven("labels.jsonl") + "</section>\n" }
         h += "<p>\(l.labelled) labelled, \(l.ambiguous) ambiguous, \(l.unmatched) matched no rule.</p>"
         let used = l.rules.filter { $0.matches > 0 }.sorted { $0.matches > $1.matches }.prefix(20)
         if !used.isEmpty {
-            h += chart(SVGChart.horizontalBars(title: "Matches per rule (top 20)", rows: used.map { ("\($0.class): \($0.kind == "exclude" ? "not " : "")\($0.term)", Double($0.matches)) }, color: "#3f9e5a", width: 720))
+            h += chart(SVGChart.horizontalBars(title: "Matches per rule (top 20)", rows: used.map { ("\($0.class): \($0.kind == "include" ? "" : "not ")\($0.term)", Double($0.matches)) }, color: "#3f9e5a", width: 720))
         }
         var order: [String] = []
         var byClass: [String: [AuditReport.RuleMatches]] = [:]
@@ -215,15 +215,28 @@ public enum HTMLRenderer {
             if byClass[rule.class] == nil { order.append(rule.class) }
             byClass[rule.class, default: []].append(rule)
         }
-        h += table(["class", "include terms (matches)", "exclude terms (matches)"], order.map { c in
+        h += table(["class", "include terms (matches)", "exclude terms (matches)", "contexts that cancelled a match"], order.map { c in
             let rs = byClass[c] ?? []
             func list(_ kind: String) -> String {
                 rs.filter { $0.kind == kind }.map { "\($0.term) (\($0.matches))" }.joined(separator: ", ")
             }
-            return [c == "*" ? "every class" : c, list("include"), list("exclude")]
+            return [c == "*" ? "every class" : c, list("include"), list("exclude"), list("context")]
         })
         if !l.reasons.isEmpty { h += "<h3>Why figures got no class</h3>" + table(["reason", "figures"], l.reasons.map { [$0.name, "\($0.count)"] }) }
         return h + "</section>\n"
+    }
+
+    /// The recipe's measured label precision (gold set), or a plain statement that it was not measured.
+    static func labelPrecision(_ r: AuditReport) -> String {
+        guard let q = r.labelQuality else {
+            return "<p>Label precision: not measured for this recipe (no <code>label-quality.json</code> beside it; <code>pairdx label-eval</code> measures it).</p>"
+        }
+        var h = "<h3>Label precision (gold set)</h3><p>Caption rules against \(q.items) hand-labelled real captions (<code>\(HTMLEscape.text(q.gold))</code>, guidelines \(HTMLEscape.text(q.guidelines.joined(separator: ", ")))); 95% Wilson intervals.</p>"
+        func range(_ x: [Double]?) -> String { x.map { "\(pct($0[0]))–\(pct($0[1]))" } ?? "–" }
+        h += table(["class", "precision", "95% interval", "recall", "95% interval", "gold", "predicted"], q.perClass.map {
+            [$0.class, $0.precision.map(pct) ?? "not measured", range($0.precisionInterval), $0.recall.map(pct) ?? "–", range($0.recallInterval), "\($0.gold)", "\($0.predicted)"]
+        })
+        return h
     }
 
     static func licences(_ r: AuditReport) -> String {

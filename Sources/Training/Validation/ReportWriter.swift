@@ -22,6 +22,9 @@ public enum ReportWriter {
     static let modelHeader = ["model", "test accuracy", "macro-F1", "training time", "test time / image", "parameters", "embeddings", "test OOV"]
     static let rowHeader = ["published figure", "quantity", "published", "reproduced", "verdict", "note"]
 
+    /// Why a reproduced accuracy is only as good as the labels it is scored against.
+    static let labelNote = "Accuracy is scored against the recipe's caption-rule labels: a wrongly labelled test item counts against a model that is right, so published-vs-reproduced accuracy depends on the recipe's label precision (measured on a hand-labelled gold set by `pairdx label-eval`, stated in the audit and the datasheet)."
+
     public static func markdown(_ r: ValidationReport) -> String {
         func table(_ head: [String], _ rows: [[String]]) -> String {
             let esc = { (s: String) in s.replacingOccurrences(of: "|", with: "\\|") }
@@ -31,6 +34,7 @@ public enum ReportWriter {
         var s = "# Validation: split `\(r.split)` (recipe `\(r.recipe)`)\n\n"
         s += "Published figures: DOI 10.3390/s25247596. Comparable with the paper: **\(r.comparable ? "yes" : "no")** — \(r.comparabilityNote).\n"
         s += "Our timings: \(r.hardware), \(r.threads) threads. Tolerance for “reproduced”: ±\(r.tolerancePoints) points.\n\n"
+        s += labelNote + "\n\n"
         s += "## Gate: \(r.gate.passed ? "PASSED" : "FAILED")\n\n\(r.gate.claim): \(r.gate.detail).\n\n"
         s += "## Published vs reproduced\n\n" + table(rowHeader, r.rows.map { [$0.subject, $0.quantity, $0.published, $0.reproduced ?? "–", $0.verdict.rawValue, $0.note] })
         s += "\n## Our models on the test split\n\n" + table(modelHeader, modelRows(r))
@@ -64,6 +68,7 @@ public enum ReportWriter {
         <h1>Validation: split <code>\(esc(r.split))</code> (recipe <code>\(esc(r.recipe))</code>)</h1>
         <p>Published figures: DOI 10.3390/s25247596. Comparable with the paper: <b>\(r.comparable ? "yes" : "no")</b> — \(esc(r.comparabilityNote)).<br>
         Our timings: \(esc(r.hardware)), \(r.threads) threads. Tolerance for “reproduced”: ±\(r.tolerancePoints) points.</p>
+        <p>\(esc(labelNote).replacingOccurrences(of: "`pairdx label-eval`", with: "<code>pairdx label-eval</code>"))</p>
         <h2 class="\(r.gate.passed ? "pass" : "fail")">Gate: \(r.gate.passed ? "passed" : "FAILED")</h2><p>\(esc(r.gate.claim)): \(esc(r.gate.detail)).</p>
         <h2>Published vs reproduced</h2>
         """
