@@ -63,6 +63,9 @@ public enum MarkdownRenderer {
             [s.stage, s.count.map(String.init) ?? "not given", s.lost.map(String.init) ?? "—",
              s.reasons.prefix(3).map { "\($0.name): \($0.count)" }.joined(separator: "; ")]
         }) + "\n"
+        if let skipped = r.skippedChecks, !skipped.isEmpty {
+            m += "## Skipped checks\n\n" + table(["check", "why"], skipped.map { [$0.check, $0.reason] }) + "\n"
+        }
         if let lic = r.licences {
             m += "## Licences\n\n" + table(["licence", "items"], lic.items.map { [$0.name, "\($0.count)"] }) + "\n"
         }
