@@ -25,6 +25,8 @@ public enum Manifest {
     /// Writes the manifest directory; `splitDir` is the split directory (its CSVs are listed in croissant.json
     /// with their sha256, by a path relative to the manifest directory).
     public static func write(_ input: Inputs, to dir: String, splitFilesRelative: String) throws {
+        // First: the split files are found through `dir` + a relative path, which resolves only once `dir` exists.
+        try FileSystem.makeDirectory(dir)
         var files: [String: Data] = [:]
         files["recipe.json"] = try CanonicalJSON.encode(input.recipe, pretty: true)
         files["sources.csv"] = Data(sourcesCSV(input).utf8)
@@ -41,7 +43,6 @@ public enum Manifest {
         files["croissant.json"] = try Croissant.document(name: input.name, recipe: input.recipe,
                                                          itemsSHA256: SHA256.hex(files["items.csv"]!),
                                                          splitFiles: splitFilesRelative, splitDigests: splitDigests)
-        try FileSystem.makeDirectory(dir)
         for (f, d) in files { try AtomicFile.write(d, to: dir + "/" + f) }
         try AtomicFile.write(SplitFiles.sha256sums(files), to: dir + "/SHA256SUMS")
     }

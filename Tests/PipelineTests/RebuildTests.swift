@@ -1,5 +1,6 @@
 import Foundation
 import PairDxCore
+import PairDxTestSupport
 import Testing
 @testable import Pipeline
 
@@ -12,14 +13,7 @@ import Testing
         return url.path
     }()
 
-    static var pairdx: String? {
-        let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
-        for dir in [bundle, URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()] {
-            let p = dir.appendingPathComponent("pairdx").path
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }
+    static var pairdx: String? { Prerequisite.pairdx.value }
 
     /// A scratch root holding `Manifests/pairdx-synth-v1/recipe.json` copied from the repository.
     func scratch(_ tag: String) throws -> String {
@@ -71,14 +65,14 @@ import Testing
         #expect(try outputs(root) == mine)
     }
 
-    @Test func threadCountAndShardCountDoNotChangeTheBytes() async throws {
+    @Test(Prerequisite.pairdx.trait) func threadCountAndShardCountDoNotChangeTheBytes() async throws {
+        let exe = try Prerequisite.pairdx.require()
         let one = try scratch("t1"), two = try scratch("t2")
         _ = try await rebuild(one, figures: 150, threads: 1)
         _ = try await rebuild(two, figures: 150, threads: 2)
         let reference = try outputs(one)
         #expect(!reference.isEmpty)
         #expect(try outputs(two) == reference)
-        guard let exe = Self.pairdx else { print("skipped shards: no pairdx executable beside the tests"); return }
 
         // Four concurrent shard processes.
         let four = try scratch("s4")
