@@ -29,7 +29,7 @@ public struct Prerequisite: Sendable {
     public var shouldRun: Bool { value != nil || (installedByCI && Self.inCI) }
 
     /// `.enabled(if: shouldRun, reason)`: a skip with its reason.
-    public var trait: ConditionTrait { .enabled(if: shouldRun, Comment(rawValue: "skipped: " + (missing ?? name))) }
+    public var trait: ConditionTrait { .enabled(if: shouldRun, Comment(rawValue: missing ?? name)) }
 
     /// The value; throws (a failure) when missing.
     @discardableResult
