@@ -41,13 +41,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Prerequisites of tests (Python tools, data folders, the built executable): skipped with a reason, a failure under CI=true.
+        .target(name: "PairDxTestSupport", path: "Tests/PairDxTestSupport"),
         .testTarget(name: "PairDxCoreTests", dependencies: ["PairDxCore"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "MirrorServer", "PairDxCore"]),
+        .testTarget(name: "IngestTests", dependencies: ["PairDxTestSupport", "Ingest", "MirrorServer", "PairDxCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PairDxCore"]),
-        .testTarget(name: "CurationTests", dependencies: ["Curation", "PairDxCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "PairDxCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CurationTests", dependencies: ["PairDxTestSupport", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["PairDxTestSupport", "Training", "PairDxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "PairDxCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PairDxCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

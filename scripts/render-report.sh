@@ -6,11 +6,11 @@
 # OUT.png is the page as a reader sees it. With --check the page is rendered a second time with every
 # chart mark (bar, target line) hidden, to OUT.marks-hidden.png; the pixels that differ are what the
 # charts drew. The check then counts, per chart that has data, the rows where it drew something, and
-# fails when a chart drew nothing. The pixel count uses Pillow from $PYTHON (default python3); without
+# fails when a chart drew nothing. The pixel count uses Pillow from $PAIRDX_PYTHON (default python3); without
 # Pillow the two PNGs are still written and the Swift test (AuditRenderTests) does the count.
 #
 # Chromium comes from Debian's `chromium` package; it is installed when missing and apt-get is usable.
-# Environment: CHROMIUM (binary), WIDTH (default 1100), HEIGHT (viewport, default 16000), PYTHON.
+# Environment: CHROMIUM (binary), WIDTH (default 1100), HEIGHT (viewport, default 16000), PAIRDX_PYTHON.
 # With Pillow the PNGs are cropped to the page's content, and a page longer than HEIGHT is reported.
 set -euo pipefail
 
@@ -55,7 +55,7 @@ shoot() { # html png
   [ -s "$2" ] || { echo "render-report: chromium wrote no image for $1" >&2; exit 74; }
 }
 
-py=${PYTHON:-python3}
+py=${PAIRDX_PYTHON:-python3}
 have_pillow=no
 if "$py" -c 'import PIL' 2>/dev/null; then have_pillow=yes; fi
 

@@ -27,13 +27,22 @@ public enum Export {
 
     struct Entry { var split: SplitName; var item: Splitter.Item; var format: String? }
 
-    static func entries(splitDir: String, work: WorkDirectory) throws -> [Entry] {
+    /// Every item of the split, its fields validated first (`SplitFiles.readCSV`: a bad row stops the export, exit 65),
+    /// since `class` and `sha256` become paths.
+    static func entries(splitDir: String, work: WorkDirectory, classes: Set<String>?) throws -> [Entry] {
         let images = FileSystem.exists(work.images)
             ? Dictionary(try JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0.format) }, uniquingKeysWith: { a, _ in a })
             : [:]
         var out: [Entry] = []
+        var problems: [SplitFileProblem] = []
+        var items: [SplitName: [Splitter.Item]] = [:]
         for s in SplitName.allCases {
-            for it in try SplitFiles.readCSV(splitDir + "/\(s.rawValue).csv") { out.append(Entry(split: s, item: it, format: images[it.sha256] ?? nil)) }
+            let (rows, bad) = try SplitFiles.read(splitDir + "/\(s.rawValue).csv", classes: classes)
+            items[s] = rows; problems += bad
+        }
+        try SplitFiles.throwIfAny(problems)
+        for s in SplitName.allCases {
+            for it in items[s]! { out.append(Entry(split: s, item: it, format: images[it.sha256] ?? nil)) }
         }
         return out
     }
@@ -41,12 +50,14 @@ public enum Export {
     /// Writes a BagIt 1.0 bag: payload `data/splits/…`, `data/manifests/…` (when given) and
     /// `data/images/<split>/<class>/<file>`; `manifest-sha256.txt`, `bag-info.txt` with Payload-Oxum, and
     /// `tagmanifest-sha256.txt`. No dates, so the same inputs give the same bag.
-    public static func bagit(splitDir: String, manifestDir: String?, work: WorkDirectory, to out: String) throws -> Summary {
+    public static func bagit(splitDir: String, manifestDir: String?, work: WorkDirectory, to out: String,
+                             classes: Set<String>? = nil) throws -> Summary {
+        let entries = try entries(splitDir: splitDir, work: work, classes: classes)
         var payload: [(String, String)] = []   // (relative path in bag, source path)
         for f in FileSystem.listFiles(under: splitDir) { payload.append(("data/splits/\(f)", splitDir + "/" + f)) }
         if let manifestDir { for f in FileSystem.listFiles(under: manifestDir) { payload.append(("data/manifests/\(f)", manifestDir + "/" + f)) } }
         var missing: [String] = []
-        for e in try entries(splitDir: splitDir, work: work) {
+        for e in entries {
             let src = work.blobs.path(for: e.item.sha256)
             guard FileSystem.exists(src) else { missing.append(e.item.id); continue }
             payload.append(("data/images/\(e.split.rawValue)/\(e.item.class)/\(fileName(for: e.item.id, format: e.format))", src))
@@ -84,12 +95,13 @@ public enum Export {
     }
 
     /// Writes `out/<split>/<class>/<file>` and `out/<split>/metadata.jsonl` (file_name relative to the split folder).
-    public static func imageFolder(splitDir: String, work: WorkDirectory, to out: String) throws -> Summary {
+    public static func imageFolder(splitDir: String, work: WorkDirectory, to out: String, classes: Set<String>? = nil) throws -> Summary {
+        let entries = try entries(splitDir: splitDir, work: work, classes: classes)
         let figures = Dictionary(try JSONL.read(FigureRecord.self, from: work.figures).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var metas: [SplitName: [FolderMeta]] = [:]
         var missing: [String] = []
         var bytes = 0, files = 0
-        for e in try entries(splitDir: splitDir, work: work) {
+        for e in entries {
             let src = work.blobs.path(for: e.item.sha256)
             guard FileSystem.exists(src) else { missing.append(e.item.id); continue }
             let rel = "\(e.item.class)/\(fileName(for: e.item.id, format: e.format))"

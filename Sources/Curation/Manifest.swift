@@ -25,6 +25,8 @@ public enum Manifest {
     /// Writes the manifest directory; `splitDir` is the split directory (its CSVs are listed in croissant.json
     /// with their sha256, by a path relative to the manifest directory).
     public static func write(_ input: Inputs, to dir: String, splitFilesRelative: String) throws {
+        // First: the split files are found through `dir` + a relative path, which resolves only once `dir` exists.
+        try FileSystem.makeDirectory(dir)
         var files: [String: Data] = [:]
         files["recipe.json"] = try CanonicalJSON.encode(input.recipe, pretty: true)
         files["sources.csv"] = Data(sourcesCSV(input).utf8)
@@ -34,12 +36,36 @@ public enum Manifest {
             let p = (dir as NSString).appendingPathComponent("\(splitFilesRelative)/\(s.rawValue).csv")
             splitDigests[s.rawValue] = FileSystem.exists(p) ? try SHA256.hex(fileAt: p) : nil
         }
+        let sums = (dir as NSString).appendingPathComponent("\(splitFilesRelative)/\(SplitFiles.sumsFile)")
+        if FileSystem.exists(sums) {
+            files[splitDigestFile] = Data("\(SplitFiles.digest(ofSums: try FileSystem.read(sums)))  \(splitFilesRelative)/\(SplitFiles.sumsFile)\n".utf8)
+        }
         files["croissant.json"] = try Croissant.document(name: input.name, recipe: input.recipe,
                                                          itemsSHA256: SHA256.hex(files["items.csv"]!),
                                                          splitFiles: splitFilesRelative, splitDigests: splitDigests)
-        try FileSystem.makeDirectory(dir)
         for (f, d) in files { try AtomicFile.write(d, to: dir + "/" + f) }
         try AtomicFile.write(SplitFiles.sha256sums(files), to: dir + "/SHA256SUMS")
+    }
+
+    /// `split.sha256`: the split digest (sha256 of the split directory's `SHA256SUMS`) in `sha256sum -c` form, by a
+    /// path relative to the manifest directory, so `(cd Manifests/<name> && sha256sum -c split.sha256)` checks it too.
+    public static let splitDigestFile = "split.sha256"
+
+    /// The split digest recorded in `dir` (a manifest directory, or its `split.sha256` itself).
+    /// - Throws: `PairDxError.io` when the file is missing, `.badInput` when it is not one `<64 hex>  <path>` line.
+    public static func recordedSplitDigest(_ dir: String) throws -> String {
+        let path = dir.hasSuffix(".sha256") ? dir : (dir as NSString).appendingPathComponent(splitDigestFile)
+        guard FileSystem.exists(path) else {
+            throw PairDxError.io("\(path): no recorded split digest; run 'pairdx manifest' (or rebuild) to write it")
+        }
+        let text = try FileSystem.readString(path)
+        let fields = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard fields.count == 2, fields[1].isEmpty, let line = fields.first, line.count > 66,
+              SplitFiles.isHex(line.prefix(64), digits: 64), line.dropFirst(64).hasPrefix("  "),
+              line.hasSuffix("/\(SplitFiles.sumsFile)") else {
+            throw PairDxError.badInput("\(path): expected one line '<64 lowercase hex digits>  <split dir>/\(SplitFiles.sumsFile)'")
+        }
+        return String(line.prefix(64))
     }
 
     static func sourcesCSV(_ input: Inputs) -> String {

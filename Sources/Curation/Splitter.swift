@@ -25,6 +25,8 @@ public enum Splitter {
         public var figure: String
         public var sha256: String
         public var phash: String
+        /// The 256-bit pHash (64 hex digits) that confirms near duplicates; empty when the image had none.
+        public var phash256: String
         public var group: String
     }
 
@@ -63,7 +65,8 @@ public enum Splitter {
             let f = figures[s.id]
             let sha = f?.sha256 ?? ""
             return Item(id: s.id, class: s.class, article: f?.pmcid ?? ItemID.article(of: s.id), figure: f?.figure ?? "",
-                        sha256: sha, phash: images[sha]?.phash ?? "", group: name[uf.find(s.id)]!)
+                        sha256: sha, phash: images[sha]?.phash ?? "", phash256: images[sha]?.phash256 ?? "",
+                        group: name[uf.find(s.id)]!)
         }
     }
 

@@ -31,7 +31,7 @@ public enum Curate {
     /// `pairdx manifest`: split files + work files → `Manifests/<name>/`.
     public static func manifest(work: WorkDirectory, recipe: Recipe, name: String, splitDir: String, manifestDir: String) throws {
         var items: [SplitName: [Splitter.Item]] = [:]
-        for s in SplitName.allCases { items[s] = try SplitFiles.readCSV(splitDir + "/\(s.rawValue).csv") }
+        for s in SplitName.allCases { items[s] = try SplitFiles.readCSV(splitDir + "/\(s.rawValue).csv", classes: Set(recipe.classes.map(\.name))) }
         let summary = try CanonicalJSON.decode(SplitsSummary.self, from: FileSystem.read(splitDir + "/splits.json"),
                                                source: splitDir + "/splits.json")
         let figures = Dictionary(try JSONL.read(FigureRecord.self, from: work.figures).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

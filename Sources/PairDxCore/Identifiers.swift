@@ -41,3 +41,57 @@ public enum ItemID {
 }
 
 import Foundation
+
+/// Names that become one path component on disk (recipe names → `Splits/<name>`, class names → export folders).
+public enum PathComponent {
+    public static let maxLength = 64
+
+    /// Why `name` cannot be one path component, or nil when it can: 1–64 characters of `[A-Za-z0-9._-]`, starting with
+    /// a letter or digit (so never `.`, `..`, a hidden name, an absolute path or a name with a separator).
+    public static func problem(_ name: String) -> String? {
+        guard let first = name.unicodeScalars.first else { return "is empty" }
+        guard name.unicodeScalars.count <= maxLength else { return "is longer than \(maxLength) characters" }
+        guard isAlphanumeric(first) else { return "must start with a letter or digit" }
+        if let bad = name.unicodeScalars.first(where: { !(isAlphanumeric($0) || $0 == "." || $0 == "_" || $0 == "-") }) {
+            return "contains \(Printable.scalar(bad)); only letters, digits, '.', '_' and '-' are allowed"
+        }
+        return nil
+    }
+
+    static func isAlphanumeric(_ c: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
+    }
+}
+
+/// Shows untrusted text in a message: control and non-ASCII characters escaped, long values cut.
+public enum Printable {
+    public static func scalar(_ c: Unicode.Scalar) -> String {
+        switch c {
+        case "\0": return "NUL"
+        case "\r": return "a carriage return (CR)"
+        case "\n": return "a line feed (LF)"
+        case "\t": return "a tab"
+        case "\u{FEFF}": return "a byte-order mark (U+FEFF)"
+        default:
+            if c.value < 0x20 || c.value == 0x7F || (0x80..<0xA0).contains(c.value) {
+                return "the control character U+" + String(format: "%04X", c.value)
+            }
+            return "'\(c)' (U+" + String(format: "%04X", c.value) + ")"
+        }
+    }
+
+    /// `value` quoted, with every character outside printable ASCII written as `\u{…}`, cut to `limit` characters.
+    public static func quoted(_ value: Substring, limit: Int = 60) -> String {
+        var out = ""
+        var n = 0
+        for c in value.unicodeScalars {
+            if n == limit { return "'" + out + "…' (\(value.utf8.count) bytes)" }
+            if c.value >= 0x20 && c.value < 0x7F && c != "'" && c != "\\" { out.unicodeScalars.append(c) }
+            else { out += "\\u{" + String(c.value, radix: 16) + "}" }
+            n += 1
+        }
+        return "'" + out + "'"
+    }
+
+    public static func quoted(_ value: String, limit: Int = 60) -> String { quoted(value[...], limit: limit) }
+}

@@ -124,8 +124,10 @@ public struct Recipe: Codable, Sendable, Equatable {
     public func validate(source: String) throws {
         func fail(_ m: String) -> PairDxError { .badInput("\(source): \(m)") }
         guard schema == Recipe.schemaID else { throw fail("schema is '\(schema)', expected '\(Recipe.schemaID)'") }
+        if let why = PathComponent.problem(name) { throw fail("name \(Printable.quoted(name)) \(why) (it names Splits/<name> and Manifests/<name>)") }
         guard !classes.isEmpty else { throw fail("classes is empty") }
         let names = classes.map(\.name)
+        for c in names { if let why = PathComponent.problem(c) { throw fail("class name \(Printable.quoted(c)) \(why) (it names export folders)") } }
         guard Set(names).count == names.count else { throw fail("class names repeat: \(names)") }
         for c in classes where c.include.isEmpty { throw fail("class '\(c.name)' has no include terms") }
         for c in classes {

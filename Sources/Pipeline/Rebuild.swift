@@ -38,6 +38,8 @@ public struct Rebuild {
         public var reportDir: String?
         public var stages: [(name: String, ran: Bool, seconds: Double)]
         public var summary: SplitsSummary
+        /// sha256 of `Splits/<name>/SHA256SUMS`, as recorded in `Manifests/<name>/split.sha256`.
+        public var digest: String
         public var audit: AuditReport?
     }
 
@@ -99,18 +101,19 @@ public struct Rebuild {
             try Curate.balance(work: work, recipe: recipe)
         })
         try runner.run(Stage(name: "split", inputs: [recipeFile, work.balanced, work.figures, work.images, work.clusters],
-                             outputs: [splitDir], parameters: ["dir": splitDir]) {
+                             outputs: [splitDir], parameters: ["dir": splitDir, "columns": SplitFiles.header.joined(separator: ",")]) {
             try Curate.split(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir)
         })
         try runner.run(Stage(name: "manifest", inputs: [recipeFile, splitDir, work.candidates, work.articles, work.figures],
-                             outputs: [manifestDir + "/SHA256SUMS"], parameters: ["dir": manifestDir]) {
+                             outputs: [manifestDir + "/SHA256SUMS", manifestDir + "/" + Manifest.splitDigestFile],
+                             parameters: ["dir": manifestDir]) {
             try Curate.manifest(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir, manifestDir: manifestDir)
         })
-        let verify = try Verify.run(splitDir: splitDir, work: work, against: nil)
+        let verify = try Verify.run(splitDir: splitDir, work: work, against: nil, expect: try Verify.Expectation.recorded(in: manifestDir))
         guard verify.ok else {
-            throw PairDxError.checkFailed("verify \(splitDir) failed right after the rebuild: " + verify.findings.map(\.detail).joined(separator: "; "))
+            throw PairDxError.checkFailed("verify \(splitDir) failed right after the rebuild: " + verify.problems.map(\.description).joined(separator: "; "))
         }
-        Log.info("[verify] \(verify.items) items, \(verify.imagesChecked) images: OK")
+        Log.info("[verify] \(verify.items) items, \(verify.imagesChecked) images: OK; split digest \(verify.digest ?? "")")
         var audit: AuditReport?
         if o.audit {
             audit = try Audit.run(splitDir: splitDir, data: work.root, out: o.reportDir, manifest: manifestDir,
@@ -119,7 +122,7 @@ public struct Rebuild {
         }
         let summary = try CanonicalJSON.decode(SplitsSummary.self, from: FileSystem.read(splitDir + "/splits.json"), source: splitDir)
         return Result(recipe: recipe, splitDir: splitDir, manifestDir: manifestDir, reportDir: o.audit ? o.reportDir : nil,
-                      stages: runner.log, summary: summary, audit: audit)
+                      stages: runner.log, summary: summary, digest: verify.digest ?? "", audit: audit)
     }
 
     func fetch(source: String, client: HTTPClient) async throws {

@@ -24,10 +24,12 @@ struct ExportCommand: AsyncParsableCommand {
         let r = try recipe.load()
         var results: [String: Export.Summary] = [:]
         if let bagit {
-            results["bagit"] = try Export.bagit(splitDir: recipe.splitDir(r), manifestDir: recipe.manifestDir(r), work: global.workDirectory, to: bagit)
+            results["bagit"] = try Export.bagit(splitDir: recipe.splitDir(r), manifestDir: recipe.manifestDir(r), work: global.workDirectory, to: bagit,
+                                              classes: Set(r.classes.map(\.name)))
         }
         if let imagefolder {
-            results["imagefolder"] = try Export.imageFolder(splitDir: recipe.splitDir(r), work: global.workDirectory, to: imagefolder)
+            results["imagefolder"] = try Export.imageFolder(splitDir: recipe.splitDir(r), work: global.workDirectory, to: imagefolder,
+                                                          classes: Set(r.classes.map(\.name)))
         }
         if json { try printJSON(results) } else {
             for (k, v) in results.sorted(by: { $0.key < $1.key }) { Log.info("export \(k): \(v.files) files, \(v.bytes) bytes") }

@@ -72,14 +72,15 @@ struct RebuildCommand: AsyncParsableCommand {
         let r = try await Rebuild(o).run()
         let s = r.summary
         if json {
-            struct Out: Encodable { var splits: String; var manifests: String; var report: String?; var summary: SplitsSummary }
-            try printJSON(Out(splits: r.splitDir, manifests: r.manifestDir, report: r.reportDir, summary: s))
+            struct Out: Encodable { var splits: String; var manifests: String; var report: String?; var digest: String; var summary: SplitsSummary }
+            try printJSON(Out(splits: r.splitDir, manifests: r.manifestDir, report: r.reportDir, digest: r.digest, summary: s))
         }
         let ran = r.stages.filter(\.ran).map(\.name)
         Log.info(String(format: "rebuild %@ in %.1f s (%d stages ran%@)", r.recipe.name, Date().timeIntervalSince(t0), ran.count,
                         ran.isEmpty ? ", all unchanged" : ": " + ran.joined(separator: ", ")))
         Log.info("  splits:    \(r.splitDir)  (" + ["train", "val", "test"].map { "\($0) \(s.splits[$0]?.count ?? 0)" }.joined(separator: ", ") + ")")
         Log.info("  manifests: \(r.manifestDir)")
+        Log.info("  split digest: \(r.digest)  (pairdx verify \(r.splitDir) --expect \(r.digest))")
         if let rep = r.reportDir { Log.info("  report:    \(rep)/report.html") }
         let failedGates = r.audit.map { $0.gates.filter { !$0.passed }.map(\.rule) } ?? []
         if !failedGates.isEmpty { Log.warning("audit gates failed: " + failedGates.joined(separator: ", ")) }

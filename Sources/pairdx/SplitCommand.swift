@@ -29,5 +29,6 @@ struct SplitCommand: AsyncParsableCommand {
             Log.info("split: " + ["train", "val", "test"].map { "\($0) \(s.splits[$0]?.count ?? 0)" }.joined(separator: ", ") +
                      "; \(s.groups.count) groups (largest \(s.groups.largest)) → \(recipe.splitDir(r))")
         }
+        if let digest = try SplitFiles.digest(of: recipe.splitDir(r)) { Log.info("split digest: \(digest)") }
     }
 }

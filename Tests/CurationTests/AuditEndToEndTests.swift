@@ -19,7 +19,7 @@ enum AuditDiskFixture {
         var figures: [FigureRecord] = [], images: [ImageRecord] = [], clusters: [ClusterRecord] = [], labels: [LabelRecord] = []
         var csv: [String: String] = [:]
         var sources = "pmcid,version,status,license,figures,kept\n"
-        let header = "id,class,article,figure,sha256,phash,group\n"
+        let header = SplitFiles.header.joined(separator: ",") + "\n"
         var k = 0
         for (si, split) in ["train", "val", "test"].enumerated() {
             var body = header
@@ -49,10 +49,10 @@ enum AuditDiskFixture {
                     labels.append(LabelRecord(id: id, class: c, reason: nil, matched: ["\(c):\(c)"]))
                     sources += "PMC\(k),1,ok,\(k % 3 == 0 ? "CC0" : "CC BY"),1,1\n"
                     let phash = (leak && split == "test" && ci == 0 && body == header) ? Hex.encode64(AuditFixtures.hash(1) ^ 1) : Hex.encode64(ph)
-                    body += CSV.line([id, c, "PMC\(k)", "F1", sha, phash, "PMC\(k)"])
+                    body += CSV.line([id, c, "PMC\(k)", "F1", sha, phash, "", "PMC\(k)"])
                 }
             }
-            if badRow && split == "val" { body += "PMC999/F1,,PMC999,F1,x,zz,PMC999\n" }
+            if badRow && split == "val" { body += "PMC999/F1,,PMC999,F1,x,zz,,PMC999\n" }
             csv[split] = body
         }
         for (s, b) in csv { try AtomicFile.write(b, to: "\(root)/Splits/demo/\(s).csv") }
@@ -100,12 +100,22 @@ enum AuditDiskFixture {
         #expect(!String(decoding: first, as: UTF8.self).contains(root))
     }
 
-    @Test func leakageGateAndBadRowsAreReportedNotFatal() throws {
-        let root = try AuditDiskFixture.write(leak: true, badRow: true)
+    @Test func aBadSplitRowStopsTheAuditNamingFileLineAndField() throws {
+        let root = try AuditDiskFixture.write(badRow: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect { try Audit.run(splitDir: "\(root)/Splits/demo", out: "\(root)/out") } throws: { e in
+            guard let e = e as? PairDxError, e.kind == .badInput else { return false }
+            return e.message.contains("Splits/demo/val.csv:8: field 'class'") && e.message.contains("field 'sha256'")
+                && e.message.contains("field 'phash'")
+        }
+        #expect(!FileSystem.exists("\(root)/out/report.json"))
+    }
+
+    @Test func leakageGateFails() throws {
+        let root = try AuditDiskFixture.write(leak: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let report = try Audit.run(splitDir: "\(root)/Splits/demo", out: "\(root)/out", options: .init(maxLeakage: 0, minPerClass: 2))
         #expect(report.leakage.nearDuplicatePairs == 1)
-        #expect(report.inputProblems.contains { $0.hasPrefix("Splits/demo/val.csv:") && $0.contains("empty id or class") })
         #expect(!report.inputProblems.contains { $0.contains(root) })
         #expect(report.findings.contains { $0.contains("splits.json says") } == false)
         #expect(!report.passed)
@@ -118,7 +128,7 @@ enum AuditDiskFixture {
     @Test func missingRecipeIsASpecificError() throws {
         let root = AuditFixtures.tempDir("norecipe")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try AtomicFile.write("id,class,article,figure,sha256,phash,group\n", to: "\(root)/Splits/x/train.csv")
+        try AtomicFile.write(SplitFiles.header.joined(separator: ",") + "\n", to: "\(root)/Splits/x/train.csv")
         #expect { try Audit.run(splitDir: "\(root)/Splits/x") } throws: { e in
             (e as? PairDxError)?.message.contains("Manifests/x/recipe.json") == true
         }

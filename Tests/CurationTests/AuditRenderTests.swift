@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import PairDxCore
+import PairDxTestSupport
 import Testing
 @testable import Curation
 
@@ -10,17 +11,19 @@ import Testing
 @Suite struct AuditRenderTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    static var chromium: String? {
+    /// .ci/run installs Debian's chromium package.
+    static let chromium: Prerequisite = {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
             for name in ["chromium", "chromium-browser", "google-chrome"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-                return "\(dir)/\(name)"
+                return Prerequisite(name: "Chromium", value: "\(dir)/\(name)", missing: nil, installedByCI: true)
             }
         }
-        return nil
-    }
+        return Prerequisite(name: "Chromium", value: nil, missing: "needs Debian's chromium package (.ci/run installs it)", installedByCI: true)
+    }()
 
-    @Test(.enabled(if: chromium != nil, "needs Debian's chromium package (scripts/render-report.sh installs it)"))
+    @Test(chromium.trait)
     func chartsAreDrawnInChromium() throws {
+        try Self.chromium.require()
         let root = try AuditDiskFixture.write()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let report = try Audit.run(splitDir: "\(root)/Splits/demo", data: "\(root)/work", out: "\(root)/out")
@@ -33,7 +36,7 @@ import Testing
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["\(Self.packageRoot)/scripts/render-report.sh", "\(root)/out/report.html", "\(root)/out/report.png", "--check"]
         var env = ProcessInfo.processInfo.environment
-        env["PYTHON"] = "/nonexistent-python"   // the count below is the one under test
+        env["PAIRDX_PYTHON"] = "/nonexistent-python"   // the count below is the one under test
         p.environment = env
         try p.run()
         p.waitUntilExit()

@@ -1,5 +1,6 @@
 import Foundation
 import PairDxCore
+import PairDxTestSupport
 import Testing
 @testable import Curation
 
@@ -47,9 +48,10 @@ import Testing
 
     /// Real PMC captions (ROCO): known captions get the class a reader would give, and about a third of the
     /// radiology captions name no modality, as the data's own README says.
-    @Test func realRocoCaptions() throws {
-        let path = Fixture.sharedData + "/roco-captions/test/radiology/captions.txt"
-        guard FileSystem.exists(path) else { print("skipped: \(path) absent"); return }
+    static let rocoCaptions = Prerequisite.path("../shared/data/roco-captions/test/radiology/captions.txt", what: "ROCO radiology captions")
+
+    @Test(rocoCaptions.trait) func realRocoCaptions() throws {
+        let path = try Self.rocoCaptions.require()
         var byID: [String: String] = [:]
         for line in try FileSystem.readString(path).split(separator: "\n") {
             let parts = line.split(separator: "\t", maxSplits: 1)

@@ -22,7 +22,7 @@ import Testing
                 // Unequal class sizes: class k gets weight k+1.
                 let h = Int(KeyedHash.value(seed: seed, domain: "c", id: id) % 21)
                 let k = [0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5][h]
-                out.append(.init(id: id, class: classes[k], article: "PMC\(a)", figure: "F\(f)", sha256: "", phash: "", group: "PMC\(a)"))
+                out.append(.init(id: id, class: classes[k], article: "PMC\(a)", figure: "F\(f)", sha256: "", phash: "", phash256: "", group: "PMC\(a)"))
             }
         }
         return out

@@ -1,5 +1,6 @@
 import Foundation
 import PairDxCore
+import PairDxTestSupport
 import Testing
 @testable import Curation
 
@@ -33,7 +34,7 @@ import Testing
             #expect(r.status == 0, "\(r.output)")
         }
         let v = try Verify.run(splitDir: a.split, work: work, against: b.split)
-        #expect(v.ok, "\(v.findings)")
+        #expect(v.ok, "\(v.problems)")
         #expect(v.imagesChecked == v.items && v.items > 0)
         let c = try build(work, root: try Fixture.tempDir("outC"), seed: 5)
         #expect(try bytes(of: c.split)["test.csv"] != bytes(of: a.split)["test.csv"])
@@ -53,7 +54,7 @@ import Testing
             try AtomicFile.write(d, to: p)
             let v = try Verify.run(splitDir: out.split, work: nil, against: nil)
             #expect(!v.ok)
-            #expect(v.findings.contains { $0.kind == "checksum" && $0.detail.hasPrefix(f) }, "\(v.findings)")
+            #expect(v.problems.contains { $0.check == .sha256sums && $0.item == f && $0.message.contains("SHA256SUMS line") }, "\(v.problems)")
             try AtomicFile.write(original, to: p)
         }
         // An image changes by one byte: named with its item id.
@@ -63,7 +64,7 @@ import Testing
         img[0] ^= 1
         try AtomicFile.write(img, to: blob)
         let v = try Verify.run(splitDir: out.split, work: work, against: nil)
-        #expect(v.findings.contains { $0.kind == "image" && $0.detail.hasPrefix(first.id) }, "\(v.findings)")
+        #expect(v.problems.contains { $0.check == .images && $0.item == first.id && $0.message.hasPrefix("image bytes changed") }, "\(v.problems)")
         img[0] ^= 1
         try AtomicFile.write(img, to: blob)
         // A moved item: diff names it with both splits.
@@ -73,8 +74,8 @@ import Testing
         let test = try FileSystem.readString(out.split + "/test.csv") + movedLine + "\n"
         try AtomicFile.write(test, to: out.split + "/test.csv")
         let d = try Verify.run(splitDir: out.split, work: nil, against: reference)
-        #expect(d.findings.contains { $0.kind == "moved" && $0.detail == "\(first.id): train → test" }, "\(d.findings)")
-        #expect(d.findings.contains { $0.kind == "class-drift" })
+        #expect(d.problems.contains { $0.check == .diff && $0.item == first.id && $0.message == "moved: train → test" }, "\(d.problems)")
+        #expect(d.problems.contains { $0.check == .diff && $0.message.hasPrefix("class drift") })
     }
 
     @Test func stableSplitKeepsExistingItemsThroughTheStages() throws {
@@ -97,7 +98,10 @@ import Testing
         #expect(before.allSatisfy { after[$0.key] == $0.value })
     }
 
-    @Test func croissantAndBagValidateWithTheReferenceTools() throws {
+    static let referenceTools = Prerequisite.python(["bagit", "mlcroissant"])
+
+    @Test(referenceTools.trait) func croissantAndBagValidateWithTheReferenceTools() throws {
+        let py = try Self.referenceTools.require()
         let work = try Fixture.makeWork(articles: 40)
         let root = try Fixture.tempDir("export")
         let out = try build(work, root: root)
@@ -109,9 +113,6 @@ import Testing
         let folder = try Export.imageFolder(splitDir: out.split, work: work, to: root + "/folder")
         #expect(folder.files == s.files - FileSystem.listFiles(under: out.split).count - FileSystem.listFiles(under: out.manifest).count)
         #expect(FileSystem.exists(root + "/folder/train/metadata.jsonl"))
-        guard let py = Fixture.python(with: ["bagit", "mlcroissant"]) else {
-            print("skipped: no Python with bagit and mlcroissant (set PAIRDX_PYTHON or create .venv)"); return
-        }
         let b = try Fixture.run(py, ["-c", "import bagit,sys; bagit.Bag(sys.argv[1]).validate(); print('bag ok')", bag])
         #expect(b.status == 0, "\(b.output)")
         let c = try Fixture.run(py, ["-m", "mlcroissant", "validate", "--jsonld", out.manifest + "/croissant.json"])

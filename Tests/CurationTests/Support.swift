@@ -10,25 +10,12 @@ enum Fixture {
         return url.path
     }()
 
-    static var sharedData: String { packageRoot + "/../shared/data" }
-
     static func recipe(_ name: String) throws -> Recipe { try Recipe.load(packageRoot + "/Manifests/\(name)/recipe.json") }
 
     static func tempDir(_ tag: String) throws -> String {
         let d = NSTemporaryDirectory() + "pairdx-\(tag)-\(UUID().uuidString)"
         try FileSystem.makeDirectory(d)
         return d
-    }
-
-    /// A Python with the named modules, from $PAIRDX_PYTHON or the repository's .venv; nil when none has them.
-    static func python(with modules: [String]) -> String? {
-        var candidates: [String] = []
-        if let p = ProcessInfo.processInfo.environment["PAIRDX_PYTHON"] { candidates.append(p) }
-        candidates.append(packageRoot + "/.venv/bin/python")
-        for p in candidates where FileManager.default.isExecutableFile(atPath: p) {
-            if (try? run(p, ["-c", modules.map { "import \($0)" }.joined(separator: "; ")]))?.status == 0 { return p }
-        }
-        return nil
     }
 
     @discardableResult

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Ingest
 import MirrorServer
@@ -7,10 +8,11 @@ import PairDxCore
 /// Kills the real `pairdx fetch` with SIGKILL at several moments, reruns it, and checks the result
 /// equals an uninterrupted run and that no completed download was repeated.
 @Suite struct ResumeTests {
-    static let executable = TestPaths.pairdxExecutable
+    static let executable = Prerequisite.pairdx.value
 
-    @Test(.enabled(if: executable != nil, "the pairdx executable is not built beside the tests"))
+    @Test(Prerequisite.pairdx.trait)
     func sigkillAtAnyMomentThenRerunGivesIdenticalOutputs() async throws {
+        try Prerequisite.pairdx.require()
         let dir = try TestPaths.scratch("resume")
         let root = try MirrorBuilder.standard(in: dir, images: 24)
         let mirror = try await RunningMirror.start(root)

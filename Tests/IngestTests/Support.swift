@@ -28,15 +28,6 @@ enum TestPaths {
         return dir
     }
 
-    /// The `pairdx` executable built beside the test bundle, if present.
-    static var pairdxExecutable: String? {
-        let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
-        for dir in [bundle, URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()] {
-            let p = dir.appendingPathComponent("pairdx").path
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }
 }
 
 /// Runs an executable to completion without blocking a Swift concurrency thread (the in-process

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Ingest
 import MirrorServer
@@ -13,10 +14,11 @@ import PairDxCore
         var hazards: [String: [String]]
     }
 
-    static let executable = TestPaths.pairdxExecutable
+    static let executable = Prerequisite.pairdx.value
 
-    @Test(.enabled(if: executable != nil, "the pairdx executable is not built beside the tests"))
+    @Test(Prerequisite.pairdx.trait)
     func synthMirrorOverHTTPAndDirectoryIsIdenticalAndHazardsAreRecorded() async throws {
+        try Prerequisite.pairdx.require()
         let dir = try TestPaths.scratch("synth")
         let status = try await runProcess(Self.executable!, ["synth", "--seed", "1", "--out", dir + "/mirror",
                                                              "--figures", "30", "--log-level", "warning"])

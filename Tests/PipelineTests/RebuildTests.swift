@@ -1,5 +1,7 @@
+import Curation
 import Foundation
 import PairDxCore
+import PairDxTestSupport
 import Testing
 @testable import Pipeline
 
@@ -12,14 +14,7 @@ import Testing
         return url.path
     }()
 
-    static var pairdx: String? {
-        let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
-        for dir in [bundle, URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()] {
-            let p = dir.appendingPathComponent("pairdx").path
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }
+    static var pairdx: String? { Prerequisite.pairdx.value }
 
     /// A scratch root holding `Manifests/pairdx-synth-v1/recipe.json` copied from the repository.
     func scratch(_ tag: String) throws -> String {
@@ -65,20 +60,29 @@ import Testing
         for (name, data) in committed.sorted(by: { $0.key < $1.key }) {
             #expect(mine[name] == data, "\(name) differs from the committed file: rebuild with `pairdx rebuild` and review the diff")
         }
+        // The committed split audited from its released files alone (no work directory) gives the leakage figures of
+        // the audit with the work directory: 0, the gate passes; the checks that need the images are listed as skipped.
+        let committedSplit = Self.packageRoot + "/Splits/pairdx-synth-v1", committedManifest = Self.packageRoot + "/Manifests/pairdx-synth-v1"
+        let alone = try Audit.run(splitDir: committedSplit, out: root + "/audit-alone", manifest: committedManifest)
+        let withData = try Audit.run(splitDir: committedSplit, data: root + "/work", out: root + "/audit-data", manifest: committedManifest)
+        #expect(alone.leakage == withData.leakage)
+        #expect(alone.leakage.nearDuplicatePairs == 0 && alone.leakage.articlesAcrossSplits == 0 && alone.passed)
+        #expect(alone.skippedChecks?.map(\.check) == ["funnel", "duplicates", "captions", "images", "label-rules", "thumbnails"])
+        #expect(withData.skippedChecks == [])
         // A second run skips every stage and leaves the bytes alone.
         let second = try await rebuild(root)
         #expect(second.stages.allSatisfy { !$0.ran }, "\(second.stages.filter(\.ran).map(\.name)) ran again")
         #expect(try outputs(root) == mine)
     }
 
-    @Test func threadCountAndShardCountDoNotChangeTheBytes() async throws {
+    @Test(Prerequisite.pairdx.trait) func threadCountAndShardCountDoNotChangeTheBytes() async throws {
+        let exe = try Prerequisite.pairdx.require()
         let one = try scratch("t1"), two = try scratch("t2")
         _ = try await rebuild(one, figures: 150, threads: 1)
         _ = try await rebuild(two, figures: 150, threads: 2)
         let reference = try outputs(one)
         #expect(!reference.isEmpty)
         #expect(try outputs(two) == reference)
-        guard let exe = Self.pairdx else { print("skipped shards: no pairdx executable beside the tests"); return }
 
         // Four concurrent shard processes.
         let four = try scratch("s4")

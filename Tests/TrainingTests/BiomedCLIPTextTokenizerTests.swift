@@ -1,5 +1,6 @@
 import Foundation
 import PairDxCore
+import PairDxTestSupport
 import Testing
 @testable import Training
 
@@ -72,11 +73,12 @@ struct BiomedCLIPTextTokenizerTests {
         try Self.expectEqualIds(reference.strings, context: reference.contextLength)
     }
 
-    @Test func fullUnicodeSweepMatchesOpenCLIP() throws {
-        guard let path = ProcessInfo.processInfo.environment["PAIRDX_WORDPIECE_SWEEP"] else {
-            print("skipping the full Unicode sweep: set PAIRDX_WORDPIECE_SWEEP (gen_biomedclip_text_fixtures.py --full-sweep)")
-            return
-        }
+    /// Opt-in: the sweep file is large and made by gen_biomedclip_text_fixtures.py --full-sweep.
+    static let sweep = Prerequisite.environmentFile("PAIRDX_WORDPIECE_SWEEP", what: "the full Unicode sweep (gen_biomedclip_text_fixtures.py --full-sweep)", installedByCI: false)
+    static let rocoCaptions = Prerequisite.path("../shared/data/roco-captions", what: "ROCO captions")
+
+    @Test(sweep.trait) func fullUnicodeSweepMatchesOpenCLIP() throws {
+        let path = try Self.sweep.require()
         let reference = try JSONDecoder().decode(Reference.self, from: Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: path))))
         #expect(reference.strings.count > 130_000)
         try Self.expectEqualIds(reference.strings, context: reference.contextLength)
@@ -96,11 +98,8 @@ struct BiomedCLIPTextTokenizerTests {
         #expect(mismatches.isEmpty, "\(mismatches.count) of \(strings.count) differ:\n\(mismatches.prefix(8).joined(separator: "\n"))")
     }
 
-    @Test func matchesOpenCLIPOnThousandCaptions() throws {
-        guard FileManager.default.fileExists(atPath: Self.captionsRoot.path) else {
-            print("skipping WordPiece caption comparison: ../shared/data/roco-captions is absent")
-            return
-        }
+    @Test(rocoCaptions.trait) func matchesOpenCLIPOnThousandCaptions() throws {
+        try Self.rocoCaptions.require()
         let tokenizer = try Self.tokenizer()
         let reference = try Self.reference()
         #expect(reference.captions.count == 1000)

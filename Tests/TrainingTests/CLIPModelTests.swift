@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import PairDxCore
+import PairDxTestSupport
 import Testing
 @testable import Training
 
@@ -202,12 +203,10 @@ struct CLIPImagePreprocessTests {
     /// real images of ../shared/data (grey, RGB and opaque RGBA PNGs, a JPEG, 102² up to 1411², portrait and
     /// landscape), fixture `clip/preprocess-reference.json` from scripts/fixtures/gen_clip_preprocess_fixtures.py:
     /// the 8-bit crop and the float32 tensor are byte-identical (SHA-256). Skipped when ../shared/data is absent.
-    @Test func matchesOpenCLIPTransformByteForByteOnRealImages() throws {
-        let data = BiomedCLIPTextTokenizerTests.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
-        guard FileManager.default.fileExists(atPath: data.path) else {
-            print("skipping the open_clip transform comparison: ../shared/data is absent")
-            return
-        }
+    static let sharedData = Prerequisite.path("../shared/data", what: "the shared real-data folder")
+
+    @Test(sharedData.trait) func matchesOpenCLIPTransformByteForByteOnRealImages() throws {
+        let data = URL(fileURLWithPath: try Self.sharedData.require())
         let url = try #require(Bundle.module.url(forResource: "Fixtures/clip/preprocess-reference.json", withExtension: nil))
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
         #expect(reference.images.count == 17 && Set(reference.images.map(\.mode)) == ["L", "RGB", "RGBA"])

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Training
 
@@ -14,13 +15,9 @@ struct CLIPTokenizerTests {
         return try Data(contentsOf: url)
     }
 
-    static var bpePath: String? {
-        guard let p = ProcessInfo.processInfo.environment["PAIRDX_CLIP_BPE"], FileManager.default.fileExists(atPath: p) else {
-            print("skipping CLIP tokeniser comparison: set PAIRDX_CLIP_BPE to bpe_simple_vocab_16e6.txt.gz")
-            return nil
-        }
-        return p
-    }
+    /// scripts/test.sh sets it from the .venv that scripts/python-env.sh makes.
+    static let bpe = Prerequisite.environmentFile("PAIRDX_CLIP_BPE", what: "CLIP's bpe_simple_vocab_16e6.txt.gz", installedByCI: true)
+    static let rocoCaptions = Prerequisite.path("../shared/data/roco-captions", what: "ROCO captions")
 
     struct Row: Decodable { let file: String; let id: String; let tokens: [Int32] }
     struct Reference: Decodable { let contextLength: Int; let captions: [Row] }
@@ -42,12 +39,9 @@ struct CLIPTokenizerTests {
         #expect(CLIPTextCleaner.clean("A &amp;amp; B &#x3B1; &lt;5 \u{FB01}ne") == "a & b α <5 fine")
     }
 
-    @Test func matchesOpenCLIPOnThousandCaptions() throws {
-        guard let bpe = Self.bpePath else { return }
-        guard FileManager.default.fileExists(atPath: Self.captionsRoot.path) else {
-            print("skipping CLIP tokeniser comparison: ../shared/data/roco-captions is absent")
-            return
-        }
+    @Test(bpe.trait, rocoCaptions.trait) func matchesOpenCLIPOnThousandCaptions() throws {
+        let bpe = try Self.bpe.require()
+        try Self.rocoCaptions.require()
         let reference = try JSONDecoder().decode(Reference.self, from: Gzip.decompress(Self.fixture("tokens.json.gz")))
         let tokenizer = try CLIPTokenizer(mergesFile: bpe, contextLength: reference.contextLength)
         var captions = ROCOCaptionFiles(root: Self.captionsRoot)

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Training
 import PairDxCore
@@ -28,9 +29,11 @@ import PairDxCore
         #expect(throws: PairDxError.self) { try SafeTensors.decode(junk, source: "t") }
     }
 
-    /// A checkpoint we write loads in Python's `safetensors` with the same values (skipped without it).
-    @Test func pythonSafetensorsReadsOurFiles() throws {
-        let python = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3"
+    static let safetensors = Prerequisite.python(["safetensors.numpy"])
+
+    /// A checkpoint we write loads in Python's `safetensors` with the same values (skipped, with the reason, without it).
+    @Test(safetensors.trait) func pythonSafetensorsReadsOurFiles() throws {
+        let python = try Self.safetensors.require()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-st-\(UUID().uuidString)").path
         try FileSystem.makeDirectory(dir)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -38,12 +41,11 @@ import PairDxCore
         file.tensors["head.weight"] = .init(shape: [2, 2], values: [0.5, -1, 2, 1e-7])
         try SafeTensors.write(file, to: dir + "/c.safetensors")
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, "-c", "import sys\ntry:\n from safetensors.numpy import load_file\nexcept ImportError:\n sys.exit(3)\nd=load_file(sys.argv[1]); print(repr(d['head.weight'].tolist()), d['head.weight'].dtype)", dir + "/c.safetensors"]
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = ["-c", "import sys\nfrom safetensors.numpy import load_file\nd=load_file(sys.argv[1]); print(repr(d['head.weight'].tolist()), d['head.weight'].dtype)", dir + "/c.safetensors"]
         let out = Pipe(); p.standardOutput = out; p.standardError = Pipe()
-        do { try p.run() } catch { print("skipped: no python"); return }
+        try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus != 3, p.terminationStatus != 127 else { print("skipped: python lacks safetensors"); return }
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(p.terminationStatus == 0)
         #expect(text.contains("[[0.5, -1.0], [2.0, 1.0000000116860974e-07]] float32"), "\(text)")

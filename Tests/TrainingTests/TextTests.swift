@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Training
 import PairDxCore
@@ -58,14 +59,13 @@ import PairDxCore
         #expect(Array(m[0..<3]) == [0, 0, 0] && Array(m[6..<9]) == [1, 1, 1] && Array(m[9..<12]) == [0.01, 2, 0])
     }
 
-    /// Real GloVe vectors and real ROCO captions (skipped without ../shared/data).
-    @Test func realGloveCoversRocoCaptions() throws {
-        let root = sharedDataRoot()
-        let glovePath = root + "/glove/glove.6B.50d.top100k.txt"
-        let captionsPath = root + "/roco-captions/test/radiology/captions.txt"
-        guard FileSystem.exists(glovePath), FileSystem.exists(captionsPath) else {
-            print("skipped: ../shared/data (GloVe, ROCO captions) is absent"); return
-        }
+    static let glove = Prerequisite.path("../shared/data/glove/glove.6B.50d.top100k.txt", what: "GloVe 6B 50d vectors")
+    static let rocoCaptions = Prerequisite.path("../shared/data/roco-captions/test/radiology/captions.txt", what: "ROCO radiology captions")
+
+    /// Real GloVe vectors and real ROCO captions (skipped, with the reason, without ../shared/data).
+    @Test(glove.trait, rocoCaptions.trait) func realGloveCoversRocoCaptions() throws {
+        let glovePath = try Self.glove.require()
+        let captionsPath = try Self.rocoCaptions.require()
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-glove-cache-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let g = try GloVe.load(glovePath, cacheDirectory: cache)

@@ -2,13 +2,13 @@
 # Decode + pHash/dHash/aHash throughput: `pairdx phash` against imagehash (../shared/bench/peer_imagehash.py)
 # on the same folder of 512x512 PNG and JPEG figures, printed as ratios; also checks that
 # `--compat imagehash` prints the same hashes as the peer.
-# Usage: scripts/bench/hash.sh [COUNT_PER_FORMAT] [THREADS]   (python with Pillow+imagehash from $PYTHON, default python3)
+# Usage: scripts/bench/hash.sh [COUNT_PER_FORMAT] [THREADS]   (python with Pillow+imagehash from $PAIRDX_PYTHON, default python3)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 shared="${SHARED:-$root/../shared}"
 count="${1:-100}"
 threads="${2:-$(nproc)}"
-python="${PYTHON:-python3}"
+python="${PAIRDX_PYTHON:-python3}"
 peer="$shared/bench/peer_imagehash.py"
 samples="$shared/data/images"
 scratch="${SCRATCH:-$root/.build-bench}"

@@ -8,7 +8,7 @@
 #               (timm_pool "", timm_proj "linear"), as open_clip builds it for
 #               microsoft/BiomedCLIP-PubMedBERT_256-vit_base_patch16_224 (the paper: 0.387 s/image, hardware not stated).
 # Usage: scripts/bench/infer.sh clip|biomedclip [THREADS] [BATCH] [ITERATIONS]
-#   python from $PYTHON (default python3; torch, and open-clip-torch + timm for biomedclip), pairdx from $PAIRDX
+#   python from $PAIRDX_PYTHON (default python3; torch, and open-clip-torch + timm for biomedclip), pairdx from $PAIRDX
 #   (default: a release build here).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -17,7 +17,7 @@ case "$model" in clip|biomedclip) ;; *) echo "unknown model '$model': clip or bi
 threads="${2:-2}"
 batch="${3:-32}"
 iterations="${4:-3}"
-python="${PYTHON:-python3}"
+python="${PAIRDX_PYTHON:-python3}"
 if [ -z "${PAIRDX:-}" ]; then
   swift build -c release --scratch-path "$root/.build-bench" --product pairdx >&2
   PAIRDX="$root/.build-bench/release/pairdx"

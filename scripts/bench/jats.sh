@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # JATS figure/caption extraction: pairdx parse-jats against pubmed_parser on the same files, as a ratio.
-# Usage: scripts/bench/jats.sh [DIR] [REPEAT]   (python from $PYTHON, default python3)
+# Usage: scripts/bench/jats.sh [DIR] [REPEAT]   (python from $PAIRDX_PYTHON, default python3)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 shared="${SHARED:-$root/../shared}"   # the ../shared folder (override with SHARED=...)
 dir="${1:-$shared/data/jats}"
 repeat="${2:-200}"
-python="${PYTHON:-python3}"
+python="${PAIRDX_PYTHON:-python3}"
 peer="$shared/bench/peer_pubmed_parser.py"
 [ -d "$dir" ] || { echo "no JATS directory at $dir" >&2; exit 64; }
 [ -f "$peer" ] || { echo "peer script $peer is absent" >&2; exit 64; }

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Training throughput: `pairdx bench train` against PyTorch CPU (../shared/bench/peer_torch_fusion.py) at the same
 # shapes, side by side, as ratios of images/s. Batch 32, 2 threads, at 64², 112² and 224² by default.
-# Usage: scripts/bench/train.sh [STEPS] [RESOLUTIONS...]   (python from $PYTHON, default python3;
+# Usage: scripts/bench/train.sh [STEPS] [RESOLUTIONS...]   (python from $PAIRDX_PYTHON, default python3;
 #        MODEL=fusion|image selects our model, default fusion; BATCH and THREADS override 32 and 2)
 # The peer always times its fusion model (ResNet-18 + embeddings + cross-attention + MLP); with MODEL=image we
 # time ResNet-18 → linear alone, which does slightly less work than the peer.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 shared="${SHARED:-$root/../shared}"
-python="${PYTHON:-python3}"
+python="${PAIRDX_PYTHON:-python3}"
 peer="$shared/bench/peer_torch_fusion.py"
 model="${MODEL:-fusion}"
 batch="${BATCH:-32}"

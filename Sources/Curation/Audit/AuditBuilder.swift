@@ -50,9 +50,41 @@ public enum AuditBuilder {
         report.labelQuality = inputs.labelQuality.map {
             .init(gold: $0.gold, guidelines: $0.guidelines, items: $0.overall.items, accuracy: $0.overall.accuracy, perClass: $0.overall.perClass)
         }
+        report.skippedChecks = skippedChecks(inputs)
         report.gates = Gates.evaluate(report, options: options, recipe: r)
         report.findings = findings(report, inputs: inputs)
         return report
+    }
+
+    /// What the audit could not check, and why: without a work directory (`--data`) everything that needs the stage
+    /// records or the images; with one, every record file it lacks; near-duplicate pairs left unconfirmed for want of a
+    /// 256-bit pHash. The leakage figures themselves need only the split files.
+    static func skippedChecks(_ inputs: AuditInputs) -> [AuditReport.SkippedCheck] {
+        var out: [AuditReport.SkippedCheck] = []
+        let needs: [(String, String, (WorkRecords) -> Bool)] = [
+            ("funnel", "candidates.jsonl, articles.jsonl, figures.jsonl and labels.jsonl", { $0.figures != nil && $0.labels != nil }),
+            ("duplicates", "clusters.jsonl", { $0.clusters != nil }),
+            ("captions", "figures.jsonl (the captions)", { $0.figures != nil }),
+            ("images", "images.jsonl (decoded sizes and formats)", { $0.images != nil }),
+            ("label-rules", "labels.jsonl", { $0.labels != nil }),
+        ]
+        for (check, files, present) in needs {
+            if let w = inputs.work {
+                if !present(w) { out.append(.init(check: check, reason: "the work directory lacks \(files)")) }
+            } else {
+                out.append(.init(check: check, reason: "needs the work directory's \(files): pass --data WORKDIR"))
+            }
+        }
+        if inputs.work == nil {
+            out.append(.init(check: "thumbnails", reason: "needs the images in the work directory's blob store: pass --data WORKDIR"))
+        }
+        let wide = Set((inputs.work?.images ?? []).filter { $0.phash256 != nil }.map(\.sha256))
+        let unconfirmed = inputs.allItems.filter { $0.phash != nil && $0.phash256 == nil && !wide.contains($0.sha256) }.count
+        if unconfirmed > 0 {
+            out.append(.init(check: "near-duplicate-confirmation",
+                             reason: "\(unconfirmed) item(s) have no 256-bit pHash (split column phash256 empty): their pairs within the 64-bit radius count unconfirmed"))
+        }
+        return out
     }
 
     static func findings(_ rep: AuditReport, inputs: AuditInputs) -> [String] {

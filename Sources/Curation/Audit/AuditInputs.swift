@@ -1,7 +1,7 @@
 import Foundation
 import PairDxCore
 
-/// One row of a split file (`Splits/<name>/<split>.csv`, header `id,class,article,figure,sha256,phash,group`).
+/// One row of a split file (`Splits/<name>/<split>.csv`, header `SplitFiles.header`), as the audit reads it.
 public struct SplitItem: Sendable, Hashable {
     public var id: String
     public var `class`: String
@@ -10,14 +10,16 @@ public struct SplitItem: Sendable, Hashable {
     public var sha256: String
     /// The 64-bit pHash, or nil when the column is empty or not 16 hex digits.
     public var phash: UInt64?
+    /// The 256-bit pHash as four words (the near-duplicate confirmation), or nil when the column is empty.
+    public var phash256: [UInt64]?
     public var group: String
     /// `train`, `val` or `test`.
     public var split: String
 
     public init(id: String, class c: String, article: String, figure: String, sha256: String, phash: UInt64?,
-                group: String, split: String) {
+                group: String, split: String, phash256: [UInt64]? = nil) {
         self.id = id; self.class = c; self.article = article; self.figure = figure; self.sha256 = sha256
-        self.phash = phash; self.group = group; self.split = split
+        self.phash = phash; self.phash256 = phash256; self.group = group; self.split = split
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import PairDxCore
 
 /// Reads the files an audit is computed from. Missing optional files and bad rows are recorded in
@@ -35,14 +36,18 @@ public enum AuditLoader {
             catch { problems.append("\(error)") }
         } else { problems.append("\(summaryPath): missing") }
 
+        // Split files are untrusted: every field is validated (SplitFiles.read) and any bad row stops the audit (exit 65).
         var items: [String: [SplitItem]] = [:]
+        var bad: [SplitFileProblem] = []
+        let classes = Set(recipe.classes.map(\.name))
         for split in AuditInputs.splitNames {
             let path = (splitDir as NSString).appendingPathComponent("\(split).csv")
             guard FileSystem.exists(path) else { problems.append("\(path): missing; split '\(split)' counted as empty"); continue }
-            let (rows, bad) = parseSplitCSV(try FileSystem.readString(path), split: split, source: path)
-            items[split] = rows
-            problems += bad
+            let (rows, p) = try SplitFiles.read(path, classes: classes)
+            items[split] = rows.map { splitItem($0, split: split) }
+            bad += p
         }
+        try SplitFiles.throwIfAny(bad)
 
         var sources: [SourceRow]? = nil
         let sourcesPath = (manifest as NSString).appendingPathComponent("sources.csv")
@@ -101,34 +106,11 @@ public enum AuditLoader {
         return m
     }
 
-    /// Parses one split file; rows that do not have 7 fields or a known header are reported by line number.
-    public static func parseSplitCSV(_ text: String, split: String, source: String) -> ([SplitItem], [String]) {
-        let rows = CSV.parse(text)
-        guard let header = rows.first else { return ([], []) }
-        let want = ["id", "class", "article", "figure", "sha256", "phash", "group"]
-        var col: [String: Int] = [:]
-        for (i, h) in header.enumerated() { col[h.trimmingCharacters(in: .whitespaces)] = i }
-        let missing = want.filter { col[$0] == nil }
-        guard col["id"] != nil, col["class"] != nil else {
-            return ([], ["\(source):1: header lacks \(missing.joined(separator: ", ")); expected \(want.joined(separator: ","))"])
-        }
-        let notes: [String] = missing.isEmpty ? [] : ["\(source):1: header lacks \(missing.joined(separator: ", ")); those columns are read as empty"]
-        var out: [SplitItem] = []
-        var bad: [String] = notes
-        for (n, r) in rows.enumerated().dropFirst() {
-            if r.count == 1 && r[0].isEmpty { continue }
-            func f(_ k: String) -> String { col[k].flatMap { $0 < r.count ? r[$0] : nil } ?? "" }
-            let id = f("id"), cls = f("class")
-            guard !id.isEmpty, !cls.isEmpty else { bad.append("\(source):\(n + 1): empty id or class; row skipped"); continue }
-            let ph = f("phash")
-            let hash = ph.isEmpty ? nil : Hex.decode64(ph)
-            if !ph.isEmpty && hash == nil { bad.append("\(source):\(n + 1): phash '\(ph)' is not 16 hex digits (\(id))") }
-            let article = f("article")
-            out.append(SplitItem(id: id, class: cls, article: article.isEmpty ? ItemID.article(of: id) : article,
-                                 figure: f("figure"), sha256: f("sha256"), phash: hash,
-                                 group: f("group"), split: split))
-        }
-        return (out, bad)
+    /// The audit's view of a validated split row: hashes decoded.
+    static func splitItem(_ it: Splitter.Item, split: String) -> SplitItem {
+        SplitItem(id: it.id, class: it.class, article: it.article, figure: it.figure, sha256: it.sha256,
+                  phash: it.phash.isEmpty ? nil : Hex.decode64(it.phash), group: it.group, split: split,
+                  phash256: it.phash256.isEmpty ? nil : ImageHashes.words256(it.phash256))
     }
 
     /// Parses `sources.csv`; rows with unreadable numbers are reported and skipped.

@@ -24,6 +24,14 @@ public struct AuditReport: Codable, Sendable, Equatable {
     public var findings: [String]
     /// Problems met while reading the inputs; each names its file.
     public var inputProblems: [String]
+    /// Checks not made, each with the reason (e.g. those that need the images when the audit has no work directory).
+    public var skippedChecks: [SkippedCheck]?
+
+    public struct SkippedCheck: Codable, Sendable, Equatable {
+        public var check: String
+        public var reason: String
+    }
+
     /// The recipe's label precision and recall measured on a hand-labelled gold set; nil when not measured.
     public var labelQuality: LabelPrecision? = nil
 

@@ -38,6 +38,9 @@ public enum HTMLRenderer {
                 [$0.rule, fmt($0.limit), $0.value.map(fmt) ?? "unbounded", $0.passed ? "pass" : "FAIL", $0.detail]
             })
         }
+        if let skipped = r.skippedChecks, !skipped.isEmpty {
+            h += "<h3>Skipped checks</h3>" + table(["check", "why"], skipped.map { [$0.check, $0.reason] })
+        }
         h += "</section>\n"
 
         h += balance(r)

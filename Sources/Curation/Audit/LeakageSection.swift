@@ -51,12 +51,15 @@ enum LeakageSection {
         let items = inputs.allItems
         let radius = inputs.recipe.dedupe.radius
         let hashed = items.filter { $0.phash != nil }
-        // The dedupe stage's rule: within the radius on the 64-bit pHash and, when the work directory's images carry
-        // 256-bit pHashes, within the confirmation radius on those too. A pair dedupe would join counts as a leak.
+        // The dedupe stage's rule: within the radius on the 64-bit pHash and, when both items carry 256-bit pHashes,
+        // within the confirmation radius on those too. A pair dedupe would join counts as a leak. The 256-bit hashes
+        // come from the split files themselves (column phash256), so the released files alone give the same figures
+        // as the work directory; an item whose column is empty falls back to the work directory's images.
         var wide: [String: [UInt64]] = [:]
         for im in inputs.work?.images ?? [] {
             if let words = im.phash256.flatMap(ImageHashes.words256) { wide[im.sha256] = words }
         }
+        for it in items { if let words = it.phash256 { wide[it.sha256] = words } }
         func confirmed(_ a: SplitItem, _ b: SplitItem) -> Bool {
             guard let x = wide[a.sha256], let y = wide[b.sha256] else { return true }
             return zip(x, y).reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount } <= Dedupe.defaultConfirmRadius

@@ -1,7 +1,7 @@
 import Foundation
 import PairDxCore
 
-/// One row of a split CSV (`id,class,article,figure,sha256,phash,group`).
+/// One row of a split CSV (`id,class,article,figure,sha256,phash,phash256,group`; `sha256` and `group` are found by name).
 public struct SplitRow: Sendable, Equatable {
     public var id: String
     public var className: String
