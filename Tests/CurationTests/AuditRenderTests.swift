@@ -5,8 +5,8 @@ import Testing
 @testable import Curation
 
 /// Renders a report in headless Chromium (when installed) and checks every chart with data drew marks:
-/// the page is rendered as is and with `.mark` elements hidden; the rows where the two differ form one
-/// band per chart.
+/// the script's check passes, and, counted here independently, the page rendered as is and with `.mark`
+/// elements hidden differ in one band of rows per chart.
 @Suite struct AuditRenderTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -19,7 +19,29 @@ import Testing
         return nil
     }
 
-    @Test(.enabled(if: chromium != nil, "needs Debian's chromium package (scripts/render-report.sh installs it)"))
+    static let pillowPython = Fixture.python(with: ["PIL"])
+
+    /// The script's own check needs Pillow; without it the check is not made, and that is no pass.
+    @Test func checkWithoutPillowFailsInsteadOfPassing() throws {
+        let root = try Fixture.tempDir("nopil")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try AtomicFile.write("<!doctype html><html><head></head><body><svg class=\"chart\"><rect class=\"mark\"/></svg></body></html>", to: root + "/r.html")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["\(Self.packageRoot)/scripts/render-report.sh", root + "/r.html", root + "/r.png", "--check"]
+        var env = ProcessInfo.processInfo.environment
+        env["PYTHON"] = "/nonexistent-python"
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        #expect(message.contains("CHECK NOT MADE"), "\(message)")
+    }
+
+    @Test(.enabled(if: chromium != nil && pillowPython != nil, "needs Debian's chromium package (scripts/render-report.sh installs it) and a Python with Pillow"))
     func chartsAreDrawnInChromium() throws {
         let root = try AuditDiskFixture.write()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -33,7 +55,7 @@ import Testing
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["\(Self.packageRoot)/scripts/render-report.sh", "\(root)/out/report.html", "\(root)/out/report.png", "--check"]
         var env = ProcessInfo.processInfo.environment
-        env["PYTHON"] = "/nonexistent-python"   // the count below is the one under test
+        env["PYTHON"] = Self.pillowPython!
         p.environment = env
         try p.run()
         p.waitUntilExit()
