@@ -20,9 +20,9 @@ extension SVGChart {
 
     /// Lines over a shared x axis (`xMin`…`xMax`, integer ticks), with a left axis for `left` (values) and a right axis for `right`
     /// (fractions, drawn as percentages). `marker` draws a dashed vertical line at an x with its label (the
-    /// kept epoch). O(points).
+    /// kept epoch). The legend names each line with its axis title (none when the title is empty). O(points).
     public static func lines(title: String, xTitle: String, xMin: Double = 1, xMax: Double, left: [Line], leftTitle: String, right: [Line],
-                             rightTitle: String, marker: (x: Double, label: String)? = nil, width: Int = 520, height: Int = 260) -> String {
+                             rightTitle: String, marker: (x: Double, label: String)? = nil, width: Int = 460, height: Int = 260) -> String {
         let l = 52.0, r = right.isEmpty ? 14.0 : 52.0, top = 34.0, bottom = 62.0
         let w = Double(width), h = Double(height), plotW = w - l - r, plotH = h - top - bottom
         let leftMax = niceScale((left.flatMap { $0.points.map(\.y) }.max() ?? 0) * 1.05)
@@ -58,7 +58,9 @@ extension SVGChart {
         if let m = marker {
             let x = px(m.x)
             s += "<line class=\"mark\" x1=\"\(num(x))\" y1=\"\(num(top))\" x2=\"\(num(x))\" y2=\"\(num(top + plotH))\" stroke=\"#222\" stroke-dasharray=\"4 3\"/>"
-            s += "<text x=\"\(num(min(x + 4, w - r - 60)))\" y=\"\(num(top + 10))\" class=\"ax\">\(HTMLEscape.text(m.label))</text>"
+            // The label sits right of the line, or left of it near the right edge.
+            let anchorEnd = x > l + plotW * 0.7
+            s += "<text x=\"\(num(anchorEnd ? x - 4 : x + 4))\" y=\"\(num(top + 10))\"\(anchorEnd ? " text-anchor=\"end\"" : "") class=\"ax\">\(HTMLEscape.text(m.label))</text>"
         }
         func draw(_ line: Line, _ py: (Double) -> Double) {
             guard !line.points.isEmpty else { return }
@@ -77,9 +79,9 @@ extension SVGChart {
             s += "<text x=\"\(num(l + plotW / 2))\" y=\"\(num(top + plotH / 2))\" text-anchor=\"middle\" class=\"empty\">no data</text>"
         }
         // legend: left-axis lines, then right-axis lines, with the axis they read on
-        var lx = l
+        var lx = 8.0
         for (line, axis) in left.map({ ($0, leftTitle) }) + right.map({ ($0, rightTitle) }) {
-            let text = "\(line.name) (\(axis))"
+            let text = axis.isEmpty ? line.name : "\(line.name) (\(axis))"
             s += "<rect x=\"\(num(lx))\" y=\"\(num(h - 16))\" width=\"10\" height=\"10\" fill=\"\(line.color)\"/>"
             s += "<text x=\"\(num(lx + 14))\" y=\"\(num(h - 7))\" class=\"ax\">\(HTMLEscape.text(text))</text>"
             lx += 24 + Double(text.count) * 6.2

@@ -60,28 +60,28 @@ public enum ReportWriter {
                 let chunk = steps[start..<min(start + bucket, steps.count)]
                 pts.append((x: Double(start + chunk.count) / Double(steps.count) * epochs, y: chunk.reduce(0, +) / Double(chunk.count)))
             }
-            loss = SVGChart.Line(name: "train loss per step", color: "#3b6fb6", points: pts, dots: false)
+            loss = SVGChart.Line(name: "train loss / step", color: "#3b6fb6", points: pts, dots: false)
         } else {
-            loss = SVGChart.Line(name: "train loss per epoch", color: "#3b6fb6", points: m.epochs.map { (x: Double($0.epoch), y: $0.meanLoss) }, dots: true)
+            loss = SVGChart.Line(name: "train loss / epoch", color: "#3b6fb6", points: m.epochs.map { (x: Double($0.epoch), y: $0.meanLoss) }, dots: true)
         }
-        let epochLoss = SVGChart.Line(name: "mean per epoch", color: "#1f3f73", points: m.epochs.map { (x: Double($0.epoch), y: $0.meanLoss) }, dots: true)
+        let epochLoss = SVGChart.Line(name: "train loss / epoch", color: "#1f3f73", points: m.epochs.map { (x: Double($0.epoch), y: $0.meanLoss) }, dots: true)
         let acc = SVGChart.Line(name: "val accuracy", color: "#e08a2c",
                                 points: m.epochs.compactMap { e in e.valAccuracy.map { (x: Double(e.epoch), y: $0) } }, dots: true)
         let marker = m.keptEpoch.map { (x: Double($0), label: "kept: epoch \($0)") }
         let perStep = m.stepLosses?.isEmpty == false
-        return SVGChart.lines(title: "\(m.model.rawValue): learning curves", xTitle: "epoch", xMin: perStep ? 0 : 1, xMax: epochs, left: perStep ? [loss, epochLoss] : [loss], leftTitle: "loss",
-                              right: acc.points.isEmpty ? [] : [acc], rightTitle: "%", marker: marker)
+        return SVGChart.lines(title: "\(m.model.rawValue): learning curves", xTitle: "epoch", xMin: perStep ? 0 : 1, xMax: epochs, left: perStep ? [loss, epochLoss] : [loss], leftTitle: "",
+                              right: acc.points.isEmpty ? [] : [acc], rightTitle: "right axis", marker: marker)
     }
 
     static func heatmap(_ m: ModelOutcome) -> String {
         SVGChart.heatmap(title: "\(m.model.rawValue): confusion on test (\(m.metrics.count) items)", rows: m.metrics.classes,
-                         columns: m.metrics.classes, counts: m.metrics.confusion)
+                         columns: m.metrics.classes, counts: m.metrics.confusion, cell: 38)
     }
 
     static func f1Bars(_ m: ModelOutcome) -> String {
         SVGChart.groupedBars(title: "\(m.model.rawValue): per-class F1 on test", categories: m.metrics.perClass.map(\.name),
                              series: [SVGChart.Series(name: "F1", color: "#3f9e5a", values: m.metrics.perClass.map(\.f1))],
-                             percent: true, width: 330, height: 250)
+                             percent: true, width: 300, height: 250)
     }
 
     static func perClassRows(_ m: Metrics) -> [[String]] {
@@ -102,7 +102,7 @@ public enum ReportWriter {
         <!doctype html><html lang="en"><head><meta charset="utf-8"><title>pairdx validation: \(esc(r.split))</title>
         <style>html{background:#fff}body{font:14px/1.45 "DejaVu Sans",system-ui,sans-serif;margin:0 auto;padding:16px 24px;max-width:1200px;box-sizing:border-box}
         table{border-collapse:collapse;margin:1em 0}.scroll{max-width:100%;overflow-x:auto}
-        td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f3f3f3}
+        td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}th{background:#f3f3f3}
         code{overflow-wrap:anywhere;word-break:break-word}
         .v-reproduced{background:#d9f2d9}.v-below,.v-above{background:#f9dcdc}.v-not-comparable{background:#fff3cd}.v-not-run{background:#eee;color:#555}
         .pass{color:#186a18}.fail{color:#a11}.charts{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start;margin:8px 0}
