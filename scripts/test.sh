@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The test suite. Installs the system libraries if missing, prepares .venv with the reference tools some tests
-# check against (bagit, mlcroissant, safetensors, CLIP's BPE merges file), then runs every test and ends with a
-# summary: how many tests ran, passed, failed and were skipped, and each skip's reason. Extra arguments go to
-# `swift test`. With CI=true (set by .ci/run), a test whose prerequisite .ci/run installs fails instead of skipping.
+# check against (bagit, mlcroissant, datasets, Pillow, safetensors, CLIP's BPE merges file), then runs every test and
+# ends with a summary: how many tests ran, passed, failed and were skipped, and each skip's reason. Extra arguments go
+# to `swift test`. With CI=true (set by .ci/run), a test whose prerequisite .ci/run installs fails instead of skipping.
+# Without arguments (the whole suite, as CI runs it) it then packages the release binary and runs the packaged binary
+# away from the toolchain (scripts/package.sh --smoke); PAIRDX_SKIP_PACKAGE=1 leaves that out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -20,3 +22,6 @@ swift test --no-parallel "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 scripts/test-summary.sh "$log" "$status"
+if [ $# -eq 0 ] && [ "${PAIRDX_SKIP_PACKAGE:-0}" != 1 ]; then
+  scripts/package.sh --smoke >/dev/null
+fi

@@ -97,8 +97,8 @@ public enum Manifest {
     }
 }
 
-/// MLCommons Croissant 1.0 JSON-LD for a split: file objects with sha256 and one record set whose fields
-/// include the split.
+/// MLCommons Croissant 1.0 JSON-LD: for a split's manifest (file objects with sha256 and one record set whose
+/// fields include the split) and for an image-folder export (file sets of the images and their metadata).
 enum Croissant {
     static func document(name: String, recipe: Recipe, itemsSHA256: String, splitFiles: String,
                          splitDigests: [String: String]) throws -> Data {
@@ -119,21 +119,72 @@ enum Croissant {
                 "source": ["fileObject": ["@id": "items.csv"], "extract": ["column": c]],
             ]
         }
-        let doc: [String: Any] = [
-            "@context": context,
-            "@type": "sc:Dataset",
-            "name": name,
-            "description": recipe.description,
-            "conformsTo": "http://mlcommons.org/croissant/1.0",
-            "citeAs": "Enhancing Document Classification Through Multimodal Image-Text Classification. Sensors 2025, 25(24):7596. doi:10.3390/s25247596",
-            "license": "https://creativecommons.org/licenses/",
-            "url": "https://doi.org/10.3390/s25247596",
-            "version": "1.0.0",
-            "keywords": ["medical imaging", "figure captions", "multimodal classification"] + recipe.classes.map(\.name),
-            "distribution": distribution,
-            "recordSet": [["@type": "cr:RecordSet", "@id": "items", "name": "items",
-                           "description": "One row per split item: split, class, provenance and caption.", "field": fields]],
+        var doc = header(name: name, recipe: recipe)
+        doc["distribution"] = distribution
+        doc["recordSet"] = [["@type": "cr:RecordSet", "@id": "items", "name": "items",
+                             "description": "One row per split item: split, class, provenance and caption.", "field": fields]]
+        return try encode(doc)
+    }
+
+    /// The Croissant file of an image-folder export (``Export/imageFolder(splitDir:recipe:work:to:)``), at its root:
+    /// a FileSet of the images and one of the per-split `metadata.jsonl` files, both relative to the export, and
+    /// the record set `images` that joins them on the file's path below its split folder, so each record holds
+    /// the image, its split, id, class (`label`), caption and provenance.
+    static func imageFolder(name: String, recipe: Recipe) throws -> Data {
+        let imageFiles = "image-files", metadataFiles = "metadata-files"
+        func field(_ name: String, _ type: String, _ source: [String: Any], description: String? = nil) -> [String: Any] {
+            var f: [String: Any] = ["@type": "cr:Field", "@id": "images/\(name)", "name": name, "dataType": type, "source": source]
+            if let description { f["description"] = description }
+            return f
+        }
+        func metadata(_ column: String) -> [String: Any] { ["fileSet": ["@id": metadataFiles], "extract": ["column": column]] }
+        // The file's path below its split folder (`<class>/<file>`). The pattern also accepts that path itself:
+        // the loader applies it to the join key and again when it reads the field.
+        let classAndFile = "^(?:[^/]+/)?([^/]+/[^/]+)$"
+        var joinKey = field("file_name", "sc:Text",
+                            ["fileSet": ["@id": imageFiles], "extract": ["fileProperty": "fullpath"], "transform": ["regex": classAndFile]],
+                            description: "The image's path below its split folder, as in metadata.jsonl.")
+        joinKey["references"] = metadata("file_name")
+        var fields: [[String: Any]] = [
+            field("image", "sc:ImageObject", ["fileSet": ["@id": imageFiles], "extract": ["fileProperty": "content"]]),
+            field("split", "sc:Text", ["fileSet": ["@id": imageFiles], "extract": ["fileProperty": "filepath"],
+                                       "transform": ["regex": "^.*/([^/]+)/[^/]+/[^/]+$"]],
+                  description: "train, validation or test: the image's top folder."),
+            joinKey,
         ]
+        let columns: [(String, String)] = [
+            ("id", "The item id: PMCID / figure id."), ("label", "The class (one of the recipe's classes)."),
+            ("figure_label", "The figure's label in the article's JATS, e.g. 'Figure 2'."), ("article", "The article's PMCID."),
+            ("caption", "The figure caption."), ("license", "The article's licence."), ("sha256", "sha256 of the image file."),
+        ]
+        for (c, d) in columns { fields.append(field(c, "sc:Text", metadata(c), description: d)) }
+        var doc = header(name: name, recipe: recipe)
+        doc["distribution"] = [
+            ["@type": "cr:FileSet", "@id": imageFiles, "name": imageFiles, "description": "The images: <split>/<class>/<file>.",
+             "encodingFormat": ["image/jpeg", "image/png"], "includes": ["*.jpg", "*.png"]],
+            ["@type": "cr:FileSet", "@id": metadataFiles, "name": metadataFiles, "description": "One metadata.jsonl per split folder.",
+             "encodingFormat": "application/jsonlines", "includes": "*/metadata.jsonl"],
+        ] as [[String: Any]]
+        doc["recordSet"] = [["@type": "cr:RecordSet", "@id": "images", "name": "images",
+                             "description": "One record per exported image: the image with its split, class, caption and provenance.",
+                             "field": fields]]
+        return try encode(doc)
+    }
+
+    static func header(name: String, recipe: Recipe) -> [String: Any] { [
+        "@context": context,
+        "@type": "sc:Dataset",
+        "name": name,
+        "description": recipe.description,
+        "conformsTo": "http://mlcommons.org/croissant/1.0",
+        "citeAs": "Enhancing Document Classification Through Multimodal Image-Text Classification. Sensors 2025, 25(24):7596. doi:10.3390/s25247596",
+        "license": "https://creativecommons.org/licenses/",
+        "url": "https://doi.org/10.3390/s25247596",
+        "version": "1.0.0",
+        "keywords": ["medical imaging", "figure captions", "multimodal classification"] + recipe.classes.map(\.name),
+    ] }
+
+    static func encode(_ doc: [String: Any]) throws -> Data {
         var d = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         d.append(0x0A)
         return d

@@ -6,8 +6,8 @@ import Testing
 @testable import Curation
 
 /// Renders a report in headless Chromium (when installed) and checks every chart with data drew marks:
-/// the page is rendered as is and with `.mark` elements hidden; the rows where the two differ form one
-/// band per chart.
+/// the script's check passes, and, counted here independently, the page rendered as is and with `.mark`
+/// elements hidden differ in one band of rows per chart.
 @Suite struct AuditRenderTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -21,9 +21,32 @@ import Testing
         return Prerequisite(name: "Chromium", value: nil, missing: "needs Debian's chromium package (.ci/run installs it)", installedByCI: true)
     }()
 
-    @Test(chromium.trait)
+    static let pillowPython = Prerequisite.python(["PIL"])
+
+    /// The script's own check needs Pillow; without it the check is not made, and that is no pass.
+    @Test func checkWithoutPillowFailsInsteadOfPassing() throws {
+        let root = try Fixture.tempDir("nopil")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try AtomicFile.write("<!doctype html><html><head></head><body><svg class=\"chart\"><rect class=\"mark\"/></svg></body></html>", to: root + "/r.html")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["\(Self.packageRoot)/scripts/render-report.sh", root + "/r.html", root + "/r.png", "--check"]
+        var env = ProcessInfo.processInfo.environment
+        env["PAIRDX_PYTHON"] = "/nonexistent-python"
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        #expect(message.contains("CHECK NOT MADE"), "\(message)")
+    }
+
+    @Test(chromium.trait, pillowPython.trait)
     func chartsAreDrawnInChromium() throws {
         try Self.chromium.require()
+        let python = try Self.pillowPython.require()
         let root = try AuditDiskFixture.write()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let report = try Audit.run(splitDir: "\(root)/Splits/demo", data: "\(root)/work", out: "\(root)/out")
@@ -36,7 +59,7 @@ import Testing
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["\(Self.packageRoot)/scripts/render-report.sh", "\(root)/out/report.html", "\(root)/out/report.png", "--check"]
         var env = ProcessInfo.processInfo.environment
-        env["PAIRDX_PYTHON"] = "/nonexistent-python"   // the count below is the one under test
+        env["PAIRDX_PYTHON"] = python
         p.environment = env
         try p.run()
         p.waitUntilExit()

@@ -110,7 +110,7 @@ import Testing
         #expect(s.missingImages.isEmpty && s.files > 0)
         let oxum = try FileSystem.readString(bag + "/bag-info.txt")
         #expect(oxum.contains("Payload-Oxum: \(s.bytes).\(s.files)"))
-        let folder = try Export.imageFolder(splitDir: out.split, work: work, to: root + "/folder")
+        let folder = try Export.imageFolder(splitDir: out.split, recipe: try Fixture.recipe("pairdx-synth-v1"), work: work, to: root + "/folder")
         #expect(folder.files == s.files - FileSystem.listFiles(under: out.split).count - FileSystem.listFiles(under: out.manifest).count)
         #expect(FileSystem.exists(root + "/folder/train/metadata.jsonl"))
         let b = try Fixture.run(py, ["-c", "import bagit,sys; bagit.Bag(sys.argv[1]).validate(); print('bag ok')", bag])

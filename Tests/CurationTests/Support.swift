@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import PairDxCore
 @testable import Curation
 
@@ -35,16 +36,18 @@ enum Fixture {
 
     /// A small work directory: `articles` articles with 1–4 figures each, real blobs (random bytes stand in for
     /// images; the curation stages never decode), images.jsonl and singleton clusters plus one cross-article pair.
-    static func makeWork(articles: Int, seed: UInt64 = 3, startAt: Int = 1) throws -> WorkDirectory {
+    /// `realImages`: the blobs are small PNGs (distinct per item) instead of stand-in bytes, for tests whose
+    /// readers decode the images.
+    static func makeWork(articles: Int, seed: UInt64 = 3, startAt: Int = 1, realImages: Bool = false) throws -> WorkDirectory {
         let work = WorkDirectory(try tempDir("work"))
-        try appendArticles(work: work, range: startAt..<(startAt + articles), seed: seed)
+        try appendArticles(work: work, range: startAt..<(startAt + articles), seed: seed, realImages: realImages)
         return work
     }
 
     static let classTerms = ["ct": "CT", "mri": "MRI", "xray": "chest X-ray", "ultrasound": "ultrasound",
                              "histopathology": "H&E", "endoscopy": "colonoscopy"]
 
-    static func appendArticles(work: WorkDirectory, range: Range<Int>, seed: UInt64) throws {
+    static func appendArticles(work: WorkDirectory, range: Range<Int>, seed: UInt64, realImages: Bool = false) throws {
         let classes = classTerms.keys.sorted()
         var figures = FileSystem.exists(work.figures) ? try JSONL.read(FigureRecord.self, from: work.figures) : []
         var images = FileSystem.exists(work.images) ? try JSONL.read(ImageRecord.self, from: work.images) : []
@@ -58,7 +61,7 @@ enum Fixture {
             for f in 1...n {
                 let id = "\(pmcid)/F\(f)"
                 let c = classes[Int(KeyedHash.value(seed: seed, domain: "c", id: id) % 6)]
-                let sha = try work.blobs.put(Data("image \(id)".utf8))
+                let sha = try work.blobs.put(realImages ? try png(id: id) : Data("image \(id)".utf8))
                 let ph = Hex.encode64(KeyedHash.value(seed: seed, domain: "ph", id: id))
                 figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: "F\(f)", label: "Figure \(f)",
                                             caption: "Axial \(classTerms[c]!) image of the abdomen shows a lesion (arrow).",
@@ -74,5 +77,13 @@ enum Fixture {
         try JSONL.write(articles, to: work.articles, sortedBy: \.sortKey)
         let clusters = figures.map { ClusterRecord(keep: $0.id, members: [$0.id], articles: [$0.pmcid], kind: "single", maxDistance: 0) }
         try JSONL.write(clusters, to: work.clusters, sortedBy: \.sortKey)
+    }
+
+    /// An 8×6 RGB PNG whose pixels come from the item id.
+    static func png(id: String) throws -> Data {
+        let h = KeyedHash.value(seed: 9, domain: "png", id: id)
+        var pixels = [UInt8](repeating: 0, count: 8 * 6 * 3)
+        for i in pixels.indices { pixels[i] = UInt8(truncatingIfNeeded: (h >> UInt64(i % 56)) &+ UInt64(i * 7)) }
+        return try ImageEncoder.png(pixels: pixels, width: 8, height: 6, channels: 3)
     }
 }

@@ -184,7 +184,8 @@ import Testing
 
         let out = b.root + "/export"
         for export in [{ try Export.bagit(splitDir: b.split, manifestDir: b.manifest, work: b.work, to: out + "/bag", classes: Set(b.recipe.classes.map(\.name))) },
-                       { try Export.imageFolder(splitDir: b.split, work: b.work, to: out + "/folder", classes: Set(b.recipe.classes.map(\.name))) }] {
+                       { try Export.imageFolder(splitDir: b.split, recipe: b.recipe, work: b.work, to: out + "/folder") },
+                       { try Export.webDataset(splitDir: b.split, work: b.work, to: out + "/wds", shardSize: 10, classes: Set(b.recipe.classes.map(\.name))) }] {
             #expect { _ = try export() } throws: { e in
                 guard let e = e as? PairDxError, e.kind == .badInput else { return false }
                 return e.message.contains(located) && e.message.contains(h.says)

@@ -277,7 +277,7 @@ public enum HTMLRenderer {
     nav{margin:8px 0;font-size:13px}nav a{color:#3b6fb6}
     .verdict{font-weight:bold;padding:4px 8px;display:inline-block}.verdict.ok{background:#e4f3e7;color:#1f6b34}.verdict.bad{background:#fbe3e1;color:#9b231a}
     table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}th{background:#f4f4f4}
-    .chart-box{margin:10px 0}.chart .ct{font-size:14px;font-weight:bold;fill:#222}.chart .ax{font-size:11px;fill:#444}.chart .empty{font-size:13px;fill:#999}.chart .val{font-size:10px;fill:#333}
+    .chart-box{margin:10px 0}\(SVGChart.css)
     .empty{color:#888;font-style:italic}
     .grid{display:flex;flex-wrap:wrap;gap:10px}.thumb{width:150px;margin:0;font-size:11px;overflow-wrap:anywhere}
     .thumb img{display:block;max-width:150px;max-height:120px;border:1px solid #ccc;background:#fafafa}

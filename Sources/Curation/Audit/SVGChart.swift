@@ -2,16 +2,17 @@ import Foundation
 
 /// Inline SVG charts for the HTML report: no script, no external resources. Every drawn data mark
 /// carries `class="mark"` (the render check hides them to measure what they drew).
-enum SVGChart {
-    struct Series {
-        var name: String
-        var color: String
-        var values: [Double]
+public enum SVGChart {
+    public struct Series: Sendable {
+        public var name: String
+        public var color: String
+        public var values: [Double]
+        public init(name: String, color: String, values: [Double]) { self.name = name; self.color = color; self.values = values }
     }
 
     static let splitColors = ["train": "#3b6fb6", "val": "#e08a2c", "test": "#3f9e5a"]
     /// Class colours: distinct from the split colours so the two never read as the same thing.
-    static let palette = ["#7b4fa6", "#c4453c", "#2a9fb0", "#8c5a48", "#d672b9", "#b5a52e", "#5b5b5b", "#1f5f8b", "#e36f5a", "#4f8f3a"]
+    public static let palette = ["#7b4fa6", "#c4453c", "#2a9fb0", "#8c5a48", "#d672b9", "#b5a52e", "#5b5b5b", "#1f5f8b", "#e36f5a", "#4f8f3a"]
 
     static func num(_ x: Double) -> String { String(format: "%.1f", x) }
 
@@ -34,7 +35,7 @@ enum SVGChart {
 
     /// Vertical bars grouped by category, one bar per series; `reference` draws a dashed line at that value
     /// (a target). O(categories × series).
-    static func groupedBars(title: String, categories: [String], series: [Series], percent: Bool = false,
+    public static func groupedBars(title: String, categories: [String], series: [Series], percent: Bool = false,
                             reference: Double? = nil, width: Int = 900, height: Int = 280) -> String {
         let left = 52.0, right = reference == nil ? 12.0 : 74.0, top = 34.0, bottom = 58.0
         let w = Double(width), h = Double(height)

@@ -97,7 +97,9 @@ public enum Validation {
             Log.info("validate: \(kind.rawValue) test accuracy \(String(format: "%.2f%%", 100 * eval.metrics.accuracy)), macro-F1 \(String(format: "%.4f", eval.metrics.macroF1))")
             outcomes.append(ModelOutcome(model: ValidatedModel(kind), metrics: eval.metrics, trainSeconds: result.trainSeconds,
                                          testSecondsPerImage: eval.secondsPerImage, parameters: result.model.store.parameterCount,
-                                         epochs: result.epochs, embeddings: kind.usesText ? result.model.spec.embeddings : nil,
+                                         epochs: result.epochs, keptEpoch: result.epochs.last?.epoch,
+                                         stepLosses: result.stepLosses.map(Double.init),
+                                         embeddings: kind.usesText ? result.model.spec.embeddings : nil,
                                          oovShare: eval.oovShare, hyperparameters: (try? CanonicalJSON.string(h)) ?? "",
                                          skipped: result.skipped.count + eval.skipped.count))
         }
@@ -151,7 +153,8 @@ public enum Validation {
         }
         Log.info("validate: fine-tuned CLIP test accuracy \(String(format: "%.2f%%", 100 * eval.metrics.accuracy)) (epoch \(tuned.selectedEpoch) kept)")
         out.append(ModelOutcome(model: .clip, metrics: eval.metrics, trainSeconds: tuned.trainSeconds, testSecondsPerImage: eval.secondsPerImage,
-                                parameters: params, epochs: tuned.epochs, embeddings: nil, oovShare: nil,
+                                parameters: params, epochs: tuned.epochs, keptEpoch: tuned.selectedEpoch,
+                                stepLosses: tuned.stepLosses.map(Double.init), embeddings: nil, oovShare: nil,
                                 hyperparameters: ((try? CanonicalJSON.string(h)) ?? "") + "; evaluated with " + promptNote,
                                 skipped: tuned.skipped.count + eval.skipped.count))
         return out

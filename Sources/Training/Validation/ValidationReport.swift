@@ -46,6 +46,10 @@ public struct ModelOutcome: Codable, Sendable {
     public var testSecondsPerImage: Double
     public var parameters: Int
     public var epochs: [EpochLog]
+    /// The epoch whose weights were evaluated (the last one, or the one chosen on validation accuracy).
+    public var keptEpoch: Int? = nil
+    /// Training loss of every optimiser step, in order.
+    public var stepLosses: [Double]? = nil
     public var embeddings: String?
     public var oovShare: Double?
     public var hyperparameters: String
