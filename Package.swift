@@ -20,11 +20,12 @@ let package = Package(
         // System libraries: a module map and a thin shim header each.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-        .systemLibrary(name: "CJPEG", providers: [.apt(["libturbojpeg0-dev", "libjpeg-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libpng reports errors by longjmp: the setjmp lives in C so nothing unwinds through Swift.
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        // libjpeg's decoder reports errors by longjmp too (TurboJPEG, used to encode, does not).
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("jpeg")]),
 
         .target(name: "PairDxCore", dependencies: ["CCrypto"]),
         .target(name: "Ingest", dependencies: ["PairDxCore", "CCurl", "CXML2"],
