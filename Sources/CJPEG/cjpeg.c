@@ -33,6 +33,12 @@ static void on_error(j_common_ptr cinfo) {
     if (st->status == PDX_JPEG_CORRUPT && cinfo->err->msg_code == JERR_NO_BACKING_STORE) {
         st->status = PDX_JPEG_OVER_BUDGET;
         copy_message(st->message, st->message_size, "the image needs more buffered memory than it was granted");
+    } else if (st->status == PDX_JPEG_CORRUPT && cinfo->err->msg_code == JERR_IMAGE_TOO_BIG) {
+        j_decompress_ptr d = (j_decompress_ptr)cinfo;
+        st->status = PDX_JPEG_TOO_LARGE;
+        snprintf(text, sizeof text, "%ux%u has a side above %d, libjpeg's limit", d->image_width, d->image_height,
+                 (int)JPEG_MAX_DIMENSION);
+        copy_message(st->message, st->message_size, text);
     } else {
         copy_message(st->message, st->message_size, text);
     }

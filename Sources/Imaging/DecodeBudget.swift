@@ -114,7 +114,8 @@ final class RowBridge {
         let what = format == .png ? "an interlaced PNG" : "a multi-scan JPEG"
         let bytes = Int(clamping: buffered)
         guard budget.memory.reserve(bytes) else {
-            error = ImagingError(.overBudget, "\(what) of \(fullWidth)x\(fullHeight) needs \(bytes) bytes buffered, "
+            let (w, h) = fullWidth == 0 ? (Int(width), Int(height)) : (fullWidth, fullHeight)
+            error = ImagingError(.overBudget, "\(what) of \(w)x\(h) needs \(bytes) bytes buffered, "
                                  + "above the decode memory of \(budget.memory.capacity) bytes")
             return 1
         }

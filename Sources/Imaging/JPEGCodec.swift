@@ -57,11 +57,13 @@ enum JPEGCodec {
     /// `budget.maxScans` scans is `too-many-scans`. Memory: libjpeg's rows of the width, plus the
     /// coefficients of the whole image from `budget.memory` when the file has several scans.
     /// O(output pixels + scans × coefficients).
+    /// `scaleEighths` forces a scale (1...8) instead.
     static func decodeRows(_ data: Data, budget: DecodeBudget, minSide: Int? = nil,
-                           into consumer: any RowConsumer) throws(ImagingError) {
+                           into consumer: any RowConsumer, scaleEighths: Int? = nil) throws(ImagingError) {
         var m = 8
         let header = try info(data)
         if let minSide { m = scale(width: Int(header.width), height: Int(header.height), minSide: minSide) }
+        if let scaleEighths { m = min(8, max(1, scaleEighths)) }
         let bridge = RowBridge(consumer, budget: budget, format: .jpeg)
         bridge.fullWidth = Int(header.width)
         bridge.fullHeight = Int(header.height)
