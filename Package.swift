@@ -2,9 +2,9 @@
 // pairdx — rebuild the PairDx figure–caption dataset from public sources, reproducibly, and prove it.
 import PackageDescription
 
-let strict: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-/// Pixel and tensor loops: optimised in debug builds too, so tests that decode, draw or train stay fast.
-let optimisedInDebug: [SwiftSetting] = strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+/// Pixel and tensor loops: optimised in debug builds too, so tests that decode, draw or train stay fast. Every
+/// module keeps Swift's overflow, bounds and exclusivity checks in every configuration (README "Reliability").
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "pairdx",
@@ -28,8 +28,7 @@ let package = Package(
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("jpeg")]),
 
         .target(name: "PairDxCore", dependencies: ["CCrypto"]),
-        .target(name: "Ingest", dependencies: ["PairDxCore", "CCurl", "CXML2"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        .target(name: "Ingest", dependencies: ["PairDxCore", "CCurl", "CXML2"]),
         .target(name: "Imaging", dependencies: ["PairDxCore", "CPNG", "CJPEG"], swiftSettings: optimisedInDebug),
         .target(name: "Curation", dependencies: ["PairDxCore", "Imaging"]),
         .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "COpenBLAS"], exclude: ["Core/README.md"], swiftSettings: optimisedInDebug),

@@ -94,7 +94,12 @@ public enum SplitFiles {
 
     /// Reads one split CSV; errors name the file and line.
     public static func readCSV(_ path: String) throws -> [Splitter.Item] {
-        let rows = CSV.parse(try FileSystem.readString(path))
+        try parseCSV(try FileSystem.readString(path), source: path)
+    }
+
+    /// Parses the text of a split CSV read from `path` (named in errors).
+    public static func parseCSV(_ text: String, source path: String) throws -> [Splitter.Item] {
+        let rows = CSV.parse(text)
         guard let head = rows.first, head == header else {
             throw PairDxError.badInput("\(path): header must be \(header.joined(separator: ","))")
         }
