@@ -4,7 +4,9 @@ import Foundation
 ///
 /// Never crashes on bad input: zero bytes → `empty-file`; HTML/XML/PDF/SVG → `not-an-image: …`;
 /// GIF, TIFF, BMP, WebP → `unsupported-format: …`; a short stream → `truncated: …`; more than
-/// `maxPixels` pixels in the header → `too-large: …` before any pixel memory is allocated.
+/// `maxPixels` pixels (or a side above the limit) in the header → `too-large: …` before any pixel memory is
+/// allocated; a whole-image buffer larger than the decode memory → `over-budget: …`; more JPEG scans than
+/// the limit → `too-many-scans: …` (`DecodeBudget`).
 public enum ImageDecoder {
     /// 100 megapixels (`DecodeBudget.defaultMaxPixels`).
     public static let defaultMaxPixels = DecodeBudget.defaultMaxPixels
