@@ -2,9 +2,9 @@
 // pairdx — rebuild the PairDx figure–caption dataset from public sources, reproducibly, and prove it.
 import PackageDescription
 
-let strict: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-/// Pixel and tensor loops: optimised in debug builds too, so tests that decode, draw or train stay fast.
-let optimisedInDebug: [SwiftSetting] = strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+/// Pixel and tensor loops: optimised in debug builds too, so tests that decode, draw or train stay fast. Every
+/// module keeps Swift's overflow, bounds and exclusivity checks in every configuration (README "Reliability").
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "pairdx",
@@ -20,15 +20,15 @@ let package = Package(
         // System libraries: a module map and a thin shim header each.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-        .systemLibrary(name: "CJPEG", providers: [.apt(["libturbojpeg0-dev", "libjpeg-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libpng reports errors by longjmp: the setjmp lives in C so nothing unwinds through Swift.
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        // libjpeg's decoder reports errors by longjmp too (TurboJPEG, used to encode, does not).
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("jpeg")]),
 
         .target(name: "PairDxCore", dependencies: ["CCrypto"]),
-        .target(name: "Ingest", dependencies: ["PairDxCore", "CCurl", "CXML2"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        .target(name: "Ingest", dependencies: ["PairDxCore", "CCurl", "CXML2"]),
         .target(name: "Imaging", dependencies: ["PairDxCore", "CPNG", "CJPEG"], swiftSettings: optimisedInDebug),
         .target(name: "Curation", dependencies: ["PairDxCore", "Imaging"]),
         .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "Curation", "COpenBLAS"], exclude: ["Core/README.md"], swiftSettings: optimisedInDebug),

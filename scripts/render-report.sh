@@ -67,23 +67,10 @@ shoot() { # html png window-width
   [ -s "$2" ] || { echo "render-report: chromium wrote no image for $1" >&2; exit 74; }
 }
 
-<<<<<<< HEAD
-py=${PAIRDX_PYTHON:-python3}
-have_pillow=no
-if "$py" -c 'import PIL' 2>/dev/null; then have_pillow=yes; fi
-
-shoot "$abs_report" "$out"
-
-# Crop the white space below the page (both images to the same height, so they stay comparable).
-crop() { # png... : crops to the lowest non-white row of the first image
-  [ "$have_pillow" = yes ] || return 0
-  "$py" - "$@" <<'PY'
-=======
 if [ "$check" != "--check" ]; then
   shoot "$abs_report" "$out" "$width"
   if [ "$have_pillow" = yes ]; then
     "$py" - "$out" <<'PY'
->>>>>>> i19
 import sys
 from PIL import Image, ImageChops
 im = Image.open(sys.argv[1]).convert("RGB")

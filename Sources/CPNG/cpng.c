@@ -86,9 +86,9 @@ int pdx_png_read_header(const uint8_t *data, size_t size, pdx_png_header *header
     return PDX_PNG_OK;
 }
 
-int pdx_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, pdx_png_header *header,
-                   uint32_t *channels, uint8_t **pixels, char *message, size_t message_size) {
-    *pixels = NULL;
+int pdx_png_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t max_side,
+                        const pdx_png_sink *sink, pdx_png_header *header, uint32_t *channels, char *message,
+                        size_t message_size) {
     int rc = check_signature(data, size, message, message_size);
     if (rc != PDX_PNG_OK) return rc;
     reader_state st = {data, size, 0, 0, message, message_size};
@@ -102,25 +102,31 @@ int pdx_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, pdx_pn
     }
     /* Volatile: modified between setjmp and a possible longjmp. */
     uint8_t *volatile buffer = NULL;
-    png_bytep *volatile rows = NULL;
     volatile int status = PDX_PNG_CORRUPT;
     if (setjmp(png_jmpbuf(png))) {
         int result = st.truncated ? PDX_PNG_TRUNCATED : status;
         free(buffer);
-        free(rows);
         png_destroy_read_struct(&png, &info, NULL);
         return result;
     }
     png_set_read_fn(png, &st, on_read);
-    /* Our own guard below replaces libpng's 1M-per-side default limit. */
+    /* Our own guards below replace libpng's 1M-per-side default limit. */
     png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
+    /* Ancillary chunks other than tRNS are never used: libpng skips them unread, so compressed text or profile chunks
+     * cannot make it inflate anything but the image. */
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+    png_set_chunk_cache_max(png, 1000);
+    png_set_chunk_malloc_max(png, 8u << 20);
     png_read_info(png, info);
     fill_header(png, info, header);
     uint64_t count = (uint64_t)header->width * (uint64_t)header->height;
-    if (count > max_pixels) {
+    if (count > max_pixels || header->width > max_side || header->height > max_side) {
         char text[160];
-        snprintf(text, sizeof text, "%ux%u is %llu pixels, above the limit of %llu", header->width, header->height,
-                 (unsigned long long)count, (unsigned long long)max_pixels);
+        if (count > max_pixels)
+            snprintf(text, sizeof text, "%ux%u is %llu pixels, above the limit of %llu", header->width, header->height,
+                     (unsigned long long)count, (unsigned long long)max_pixels);
+        else
+            snprintf(text, sizeof text, "%ux%u has a side above %u", header->width, header->height, max_side);
         copy_message(message, message_size, text);
         png_destroy_read_struct(&png, &info, NULL);
         return PDX_PNG_TOO_LARGE;
@@ -132,7 +138,6 @@ int pdx_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, pdx_pn
     /* Alpha (an alpha channel, or tRNS which the expansion above turns into one) is dropped. */
     if ((ct & PNG_COLOR_MASK_ALPHA) || header->has_trns) png_set_strip_alpha(png);
     int passes = png_set_interlace_handling(png);
-    (void)passes;
     png_read_update_info(png, info);
     uint32_t ch = png_get_channels(png, info);
     if (png_get_bit_depth(png, info) != 8 || (ch != 1 && ch != 3)) {
@@ -146,19 +151,43 @@ int pdx_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, pdx_pn
         png_destroy_read_struct(&png, &info, NULL);
         return PDX_PNG_CORRUPT;
     }
-    buffer = (uint8_t *)malloc(stride * header->height + 1);
-    rows = (png_bytep *)malloc(sizeof(png_bytep) * (header->height + 1));
-    if (buffer == NULL || rows == NULL) {
-        status = PDX_PNG_NO_MEMORY;
-        png_error(png, "out of memory for the decoded pixels");
+    /* Adam7 spreads every row over seven passes, so an interlaced image is buffered whole; a sequential
+     * one needs a single row. */
+    uint64_t buffered = passes > 1 ? (uint64_t)stride * header->height : 0;
+    if (sink->begin(sink->context, header->width, header->height, ch, buffered) != 0) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return PDX_PNG_OVER_BUDGET;
     }
-    for (uint32_t y = 0; y < header->height; y++) rows[y] = buffer + (size_t)y * stride;
-    png_read_image(png, rows);
-    free(rows);
-    rows = NULL;
-    png_destroy_read_struct(&png, &info, NULL);
     *channels = ch;
-    *pixels = buffer;
+    if (passes > 1) {
+        buffer = (uint8_t *)malloc(stride * header->height + 1);
+        if (buffer == NULL) {
+            status = PDX_PNG_NO_MEMORY;
+            png_error(png, "out of memory for the interlaced pixels");
+        }
+        for (int pass = 0; pass < passes; pass++)
+            for (uint32_t y = 0; y < header->height; y++) png_read_row(png, buffer + (size_t)y * stride, NULL);
+    } else {
+        buffer = (uint8_t *)malloc(stride + 1);
+        if (buffer == NULL) {
+            status = PDX_PNG_NO_MEMORY;
+            png_error(png, "out of memory for a row");
+        }
+    }
+    for (uint32_t y = 0; y < header->height; y++) {
+        uint8_t *row = buffer;
+        if (passes > 1) row = buffer + (size_t)y * stride;
+        else png_read_row(png, row, NULL);
+        if (sink->row(sink->context, row, y) != 0) {
+            free(buffer);
+            png_destroy_read_struct(&png, &info, NULL);
+            return PDX_PNG_STOPPED;
+        }
+    }
+    free(buffer);
+    buffer = NULL;
+    /* The rest of the stream (trailing IDAT data, chunks after the image) is not read. */
+    png_destroy_read_struct(&png, &info, NULL);
     return PDX_PNG_OK;
 }
 

@@ -151,7 +151,18 @@ public enum SplitFiles {
     /// (`fieldProblem`), ids unique, `id` = `article/figure[/n]`. Bad rows are left out and named in `problems`.
     /// - Throws: `PairDxError.io` when the file cannot be read.
     public static func read(_ path: String, classes: Set<String>? = nil) throws -> (items: [Splitter.Item], problems: [SplitFileProblem]) {
-        let bytes = [UInt8](try FileSystem.read(path))
+        parse([UInt8](try FileSystem.read(path)), source: path, classes: classes)
+    }
+
+    /// Parses the text of a split CSV read from `path` (named in errors); throws `PairDxError.badInput` on any problem.
+    public static func parseCSV(_ text: String, source path: String, classes: Set<String>? = nil) throws -> [Splitter.Item] {
+        let (items, problems) = parse(Array(text.utf8), source: path, classes: classes)
+        try throwIfAny(problems)
+        return items
+    }
+
+    /// Validates the bytes of a split CSV read from `path` (named in problems); see ``read(_:classes:)``.
+    public static func parse(_ bytes: [UInt8], source path: String, classes: Set<String>? = nil) -> (items: [Splitter.Item], problems: [SplitFileProblem]) {
         var problems: [SplitFileProblem] = []
         func add(_ line: Int?, _ m: String, field: String? = nil, item: String? = nil) {
             problems.append(.init(file: path, line: line, field: field, item: item, message: m))

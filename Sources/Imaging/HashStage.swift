@@ -14,14 +14,14 @@ public enum HashStage {
 
     /// Hashes one blob: checks the bytes against their name, decodes, digests the pixels, hashes
     /// (`pairdx-phash-v1`). Never throws: a bad blob becomes a record with `reject`.
-    public static func record(sha256: String, data: Data, maxPixels: Int) -> ImageRecord {
+    public static func record(sha256: String, data: Data, budget: DecodeBudget) -> ImageRecord {
         let sniffed = data.isEmpty ? nil : FormatSniffer.sniff(data)?.rawValue
         let actual = SHA256.hex(data)
         guard actual == sha256 else {
             return ImageRecord(sha256: sha256, format: sniffed, reject: "blob-corrupt: content hashes to \(actual)")
         }
         do {
-            let h = try ImageHasher.hash(data, mode: .v1, maxPixels: maxPixels, pixelDigest: true, wide: true)
+            let h = try ImageHasher.hash(data, mode: .v1, budget: budget, pixelDigest: true, wide: true)
             return ImageRecord(sha256: sha256, format: h.format.rawValue, width: h.width, height: h.height,
                                channels: h.channels, pixelSHA256: h.pixelSHA256, phash: h.hashes.phashHex,
                                dhash: h.hashes.dhashHex, ahash: h.hashes.ahashHex, phash256: h.hashes.phash256Hex)
@@ -31,8 +31,9 @@ public enum HashStage {
     }
 
     /// Hashes the blobs of `work`'s figures (every stored blob when there is no `figures.jsonl`) on `threads` threads and writes `images.jsonl` (sorted by
-    /// sha256). O(total pixels / threads).
-    public static func run(work: WorkDirectory, threads: Int, maxPixels: Int = ImageDecoder.defaultMaxPixels) throws -> Summary {
+    /// sha256). O(total pixels / threads) time; memory: per thread one blob and a few rows of its width, plus
+    /// `budget.memory` (shared) for interlaced PNGs and multi-scan JPEGs.
+    public static func run(work: WorkDirectory, threads: Int, budget: DecodeBudget = DecodeBudget()) throws -> Summary {
         let store = work.blobs
         // The blobs this work directory's figures use (a shard's own, under a sharded view); every stored blob
         // when there is no figures file yet.
@@ -44,7 +45,7 @@ public enum HashStage {
             defer { progress.advance() }
             let sha = names[i]
             do {
-                return record(sha256: sha, data: try store.read(sha), maxPixels: maxPixels)
+                return record(sha256: sha, data: try store.read(sha), budget: budget)
             } catch {
                 return ImageRecord(sha256: sha, reject: "unreadable: \(error)")
             }

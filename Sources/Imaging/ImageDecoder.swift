@@ -4,10 +4,12 @@ import Foundation
 ///
 /// Never crashes on bad input: zero bytes → `empty-file`; HTML/XML/PDF/SVG → `not-an-image: …`;
 /// GIF, TIFF, BMP, WebP → `unsupported-format: …`; a short stream → `truncated: …`; more than
-/// `maxPixels` pixels in the header → `too-large: …` before any pixel memory is allocated.
+/// `maxPixels` pixels (or a side above the limit) in the header → `too-large: …` before any pixel memory is
+/// allocated; a whole-image buffer larger than the decode memory → `over-budget: …`; more JPEG scans than
+/// the limit → `too-many-scans: …` (`DecodeBudget`).
 public enum ImageDecoder {
-    /// 100 megapixels.
-    public static let defaultMaxPixels = 100_000_000
+    /// 100 megapixels (`DecodeBudget.defaultMaxPixels`).
+    public static let defaultMaxPixels = DecodeBudget.defaultMaxPixels
 
     /// The recognised decodable format, or the specific reason it is not one.
     public static func format(of data: Data) throws(ImagingError) -> ImageFormat {
@@ -29,21 +31,36 @@ public enum ImageDecoder {
         return (f, w, h)
     }
 
-    /// Full-size decode to 8-bit grey or RGB (alpha dropped). O(width × height).
+    /// Full-size decode to 8-bit grey or RGB (alpha dropped). O(width × height) memory: for callers that
+    /// need every pixel; hashing streams rows instead (`decodeRows`).
     public static func decode(_ data: Data, maxPixels: Int = defaultMaxPixels) throws(ImagingError) -> Image {
-        switch try format(of: data) {
-        case .png: return try PNGCodec.decode(data, maxPixels: maxPixels)
-        default: return try JPEGCodec.decode(data, maxPixels: maxPixels)
-        }
+        try decode(data, budget: DecodeBudget(maxPixels: maxPixels))
+    }
+
+    /// Full-size decode under `budget`.
+    public static func decode(_ data: Data, budget: DecodeBudget) throws(ImagingError) -> Image {
+        let collector = ImageCollector()
+        try decodeRows(data, budget: budget, into: collector)
+        return collector.image()
     }
 
     /// Decodes for a small target: JPEGs use DCT scaling to the smallest M/8 that keeps both sides
     /// at least `minSide` (so no full-size pixels are produced and thrown away); PNGs decode at full
     /// size. The pixel guard still applies to the full size in the header.
     public static func decode(_ data: Data, minSide: Int, maxPixels: Int = defaultMaxPixels) throws(ImagingError) -> Image {
+        let collector = ImageCollector()
+        try decodeRows(data, budget: DecodeBudget(maxPixels: maxPixels), minSide: minSide, into: collector)
+        return collector.image()
+    }
+
+    /// Streams the decoded rows (8-bit grey or RGB, top to bottom) to `consumer` without a full-size buffer;
+    /// with `minSide`, JPEGs are DCT-scaled as in `decode(_:minSide:maxPixels:)`. Memory: a few rows of the
+    /// width, plus a whole-image buffer from `budget.memory` for interlaced PNGs and multi-scan JPEGs.
+    public static func decodeRows(_ data: Data, budget: DecodeBudget, minSide: Int? = nil,
+                                  into consumer: any RowConsumer) throws(ImagingError) {
         switch try format(of: data) {
-        case .png: return try PNGCodec.decode(data, maxPixels: maxPixels)
-        default: return try JPEGCodec.decode(data, maxPixels: maxPixels, minSide: minSide)
+        case .png: try PNGCodec.decodeRows(data, budget: budget, into: consumer)
+        default: try JPEGCodec.decodeRows(data, budget: budget, minSide: minSide, into: consumer)
         }
     }
 

@@ -25,41 +25,74 @@ public enum ImageHasher {
     /// Smallest side an image may have to be hashed; smaller ones are `too-small`.
     public static let minimumSide = 8
 
-    /// Decodes and hashes `data`. With `pixelDigest`, JPEGs are decoded twice in `v1` mode (full
-    /// size for the digest, DCT-scaled for the hashes); PNGs once. O(pixels).
-    public static func hash(_ data: Data, mode: HashMode = .v1, maxPixels: Int = ImageDecoder.defaultMaxPixels,
+    /// Decodes and hashes `data`, streaming rows: memory grows with the image's width, not its pixel count
+    /// (plus a whole-image buffer from `budget.memory` for interlaced PNGs and multi-scan JPEGs). With
+    /// `pixelDigest`, JPEGs are decoded twice in `v1` mode (full size for the digest, DCT-scaled for the
+    /// hashes); PNGs once. O(pixels).
+    public static func hash(_ data: Data, mode: HashMode = .v1, budget: DecodeBudget = DecodeBudget(),
                             pixelDigest: Bool = false, wide: Bool = false) throws(ImagingError) -> HashedImage {
         let format = try ImageDecoder.format(of: data)
+        let scaled = mode == .v1 && format == .jpeg
         var digest: String?
-        var full: Image?
-        if pixelDigest || mode == .imagehash || format == .png {
-            let img = try ImageDecoder.decode(data, maxPixels: maxPixels)
-            if pixelDigest { digest = SHA256.hex(img.pixels) }
-            full = img
+        if scaled && pixelDigest {
+            let d = RowHasher(digest: true, hashes: false)
+            try ImageDecoder.decodeRows(data, budget: budget, into: d)
+            digest = d.digestHex()
         }
-        let source: Image
-        if let full, !(mode == .v1 && format == .jpeg) {
-            source = full
-        } else {
-            source = try ImageDecoder.decode(data, minSide: 64, maxPixels: maxPixels)
+        let hasher = RowHasher(digest: pixelDigest && !scaled, hashes: true, wide: wide)
+        try ImageDecoder.decodeRows(data, budget: budget, minSide: scaled ? 64 : nil, into: hasher)
+        if !scaled && pixelDigest { digest = hasher.digestHex() }
+        guard let l = hasher.layout else { throw ImagingError(.corrupt, "the decoder delivered no rows") }
+        guard l.fullWidth >= minimumSide, l.fullHeight >= minimumSide else {
+            throw ImagingError(.tooSmall, "\(l.fullWidth)x\(l.fullHeight) (hashing needs at least \(minimumSide) px a side)")
         }
-        let w = full?.width ?? 0, h = full?.height ?? 0
-        let (fw, fh) = full != nil ? (w, h) : try fullSize(data)
-        guard fw >= minimumSide, fh >= minimumSide else {
-            throw ImagingError(.tooSmall, "\(fw)x\(fh) (hashing needs at least \(minimumSide) px a side)")
-        }
-        let hashes = PerceptualHash.hashes(luma: Luma.plane(source), width: source.width, height: source.height, wide: wide)
-        return HashedImage(format: format, width: fw, height: fh, channels: source.channels, pixelSHA256: digest,
-                           hashes: hashes)
+        return HashedImage(format: format, width: l.fullWidth, height: l.fullHeight, channels: l.channels,
+                           pixelSHA256: digest, hashes: hasher.hashes())
     }
 
     /// The three hashes of an already decoded image (luma, resample, hash). O(pixels).
     public static func hashes(of image: Image, wide: Bool = false) -> ImageHashes {
         PerceptualHash.hashes(luma: Luma.plane(image), width: image.width, height: image.height, wide: wide)
     }
+}
 
-    private static func fullSize(_ data: Data) throws(ImagingError) -> (Int, Int) {
-        let h = try ImageDecoder.header(data)
-        return (h.width, h.height)
+/// Takes decoded rows and keeps only what hashing needs: the SHA-256 of the pixels as decoded, and each
+/// row's luma pushed through the four resizes. Memory: one luma row plus the resizers' small planes.
+final class RowHasher: RowConsumer {
+    private let digest: Hasher256?
+    private let wantsHashes: Bool
+    private let wide: Bool
+    private(set) var layout: RowLayout?
+    private var plane: PlaneHasher?
+    private var luma: [UInt8] = []
+
+    init(digest: Bool, hashes: Bool, wide: Bool = false) {
+        self.digest = digest ? Hasher256() : nil
+        wantsHashes = hashes
+        self.wide = wide
     }
+
+    func begin(_ layout: RowLayout) throws(ImagingError) {
+        self.layout = layout
+        if wantsHashes {
+            plane = PlaneHasher(width: layout.width, height: layout.height, wide: wide)
+            if layout.channels == 3 { luma = [UInt8](repeating: 0, count: layout.width) }
+        }
+    }
+
+    func row(_ pixels: UnsafeBufferPointer<UInt8>, y: Int) {
+        digest?.update(UnsafeRawBufferPointer(pixels))
+        guard plane != nil, let l = layout else { return }
+        if l.channels == 1 {
+            plane!.push(pixels.baseAddress!, y: y)
+        } else {
+            luma.withUnsafeMutableBufferPointer { dst in
+                Luma.row(pixels.baseAddress!, dst.baseAddress!, pixels: l.width)
+                plane!.push(UnsafePointer(dst.baseAddress!), y: y)
+            }
+        }
+    }
+
+    func digestHex() -> String? { digest?.finalizeHex() }
+    func hashes() -> ImageHashes { plane!.hashes() }
 }

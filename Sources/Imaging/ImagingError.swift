@@ -11,6 +11,10 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
         case corrupt
         case tooLarge = "too-large"
         case tooSmall = "too-small"
+        /// An interlaced PNG or multi-scan JPEG whose whole-image buffer exceeds the decode memory.
+        case overBudget = "over-budget"
+        /// A JPEG with more scans than the scan limit.
+        case tooManyScans = "too-many-scans"
         case outOfMemory = "out-of-memory"
         case invalidArgument = "invalid-argument"
         case unreadable

@@ -1,39 +1,43 @@
 import CJPEG
 import Foundation
 
-/// libjpeg-turbo through its TurboJPEG API (errors are return codes plus a message, no longjmp).
+/// libjpeg-turbo: decoding by scanlines through the C layer in `CJPEG` (status codes, never a longjmp
+/// through Swift), encoding through the TurboJPEG API.
 enum JPEGCodec {
-    struct Header { var width: Int; var height: Int; var colorspace: Int32 }
+    static let messageCapacity = 256
 
     private static func message(_ handle: tjhandle?) -> String {
         guard let cstr = tjGetErrorStr2(handle) else { return "unknown error" }
         return String(cString: cstr)
     }
 
-    private static func readHeader(_ handle: tjhandle, _ base: UnsafePointer<UInt8>, _ count: Int) -> Result<Header, ImagingError> {
-        var w: Int32 = 0, h: Int32 = 0, sub: Int32 = 0, cs: Int32 = 0
-        if tjDecompressHeader3(handle, base, UInt(count), &w, &h, &sub, &cs) != 0 {
-            let text = message(handle)
-            if count < 200 || text.contains("end of") || text.contains("Premature") {
-                return .failure(ImagingError(.truncated, "jpeg: \(text)"))
-            }
-            return .failure(ImagingError(.corrupt, "jpeg: \(text)"))
+    private static func error(_ status: Int32, _ message: String) -> ImagingError {
+        switch Int(status) {
+        case Int(PDX_JPEG_TRUNCATED): return ImagingError(.truncated, "jpeg: \(message)")
+        case Int(PDX_JPEG_TOO_LARGE): return ImagingError(.tooLarge, message)
+        case Int(PDX_JPEG_OVER_BUDGET): return ImagingError(.overBudget, "jpeg: \(message)")
+        case Int(PDX_JPEG_TOO_MANY_SCANS): return ImagingError(.tooManyScans, "jpeg: \(message)")
+        default: return ImagingError(.corrupt, "jpeg: \(message)")
         }
-        return .success(Header(width: Int(w), height: Int(h), colorspace: cs))
     }
 
-    /// Header only: O(size of the headers).
-    static func header(_ data: Data) throws(ImagingError) -> (width: Int, height: Int) {
-        guard let handle = tjInitDecompress() else { throw ImagingError(.outOfMemory, "jpeg: cannot create a decoder") }
-        defer { tjDestroy(handle) }
-        let result: Result<Header, ImagingError> = data.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
-                return .failure(ImagingError(.empty))
-            }
-            return readHeader(handle, base, raw.count)
+    /// The headers up to the first scan: O(size of the headers).
+    static func info(_ data: Data) throws(ImagingError) -> pdx_jpeg_info {
+        let result: Result<pdx_jpeg_info, ImagingError> = data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return .failure(ImagingError(.empty)) }
+            var info = pdx_jpeg_info()
+            var text = [CChar](repeating: 0, count: messageCapacity)
+            let status = pdx_jpeg_read_header(base, raw.count, &info, &text, messageCapacity)
+            guard status == PDX_JPEG_OK else { return .failure(error(status, PNGCodec.string(text))) }
+            return .success(info)
         }
-        let h = try result.get()
-        return (h.width, h.height)
+        return try result.get()
+    }
+
+    /// Width and height from the headers.
+    static func header(_ data: Data) throws(ImagingError) -> (width: Int, height: Int) {
+        let i = try info(data)
+        return (Int(i.width), Int(i.height))
     }
 
     /// The smallest DCT scale M/8 (M in 1...8) whose output keeps both sides at least `minSide`
@@ -46,68 +50,37 @@ enum JPEGCodec {
         return 8
     }
 
-    /// Decodes to grey (grey JPEGs) or RGB (YCbCr, RGB, CMYK and YCCK JPEGs), optionally DCT-scaled by
-    /// `scaleEighths`/8 (1...8). The pixel guard uses the header's full size, before any allocation.
-    /// A stream that ends early is `truncated`, not silently grey-filled. O(output pixels).
-    static func decode(_ data: Data, maxPixels: Int, minSide: Int? = nil) throws(ImagingError) -> Image {
-        guard let handle = tjInitDecompress() else { throw ImagingError(.outOfMemory, "jpeg: cannot create a decoder") }
-        defer { tjDestroy(handle) }
-        let result: Result<Image, ImagingError> = data.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
-                return .failure(ImagingError(.empty))
-            }
-            let header: Header
-            switch readHeader(handle, base, raw.count) {
-            case .failure(let e): return .failure(e)
-            case .success(let h): header = h
-            }
-            guard header.width > 0, header.height > 0 else {
-                return .failure(ImagingError(.corrupt, "jpeg: zero width or height"))
-            }
-            let count = header.width.multipliedReportingOverflow(by: header.height)
-            if count.overflow || count.partialValue > maxPixels {
-                return .failure(ImagingError(.tooLarge, "\(header.width)x\(header.height) is \(count.partialValue) pixels, above the limit of \(maxPixels)"))
-            }
-            let m = minSide.map { scale(width: header.width, height: header.height, minSide: $0) } ?? 8
-            let w = (header.width * m + 7) / 8, h = (header.height * m + 7) / 8
-            let cmyk = header.colorspace == TJCS_CMYK.rawValue || header.colorspace == TJCS_YCCK.rawValue
-            let grey = header.colorspace == TJCS_GRAY.rawValue
-            let format: TJPF = grey ? TJPF_GRAY : (cmyk ? TJPF_CMYK : TJPF_RGB)
-            let bpp = grey ? 1 : (cmyk ? 4 : 3)
-            var out = [UInt8](repeating: 0, count: w * h * bpp)
-            let rc = out.withUnsafeMutableBufferPointer { dst in
-                tjDecompress2(handle, base, UInt(raw.count), dst.baseAddress, Int32(w), 0, Int32(h),
-                              Int32(format.rawValue), 0)
-            }
-            if rc != 0 {
-                let text = message(handle)
-                let fatal = tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue)
-                if text.contains("Premature end") { return .failure(ImagingError(.truncated, "jpeg: \(text)")) }
-                if fatal { return .failure(ImagingError(.corrupt, "jpeg: \(text)")) }
-                // Other warnings (extraneous bytes and the like) leave a complete image.
-            }
-            if cmyk { out = cmykToRGB(out, pixels: w * h) }
-            return .success(Image(width: w, height: h, channels: grey ? 1 : 3, pixels: out, format: .jpeg))
+    /// Decodes to grey (grey JPEGs) or RGB (YCbCr, RGB, CMYK and YCCK JPEGs) rows handed to `consumer`,
+    /// DCT-scaled to the smallest M/8 keeping both sides at least `minSide` when given. The pixel guard
+    /// uses the header's full size, before any allocation; a stream that ends early (libjpeg's
+    /// end-of-file or end-of-data-segment warning) is `truncated`, not silently grey-filled; more than
+    /// `budget.maxScans` scans is `too-many-scans`. Memory: libjpeg's rows of the width, plus the
+    /// coefficients of the whole image from `budget.memory` when the file has several scans.
+    /// O(output pixels + scans × coefficients).
+    /// `scaleEighths` forces a scale (1...8) instead.
+    static func decodeRows(_ data: Data, budget: DecodeBudget, minSide: Int? = nil,
+                           into consumer: any RowConsumer, scaleEighths: Int? = nil) throws(ImagingError) {
+        var m = 8
+        let header = try info(data)
+        if let minSide { m = scale(width: Int(header.width), height: Int(header.height), minSide: minSide) }
+        if let scaleEighths { m = min(8, max(1, scaleEighths)) }
+        let bridge = RowBridge(consumer, budget: budget, format: .jpeg)
+        bridge.fullWidth = Int(header.width)
+        bridge.fullHeight = Int(header.height)
+        let result: ImagingError? = data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return ImagingError(.empty) }
+            var info = pdx_jpeg_info()
+            var text = [CChar](repeating: 0, count: messageCapacity)
+            var sink = pdx_jpeg_sink(
+                context: Unmanaged.passUnretained(bridge).toOpaque(),
+                begin: { ctx, w, h, c, b in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().begin(width: w, height: h, channels: c, buffered: b) },
+                row: { ctx, px, y in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().row(px, y: y) })
+            let status = pdx_jpeg_decode_rows(base, raw.count, UInt64(max(0, budget.maxPixels)), Int32(clamping: budget.maxScans),
+                                              Int32(m), &sink, &info, &text, messageCapacity)
+            if let e = bridge.error { return e }
+            return status == PDX_JPEG_OK ? nil : error(status, PNGCodec.string(text))
         }
-        return try result.get()
-    }
-
-    /// TurboJPEG's CMYK buffers hold inverted ink (255 = none, the Adobe convention):
-    /// R = C·K/255 rounded, likewise G from M and B from Y.
-    static func cmykToRGB(_ cmyk: [UInt8], pixels n: Int) -> [UInt8] {
-        var rgb = [UInt8](repeating: 0, count: n * 3)
-        cmyk.withUnsafeBufferPointer { src in
-            rgb.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<n {
-                    let k = UInt32(src[4 &* i &+ 3])
-                    for c in 0..<3 {
-                        let v = UInt32(src[4 &* i &+ c]) &* k
-                        dst[3 &* i &+ c] = UInt8((v &+ 127) / 255)
-                    }
-                }
-            }
-        }
-        return rgb
+        if let result { throw result }
     }
 
     /// Baseline or progressive JPEG with 4:2:0 chroma for RGB, accurate DCT. Deterministic for the

@@ -12,6 +12,7 @@ enum PNGCodec {
         case Int(PDX_PNG_TOO_LARGE): return ImagingError(.tooLarge, message)
         case Int(PDX_PNG_NO_MEMORY): return ImagingError(.outOfMemory, message)
         case Int(PDX_PNG_BAD_ARGUMENT): return ImagingError(.invalidArgument, message)
+        case Int(PDX_PNG_OVER_BUDGET): return ImagingError(.overBudget, "png: \(message)")
         default: return ImagingError(.corrupt, "png: \(message)")
         }
     }
@@ -29,23 +30,26 @@ enum PNGCodec {
         return try result.get()
     }
 
-    /// Full decode to 8-bit grey or RGB. O(width × height).
-    static func decode(_ data: Data, maxPixels: Int) throws(ImagingError) -> Image {
-        let result: Result<Image, ImagingError> = data.withUnsafeBytes { raw in
+    /// Decodes to 8-bit grey or RGB rows handed to `consumer` one at a time (see `pdx_png_decode_rows`).
+    /// Memory: a row of the width, plus width × height × channels from `budget.memory` for Adam7 only.
+    /// O(width × height).
+    static func decodeRows(_ data: Data, budget: DecodeBudget, into consumer: any RowConsumer) throws(ImagingError) {
+        let bridge = RowBridge(consumer, budget: budget, format: .png)
+        let result: ImagingError? = data.withUnsafeBytes { raw in
             var header = pdx_png_header()
             var channels: UInt32 = 0
-            var pixels: UnsafeMutablePointer<UInt8>?
             var message = [CChar](repeating: 0, count: messageCapacity)
-            let status = pdx_png_decode(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count,
-                                        UInt64(max(0, maxPixels)), &header, &channels, &pixels, &message,
-                                        messageCapacity)
-            guard status == PDX_PNG_OK, let pixels else { return .failure(error(status, Self.string(message))) }
-            defer { pdx_free(pixels) }
-            let w = Int(header.width), h = Int(header.height), c = Int(channels)
-            let array = [UInt8](UnsafeBufferPointer(start: pixels, count: w * h * c))
-            return .success(Image(width: w, height: h, channels: c, pixels: array, format: .png))
+            var sink = pdx_png_sink(
+                context: Unmanaged.passUnretained(bridge).toOpaque(),
+                begin: { ctx, w, h, c, b in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().begin(width: w, height: h, channels: c, buffered: b) },
+                row: { ctx, px, y in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().row(px, y: y) })
+            let status = pdx_png_decode_rows(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count,
+                                             UInt64(max(0, budget.maxPixels)), UInt32(clamping: max(0, budget.maxSide)),
+                                             &sink, &header, &channels, &message, messageCapacity)
+            if let e = bridge.error { return e }
+            return status == PDX_PNG_OK ? nil : error(status, Self.string(message))
         }
-        return try result.get()
+        if let result { throw result }
     }
 
     /// Encodes grey, RGB or RGBA pixels; deterministic for given inputs (no time or text chunks).

@@ -43,16 +43,20 @@ public enum PerceptualHash {
     static let cos32 = cosines(size: 32, low: 8)
     static let cos64 = cosines(size: 64, low: 16)
 
-    /// All three hashes (and the 256-bit pHash when `wide`). O(width·height·taps) for the resizes.
+    /// All three hashes (and the 256-bit pHash when `wide`) of a whole luma plane, fed row by row through
+    /// `PlaneHasher`. O(width·height·taps) for the resizes.
     public static func hashes(luma: [UInt8], width: Int, height: Int, wide: Bool = false) -> ImageHashes {
-        let p32 = Resample.resize(luma, width: width, height: height, channels: 1, toWidth: 32, toHeight: 32)
-        let p98 = Resample.resize(luma, width: width, height: height, channels: 1, toWidth: 9, toHeight: 8)
-        let p88 = Resample.resize(luma, width: width, height: height, channels: 1, toWidth: 8, toHeight: 8)
-        var words = [UInt64]()
-        if wide {
-            let p64 = Resample.resize(luma, width: width, height: height, channels: 1, toWidth: 64, toHeight: 64)
-            words = dctBits(p64, size: 64, low: 16, cosines: cos64)
+        precondition(luma.count == width * height)
+        var hasher = PlaneHasher(width: width, height: height, wide: wide)
+        luma.withUnsafeBufferPointer { p in
+            for y in 0..<height { hasher.push(p.baseAddress! + y * width, y: y) }
         }
+        return hasher.hashes()
+    }
+
+    /// The hashes from the resized planes: 32×32 (pHash), 9×8 (dHash), 8×8 (aHash), 64×64 (wide pHash).
+    static func hashes(p32: [UInt8], p98: [UInt8], p88: [UInt8], p64: [UInt8]?) -> ImageHashes {
+        let words = p64.map { dctBits($0, size: 64, low: 16, cosines: cos64) } ?? []
         return ImageHashes(phash: phash(from32: p32), dhash: dhash(from9x8: p98), ahash: ahash(from8x8: p88),
                            phash256: words)
     }
@@ -111,4 +115,30 @@ public enum PerceptualHash {
 
     /// Hamming distance.
     @inline(__always) public static func distance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
+}
+
+/// The hashes of a luma plane that arrives a row at a time: the four Lanczos resizes run per row, so the
+/// memory is a row of the width plus the small output planes, whatever the height.
+struct PlaneHasher {
+    private var r32: RowResizer, r98: RowResizer, r88: RowResizer
+    private var r64: RowResizer?
+
+    init(width: Int, height: Int, wide: Bool) {
+        r32 = RowResizer(width: width, height: height, toWidth: 32, toHeight: 32)
+        r98 = RowResizer(width: width, height: height, toWidth: 9, toHeight: 8)
+        r88 = RowResizer(width: width, height: height, toWidth: 8, toHeight: 8)
+        r64 = wide ? RowResizer(width: width, height: height, toWidth: 64, toHeight: 64) : nil
+    }
+
+    /// Row `y` of `width` luma samples; rows must come in order.
+    mutating func push(_ row: UnsafePointer<UInt8>, y: Int) {
+        r32.push(row, y: y)
+        r98.push(row, y: y)
+        r88.push(row, y: y)
+        r64?.push(row, y: y)
+    }
+
+    func hashes() -> ImageHashes {
+        PerceptualHash.hashes(p32: r32.result(), p98: r98.result(), p88: r88.result(), p64: r64?.result())
+    }
 }

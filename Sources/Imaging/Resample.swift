@@ -123,6 +123,41 @@ public enum Resample {
         return v < 0 ? 0 : (v > 255 ? 255 : UInt8(truncatingIfNeeded: v))
     }
 
+    /// The horizontal pass over one row of `kernel`'s input size: `channels`-interleaved samples from `src`,
+    /// `kernel`'s output size of pixels to `dst`. O(output width × taps × channels).
+    static func horizontalRow(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, kernel h: Kernel,
+                              channels: Int) {
+        let outW = h.first.count
+        h.weights.withUnsafeBufferPointer { k in
+            h.first.withUnsafeBufferPointer { first in
+                h.count.withUnsafeBufferPointer { count in
+                    if channels == 1 {
+                        // Grey fast path: one accumulator, unit stride.
+                        for x in 0..<outW {
+                            let lo = first[x], n = count[x], kb = x &* h.ksize
+                            var s: Int32 = 1 << (precision - 1)
+                            for t in 0..<n { s = s &+ Int32(src[lo &+ t]) &* k[kb &+ t] }
+                            dst[x] = clip(s)
+                        }
+                        return
+                    }
+                    for x in 0..<outW {
+                        let lo = first[x], n = count[x], kb = x &* h.ksize
+                        for c in 0..<channels {
+                            var s: Int32 = 1 << (precision - 1)
+                            var p = lo &* channels &+ c
+                            for t in 0..<n {
+                                s = s &+ Int32(src[p]) &* k[kb &+ t]
+                                p = p &+ channels
+                            }
+                            dst[x &* channels &+ c] = clip(s)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Resizes an interleaved 8-bit raster with `channels` samples per pixel.
     public static func resize(_ pixels: [UInt8], width: Int, height: Int, channels: Int,
                               toWidth outW: Int, toHeight outH: Int, filter: Filter = .lanczos3) -> [UInt8] {
@@ -142,38 +177,9 @@ public enum Resample {
             var temp = [UInt8](repeating: 0, count: outW * rows * channels)
             pixels.withUnsafeBufferPointer { src in
                 temp.withUnsafeMutableBufferPointer { dst in
-                    h.weights.withUnsafeBufferPointer { k in
-                        if channels == 1 {
-                            // Grey fast path: one accumulator, unit stride.
-                            for y in 0..<rows {
-                                let srcRow = (y &+ firstRow) &* width
-                                let dstRow = y &* outW
-                                for x in 0..<outW {
-                                    let lo = h.first[x], n = h.count[x], kb = x &* h.ksize
-                                    var s: Int32 = 1 << (precision - 1)
-                                    let base = srcRow &+ lo
-                                    for t in 0..<n { s = s &+ Int32(src[base &+ t]) &* k[kb &+ t] }
-                                    dst[dstRow &+ x] = clip(s)
-                                }
-                            }
-                            return
-                        }
-                        for y in 0..<rows {
-                            let srcRow = (y + firstRow) * width * channels
-                            let dstRow = y * outW * channels
-                            for x in 0..<outW {
-                                let lo = h.first[x], n = h.count[x], kb = x * h.ksize
-                                for c in 0..<channels {
-                                    var s: Int32 = 1 << (precision - 1)
-                                    var p = srcRow &+ lo &* channels &+ c
-                                    for t in 0..<n {
-                                        s = s &+ Int32(src[p]) &* k[kb &+ t]
-                                        p = p &+ channels
-                                    }
-                                    dst[dstRow &+ x &* channels &+ c] = clip(s)
-                                }
-                            }
-                        }
+                    for y in 0..<rows {
+                        horizontalRow(src.baseAddress! + (y + firstRow) * width * channels,
+                                      dst.baseAddress! + y * outW * channels, kernel: h, channels: channels)
                     }
                 }
             }
@@ -210,5 +216,79 @@ public enum Resample {
         let px = resize(image.pixels, width: image.width, height: image.height, channels: image.channels,
                         toWidth: width, toHeight: height)
         return Image(width: width, height: height, channels: image.channels, pixels: px, format: image.format)
+    }
+}
+
+/// One grey resize fed a row at a time, top to bottom: each row gets its horizontal pass at once and is
+/// added, with its vertical weight, to the output rows whose taps include it. The sums are the same
+/// wrapping `Int32` additions in the same order as `Resample.resize`'s vertical pass, so the output is
+/// identical to it, byte for byte. Memory: one row of the input width plus the output plane (as `Int32`).
+struct RowResizer {
+    let width: Int, height: Int, outW: Int, outH: Int
+    private let horizontal: Resample.Kernel?
+    private let vertical: Resample.Kernel
+    private let firstRow: Int, lastRow: Int
+    private var sums: [Int32]
+    private var direct: [UInt8]
+    private var temp: [UInt8]
+    private var nextOut = 0
+
+    init(width: Int, height: Int, toWidth outW: Int, toHeight outH: Int, filter: Resample.Filter = .lanczos3) {
+        precondition(width > 0 && height > 0 && outW > 0 && outH > 0)
+        precondition(width < 1 << 31 && height < 1 << 31 && outW < 1 << 31 && outH < 1 << 31, "sides must fit 31 bits")
+        self.width = width; self.height = height; self.outW = outW; self.outH = outH
+        horizontal = outW != width ? Resample.kernel(inSize: width, outSize: outW, filter: filter) : nil
+        vertical = Resample.kernel(inSize: height, outSize: outH, filter: filter)
+        if outH == height {
+            (firstRow, lastRow) = (0, height)
+            sums = []
+            direct = [UInt8](repeating: 0, count: outW * outH)
+        } else {
+            (firstRow, lastRow) = (vertical.first[0], vertical.first[outH - 1] + vertical.count[outH - 1])
+            sums = [Int32](repeating: 1 << (Resample.precision - 1), count: outW * outH)
+            direct = []
+        }
+        temp = [UInt8](repeating: 0, count: outW)
+    }
+
+    /// Row `y` (`width` grey samples); rows must come in order.
+    mutating func push(_ row: UnsafePointer<UInt8>, y: Int) {
+        guard y >= firstRow && y < lastRow else { return }
+        let outW = self.outW
+        if outH == height {
+            direct.withUnsafeMutableBufferPointer { d in
+                if let horizontal { Resample.horizontalRow(row, d.baseAddress! + y * outW, kernel: horizontal, channels: 1) }
+                else { (d.baseAddress! + y * outW).update(from: row, count: outW) }
+            }
+            return
+        }
+        let v = vertical
+        while nextOut < outH && v.first[nextOut] + v.count[nextOut] <= y { nextOut += 1 }
+        let start = nextOut
+        temp.withUnsafeMutableBufferPointer { t in
+            let line: UnsafePointer<UInt8>
+            if let horizontal {
+                Resample.horizontalRow(row, t.baseAddress!, kernel: horizontal, channels: 1)
+                line = UnsafePointer(t.baseAddress!)
+            } else {
+                line = row
+            }
+            sums.withUnsafeMutableBufferPointer { acc in
+                v.weights.withUnsafeBufferPointer { k in
+                    var o = start
+                    while o < outH && v.first[o] <= y {
+                        let w = k[o &* v.ksize &+ (y &- v.first[o])]
+                        let base = o &* outW
+                        for x in 0..<outW { acc[base &+ x] = acc[base &+ x] &+ Int32(line[x]) &* w }
+                        o += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// The resized plane, `outW × outH` bytes.
+    func result() -> [UInt8] {
+        outH == height ? direct : sums.map(Resample.clip)
     }
 }

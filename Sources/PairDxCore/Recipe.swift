@@ -115,7 +115,11 @@ public struct Recipe: Codable, Sendable, Equatable {
 
     /// Loads and checks a recipe; errors name the file and the field.
     public static func load(_ path: String) throws -> Recipe {
-        let data = try FileSystem.read(path)
+        try parse(try FileSystem.read(path), source: path)
+    }
+
+    /// Decodes and checks the bytes of a recipe read from `source` (named in errors).
+    public static func parse(_ data: Data, source path: String) throws -> Recipe {
         let r = try CanonicalJSON.decode(Recipe.self, from: data, source: path)
         try r.validate(source: path)
         return r

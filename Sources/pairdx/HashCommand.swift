@@ -9,31 +9,30 @@ struct HashCommand: AsyncParsableCommand {
         abstract: "Decode, check and hash the images of work/figures.jsonl (every stored blob without it) → images.jsonl.",
         discussion: """
         Runs after 'fetch'. For each blob in <work>/blobs: checks its bytes against its sha256 name,
-        decodes it (PNG, JPEG; 100-megapixel guard read from the header), and records format, size,
+        decodes it row by row (PNG, JPEG; limits below, see README "Reliability"), and records format, size,
         channels, the sha256 of the decoded pixels, and 64-bit pHash, dHash and aHash (pairdx-phash-v1,
         docs/pairdx-phash-v1.md) — or the reason it cannot be used (empty-file, not-an-image: html,
-        unsupported-format: gif, truncated, corrupt, too-large, too-small, blob-corrupt). A bad image
+        unsupported-format: gif, truncated, corrupt, too-large, over-budget, too-many-scans, too-small,
+        blob-corrupt). A bad image
         never stops the run. Writes <work>/images.jsonl sorted by sha256; work is spread over --threads.
         """
     )
     @OptionGroup var global: GlobalOptions
     @OptionGroup var sharding: ShardOptions
 
-    @Option(help: "Largest image accepted, in pixels (read from the header before decoding).")
-    var maxPixels: Int = ImageDecoder.defaultMaxPixels
+    @OptionGroup var decoding: DecodeOptions
 
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
     func run() async throws {
         global.apply()
-        guard maxPixels > 0 else { throw PairDxError.usage("--max-pixels must be positive") }
         let work = try sharding.view(global.workDirectory)
         guard FileManager.default.fileExists(atPath: work.blobs.root) else {
             throw PairDxError.usage("\(work.blobs.root) does not exist: run 'pairdx fetch --work \(work.root)' first")
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        let summary = try HashStage.run(work: work, threads: global.threadCount, maxPixels: maxPixels)
+        let summary = try HashStage.run(work: work, threads: global.threadCount, budget: decoding.budget())
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         Log.info(String(format: "hash: %d images, %d ok, %d rejected in %.2f s (%d threads) → %@", summary.images,
                         summary.ok, summary.rejected, seconds, global.threadCount, work.images))

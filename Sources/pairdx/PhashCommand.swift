@@ -26,15 +26,13 @@ struct PhashCommand: AsyncParsableCommand {
     @Option(help: "Hash rules: 'imagehash' (imagehash 4.3.2 compatible) instead of pairdx-phash-v1.")
     var compat: String?
 
-    @Option(help: "Largest image accepted, in pixels (read from the header before decoding).")
-    var maxPixels: Int = ImageDecoder.defaultMaxPixels
+    @OptionGroup var decoding: DecodeOptions
 
     @Flag(help: "One JSON object per image per line ({path, phash, dhash, ahash, width, height, format} or {path, error}).")
     var json = false
 
     func validate() throws {
         if let compat, compat != "imagehash" { throw ValidationError("--compat takes 'imagehash' (got '\(compat)')") }
-        if maxPixels < 1 { throw ValidationError("--max-pixels must be positive") }
     }
 
     struct Line: Encodable {
@@ -69,7 +67,7 @@ struct PhashCommand: AsyncParsableCommand {
         entries.sort { $0.shown.utf8.lexicographicallyPrecedes($1.shown.utf8) }
         let mode: HashMode = compat == "imagehash" ? .imagehash : .v1
         let threads = global.threadCount
-        let maxPixels = self.maxPixels
+        let budget = decoding.budget()
         let files = entries.map(\.file)
         let start = DispatchTime.now().uptimeNanoseconds
         let results = Parallel.map(count: files.count, threads: threads, batch: 2) { i -> Result<HashedImage, ImagingError> in
@@ -77,7 +75,7 @@ struct PhashCommand: AsyncParsableCommand {
                 return .failure(ImagingError(.unreadable, "cannot read the file"))
             }
             do throws(ImagingError) {
-                return .success(try ImageHasher.hash(data, mode: mode, maxPixels: maxPixels))
+                return .success(try ImageHasher.hash(data, mode: mode, budget: budget))
             } catch { return .failure(error) }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -16,7 +16,9 @@ enum {
     PDX_PNG_CORRUPT = 3,     /* libpng rejected the stream; message says why */
     PDX_PNG_TOO_LARGE = 4,   /* width*height above the caller's limit (read from IHDR, nothing allocated) */
     PDX_PNG_NO_MEMORY = 5,
-    PDX_PNG_BAD_ARGUMENT = 6
+    PDX_PNG_BAD_ARGUMENT = 6,
+    PDX_PNG_OVER_BUDGET = 7, /* the sink refused the memory an interlaced image needs buffered */
+    PDX_PNG_STOPPED = 8      /* the sink asked to stop */
 };
 
 /* What IHDR says. */
@@ -35,14 +37,27 @@ const char *_pdx_png_version(void);
 /* Reads the header only. */
 int pdx_png_read_header(const uint8_t *data, size_t size, pdx_png_header *header, char *message, size_t message_size);
 
+/* Receives a decode's rows. */
+typedef struct {
+    void *context;
+    /* Called once before any row memory is committed, with the size, the channel count (1 or 3) and the
+     * bytes the decoder must buffer for the whole image (width*height*channels for Adam7, else 0).
+     * Return 0 to go on, anything else to refuse (the decode then returns PDX_PNG_OVER_BUDGET). */
+    int (*begin)(void *context, uint32_t width, uint32_t height, uint32_t channels, uint64_t buffered_bytes);
+    /* Called for every row, top to bottom, with width*channels bytes. Return 0 to go on. */
+    int (*row)(void *context, const uint8_t *pixels, uint32_t y);
+} pdx_png_sink;
+
 /*
- * Decodes to 8-bit interleaved pixels: 1 channel for grey (with or without alpha), 3 for
- * everything else. Palette and low-bit grey are expanded, 16-bit samples keep their high byte,
- * alpha (including tRNS) is dropped without compositing, Adam7 is de-interlaced.
- * On success *pixels is a malloc'd buffer of width*height*channels bytes: free it with pdx_free.
+ * Decodes to 8-bit interleaved rows handed to `sink` one at a time: 1 channel for grey (with or without
+ * alpha), 3 for everything else. Palette and low-bit grey are expanded, 16-bit samples keep their high
+ * byte, alpha (including tRNS) is dropped without compositing, Adam7 is de-interlaced. Sequential images
+ * hold one row; sides above max_side or more than max_pixels pixels are refused from IHDR; ancillary
+ * chunks are skipped unread.
  */
-int pdx_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, pdx_png_header *header,
-                   uint32_t *channels, uint8_t **pixels, char *message, size_t message_size);
+int pdx_png_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t max_side,
+                        const pdx_png_sink *sink, pdx_png_header *header, uint32_t *channels, char *message,
+                        size_t message_size);
 
 /*
  * Encodes 8-bit grey (channels 1), RGB (3) or RGBA (4) pixels as a non-interlaced PNG with zlib
