@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import PairDxCore
+import Synchronization
 
 /// One thing to download. `destination == nil` keeps the body in memory (small documents);
 /// otherwise the body streams to a temporary file beside `destination` and is renamed into place
@@ -138,12 +139,14 @@ public struct HTTPStats: Sendable, Codable {
 /// limit (`bodyLimits`) is aborted as soon as it crosses the limit, and every attempt has a total time
 /// limit scaled to that size. Redirects may lead to `http` or `https` only, and never from `https` to
 /// `http`. The transfer loop runs on its own thread, never on Swift's cooperative pool.
-public final class HTTPClient: @unchecked Sendable {
+public final class HTTPClient: Sendable {
     public let options: HTTPClientOptions
-    private let lock = NSLock()
-    private var _stats = HTTPStats()
-    /// Per-host buckets live as long as the client, so consecutive `run`s share one rate.
-    private var buckets: [String: TokenBucket] = [:]
+    private struct Shared {
+        var stats = HTTPStats()
+        /// Per-host buckets live as long as the client, so consecutive `run`s share one rate.
+        var buckets: [String: TokenBucket] = [:]
+    }
+    private let shared = Mutex(Shared())
 
     public init(options: HTTPClientOptions = HTTPClientOptions()) {
         self.options = options
@@ -152,7 +155,7 @@ public final class HTTPClient: @unchecked Sendable {
 
     private static let globalInit: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)); return true }()
 
-    public var stats: HTTPStats { lock.lock(); defer { lock.unlock() }; return _stats }
+    public var stats: HTTPStats { shared.withLock { $0.stats } }
 
     /// Runs all requests; results come back in request order. `completed` is called once per request
     /// as it finishes (on the transfer thread), e.g. to journal it.
@@ -216,11 +219,12 @@ public final class HTTPClient: @unchecked Sendable {
                 if p.notBefore > now { wait = min(wait, p.notBefore - now); i += 1; continue }
                 let host = HTTPClient.host(of: p.request.url)
                 if let rate = options.rateLimit(host), !host.isEmpty {
-                    lock.lock()
-                    var bucket = buckets[host] ?? TokenBucket(rate: rate, now: now)
-                    let delay = bucket.take(now: now)
-                    buckets[host] = bucket
-                    lock.unlock()
+                    let delay = shared.withLock { s -> Double? in
+                        var bucket = s.buckets[host] ?? TokenBucket(rate: rate, now: now)
+                        let delay = bucket.take(now: now)
+                        s.buckets[host] = bucket
+                        return delay
+                    }
                     if let delay { wait = min(wait, delay); i += 1; continue }
                 }
                 pending.remove(at: i)
@@ -279,10 +283,11 @@ public final class HTTPClient: @unchecked Sendable {
                 if active.isEmpty { usleep(UInt32(ms) * 1000) } else { curl_multi_poll(multi, nil, 0, ms, &numfds) }
             }
         }
-        lock.lock()
-        _stats.requests += requestCount; _stats.retries += retryCount; _stats.bytes += byteCount
-        _stats.seconds += monotonicSeconds() - started
-        lock.unlock()
+        let seconds = monotonicSeconds() - started
+        shared.withLock { s in
+            s.stats.requests += requestCount; s.stats.retries += retryCount; s.stats.bytes += byteCount
+            s.stats.seconds += seconds
+        }
     }
 
     static func host(of url: String) -> String {
