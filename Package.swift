@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "PairDxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "PairDxCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PairDxCore"]),
+        .testTarget(name: "MirrorServerTests", dependencies: ["MirrorServer", "PairDxCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
