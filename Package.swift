@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["PairDxTestSupport", "Training", "PairDxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "PairDxCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"]),
+        .testTarget(name: "MirrorServerTests", dependencies: ["MirrorServer", "PairDxCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

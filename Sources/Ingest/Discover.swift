@@ -33,10 +33,12 @@ public struct Discoverer: Sendable {
             }
         } else {
             var token: String? = nil
+            var pages = PageGuard("listing \(source.base)", maxPages: client.options.maxPages)
             repeat {
+                try pages.next(token)
                 var url = source.base + "?list-type=2&delimiter=%2F&max-keys=1000"
                 if let token { url += "&continuation-token=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token) }
-                let r = await client.get(url)
+                let r = await client.run([DownloadRequest(url: url, kind: .listing)])[0]
                 guard r.ok, let data = r.data else { throw PairDxError.io("listing \(url) failed: \(r.error ?? "no body")") }
                 let page = try S3Listing.parse(data, source: url)
                 prefixes += page.prefixes.map { String($0.dropLast()) }
@@ -53,12 +55,14 @@ public struct Discoverer: Sendable {
         var start = 0, total = Int.max
         var out: [Candidate] = []
         let encoded = term.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? term
+        var pages = PageGuard("esearch \(endpoint)", maxPages: client.options.maxPages)
         while start < total {
             let want = min(pageSize, (maxResults ?? Int.max) - out.count)
             if want <= 0 { break }
+            try pages.next(start == 0 ? nil : String(start))
             var url = "\(endpoint)?db=pmc&term=\(encoded)&retstart=\(start)&retmax=\(want)"
             if let apiKey { url += "&api_key=\(apiKey)" }
-            let r = await client.get(url)
+            let r = await client.run([DownloadRequest(url: url, kind: .listing)])[0]
             guard r.ok, let data = r.data else { throw PairDxError.io("esearch \(endpoint) failed: \(r.error ?? "no body")") }
             let page = try ESearchPage.parse(data, source: "esearch")
             total = page.count

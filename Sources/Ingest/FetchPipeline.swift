@@ -29,7 +29,8 @@ final class FetchPipeline: @unchecked Sendable {
     private var waiting: [String: [Int]] = [:]
     private var done: [String: FetchJournal.Entry] = [:]
 
-    enum Kind: Int { case metadata = 0, jats = 1, media = 2 }
+    /// `size`: the listing of one media key, asked when its server sent no length (see `sizeChecked`).
+    enum Kind: Int { case metadata = 0, jats = 1, media = 2, size = 3 }
 
     init(source: Source, work: WorkDirectory, journal: FetchJournal, cache: BlobStore, report: FetchReport,
          progress: PairDxCore.Progress, retryMissing: Bool = false) throws {
@@ -38,6 +39,16 @@ final class FetchPipeline: @unchecked Sendable {
         self.blobs = work.blobs; self.report = report; self.progress = progress
         partial = work.path(".partial")
         try FileSystem.makeDirectory(partial)
+        FetchPipeline.removeLeftovers(in: partial)
+    }
+
+    /// Removes the temporary files a killed run left in `dir` (downloads that never finished). Each run
+    /// names its own temporaries, so whatever is there when a run starts is garbage. O(files in `dir`).
+    static func removeLeftovers(in dir: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        var removed = 0
+        for name in names where unlink(dir + "/" + name) == 0 { removed += 1 }
+        if removed > 0 { Log.info("fetch: removed \(removed) unfinished download(s) of an earlier run from \(dir)") }
     }
 
     static func tag(_ kind: Kind, _ index: Int) -> Int { index * 4 + kind.rawValue }
@@ -55,17 +66,21 @@ final class FetchPipeline: @unchecked Sendable {
             case .metadata, .jats:
                 var doc: Data? = nil
                 var failure: String? = nil
+                var entry: FetchJournal.Entry? = nil
                 if result.ok, let d = result.data {
-                    if let sha = try? QuickFiles.put(d, into: cache) { journal.record(.init(url: result.url, sha256: sha, bytes: d.count)) }
+                    // Journalled only once it parses (in `metadata`/`jats`): a malformed body is asked for again next run.
+                    if let sha = try? QuickFiles.put(d, into: cache) { entry = .init(url: result.url, sha256: sha, bytes: d.count) }
                     doc = d
                 } else {
                     failure = failureText(result)
                     if failure == "not found" { journal.record(.init(url: result.url, sha256: "", bytes: 0, reject: FetchJournal.Entry.notFound)) }
                 }
-                return Kind(rawValue: request.tag % 4) == .metadata ? metadata(i, doc, failure) : jats(i, doc, failure)
+                return Kind(rawValue: request.tag % 4) == .metadata ? metadata(i, doc, failure, journal: entry)
+                                                                    : jats(i, doc, failure, journal: entry)
             case .media:
-                mediaFinished(request, result)
-                return []
+                return mediaFinished(request, result)
+            case .size:
+                return sizeChecked(request, result)
             }
         }
     }
@@ -95,7 +110,7 @@ final class FetchPipeline: @unchecked Sendable {
             report.reused += 1
             return kind == .metadata ? metadata(i, d, nil) : jats(i, d, nil)
         }
-        return [DownloadRequest(url: url, tag: FetchPipeline.tag(kind, i))]
+        return [DownloadRequest(url: url, kind: kind == .metadata ? .metadata : .jats, tag: FetchPipeline.tag(kind, i))]
     }
 
     func finishArticle(_ i: Int, status: String) -> [DownloadRequest] {
@@ -105,7 +120,8 @@ final class FetchPipeline: @unchecked Sendable {
         return []
     }
 
-    func metadata(_ i: Int, _ data: Data?, _ failure: String?) -> [DownloadRequest] {
+    /// `journal`: the entry of a fresh download, recorded once the body parses.
+    func metadata(_ i: Int, _ data: Data?, _ failure: String?, journal entry: FetchJournal.Entry? = nil) -> [DownloadRequest] {
         let key = "\(live[i].pmcid).\(live[i].version)"
         guard let data else {
             return finishArticle(i, status: failure == "not found" ? "metadata-error: \(key).json not found" : "http-error: \(failure ?? "")")
@@ -114,6 +130,7 @@ final class FetchPipeline: @unchecked Sendable {
         do { meta = try JSONDecoder().decode(ArticleMetadata.self, from: data) } catch {
             return finishArticle(i, status: "metadata-error: \(key).json: \(CanonicalJSON.describe(error))")
         }
+        if let entry { journal.record(entry) }
         metas[i] = meta
         records[i].license = meta.licenseCode; records[i].pmid = meta.pmid; records[i].doi = meta.doi; records[i].title = meta.title
         if meta.pmcid != live[i].pmcid { return finishArticle(i, status: "metadata-error: \(key).json names \(meta.pmcid)") }
@@ -125,7 +142,7 @@ final class FetchPipeline: @unchecked Sendable {
         return requestDocument(.jats, i, url: url)
     }
 
-    func jats(_ i: Int, _ data: Data?, _ failure: String?) -> [DownloadRequest] {
+    func jats(_ i: Int, _ data: Data?, _ failure: String?, journal entry: FetchJournal.Entry? = nil) -> [DownloadRequest] {
         let key = "\(live[i].pmcid).\(live[i].version)"
         guard let data else {
             return finishArticle(i, status: failure == "not found" ? "xml-error: \(key).xml not found" : "http-error: \(failure ?? "")")
@@ -134,6 +151,7 @@ final class FetchPipeline: @unchecked Sendable {
         do { article = try JATSParser.parse(data, source: "\(key).xml") } catch {
             return finishArticle(i, status: "xml-error: \(error.message)")
         }
+        if let entry { journal.record(entry) }
         var rec = records[i]
         rec.figures = article.figures.reduce(0) { $0 + $1.graphics.count }
         if rec.pmid == nil { rec.pmid = article.pmid }
@@ -177,7 +195,7 @@ final class FetchPipeline: @unchecked Sendable {
             done[url] = e; apply(e, to: figure); return []
         }
         waiting[url] = [figure]
-        return [DownloadRequest(url: url, destination: partial + "/" + SHA256.hex(url), tag: FetchPipeline.tag(.media, 0))]
+        return [DownloadRequest(url: url, destination: partial + "/" + SHA256.hex(url), kind: .media, tag: FetchPipeline.tag(.media, 0))]
     }
 
     func apply(_ e: FetchJournal.Entry, to figure: Int) {
@@ -186,27 +204,86 @@ final class FetchPipeline: @unchecked Sendable {
         figures[figure].sha256 = e.sha256; figures[figure].bytes = e.bytes
     }
 
+    /// Media bodies whose server declared no length, waiting for the listing that says how long they are,
+    /// by listing URL: the media request and its result.
+    private var unsized: [String: (request: DownloadRequest, result: DownloadResult)] = [:]
+
+    /// What a body that is not an image says about its server. An HTML page, an XML or text message or
+    /// nothing at all in place of an image is a server's passing state (an error or login page, a proxy's
+    /// notice, a rate-limit answer sent with 200): the figure fails this run and is asked for again on the
+    /// next, never remembered. Other formats are the file itself and are remembered.
+    static func isTransient(_ kind: String) -> Bool { ["html", "xml", "text", "empty"].contains(kind) }
+
+    /// A finished media download. From an HTTP server that declared no length, the body (bounded by the
+    /// media limit) is first checked against the size the source's listing gives for its key.
+    func mediaFinished(_ request: DownloadRequest, _ r: DownloadResult) -> [DownloadRequest] {
+        let url = request.url
+        if r.ok, r.declaredLength == nil, source.directory == nil, let figure = waiting[url]?.first,
+           let location = figures[figure].url, let key = Source.key(of: location) {
+            let listing = source.base + "?list-type=2&max-keys=1&prefix="
+                + (key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key)
+            unsized[listing] = (request, r)
+            return [DownloadRequest(url: listing, kind: .listing, tag: FetchPipeline.tag(.size, 0))]
+        }
+        settleMedia(request, r)
+        return []
+    }
+
+    /// The listing of a media key arrived: the body is kept only when the listed size is its length. A source
+    /// that cannot list (no listing, an error) leaves the body as bounded by the media limit, with a warning.
+    func sizeChecked(_ request: DownloadRequest, _ r: DownloadResult) -> [DownloadRequest] {
+        guard let (media, result) = unsized.removeValue(forKey: request.url) else { return [] }
+        let key = URLComponents(string: request.url)?.queryItems?.first(where: { $0.name == "prefix" })?.value ?? ""
+        guard r.ok, let data = r.data, let page = try? S3Listing.parse(data, source: request.url) else {
+            Log.warning("fetch: \(media.url) came without a length and the source's listing of it failed (\(r.error ?? "not a listing")): kept as read")
+            settleMedia(media, result)
+            return []
+        }
+        guard let listed = page.sizes[key], listed == result.bytes else {
+            var failed = result
+            failed.error = "length-mismatch: \(result.bytes) bytes without a declared length; the listing gives "
+                + (page.sizes[key].map { "\($0)" } ?? "no such key")
+            failed.errorClass = "length-mismatch"
+            if let dest = media.destination { unlink(dest) }
+            settleMedia(media, failed)
+            return []
+        }
+        settleMedia(media, result)
+        return []
+    }
+
     /// Checks magic bytes, adopts images into the blob store, journals, and settles waiting figures.
-    func mediaFinished(_ request: DownloadRequest, _ r: DownloadResult) {
+    func settleMedia(_ request: DownloadRequest, _ r: DownloadResult) {
         let url = request.url
         let waiters = waiting.removeValue(forKey: url) ?? []
         var entry: FetchJournal.Entry? = nil
+        var transient: String? = nil
         if r.ok, let sha = r.sha256, let dest = request.destination {
-            let kind = MagicBytes.kind(MagicBytes.head(of: dest))
+            let head = MagicBytes.head(of: dest)
+            let kind = head.isEmpty ? "empty" : MagicBytes.kind(head)
             if kind == "png" || kind == "jpeg" {
                 if (try? QuickFiles.adopt(dest, sha256: sha, into: blobs)) != nil {
                     entry = .init(url: url, sha256: sha, bytes: r.bytes)
                 }
             } else {
                 unlink(dest)
-                let reason = (kind == "gif" || kind == "tif") ? "unsupported-format: \(kind)" : "not-an-image: \(kind)"
-                entry = .init(url: url, sha256: sha, bytes: r.bytes, reject: reason)
+                if FetchPipeline.isTransient(kind) {
+                    transient = "not-an-image: \(kind)"
+                } else {
+                    let reason = (kind == "gif" || kind == "tif") ? "unsupported-format: \(kind)" : "not-an-image: \(kind)"
+                    entry = .init(url: url, sha256: sha, bytes: r.bytes, reject: reason)
+                }
             }
         }
         if let entry {
             journal.record(entry)
             done[url] = entry
             for f in waiters { apply(entry, to: f) }
+            return
+        }
+        if let transient {
+            count(\.httpErrors, "not-an-image")
+            for f in waiters { figures[f].status = transient }
             return
         }
         let missing = r.errorClass == "not-found" || r.status == 404

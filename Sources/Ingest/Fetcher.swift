@@ -9,14 +9,12 @@ import PairDxCore
 /// every journalled URL whose bytes are still stored. Outputs are written atomically at the end,
 /// sorted and canonical, with source-independent contents (URLs as `s3://…` locations), so a
 /// directory and an HTTP server with the same files give identical files.
-public final class Fetcher: @unchecked Sendable {
+public final class Fetcher: Sendable {
     public let source: Source
     public let work: WorkDirectory
     public let client: HTTPClient
     let journal: FetchJournal
     let cache: BlobStore
-    var report = FetchReport()
-    private let lock = NSLock()
     /// Ask again for URLs an earlier run found missing (404); by default they stay missing.
     public let retryMissing: Bool
 
@@ -25,10 +23,6 @@ public final class Fetcher: @unchecked Sendable {
         try FileSystem.makeDirectory(work.root)
         journal = try FetchJournal(path: work.path("fetch-journal.jsonl"))
         cache = BlobStore(root: work.path("cache"))
-    }
-
-    func count(_ kp: WritableKeyPath<FetchReport, [String: Int]>, _ key: String) {
-        lock.lock(); report[keyPath: kp][key, default: 0] += 1; lock.unlock()
     }
 
     /// Newest version per candidate without one: a directory listing or ListObjectsV2 by prefix.
@@ -48,7 +42,7 @@ public final class Fetcher: @unchecked Sendable {
                 listURLs.append((c.pmcid, source.base + "?list-type=2&delimiter=%2F&prefix=\(c.pmcid).&max-keys=1000"))
             }
         }
-        let results = await client.run(listURLs.map { DownloadRequest(url: $0.1) })
+        let results = await client.run(listURLs.map { DownloadRequest(url: $0.1, kind: .listing) })
         for ((pmcid, url), r) in zip(listURLs, results) {
             guard r.ok, let d = r.data, let page = try? S3Listing.parse(d, source: url) else { continue }
             let vs = page.prefixes.compactMap { PMCID.parse(String($0.dropLast())) }.filter { $0.id == pmcid }.compactMap(\.version)
@@ -60,6 +54,7 @@ public final class Fetcher: @unchecked Sendable {
     public func run(_ candidates: [Candidate]) async throws -> FetchReport {
         let started = monotonicSeconds()
         let cs = Discoverer.dedupe(candidates)
+        var report = FetchReport()
         report.candidates = cs.count
         var articles: [ArticleRecord] = []
         let versions = await resolveVersions(cs)
@@ -85,13 +80,14 @@ public final class Fetcher: @unchecked Sendable {
         report = pipeline.report
         articles += pipeline.articles
         let figures = pipeline.figures
-        for a in articles { count(\.articles, Fetcher.statusClass(a.status)) }
-        for f in figures { count(\.figures, Fetcher.statusClass(f.status)) }
+        for a in articles { report.articles[Fetcher.statusClass(a.status), default: 0] += 1 }
+        for f in figures { report.figures[Fetcher.statusClass(f.status), default: 0] += 1 }
         let stats = client.stats
         report.requests = stats.requests; report.retries = stats.retries; report.bytes = stats.bytes
         report.seconds = (monotonicSeconds() - started).rounded(toPlaces: 3)
         report.requestsPerSecond = report.seconds > 0 ? (Double(stats.requests) / report.seconds).rounded(toPlaces: 2) : 0
-        QuickFiles.syncFilesystem(work.root)   // every blob durable before the outputs name them
+        try journal.sync()
+        try QuickFiles.syncFilesystem(work.root)   // every blob durable before the outputs name them
         try JSONL.write(articles, to: work.articles, sortedBy: \.sortKey)
         try JSONL.write(figures, to: work.figures, sortedBy: \.sortKey)
         try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.fetchReport)

@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import PairDxCore
+import Synchronization
 
 /// One thing to download. `destination == nil` keeps the body in memory (small documents);
 /// otherwise the body streams to a temporary file beside `destination` and is renamed into place
@@ -10,10 +11,12 @@ public struct DownloadRequest: Sendable {
     public var url: String
     public var destination: String?
     public var expectedLength: Int?
+    /// What the body is: decides its size limit (and from it the transfer's time limit).
+    public var kind: BodyKind
     /// The caller's own label, handed back with the result by `stream`.
     public var tag: Int
-    public init(url: String, destination: String? = nil, expectedLength: Int? = nil, tag: Int = 0) {
-        self.url = url; self.destination = destination; self.expectedLength = expectedLength; self.tag = tag
+    public init(url: String, destination: String? = nil, expectedLength: Int? = nil, kind: BodyKind = .media, tag: Int = 0) {
+        self.url = url; self.destination = destination; self.expectedLength = expectedLength; self.kind = kind; self.tag = tag
     }
     /// The `md5=` query parameter, when the URL carries one.
     public var expectedMD5: String? {
@@ -29,14 +32,54 @@ public struct DownloadResult: Sendable {
     /// nil on success; otherwise why, e.g. `http 404`, `connect: Couldn't connect to server`, `too-large`.
     public var error: String?
     /// Error class for reports: `ok`, `http-4xx`, `http-5xx`, `http-429`, `network`, `timeout`,
-    /// `too-large`, `length-mismatch`, `md5-mismatch`, `not-found`, `io`.
+    /// `too-large`, `length-mismatch`, `md5-mismatch`, `not-found`, `redirect-refused`, `io`.
     public var errorClass: String
     public var bytes: Int
     public var sha256: String?
     public var retries: Int
     /// The body when the request had no destination.
     public var data: Data?
+    /// The length the server declared (`Content-Length`), nil when it sent none.
+    public var declaredLength: Int? = nil
     public var ok: Bool { error == nil }
+}
+
+/// What a downloaded body is. Each kind has its own size limit: a listing page or a metadata file is
+/// small, an article's JATS larger, a figure largest (and streamed to disk rather than held in memory).
+public enum BodyKind: String, CaseIterable, Sendable {
+    case listing, metadata, jats, media
+}
+
+/// Largest body accepted per kind, in bytes. A body crossing its limit is aborted as it crosses it.
+public struct BodyLimits: Sendable, Equatable {
+    /// One ListObjectsV2 or esearch page (1,000 keys take about 250 KB).
+    public var listing = 16 << 20
+    /// One `PMCn.v.json` (a few KB, more for articles with hundreds of media files).
+    public var metadata = 4 << 20
+    /// One article's JATS XML (the largest open-access articles are a few tens of MB).
+    public var jats = 64 << 20
+    /// One media file (figures, supplementary images).
+    public var media = 200 << 20
+    public init() {}
+
+    public subscript(kind: BodyKind) -> Int {
+        get {
+            switch kind {
+            case .listing: listing
+            case .metadata: metadata
+            case .jats: jats
+            case .media: media
+            }
+        }
+        set {
+            switch kind {
+            case .listing: listing = newValue
+            case .metadata: metadata = newValue
+            case .jats: jats = newValue
+            case .media: media = newValue
+            }
+        }
+    }
 }
 
 /// Settings of `HTTPClient`.
@@ -54,11 +97,26 @@ public struct HTTPClientOptions: Sendable {
     /// A transfer slower than `lowSpeedBytes` per second for `lowSpeedTime` seconds is aborted (and retried).
     public var lowSpeedBytes = 1024
     public var lowSpeedTime = 20
-    public var maxBodyBytes = 200 << 20
+    /// Largest body per kind.
+    public var bodyLimits = BodyLimits()
+    /// Total time one attempt may take: `timeoutBase` seconds plus its size limit (or its expected length, when
+    /// smaller) at `timeoutRate` bytes per second. A slow server that stays above the low-speed guard is still cut.
+    public var timeoutBase = 30.0
+    public var timeoutRate = 128 << 10
+    /// Most pages one paged listing (ListObjectsV2) or search (esearch) may take: 20,000 pages of 1,000 keys
+    /// cover the whole PMC bucket twice over.
+    public var maxPages = 20_000
     public var contact = "https://github.com/pairdx/pairdx"
+    /// Certificate authorities to trust for `https` (a PEM file) instead of the system's.
+    public var caBundle: String?
     public init() {}
 
     public var userAgent: String { "pairdx/\(PairDxVersion.string) (+\(contact))" }
+
+    /// The total time limit, in seconds, of one attempt whose body may be `bytes` long.
+    public func totalTimeout(bytes: Int) -> Double {
+        timeoutBase + Double(bytes) / Double(max(1, timeoutRate))
+    }
 
     public static func isNCBI(_ host: String) -> Bool {
         host == "ncbi.nlm.nih.gov" || host.hasSuffix(".ncbi.nlm.nih.gov")
@@ -77,15 +135,18 @@ public struct HTTPStats: Sendable, Codable {
 ///
 /// Invariants: at most `concurrency` transfers in flight; per host, request starts obey a token
 /// bucket (`rateLimit`); failures that may pass (429, 5xx, network errors, timeouts, short bodies)
-/// are retried with exponential backoff and jitter, honouring `Retry-After`; a body over
-/// `maxBodyBytes` is aborted as soon as it crosses the limit. The transfer loop runs on its own
-/// thread, never on Swift's cooperative pool.
-public final class HTTPClient: @unchecked Sendable {
+/// are retried with exponential backoff and jitter, honouring `Retry-After`; a body over its kind's
+/// limit (`bodyLimits`) is aborted as soon as it crosses the limit, and every attempt has a total time
+/// limit scaled to that size. Redirects may lead to `http` or `https` only, and never from `https` to
+/// `http`. The transfer loop runs on its own thread, never on Swift's cooperative pool.
+public final class HTTPClient: Sendable {
     public let options: HTTPClientOptions
-    private let lock = NSLock()
-    private var _stats = HTTPStats()
-    /// Per-host buckets live as long as the client, so consecutive `run`s share one rate.
-    private var buckets: [String: TokenBucket] = [:]
+    private struct Shared {
+        var stats = HTTPStats()
+        /// Per-host buckets live as long as the client, so consecutive `run`s share one rate.
+        var buckets: [String: TokenBucket] = [:]
+    }
+    private let shared = Mutex(Shared())
 
     public init(options: HTTPClientOptions = HTTPClientOptions()) {
         self.options = options
@@ -94,7 +155,7 @@ public final class HTTPClient: @unchecked Sendable {
 
     private static let globalInit: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)); return true }()
 
-    public var stats: HTTPStats { lock.lock(); defer { lock.unlock() }; return _stats }
+    public var stats: HTTPStats { shared.withLock { $0.stats } }
 
     /// Runs all requests; results come back in request order. `completed` is called once per request
     /// as it finishes (on the transfer thread), e.g. to journal it.
@@ -158,15 +219,23 @@ public final class HTTPClient: @unchecked Sendable {
                 if p.notBefore > now { wait = min(wait, p.notBefore - now); i += 1; continue }
                 let host = HTTPClient.host(of: p.request.url)
                 if let rate = options.rateLimit(host), !host.isEmpty {
-                    lock.lock()
-                    var bucket = buckets[host] ?? TokenBucket(rate: rate, now: now)
-                    let delay = bucket.take(now: now)
-                    buckets[host] = bucket
-                    lock.unlock()
+                    let delay = shared.withLock { s -> Double? in
+                        var bucket = s.buckets[host] ?? TokenBucket(rate: rate, now: now)
+                        let delay = bucket.take(now: now)
+                        s.buckets[host] = bucket
+                        return delay
+                    }
                     if let delay { wait = min(wait, delay); i += 1; continue }
                 }
                 pending.remove(at: i)
                 let t = Transfer(attempt: p.attempt, request: p.request)
+                let limit = options.bodyLimits[p.request.kind]
+                if let expected = p.request.expectedLength, expected > limit {
+                    let r = t.result(status: 0, error: "too-large: the source lists \(expected) bytes, over the \(p.request.kind.rawValue) limit of \(limit)",
+                                     errorClass: "too-large")
+                    pending += completed(p.request, r).map { Pending(request: $0, attempt: 0, notBefore: 0) }
+                    continue
+                }
                 do {
                     let easy = try t.start(options: options)
                     curl_multi_add_handle(multi, easy)
@@ -214,10 +283,11 @@ public final class HTTPClient: @unchecked Sendable {
                 if active.isEmpty { usleep(UInt32(ms) * 1000) } else { curl_multi_poll(multi, nil, 0, ms, &numfds) }
             }
         }
-        lock.lock()
-        _stats.requests += requestCount; _stats.retries += retryCount; _stats.bytes += byteCount
-        _stats.seconds += monotonicSeconds() - started
-        lock.unlock()
+        let seconds = monotonicSeconds() - started
+        shared.withLock { s in
+            s.stats.requests += requestCount; s.stats.retries += retryCount; s.stats.bytes += byteCount
+            s.stats.seconds += seconds
+        }
     }
 
     static func host(of url: String) -> String {

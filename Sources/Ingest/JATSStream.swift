@@ -4,8 +4,10 @@ import PairDxCore
 
 /// The streaming (SAX2) side of `JATSParser`: one pass over the bytes, no tree, text captured only
 /// inside the few elements that matter. Same safe options as `SafeXML` (no network, no DTD load,
-/// no entity substitution, size limits on); declared entities are never expanded into our text,
-/// and libxml2 rejects entity amplification (the "billion laughs") during the parse.
+/// no entity substitution, size limits on). Text of an entity declared in the internal DTD subset
+/// reaches the captions as text (libxml2 hands it to the same character callbacks), within
+/// libxml2's amplification bound: a larger expansion (the "billion laughs" and far smaller ones)
+/// fails the document with a specific error. External entities are never read.
 ///
 /// Complexity: O(bytes); memory O(depth + one figure's text).
 final class JATSStream {

@@ -39,24 +39,32 @@ enum QuickFiles {
             }
             return true
         }
-        close(fd)
-        guard ok else { unlink(tmp); throw .io("cannot write \(tmp)") }
+        let closed = close(fd) == 0
+        guard ok && closed else { unlink(tmp); throw .io("cannot write \(tmp): \(String(cString: strerror(errno)))") }
         try place(tmp, at: dest)
     }
 
-    /// Puts a finished temporary file into a blob store under its digest (no fsync).
+    /// Puts a finished temporary file into a blob store under its digest (no fsync). A blob already there
+    /// (an earlier run's, maybe torn by a crash before its journal line or its sync) is kept only when its size
+    /// and digest are right; otherwise the new file replaces it.
     static func adopt(_ tmp: String, sha256: String, into store: BlobStore) throws(PairDxError) {
         let dest = store.path(for: sha256)
-        if FileManager.default.fileExists(atPath: dest) { unlink(tmp); return }
+        if intact(dest, sha256: sha256, bytes: size(tmp)) { unlink(tmp); return }
         try place(tmp, at: dest)
     }
 
-    /// Stores bytes in a blob store, returning their sha256.
+    /// Stores bytes in a blob store, returning their sha256 (an existing blob is checked as by `adopt`).
     static func put(_ data: Data, into store: BlobStore) throws(PairDxError) -> String {
         let sha = SHA256.hex(data)
         let dest = store.path(for: sha)
-        if !FileManager.default.fileExists(atPath: dest) { try write(data, to: dest) }
+        if !intact(dest, sha256: sha, bytes: data.count) { try write(data, to: dest) }
         return sha
+    }
+
+    /// True when `path` holds `bytes` bytes whose SHA-256 is `sha256` (re-read and re-hashed).
+    static func intact(_ path: String, sha256: String, bytes: Int?) -> Bool {
+        guard let bytes, size(path) == bytes else { return false }
+        return (try? SHA256.hex(fileAt: path)) == sha256
     }
 
     /// Size in bytes of a file, or nil.
@@ -65,9 +73,13 @@ enum QuickFiles {
         return stat(path, &st) == 0 ? Int(st.st_size) : nil
     }
 
-    /// Flushes the filesystem holding `path` to stable storage.
-    static func syncFilesystem(_ path: String) {
+    /// Flushes the filesystem holding `path` to stable storage; throws when the kernel reports a failed write.
+    static func syncFilesystem(_ path: String) throws(PairDxError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { _ = _pdx_syncfs(fd); close(fd) }
+        guard fd >= 0 else { throw .io("cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
+        let synced = _pdx_syncfs(fd), syncErrno = errno
+        let closed = close(fd)
+        if synced != 0 { throw .io("cannot sync the filesystem of \(path): \(String(cString: strerror(syncErrno)))") }
+        if closed != 0 { throw .io("cannot close \(path): \(String(cString: strerror(errno)))") }
     }
 }

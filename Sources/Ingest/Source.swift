@@ -32,6 +32,12 @@ public struct Source: Sendable, CustomStringConvertible {
 
     /// `s3://<bucket>/<key>` or a bare key → URL under the base. nil for anything else (other schemes).
     public func url(for location: String) -> String? {
+        guard let k = Source.key(of: location) else { return nil }
+        return base + (k.addingPercentEncoding(withAllowedCharacters: Source.keyCharacters) ?? k)
+    }
+
+    /// The safe key of `s3://<bucket>/<key>` or of a bare key; nil for other schemes and unsafe keys.
+    public static func key(of location: String) -> String? {
         var key = location
         if location.hasPrefix("s3://") {
             let rest = location.dropFirst(5)
@@ -40,8 +46,7 @@ public struct Source: Sendable, CustomStringConvertible {
         } else if location.contains("://") {
             return nil
         }
-        guard let k = Source.safeKey(key) else { return nil }
-        return base + (k.addingPercentEncoding(withAllowedCharacters: Source.keyCharacters) ?? k)
+        return safeKey(key)
     }
 
     static let keyCharacters: CharacterSet = {

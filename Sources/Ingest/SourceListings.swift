@@ -5,6 +5,8 @@ import PairDxCore
 /// One page of an S3 ListObjectsV2 answer (`ListBucketResult`).
 public struct S3Listing: Sendable {
     public var keys: [String] = []
+    /// `Size` of each key that has one, in bytes.
+    public var sizes: [String: Int] = [:]
     public var prefixes: [String] = []
     /// Present when the listing is truncated: pass it as `continuation-token` for the next page.
     public var nextToken: String?
@@ -20,7 +22,10 @@ public struct S3Listing: Sendable {
         var c = root.pointee.children
         while let n = c {
             if XMLNode.isElement(n, "Contents") {
-                if let k = childText(n, "Key") { out.keys.append(k) }
+                if let k = childText(n, "Key") {
+                    out.keys.append(k)
+                    if let size = childText(n, "Size").flatMap({ Int($0) }), size >= 0 { out.sizes[k] = size }
+                }
             } else if XMLNode.isElement(n, "CommonPrefixes") {
                 if let p = childText(n, "Prefix") { out.prefixes.append(p) }
             } else if XMLNode.isElement(n, "NextContinuationToken") {

@@ -18,6 +18,7 @@ final class Transfer {
     var maxBytes = Int.max
     var exceeded = false
     var ioError = false
+    var declaredLength: Int?
     var headers: UnsafeMutablePointer<curl_slist>?
 
     init(attempt: Int, request: DownloadRequest) {
@@ -42,11 +43,14 @@ final class Transfer {
             tmp = t
         }
         if request.expectedMD5 != nil { md5 = Hasher256(.md5) }
-        maxBytes = options.maxBodyBytes
+        let limit = options.bodyLimits[request.kind]
+        maxBytes = min(limit, request.expectedLength ?? limit)
         guard let h = curl_easy_init() else { throw .io("curl_easy_init failed") }
         easy = h
         _ = _pdx_easy_setopt_str(h, CURLOPT_URL, request.url)
         _ = _pdx_easy_setopt_str(h, CURLOPT_PROTOCOLS_STR, "http,https,file")
+        _ = _pdx_easy_setopt_str(h, CURLOPT_REDIR_PROTOCOLS_STR, Transfer.redirectProtocols(for: request.url))
+        _ = _pdx_easy_setopt_long(h, CURLOPT_TIMEOUT_MS, Int(options.totalTimeout(bytes: maxBytes) * 1000))
         _ = _pdx_easy_setopt_str(h, CURLOPT_USERAGENT, options.userAgent)
         _ = _pdx_easy_setopt_long(h, CURLOPT_NOSIGNAL, 1)
         _ = _pdx_easy_setopt_long(h, CURLOPT_FOLLOWLOCATION, 1)
@@ -54,11 +58,18 @@ final class Transfer {
         _ = _pdx_easy_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
         _ = _pdx_easy_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, options.lowSpeedBytes)
         _ = _pdx_easy_setopt_long(h, CURLOPT_LOW_SPEED_TIME, options.lowSpeedTime)
-        _ = _pdx_easy_setopt_off(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maxBodyBytes))
+        _ = _pdx_easy_setopt_off(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(maxBytes))
         _ = _pdx_easy_setopt_str(h, CURLOPT_ACCEPT_ENCODING, "")
+        if let ca = options.caBundle { _ = _pdx_easy_setopt_str(h, CURLOPT_CAINFO, ca) }
         _ = _pdx_easy_setopt_writefn(h, CURLOPT_WRITEFUNCTION, transferWrite)
         _ = _pdx_easy_setopt_ptr(h, CURLOPT_WRITEDATA, Unmanaged.passUnretained(self).toOpaque())
         return h
+    }
+
+    /// Where redirects from `url` may lead: `https` only from an `https` origin (no downgrade), `http` or
+    /// `https` from anything else; never `file` or any other scheme.
+    static func redirectProtocols(for url: String) -> String {
+        url.lowercased().hasPrefix("https://") ? "https" : "http,https"
     }
 
     /// Appends one chunk; returns false to abort (too large, or a write failed).
@@ -83,7 +94,7 @@ final class Transfer {
     func result(status: Int, error: String?, errorClass: String, sha256: String? = nil) -> DownloadResult {
         DownloadResult(url: request.url, status: status, error: error, errorClass: error == nil ? "ok" : errorClass,
                        bytes: bytes, sha256: sha256, retries: attempt,
-                       data: error == nil && request.destination == nil ? memory : nil)
+                       data: error == nil && request.destination == nil ? memory : nil, declaredLength: declaredLength)
     }
 
     /// Classifies the finished attempt; on success commits the temporary file to its destination.
@@ -92,8 +103,16 @@ final class Transfer {
         var status = 0
         _ = _pdx_easy_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
         let isHTTP = request.url.lowercased().hasPrefix("http")
+        var declared: curl_off_t = -1
+        _ = _pdx_easy_getinfo_off(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &declared)
+        declaredLength = declared >= 0 ? Int(declared) : nil
         if exceeded || code == CURLE_FILESIZE_EXCEEDED {
-            return .done(result(status: status, error: "too-large: body exceeds \(maxBytes) bytes", errorClass: "too-large"))
+            if let expected = request.expectedLength, expected < options.bodyLimits[request.kind] {
+                return .retry(after: nil, result(status: status, error: "length-mismatch: more than the \(expected) bytes expected",
+                                                 errorClass: "length-mismatch"))
+            }
+            return .done(result(status: status, error: "too-large: body exceeds the \(request.kind.rawValue) limit of \(maxBytes) bytes",
+                                errorClass: "too-large"))
         }
         if ioError { return .done(result(status: status, error: "io: cannot write the temporary file", errorClass: "io")) }
         if code != CURLE_OK {
@@ -101,7 +120,15 @@ final class Transfer {
             switch code {
             case CURLE_FILE_COULDNT_READ_FILE, CURLE_REMOTE_FILE_NOT_FOUND:
                 return .done(result(status: status, error: "not-found: \(message)", errorClass: "not-found"))
-            case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
+            case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_TOO_MANY_REDIRECTS:
+                var redirects = 0
+                _ = _pdx_easy_getinfo_long(h, CURLINFO_REDIRECT_COUNT, &redirects)
+                var target: UnsafeMutablePointer<CChar>? = nil
+                _ = _pdx_easy_getinfo_str(h, CURLINFO_EFFECTIVE_URL, &target)
+                let to = target.map { String(cString: $0) } ?? request.url
+                if redirects > 0 || to != request.url || code == CURLE_TOO_MANY_REDIRECTS {
+                    return .done(result(status: status, error: "redirect-refused: to \(to) (\(message))", errorClass: "redirect-refused"))
+                }
                 return .done(result(status: status, error: "bad-url: \(message)", errorClass: "io"))
             case CURLE_OPERATION_TIMEDOUT:
                 return .retry(after: nil, result(status: status, error: "timeout: \(message)", errorClass: "timeout"))
@@ -130,7 +157,11 @@ final class Transfer {
         }
         let digest = sha.finalizeHex()
         if let dest = request.destination, let t = tmp {
-            close(fd); fd = -1
+            // close(2) may report a write the kernel could not complete (NFS, quota): the file is not trusted then.
+            let closed = close(fd); fd = -1
+            if closed != 0 {
+                return .done(result(status: status, error: "io: cannot close \(t): \(String(cString: strerror(errno)))", errorClass: "io"))
+            }
             do { try QuickFiles.place(t, at: dest) } catch {
                 tmp = nil
                 return .done(result(status: status, error: "io: \(error)", errorClass: "io"))

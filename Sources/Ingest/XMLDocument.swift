@@ -8,7 +8,7 @@ import PairDxCore
 /// substitutes entities and never lifts its size limits (`XML_PARSE_HUGE` is off). Any external
 /// entity or DTD the document names is refused by a process-wide loader that opens nothing, so a
 /// `SYSTEM "file:///etc/passwd"` entity is never read. Entity amplification is rejected by libxml2's
-/// own checks, and declared entities are never expanded into extracted text.
+/// own checks.
 public final class XMLDoc: @unchecked Sendable {
     let doc: xmlDocPtr
 

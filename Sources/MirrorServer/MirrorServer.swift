@@ -16,12 +16,18 @@ public final class MirrorServer: Sendable {
     let server: HTTPServer
     let objects: [ListObjectsV2.Object]
     let searchIndex: [(id: Int, text: String)]
+    /// `root` with every symbolic link resolved: served files must lie under it.
+    let realRoot: String
 
     public init(root: String, port: UInt16 = 0, faults: FaultPlan = FaultPlan(faults: []), accessLog: String? = nil) throws {
         self.root = root
         counter = try HitCounter(accessLog: accessLog)
         self.faults = FaultCounter(plan: faults)
-        guard FileSystem.exists(root) else { throw PairDxError.usage("mirror directory \(root) does not exist") }
+        guard FileSystem.exists(root), let real = realpath(root, nil) else {
+            throw PairDxError.usage("mirror directory \(root) does not exist")
+        }
+        realRoot = String(cString: real)
+        free(real)
         objects = FileSystem.listFiles(under: root).map { rel in
             let size = (try? FileManager.default.attributesOfItem(atPath: root + "/" + rel)[.size] as? Int) ?? 0
             return ListObjectsV2.Object(key: rel, size: size)
@@ -41,6 +47,16 @@ public final class MirrorServer: Sendable {
             throw PairDxError.io("the mirror server is not listening on an IPv4 address")
         }
         return port
+    }
+
+    /// The file of `key` when it lies inside the mirror once symbolic links are followed; nil when a link
+    /// leads out of it (the file need not exist: a missing file answers 404 later).
+    func resolve(_ key: String) -> String? {
+        let file = root + "/" + key
+        guard let real = realpath(file, nil) else { return file }
+        defer { free(real) }
+        let resolved = String(cString: real)
+        return resolved.hasPrefix(realRoot + "/") ? resolved : nil
     }
 
     /// Requests received so far per path (listings count under their path, usually `/`).
@@ -68,20 +84,29 @@ public final class MirrorServer: Sendable {
     }
 
     func respond(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let path = request.path
+        // The target exactly as sent, percent-decoded once here (FlyingFox's `path` is decoded and standardised
+        // already, so decoding it again would turn a key's own `%41` into `A`).
+        guard let path = request.target.path(percentEncoded: true).removingPercentEncoding else {
+            counter.add(request.target.path(percentEncoded: true))
+            return HTTPResponse(statusCode: .badRequest, body: Data("bad percent-encoding in the path\n".utf8))
+        }
         counter.add(path)
-        if request.query["list-type"] == "2" { return list(request) }
+        if request.query["list-type"] == "2" { return list(request, path: path) }
         if path.hasSuffix("/esearch.fcgi") { return esearch(request) }
-        var key = String(path.drop(while: { $0 == "/" }))
-        key = key.removingPercentEncoding ?? key
+        let key = String(path.drop(while: { $0 == "/" }))
         let parts = key.split(separator: "/", omittingEmptySubsequences: false)
-        if key.isEmpty || parts.contains(where: { $0 == ".." || $0 == "." || $0.hasPrefix(".") || $0.isEmpty }) {
+        if key.isEmpty || key.contains("\0") || parts.contains(where: { $0 == ".." || $0 == "." || $0.hasPrefix(".") || $0.isEmpty }) {
             return HTTPResponse(statusCode: .forbidden, body: Data("forbidden path\n".utf8))
         }
-        guard let data = FileManager.default.contents(atPath: root + "/" + key) else {
+        guard let file = resolve(key) else {
+            return HTTPResponse(statusCode: .forbidden, body: Data("forbidden path: leaves the mirror\n".utf8))
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
             return HTTPResponse(statusCode: .notFound, body: Data("no such key: \(key)\n".utf8))
         }
-        guard let fault = faults.take(path) else { return HTTPResponse(statusCode: .ok, body: data) }
+        guard let fault = faults.take(path, kinds: Fault.kinds.subtracting(Fault.listingKinds)) else {
+            return HTTPResponse(statusCode: .ok, body: data)
+        }
         switch fault.kind {
         case "status":
             var headers = HTTPHeaders()
@@ -99,6 +124,17 @@ public final class MirrorServer: Sendable {
         case "wrong-length":
             let body = DripBody(data: data, limit: data.count, chunk: 16384, pause: 0, fail: true)
             return HTTPResponse(statusCode: .ok, body: HTTPBodySequence(from: body, count: data.count + 100))
+        case "redirect":
+            let host = request.headers[.host] ?? "127.0.0.1"
+            let location = (fault.location ?? "/").replacingOccurrences(of: "{origin}", with: "http://\(host)")
+            return HTTPResponse(statusCode: .found, headers: [.location: location], body: Data())
+        case "no-length":
+            let body = DripBody(data: data + Data(count: max(0, fault.extraBytes ?? 0)), limit: data.count + max(0, fault.extraBytes ?? 0),
+                                chunk: 16384, pause: 0, fail: false)
+            return HTTPResponse(statusCode: .ok, body: HTTPBodySequence(from: body))
+        case "html":
+            let page = "<!DOCTYPE html>\n<html><head><title>Service unavailable</title></head><body><p>Try again later.<br></p></body></html>\n"
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html"], body: Data(page.utf8))
         default: // drip
             let rate = max(1, fault.bytesPerSecond ?? 4096)
             let chunk = max(1, rate / 10)
@@ -107,8 +143,16 @@ public final class MirrorServer: Sendable {
         }
     }
 
-    func list(_ request: HTTPRequest) -> HTTPResponse {
-        let bucket = request.path.split(separator: "/").first.map(String.init) ?? "mirror"
+    func list(_ request: HTTPRequest, path: String) -> HTTPResponse {
+        let bucket = path.split(separator: "/").first.map(String.init) ?? "mirror"
+        if let fault = faults.take(path, kinds: Fault.listingKinds) {   // endless-listing
+            let token = fault.token ?? Hex.encode(Array(UUID().uuidString.utf8))
+            let x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                + "<Name>\(ListObjectsV2.esc(bucket))</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>"
+                + "<IsTruncated>true</IsTruncated><NextContinuationToken>\(ListObjectsV2.esc(token))</NextContinuationToken>"
+                + "<CommonPrefixes><Prefix>PMC1.1/</Prefix></CommonPrefixes></ListBucketResult>\n"
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/xml"], body: Data(x.utf8))
+        }
         let maxKeys = min(1000, max(1, Int(request.query["max-keys"] ?? "") ?? 1000))
         let xml = ListObjectsV2.page(objects: objects, bucket: bucket, prefix: request.query["prefix"] ?? "",
                                      delimiter: request.query["delimiter"], maxKeys: maxKeys,

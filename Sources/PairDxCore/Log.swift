@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,7 +21,12 @@ public enum Log {
         }
     }
 
-    nonisolated(unsafe) public static var level: Level = .info
+    private static let levelValue = Atomic<Int>(Level.info.rawValue)
+    /// The threshold: set once at start-up, read from any thread.
+    public static var level: Level {
+        get { Level(rawValue: levelValue.load(ordering: .relaxed)) ?? .info }
+        set { levelValue.store(newValue.rawValue, ordering: .relaxed) }
+    }
     private static let lock = NSLock()
 
     public static func write(_ s: String) {
@@ -39,13 +45,12 @@ public enum Log {
 
 /// Progress for long stages: count, rate and ETA on one redrawn stderr line, only on a terminal
 /// and only at info level; at most ~5 redraws per second. Thread-safe.
-public final class Progress: @unchecked Sendable {
+public final class Progress: Sendable {
     private let label: String
     private let total: Int?
     private let start = Date()
-    private var done = 0
-    private var lastDraw = Date.distantPast
-    private let lock = NSLock()
+    private struct Counts { var done = 0; var lastDraw = Date.distantPast }
+    private let counts = Mutex(Counts())
     private let enabled: Bool
 
     public init(_ label: String, total: Int?) {
@@ -55,22 +60,24 @@ public final class Progress: @unchecked Sendable {
     }
 
     public func advance(by n: Int = 1) {
-        lock.lock(); defer { lock.unlock() }
-        done += n
-        guard enabled else { return }
-        let now = Date()
-        if now.timeIntervalSince(lastDraw) < 0.2 && done != total { return }
-        lastDraw = now
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line(now: now)).utf8))
+        counts.withLock { c in
+            c.done += n
+            guard enabled else { return }
+            let now = Date()
+            if now.timeIntervalSince(c.lastDraw) < 0.2 && c.done != total { return }
+            c.lastDraw = now
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line(done: c.done, now: now)).utf8))
+        }
     }
 
     public func finish() {
-        lock.lock(); defer { lock.unlock() }
         guard enabled else { return }
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line(now: Date()) + "\n").utf8))
+        counts.withLock { c in
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line(done: c.done, now: Date()) + "\n").utf8))
+        }
     }
 
-    private func line(now: Date) -> String {
+    private func line(done: Int, now: Date) -> String {
         let dt = max(now.timeIntervalSince(start), 1e-6)
         let rate = Double(done) / dt
         var s = "\(label): \(done)"

@@ -93,7 +93,7 @@ private func quickOptions() -> HTTPClientOptions {
         try big.write(to: URL(fileURLWithPath: dir + "/big.png"))
         let mirror = try await RunningMirror.start(dir)
         defer { Task { await mirror.stop() } }
-        var o = quickOptions(); o.maxBodyBytes = 10_000
+        var o = quickOptions(); o.bodyLimits.media = 10_000
         let client = HTTPClient(options: o)
         let r = await client.get(mirror.base + "big.png", to: dir + "/out/big.png")
         #expect(r.errorClass == "too-large" && !FileManager.default.fileExists(atPath: dir + "/out/big.png"))

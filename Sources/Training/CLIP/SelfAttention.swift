@@ -131,9 +131,10 @@ public final class SelfAttention: Layer {
     private func forEachUnit(items: Int, cost: Int, _ body: (Range<Int>) -> Void) {
         let units = items &* heads, blasThreads = BLAS.threads, timer = GEMMTimer.shared, timing = timer.enabled
         if blasThreads != 1 { BLAS.setThreads(1) }
-        if timing { timer.start(); timer.enabled = false }
+        let began = timing ? timer.start() : nil
+        if timing { timer.enabled = false }
         Compute.parallelFor(units, costPerItem: cost, body)
-        if timing { timer.enabled = true; timer.stop(flops: 2 * Double(cost) * Double(units)) }
+        if timing { timer.enabled = true; timer.stop(began, flops: 2 * Double(cost) * Double(units)) }
         if blasThreads != 1 { BLAS.setThreads(blasThreads) }
     }
 

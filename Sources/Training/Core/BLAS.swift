@@ -50,10 +50,10 @@ public enum BLAS {
         let la = lda ?? (transA ? m : k)
         let lb = ldb ?? (transB ? k : n)
         let lc = ldc ?? n
-        GEMMTimer.shared.start()
+        let began = GEMMTimer.shared.start()
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(la), b, Int32(lb), beta, c, Int32(lc))
-        GEMMTimer.shared.stop(flops: 2 * Double(m) * Double(n) * Double(k))
+        GEMMTimer.shared.stop(began, flops: 2 * Double(m) * Double(n) * Double(k))
     }
 
     /// y = alpha·x + y over `n` floats.

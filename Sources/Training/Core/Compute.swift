@@ -1,11 +1,17 @@
 import Dispatch
+import Synchronization
 
 /// The compute threads of the training core: OpenBLAS's thread count and the split of the layers' own loops.
 /// Set `Compute.threads = n` once before training (it calls `BLAS.setThreads`).
 ///
 /// Only for work whose iterations write disjoint memory, so the result never depends on the thread count.
 public enum Compute {
-    nonisolated(unsafe) private static var threadCount = 1
+    private static let count = Atomic<Int>(1)
+    /// The current count (one relaxed atomic load: it changes only between parallel regions).
+    private static var threadCount: Int {
+        get { count.load(ordering: .relaxed) }
+        set { count.store(newValue, ordering: .relaxed) }
+    }
 
     /// Threads used by `parallelFor` and by OpenBLAS. Set once before training.
     public static var threads: Int {
@@ -84,7 +90,9 @@ extension Compute {
     }
 }
 
-/// Carries a non-Sendable closure into `concurrentPerform`; safe because callers write disjoint memory.
+/// Carries a non-Sendable closure into `concurrentPerform`. The one convention the compiler cannot check here:
+/// the closures write through raw pointers into disjoint chunks (no Swift type proves disjointness of pointer
+/// ranges); `scripts/tsan.sh` runs the training kernels under ThreadSanitizer to check it instead.
 private struct UnsafeSendableBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }

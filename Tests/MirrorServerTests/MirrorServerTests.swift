@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import MirrorServer
+import PairDxCore
+
+/// A fresh empty directory under the system temporary folder.
+private func scratch(_ name: String) throws -> String {
+    let dir = NSTemporaryDirectory() + "pairdx-mirror-tests/\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// Sends `head` (a raw request line and headers, as bytes on the wire) to 127.0.0.1:`port` and reads the whole
+/// answer (the server closes every connection). Returns the status code and the body.
+private func rawGet(port: UInt16, _ head: String) throws -> (status: Int, body: Data) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = port.bigEndian
+    let connected = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw PairDxError.io("cannot connect to 127.0.0.1:\(port)") }
+    var timeout = timeval(tv_sec: 20, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    let bytes = Array(head.utf8)
+    var off = 0
+    while off < bytes.count {
+        let n = bytes[off...].withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
+        if n <= 0 { break }   // the server may close early on a request it refuses
+        off += n
+    }
+    var answer = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+        if n <= 0 { break }
+        answer.append(contentsOf: buffer[0..<n])
+    }
+    guard let split = answer.range(of: Data("\r\n\r\n".utf8)),
+          let statusLine = String(data: answer[..<split.lowerBound], encoding: .utf8)?.split(separator: "\r\n").first,
+          let code = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
+        return (0, answer)
+    }
+    return (code, Data(answer[split.upperBound...]))
+}
+
+private func get(_ port: UInt16, _ target: String, headers: String = "") throws -> (status: Int, body: Data) {
+    try rawGet(port: port, "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(headers)Connection: close\r\n\r\n")
+}
+
+@Suite struct MirrorServerTests {
+    @Test func symbolicLinksThatLeaveTheRootAreRefused() async throws {
+        let dir = try scratch("symlink")
+        try FileManager.default.createDirectory(atPath: dir + "/root/PMC1.1", withIntermediateDirectories: true)
+        try Data("outside".utf8).write(to: URL(fileURLWithPath: dir + "/secret.txt"))
+        try Data("inside".utf8).write(to: URL(fileURLWithPath: dir + "/root/PMC1.1/a.txt"))
+        try FileManager.default.createSymbolicLink(atPath: dir + "/root/PMC1.1/out.txt", withDestinationPath: dir + "/secret.txt")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/root/PMC1.1/up", withDestinationPath: dir)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/root/PMC1.1/in.txt", withDestinationPath: "a.txt")
+        let server = try MirrorServer(root: dir + "/root")
+        let port = try await server.start()
+        defer { Task { await server.stop() } }
+        let out = try get(port, "/PMC1.1/out.txt"), up = try get(port, "/PMC1.1/up/secret.txt")
+        #expect(out.status == 403 && out.body != Data("outside".utf8))
+        #expect(up.status == 403 && up.body != Data("outside".utf8))
+        let inside = try get(port, "/PMC1.1/in.txt")   // a link that stays inside is served
+        #expect(inside.status == 200 && inside.body == Data("inside".utf8))
+    }
+
+    @Test func keysWithPercentAreDecodedOnce() async throws {
+        let dir = try scratch("percent")
+        try FileManager.default.createDirectory(atPath: dir + "/PMC1.1", withIntermediateDirectories: true)
+        try Data("percent".utf8).write(to: URL(fileURLWithPath: dir + "/PMC1.1/fig%41.png"))
+        try Data("letter".utf8).write(to: URL(fileURLWithPath: dir + "/PMC1.1/figA.png"))
+        try Data("space".utf8).write(to: URL(fileURLWithPath: dir + "/PMC1.1/fig 1.png"))
+        let server = try MirrorServer(root: dir)
+        let port = try await server.start()
+        defer { Task { await server.stop() } }
+        let percent = try get(port, "/PMC1.1/fig%2541.png")
+        #expect(percent.status == 200 && percent.body == Data("percent".utf8))
+        #expect(try get(port, "/PMC1.1/fig%41.png").body == Data("letter".utf8))
+        #expect(try get(port, "/PMC1.1/fig%201.png").body == Data("space".utf8))
+        #expect(server.hits["/PMC1.1/fig%41.png"] == 1 && server.hits["/PMC1.1/figA.png"] == 1)
+    }
+
+    @Test func accessLogIsAppendedToAndEscaped() async throws {
+        let dir = try scratch("access-log")
+        try FileManager.default.createDirectory(atPath: dir + "/root/PMC1.1", withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/root/PMC1.1/a.txt"))
+        let log = dir + "/access.log"
+        try "earlier line\n".write(toFile: log, atomically: true, encoding: .utf8)
+        let server = try MirrorServer(root: dir + "/root", accessLog: log)
+        let port = try await server.start()
+        defer { Task { await server.stop() } }
+        _ = try get(port, "/PMC1.1/a.txt")
+        _ = try get(port, "/PMC1.1/a%0A0.000001%20/forged%25.txt")
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 4 && lines[0] == "earlier line" && lines[3].isEmpty, "\(lines)")
+        #expect(lines[1].hasSuffix(" /PMC1.1/a.txt"))
+        #expect(lines[2].hasSuffix(" /PMC1.1/a%0A0.000001%20/forged%25.txt"), "\(lines[2])")
+    }
+}
