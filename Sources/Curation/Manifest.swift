@@ -34,12 +34,20 @@ public enum Manifest {
             let p = (dir as NSString).appendingPathComponent("\(splitFilesRelative)/\(s.rawValue).csv")
             splitDigests[s.rawValue] = FileSystem.exists(p) ? try SHA256.hex(fileAt: p) : nil
         }
-        files["croissant.json"] = try Croissant.document(name: input.name, recipe: input.recipe,
+        files["croissant.json"] = try Croissant.document(name: input.name, recipe: input.recipe, notice: shortNotice(input),
                                                          itemsSHA256: SHA256.hex(files["items.csv"]!),
                                                          splitFiles: splitFilesRelative, splitDigests: splitDigests)
         try FileSystem.makeDirectory(dir)
         for (f, d) in files { try AtomicFile.write(d, to: dir + "/" + f) }
         try AtomicFile.write(SplitFiles.sha256sums(files), to: dir + "/SHA256SUMS")
+    }
+
+    /// The words a set balanced down below the recipe's target carries (see `Recipe.shortNotice`); nil otherwise.
+    static func shortNotice(_ input: Inputs) -> String? {
+        var per: [String: Int] = [:]
+        for (_, items) in input.assignment.items { for it in items { per[it.class, default: 0] += 1 } }
+        let counts = input.recipe.classes.map { per[$0.name] ?? 0 }
+        return input.recipe.shortNotice(perClass: counts.min() ?? 0)
     }
 
     static func sourcesCSV(_ input: Inputs) -> String {
@@ -74,7 +82,7 @@ public enum Manifest {
 /// MLCommons Croissant 1.0 JSON-LD for a split: file objects with sha256 and one record set whose fields
 /// include the split.
 enum Croissant {
-    static func document(name: String, recipe: Recipe, itemsSHA256: String, splitFiles: String,
+    static func document(name: String, recipe: Recipe, notice: String? = nil, itemsSHA256: String, splitFiles: String,
                          splitDigests: [String: String]) throws -> Data {
         var distribution: [[String: Any]] = [[
             "@type": "cr:FileObject", "@id": "items.csv", "name": "items.csv", "contentUrl": "items.csv",
@@ -97,7 +105,7 @@ enum Croissant {
             "@context": context,
             "@type": "sc:Dataset",
             "name": name,
-            "description": recipe.description,
+            "description": notice.map { recipe.description + " " + $0 } ?? recipe.description,
             "conformsTo": "http://mlcommons.org/croissant/1.0",
             "citeAs": "Enhancing Document Classification Through Multimodal Image-Text Classification. Sensors 2025, 25(24):7596. doi:10.3390/s25247596",
             "license": "https://creativecommons.org/licenses/",
