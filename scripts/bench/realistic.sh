@@ -27,7 +27,7 @@ echo "{\"faults\": [{\"path\": \"/*\", \"kind\": \"stall\", \"seconds\": $delay}
 server=$!
 trap 'kill $server 2>/dev/null' EXIT
 for _ in $(seq 50); do [ -s "$dir/port" ] && break; sleep 0.1; done
-url="http://127.0.0.1:$(head -1 "$dir/port" | tr -dc 0-9)"
+url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$dir/port" | head -1)
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); vector: $(grep -m1 -o -w -E 'avx512f|avx2|fma' /proc/cpuinfo | sort -u | xargs); $(nproc) cores"
 echo "corpus: $figures figures (pairdx synth, demo profile), target $per per class, ${delay}s per request, served at $url"
 run() {  # order workdir extra-args...
