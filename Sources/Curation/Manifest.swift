@@ -40,7 +40,7 @@ public enum Manifest {
         if FileSystem.exists(sums) {
             files[splitDigestFile] = Data("\(SplitFiles.digest(ofSums: try FileSystem.read(sums)))  \(splitFilesRelative)/\(SplitFiles.sumsFile)\n".utf8)
         }
-        files["croissant.json"] = try Croissant.document(name: input.name, recipe: input.recipe,
+        files["croissant.json"] = try Croissant.document(name: input.name, recipe: input.recipe, notice: shortNotice(input),
                                                          itemsSHA256: SHA256.hex(files["items.csv"]!),
                                                          splitFiles: splitFilesRelative, splitDigests: splitDigests)
         for (f, d) in files { try AtomicFile.write(d, to: dir + "/" + f) }
@@ -66,6 +66,14 @@ public enum Manifest {
             throw PairDxError.badInput("\(path): expected one line '<64 lowercase hex digits>  <split dir>/\(SplitFiles.sumsFile)'")
         }
         return String(line.prefix(64))
+    }
+
+    /// The words a set balanced down below the recipe's target carries (see `Recipe.shortNotice`); nil otherwise.
+    static func shortNotice(_ input: Inputs) -> String? {
+        var per: [String: Int] = [:]
+        for (_, items) in input.assignment.items { for it in items { per[it.class, default: 0] += 1 } }
+        let counts = input.recipe.classes.map { per[$0.name] ?? 0 }
+        return input.recipe.shortNotice(perClass: counts.min() ?? 0)
     }
 
     static func sourcesCSV(_ input: Inputs) -> String {
@@ -100,7 +108,7 @@ public enum Manifest {
 /// MLCommons Croissant 1.0 JSON-LD: for a split's manifest (file objects with sha256 and one record set whose
 /// fields include the split) and for an image-folder export (file sets of the images and their metadata).
 enum Croissant {
-    static func document(name: String, recipe: Recipe, itemsSHA256: String, splitFiles: String,
+    static func document(name: String, recipe: Recipe, notice: String? = nil, itemsSHA256: String, splitFiles: String,
                          splitDigests: [String: String]) throws -> Data {
         var distribution: [[String: Any]] = [[
             "@type": "cr:FileObject", "@id": "items.csv", "name": "items.csv", "contentUrl": "items.csv",
@@ -119,7 +127,7 @@ enum Croissant {
                 "source": ["fileObject": ["@id": "items.csv"], "extract": ["column": c]],
             ]
         }
-        var doc = header(name: name, recipe: recipe)
+        var doc = header(name: name, recipe: recipe, notice: notice)
         doc["distribution"] = distribution
         doc["recordSet"] = [["@type": "cr:RecordSet", "@id": "items", "name": "items",
                              "description": "One row per split item: split, class, provenance and caption.", "field": fields]]
@@ -171,11 +179,12 @@ enum Croissant {
         return try encode(doc)
     }
 
-    static func header(name: String, recipe: Recipe) -> [String: Any] { [
+    /// The dataset-level fields; `notice` (a shortfall, see `Recipe.shortNotice`) is appended to the description.
+    static func header(name: String, recipe: Recipe, notice: String? = nil) -> [String: Any] { [
         "@context": context,
         "@type": "sc:Dataset",
         "name": name,
-        "description": recipe.description,
+        "description": notice.map { recipe.description + " " + $0 } ?? recipe.description,
         "conformsTo": "http://mlcommons.org/croissant/1.0",
         "citeAs": "Enhancing Document Classification Through Multimodal Image-Text Classification. Sensors 2025, 25(24):7596. doi:10.3390/s25247596",
         "license": "https://creativecommons.org/licenses/",

@@ -4,10 +4,21 @@ import PairDxCore
 /// The curation stages as library calls: each reads the previous stage's files and writes its own.
 public enum Curate {
     /// `pairdx balance`: `labels.jsonl` → `balanced.jsonl`.
+    ///
+    /// A `target` policy the labels cannot fill fails (exit 1) naming each short class with have/need, unless
+    /// `allowShort`: then every class is cut to the smallest class's count.
     @discardableResult
-    public static func balance(work: WorkDirectory, recipe: Recipe) throws -> [BalancedItem] {
+    public static func balance(work: WorkDirectory, recipe: Recipe, allowShort: Bool = false) throws -> [BalancedItem] {
         let labels = try JSONL.read(LabelRecord.self, from: work.labels)
-        let selected = Balancer.select(labels, recipe: recipe)
+        if let short = Balancer.shortfall(labels, recipe: recipe) {
+            if !allowShort {
+                throw PairDxError.checkFailed("balance: recipe \(recipe.name) asks for \(short.need) per class and the source is short: "
+                    + "\(short). Scan more of the source, or pass --allow-short to balance every class down to \(short.smallest) "
+                    + "(not the published size)")
+            }
+            Log.warning("balance: short of the recipe (\(short)); --allow-short: every class cut to \(short.smallest)")
+        }
+        let selected = Balancer.select(labels, recipe: recipe, allowShort: allowShort)
         try JSONL.write(selected, to: work.balanced, sortedBy: \.sortKey)
         return selected
     }

@@ -33,7 +33,10 @@ public enum HashStage {
     /// Hashes the blobs of `work`'s figures (every stored blob when there is no `figures.jsonl`) on `threads` threads and writes `images.jsonl` (sorted by
     /// sha256). O(total pixels / threads) time; memory: per thread one blob and a few rows of its width, plus
     /// `budget.memory` (shared) for interlaced PNGs and multi-scan JPEGs.
-    public static func run(work: WorkDirectory, threads: Int, budget: DecodeBudget = DecodeBudget()) throws -> Summary {
+    /// `reuse`: records already computed for some blobs (a caption-first scan hashes each blob once across its
+    /// batches); they are written as given.
+    public static func run(work: WorkDirectory, threads: Int, budget: DecodeBudget = DecodeBudget(),
+                           reuse: [String: ImageRecord] = [:]) throws -> Summary {
         let store = work.blobs
         // The blobs this work directory's figures use (a shard's own, under a sharded view); every stored blob
         // when there is no figures file yet.
@@ -44,6 +47,7 @@ public enum HashStage {
         let records = Parallel.map(count: names.count, threads: threads, batch: 4) { i -> ImageRecord in
             defer { progress.advance() }
             let sha = names[i]
+            if let known = reuse[sha] { return known }
             do {
                 return record(sha256: sha, data: try store.read(sha), budget: budget)
             } catch {

@@ -4,7 +4,7 @@ import PairDxCore
 /// Finds candidate articles: from an id list, an esearch query, or the listing of a source.
 public struct Discoverer: Sendable {
     public var client: HTTPClient
-    public var pageSize = 500
+    public var pageSize = Discoverer.esearchMaxPage
     public var maxResults: Int?
 
     public init(client: HTTPClient) { self.client = client }
@@ -49,28 +49,45 @@ public struct Discoverer: Sendable {
             .map { Candidate(pmcid: $0.id, version: $0.version, via: source.directory == nil ? "list" : "mirror") })
     }
 
-    /// Every PMC id an esearch query returns, paged by retstart/retmax. `endpoint` is the
-    /// esearch.fcgi URL (NCBI's, or a mirror's).
+    /// Every PMC id an esearch query returns. Large result sets are paged the way NCBI's E-utilities documentation
+    /// prescribes: the first request posts the search to the History server (`usehistory=y`), later pages name it by
+    /// `WebEnv` and `query_key` and step `retstart` by `retmax` (at most 10,000 ids a request) until `Count` ids are in.
+    /// `endpoint` is the esearch.fcgi URL (NCBI's, or a mirror's).
     public func fromESearch(endpoint: String, term: String, apiKey: String?) async throws -> [Candidate] {
         var start = 0, total = Int.max
         var out: [Candidate] = []
-        let encoded = term.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? term
+        var history: (webEnv: String, queryKey: String)? = nil
+        func enc(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s }
+        let size = min(pageSize, Discoverer.esearchMaxPage)
         var pages = PageGuard("esearch \(endpoint)", maxPages: client.options.maxPages)
         while start < total {
-            let want = min(pageSize, (maxResults ?? Int.max) - out.count)
+            let want = min(size, (maxResults ?? Int.max) - out.count)
             if want <= 0 { break }
             try pages.next(start == 0 ? nil : String(start))
-            var url = "\(endpoint)?db=pmc&term=\(encoded)&retstart=\(start)&retmax=\(want)"
+            var url = "\(endpoint)?db=pmc&term=\(enc(term))&retstart=\(start)&retmax=\(want)"
+            if let history { url += "&WebEnv=\(enc(history.webEnv))&query_key=\(enc(history.queryKey))&usehistory=y" }
+            else { url += "&usehistory=y" }
             if let apiKey { url += "&api_key=\(apiKey)" }
             let r = await client.run([DownloadRequest(url: url, kind: .listing)])[0]
             guard r.ok, let data = r.data else { throw PairDxError.io("esearch \(endpoint) failed: \(r.error ?? "no body")") }
             let page = try ESearchPage.parse(data, source: "esearch")
             total = page.count
+            if history == nil, let w = page.webEnv, let q = page.queryKey { history = (w, q) }
             if page.ids.isEmpty { break }
             out += page.ids.compactMap { PMCID.parse($0) }.map { Candidate(pmcid: $0.id, version: nil, via: "esearch") }
             start += page.ids.count
         }
         return Discoverer.dedupe(out)
+    }
+
+    /// The most ids one esearch request returns (`retmax`), per NCBI's documentation.
+    public static let esearchMaxPage = 10_000
+
+    /// The esearch endpoint: `explicit` when given, else the source's `esearch.fcgi` when it is an http mirror, else NCBI's.
+    public static func esearchEndpoint(explicit: String?, source: String?) -> String {
+        if let explicit { return explicit }
+        if let s = source, s.lowercased().hasPrefix("http") { return (s.hasSuffix("/") ? s : s + "/") + "esearch.fcgi" }
+        return "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esearch.fcgi"
     }
 
     /// One candidate per (pmcid): the highest version named, or nil (newest) when any said so.

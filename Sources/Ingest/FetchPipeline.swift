@@ -18,6 +18,8 @@ final class FetchPipeline: @unchecked Sendable {
     let retryMissing: Bool
     /// Articles settled (metadata and JATS read, or skipped), for the terminal progress line.
     let progress: PairDxCore.Progress
+    /// Caption-first order: a figure this refuses costs no media request (status `FigureRecord.notFetched`).
+    let wantsMedia: (@Sendable (FigureRecord) -> Bool)?
 
     var report: FetchReport
     var articles: [ArticleRecord] = []
@@ -33,9 +35,9 @@ final class FetchPipeline: @unchecked Sendable {
     enum Kind: Int { case metadata = 0, jats = 1, media = 2, size = 3 }
 
     init(source: Source, work: WorkDirectory, journal: FetchJournal, cache: BlobStore, report: FetchReport,
-         progress: PairDxCore.Progress, retryMissing: Bool = false) throws {
+         progress: PairDxCore.Progress, retryMissing: Bool = false, wantsMedia: (@Sendable (FigureRecord) -> Bool)? = nil) throws {
         self.source = source; self.work = work; self.journal = journal; self.cache = cache
-        self.retryMissing = retryMissing
+        self.retryMissing = retryMissing; self.wantsMedia = wantsMedia
         self.blobs = work.blobs; self.report = report; self.progress = progress
         partial = work.path(".partial")
         try FileSystem.makeDirectory(partial)
@@ -178,6 +180,7 @@ final class FetchPipeline: @unchecked Sendable {
                     fig.media = name; fig.url = location
                     if let url = source.url(for: location) { mediaURL = url } else { fig.status = "unsafe-name: \(location)" }
                 }
+                if mediaURL != nil, let wantsMedia, !wantsMedia(fig) { mediaURL = nil; fig.status = FigureRecord.notFetched }
                 let index = figures.count
                 figures.append(fig)
                 if let url = mediaURL { out += requestMedia(url, figure: index) }

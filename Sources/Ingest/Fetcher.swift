@@ -17,6 +17,8 @@ public final class Fetcher: Sendable {
     let cache: BlobStore
     /// Ask again for URLs an earlier run found missing (404); by default they stay missing.
     public let retryMissing: Bool
+    /// Caption-first order: media are fetched only for figures this accepts (nil: every figure's).
+    public var wantsMedia: (@Sendable (FigureRecord) -> Bool)?
 
     public init(source: Source, work: WorkDirectory, client: HTTPClient, retryMissing: Bool = false) throws {
         self.source = source; self.work = work; self.client = client; self.retryMissing = retryMissing
@@ -65,7 +67,7 @@ public final class Fetcher: Sendable {
         }
         let progress = PairDxCore.Progress("fetch", total: live.count)
         let pipeline = try FetchPipeline(source: source, work: work, journal: journal, cache: cache, report: report, progress: progress,
-                                         retryMissing: retryMissing)
+                                         retryMissing: retryMissing, wantsMedia: wantsMedia)
         let client = self.client
         let items = live
         await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in

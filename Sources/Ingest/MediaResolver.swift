@@ -3,9 +3,12 @@ import Foundation
 /// Matches a JATS graphic href to one of an article version's media files, safely.
 ///
 /// Rules: an href or media name that is not a plain file name (path separators, `..`, leading dot,
-/// control characters) is refused as `unsafe-name`; a media name matches when equal to the href or
-/// equal once its extension is removed (the href usually has none); among matches jpg/jpeg, then
-/// png, then anything else is preferred; tif/tiff/gif are recorded as `unsupported-format: <ext>`.
+/// control characters) is refused as `unsafe-name`; a media name matches when its stem (the name without
+/// its extension) equals the href or the href's own stem, case-insensitively. PMC's XML usually names a graphic
+/// without an extension (`pone.0046493.g001`); publishers' XML often names one the bucket does not hold
+/// (`…-fig1.tif` in the JATS, `…-fig1.jpg` in the bucket), so only a known media extension is stripped from
+/// the href (`g001` in `pone.0046493.g001` is part of the stem). Among matches jpg/jpeg, then png, then anything
+/// else is preferred; tif/tiff/gif and the other formats we cannot decode are recorded as `unsupported-format: <ext>`.
 public enum MediaResolver {
     public enum Resolution: Equatable, Sendable {
         case media(name: String, location: String)
@@ -16,6 +19,13 @@ public enum MediaResolver {
 
     static let preference = ["jpg": 0, "jpeg": 0, "png": 1]
     static let unsupported: Set<String> = ["tif", "tiff", "gif", "bmp", "eps", "svg", "pdf"]
+
+    /// The name without its extension when that extension is a media format's, else the name itself.
+    static func mediaStem(_ name: String) -> String {
+        let ext = (name as NSString).pathExtension.lowercased()
+        guard preference[ext] != nil || unsupported.contains(ext) else { return name }
+        return (name as NSString).deletingPathExtension
+    }
 
     /// A plain file name, or nil.
     public static func safeName(_ s: String) -> String? {
@@ -28,12 +38,13 @@ public enum MediaResolver {
     /// O(media) per call.
     public static func resolve(href: String, mediaURLs: [String], articleKey: String) -> Resolution {
         guard let h = safeName(href) else { return .unsafe(href) }
+        let wanted: Set<String> = [h.lowercased(), mediaStem(h).lowercased()]
         var best: (rank: Int, name: String, location: String, ext: String)? = nil
         for location in mediaURLs {
             let name = String(location.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
             let ext = (name as NSString).pathExtension.lowercased()
             let stem = (name as NSString).deletingPathExtension
-            guard name == h || stem == h || stem.lowercased() == h.lowercased() else { continue }
+            guard name == h || wanted.contains(stem.lowercased()) else { continue }
             // The file must sit in the article's own folder and have a plain name.
             guard safeName(name) != nil, location.hasSuffix("/\(articleKey)/\(name)") || location == "\(articleKey)/\(name)" else {
                 return .unsafe(name)

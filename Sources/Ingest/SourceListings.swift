@@ -44,6 +44,9 @@ public struct S3Listing: Sendable {
 public struct ESearchPage: Sendable {
     public var count = 0
     public var ids: [String] = []
+    /// The History server's handle of this search (`usehistory=y`): later pages name it instead of the term.
+    public var webEnv: String?
+    public var queryKey: String?
 
     public static func parse(_ data: Data, source: String) throws(PairDxError) -> ESearchPage {
         let doc = try SafeXML.parse(data, source: source)
@@ -54,6 +57,8 @@ public struct ESearchPage: Sendable {
         var c = root.pointee.children
         while let n = c {
             if XMLNode.isElement(n, "Count") { out.count = Int(content(n)) ?? 0 }
+            if XMLNode.isElement(n, "WebEnv") { out.webEnv = content(n) }
+            if XMLNode.isElement(n, "QueryKey") { out.queryKey = content(n) }
             if XMLNode.isElement(n, "ERROR") { throw .badInput("\(source): esearch error: \(content(n))") }
             if XMLNode.isElement(n, "IdList") {
                 var i = n.pointee.children

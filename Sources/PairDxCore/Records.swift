@@ -73,6 +73,9 @@ public struct FigureRecord: Codable, Sendable, Hashable {
         self.license = license; self.sha256 = sha256; self.bytes = bytes; self.url = url; self.status = status
     }
     public var sortKey: String { ItemID.sortKey(id) }
+
+    /// The status of a figure whose caption received no class in a caption-first scan: its media were never asked for.
+    public static let notFetched = "not-fetched: caption has no class"
 }
 
 /// One decoded (or rejected) blob (`work/images.jsonl`), keyed by the sha256 of its bytes.

@@ -22,6 +22,18 @@ public struct Rebuild {
         public var synthFigures: Int?
         public var client = HTTPClientOptions()
         public var force = false
+        /// Where candidates come from (`auto`: `ids` when given, else the recipe's query, else the listing).
+        public var candidates: CandidateOrigin = .auto
+        /// esearch endpoint for the recipe's query (default: the source's `esearch.fcgi` when it is http, else NCBI's).
+        public var esearch: String?
+        public var apiKey: String?
+        /// nil: caption-first for a given source, all-media for the embedded corpus.
+        public var order: FetchOrder?
+        public var budget = ScanBudget()
+        /// First batch of the caption-first scan, in articles.
+        public var firstBatch = 200
+        /// Balance down to the smallest class when the source cannot fill a `target` policy (else exit 1).
+        public var allowShort = false
         public var audit = true
         /// Item stages (fetch, hash) run as this many concurrent processes of `executable`, then merge.
         public var shards = 1
@@ -41,6 +53,11 @@ public struct Rebuild {
         /// sha256 of `Splits/<name>/SHA256SUMS`, as recorded in `Manifests/<name>/split.sha256`.
         public var digest: String
         public var audit: AuditReport?
+        /// Where the candidates came from, and the order fetched in.
+        public var candidateOrigin: CandidateOrigin
+        public var order: FetchOrder
+        /// The caption-first scan's final state (nil in all-media order).
+        public var scan: ScanState?
     }
 
     public let options: Options
@@ -74,19 +91,43 @@ public struct Rebuild {
         let client = HTTPClient(options: o.client)
 
         // discover
-        let (candidates, problems) = try await Discoverer(client: client).candidates(ids: o.ids, source: source)
-        for p in problems { Log.warning(p) }
-        try JSONL.write(candidates, to: work.candidates, sortedBy: \.sortKey)
-        Log.info("[discover] \(candidates.count) candidates")
+        let (origin, candidates) = try await discover(source: source, client: client, recipe: recipe)
+        let order = o.order ?? (o.source == nil ? .allMedia : .captionFirst)
+        Log.info("[discover] \(candidates.count) candidates from \(Rebuild.describe(origin)); \(order.rawValue) order")
+        var scan: ScanState?
 
-        if o.shards > 1 {
-            try runShards(source: source)
+        if order == .captionFirst {
+            guard o.shards == 1 else {
+                throw PairDxError.usage("--shards runs the all-media order; the caption-first scan runs in one process (pass --order all-media to shard)")
+            }
+            var s = CaptionFirstScan(work: work, recipe: recipe, source: try Source(source), client: client, threads: threads)
+            s.budget = o.budget
+            s.firstBatch = o.firstBatch
+            let state = try await s.run(candidates: candidates)
+            scan = state
+            if let data = try? FileSystem.read(work.path("plan.json")), let plan = try? JSONDecoder().decode(RebuildPlan.self, from: data),
+               let e = plan.estimate {
+                Log.info(String(format: "[plan] estimate vs actual: articles %.0f (%.0f–%.0f) vs %d; requests %.0f (%.0f–%.0f) vs %d",
+                                e.articles.mid, e.articles.low, e.articles.high, state.kept ?? state.scanned,
+                                e.requests.mid, e.requests.low, e.requests.high, state.requests))
+            }
+            if let stop = state.stoppedBy, stop.hasPrefix("--"), !o.allowShort {
+                let need = recipe.balance.perClass.map(String.init) ?? "-"
+                throw PairDxError.checkFailed("scan stopped by \(stop) after \(state.scanned) of \(state.candidates) articles ("
+                    + recipe.classes.map { "\($0.name) \(state.usable[$0.name] ?? 0)/\(need)" }.joined(separator: ", ")
+                    + "); rerun with a larger budget to resume from \(s.statePath), or pass --allow-short")
+            }
         } else {
-            // fetch resumes from its journal, so it always runs: a complete fetch costs only the metadata reads.
-            try await fetch(source: source, client: client)
-            try runner.run(Stage(name: "hash", inputs: [work.figures], outputs: [work.images], parameters: [:]) {
-                _ = try HashStage.run(work: work, threads: threads)
-            })
+            try JSONL.write(candidates, to: work.candidates, sortedBy: \.sortKey)
+            if o.shards > 1 {
+                try runShards(source: source)
+            } else {
+                // fetch resumes from its journal, so it always runs: a complete fetch costs only the metadata reads.
+                try await fetch(source: source, client: client)
+                try runner.run(Stage(name: "hash", inputs: [work.figures], outputs: [work.images], parameters: [:]) {
+                    _ = try HashStage.run(work: work, threads: threads)
+                })
+            }
         }
         let radius = recipe.dedupe.radius
         try runner.run(Stage(name: "dedupe", inputs: [work.figures, work.images], outputs: [work.clusters, work.dedupeReport],
@@ -97,8 +138,10 @@ public struct Rebuild {
         try runner.run(Stage(name: "label", inputs: [recipeFile, work.figures, work.images, work.clusters], outputs: [work.labels]) {
             _ = try LabelStage.run(work: work, recipe: recipe)
         })
-        try runner.run(Stage(name: "balance", inputs: [recipeFile, work.labels], outputs: [work.balanced]) {
-            try Curate.balance(work: work, recipe: recipe)
+        let allowShort = o.allowShort
+        try runner.run(Stage(name: "balance", inputs: [recipeFile, work.labels], outputs: [work.balanced],
+                             parameters: allowShort ? ["allow-short": "true"] : [:]) {
+            try Curate.balance(work: work, recipe: recipe, allowShort: allowShort)
         })
         try runner.run(Stage(name: "split", inputs: [recipeFile, work.balanced, work.figures, work.images, work.clusters],
                              outputs: [splitDir], parameters: ["dir": splitDir, "columns": SplitFiles.header.joined(separator: ",")]) {
@@ -122,7 +165,64 @@ public struct Rebuild {
         }
         let summary = try CanonicalJSON.decode(SplitsSummary.self, from: FileSystem.read(splitDir + "/splits.json"), source: splitDir)
         return Result(recipe: recipe, splitDir: splitDir, manifestDir: manifestDir, reportDir: o.audit ? o.reportDir : nil,
-                      stages: runner.log, summary: summary, digest: verify.digest ?? "", audit: audit)
+                      stages: runner.log, summary: summary, digest: verify.digest ?? "", audit: audit, candidateOrigin: origin, order: order, scan: scan)
+    }
+
+    /// Candidates from the `--ids` file, the recipe's esearch query or the source's listing (see `origin`).
+    func discover(source: String, client: HTTPClient, recipe: Recipe) async throws -> (CandidateOrigin, [Candidate]) {
+        let o = options
+        let origin = try Rebuild.origin(o.candidates, ids: o.ids, recipe: recipe)
+        let discoverer = Discoverer(client: client)
+        switch origin {
+        case .query:
+            let query = recipe.sources.compactMap(\.query).first!
+            let endpoint = Discoverer.esearchEndpoint(explicit: o.esearch, source: o.source)
+            Log.info("[discover] esearch over PMC with the recipe's query at \(endpoint)")
+            return (origin, try await discoverer.fromESearch(endpoint: endpoint, term: query, apiKey: o.apiKey))
+        default:
+            let (found, problems) = try await discoverer.candidates(ids: origin == .ids ? o.ids : nil, source: source)
+            for p in problems { Log.warning(p) }
+            return (origin, found)
+        }
+    }
+
+    /// `pairdx plan` / `rebuild --plan`: discover, sample the first `sample` articles of the seeded order
+    /// caption-first, and estimate the whole rebuild (`<work>/plan.json`). `rate`: requests per second assumed
+    /// for the wall time.
+    public func plan(sample: Int, rate: Double) async throws -> RebuildPlan {
+        let o = options
+        guard let source = o.source else { throw PairDxError.usage("plan needs --source (a mirror directory or the bucket's URL)") }
+        let recipe = try Recipe.load(o.recipePath)
+        try FileSystem.makeDirectory(o.work.root)
+        let client = HTTPClient(options: o.client)
+        let (origin, candidates) = try await discover(source: source, client: client, recipe: recipe)
+        Log.info("[plan] \(candidates.count) candidates from \(Rebuild.describe(origin)); sampling \(min(sample, candidates.count))")
+        let scan = CaptionFirstScan(work: o.work, recipe: recipe, source: try Source(source), client: client, threads: o.threads)
+        return try await RebuildPlan.make(scan: scan, candidates: candidates, origin: origin, sample: sample, rate: rate)
+    }
+
+    /// The origin `auto` stands for: `ids` when a file is given, else `query` when the recipe has one, else `listing`.
+    public static func origin(_ asked: CandidateOrigin, ids: String?, recipe: Recipe) throws -> CandidateOrigin {
+        let hasQuery = recipe.sources.contains { $0.query != nil }
+        switch asked {
+        case .auto: return ids != nil ? .ids : (hasQuery ? .query : .listing)
+        case .ids:
+            guard ids != nil else { throw PairDxError.usage("--candidates ids needs --ids FILE") }
+            return .ids
+        case .query:
+            guard hasQuery else { throw PairDxError.usage("--candidates query: recipe \(recipe.name) has no sources[].query") }
+            return .query
+        case .listing: return .listing
+        }
+    }
+
+    static func describe(_ o: CandidateOrigin) -> String {
+        switch o {
+        case .ids: return "the --ids file"
+        case .query: return "the recipe's esearch query"
+        case .listing: return "the source's listing"
+        case .auto: return "auto"
+        }
     }
 
     func fetch(source: String, client: HTTPClient) async throws {

@@ -9,13 +9,15 @@ struct BalanceCommand: AsyncParsableCommand {
         discussion: "Reads labels.jsonl; writes balanced.jsonl. Selection within a class is by keyed hash of (seed, id).")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var recipe: RecipeOptions
+    @Flag(name: .customLong("allow-short"), help: "When a 'target' policy cannot be filled, balance every class down to the smallest class instead of failing (the outputs then say they are not the recipe's size).")
+    var allowShort = false
     @Flag(name: .long, help: "Print per-class counts as JSON on stdout.")
     var json = false
 
     func run() async throws {
         global.apply()
         let r = try recipe.load()
-        let selected = try Curate.balance(work: global.workDirectory, recipe: r)
+        let selected = try Curate.balance(work: global.workDirectory, recipe: r, allowShort: allowShort)
         var per: [String: Int] = [:]
         for s in selected { per[s.class, default: 0] += 1 }
         if json { try printJSON(per) } else {

@@ -46,8 +46,7 @@ struct DiscoverCommand: AsyncParsableCommand {
         var problems: [String] = []
         let candidates: [Candidate]
         if ids == nil, let query {
-            var endpoint = esearch ?? "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esearch.fcgi"
-            if esearch == nil, let s = source, s.hasPrefix("http") { endpoint = (s.hasSuffix("/") ? s : s + "/") + "esearch.fcgi" }
+            let endpoint = Discoverer.esearchEndpoint(explicit: esearch, source: source)
             candidates = try await d.fromESearch(endpoint: endpoint, term: query, apiKey: net.apiKey)
         } else {
             (candidates, problems) = try await d.candidates(ids: ids, source: source)

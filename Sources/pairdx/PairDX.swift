@@ -18,6 +18,7 @@ struct PairDX: AsyncParsableCommand {
         version: PairDxVersion.string,
         subcommands: [
             RebuildCommand.self,
+            PlanCommand.self,
             SynthCommand.self,
             ServeMirrorCommand.self,
             DiscoverCommand.self,

@@ -23,6 +23,20 @@ struct RebuildCommand: AsyncParsableCommand {
     var source: String?
     @Option(help: "File of PMCIDs to take as candidates instead of listing the source.")
     var ids: String?
+    @Option(help: "Where candidates come from: auto (--ids when given, else the recipe's esearch query, else the source's listing), ids, query, listing.")
+    var candidates: CandidateOrigin = .auto
+    @Option(help: "esearch.fcgi endpoint for the recipe's query (default: <source>/esearch.fcgi for an http source, else NCBI's).")
+    var esearch: String?
+    @Option(help: "caption-first (metadata + JATS in seeded batches, media only for labelled figures, stop at the target) or all-media (default: caption-first with --source, all-media for the embedded corpus).")
+    var order: FetchOrder?
+    @Option(name: .customLong("max-articles"), help: "Stop the caption-first scan after this many articles (resumable).")
+    var maxArticles: Int?
+    @Option(name: .customLong("max-requests"), help: "Stop the caption-first scan after this many requests (resumable).")
+    var maxRequests: Int?
+    @Option(name: .customLong("max-download"), help: "Stop the caption-first scan after this many bytes downloaded (resumable).")
+    var maxDownload: Int?
+    @Option(help: "Articles in the caption-first scan's first batch (later batches are estimated from the yield).")
+    var batch: Int = 200
     @Option(help: "Directory for report.html, report.json, report.md, datasheet.md and validation files.")
     var report: String = "report"
     @Option(name: .customLong("synth-figures"), help: "Figures in the embedded corpus (default: the recipe's, 1500).")
@@ -31,6 +45,11 @@ struct RebuildCommand: AsyncParsableCommand {
     var synthSeed: UInt64?
     @Option(help: "Run fetch and hash as this many concurrent processes (shards), then merge: the one-machine rehearsal of a cluster run.")
     var shards: Int = 1
+    @Flag(help: "Only plan: sample the seeded order and print the estimate (as 'pairdx plan'), then stop.")
+    var plan = false
+    @OptionGroup var planOptions: PlanOptions
+    @Flag(name: .customLong("allow-short"), help: "When the source cannot fill the recipe's per-class target, balance every class down to the smallest class instead of exiting 1 (report, manifest and validation page then say it is not the published size).")
+    var allowShort = false
     @Flag(help: "Run every stage even when its fingerprint is unchanged.")
     var force = false
     @Flag(name: .customLong("no-audit"), help: "Skip the audit report.")
@@ -46,6 +65,10 @@ struct RebuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.apply()
+        for (name, v) in [("--max-articles", maxArticles), ("--max-requests", maxRequests), ("--max-download", maxDownload)] {
+            if let v, v < 1 { throw PairDxError.usage("\(name) must be at least 1") }
+        }
+        if batch < 1 { throw PairDxError.usage("--batch must be at least 1") }
         if let w = clip.weights {
             guard validate else { throw PairDxError.usage("--clip-weights is used by --validate only") }
             guard FileManager.default.fileExists(atPath: w) else { throw PairDxError.io("\(w): CLIP weights file not found") }
@@ -65,9 +88,22 @@ struct RebuildCommand: AsyncParsableCommand {
         o.synthSeed = synthSeed
         o.client = net.makeClient().options
         o.force = force
+        o.allowShort = allowShort
+        o.candidates = candidates
+        o.esearch = esearch
+        o.apiKey = net.apiKey
+        o.order = order
+        o.budget = ScanBudget(maxArticles: maxArticles, maxRequests: maxRequests, maxDownload: maxDownload)
+        o.firstBatch = batch
         o.audit = !noAudit
         o.shards = shards
         o.executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        if plan {
+            let p = try await Rebuild(o).plan(sample: planOptions.sample, rate: planOptions.rate(net))
+            if json { try printJSON(p) } else { print(p.text, terminator: "") }
+            Log.info("plan: \(global.workDirectory.path("plan.json")); run again without --plan to rebuild")
+            return
+        }
         let t0 = Date()
         let r = try await Rebuild(o).run()
         let s = r.summary
@@ -75,6 +111,9 @@ struct RebuildCommand: AsyncParsableCommand {
             struct Out: Encodable { var splits: String; var manifests: String; var report: String?; var digest: String; var summary: SplitsSummary }
             try printJSON(Out(splits: r.splitDir, manifests: r.manifestDir, report: r.reportDir, digest: r.digest, summary: s))
         }
+        Log.info("  candidates: \(r.candidateOrigin.rawValue), order: \(r.order.rawValue)" + (r.scan.map {
+            "; scanned \($0.scanned) of \($0.candidates) articles, split from the first \($0.kept ?? 0), \($0.requests) requests, \($0.bytes) bytes (stopped by \($0.stoppedBy ?? "-"))"
+        } ?? ""))
         let ran = r.stages.filter(\.ran).map(\.name)
         Log.info(String(format: "rebuild %@ in %.1f s (%d stages ran%@)", r.recipe.name, Date().timeIntervalSince(t0), ran.count,
                         ran.isEmpty ? ", all unchanged" : ": " + ran.joined(separator: ", ")))
@@ -95,3 +134,7 @@ struct RebuildCommand: AsyncParsableCommand {
         if !failedGates.isEmpty { throw PairDxError.checkFailed("audit gates failed: \(failedGates.joined(separator: ", ")) (see \(report)/report.md)") }
     }
 }
+
+
+extension CandidateOrigin: ExpressibleByArgument {}
+extension FetchOrder: ExpressibleByArgument {}

@@ -8,14 +8,19 @@ public struct AuditOptions: Sendable, Equatable {
     public var maxLeakage: Int?
     /// Fail when a class has fewer items than this in any split the recipe gives a positive ratio.
     public var minPerClass: Int?
+    /// Gate on the recipe's own balance policy (`recipe-balance`): `equalize` and `target` ask for the same count
+    /// in every class, `target` for exactly `perClass` (or, for a set balanced down with `--allow-short`, the same
+    /// smaller count in every class, reported as short). On by default, so an unbalanced split never passes.
+    public var recipeBalance: Bool
     /// Thumbnails shown per class in the HTML report.
     public var samplesPerClass: Int
     /// Longest side of an embedded thumbnail in pixels.
     public var thumbnailSide: Int
 
     public init(maxImbalance: Double? = nil, maxLeakage: Int? = 0, minPerClass: Int? = nil,
-                samplesPerClass: Int = 8, thumbnailSide: Int = 96) {
+                samplesPerClass: Int = 8, thumbnailSide: Int = 96, recipeBalance: Bool = true) {
         self.maxImbalance = maxImbalance; self.maxLeakage = maxLeakage; self.minPerClass = minPerClass
+        self.recipeBalance = recipeBalance
         self.samplesPerClass = samplesPerClass; self.thumbnailSide = thumbnailSide
     }
 }
@@ -119,6 +124,10 @@ public enum AuditBuilder {
                 }
             }
         }
+        let perClass = inputs.recipe.classes.map { c in rep.balance.overall.classes.first { $0.class == c.name }?.count ?? 0 }
+        if Set(perClass).count == 1, let n = perClass.first, let notice = inputs.recipe.shortNotice(perClass: n) {
+            out.append(notice)
+        }
         if !rep.inputProblems.isEmpty { out.append("\(rep.inputProblems.count) problem(s) reading the inputs (listed at the end).") }
         for g in rep.gates where !g.passed { out.append("Gate \(g.rule) failed: \(g.detail)") }
         return out
@@ -149,6 +158,7 @@ enum Gates {
             out.append(.init(rule: "max-leakage", limit: Double(n), value: Double(v), passed: v <= n,
                              detail: "\(rep.leakage.nearDuplicatePairs) near-duplicate pair(s) and \(rep.leakage.articlesAcrossSplits) article(s) across splits (limit \(n))"))
         }
+        if options.recipeBalance, let g = recipeBalance(rep, recipe: recipe) { out.append(g) }
         if let n = options.minPerClass {
             let ratios = ["train": recipe.split.train, "val": recipe.split.val, "test": recipe.split.test]
             var worst: (String, String, Int)? = nil
@@ -160,5 +170,28 @@ enum Gates {
                              detail: worst.map { "smallest class is '\($0.1)' in '\($0.0)' with \($0.2) item(s) (limit \(n))" } ?? "no classes"))
         }
         return out
+    }
+
+    /// The recipe's balance policy as a gate; nil for policy `none`.
+    static func recipeBalance(_ rep: AuditReport, recipe: Recipe) -> AuditReport.GateResult? {
+        let policy = recipe.balance.policy
+        guard policy == "equalize" || policy == "target" else { return nil }
+        let counts = recipe.classes.map { c in (c.name, rep.balance.overall.classes.first { $0.class == c.name }?.count ?? 0) }
+        let lo = counts.map(\.1).min() ?? 0, hi = counts.map(\.1).max() ?? 0
+        let listing = counts.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+        let need = policy == "target" ? recipe.balance.perClass : nil
+        let value = lo > 0 ? Double(hi) / Double(lo) : nil
+        if lo == 0 || lo != hi {
+            return .init(rule: "recipe-balance", limit: 1, value: value, passed: false,
+                         detail: "recipe \(recipe.name) (policy \(policy)\(need.map { ", \($0) per class" } ?? "")) asks for equal classes; the split set has \(listing)")
+        }
+        if let need, lo != need {
+            let short = lo < need
+            return .init(rule: "recipe-balance", limit: 1, value: 1, passed: short,
+                         detail: short ? "every class has \(lo), short of the recipe's \(need) per class (balanced down with --allow-short; not the published size)"
+                                       : "every class has \(lo), more than the recipe's \(need) per class")
+        }
+        return .init(rule: "recipe-balance", limit: 1, value: 1, passed: true,
+                     detail: "every class has \(lo)\(need != nil ? ", the recipe's target" : "") (policy \(policy))")
     }
 }

@@ -182,6 +182,11 @@ public enum Validation {
         if recipe.sources.contains(where: { $0.kind == "embedded" }) {
             return (false, "the split comes from the embedded synthetic corpus (recipe \(recipe.name), \(n) pairs), not the published dataset")
         }
+        var perClass: [String: Int] = [:]
+        for it in split.train + split.val + split.test { perClass[it.className, default: 0] += 1 }
+        if let notice = recipe.shortNotice(perClass: recipe.classes.map { perClass[$0.name] ?? 0 }.min() ?? 0) {
+            return (false, notice)
+        }
         if Double(abs(n - paperPairs)) > 0.1 * Double(paperPairs) {
             return (false, "the split holds \(n) pairs, far from the published \(paperPairs); its items are not the published dataset's")
         }

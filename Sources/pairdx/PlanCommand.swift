@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import PairDxCore
+import Pipeline
+
+/// Options shared by `plan` and `rebuild --plan`.
+struct PlanOptions: ParsableArguments {
+    @Option(name: .customLong("plan-sample"), help: "Articles of the seeded order the plan samples (metadata, JATS and labelled media).")
+    var sample: Int = 200
+    @Option(name: .customLong("plan-rate"), help: "Requests per second the wall-time estimate assumes (default: --rate, else NCBI's 3, or 10 with --api-key).")
+    var rate: Double?
+
+    func rate(_ net: ClientOptions) -> Double { rate ?? net.rate ?? (net.apiKey == nil ? 3 : 10) }
+}
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Estimate a caption-first rebuild before it starts: articles, requests, bytes and wall time.",
+        discussion: """
+        Discovers the candidates as rebuild does, samples the first --plan-sample articles of the seeded scan order
+        (the articles the scan reads first, so nothing is wasted), measures per-class yield per article, bytes per
+        document and per figure, and prints the estimate with a 95% interval. Writes <work>/plan.json; a later
+        rebuild in the same work directory logs the estimate against the actual run.
+        """)
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var recipe: RecipeOptions
+    @OptionGroup var net: ClientOptions
+    @OptionGroup var planOptions: PlanOptions
+
+    @Option(help: "Mirror directory, file:// or http(s):// base of the PMC Cloud layout.")
+    var source: String
+    @Option(help: "File of PMCIDs to take as candidates.")
+    var ids: String?
+    @Option(help: "Where candidates come from: auto, ids, query, listing (as for rebuild).")
+    var candidates: CandidateOrigin = .auto
+    @Option(help: "esearch.fcgi endpoint for the recipe's query.")
+    var esearch: String?
+    @Flag(help: "Print plan.json on stdout.")
+    var json = false
+
+    func run() async throws {
+        global.apply()
+        if planOptions.sample < 1 { throw PairDxError.usage("--plan-sample must be at least 1") }
+        var o = Rebuild.Options(recipePath: recipe.recipePath, work: global.workDirectory)
+        o.source = source
+        o.ids = ids
+        o.candidates = candidates
+        o.esearch = esearch
+        o.apiKey = net.apiKey
+        o.client = net.makeClient().options
+        o.threads = global.threadCount
+        let plan = try await Rebuild(o).plan(sample: planOptions.sample, rate: planOptions.rate(net))
+        if json { try printJSON(plan) } else { print(plan.text, terminator: "") }
+        Log.info("plan: \(global.workDirectory.path("plan.json"))")
+    }
+}
