@@ -25,13 +25,15 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libpng reports errors by longjmp: the setjmp lives in C so nothing unwinds through Swift.
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        // The deterministic matrix product (one fused multiply-add chain per element; see its header).
+        .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
 
         .target(name: "PairDxCore", dependencies: ["CCrypto"]),
         .target(name: "Ingest", dependencies: ["PairDxCore", "CCurl", "CXML2"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(name: "Imaging", dependencies: ["PairDxCore", "CPNG", "CJPEG"], swiftSettings: optimisedInDebug),
         .target(name: "Curation", dependencies: ["PairDxCore", "Imaging"]),
-        .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "COpenBLAS"], exclude: ["Core/README.md"], swiftSettings: optimisedInDebug),
+        .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "COpenBLAS", "CGEMM"], exclude: ["Core/README.md"], swiftSettings: optimisedInDebug),
         .target(name: "Synth", dependencies: ["PairDxCore", "Imaging"], swiftSettings: optimisedInDebug),
         .target(name: "MirrorServer", dependencies: ["PairDxCore", .product(name: "FlyingFox", package: "FlyingFox"),
                                                .product(name: "FlyingSocks", package: "FlyingFox")]),

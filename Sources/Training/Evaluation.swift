@@ -46,7 +46,7 @@ public enum Evaluation {
         guard spec.classes == split.classes else {
             throw PairDxError.badInput("\(split.directory): classes \(split.classes) differ from the checkpoint's \(spec.classes)")
         }
-        BLAS.setThreads(threads)
+        Compute.threads = threads
         var ds = try Dataset.load(split, part: part, work: work, captions: captions, requireImages: spec.kind.usesImages)
         var oov: Double?
         if spec.kind.usesText {
