@@ -54,7 +54,7 @@ public enum Evaluation {
             oov = ds.tokenize(vocabulary, maxTokens: spec.maxTokens).oovShare
         }
         let loader = BatchLoader(ds, blobs: work.blobs, batchSize: 64, resolution: spec.resolution, needsImages: spec.kind.usesImages,
-                                 seed: 0, workers: threads)
+                                 seed: 0, workers: threads, decodedCache: work.decodedImageCache)
         let (p, l, _, seconds) = predict(model, loader: loader)
         var skipped = ds.problems
         for (k, v) in loader.failures { skipped[k] = v }

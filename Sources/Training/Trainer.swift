@@ -126,9 +126,11 @@ public enum Trainer {
         default: throw PairDxError.usage("optimizer '\(h.optimizer)' is not known: use 'sgd' or 'adamw'")
         }
         let trainLoader = BatchLoader(train, blobs: work.blobs, batchSize: h.batchSize, resolution: h.resolution,
-                                      needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads)
+                                      needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads,
+                                      decodedCache: work.decodedImageCache)
         let valLoader = BatchLoader(val, blobs: work.blobs, batchSize: max(h.batchSize, 64), resolution: h.resolution,
-                                    needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads)
+                                    needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads,
+                                    decodedCache: work.decodedImageCache)
         let perEpoch = trainLoader.batchesPerEpoch, total = perEpoch * h.epochs
         let warm = h.warmupSteps ?? 0, lr = Float(h.learningRate)
         let schedule = try learningRateSchedule(h.schedule, base: lr, totalSteps: total, warmupSteps: warm,

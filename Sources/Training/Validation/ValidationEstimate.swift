@@ -7,7 +7,8 @@ import PairDxCore
 ///
 /// Per model: training = epochs × ⌈train/batch⌉ × (seconds per training step); each epoch also predicts the val
 /// split, and the test split is predicted once (forward passes of batches of 64); image models add one decode and
-/// resize per image (the decoded-image cache keeps them for later epochs), timed on a 512×512 JPEG photo-like figure.
+/// resize per image for the first image model (the decoded-image cache keeps them for later epochs and models), timed
+/// on a 512×512 JPEG figure.
 /// Steps run on random inputs (images, token ids) at the recipe's batch, resolution and widths, with the caption
 /// vocabulary `vocabulary` words long, in the current `BLAS.mode` on `Compute.threads` threads. O(models × steps).
 public enum ValidationEstimate {
@@ -58,8 +59,9 @@ public enum ValidationEstimate {
             let perEpoch = (train + h.batchSize - 1) / h.batchSize
             let trainSeconds = Double(h.epochs * perEpoch) * step
             let evaluation = Double(h.epochs * val + test) * predict
-            let decoding = kind.usesImages ? Double(pairs) * decode : 0
-            let initialisation = kind == .text ? "–" : h.initialiseFrom.map { "the trained \($0) model" }
+            // The decoded-image cache is shared by every model of the run: the first image model decodes.
+            let decoding = kind.usesImages && !models.contains(where: { $0.model.usesImages }) ? Double(pairs) * decode : 0
+            let initialisation = kind == .text ? "embeddings learned from the seed" : h.initialiseFrom.map { "the trained \($0) model" }
                 ?? (h.imageInitialisation.map { "\($0) weights (--image-weights)" } ?? "the seed")
             let e = ModelEstimate(model: kind, epochs: h.epochs, stepsPerEpoch: perEpoch, secondsPerStep: step,
                                   secondsPerPredictedItem: predict, decodeSeconds: decoding, trainSeconds: trainSeconds,
