@@ -53,9 +53,10 @@ public enum DeterministicMath {
 
     /// sin x and cos x in Double (argument reduced by multiples of π/2 in Double: accurate for |x| up to about 10⁶).
     public static func sinCos(_ x: Double) -> (sin: Double, cos: Double) {
-        let piOver2 = 1.5707963267948966
-        let q = (x / piOver2).rounded()
-        let r = x - q * piOver2 - q * 6.123233995736766e-17   // |r| ≤ π/4
+        // π/2 in two parts, the first with 33 significant bits, so q·first is exact for |q| < 2²⁰ (Cody–Waite).
+        let piOver2Hi = 1.57079632673412561417e+00, piOver2Lo = 6.07710050650619224932e-11
+        let q = (x / 1.5707963267948966).rounded()
+        let r = (x - q * piOver2Hi) - q * piOver2Lo   // |r| ≤ π/4 (about)
         let r2 = r * r
         // Nested form: sin r = r·(1 − r²/(2·3)·(1 − r²/(4·5)·(1 − …))), cos r = 1 − r²/(1·2)·(1 − r²/(3·4)·(1 − …)).
         var fs = 1.0, fc = 1.0
