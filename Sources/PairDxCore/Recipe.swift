@@ -197,6 +197,10 @@ public struct ModelHyperparameters: Codable, Sendable, Equatable {
     public var initialiseFrom: String?
     /// Fusion: share of training samples trained without their image features (modality dropout).
     public var modalityDropout: Double?
+    /// Image models: the starting weights the recipe's schedule assumes. `imagenet`: torchvision's ImageNet
+    /// ResNet-18, given to train/validate with `--image-weights` (without them the run starts from the seed and
+    /// says so); nil: the seed.
+    public var imageInitialisation: String?
     /// CLIP fine-tuning: which towers learn — `both` (image, text and temperature) or `image` (text tower and
     /// temperature frozen); nil = `both`.
     public var towers: String?

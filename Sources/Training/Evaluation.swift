@@ -46,7 +46,7 @@ public enum Evaluation {
         guard spec.classes == split.classes else {
             throw PairDxError.badInput("\(split.directory): classes \(split.classes) differ from the checkpoint's \(spec.classes)")
         }
-        BLAS.setThreads(threads)
+        Compute.threads = threads
         var ds = try Dataset.load(split, part: part, work: work, captions: captions, requireImages: spec.kind.usesImages)
         var oov: Double?
         if spec.kind.usesText {
@@ -54,7 +54,7 @@ public enum Evaluation {
             oov = ds.tokenize(vocabulary, maxTokens: spec.maxTokens).oovShare
         }
         let loader = BatchLoader(ds, blobs: work.blobs, batchSize: 64, resolution: spec.resolution, needsImages: spec.kind.usesImages,
-                                 seed: 0, workers: threads)
+                                 seed: 0, workers: threads, decodedCache: work.decodedImageCache)
         let (p, l, _, seconds) = predict(model, loader: loader)
         var skipped = ds.problems
         for (k, v) in loader.failures { skipped[k] = v }

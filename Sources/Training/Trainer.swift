@@ -10,11 +10,18 @@ public struct TrainConfig: Sendable {
     public var threads: Int
     public var glove: String?
     public var gloveCache: String?
-    /// Starting weights for the fusion model's image tower, under torchvision's ResNet-18 names (e.g. the trained
-    /// image baseline's, as PairDxFusion starts from a trained ResNet-18); nil: initialised from the seed.
+    /// Starting weights for the ResNet-18 of the image baseline or of the fusion model's image tower, under
+    /// torchvision's names (ImageNet weights from `--image-weights`, or the trained image baseline's, as
+    /// PairDxFusion starts from a trained ResNet-18); nil: initialised from the seed. A classifier `fc` is not loaded.
     public var imageTowerInit: [String: Tensor]?
-    public init(kind: ModelKind, hyper: ModelHyperparameters, seed: UInt64, threads: Int, glove: String? = nil, gloveCache: String? = nil) {
+    /// Where `imageTowerInit` comes from, for logs and reports (e.g. `imagenet:resnet18.safetensors`).
+    public var imageTowerSource: String?
+    /// How matrix products are computed (`.deterministic`: the same bits on every CPU and thread count).
+    public var mode: ComputeMode
+    public init(kind: ModelKind, hyper: ModelHyperparameters, seed: UInt64, threads: Int, glove: String? = nil, gloveCache: String? = nil,
+                mode: ComputeMode = .deterministic) {
         self.kind = kind; self.hyper = hyper; self.seed = seed; self.threads = threads; self.glove = glove; self.gloveCache = gloveCache
+        self.mode = mode
     }
 }
 
@@ -39,6 +46,13 @@ public struct TrainResult {
     public var tokenStats: [String: TokenStats]
     /// Items left out of training or validation, id → reason.
     public var skipped: [String: String]
+    /// The compute mode and matrix kernel the model was trained with, and the SHA-256 of its trained weights
+    /// (`ParameterStore.weightsDigest`).
+    public var mode: ComputeMode
+    public var kernel: String
+    public var weightsDigest: String
+    /// Where the ResNet-18 weights started from: `seed`, or `TrainConfig.imageTowerSource`; nil for the text model.
+    public var imageInitialisation: String?
 }
 
 /// The training loop: `zeroGrad` → forward → softmax cross-entropy → backward → optimiser step, with the
@@ -53,7 +67,8 @@ public enum Trainer {
         guard h.epochs >= 1, h.batchSize >= 1, h.learningRate > 0 else {
             throw PairDxError.usage("hyper-parameters need epochs ≥ 1, batch ≥ 1 and a positive learning rate (got \(h.epochs), \(h.batchSize), \(h.learningRate))")
         }
-        BLAS.setThreads(config.threads)
+        BLAS.mode = config.mode
+        Compute.threads = config.threads
         let caps = try captions ?? Dataset.loadCaptions(work)
         var train = try Dataset.load(split, part: .train, work: work, captions: caps, requireImages: config.kind.usesImages)
         var val = try Dataset.load(split, part: .val, work: work, captions: caps, requireImages: config.kind.usesImages)
@@ -97,9 +112,11 @@ public enum Trainer {
                              dropout: h.dropout ?? 0.3, frozenEmbeddings: h.freezeEmbeddings ?? (config.glove != nil),
                              modalityDropout: h.modalityDropout, embeddings: embeddingsLabel)
         let model = makeClassifier(spec, seed: config.seed)
-        if let weights = config.imageTowerInit, let fusion = model as? FusionClassifier {
-            try fusion.tower.loadWeights(source: "image baseline", includeClassifier: false) { weights[$0] }
-            Log.info("fusion image tower initialised from the trained image baseline")
+        let resnet = (model as? FusionClassifier)?.tower ?? (model as? ImageClassifier)?.network
+        if let weights = config.imageTowerInit, let resnet {
+            let source = config.imageTowerSource ?? "image weights"
+            try resnet.loadWeights(source: source, includeClassifier: false) { weights[$0] }
+            Log.info("\(config.kind.rawValue): ResNet-18 initialised from \(source)")
         }
         if let embeddingInit, let e = model.embedding { e.load(embeddingInit) }
         let optimizer: any Optimizer
@@ -109,15 +126,18 @@ public enum Trainer {
         default: throw PairDxError.usage("optimizer '\(h.optimizer)' is not known: use 'sgd' or 'adamw'")
         }
         let trainLoader = BatchLoader(train, blobs: work.blobs, batchSize: h.batchSize, resolution: h.resolution,
-                                      needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads)
+                                      needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads,
+                                      decodedCache: work.decodedImageCache)
         let valLoader = BatchLoader(val, blobs: work.blobs, batchSize: max(h.batchSize, 64), resolution: h.resolution,
-                                    needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads)
+                                    needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads,
+                                    decodedCache: work.decodedImageCache)
         let perEpoch = trainLoader.batchesPerEpoch, total = perEpoch * h.epochs
         let warm = h.warmupSteps ?? 0, lr = Float(h.learningRate)
         let schedule = try learningRateSchedule(h.schedule, base: lr, totalSteps: total, warmupSteps: warm,
                                                 what: "training.\(config.kind.rawValue) (\(h.epochs) epochs × \(perEpoch) batches of \(h.batchSize))")
         Log.info("training \(config.kind.rawValue): \(train.examples.count) train / \(val.examples.count) val items, \(model.store.parameterCount) parameters, "
-                 + "\(h.epochs) epochs × \(perEpoch) steps, batch \(h.batchSize), \(config.kind.usesImages ? "\(h.resolution)² px, " : "")\(h.optimizer) lr \(h.learningRate), \(config.threads) threads")
+                 + "\(h.epochs) epochs × \(perEpoch) steps, batch \(h.batchSize), \(config.kind.usesImages ? "\(h.resolution)² px, " : "")\(h.optimizer) lr \(h.learningRate), \(config.threads) threads, "
+                 + "\(config.mode.rawValue) mode (\(BLAS.kernel))")
 
         let ce = SoftmaxCrossEntropy()
         var logs: [EpochLog] = []
@@ -162,8 +182,11 @@ public enum Trainer {
         for (k, v) in trainLoader.failures { skipped[k] = v }
         for (k, v) in valLoader.failures { skipped[k] = v }
         if !skipped.isEmpty { Log.warning("\(skipped.count) items skipped (first: \(skipped.sorted { $0.key < $1.key }.first!))") }
+        let digest = model.store.weightsDigest()
+        Log.info("\(config.kind.rawValue): \(config.mode.rawValue) mode, kernel \(BLAS.kernel), weights SHA-256 \(digest)")
         return TrainResult(model: model, vocabulary: vocabulary, epochs: logs, stepLosses: stepLosses, trainSeconds: now() - start,
-                           tokenStats: stats, skipped: skipped)
+                           tokenStats: stats, skipped: skipped, mode: config.mode, kernel: BLAS.kernel, weightsDigest: digest,
+                           imageInitialisation: resnet == nil ? nil : config.imageTowerInit == nil ? "seed" : config.imageTowerSource ?? "image weights")
     }
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

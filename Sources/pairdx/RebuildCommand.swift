@@ -60,6 +60,7 @@ struct RebuildCommand: AsyncParsableCommand {
     var glove: String?
     @OptionGroup var clip: CLIPOptions
     @OptionGroup var biomedclip: BiomedCLIPOptions
+    @OptionGroup var compute: ComputeOptions
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
@@ -76,6 +77,10 @@ struct RebuildCommand: AsyncParsableCommand {
         if let w = biomedclip.weights {
             guard validate else { throw PairDxError.usage("--biomedclip-weights is used by --validate only") }
             guard FileManager.default.fileExists(atPath: w) else { throw PairDxError.io("\(w): BiomedCLIP weights file not found") }
+        }
+        if let w = compute.imageWeights {
+            guard validate else { throw PairDxError.usage("--image-weights is used by --validate only") }
+            guard FileManager.default.fileExists(atPath: w) else { throw PairDxError.io("\(w): ResNet-18 weights file not found") }
         }
         var o = Rebuild.Options(recipePath: recipe.recipePath, work: global.workDirectory)
         o.source = source
@@ -127,7 +132,7 @@ struct RebuildCommand: AsyncParsableCommand {
             Log.info("validate: training image, text and fusion on \(r.splitDir)")
             let v = try Validation.run(split: r.splitDir, data: global.work, out: report, recipe: r.recipe, threads: global.threadCount,
                                        glove: glove, published: "\(recipe.manifestsRoot)/published-results.json", clip: clip.input,
-                                       biomedclip: biomedclip.input)
+                                       biomedclip: biomedclip.input, mode: compute.mode, imageWeights: compute.imageWeights)
             FileHandle.standardError.write(Data((ValidateCommand.summary(v) + "\nreport: \(report)/validation.{json,md,html}\n").utf8))
             guard v.gate.passed else { throw PairDxError.checkFailed("validate: gate failed — \(v.gate.claim): \(v.gate.detail)") }
         }

@@ -32,6 +32,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .long, help: "GloVe vectors in the official text format (word v1 … vd).") var glove: String?
     @Option(name: .long, help: "Checkpoint to write (default: WORKDIR/checkpoints/<split>-<model>.safetensors).") var out: String?
     @OptionGroup var clip: CLIPOptions
+    @OptionGroup var compute: ComputeOptions
     @Flag(name: .long, help: "Print the training summary as JSON on stdout.") var json = false
 
     func run() async throws {
@@ -39,6 +40,7 @@ struct TrainCommand: AsyncParsableCommand {
         if model == "clip" { return try trainCLIP() }
         guard clip.weights == nil else { throw PairDxError.usage("--clip-weights goes with --model clip") }
         guard let kind = ModelKind(rawValue: model) else { throw PairDxError.usage("--model must be image, text, fusion or clip (got '\(model)')") }
+        guard compute.imageWeights == nil || kind.usesImages else { throw PairDxError.usage("--image-weights goes with --model image or fusion") }
         let splitFiles = try SplitFiles.load(split)
         let r = try TrainingSetup.recipe(recipe, split: splitFiles)
         var h = try TrainingSetup.hyper(r, kind: kind)
@@ -48,16 +50,26 @@ struct TrainCommand: AsyncParsableCommand {
         if let lr { h.learningRate = lr }
         let work = WorkDirectory(data ?? global.work)
         let threads = global.threads ?? h.threads ?? Platform.coreCount
-        let config = TrainConfig(kind: kind, hyper: h, seed: seed ?? r.seed, threads: threads, glove: glove, gloveCache: work.path("cache"))
+        var config = TrainConfig(kind: kind, hyper: h, seed: seed ?? r.seed, threads: threads, glove: glove, gloveCache: work.path("cache"),
+                                 mode: compute.mode)
+        if let weights = compute.imageWeights {
+            let imagenet = try ImageNetResNet18.load(weights, widthMultiplier: h.widthMultiplier ?? 1)
+            config.imageTowerInit = imagenet.tensors
+            config.imageTowerSource = imagenet.source
+        }
         let result = try Trainer.train(config, split: splitFiles, work: work)
         let path = out ?? work.path("checkpoints/\(splitFiles.name)-\(kind.rawValue).safetensors")
-        try Checkpoint.save(result.model, vocabulary: result.vocabulary,
-                            extra: ["pairdx.split": splitFiles.name, "pairdx.recipe": r.name, "pairdx.seed": "\(config.seed)"], to: path)
-        Log.info("trained \(kind.rawValue) in \(Trainer.duration(result.trainSeconds)) on \(Platform.hardware), \(threads) threads → \(path)")
+        var extra = ["pairdx.split": splitFiles.name, "pairdx.recipe": r.name, "pairdx.seed": "\(config.seed)"]
+        if let initialisation = result.imageInitialisation { extra["pairdx.image-init"] = initialisation }
+        try Checkpoint.save(result.model, vocabulary: result.vocabulary, extra: extra, to: path)
+        Log.info("trained \(kind.rawValue) in \(Trainer.duration(result.trainSeconds)) on \(Platform.hardware), \(threads) threads, "
+                 + "\(result.mode.rawValue) mode (\(result.kernel)), weights SHA-256 \(result.weightsDigest) → \(path)")
         if json {
             try printJSON(TrainSummary(model: kind.rawValue, split: splitFiles.name, checkpoint: path, epochs: result.epochs,
                                        trainSeconds: result.trainSeconds, hardware: Platform.hardware, threads: threads,
-                                       oovShare: result.tokenStats.mapValues(\.oovShare), skipped: result.skipped.count))
+                                       oovShare: result.tokenStats.mapValues(\.oovShare), skipped: result.skipped.count,
+                                       computeMode: result.mode, kernel: result.kernel, weightsSHA256: result.weightsDigest,
+                                       imageInitialisation: result.imageInitialisation))
         }
     }
 }
@@ -116,6 +128,10 @@ struct TrainSummary: Codable {
     /// Test-split metrics (CLIP: the kept epoch on test).
     var test: Metrics? = nil
     var testSecondsPerImage: Double? = nil
+    var computeMode: ComputeMode? = nil
+    var kernel: String? = nil
+    var weightsSHA256: String? = nil
+    var imageInitialisation: String? = nil
 }
 
 /// Recipe and hyper-parameter lookup shared by train, evaluate and validate.

@@ -32,6 +32,7 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also save the checkpoints (three, five with CLIP) into this folder.") var checkpoints: String?
     @OptionGroup var clip: CLIPOptions
     @OptionGroup var biomedclip: BiomedCLIPOptions
+    @OptionGroup var compute: ComputeOptions
     @Option(name: .customLong("real-captions"), help: """
         Instead: train and test only the text baseline on real captions (ROCO layout: */*/captions.txt with \
         ROCO_id<TAB>caption), labelled by the recipe's caption rules (e.g. --recipe pairdx-v1).
@@ -58,7 +59,8 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         let report = try Validation.run(split: splitDir, data: data ?? global.work, out: out, recipe: r,
                                         threads: global.threadCount, glove: glove, published: published, checkpoints: checkpoints,
-                                        clip: clip.input, biomedclip: biomedclip.input)
+                                        clip: clip.input, biomedclip: biomedclip.input, mode: compute.mode,
+                                        imageWeights: compute.imageWeights)
         Log.info(ValidateCommand.summary(report) + "\nreport: \(out)/validation.{json,md,html}")
         if json { try printJSON(report) }
         guard report.gate.passed else { throw PairDxError.checkFailed("validate: gate failed — \(report.gate.claim): \(report.gate.detail)") }

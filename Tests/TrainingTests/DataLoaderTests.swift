@@ -49,6 +49,30 @@ import PairDxCore
         #expect(imagesA.contains { abs($0 - bg) < 1e-5 })
     }
 
+    @Test func decodedImagesAreCachedOnDiskOnceAndGiveTheSameBatches() throws {
+        let toy = try ToyCorpus()
+        defer { toy.remove() }
+        let split = try SplitFiles.load(toy.splitDir)
+        let ds = try Dataset.load(split, part: .train, work: toy.work)
+        let dir = toy.work.decodedImageCache
+        func images(_ loader: BatchLoader) -> [Float] {
+            var out: [Float] = []
+            let s = loader.stream(epoch: 2, shuffle: true, augment: true)
+            while let b = s.next() { out += b.images!.storage }
+            return out
+        }
+        let plain = images(BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5))
+        #expect(!FileManager.default.fileExists(atPath: dir))
+        let first = images(BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5, decodedCache: dir))
+        let cached = try FileManager.default.subpathsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rgb") }
+        #expect(cached.count == Set(ds.examples.map(\.sha256)).count && cached.allSatisfy { $0.hasPrefix("16/") })
+        // With every blob gone, a new loader (another model of the same run) still builds the same batches: nothing is decoded again.
+        try FileManager.default.removeItem(atPath: toy.work.blobs.root)
+        let loader = BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5, decodedCache: dir)
+        let second = images(loader)
+        #expect(first == plain && second == plain && loader.failures.isEmpty)
+    }
+
     @Test func textModelLearnsTheCorpusAndRunsAreReproducible() throws {
         let toy = try ToyCorpus()
         defer { toy.remove() }

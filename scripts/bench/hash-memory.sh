@@ -4,14 +4,14 @@
 # progressive JPEG), each run's peak RSS printed beside the bound README "Reliability" states:
 #   runtime base + --decode-memory-mb + THREADS x (largest file + 8 MiB of rows and decoder state).
 # Usage: scripts/bench/hash-memory.sh [COUNT] [SIDE] [THREADS] [DECODE_MEMORY_MB]
-#        (python with Pillow and numpy from $PYTHON, default python3; PAIRDX_BIN=path skips the release build)
+#        (python with Pillow and numpy from $PAIRDX_PYTHON, default python3; PAIRDX_BIN=path skips the release build)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 count="${1:-8}"
 side="${2:-9000}"
 threads="${3:-8}"
 budget="${4:-512}"
-python="${PYTHON:-python3}"
+python="${PAIRDX_PYTHON:-python3}"
 scratch="${SCRATCH:-$root/.build-bench}"
 if [ -n "${PAIRDX_BIN:-}" ]; then
     bin="$PAIRDX_BIN"   # an already built pairdx (memory does not depend on the build configuration)

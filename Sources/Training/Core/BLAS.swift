@@ -1,13 +1,53 @@
+import CGEMM
+import Synchronization
 import COpenBLAS
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Thin, typed wrappers over OpenBLAS. Every matrix product of the training core goes through `BLAS.gemm`.
+/// How the training core computes its matrix products.
+public enum ComputeMode: String, Sendable, Codable, CaseIterable {
+    /// The project's own GEMM (`CGEMM`): every element of a product is one fused multiply-add chain in a fixed
+    /// order, so the bits do not depend on the CPU, OpenBLAS's kernel choice or the thread count.
+    case deterministic
+    /// OpenBLAS with the kernels it picks for this CPU: faster on some CPUs, but the last bits of results depend on
+    /// the CPU (its kernel) and on the thread count.
+    case fast
+}
+
+/// Thin, typed wrappers over the matrix products. Every matrix product of the training core goes through `BLAS.gemm`.
 ///
-/// Matrices are row-major; `lda`/`ldb`/`ldc` default to the packed row length. The thread count is set
-/// explicitly (`BLAS.setThreads`) so runs are reproducible: same thread count ⇒ same summation order.
+/// Matrices are row-major; `lda`/`ldb`/`ldc` default to the packed row length. In `.deterministic` mode (the
+/// default) products run on the project's own kernel, split over `Compute.threads` threads by blocks of C whose
+/// elements do not depend on the split; in `.fast` mode on OpenBLAS, whose thread count is set explicitly
+/// (`BLAS.setThreads`): same CPU and thread count ⇒ same bits.
 public enum BLAS {
+    /// 0 = deterministic, 1 = fast (an atomic, so a read on a compute thread never races the setter).
+    private static let modeStorage = Atomic<Int>(0)
+
+    /// The mode of every later product. Set once before training (not while products run).
+    public static var mode: ComputeMode {
+        get { currentMode }
+        set { modeStorage.store(newValue == .fast ? 1 : 0, ordering: .relaxed) }
+    }
+
+    private static var currentMode: ComputeMode { modeStorage.load(ordering: .relaxed) == 1 ? .fast : .deterministic }
+
+    /// The kernel products run on in `mode`: `pairdx-sgemm/avx2-fma` (or `/portable`, same bits) when
+    /// deterministic, `openblas/<core name>` when fast (e.g. `openblas/Haswell`, `openblas/Cooperlake`).
+    public static var kernel: String {
+        switch currentMode {
+        case .deterministic: "pairdx-sgemm/" + String(cString: pairdx_sgemm_kernel_name())
+        case .fast: "openblas/" + openBLASCoreName
+        }
+    }
+
+    /// The kernel set OpenBLAS chose for this CPU (or that `OPENBLAS_CORETYPE` forced), e.g. `Haswell`.
+    public static var openBLASCoreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
     /// Sets OpenBLAS's thread count (≥ 1) for all later calls.
     public static func setThreads(_ n: Int) {
         openblas_set_num_threads(Int32(max(1, n)))
@@ -51,9 +91,39 @@ public enum BLAS {
         let lb = ldb ?? (transB ? k : n)
         let lc = ldc ?? n
         let began = GEMMTimer.shared.start()
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(la), b, Int32(lb), beta, c, Int32(lc))
+        switch currentMode {
+        case .deterministic:
+            deterministicGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: la, b: b, ldb: lb,
+                              beta: beta, c: c, ldc: lc)
+        case .fast:
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(la), b, Int32(lb), beta, c, Int32(lc))
+        }
         GEMMTimer.shared.stop(began, flops: 2 * Double(m) * Double(n) * Double(k))
+    }
+
+    /// `gemm` on the project's kernel: C is cut into blocks of whole 16-column panels (or 6-row strips when there
+    /// are few columns), one block per compute thread. Each element's result is the same whatever the cut, so the
+    /// thread count never changes a bit. Small products (under 2¹⁸ multiply-adds) run on the calling thread.
+    static func deterministicGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
+        let threads = Compute.threads
+        let panels = (n + 15) / 16, strips = (m + 5) / 6
+        if threads <= 1 || m &* n &* max(k, 1) < 1 << 18 || (panels < 2 && strips < 2) {
+            pairdx_sgemm_block(ta, tb, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        } else if panels >= 2 * threads || strips < threads {
+            Compute.parallelFor(panels, costPerItem: 1 << 18) { range in
+                pairdx_sgemm_block(ta, tb, 0, m, range.lowerBound * 16, min(n, range.upperBound * 16), k, alpha,
+                                   a, lda, b, ldb, beta, c, ldc)
+            }
+        } else {
+            Compute.parallelFor(strips, costPerItem: 1 << 18) { range in
+                pairdx_sgemm_block(ta, tb, range.lowerBound * 6, min(m, range.upperBound * 6), 0, n, k, alpha,
+                                   a, lda, b, ldb, beta, c, ldc)
+            }
+        }
     }
 
     /// y = alpha·x + y over `n` floats.

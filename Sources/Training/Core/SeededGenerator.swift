@@ -28,7 +28,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         Float(next() >> 40) * (1.0 / 16_777_216.0)
     }
 
-    /// Standard normal deviate (Box–Muller in double precision, pairs cached).
+    /// Standard normal deviate (Box–Muller in double precision with `DeterministicMath`, pairs cached).
     public mutating func nextNormal() -> Float {
         if let s = spareNormal {
             spareNormal = nil
@@ -37,10 +37,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         var u1 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
         if u1 < 1e-300 { u1 = 1e-300 }
         let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
-        let r = (-2.0 * log(u1)).squareRoot()
-        let theta = 2.0 * Double.pi * u2
-        spareNormal = Float(r * sin(theta))
-        return Float(r * cos(theta))
+        let r = (-2.0 * DeterministicMath.log(u1)).squareRoot()
+        let (sin, cos) = DeterministicMath.sinCos(2.0 * Double.pi * u2)
+        spareNormal = Float(r * sin)
+        return Float(r * cos)
     }
 }
 

@@ -18,6 +18,13 @@ public enum TrainBenchmark {
         public var gemmShare: Double
         /// Peak resident set size of the process (bytes), when the platform reports it.
         public var peakResidentBytes: Int?
+        /// The compute mode and matrix kernel measured (`BLAS.mode`, `BLAS.kernel`).
+        public var mode: ComputeMode
+        public var kernel: String
+        /// The CPU: model name, vector extensions and OpenBLAS's core name (`CPUInfo`).
+        public var cpu: String
+        public var vectorExtensions: [String]
+        public var openBLASCore: String
     }
 
     /// Runs `warmup` untimed steps, then `steps` timed ones of `step` (one full forward, backward and update of
@@ -37,7 +44,8 @@ public enum TrainBenchmark {
                       secondsPerStep: perStep, imagesPerSecond: Double(batch) / perStep,
                       gflopsPerSecond: timer.flops / seconds / 1e9,
                       gemmGflopsPerSecond: timer.seconds > 0 ? timer.flops / timer.seconds / 1e9 : 0,
-                      gemmShare: timer.seconds / seconds, peakResidentBytes: peakResidentBytes())
+                      gemmShare: timer.seconds / seconds, peakResidentBytes: peakResidentBytes(), mode: BLAS.mode, kernel: BLAS.kernel,
+                      cpu: CPUInfo.model, vectorExtensions: CPUInfo.vectorExtensions, openBLASCore: BLAS.openBLASCoreName)
     }
 
     /// Peak resident set size (`VmHWM` of /proc/self/status) in bytes, or nil where unavailable.
@@ -50,28 +58,29 @@ public enum TrainBenchmark {
         return nil
     }
 
-    /// One ResNet-18 (→ linear, `classes` outputs) SGD step closure on fixed random images and labels.
+    /// One ResNet-18 (→ linear, `classes` outputs) SGD step closure on fixed random images and labels, and the
+    /// model's parameter store (whose `weightsDigest()` after a number of steps checks determinism).
     public static func imageStep(resolution: Int, batch: Int, classes: Int = 6, widthMultiplier: Double = 1,
-                                 seed: UInt64 = 0) -> () -> Void {
+                                 seed: UInt64 = 0) -> (step: () -> Void, store: ParameterStore) {
         var g = SeededGenerator(seed: seed)
         let net = ResNet18(ParameterStore(), widthMultiplier: widthMultiplier, classes: classes, generator: &g)
         let images = Tensor(shape: [batch, 3, resolution, resolution]) { p in for i in 0..<p.count { p[i] = g.nextNormal() } }
         let labels = (0..<batch).map { _ in Int(g.next() % UInt64(classes)) }
         let sgd = SGD(net.store, momentum: 0.9)
         let ce = SoftmaxCrossEntropy()
-        return {
+        return ({
             net.store.zeroGrad()
             _ = ce.forward(logits: net.forward(images, training: true), labels: labels)
             _ = net.backward(ce.backward())
             sgd.step(learningRate: 0.01)
-        }
+        }, net.store)
     }
 
     /// One SGD step closure of the fusion model (ResNet-18 tower, `tokens` caption tokens of a `vocabulary`-word
     /// trainable 50-d embedding, width 256, 4 heads, dropout 0.3, six classes), the shapes of the PyTorch peer
-    /// `peer_torch_fusion.py`, on fixed random images, tokens and labels.
+    /// `peer_torch_fusion.py`, on fixed random images, tokens and labels; and the model's parameter store.
     public static func fusionStep(resolution: Int, batch: Int, tokens: Int = 40, vocabulary: Int = 20_000,
-                                  widthMultiplier: Double = 1, seed: UInt64 = 0) -> () -> Void {
+                                  widthMultiplier: Double = 1, seed: UInt64 = 0) -> (step: () -> Void, store: ParameterStore) {
         let classes = ["ct", "mri", "xray", "ultrasound", "histopathology", "endoscopy"]
         let spec = ModelSpec(kind: .fusion, classes: classes, resolution: resolution, widthMultiplier: widthMultiplier,
                              width: 256, heads: 4, embeddingDim: 50, vocabularySize: vocabulary, maxTokens: tokens,
@@ -85,11 +94,11 @@ public enum TrainBenchmark {
                           tokenLength: tokens, lengths: [Int](repeating: tokens, count: batch))
         let sgd = SGD(model.store, momentum: 0.9)
         let ce = SoftmaxCrossEntropy()
-        return {
+        return ({
             model.store.zeroGrad()
             _ = ce.forward(logits: model.forward(input, training: true), labels: labels)
             model.backward(ce.backward())
             sgd.step(learningRate: 0.01)
-        }
+        }, model.store)
     }
 }

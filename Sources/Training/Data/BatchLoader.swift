@@ -6,8 +6,11 @@ import PairDxCore
 ///
 /// Order: training epochs sort examples by a keyed hash of (seed, epoch, id), so the order depends only on the
 /// seed and the ids; evaluation keeps split order. Decoded R×R bytes are cached in memory when the whole split
-/// fits in `cacheBytes`, so later epochs skip decoding. Images that fail to decode are dropped from their batch
-/// and listed in `failures` (id → reason). Thread-safe: one stream at a time per loader.
+/// fits in `cacheBytes`, so later epochs skip decoding; with a `decodedCache` directory they are also kept on disk
+/// (`<dir>/<R>/<sha256[0..<2]>/<sha256>.rgb`, the R·R·3 bytes exactly as decoded), so a split too large for memory
+/// is still decoded once, and every loader of a run (train, val, test; each model of validate) shares the work.
+/// Images that fail to decode are dropped from their batch and listed in `failures` (id → reason).
+/// Thread-safe: one stream at a time per loader.
 public final class BatchLoader: @unchecked Sendable {
     public let examples: [Example]
     public let batchSize: Int
@@ -20,10 +23,12 @@ public final class BatchLoader: @unchecked Sendable {
     private let lock = NSLock()
     private var cache: [[UInt8]?]
     private let useCache: Bool
+    private let decodedCache: String?
     private var failed: [String: String] = [:]
 
     public init(_ dataset: Dataset, blobs: BlobStore, batchSize: Int, resolution: Int, needsImages: Bool, seed: UInt64,
-                workers: Int = 2, cacheBytes: Int = 1_500_000_000) {
+                workers: Int = 2, cacheBytes: Int = 1_500_000_000, decodedCache: String? = nil) {
+        self.decodedCache = decodedCache
         precondition(batchSize > 0 && resolution > 0)
         examples = dataset.examples
         self.blobs = blobs; self.batchSize = batchSize; self.resolution = resolution
@@ -82,9 +87,20 @@ public final class BatchLoader: @unchecked Sendable {
             if let hit { return hit }
         }
         let ex = examples[index]
+        let cached = decodedCache.map { "\($0)/\(r)/\(ex.sha256.prefix(2))/\(ex.sha256).rgb" }
+        if let cached, let data = FileManager.default.contents(atPath: cached), data.count == r * r * 3 {
+            let px = [UInt8](data)
+            if useCache { lock.lock(); cache[index] = px; lock.unlock() }
+            return px
+        }
         do {
             let px = try ImagePipeline.prepare(try blobs.read(ex.sha256), resolution: r)
             if useCache { lock.lock(); cache[index] = px; lock.unlock() }
+            if let cached {
+                // Best effort: a cache that cannot be written only costs a decode next time.
+                try? FileSystem.makeDirectory((cached as NSString).deletingLastPathComponent)
+                try? AtomicFile.write(Data(px), to: cached)
+            }
             return px
         } catch {
             lock.lock(); failed[ex.id] = "\(error)"; lock.unlock()
@@ -141,4 +157,11 @@ public final class BatchStream: @unchecked Sendable {
     /// Stops the producer early (e.g. when training is interrupted).
     public func cancel() { condition.lock(); cancelled = true; condition.broadcast(); condition.unlock() }
     deinit { cancel() }
+}
+
+extension WorkDirectory {
+    /// Where training keeps decoded, resized images (`BatchLoader`'s `decodedCache`): `cache/decoded-v1`. The bytes
+    /// depend only on the blob, the resolution and `ImagePipeline.prepare` (bump the suffix when its output changes),
+    /// so the cache is valid across runs; delete it to reclaim space.
+    public var decodedImageCache: String { path("cache/decoded-v1") }
 }

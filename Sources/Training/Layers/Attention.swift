@@ -80,7 +80,7 @@ public final class MultiHeadAttention {
                     var m = -Float.infinity
                     for j in 0..<valid { m = max(m, row[j]) }
                     var s: Float = 0
-                    for j in 0..<valid { let x = expf(row[j] - m); row[j] = x; s += x }
+                    for j in 0..<valid { let x = DeterministicMath.exp(row[j] - m); row[j] = x; s += x }
                     let inv = 1 / s
                     for j in 0..<valid { row[j] *= inv }
                     for j in valid..<lk { row[j] = 0 }

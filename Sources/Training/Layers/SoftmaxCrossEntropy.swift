@@ -25,14 +25,14 @@ public final class SoftmaxCrossEntropy {
                     for j in 0..<k { m = max(m, row[j]) }
                     var sum = 0.0
                     for j in 0..<k {
-                        let e = exp(row[j] - m)
+                        let e = DeterministicMath.exp(row[j] - m)
                         out[j] = e
                         sum += Double(e)
                     }
                     let inv = Float(1 / sum)
                     for j in 0..<k { out[j] *= inv }
                     precondition(labels[r] >= 0 && labels[r] < k, "label \(labels[r]) out of range 0..<\(k)")
-                    loss += -(Double(row[labels[r]] - m) - log(sum))
+                    loss += -(Double(row[labels[r]] - m) - DeterministicMath.log(sum))
                 }
             }
         }

@@ -27,8 +27,8 @@ public final class AdamW: Optimizer {
         t += 1
         let w = store.allValues.baseAddress!, g = store.allGrads.baseAddress!
         let b1 = beta1, b2 = beta2, eps = epsilon
-        let bc1 = 1 - Float(pow(Double(b1), Double(t)))
-        let bc2Sqrt = Float((1 - pow(Double(b2), Double(t))).squareRoot())
+        let bc1 = 1 - Float(DeterministicMath.pow(Double(b1), t))
+        let bc2Sqrt = Float((1 - DeterministicMath.pow(Double(b2), t)).squareRoot())
         let stepSize = lr / bc1
         m.withUnsafeMutableBufferPointer { mb in
             v.withUnsafeMutableBufferPointer { vb in

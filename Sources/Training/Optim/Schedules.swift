@@ -59,7 +59,7 @@ public struct StepSchedule: LearningRateSchedule {
     public func learningRate(atStep step: Int) -> Float {
         if let w = warmup(base, step: step, warmupSteps: warmupSteps) { return w }
         let k = (step - warmupSteps) / stepSize
-        return base * Float(pow(Double(gamma), Double(k)))
+        return base * Float(DeterministicMath.pow(Double(gamma), k))
     }
 }
 
@@ -81,6 +81,6 @@ public struct CosineSchedule: LearningRateSchedule {
         if let w = warmup(base, step: step, warmupSteps: warmupSteps) { return w }
         let span = Double(totalSteps - warmupSteps)
         let t = min(Double(step - warmupSteps), span)
-        return minimum + (base - minimum) * Float(0.5 * (1 + cos(Double.pi * t / span)))
+        return minimum + (base - minimum) * Float(0.5 * (1 + DeterministicMath.cos(Double.pi * t / span)))
     }
 }

@@ -48,10 +48,18 @@ public enum Validation {
     public static func run(split: String, data: String, out: String, recipe: Recipe, threads: Int,
                            glove: String? = nil, published: String = "Manifests/published-results.json",
                            checkpoints: String? = nil, clip: CLIPInput = CLIPInput(),
-                           biomedclip: BiomedCLIPInput = BiomedCLIPInput()) throws -> ValidationReport {
+                           biomedclip: BiomedCLIPInput = BiomedCLIPInput(), mode: ComputeMode = .deterministic,
+                           imageWeights: String? = nil) throws -> ValidationReport {
         let start = Trainer.now()
         let pub = try PublishedResults.load(published)
         let splitFiles = try SplitFiles.load(split)
+        // ImageNet weights first too: a wrong file (names, shapes, width) fails the run before any training.
+        var imagenet: ImageNetResNet18?
+        if let imageWeights {
+            let width = recipe.training[ModelKind.image.rawValue]?.widthMultiplier ?? 1
+            imagenet = try ImageNetResNet18.load(imageWeights, widthMultiplier: width)
+            Log.info("validate: ResNet-18 weights \(imageWeights) (\(imagenet!.source))")
+        }
         // CLIP inputs first: a bad weights or BPE file stops the run before minutes of training.
         var clipSetup: (CLIPClassification.Setup, ModelHyperparameters, [[String]])?
         if let weights = clip.weights {
@@ -81,10 +89,18 @@ public enum Validation {
             }
             Log.info("validate: training \(kind.rawValue) (\(outcomes.count + 1)/3)")
             let t = h.threads.map { min($0, threads) } ?? threads
-            var config = TrainConfig(kind: kind, hyper: h, seed: recipe.seed, threads: t, glove: glove, gloveCache: work.path("cache"))
+            var config = TrainConfig(kind: kind, hyper: h, seed: recipe.seed, threads: t, glove: glove, gloveCache: work.path("cache"),
+                                     mode: mode)
+            if kind.usesImages, let imagenet {
+                config.imageTowerInit = imagenet.tensors
+                config.imageTowerSource = imagenet.source
+            } else if kind.usesImages, h.initialiseFrom == nil, let assumed = h.imageInitialisation {
+                Log.warning("validate: recipe \(recipe.name) assumes \(assumed) weights for \(kind.rawValue) (--image-weights); starting from the seed instead")
+            }
             if kind == .fusion, h.initialiseFrom == ModelKind.image.rawValue {
                 guard let imageTower else { throw PairDxError.badInput("recipe \(recipe.name): fusion starts from the image baseline, which was not trained first") }
                 config.imageTowerInit = imageTower
+                config.imageTowerSource = "the trained image baseline" + (imagenet.map { " (from \($0.source))" } ?? "")
             }
             let result = try Trainer.train(config, split: splitFiles, work: work, captions: caps)
             if let image = result.model as? ImageClassifier { imageTower = image.network.exportWeights() }
@@ -101,7 +117,9 @@ public enum Validation {
                                          stepLosses: result.stepLosses.map(Double.init),
                                          embeddings: kind.usesText ? result.model.spec.embeddings : nil,
                                          oovShare: eval.oovShare, hyperparameters: (try? CanonicalJSON.string(h)) ?? "",
-                                         skipped: result.skipped.count + eval.skipped.count))
+                                         skipped: result.skipped.count + eval.skipped.count, computeMode: result.mode,
+                                         kernel: result.kernel, weightsSHA256: result.weightsDigest,
+                                         imageInitialisation: result.imageInitialisation))
         }
         if case let (setup, h, prompts)? = clipSetup {
             outcomes += try runCLIP(setup, hyper: h, promptTexts: prompts, split: splitFiles, work: work, captions: caps,
@@ -110,8 +128,10 @@ public enum Validation {
         if case let (setup, prompts)? = biomedSetup {
             outcomes.append(try runBiomedCLIP(setup, promptTexts: prompts, split: splitFiles, work: work, captions: caps, threads: threads))
         }
-        let report = compare(published: pub, outcomes: outcomes, split: splitFiles, recipe: recipe, threads: threads,
+        var report = compare(published: pub, outcomes: outcomes, split: splitFiles, recipe: recipe, threads: threads,
                              seconds: Trainer.now() - start)
+        report.computeMode = mode
+        report.kernel = BLAS.kernel
         try ReportWriter.write(report, to: out)
         return report
     }

@@ -54,6 +54,13 @@ public struct ModelOutcome: Codable, Sendable {
     public var oovShare: Double?
     public var hyperparameters: String
     public var skipped: Int
+    /// How the model's products were computed, on which kernel, and the SHA-256 of its trained weights
+    /// (`ParameterStore.weightsDigest`); nil for models not trained by the training core's `Trainer`.
+    public var computeMode: ComputeMode? = nil
+    public var kernel: String? = nil
+    public var weightsSHA256: String? = nil
+    /// Where its ResNet-18 started: `seed`, ImageNet weights (`imagenet:<file> sha256:<digest>`) or the image baseline.
+    public var imageInitialisation: String? = nil
 }
 
 /// Everything `pairdx validate` found (`report/validation.json`).
@@ -73,6 +80,10 @@ public struct ValidationReport: Codable, Sendable {
     /// The paper's central claim, checked on this split: fusion beats each single-modality baseline on test.
     public var gate: Gate
     public var totalSeconds: Double
+    /// The compute mode of the run (`deterministic`: the same numbers on every AVX2+FMA x86-64 at any thread
+    /// count) and the matrix kernel it ran on.
+    public var computeMode: ComputeMode? = nil
+    public var kernel: String? = nil
 
     public struct Gate: Codable, Sendable {
         public var claim: String

@@ -1,0 +1,131 @@
+#include "pairdx_gemm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define PAIRDX_X86 1
+#endif
+
+/* Register tile MR×NR, cache blocks MC (rows of packed A) × KC (depth). Changing them changes speed, never results. */
+enum { MR = 6, NR = 16, MC = 96, KC = 256 };
+
+/* acc[r][j] = fma(a[p][r], b[p][j], acc[r][j]) for p = 0..<kc, in order; c holds acc (row stride ldc). */
+static void kernel_portable(long kc, const float *pa, const float *pb, float *c, long ldc) {
+    float acc[MR][NR];
+    for (int r = 0; r < MR; r++) memcpy(acc[r], c + r * ldc, sizeof acc[r]);
+    for (long p = 0; p < kc; p++, pa += MR, pb += NR)
+        for (int r = 0; r < MR; r++)
+            for (int j = 0; j < NR; j++) acc[r][j] = fmaf(pa[r], pb[j], acc[r][j]);
+    for (int r = 0; r < MR; r++) memcpy(c + r * ldc, acc[r], sizeof acc[r]);
+}
+
+#ifdef PAIRDX_X86
+__attribute__((target("avx2,fma")))
+static void kernel_avx2(long kc, const float *pa, const float *pb, float *c, long ldc) {
+    __m256 c00 = _mm256_loadu_ps(c + 0 * ldc), c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
+    __m256 c10 = _mm256_loadu_ps(c + 1 * ldc), c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
+    __m256 c20 = _mm256_loadu_ps(c + 2 * ldc), c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
+    __m256 c30 = _mm256_loadu_ps(c + 3 * ldc), c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
+    __m256 c40 = _mm256_loadu_ps(c + 4 * ldc), c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
+    __m256 c50 = _mm256_loadu_ps(c + 5 * ldc), c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
+    for (long p = 0; p < kc; p++, pa += MR, pb += NR) {
+        __m256 b0 = _mm256_load_ps(pb), b1 = _mm256_load_ps(pb + 8), a;
+        a = _mm256_broadcast_ss(pa + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
+        a = _mm256_broadcast_ss(pa + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
+        a = _mm256_broadcast_ss(pa + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
+        a = _mm256_broadcast_ss(pa + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
+        a = _mm256_broadcast_ss(pa + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
+        a = _mm256_broadcast_ss(pa + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+    }
+    _mm256_storeu_ps(c + 0 * ldc, c00); _mm256_storeu_ps(c + 0 * ldc + 8, c01);
+    _mm256_storeu_ps(c + 1 * ldc, c10); _mm256_storeu_ps(c + 1 * ldc + 8, c11);
+    _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21);
+    _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
+    _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41);
+    _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+}
+#endif
+
+typedef void (*kernel_fn)(long, const float *, const float *, float *, long);
+
+static kernel_fn select_kernel(void) {
+#ifdef PAIRDX_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kernel_avx2;
+#endif
+    return kernel_portable;
+}
+
+const char *pairdx_sgemm_kernel_name(void) {
+    return select_kernel() == kernel_portable ? "portable" : "avx2-fma";
+}
+
+void pairdx_sgemm_block(int trans_a, int trans_b, long m0, long m1, long n0, long n1, long k, float alpha,
+                        const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+    if (m1 <= m0 || n1 <= n0) return;
+    /* The chain's starting value. */
+    if (beta != 1) {
+        for (long i = m0; i < m1; i++) {
+            float *row = c + i * ldc;
+            if (beta == 0) memset(row + n0, 0, (size_t)(n1 - n0) * sizeof(float));
+            else for (long j = n0; j < n1; j++) row[j] *= beta;
+        }
+    }
+    if (k <= 0) return;
+    kernel_fn kernel = select_kernel();
+    float *pa = aligned_alloc(64, sizeof(float) * MC * KC);
+    float *pb = aligned_alloc(64, sizeof(float) * KC * NR);
+    if (!pa || !pb) abort();
+    float tile[MR * NR];
+    for (long pc = 0; pc < k; pc += KC) {
+        long kc = k - pc < KC ? k - pc : KC;
+        for (long ic = m0; ic < m1; ic += MC) {
+            long mc = m1 - ic < MC ? m1 - ic : MC;
+            /* Pack A[ic..ic+mc, pc..pc+kc] in strips of MR rows: pa[s][p][r] = alpha·A(ic + s·MR + r, pc + p), zero-padded. */
+            for (long s = 0; s * MR < mc; s++) {
+                float *dst = pa + s * MR * kc;
+                for (long p = 0; p < kc; p++) {
+                    for (long r = 0; r < MR; r++) {
+                        long i = ic + s * MR + r;
+                        float v = 0;
+                        if (i < ic + mc) {
+                            v = trans_a ? a[(pc + p) * lda + i] : a[i * lda + pc + p];
+                            if (alpha != 1) v *= alpha;
+                        }
+                        dst[p * MR + r] = v;
+                    }
+                }
+            }
+            for (long jc = n0; jc < n1; jc += NR) {
+                long nr = n1 - jc < NR ? n1 - jc : NR;
+                /* Pack B[pc..pc+kc, jc..jc+nr]: pb[p][j] = B(pc + p, jc + j), zero-padded. */
+                for (long p = 0; p < kc; p++) {
+                    float *dst = pb + p * NR;
+                    if (!trans_b && nr == NR) {
+                        memcpy(dst, b + (pc + p) * ldb + jc, sizeof(float) * NR);
+                    } else {
+                        for (long j = 0; j < NR; j++)
+                            dst[j] = j < nr ? (trans_b ? b[(jc + j) * ldb + pc + p] : b[(pc + p) * ldb + jc + j]) : 0;
+                    }
+                }
+                for (long s = 0; s * MR < mc; s++) {
+                    long i0 = ic + s * MR, mr = m1 - i0 < MR ? m1 - i0 : MR;
+                    float *cp = c + i0 * ldc + jc;
+                    if (mr == MR && nr == NR) {
+                        kernel(kc, pa + s * MR * kc, pb, cp, ldc);
+                    } else {
+                        memset(tile, 0, sizeof tile);
+                        for (long r = 0; r < mr; r++) memcpy(tile + r * NR, cp + r * ldc, sizeof(float) * (size_t)nr);
+                        kernel(kc, pa + s * MR * kc, pb, tile, NR);
+                        for (long r = 0; r < mr; r++) memcpy(cp + r * ldc, tile + r * NR, sizeof(float) * (size_t)nr);
+                    }
+                }
+            }
+        }
+    }
+    free(pa);
+    free(pb);
+}
