@@ -18,10 +18,12 @@ public final class Fetcher: Sendable {
     /// Ask again for URLs an earlier run found missing (404); by default they stay missing.
     public let retryMissing: Bool
     /// Caption-first order: media are fetched only for figures this accepts (nil: every figure's).
-    public var wantsMedia: (@Sendable (FigureRecord) -> Bool)?
+    public let wantsMedia: (@Sendable (FigureRecord) -> Bool)?
 
-    public init(source: Source, work: WorkDirectory, client: HTTPClient, retryMissing: Bool = false) throws {
+    public init(source: Source, work: WorkDirectory, client: HTTPClient, retryMissing: Bool = false,
+                wantsMedia: (@Sendable (FigureRecord) -> Bool)? = nil) throws {
         self.source = source; self.work = work; self.client = client; self.retryMissing = retryMissing
+        self.wantsMedia = wantsMedia
         try FileSystem.makeDirectory(work.root)
         journal = try FetchJournal(path: work.path("fetch-journal.jsonl"))
         cache = BlobStore(root: work.path("cache"))

@@ -107,9 +107,9 @@ public struct CaptionFirstScan {
     /// and labels; the work files then describe exactly this prefix.
     func evaluate(_ prefix: [Candidate], reuse: inout [String: ImageRecord]) async throws -> Probe {
         try JSONL.write(prefix, to: work.candidates, sortedBy: \.sortKey)
-        let fetcher = try Fetcher(source: source, work: work, client: client)
         let labeler = Labeler(recipe: recipe)
-        fetcher.wantsMedia = { labeler.label(caption: $0.caption).class != nil }
+        let fetcher = try Fetcher(source: source, work: work, client: client,
+                                  wantsMedia: { labeler.label(caption: $0.caption).class != nil })
         _ = try await fetcher.run(prefix)
         _ = try HashStage.run(work: work, threads: threads, reuse: reuse)
         for r in try JSONL.read(ImageRecord.self, from: work.images) { reuse[r.sha256] = r }

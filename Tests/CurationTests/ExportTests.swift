@@ -1,14 +1,15 @@
 import Foundation
 import PairDxCore
+import PairDxTestSupport
 import Testing
 @testable import Curation
 
 /// The Python-ecosystem exports, read back by the libraries their users load them with: Hugging Face `datasets`
 /// (image folder + dataset card), `mlcroissant` (the export's Croissant file) and `tarfile` (WebDataset shards).
 @Suite struct ExportTests {
-    static let datasetsPython = Fixture.python(with: ["datasets", "PIL"])
-    static let croissantPython = Fixture.python(with: ["mlcroissant", "PIL"])
-    static let anyPython = Fixture.python(with: ["json", "tarfile"])
+    static let datasetsPython = Prerequisite.python(["datasets", "PIL"])
+    static let croissantPython = Prerequisite.python(["mlcroissant", "PIL"])
+    static let anyPython = Prerequisite.python(["json", "tarfile"])
 
     /// A split of real PNGs and the per split, per class counts its CSVs give.
     struct Built {
@@ -65,7 +66,7 @@ import Testing
         for f in FileSystem.listFiles(under: out) { #expect(try FileSystem.read(out + "/" + f) == FileSystem.read(b.root + "/hf2/" + f), "\(f)") }
     }
 
-    @Test(.enabled(if: datasetsPython != nil, "needs a Python with datasets and Pillow (scripts/python-env.sh installs them)"))
+    @Test(datasetsPython.trait)
     func imageFolderLoadsInHuggingFaceDatasetsOffline() throws {
         let b = try build()
         let out = b.root + "/hf"
@@ -85,7 +86,7 @@ import Testing
         out["size"] = list(d["test"][0]["image"].size)
         print(json.dumps(out))
         """
-        let r = try Fixture.run(Self.datasetsPython!, ["-c", script, out, b.root + "/hf-home"])
+        let r = try Fixture.run(Self.datasetsPython.require(), ["-c", script, out, b.root + "/hf-home"])
         #expect(r.status == 0, "\(r.output)")
         guard r.status == 0 else { return }
         let o = try json(r.output) as! [String: Any]
@@ -96,12 +97,12 @@ import Testing
         #expect(o["size"] as? [Int] == [8, 6])
     }
 
-    @Test(.enabled(if: croissantPython != nil, "needs a Python with mlcroissant and Pillow (scripts/python-env.sh installs them)"))
+    @Test(croissantPython.trait)
     func croissantOfTheExportYieldsImagesWithCaptionAndClass() throws {
         let b = try build(articles: 25)
         let out = b.root + "/hf"
         _ = try Export.imageFolder(splitDir: b.split, recipe: b.recipe, work: b.work, to: out)
-        let py = Self.croissantPython!
+        let py = try Self.croissantPython.require()
         var v = try Fixture.run(py, ["-m", "mlcroissant", "validate", "--jsonld", out + "/croissant.json"])
         if v.status != 0 { v = try Fixture.run((py as NSString).deletingLastPathComponent + "/mlcroissant", ["validate", "--jsonld", out + "/croissant.json"]) }
         #expect(v.status == 0 && !v.output.contains("error"), "\(v.output)")
@@ -135,7 +136,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: anyPython != nil, "needs python3 (its tarfile module reads the shards)"))
+    @Test(anyPython.trait)
     func webDatasetShardsReadBackByTheNamingRule() throws {
         let b = try build(articles: 30)
         let out = b.root + "/wds"
@@ -167,7 +168,7 @@ import Testing
                                 "sha_ok": len(image) == 1 and hashlib.sha256(files[image[0]]).hexdigest() == meta["sha256"]})
         print(json.dumps(out))
         """
-        let r = try Fixture.run(Self.anyPython!, ["-c", script, out])
+        let r = try Fixture.run(Self.anyPython.require(), ["-c", script, out])
         #expect(r.status == 0, "\(r.output)")
         guard r.status == 0 else { return }
         let rows = try json(r.output) as! [[String: Any]]
