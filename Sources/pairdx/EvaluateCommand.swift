@@ -26,7 +26,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .customLong("clip-activation"), help: ArgumentHelp(
         "The MLP activation of a CLIP checkpoint: quick-gelu (OpenAI's) or gelu (e.g. LAION's). Default: what the file records, else quick-gelu.",
         valueName: "kind")) var clipActivation: CLIPActivation?
-    @Flag(name: .long, help: "Print the report as JSON on stdout.") var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -83,3 +83,5 @@ extension EvaluateCommand {
         if json { try printJSON(report) }
     }
 }
+
+extension EvaluateCommand: ReportsJSON {}

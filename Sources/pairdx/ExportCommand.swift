@@ -16,8 +16,7 @@ struct ExportCommand: AsyncParsableCommand {
     var webdataset: String?
     @Option(name: .long, help: "Samples per WebDataset shard.")
     var shardSize = 1000
-    @Flag(name: .long, help: "Print the summary as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         if bagit == nil && imagefolder == nil && webdataset == nil {
@@ -49,3 +48,5 @@ struct ExportCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension ExportCommand: ReportsJSON {}

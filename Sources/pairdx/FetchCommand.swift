@@ -21,8 +21,7 @@ struct FetchCommand: AsyncParsableCommand {
     @Flag(help: "Ask again for files an earlier run found missing (404); by default the journal remembers them.")
     var retryMissing = false
 
-    @Flag(help: "Print fetch-report.json on stdout instead of the summary.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -40,3 +39,5 @@ struct FetchCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension FetchCommand: ReportsJSON {}

@@ -22,8 +22,7 @@ struct HashCommand: AsyncParsableCommand {
 
     @OptionGroup var decoding: DecodeOptions
 
-    @Flag(help: "Print the summary as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -40,3 +39,5 @@ struct HashCommand: AsyncParsableCommand {
         if json { print(try CanonicalJSON.string(summary)) }
     }
 }
+
+extension HashCommand: ReportsJSON {}

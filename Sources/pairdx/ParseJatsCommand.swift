@@ -17,8 +17,7 @@ struct ParseJATSCommand: AsyncParsableCommand {
     @Argument(help: "JATS/NXML files.")
     var files: [String]
 
-    @Flag(help: "One JSON object per file per line on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     @Option(help: "Parse every file this many times and print articles/s on stderr (benchmarking).")
     var repeatCount: Int = 1
@@ -97,3 +96,5 @@ struct ParseJATSCommand: AsyncParsableCommand {
         return s
     }
 }
+
+extension ParseJATSCommand: ReportsJSON {}

@@ -28,8 +28,7 @@ struct PhashCommand: AsyncParsableCommand {
 
     @OptionGroup var decoding: DecodeOptions
 
-    @Flag(help: "One JSON object per image per line ({path, phash, dhash, ahash, width, height, format} or {path, error}).")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         if let compat, compat != "imagehash" { throw ValidationError("--compat takes 'imagehash' (got '\(compat)')") }
@@ -105,3 +104,5 @@ struct PhashCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension PhashCommand: ReportsJSON {}

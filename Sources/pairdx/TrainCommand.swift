@@ -33,7 +33,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Checkpoint to write (default: WORKDIR/checkpoints/<split>-<model>.safetensors).") var out: String?
     @OptionGroup var clip: CLIPOptions
     @OptionGroup var compute: ComputeOptions
-    @Flag(name: .long, help: "Print the training summary as JSON on stdout.") var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -153,3 +153,5 @@ enum TrainingSetup {
         return h
     }
 }
+
+extension TrainCommand: ReportsJSON {}
