@@ -44,7 +44,7 @@ struct ExportCommand: AsyncParsableCommand {
             for (k, v) in results.sorted(by: { $0.key < $1.key }) { Log.info("export \(k): \(v.files) files, \(v.bytes) bytes") }
         }
         if results.values.contains(where: { !$0.missingImages.isEmpty }) {
-            throw PairDxError.badInput("some images are missing from the blob store of \(global.work); run `pairdx fetch` first")
+            throw PairDxError.io("some images are missing from the blob store of \(global.work); run `pairdx fetch` first")
         }
     }
 }

@@ -27,7 +27,7 @@ struct FetchCommand: AsyncParsableCommand {
         global.apply()
         let work = try sharding.view(global.workDirectory)
         guard FileSystem.exists(work.candidates) else {
-            throw PairDxError.usage("\(work.candidates) does not exist: run 'pairdx discover' first")
+            throw PairDxError.io("\(work.candidates) does not exist: run 'pairdx discover' first")
         }
         let candidates = try JSONL.read(Candidate.self, from: work.candidates).filter { work.shard?.contains($0.pmcid) ?? true }
         let fetcher = try Fetcher(source: try Source(source), work: work, client: net.makeClient(), retryMissing: retryMissing)

@@ -28,7 +28,7 @@ struct HashCommand: AsyncParsableCommand {
         global.apply()
         let work = try sharding.view(global.workDirectory)
         guard FileManager.default.fileExists(atPath: work.blobs.root) else {
-            throw PairDxError.usage("\(work.blobs.root) does not exist: run 'pairdx fetch --work \(work.root)' first")
+            throw PairDxError.io("\(work.blobs.root) does not exist: run 'pairdx fetch --work \(work.root)' first")
         }
         let start = DispatchTime.now().uptimeNanoseconds
         let summary = try HashStage.run(work: work, threads: global.threadCount, budget: decoding.budget())

@@ -23,7 +23,7 @@ struct MergeCommand: AsyncParsableCommand {
         global.apply()
         let s = try ShardMerge.merge(work: global.workDirectory, shards: shards)
         if json { try printJSON(s) }
-        if s.files.isEmpty { throw PairDxError.usage("no shard outputs in \(global.work): run the sharded stages first") }
+        if s.files.isEmpty { throw PairDxError.io("no shard outputs in \(global.work): run the sharded stages first") }
         Log.info("merge: " + s.files.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     }
 }

@@ -52,11 +52,11 @@ struct ParseJATSCommand: AsyncParsableCommand {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var out = ""
-        var failures = 0
+        var failures = 0, unreadable = 0
         for (i, r) in results.first.enumerated() {
             switch r {
             case .success(let a)?: out += try render(file: files[i], a)
-            case .failure(let e)?: Log.error("\(e)"); failures += 1
+            case .failure(let e)?: Log.error("\(e)"); failures += 1; if e.kind == .io { unreadable += 1 }
             case nil: break
             }
         }
@@ -66,7 +66,9 @@ struct ParseJATSCommand: AsyncParsableCommand {
                              Double(results.parsed) / seconds, Double(results.figures) / seconds, files.count, repeatCount, workers))
         }
         if failures > 0 {
-            throw PairDxError.badInput("\(failures) of \(files.count) files could not be parsed (see above)")
+            // Malformed XML is bad input (65); when every failure is a file that could not be read, an I/O error (74).
+            let message = "\(failures) of \(files.count) files could not be parsed (see above)"
+            throw unreadable == failures ? PairDxError.io(message) : PairDxError.badInput(message)
         }
     }
 

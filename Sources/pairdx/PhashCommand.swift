@@ -51,7 +51,7 @@ struct PhashCommand: AsyncParsableCommand {
         for p in paths {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else {
-                throw PairDxError.usage("\(p): no such file or folder")
+                throw PairDxError.io("\(p): no such file or folder")
             }
             if isDir.boolValue {
                 for f in FileSystem.listFiles(under: p, followingFileLinks: true) {
