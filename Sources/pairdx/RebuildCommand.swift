@@ -13,7 +13,8 @@ struct RebuildCommand: AsyncParsableCommand {
         discussion: """
         With no --source, generates the embedded demo corpus into <work>/mirror and uses recipe pairdx-synth-v1.
         Stages whose inputs, parameters and code version are unchanged are skipped (stamps in <work>/.stamps), validate
-        included; discover, fetch (resuming from its journal), verify and audit always run. A killed run resumes. Ends with a summary and the paths of the splits, manifests and report.
+        included; discover, fetch (resuming from its journal), verify and audit always run. A killed run resumes.
+        Ends with a summary and the paths of the splits, manifests and report.
         """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var recipe: RecipeOptions

@@ -68,11 +68,8 @@ import Testing
 
     /// The shared options' bad values, on every subcommand, and each enumerated option's.
     static let badValue: [[String]] = {
-        let subcommands = ["rebuild", "plan", "synth", "serve-mirror", "discover", "fetch", "parse-jats", "hash", "phash", "dedupe",
-                           "label", "label-eval", "balance", "split", "manifest", "export", "verify", "audit", "train", "evaluate",
-                           "validate", "bench train", "bench validate", "merge"]
         var out: [[String]] = []
-        for s in subcommands {
+        for s in Self.subcommands {
             let words = s.split(separator: " ").map(String.init)
             out.append(words + ["--log-level", "loud"])
             out.append(words + ["--threads", "0"])
@@ -108,5 +105,33 @@ import Testing
             let r = try run(args)
             #expect(r.status == 65, "pairdx \(args.joined(separator: " ")) exited \(r.status): \(r.stderr.suffix(400))")
         }
+    }
+
+    /// Every subcommand takes the shared options, and every one that reports results `--json` (README "Subcommands":
+    /// `manifest` and `serve-mirror` report none).
+    @Test(Prerequisite.pairdx.trait, arguments: Self.subcommands)
+    func everySubcommandTakesTheSharedOptions(_ subcommand: String) throws {
+        let text = try runStdout(subcommand.split(separator: " ").map(String.init) + ["--help"])
+        var options = ["--work <work>", "--threads <threads>", "--log-level <log-level>"]
+        if !["manifest", "serve-mirror"].contains(subcommand) { options.append("--json") }
+        for o in options { #expect(text.contains(o), "pairdx \(subcommand) does not take \(o)") }
+    }
+
+    static let subcommands = ["rebuild", "plan", "synth", "serve-mirror", "discover", "fetch", "parse-jats", "hash", "phash", "dedupe",
+                              "label", "label-eval", "balance", "split", "manifest", "export", "verify", "audit", "train", "evaluate",
+                              "validate", "bench train", "bench validate", "merge"]
+
+    func runStdout(_ args: [String]) throws -> String {
+        let exe = try Prerequisite.pairdx.require()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
     }
 }
