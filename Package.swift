@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "CurationTests", dependencies: ["PairDxTestSupport", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["PairDxTestSupport", "Training", "PairDxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "PairDxCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
         .testTarget(name: "MirrorServerTests", dependencies: ["MirrorServer", "PairDxCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -25,7 +25,7 @@ public final class Fetcher: Sendable {
         self.source = source; self.work = work; self.client = client; self.retryMissing = retryMissing
         self.wantsMedia = wantsMedia
         try FileSystem.makeDirectory(work.root)
-        journal = try FetchJournal(path: work.path("fetch-journal.jsonl"))
+        journal = try FetchJournal(path: work.path("fetch-journal.jsonl"), base: source.base)
         cache = BlobStore(root: work.path("cache"))
     }
 

@@ -24,7 +24,7 @@ public final class MirrorServer: Sendable {
         counter = try HitCounter(accessLog: accessLog)
         self.faults = FaultCounter(plan: faults)
         guard FileSystem.exists(root), let real = realpath(root, nil) else {
-            throw PairDxError.usage("mirror directory \(root) does not exist")
+            throw PairDxError.io("mirror directory \(root) does not exist")
         }
         realRoot = String(cString: real)
         free(real)

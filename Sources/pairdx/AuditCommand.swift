@@ -46,8 +46,7 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .customLong("samples"), help: "Thumbnails per class in report.html.")
     var samples: Int = 8
 
-    @Flag(help: "Print report.json to stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         if let x = maxImbalance, !(x >= 1) { throw ValidationError("--max-imbalance must be at least 1 (got \(x))") }
@@ -71,3 +70,5 @@ struct AuditCommand: AsyncParsableCommand {
         try Audit.enforceGates(report)
     }
 }
+
+extension AuditCommand: ReportsJSON {}

@@ -11,8 +11,7 @@ struct BalanceCommand: AsyncParsableCommand {
     @OptionGroup var recipe: RecipeOptions
     @Flag(name: .customLong("allow-short"), help: "When a 'target' policy cannot be filled, balance every class down to the smallest class instead of failing (the outputs then say they are not the recipe's size).")
     var allowShort = false
-    @Flag(name: .long, help: "Print per-class counts as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -25,3 +24,5 @@ struct BalanceCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension BalanceCommand: ReportsJSON {}

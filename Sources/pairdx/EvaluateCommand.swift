@@ -19,18 +19,18 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Checkpoint written by 'pairdx train'.") var checkpoint: String
     @Option(name: .long, help: "Split directory (Splits/<name>).") var split: String
     @Option(name: .long, help: "Work directory with figures.jsonl and blobs/ (default: --work).") var data: String?
-    @Option(name: .long, help: "train, val or test.") var part: String = "test"
+    @Option(name: .long, help: "The split part to evaluate on.") var part: SplitPart = .test
     @Option(name: .long, help: "Also write the JSON report to this file.") var out: String?
     @Option(name: .long, help: "Recipe for a CLIP checkpoint without stored prompts (default: the recipe named in splits.json).") var recipe: String?
     @Option(name: .customLong("clip-bpe"), help: "CLIP's BPE merges file for CLIP checkpoints (default: $PAIRDX_CLIP_BPE).") var clipBPE: String?
     @Option(name: .customLong("clip-activation"), help: ArgumentHelp(
         "The MLP activation of a CLIP checkpoint: quick-gelu (OpenAI's) or gelu (e.g. LAION's). Default: what the file records, else quick-gelu.",
         valueName: "kind")) var clipActivation: CLIPActivation?
-    @Flag(name: .long, help: "Print the report as JSON on stdout.") var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
-        guard let p = SplitPart(rawValue: part) else { throw PairDxError.usage("--part must be train, val or test (got '\(part)')") }
+        let p = part
         // A CLIP checkpoint is recognised by its open_clip tensor names (the file is released before the model loads).
         let clipMetadata: [String: String]? = try {
             let file = try SafeTensors.read(checkpoint)
@@ -83,3 +83,6 @@ extension EvaluateCommand {
         if json { try printJSON(report) }
     }
 }
+
+extension EvaluateCommand: ReportsJSON {}
+extension SplitPart: ExpressibleByArgument {}

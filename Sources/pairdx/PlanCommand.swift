@@ -37,8 +37,7 @@ struct PlanCommand: AsyncParsableCommand {
     var candidates: CandidateOrigin = .auto
     @Option(help: "esearch.fcgi endpoint for the recipe's query.")
     var esearch: String?
-    @Flag(help: "Print plan.json on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -56,3 +55,5 @@ struct PlanCommand: AsyncParsableCommand {
         Log.info("plan: \(global.workDirectory.path("plan.json"))")
     }
 }
+
+extension PlanCommand: ReportsJSON {}

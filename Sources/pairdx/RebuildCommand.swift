@@ -9,11 +9,12 @@ import Training
 struct RebuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebuild",
-        abstract: "Run every stage in order: (synth) → discover → fetch → hash → dedupe → label → balance → split → manifest → verify → audit.",
+        abstract: "Run every stage in order: (synth) → discover → fetch → hash → dedupe → label → balance → split → manifest → verify → audit (→ validate).",
         discussion: """
         With no --source, generates the embedded demo corpus into <work>/mirror and uses recipe pairdx-synth-v1.
-        Stages whose inputs, parameters and code are unchanged are skipped (stamps in <work>/.stamps); a killed
-        run resumes. Ends with a summary and the paths of the splits, manifests and report.
+        Stages whose inputs, parameters and code version are unchanged are skipped (stamps in <work>/.stamps), validate
+        included; discover, fetch (resuming from its journal), verify and audit always run. A killed run resumes.
+        Ends with a summary and the paths of the splits, manifests and report.
         """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var recipe: RecipeOptions
@@ -61,8 +62,7 @@ struct RebuildCommand: AsyncParsableCommand {
     @OptionGroup var clip: CLIPOptions
     @OptionGroup var biomedclip: BiomedCLIPOptions
     @OptionGroup var compute: ComputeOptions
-    @Flag(help: "Print the summary as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -129,10 +129,7 @@ struct RebuildCommand: AsyncParsableCommand {
         let failedGates = r.audit.map { $0.gates.filter { !$0.passed }.map(\.rule) } ?? []
         if !failedGates.isEmpty { Log.warning("audit gates failed: " + failedGates.joined(separator: ", ")) }
         if validate {
-            Log.info("validate: training image, text and fusion on \(r.splitDir)")
-            let v = try Validation.run(split: r.splitDir, data: global.work, out: report, recipe: r.recipe, threads: global.threadCount,
-                                       glove: glove, published: "\(recipe.manifestsRoot)/published-results.json", clip: clip.input,
-                                       biomedclip: biomedclip.input, mode: compute.mode, imageWeights: compute.imageWeights)
+            let v = try runValidation(r)
             FileHandle.standardError.write(Data((ValidateCommand.summary(v) + "\nreport: \(report)/validation.{json,md,html}\n").utf8))
             guard v.gate.passed else { throw PairDxError.checkFailed("validate: gate failed — \(v.gate.claim): \(v.gate.detail)") }
         }
@@ -143,3 +140,31 @@ struct RebuildCommand: AsyncParsableCommand {
 
 extension CandidateOrigin: ExpressibleByArgument {}
 extension FetchOrder: ExpressibleByArgument {}
+
+extension RebuildCommand: ReportsJSON {}
+
+extension RebuildCommand {
+    /// Validation as a stamped stage: it reruns when the split, the recipe, the captions, the published figures,
+    /// any weights or vectors file, the compute mode or the stage's code version changed, and is skipped otherwise
+    /// (its report is then read back from `<report>/validation.json`).
+    func runValidation(_ r: Rebuild.Result) throws -> ValidationReport {
+        let work = global.workDirectory
+        let out = report, threads = global.threadCount, recipeValue = r.recipe, split = r.splitDir
+        let published = "\(recipe.manifestsRoot)/published-results.json"
+        let glove = self.glove, clipInput = clip.input, biomedInput = biomedclip.input
+        let mode = compute.mode, imageWeights = compute.imageWeights
+        var inputs = [split, recipe.recipePath, published, work.figures]
+        inputs += [glove, clipInput.weights, clipInput.bpe, biomedInput.weights, biomedInput.vocabulary, imageWeights].compactMap { $0 }
+        var parameters = ["mode": mode.rawValue, "clip-activation": clipInput.activation.map { "\($0)" } ?? "default"]
+        if mode == .fast { parameters["threads"] = "\(threads)" }   // the deterministic kernel gives the same bytes at any count
+        var runner = StageRunner(work: work, force: force)
+        try runner.run(Stage(.validate, inputs: inputs, outputs: ["json", "md", "html"].map { "\(out)/validation.\($0)" },
+                             parameters: parameters) {
+            Log.info("validate: training image, text and fusion on \(split)")
+            _ = try Validation.run(split: split, data: work.root, out: out, recipe: recipeValue, threads: threads, glove: glove,
+                                   published: published, clip: clipInput, biomedclip: biomedInput, mode: mode, imageWeights: imageWeights)
+        })
+        let path = "\(out)/validation.json"
+        return try CanonicalJSON.decode(ValidationReport.self, from: FileSystem.read(path), source: path)
+    }
+}

@@ -31,8 +31,7 @@ struct SynthCommand: AsyncParsableCommand {
     @Flag(help: "Replace PMC* folders already present in --out.")
     var force = false
 
-    @Flag(help: "Print the summary as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -48,3 +47,5 @@ struct SynthCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension SynthCommand: ReportsJSON {}

@@ -20,7 +20,7 @@ struct TrainCommand: AsyncParsableCommand {
         those prompts and reports test accuracy, macro-F1 and the confusion matrix.
         """)
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long, help: "image, text, fusion or clip.") var model: String
+    @Option(name: .long, help: "The model to train.") var model: TrainedModel
     @Option(name: .long, help: "Split directory (Splits/<name>).") var split: String
     @Option(name: .long, help: "Work directory with figures.jsonl and blobs/ (default: --work).") var data: String?
     @Option(name: .long, help: "Recipe name or recipe.json path (default: the recipe named in splits.json).") var recipe: String?
@@ -33,13 +33,13 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Checkpoint to write (default: WORKDIR/checkpoints/<split>-<model>.safetensors).") var out: String?
     @OptionGroup var clip: CLIPOptions
     @OptionGroup var compute: ComputeOptions
-    @Flag(name: .long, help: "Print the training summary as JSON on stdout.") var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
-        if model == "clip" { return try trainCLIP() }
+        if model == .clip { return try trainCLIP() }
         guard clip.weights == nil else { throw PairDxError.usage("--clip-weights goes with --model clip") }
-        guard let kind = ModelKind(rawValue: model) else { throw PairDxError.usage("--model must be image, text, fusion or clip (got '\(model)')") }
+        guard let kind = ModelKind(rawValue: model.rawValue) else { throw PairDxError.usage("--model \(model.rawValue) is not a classifier kind") }
         guard compute.imageWeights == nil || kind.usesImages else { throw PairDxError.usage("--image-weights goes with --model image or fusion") }
         let splitFiles = try SplitFiles.load(split)
         let r = try TrainingSetup.recipe(recipe, split: splitFiles)
@@ -152,4 +152,11 @@ enum TrainingSetup {
         }
         return h
     }
+}
+
+extension TrainCommand: ReportsJSON {}
+
+/// `train --model`: the three classifiers of `ModelKind` and fine-tuned CLIP.
+enum TrainedModel: String, ExpressibleByArgument, CaseIterable {
+    case image, text, fusion, clip
 }

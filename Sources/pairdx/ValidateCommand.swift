@@ -37,7 +37,7 @@ struct ValidateCommand: AsyncParsableCommand {
         Instead: train and test only the text baseline on real captions (ROCO layout: */*/captions.txt with \
         ROCO_id<TAB>caption), labelled by the recipe's caption rules (e.g. --recipe pairdx-v1).
         """) var realCaptions: String?
-    @Flag(name: .long, help: "Print the report as JSON on stdout.") var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -126,3 +126,5 @@ struct BiomedCLIPOptions: ParsableArguments {
     }
     var input: Validation.BiomedCLIPInput { Validation.BiomedCLIPInput(weights: weights, vocabulary: vocabularyPath) }
 }
+
+extension ValidateCommand: ReportsJSON {}

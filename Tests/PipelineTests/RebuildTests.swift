@@ -84,10 +84,16 @@ import Testing
         #expect(!reference.isEmpty)
         #expect(try outputs(two) == reference)
 
-        // Four concurrent shard processes.
+        // Four concurrent shard processes, in a work directory holding shard files of earlier runs (a `label --shard`
+        // of one shard, a run with another shard count): they are removed, not merged.
         let four = try scratch("s4")
+        let stale = ["labels.shard-2-of-4.jsonl", "figures.shard-5-of-7.jsonl", "labels.shard-0-of-2.jsonl"]
+        for name in stale + ["images.shard-0-of-4.jsonl"] { try AtomicFile.write("{\"stale\": true}\n", to: four + "/work/" + name) }
+        try AtomicFile.write("kept\n", to: four + "/work/notes.shard-1-of-4.txt")
         _ = try await rebuild(four, figures: 150, shards: 4)
         #expect(try outputs(four) == reference)
+        for name in stale { #expect(!FileSystem.exists(four + "/work/" + name), "\(name) was left in the work directory") }
+        #expect(FileSystem.exists(four + "/work/notes.shard-1-of-4.txt"))
 
         // A shard killed midway and rerun changes nothing.
         let killed = try scratch("kill")
@@ -105,5 +111,35 @@ import Testing
         p.waitUntilExit()
         _ = try await rebuild(killed, figures: 150, shards: 4)
         #expect(try outputs(killed) == reference)
+    }
+
+    /// Validation is a stamped stage: a second `rebuild --validate` skips it (and still prints the table and applies
+    /// the gate from report/validation.json); another compute mode reruns it.
+    @Test(Prerequisite.pairdx.trait) func validationIsStamped() throws {
+        let exe = try Prerequisite.pairdx.require()
+        let root = try scratch("validate")
+        try AtomicFile.write(try FileSystem.read(Self.packageRoot + "/Manifests/published-results.json"), to: root + "/Manifests/published-results.json")
+        func run(_ extra: [String]) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = ["rebuild", "--synth-figures", "150", "--validate", "--threads", "2", "--no-audit"] + extra
+            p.currentDirectoryURL = URL(fileURLWithPath: root)
+            let err = Pipe()
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = err
+            try p.run()
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        let first = try run([])
+        #expect(first.0 == 0 && first.1.contains("[validate] done"), "\(first.1.suffix(600))")
+        let second = try run([])
+        #expect(second.0 == 0, "\(second.1.suffix(600))")
+        #expect(second.1.contains("[validate] unchanged — skipped"))
+        #expect(!second.1.contains("validate: training"), "the models were trained again")
+        #expect(second.1.contains("gate (fusion beats each single-modality baseline"))
+        let fast = try run(["--fast"])
+        #expect(fast.0 == 0 && fast.1.contains("[validate] done"), "--fast did not rerun validation: \(fast.1.suffix(600))")
     }
 }
