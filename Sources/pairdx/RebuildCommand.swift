@@ -22,12 +22,7 @@ struct RebuildCommand: AsyncParsableCommand {
 
     @Option(help: "Mirror directory, file:// or http(s):// base of the PMC Cloud layout (default: the embedded corpus).")
     var source: String?
-    @Option(help: "File of PMCIDs to take as candidates instead of listing the source.")
-    var ids: String?
-    @Option(help: "Where candidates come from: auto (--ids when given, else the recipe's esearch query, else the source's listing), ids, query, listing.")
-    var candidates: CandidateOrigin = .auto
-    @Option(help: "esearch.fcgi endpoint for the recipe's query (default: <source>/esearch.fcgi for an http source, else NCBI's).")
-    var esearch: String?
+    @OptionGroup var candidateOptions: CandidateOptions
     @Option(help: "caption-first (metadata + JATS in seeded batches, media only for labelled figures, stop at the target) or all-media (default: caption-first with --source, all-media for the embedded corpus).")
     var order: FetchOrder?
     @Option(name: .customLong("max-articles"), help: "Stop the caption-first scan after this many articles (resumable).")
@@ -84,19 +79,15 @@ struct RebuildCommand: AsyncParsableCommand {
         }
         var o = Rebuild.Options(recipePath: recipe.recipePath, work: global.workDirectory)
         o.source = source
-        o.ids = ids
         o.splitsRoot = recipe.splitsRoot
         o.manifestsRoot = recipe.manifestsRoot
         o.reportDir = report
         o.threads = global.threadCount
         o.synthFigures = synthFigures
         o.synthSeed = synthSeed
-        o.client = net.makeClient().options
+        candidateOptions.apply(to: &o, net: net)
         o.force = force
         o.allowShort = allowShort
-        o.candidates = candidates
-        o.esearch = esearch
-        o.apiKey = net.apiKey
         o.order = order
         o.budget = ScanBudget(maxArticles: maxArticles, maxRequests: maxRequests, maxDownload: maxDownload)
         o.firstBatch = batch
