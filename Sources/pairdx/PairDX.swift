@@ -34,6 +34,7 @@ struct PairDX: AsyncParsableCommand {
             ManifestCommand.self,
             ExportCommand.self,
             VerifyCommand.self,
+            SuspectsCommand.self,
             AuditCommand.self,
             TrainCommand.self,
             EvaluateCommand.self,
