@@ -24,7 +24,7 @@ import Testing
             }
         }
         out.append(.init(id: "PMC90/F1", split: "test", label: 0, probabilities: [0.05, 0.9, 0.05], fold: 2))
-        out.append(.init(id: "PMC91/F1", split: "val", label: 2, probabilities: [0.7, 0.1, 0.2], fold: 3))
+        out.append(.init(id: "PMC91/F1", split: "val", label: 2, probabilities: [0.75, 0.05, 0.2], fold: 3))
         out.append(.init(id: "PMC92/F1", split: "train", label: 1, probabilities: [0.4, 0.35, 0.25], fold: 4))
         return out
     }
