@@ -126,14 +126,19 @@ final class HeadGate: Sendable {
     }
 
     private func serve(_ client: Int32) {
-        var timeout = timeval(tv_sec: limits.headTimeout, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // The whole head must arrive within `headTimeout`, however slowly it trickles in.
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(limits.headTimeout) * 1_000_000_000
         let capacity = limits.maxHead + 4096
         let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
         defer { buffer.deallocate() }
         var filled = 0
         var verdict = Head.needMore
         while case .needMore = verdict {
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now < deadline else { close(client); return }
+            let left = deadline - now
+            var timeout = timeval(tv_sec: Int(left / 1_000_000_000), tv_usec: Int(left % 1_000_000_000 / 1000))
+            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let n = recv(client, buffer.baseAddress! + filled, min(4096, capacity - filled), 0)
             if n <= 0 { close(client); return }   // closed, reset or timed out before a whole head
             filled += n
