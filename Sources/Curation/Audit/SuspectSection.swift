@@ -62,7 +62,7 @@ enum SuspectSection {
         }
         let e = HTMLEscape.text, pct = HTMLRenderer.pct
         h += "<p>\(e(s.summary)). Probabilities from the \(e(s.method)). Rule: \(e(s.rule)).</p>"
-        h += HTMLRenderer.chart(SVGChart.horizontalBars(title: "Estimated share of wrong labels per class",
+        h += HTMLRenderer.chart(SVGChart.horizontalBars(title: "Estimated share of wrong labels per class (%)",
                                                         rows: s.perClass.map { ($0.class, $0.estimatedErrorShare * 100) }, color: "#c0504d"))
         h += HTMLRenderer.table(["class", "items", "scored", "suspects", "estimated wrong labels", "out-of-fold accuracy", "threshold"], s.perClass.map {
             [$0.class, "\($0.items)", "\($0.scored)", "\($0.suspects)", pct($0.estimatedErrorShare), pct($0.outOfFoldAccuracy), String(format: "%.3f", $0.threshold)]
