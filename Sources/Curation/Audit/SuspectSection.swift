@@ -19,7 +19,7 @@ extension AuditReport {
 
         public static let shown = 60
 
-        /// "12 of 918 (1.3%); estimated label-error share 1.5%" for the datasheet and the findings.
+        /// "44 of 918 scored items (4.8%) flagged; estimated share of wrong labels 5.8%", for the datasheet and the findings.
         public var summary: String {
             "\(suspects) of \(scored) scored items (\(HTMLRenderer.pct(suspectShare))) flagged; estimated share of wrong labels \(HTMLRenderer.pct(estimatedErrorShare))"
         }
