@@ -1,6 +1,7 @@
 import FlyingFox
 import Foundation
 import PairDxCore
+import Synchronization
 
 /// Serves a mirror directory (PMC Cloud layout) over HTTP on 127.0.0.1 with FlyingFox:
 /// - `GET /<key>`: the file `<root>/<key>` (no `..`, no hidden files), faults applied per path;
@@ -9,6 +10,9 @@ import PairDxCore
 /// - `GET /esearch.fcgi?db=pmc&term=&retstart=&retmax=` (also `/entrez/eutils/esearch.fcgi`):
 ///   NCBI's eSearchResult XML over the newest version of each article whose metadata and JATS
 ///   text contain the term's words.
+///
+/// Clients reach FlyingFox only through `HeadGate`, which owns the public port and bounds the request line (8 KiB,
+/// else 414) and the request head (32 KiB, else 431) before FlyingFox reads a byte of it.
 public final class MirrorServer: Sendable {
     public let root: String
     let faults: FaultCounter
@@ -18,9 +22,21 @@ public final class MirrorServer: Sendable {
     let searchIndex: [(id: Int, text: String)]
     /// `root` with every symbolic link resolved: served files must lie under it.
     let realRoot: String
+    /// The port asked for (0: any free one) and the gate in front of FlyingFox once started.
+    let requestedPort: UInt16
+    let headLimits: HeadGate.Limits
+    let gate = Mutex<HeadGate?>(nil)
 
-    public init(root: String, port: UInt16 = 0, faults: FaultPlan = FaultPlan(faults: []), accessLog: String? = nil) throws {
+    /// - Parameters:
+    ///   - maxRequestLine, maxRequestHead: limits of the request line and of the whole head (line, headers, blank line), in bytes.
+    public init(root: String, port: UInt16 = 0, faults: FaultPlan = FaultPlan(faults: []), accessLog: String? = nil,
+                maxRequestLine: Int = 8 * 1024, maxRequestHead: Int = 32 * 1024) throws {
+        guard maxRequestLine >= 64, maxRequestHead >= maxRequestLine else {
+            throw PairDxError.usage("request limits: the line needs at least 64 bytes and the head at least the line (got \(maxRequestLine), \(maxRequestHead))")
+        }
         self.root = root
+        requestedPort = port
+        headLimits = HeadGate.Limits(maxLine: maxRequestLine, maxHead: maxRequestHead)
         counter = try HitCounter(accessLog: accessLog)
         self.faults = FaultCounter(plan: faults)
         guard FileSystem.exists(root), let real = realpath(root, nil) else {
@@ -33,7 +49,8 @@ public final class MirrorServer: Sendable {
             return ListObjectsV2.Object(key: rel, size: size)
         }
         searchIndex = MirrorServer.buildIndex(root: root, keys: objects.map(\.key))
-        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 60, logger: .disabled)
+        // FlyingFox listens on a free loopback port of its own; clients reach it only through the gate.
+        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 60, logger: .disabled)
     }
 
     /// Starts listening; returns the bound port once connections are accepted.
@@ -43,10 +60,13 @@ public final class MirrorServer: Sendable {
         Task { try? await server.run() }
         // Generous: on a busy machine (a test suite saturating every core) the listener may take a while to start.
         try await server.waitUntilListening(timeout: 60)
-        guard case let .ip4(_, port)? = await server.listeningAddress else {
+        guard case let .ip4(_, backend)? = await server.listeningAddress else {
             throw PairDxError.io("the mirror server is not listening on an IPv4 address")
         }
-        return port
+        let g = try HeadGate(port: requestedPort, backendPort: backend, limits: headLimits)
+        gate.withLock { $0 = g }
+        g.start()
+        return g.port
     }
 
     /// The file of `key` when it lies inside the mirror once symbolic links are followed; nil when a link
@@ -62,13 +82,15 @@ public final class MirrorServer: Sendable {
     /// Requests received so far per path (listings count under their path, usually `/`).
     public var hits: [String: Int] { counter.snapshot }
 
-    public func stop() async { await server.stop(timeout: 0) }
+    public func stop() async {
+        gate.withLock { $0?.stop(); $0 = nil }
+        await server.stop(timeout: 0)
+    }
 
     /// Runs until cancelled (the CLI's `serve-mirror`).
     public func run() async throws {
-        let handler = Handler(owner: self)
-        await server.appendRoute("GET *", to: handler)
-        try await server.run()
+        _ = try await start()
+        do { while true { try await Task.sleep(nanoseconds: 3_600_000_000_000) } } catch { await stop(); throw error }
     }
 
     struct Handler: HTTPHandler {

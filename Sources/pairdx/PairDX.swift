@@ -35,6 +35,7 @@ struct PairDX: AsyncParsableCommand {
             ManifestCommand.self,
             ExportCommand.self,
             VerifyCommand.self,
+            SuspectsCommand.self,
             AuditCommand.self,
             TrainCommand.self,
             EvaluateCommand.self,

@@ -56,6 +56,8 @@ import Testing
         ["validate", "--split", missing],
         ["bench", "validate", "--recipe", missing + ".json"],
         ["merge", "--shards", "2", "--work", missing],
+        ["suspects", "--split", missing],
+        ["balance", "--work", Prerequisite.packageRoot, "--recipe", recipe, "--exclude-suspects", missing + ".json"],
         ["rebuild", "--recipe", recipe, "--validate", "--clip-weights", missing + ".safetensors"],
     ]
 
@@ -119,7 +121,19 @@ import Testing
 
     static let subcommands = ["rebuild", "plan", "synth", "serve-mirror", "discover", "fetch", "parse-jats", "hash", "phash", "dedupe",
                               "label", "label-eval", "balance", "split", "manifest", "export", "verify", "audit", "train", "evaluate",
-                              "validate", "bench train", "bench validate", "merge"]
+                              "validate", "bench train", "bench validate", "merge", "suspects"]
+
+    /// The list above is every subcommand `pairdx --help` names, so a new one cannot miss these checks.
+    @Test(Prerequisite.pairdx.trait) func theListCoversEverySubcommand() throws {
+        let help = try runStdout(["--help"])
+        guard let section = help.components(separatedBy: "SUBCOMMANDS:").last else { Issue.record("no SUBCOMMANDS in --help"); return }
+        let named = Set(section.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
+            return line.split(separator: " ").first.map(String.init)
+        })
+        let listed = Set(Self.subcommands.map { String($0.split(separator: " ")[0]) })
+        #expect(named.subtracting(listed).subtracting(["help"]).isEmpty, "not checked: \(named.subtracting(listed).sorted())")
+    }
 
     func runStdout(_ args: [String]) throws -> String {
         let exe = try Prerequisite.pairdx.require()

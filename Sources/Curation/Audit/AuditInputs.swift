@@ -100,6 +100,8 @@ public struct AuditInputs: Sendable {
     public var problems: [String]
     /// `label-quality.json` beside the recipe (`pairdx label-eval --out`), when the recipe's labels were measured.
     public var labelQuality: LabelQuality.Report? = nil
+    /// `suspects.json` (`pairdx suspects`) made for these very split files, when given or found in the work directory.
+    public var suspects: SuspectLabels? = nil
 
     public init(name: String, recipe: Recipe, recipeSHA256: String? = nil, summary: AuditSplitsSummary? = nil,
                 items: [String: [SplitItem]], sources: [SourceRow]? = nil, work: WorkRecords? = nil,

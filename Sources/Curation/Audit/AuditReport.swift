@@ -34,6 +34,8 @@ public struct AuditReport: Codable, Sendable, Equatable {
 
     /// The recipe's label precision and recall measured on a hand-labelled gold set; nil when not measured.
     public var labelQuality: LabelPrecision? = nil
+    /// Suspect labels found by an out-of-fold image model (`suspects.json`); nil when none was given or found.
+    public var suspectLabels: SuspectLabelsSection? = nil
 
     /// What `pairdx label-eval` measured for the recipe (`label-quality.json` beside it).
     public struct LabelPrecision: Codable, Sendable, Equatable {

@@ -66,6 +66,7 @@ public enum MarkdownRenderer {
         if let q = r.labelQuality {
             m += "## Label precision\n\nMeasured on the hand-labelled gold set `\(cell(q.gold))` (\(q.items) real captions), 95% Wilson intervals: \(cell(q.summary)).\n\n"
         }
+        m += SuspectSection.markdown(r)
         if let skipped = r.skippedChecks, !skipped.isEmpty {
             m += "## Skipped checks\n\n" + table(["check", "why"], skipped.map { [$0.check, $0.reason] }) + "\n"
         }
