@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["PairDxTestSupport", "Ingest", "MirrorServer", "PairDxCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PairDxCore"]),
         .testTarget(name: "CurationTests", dependencies: ["PairDxTestSupport", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["PairDxTestSupport", "Training", "PairDxCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["PairDxTestSupport", "Training", "Curation", "PairDxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "PairDxCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"]),
         .testTarget(name: "MirrorServerTests", dependencies: ["MirrorServer", "PairDxCore"]),

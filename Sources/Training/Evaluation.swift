@@ -1,3 +1,4 @@
+import Curation
 import Foundation
 import PairDxCore
 
@@ -40,7 +41,7 @@ public enum Evaluation {
     }
 
     /// Evaluates `model` on `part` of `split`, tokenising captions with `vocabulary`.
-    public static func run(_ model: any Classifier, vocabulary: Vocabulary?, split: SplitFiles, part: SplitPart,
+    public static func run(_ model: any Classifier, vocabulary: Vocabulary?, split: SplitSet, part: SplitName,
                            work: WorkDirectory, threads: Int, captions: [String: String]? = nil) throws -> EvaluationReport {
         let spec = model.spec
         guard spec.classes == split.classes else {

@@ -1,3 +1,4 @@
+import Curation
 import Foundation
 import PairDxCore
 
@@ -25,15 +26,6 @@ public struct TrainConfig: Sendable {
     }
 }
 
-/// One epoch's record.
-public struct EpochLog: Codable, Sendable, Equatable {
-    public var epoch: Int
-    public var meanLoss: Double
-    public var valAccuracy: Double?
-    public var seconds: Double
-    public var imagesPerSecond: Double
-}
-
 /// The trained model and how training went.
 public struct TrainResult {
     public var model: any Classifier
@@ -55,13 +47,13 @@ public struct TrainResult {
     public var imageInitialisation: String?
 }
 
-/// The training loop: `zeroGrad` → forward → softmax cross-entropy → backward → optimiser step, with the
-/// learning rate from the recipe's schedule; validation accuracy after every epoch. Progress (epoch, step,
-/// loss, images/s, ETA) goes to stderr.
+/// Training of the image, text and fusion classifiers: data, vocabulary, model and optimiser from the recipe, then
+/// `TrainingLoop` with steps of `zeroGrad` → forward → softmax cross-entropy → backward → optimiser step at the
+/// schedule's learning rate, and the val accuracy after every epoch.
 public enum Trainer {
     public static let defaultWidth = 128, defaultHeads = 4, learnedEmbeddingDim = 50, defaultMaxTokens = 64
 
-    public static func train(_ config: TrainConfig, split: SplitFiles, work: WorkDirectory,
+    public static func train(_ config: TrainConfig, split: SplitSet, work: WorkDirectory,
                              captions: [String: String]? = nil) throws -> TrainResult {
         let h = config.hyper
         guard h.epochs >= 1, h.batchSize >= 1, h.learningRate > 0 else {
@@ -140,62 +132,34 @@ public enum Trainer {
                  + "\(config.mode.rawValue) mode (\(BLAS.kernel))")
 
         let ce = SoftmaxCrossEntropy()
-        var logs: [EpochLog] = []
-        var stepLosses: [Float] = []
-        var step = 0
-        let start = now()
-        let reportEvery = max(1, perEpoch / 4)
-        for epoch in 1...h.epochs {
-            let epochStart = now()
-            var lossSum = 0.0, seen = 0
+        let outcome = TrainingLoop.run(config.kind.rawValue, epochs: h.epochs, stepsPerEpoch: perEpoch, batches: { epoch in
             let stream = trainLoader.stream(epoch: epoch, shuffle: true, augment: config.kind.usesImages)
-            var i = 0
-            while let batch = stream.next() {
-                i += 1
-                guard batch.count > 0 else { continue }
-                model.store.zeroGrad()
-                let loss = ce.forward(logits: model.forward(batch, training: true), labels: batch.labels)
-                model.backward(ce.backward())
-                optimizer.step(learningRate: schedule.learningRate(atStep: step))
-                step += 1
-                stepLosses.append(loss)
-                lossSum += Double(loss) * Double(batch.count); seen += batch.count
-                if i % reportEvery == 0 || i == perEpoch {
-                    let elapsed = now() - start
-                    let rate = Double(seen) / max(now() - epochStart, 1e-9)
-                    let eta = elapsed / Double(step) * Double(total - step)
-                    Log.info("epoch \(epoch)/\(h.epochs) step \(i)/\(perEpoch) loss \(String(format: "%.4f", lossSum / Double(max(seen, 1)))) "
-                             + "\(String(format: "%.1f", rate)) images/s ETA \(duration(eta))")
-                }
-            }
-            let seconds = now() - epochStart
-            var valAcc: Double?
-            if !val.examples.isEmpty {
-                let (p, l, _, _) = Evaluation.predict(model, loader: valLoader)
-                valAcc = Metrics(predictions: p, labels: l, classes: split.classes).accuracy
-            }
-            logs.append(EpochLog(epoch: epoch, meanLoss: lossSum / Double(max(seen, 1)), valAccuracy: valAcc, seconds: seconds,
-                                 imagesPerSecond: Double(seen) / max(seconds, 1e-9)))
-            Log.info("epoch \(epoch)/\(h.epochs): mean loss \(String(format: "%.4f", logs.last!.meanLoss)), val accuracy \(valAcc.map(pct) ?? "n/a"), \(duration(seconds))")
-        }
+            return AnyIterator { stream.next() }
+        }, step: { batch, step in
+            guard batch.count > 0 else { return nil }
+            model.store.zeroGrad()
+            let loss = ce.forward(logits: model.forward(batch, training: true), labels: batch.labels)
+            model.backward(ce.backward())
+            optimizer.step(learningRate: schedule.learningRate(atStep: step))
+            return (loss, batch.count)
+        }, validate: { _ in
+            guard !val.examples.isEmpty else { return nil }
+            let (p, l, _, _) = Evaluation.predict(model, loader: valLoader)
+            return Metrics(predictions: p, labels: l, classes: split.classes).accuracy
+        })
         var skipped = train.problems.merging(val.problems) { a, _ in a }
         for (k, v) in trainLoader.failures { skipped[k] = v }
         for (k, v) in valLoader.failures { skipped[k] = v }
         if !skipped.isEmpty { Log.warning("\(skipped.count) items skipped (first: \(skipped.sorted { $0.key < $1.key }.first!))") }
         let digest = model.store.weightsDigest()
         Log.info("\(config.kind.rawValue): \(config.mode.rawValue) mode, kernel \(BLAS.kernel), weights SHA-256 \(digest)")
-        return TrainResult(model: model, vocabulary: vocabulary, epochs: logs, stepLosses: stepLosses, trainSeconds: now() - start,
+        return TrainResult(model: model, vocabulary: vocabulary, epochs: outcome.epochs, stepLosses: outcome.stepLosses, trainSeconds: outcome.seconds,
                            tokenStats: stats, skipped: skipped, mode: config.mode, kernel: BLAS.kernel, weightsDigest: digest,
                            imageInitialisation: resnet == nil ? nil : config.imageTowerInit == nil ? "seed" : config.imageTowerSource ?? "image weights")
     }
 
-    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    static func now() -> Double { TrainingLoop.now() }
     static func pct(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
     /// "1h02m", "3m05s", "12.3s".
-    public static func duration(_ s: Double) -> String {
-        if !s.isFinite { return "?" }
-        if s < 60 { return String(format: "%.1fs", s) }
-        let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) : String(format: "%dm%02ds", t / 60, t % 60)
-    }
+    public static func duration(_ s: Double) -> String { TrainingLoop.duration(s) }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Curation
 import Foundation
 import PairDxCore
 import Training
@@ -30,7 +31,7 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.apply()
-        guard let p = SplitPart(rawValue: part) else { throw PairDxError.usage("--part must be train, val or test (got '\(part)')") }
+        guard let p = SplitName(rawValue: part) else { throw PairDxError.usage("--part must be train, val or test (got '\(part)')") }
         // A CLIP checkpoint is recognised by its open_clip tensor names (the file is released before the model loads).
         let clipMetadata: [String: String]? = try {
             let file = try SafeTensors.read(checkpoint)
@@ -38,7 +39,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         }()
         if let clipMetadata { return try evaluateCLIP(clipMetadata, part: p) }
         let (model, vocab, _) = try Checkpoint.load(checkpoint)
-        let splitFiles = try SplitFiles.load(split)
+        let splitFiles = try SplitSet.load(split)
         let work = WorkDirectory(data ?? global.work)
         let report = try Evaluation.run(model, vocabulary: vocab, split: splitFiles, part: p, work: work, threads: global.threadCount)
         Log.info("\(model.spec.kind.rawValue) on \(splitFiles.name)/\(p.rawValue):\n" + report.metrics.table()
@@ -51,8 +52,8 @@ struct EvaluateCommand: AsyncParsableCommand {
 
 extension EvaluateCommand {
     /// A CLIP checkpoint: zero-shot classifier of its stored prompts (or the recipe's) on `part`.
-    func evaluateCLIP(_ metadata: [String: String], part p: SplitPart) throws {
-        let splitFiles = try SplitFiles.load(split)
+    func evaluateCLIP(_ metadata: [String: String], part p: SplitName) throws {
+        let splitFiles = try SplitSet.load(split)
         let prompts: [[String]]
         if let stored = CLIPClassification.checkpointPrompts(metadata) {
             guard stored.classes == splitFiles.classes else {

@@ -65,7 +65,7 @@ enum RealCaptions {
         }
         let meta: [String: Any] = ["schema": "pairdx-splits/1", "name": "real-captions", "classes": recipe.classes.map(\.name)]
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: meta), to: tmp + "/split/splits.json")
-        let split = try SplitFiles.load(tmp + "/split")
+        let split = try SplitSet.load(tmp + "/split")
         guard var h = recipe.training["text"] else { throw PairDxError.badInput("recipe \(recipe.name): no training.text entry") }
         h.threads = threads
         let result = try Trainer.train(TrainConfig(kind: .text, hyper: h, seed: recipe.seed, threads: threads, glove: glove,
