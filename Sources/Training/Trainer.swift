@@ -55,16 +55,24 @@ public enum Trainer {
 
     public static func train(_ config: TrainConfig, split: SplitSet, work: WorkDirectory,
                              captions: [String: String]? = nil) throws -> TrainResult {
+        try check(config.hyper)
+        let caps = try captions ?? Dataset.loadCaptions(work)
+        let train = try Dataset.load(split, part: .train, work: work, captions: caps, requireImages: config.kind.usesImages)
+        let val = try Dataset.load(split, part: .val, work: work, captions: caps, requireImages: config.kind.usesImages)
+        guard !train.examples.isEmpty else { throw PairDxError.badInput("\(split.directory)/train.csv: no usable items") }
+        return try self.train(config, classes: split.classes, train: train, val: val, work: work, captions: caps)
+    }
+
+    /// The same on train and val items already in memory (items that are no split rows, such as real captions
+    /// without images); `captions` holds every caption GloVe's vocabulary may draw words from.
+    public static func train(_ config: TrainConfig, classes: [String], train: Dataset, val: Dataset, work: WorkDirectory,
+                             captions caps: [String: String]) throws -> TrainResult {
+        var train = train, val = val
         let h = config.hyper
-        guard h.epochs >= 1, h.batchSize >= 1, h.learningRate > 0 else {
-            throw PairDxError.usage("hyper-parameters need epochs ≥ 1, batch ≥ 1 and a positive learning rate (got \(h.epochs), \(h.batchSize), \(h.learningRate))")
-        }
+        try check(h)
+        guard !train.examples.isEmpty else { throw PairDxError.badInput("no usable training items") }
         BLAS.mode = config.mode
         Compute.threads = config.threads
-        let caps = try captions ?? Dataset.loadCaptions(work)
-        var train = try Dataset.load(split, part: .train, work: work, captions: caps, requireImages: config.kind.usesImages)
-        var val = try Dataset.load(split, part: .val, work: work, captions: caps, requireImages: config.kind.usesImages)
-        guard !train.examples.isEmpty else { throw PairDxError.badInput("\(split.directory)/train.csv: no usable items") }
         let maxTokens = h.maxTokens ?? defaultMaxTokens
 
         // Vocabulary and embeddings.
@@ -98,7 +106,7 @@ public enum Trainer {
             Log.info("tokens: OOV share train \(pct(stats["train"]!.oovShare)), val \(pct(stats["val"]!.oovShare)); \(stats["train"]!.hyphenSplit) hyphenated words split")
         }
 
-        let spec = ModelSpec(kind: config.kind, classes: split.classes, resolution: h.resolution,
+        let spec = ModelSpec(kind: config.kind, classes: classes, resolution: h.resolution,
                              widthMultiplier: h.widthMultiplier ?? 1, width: h.width ?? defaultWidth, heads: h.heads ?? defaultHeads,
                              embeddingDim: embeddingDim, vocabularySize: vocabulary?.count ?? 0, maxTokens: maxTokens,
                              dropout: h.dropout ?? 0.3, frozenEmbeddings: h.freezeEmbeddings ?? (config.glove != nil),
@@ -145,7 +153,7 @@ public enum Trainer {
         }, validate: { _ in
             guard !val.examples.isEmpty else { return nil }
             let (p, l, _, _) = Evaluation.predict(model, loader: valLoader)
-            return Metrics(predictions: p, labels: l, classes: split.classes).accuracy
+            return Metrics(predictions: p, labels: l, classes: classes).accuracy
         })
         var skipped = train.problems.merging(val.problems) { a, _ in a }
         for (k, v) in trainLoader.failures { skipped[k] = v }
@@ -156,6 +164,12 @@ public enum Trainer {
         return TrainResult(model: model, vocabulary: vocabulary, epochs: outcome.epochs, stepLosses: outcome.stepLosses, trainSeconds: outcome.seconds,
                            tokenStats: stats, skipped: skipped, mode: config.mode, kernel: BLAS.kernel, weightsDigest: digest,
                            imageInitialisation: resnet == nil ? nil : config.imageTowerInit == nil ? "seed" : config.imageTowerSource ?? "image weights")
+    }
+
+    static func check(_ h: ModelHyperparameters) throws {
+        guard h.epochs >= 1, h.batchSize >= 1, h.learningRate > 0 else {
+            throw PairDxError.usage("hyper-parameters need epochs ≥ 1, batch ≥ 1 and a positive learning rate (got \(h.epochs), \(h.batchSize), \(h.learningRate))")
+        }
     }
 
     static func now() -> Double { TrainingLoop.now() }

@@ -10,6 +10,13 @@ public struct Example: Sendable {
     public var caption: String
     /// Caption token ids (at most `maxTokens`), filled once a vocabulary exists.
     public var tokens: [Int32] = []
+
+    public init(id: String, label: Int, sha256: String, caption: String) {
+        self.id = id
+        self.label = label
+        self.sha256 = sha256
+        self.caption = caption
+    }
 }
 
 /// The items of one split part joined with their captions (`figures.jsonl`) and image blobs.
@@ -20,6 +27,12 @@ public struct Dataset: Sendable {
     public var part: SplitName
     public var examples: [Example]
     public var problems: [String: String]
+
+    public init(part: SplitName, examples: [Example], problems: [String: String] = [:]) {
+        self.part = part
+        self.examples = examples
+        self.problems = problems
+    }
 
     /// Joins `rows` with the work directory's captions and blob store. O(rows + figures).
     /// `requireImages: false` (text models) keeps items whose blob is absent.
