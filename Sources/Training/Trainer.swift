@@ -161,7 +161,8 @@ public enum Trainer {
         if !skipped.isEmpty { Log.warning("\(skipped.count) items skipped (first: \(skipped.sorted { $0.key < $1.key }.first!))") }
         let digest = model.store.weightsDigest()
         Log.info("\(config.kind.rawValue): \(config.mode.rawValue) mode, kernel \(BLAS.kernel), weights SHA-256 \(digest)")
-        return TrainResult(model: model, vocabulary: vocabulary, epochs: outcome.epochs, stepLosses: outcome.stepLosses, trainSeconds: outcome.seconds,
+        return TrainResult(model: model, vocabulary: vocabulary, epochs: outcome.epochs, stepLosses: outcome.stepLosses,
+                           trainSeconds: outcome.seconds,
                            tokenStats: stats, skipped: skipped, mode: config.mode, kernel: BLAS.kernel, weightsDigest: digest,
                            imageInitialisation: resnet == nil ? nil : config.imageTowerInit == nil ? "seed" : config.imageTowerSource ?? "image weights")
     }

@@ -48,7 +48,8 @@ enum TrainingLoop {
                 lossSum += Double(loss) * Double(items); seen += items
                 if i % reportEvery == 0 || i == stepsPerEpoch {
                     let rate = Double(seen) / max(now() - epochStart, 1e-9), eta = (now() - start) / Double(global) * Double(total - global)
-                    Log.info("\(label) epoch \(epoch)/\(epochs) step \(i)/\(stepsPerEpoch) loss \(String(format: "%.4f", lossSum / Double(max(seen, 1)))) "
+                    let mean = String(format: "%.4f", lossSum / Double(max(seen, 1)))
+                    Log.info("\(label) epoch \(epoch)/\(epochs) step \(i)/\(stepsPerEpoch) loss \(mean) "
                              + "\(String(format: "%.1f", rate)) images/s ETA \(duration(eta))")
                 }
             }

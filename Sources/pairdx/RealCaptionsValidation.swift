@@ -60,8 +60,8 @@ enum RealCaptions {
         guard var h = recipe.training["text"] else { throw PairDxError.badInput("recipe \(recipe.name): no training.text entry") }
         h.threads = threads
         let labelled = labels.keys.reduce(into: [String: String]()) { $0[$1] = captions[$1] }
-        let result = try Trainer.train(TrainConfig(kind: .text, hyper: h, seed: recipe.seed, threads: threads, glove: glove, gloveCache: nil),
-                                       classes: classes, train: Dataset(part: .train, examples: parts[.train]!),
+        let config = TrainConfig(kind: .text, hyper: h, seed: recipe.seed, threads: threads, glove: glove, gloveCache: nil)
+        let result = try Trainer.train(config, classes: classes, train: Dataset(part: .train, examples: parts[.train]!),
                                        val: Dataset(part: .val, examples: parts[.val]!), work: work, captions: labelled)
         let test = try Evaluation.run(result.model, vocabulary: result.vocabulary, dataset: Dataset(part: .test, examples: parts[.test]!),
                                       split: "real-captions", work: work, threads: threads)

@@ -44,7 +44,8 @@ struct ToyCorpus {
             try AtomicFile.write(csv, to: "\(root)/Splits/toy/\(part).csv")
         }
         try JSONL.write(figures, to: work.figures) { $0.sortKey }
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: Self.summary(perClass: perClass)), to: root + "/Splits/toy/splits.json")
+        let summary = try JSONSerialization.data(withJSONObject: Self.summary(perClass: perClass))
+        try AtomicFile.write(summary, to: root + "/Splits/toy/splits.json")
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }

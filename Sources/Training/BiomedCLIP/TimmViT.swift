@@ -75,7 +75,9 @@ public final class TimmViTImageTower {
         patchWeight = store.parameter("\(trunk).patch_embed.proj.weight", shape: [w, 3, p, p])
         patchBias = store.parameter("\(trunk).patch_embed.proj.bias", shape: [w])
         Initialisation.linearDefault(store, weight: patchWeight, bias: patchBias, using: &generator)
-        blocks = (0..<c.layers).map { TimmViTImageTower.block(store, name: "\(trunk).blocks.\($0)", configuration: c, generator: &generator) }
+        blocks = (0..<c.layers).map {
+            TimmViTImageTower.block(store, name: "\(trunk).blocks.\($0)", configuration: c, generator: &generator)
+        }
         norm = LayerNorm(store, name: "\(trunk).norm", features: w, epsilon: c.layerNormEpsilon)
         projection = Linear(store, name: "\(prefix).head.proj", inFeatures: w, outFeatures: c.embedDimension, bias: false,
                             generator: &generator)

@@ -33,7 +33,9 @@ public struct SplitSet: Sendable {
             throw PairDxError.io("\(directory): split directory not found; run 'pairdx split' first or pass --split Splits/<name>")
         }
         let meta = (directory as NSString).appendingPathComponent("splits.json")
-        guard FileSystem.exists(meta) else { throw PairDxError.io("\(meta): not found (a split directory holds splits.json and the three CSVs)") }
+        guard FileSystem.exists(meta) else {
+            throw PairDxError.io("\(meta): not found (a split directory holds splits.json and the three CSVs)")
+        }
         let summary: SplitsSummary
         do { summary = try JSONDecoder().decode(SplitsSummary.self, from: FileSystem.read(meta)) } catch {
             throw PairDxError.badInput("\(meta): not a \(SplitsSummary.schemaID) summary: \(error)")

@@ -41,7 +41,7 @@ public final class MultiHeadAttention: Layer {
 
     // State of the last training forward.
     private var inputs: [Tensor] = []
-    private var layout = Layout(items: 0, queries: 0, keys: 0, width: 0, selfAttention: true)
+    private var layout = AttentionLayout(items: 0, queries: 0, keys: 0, width: 0, selfAttention: true)
     private var projected = Tensor(shape: [0])
     private var probabilities = Tensor(shape: [0])
     private var spans: [(span: Int, gather: Bool)] = []
@@ -81,16 +81,18 @@ public final class MultiHeadAttention: Layer {
     /// Self-attention over `x` `[B, T, D]`.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.rank == 3 && x.shape[2] == width, "attention expects [B, T, \(width)], got \(x.shape)")
-        return run([x], layout: Layout(items: x.shape[0], queries: x.shape[1], keys: x.shape[1], width: width, selfAttention: true), training: training)
+        let layout = AttentionLayout(items: x.shape[0], queries: x.shape[1], keys: x.shape[1], width: width, selfAttention: true)
+        return run([x], layout: layout, training: training)
     }
 
     /// Cross-attention from `query` `[B, Lq, D]` to `keys`/`values` `[B, Lk, D]`.
     public func forward(query: Tensor, keys: Tensor, values: Tensor, training: Bool) -> Tensor {
         precondition(query.rank == 3 && keys.rank == 3 && query.shape[2] == width && keys.shape == values.shape
                      && keys.shape[2] == width && keys.shape[0] == query.shape[0],
-                     "attention expects query [B, Lq, \(width)] and keys/values [B, Lk, \(width)], got \(query.shape), \(keys.shape), \(values.shape)")
-        return run([query, keys, values], layout: Layout(items: query.shape[0], queries: query.shape[1], keys: keys.shape[1], width: width, selfAttention: false),
-                   training: training)
+                     "attention expects query [B, Lq, \(width)] and keys/values [B, Lk, \(width)], "
+                     + "got \(query.shape), \(keys.shape), \(values.shape)")
+        let layout = AttentionLayout(items: query.shape[0], queries: query.shape[1], keys: keys.shape[1], width: width, selfAttention: false)
+        return run([query, keys, values], layout: layout, training: training)
     }
 
     /// ∂L/∂x of the last training self-attention forward.
@@ -107,7 +109,7 @@ public final class MultiHeadAttention: Layer {
         return (d[0], d[1], d[2])
     }
 
-    private func run(_ inputs: [Tensor], layout l: Layout, training: Bool) -> Tensor {
+    private func run(_ inputs: [Tensor], layout l: AttentionLayout, training: Bool) -> Tensor {
         let b = l.items, lq = l.queries, lk = l.keys, hd = headDim, d = width
         let spans = mask.spans(items: b, keyCount: lk)
         var flags: [Bool] = []
@@ -116,7 +118,9 @@ public final class MultiHeadAttention: Layer {
         let projected = Tensor(shape: [l.count]) { pp in
             for (part, projection) in [query, key, value].enumerated() {
                 let input = inputs[l.selfAttention ? 0 : part], rows = b * (part == 0 ? lq : lk)
-                input.withUnsafeBufferPointer { project($0.baseAddress!, rows: rows, projection, into: pp.baseAddress! + l.offset(part), ld: l.ld(part)) }
+                input.withUnsafeBufferPointer {
+                    project($0.baseAddress!, rows: rows, projection, into: pp.baseAddress! + l.offset(part), ld: l.ld(part))
+                }
             }
         }
         let scale = 1 / Float(hd).squareRoot(), causal = mask.causal, softmax = self.softmax, heads = self.heads
@@ -142,7 +146,8 @@ public final class MultiHeadAttention: Layer {
                                 let k = pp.baseAddress! + l.block(1, item: item, head: h, headDim: hd)
                                 let v = pp.baseAddress! + l.block(2, item: item, head: h, headDim: hd)
                                 // S = scale·Q_h·K_hᵀ over the span; P = masked softmax(S) row by row; O_h = P·V_h.
-                                BLAS.gemm(transB: true, m: lq, n: span, k: hd, alpha: scale, a: q, lda: l.ld(0), b: k, ldb: l.ld(1), c: p, ldc: lk)
+                                BLAS.gemm(transB: true, m: lq, n: span, k: hd, alpha: scale, a: q, lda: l.ld(0), b: k, ldb: l.ld(1),
+                                          c: p, ldc: lk)
                                 let allowed = gather ? fp.baseAddress! + item &* lk : nil
                                 for i in 0..<lq {
                                     softmax.maskedRow(p + i &* lk, end: causal ? min(span, i &+ 1) : span, width: lk, allowed: allowed,
@@ -204,7 +209,8 @@ public final class MultiHeadAttention: Layer {
                                 }
                                 // dQ_h = scale·dS·K_h ; dK_h = scale·dSᵀ·Q_h
                                 BLAS.gemm(m: lq, n: hd, k: span, alpha: scale, a: ds, lda: lk, b: k, ldb: l.ld(1), c: dq, ldc: l.ld(0))
-                                BLAS.gemm(transA: true, m: span, n: hd, k: lq, alpha: scale, a: ds, lda: lk, b: q, ldb: l.ld(0), c: dk, ldc: l.ld(1))
+                                BLAS.gemm(transA: true, m: span, n: hd, k: lq, alpha: scale, a: ds, lda: lk, b: q, ldb: l.ld(0),
+                                          c: dk, ldc: l.ld(1))
                             }
                         }
                     }
@@ -220,9 +226,13 @@ public final class MultiHeadAttention: Layer {
                 let w = UnsafePointer(store.value(projection.weight) + projection.part &* d &* d)
                 if l.selfAttention && part > 0 {
                     // Self-attention: dX = Σ dY_part·W_part, one chain per element (β = 1 continues it).
-                    dx[0].withUnsafeMutableBufferPointer { BLAS.gemm(m: rows, n: d, k: d, a: dy, lda: l.ld(part), b: w, beta: 1, c: $0.baseAddress!) }
+                    dx[0].withUnsafeMutableBufferPointer {
+                        BLAS.gemm(m: rows, n: d, k: d, a: dy, lda: l.ld(part), b: w, beta: 1, c: $0.baseAddress!)
+                    }
                 } else {
-                    dx.append(Tensor(shape: input.shape) { BLAS.gemm(m: rows, n: d, k: d, a: dy, lda: l.ld(part), b: w, c: $0.baseAddress!) })
+                    dx.append(Tensor(shape: input.shape) {
+                        BLAS.gemm(m: rows, n: d, k: d, a: dy, lda: l.ld(part), b: w, c: $0.baseAddress!)
+                    })
                 }
             }
             return dx
@@ -237,7 +247,8 @@ public final class MultiHeadAttention: Layer {
         guard rows > 0 else { return }
         let bias = store.value(projection.bias) + projection.part &* d
         for r in 0..<rows { (out + r &* ld).update(from: bias, count: d) }
-        BLAS.gemm(transB: true, m: rows, n: d, k: d, a: x, b: store.value(projection.weight) + projection.part &* d &* d, beta: 1, c: out, ldc: ld)
+        let weight = store.value(projection.weight) + projection.part &* d &* d
+        BLAS.gemm(transB: true, m: rows, n: d, k: d, a: x, b: weight, beta: 1, c: out, ldc: ld)
     }
 
     /// gW += dYᵀ·x and gb += Σ_rows dY for the projection's slice (when trainable).
@@ -274,7 +285,7 @@ public final class MultiHeadAttention: Layer {
 
 /// Where Q, K and V sit in the projected buffer of a batch of `items`: self-attention keeps each token's Q | K | V
 /// in one row of 3D floats; cross-attention keeps every query's Q row (D floats), then every key's K | V row (2D).
-struct Layout {
+private struct AttentionLayout {
     let items: Int, queries: Int, keys: Int, width: Int, selfAttention: Bool
 
     var count: Int { selfAttention ? items * queries * 3 * width : items * (queries * width + keys * 2 * width) }

@@ -51,7 +51,8 @@ public final class TransformerBlock: Layer {
         let n = scheme.names
         func norm(_ suffix: String) -> LayerNorm { LayerNorm(store, name: "\(name).\(suffix)", features: width, epsilon: epsilon) }
         func attend(_ g: inout SeededGenerator) -> MultiHeadAttention {
-            MultiHeadAttention(store, name: "\(name).\(n.attention)", width: width, heads: heads, names: scheme.attentionNames, generator: &g)
+            MultiHeadAttention(store, name: "\(name).\(n.attention)", width: width, heads: heads, names: scheme.attentionNames,
+                               generator: &g)
         }
         if scheme.preNorm {
             norm1 = norm(n.norm1)
