@@ -1,3 +1,4 @@
+import Curation
 import Foundation
 import PairDxCore
 
@@ -40,14 +41,22 @@ public enum Evaluation {
     }
 
     /// Evaluates `model` on `part` of `split`, tokenising captions with `vocabulary`.
-    public static func run(_ model: any Classifier, vocabulary: Vocabulary?, split: SplitFiles, part: SplitPart,
+    public static func run(_ model: any Classifier, vocabulary: Vocabulary?, split: SplitSet, part: SplitName,
                            work: WorkDirectory, threads: Int, captions: [String: String]? = nil) throws -> EvaluationReport {
         let spec = model.spec
         guard spec.classes == split.classes else {
             throw PairDxError.badInput("\(split.directory): classes \(split.classes) differ from the checkpoint's \(spec.classes)")
         }
+        let ds = try Dataset.load(split, part: part, work: work, captions: captions, requireImages: spec.kind.usesImages)
+        return try run(model, vocabulary: vocabulary, dataset: ds, split: split.name, work: work, threads: threads)
+    }
+
+    /// Evaluates `model` on items already in memory (`dataset.part` of the split named `split`).
+    public static func run(_ model: any Classifier, vocabulary: Vocabulary?, dataset: Dataset, split: String, work: WorkDirectory,
+                           threads: Int) throws -> EvaluationReport {
+        let spec = model.spec
         Compute.threads = threads
-        var ds = try Dataset.load(split, part: part, work: work, captions: captions, requireImages: spec.kind.usesImages)
+        var ds = dataset
         var oov: Double?
         if spec.kind.usesText {
             guard let vocabulary else { throw PairDxError.badInput("the \(spec.kind.rawValue) model needs a vocabulary") }
@@ -58,7 +67,7 @@ public enum Evaluation {
         let (p, l, _, seconds) = predict(model, loader: loader)
         var skipped = ds.problems
         for (k, v) in loader.failures { skipped[k] = v }
-        return EvaluationReport(model: spec.kind, split: split.name, part: part.rawValue,
+        return EvaluationReport(model: spec.kind, split: split, part: ds.part.rawValue,
                                 metrics: Metrics(predictions: p, labels: l, classes: spec.classes),
                                 secondsPerImage: l.isEmpty ? 0 : seconds / Double(l.count), hardware: Platform.hardware,
                                 threads: threads, skipped: skipped, oovShare: oov)

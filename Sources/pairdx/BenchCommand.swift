@@ -112,7 +112,7 @@ struct BenchValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.apply()
-        let r = try TrainingSetup.recipe(recipe, split: SplitFiles.placeholder)
+        let r = try TrainingSetup.recipe(recipe, split: SplitSet.placeholder)
         BLAS.mode = mode
         let threads = global.threadCount
         let result = try ValidationEstimate.run(recipe: r, pairs: pairs, threads: threads, steps: steps, vocabulary: vocabulary) { Log.info($0) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Curation
 import Foundation
 import PairDxCore
 import Training
@@ -19,7 +20,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Checkpoint written by 'pairdx train'.") var checkpoint: String
     @Option(name: .long, help: "Split directory (Splits/<name>).") var split: String
     @Option(name: .long, help: "Work directory with figures.jsonl and blobs/ (default: --work).") var data: String?
-    @Option(name: .long, help: "The split part to evaluate on.") var part: SplitPart = .test
+    @Option(name: .long, help: "The split part to evaluate on.") var part: SplitName = .test
     @Option(name: .long, help: "Also write the JSON report to this file.") var out: String?
     @Option(name: .long, help: "Recipe for a CLIP checkpoint without stored prompts (default: the recipe named in splits.json).") var recipe: String?
     @Option(name: .customLong("clip-bpe"), help: "CLIP's BPE merges file for CLIP checkpoints (default: $PAIRDX_CLIP_BPE).") var clipBPE: String?
@@ -38,7 +39,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         }()
         if let clipMetadata { return try evaluateCLIP(clipMetadata, part: p) }
         let (model, vocab, _) = try Checkpoint.load(checkpoint)
-        let splitFiles = try SplitFiles.load(split)
+        let splitFiles = try SplitSet.load(split)
         let work = WorkDirectory(data ?? global.work)
         let report = try Evaluation.run(model, vocabulary: vocab, split: splitFiles, part: p, work: work, threads: global.threadCount)
         Log.info("\(model.spec.kind.rawValue) on \(splitFiles.name)/\(p.rawValue):\n" + report.metrics.table()
@@ -51,8 +52,8 @@ struct EvaluateCommand: AsyncParsableCommand {
 
 extension EvaluateCommand {
     /// A CLIP checkpoint: zero-shot classifier of its stored prompts (or the recipe's) on `part`.
-    func evaluateCLIP(_ metadata: [String: String], part p: SplitPart) throws {
-        let splitFiles = try SplitFiles.load(split)
+    func evaluateCLIP(_ metadata: [String: String], part p: SplitName) throws {
+        let splitFiles = try SplitSet.load(split)
         let prompts: [[String]]
         if let stored = CLIPClassification.checkpointPrompts(metadata) {
             guard stored.classes == splitFiles.classes else {
@@ -85,4 +86,4 @@ extension EvaluateCommand {
 }
 
 extension EvaluateCommand: ReportsJSON {}
-extension SplitPart: ExpressibleByArgument {}
+extension SplitName: ExpressibleByArgument {}

@@ -36,7 +36,7 @@ struct SuspectsCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.apply()
-        let splitFiles = try Training.SplitFiles.load(split)
+        let splitFiles = try SplitSet.load(split)
         let r = try TrainingSetup.recipe(recipe, split: splitFiles)
         var h = try TrainingSetup.hyper(r, kind: .image)
         if let epochs { h.epochs = epochs }
@@ -66,7 +66,7 @@ struct SuspectsCommand: AsyncParsableCommand {
         if let truth {
             let t = try CanonicalJSON.decode(SynthTruth.self, from: try FileSystem.read(truth), source: truth)
             var labels: [String: String] = [:]
-            for p in SplitPart.allCases { for row in splitFiles.rows(p) { labels[row.id] = row.className } }
+            for p in SplitName.allCases { for row in splitFiles.rows(p) { labels[row.id] = row.class } }
             let sc = found.score(truth: t, labels: labels)
             score = sc
             Log.info("suspects vs \(truth): \(sc.truePositives) of \(sc.suspects) suspects are wrong labels (precision \(sc.precision.map(Self.pct) ?? "n/a")); "
@@ -81,10 +81,10 @@ struct SuspectsCommand: AsyncParsableCommand {
     }
 
     /// The out-of-fold probabilities → the confident-learning result.
-    static func suspects(_ result: OutOfFold.Result, split: Training.SplitFiles, recipe: String, hyper h: ModelHyperparameters,
+    static func suspects(_ result: OutOfFold.Result, split: SplitSet, recipe: String, hyper h: ModelHyperparameters,
                          config: OutOfFold.Config, mode: ComputeMode) -> SuspectLabels {
         var perClass: [String: Int] = [:]
-        for p in SplitPart.allCases { for row in split.rows(p) { perClass[row.className, default: 0] += 1 } }
+        for p in SplitName.allCases { for row in split.rows(p) { perClass[row.class, default: 0] += 1 } }
         let method = SuspectLabels.Method(
             model: "image", folds: config.folds, epochs: h.epochs, resolution: h.resolution, widthMultiplier: h.widthMultiplier ?? 1,
             batchSize: h.batchSize, learningRate: h.learningRate, seed: config.seed, computeMode: mode.rawValue, kernel: result.kernel,

@@ -41,7 +41,7 @@ struct TrainCommand: AsyncParsableCommand {
         guard clip.weights == nil else { throw PairDxError.usage("--clip-weights goes with --model clip") }
         guard let kind = ModelKind(rawValue: model.rawValue) else { throw PairDxError.usage("--model \(model.rawValue) is not a classifier kind") }
         guard compute.imageWeights == nil || kind.usesImages else { throw PairDxError.usage("--image-weights goes with --model image or fusion") }
-        let splitFiles = try SplitFiles.load(split)
+        let splitFiles = try SplitSet.load(split)
         let r = try TrainingSetup.recipe(recipe, split: splitFiles)
         var h = try TrainingSetup.hyper(r, kind: kind)
         if let epochs { h.epochs = epochs }
@@ -78,7 +78,7 @@ extension TrainCommand {
     /// `--model clip`: fine-tune, keep the best val epoch, save, evaluate on test.
     func trainCLIP() throws {
         guard let weights = clip.weights else { throw PairDxError.usage("--model clip needs --clip-weights FILE (open_clip names, safetensors; see the README)") }
-        let splitFiles = try SplitFiles.load(split)
+        let splitFiles = try SplitSet.load(split)
         let r = try TrainingSetup.recipe(recipe, split: splitFiles)
         guard var h = r.training["clip"] else {
             throw PairDxError.badInput("recipe \(r.name): training has no 'clip' entry; add its hyper-parameters to recipe.json")
@@ -137,7 +137,7 @@ struct TrainSummary: Codable {
 /// Recipe and hyper-parameter lookup shared by train, evaluate and validate.
 enum TrainingSetup {
     /// `--recipe` when given (a name under Manifests/ or a path), else the recipe splits.json names.
-    static func recipe(_ option: String?, split: SplitFiles, manifestsRoot: String = "Manifests") throws -> Recipe {
+    static func recipe(_ option: String?, split: SplitSet, manifestsRoot: String = "Manifests") throws -> Recipe {
         let name = option ?? split.recipe
         guard let name else {
             throw PairDxError.usage("\(split.directory)/splits.json names no recipe: pass --recipe NAME or a recipe.json path")

@@ -42,7 +42,7 @@ struct ValidateCommand: AsyncParsableCommand {
     func run() async throws {
         global.apply()
         if let realCaptions {
-            let r = try TrainingSetup.recipe(recipe ?? "pairdx-v1", split: SplitFiles.placeholder)
+            let r = try TrainingSetup.recipe(recipe ?? "pairdx-v1", split: SplitSet.placeholder)
             let report = try RealCaptions.run(directory: realCaptions, recipe: r, threads: global.threadCount, glove: glove, out: out)
             Log.info(RealCaptions.summary(report) + "\nreport: \(out)/real-captions.{json,md}")
             if json { try printJSON(report) }
@@ -52,9 +52,9 @@ struct ValidateCommand: AsyncParsableCommand {
         let splitDir: String
         if let split {
             splitDir = split
-            r = try TrainingSetup.recipe(recipe, split: try SplitFiles.load(split))
+            r = try TrainingSetup.recipe(recipe, split: try SplitSet.load(split))
         } else {
-            r = try TrainingSetup.recipe(recipe ?? "pairdx-synth-v1", split: SplitFiles.placeholder)
+            r = try TrainingSetup.recipe(recipe ?? "pairdx-synth-v1", split: SplitSet.placeholder)
             splitDir = "Splits/\(r.name)"
         }
         let report = try Validation.run(split: splitDir, data: data ?? global.work, out: out, recipe: r,

@@ -1,3 +1,4 @@
+import Curation
 import Foundation
 import Imaging
 import PairDxCore
@@ -52,9 +53,9 @@ struct OutOfFoldTests {
     @Test func everyItemIsScoredOnceByAModelThatNeverSawItsGroup() throws {
         let (toy, flipped) = try Self.corpus(flips: 3)
         defer { toy.remove() }
-        let split = try SplitFiles.load(toy.splitDir)
+        let split = try SplitSet.load(toy.splitDir)
         let result = try OutOfFold.run(Self.config(), split: split, work: toy.work)
-        let all = SplitPart.allCases.flatMap { split.rows($0) }
+        let all = SplitName.allCases.flatMap { split.rows($0) }
         #expect(result.items.map(\.id).sorted() == all.map(\.id).sorted(), "each item scored exactly once")
         #expect(result.skipped.isEmpty)
         #expect(result.foldDigests.count == 3 && Set(result.foldDigests).count == 3)
@@ -62,7 +63,7 @@ struct OutOfFoldTests {
         for it in result.items {
             #expect(it.fold == OutOfFold.fold(group: groupOf[it.id]!, seed: 3, folds: 3) + 1)
             #expect(abs(it.probabilities.reduce(0, +) - 1) < 1e-9)
-            #expect(split.classes[it.label] == all.first { $0.id == it.id }!.className, "the label is the split file's")
+            #expect(split.classes[it.label] == all.first { $0.id == it.id }!.class, "the label is the split file's")
         }
         // The image model learned the corners: the flipped items' images point back at their true class.
         for (id, wrong) in flipped {
@@ -79,7 +80,7 @@ struct OutOfFoldTests {
     @Test func sameSeedSameProbabilitiesAtAnyThreadCount() throws {
         let (toy, _) = try Self.corpus(flips: 1)
         defer { toy.remove() }
-        let split = try SplitFiles.load(toy.splitDir)
+        let split = try SplitSet.load(toy.splitDir)
         var c = Self.config(folds: 2)
         c.hyper.epochs = 2
         let one = try OutOfFold.run(c, split: split, work: toy.work)
@@ -91,7 +92,7 @@ struct OutOfFoldTests {
     @Test func tooFewFoldsIsAUsageError() throws {
         let toy = try ToyCorpus(perClass: ["train": 2])
         defer { toy.remove() }
-        #expect { try OutOfFold.run(Self.config(folds: 1), split: try SplitFiles.load(toy.splitDir), work: toy.work) } throws: {
+        #expect { try OutOfFold.run(Self.config(folds: 1), split: try SplitSet.load(toy.splitDir), work: toy.work) } throws: {
             "\($0)".contains("--folds must be at least 2")
         }
     }

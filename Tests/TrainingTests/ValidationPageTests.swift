@@ -39,8 +39,8 @@ import Testing
                                 keptEpoch: epochs == 0 ? nil : epochs - 1, stepLosses: epochs == 0 ? nil : steps, embeddings: nil, oovShare: nil,
                                 hyperparameters: String(repeating: "{\"batchSize\":32,\"epochs\":\(epochs),\"lr\":0.001}", count: 8), skipped: 0)
         }
-        let rows = (0..<600).map { SplitRow(id: "PMC\($0)/F1", className: classes[$0 % 6], sha256: "", group: "\($0)") }
-        let split = SplitFiles(directory: "x", classes: classes, name: "demo", recipe: "r",
+        let rows = try splitRows(count: 600, classes: classes)
+        let split = SplitSet(directory: "x", classes: classes, name: "demo", recipe: "r",
                                train: Array(rows[0..<420]), val: Array(rows[420..<480]), test: Array(rows[480...]))
         return Validation.compare(published: try PublishedResults.load(publishedPath()),
                                   outcomes: [outcome(.image, quality: 4, epochs: 8), outcome(.text, quality: 6, epochs: 8),

@@ -1,3 +1,4 @@
+import Curation
 import Foundation
 import PairDxCore
 
@@ -23,10 +24,10 @@ public enum OutOfFold {
         }
     }
 
-    /// One scored item: its split part, its label's index in `SplitFiles.classes`, softmax probabilities, its fold.
+    /// One scored item: its split part, its label's index in `SplitSet.classes`, softmax probabilities, its fold.
     public struct Item: Sendable, Equatable {
         public var id: String
-        public var part: SplitPart
+        public var part: SplitName
         public var label: Int
         public var probabilities: [Double]
         public var fold: Int
@@ -50,12 +51,12 @@ public enum OutOfFold {
 
     /// Trains `config.folds` image models and scores every item out of fold. Progress goes to stderr.
     /// - Throws: `PairDxError.usage` for fewer than 2 folds, `.badInput` when a fold would train on nothing.
-    public static func run(_ config: Config, split: SplitFiles, work: WorkDirectory, captions: [String: String]? = nil) throws -> Result {
+    public static func run(_ config: Config, split: SplitSet, work: WorkDirectory, captions: [String: String]? = nil) throws -> Result {
         let k = config.folds
         guard k >= 2 else { throw PairDxError.usage("--folds must be at least 2 (got \(k))") }
         let start = DispatchTime.now().uptimeNanoseconds
         let caps = try captions ?? Dataset.loadCaptions(work)
-        let all: [(row: SplitRow, part: SplitPart)] = SplitPart.allCases.flatMap { p in split.rows(p).map { ($0, p) } }
+        let all: [(row: Splitter.Item, part: SplitName)] = SplitName.allCases.flatMap { p in split.rows(p).map { ($0, p) } }
         let foldOf = all.map { fold(group: $0.row.group, seed: config.seed, folds: k) }
         var items: [Item] = []
         var skipped: [String: String] = [:]
@@ -67,7 +68,7 @@ public enum OutOfFold {
             guard !rest.isEmpty else { throw PairDxError.badInput("\(split.directory): fold \(f + 1) of \(k) leaves nothing to train on (too few groups)") }
             if held.isEmpty { digests.append(""); continue }
             // The fold as a split of its own: train on the other folds, score this one (no validation part).
-            let foldSplit = SplitFiles(directory: split.directory, classes: split.classes, name: "\(split.name)-fold\(f + 1)of\(k)",
+            let foldSplit = SplitSet(directory: split.directory, classes: split.classes, name: "\(split.name)-fold\(f + 1)of\(k)",
                                        recipe: split.recipe, train: rest.map { all[$0].row }, val: [], test: held.map { all[$0].row })
             Log.info("suspects: fold \(f + 1)/\(k): training on \(rest.count) items, scoring \(held.count)")
             var tc = TrainConfig(kind: .image, hyper: config.hyper, seed: config.seed &+ UInt64(f), threads: config.threads, mode: config.mode)
@@ -93,7 +94,7 @@ public enum OutOfFold {
     }
 
     /// Softmax probabilities of `model` over the test part of `split`, in split order.
-    static func score(_ model: any Classifier, split: SplitFiles, work: WorkDirectory, captions: [String: String],
+    static func score(_ model: any Classifier, split: SplitSet, work: WorkDirectory, captions: [String: String],
                       threads: Int) throws -> (items: [(id: String, label: Int, probabilities: [Double])], skipped: [String: String]) {
         let spec = model.spec
         let ds = try Dataset.load(split, part: .test, work: work, captions: captions, requireImages: true)
