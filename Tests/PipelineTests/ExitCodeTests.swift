@@ -126,7 +126,9 @@ import Testing
     /// The list above is every subcommand `pairdx --help` names, so a new one cannot miss these checks.
     @Test(Prerequisite.pairdx.trait) func theListCoversEverySubcommand() throws {
         let help = try runStdout(["--help"])
-        guard let section = help.components(separatedBy: "SUBCOMMANDS:").last else { Issue.record("no SUBCOMMANDS in --help"); return }
+        guard let section = help.components(separatedBy: "SUBCOMMANDS:").last?.components(separatedBy: "\n\n").first else {
+            Issue.record("no SUBCOMMANDS in --help"); return
+        }
         let named = Set(section.split(separator: "\n").compactMap { line -> String? in
             guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
             return line.split(separator: " ").first.map(String.init)

@@ -15,7 +15,7 @@ struct OutOfFoldTests {
         let toy = try ToyCorpus(perClass: ["train": 1])   // the folders, files and splits.json; rewritten below
         let work = toy.work
         var figures: [FigureRecord] = []
-        var rows = [["id", "class", "article", "figure", "sha256", "phash", "group"]]
+        var rows = [SplitFiles.header]
         var flipped: [String: String] = [:]
         var g = SeededGenerator(seed: 11)
         for (c, name) in ToyCorpus.classes.enumerated() {
@@ -36,7 +36,7 @@ struct OutOfFoldTests {
                     label = ToyCorpus.classes[(c + 1) % ToyCorpus.classes.count]
                     flipped[id] = label
                 }
-                rows.append([id, label, pmcid, "F1", sha, "0000000000000000", pmcid])
+                rows.append([id, label, pmcid, "F1", sha, "0000000000000000", "", pmcid])
             }
         }
         try JSONL.write(figures, to: work.figures) { $0.sortKey }
