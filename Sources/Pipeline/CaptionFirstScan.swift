@@ -166,9 +166,14 @@ public struct CaptionFirstScan {
                 }.max() ?? 0
                 eta = left.isFinite && rate > 0 ? String(format: ", ETA %.0f s", left / rate) : ", ETA unknown"
             }
-            Log.info("[scan] " + classes.map { c in "\(c) \(p.usable[c] ?? 0)/\(need.map(String.init) ?? "-")" }.joined(separator: ", ")
-                     + String(format: "; %d/%d articles, %d requests, %d bytes, %.1f articles/s", k, order.count, s.requests, s.bytes, rate) + eta)
+            progress.status(classes.map { c in "\(c) \(p.usable[c] ?? 0)/\(need.map(String.init) ?? "-")" }.joined(separator: ", ")
+                            + String(format: "; %d/%d articles, %d requests, %d bytes, %.1f articles/s", k, order.count, s.requests, s.bytes, rate) + eta)
         }
+        // One line for the whole scan: redrawn on a terminal (the fetch and hash of each batch show inside it),
+        // a summary every 30 s and one at the end otherwise.
+        let progress = Progress("[scan]", total: nil)
+        progress.claimLine()
+        defer { progress.finish() }
 
         var k = state.scanned
         var current = k > 0 ? try await probe(k) : Probe(usable: [:], captionLabelled: 0, usableTotal: 0, figures: 0)
@@ -220,6 +225,8 @@ public struct CaptionFirstScan {
         (state.requests, state.bytes, state.seconds) = spent()
         state.usable = current.usable
         try save()
+        line(current, k: state.kept ?? k)
+        progress.finish()
         Log.info("[scan] stopped by \(state.stoppedBy ?? "?"): split built from the first \(state.kept ?? 0) of \(order.count) articles "
                  + "(\(state.scanned) scanned, \(state.batches) batches, \(state.requests) requests, \(state.bytes) bytes)")
         return state

@@ -36,9 +36,10 @@ enum OtherKind: String, CaseIterable, Sendable {
 /// Proportions (shares of figures; README "Rebuilding PairDx from PubMed Central" says why): line charts 20%, bar
 /// charts 18%, diagrams 15%, gels and blots 6%, photographs 8%, fluorescence microscopy 7%, electron microscopy 4%
 /// (78% outside the six classes); CT 5%, MRI 4%, x-ray 4%, ultrasound 3%, histopathology 5%, endoscopy 1% (22%).
-/// Captions of figures outside the classes: 55% name no modality, 30% name one in passing ("MRI-guided biopsy",
-/// "compared with CT"), 15% negate one ("no abnormality on CT"). Figures of the six classes keep the demo's caption
-/// kinds.
+/// Captions of figures outside the classes: 88% name no modality, 8% name one in passing ("MRI-guided biopsy",
+/// "compared with CT"), 4% negate one ("no abnormality was found on CT"); the modality mentioned is CT 35%, MRI 30%,
+/// ultrasound 15%, x-ray 10%, histology 7%, endoscopy 3% (the big cross-sectional modalities are what other
+/// figures' captions cite). Figures of the six classes keep the demo's caption kinds.
 enum PMCProfile {
     enum Kind: Sendable, Equatable {
         case cls(SynthClass)
@@ -61,7 +62,7 @@ enum PMCProfile {
     /// How the caption of a figure outside the classes treats the modalities.
     enum Mention: String, Sendable, CaseIterable {
         case none, passing, negated
-        static let shares: [(Mention, Double)] = [(.none, 0.55), (.passing, 0.30), (.negated, 0.15)]
+        static let shares: [(Mention, Double)] = [(.none, 0.88), (.passing, 0.08), (.negated, 0.04)]
     }
 
     static func mention(seed: UInt64, id: String) -> Mention {
@@ -174,7 +175,10 @@ enum OtherCaptions {
         "No abnormality was found on {m}.", "{M} was not performed in this cohort.", "Patients without {m} follow-up were excluded.",
         "No {m} data were available for these samples.", "These changes were not visible on {m}.",
     ]
-    /// One everyday term per class for passing and negated mentions.
+    /// Which class a passing or negated mention names.
+    static let mentioned: [(SynthClass, Double)] = [(.ct, 0.35), (.mri, 0.30), (.ultrasound, 0.15), (.xray, 0.10),
+                                                     (.histopathology, 0.07), (.endoscopy, 0.03)]
+    /// Everyday terms per class for passing and negated mentions.
     static let terms: [SynthClass: [String]] = [
         .ct: ["CT", "computed tomography"], .mri: ["MRI", "magnetic resonance imaging"], .xray: ["radiography", "x-ray"],
         .ultrasound: ["ultrasound", "Doppler ultrasound"], .histopathology: ["histology", "histopathology"],
@@ -209,7 +213,7 @@ enum OtherCaptions {
         }
         var sentences = [fill(rng.pick(leads[kind]!)) + "."]
         if mention != .none {
-            let cls = rng.pick(SynthClass.allCases)
+            let cls = mentioned[rng.weighted(mentioned.map(\.1))].0
             let term = rng.pick(terms[cls]!)
             sentences.append(fill(rng.pick(mention == .passing ? passing : negated), term))
         }
