@@ -133,4 +133,37 @@ import Testing
         #expect(report.images?.classes.first?.formats == [.init(name: "png", count: 1)])
         #expect(report.captions?.classes.first?.medianWords == 5)
     }
+
+    /// A caption-first rebuild's funnel: captions labelled, then media fetched for those only, then decoded, deduped,
+    /// usable, balanced, split.
+    @Test func captionFirstFunnelCountsCaptionsBeforeMedia() {
+        let items = ["train": [AuditFixtures.item("PMC1/F1", "ct", "train", phash: 1, sha: "a")]]
+        func fig(_ id: String, _ caption: String, _ status: String, sha: String?) -> FigureRecord {
+            FigureRecord(id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F", label: nil, caption: caption,
+                         context: "fig", href: "h", media: nil, license: "CC BY", sha256: sha, bytes: nil, url: nil, status: status)
+        }
+        let work = WorkRecords(
+            candidates: (1...2).map { Candidate(pmcid: "PMC\($0)", via: "mirror") },
+            articles: [ArticleRecord(pmcid: "PMC1", version: 1, status: "ok", license: "CC BY", figures: 3),
+                       ArticleRecord(pmcid: "PMC2", version: 1, status: "ok", license: "CC BY", figures: 3)],
+            figures: [fig("PMC1/F1", "an axial ct of the chest", "ok", sha: "a"),
+                      fig("PMC1/F2", "a mri of the knee joint", "ok", sha: "b"),
+                      fig("PMC1/F3", "a schematic of the ct protocol", FigureRecord.notFetched, sha: nil),
+                      fig("PMC2/F1", "survival curves of both groups", FigureRecord.notFetched, sha: nil),
+                      fig("PMC2/F2", "mean values per group here", FigureRecord.notFetched, sha: nil),
+                      fig("PMC2/F3", "an xray of the left hand", "media-missing", sha: nil)],
+            images: [ImageRecord(sha256: "a", format: "png", width: 100, height: 80), ImageRecord(sha256: "b", reject: "corrupt: bad crc")],
+            clusters: [ClusterRecord(keep: "PMC1/F1", members: ["PMC1/F1"], articles: ["PMC1"], kind: "single", maxDistance: 0)],
+            labels: [LabelRecord(id: "PMC1/F1", class: "ct", reason: nil, matched: ["ct:ct"])])
+        let report = AuditBuilder.build(AuditInputs(name: "cf", recipe: AuditFixtures.recipe(), items: items, work: work))
+        let s = Dictionary(uniqueKeysWithValues: report.funnel.stages.map { ($0.stage, $0) })
+        #expect(report.funnel.stages.map(\.stage) == ["candidates", "articles", "captions labelled", "media fetched", "decoded", "unique",
+                                                      "labelled", "balanced", "split"])
+        #expect(s["captions labelled"]?.count == 3 && s["captions labelled"]?.lost == 3)
+        #expect(s["captions labelled"]?.reasons.map(\.count).reduce(0, +) == 3)
+        #expect(s["captions labelled"]?.reasons.contains { $0.name.contains("exclude") } == true, "\(s["captions labelled"]?.reasons ?? [])")
+        #expect(s["media fetched"]?.count == 2 && s["media fetched"]?.reasons == [.init(name: "media-missing", count: 1)])
+        #expect(s["decoded"]?.count == 1 && s["decoded"]?.reasons == [.init(name: "corrupt: bad crc", count: 1)])
+        #expect(s["unique"]?.count == 1 && s["split"]?.count == 1)
+    }
 }

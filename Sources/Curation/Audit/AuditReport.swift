@@ -129,7 +129,8 @@ public struct AuditReport: Codable, Sendable, Equatable {
     }
 
     public struct FunnelStage: Codable, Sendable, Equatable {
-        /// `candidates`, `articles`, `figures`, `decoded`, `unique`, `labelled`, `balanced`, `split`.
+        /// `candidates`, `articles`, `figures`, `decoded`, `unique`, `labelled`, `balanced`, `split`; a caption-first
+        /// rebuild has `captions labelled` and `media fetched` in place of `figures`.
         public var stage: String
         /// nil when the file that counts this stage was not given.
         public var count: Int?

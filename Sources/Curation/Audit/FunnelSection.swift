@@ -3,6 +3,10 @@ import PairDxCore
 /// The funnel candidates → articles → figures → decoded → unique → labelled → balanced → split, each stage
 /// counted from its own file, with what was lost there and the reasons the earlier stages recorded.
 /// Stages whose file was not given have a nil count. O(records).
+///
+/// A caption-first rebuild (some figures `not-fetched: caption has no class`) counts in its own order:
+/// candidates → articles → captions labelled (the recipe's rules on every figure's caption) → media fetched (of the
+/// captions labelled) → decoded → unique → labelled (usable: size checks and the class after dedupe) → balanced → split.
 enum FunnelSection {
     typealias Stage = AuditReport.FunnelStage
 
@@ -38,8 +42,22 @@ enum FunnelSection {
             stages.append(Stage(stage: "articles", count: nil, lost: nil, reasons: []))
         }
 
-        let okFigures = w?.figures?.filter { $0.status == "ok" }
-        if let figures = w?.figures, let ok = okFigures {
+        var okFigures = w?.figures?.filter { $0.status == "ok" }
+        if let figures = w?.figures, figures.contains(where: { $0.status == FigureRecord.notFetched }) {
+            // Caption-first: captions were judged before any media request.
+            let labeler = Labeler(recipe: inputs.recipe)
+            var captionReasons: [String] = []
+            var labelled: [FigureRecord] = []
+            for f in figures {
+                let v = labeler.label(caption: f.caption)
+                if v.class != nil { labelled.append(f) } else { captionReasons.append(v.reason ?? "no-rule-matched") }
+            }
+            stages.append(Stage(stage: "captions labelled", count: labelled.count, lost: captionReasons.count, reasons: counts(captionReasons)))
+            let fetched = labelled.filter { $0.status == "ok" }
+            let notFetched = labelled.filter { $0.status != "ok" }
+            stages.append(Stage(stage: "media fetched", count: fetched.count, lost: notFetched.count, reasons: counts(notFetched.map(\.status))))
+            okFigures = fetched
+        } else if let figures = w?.figures, let ok = okFigures {
             let bad = figures.filter { $0.status != "ok" }
             stages.append(Stage(stage: "figures", count: ok.count, lost: bad.count, reasons: counts(bad.map(\.status))))
         } else {
