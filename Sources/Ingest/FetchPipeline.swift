@@ -264,7 +264,6 @@ final class FetchPipeline: @unchecked Sendable {
         return []
     }
 
-
     /// Checks magic bytes, adopts images into the blob store, journals, and settles waiting figures.
     func settleMedia(_ request: DownloadRequest, _ r: DownloadResult) {
         let url = request.url

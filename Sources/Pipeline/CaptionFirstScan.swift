@@ -155,6 +155,11 @@ public struct CaptionFirstScan {
             return try await evaluate(Array(order.prefix(k)), reuse: &reuse)
         }
         func save() throws { try AtomicFile.write(try CanonicalJSON.encode(state, pretty: true), to: statePath) }
+        // One line for the whole scan: redrawn on a terminal (the fetch and hash of each batch show inside it),
+        // a summary every 30 s and one at the end otherwise.
+        let progress = Progress("[scan]", total: nil)
+        progress.claimLine()
+        defer { progress.finish() }
         func line(_ p: Probe, k: Int) {
             let s = spent()
             let rate = s.seconds > 0 ? Double(k) / s.seconds : 0
@@ -169,11 +174,6 @@ public struct CaptionFirstScan {
             progress.status(classes.map { c in "\(c) \(p.usable[c] ?? 0)/\(need.map(String.init) ?? "-")" }.joined(separator: ", ")
                             + String(format: "; %d/%d articles, %d requests, %d bytes, %.1f articles/s", k, order.count, s.requests, s.bytes, rate) + eta)
         }
-        // One line for the whole scan: redrawn on a terminal (the fetch and hash of each batch show inside it),
-        // a summary every 30 s and one at the end otherwise.
-        let progress = Progress("[scan]", total: nil)
-        progress.claimLine()
-        defer { progress.finish() }
 
         var k = state.scanned
         var current = k > 0 ? try await probe(k) : Probe(usable: [:], captionLabelled: 0, usableTotal: 0, figures: 0)

@@ -4,8 +4,6 @@ import PairDxCore
 import Synth
 
 /// `pairdx synth`: writes the embedded demo corpus, a mirror in the PMC Cloud layout, plus its truth file.
-extension SynthProfile: ExpressibleByArgument {}
-
 struct SynthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
@@ -54,3 +52,5 @@ struct SynthCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension SynthProfile: ExpressibleByArgument {}
