@@ -35,26 +35,6 @@ public struct ScanBudget: Sendable, Equatable {
     }
 }
 
-/// `work/scan-state.json`: how far the seeded order has been scanned, what it cost, and why it stopped.
-public struct ScanState: Codable, Sendable, Equatable {
-    public var schema = "pairdx-scan-state/1"
-    /// sha256 of the seeded candidate order (recipe seed + candidate ids): a different order starts afresh.
-    public var order: String
-    public var candidates: Int
-    /// Articles of the order scanned so far (metadata + JATS read, labelled media fetched).
-    public var scanned: Int
-    /// The prefix the split is built from (the shortest that meets the target), once found.
-    public var kept: Int?
-    public var batches: Int
-    public var requests: Int
-    public var bytes: Int
-    public var seconds: Double
-    /// `target`, `exhausted`, `all` (policy without a per-class target), or the budget that stopped it.
-    public var stoppedBy: String?
-    /// Usable figures per class in the scanned prefix.
-    public var usable: [String: Int]
-}
-
 /// The caption-first scan of a real source.
 ///
 /// Candidates are ordered by a keyed hash of (recipe seed, PMCID), so any prefix of the order is a uniform sample
