@@ -166,4 +166,37 @@ import Testing
         #expect(s["decoded"]?.count == 1 && s["decoded"]?.reasons == [.init(name: "corrupt: bad crc", count: 1)])
         #expect(s["unique"]?.count == 1 && s["split"]?.count == 1)
     }
+
+    /// With `plan.json` and `scan-state.json` in the work directory the funnel sets the plan against the scan; the
+    /// requests and bytes of the plan's own sample count on the actual side (the scan reused them).
+    @Test func planAgainstTheScanWhenBothFilesAreThere() throws {
+        let items = ["train": [AuditFixtures.item("PMC1/F1", "ct", "train", phash: 1, sha: "a")]]
+        let range = { (l: Double, m: Double, h: Double) in RebuildPlan.Range3(low: l, mid: m, high: h) }
+        var plan = RebuildPlan(recipe: "r", candidateOrigin: "listing", candidates: 2_500, sample: 200, perClass: 50,
+                               usable: ["ct": 52], figuresPerArticle: 4, requestsPerArticle: 3, bytesPerArticle: 100_000,
+                               bytesPerDocument: 2_700, bytesPerFigure: 100_000, limitingClass: "endoscopy")
+        plan.estimate = .init(articles: range(541, 910, 2_223), requests: range(1_609, 2_707, 6_613),
+                              bytes: range(57e6, 96e6, 234e6), seconds: range(536, 902, 2_204), rate: 3)
+        let scan = ScanState(order: "x", candidates: 2_500, scanned: 814, kept: 791, batches: 4, requests: 1_784,
+                             bytes: 54_700_000, seconds: 60, stoppedBy: "target", usable: ["ct": 150])
+        func build(_ p: RebuildPlan?, _ s: ScanState?) -> AuditReport {
+            AuditBuilder.build(AuditInputs(name: "p", recipe: AuditFixtures.recipe(), items: items, work: WorkRecords(plan: p, scan: s)))
+        }
+        let report = build(plan, scan)
+        let p = try #require(report.funnel.plan)
+        #expect(p.keptArticles == 791 && p.scannedArticles == 814)
+        #expect(p.actualRequests == 1_784 + 600 && p.actualBytes == 54_700_000 + 20_000_000)
+        #expect(p.articlesDeviation == AuditStatistics.fixed((910.0 - 791) / 791))
+        #expect(p.requestsDeviation == AuditStatistics.fixed((2_707.0 - 2_384) / 2_384))
+        #expect(p.articlesInInterval == true && p.requestsInInterval)
+        #expect(MarkdownRenderer.render(report).contains("## Plan against the scan"))
+        #expect(MarkdownRenderer.render(report).contains("| articles (kept / scanned) | 910 (541–2223) | 791 / 814 | +15% |"))
+        #expect(HTMLRenderer.render(report).contains("Plan against the scan"))
+        // Either file alone, or a plan without an estimate, gives no comparison, and report.json has no such field.
+        #expect(build(plan, nil).funnel.plan == nil && build(nil, scan).funnel.plan == nil)
+        plan.estimate = nil
+        let none = build(plan, scan)
+        #expect(none.funnel.plan == nil)
+        #expect(!String(decoding: try CanonicalJSON.encode(none, pretty: true), as: UTF8.self).contains("\"plan\""))
+    }
 }

@@ -126,6 +126,37 @@ enum FunnelSection {
         let lostAtSplit = balanced.map { max(0, $0 - splitTotal) }
         stages.append(Stage(stage: "split", count: splitTotal, lost: lostAtSplit,
                             reasons: (lostAtSplit ?? 0) > 0 ? [.init(name: "not assigned to a split", count: lostAtSplit!)] : []))
-        return .init(stages: stages)
+        return .init(stages: stages, plan: planVsActual(w?.plan, w?.scan))
+    }
+
+    /// The plan's estimate against the scan, when both files are there and the plan made an estimate.
+    static func planVsActual(_ plan: RebuildPlan?, _ scan: ScanState?) -> AuditReport.PlanVsActual? {
+        guard let plan, let scan, let e = plan.estimate else { return nil }
+        // The plan's sample was downloaded by `pairdx plan`; the scan reused it without asking again.
+        let sampleRequests = Int((plan.requestsPerArticle * Double(plan.sample)).rounded())
+        let sampleBytes = Int((plan.bytesPerArticle * Double(plan.sample)).rounded())
+        let requests = scan.requests + sampleRequests, bytes = scan.bytes + sampleBytes
+        func dev(_ est: Double, _ actual: Int) -> Double? { actual > 0 ? AuditStatistics.fixed((est - Double(actual)) / Double(actual)) : nil }
+        return .init(sample: plan.sample, limitingClass: plan.limitingClass, articles: e.articles, requests: e.requests, bytes: e.bytes,
+                     keptArticles: scan.kept, scannedArticles: scan.scanned, actualRequests: requests, actualBytes: bytes,
+                     articlesDeviation: scan.kept.flatMap { dev(e.articles.mid, $0) }, requestsDeviation: dev(e.requests.mid, requests),
+                     bytesDeviation: dev(e.bytes.mid, bytes),
+                     articlesInInterval: scan.kept.map { Double($0) >= e.articles.low && Double($0) <= e.articles.high },
+                     requestsInInterval: Double(requests) >= e.requests.low && Double(requests) <= e.requests.high)
+    }
+}
+
+/// The rows of the plan-against-scan table, shared by the HTML and Markdown reports.
+enum PlanRows {
+    static func rows(_ p: AuditReport.PlanVsActual) -> [[String]] {
+        func n(_ x: Double) -> String { x.isFinite ? String(Int(x)) : "∞" }
+        func mb(_ x: Double) -> String { x.isFinite ? String(format: "%.1f MB", x / 1e6) : "∞" }
+        func r(_ e: RebuildPlan.Range3, _ f: (Double) -> String) -> String { "\(f(e.mid)) (\(f(e.low))–\(f(e.high)))" }
+        func d(_ x: Double?) -> String { x.map { String(format: "%+.0f%%", $0 * 100) } ?? "—" }
+        return [
+            ["articles (kept / scanned)", r(p.articles, n), "\(p.keptArticles.map(String.init) ?? "—") / \(p.scannedArticles)", d(p.articlesDeviation)],
+            ["requests (sample + scan)", r(p.requests, n), "\(p.actualRequests)", d(p.requestsDeviation)],
+            ["download (sample + scan)", r(p.bytes, mb), mb(Double(p.actualBytes)), d(p.bytesDeviation)],
+        ]
     }
 }
