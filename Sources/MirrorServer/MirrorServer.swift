@@ -6,7 +6,7 @@ import Synchronization
 /// Serves a mirror directory (PMC Cloud layout) over HTTP on 127.0.0.1 with FlyingFox:
 /// - `GET /<key>`: the file `<root>/<key>` (no `..`, no hidden files), faults applied per path;
 /// - `GET /?list-type=2&prefix=&delimiter=&max-keys=&continuation-token=`: S3 ListObjectsV2 XML
-///   (also under `/<bucket>/?list-type=2`);
+///   (also under `/<bucket>/?list-type=2`), each key with its size and its MD5 as `ETag`, as S3 gives a single-part upload's;
 /// - `GET /esearch.fcgi?db=pmc&term=&retstart=&retmax=` (also `/entrez/eutils/esearch.fcgi`):
 ///   NCBI's eSearchResult XML over the newest version of each article whose metadata and JATS
 ///   text contain the term's words.
@@ -26,6 +26,8 @@ public final class MirrorServer: Sendable {
     let requestedPort: UInt16
     let headLimits: HeadGate.Limits
     let gate = Mutex<HeadGate?>(nil)
+    /// MD5 of each file listed so far (its ETag), computed when a listing first names it.
+    let etags = Mutex<[String: String]>([:])
 
     /// - Parameters:
     ///   - maxRequestLine, maxRequestHead: limits of the request line and of the whole head (line, headers, blank line), in bytes.
@@ -154,6 +156,11 @@ public final class MirrorServer: Sendable {
             let body = DripBody(data: data + Data(count: max(0, fault.extraBytes ?? 0)), limit: data.count + max(0, fault.extraBytes ?? 0),
                                 chunk: 16384, pause: 0, fail: false)
             return HTTPResponse(statusCode: .ok, body: HTTPBodySequence(from: body))
+        case "corrupt":
+            // Same length, one byte in the middle inverted: only a digest tells this body from the file.
+            var body = data
+            if !body.isEmpty { body[body.startIndex + body.count / 2] ^= 0xFF }
+            return HTTPResponse(statusCode: .ok, body: body)
         case "html":
             let page = "<!DOCTYPE html>\n<html><head><title>Service unavailable</title></head><body><p>Try again later.<br></p></body></html>\n"
             return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html"], body: Data(page.utf8))
@@ -179,8 +186,16 @@ public final class MirrorServer: Sendable {
         let xml = ListObjectsV2.page(objects: objects, bucket: bucket, prefix: request.query["prefix"] ?? "",
                                      delimiter: request.query["delimiter"], maxKeys: maxKeys,
                                      continuationToken: request.query["continuation-token"],
-                                     startAfter: request.query["start-after"])
+                                     startAfter: request.query["start-after"], etag: etag(of:))
         return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/xml"], body: Data(xml.utf8))
+    }
+
+    /// The ETag of a listed file: the MD5 of its bytes (nil when it cannot be read or leaves the mirror).
+    func etag(of key: String) -> String? {
+        if let e = etags.withLock({ $0[key] }) { return e }
+        guard let file = resolve(key), let e = try? MD5.hex(fileAt: file) else { return nil }
+        etags.withLock { $0[key] = e }
+        return e
     }
 
     func esearch(_ request: HTTPRequest) -> HTTPResponse {

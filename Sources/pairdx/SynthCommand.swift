@@ -28,6 +28,9 @@ struct SynthCommand: AsyncParsableCommand {
     @Option(help: "Truth file path (default: <out>.truth.json beside the mirror).")
     var truth: String?
 
+    @Option(help: "Figure mix: demo (every figure one of the six classes; the committed demo split's corpus) or pmc (PubMed Central-like: most figures are charts, diagrams, blots, photographs and microscopy, the six classes 22%, endoscopy 1%; the truth file records each figure's kind).")
+    var profile: SynthProfile = .demo
+
     @Flag(help: "Replace PMC* folders already present in --out.")
     var force = false
 
@@ -35,7 +38,8 @@ struct SynthCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.apply()
-        let options = SynthOptions(seed: seed, out: out, figures: figures, truth: truth, threads: global.threadCount, force: force)
+        let options = SynthOptions(seed: seed, out: out, figures: figures, truth: truth, threads: global.threadCount, force: force,
+                                   profile: profile)
         let s = try SynthGenerator.run(options)
         if json {
             FileHandle.standardOutput.write(try CanonicalJSON.encode(s, pretty: true))
@@ -49,3 +53,4 @@ struct SynthCommand: AsyncParsableCommand {
 }
 
 extension SynthCommand: ReportsJSON {}
+extension SynthProfile: ExpressibleByArgument {}

@@ -73,12 +73,15 @@ public struct WorkRecords: Sendable {
     public var labels: [LabelRecord]?
     /// Lines of `balanced.jsonl`, when the balance stage wrote one.
     public var balancedCount: Int?
+    /// `plan.json` and `scan-state.json` of a caption-first rebuild, when present.
+    public var plan: RebuildPlan?
+    public var scan: ScanState?
 
     public init(candidates: [Candidate]? = nil, articles: [ArticleRecord]? = nil, figures: [FigureRecord]? = nil,
                 images: [ImageRecord]? = nil, clusters: [ClusterRecord]? = nil, labels: [LabelRecord]? = nil,
-                balancedCount: Int? = nil) {
+                balancedCount: Int? = nil, plan: RebuildPlan? = nil, scan: ScanState? = nil) {
         self.candidates = candidates; self.articles = articles; self.figures = figures; self.images = images
-        self.clusters = clusters; self.labels = labels; self.balancedCount = balancedCount
+        self.clusters = clusters; self.labels = labels; self.balancedCount = balancedCount; self.plan = plan; self.scan = scan
     }
 }
 

@@ -178,6 +178,16 @@ public enum AuditLoader {
         if let d = FileManager.default.contents(atPath: w.balanced) {
             r.balancedCount = d.split(separator: 0x0A).filter { !$0.isEmpty }.count
         }
+        // Present only after `pairdx plan` and a caption-first rebuild; absent is no problem.
+        func optional<T: Decodable>(_ t: T.Type, _ name: String) -> T? {
+            let path = w.path(name)
+            guard FileSystem.exists(path) else { return nil }
+            do { return try CanonicalJSON.decode(t, from: try FileSystem.read(path), source: path) } catch {
+                problems.append("\(error)"); return nil
+            }
+        }
+        r.plan = optional(RebuildPlan.self, "plan.json")
+        r.scan = optional(ScanState.self, "scan-state.json")
         return r
     }
 

@@ -113,6 +113,9 @@ public enum HTMLRenderer {
             [s.stage, s.count.map(String.init) ?? "not given", s.lost.map(String.init) ?? "—",
              s.reasons.prefix(8).map { "\($0.name): \($0.count)" }.joined(separator: "; ") + (s.reasons.count > 8 ? "; …" : "")]
         })
+        if let p = r.funnel.plan {
+            h += "<h3>Plan against the scan</h3>\n" + table(["", "plan (95% interval)", "actual", "plan − actual"], PlanRows.rows(p))
+        }
         return h + "</section>\n"
     }
 
