@@ -21,6 +21,9 @@ public struct Rebuild {
         public var synthSeed: UInt64?
         public var synthFigures: Int?
         public var client = HTTPClientOptions()
+        /// The command-line form of the client options (limits, timeouts, retries, rate, contact), given to every
+        /// `fetch` shard process of a sharded rebuild so the shards run under the same rules as the command.
+        public var clientArguments: [String] = []
         public var force = false
         /// Where candidates come from (`auto`: `ids` when given, else the recipe's query, else the listing).
         public var candidates: CandidateOrigin = .auto
@@ -247,7 +250,7 @@ public struct Rebuild {
             var procs: [(Int, Process)] = []
             for i in 0..<n {
                 var args = [stage, "--work", o.work.root, "--shard", "\(i)/\(n)", "--log-level", "warning", "--threads", "\(perShard)"]
-                if stage == "fetch" { args += ["--source", source, "--concurrency", "\(o.client.concurrency)"] }
+                if stage == "fetch" { args += ["--source", source] + o.clientArguments }
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: exe)
                 p.arguments = args

@@ -20,6 +20,7 @@ struct CandidateOptions: ParsableArguments {
         o.esearch = esearch
         o.apiKey = net.apiKey
         o.client = net.makeClient().options
+        o.clientArguments = net.arguments
     }
 }
 

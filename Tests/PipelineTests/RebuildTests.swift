@@ -24,7 +24,8 @@ import Testing
         return root
     }
 
-    func rebuild(_ root: String, work: String? = nil, figures: Int? = nil, threads: Int = 2, shards: Int = 1) async throws -> Rebuild.Result {
+    func rebuild(_ root: String, work: String? = nil, figures: Int? = nil, threads: Int = 2, shards: Int = 1,
+                 clientArguments: [String] = []) async throws -> Rebuild.Result {
         var o = Rebuild.Options(recipePath: root + "/Manifests/pairdx-synth-v1/recipe.json", work: WorkDirectory(work ?? root + "/work"))
         o.splitsRoot = root + "/Splits"
         o.manifestsRoot = root + "/Manifests"
@@ -32,6 +33,7 @@ import Testing
         o.threads = threads
         o.synthFigures = figures
         o.shards = shards
+        o.clientArguments = clientArguments
         o.executable = Self.pairdx
         o.audit = false
         return try await Rebuild(o).run()
@@ -141,5 +143,20 @@ import Testing
         #expect(second.1.contains("gate (fusion beats each single-modality baseline"))
         let fast = try run(["--fast"])
         #expect(fast.0 == 0 && fast.1.contains("[validate] done"), "--fast did not rerun validation: \(fast.1.suffix(600))")
+    }
+
+    /// The fetch shards of a sharded rebuild run under the command's client limits: a media limit of 100 bytes
+    /// refuses every figure in every shard, as it does unsharded.
+    @Test(Prerequisite.pairdx.trait) func shardedFetchKeepsTheClientLimits() async throws {
+        try Prerequisite.pairdx.require()
+        let root = try scratch("limits")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do { _ = try await rebuild(root, figures: 60, shards: 2, clientArguments: ["--max-media-bytes", "100"]) } catch { print("rebuild stopped: \(error)") }
+        var figures: [FigureRecord] = []
+        for i in 0..<2 { figures += try JSONL.read(FigureRecord.self, from: root + "/work/figures.shard-\(i)-of-2.jsonl") }
+        let fetched = figures.filter { $0.sha256 != nil }
+        #expect(!figures.isEmpty)
+        #expect(fetched.isEmpty, "\(fetched.count) figures were stored past a 100-byte media limit")
+        #expect(figures.contains { $0.status == "too-large" })
     }
 }
