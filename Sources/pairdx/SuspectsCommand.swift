@@ -23,11 +23,7 @@ struct SuspectsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Work directory with figures.jsonl and blobs/ (default: --work).") var data: String?
     @Option(name: .long, help: "Recipe name or recipe.json path (default: the recipe named in splits.json).") var recipe: String?
     @Option(name: .long, help: "Folds (each item is scored by a model trained on the others).") var folds: Int = 4
-    @Option(name: .long, help: "Override epochs of each fold's model.") var epochs: Int?
-    @Option(name: .long, help: "Override batch size.") var batch: Int?
-    @Option(name: .long, help: "Override input resolution (pixels, square).") var res: Int?
-    @Option(name: .long, help: "Override learning rate.") var lr: Double?
-    @Option(name: .long, help: "Override seed (default: the recipe's).") var seed: UInt64?
+    @OptionGroup var overrides: HyperparameterOverrides
     @Option(name: .long, help: "Output file (default: WORKDIR/suspects.json).") var out: String?
     @Option(name: .long, help: ArgumentHelp("Ground truth of a synthetic corpus (pairdx synth's <mirror>.truth.json): print precision and recall of the suspects on the wrong labels it reveals.", valueName: "file"))
     var truth: String?
@@ -39,13 +35,10 @@ struct SuspectsCommand: AsyncParsableCommand {
         let splitFiles = try SplitSet.load(split)
         let r = try TrainingSetup.recipe(recipe, split: splitFiles)
         var h = try TrainingSetup.hyper(r, kind: .image)
-        if let epochs { h.epochs = epochs }
-        if let batch { h.batchSize = batch }
-        if let res { h.resolution = res }
-        if let lr { h.learningRate = lr }
+        overrides.apply(to: &h)
         let work = WorkDirectory(data ?? global.work)
         let threads = global.threads ?? h.threads ?? Platform.coreCount
-        let s = seed ?? r.seed
+        let s = overrides.seed ?? r.seed
         var config = OutOfFold.Config(folds: folds, hyper: h, seed: s, threads: threads, mode: compute.mode)
         if let weights = compute.imageWeights {
             let imagenet = try ImageNetResNet18.load(weights, widthMultiplier: h.widthMultiplier ?? 1)

@@ -24,11 +24,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Split directory (Splits/<name>).") var split: String
     @Option(name: .long, help: "Work directory with figures.jsonl and blobs/ (default: --work).") var data: String?
     @Option(name: .long, help: "Recipe name or recipe.json path (default: the recipe named in splits.json).") var recipe: String?
-    @Option(name: .long, help: "Override epochs.") var epochs: Int?
-    @Option(name: .long, help: "Override batch size.") var batch: Int?
-    @Option(name: .long, help: "Override input resolution (pixels, square).") var res: Int?
-    @Option(name: .long, help: "Override learning rate.") var lr: Double?
-    @Option(name: .long, help: "Override seed (default: the recipe's).") var seed: UInt64?
+    @OptionGroup var overrides: HyperparameterOverrides
     @Option(name: .long, help: "GloVe vectors in the official text format (word v1 … vd).") var glove: String?
     @Option(name: .long, help: "Checkpoint to write (default: WORKDIR/checkpoints/<split>-<model>.safetensors).") var out: String?
     @OptionGroup var clip: CLIPOptions
@@ -44,13 +40,10 @@ struct TrainCommand: AsyncParsableCommand {
         let splitFiles = try SplitSet.load(split)
         let r = try TrainingSetup.recipe(recipe, split: splitFiles)
         var h = try TrainingSetup.hyper(r, kind: kind)
-        if let epochs { h.epochs = epochs }
-        if let batch { h.batchSize = batch }
-        if let res { h.resolution = res }
-        if let lr { h.learningRate = lr }
+        overrides.apply(to: &h)
         let work = WorkDirectory(data ?? global.work)
         let threads = global.threads ?? h.threads ?? Platform.coreCount
-        var config = TrainConfig(kind: kind, hyper: h, seed: seed ?? r.seed, threads: threads, glove: glove, gloveCache: work.path("cache"),
+        var config = TrainConfig(kind: kind, hyper: h, seed: overrides.seed ?? r.seed, threads: threads, glove: glove, gloveCache: work.path("cache"),
                                  mode: compute.mode)
         if let weights = compute.imageWeights {
             let imagenet = try ImageNetResNet18.load(weights, widthMultiplier: h.widthMultiplier ?? 1)
@@ -83,17 +76,14 @@ extension TrainCommand {
         guard var h = r.training["clip"] else {
             throw PairDxError.badInput("recipe \(r.name): training has no 'clip' entry; add its hyper-parameters to recipe.json")
         }
-        if let epochs { h.epochs = epochs }
-        if let batch { h.batchSize = batch }
-        if let res { h.resolution = res }
-        if let lr { h.learningRate = lr }
+        overrides.apply(to: &h)
         let prompts = try Validation.promptTexts(recipe: r, classes: splitFiles.classes)
         let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpePath, activation: clip.activation?.kind)
         Log.info("CLIP weights \(weights): \(setup.summary)")
         let work = WorkDirectory(data ?? global.work)
         let captions = try Dataset.loadCaptions(work)
         let threads = global.threads ?? h.threads ?? Platform.coreCount
-        let s = seed ?? r.seed
+        let s = overrides.seed ?? r.seed
         let tuned = try CLIPClassification.fineTune(setup, hyper: h, split: splitFiles, work: work, captions: captions,
                                                     promptTexts: prompts, seed: s, threads: threads)
         let path = out ?? work.path("checkpoints/\(splitFiles.name)-clip.safetensors")
@@ -132,6 +122,22 @@ struct TrainSummary: Codable {
     var kernel: String? = nil
     var weightsSHA256: String? = nil
     var imageInitialisation: String? = nil
+}
+
+/// `--epochs`, `--batch`, `--res`, `--lr` and `--seed` over the recipe's hyper-parameters (train, suspects).
+struct HyperparameterOverrides: ParsableArguments {
+    @Option(name: .long, help: "Override epochs.") var epochs: Int?
+    @Option(name: .long, help: "Override batch size.") var batch: Int?
+    @Option(name: .long, help: "Override input resolution (pixels, square).") var res: Int?
+    @Option(name: .long, help: "Override learning rate.") var lr: Double?
+    @Option(name: .long, help: "Override seed (default: the recipe's).") var seed: UInt64?
+
+    func apply(to h: inout ModelHyperparameters) {
+        if let epochs { h.epochs = epochs }
+        if let batch { h.batchSize = batch }
+        if let res { h.resolution = res }
+        if let lr { h.learningRate = lr }
+    }
 }
 
 /// Recipe and hyper-parameter lookup shared by train, evaluate and validate.
