@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["PairDxTestSupport", "Training", "Curation", "PairDxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "PairDxCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "MirrorServerTests", dependencies: ["MirrorServer", "PairDxCore"]),
+        .testTarget(name: "MirrorServerTests", dependencies: ["PairDxTestSupport", "MirrorServer", "PairDxCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -155,7 +155,8 @@ public struct Rebuild {
                              parameters: ["dir": manifestDir]) {
             try Curate.manifest(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir, manifestDir: manifestDir)
         })
-        let verify = try Verify.run(splitDir: splitDir, work: work, against: nil, expect: try Verify.Expectation.recorded(in: manifestDir))
+        let verify = try Verify.run(splitDir: splitDir, work: work, against: nil, expect: try Verify.Expectation.recorded(in: manifestDir),
+                                    threads: o.threads)
         guard verify.ok else {
             throw PairDxError.checkFailed("verify \(splitDir) failed right after the rebuild: " + verify.problems.map(\.description).joined(separator: "; "))
         }

@@ -19,21 +19,28 @@ public struct EvaluationReport: Codable, Sendable {
 
 /// Runs a model over a loader in evaluation mode (BatchNorm running statistics, no dropout, no augmentation).
 public enum Evaluation {
-    /// Predictions (arg-max of the logits) and true labels, in split order, and the elapsed seconds.
-    public static func predict(_ model: any Classifier, loader: BatchLoader) -> (predictions: [Int], labels: [Int], ids: [String], seconds: Double) {
-        let start = DispatchTime.now().uptimeNanoseconds
-        var preds: [Int] = [], labels: [Int] = [], ids: [String] = []
+    /// Runs `model` over `loader` in evaluation mode, in split order, and hands each non-empty batch with its logits
+    /// (row-major, `classes` per row) to `body`.
+    public static func forEachBatch(_ model: any Classifier, loader: BatchLoader,
+                                    _ body: (_ batch: Batch, _ logits: UnsafeBufferPointer<Float>, _ classes: Int) -> Void) {
         let stream = loader.stream(epoch: 0, shuffle: false, augment: false)
         while let b = stream.next() {
             guard b.count > 0 else { continue }
             let logits = model.forward(b, training: false)
             let k = logits.shape[1]
-            logits.withUnsafeBufferPointer { z in
-                for r in 0..<b.count {
-                    var best = 0
-                    for j in 1..<k where z[r * k + j] > z[r * k + best] { best = j }
-                    preds.append(best)
-                }
+            logits.withUnsafeBufferPointer { z in body(b, z, k) }
+        }
+    }
+
+    /// Predictions (arg-max of the logits) and true labels, in split order, and the elapsed seconds.
+    public static func predict(_ model: any Classifier, loader: BatchLoader) -> (predictions: [Int], labels: [Int], ids: [String], seconds: Double) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var preds: [Int] = [], labels: [Int] = [], ids: [String] = []
+        forEachBatch(model, loader: loader) { b, z, k in
+            for r in 0..<b.count {
+                var best = 0
+                for j in 1..<k where z[r * k + j] > z[r * k + best] { best = j }
+                preds.append(best)
             }
             labels += b.labels; ids += b.ids
         }

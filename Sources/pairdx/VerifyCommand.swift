@@ -48,7 +48,8 @@ struct VerifyCommand: AsyncParsableCommand {
         if let expect { expectation = try Verify.Expectation.parse(expect) }
         else if let expectFrom { expectation = try Verify.Expectation.recorded(in: expectFrom) }
         else { expectation = try Verify.Expectation.besideSplit(splitDir) }
-        let result = try Verify.run(splitDir: splitDir, work: (data ?? global.workOption).map { WorkDirectory($0) }, against: against, expect: expectation)
+        let result = try Verify.run(splitDir: splitDir, work: (data ?? global.workOption).map { WorkDirectory($0) }, against: against, expect: expectation,
+                                    threads: global.threadCount)
         if let junit { try AtomicFile.write(Verify.junit(result), to: junit) }
         switch json ? .json : format {
         case .text: Log.write(String(Verify.text(result).dropLast()))

@@ -201,12 +201,12 @@ import Testing
         var s = Self.found()
         s.splitSHA256 = String(repeating: "f", count: 64)
         try FileSystem.makeDirectory(dir + "/work")
-        try s.write(to: dir + "/work/suspects.json")
+        try s.write(to: WorkDirectory(dir + "/work").path("suspects.json"))
         var problems: [String] = []
         #expect(try AuditLoader.loadSuspects(nil, data: dir + "/work", splitDir: dir + "/Splits/toy", name: "toy", problems: &problems) == nil)
         #expect(problems.count == 1 && problems[0].hasPrefix("work/suspects.json: made for other split files"))
         s.splitSHA256 = SuspectLabels.splitDigest(dir + "/Splits/toy")
-        try s.write(to: dir + "/work/suspects.json")
+        try s.write(to: WorkDirectory(dir + "/work").path("suspects.json"))
         problems = []
         #expect(try AuditLoader.loadSuspects(nil, data: dir + "/work", splitDir: dir + "/Splits/toy", name: "toy", problems: &problems) != nil)
         #expect(try AuditLoader.loadSuspects(nil, data: dir + "/work", splitDir: dir + "/Splits/toy", name: "other", problems: &problems) == nil)

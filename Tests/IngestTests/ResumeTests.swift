@@ -68,7 +68,7 @@ import PairDxCore
         }
         let before = try await fetch(first)
         #expect(before.requests >= 8)   // metadata, JATS and one image per article
-        let figures = try FileSystem.readString(first + "/work/figures.jsonl")
+        let figures = try FileSystem.readString(WorkDirectory(first + "/work").path("figures.jsonl"))
 
         let moved = dir + "/elsewhere/moved"
         try FileManager.default.createDirectory(atPath: dir + "/elsewhere", withIntermediateDirectories: true)
@@ -76,8 +76,8 @@ import PairDxCore
         let after = try await fetch(moved)
         #expect(after.requests == 0, "\(after.requests) requests after moving the mirror and the work directory")
         #expect(after.reused == before.requests)
-        #expect(try FileSystem.readString(moved + "/work/figures.jsonl") == figures)
-        let journal = try FileSystem.readString(moved + "/work/fetch-journal.jsonl")
+        #expect(try FileSystem.readString(WorkDirectory(moved + "/work").path("figures.jsonl")) == figures)
+        let journal = try FileSystem.readString(WorkDirectory(moved + "/work").path("fetch-journal.jsonl"))
         #expect(!journal.contains("file://"), "the journal names absolute URLs")
 
         // A journal written with absolute keys under the current base.
@@ -87,10 +87,10 @@ import PairDxCore
             e.url = base + e.url
             return try CanonicalJSON.string(e) + "\n"
         }.joined()
-        try AtomicFile.write(absolute, to: moved + "/work/fetch-journal.jsonl")
+        try AtomicFile.write(absolute, to: WorkDirectory(moved + "/work").path("fetch-journal.jsonl"))
         let old = try await fetch(moved)
         #expect(old.requests == 0, "\(old.requests) requests with a journal of absolute keys")
-        #expect(try FileSystem.readString(moved + "/work/figures.jsonl") == figures)
+        #expect(try FileSystem.readString(WorkDirectory(moved + "/work").path("figures.jsonl")) == figures)
     }
 
     func start(_ args: [String]) throws -> Process {

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 import MirrorServer
 import PairDxCore
@@ -13,16 +14,8 @@ private func scratch(_ name: String) throws -> String {
 /// Sends `head` (a raw request line and headers, as bytes on the wire) to 127.0.0.1:`port` and reads the whole
 /// answer (the server closes every connection). Returns the status code and the body.
 private func rawGet(port: UInt16, _ head: String) throws -> (status: Int, body: Data) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard let fd = Loopback.connect(port) else { throw PairDxError.io("cannot connect to 127.0.0.1:\(port)") }
     defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = port.bigEndian
-    let connected = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw PairDxError.io("cannot connect to 127.0.0.1:\(port)") }
     var timeout = timeval(tv_sec: 20, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let bytes = Array(head.utf8)

@@ -16,17 +16,8 @@ import Testing
         let dir = NSTemporaryDirectory() + "pairdx-exit-\(UUID().uuidString)"
         try FileSystem.makeDirectory(dir)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        let err = Pipe()
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = err
-        try p.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try Subprocess.run(exe, args, cwd: dir, stderrOnly: true)
+        return (r.status, r.output)
     }
 
     /// Every subcommand with an input that does not exist (a synth output under a path that cannot be created, for

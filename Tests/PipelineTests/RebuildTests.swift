@@ -90,12 +90,12 @@ import Testing
         // of one shard, a run with another shard count): they are removed, not merged.
         let four = try scratch("s4")
         let stale = ["labels.shard-2-of-4.jsonl", "figures.shard-5-of-7.jsonl", "labels.shard-0-of-2.jsonl"]
-        for name in stale + ["images.shard-0-of-4.jsonl"] { try AtomicFile.write("{\"stale\": true}\n", to: four + "/work/" + name) }
-        try AtomicFile.write("kept\n", to: four + "/work/notes.shard-1-of-4.txt")
+        for name in stale + ["images.shard-0-of-4.jsonl"] { try AtomicFile.write("{\"stale\": true}\n", to: WorkDirectory(four + "/work").path(name)) }
+        try AtomicFile.write("kept\n", to: WorkDirectory(four + "/work").path("notes.shard-1-of-4.txt"))
         _ = try await rebuild(four, figures: 150, shards: 4)
         #expect(try outputs(four) == reference)
-        for name in stale { #expect(!FileSystem.exists(four + "/work/" + name), "\(name) was left in the work directory") }
-        #expect(FileSystem.exists(four + "/work/notes.shard-1-of-4.txt"))
+        for name in stale { #expect(!FileSystem.exists(WorkDirectory(four + "/work").path(name)), "\(name) was left in the work directory") }
+        #expect(FileSystem.exists(WorkDirectory(four + "/work").path("notes.shard-1-of-4.txt")))
 
         // A shard killed midway and rerun changes nothing.
         let killed = try scratch("kill")
@@ -122,17 +122,9 @@ import Testing
         let root = try scratch("validate")
         try AtomicFile.write(try FileSystem.read(Self.packageRoot + "/Manifests/published-results.json"), to: root + "/Manifests/published-results.json")
         func run(_ extra: [String]) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = ["rebuild", "--synth-figures", "150", "--validate", "--threads", "2", "--no-audit"] + extra
-            p.currentDirectoryURL = URL(fileURLWithPath: root)
-            let err = Pipe()
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = err
-            try p.run()
-            let data = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+            let r = try Subprocess.run(exe, ["rebuild", "--synth-figures", "150", "--validate", "--threads", "2", "--no-audit"] + extra,
+                                       cwd: root, stderrOnly: true)
+            return (r.status, r.output)
         }
         let first = try run([])
         #expect(first.0 == 0 && first.1.contains("[validate] done"), "\(first.1.suffix(600))")
@@ -153,7 +145,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         do { _ = try await rebuild(root, figures: 60, shards: 2, clientArguments: ["--max-media-bytes", "100"]) } catch { print("rebuild stopped: \(error)") }
         var figures: [FigureRecord] = []
-        for i in 0..<2 { figures += try JSONL.read(FigureRecord.self, from: root + "/work/figures.shard-\(i)-of-2.jsonl") }
+        for i in 0..<2 { figures += try JSONL.read(FigureRecord.self, from: WorkDirectory(root + "/work").path("figures.shard-\(i)-of-2.jsonl")) }
         let fetched = figures.filter { $0.sha256 != nil }
         #expect(!figures.isEmpty)
         #expect(fetched.isEmpty, "\(fetched.count) figures were stored past a 100-byte media limit")

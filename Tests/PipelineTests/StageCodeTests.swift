@@ -79,7 +79,7 @@ import Testing
         var stages: [String: Golden.Entry] = [:]
         for (name, ran, _) in result.stages {
             #expect(ran, "\(name) did not run on a fresh work directory")
-            let stamp = try JSONDecoder().decode(Stamp.self, from: FileSystem.read(root + "/work/.stamps/\(name).json"))
+            let stamp = try JSONDecoder().decode(Stamp.self, from: FileSystem.read(WorkDirectory(root + "/work").path(".stamps/\(name).json")))
             var outputs: [String: String] = [:]
             for (k, v) in stamp.outputs { outputs[k.hasPrefix(root + "/") ? String(k.dropFirst(root.count + 1)) : k] = v }
             stages[name] = .init(code: StageName(rawValue: name)!.codeVersion, outputs: outputs)

@@ -101,16 +101,8 @@ public enum OutOfFold {
         let loader = BatchLoader(ds, blobs: work.blobs, batchSize: 64, resolution: spec.resolution, needsImages: true,
                                  seed: 0, workers: threads, decodedCache: work.decodedImageCache)
         var out: [(id: String, label: Int, probabilities: [Double])] = []
-        let stream = loader.stream(epoch: 0, shuffle: false, augment: false)
-        while let b = stream.next() {
-            guard b.count > 0 else { continue }
-            let logits = model.forward(b, training: false)
-            let c = logits.shape[1]
-            logits.withUnsafeBufferPointer { z in
-                for r in 0..<b.count {
-                    out.append((b.ids[r], b.labels[r], softmax(z, offset: r &* c, count: c)))
-                }
-            }
+        Evaluation.forEachBatch(model, loader: loader) { b, z, c in
+            for r in 0..<b.count { out.append((b.ids[r], b.labels[r], softmax(z, offset: r &* c, count: c))) }
         }
         var skipped = ds.problems
         for (id, why) in loader.failures { skipped[id] = why }
