@@ -9,7 +9,8 @@
 #   <!-- output-of: COMMAND -->  the block is the exact stdout of COMMAND (run the same way)
 #
 # PAIRDX_BIN: an already built pairdx (else .build/release/pairdx when present, else a debug build is made).
-# The demo step is `pairdx rebuild` on the embedded corpus (the demo without --validate, which adds only training).
+# The demo step is the demo's `pairdx rebuild --validate` on the embedded corpus; the README's machine-independent
+# figures (the deterministic accuracy table, `scripts/readme-figures.sh --check`) must match what it printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -30,8 +31,13 @@ ln -s "$bin" "$scratch/bin/pairdx"
 export PATH="$scratch/bin:$PATH"
 cd "$scratch/repo"
 
-echo "check-readme: demo rebuild in $scratch/repo" >&2
-pairdx rebuild --log-level warning >/dev/null
+echo "check-readme: demo rebuild (with validation) in $scratch/repo" >&2
+pairdx rebuild --validate --log-level warning >/dev/null 2> "$scratch/demo.log" || {
+  status=$?; echo "check-readme: the demo rebuild failed (exit $status); the end of its log:" >&2
+  tail -20 "$scratch/demo.log" >&2; exit "$status"; }
+figures_status=0
+REPORT_DIR="$scratch/repo/report" SPLIT_DIR="$scratch/repo/Splits/pairdx-synth-v1" "$repo/scripts/readme-figures.sh" --check \
+  || figures_status=1
 
 # README → one file per item: kind (run | expect | expect-of), command, block text.
 "${PAIRDX_PYTHON:-python3}" - "$repo/README.md" "$scratch/items" <<'PY'
@@ -59,7 +65,7 @@ while i < len(lines):
 if n == 0: sys.exit("README.md has no <!-- runnable --> block")
 PY
 
-failed=0; ran=0; last_out=""
+failed=$figures_status; ran=1; last_out=""
 for item in "$scratch"/items/*; do
   kind=$(sed -n 1p "$item"); line=$(sed -n 2p "$item"); cmd=$(sed -n 3p "$item")
   sed -n '4,$p' "$item" > "$scratch/block"

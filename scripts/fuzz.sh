@@ -42,7 +42,7 @@ swiftc -swift-version 6 -parse-as-library -O -sanitize=fuzzer,address -module-na
     -lpng16 -lturbojpeg -ljpeg -lcrypto -lxml2 -lcurl -o "$bin" >&2
 corpus="$scratch/corpus/$target"
 mkdir -p "$corpus" "$scratch/crashes"
-echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(grep -o -w -E 'avx2|fma|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' ')($(nproc) cores)" >&2
+echo "cpu: $(scripts/machine.sh --load)" >&2
 log="$scratch/fuzz-$target.log"
 status=0
 SWIFT_BACKTRACE=enable=no "$bin" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 \

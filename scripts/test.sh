@@ -21,7 +21,10 @@ set +e
 swift test --no-parallel "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-scripts/test-summary.sh "$log" "$status"
+# The whole suite's figures go to .build/test-summary.json (scripts/readme-figures.sh tests); a filtered run's do not.
+summary_json=.build/test-summary.json
+[ $# -gt 0 ] && summary_json=/dev/null
+SUMMARY_JSON=$summary_json scripts/test-summary.sh "$log" "$status"
 if [ $# -eq 0 ] && [ "${PAIRDX_SKIP_PACKAGE:-0}" != 1 ]; then
   scripts/package.sh --smoke >/dev/null
 fi

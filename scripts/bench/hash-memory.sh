@@ -22,7 +22,7 @@ fi
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 
-echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(grep -o -w -E 'avx2|fma|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' ')($(nproc) cores)"
+echo "cpu: $("$root/scripts/machine.sh" --load)"
 "$python" - "$dir" "$count" "$side" <<'PY'
 import os, sys
 from PIL import Image, ImageChops

@@ -32,7 +32,7 @@ trap 'kill $server 2>/dev/null' EXIT
 for _ in $(seq 1200); do [ -s "$dir/port" ] && break; sleep 0.1; done   # indexing a large mirror takes a while
 [ -s "$dir/port" ] || { echo "serve-mirror did not start" >&2; exit 74; }
 url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$dir/port" | head -1)
-echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); vector: $(grep -m1 -o -w -E 'avx512f|avx2|fma' /proc/cpuinfo | sort -u | xargs); $(nproc) cores"
+echo "CPU: $(scripts/machine.sh --load)"
 echo "corpus: $figures figures (pairdx synth --profile $profile), target $per per class, ${delay}s per request, served at $url"
 run() {  # order workdir extra-args...
   local order=$1 work=$2; shift 2
