@@ -15,6 +15,8 @@ struct RebuildCommand: AsyncParsableCommand {
         Stages whose inputs, parameters and code version are unchanged are skipped (stamps in <work>/.stamps), validate
         included; discover, fetch (resuming from its journal), verify and audit always run. A killed run resumes.
         Ends with a summary and the paths of the splits, manifests and report.
+        Sharded caption-first scan (README "Scaling out"): --shards N runs it as N local --scan-shard processes; on a
+        cluster, each array task runs --scan-shard I/N and the finish job --from-shards N.
         """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var recipe: RecipeOptions
