@@ -59,6 +59,8 @@ public struct CaptionFirstScan {
     /// First batch size in articles (later ones are estimated).
     public var firstBatch = 200
     public var allowShort = false
+    /// In one process, or spread over shards (see `ShardedScan`).
+    public var sharding: ScanSharding = .none
 
     public init(work: WorkDirectory, recipe: Recipe, source: Source, client: HTTPClient, threads: Int) {
         self.work = work; self.recipe = recipe; self.source = source; self.client = client; self.threads = threads
@@ -83,37 +85,68 @@ public struct CaptionFirstScan {
         var figures = 0
     }
 
+    /// The caption-first media rule: a figure's media are fetched only when the recipe's rules give its caption a class.
+    static func mediaRule(_ recipe: Recipe) -> @Sendable (FigureRecord) -> Bool {
+        let labeler = Labeler(recipe: recipe)
+        return { labeler.label(caption: $0.caption).class != nil }
+    }
+
     /// Fetches `prefix` caption-first (journalled downloads are not asked again), hashes new blobs, deduplicates
     /// and labels; the work files then describe exactly this prefix.
     func evaluate(_ prefix: [Candidate], reuse: inout [String: ImageRecord]) async throws -> Probe {
         try JSONL.write(prefix, to: work.candidates, sortedBy: \.sortKey)
-        let labeler = Labeler(recipe: recipe)
-        let fetcher = try Fetcher(source: source, work: work, client: client,
-                                  wantsMedia: { labeler.label(caption: $0.caption).class != nil })
+        let fetcher = try Fetcher(source: source, work: work, client: client, wantsMedia: CaptionFirstScan.mediaRule(recipe))
         _ = try await fetcher.run(prefix)
         _ = try HashStage.run(work: work, threads: threads, reuse: reuse)
         for r in try JSONL.read(ImageRecord.self, from: work.images) { reuse[r.sha256] = r }
+        return try judge()
+    }
+
+    /// Deduplicates and labels the prefix the work files hold, and counts what it gives.
+    func judge() throws -> Probe {
         _ = try Dedupe.runStage(work: work, radius: recipe.dedupe.radius, threads: threads)
         let summary = try LabelStage.run(work: work, recipe: recipe)
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
-        let promised = figures.filter { $0.status != FigureRecord.notFetched && labeler.label(caption: $0.caption).class != nil }.count
+        let wants = CaptionFirstScan.mediaRule(recipe)
+        let promised = figures.filter { $0.status != FigureRecord.notFetched && wants($0) }.count
         return Probe(usable: summary.perClass, captionLabelled: promised, usableTotal: summary.labelled, figures: figures.count)
+    }
+
+    /// sha256 of the seeded order (recipe seed + candidate ids): the key every scan state is checked against.
+    static func digest(_ order: [Candidate], seed: UInt64) -> String {
+        let h = Hasher256()
+        h.update("seed\t\(seed)\n")
+        for c in order { h.update("\(c.pmcid)\t\(c.version.map(String.init) ?? "")\n") }
+        return h.finalizeHex()
     }
 
     public func run(candidates: [Candidate]) async throws -> ScanState {
         let order = CaptionFirstScan.order(candidates, seed: recipe.seed)
-        let h = Hasher256()
-        h.update("seed\t\(recipe.seed)\n")
-        for c in order { h.update("\(c.pmcid)\t\(c.version.map(String.init) ?? "")\n") }
-        let orderDigest = h.finalizeHex()
+        let orderDigest = CaptionFirstScan.digest(order, seed: recipe.seed)
 
         var state = ScanState(order: orderDigest, candidates: order.count, scanned: 0, kept: nil, batches: 0,
                               requests: 0, bytes: 0, seconds: 0, stoppedBy: nil, usable: [:])
-        if let data = try? FileSystem.read(statePath), let old = try? JSONDecoder().decode(ScanState.self, from: data),
-           old.order == orderDigest {
-            state = old
-            state.stoppedBy = nil; state.kept = nil
-            Log.info("[scan] resuming: \(old.scanned) of \(old.candidates) articles scanned before")
+        // What the shard tasks of a cluster run covered: the finish job scans nothing itself.
+        var limit: (articles: Int, reason: String)?
+        var merged: ShardedScan.Merged?
+        switch sharding {
+        case .outputs(let n):
+            let m = try ShardedScan.Merged.load(work: work, shards: n, order: orderDigest)
+            merged = m
+            state.scanned = m.covered
+            limit = (m.covered, m.stoppedBy)
+            Log.info("[scan] \(n) shard tasks covered the first \(m.covered) of \(order.count) articles of the seeded order")
+        case .none, .processes:
+            if let data = try? FileSystem.read(statePath), let old = try? JSONDecoder().decode(ScanState.self, from: data),
+               old.order == orderDigest {
+                state = old
+                state.stoppedBy = nil; state.kept = nil
+                Log.info("[scan] resuming: \(old.scanned) of \(old.candidates) articles scanned before")
+            }
+        }
+        if case .processes = sharding {
+            let stale = try ShardMerge.removeShardOutputs(work: work)
+            if !stale.isEmpty { Log.info("[scan] removed \(stale.count) shard file(s) of an earlier run: \(stale.joined(separator: ", "))") }
         }
         let need = recipe.balance.policy == "target" ? recipe.balance.perClass : nil
         let classes = recipe.classes.map(\.name)
@@ -125,6 +158,10 @@ public struct CaptionFirstScan {
         let t0 = Date().timeIntervalSince1970
         let (baseRequests, baseBytes, baseSeconds) = (state.requests, state.bytes, state.seconds)
         func spent() -> (requests: Int, bytes: Int, seconds: Double) {
+            if let m = merged {
+                // Sharded: what every shard task recorded (their states accumulate across reruns).
+                return (m.requests, m.bytes, baseSeconds + Date().timeIntervalSince1970 - t0)
+            }
             let s = client.stats
             return (baseRequests + s.requests - statsBefore.requests, baseBytes + s.bytes - statsBefore.bytes,
                     baseSeconds + Date().timeIntervalSince1970 - t0)
@@ -132,7 +169,18 @@ public struct CaptionFirstScan {
         var lastProbed = -1
         func probe(_ k: Int) async throws -> Probe {
             lastProbed = k
-            return try await evaluate(Array(order.prefix(k)), reuse: &reuse)
+            switch sharding {
+            case .none:
+                return try await evaluate(Array(order.prefix(k)), reuse: &reuse)
+            case .processes(let p):
+                if merged == nil || merged!.covered < k {
+                    try p.scan(articles: k)
+                    merged = try ShardedScan.Merged.load(work: work, shards: p.shards, order: orderDigest)
+                }
+                return try merged!.evaluate(Array(order.prefix(k)), scan: self)
+            case .outputs:
+                return try merged!.evaluate(Array(order.prefix(k)), scan: self)
+            }
         }
         func save() throws { try AtomicFile.write(try CanonicalJSON.encode(state, pretty: true), to: statePath) }
         // One line for the whole scan: redrawn on a terminal (the fetch and hash of each batch show inside it),
@@ -160,6 +208,7 @@ public struct CaptionFirstScan {
         var lastShort = full(current) ? 0 : k
         while !full(current) {
             if k >= order.count { state.stoppedBy = need == nil ? "all" : "exhausted"; break }
+            if let l = limit, k >= l.articles { state.stoppedBy = l.reason; break }
             let s = spent()
             if let m = budget.maxArticles, k >= m { state.stoppedBy = "--max-articles \(m)"; break }
             if let m = budget.maxRequests, s.requests >= m { state.stoppedBy = "--max-requests \(m)"; break }

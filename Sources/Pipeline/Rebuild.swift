@@ -38,8 +38,16 @@ public struct Rebuild {
         /// Balance down to the smallest class when the source cannot fill a `target` policy (else exit 1).
         public var allowShort = false
         public var audit = true
-        /// Item stages (fetch, hash) run as this many concurrent processes of `executable`, then merge.
+        /// Item stages run as this many concurrent processes of `executable`, then merge: fetch and hash in all-media
+        /// order, the caption-first scan's fetch and hash (`pairdx rebuild --scan-shard I/N`) in caption-first order.
         public var shards = 1
+        /// The finish of a cluster run: the caption-first scan's N shard tasks already ran; merge what they covered and
+        /// run the global stages (no fetching).
+        public var fromShards: Int?
+        /// Shard task of a cluster run: scan this shard of the first `scanArticles` articles, then stop (`scanShard()`).
+        public var scanShard: Shard?
+        /// Articles of the seeded order the shard tasks cover (nil: the plan's upper estimate).
+        public var scanArticles: Int?
         /// The `pairdx` executable that runs shard processes.
         public var executable: String?
 
@@ -71,6 +79,7 @@ public struct Rebuild {
         let work = o.work
         let recipe = try Recipe.load(o.recipePath)
         let splitDir = "\(o.splitsRoot)/\(recipe.name)", manifestDir = "\(o.manifestsRoot)/\(recipe.name)"
+        if o.fromShards != nil && o.source == nil { throw PairDxError.usage("--from-shards needs the --source the shard tasks scanned") }
         try FileSystem.makeDirectory(work.root)
         var runner = StageRunner(work: work, force: o.force)
         let threads = o.threads
@@ -93,19 +102,34 @@ public struct Rebuild {
         }
         let client = HTTPClient(options: o.client)
 
-        // discover
-        let (origin, candidates) = try await discover(source: source, client: client, recipe: recipe)
-        let order = o.order ?? (o.source == nil ? .allMedia : .captionFirst)
+        // discover (the finish of a cluster run takes the list its shard tasks scanned)
+        let origin: CandidateOrigin, candidates: [Candidate]
+        if o.fromShards != nil {
+            let path = work.path(ShardedScan.candidatesFile)
+            guard FileSystem.exists(path) else { throw PairDxError.io("\(path) does not exist: --from-shards merges a sharded scan of this work directory; run its shard tasks first") }
+            candidates = try JSONL.read(Candidate.self, from: path)
+            let plan = try? CanonicalJSON.decode(RebuildPlan.self, from: FileSystem.read(work.path("plan.json")), source: "plan.json")
+            origin = plan.flatMap { CandidateOrigin(rawValue: $0.candidateOrigin) } ?? .auto
+        } else {
+            (origin, candidates) = try await discover(source: source, client: client, recipe: recipe)
+        }
+        let order = o.fromShards != nil ? .captionFirst : (o.order ?? (o.source == nil ? .allMedia : .captionFirst))
         Log.info("[discover] \(candidates.count) candidates from \(Rebuild.describe(origin)); \(order.rawValue) order")
         var scan: ScanState?
 
         if order == .captionFirst {
-            guard o.shards == 1 else {
-                throw PairDxError.usage("--shards runs the all-media order; the caption-first scan runs in one process (pass --order all-media to shard)")
-            }
             var s = CaptionFirstScan(work: work, recipe: recipe, source: try Source(source), client: client, threads: threads)
             s.budget = o.budget
             s.firstBatch = o.firstBatch
+            if let n = o.fromShards {
+                s.sharding = .outputs(n)
+            } else if o.shards > 1 {
+                guard let exe = o.executable else { throw PairDxError.usage("sharded rebuild needs the pairdx executable path") }
+                try JSONL.write(candidates, to: work.path(ShardedScan.candidatesFile), sortedBy: \.sortKey)
+                s.sharding = .processes(ShardedScan.Processes(shards: o.shards, executable: exe, recipePath: o.recipePath, source: source,
+                                                              work: work.root, threads: threads, clientArguments: o.clientArguments,
+                                                              firstBatch: o.firstBatch))
+            }
             let state = try await s.run(candidates: candidates)
             scan = state
             if let data = try? FileSystem.read(work.path("plan.json")), let plan = try? JSONDecoder().decode(RebuildPlan.self, from: data),
@@ -116,9 +140,13 @@ public struct Rebuild {
             }
             if let stop = state.stoppedBy, stop.hasPrefix("--"), !o.allowShort {
                 let need = recipe.balance.perClass.map(String.init) ?? "-"
+                let how = o.fromShards.map { n in
+                    "rerun the \(n) scan tasks with more articles (--scan-articles) or a larger budget: each resumes from its "
+                        + "fetch journal and scan-state.shard-I-of-\(n).json"
+                } ?? "rerun with a larger budget to resume from \(s.statePath)"
                 throw PairDxError.checkFailed("scan stopped by \(stop) after \(state.scanned) of \(state.candidates) articles ("
                     + recipe.classes.map { "\($0.name) \(state.usable[$0.name] ?? 0)/\(need)" }.joined(separator: ", ")
-                    + "); rerun with a larger budget to resume from \(s.statePath), or pass --allow-short")
+                    + "); \(how), or pass --allow-short")
             }
         } else {
             try JSONL.write(candidates, to: work.candidates, sortedBy: \.sortKey)
@@ -172,6 +200,20 @@ public struct Rebuild {
                       stages: runner.log, summary: summary, digest: verify.digest ?? "", audit: audit, candidateOrigin: origin, order: order, scan: scan)
     }
 
+    /// One shard task of a sharded caption-first scan (`pairdx rebuild --scan-shard I/N`): scans the shard's candidates
+    /// among the first `scanArticles` articles of the seeded order (default: the plan's upper estimate) and hashes
+    /// them. The global stages run later, once, in `rebuild --from-shards N` (or in the `rebuild --shards N` that started it).
+    public func scanShard() async throws -> ShardedScan.ShardState {
+        let o = options
+        guard let shard = o.scanShard else { throw PairDxError.usage("scanShard needs --scan-shard I/N") }
+        guard let source = o.source else { throw PairDxError.usage("--scan-shard needs --source (a mirror directory or the bucket's URL)") }
+        let recipe = try Recipe.load(o.recipePath)
+        let order = try ShardedScan.scanOrder(work: o.work, recipe: recipe)
+        let k = try o.scanArticles ?? ShardedScan.plannedArticles(work: o.work, candidates: order.count)
+        return try await ShardedScan.runShard(work: o.work, recipe: recipe, source: try Source(source), client: HTTPClient(options: o.client),
+                                              threads: o.threads, shard: shard, articles: k, budget: o.budget, firstBatch: o.firstBatch)
+    }
+
     /// Candidates from the `--ids` file, the recipe's esearch query or the source's listing (see `origin`).
     func discover(source: String, client: HTTPClient, recipe: Recipe) async throws -> (CandidateOrigin, [Candidate]) {
         let o = options
@@ -201,6 +243,8 @@ public struct Rebuild {
         let client = HTTPClient(options: o.client)
         let (origin, candidates) = try await discover(source: source, client: client, recipe: recipe)
         Log.info("[plan] \(candidates.count) candidates from \(Rebuild.describe(origin)); sampling \(min(sample, candidates.count))")
+        // The full list, for the shard tasks of a sharded scan (they do not discover again).
+        try JSONL.write(candidates, to: o.work.path(ShardedScan.candidatesFile), sortedBy: \.sortKey)
         let scan = CaptionFirstScan(work: o.work, recipe: recipe, source: try Source(source), client: client, threads: o.threads)
         return try await RebuildPlan.make(scan: scan, candidates: candidates, origin: origin, sample: sample, rate: rate)
     }

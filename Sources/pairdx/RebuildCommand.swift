@@ -15,6 +15,8 @@ struct RebuildCommand: AsyncParsableCommand {
         Stages whose inputs, parameters and code version are unchanged are skipped (stamps in <work>/.stamps), validate
         included; discover, fetch (resuming from its journal), verify and audit always run. A killed run resumes.
         Ends with a summary and the paths of the splits, manifests and report.
+        Sharded caption-first scan (README "Scaling out"): --shards N runs it as N local --scan-shard processes; on a
+        cluster, each array task runs --scan-shard I/N and the finish job --from-shards N.
         """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var recipe: RecipeOptions
@@ -39,8 +41,15 @@ struct RebuildCommand: AsyncParsableCommand {
     var synthFigures: Int?
     @Option(name: .customLong("synth-seed"), help: "Seed of the embedded corpus (default: the recipe's, 1).")
     var synthSeed: UInt64?
-    @Option(help: "Run fetch and hash as this many concurrent processes (shards), then merge: the one-machine rehearsal of a cluster run.")
+    @Option(help: "Run the item stages as this many concurrent processes (shards), then merge: the one-machine rehearsal of a cluster run (all-media: fetch and hash; caption-first: the scan's fetch and hash, as --scan-shard processes).")
     var shards: Int = 1
+    @Option(name: .customLong("scan-shard"), help: ArgumentHelp("Only scan shard I of N (e.g. 2/4) of a caption-first rebuild, then stop: one task of a cluster run.",
+        discussion: "Scans the shard's candidates among the first --scan-articles articles of the seeded order (from <work>/scan-candidates.jsonl, which 'pairdx plan' writes): metadata, JATS, caption labels, media of labelled figures, hashes. Writes <file>.shard-I-of-N.* and scan-state.shard-I-of-N.json; --max-requests and --max-download are this task's own share."))
+    var scanShard: String?
+    @Option(name: .customLong("scan-articles"), help: "Articles of the seeded order the --scan-shard tasks cover (default: the upper end of the plan's estimate in <work>/plan.json).")
+    var scanArticles: Int?
+    @Option(name: .customLong("from-shards"), help: "Finish a caption-first rebuild whose N --scan-shard tasks ran: merge them, take the shortest prefix that meets the target, then dedupe, label, balance, split, manifest, verify and audit (no fetching).")
+    var fromShards: Int?
     @Flag(help: "Only plan: sample the seeded order and print the estimate (as 'pairdx plan'), then stop.")
     var plan = false
     @OptionGroup var planOptions: PlanOptions
@@ -65,6 +74,20 @@ struct RebuildCommand: AsyncParsableCommand {
             if let v, v < 1 { throw PairDxError.usage("\(name) must be at least 1") }
         }
         if batch < 1 { throw PairDxError.usage("--batch must be at least 1") }
+        if shards < 1 { throw PairDxError.usage("--shards must be at least 1") }
+        if let n = fromShards, n < 1 { throw PairDxError.usage("--from-shards must be at least 1") }
+        if let k = scanArticles, k < 1 { throw PairDxError.usage("--scan-articles must be at least 1") }
+        let scanShard = try self.scanShard.map { try Shard(parsing: $0) }
+        if [scanShard != nil, fromShards != nil, shards > 1].filter({ $0 }).count > 1 {
+            throw PairDxError.usage("--scan-shard, --from-shards and --shards are three ways to run a sharded rebuild: give one")
+        }
+        if (scanShard != nil || fromShards != nil), source == nil {
+            throw PairDxError.usage("--scan-shard and --from-shards scan a given --source caption-first")
+        }
+        if (scanShard != nil || fromShards != nil), order == .allMedia {
+            throw PairDxError.usage("--scan-shard and --from-shards run the caption-first order (--order all-media shards with --shards)")
+        }
+        if scanArticles != nil && scanShard == nil { throw PairDxError.usage("--scan-articles is used by --scan-shard only") }
         if let w = clip.weights {
             guard validate else { throw PairDxError.usage("--clip-weights is used by --validate only") }
             guard FileManager.default.fileExists(atPath: w) else { throw PairDxError.io("\(w): CLIP weights file not found") }
@@ -93,7 +116,15 @@ struct RebuildCommand: AsyncParsableCommand {
         o.firstBatch = batch
         o.audit = !noAudit
         o.shards = shards
+        o.fromShards = fromShards
+        o.scanShard = scanShard
+        o.scanArticles = scanArticles
         o.executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        if scanShard != nil {
+            let state = try await Rebuild(o).scanShard()
+            if json { try printJSON(state) }
+            return
+        }
         if plan {
             let p = try await Rebuild(o).plan(sample: planOptions.sample, rate: planOptions.rate(net))
             if json { try printJSON(p) } else { print(p.text, terminator: "") }

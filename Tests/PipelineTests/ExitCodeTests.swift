@@ -79,6 +79,10 @@ import Testing
             ["bench", "train", "--model", "vgg"],
             ["validate", "--clip-activation", "relu"],
             ["fetch", "--shard", "5/4"],
+            ["rebuild", "--source", "mirror", "--scan-shard", "5/4"],
+            ["rebuild", "--source", "mirror", "--from-shards", "0"],
+            ["rebuild", "--source", "mirror", "--from-shards", "2", "--shards", "2"],
+            ["rebuild", "--scan-shard", "0/2"],
             ["synth", "--figures", "many"],
         ]
     }()

@@ -1,7 +1,8 @@
-# Sourced by the batch scripts (shard, dedupe, label, finish). Checks the environment submit.sh exports, records
-# this job's start and exit status in $WORK/jobs/<job id>.state (the array task's id is <array job id>_<task>),
-# where `submit.sh --wait` and `submit.sh --status` read them: the records outlive slurmctld's memory of a job
-# (MinJobAge) and need no accounting database. A job killed outright (SIGKILL, node failure) leaves only its start.
+# Sourced by the batch scripts (shard, dedupe, label, finish; scan, scan-finish). Checks the environment submit.sh
+# exports, records this job's start and exit status in $WORK/jobs/<job id>.state (the array task's id is
+# <array job id>_<task>), where `submit.sh --wait` and `submit.sh --status` read them: the records outlive
+# slurmctld's memory of a job (MinJobAge) and need no accounting database. A job killed outright (SIGKILL, node
+# failure) leaves only its start.
 : "${WORK:?}" "${SHARDS:?}" "${PAIRDX:?}" "${RECIPE:?}" "${RECIPE_FILE:?}" "${OUT:?}"
 job_id=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}
 job_id=${job_id:-${SLURM_JOB_ID:?not running under Slurm}}

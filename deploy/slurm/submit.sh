@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
-# Submits a sharded rebuild to Slurm as four jobs, each starting when the one before succeeded (afterok):
-#   shard   array of N tasks: fetch + hash of shard I (shard.sbatch)
-#   dedupe  merge the shards, then dedupe over all images once (dedupe.sbatch)
-#   label   array of N tasks: the per-item labels of shard I (label.sbatch)
-#   finish  merge the labels, then balance, split, manifest, verify and audit once (finish.sbatch)
+# Submits a sharded rebuild to Slurm, each job starting when the one before succeeded (afterok).
+# All-media order (--order all-media, the default; the embedded demo corpus's order), four jobs:
+#   shard   array of N tasks, sharded: fetch + hash of shard I (shard.sbatch)
+#   dedupe  once: merge the shards, then dedupe over all images (dedupe.sbatch)
+#   label   array of N tasks, sharded: the per-item labels of shard I (label.sbatch)
+#   finish  once: merge the labels, then balance, split, manifest, verify and audit (finish.sbatch)
+# Caption-first order (--order caption-first, for a real source), a plan on this host and two jobs:
+#   plan    here, before submitting: pairdx plan (discover, sample the seeded order, estimate) writes WORK/plan.json
+#           and the candidate list the tasks share (WORK/scan-candidates.jsonl)
+#   scan    array of N tasks, sharded: the caption-first scan of shard I among the first K articles of the seeded
+#           order (metadata, JATS, caption labels, media of labelled figures only, hashes) (scan.sbatch);
+#           K = --scan-articles, else the upper end of the plan's estimate (bounded by --max-articles)
+#   finish  once: merge, the shortest prefix meeting the target, dedupe, label, balance, split, manifest, verify and
+#           audit (scan-finish.sbatch); a merged result short of the target fails it unless --allow-short
+#   Budgets: --max-articles bounds K (the same articles whatever N); --max-requests and --max-download are totals,
+#   and each scan task gets the total divided by N, rounded up.
 # Work directory, blob store, outputs and this directory must be on storage every node sees.
 #
-#   deploy/slurm/submit.sh --source URL|DIR --work DIR --out DIR --shards N [--recipe NAME|FILE] [--pairdx BIN] [--wait]
+#   deploy/slurm/submit.sh --source URL|DIR --work DIR --out DIR --shards N [--recipe NAME|FILE] [--pairdx BIN] [--order all-media|caption-first] [--allow-short] [--scan-articles K] [--max-articles M] [--max-requests R] [--max-download BYTES] [--plan-sample S] [--wait]
 #   deploy/slurm/submit.sh --status --work DIR [--wait]
 #
-# Prints the four job ids on stdout. Every job records its start and exit status in WORK/jobs/ (see job-state.sh);
+# Prints the job ids on stdout. Every job records its start and exit status in WORK/jobs/ (see job-state.sh);
 # the submission itself is recorded in WORK/jobs/submission. --wait follows the jobs until they leave the queue,
 # then checks every job and every array task: exit 0 when all succeeded, else 1, naming each failed task with the
 # last lines of its log (WORK/logs/). --status checks the last submission in WORK without submitting anything
@@ -18,10 +29,11 @@
 # log when JobCompType=jobcomp/filetxt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-shards=4 wait=0 status_only=0 recipe=pairdx-synth-v1 source= work= out=
+shards=4 wait=0 status_only=0 recipe=pairdx-synth-v1 source= work= out= order=all-media allow_short=0
+scan_articles= max_articles= max_requests= max_download= plan_sample=
 pairdx=$(command -v pairdx || echo "$here/../../.build/release/pairdx")
 say() { echo "submit.sh: $*" >&2; }
-usage() { say "$1"; sed -n '9,10p' "$0" | sed 's/^# \{0,1\}/usage: /' >&2; exit 64; }
+usage() { say "$1"; sed -n '20,21p' "$0" | sed 's/^# \{0,1\}/usage: /' >&2; exit 64; }
 # tail_log FILE: the last lines of a log, indented.
 tail_log() {
   if [ -s "$1" ]; then say "last lines of $1:"; tail -n 20 "$1" | sed 's/^/  | /' >&2; else say "(no log at $1)"; fi
@@ -31,7 +43,11 @@ while [ $# -gt 0 ]; do
     --source) source=${2:-}; shift 2 ;; --work) work=${2:-}; shift 2 ;; --out) out=${2:-}; shift 2 ;;
     --shards) shards=${2:-}; shift 2 ;; --recipe) recipe=${2:-}; shift 2 ;; --pairdx) pairdx=${2:-}; shift 2 ;;
     --wait) wait=1; shift ;; --status) status_only=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --order) order=${2:-}; shift 2 ;; --allow-short) allow_short=1; shift ;;
+    --scan-articles) scan_articles=${2:-}; shift 2 ;; --max-articles) max_articles=${2:-}; shift 2 ;;
+    --max-requests) max_requests=${2:-}; shift 2 ;; --max-download) max_download=${2:-}; shift 2 ;;
+    --plan-sample) plan_sample=${2:-}; shift 2 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage "unknown option $1" ;;
   esac
 done
@@ -134,6 +150,13 @@ fi
 [ -n "$source" ] || usage "--source is required"
 [ -n "$out" ] || usage "--out is required"
 case $shards in ''|*[!0-9]*|0) usage "--shards must be a whole number of at least 1 (got '$shards')" ;; esac
+case $order in all-media|caption-first) ;; *) usage "--order takes all-media or caption-first (got '$order')" ;; esac
+for opt in scan_articles max_articles max_requests max_download plan_sample; do
+  v=${!opt}
+  case $v in '') ;; *[!0-9]*|0) usage "--${opt//_/-} must be a whole number of at least 1 (got '$v')" ;; esac
+  if [ -n "$v" ] && [ "$order" != caption-first ]; then usage "--${opt//_/-} is for --order caption-first"; fi
+done
+if [ "$allow_short" = 1 ] && [ "$order" != caption-first ]; then usage "--allow-short is for --order caption-first"; fi
 [ -x "$pairdx" ] || { say "no pairdx executable at $pairdx (give --pairdx, or build: swift build -c release --product pairdx)"; exit 64; }
 pairdx=$(cd "$(dirname "$pairdx")" && pwd)/$(basename "$pairdx")
 abs() { (mkdir -p "$1" && cd "$1" && pwd); }
@@ -155,8 +178,26 @@ mkdir -p "$out/Manifests/$recipe_name"
 cp "$recipe_file" "$out/Manifests/$recipe_name/recipe.json"
 export WORK=$work SOURCE=$source SHARDS=$shards PAIRDX=$pairdx RECIPE=$recipe_name RECIPE_FILE=$recipe_file OUT=$out PAIRDX_SLURM=$here
 
-"$pairdx" discover --source "$source" --work "$work" --log-level info >"$work/logs/discover.log" 2>&1 \
-  || { rc=$?; say "FAILED: pairdx discover --source $source (exit $rc)"; tail_log "$work/logs/discover.log"; exit "$rc"; }
+if [ "$order" = caption-first ]; then
+  plan_args=()
+  [ -n "$plan_sample" ] && plan_args+=(--plan-sample "$plan_sample")
+  say "planning: pairdx plan --source $source (log: $work/logs/plan.log)"
+  "$pairdx" plan --source "$source" --recipe "$recipe_file" --work "$work" "${plan_args[@]}" --log-level info >"$work/logs/plan.log" 2>&1 \
+    || { rc=$?; say "FAILED: pairdx plan --source $source (exit $rc)"; tail_log "$work/logs/plan.log"; exit "$rc"; }
+  sed 's/^/  /' "$work/logs/plan.log" | grep -v '^\s*\[' >&2 || true
+  # Each scan task's share of the budgets; --scan-articles and --max-articles name a prefix of the order, the same for all.
+  scan_args=
+  [ -n "$scan_articles" ] && scan_args+=" --scan-articles $scan_articles"
+  [ -n "$max_articles" ] && scan_args+=" --max-articles $max_articles"
+  [ -n "$max_requests" ] && scan_args+=" --max-requests $(( (max_requests + shards - 1) / shards ))"
+  [ -n "$max_download" ] && scan_args+=" --max-download $(( (max_download + shards - 1) / shards ))"
+  finish_args=
+  [ "$allow_short" = 1 ] && finish_args=--allow-short
+  export SCAN_ARGS=$scan_args FINISH_ARGS=$finish_args
+else
+  "$pairdx" discover --source "$source" --work "$work" --log-level info >"$work/logs/discover.log" 2>&1 \
+    || { rc=$?; say "FAILED: pairdx discover --source $source (exit $rc)"; tail_log "$work/logs/discover.log"; exit "$rc"; }
+fi
 
 submitted=()
 # submit VAR NAME LOG SBATCH-ARGS...: sbatch --parsable, job id into VAR; on failure cancels what was submitted.
@@ -172,14 +213,23 @@ submit() {
   printf -v "$var" '%s' "$id"
 }
 after=(--kill-on-invalid-dep=yes --dependency=afterok:)
-submit shard shard 'shard-%a.log' --array=0-$((shards - 1)) "$here/shard.sbatch"
-submit dedupe dedupe dedupe.log "${after[0]}" "${after[1]}$shard" "$here/dedupe.sbatch"
-submit label label 'label-%a.log' --array=0-$((shards - 1)) "${after[0]}" "${after[1]}$dedupe" "$here/label.sbatch"
-submit finish finish finish.log "${after[0]}" "${after[1]}$label" "$here/finish.sbatch"
-printf '%s %s %s %s\n' shard "$shard" "$shards" 'shard-%a.log' dedupe "$dedupe" - dedupe.log \
-  label "$label" "$shards" 'label-%a.log' finish "$finish" - finish.log > "$work/jobs/submission"
-echo "shard $shard ($shards tasks), dedupe $dedupe, label $label ($shards tasks), finish $finish"
+if [ "$order" = caption-first ]; then
+  submit scan scan 'scan-%a.log' --array=0-$((shards - 1)) "$here/scan.sbatch"
+  submit finish finish finish.log "${after[0]}" "${after[1]}$scan" "$here/scan-finish.sbatch"
+  printf '%s %s %s %s\n' scan "$scan" "$shards" 'scan-%a.log' finish "$finish" - finish.log > "$work/jobs/submission"
+  echo "scan $scan ($shards tasks), finish $finish"
+  jobs="$scan,$finish"
+else
+  submit shard shard 'shard-%a.log' --array=0-$((shards - 1)) "$here/shard.sbatch"
+  submit dedupe dedupe dedupe.log "${after[0]}" "${after[1]}$shard" "$here/dedupe.sbatch"
+  submit label label 'label-%a.log' --array=0-$((shards - 1)) "${after[0]}" "${after[1]}$dedupe" "$here/label.sbatch"
+  submit finish finish finish.log "${after[0]}" "${after[1]}$label" "$here/finish.sbatch"
+  printf '%s %s %s %s\n' shard "$shard" "$shards" 'shard-%a.log' dedupe "$dedupe" - dedupe.log \
+    label "$label" "$shards" 'label-%a.log' finish "$finish" - finish.log > "$work/jobs/submission"
+  echo "shard $shard ($shards tasks), dedupe $dedupe, label $label ($shards tasks), finish $finish"
+  jobs="$shard,$dedupe,$label,$finish"
+fi
 if [ "$wait" = 1 ]; then
-  follow "$shard,$dedupe,$label,$finish"
+  follow "$jobs"
   check
 fi
