@@ -39,7 +39,8 @@ for line in "$v1" "$compat" "$one"; do
     label=$(echo "$line" | sed -E 's/pairdx phash \(([^)]*)\).*\(([0-9]+) threads\)/\1, \2 threads/')
     awk -v a="$a" -v b="$b" -v l="$label" 'BEGIN { printf "ratio pairdx (%s) / imagehash (1 process): %.1fx images/s (target >= 10x)\n", l, a / b }'
 done
-# By format: PNG decoding (libpng + zlib inflate) is the floor of the PNG rate; JPEGs are decoded DCT-scaled.
+# By format: PNGs are decoded at full size (libdeflate inflate, our filters) and resized from there; JPEGs are
+# decoded DCT-scaled straight to the hashes' scale.
 for ext in png jpg; do
     mkdir -p "$dir/$ext"
     ln -s "$dir"/figures/*."$ext" "$dir/$ext/"
