@@ -124,8 +124,8 @@ final class RowBridge {
 
     deinit { budget.memory.release(reserved + taken) }
 
-    /// Largest inflated PNG stream taken whole (a 2,360² RGB image): larger ones stream, so sequential PNGs of any
-    /// size still add only rows to a thread's memory beyond this.
+    /// Largest inflated PNG stream taken whole (about a 2,300² RGB image): larger ones stream, so sequential PNGs of
+    /// any size add at most this plus rows to a thread's memory.
     static let wholeStreamLimit = 16 << 20
 
     /// The C `try_reserve` callback's body: 0 when `bytes` were free and are now held until the decode ends.
