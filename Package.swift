@@ -23,8 +23,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // libpng reports errors by longjmp: the setjmp lives in C so nothing unwinds through Swift.
-        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        // PNG: our decoder on libdeflate (whole-stream inflate) and zlib (row by row), optimised in debug builds too;
+        // libpng encodes and is the decoder tests compare against (its longjmp errors are caught in C).
+        .target(name: "CPNG", cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("deflate"), .linkedLibrary("z")]),
         // libjpeg's decoder reports errors by longjmp too (TurboJPEG, used to encode, does not).
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("jpeg")]),
         // The deterministic matrix product (one fused multiply-add chain per element; see its header).

@@ -39,7 +39,7 @@ swiftc -swift-version 6 -parse-as-library -O -sanitize=fuzzer,address -module-na
     -I "$root/Sources/CCrypto" -I "$root/Sources/CXML2" -I "$root/Sources/CCurl" \
     -Xcc -I/usr/include/libxml2 \
     "Fuzz/$target.swift" "${objects[@]}" \
-    -lpng16 -lturbojpeg -ljpeg -lcrypto -lxml2 -lcurl -o "$bin" >&2
+    -lpng16 -ldeflate -lz -lturbojpeg -ljpeg -lcrypto -lxml2 -lcurl -o "$bin" >&2
 corpus="$scratch/corpus/$target"
 mkdir -p "$corpus" "$scratch/crashes"
 echo "cpu: $(scripts/machine.sh --load)" >&2

@@ -86,9 +86,9 @@ int pdx_png_read_header(const uint8_t *data, size_t size, pdx_png_header *header
     return PDX_PNG_OK;
 }
 
-int pdx_png_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t max_side,
-                        const pdx_png_sink *sink, pdx_png_header *header, uint32_t *channels, char *message,
-                        size_t message_size) {
+int pdx_png_decode_rows_libpng(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t max_side,
+                               const pdx_png_sink *sink, pdx_png_header *header, uint32_t *channels,
+                               char *message, size_t message_size) {
     int rc = check_signature(data, size, message, message_size);
     if (rc != PDX_PNG_OK) return rc;
     reader_state st = {data, size, 0, 0, message, message_size};

@@ -3,7 +3,8 @@ import Foundation
 /// The limits one decode runs under. Rows stream from the decoders, so a decode holds a few rows of the
 /// image's width; only two kinds of image need the whole picture buffered (an Adam7-interlaced PNG holds its
 /// pixels, a progressive or multi-scan JPEG its DCT coefficients), and that memory comes from `memory`,
-/// shared by every decode that uses the same pool.
+/// shared by every decode that uses the same pool. A sequential PNG inflates its whole stream in one step
+/// (faster) only with bytes `memory` has free at that moment, else it streams.
 public struct DecodeBudget: Sendable {
     /// 100 megapixels.
     public static let defaultMaxPixels = 100_000_000
@@ -31,7 +32,9 @@ public struct DecodeBudget: Sendable {
 
 /// A byte budget for whole-image decode buffers, shared by threads: a decode that needs `n` bytes waits
 /// until `n` are free, and one that needs more than the whole capacity is refused (`over-budget`).
-/// Each decode holds at most one reservation and takes it in one step, so waiting never deadlocks.
+/// Each decode holds at most one reservation and takes it in one step, so waiting never deadlocks. A
+/// sequential PNG may also ask for its inflated stream without waiting (`tryReserve`), and streams its rows
+/// when the bytes are not free.
 ///
 /// Invariant: `used ≤ capacity`; every state change happens under `condition`'s lock.
 public final class DecodeMemory: @unchecked Sendable {
@@ -58,7 +61,17 @@ public final class DecodeMemory: @unchecked Sendable {
         return true
     }
 
-    /// Gives back what `reserve` took.
+    /// Takes `bytes` only if they are free now, without waiting.
+    func tryReserve(_ bytes: Int) -> Bool {
+        guard bytes > 0 else { return true }
+        condition.lock()
+        defer { condition.unlock() }
+        guard capacity - used >= bytes else { return false }
+        used += bytes
+        return true
+    }
+
+    /// Gives back what `reserve` or `tryReserve` took.
     func release(_ bytes: Int) {
         guard bytes > 0 else { return }
         condition.lock()
@@ -101,13 +114,28 @@ final class RowBridge {
     var fullWidth = 0, fullHeight = 0
     var layout: RowLayout?
     var reserved = 0
+    /// Bytes a sequential PNG took without waiting for its whole-stream inflate (`tryReserve`).
+    var taken = 0
     var error: ImagingError?
 
     init(_ consumer: any RowConsumer, budget: DecodeBudget, format: ImageFormat) {
         self.consumer = consumer; self.budget = budget; self.format = format
     }
 
-    deinit { budget.memory.release(reserved) }
+    deinit { budget.memory.release(reserved + taken) }
+
+    /// Largest inflated PNG stream taken whole (about a 2,300² RGB image): larger ones stream, so sequential PNGs of
+    /// any size add at most this plus rows to a thread's memory.
+    static let wholeStreamLimit = 16 << 20
+
+    /// The C `try_reserve` callback's body: 0 when `bytes` were free and are now held until the decode ends.
+    /// At most `wholeStreamLimit` and a quarter of the pool, so one image cannot keep interlaced ones waiting.
+    func tryReserve(_ bytes: UInt64) -> Int32 {
+        guard taken == 0, reserved == 0, bytes <= UInt64(min(Self.wholeStreamLimit, budget.memory.capacity / 4)),
+              budget.memory.tryReserve(Int(bytes)) else { return 1 }
+        taken = Int(bytes)
+        return 0
+    }
 
     /// The C `begin` callback's body: reserve the buffered bytes, then tell the consumer. Nonzero refuses.
     func begin(width: UInt32, height: UInt32, channels: UInt32, buffered: UInt64) -> Int32 {

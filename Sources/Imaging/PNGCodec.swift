@@ -1,7 +1,8 @@
 import CPNG
 import Foundation
 
-/// libpng through the C layer in `CPNG` (status codes, never a longjmp through Swift).
+/// PNG through the C layer in `CPNG`: our decoder (libdeflate or zlib inflate), libpng for encoding and as the
+/// reference decoder (status codes, never a longjmp through Swift).
 enum PNGCodec {
     static let messageCapacity = 256
 
@@ -30,10 +31,22 @@ enum PNGCodec {
         return try result.get()
     }
 
+    /// Which decoder runs (tests compare them; everything else uses `.ours`).
+    enum Decoder {
+        /// Ours: libdeflate over the whole stream when `budget.memory` grants it at once, else zlib row by row.
+        case ours
+        /// Ours, always row by row through zlib.
+        case oursStreaming
+        /// libpng's reader (the reference).
+        case libpng
+    }
+
     /// Decodes to 8-bit grey or RGB rows handed to `consumer` one at a time (see `pdx_png_decode_rows`).
-    /// Memory: a row of the width, plus width × height × channels from `budget.memory` for Adam7 only.
-    /// O(width × height).
-    static func decodeRows(_ data: Data, budget: DecodeBudget, into consumer: any RowConsumer) throws(ImagingError) {
+    /// Memory: two rows of the width; for Adam7, width × height × channels from `budget.memory`; for a sequential
+    /// image, its inflated stream ((bytes per row + 1) × height, plus the compressed bytes when they span several
+    /// chunks) when `budget.memory` has that free at once, released when the decode returns. O(width × height).
+    static func decodeRows(_ data: Data, budget: DecodeBudget, into consumer: any RowConsumer,
+                           decoder: Decoder = .ours) throws(ImagingError) {
         let bridge = RowBridge(consumer, budget: budget, format: .png)
         let result: ImagingError? = data.withUnsafeBytes { raw in
             var header = pdx_png_header()
@@ -42,10 +55,15 @@ enum PNGCodec {
             var sink = pdx_png_sink(
                 context: Unmanaged.passUnretained(bridge).toOpaque(),
                 begin: { ctx, w, h, c, b in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().begin(width: w, height: h, channels: c, buffered: b) },
-                row: { ctx, px, y in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().row(px, y: y) })
-            let status = pdx_png_decode_rows(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count,
-                                             UInt64(max(0, budget.maxPixels)), UInt32(clamping: max(0, budget.maxSide)),
-                                             &sink, &header, &channels, &message, messageCapacity)
+                row: { ctx, px, y in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().row(px, y: y) },
+                try_reserve: decoder == .ours
+                    ? { ctx, bytes in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().tryReserve(bytes) }
+                    : nil)
+            let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            let maxPixels = UInt64(max(0, budget.maxPixels)), maxSide = UInt32(clamping: max(0, budget.maxSide))
+            let status = decoder == .libpng
+                ? pdx_png_decode_rows_libpng(base, raw.count, maxPixels, maxSide, &sink, &header, &channels, &message, messageCapacity)
+                : pdx_png_decode_rows(base, raw.count, maxPixels, maxSide, &sink, &header, &channels, &message, messageCapacity)
             if let e = bridge.error { return e }
             return status == PDX_PNG_OK ? nil : error(status, Self.string(message))
         }

@@ -1,9 +1,10 @@
 #ifndef PAIRDX_CPNG_H
 #define PAIRDX_CPNG_H
 /*
- * A thin C layer over libpng. libpng reports errors by longjmp; every setjmp lives in these C
- * functions, which return a status code and copy libpng's message into a caller buffer, so no
- * longjmp ever crosses Swift frames.
+ * PNG in C: our decoder (chunks, libdeflate or zlib inflate, filters, sample conversion) and a thin
+ * layer over libpng for encoding and for the reference decoder. libpng reports errors by longjmp; every
+ * setjmp lives in these C functions, which return a status code and copy the message into a caller
+ * buffer, so no longjmp ever crosses Swift frames.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -46,18 +47,34 @@ typedef struct {
     int (*begin)(void *context, uint32_t width, uint32_t height, uint32_t channels, uint64_t buffered_bytes);
     /* Called for every row, top to bottom, with width*channels bytes. Return 0 to go on. */
     int (*row)(void *context, const uint8_t *pixels, uint32_t y);
+    /* Optional (may be NULL), called at most once, after `begin`, for a sequential image only: asks without
+     * waiting for `bytes` to inflate the whole pixel stream in one step. Return 0 if they are granted (the
+     * caller's to give back when the decode has returned), anything else to have the stream inflated a row
+     * at a time. The pixels are the same either way. */
+    int (*try_reserve)(void *context, uint64_t bytes);
 } pdx_png_sink;
 
 /*
  * Decodes to 8-bit interleaved rows handed to `sink` one at a time: 1 channel for grey (with or without
- * alpha), 3 for everything else. Palette and low-bit grey are expanded, 16-bit samples keep their high
- * byte, alpha (including tRNS) is dropped without compositing, Adam7 is de-interlaced. Sequential images
- * hold one row; sides above max_side or more than max_pixels pixels are refused from IHDR; ancillary
- * chunks are skipped unread.
+ * alpha), 3 for everything else. Palette and low-bit grey are expanded (indices past the palette give
+ * black), 16-bit samples keep their high byte, alpha (including tRNS) is dropped without compositing,
+ * Adam7 is de-interlaced. Sides above max_side or more than max_pixels pixels are refused from IHDR;
+ * ancillary chunks are skipped unread; critical chunks are CRC-checked.
+ *
+ * Our own decoder: chunks parsed here, the pixel stream inflated by libdeflate in one step when the sink
+ * grants the memory (`try_reserve`) and the stream is clean, else by zlib a row at a time (then a
+ * sequential image holds two rows); filters undone and samples converted here. Errors follow libpng's
+ * kinds: the file ending before the image does is PDX_PNG_TRUNCATED, anything malformed PDX_PNG_CORRUPT.
  */
 int pdx_png_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t max_side,
                         const pdx_png_sink *sink, pdx_png_header *header, uint32_t *channels, char *message,
                         size_t message_size);
+
+/* The same contract through libpng (row by row, zlib inflate): the reference the tests compare against.
+ * `try_reserve` is not used. */
+int pdx_png_decode_rows_libpng(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t max_side,
+                               const pdx_png_sink *sink, pdx_png_header *header, uint32_t *channels,
+                               char *message, size_t message_size);
 
 /*
  * Encodes 8-bit grey (channels 1), RGB (3) or RGBA (4) pixels as a non-interlaced PNG with zlib
