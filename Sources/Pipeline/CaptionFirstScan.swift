@@ -96,7 +96,7 @@ public struct CaptionFirstScan {
         _ = try Dedupe.runStage(work: work, radius: recipe.dedupe.radius, threads: threads)
         let summary = try LabelStage.run(work: work, recipe: recipe)
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
-        let promised = figures.filter { $0.status != FigureRecord.notFetched && labeler.label(caption: $0.caption).class != nil }.count
+        let promised = figures.filter { $0.status != FetchStatus.captionUnlabelled && labeler.label(caption: $0.caption).class != nil }.count
         return Probe(usable: summary.perClass, captionLabelled: promised, usableTotal: summary.labelled, figures: figures.count)
     }
 
@@ -115,7 +115,7 @@ public struct CaptionFirstScan {
             state.stoppedBy = nil; state.kept = nil
             Log.info("[scan] resuming: \(old.scanned) of \(old.candidates) articles scanned before")
         }
-        let need = recipe.balance.policy == "target" ? recipe.balance.perClass : nil
+        let need = recipe.balance.policy == .target ? recipe.balance.perClass : nil
         let classes = recipe.classes.map(\.name)
         func full(_ p: Probe) -> Bool { need.map { n in classes.allSatisfy { (p.usable[$0] ?? 0) >= n } } ?? false }
 

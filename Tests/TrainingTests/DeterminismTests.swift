@@ -1,6 +1,7 @@
 import Foundation
 import PairDxCore
 import Testing
+import TrainingTestSupport
 @testable import Training
 
 /// The deterministic mode: the matrix kernel's per-element definition, its independence from the split of C over

@@ -1,6 +1,7 @@
 import Foundation
 import PairDxCore
 import Testing
+import TrainingTestSupport
 @testable import Training
 
 /// A safetensors file named and shaped like torchvision's `resnet18().state_dict()` (with `num_batches_tracked` and

@@ -1,29 +1,12 @@
+import Curation
 import Foundation
-import Testing
 import PairDxCore
-@testable import Training
+import Testing
+import Training
+import TrainingTestSupport
+@testable import Validation
 
-/// The recipe the tests use: the synthetic-corpus recipe's shape with tiny models.
-func toyRecipe(sources: String = "embedded") throws -> Recipe {
-    let hyper = try String(data: JSONEncoder().encode(toyHyper(epochs: 4, lr: 1e-2)), encoding: .utf8)!
-    let json = """
-    {"schema": "pairdx-recipe/1", "name": "toy", "description": "test", "provenance": {},
-     "sources": [{"kind": "\(sources)"}],
-     "classes": [{"name": "ct", "prompt": "a CT scan", "include": ["ct"], "exclude": [], "caseSensitive": []}],
-     "excludeAll": [], "minImageSide": 8, "minCaptionWords": 1, "dedupe": {"radius": 4, "hash": "phash"},
-     "balance": {"policy": "equalize"}, "split": {"train": 0.6, "val": 0.2, "test": 0.2, "mode": "balanced", "grouping": ["article"]},
-     "seed": 7, "training": {"image": \(hyper), "text": \(hyper), "fusion": \(hyper)},
-     "validation": {"tolerancePoints": 2.0, "promptTemplates": ["{}"]}}
-    """
-    return try JSONDecoder().decode(Recipe.self, from: Data(json.utf8))
-}
-
-func publishedPath() -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Manifests/published-results.json").path
-}
-
-@Suite("Validation against the published figures") struct ModelsValidationTests {
+@Suite("Validation against the published figures") struct PublishedComparisonTests {
     @Test func publishedResultsHoldEveryFigureOfTheAbstract() throws {
         let p = try PublishedResults.load(publishedPath())
         #expect(p.source.doi == "10.3390/s25247596")
