@@ -127,13 +127,15 @@ final class FetchPipeline: @unchecked Sendable {
         return []
     }
 
+    /// A document that did not arrive: `<reason>: <file> not found` after a 404, else `http-error: <class>`.
+    func unfetched(_ i: Int, _ file: String, as reason: FetchStatus.Reason, _ failure: DownloadErrorClass?) -> [DownloadRequest] {
+        finishArticle(i, status: failure == .notFound ? FetchStatus(reason, "\(file) not found") : FetchStatus(.httpError, failure?.rawValue ?? ""))
+    }
+
     /// `journal`: the entry of a fresh download, recorded once the body parses.
     func metadata(_ i: Int, _ data: Data?, _ failure: DownloadErrorClass?, journal entry: FetchJournal.Entry? = nil) -> [DownloadRequest] {
         let key = "\(live[i].pmcid).\(live[i].version)"
-        guard let data else {
-            return finishArticle(i, status: failure == .notFound ? FetchStatus(.metadataError, "\(key).json not found")
-                                                                 : FetchStatus(.httpError, failure?.rawValue ?? ""))
-        }
+        guard let data else { return unfetched(i, "\(key).json", as: .metadataError, failure) }
         let meta: ArticleMetadata
         do { meta = try JSONDecoder().decode(ArticleMetadata.self, from: data) } catch {
             return finishArticle(i, status: FetchStatus(.metadataError, "\(key).json: \(CanonicalJSON.describe(error))"))
@@ -152,10 +154,7 @@ final class FetchPipeline: @unchecked Sendable {
 
     func jats(_ i: Int, _ data: Data?, _ failure: DownloadErrorClass?, journal entry: FetchJournal.Entry? = nil) -> [DownloadRequest] {
         let key = "\(live[i].pmcid).\(live[i].version)"
-        guard let data else {
-            return finishArticle(i, status: failure == .notFound ? FetchStatus(.xmlError, "\(key).xml not found")
-                                                                 : FetchStatus(.httpError, failure?.rawValue ?? ""))
-        }
+        guard let data else { return unfetched(i, "\(key).xml", as: .xmlError, failure) }
         let article: JATSArticle
         do { article = try JATSParser.parse(data, source: "\(key).xml") } catch {
             return finishArticle(i, status: FetchStatus(.xmlError, error.message))

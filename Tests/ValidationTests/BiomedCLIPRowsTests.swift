@@ -102,15 +102,4 @@ import TrainingTestSupport
         #expect(m.contains(clip) && m.contains("visual.trunk."))
         #expect(!FileSystem.exists(out + "/validation.json"), "nothing was trained or written")
     }
-
-    @Test func withoutWeightsTheBiomedCLIPRowsSayNotRunNoWeights() throws {
-        let pub = try PublishedResults.load(publishedPath())
-        let split = SplitSet(directory: "x", classes: ["ct"], name: "s", recipe: "r", train: [], val: [],
-                             test: try splitRows(count: 1, classes: ["ct"]))
-        let r = Validation.compare(published: pub, outcomes: [], split: split, recipe: try toyRecipe(), threads: 1, seconds: 0)
-        for id in ["biomedclip-accuracy", "biomedclip-test-time", "pairdx-fusion-faster-than-biomedclip"] {
-            let row = try #require(r.rows.first { $0.id == id })
-            #expect(row.verdict == .notRun && row.note == "not run: no weights (--biomedclip-weights)" && row.reproduced == nil, "\(id)")
-        }
-    }
 }

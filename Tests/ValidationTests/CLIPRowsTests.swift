@@ -81,16 +81,4 @@ import TrainingTestSupport
         #expect(saved.tensors["visual.proj"] != original.tensors["visual.proj"], "fine-tuning changed the image tower")
         #expect(saved.tensors["text_projection"] != original.tensors["text_projection"], "both towers learn")
     }
-
-    @Test func withoutWeightsTheCLIPRowsSayNotRunNoWeights() throws {
-        let pub = try PublishedResults.load(publishedPath())
-        let split = SplitSet(directory: "x", classes: ["ct"], name: "s", recipe: "r", train: [], val: [],
-                             test: try splitRows(count: 1, classes: ["ct"]))
-        let r = Validation.compare(published: pub, outcomes: [], split: split, recipe: try toyRecipe(), threads: 1, seconds: 0)
-        for id in ["clip-zero-shot-accuracy", "pairdx-clip-accuracy", "pairdx-clip-training-time"] {
-            let row = try #require(r.rows.first { $0.id == id })
-            #expect(row.verdict == .notRun && row.note == "not run: no weights (--clip-weights)" && row.reproduced == nil)
-        }
-        #expect(r.rows.first { $0.id == "biomedclip-accuracy" }?.note == Validation.noBiomedCLIPWeightsNote)
-    }
 }

@@ -70,4 +70,22 @@ import TrainingTestSupport
         #expect(Validation.compare(published: pub, outcomes: [outcome(.image, 0.8), outcome(.text, 0.85), outcome(.fusion, 0.9)],
                                    split: split, recipe: recipe, threads: 2, seconds: 1).gate.passed)
     }
+
+    /// Without weights the CLIP and BiomedCLIP rows say so, with the option that would run them.
+    @Test func withoutWeightsTheCLIPAndBiomedCLIPRowsSayNotRun() throws {
+        let split = SplitSet(directory: "x", classes: ["ct"], name: "s", recipe: "r", train: [], val: [],
+                             test: try splitRows(count: 1, classes: ["ct"]))
+        let r = Validation.compare(published: try PublishedResults.load(publishedPath()), outcomes: [], split: split,
+                                   recipe: try toyRecipe(), threads: 1, seconds: 0)
+        let notes = ["clip-zero-shot-accuracy": Validation.noWeightsNote, "pairdx-clip-accuracy": Validation.noWeightsNote,
+                     "pairdx-clip-training-time": Validation.noWeightsNote, "biomedclip-accuracy": Validation.noBiomedCLIPWeightsNote,
+                     "biomedclip-test-time": Validation.noBiomedCLIPWeightsNote,
+                     "pairdx-fusion-faster-than-biomedclip": Validation.noBiomedCLIPWeightsNote]
+        for (id, note) in notes {
+            let row = try #require(r.rows.first { $0.id == id })
+            #expect(row.verdict == .notRun && row.note == note && row.reproduced == nil, "\(id)")
+        }
+        #expect(Validation.noWeightsNote == "not run: no weights (--clip-weights)")
+        #expect(Validation.noBiomedCLIPWeightsNote == "not run: no weights (--biomedclip-weights)")
+    }
 }
