@@ -72,10 +72,10 @@ public func splitRows(count: Int, classes: [String]) throws -> [Splitter.Item] {
     return try SplitFiles.parseCSV(csv, source: "rows.csv")
 }
 
-public func toyHyper(epochs: Int = 3, batch: Int = 8, lr: Double = 3e-3, optimizer: String = "adamw") -> ModelHyperparameters {
+public func toyHyper(epochs: Int = 3, batch: Int = 8, lr: Double = 3e-3, optimizer: ModelHyperparameters.Optimizer = .adamw) -> ModelHyperparameters {
     let json = """
     {"epochs": \(epochs), "batchSize": \(batch), "resolution": 24, "learningRate": \(lr), "weightDecay": 0.0001,
-     "optimizer": "\(optimizer)", "momentum": 0.9, "schedule": "cosine", "warmupSteps": 0, "width": 16, "heads": 2,
+     "optimizer": "\(optimizer.rawValue)", "momentum": 0.9, "schedule": "cosine", "warmupSteps": 0, "width": 16, "heads": 2,
      "dropout": 0.1, "maxTokens": 16, "widthMultiplier": 0.125, "threads": 1}
     """
     return try! JSONDecoder().decode(ModelHyperparameters.self, from: Data(json.utf8))

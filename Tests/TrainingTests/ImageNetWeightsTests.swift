@@ -59,7 +59,7 @@ struct ImageNetWeightsTests {
         let path = try TorchvisionResNet18Synthetic.write()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let weights = try ImageNetResNet18.load(path)
-        var hyper = toyHyper(epochs: 1, optimizer: "sgd")
+        var hyper = toyHyper(epochs: 1, optimizer: .sgd)
         hyper.widthMultiplier = 1
         hyper.resolution = 32
         hyper.learningRate = 1e-6

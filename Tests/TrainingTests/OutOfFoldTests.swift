@@ -48,7 +48,7 @@ struct OutOfFoldTests {
     }
 
     static func config(folds: Int = 3) -> OutOfFold.Config {
-        OutOfFold.Config(folds: folds, hyper: toyHyper(epochs: 10, batch: 8, lr: 0.02, optimizer: "sgd"), seed: 3, threads: 1)
+        OutOfFold.Config(folds: folds, hyper: toyHyper(epochs: 10, batch: 8, lr: 0.02, optimizer: .sgd), seed: 3, threads: 1)
     }
 
     @Test func everyItemIsScoredOnceByAModelThatNeverSawItsGroup() throws {
