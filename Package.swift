@@ -37,12 +37,14 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["PairDxCore", "CPNG", "CJPEG"], swiftSettings: optimisedInDebug),
         .target(name: "Curation", dependencies: ["PairDxCore", "Imaging"]),
         .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "Curation", "COpenBLAS", "CGEMM", "CZlib"], exclude: ["Core/README.md"], swiftSettings: optimisedInDebug),
+        // The published table, the comparison rows and their verdicts, the validation report, the validate estimate.
+        .target(name: "Validation", dependencies: ["PairDxCore", "Imaging", "Curation", "Training"]),
         .target(name: "Synth", dependencies: ["PairDxCore", "Imaging"], swiftSettings: optimisedInDebug),
         .target(name: "MirrorServer", dependencies: ["PairDxCore", .product(name: "FlyingFox", package: "FlyingFox"),
                                                .product(name: "FlyingSocks", package: "FlyingFox")]),
-        .target(name: "Pipeline", dependencies: ["PairDxCore", "Ingest", "Imaging", "Curation", "Synth"]),
+        .target(name: "Pipeline", dependencies: ["PairDxCore", "Ingest", "Imaging", "Curation", "Synth", "Training", "Validation"]),
         .executableTarget(name: "pairdx", dependencies: [
-            "PairDxCore", "Ingest", "Imaging", "Curation", "Training", "Synth", "MirrorServer", "Pipeline",
+            "PairDxCore", "Ingest", "Imaging", "Curation", "Training", "Validation", "Synth", "MirrorServer", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -52,7 +54,12 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["PairDxTestSupport", "Ingest", "MirrorServer", "PairDxCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PairDxCore"]),
         .testTarget(name: "CurationTests", dependencies: ["PairDxTestSupport", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["PairDxTestSupport", "Training", "Curation", "PairDxCore"], resources: [.copy("Fixtures")]),
+        // Corpora, recipes and model files that the Training and Validation tests both build.
+        .target(name: "TrainingTestSupport", dependencies: ["PairDxTestSupport", "Training", "Curation", "Imaging", "PairDxCore"],
+                path: "Tests/TrainingTestSupport"),
+        .testTarget(name: "TrainingTests", dependencies: ["PairDxTestSupport", "TrainingTestSupport", "Training", "Curation", "PairDxCore"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ValidationTests", dependencies: ["PairDxTestSupport", "TrainingTestSupport", "Validation", "Training", "Curation", "PairDxCore"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "PairDxCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
         .testTarget(name: "MirrorServerTests", dependencies: ["PairDxTestSupport", "MirrorServer", "PairDxCore"]),

@@ -44,7 +44,7 @@ public enum Balancer {
     /// The classes a `target` policy cannot fill from `labels`; nil when every class can be filled or the
     /// policy asks for no fixed count. O(n).
     public static func shortfall(_ labels: [LabelRecord], recipe: Recipe) -> Shortfall? {
-        guard recipe.balance.policy == "target", let need = recipe.balance.perClass else { return nil }
+        guard recipe.balance.policy == .target, let need = recipe.balance.perClass else { return nil }
         let groups = byClass(labels)
         let counts = recipe.classes.map { ($0.name, groups[$0.name]?.count ?? 0) }
         let short = counts.filter { $0.1 < need }
@@ -60,11 +60,11 @@ public enum Balancer {
         let counts = recipe.classes.map { byClass[$0.name]?.count ?? 0 }
         let quota: Int?
         switch recipe.balance.policy {
-        case "equalize": quota = counts.min() ?? 0
-        case "target":
+        case .equalize: quota = counts.min() ?? 0
+        case .target:
             let n = recipe.balance.perClass ?? 0
             quota = allowShort ? min(n, counts.min() ?? 0) : n
-        default: quota = nil
+        case .none: quota = nil
         }
         var out: [BalancedItem] = []
         for c in recipe.classes {

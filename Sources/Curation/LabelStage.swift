@@ -43,8 +43,8 @@ public enum LabelStage {
             LabelRecord(id: f.id, class: nil, reason: reason, matched: verdict.matched, classes: verdict.classes)
         }
         // Caption-first: the caption was judged before any media request; its own reason is the verdict.
-        if f.status == FigureRecord.notFetched { return reject(verdict.reason ?? "no-rule-matched") }
-        if f.status != "ok" { return reject("fetch: \(f.status)") }
+        if f.status == FetchStatus.captionUnlabelled { return reject(verdict.reason ?? "no-rule-matched") }
+        if !f.status.isOK { return reject("fetch: \(f.status)") }
         if imagesKnown {
             guard let image else { return reject("image-rejected: not hashed") }
             if let r = image.reject { return reject("image-rejected: \(r)") }

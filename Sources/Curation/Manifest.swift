@@ -93,7 +93,7 @@ public enum Manifest {
         ids.formUnion(byID.keys)
         for id in ids.sorted(by: { PMCID.sortKey($0) < PMCID.sortKey($1) }) {
             let a = byID[id]
-            s += CSV.line([id, a?.version.map(String.init) ?? "", a?.status ?? "not-fetched", a?.license ?? "",
+            s += CSV.line([id, a?.version.map(String.init) ?? "", (a?.status ?? FetchStatus(.notFetched)).rawValue, a?.license ?? "",
                            String(a?.figures ?? 0), String(kept[id] ?? 0)])
         }
         return s

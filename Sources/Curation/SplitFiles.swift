@@ -98,7 +98,7 @@ public enum SplitFiles {
         }
         let summary = SplitsSummary(
             schema: SplitsSummary.schemaID, name: name, recipe: recipe.name, recipeSHA256: try recipe.digest(),
-            seed: recipe.seed, mode: recipe.split.mode, classes: classes,
+            seed: recipe.seed, mode: recipe.split.mode.rawValue, classes: classes,
             ratios: .init(train: recipe.split.train, val: recipe.split.val, test: recipe.split.test),
             sourceSnapshot: sourceSnapshot, splits: per, groups: .init(count: a.groupCount, largest: a.largestGroup))
         files["splits.json"] = try CanonicalJSON.encode(summary, pretty: true)
@@ -125,7 +125,7 @@ public enum SplitFiles {
 
     public static func sourceSnapshot(_ figures: [FigureRecord]) -> String {
         let h = Hasher256()
-        for f in figures.sorted(by: { $0.sortKey < $1.sortKey }) where f.status == "ok" {
+        for f in figures.sorted(by: { $0.sortKey < $1.sortKey }) where f.status.isOK {
             h.update("\(f.id)\t\(f.sha256 ?? "")\n")
         }
         return h.finalizeHex()

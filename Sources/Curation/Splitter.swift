@@ -38,15 +38,15 @@ public enum Splitter {
 
     /// Builds the groups: union-find over item ids and article nodes.
     public static func group(_ selected: [BalancedItem], figures: [String: FigureRecord], images: [String: ImageRecord],
-                             clusters: [ClusterRecord], grouping: [String]) -> [Item] {
+                             clusters: [ClusterRecord], grouping: [Recipe.Grouping]) -> [Item] {
         var uf = UnionFind()
-        let byArticle = grouping.contains("article")
+        let byArticle = grouping.contains(.article)
         for s in selected {
             let article = figures[s.id]?.pmcid ?? ItemID.article(of: s.id)
             uf.add(s.id)
             if byArticle { uf.union(s.id, "A:" + article) }
         }
-        if grouping.contains("cluster") {
+        if grouping.contains(.cluster) {
             let selectedIDs = Set(selected.map(\.id))
             for c in clusters where selectedIDs.contains(c.keep) {
                 for a in c.articles { uf.union(c.keep, "A:" + a) }
@@ -85,7 +85,7 @@ public enum Splitter {
         var out: [SplitName: [Item]] = [.train: [], .val: [], .test: []]
         let largest = groups.values.map(\.count).max() ?? 0
 
-        if recipe.split.mode == "stable" {
+        if recipe.split.mode == .stable {
             for (g, members) in groups {
                 let u = KeyedHash.unit(seed: seed, domain: "split", id: g)
                 let s: SplitName = u < recipe.split.train ? .train : (u < recipe.split.train + recipe.split.val ? .val : .test)

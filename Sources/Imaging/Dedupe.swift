@@ -47,7 +47,7 @@ public enum Dedupe {
         var blobs = [Blob]()
         var items = [Item]()
         for f in figures.sorted(by: { ItemID.sortKey($0.id).utf8.lexicographicallyPrecedes(ItemID.sortKey($1.id).utf8) }) {
-            guard f.status == "ok", let sha = f.sha256 else { unusable["figure-status", default: 0] += 1; continue }
+            guard f.status.isOK, let sha = f.sha256 else { unusable["figure-status", default: 0] += 1; continue }
             guard let img = byBlob[sha] else { unusable["not-hashed", default: 0] += 1; continue }
             if img.reject != nil { unusable["image-rejected", default: 0] += 1; continue }
             guard let hex = img.phash, let code = Hex.decode64(hex) else { unusable["no-phash", default: 0] += 1; continue }

@@ -41,7 +41,7 @@ public enum HashStage {
         // The blobs this work directory's figures use (a shard's own, under a sharded view); every stored blob
         // when there is no figures file yet.
         let names = FileSystem.exists(work.figures)
-            ? Set(try JSONL.read(FigureRecord.self, from: work.figures).compactMap { $0.status == "ok" ? $0.sha256 : nil }).sorted()
+            ? Set(try JSONL.read(FigureRecord.self, from: work.figures).compactMap { $0.status.isOK ? $0.sha256 : nil }).sorted()
             : store.all()
         let progress = Progress("hash", total: names.count)
         let records = Parallel.map(count: names.count, threads: threads, batch: 4) { i -> ImageRecord in

@@ -18,7 +18,7 @@ final class FetchPipeline: @unchecked Sendable {
     let retryMissing: Bool
     /// Articles settled (metadata and JATS read, or skipped), for the terminal progress line.
     let progress: PairDxCore.Progress
-    /// Caption-first order: a figure this refuses costs no media request (status `FigureRecord.notFetched`).
+    /// Caption-first order: a figure this refuses costs no media request (status `FetchStatus.captionUnlabelled`).
     let wantsMedia: (@Sendable (FigureRecord) -> Bool)?
     /// Size and single-part ETag (MD5) of media keys from the listings read while resolving versions: a body that
     /// does not match them fails its figure for this run (`length-mismatch`, `md5-mismatch`) and is never journalled.
@@ -63,7 +63,7 @@ final class FetchPipeline: @unchecked Sendable {
     func run(_ items: [(pmcid: String, version: Int)], client: HTTPClient) {
         live = items
         metas = Array(repeating: nil, count: items.count)
-        records = items.map { ArticleRecord(pmcid: $0.pmcid, version: $0.version, status: "ok") }
+        records = items.map { ArticleRecord(pmcid: $0.pmcid, version: $0.version, status: .ok) }
         var initial: [DownloadRequest] = []
         for i in items.indices { initial += requestDocument(.metadata, i, url: source.url(for: Source.metadataKey(items[i].pmcid, items[i].version))!) }
         client.stream(initial) { request, result in
@@ -71,15 +71,15 @@ final class FetchPipeline: @unchecked Sendable {
             switch Kind(rawValue: request.tag % 4)! {
             case .metadata, .jats:
                 var doc: Data? = nil
-                var failure: String? = nil
+                var failure: DownloadErrorClass? = nil
                 var entry: FetchJournal.Entry? = nil
                 if result.ok, let d = result.data {
                     // Journalled only once it parses (in `metadata`/`jats`): a malformed body is asked for again next run.
                     if let sha = try? QuickFiles.put(d, into: cache) { entry = .init(url: result.url, sha256: sha, bytes: d.count) }
                     doc = d
                 } else {
-                    failure = failureText(result)
-                    if failure == "not found" { journal.record(.init(url: result.url, sha256: "", bytes: 0, reject: FetchJournal.Entry.notFound)) }
+                    failure = self.failure(result)
+                    if failure == .notFound { journal.record(.init(url: result.url, sha256: "", bytes: 0, reject: FetchJournal.Entry.notFound)) }
                 }
                 return Kind(rawValue: request.tag % 4) == .metadata ? metadata(i, doc, failure, journal: entry)
                                                                     : jats(i, doc, failure, journal: entry)
@@ -97,9 +97,10 @@ final class FetchPipeline: @unchecked Sendable {
         return e
     }
 
-    func failureText(_ r: DownloadResult) -> String {
-        if r.errorClass == "not-found" || r.status == 404 { return "not found" }
-        count(\.httpErrors, r.errorClass)
+    /// Why a document request failed: `notFound` for a 404 from any source, else its class (counted in the report).
+    func failure(_ r: DownloadResult) -> DownloadErrorClass {
+        if r.errorClass == .notFound || r.status == 404 { return .notFound }
+        count(\.httpErrors, r.errorClass.rawValue)
         return r.errorClass
     }
 
@@ -109,7 +110,7 @@ final class FetchPipeline: @unchecked Sendable {
     func requestDocument(_ kind: Kind, _ i: Int, url: String) -> [DownloadRequest] {
         if let e = journalled(url), e.isNotFound {
             report.reused += 1
-            return kind == .metadata ? metadata(i, nil, "not found") : jats(i, nil, "not found")
+            return kind == .metadata ? metadata(i, nil, .notFound) : jats(i, nil, .notFound)
         }
         if let e = journalled(url), QuickFiles.size(cache.path(for: e.sha256)) == e.bytes,
            let d = try? cache.read(e.sha256), SHA256.hex(d) == e.sha256 {
@@ -119,43 +120,44 @@ final class FetchPipeline: @unchecked Sendable {
         return [DownloadRequest(url: url, kind: kind == .metadata ? .metadata : .jats, tag: FetchPipeline.tag(kind, i))]
     }
 
-    func finishArticle(_ i: Int, status: String) -> [DownloadRequest] {
+    func finishArticle(_ i: Int, status: FetchStatus) -> [DownloadRequest] {
         progress.advance()
         records[i].status = status
         articles.append(records[i])
         return []
     }
 
+    /// A document that did not arrive: `<reason>: <file> not found` after a 404, else `http-error: <class>`.
+    func unfetched(_ i: Int, _ file: String, as reason: FetchStatus.Reason, _ failure: DownloadErrorClass?) -> [DownloadRequest] {
+        finishArticle(i, status: failure == .notFound ? FetchStatus(reason, "\(file) not found") : FetchStatus(.httpError, failure?.rawValue ?? ""))
+    }
+
     /// `journal`: the entry of a fresh download, recorded once the body parses.
-    func metadata(_ i: Int, _ data: Data?, _ failure: String?, journal entry: FetchJournal.Entry? = nil) -> [DownloadRequest] {
+    func metadata(_ i: Int, _ data: Data?, _ failure: DownloadErrorClass?, journal entry: FetchJournal.Entry? = nil) -> [DownloadRequest] {
         let key = "\(live[i].pmcid).\(live[i].version)"
-        guard let data else {
-            return finishArticle(i, status: failure == "not found" ? "metadata-error: \(key).json not found" : "http-error: \(failure ?? "")")
-        }
+        guard let data else { return unfetched(i, "\(key).json", as: .metadataError, failure) }
         let meta: ArticleMetadata
         do { meta = try JSONDecoder().decode(ArticleMetadata.self, from: data) } catch {
-            return finishArticle(i, status: "metadata-error: \(key).json: \(CanonicalJSON.describe(error))")
+            return finishArticle(i, status: FetchStatus(.metadataError, "\(key).json: \(CanonicalJSON.describe(error))"))
         }
         if let entry { journal.record(entry) }
         metas[i] = meta
         records[i].license = meta.licenseCode; records[i].pmid = meta.pmid; records[i].doi = meta.doi; records[i].title = meta.title
-        if meta.pmcid != live[i].pmcid { return finishArticle(i, status: "metadata-error: \(key).json names \(meta.pmcid)") }
-        if meta.isRetracted == true { return finishArticle(i, status: "retracted") }
-        if meta.isOpenAccess == false { return finishArticle(i, status: "not-open-access") }
+        if meta.pmcid != live[i].pmcid { return finishArticle(i, status: FetchStatus(.metadataError, "\(key).json names \(meta.pmcid)")) }
+        if meta.isRetracted == true { return finishArticle(i, status: FetchStatus(.retracted)) }
+        if meta.isOpenAccess == false { return finishArticle(i, status: FetchStatus(.notOpenAccess)) }
         guard let url = source.url(for: meta.xmlURL ?? "\(key)/\(key).xml") else {
-            return finishArticle(i, status: "metadata-error: \(key).json: unusable xml_url")
+            return finishArticle(i, status: FetchStatus(.metadataError, "\(key).json: unusable xml_url"))
         }
         return requestDocument(.jats, i, url: url)
     }
 
-    func jats(_ i: Int, _ data: Data?, _ failure: String?, journal entry: FetchJournal.Entry? = nil) -> [DownloadRequest] {
+    func jats(_ i: Int, _ data: Data?, _ failure: DownloadErrorClass?, journal entry: FetchJournal.Entry? = nil) -> [DownloadRequest] {
         let key = "\(live[i].pmcid).\(live[i].version)"
-        guard let data else {
-            return finishArticle(i, status: failure == "not found" ? "xml-error: \(key).xml not found" : "http-error: \(failure ?? "")")
-        }
+        guard let data else { return unfetched(i, "\(key).xml", as: .xmlError, failure) }
         let article: JATSArticle
         do { article = try JATSParser.parse(data, source: "\(key).xml") } catch {
-            return finishArticle(i, status: "xml-error: \(error.message)")
+            return finishArticle(i, status: FetchStatus(.xmlError, error.message))
         }
         if let entry { journal.record(entry) }
         var rec = records[i]
@@ -164,8 +166,8 @@ final class FetchPipeline: @unchecked Sendable {
         if rec.doi == nil { rec.doi = article.doi }
         if rec.title == nil { rec.title = article.title }
         records[i] = rec
-        if rec.figures == 0 { return finishArticle(i, status: "no-figures") }
-        _ = finishArticle(i, status: "ok")
+        if rec.figures == 0 { return finishArticle(i, status: FetchStatus(.noFigures)) }
+        _ = finishArticle(i, status: .ok)
         let meta = metas[i]!
         var out: [DownloadRequest] = []
         for f in article.figures {
@@ -174,17 +176,17 @@ final class FetchPipeline: @unchecked Sendable {
                 let id = ItemID.make(pmcid: rec.pmcid, figure: figureID, graphic: gi + 1, of: f.graphics.count)
                 var fig = FigureRecord(id: id, pmcid: rec.pmcid, version: rec.version, figure: figureID,
                                        label: f.label, caption: f.caption, context: f.context, href: href, media: nil,
-                                       license: meta.licenseCode, sha256: nil, bytes: nil, url: nil, status: "ok")
+                                       license: meta.licenseCode, sha256: nil, bytes: nil, url: nil, status: .ok)
                 var mediaURL: String? = nil
                 switch MediaResolver.resolve(href: href, mediaURLs: meta.mediaURLs, articleKey: key) {
-                case .unsafe(let name): fig.status = "unsafe-name: \(name)"
-                case .missing: fig.status = "media-missing"
-                case .unsupported(let ext, let name): fig.status = "unsupported-format: \(ext)"; fig.media = name
+                case .unsafe(let name): fig.status = FetchStatus(.unsafeName, name)
+                case .missing: fig.status = FetchStatus(.mediaMissing)
+                case .unsupported(let ext, let name): fig.status = FetchStatus(.unsupportedFormat, ext); fig.media = name
                 case .media(let name, let location):
                     fig.media = name; fig.url = location
-                    if let url = source.url(for: location) { mediaURL = url } else { fig.status = "unsafe-name: \(location)" }
+                    if let url = source.url(for: location) { mediaURL = url } else { fig.status = FetchStatus(.unsafeName, location) }
                 }
-                if mediaURL != nil, let wantsMedia, !wantsMedia(fig) { mediaURL = nil; fig.status = FigureRecord.notFetched }
+                if mediaURL != nil, let wantsMedia, !wantsMedia(fig) { mediaURL = nil; fig.status = .captionUnlabelled }
                 let index = figures.count
                 figures.append(fig)
                 if let url = mediaURL { out += requestMedia(url, figure: index, listed: fig.url.flatMap(Source.key(of:)).flatMap { listed[$0] }) }
@@ -210,8 +212,8 @@ final class FetchPipeline: @unchecked Sendable {
     }
 
     func apply(_ e: FetchJournal.Entry, to figure: Int) {
-        if e.isNotFound { figures[figure].status = "media-missing"; return }
-        if let reject = e.reject { figures[figure].status = reject; return }
+        if e.isNotFound { figures[figure].status = FetchStatus(.mediaMissing); return }
+        if let reject = e.reject { figures[figure].status = FetchStatus(rawValue: reject); return }
         figures[figure].sha256 = e.sha256; figures[figure].bytes = e.bytes
     }
 
@@ -254,10 +256,10 @@ final class FetchPipeline: @unchecked Sendable {
         if page.sizes[key] != result.bytes {
             failed.error = "length-mismatch: \(result.bytes) bytes without a declared length; the listing gives "
                 + (page.sizes[key].map { "\($0)" } ?? "no such key")
-            failed.errorClass = "length-mismatch"
+            failed.errorClass = .lengthMismatch
         } else if let want = page.md5(of: key), let dest = media.destination, let got = try? MD5.hex(fileAt: dest), got != want {
             failed.error = "md5-mismatch: got \(got), the listing's ETag is \(want)"
-            failed.errorClass = "md5-mismatch"
+            failed.errorClass = .md5Mismatch
         }
         if !failed.ok, let dest = media.destination { unlink(dest) }
         settleMedia(media, failed)
@@ -280,10 +282,10 @@ final class FetchPipeline: @unchecked Sendable {
             } else {
                 unlink(dest)
                 if FetchPipeline.isTransient(kind) {
-                    transient = "not-an-image: \(kind)"
+                    transient = kind
                 } else {
-                    let reason = (kind == "gif" || kind == "tif") ? "unsupported-format: \(kind)" : "not-an-image: \(kind)"
-                    entry = .init(url: url, sha256: sha, bytes: r.bytes, reject: reason)
+                    let reason = FetchStatus((kind == "gif" || kind == "tif") ? .unsupportedFormat : .notAnImage, kind)
+                    entry = .init(url: url, sha256: sha, bytes: r.bytes, reject: reason.rawValue)
                 }
             }
         }
@@ -295,23 +297,23 @@ final class FetchPipeline: @unchecked Sendable {
         }
         if let transient {
             count(\.httpErrors, "not-an-image")
-            for f in waiters { figures[f].status = transient }
+            for f in waiters { figures[f].status = FetchStatus(.notAnImage, transient) }
             return
         }
-        let missing = r.errorClass == "not-found" || r.status == 404
-        let cls = r.ok ? "io" : r.errorClass
+        let missing = r.errorClass == .notFound || r.status == 404
+        let cls: DownloadErrorClass = r.ok ? .io : r.errorClass
         if missing {
             let e = FetchJournal.Entry(url: url, sha256: "", bytes: 0, reject: FetchJournal.Entry.notFound)
             journal.record(e)
             done[url] = e
         } else {
-            count(\.httpErrors, cls)
-            if cls == "md5-mismatch" || cls == "length-mismatch" {
-                Log.warning("fetch: \(waiters.map { figures[$0].id }.joined(separator: ", ")): \(url): \(r.error ?? cls) (not kept; asked again next run)")
+            count(\.httpErrors, cls.rawValue)
+            if cls == .md5Mismatch || cls == .lengthMismatch {
+                Log.warning("fetch: \(waiters.map { figures[$0].id }.joined(separator: ", ")): \(url): \(r.error ?? cls.rawValue) (not kept; asked again next run)")
             }
         }
         for f in waiters {
-            figures[f].status = missing ? "media-missing" : (cls == "too-large" ? "too-large" : "http-error: \(cls)")
+            figures[f].status = missing ? FetchStatus(.mediaMissing) : (cls == .tooLarge ? FetchStatus(.tooLarge) : FetchStatus(.httpError, cls.rawValue))
         }
     }
 }

@@ -90,7 +90,7 @@ public final class Fetcher: Sendable {
         var live: [(pmcid: String, version: Int)] = []
         for c in cs {
             if let v = versions[c.pmcid] { live.append((c.pmcid, v)) }
-            else { articles.append(ArticleRecord(pmcid: c.pmcid, version: c.version, status: "metadata-error: no version found at the source")) }
+            else { articles.append(ArticleRecord(pmcid: c.pmcid, version: c.version, status: FetchStatus(.metadataError, "no version found at the source"))) }
         }
         let progress = PairDxCore.Progress("fetch", total: live.count)
         let pipeline = try FetchPipeline(source: source, work: work, journal: journal, cache: cache, report: report, progress: progress,
@@ -129,7 +129,7 @@ public final class Fetcher: Sendable {
     }
 
     /// `http-error: network` → `http-error`; `ok` → `ok`.
-    static func statusClass(_ s: String) -> String { String(s.prefix(while: { $0 != ":" })) }
+    static func statusClass(_ s: FetchStatus) -> String { String(s.rawValue.prefix(while: { $0 != ":" })) }
 }
 
 extension Double {

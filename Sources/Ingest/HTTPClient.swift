@@ -33,9 +33,8 @@ public struct DownloadResult: Sendable {
     public var status: Int
     /// nil on success; otherwise why, e.g. `http 404`, `connect: Couldn't connect to server`, `too-large`.
     public var error: String?
-    /// Error class for reports: `ok`, `http-4xx`, `http-5xx`, `http-429`, `network`, `timeout`,
-    /// `too-large`, `length-mismatch`, `md5-mismatch`, `not-found`, `redirect-refused`, `io`.
-    public var errorClass: String
+    /// Error class for reports (`ok` on success).
+    public var errorClass: DownloadErrorClass
     public var bytes: Int
     public var sha256: String?
     public var retries: Int
@@ -44,6 +43,15 @@ public struct DownloadResult: Sendable {
     /// The length the server declared (`Content-Length`), nil when it sent none.
     public var declaredLength: Int? = nil
     public var ok: Bool { error == nil }
+}
+
+/// Why a request failed, for reports and figure statuses (`http-error: <class>`); `ok` when it did not.
+public enum DownloadErrorClass: String, Sendable, CaseIterable {
+    case ok
+    case http4xx = "http-4xx", http5xx = "http-5xx", http429 = "http-429"
+    case network, timeout, io
+    case tooLarge = "too-large", lengthMismatch = "length-mismatch", md5Mismatch = "md5-mismatch"
+    case notFound = "not-found", redirectRefused = "redirect-refused"
 }
 
 /// What a downloaded body is. Each kind has its own size limit: a listing page or a metadata file is
@@ -202,7 +210,7 @@ public final class HTTPClient: Sendable {
         var pending = initial.map { Pending(request: $0, attempt: 0, notBefore: 0) }
         guard let multi = curl_multi_init() else {
             while let p = pending.popLast() {
-                let r = DownloadResult(url: p.request.url, status: 0, error: "curl_multi_init failed", errorClass: "io",
+                let r = DownloadResult(url: p.request.url, status: 0, error: "curl_multi_init failed", errorClass: .io,
                                        bytes: 0, sha256: nil, retries: 0, data: nil)
                 pending += completed(p.request, r).map { Pending(request: $0, attempt: 0, notBefore: 0) }
             }
@@ -234,7 +242,7 @@ public final class HTTPClient: Sendable {
                 let limit = options.bodyLimits[p.request.kind]
                 if let expected = p.request.expectedLength, expected > limit {
                     let r = t.result(status: 0, error: "too-large: the source lists \(expected) bytes, over the \(p.request.kind.rawValue) limit of \(limit)",
-                                     errorClass: "too-large")
+                                     errorClass: .tooLarge)
                     pending += completed(p.request, r).map { Pending(request: $0, attempt: 0, notBefore: 0) }
                     continue
                 }
@@ -244,7 +252,7 @@ public final class HTTPClient: Sendable {
                     active[easy] = t
                     requestCount += 1
                 } catch {
-                    let r = t.result(status: 0, error: error.message, errorClass: "io")
+                    let r = t.result(status: 0, error: error.message, errorClass: .io)
                     pending += completed(p.request, r).map { Pending(request: $0, attempt: 0, notBefore: 0) }
                 }
             }

@@ -91,15 +91,15 @@ final class Transfer {
         return true
     }
 
-    func result(status: Int, error: String?, errorClass: String, sha256: String? = nil) -> DownloadResult {
-        DownloadResult(url: request.url, status: status, error: error, errorClass: error == nil ? "ok" : errorClass,
+    func result(status: Int, error: String?, errorClass: DownloadErrorClass, sha256: String? = nil) -> DownloadResult {
+        DownloadResult(url: request.url, status: status, error: error, errorClass: error == nil ? .ok : errorClass,
                        bytes: bytes, sha256: sha256, retries: attempt,
                        data: error == nil && request.destination == nil ? memory : nil, declaredLength: declaredLength)
     }
 
     /// Classifies the finished attempt; on success commits the temporary file to its destination.
     func finish(code: CURLcode, options: HTTPClientOptions) -> Outcome {
-        guard let h = easy else { return .done(result(status: 0, error: "no handle", errorClass: "io")) }
+        guard let h = easy else { return .done(result(status: 0, error: "no handle", errorClass: .io)) }
         var status = 0
         _ = _pdx_easy_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
         let isHTTP = request.url.lowercased().hasPrefix("http")
@@ -109,17 +109,17 @@ final class Transfer {
         if exceeded || code == CURLE_FILESIZE_EXCEEDED {
             if let expected = request.expectedLength, expected < options.bodyLimits[request.kind] {
                 return .retry(after: nil, result(status: status, error: "length-mismatch: more than the \(expected) bytes expected",
-                                                 errorClass: "length-mismatch"))
+                                                 errorClass: .lengthMismatch))
             }
             return .done(result(status: status, error: "too-large: body exceeds the \(request.kind.rawValue) limit of \(maxBytes) bytes",
-                                errorClass: "too-large"))
+                                errorClass: .tooLarge))
         }
-        if ioError { return .done(result(status: status, error: "io: cannot write the temporary file", errorClass: "io")) }
+        if ioError { return .done(result(status: status, error: "io: cannot write the temporary file", errorClass: .io)) }
         if code != CURLE_OK {
             let message = String(cString: curl_easy_strerror(code))
             switch code {
             case CURLE_FILE_COULDNT_READ_FILE, CURLE_REMOTE_FILE_NOT_FOUND:
-                return .done(result(status: status, error: "not-found: \(message)", errorClass: "not-found"))
+                return .done(result(status: status, error: "not-found: \(message)", errorClass: .notFound))
             case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_TOO_MANY_REDIRECTS:
                 var redirects = 0
                 _ = _pdx_easy_getinfo_long(h, CURLINFO_REDIRECT_COUNT, &redirects)
@@ -127,48 +127,48 @@ final class Transfer {
                 _ = _pdx_easy_getinfo_str(h, CURLINFO_EFFECTIVE_URL, &target)
                 let to = target.map { String(cString: $0) } ?? request.url
                 if redirects > 0 || to != request.url || code == CURLE_TOO_MANY_REDIRECTS {
-                    return .done(result(status: status, error: "redirect-refused: to \(to) (\(message))", errorClass: "redirect-refused"))
+                    return .done(result(status: status, error: "redirect-refused: to \(to) (\(message))", errorClass: .redirectRefused))
                 }
-                return .done(result(status: status, error: "bad-url: \(message)", errorClass: "io"))
+                return .done(result(status: status, error: "bad-url: \(message)", errorClass: .io))
             case CURLE_OPERATION_TIMEDOUT:
-                return .retry(after: nil, result(status: status, error: "timeout: \(message)", errorClass: "timeout"))
+                return .retry(after: nil, result(status: status, error: "timeout: \(message)", errorClass: .timeout))
             case CURLE_PARTIAL_FILE:
-                return .retry(after: nil, result(status: status, error: "length-mismatch: \(message)", errorClass: "length-mismatch"))
+                return .retry(after: nil, result(status: status, error: "length-mismatch: \(message)", errorClass: .lengthMismatch))
             default:
-                return .retry(after: nil, result(status: status, error: "network: \(message)", errorClass: "network"))
+                return .retry(after: nil, result(status: status, error: "network: \(message)", errorClass: .network))
             }
         }
         if isHTTP && !(200..<300).contains(status) {
             var retryAfter: curl_off_t = -1
             _ = _pdx_easy_getinfo_off(h, CURLINFO_RETRY_AFTER, &retryAfter)
             let after: Double? = retryAfter > 0 ? Double(retryAfter) : nil
-            let cls = status == 429 ? "http-429" : (status >= 500 ? "http-5xx" : "http-4xx")
+            let cls: DownloadErrorClass = status == 429 ? .http429 : (status >= 500 ? .http5xx : .http4xx)
             let r = result(status: status, error: "http \(status)", errorClass: cls)
             if status == 429 || status == 408 || status >= 500 { return .retry(after: after, r) }
             return .done(r)
         }
         if let expected = request.expectedLength, expected != bytes {
             return .retry(after: nil, result(status: status, error: "length-mismatch: \(bytes) bytes, expected \(expected)",
-                                             errorClass: "length-mismatch"))
+                                             errorClass: .lengthMismatch))
         }
         if let want = request.expectedMD5, let got = md5?.finalizeHex(), want != got {
             return .retry(after: nil, result(status: status, error: "md5-mismatch: got \(got), expected \(want)",
-                                             errorClass: "md5-mismatch"))
+                                             errorClass: .md5Mismatch))
         }
         let digest = sha.finalizeHex()
         if let dest = request.destination, let t = tmp {
             // close(2) may report a write the kernel could not complete (NFS, quota): the file is not trusted then.
             let closed = close(fd); fd = -1
             if closed != 0 {
-                return .done(result(status: status, error: "io: cannot close \(t): \(String(cString: strerror(errno)))", errorClass: "io"))
+                return .done(result(status: status, error: "io: cannot close \(t): \(String(cString: strerror(errno)))", errorClass: .io))
             }
             do { try QuickFiles.place(t, at: dest) } catch {
                 tmp = nil
-                return .done(result(status: status, error: "io: \(error)", errorClass: "io"))
+                return .done(result(status: status, error: "io: \(error)", errorClass: .io))
             }
             tmp = nil
         }
-        return .done(result(status: status, error: nil, errorClass: "ok", sha256: digest))
+        return .done(result(status: status, error: nil, errorClass: .ok, sha256: digest))
     }
 }
 

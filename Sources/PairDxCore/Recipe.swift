@@ -87,25 +87,16 @@ public struct Recipe: Codable, Sendable, Equatable {
     }
 
     public struct BalanceSpec: Codable, Sendable, Equatable {
-        /// `equalize` (every class cut to the smallest), `target` (at most `perClass` each), or `none`.
-        public var policy: String
+        public var policy: BalancePolicy
         public var perClass: Int?
-    }
-
-    /// The values of `split.mode` (the recipe keeps the string; a value read from a file is checked against these).
-    public enum SplitMode: String, CaseIterable, Sendable {
-        case balanced, stable
     }
 
     public struct SplitSpec: Codable, Sendable, Equatable {
         public var train: Double
         public var val: Double
         public var test: Double
-        /// `balanced` (per-class targets met as closely as groups allow) or `stable` (keyed-hash thresholds:
-        /// adding items never moves an existing one).
-        public var mode: String
-        /// What joins items into groups that never straddle splits: `article`, `cluster`.
-        public var grouping: [String]
+        public var mode: SplitMode
+        public var grouping: [Grouping]
     }
 
     public struct ValidationSpec: Codable, Sendable, Equatable {
@@ -151,24 +142,14 @@ public struct Recipe: Codable, Sendable, Equatable {
         guard abs(sum - 1) < 1e-9, split.train > 0, split.val >= 0, split.test > 0 else {
             throw fail("split ratios must be positive and sum to 1 (got \(split.train)/\(split.val)/\(split.test))")
         }
-        guard SplitMode(rawValue: split.mode) != nil else {
-            throw fail("split.mode must be " + SplitMode.allCases.map { "'\($0.rawValue)'" }.joined(separator: " or "))
-        }
-        guard ["equalize", "target", "none"].contains(balance.policy) else {
-            throw fail("balance.policy must be 'equalize', 'target' or 'none'")
-        }
-        if balance.policy == "target", (balance.perClass ?? 0) <= 0 { throw fail("balance.perClass must be > 0 for policy 'target'") }
+        if balance.policy == .target, (balance.perClass ?? 0) <= 0 { throw fail("balance.perClass must be > 0 for policy 'target'") }
         guard (0...32).contains(dedupe.radius) else { throw fail("dedupe.radius must be within 0...32") }
-        for g in split.grouping where !["article", "cluster"].contains(g) { throw fail("unknown grouping '\(g)'") }
         for t in validation.promptTemplates where !t.contains("{}") {
             throw fail("validation.promptTemplates entry '\(t)' has no '{}' for the class prompt")
         }
         for c in classes where c.prompt.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("class '\(c.name)' has an empty prompt") }
         if let clip = training["clip"] {
-            guard clip.optimizer == "adamw" else { throw fail("training.clip.optimizer must be 'adamw' (got '\(clip.optimizer)')") }
-            guard ModelHyperparameters.clipTowers.contains(clip.towers ?? "both") else {
-                throw fail("training.clip.towers must be 'both' or 'image' (got '\(clip.towers ?? "")')")
-            }
+            guard clip.optimizer == .adamw else { throw fail("training.clip.optimizer must be 'adamw' (got '\(clip.optimizer.rawValue)')") }
         }
     }
 
@@ -184,11 +165,9 @@ public struct ModelHyperparameters: Codable, Sendable, Equatable {
     public var resolution: Int
     public var learningRate: Double
     public var weightDecay: Double
-    /// `sgd` or `adamw`.
-    public var optimizer: String
+    public var optimizer: Optimizer
     public var momentum: Double?
-    /// `cosine`, `step` or `constant`.
-    public var schedule: String
+    public var schedule: Schedule
     public var warmupSteps: Int?
     /// Common width of the fusion/attention layers.
     public var width: Int?
@@ -208,10 +187,6 @@ public struct ModelHyperparameters: Codable, Sendable, Equatable {
     /// ResNet-18, given to train/validate with `--image-weights` (without them the run starts from the seed and
     /// says so); nil: the seed.
     public var imageInitialisation: String?
-    /// CLIP fine-tuning: which towers learn — `both` (image, text and temperature) or `image` (text tower and
-    /// temperature frozen); nil = `both`.
-    public var towers: String?
-
-    /// The values `towers` may take.
-    public static let clipTowers = ["both", "image"]
+    /// CLIP fine-tuning: which towers learn; nil = `both`.
+    public var towers: Towers?
 }

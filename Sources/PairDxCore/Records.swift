@@ -25,7 +25,7 @@ public struct ArticleRecord: Codable, Sendable, Hashable {
     public var version: Int?
     /// `ok`, or why the article yielded nothing: `retracted`, `not-open-access`, `no-figures`,
     /// `metadata-error: …`, `xml-error: …`, `http-error: …`.
-    public var status: String
+    public var status: FetchStatus
     public var license: String?
     public var pmid: String?
     public var doi: String?
@@ -33,7 +33,7 @@ public struct ArticleRecord: Codable, Sendable, Hashable {
     /// Figures found in the JATS (graphics inside figures; tables and formulas excluded).
     public var figures: Int
 
-    public init(pmcid: String, version: Int?, status: String, license: String? = nil, pmid: String? = nil,
+    public init(pmcid: String, version: Int?, status: FetchStatus, license: String? = nil, pmid: String? = nil,
                 doi: String? = nil, title: String? = nil, figures: Int = 0) {
         self.pmcid = pmcid; self.version = version; self.status = status; self.license = license
         self.pmid = pmid; self.doi = doi; self.title = title; self.figures = figures
@@ -63,19 +63,16 @@ public struct FigureRecord: Codable, Sendable, Hashable {
     public var bytes: Int?
     public var url: String?
     /// `ok`, or `media-missing`, `unsupported-format: tif`, `not-an-image: …`, `unsafe-name: …`, `http-error: …`.
-    public var status: String
+    public var status: FetchStatus
 
     public init(id: String, pmcid: String, version: Int?, figure: String, label: String?, caption: String,
                 context: String, href: String, media: String?, license: String?, sha256: String?,
-                bytes: Int?, url: String?, status: String) {
+                bytes: Int?, url: String?, status: FetchStatus) {
         self.id = id; self.pmcid = pmcid; self.version = version; self.figure = figure; self.label = label
         self.caption = caption; self.context = context; self.href = href; self.media = media
         self.license = license; self.sha256 = sha256; self.bytes = bytes; self.url = url; self.status = status
     }
     public var sortKey: String { ItemID.sortKey(id) }
-
-    /// The status of a figure whose caption received no class in a caption-first scan: its media were never asked for.
-    public static let notFetched = "not-fetched: caption has no class"
 }
 
 /// One decoded (or rejected) blob (`work/images.jsonl`), keyed by the sha256 of its bytes.

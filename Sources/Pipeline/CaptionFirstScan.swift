@@ -108,7 +108,7 @@ public struct CaptionFirstScan {
         let summary = try LabelStage.run(work: work, recipe: recipe)
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
         let wants = CaptionFirstScan.mediaRule(recipe)
-        let promised = figures.filter { $0.status != FigureRecord.notFetched && wants($0) }.count
+        let promised = figures.filter { $0.status != FetchStatus.captionUnlabelled && wants($0) }.count
         return Probe(usable: summary.perClass, captionLabelled: promised, usableTotal: summary.labelled, figures: figures.count)
     }
 
@@ -148,7 +148,7 @@ public struct CaptionFirstScan {
             let stale = try ShardMerge.removeShardOutputs(work: work)
             if !stale.isEmpty { Log.info("[scan] removed \(stale.count) shard file(s) of an earlier run: \(stale.joined(separator: ", "))") }
         }
-        let need = recipe.balance.policy == "target" ? recipe.balance.perClass : nil
+        let need = recipe.balance.policy == .target ? recipe.balance.perClass : nil
         let classes = recipe.classes.map(\.name)
         func full(_ p: Probe) -> Bool { need.map { n in classes.allSatisfy { (p.usable[$0] ?? 0) >= n } } ?? false }
 

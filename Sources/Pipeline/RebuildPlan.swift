@@ -29,7 +29,7 @@ extension RebuildPlan {
         let requestsPerArticle = (Double(docs.n + media.n) + listings) / n
         let bytesPerArticle = Double(docs.bytes + media.bytes) / n
         var plan = RebuildPlan(recipe: scan.recipe.name, candidateOrigin: origin.rawValue, candidates: order.count, sample: prefix.count,
-                               perClass: scan.recipe.balance.policy == "target" ? scan.recipe.balance.perClass : nil,
+                               perClass: scan.recipe.balance.policy == .target ? scan.recipe.balance.perClass : nil,
                                usable: probe.usable, figuresPerArticle: Double(probe.figures) / n,
                                requestsPerArticle: requestsPerArticle, bytesPerArticle: bytesPerArticle,
                                bytesPerDocument: docs.n > 0 ? Double(docs.bytes) / Double(docs.n) : 0,

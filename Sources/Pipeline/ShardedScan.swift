@@ -169,7 +169,7 @@ public enum ShardedScan {
             let ids = Set(prefix.map(\.pmcid))
             let work = scan.work
             let figures = self.figures.filter { ids.contains($0.pmcid) }
-            let blobs = Set(figures.compactMap { $0.status == "ok" ? $0.sha256 : nil })
+            let blobs = Set(figures.compactMap { $0.status.isOK ? $0.sha256 : nil })
             try JSONL.write(prefix, to: work.candidates, sortedBy: \.sortKey)
             try JSONL.write(articles.filter { ids.contains($0.pmcid) }, to: work.articles, sortedBy: \.sortKey)
             try JSONL.write(figures, to: work.figures, sortedBy: \.sortKey)

@@ -241,3 +241,21 @@ struct Raster: Sendable {
         return [color[0], color[0], color[0]]
     }
 }
+
+extension Raster {
+    /// Fills an axis-aligned rectangle (clipped to the raster). O(its area).
+    mutating func rect(_ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float, color: [Float], opacity: Float = 1) {
+        let xa = max(0, Int(min(x0, x1))), xb = min(width - 1, Int(max(x0, x1)))
+        let ya = max(0, Int(min(y0, y1))), yb = min(height - 1, Int(max(y0, y1)))
+        guard xa <= xb, ya <= yb else { return }
+        let col = expand(color), ch = channels, w = width
+        data.withUnsafeMutableBufferPointer { p in
+            for y in ya...yb {
+                for x in xa...xb {
+                    let base = (y * w + x) * ch
+                    for c in 0..<ch { p[base + c] += (col[c] - p[base + c]) * opacity }
+                }
+            }
+        }
+    }
+}

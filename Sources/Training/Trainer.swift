@@ -121,9 +121,8 @@ public enum Trainer {
         if let embeddingInit, let e = model.embedding { e.load(embeddingInit) }
         let optimizer: any Optimizer
         switch h.optimizer {
-        case "sgd": optimizer = SGD(model.store, momentum: Float(h.momentum ?? 0.9), weightDecay: Float(h.weightDecay))
-        case "adamw": optimizer = AdamW(model.store, weightDecay: Float(h.weightDecay))
-        default: throw PairDxError.usage("optimizer '\(h.optimizer)' is not known: use 'sgd' or 'adamw'")
+        case .sgd: optimizer = SGD(model.store, momentum: Float(h.momentum ?? 0.9), weightDecay: Float(h.weightDecay))
+        case .adamw: optimizer = AdamW(model.store, weightDecay: Float(h.weightDecay))
         }
         let trainLoader = BatchLoader(train, blobs: work.blobs, batchSize: h.batchSize, resolution: h.resolution,
                                       needsImages: config.kind.usesImages, seed: config.seed, workers: config.threads,
@@ -136,7 +135,7 @@ public enum Trainer {
         let schedule = try learningRateSchedule(h.schedule, base: lr, totalSteps: total, warmupSteps: warm,
                                                 what: "training.\(config.kind.rawValue) (\(h.epochs) epochs × \(perEpoch) batches of \(h.batchSize))")
         Log.info("training \(config.kind.rawValue): \(train.examples.count) train / \(val.examples.count) val items, \(model.store.parameterCount) parameters, "
-                 + "\(h.epochs) epochs × \(perEpoch) steps, batch \(h.batchSize), \(config.kind.usesImages ? "\(h.resolution)² px, " : "")\(h.optimizer) lr \(h.learningRate), \(config.threads) threads, "
+                 + "\(h.epochs) epochs × \(perEpoch) steps, batch \(h.batchSize), \(config.kind.usesImages ? "\(h.resolution)² px, " : "")\(h.optimizer.rawValue) lr \(h.learningRate), \(config.threads) threads, "
                  + "\(config.mode.rawValue) mode (\(BLAS.kernel))")
 
         let ce = SoftmaxCrossEntropy()
@@ -173,7 +172,7 @@ public enum Trainer {
         }
     }
 
-    static func now() -> Double { TrainingLoop.now() }
+    public static func now() -> Double { TrainingLoop.now() }
     static func pct(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
     /// "1h02m", "3m05s", "12.3s".
     public static func duration(_ s: Double) -> String { TrainingLoop.duration(s) }

@@ -8,6 +8,11 @@ public struct EpochLog: Codable, Sendable, Equatable {
     public var valAccuracy: Double?
     public var seconds: Double
     public var imagesPerSecond: Double
+
+    public init(epoch: Int, meanLoss: Double, valAccuracy: Double?, seconds: Double, imagesPerSecond: Double) {
+        self.epoch = epoch; self.meanLoss = meanLoss; self.valAccuracy = valAccuracy; self.seconds = seconds
+        self.imagesPerSecond = imagesPerSecond
+    }
 }
 
 /// The training loop every model runs: the image, text and fusion classifiers (`Trainer.train`) and CLIP

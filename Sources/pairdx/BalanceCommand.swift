@@ -26,7 +26,7 @@ struct BalanceCommand: AsyncParsableCommand {
         var per: [String: Int] = [:]
         for s in selected { per[s.class, default: 0] += 1 }
         if json { try printJSON(per) } else {
-            Log.info("balance (\(r.balance.policy)): \(selected.count) items; " + r.classes.map { "\($0.name) \(per[$0.name] ?? 0)" }.joined(separator: ", "))
+            Log.info("balance (\(r.balance.policy.rawValue)): \(selected.count) items; " + r.classes.map { "\($0.name) \(per[$0.name] ?? 0)" }.joined(separator: ", "))
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PairDxCore
 import Training
+import Validation
 
 /// `pairdx bench`: micro-benchmarks users run to size their jobs.
 struct BenchCommand: AsyncParsableCommand {

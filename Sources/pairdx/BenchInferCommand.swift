@@ -23,8 +23,13 @@ struct BenchInferCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// `--model`.
+    enum Model: String, ExpressibleByArgument, CaseIterable {
+        case clip, biomedclip, fusion
+    }
+
     @Option(help: "Model to time: clip (ViT-B/32 image tower), biomedclip (ViT-B/16 image tower) or fusion.")
-    var model: String = "clip"
+    var model: Model = .clip
 
     @Option(help: "Images per batch.")
     var batch: Int = 32
@@ -41,15 +46,15 @@ struct BenchInferCommand: AsyncParsableCommand {
     @OptionGroup var output: JSONOutput
 
     func validate() throws {
-        guard ["clip", "fusion", "biomedclip"].contains(model) else { throw ValidationError("--model must be clip, fusion or biomedclip, got '\(model)'") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard tokens >= 1 else { throw ValidationError("--tokens must be at least 1") }
-        if model == "biomedclip" {
+        switch model {
+        case .biomedclip:
             guard resolution >= 16, resolution % 16 == 0 else { throw ValidationError("--res must be a positive multiple of 16 (the patch size), got \(resolution)") }
-        } else if model == "clip" {
+        case .clip:
             guard resolution >= 32, resolution % 32 == 0 else { throw ValidationError("--res must be a positive multiple of 32 (the patch size), got \(resolution)") }
-        } else {
+        case .fusion:
             guard resolution >= 32 else { throw ValidationError("--res must be at least 32, got \(resolution)") }
         }
     }
@@ -59,12 +64,12 @@ struct BenchInferCommand: AsyncParsableCommand {
         let threads = global.threadCount
         Compute.threads = threads
         let result: any InferenceReport, what: String
-        if model == "fusion" {
+        if model == .fusion {
             let spec = FusionInferenceBenchmark.spec(resolution: resolution, tokens: tokens)
             Log.info("bench infer: fusion (ResNet-18 + \(tokens) caption tokens, cross-attention), batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)")
             result = FusionInferenceBenchmark.run(spec: spec, batch: batch, iterations: iterations)
             what = "fusion (ResNet-18 + \(tokens) tokens)"
-        } else if model == "biomedclip" {
+        } else if model == .biomedclip {
             var configuration = TimmViTConfiguration.vitB16
             configuration.imageSize = resolution
             Log.info("bench infer: BiomedCLIP ViT-B/16 image tower, batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)")

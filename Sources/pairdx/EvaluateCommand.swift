@@ -61,7 +61,7 @@ extension EvaluateCommand {
             }
             prompts = stored.promptTexts
         } else {
-            prompts = try Validation.promptTexts(recipe: try TrainingSetup.recipe(recipe, split: splitFiles), classes: splitFiles.classes)
+            prompts = try CLIPClassification.promptTexts(recipe: try TrainingSetup.recipe(recipe, split: splitFiles), classes: splitFiles.classes)
         }
         let bpe = clipBPE ?? ProcessInfo.processInfo.environment["PAIRDX_CLIP_BPE"].flatMap { $0.isEmpty ? nil : $0 }
         let setup = try CLIPClassification.Setup(weights: checkpoint, bpe: bpe, activation: clipActivation?.kind)

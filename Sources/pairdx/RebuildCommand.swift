@@ -5,6 +5,7 @@ import Ingest
 import PairDxCore
 import Pipeline
 import Training
+import Validation
 
 struct RebuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,8 +60,8 @@ struct RebuildCommand: AsyncParsableCommand {
     var force = false
     @Flag(name: .customLong("no-audit"), help: "Skip the audit report.")
     var noAudit = false
-    @Flag(help: "Then train the image, text and fusion models (and CLIP with --clip-weights, BiomedCLIP with --biomedclip-weights) and compare them with the published results (report/validation.*).")
-    var validate = false
+    @Flag(name: .customLong("validate"), help: "Then train the image, text and fusion models (and CLIP with --clip-weights, BiomedCLIP with --biomedclip-weights) and compare them with the published results (report/validation.*).")
+    var thenValidate = false
     @Option(help: "GloVe vectors for the text and fusion models when validating (default: embeddings learned from the train split).")
     var glove: String?
     @OptionGroup var clip: CLIPOptions
@@ -68,8 +69,8 @@ struct RebuildCommand: AsyncParsableCommand {
     @OptionGroup var compute: ComputeOptions
     @OptionGroup var output: JSONOutput
 
-    func run() async throws {
-        global.apply()
+    /// Argument checks, before anything runs: counts, and weights given without --validate or missing.
+    func validate() throws {
         for (name, v) in [("--max-articles", maxArticles), ("--max-requests", maxRequests), ("--max-download", maxDownload)] {
             if let v, v < 1 { throw PairDxError.usage("\(name) must be at least 1") }
         }
@@ -89,17 +90,21 @@ struct RebuildCommand: AsyncParsableCommand {
         }
         if scanArticles != nil && scanShard == nil { throw PairDxError.usage("--scan-articles is used by --scan-shard only") }
         if let w = clip.weights {
-            guard validate else { throw PairDxError.usage("--clip-weights is used by --validate only") }
+            guard thenValidate else { throw PairDxError.usage("--clip-weights is used by --validate only") }
             guard FileManager.default.fileExists(atPath: w) else { throw PairDxError.io("\(w): CLIP weights file not found") }
         }
         if let w = biomedclip.weights {
-            guard validate else { throw PairDxError.usage("--biomedclip-weights is used by --validate only") }
+            guard thenValidate else { throw PairDxError.usage("--biomedclip-weights is used by --validate only") }
             guard FileManager.default.fileExists(atPath: w) else { throw PairDxError.io("\(w): BiomedCLIP weights file not found") }
         }
         if let w = compute.imageWeights {
-            guard validate else { throw PairDxError.usage("--image-weights is used by --validate only") }
+            guard thenValidate else { throw PairDxError.usage("--image-weights is used by --validate only") }
             guard FileManager.default.fileExists(atPath: w) else { throw PairDxError.io("\(w): ResNet-18 weights file not found") }
         }
+    }
+
+    func run() async throws {
+        global.apply()
         var o = Rebuild.Options(recipePath: recipe.recipePath, work: global.workDirectory)
         o.source = source
         o.splitsRoot = recipe.splitsRoot
@@ -117,7 +122,7 @@ struct RebuildCommand: AsyncParsableCommand {
         o.audit = !noAudit
         o.shards = shards
         o.fromShards = fromShards
-        o.scanShard = scanShard
+        o.scanShard = try scanShard.map { try Shard(parsing: $0) }   // checked in validate()
         o.scanArticles = scanArticles
         o.executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         if scanShard != nil {
@@ -150,9 +155,9 @@ struct RebuildCommand: AsyncParsableCommand {
         if let rep = r.reportDir { Log.info("  report:    \(rep)/report.html") }
         let failedGates = r.audit.map { $0.gates.filter { !$0.passed }.map(\.rule) } ?? []
         if !failedGates.isEmpty { Log.warning("audit gates failed: " + failedGates.joined(separator: ", ")) }
-        if validate {
+        if thenValidate {
             let v = try runValidation(r)
-            FileHandle.standardError.write(Data((ValidateCommand.summary(v) + "\nreport: \(report)/validation.{json,md,html}\n").utf8))
+            FileHandle.standardError.write(Data((ReportWriter.summary(v) + "\nreport: \(report)/validation.{json,md,html}\n").utf8))
             guard v.gate.passed else { throw PairDxError.checkFailed("validate: gate failed — \(v.gate.claim): \(v.gate.detail)") }
         }
         if !failedGates.isEmpty { throw PairDxError.checkFailed("audit gates failed: \(failedGates.joined(separator: ", ")) (see \(report)/report.md)") }
@@ -166,27 +171,11 @@ extension FetchOrder: ExpressibleByArgument {}
 extension RebuildCommand: ReportsJSON {}
 
 extension RebuildCommand {
-    /// Validation as a stamped stage: it reruns when the split, the recipe, the captions, the published figures,
-    /// any weights or vectors file, the compute mode or the stage's code version changed, and is skipped otherwise
-    /// (its report is then read back from `<report>/validation.json`).
+    /// Validation as a stamped stage (`ValidateStage`): skipped when nothing it depends on changed.
     func runValidation(_ r: Rebuild.Result) throws -> ValidationReport {
-        let work = global.workDirectory
-        let out = report, threads = global.threadCount, recipeValue = r.recipe, split = r.splitDir
-        let published = "\(recipe.manifestsRoot)/published-results.json"
-        let glove = self.glove, clipInput = clip.input, biomedInput = biomedclip.input
-        let mode = compute.mode, imageWeights = compute.imageWeights
-        var inputs = [split, recipe.recipePath, published, work.figures]
-        inputs += [glove, clipInput.weights, clipInput.bpe, biomedInput.weights, biomedInput.vocabulary, imageWeights].compactMap { $0 }
-        var parameters = ["mode": mode.rawValue, "clip-activation": clipInput.activation.map { "\($0)" } ?? "default"]
-        if mode == .fast { parameters["threads"] = "\(threads)" }   // the deterministic kernel gives the same bytes at any count
-        var runner = StageRunner(work: work, force: force)
-        try runner.run(Stage(.validate, inputs: inputs, outputs: ["json", "md", "html"].map { "\(out)/validation.\($0)" },
-                             parameters: parameters) {
-            Log.info("validate: training image, text and fusion on \(split)")
-            _ = try Validation.run(split: split, data: work.root, out: out, recipe: recipeValue, threads: threads, glove: glove,
-                                   published: published, clip: clipInput, biomedclip: biomedInput, mode: mode, imageWeights: imageWeights)
-        })
-        let path = "\(out)/validation.json"
-        return try CanonicalJSON.decode(ValidationReport.self, from: FileSystem.read(path), source: path)
+        try ValidateStage(split: r.splitDir, recipe: r.recipe, recipePath: recipe.recipePath,
+                          published: "\(recipe.manifestsRoot)/published-results.json", work: global.workDirectory, out: report,
+                          threads: global.threadCount, glove: glove, clip: clip.input, biomedclip: biomedclip.input,
+                          mode: compute.mode, imageWeights: compute.imageWeights).run(force: force)
     }
 }

@@ -22,7 +22,7 @@ struct SplitCommand: AsyncParsableCommand {
         global.apply()
         var r = try recipe.load()
         if let seed { r.seed = seed }
-        if let mode { r.split.mode = mode.rawValue }
+        if let mode { r.split.mode = mode }
         let s = try Curate.split(work: global.workDirectory, recipe: r, name: r.name, splitDir: recipe.splitDir(r))
         if json { try printJSON(s) } else {
             Log.info("split: " + ["train", "val", "test"].map { "\($0) \(s.splits[$0]?.count ?? 0)" }.joined(separator: ", ") +

@@ -77,7 +77,7 @@ extension TrainCommand {
             throw PairDxError.badInput("recipe \(r.name): training has no 'clip' entry; add its hyper-parameters to recipe.json")
         }
         overrides.apply(to: &h)
-        let prompts = try Validation.promptTexts(recipe: r, classes: splitFiles.classes)
+        let prompts = try CLIPClassification.promptTexts(recipe: r, classes: splitFiles.classes)
         let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpePath, activation: clip.activation?.kind)
         Log.info("CLIP weights \(weights): \(setup.summary)")
         let work = WorkDirectory(data ?? global.work)

@@ -3,6 +3,7 @@ import Curation
 import Foundation
 import PairDxCore
 import Training
+import Validation
 
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,27 +62,11 @@ struct ValidateCommand: AsyncParsableCommand {
                                         threads: global.threadCount, glove: glove, published: published, checkpoints: checkpoints,
                                         clip: clip.input, biomedclip: biomedclip.input, mode: compute.mode,
                                         imageWeights: compute.imageWeights)
-        Log.info(ValidateCommand.summary(report) + "\nreport: \(out)/validation.{json,md,html}")
+        Log.info(ReportWriter.summary(report) + "\nreport: \(out)/validation.{json,md,html}")
         if json { try printJSON(report) }
         guard report.gate.passed else { throw PairDxError.checkFailed("validate: gate failed — \(report.gate.claim): \(report.gate.detail)") }
     }
-
-    /// The published-vs-reproduced table as plain text for the terminal.
-    static func summary(_ r: ValidationReport) -> String {
-        var s = "\(r.comparable ? "" : "not comparable with the paper: \(r.comparabilityNote)\n")"
-        for row in r.rows {
-            s += "\(row.subject) — \(row.quantity): published \(row.published), reproduced \(row.reproduced ?? "–") → "
-                + (row.verdict != .notRun ? row.verdict.rawValue : row.note.hasPrefix("not run") ? row.note : "not run (\(row.note))") + "\n"
-        }
-        for m in r.models {
-            s += String(format: "%@: test accuracy %.2f%%, macro-F1 %.4f, %@, %.2f ms/image\n", m.model.rawValue,
-                        100 * m.metrics.accuracy, m.metrics.macroF1,
-                        m.model == .clipZeroShot || m.model == .biomedclip ? "no training" : "trained in " + Trainer.duration(m.trainSeconds), 1000 * m.testSecondsPerImage)
-        }
-        return s + "gate (\(r.gate.claim)): \(r.gate.passed ? "passed" : "FAILED") — \(r.gate.detail)"
-    }
 }
-
 
 /// `--clip-weights`, `--clip-bpe` and `--clip-activation`, shared by validate, rebuild --validate and train --model clip.
 struct CLIPOptions: ParsableArguments {

@@ -42,7 +42,7 @@ enum AuditDiskFixture {
                     figures.append(FigureRecord(id: id, pmcid: "PMC\(k)", version: 1, figure: "F1", label: "Figure 1",
                                                 caption: "A \(c) scan of case \(k) showing <b>findings</b> & more words here" + hostileTail[k % hostileTail.count],
                                                 context: "fig", href: "f\(k)", media: "f\(k).png", license: k % 3 == 0 ? "CC0" : "CC BY",
-                                                sha256: sha, bytes: bytes.count, url: nil, status: "ok"))
+                                                sha256: sha, bytes: bytes.count, url: nil, status: .ok))
                     images.append(ImageRecord(sha256: sha, format: k % 2 == 0 ? "png" : "jpeg", width: w, height: h, channels: 3,
                                               phash: Hex.encode64(ph)))
                     clusters.append(ClusterRecord(keep: id, members: [id], articles: ["PMC\(k)"], kind: "single", maxDistance: 0))
@@ -60,7 +60,7 @@ enum AuditDiskFixture {
         try AtomicFile.write(summary, to: "\(root)/Splits/demo/splits.json")
         try AtomicFile.write(sources, to: "\(root)/Manifests/demo/sources.csv")
         try JSONL.write((1...k).map { Candidate(pmcid: "PMC\($0)", via: "mirror") }, to: work.candidates, sortedBy: \.sortKey)
-        try JSONL.write((1...k).map { ArticleRecord(pmcid: "PMC\($0)", version: 1, status: "ok", license: "CC BY", figures: 1) }, to: work.articles, sortedBy: \.sortKey)
+        try JSONL.write((1...k).map { ArticleRecord(pmcid: "PMC\($0)", version: 1, status: .ok, license: "CC BY", figures: 1) }, to: work.articles, sortedBy: \.sortKey)
         try JSONL.write(figures, to: work.figures, sortedBy: \.sortKey)
         try JSONL.write(images, to: work.images, sortedBy: \.sortKey)
         try JSONL.write(clusters, to: work.clusters, sortedBy: \.sortKey)

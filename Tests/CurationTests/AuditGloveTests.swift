@@ -23,7 +23,7 @@ import Testing
             let id = "PMC\(n + 1)/F1"
             items.append(AuditFixtures.item(id, "ct", "train", phash: AuditFixtures.hash(n)))
             figures.append(FigureRecord(id: id, pmcid: "PMC\(n + 1)", version: 1, figure: "F1", label: nil, caption: String(parts[1]),
-                                        context: "fig", href: "h", media: nil, license: nil, sha256: nil, bytes: nil, url: nil, status: "ok"))
+                                        context: "fig", href: "h", media: nil, license: nil, sha256: nil, bytes: nil, url: nil, status: .ok))
         }
         #expect(items.count > 500)
         let inputs = AuditInputs(name: "roco", recipe: AuditFixtures.recipe(), items: ["train": items],

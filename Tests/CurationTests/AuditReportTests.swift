@@ -21,7 +21,7 @@ import Testing
         let figures = hostile.map { (id, cap) in
             FigureRecord(id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: cap,
                          context: "fig", href: "f", media: "f.png", license: "CC BY", sha256: SHA256.hex(id), bytes: 10,
-                         url: nil, status: "ok")
+                         url: nil, status: .ok)
         }
         return AuditInputs(name: "hostile", recipe: AuditFixtures.recipe(), items: items,
                            work: WorkRecords(figures: figures))
@@ -97,18 +97,18 @@ import Testing
     @Test func funnelCountsEachStageWithReasons() {
         let items = ["train": [AuditFixtures.item("PMC1/F1", "ct", "train", phash: 1, sha: "a"),
                                AuditFixtures.item("PMC2/F1", "mri", "train", phash: 1 << 40, sha: "c")]]
-        func fig(_ id: String, _ status: String, sha: String?) -> FigureRecord {
+        func fig(_ id: String, _ status: FetchStatus, sha: String?) -> FigureRecord {
             FigureRecord(id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F", label: nil, caption: "a ct scan of x",
                          context: "fig", href: "h", media: nil, license: "CC BY", sha256: sha, bytes: nil, url: nil, status: status)
         }
         let work = WorkRecords(
             candidates: (1...5).map { Candidate(pmcid: "PMC\($0)", via: "mirror") },
-            articles: [ArticleRecord(pmcid: "PMC1", version: 1, status: "ok", license: "CC BY", figures: 3),
-                       ArticleRecord(pmcid: "PMC2", version: 1, status: "ok", license: "CC0", figures: 2),
-                       ArticleRecord(pmcid: "PMC3", version: 1, status: "retracted"),
-                       ArticleRecord(pmcid: "PMC4", version: 1, status: "not-open-access")],
-            figures: [fig("PMC1/F1", "ok", sha: "a"), fig("PMC1/F2", "ok", sha: "b"), fig("PMC1/F3", "media-missing", sha: nil),
-                      fig("PMC2/F1", "ok", sha: "c"), fig("PMC2/F2", "ok", sha: "d")],
+            articles: [ArticleRecord(pmcid: "PMC1", version: 1, status: .ok, license: "CC BY", figures: 3),
+                       ArticleRecord(pmcid: "PMC2", version: 1, status: .ok, license: "CC0", figures: 2),
+                       ArticleRecord(pmcid: "PMC3", version: 1, status: FetchStatus(.retracted)),
+                       ArticleRecord(pmcid: "PMC4", version: 1, status: FetchStatus(.notOpenAccess))],
+            figures: [fig("PMC1/F1", .ok, sha: "a"), fig("PMC1/F2", .ok, sha: "b"), fig("PMC1/F3", FetchStatus(.mediaMissing), sha: nil),
+                      fig("PMC2/F1", .ok, sha: "c"), fig("PMC2/F2", .ok, sha: "d")],
             images: [ImageRecord(sha256: "a", format: "png", width: 100, height: 80), ImageRecord(sha256: "b", reject: "corrupt: bad crc"),
                      ImageRecord(sha256: "c", format: "jpeg", width: 300, height: 300), ImageRecord(sha256: "d", format: "jpeg", width: 300, height: 300)],
             clusters: [ClusterRecord(keep: "PMC1/F1", members: ["PMC1/F1"], articles: ["PMC1"], kind: "single", maxDistance: 0),
@@ -138,20 +138,20 @@ import Testing
     /// usable, balanced, split.
     @Test func captionFirstFunnelCountsCaptionsBeforeMedia() {
         let items = ["train": [AuditFixtures.item("PMC1/F1", "ct", "train", phash: 1, sha: "a")]]
-        func fig(_ id: String, _ caption: String, _ status: String, sha: String?) -> FigureRecord {
+        func fig(_ id: String, _ caption: String, _ status: FetchStatus, sha: String?) -> FigureRecord {
             FigureRecord(id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F", label: nil, caption: caption,
                          context: "fig", href: "h", media: nil, license: "CC BY", sha256: sha, bytes: nil, url: nil, status: status)
         }
         let work = WorkRecords(
             candidates: (1...2).map { Candidate(pmcid: "PMC\($0)", via: "mirror") },
-            articles: [ArticleRecord(pmcid: "PMC1", version: 1, status: "ok", license: "CC BY", figures: 3),
-                       ArticleRecord(pmcid: "PMC2", version: 1, status: "ok", license: "CC BY", figures: 3)],
-            figures: [fig("PMC1/F1", "an axial ct of the chest", "ok", sha: "a"),
-                      fig("PMC1/F2", "a mri of the knee joint", "ok", sha: "b"),
-                      fig("PMC1/F3", "a schematic of the ct protocol", FigureRecord.notFetched, sha: nil),
-                      fig("PMC2/F1", "survival curves of both groups", FigureRecord.notFetched, sha: nil),
-                      fig("PMC2/F2", "mean values per group here", FigureRecord.notFetched, sha: nil),
-                      fig("PMC2/F3", "an xray of the left hand", "media-missing", sha: nil)],
+            articles: [ArticleRecord(pmcid: "PMC1", version: 1, status: .ok, license: "CC BY", figures: 3),
+                       ArticleRecord(pmcid: "PMC2", version: 1, status: .ok, license: "CC BY", figures: 3)],
+            figures: [fig("PMC1/F1", "an axial ct of the chest", .ok, sha: "a"),
+                      fig("PMC1/F2", "a mri of the knee joint", .ok, sha: "b"),
+                      fig("PMC1/F3", "a schematic of the ct protocol", .captionUnlabelled, sha: nil),
+                      fig("PMC2/F1", "survival curves of both groups", .captionUnlabelled, sha: nil),
+                      fig("PMC2/F2", "mean values per group here", .captionUnlabelled, sha: nil),
+                      fig("PMC2/F3", "an xray of the left hand", FetchStatus(.mediaMissing), sha: nil)],
             images: [ImageRecord(sha256: "a", format: "png", width: 100, height: 80), ImageRecord(sha256: "b", reject: "corrupt: bad crc")],
             clusters: [ClusterRecord(keep: "PMC1/F1", members: ["PMC1/F1"], articles: ["PMC1"], kind: "single", maxDistance: 0)],
             labels: [LabelRecord(id: "PMC1/F1", class: "ct", reason: nil, matched: ["ct:ct"])])

@@ -9,7 +9,7 @@ import Testing
     static func targetRecipe(perClass: Int) throws -> Recipe {
         var r = try Fixture.recipe("pairdx-synth-v1")
         r.name = "short-test"
-        r.balance.policy = "target"; r.balance.perClass = perClass
+        r.balance.policy = .target; r.balance.perClass = perClass
         return r
     }
 

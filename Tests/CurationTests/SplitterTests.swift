@@ -4,7 +4,7 @@ import Testing
 @testable import Curation
 
 @Suite struct SplitterTests {
-    func recipe(seed: UInt64 = 1, mode: String = "balanced") throws -> Recipe {
+    func recipe(seed: UInt64 = 1, mode: Recipe.SplitMode = .balanced) throws -> Recipe {
         var r = try Fixture.recipe("pairdx-synth-v1")
         r.seed = seed
         r.split.mode = mode
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func stableModeMovesNoExistingItemWhenItemsAreAdded() throws {
-        let r = try recipe(mode: "stable")
+        let r = try recipe(mode: .stable)
         let base = items(2000, groupSize: { 1 + $0 % 3 })
         let extra = items(2100, groupSize: { 1 + $0 % 3 }).filter { Int($0.article.dropFirst(3))! > Int(base.last!.article.dropFirst(3))! }
         #expect(extra.count >= 50)

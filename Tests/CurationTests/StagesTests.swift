@@ -80,7 +80,7 @@ import Testing
 
     @Test func stableSplitKeepsExistingItemsThroughTheStages() throws {
         var r = try Fixture.recipe("pairdx-synth-v1")
-        r.split.mode = "stable"; r.balance.policy = "none"
+        r.split.mode = .stable; r.balance.policy = .none
         let work = try Fixture.makeWork(articles: 200)
         let root = try Fixture.tempDir("stable")
         func run() throws -> [String: String] {

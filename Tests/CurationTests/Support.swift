@@ -48,7 +48,7 @@ enum Fixture {
             let pmcid = "PMC\(1000 + a)"
             let n = 1 + Int(KeyedHash.value(seed: seed, domain: "n", id: pmcid) % 4)
             candidates.append(Candidate(pmcid: pmcid, via: "ids"))
-            articles.append(ArticleRecord(pmcid: pmcid, version: 1, status: "ok", license: "CC BY", figures: n))
+            articles.append(ArticleRecord(pmcid: pmcid, version: 1, status: .ok, license: "CC BY", figures: n))
             for f in 1...n {
                 let id = "\(pmcid)/F\(f)"
                 let c = classes[Int(KeyedHash.value(seed: seed, domain: "c", id: id) % 6)]
@@ -57,7 +57,7 @@ enum Fixture {
                 figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: "F\(f)", label: "Figure \(f)",
                                             caption: "Axial \(classTerms[c]!) image of the abdomen shows a lesion (arrow).",
                                             context: "fig", href: "f\(f)", media: "f\(f).png", license: "CC BY",
-                                            sha256: sha, bytes: 10, url: nil, status: "ok"))
+                                            sha256: sha, bytes: 10, url: nil, status: .ok))
                 images.append(ImageRecord(sha256: sha, format: "png", width: 256, height: 256, channels: 1,
                                           pixelSHA256: sha, phash: ph, dhash: ph, ahash: ph))
             }

@@ -179,7 +179,7 @@ import Testing
         inputs.suspects = Self.found()
         inputs.work = WorkRecords(figures: [FigureRecord(id: "PMC90/F1", pmcid: "PMC90", version: 1, figure: "F1", label: nil,
                                                          caption: "Axial CT <b>of</b> the chest.", context: "fig", href: "F1", media: "F1.png",
-                                                         license: "CC BY", sha256: nil, bytes: nil, url: nil, status: "ok")])
+                                                         license: "CC BY", sha256: nil, bytes: nil, url: nil, status: .ok)])
         let r = AuditBuilder.build(inputs)
         let section = try #require(r.suspectLabels)
         #expect(section.suspects == 2 && section.top.map(\.id) == ["PMC90/F1", "PMC91/F1"])

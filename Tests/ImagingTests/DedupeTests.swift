@@ -58,7 +58,7 @@ final class TempWork {
         let gif = Data("GIF89a".utf8) + Data(repeating: 1, count: 64)
 
         var figures = [FigureRecord]()
-        func add(_ id: String, _ data: Data, status: String = "ok") throws {
+        func add(_ id: String, _ data: Data, status: FetchStatus = .ok) throws {
             let sha = try store.put(data)
             let pmcid = ItemID.article(of: id)
             figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: String(id.dropFirst(pmcid.count + 1)),
@@ -77,7 +77,7 @@ final class TempWork {
         try add("PMC5/F2", gif)
         figures.append(FigureRecord(id: "PMC6/F1", pmcid: "PMC6", version: 1, figure: "F1", label: nil, caption: "c",
                                     context: "fig", href: "h", media: nil, license: nil, sha256: nil, bytes: nil, url: nil,
-                                    status: "media-missing"))
+                                    status: FetchStatus(.mediaMissing)))
 
         let summary = try HashStage.run(work: tmp.work, threads: 2)
         #expect(summary.images == 9 && summary.rejected == 2)

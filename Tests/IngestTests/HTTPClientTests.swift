@@ -22,7 +22,7 @@ private func quickOptions() -> HTTPClientOptions {
         #expect(r.ok && r.data == png && r.bytes == png.count)
         #expect(r.sha256 == SHA256.hex(png))
         let missing = await client.get("file://" + dir + "/absent.png")
-        #expect(missing.errorClass == "not-found" && missing.retries == 0)
+        #expect(missing.errorClass == .notFound && missing.retries == 0)
     }
 
     @Test func fetchesHTTPFromLocalServerToDestination() async throws {
@@ -38,7 +38,7 @@ private func quickOptions() -> HTTPClientOptions {
         #expect(r.ok && r.status == 200 && r.data == nil)
         #expect(FileManager.default.contents(atPath: dest) == png)
         let gone = await client.get(mirror.base + "PMC1.1/none.png", to: dir + "/out/none.png")
-        #expect(gone.status == 404 && gone.errorClass == "http-4xx" && gone.retries == 0)
+        #expect(gone.status == 404 && gone.errorClass == .http4xx && gone.retries == 0)
         #expect(!FileManager.default.fileExists(atPath: dir + "/out/none.png"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/out") == ["f.png"])  // no temp left
     }
@@ -46,7 +46,7 @@ private func quickOptions() -> HTTPClientOptions {
     @Test func refusedConnectionIsANetworkError() async throws {
         var o = quickOptions(); o.maxRetries = 1
         let r = await HTTPClient(options: o).get("http://127.0.0.1:\(refusedPort())/x")
-        #expect(!r.ok && r.errorClass == "network" && r.retries == 1)
+        #expect(!r.ok && r.errorClass == .network && r.retries == 1)
         #expect(r.error?.contains("onnect") == true)
     }
 
@@ -70,8 +70,8 @@ private func quickOptions() -> HTTPClientOptions {
         #expect(rs[1].ok && rs[1].retries == 2)
         #expect(rs[2].ok && rs[2].retries == 1)
         #expect(FileManager.default.contents(atPath: "\(dir)/out/c.png") == PNGFixture.make(seed: 1))
-        #expect(!rs[3].ok && rs[3].status == 500 && rs[3].errorClass == "http-5xx" && rs[3].retries == 3)
-        #expect(!rs[4].ok && rs[4].errorClass == "length-mismatch")
+        #expect(!rs[3].ok && rs[3].status == 500 && rs[3].errorClass == .http5xx && rs[3].retries == 3)
+        #expect(!rs[4].ok && rs[4].errorClass == .lengthMismatch)
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/out/d.png"))
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/out/e.png"))
         #expect(client.stats.retries == 1 + 2 + 1 + 3 + 3)
@@ -96,15 +96,15 @@ private func quickOptions() -> HTTPClientOptions {
         var o = quickOptions(); o.bodyLimits.media = 10_000
         let client = HTTPClient(options: o)
         let r = await client.get(mirror.base + "big.png", to: dir + "/out/big.png")
-        #expect(r.errorClass == "too-large" && !FileManager.default.fileExists(atPath: dir + "/out/big.png"))
+        #expect(r.errorClass == .tooLarge && !FileManager.default.fileExists(atPath: dir + "/out/big.png"))
         let f = await client.get("file://\(dir)/big.png")
-        #expect(f.errorClass == "too-large")
+        #expect(f.errorClass == .tooLarge)
         let md5 = Hasher256(.md5); md5.update(big)
         let good = await HTTPClient(options: quickOptions()).get(mirror.base + "big.png?md5=" + md5.finalizeHex())
         #expect(good.ok)
         var o2 = quickOptions(); o2.maxRetries = 0
         let bad = await HTTPClient(options: o2).get(mirror.base + "big.png?md5=00000000000000000000000000000000")
-        #expect(bad.errorClass == "md5-mismatch")
+        #expect(bad.errorClass == .md5Mismatch)
     }
 
     @Test func perHostTokenBucketSpacesRequests() async throws {

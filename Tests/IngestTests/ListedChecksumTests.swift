@@ -57,9 +57,9 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         let cs = [Candidate(pmcid: "PMC1", version: nil, via: "ids")]
         let first = try await Fetcher(source: try Source(mirror.base), work: work, client: client()).run(cs)
         var figs = try figures(work)
-        #expect(figs["PMC1/F1"]?.status == "http-error: md5-mismatch")
+        #expect(figs["PMC1/F1"]?.status.rawValue == "http-error: md5-mismatch")
         #expect(figs["PMC1/F1"]?.sha256 == nil)
-        #expect(figs["PMC1/F2"]?.status == "ok")
+        #expect(figs["PMC1/F2"]?.status.rawValue == "ok")
         #expect(first.httpErrors["md5-mismatch"] == 1)
         #expect(work.blobs.all().count == 1)   // F2's only: the corrupt body was not kept
         let journal = try FileSystem.readString(work.path("fetch-journal.jsonl"))
@@ -67,7 +67,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
 
         _ = try await Fetcher(source: try Source(mirror.base), work: work, client: client()).run(cs)
         figs = try figures(work)
-        #expect(figs["PMC1/F1"]?.status == "ok" && figs["PMC1/F1"]?.sha256 == SHA256.hex(png))
+        #expect(figs["PMC1/F1"]?.status.rawValue == "ok" && figs["PMC1/F1"]?.sha256 == SHA256.hex(png))
         #expect(mirror.server.hits["/PMC1.1/g1.png"] == 2 && mirror.server.hits["/PMC1.1/g2.png"] == 1)
     }
 
@@ -100,7 +100,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         let work = WorkDirectory(dir + "/work")
         _ = try await Fetcher(source: try Source(mirror.base), work: work, client: client())
             .run([Candidate(pmcid: "PMC1", version: nil, via: "ids")])
-        #expect(try figures(work)["PMC1/F1"]?.status == "http-error: length-mismatch")
+        #expect(try figures(work)["PMC1/F1"]?.status.rawValue == "http-error: length-mismatch")
         #expect(work.blobs.all().isEmpty)
         #expect(mirror.server.hits["/"] == 1)
     }
@@ -133,7 +133,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         #expect(report.httpErrors.isEmpty, "\(report.httpErrors)")
         for id in ["PMC1/F1", "PMC1/F2", "PMC2/F1/1", "PMC2/F1/2", "PMC10/F1", "PMC8999999/F1", "PMC8999999/F2"] {
             let f = try #require(figs[id], "\(id) missing: \(figs.keys.sorted())")
-            #expect(f.status == "ok", "\(id): \(f.status)")
+            #expect(f.status.rawValue == "ok", "\(id): \(f.status)")
             let blob = try work.blobs.read(try #require(f.sha256))
             #expect(SHA256.hex(blob) == f.sha256)
         }

@@ -106,7 +106,7 @@ enum MotoS3 {
         let s3Figures = try JSONL.read(FigureRecord.self, from: s3Work.figures)
         #expect(s3Figures.filter { ours.contains($0.pmcid) } == (try JSONL.read(FigureRecord.self, from: dirWork.figures)))
         let encoded = try #require(s3Figures.first { $0.id == "PMC8999999/F1" })
-        #expect(encoded.status == "ok" && encoded.media == "fig 1+a.png")
+        #expect(encoded.status.rawValue == "ok" && encoded.media == "fig 1+a.png")
         let blob = try s3Work.blobs.read(try #require(encoded.sha256))
         #expect(SHA256.hex(blob) == encoded.sha256 && MagicBytes.kind(blob) == "png")
     }

@@ -40,12 +40,12 @@ import PairDxCore
 
         let articles = Dictionary(uniqueKeysWithValues: try JSONL.read(ArticleRecord.self, from: a.articles).map { ($0.pmcid, $0) })
         let figures = Dictionary(uniqueKeysWithValues: try JSONL.read(FigureRecord.self, from: a.figures).map { ($0.id, $0) })
-        for id in truth.hazards["retracted"] ?? [] { #expect(articles[id]?.status == "retracted", "\(id)") }
-        for id in truth.hazards["notOpenAccess"] ?? [] { #expect(articles[id]?.status == "not-open-access", "\(id)") }
-        for id in truth.hazards["noFigures"] ?? [] { #expect(articles[id]?.status == "no-figures", "\(id)") }
-        for id in truth.hazards["missingMedia"] ?? [] { #expect(figures[id]?.status == "media-missing", "\(id)") }
-        for id in truth.hazards["nonImageMedia"] ?? [] { #expect(figures[id]?.status.hasPrefix("not-an-image") == true, "\(id)") }
-        for id in truth.hazards["unsupportedFormat"] ?? [] { #expect(figures[id]?.status.hasPrefix("unsupported-format") == true, "\(id)") }
+        for id in truth.hazards["retracted"] ?? [] { #expect(articles[id]?.status.rawValue == "retracted", "\(id)") }
+        for id in truth.hazards["notOpenAccess"] ?? [] { #expect(articles[id]?.status.rawValue == "not-open-access", "\(id)") }
+        for id in truth.hazards["noFigures"] ?? [] { #expect(articles[id]?.status.rawValue == "no-figures", "\(id)") }
+        for id in truth.hazards["missingMedia"] ?? [] { #expect(figures[id]?.status.rawValue == "media-missing", "\(id)") }
+        for id in truth.hazards["nonImageMedia"] ?? [] { #expect(figures[id]?.status.reason == .notAnImage, "\(id)") }
+        for id in truth.hazards["unsupportedFormat"] ?? [] { #expect(figures[id]?.status.reason == .unsupportedFormat, "\(id)") }
         for id in truth.hazards["figGroup"] ?? [] { #expect(figures[id]?.context == "fig-group", "\(id)") }
         for id in truth.hazards["noLabel"] ?? [] { #expect(figures[id] != nil && figures[id]?.label == nil, "\(id)") }
         // Every figure of the ground truth is a figure record (hazards included), except those of
@@ -54,6 +54,6 @@ import PairDxCore
         for f in truth.figures where !skipped.contains(ItemID.article(of: f.id)) {
             #expect(figures[f.id] != nil, "\(f.id) missing from figures.jsonl")
         }
-        #expect(figures.values.filter { $0.status == "ok" }.count >= truth.figures.count / 2)
+        #expect(figures.values.filter { $0.status.rawValue == "ok" }.count >= truth.figures.count / 2)
     }
 }

@@ -21,7 +21,7 @@ import Testing
         let root = NSTemporaryDirectory() + "pairdx-scan-\(tag)-\(UUID().uuidString)"
         var r = try Recipe.load(RebuildTests.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json")
         r.name = "scan-test"
-        r.balance.policy = "target"; r.balance.perClass = perClass
+        r.balance.policy = .target; r.balance.perClass = perClass
         let path = root + "/Manifests/scan-test/recipe.json"
         try AtomicFile.write(try CanonicalJSON.encode(r, pretty: true), to: path)
         return (root, path)
@@ -55,7 +55,7 @@ import Testing
         #expect(r.summary.splits.values.reduce(0) { $0 + $1.count } == 12 * 6)
         let work = WorkDirectory(s.root + "/work")
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
-        let skipped = figures.filter { $0.status == FigureRecord.notFetched }
+        let skipped = figures.filter { $0.status == FetchStatus.captionUnlabelled }
         #expect(!skipped.isEmpty && skipped.allSatisfy { $0.sha256 == nil })
         // No media request for a figure without a class: the journal names none of their files.
         let journal = try FileSystem.readString(work.path("fetch-journal.jsonl"))

@@ -149,6 +149,6 @@ import Testing
         let fetched = figures.filter { $0.sha256 != nil }
         #expect(!figures.isEmpty)
         #expect(fetched.isEmpty, "\(fetched.count) figures were stored past a 100-byte media limit")
-        #expect(figures.contains { $0.status == "too-large" })
+        #expect(figures.contains { $0.status.rawValue == "too-large" })
     }
 }

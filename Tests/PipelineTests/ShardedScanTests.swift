@@ -27,7 +27,7 @@ import Testing
         let root = NSTemporaryDirectory() + "pairdx-sharded-scan-\(tag)-\(UUID().uuidString)"
         var r = try Recipe.load(Prerequisite.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json")
         r.name = "sharded-scan"
-        r.balance.policy = "target"; r.balance.perClass = Self.perClass
+        r.balance.policy = .target; r.balance.perClass = Self.perClass
         let path = root + "/Manifests/sharded-scan/recipe.json"
         try AtomicFile.write(try CanonicalJSON.encode(r, pretty: true), to: path)
         return (root, path)
@@ -83,7 +83,7 @@ import Testing
         let w3 = WorkDirectory(three.root + "/work")
         for i in 0..<3 { #expect(FileSystem.exists(w3.path("scan-state.shard-\(i)-of-3.json"))) }
         // No media request for a figure without a class, in any shard.
-        let skipped = try JSONL.read(FigureRecord.self, from: w3.figures).filter { $0.status == FigureRecord.notFetched }
+        let skipped = try JSONL.read(FigureRecord.self, from: w3.figures).filter { $0.status == FetchStatus.captionUnlabelled }
         #expect(!skipped.isEmpty)
         var journals = ""
         for i in 0..<3 { journals += try FileSystem.readString(w3.path("fetch-journal.shard-\(i)-of-3.jsonl")) }

@@ -35,7 +35,7 @@ struct CLIPModelTests {
         let logits = model.logits(imageEmbeddings: imageEmbeddings, textEmbeddings: textEmbeddings)
         #expect(CLIPLayerTests.worst(logits.storage, try Self.tensor("logits", f).storage) < 1e-4)
 
-        let tuner = CLIPFineTuner(model: model, mode: .bothTowers, schedule: ConstantSchedule(base: 1e-3))
+        let tuner = CLIPFineTuner(model: model, mode: .both, schedule: ConstantSchedule(base: 1e-3))
         model.store.zeroGrad()
         let loss = tuner.lossAndGradients(images: images, captions: texts, classPrompts: classes, labels: labels)
         let reference = try Self.tensor("loss", f).storage[0]
@@ -125,7 +125,7 @@ struct CLIPModelTests {
             #expect(losses.last! < 0.8 * losses.first!, "\(mode): losses \(losses)")
             let textAfter = model.textParameterNames.map { model.store.parameterEntry(named: $0)! }
                 .map { Array(model.store.allValues[$0.offset..<($0.offset + $0.count)]) }
-            #expect((textBefore == textAfter) == (mode == .imageTower), "\(mode): text tower \(textBefore == textAfter ? "unchanged" : "changed")")
+            #expect((textBefore == textAfter) == (mode == .image), "\(mode): text tower \(textBefore == textAfter ? "unchanged" : "changed")")
             #expect(model.store.value(model.logitScale).pointee <= Float(log(100.0)))
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import PairDxCore
 import Curation
+import TrainingTestSupport
 @testable import Training
 
 @Suite("Data and training loop") struct DataLoaderTests {

@@ -1,6 +1,7 @@
 import Foundation
 import PairDxCore
 import Testing
+import TrainingTestSupport
 @testable import Training
 
 /// The deterministic mode: the matrix kernel's per-element definition, its independence from the split of C over
@@ -81,7 +82,7 @@ struct DeterminismTests {
         let corpus = try ToyCorpus()
         defer { corpus.remove() }
         let split = try SplitSet.load(corpus.splitDir)
-        for (kind, optimizer, expected) in [(ModelKind.fusion, "adamw", Self.fusionDigest), (.image, "sgd", Self.imageDigest)] {
+        for (kind, optimizer, expected) in [(ModelKind.fusion, ModelHyperparameters.Optimizer.adamw, Self.fusionDigest), (.image, .sgd, Self.imageDigest)] {
             var digests: [String] = []
             for threads in [1, 2] {
                 let config = TrainConfig(kind: kind, hyper: toyHyper(epochs: 2, optimizer: optimizer), seed: 7, threads: threads)

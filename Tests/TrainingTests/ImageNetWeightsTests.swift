@@ -1,6 +1,7 @@
 import Foundation
 import PairDxCore
 import Testing
+import TrainingTestSupport
 @testable import Training
 
 /// A safetensors file named and shaped like torchvision's `resnet18().state_dict()` (with `num_batches_tracked` and
@@ -58,7 +59,7 @@ struct ImageNetWeightsTests {
         let path = try TorchvisionResNet18Synthetic.write()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let weights = try ImageNetResNet18.load(path)
-        var hyper = toyHyper(epochs: 1, optimizer: "sgd")
+        var hyper = toyHyper(epochs: 1, optimizer: .sgd)
         hyper.widthMultiplier = 1
         hyper.resolution = 32
         hyper.learningRate = 1e-6

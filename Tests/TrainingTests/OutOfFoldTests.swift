@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import PairDxCore
 import Testing
+import TrainingTestSupport
 @testable import Training
 
 /// Out-of-fold probabilities on a toy corpus (class c = a dominant colour), with labels flipped on purpose:
@@ -30,7 +31,7 @@ struct OutOfFoldTests {
                 let sha = try work.blobs.put(data)
                 figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: "F1", label: "Figure 1", caption: "Figure \(n).",
                                             context: "fig", href: "F1", media: "F1.png", license: "CC BY", sha256: sha,
-                                            bytes: data.count, url: nil, status: "ok"))
+                                            bytes: data.count, url: nil, status: .ok))
                 var label = name
                 if flipped.count < flips && i % 5 == 2 {
                     label = ToyCorpus.classes[(c + 1) % ToyCorpus.classes.count]
@@ -47,7 +48,7 @@ struct OutOfFoldTests {
     }
 
     static func config(folds: Int = 3) -> OutOfFold.Config {
-        OutOfFold.Config(folds: folds, hyper: toyHyper(epochs: 10, batch: 8, lr: 0.02, optimizer: "sgd"), seed: 3, threads: 1)
+        OutOfFold.Config(folds: folds, hyper: toyHyper(epochs: 10, batch: 8, lr: 0.02, optimizer: .sgd), seed: 3, threads: 1)
     }
 
     @Test func everyItemIsScoredOnceByAModelThatNeverSawItsGroup() throws {

@@ -32,9 +32,9 @@ public enum AuditBuilder {
         let classes = inputs.classes
         let r = inputs.recipe
         let recipeInfo = AuditReport.RecipeInfo(
-            name: r.name, sha256: inputs.recipeSHA256, seed: r.seed, mode: r.split.mode,
+            name: r.name, sha256: inputs.recipeSHA256, seed: r.seed, mode: r.split.mode.rawValue,
             ratios: ["train": r.split.train, "val": r.split.val, "test": r.split.test].mapValues(AuditStatistics.fixed),
-            balancePolicy: r.balance.policy, dedupeRadius: r.dedupe.radius, provenance: r.provenance)
+            balancePolicy: r.balance.policy.rawValue, dedupeRadius: r.dedupe.radius, provenance: r.provenance)
 
         var captions: [String: String] = [:]
         for f in inputs.work?.figures ?? [] { captions[f.id] = f.caption }
@@ -179,15 +179,15 @@ enum Gates {
     /// The recipe's balance policy as a gate; nil for policy `none`.
     static func recipeBalance(_ rep: AuditReport, recipe: Recipe) -> AuditReport.GateResult? {
         let policy = recipe.balance.policy
-        guard policy == "equalize" || policy == "target" else { return nil }
+        guard policy != .none else { return nil }
         let counts = recipe.classes.map { c in (c.name, rep.balance.overall.classes.first { $0.class == c.name }?.count ?? 0) }
         let lo = counts.map(\.1).min() ?? 0, hi = counts.map(\.1).max() ?? 0
         let listing = counts.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
-        let need = policy == "target" ? recipe.balance.perClass : nil
+        let need = policy == .target ? recipe.balance.perClass : nil
         let value = lo > 0 ? Double(hi) / Double(lo) : nil
         if lo == 0 || lo != hi {
             return .init(rule: "recipe-balance", limit: 1, value: value, passed: false,
-                         detail: "recipe \(recipe.name) (policy \(policy)\(need.map { ", \($0) per class" } ?? "")) asks for equal classes; the split set has \(listing)")
+                         detail: "recipe \(recipe.name) (policy \(policy.rawValue)\(need.map { ", \($0) per class" } ?? "")) asks for equal classes; the split set has \(listing)")
         }
         if let need, lo != need {
             let short = lo < need
@@ -196,6 +196,6 @@ enum Gates {
                                        : "every class has \(lo), more than the recipe's \(need) per class")
         }
         return .init(rule: "recipe-balance", limit: 1, value: 1, passed: true,
-                     detail: "every class has \(lo)\(need != nil ? ", the recipe's target" : "") (policy \(policy))")
+                     detail: "every class has \(lo)\(need != nil ? ", the recipe's target" : "") (policy \(policy.rawValue))")
     }
 }

@@ -52,12 +52,12 @@ public struct AuditSplitsSummary: Codable, Sendable, Equatable {
 public struct SourceRow: Sendable, Hashable {
     public var pmcid: String
     public var version: Int?
-    public var status: String
+    public var status: FetchStatus
     public var license: String?
     public var figures: Int
     public var kept: Int
 
-    public init(pmcid: String, version: Int?, status: String, license: String?, figures: Int, kept: Int) {
+    public init(pmcid: String, version: Int?, status: FetchStatus, license: String?, figures: Int, kept: Int) {
         self.pmcid = pmcid; self.version = version; self.status = status; self.license = license
         self.figures = figures; self.kept = kept
     }

@@ -157,7 +157,7 @@ public enum AuditLoader {
                 bad.append("\(source):\(n + 1): unreadable row; skipped"); continue
             }
             let lic = f("license")
-            out.append(SourceRow(pmcid: f("pmcid"), version: Int(f("version")), status: f("status"),
+            out.append(SourceRow(pmcid: f("pmcid"), version: Int(f("version")), status: FetchStatus(rawValue: f("status")),
                                  license: lic.isEmpty ? nil : lic, figures: figures, kept: kept))
         }
         return (out, bad)

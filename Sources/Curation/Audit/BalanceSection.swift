@@ -7,7 +7,7 @@ enum BalanceSection {
         let fixed = AuditStatistics.fixed
         let k = classes.count
         let policy = inputs.recipe.balance.policy
-        let target: Double? = (policy == "none" || k == 0) ? nil : 1.0 / Double(k)
+        let target: Double? = (policy == .none || k == 0) ? nil : 1.0 / Double(k)
         let ratios = ["train": inputs.recipe.split.train, "val": inputs.recipe.split.val, "test": inputs.recipe.split.test]
         let total = inputs.allItems.count
 

@@ -29,21 +29,21 @@ enum FunnelSection {
         stages.append(Stage(stage: "candidates", count: w?.candidates?.count ?? inputs.sources?.count, lost: nil, reasons: []))
 
         if let articles = w?.articles {
-            let bad = articles.filter { $0.status != "ok" }
+            let bad = articles.filter { !$0.status.isOK }
             let candidates = w?.candidates?.count ?? articles.count
             let missing = max(0, candidates - articles.count)
-            var reasons = counts(bad.map(\.status))
+            var reasons = counts(bad.map(\.status.rawValue))
             if missing > 0 { reasons.append(.init(name: "no article record", count: missing)) }
             stages.append(Stage(stage: "articles", count: articles.count - bad.count, lost: bad.count + missing, reasons: reasons))
         } else if let sources = inputs.sources {
-            let bad = sources.filter { $0.status != "ok" }
-            stages.append(Stage(stage: "articles", count: sources.count - bad.count, lost: bad.count, reasons: counts(bad.map(\.status))))
+            let bad = sources.filter { !$0.status.isOK }
+            stages.append(Stage(stage: "articles", count: sources.count - bad.count, lost: bad.count, reasons: counts(bad.map(\.status.rawValue))))
         } else {
             stages.append(Stage(stage: "articles", count: nil, lost: nil, reasons: []))
         }
 
-        var okFigures = w?.figures?.filter { $0.status == "ok" }
-        if let figures = w?.figures, figures.contains(where: { $0.status == FigureRecord.notFetched }) {
+        var okFigures = w?.figures?.filter { $0.status.isOK }
+        if let figures = w?.figures, figures.contains(where: { $0.status == FetchStatus.captionUnlabelled }) {
             // Caption-first: captions were judged before any media request.
             let labeler = Labeler(recipe: inputs.recipe)
             var captionReasons: [String] = []
@@ -53,13 +53,13 @@ enum FunnelSection {
                 if v.class != nil { labelled.append(f) } else { captionReasons.append(v.reason ?? "no-rule-matched") }
             }
             stages.append(Stage(stage: "captions labelled", count: labelled.count, lost: captionReasons.count, reasons: counts(captionReasons)))
-            let fetched = labelled.filter { $0.status == "ok" }
-            let notFetched = labelled.filter { $0.status != "ok" }
-            stages.append(Stage(stage: "media fetched", count: fetched.count, lost: notFetched.count, reasons: counts(notFetched.map(\.status))))
+            let fetched = labelled.filter { $0.status.isOK }
+            let notFetched = labelled.filter { !$0.status.isOK }
+            stages.append(Stage(stage: "media fetched", count: fetched.count, lost: notFetched.count, reasons: counts(notFetched.map(\.status.rawValue))))
             okFigures = fetched
         } else if let figures = w?.figures, let ok = okFigures {
-            let bad = figures.filter { $0.status != "ok" }
-            stages.append(Stage(stage: "figures", count: ok.count, lost: bad.count, reasons: counts(bad.map(\.status))))
+            let bad = figures.filter { !$0.status.isOK }
+            stages.append(Stage(stage: "figures", count: ok.count, lost: bad.count, reasons: counts(bad.map(\.status.rawValue))))
         } else {
             stages.append(Stage(stage: "figures", count: nil, lost: nil, reasons: []))
         }

@@ -56,6 +56,17 @@ public enum CLIPClassification {
         return prompts.map { p in t.map { $0.replacingOccurrences(of: "{}", with: p) } }
     }
 
+    /// The recipe's prompt for each class of the split inside every template: `[classes][templates]`. Throws when a
+    /// class of the split has no rule (and so no prompt) in the recipe.
+    public static func promptTexts(recipe: Recipe, classes: [String]) throws -> [[String]] {
+        let byName = Dictionary(recipe.classes.map { ($0.name, $0.prompt) }) { a, _ in a }
+        let prompts = try classes.map { c in
+            guard let p = byName[c] else { throw PairDxError.badInput("recipe \(recipe.name): the split's class '\(c)' has no prompt (classes[].prompt)") }
+            return p
+        }
+        return promptTexts(prompts: prompts, templates: recipe.validation.promptTemplates)
+    }
+
     /// The zero-shot classifier of the current weights for these prompt texts.
     public static func classifier(_ setup: Setup, promptTexts: [[String]]) -> ZeroShotClassifier {
         ZeroShotClassifier(model: setup.model, prompts: promptTexts.map { setup.tokenizer.tokenizeBatch($0) })
@@ -154,13 +165,11 @@ public enum CLIPClassification {
         guard h.epochs >= 1, h.batchSize >= 1, h.learningRate > 0 else {
             throw PairDxError.usage("CLIP hyper-parameters need epochs ≥ 1, batch ≥ 1 and a positive learning rate (got \(h.epochs), \(h.batchSize), \(h.learningRate))")
         }
-        guard h.optimizer == "adamw" else { throw PairDxError.usage("CLIP fine-tuning uses AdamW: training.clip.optimizer must be 'adamw' (got '\(h.optimizer)')") }
+        guard h.optimizer == .adamw else { throw PairDxError.usage("CLIP fine-tuning uses AdamW: training.clip.optimizer must be 'adamw' (got '\(h.optimizer.rawValue)')") }
         guard h.resolution == c.imageSize else {
             throw PairDxError.badInput("\(setup.weights): the weights take \(c.imageSize)² images, training.clip.resolution is \(h.resolution)")
         }
-        guard let mode = CLIPFineTuner.Mode(rawValue: h.towers ?? "both") else {
-            throw PairDxError.usage("training.clip.towers must be 'both' or 'image' (got '\(h.towers ?? "")')")
-        }
+        let mode = h.towers ?? .both
         Compute.threads = threads
         let train = try Dataset.load(split, part: .train, work: work, captions: captions)
         let val = try Dataset.load(split, part: .val, work: work, captions: captions)
@@ -173,8 +182,8 @@ public enum CLIPClassification {
         let templates = promptTexts.map(\.count).min() ?? 0
         guard templates >= 1 else { throw PairDxError.usage("CLIP fine-tuning needs at least one prompt text per class") }
         let classRowsByTemplate = (0..<templates).map { t in setup.tokenizer.tokenizeBatch(promptTexts.map { $0[t] }) }
-        Log.info("fine-tuning CLIP (\(mode.rawValue) tower\(mode == .bothTowers ? "s" : "")): \(train.examples.count) train / \(val.examples.count) val items, "
-                 + "\(h.epochs) epochs × \(perEpoch) steps, batch \(h.batchSize), AdamW lr \(h.learningRate) (\(warm) warm-up steps, \(h.schedule)), \(threads) threads")
+        Log.info("fine-tuning CLIP (\(mode.rawValue) tower\(mode == .both ? "s" : "")): \(train.examples.count) train / \(val.examples.count) val items, "
+                 + "\(h.epochs) epochs × \(perEpoch) steps, batch \(h.batchSize), AdamW lr \(h.learningRate) (\(warm) warm-up steps, \(h.schedule.rawValue)), \(threads) threads")
         var skipped = train.problems.merging(val.problems) { a, _ in a }
         let outcome = TrainingLoop.run("clip", epochs: h.epochs, stepsPerEpoch: perEpoch, keepBest: model.store, batches: { epoch in
             let keys = train.examples.map { KeyedHash.value(seed: seed, domain: "order-\(epoch)", id: $0.id) }

@@ -1,14 +1,15 @@
 import Foundation
+import PairDxCore
 
 /// One optimisation step of CLIP fine-tuning on a batch of (image, caption, class) triples with `CLIPLoss`,
 /// AdamW (open_clip's decay exclusions are set by `CLIPModel`) and any `LearningRateSchedule` (use one with
 /// warm-up, e.g. `CosineSchedule(base:totalSteps:warmupSteps:)`).
 ///
-/// `.bothTowers` trains everything including the temperature; `.imageTower` freezes the text tower and the
+/// `.both` trains everything including the temperature; `.image` freezes the text tower and the
 /// temperature (texts are then encoded without caching and no text gradient is computed). After each step the
 /// temperature is clamped to ≤ 100 (logit_scale ≤ ln 100) as open_clip does.
 public final class CLIPFineTuner {
-    public enum Mode: String, Sendable, CaseIterable { case bothTowers = "both", imageTower = "image" }
+    public typealias Mode = ModelHyperparameters.Towers
 
     public let model: CLIPModel
     public let mode: Mode
@@ -20,7 +21,7 @@ public final class CLIPFineTuner {
         self.model = model
         self.mode = mode
         self.schedule = schedule
-        if mode == .imageTower {
+        if mode == .image {
             model.setTrainable(false) { !$0.hasPrefix("visual.") }
         }
         optimizer = AdamW(model.store, beta1: 0.9, beta2: 0.98, epsilon: 1e-6, weightDecay: weightDecay)
@@ -41,9 +42,9 @@ public final class CLIPFineTuner {
     }
 
     /// Loss of the batch and its gradients accumulated into the store (no update); `CLIPModel.lossAndGradients`
-    /// with the text tower trained in `.bothTowers` mode only. Used by `train` and tests.
+    /// with the text tower trained in `.both` mode only. Used by `train` and tests.
     public func lossAndGradients(images: Tensor, captions: [Int32], classPrompts: [Int32], labels: [Int]) -> Float {
         model.lossAndGradients(images: images, captions: captions, classPrompts: classPrompts, labels: labels,
-                               trainText: mode == .bothTowers)
+                               trainText: mode == .both)
     }
 }

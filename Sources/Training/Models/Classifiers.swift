@@ -26,6 +26,15 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     public var modalityDropout: Double?
     /// `glove:<file name>` or `learned` (embeddings learned from the train split's vocabulary).
     public var embeddings: String
+
+    public init(kind: ModelKind, classes: [String], resolution: Int, widthMultiplier: Double, width: Int, heads: Int,
+                embeddingDim: Int, vocabularySize: Int, maxTokens: Int, dropout: Double, frozenEmbeddings: Bool,
+                modalityDropout: Double? = nil, embeddings: String) {
+        self.kind = kind; self.classes = classes; self.resolution = resolution; self.widthMultiplier = widthMultiplier
+        self.width = width; self.heads = heads; self.embeddingDim = embeddingDim; self.vocabularySize = vocabularySize
+        self.maxTokens = maxTokens; self.dropout = dropout; self.frozenEmbeddings = frozenEmbeddings
+        self.modalityDropout = modalityDropout; self.embeddings = embeddings
+    }
 }
 
 /// A classifier over batches: logits [B, classes] forward, gradients into `store` backward.

@@ -1,29 +1,12 @@
+import Curation
 import Foundation
-import Testing
 import PairDxCore
-@testable import Training
+import Testing
+import Training
+import TrainingTestSupport
+@testable import Validation
 
-/// The recipe the tests use: the synthetic-corpus recipe's shape with tiny models.
-func toyRecipe(sources: String = "embedded") throws -> Recipe {
-    let hyper = try String(data: JSONEncoder().encode(toyHyper(epochs: 4, lr: 1e-2)), encoding: .utf8)!
-    let json = """
-    {"schema": "pairdx-recipe/1", "name": "toy", "description": "test", "provenance": {},
-     "sources": [{"kind": "\(sources)"}],
-     "classes": [{"name": "ct", "prompt": "a CT scan", "include": ["ct"], "exclude": [], "caseSensitive": []}],
-     "excludeAll": [], "minImageSide": 8, "minCaptionWords": 1, "dedupe": {"radius": 4, "hash": "phash"},
-     "balance": {"policy": "equalize"}, "split": {"train": 0.6, "val": 0.2, "test": 0.2, "mode": "balanced", "grouping": ["article"]},
-     "seed": 7, "training": {"image": \(hyper), "text": \(hyper), "fusion": \(hyper)},
-     "validation": {"tolerancePoints": 2.0, "promptTemplates": ["{}"]}}
-    """
-    return try JSONDecoder().decode(Recipe.self, from: Data(json.utf8))
-}
-
-func publishedPath() -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Manifests/published-results.json").path
-}
-
-@Suite("Validation against the published figures") struct ModelsValidationTests {
+@Suite("Validation against the published figures") struct PublishedComparisonTests {
     @Test func publishedResultsHoldEveryFigureOfTheAbstract() throws {
         let p = try PublishedResults.load(publishedPath())
         #expect(p.source.doi == "10.3390/s25247596")
@@ -86,5 +69,23 @@ func publishedPath() -> String {
         #expect(r.rows.first { $0.id == "pairdx-fusion-training-time" }!.verdict == .notComparable)
         #expect(Validation.compare(published: pub, outcomes: [outcome(.image, 0.8), outcome(.text, 0.85), outcome(.fusion, 0.9)],
                                    split: split, recipe: recipe, threads: 2, seconds: 1).gate.passed)
+    }
+
+    /// Without weights the CLIP and BiomedCLIP rows say so, with the option that would run them.
+    @Test func withoutWeightsTheCLIPAndBiomedCLIPRowsSayNotRun() throws {
+        let split = SplitSet(directory: "x", classes: ["ct"], name: "s", recipe: "r", train: [], val: [],
+                             test: try splitRows(count: 1, classes: ["ct"]))
+        let r = Validation.compare(published: try PublishedResults.load(publishedPath()), outcomes: [], split: split,
+                                   recipe: try toyRecipe(), threads: 1, seconds: 0)
+        let notes = ["clip-zero-shot-accuracy": Validation.noWeightsNote, "pairdx-clip-accuracy": Validation.noWeightsNote,
+                     "pairdx-clip-training-time": Validation.noWeightsNote, "biomedclip-accuracy": Validation.noBiomedCLIPWeightsNote,
+                     "biomedclip-test-time": Validation.noBiomedCLIPWeightsNote,
+                     "pairdx-fusion-faster-than-biomedclip": Validation.noBiomedCLIPWeightsNote]
+        for (id, note) in notes {
+            let row = try #require(r.rows.first { $0.id == id })
+            #expect(row.verdict == .notRun && row.note == note && row.reproduced == nil, "\(id)")
+        }
+        #expect(Validation.noWeightsNote == "not run: no weights (--clip-weights)")
+        #expect(Validation.noBiomedCLIPWeightsNote == "not run: no weights (--biomedclip-weights)")
     }
 }

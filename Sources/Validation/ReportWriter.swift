@@ -1,6 +1,7 @@
 import Curation
 import Foundation
 import PairDxCore
+import Training
 
 /// Writes `validation.json` (canonical JSON), `validation.md` (tables) and `validation.html` (self-contained, no
 /// scripts: tables and inline SVG charts: per model the learning curves, the confusion matrix as a heatmap and
@@ -130,5 +131,20 @@ public enum ReportWriter {
             s += "<p>hyper-parameters: <code>\(esc(m.hyperparameters))</code></p>"
         }
         return s + "</body></html>\n"
+    }
+
+    /// The published-vs-reproduced table as plain text for the terminal.
+    public static func summary(_ r: ValidationReport) -> String {
+        var s = "\(r.comparable ? "" : "not comparable with the paper: \(r.comparabilityNote)\n")"
+        for row in r.rows {
+            s += "\(row.subject) — \(row.quantity): published \(row.published), reproduced \(row.reproduced ?? "–") → "
+                + (row.verdict != .notRun ? row.verdict.rawValue : row.note.hasPrefix("not run") ? row.note : "not run (\(row.note))") + "\n"
+        }
+        for m in r.models {
+            s += String(format: "%@: test accuracy %.2f%%, macro-F1 %.4f, %@, %.2f ms/image\n", m.model.rawValue,
+                        100 * m.metrics.accuracy, m.metrics.macroF1,
+                        m.model == .clipZeroShot || m.model == .biomedclip ? "no training" : "trained in " + Trainer.duration(m.trainSeconds), 1000 * m.testSecondsPerImage)
+        }
+        return s + "gate (\(r.gate.claim)): \(r.gate.passed ? "passed" : "FAILED") — \(r.gate.detail)"
     }
 }

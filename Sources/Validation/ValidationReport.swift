@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// How one published figure fared here.
 public enum Verdict: String, Codable, Sendable {

@@ -1,12 +1,15 @@
+import Curation
 import Foundation
 import PairDxCore
 import Testing
-@testable import Training
+import Training
+import TrainingTestSupport
+@testable import Validation
 
 /// The BiomedCLIP rows of `pairdx validate` end to end: a tiny random BiomedCLIP written as open_clip-named
 /// safetensors, a WordPiece vocabulary holding the prompts' words, the toy corpus and the CLIP test recipe (its
 /// class prompts and templates); plus bad files and the rows without weights.
-@Suite("BiomedCLIP rows of validate") struct BiomedCLIPModelValidationTests {
+@Suite("BiomedCLIP rows of validate") struct BiomedCLIPRowsTests {
     static let words = ["a", "an", "ct", "scan", "mri", "image", "x", "-", "ray", "radiograph", "figure", "showing"]
 
     /// A folder with `biomedclip.safetensors` (random weights, seed 5; 32² images, 64-wide towers, context 64) and
@@ -19,7 +22,7 @@ import Testing
         init() throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-biomedval-\(UUID().uuidString)").path
             try FileSystem.makeDirectory(dir)
-            let tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + BiomedCLIPModelValidationTests.words
+            let tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + BiomedCLIPRowsTests.words
             try AtomicFile.write(Data((tokens.joined(separator: "\n") + "\n").utf8), to: vocabulary)
             let configuration = BiomedCLIPConfiguration(
                 vision: TimmViTConfiguration(imageSize: 32, patchSize: 8, width: 64, layers: 2, heads: 1, embedDimension: 16),
@@ -41,7 +44,7 @@ import Testing
         try FileManager.default.removeItem(atPath: toy.work.blobs.path(for: broken.sha256))
         try AtomicFile.write(Data("not an image".utf8), to: toy.work.blobs.path(for: broken.sha256))
         let out = toy.root + "/report"
-        let r = try Validation.run(split: toy.splitDir, data: toy.work.root, out: out, recipe: try CLIPValidationTests.recipe(), threads: 1,
+        let r = try Validation.run(split: toy.splitDir, data: toy.work.root, out: out, recipe: try CLIPTestModel.recipe(), threads: 1,
                                    published: publishedPath(), biomedclip: .init(weights: files.weights, vocabulary: files.vocabulary))
         #expect(r.models.map(\.model) == [.image, .text, .fusion, .biomedclip])
         let b = try #require(r.models.first { $0.model == .biomedclip })
@@ -65,7 +68,7 @@ import Testing
 
         // The row's predictions are the model's: the same classifier over the same test items gives the same metrics.
         let setup = try BiomedCLIPClassification.Setup(weights: files.weights, vocabulary: files.vocabulary)
-        let prompts = try Validation.promptTexts(recipe: try CLIPValidationTests.recipe(), classes: split.classes)
+        let prompts = try CLIPClassification.promptTexts(recipe: try CLIPTestModel.recipe(), classes: split.classes)
         let again = BiomedCLIPClassification.evaluate(setup, classifier: BiomedCLIPClassification.classifier(setup, promptTexts: prompts),
                                                       dataset: try Dataset.load(split, part: .test, work: toy.work, captions: try Dataset.loadCaptions(toy.work)),
                                                       blobs: toy.work.blobs, classes: split.classes, threads: 1)
@@ -79,7 +82,7 @@ import Testing
         let out = toy.root + "/report"
         func message(weights: String, vocabulary: String?) throws -> String {
             do {
-                _ = try Validation.run(split: toy.splitDir, data: toy.work.root, out: out, recipe: try CLIPValidationTests.recipe(), threads: 1,
+                _ = try Validation.run(split: toy.splitDir, data: toy.work.root, out: out, recipe: try CLIPTestModel.recipe(), threads: 1,
                                        published: publishedPath(), biomedclip: .init(weights: weights, vocabulary: vocabulary))
                 return "no error"
             } catch { return "\(error)" }
@@ -98,16 +101,5 @@ import Testing
         let m = try message(weights: clip, vocabulary: files.vocabulary)
         #expect(m.contains(clip) && m.contains("visual.trunk."))
         #expect(!FileSystem.exists(out + "/validation.json"), "nothing was trained or written")
-    }
-
-    @Test func withoutWeightsTheBiomedCLIPRowsSayNotRunNoWeights() throws {
-        let pub = try PublishedResults.load(publishedPath())
-        let split = SplitSet(directory: "x", classes: ["ct"], name: "s", recipe: "r", train: [], val: [],
-                             test: try splitRows(count: 1, classes: ["ct"]))
-        let r = Validation.compare(published: pub, outcomes: [], split: split, recipe: try toyRecipe(), threads: 1, seconds: 0)
-        for id in ["biomedclip-accuracy", "biomedclip-test-time", "pairdx-fusion-faster-than-biomedclip"] {
-            let row = try #require(r.rows.first { $0.id == id })
-            #expect(row.verdict == .notRun && row.note == "not run: no weights (--biomedclip-weights)" && row.reproduced == nil, "\(id)")
-        }
     }
 }

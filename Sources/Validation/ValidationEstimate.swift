@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import PairDxCore
+import Training
 
 /// `pairdx bench validate`: the wall time `validate` would take for a recipe at a given number of pairs on this
 /// machine, from a few measured steps of each model at the recipe's shapes, without running it.

@@ -2,19 +2,20 @@ import Foundation
 import Imaging
 import PairDxCore
 import Curation
-@testable import Training
+import PairDxTestSupport
+import Training
 
 /// A small corpus on disk in the layout the pipeline writes: `Splits/toy/{train,val,test}.csv` + `splits.json`,
 /// a work directory with `figures.jsonl` and PNG blobs. Class c's images carry a bright square in corner c
 /// (so the image tower can learn them); captions name the class in words, except `misleading` ones.
-struct ToyCorpus {
-    let root: String
-    var splitDir: String { root + "/Splits/toy" }
-    var work: WorkDirectory { WorkDirectory(root + "/work") }
-    static let classes = ["ct", "mri", "xray"]
-    static let words = ["computed tomography slice", "magnetic resonance sequence", "plain radiograph film"]
+public struct ToyCorpus {
+    public let root: String
+    public var splitDir: String { root + "/Splits/toy" }
+    public var work: WorkDirectory { WorkDirectory(root + "/work") }
+    public static let classes = ["ct", "mri", "xray"]
+    public static let words = ["computed tomography slice", "magnetic resonance sequence", "plain radiograph film"]
 
-    init(perClass: [String: Int] = ["train": 12, "val": 4, "test": 4], side: Int = 24, corruptOne: Bool = false) throws {
+    public init(perClass: [String: Int] = ["train": 12, "val": 4, "test": 4], side: Int = 24, corruptOne: Bool = false) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-toy-\(UUID().uuidString)").path
         let work = WorkDirectory(root + "/work")
         try FileSystem.makeDirectory(root + "/Splits/toy")
@@ -37,7 +38,7 @@ struct ToyCorpus {
                     let caption = "Figure \(i + 1). A \(Self.words[c]) of case \(n) showing a lesion."
                     figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: fig, label: "Figure \(i + 1)", caption: caption,
                                                 context: "fig", href: fig, media: fig + ".png", license: "CC BY", sha256: sha,
-                                                bytes: data.count, url: nil, status: "ok"))
+                                                bytes: data.count, url: nil, status: .ok))
                     csv += CSV.line([id, name, pmcid, fig, sha, "0000000000000000", "", pmcid])
                 }
             }
@@ -48,10 +49,10 @@ struct ToyCorpus {
         try AtomicFile.write(summary, to: root + "/Splits/toy/splits.json")
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: root) }
+    public func remove() { try? FileManager.default.removeItem(atPath: root) }
 
     /// A `splits.json` with every field of Curation's `SplitsSummary` (counts true, digests placeholders).
-    static func summary(perClass: [String: Int]) -> [String: Any] {
+    public static func summary(perClass: [String: Int]) -> [String: Any] {
         let zero = String(repeating: "0", count: 64)
         let splits = perClass.mapValues { n -> [String: Any] in
             ["count": n * classes.count, "perClass": Dictionary(uniqueKeysWithValues: classes.map { ($0, n) }), "membershipSHA256": zero]
@@ -63,7 +64,7 @@ struct ToyCorpus {
 }
 
 /// `count` rows of a split as Curation's reader builds them from CSV (article PMC<n>, figure F1, class n mod classes).
-func splitRows(count: Int, classes: [String]) throws -> [Splitter.Item] {
+public func splitRows(count: Int, classes: [String]) throws -> [Splitter.Item] {
     var csv = CSV.line(SplitFiles.header)
     for n in 1...count {
         csv += CSV.line(["PMC\(n)/F1", classes[n % classes.count], "PMC\(n)", "F1", SHA256.hex(Data("\(n)".utf8)), "", "", "PMC\(n)"])
@@ -71,11 +72,29 @@ func splitRows(count: Int, classes: [String]) throws -> [Splitter.Item] {
     return try SplitFiles.parseCSV(csv, source: "rows.csv")
 }
 
-func toyHyper(epochs: Int = 3, batch: Int = 8, lr: Double = 3e-3, optimizer: String = "adamw") -> ModelHyperparameters {
+public func toyHyper(epochs: Int = 3, batch: Int = 8, lr: Double = 3e-3, optimizer: ModelHyperparameters.Optimizer = .adamw) -> ModelHyperparameters {
     let json = """
     {"epochs": \(epochs), "batchSize": \(batch), "resolution": 24, "learningRate": \(lr), "weightDecay": 0.0001,
-     "optimizer": "\(optimizer)", "momentum": 0.9, "schedule": "cosine", "warmupSteps": 0, "width": 16, "heads": 2,
+     "optimizer": "\(optimizer.rawValue)", "momentum": 0.9, "schedule": "cosine", "warmupSteps": 0, "width": 16, "heads": 2,
      "dropout": 0.1, "maxTokens": 16, "widthMultiplier": 0.125, "threads": 1}
     """
     return try! JSONDecoder().decode(ModelHyperparameters.self, from: Data(json.utf8))
 }
+
+/// The recipe the tests use: the synthetic-corpus recipe's shape with tiny models.
+public func toyRecipe(sources: String = "embedded") throws -> Recipe {
+    let hyper = try String(data: JSONEncoder().encode(toyHyper(epochs: 4, lr: 1e-2)), encoding: .utf8)!
+    let json = """
+    {"schema": "pairdx-recipe/1", "name": "toy", "description": "test", "provenance": {},
+     "sources": [{"kind": "\(sources)"}],
+     "classes": [{"name": "ct", "prompt": "a CT scan", "include": ["ct"], "exclude": [], "caseSensitive": []}],
+     "excludeAll": [], "minImageSide": 8, "minCaptionWords": 1, "dedupe": {"radius": 4, "hash": "phash"},
+     "balance": {"policy": "equalize"}, "split": {"train": 0.6, "val": 0.2, "test": 0.2, "mode": "balanced", "grouping": ["article"]},
+     "seed": 7, "training": {"image": \(hyper), "text": \(hyper), "fusion": \(hyper)},
+     "validation": {"tolerancePoints": 2.0, "promptTemplates": ["{}"]}}
+    """
+    return try JSONDecoder().decode(Recipe.self, from: Data(json.utf8))
+}
+
+/// The committed published figures (`Manifests/published-results.json`).
+public func publishedPath() -> String { Prerequisite.packageRoot + "/Manifests/published-results.json" }

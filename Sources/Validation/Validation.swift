@@ -1,6 +1,7 @@
 import Curation
 import Foundation
 import PairDxCore
+import Training
 
 /// `pairdx validate` as a library call (so `pairdx rebuild --validate` can chain it): trains `image`, `text` and
 /// `fusion` with the recipe's hyper-parameters, evaluates each on the test split, sets the results beside the
@@ -71,13 +72,13 @@ public enum Validation {
             guard h.resolution == setup.model.configuration.imageSize else {
                 throw PairDxError.badInput("\(weights): the weights take \(setup.model.configuration.imageSize)² images, recipe \(recipe.name)'s training.clip.resolution is \(h.resolution)")
             }
-            clipSetup = (setup, h, try promptTexts(recipe: recipe, classes: splitFiles.classes))
+            clipSetup = (setup, h, try CLIPClassification.promptTexts(recipe: recipe, classes: splitFiles.classes))
             Log.info("validate: CLIP weights \(weights): \(setup.summary)")
         }
         var biomedSetup: (BiomedCLIPClassification.Setup, [[String]])?
         if let weights = biomedclip.weights {
             let setup = try BiomedCLIPClassification.Setup(weights: weights, vocabulary: biomedclip.vocabulary)
-            biomedSetup = (setup, try promptTexts(recipe: recipe, classes: splitFiles.classes))
+            biomedSetup = (setup, try CLIPClassification.promptTexts(recipe: recipe, classes: splitFiles.classes))
             Log.info("validate: BiomedCLIP weights \(weights): \(setup.summary)")
         }
         let work = WorkDirectory(data)
@@ -135,17 +136,6 @@ public enum Validation {
         report.kernel = BLAS.kernel
         try ReportWriter.write(report, to: out)
         return report
-    }
-
-    /// The recipe's prompt for each class of the split inside every template: `[classes][templates]`. Throws when a
-    /// class of the split has no rule (and so no prompt) in the recipe.
-    public static func promptTexts(recipe: Recipe, classes: [String]) throws -> [[String]] {
-        let byName = Dictionary(recipe.classes.map { ($0.name, $0.prompt) }) { a, _ in a }
-        let prompts = try classes.map { c in
-            guard let p = byName[c] else { throw PairDxError.badInput("recipe \(recipe.name): the split's class '\(c)' has no prompt (classes[].prompt)") }
-            return p
-        }
-        return CLIPClassification.promptTexts(prompts: prompts, templates: recipe.validation.promptTemplates)
     }
 
     /// Zero-shot CLIP on the test split, then fine-tuned CLIP (the model is changed in place) on the same test split.
@@ -237,6 +227,22 @@ public enum Validation {
         func numberVerdict(_ ours: Double, _ theirs: Double, tolerance: Double) -> Verdict {
             abs(ours - theirs) <= tolerance ? .reproduced : (ours < theirs ? .below : .above)
         }
+        /// A model's test accuracy against the published percentage; `missing` is the note when it did not run.
+        func accuracy(_ row: inout ValidationRow, _ model: ValidatedModel, published v: Double, note suffix: String = "",
+                      missing: String? = nil) {
+            guard let o = byKind[model] else { if let missing { row.note = missing }; return }
+            let acc = 100 * o.metrics.accuracy
+            row.reproduced = String(format: "%.2f%%", acc)
+            row.verdict = comparable ? numberVerdict(acc, v, tolerance: tol) : .notComparable
+            row.note = (comparable ? "tolerance ±\(tol) points (recipe)" : why) + suffix
+        }
+        /// A model's training time: never comparable (the paper states no hardware).
+        func trainingTime(_ row: inout ValidationRow, _ model: ValidatedModel, missing: String? = nil) {
+            guard let o = byKind[model] else { if let missing { row.note = missing }; return }
+            row.reproduced = "\(Trainer.duration(o.trainSeconds)) on \(hw), \(threads) threads"
+            row.verdict = .notComparable
+            row.note = "different hardware (the paper states none) and " + (comparable ? "possibly different items" : why)
+        }
         for f in pub.figures {
             var row = ValidationRow(id: f.id, subject: f.subject, quantity: f.quantity, published: published(f), reproduced: nil,
                                     verdict: .notRun, note: "")
@@ -258,18 +264,9 @@ public enum Validation {
                 row.verdict = balanced ? .reproduced : .below
                 row.note = "per-class counts over all splits within 2%"
             case ("fusion", .number(let v)) where f.unit == "percent":
-                if let o = byKind[.fusion] {
-                    let acc = 100 * o.metrics.accuracy
-                    row.reproduced = String(format: "%.2f%%", acc)
-                    row.verdict = comparable ? numberVerdict(acc, v, tolerance: tol) : .notComparable
-                    row.note = comparable ? "tolerance ±\(tol) points (recipe)" : why
-                }
+                accuracy(&row, .fusion, published: v)
             case ("fusion", .number):
-                if let o = byKind[.fusion] {
-                    row.reproduced = "\(Trainer.duration(o.trainSeconds)) on \(hw), \(threads) threads"
-                    row.verdict = .notComparable
-                    row.note = "different hardware (the paper states none) and " + (comparable ? "possibly different items" : why)
-                }
+                trainingTime(&row, .fusion)
             case ("fusion", .claim):
                 // Both measured here, on the same test split and hardware, so the claim itself can be checked.
                 if let o = byKind[.fusion], let b = byKind[.biomedclip] {
@@ -285,14 +282,8 @@ public enum Validation {
                     row.note = noBiomedCLIPWeightsNote
                 }
             case ("biomedclip", .number(let v)) where f.unit == "percent":
-                if let o = byKind[.biomedclip] {
-                    let acc = 100 * o.metrics.accuracy
-                    row.reproduced = String(format: "%.2f%%", acc)
-                    row.verdict = comparable ? numberVerdict(acc, v, tolerance: tol) : .notComparable
-                    row.note = (comparable ? "tolerance ±\(tol) points (recipe)" : why) + "; zero-shot with the recipe's prompts, weights as given"
-                } else {
-                    row.note = noBiomedCLIPWeightsNote
-                }
+                accuracy(&row, .biomedclip, published: v, note: "; zero-shot with the recipe's prompts, weights as given",
+                         missing: noBiomedCLIPWeightsNote)
             case ("biomedclip", .number):
                 if let o = byKind[.biomedclip] {
                     row.reproduced = String(format: "%.3f s/image on %@, %d threads", o.testSecondsPerImage, hw, threads)
@@ -302,23 +293,10 @@ public enum Validation {
                     row.note = noBiomedCLIPWeightsNote
                 }
             case ("clip-zero-shot", .number(let v)) where f.unit == "percent", ("clip", .number(let v)) where f.unit == "percent":
-                let which: ValidatedModel = f.ours == "clip" ? .clip : .clipZeroShot
-                if let o = byKind[which] {
-                    let acc = 100 * o.metrics.accuracy
-                    row.reproduced = String(format: "%.2f%%", acc)
-                    row.verdict = comparable ? numberVerdict(acc, v, tolerance: tol) : .notComparable
-                    row.note = (comparable ? "tolerance ±\(tol) points (recipe)" : why) + "; weights as given, not necessarily the paper's"
-                } else {
-                    row.note = noWeightsNote
-                }
+                accuracy(&row, f.ours == "clip" ? .clip : .clipZeroShot, published: v,
+                         note: "; weights as given, not necessarily the paper's", missing: noWeightsNote)
             case ("clip", .number):
-                if let o = byKind[.clip] {
-                    row.reproduced = "\(Trainer.duration(o.trainSeconds)) on \(hw), \(threads) threads"
-                    row.verdict = .notComparable
-                    row.note = "different hardware (the paper states none) and " + (comparable ? "possibly different items" : why)
-                } else {
-                    row.note = noWeightsNote
-                }
+                trainingTime(&row, .clip, missing: noWeightsNote)
             default:
                 row.verdict = .notRun
                 row.note = "not implemented: \(f.subject) is not built here"

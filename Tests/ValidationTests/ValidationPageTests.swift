@@ -1,8 +1,11 @@
+import Curation
 import Foundation
-import PairDxTestSupport
 import PairDxCore
+import PairDxTestSupport
 import Testing
-@testable import Training
+import Training
+import TrainingTestSupport
+@testable import Validation
 
 /// The validation page as pictures: learning curves, confusion heatmaps and F1 bars in inline SVG, checked
 /// as markup and, with Chromium and Pillow present, rendered at 1280 px by `scripts/render-report.sh --check`.

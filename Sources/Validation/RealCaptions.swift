@@ -9,23 +9,23 @@ import Training
 /// train/val/test by keyed hash of (seed, id) at the recipe's ratios (not balanced); the text model is trained
 /// with the recipe's `training.text` and tested. Caveat printed in every report: the labels come from the
 /// captions themselves, so the text model's task is easier than the paper's (labels from figure content).
-enum RealCaptions {
-    struct Report: Codable {
-        var source: String
-        var recipe: String
-        var captions: Int
-        var labelled: Int
-        var perClass: [String: Int]
-        var splitCounts: [String: Int]
-        var embeddings: String
-        var test: EvaluationReport
-        var trainSeconds: Double
-        var caveat: String
+public enum RealCaptions {
+    public struct Report: Codable, Sendable {
+        public var source: String
+        public var recipe: String
+        public var captions: Int
+        public var labelled: Int
+        public var perClass: [String: Int]
+        public var splitCounts: [String: Int]
+        public var embeddings: String
+        public var test: EvaluationReport
+        public var trainSeconds: Double
+        public var caveat: String
     }
 
-    static let caveat = "Labels come from the captions themselves (the recipe's caption rules), so a text model's task is easier than the paper's; this measures the text pipeline on real captions, not the published accuracy."
+    public static let caveat = "Labels come from the captions themselves (the recipe's caption rules), so a text model's task is easier than the paper's; this measures the text pipeline on real captions, not the published accuracy."
 
-    static func run(directory: String, recipe: Recipe, threads: Int, glove: String?, out: String) throws -> Report {
+    public static func run(directory: String, recipe: Recipe, threads: Int, glove: String?, out: String) throws -> Report {
         let files = FileSystem.listFiles(under: directory).filter { $0 == "captions.txt" || $0.hasSuffix("/captions.txt") }
             .map { (directory as NSString).appendingPathComponent($0) }
         guard !files.isEmpty else { throw PairDxError.io("\(directory): no captions.txt files found (ROCO layout expected)") }
@@ -77,7 +77,7 @@ enum RealCaptions {
         return report
     }
 
-    static func summary(_ r: Report) -> String {
+    public static func summary(_ r: Report) -> String {
         String(format: "real captions: %d read, %d labelled by %@ (%@); train %d / val %d / test %d; embeddings %@\n"
                + "text baseline test accuracy %.2f%%, macro-F1 %.4f, OOV %.2f%%, trained in %@\ncaveat: %@",
                r.captions, r.labelled, r.recipe, r.perClass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
