@@ -1,13 +1,22 @@
 import Foundation
 import PairDxCore
 
-/// Duplicate clusters over figures (`pairdx dedupe`).
+/// Duplicate clusters over figures (`pairdx dedupe`), the rules of `docs/pairdx-phash-v2.md` §5.
 ///
-/// Two usable figures are joined when their blobs have the same bytes, the same decoded pixels, or
-/// pHashes within `radius` bits whose 256-bit pHashes are also within `confirmRadius` bits (when both
-/// blobs have one and a confirm radius is given); clusters are the connected components (union-find over distinct
-/// blobs, then figures). The kept member has the most pixels, then the smallest item id
-/// (`ItemID.sortKey`). A usable figure is one with status `ok` whose blob hashed without a reject.
+/// Edges between distinct blobs of usable figures:
+/// - **exact**: the same bytes (one blob) or the same decoded pixels;
+/// - **near**: 256-bit pHashes within `confirmRadius` (found directly by `WideJoin` on the 256-bit hashes)
+///   and 64-bit pHashes within `radius` (both hashes must agree); when a blob has no 256-bit hash, or the
+///   confirmation is off, 64-bit pHashes within `radius` (`HammingIndex`), confirmed where both have one;
+/// - **crop** / **panel**: one blob's whole-image window hash within `cropRadius` of a centred (crop) or half
+///   (panel) window hash of the other (`CropSignature`, both blobs need a signature).
+///
+/// Clusters without chaining: blobs with the same pixels form units; units are taken in keep order (most
+/// pixels, then smallest item id); a unit not yet placed founds a cluster and becomes its representative, and
+/// every unplaced unit with an edge to it joins. A figure is thus in the cluster of a representative it is a
+/// confirmed duplicate of, never of a duplicate's duplicate. The edges are a set (exact search) and the order
+/// is fixed, so the clusters do not depend on threads or shards. A usable figure is one with status `ok`
+/// whose blob hashed without a reject.
 public enum Dedupe {
     /// A usable figure with what clustering needs.
     public struct Item: Sendable {
@@ -22,24 +31,47 @@ public enum Dedupe {
         public var pixelSHA256: String?
         public var phash: UInt64
         public var phash256: [UInt64]?
+        /// The crop signature (36 words), when hashed with `pairdx-phash-v2`.
+        public var crops: [UInt64]?
         public var pixels: Int
+    }
+
+    /// How two blobs were found to be duplicates.
+    public enum Match: String, Sendable, CaseIterable, Codable {
+        case exact, near, crop, panel
+    }
+
+    /// A crop or panel edge: `whole`'s whole-image hash near window `window` of `windowed`.
+    public struct CropPair: Sendable, Hashable {
+        public var whole: Int32
+        public var windowed: Int32
+        public var window: UInt8
+        public var distance: UInt16
+        public var match: Match { CropSignature.windows[Int(window)].isHalf ? .panel : .crop }
     }
 
     public struct Result: Sendable {
         public var clusters: [ClusterRecord]
         public var items: [Item]
         public var blobs: [Blob]
-        /// Blob pairs within the radius and confirmed (indices into `blobs`).
+        /// Near blob pairs (indices into `blobs`, distance on the 64-bit pHash).
         public var nearPairs: [HammingPair]
-        /// Blob pairs within the 64-bit radius before confirmation.
+        /// Crop and panel blob pairs (one per unordered pair: the closest window).
+        public var cropPairs: [CropPair]
+        /// Point pairs the near search compared (the cost that grows with look-alike images).
         public var candidatePairs: Int
+        /// Point pairs the crop search compared.
+        public var cropCandidatePairs: Int
+        /// Item id → how it joined its cluster's representative (absent for representatives).
+        public var joined: [String: Match]
         public var unusable: [String: Int]
         public var totalFigures: Int
     }
 
-    /// Clusters `figures` using `images`. O(n) plus the index self-join.
+    /// Clusters `figures` using `images`. O(n) plus the index joins.
     public static func run(figures: [FigureRecord], images: [ImageRecord], radius: Int,
-                           confirmRadius: Int? = defaultConfirmRadius, threads: Int) -> Result {
+                           confirmRadius: Int? = defaultConfirmRadius, cropRadius: Int? = defaultCropRadius,
+                           threads: Int) -> Result {
         var byBlob = [String: ImageRecord]()
         for r in images { byBlob[r.sha256] = r }
         var unusable = [String: Int]()
@@ -57,25 +89,89 @@ public enum Dedupe {
                 blobIndex[sha] = b
                 blobs.append(Blob(sha256: sha, pixelSHA256: img.pixelSHA256, phash: code,
                                   phash256: img.phash256.flatMap(ImageHashes.words256),
+                                  crops: img.crop256.flatMap(CropSignature.words),
                                   pixels: (img.width ?? 0) * (img.height ?? 0)))
             }
             items.append(Item(id: f.id, article: f.pmcid, blob: b))
         }
+        // Units: blobs with the same decoded pixels.
         var sets = UnionFind(blobs.count)
         var byPixels = [String: Int]()
         for (i, b) in blobs.enumerated() {
             guard let p = b.pixelSHA256 else { continue }
             if let first = byPixels[p] { sets.union(first, i) } else { byPixels[p] = i }
         }
-        let candidates = HammingIndex(blobs.map(\.phash)).pairs(radius: radius, threads: threads)
-        let pairs = candidates.filter { p in
-            guard let limit = confirmRadius, let a = blobs[Int(p.i)].phash256, let b = blobs[Int(p.j)].phash256 else { return true }
-            return distance256(a, b) <= limit
+        // Near pairs.
+        var pairs = [HammingPair]()
+        var candidates = 0
+        if let limit = confirmRadius, !blobs.isEmpty, blobs.allSatisfy({ $0.phash256 != nil }) {
+            let out = WideJoin.selfJoin(blobs.flatMap { $0.phash256! }, radius: limit, threads: threads)
+            candidates = out.compared
+            for m in out.matches {
+                let d = PerceptualHash.distance(blobs[Int(m.a)].phash, blobs[Int(m.b)].phash)
+                if d <= radius { pairs.append(HammingPair(i: m.a, j: m.b, distance: UInt8(d))) }
+            }
+        } else {
+            let found = HammingIndex(blobs.map(\.phash)).pairs(radius: radius, threads: threads)
+            candidates = found.count
+            pairs = found.filter { p in
+                guard let limit = confirmRadius, let a = blobs[Int(p.i)].phash256, let b = blobs[Int(p.j)].phash256 else { return true }
+                return distance256(a, b) <= limit
+            }
         }
-        for p in pairs { sets.union(Int(p.i), Int(p.j)) }
-
-        var groups = [Int: [Int]]()   // root blob → item indices
-        for (k, item) in items.enumerated() { groups[sets.find(item.blob), default: []].append(k) }
+        // Crop and panel pairs.
+        var crops = [CropPair]()
+        var cropCandidates = 0
+        if let limit = cropRadius, !blobs.isEmpty, blobs.allSatisfy({ $0.crops != nil }) {
+            let w = CropSignature.windows.count, wpw = CropSignature.wordsPerWindow
+            let queries = blobs.flatMap { $0.crops![0..<wpw] }
+            let targets = blobs.flatMap { $0.crops![wpw...] }
+            let perBlob = Int32(w - 1)
+            let out = WideJoin.join(queries: queries, targets: targets, radius: limit, threads: threads,
+                                    sameOwner: { q, t in q == t / perBlob })
+            cropCandidates = out.compared
+            var best = [Int64: CropPair]()
+            for m in out.matches {
+                let p = CropPair(whole: m.a, windowed: m.b / perBlob, window: UInt8(m.b % perBlob + 1), distance: m.distance)
+                let key = Int64(min(p.whole, p.windowed)) << 32 | Int64(max(p.whole, p.windowed))
+                if let old = best[key], (old.distance, old.whole, old.window) <= (p.distance, p.whole, p.window) { continue }
+                best[key] = p
+            }
+            crops = best.values.sorted { (min($0.whole, $0.windowed), max($0.whole, $0.windowed)) < (min($1.whole, $1.windowed), max($1.whole, $1.windowed)) }
+        }
+        // Units in keep order; each unplaced unit founds a cluster and takes its unplaced neighbours.
+        let firstItem = Dictionary(items.enumerated().map { (items[$0.offset].blob, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        var unitOf = [Int](repeating: 0, count: blobs.count)
+        for b in blobs.indices { unitOf[b] = sets.find(b) }
+        func better(_ a: Int, _ b: Int) -> Bool {   // blob a before blob b in keep order
+            if blobs[a].pixels != blobs[b].pixels { return blobs[a].pixels > blobs[b].pixels }
+            return ItemID.sortKey(items[firstItem[a]!].id).utf8.lexicographicallyPrecedes(ItemID.sortKey(items[firstItem[b]!].id).utf8)
+        }
+        var unitBest = [Int: Int]()
+        for b in blobs.indices { if let cur = unitBest[unitOf[b]], !better(b, cur) { continue }; unitBest[unitOf[b]] = b }
+        var neighbours = [Int: [(Int, Match)]]()
+        func edge(_ a: Int, _ b: Int, _ how: Match) {
+            let ua = unitOf[a], ub = unitOf[b]
+            guard ua != ub else { return }
+            neighbours[ua, default: []].append((ub, how)); neighbours[ub, default: []].append((ua, how))
+        }
+        for p in pairs { edge(Int(p.i), Int(p.j), .near) }
+        for c in crops { edge(Int(c.whole), Int(c.windowed), c.match) }
+        let order = unitBest.keys.sorted { better(unitBest[$0]!, unitBest[$1]!) }
+        var clusterOfUnit = [Int: Int]()   // unit → founding unit
+        var unitJoin = [Int: Match]()
+        for u in order where clusterOfUnit[u] == nil {
+            clusterOfUnit[u] = u
+            // Near beats crop beats panel when a unit has several edges to the representative.
+            for (v, how) in (neighbours[u] ?? []).sorted(by: { Match.allCases.firstIndex(of: $0.1)! < Match.allCases.firstIndex(of: $1.1)! })
+            where clusterOfUnit[v] == nil {
+                clusterOfUnit[v] = u
+                unitJoin[v] = how
+            }
+        }
+        var joined = [String: Match]()
+        var groups = [Int: [Int]]()   // founding unit → item indices
+        for (k, item) in items.enumerated() { groups[clusterOfUnit[unitOf[item.blob]]!, default: []].append(k) }
         var clusters = [ClusterRecord]()
         clusters.reserveCapacity(groups.count)
         for (_, members) in groups {
@@ -98,11 +194,16 @@ public enum Dedupe {
                 }
                 kind = identical ? "exact" : "near"
             }
+            for m in members where m != keep {
+                let u = unitOf[items[m].blob]
+                joined[items[m].id] = u == unitOf[items[keep].blob] ? .exact : unitJoin[u]!
+            }
             clusters.append(ClusterRecord(keep: items[keep].id, members: ids, articles: articles, kind: kind,
                                           maxDistance: maxDistance))
         }
         clusters.sort { $0.sortKey.utf8.lexicographicallyPrecedes($1.sortKey.utf8) }
-        return Result(clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, candidatePairs: candidates.count,
+        return Result(clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, cropPairs: crops,
+                      candidatePairs: candidates, cropCandidatePairs: cropCandidates, joined: joined,
                       unusable: unusable, totalFigures: figures.count)
     }
 
@@ -117,4 +218,7 @@ extension Dedupe {
     public static let defaultRadius = 8
     /// Default confirmation radius on the 256-bit pHash (evidence in docs/pairdx-phash-v1.md).
     public static let defaultConfirmRadius = 16
+    /// Default radius between a whole-image window hash and another image's crop or half window
+    /// (evidence in docs/pairdx-phash-v2.md).
+    public static let defaultCropRadius = 16
 }
