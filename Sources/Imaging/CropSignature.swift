@@ -63,9 +63,39 @@ public enum CropSignature {
         var window = [Double](repeating: 0, count: windowSide * windowSide)
         for w in windows {
             resampleWindow(plane, box: w.box, into: &window)
-            out += PerceptualHash.dctBits(window, size: windowSide, low: 16, cosines: PerceptualHash.cos64)
+            out += dctBits(window)
         }
         return out
+    }
+
+    /// The 256-bit pHash of a 64×64 window: the same coefficients as `PerceptualHash.dctBits` (low 16×16 of the
+    /// unnormalised DCT-II, median threshold), the first pass summed row by row so it vectorises.
+    static func dctBits(_ p: [Double]) -> [UInt64] {
+        let size = windowSide, low = 16
+        var a = [Double](repeating: 0, count: low * size)
+        var d = [Double](repeating: 0, count: low * low)
+        p.withUnsafeBufferPointer { p in
+        PerceptualHash.cos64.withUnsafeBufferPointer { c in
+        a.withUnsafeMutableBufferPointer { a in
+            for k in 0..<low {
+                let ak = a.baseAddress! + k &* size
+                for n in 0..<size {
+                    let ck = 2 * c[k &* size &+ n]
+                    let pn = p.baseAddress! + n &* size
+                    for j in 0..<size { ak[j] += ck * pn[j] }
+                }
+            }
+            for k in 0..<low {
+                for l in 0..<low {
+                    var s = 0.0
+                    for j in 0..<size { s += c[l &* size &+ j] * a[k &* size &+ j] }
+                    d[k &* low &+ l] = 2 * s
+                }
+            }
+        }}}
+        let sorted = d.sorted()
+        let median = (sorted[127] + sorted[128]) / 2
+        return (0..<4).map { w in PerceptualHash.pack(64) { d[w &* 64 &+ $0] > median } }
     }
 
     /// Box weights mapping `[lo, hi)` of a `planeSide` axis onto `windowSide` cells: per output cell the

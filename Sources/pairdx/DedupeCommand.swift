@@ -48,6 +48,14 @@ struct DedupeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Benchmark: also compare with brute force on this many of them.", visibility: .hidden))
     var benchmarkVerify: Int = 0
 
+    @Option(help: ArgumentHelp("Benchmark: recall per transform on the real images under this folder (repeatable) and exit.",
+                               visibility: .hidden))
+    var benchmarkTransforms: [String] = []
+
+    @Option(help: ArgumentHelp("Benchmark: hash throughput with and without the crop signature on the images under this folder (repeatable) and exit.",
+                               visibility: .hidden))
+    var benchmarkHash: [String] = []
+
     func run() async throws {
         global.apply()
         var r = Dedupe.defaultRadius
@@ -71,6 +79,15 @@ struct DedupeCommand: AsyncParsableCommand {
                 throw PairDxError.usage("--crop-radius takes 0...64 or 'off' (got '\(cropRadius)')")
             }
             crop = c
+        }
+        if !benchmarkHash.isEmpty {
+            print(try TransformBenchmark.hashThroughput(folders: benchmarkHash, rounds: 3))
+            return
+        }
+        if !benchmarkTransforms.isEmpty {
+            print(try TransformBenchmark.run(folders: benchmarkTransforms, radius: r, confirmRadius: confirm, cropRadius: crop,
+                                             threads: global.threadCount))
+            return
         }
         var truthFile: SynthTruth?
         if let truth {
