@@ -1,20 +1,17 @@
 import Foundation
 
-/// The crop-robust signature of `pairdx-phash-v2` (`docs/pairdx-phash-v2.md`): 256-bit pHashes of nine fixed
+/// The crop-robust signature of `pairdx-phash-v2` (`docs/pairdx-phash-v2.md`): 256-bit codes of nine fixed
 /// windows of one 128×128 Lanczos plane of the whole image.
 ///
 /// Window 0 is the whole plane; windows 1–4 are centred, keeping 96, 92, 88 and 84% of each side (a copy
 /// trimmed by 4–16% of its width and height looks like one of them); windows 5–8 are the left, right, top
-/// and bottom halves (a panel cut from a two-panel figure). Each window is area-resampled to 64×64 (exact
-/// fractional box weights), then hashed as the 256-bit pHash: unnormalised 2-D DCT-II, low 16×16 block
-/// including DC, bit = coefficient > median, row-major, first bit = most significant.
+/// and bottom halves (a panel cut from a two-panel figure). Each window's code is four low-frequency 64-bit
+/// hashes of it (`code`).
 /// A copy cropped from image A matches when its window 0 is near one of A's windows 1–8.
-/// Cost per image: one more row resize (to 128²) and nine 64×64 resamples + partial DCTs (≈ 0.8 M flops).
+/// Cost per image: one more row resize (to 128²), and per window four small area resamples and an 8×8 DCT.
 public enum CropSignature {
     /// Side of the plane the windows are cut from.
     public static let planeSide = 128
-    /// Side of a window's resampled plane.
-    static let windowSide = 64
     /// Words per window hash.
     public static let wordsPerWindow = 4
 
@@ -55,57 +52,40 @@ public enum CropSignature {
     /// Hex of a signature: 9 × 64 digits.
     public static let hexDigits = 9 * 64
 
-    /// The nine window hashes of a 128×128 plane, 36 words (window-major, most significant word first).
+    /// The nine window codes of a 128×128 plane, 36 words (window-major).
     public static func signature(plane: [UInt8]) -> [UInt64] {
         precondition(plane.count == planeSide * planeSide)
         var out = [UInt64]()
         out.reserveCapacity(windows.count * wordsPerWindow)
-        var window = [Double](repeating: 0, count: windowSide * windowSide)
-        for w in windows {
-            resampleWindow(plane, box: w.box, into: &window)
-            out += dctBits(window)
-        }
+        for w in windows { out += code(plane, box: w.box) }
         return out
     }
 
-    /// The 256-bit pHash of a 64×64 window: the same coefficients as `PerceptualHash.dctBits` (low 16×16 of the
-    /// unnormalised DCT-II, median threshold), the first pass summed row by row so it vectorises.
-    static func dctBits(_ p: [Double]) -> [UInt64] {
-        let size = windowSide, low = 16
-        var a = [Double](repeating: 0, count: low * size)
-        var d = [Double](repeating: 0, count: low * low)
-        p.withUnsafeBufferPointer { p in
-        PerceptualHash.cos64.withUnsafeBufferPointer { c in
-        a.withUnsafeMutableBufferPointer { a in
-            for k in 0..<low {
-                let ak = a.baseAddress! + k &* size
-                for n in 0..<size {
-                    let ck = 2 * c[k &* size &+ n]
-                    let pn = p.baseAddress! + n &* size
-                    for j in 0..<size { ak[j] += ck * pn[j] }
-                }
-            }
-            for k in 0..<low {
-                for l in 0..<low {
-                    var s = 0.0
-                    for j in 0..<size { s += c[l &* size &+ j] * a[k &* size &+ j] }
-                    d[k &* low &+ l] = 2 * s
-                }
-            }
-        }}}
-        let sorted = d.sorted()
-        let median = (sorted[127] + sorted[128]) / 2
-        return (0..<4).map { w in PerceptualHash.pack(64) { d[w &* 64 &+ $0] > median } }
+    /// One window's 256-bit code: four 64-bit hashes of low spatial frequency, each computed from the window
+    /// area-resampled to its own size (so a shift or scale error of a few percent moves few bits):
+    /// pHash (32×32, low 8×8 DCT-II, median threshold), horizontal dHash (9×8: right > left), vertical dHash
+    /// (8×9: below > above), aHash (8×8: > mean).
+    static func code(_ plane: [UInt8], box: (Double, Double, Double, Double)) -> [UInt64] {
+        let p32 = resampleWindow(plane, box: box, width: 32, height: 32)
+        let h98 = resampleWindow(plane, box: box, width: 9, height: 8)
+        let v89 = resampleWindow(plane, box: box, width: 8, height: 9)
+        let a88 = resampleWindow(plane, box: box, width: 8, height: 8)
+        let phash = PerceptualHash.dctBits(p32, size: 32, low: 8, cosines: PerceptualHash.cos32)[0]
+        let dh = PerceptualHash.pack(64) { i in h98[(i / 8) * 9 + i % 8 + 1] > h98[(i / 8) * 9 + i % 8] }
+        let dv = PerceptualHash.pack(64) { i in v89[(i / 8 + 1) * 8 + i % 8] > v89[(i / 8) * 8 + i % 8] }
+        let mean = a88.reduce(0, +) / 64
+        let ah = PerceptualHash.pack(64) { a88[$0] > mean }
+        return [phash, dh, dv, ah]
     }
 
-    /// Box weights mapping `[lo, hi)` of a `planeSide` axis onto `windowSide` cells: per output cell the
-    /// first source index and the overlap of each source pixel with the cell, divided by the cell width.
-    static func weights(lo: Double, hi: Double) -> (first: [Int], w: [[Double]]) {
+    /// Box weights mapping `[lo, hi)` of a `planeSide` axis onto `cells` cells: per output cell the first source
+    /// index and the overlap of each source pixel with the cell, divided by the cell width.
+    static func weights(lo: Double, hi: Double, cells: Int) -> (first: [Int], w: [[Double]]) {
         let n = Double(planeSide)
         let a = lo * n, b = hi * n
-        let step = (b - a) / Double(windowSide)
+        let step = (b - a) / Double(cells)
         var first = [Int](), w = [[Double]]()
-        for o in 0..<windowSide {
+        for o in 0..<cells {
             let s = a + Double(o) * step, e = s + step
             let i0 = Int(s.rounded(.down)), i1 = min(planeSide, Int(e.rounded(.up)))
             first.append(i0)
@@ -114,35 +94,37 @@ public enum CropSignature {
         return (first, w)
     }
 
-    /// Separable area resample of the window `box` of the plane to `windowSide`².
-    static func resampleWindow(_ p: [UInt8], box: (Double, Double, Double, Double), into out: inout [Double]) {
-        let (xs, ys) = (weights(lo: box.0, hi: box.2), weights(lo: box.1, hi: box.3))
-        let side = planeSide, ws = windowSide
-        var rows = [Double](repeating: 0, count: side * ws)   // every plane row, resampled horizontally
+    /// Separable area resample of the window `box` of the plane to `width × height` (horizontal pass over
+    /// every plane row, then vertical), row-major.
+    static func resampleWindow(_ p: [UInt8], box: (Double, Double, Double, Double), width ow: Int, height oh: Int) -> [Double] {
+        let (xs, ys) = (weights(lo: box.0, hi: box.2, cells: ow), weights(lo: box.1, hi: box.3, cells: oh))
+        let side = planeSide
+        var rows = [Double](repeating: 0, count: side * ow)
+        var out = [Double](repeating: 0, count: ow * oh)
         p.withUnsafeBufferPointer { p in
             rows.withUnsafeMutableBufferPointer { r in
                 for y in 0..<side {
-                    for o in 0..<ws {
+                    for o in 0..<ow {
                         let f = xs.first[o]
                         var s = 0.0
                         for (k, wk) in xs.w[o].enumerated() { s += wk * Double(p[y &* side &+ f &+ k]) }
-                        r[y &* ws &+ o] = s
+                        r[y &* ow &+ o] = s
                     }
                 }
             }
         }
         rows.withUnsafeBufferPointer { r in
             out.withUnsafeMutableBufferPointer { d in
-                for o in 0..<ws {
+                for o in 0..<oh {
                     let f = ys.first[o]
-                    for x in 0..<ws { d[o &* ws &+ x] = 0 }
                     for (k, wk) in ys.w[o].enumerated() {
-                        let src = (f &+ k) &* ws
-                        for x in 0..<ws { d[o &* ws &+ x] += wk * r[src &+ x] }
+                        let src = (f &+ k) &* ow
+                        for x in 0..<ow { d[o &* ow &+ x] += wk * r[src &+ x] }
                     }
                 }
             }
         }
+        return out
     }
 
     /// Hex of the 36 words; nil when empty.

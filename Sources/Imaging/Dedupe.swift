@@ -140,12 +140,11 @@ public enum Dedupe {
             crops = best.values.sorted { (min($0.whole, $0.windowed), max($0.whole, $0.windowed)) < (min($1.whole, $1.windowed), max($1.whole, $1.windowed)) }
         }
         // Units in keep order; each unplaced unit founds a cluster and takes its unplaced neighbours.
-        let firstItem = Dictionary(items.enumerated().map { (items[$0.offset].blob, $0.offset) }, uniquingKeysWith: { a, _ in a })
         var unitOf = [Int](repeating: 0, count: blobs.count)
         for b in blobs.indices { unitOf[b] = sets.find(b) }
-        func better(_ a: Int, _ b: Int) -> Bool {   // blob a before blob b in keep order
-            if blobs[a].pixels != blobs[b].pixels { return blobs[a].pixels > blobs[b].pixels }
-            return ItemID.sortKey(items[firstItem[a]!].id).utf8.lexicographicallyPrecedes(ItemID.sortKey(items[firstItem[b]!].id).utf8)
+        // Blob a before blob b in keep order. Blobs are numbered in the order of their first (smallest) item id.
+        func better(_ a: Int, _ b: Int) -> Bool {
+            blobs[a].pixels != blobs[b].pixels ? blobs[a].pixels > blobs[b].pixels : a < b
         }
         var unitBest = [Int: Int]()
         for b in blobs.indices { if let cur = unitBest[unitOf[b]], !better(b, cur) { continue }; unitBest[unitOf[b]] = b }
@@ -220,5 +219,5 @@ extension Dedupe {
     public static let defaultConfirmRadius = 16
     /// Default radius between a whole-image window hash and another image's crop or half window
     /// (evidence in docs/pairdx-phash-v2.md).
-    public static let defaultCropRadius = 16
+    public static let defaultCropRadius = 24
 }

@@ -74,6 +74,8 @@ public enum TransformBenchmark {
         }
         let r = Dedupe.run(figures: figures, images: images.values.sorted { $0.sha256 < $1.sha256 }, radius: radius,
                            confirmRadius: confirmRadius, cropRadius: cropRadius, threads: threads)
+        var signature = [String: Dedupe.Blob]()
+        for item in r.items { signature[item.id] = r.blobs[item.blob] }
         var clusterOf = [String: Int]()
         for (c, cl) in r.clusters.enumerated() { for m in cl.members { clusterOf[m] = c } }
         var lines = ["real images: \(originals) originals × \(Transform.allCases.count) transforms, "
@@ -85,8 +87,28 @@ public enum TransformBenchmark {
                 let orig = "PMC\(100 * (o.image + 1))/F1"
                 if let a = clusterOf[id], a == clusterOf[orig] { hits += 1 }
             }
-            lines.append(String(format: "  recall %-10@ %3d/%-3d", t.rawValue, hits, total))
+            // Distance the crop search sees: the copy's whole window against the original's windows 1–8 (the
+            // closest), and the 256-bit pHash distance the near search sees.
+            var windowD = [Int](), wholeD = [Int]()
+            for (id, o) in origin where o.transform == t {
+                let orig = "PMC\(100 * (o.image + 1))/F1"
+                guard let a = signature[id], let b = signature[orig] else { continue }
+                windowD.append((1..<9).map { w in Dedupe.distance256(Array(a.crops![0..<4]), Array(b.crops![(4 * w)..<(4 * w + 4)])) }.min()!)
+                wholeD.append(Dedupe.distance256(a.phash256!, b.phash256!))
+            }
+            lines.append("  recall " + t.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0) + " \(hits)/\(total)"
+                         + "   closest window distances \(windowD.sorted()), 256-bit pHash distances \(wholeD.sorted())")
         }
+        // The same distances between distinct originals: how close do unrelated images come?
+        var distinctWindow = [Int](), distinctWhole = [Int]()
+        let origIDs = (0..<originals).map { "PMC\(100 * ($0 + 1))/F1" }
+        for x in origIDs { for y in origIDs where x != y {
+            guard let a = signature[x], let b = signature[y] else { continue }
+            distinctWindow.append((1..<9).map { w in Dedupe.distance256(Array(a.crops![0..<4]), Array(b.crops![(4 * w)..<(4 * w + 4)])) }.min()!)
+            if x < y { distinctWhole.append(Dedupe.distance256(a.phash256!, b.phash256!)) }
+        } }
+        lines.append("  distinct originals: closest window distances (10 smallest) \(distinctWindow.sorted().prefix(10)), "
+                     + "256-bit pHash distances (10 smallest) \(distinctWhole.sorted().prefix(10))")
         var falseMerges = 0
         for cl in r.clusters where cl.members.count > 1 {
             for x in 0..<cl.members.count {

@@ -128,16 +128,19 @@ import Testing
         #expect(s.count == 36)
         #expect(Array(s[20..<24]) == Array(s[24..<28]))   // left == right
         #expect(Array(s[0..<4]) != Array(s[20..<24]))
-        // 2×2 box average of the plane, then the 256-bit DCT rule.
-        var half = [Double](repeating: 0, count: 64 * 64)
-        for y in 0..<64 { for x in 0..<64 {
-            half[y * 64 + x] = (Double(plane[2 * y * side + 2 * x]) + Double(plane[2 * y * side + 2 * x + 1])
-                + Double(plane[(2 * y + 1) * side + 2 * x]) + Double(plane[(2 * y + 1) * side + 2 * x + 1])) / 4
+        // Window 0's first word is the 64-bit pHash rule on the plane's 4×4 box averages (32×32).
+        var quarter = [Double](repeating: 0, count: 32 * 32)
+        for y in 0..<32 { for x in 0..<32 {
+            var sum = 0.0
+            for dy in 0..<4 { for dx in 0..<4 { sum += Double(plane[(4 * y + dy) * side + 4 * x + dx]) } }
+            quarter[y * 32 + x] = sum / 16
         } }
-        #expect(CropSignature.dctBits(half) == Array(s[0..<4]))
-        // The same bits as the v1 256-bit rule on this plane (the same sums, scaled by 2 before instead of after).
-        let v1 = PerceptualHash.dctBits(half, size: 64, low: 16, cosines: PerceptualHash.cos64)
-        #expect(v1 == Array(s[0..<4]))
+        #expect(PerceptualHash.dctBits(quarter, size: 32, low: 8, cosines: PerceptualHash.cos32)[0] == s[0])
+        // The aHash word: 8×8 cells of 16×16 plane pixels above their mean.
+        var cells = [Double](repeating: 0, count: 64)
+        for y in 0..<side { for x in 0..<side { cells[(y / 16) * 8 + x / 16] += Double(plane[y * side + x]) / 256 } }
+        let mean = cells.reduce(0, +) / 64
+        #expect(PerceptualHash.pack(64) { cells[$0] > mean } == s[3])
         #expect(CropSignature.windows.map(\.name) == ["whole", "crop96", "crop92", "crop88", "crop84", "left", "right", "top", "bottom"])
     }
 }

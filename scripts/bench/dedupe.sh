@@ -23,12 +23,19 @@ echo "cores: $(nproc), threads used: $threads; load average: $(cut -d' ' -f1-3 /
 
 work="$dir/work"
 mkdir -p "$dir"
-if [ ! -s "$work/images.jsonl" ]; then
-  echo "preparing: synth $n figures, fetch, hash (not timed)" >&2
+# Each preparation step (not timed) runs only when its output is missing; delete work/images.jsonl to re-hash.
+if [ ! -s "$dir/mirror.truth.json" ]; then
+  echo "preparing: synth $n figures" >&2
   rm -rf "$dir/mirror" "$work"
   "$bin" synth --seed 7 --figures "$n" --threads "$threads" --out "$dir/mirror" --log-level warning >/dev/null
+fi
+if [ ! -s "$work/figures.jsonl" ]; then
+  echo "preparing: discover and fetch" >&2
   "$bin" discover --source "$dir/mirror" --work "$work" --log-level warning >/dev/null
   "$bin" fetch --source "$dir/mirror" --work "$work" --log-level warning >/dev/null
+fi
+if [ ! -s "$work/images.jsonl" ]; then
+  echo "preparing: hash" >&2
   "$bin" hash --work "$work" --threads "$threads" --log-level warning >/dev/null
 fi
 /usr/bin/time -v "$bin" dedupe --work "$work" --truth "$dir/mirror.truth.json" --threads "$threads" --json \
