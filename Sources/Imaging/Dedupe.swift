@@ -1,7 +1,7 @@
 import Foundation
 import PairDxCore
 
-/// Duplicate clusters over figures (`pairdx dedupe`), the rules of `docs/pairdx-phash-v2.md` §5.
+/// Duplicate clusters over figures (`pairdx dedupe`), the rules of `docs/pairdx-phash-v2.md` §2–3.
 ///
 /// Edges between distinct blobs of usable figures:
 /// - **exact**: the same bytes (one blob) or the same decoded pixels;
