@@ -12,7 +12,7 @@ struct DedupeCommand: AsyncParsableCommand {
         Figures whose images have the same bytes, the same decoded pixels, 256-bit pHashes within
         --confirm-radius and 64-bit pHashes within the radius (near), or whose whole-image hash is within
         --crop-radius of a centred or half window of the other (crop, panel: the pairdx-phash-v2 crop
-        signature) are duplicates; exact search on blocks of interleaved bits finds every such pair. Clusters
+        signature; off unless asked for) are duplicates; exact search on blocks of interleaved bits finds every such pair. Clusters
         do not chain: in keep order (most pixels, then smallest id) each figure not yet placed founds a
         cluster and takes the unplaced figures that are duplicates of it. Every usable figure lands in
         exactly one cluster, singletons included. Clusters spanning articles are counted as cross-article.
@@ -32,8 +32,8 @@ struct DedupeCommand: AsyncParsableCommand {
     @Option(help: "Radius on the 256-bit pHash that must confirm a candidate pair; 'off' to join on the 64-bit pHash alone.")
     var confirmRadius: String = String(Dedupe.defaultConfirmRadius)
 
-    @Option(help: "Radius between a whole-image hash and another image's crop or half window (pairdx-phash-v2); 'off' to skip crops.")
-    var cropRadius: String = String(Dedupe.defaultCropRadius)
+    @Option(help: "Radius between a whole-image code and another image's crop or half window (pairdx-phash-v2), e.g. \(Dedupe.suggestedCropRadius); 'off' (the default) skips crops.")
+    var cropRadius: String = Dedupe.defaultCropRadius.map(String.init) ?? "off"
 
     @Option(help: "Synthetic truth file (pairdx-synth-truth/1) to score the clusters against.")
     var truth: String?

@@ -109,7 +109,8 @@ import Testing
         _ = try HashStage.run(work: tmp.work, threads: 2)
         let images = try JSONL.read(ImageRecord.self, from: tmp.work.images)
         #expect(images.allSatisfy { $0.crop256?.count == CropSignature.hexDigits })
-        let r = Dedupe.run(figures: figures, images: images, radius: Dedupe.defaultRadius, threads: 2)
+        let r = Dedupe.run(figures: figures, images: images, radius: Dedupe.defaultRadius,
+                           cropRadius: Dedupe.suggestedCropRadius, threads: 2)
         #expect(r.clusters.map(\.members) == [["PMC1/F1", "PMC2/F1", "PMC3/F1", "PMC4/F1"], ["PMC5/F1"]])
         #expect(r.joined["PMC2/F1"] == .crop && r.joined["PMC3/F1"] == .crop && r.joined["PMC4/F1"] == .panel)
         // Without the crop search the copies stay apart: the whole-image hashes do not see them.

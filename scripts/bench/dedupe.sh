@@ -6,6 +6,7 @@
 # the real images of ../shared/data/images and ../shared/data/medicat-sample, and the hash throughput with and
 # without the crop signature.
 # Usage: scripts/bench/dedupe.sh [N] [THREADS]   (defaults: 25000, all cores; release build in .build-bench)
+# The synthetic dedupe runs twice: crop search off (the default) and at CROP_RADIUS (default 24).
 # The work folder is kept in ${TMPDIR:-/tmp}/pairdx-bench-dedupe-N so a second run skips synth/fetch/hash.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -38,8 +39,11 @@ if [ ! -s "$work/images.jsonl" ]; then
   echo "preparing: hash" >&2
   "$bin" hash --work "$work" --threads "$threads" --log-level warning >/dev/null
 fi
+crop="${CROP_RADIUS:-24}"
+for radius in off "$crop"; do
+echo "--- dedupe --crop-radius $radius"
 /usr/bin/time -v "$bin" dedupe --work "$work" --truth "$dir/mirror.truth.json" --threads "$threads" --json \
-  --log-level warning >"$dir/report.json" 2>"$dir/time.txt"
+  --crop-radius "$radius" --log-level warning >"$dir/report.json" 2>"$dir/time.txt"
 "$python" - "$dir/report.json" "$dir/time.txt" "$dir/mirror.truth.json" "$n" <<'EOF'
 import json, re, sys
 report = json.load(open(sys.argv[1]))
@@ -63,10 +67,11 @@ for k, v in sorted(t["precision"].items()):
 for k, v in sorted(t["recall"].items()):
     print(f"  recall    {k:<16} {v['hits']}/{v['total']}" + (f" = {100 * v['rate']:.1f}%" if v["rate"] is not None else ""))
 EOF
+done
 real=()
 for d in "$shared/data/images" "$shared/data/medicat-sample"; do [ -d "$d" ] && real+=(--benchmark-transforms "$d"); done
 if [ ${#real[@]} -gt 0 ]; then
-  "$bin" dedupe "${real[@]}" --threads "$threads" --log-level warning
+  "$bin" dedupe "${real[@]}" --crop-radius "$crop" --threads "$threads" --log-level warning
   "$bin" dedupe "${real[@]/--benchmark-transforms/--benchmark-hash}" --log-level warning
 else
   echo "real images under $shared/data are absent: transform recall skipped" >&2
