@@ -67,7 +67,7 @@ public struct DedupeReport: Codable, Sendable {
     public var radius: Int
     /// Radius on the 256-bit pHash that confirms a candidate pair (nil: no confirmation).
     public var confirmRadius: Int?
-    /// Radius between a whole-image window hash and a crop or half window (nil: crops not searched).
+    /// Radius between a whole-image window code and a crop or half window (nil: crops not searched).
     public var cropRadius: Int?
     /// Hash pairs the near search compared, and the near pairs found (both hashes within their radius).
     public var candidatePairs: Int

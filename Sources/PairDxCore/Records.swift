@@ -94,7 +94,7 @@ public struct ImageRecord: Codable, Sendable, Hashable {
     public var ahash: String?
     /// 256-bit pHash (64 hex digits, `pairdx-phash-v1` §4) that confirms near-duplicate candidates.
     public var phash256: String?
-    /// Crop signature (`pairdx-phash-v2`): nine 256-bit window pHashes, 576 hex digits, that find cropped copies.
+    /// Crop signature (`pairdx-phash-v2`): nine 256-bit window codes, 576 hex digits, that find cropped copies.
     public var crop256: String?
     /// Why the image cannot be used, when it cannot.
     public var reject: String?
