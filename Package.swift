@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libpng reports errors by longjmp: the setjmp lives in C so nothing unwinds through Swift.
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         // libjpeg's decoder reports errors by longjmp too (TurboJPEG, used to encode, does not).
@@ -33,7 +34,7 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["PairDxCore", "CCurl", "CXML2"]),
         .target(name: "Imaging", dependencies: ["PairDxCore", "CPNG", "CJPEG"], swiftSettings: optimisedInDebug),
         .target(name: "Curation", dependencies: ["PairDxCore", "Imaging"]),
-        .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "Curation", "COpenBLAS", "CGEMM"], exclude: ["Core/README.md"], swiftSettings: optimisedInDebug),
+        .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "Curation", "COpenBLAS", "CGEMM", "CZlib"], exclude: ["Core/README.md"], swiftSettings: optimisedInDebug),
         .target(name: "Synth", dependencies: ["PairDxCore", "Imaging"], swiftSettings: optimisedInDebug),
         .target(name: "MirrorServer", dependencies: ["PairDxCore", .product(name: "FlyingFox", package: "FlyingFox"),
                                                .product(name: "FlyingSocks", package: "FlyingFox")]),
@@ -49,10 +50,10 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["PairDxTestSupport", "Ingest", "MirrorServer", "PairDxCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PairDxCore"]),
         .testTarget(name: "CurationTests", dependencies: ["PairDxTestSupport", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["PairDxTestSupport", "Training", "PairDxCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["PairDxTestSupport", "Training", "Curation", "PairDxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "PairDxCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"]),
-        .testTarget(name: "MirrorServerTests", dependencies: ["MirrorServer", "PairDxCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "MirrorServerTests", dependencies: ["PairDxTestSupport", "MirrorServer", "PairDxCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,8 +2,8 @@ import Foundation
 import PairDxCore
 
 /// `Manifests/<name>/`: the recipe, what became of every candidate (`sources.csv`), every split item with its
-/// caption and provenance (`items.csv`), a Croissant 1.0 description (`croissant.json`) and `SHA256SUMS`.
-/// All canonical: the same inputs give the same bytes.
+/// caption and provenance (`items.csv`), a Croissant 1.0 description (`croissant.json`), the suspect labels left out
+/// before balancing when there were any (`excluded.csv`) and `SHA256SUMS`. All canonical: the same inputs give the same bytes.
 public enum Manifest {
     public static let itemsHeader = ["id", "split", "class", "article", "figure", "label", "license", "sha256", "phash", "media", "caption"]
     public static let sourcesHeader = ["pmcid", "version", "status", "license", "figures", "kept"]
@@ -15,6 +15,8 @@ public enum Manifest {
         public var candidates: [Candidate]
         public var articles: [ArticleRecord]
         public var figures: [String: FigureRecord]
+        /// Items `balance --exclude-suspects` left out; written as `excluded.csv` only when non-empty.
+        public var excluded: [ExcludedItem] = []
         public init(name: String, recipe: Recipe, assignment: Splitter.Assignment, candidates: [Candidate],
                     articles: [ArticleRecord], figures: [String: FigureRecord]) {
             self.name = name; self.recipe = recipe; self.assignment = assignment; self.candidates = candidates
@@ -31,6 +33,12 @@ public enum Manifest {
         files["recipe.json"] = try CanonicalJSON.encode(input.recipe, pretty: true)
         files["sources.csv"] = Data(sourcesCSV(input).utf8)
         files["items.csv"] = Data(itemsCSV(input).utf8)
+        if !input.excluded.isEmpty {
+            files[ExcludedItem.manifestFile] = Data((CSV.line(ExcludedItem.csvHeader) + input.excluded.sorted { $0.sortKey < $1.sortKey }
+                .map { CSV.line([$0.id, $0.class, $0.predicted, $0.suspectsSHA256]) }.joined()).utf8)
+        } else if FileSystem.exists(dir + "/" + ExcludedItem.manifestFile) {
+            try FileManager.default.removeItem(atPath: dir + "/" + ExcludedItem.manifestFile)
+        }
         var splitDigests: [String: String] = [:]
         for s in SplitName.allCases {
             let p = (dir as NSString).appendingPathComponent("\(splitFilesRelative)/\(s.rawValue).csv")

@@ -7,9 +7,23 @@ public enum Curate {
     ///
     /// A `target` policy the labels cannot fill fails (exit 1) naming each short class with have/need, unless
     /// `allowShort`: then every class is cut to the smallest class's count.
+    ///
+    /// `excludeSuspects` (a `suspects.json` path) drops its suspects from the labelled items first; they are written to
+    /// `excluded.jsonl`, which `manifest` records as `excluded.csv`. Without it a stale `excluded.jsonl` is removed,
+    /// so the default path writes exactly what it always wrote.
     @discardableResult
-    public static func balance(work: WorkDirectory, recipe: Recipe, allowShort: Bool = false) throws -> [BalancedItem] {
-        let labels = try JSONL.read(LabelRecord.self, from: work.labels)
+    public static func balance(work: WorkDirectory, recipe: Recipe, allowShort: Bool = false,
+                               excludeSuspects: String? = nil) throws -> [BalancedItem] {
+        var labels = try JSONL.read(LabelRecord.self, from: work.labels)
+        if let excludeSuspects {
+            let excluded = try exclusions(excludeSuspects, labels: labels, recipe: recipe)
+            let ids = Set(excluded.map(\.id))
+            labels = labels.filter { !ids.contains($0.id) }
+            try JSONL.write(excluded, to: work.excluded, sortedBy: \.sortKey)
+            Log.info("balance: \(excluded.count) suspect label(s) of \(excludeSuspects) left out before balancing")
+        } else if FileSystem.exists(work.excluded) {
+            try FileManager.default.removeItem(atPath: work.excluded)
+        }
         if let short = Balancer.shortfall(labels, recipe: recipe) {
             if !allowShort {
                 throw PairDxError.checkFailed("balance: recipe \(recipe.name) asks for \(short.need) per class and the source is short: "
@@ -21,6 +35,27 @@ public enum Curate {
         let selected = Balancer.select(labels, recipe: recipe, allowShort: allowShort)
         try JSONL.write(selected, to: work.balanced, sortedBy: \.sortKey)
         return selected
+    }
+
+    /// The suspects of `path` that are labelled items of this work directory, as exclusions. A suspect whose
+    /// label differs from the current label (a suspects file of another labelling) is an error naming the item.
+    static func exclusions(_ path: String, labels: [LabelRecord], recipe: Recipe) throws -> [ExcludedItem] {
+        let suspects = try SuspectLabels.load(path)
+        let digest = SHA256.hex(try FileSystem.read(path))
+        let classes = Set(recipe.classes.map(\.name))
+        let current = Dictionary(labels.compactMap { l in l.class.map { (l.id, $0) } }, uniquingKeysWith: { a, _ in a })
+        var out: [ExcludedItem] = []
+        for s in suspects.suspects {
+            guard classes.contains(s.label) else {
+                throw PairDxError.badInput("\(path): suspect \(s.id) has class '\(s.label)', not a class of recipe \(recipe.name)")
+            }
+            guard let now = current[s.id] else { continue }   // no longer labelled: nothing to leave out
+            guard now == s.label else {
+                throw PairDxError.badInput("\(path): suspect \(s.id) was labelled '\(s.label)' but labels.jsonl now says '\(now)'; rerun pairdx suspects")
+            }
+            out.append(ExcludedItem(id: s.id, class: s.label, predicted: s.predicted, suspectsSHA256: digest))
+        }
+        return out
     }
 
     /// `pairdx split`: `balanced.jsonl` + figures/images/clusters → `Splits/<name>/`.
@@ -48,9 +83,10 @@ public enum Curate {
         let figures = Dictionary(try JSONL.read(FigureRecord.self, from: work.figures).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let candidates = FileSystem.exists(work.candidates) ? try JSONL.read(Candidate.self, from: work.candidates) : []
         let articles = FileSystem.exists(work.articles) ? try JSONL.read(ArticleRecord.self, from: work.articles) : []
-        let input = Manifest.Inputs(name: name, recipe: recipe,
+        var input = Manifest.Inputs(name: name, recipe: recipe,
                                     assignment: .init(items: items, groupCount: summary.groups.count, largestGroup: summary.groups.largest),
                                     candidates: candidates, articles: articles, figures: figures)
+        if FileSystem.exists(work.excluded) { input.excluded = try JSONL.read(ExcludedItem.self, from: work.excluded) }
         try Manifest.write(input, to: manifestDir, splitFilesRelative: relativePath(from: manifestDir, to: splitDir))
     }
 

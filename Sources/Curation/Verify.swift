@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import PairDxCore
 
 /// `pairdx verify`: everything a CI job needs to trust a split directory.
@@ -93,7 +94,9 @@ public enum Verify {
 
     /// Verifies `splitDir`. `expect`: the digest the split must have (nil: that check is skipped).
     /// - Throws: `PairDxError.io` when `splitDir` is not a directory or a file cannot be read.
-    public static func run(splitDir: String, work: WorkDirectory?, against: String?, expect: Expectation? = nil) throws -> Result {
+    /// `threads`: workers hashing the images (with `work`).
+    public static func run(splitDir: String, work: WorkDirectory?, against: String?, expect: Expectation? = nil,
+                           threads: Int = 1) throws -> Result {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: splitDir, isDirectory: &isDir), isDir.boolValue else {
             throw PairDxError.io("\(splitDir): no such split directory")
@@ -182,19 +185,27 @@ public enum Verify {
         var imagesChecked = 0
         if let work {
             let store = work.blobs
-            for s in SplitName.allCases {
-                for it in splits[s]! {
-                    let p = store.path(for: it.sha256)
-                    guard FileSystem.exists(p) else {
-                        problems.append(.init(.images, file: path("\(s.rawValue).csv"), item: it.id, "image \(it.sha256) is missing from \(store.root)")); continue
-                    }
-                    let actual = try SHA256.hex(fileAt: p)
-                    if actual != it.sha256 {
-                        problems.append(.init(.images, file: path("\(s.rawValue).csv"), item: it.id,
-                                              "image bytes changed: \(p) has sha256 \(actual), expected \(it.sha256)"))
-                    }
-                    imagesChecked += 1
+            let rows = SplitName.allCases.flatMap { s in splits[s]!.map { (split: s, item: $0) } }
+            // Hashing every image is the slow part: one file per worker at a time, results in row order.
+            let digests = Parallel.map(count: rows.count, threads: max(1, threads), batch: 8) { i -> String?? in
+                let p = store.path(for: rows[i].item.sha256)
+                guard FileSystem.exists(p) else { return .some(nil) }
+                return (try? SHA256.hex(fileAt: p)).map { .some($0) } ?? nil
+            }
+            for ((s, it), digest) in zip(rows, digests) {
+                let p = store.path(for: it.sha256)
+                switch digest {
+                case .some(.none):
+                    problems.append(.init(.images, file: path("\(s.rawValue).csv"), item: it.id, "image \(it.sha256) is missing from \(store.root)"))
+                    continue
+                case .none:
+                    problems.append(.init(.images, file: path("\(s.rawValue).csv"), item: it.id, "image \(p) cannot be read"))
+                case .some(.some(let actual)) where actual != it.sha256:
+                    problems.append(.init(.images, file: path("\(s.rawValue).csv"), item: it.id,
+                                          "image bytes changed: \(p) has sha256 \(actual), expected \(it.sha256)"))
+                default: break
                 }
+                imagesChecked += 1
             }
             checked.append(.images)
         } else {

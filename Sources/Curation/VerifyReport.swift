@@ -64,39 +64,19 @@ extension Verify {
         let suite = "pairdx verify \(r.splitDir)"
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         x += "<testsuites name=\"pairdx verify\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\">\n"
-        x += "  <testsuite name=\"\(xml(suite))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\">\n"
+        x += "  <testsuite name=\"\(HTMLEscape.xml(suite))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\">\n"
         for (c, problems, reason) in cases {
             let open = "    <testcase classname=\"pairdx.verify\" name=\"\(c.rawValue)\""
             if let reason {
-                x += open + ">\n      <skipped message=\"\(xml(reason))\"/>\n    </testcase>\n"
+                x += open + ">\n      <skipped message=\"\(HTMLEscape.xml(reason))\"/>\n    </testcase>\n"
             } else if let problems, !problems.isEmpty {
-                x += open + ">\n      <failure type=\"\(c.rawValue)\" message=\"\(problems.count) problem(s): \(xml(problems[0].description))\">"
-                x += xml(problems.map(\.description).joined(separator: "\n")) + "</failure>\n    </testcase>\n"
+                x += open + ">\n      <failure type=\"\(c.rawValue)\" message=\"\(problems.count) problem(s): \(HTMLEscape.xml(problems[0].description))\">"
+                x += HTMLEscape.xml(problems.map(\.description).joined(separator: "\n")) + "</failure>\n    </testcase>\n"
             } else {
                 x += open + "/>\n"
             }
         }
         x += "  </testsuite>\n</testsuites>\n"
         return x
-    }
-
-    /// Text as XML 1.0 character data or attribute value: markup characters as entities, line breaks and tabs as
-    /// character references, other characters XML 1.0 forbids (controls, lone surrogates cannot occur) as U+FFFD.
-    static func xml(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\n": out += "&#10;"
-            case "\r": out += "&#13;"
-            case "\t": out += "&#9;"
-            default:
-                if c.value < 0x20 || c.value == 0xFFFE || c.value == 0xFFFF { out += "\u{FFFD}" } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out
     }
 }

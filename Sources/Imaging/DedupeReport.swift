@@ -221,7 +221,7 @@ extension Dedupe {
                                 cropRadius: Int? = defaultCropRadius, threads: Int,
                                 truth: SynthTruth? = nil) throws -> DedupeReport {
         for f in [work.figures, work.images] where !FileSystem.exists(f) {
-            throw PairDxError.usage("\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
+            throw PairDxError.io("\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
         }
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
         let images = try JSONL.read(ImageRecord.self, from: work.images)

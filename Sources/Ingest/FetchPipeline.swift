@@ -20,6 +20,9 @@ final class FetchPipeline: @unchecked Sendable {
     let progress: PairDxCore.Progress
     /// Caption-first order: a figure this refuses costs no media request (status `FigureRecord.notFetched`).
     let wantsMedia: (@Sendable (FigureRecord) -> Bool)?
+    /// Size and single-part ETag (MD5) of media keys from the listings read while resolving versions: a body that
+    /// does not match them fails its figure for this run (`length-mismatch`, `md5-mismatch`) and is never journalled.
+    let listed: [String: ListedObject]
 
     var report: FetchReport
     var articles: [ArticleRecord] = []
@@ -35,9 +38,10 @@ final class FetchPipeline: @unchecked Sendable {
     enum Kind: Int { case metadata = 0, jats = 1, media = 2, size = 3 }
 
     init(source: Source, work: WorkDirectory, journal: FetchJournal, cache: BlobStore, report: FetchReport,
-         progress: PairDxCore.Progress, retryMissing: Bool = false, wantsMedia: (@Sendable (FigureRecord) -> Bool)? = nil) throws {
+         progress: PairDxCore.Progress, retryMissing: Bool = false, wantsMedia: (@Sendable (FigureRecord) -> Bool)? = nil,
+         listed: [String: ListedObject] = [:]) throws {
         self.source = source; self.work = work; self.journal = journal; self.cache = cache
-        self.retryMissing = retryMissing; self.wantsMedia = wantsMedia
+        self.retryMissing = retryMissing; self.wantsMedia = wantsMedia; self.listed = listed
         self.blobs = work.blobs; self.report = report; self.progress = progress
         partial = work.path(".partial")
         try FileSystem.makeDirectory(partial)
@@ -183,14 +187,15 @@ final class FetchPipeline: @unchecked Sendable {
                 if mediaURL != nil, let wantsMedia, !wantsMedia(fig) { mediaURL = nil; fig.status = FigureRecord.notFetched }
                 let index = figures.count
                 figures.append(fig)
-                if let url = mediaURL { out += requestMedia(url, figure: index) }
+                if let url = mediaURL { out += requestMedia(url, figure: index, listed: fig.url.flatMap(Source.key(of:)).flatMap { listed[$0] }) }
             }
         }
         return out
     }
 
-    /// Attaches a figure to a media URL: done already, in flight, journalled, or a new request.
-    func requestMedia(_ url: String, figure: Int) -> [DownloadRequest] {
+    /// Attaches a figure to a media URL: done already, in flight, journalled, or a new request (checked against
+    /// what the listing said of its key, when it said anything).
+    func requestMedia(_ url: String, figure: Int, listed: ListedObject? = nil) -> [DownloadRequest] {
         if let e = done[url] { apply(e, to: figure); return [] }
         if waiting[url] != nil { waiting[url]!.append(figure); return [] }
         if let e = journalled(url), e.reject != nil || QuickFiles.size(blobs.path(for: e.sha256)) == e.bytes {
@@ -198,7 +203,10 @@ final class FetchPipeline: @unchecked Sendable {
             done[url] = e; apply(e, to: figure); return []
         }
         waiting[url] = [figure]
-        return [DownloadRequest(url: url, destination: partial + "/" + SHA256.hex(url), kind: .media, tag: FetchPipeline.tag(.media, 0))]
+        var request = DownloadRequest(url: url, destination: partial + "/" + SHA256.hex(url), expectedLength: listed?.size,
+                                      kind: .media, tag: FetchPipeline.tag(.media, 0))
+        request.md5 = listed?.md5
+        return [request]
     }
 
     func apply(_ e: FetchJournal.Entry, to figure: Int) {
@@ -221,7 +229,7 @@ final class FetchPipeline: @unchecked Sendable {
     /// media limit) is first checked against the size the source's listing gives for its key.
     func mediaFinished(_ request: DownloadRequest, _ r: DownloadResult) -> [DownloadRequest] {
         let url = request.url
-        if r.ok, r.declaredLength == nil, source.directory == nil, let figure = waiting[url]?.first,
+        if r.ok, r.declaredLength == nil, request.expectedLength == nil, source.directory == nil, let figure = waiting[url]?.first,
            let location = figures[figure].url, let key = Source.key(of: location) {
             let listing = source.base + "?list-type=2&max-keys=1&prefix="
                 + (key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key)
@@ -242,16 +250,17 @@ final class FetchPipeline: @unchecked Sendable {
             settleMedia(media, result)
             return []
         }
-        guard let listed = page.sizes[key], listed == result.bytes else {
-            var failed = result
+        var failed = result
+        if page.sizes[key] != result.bytes {
             failed.error = "length-mismatch: \(result.bytes) bytes without a declared length; the listing gives "
                 + (page.sizes[key].map { "\($0)" } ?? "no such key")
             failed.errorClass = "length-mismatch"
-            if let dest = media.destination { unlink(dest) }
-            settleMedia(media, failed)
-            return []
+        } else if let want = page.md5(of: key), let dest = media.destination, let got = try? MD5.hex(fileAt: dest), got != want {
+            failed.error = "md5-mismatch: got \(got), the listing's ETag is \(want)"
+            failed.errorClass = "md5-mismatch"
         }
-        settleMedia(media, result)
+        if !failed.ok, let dest = media.destination { unlink(dest) }
+        settleMedia(media, failed)
         return []
     }
 
@@ -297,6 +306,9 @@ final class FetchPipeline: @unchecked Sendable {
             done[url] = e
         } else {
             count(\.httpErrors, cls)
+            if cls == "md5-mismatch" || cls == "length-mismatch" {
+                Log.warning("fetch: \(waiters.map { figures[$0].id }.joined(separator: ", ")): \(url): \(r.error ?? cls) (not kept; asked again next run)")
+            }
         }
         for f in waiters {
             figures[f].status = missing ? "media-missing" : (cls == "too-large" ? "too-large" : "http-error: \(cls)")

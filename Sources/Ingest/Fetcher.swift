@@ -25,14 +25,17 @@ public final class Fetcher: Sendable {
         self.source = source; self.work = work; self.client = client; self.retryMissing = retryMissing
         self.wantsMedia = wantsMedia
         try FileSystem.makeDirectory(work.root)
-        journal = try FetchJournal(path: work.path("fetch-journal.jsonl"))
+        journal = try FetchJournal(path: work.path("fetch-journal.jsonl"), base: source.base)
         cache = BlobStore(root: work.path("cache"))
     }
 
-    /// Newest version per candidate without one: a directory listing or ListObjectsV2 by prefix.
-    func resolveVersions(_ cs: [Candidate]) async -> [String: Int] {
+    /// Newest version per candidate without one: a directory listing, or ListObjectsV2 of the keys under `PMCn.`
+    /// (paged; one request for almost every article). The listed Size and ETag of every key come back too, and the
+    /// article's media downloads are checked against them (`ListedObject`).
+    func resolveVersions(_ cs: [Candidate]) async -> (versions: [String: Int], listed: [String: ListedObject]) {
         var out: [String: Int] = [:]
-        var listURLs: [(String, String)] = []
+        var listed: [String: ListedObject] = [:]
+        var pending: [(pmcid: String, token: String?, guard: PageGuard)] = []
         for c in cs {
             if let v = c.version { out[c.pmcid] = v; continue }
             if let dir = source.directory {
@@ -43,16 +46,38 @@ public final class Fetcher: Sendable {
                 }
                 if let m = vs.max() { out[c.pmcid] = m }
             } else {
-                listURLs.append((c.pmcid, source.base + "?list-type=2&delimiter=%2F&prefix=\(c.pmcid).&max-keys=1000"))
+                var pages = PageGuard("listing of \(c.pmcid).", maxPages: client.options.maxPages)
+                try? pages.next(nil)
+                pending.append((c.pmcid, nil, pages))
             }
         }
-        let results = await client.run(listURLs.map { DownloadRequest(url: $0.1, kind: .listing) })
-        for ((pmcid, url), r) in zip(listURLs, results) {
-            guard r.ok, let d = r.data, let page = try? S3Listing.parse(d, source: url) else { continue }
-            let vs = page.prefixes.compactMap { PMCID.parse(String($0.dropLast())) }.filter { $0.id == pmcid }.compactMap(\.version)
-            if let m = vs.max() { out[pmcid] = m }
+        while !pending.isEmpty {
+            var urls: [String] = []
+            for i in pending.indices {
+                var url = source.base + "?list-type=2&prefix=\(pending[i].pmcid).&max-keys=1000"
+                if let t = pending[i].token { url += "&continuation-token=" + (t.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? t) }
+                urls.append(url)
+            }
+            let results = await client.run(urls.map { DownloadRequest(url: $0, kind: .listing) })
+            var next: [(pmcid: String, token: String?, guard: PageGuard)] = []
+            for (i, (url, r)) in zip(urls, results).enumerated() {
+                let pmcid = pending[i].pmcid
+                guard r.ok, let d = r.data, let page = try? S3Listing.parse(d, source: url) else { continue }
+                let vs = page.keys.compactMap { k -> Int? in
+                    guard let slash = k.firstIndex(of: "/"), let p = PMCID.parse(String(k[..<slash])), p.id == pmcid else { return nil }
+                    return p.version
+                }
+                if let m = vs.max() { out[pmcid] = max(out[pmcid] ?? 0, m) }
+                listed.merge(ListedObject.all(in: page)) { a, _ in a }
+                if let token = page.nextToken {
+                    var g = pending[i].guard
+                    if (try? g.next(token)) != nil { next.append((pmcid, token, g)) }
+                    else { Log.warning("fetch: the listing of \(pmcid). did not end (repeated continuation or --max-pages): versions from the pages read") }
+                }
+            }
+            pending = next
         }
-        return out
+        return (out, listed)
     }
 
     public func run(_ candidates: [Candidate]) async throws -> FetchReport {
@@ -61,7 +86,7 @@ public final class Fetcher: Sendable {
         var report = FetchReport()
         report.candidates = cs.count
         var articles: [ArticleRecord] = []
-        let versions = await resolveVersions(cs)
+        let (versions, listed) = await resolveVersions(cs)
         var live: [(pmcid: String, version: Int)] = []
         for c in cs {
             if let v = versions[c.pmcid] { live.append((c.pmcid, v)) }
@@ -69,7 +94,7 @@ public final class Fetcher: Sendable {
         }
         let progress = PairDxCore.Progress("fetch", total: live.count)
         let pipeline = try FetchPipeline(source: source, work: work, journal: journal, cache: cache, report: report, progress: progress,
-                                         retryMissing: retryMissing, wantsMedia: wantsMedia)
+                                         retryMissing: retryMissing, wantsMedia: wantsMedia, listed: listed)
         let client = self.client
         let items = live
         await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in

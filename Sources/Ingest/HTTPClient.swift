@@ -11,6 +11,8 @@ public struct DownloadRequest: Sendable {
     public var url: String
     public var destination: String?
     public var expectedLength: Int?
+    /// The MD5 (lowercase hex) the body must have, e.g. from a listing's single-part ETag.
+    public var md5: String?
     /// What the body is: decides its size limit (and from it the transfer's time limit).
     public var kind: BodyKind
     /// The caller's own label, handed back with the result by `stream`.
@@ -18,9 +20,9 @@ public struct DownloadRequest: Sendable {
     public init(url: String, destination: String? = nil, expectedLength: Int? = nil, kind: BodyKind = .media, tag: Int = 0) {
         self.url = url; self.destination = destination; self.expectedLength = expectedLength; self.kind = kind; self.tag = tag
     }
-    /// The `md5=` query parameter, when the URL carries one.
+    /// `md5` when set, else the `md5=` query parameter when the URL carries one.
     public var expectedMD5: String? {
-        URLComponents(string: url)?.queryItems?.first(where: { $0.name == "md5" })?.value?.lowercased()
+        md5 ?? URLComponents(string: url)?.queryItems?.first(where: { $0.name == "md5" })?.value?.lowercased()
     }
 }
 

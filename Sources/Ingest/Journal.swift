@@ -9,12 +9,18 @@ import Synchronization
 /// found, is not asked for again (unless the caller retries missing ones). Lines are written with one `write(2)` each, so a SIGKILL loses at most
 /// the line being written, never an earlier one; every write is checked, the journal is fsync'd in batches and at
 /// the end of the stage (`sync()`, which reports the first failure).
+///
+/// Keys are relative to the source: a URL under the source's base is stored as the rest of it (`PMC1.1/PMC1.1.json`),
+/// so a work directory moved or copied to another machine, or fetched from a mirror that moved, still resumes.
+/// Journals written with absolute URLs are still read: an absolute key under the current base counts as its
+/// relative one.
 public final class FetchJournal: Sendable {
     /// `sha256` names the stored bytes; `reject` (then no bytes are kept) says why content was refused.
     public struct Entry: Codable, Sendable {
         /// The `reject` of a URL the source answered with 404 Not Found: a final outcome, remembered.
         public static let notFound = "not-found"
         public var isNotFound: Bool { reject == Self.notFound }
+        /// The key: relative to the source's base when the URL lies under it, else the absolute URL.
         public var url: String
         public var sha256: String
         public var bytes: Int
@@ -25,6 +31,8 @@ public final class FetchJournal: Sendable {
     }
 
     let path: String
+    /// The source's base URL (ending in `/`); nil: keys are the URLs as given.
+    let base: String?
     /// Lines between two `fsync`s of the journal; `sync()` makes the rest durable at the end of a stage.
     static let syncEvery = 256
 
@@ -37,14 +45,18 @@ public final class FetchJournal: Sendable {
     }
     private let state: Mutex<State>
 
-    public init(path: String) throws {
+    public init(path: String, base: String? = nil) throws {
         self.path = path
+        self.base = base
         var entries: [String: Entry] = [:]
         // Only a regular file is read back (a device or FIFO in its place reads as empty).
         let existing = FetchJournal.isRegularFile(path) ? FileManager.default.contents(atPath: path) : nil
         if let data = existing {
             for line in data.split(separator: UInt8(ascii: "\n")) {
-                if let e = try? JSONDecoder().decode(Entry.self, from: Data(line)) { entries[e.url] = e }
+                if var e = try? JSONDecoder().decode(Entry.self, from: Data(line)) {
+                    e.url = FetchJournal.key(e.url, base: base)
+                    entries[e.url] = e
+                }
             }
         }
         try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent)
@@ -64,11 +76,22 @@ public final class FetchJournal: Sendable {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
-    public func lookup(_ url: String) -> Entry? { state.withLock { $0.entries[url] } }
+    /// `url` relative to `base` when it lies under it, else unchanged.
+    static func key(_ url: String, base: String?) -> String {
+        guard let base, url.hasPrefix(base), url.count > base.count else { return url }
+        return String(url.dropFirst(base.count))
+    }
+
+    public func lookup(_ url: String) -> Entry? {
+        let k = FetchJournal.key(url, base: base)
+        return state.withLock { $0.entries[k] }
+    }
 
     /// Appends one line with one `write(2)` (a SIGKILL loses at most the line being written); every
     /// `syncEvery` lines the journal is fsync'd. A failure is kept and thrown by `sync()`.
-    public func record(_ e: Entry) {
+    public func record(_ entry: Entry) {
+        var e = entry
+        e.url = FetchJournal.key(e.url, base: base)
         guard var line = try? CanonicalJSON.string(e) else { return }
         line += "\n"
         let bytes = Array(line.utf8)

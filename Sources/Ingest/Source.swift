@@ -19,9 +19,10 @@ public struct Source: Sendable, CustomStringConvertible {
             var path = lower.hasPrefix("file://") ? String(raw.dropFirst(7)) : raw
             if !path.hasPrefix("/") { path = FileManager.default.currentDirectoryPath + "/" + path }
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
-                throw .usage("source \(raw) is neither an http(s) URL nor an existing directory")
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                throw .io("source \(raw): no such directory (give a mirror directory or an http(s) URL)")
             }
+            guard isDir.boolValue else { throw .usage("source \(raw) is neither an http(s) URL nor a directory") }
             let clean = (path as NSString).standardizingPath
             base = "file://" + (clean.hasSuffix("/") ? clean : clean + "/")
             directory = clean

@@ -7,6 +7,8 @@ public struct S3Listing: Sendable {
     public var keys: [String] = []
     /// `Size` of each key that has one, in bytes.
     public var sizes: [String: Int] = [:]
+    /// `ETag` of each key that has one, without its quotes.
+    public var etags: [String: String] = [:]
     public var prefixes: [String] = []
     /// Present when the listing is truncated: pass it as `continuation-token` for the next page.
     public var nextToken: String?
@@ -25,6 +27,10 @@ public struct S3Listing: Sendable {
                 if let k = childText(n, "Key") {
                     out.keys.append(k)
                     if let size = childText(n, "Size").flatMap({ Int($0) }), size >= 0 { out.sizes[k] = size }
+                    if let tag = childText(n, "ETag") {
+                        let bare = tag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()
+                        if !bare.isEmpty { out.etags[k] = bare }
+                    }
                 }
             } else if XMLNode.isElement(n, "CommonPrefixes") {
                 if let p = childText(n, "Prefix") { out.prefixes.append(p) }
@@ -36,6 +42,35 @@ public struct S3Listing: Sendable {
             c = n.pointee.next
         }
         if !truncated { out.nextToken = nil }
+        return out
+    }
+
+    /// The MD5 of `key`'s bytes when its ETag is one: S3 gives a single-part upload's MD5 as its ETag (32 hex digits),
+    /// while a multipart upload's (`<hex>-<parts>`) and an encrypted object's are not digests of the body.
+    public func md5(of key: String) -> String? {
+        guard let e = etags[key] else { return nil }
+        return S3Listing.isMD5(e) ? e : nil
+    }
+
+    static func isMD5(_ etag: String) -> Bool {
+        etag.utf8.count == 32 && etag.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+}
+
+/// What a listing said about one object, for checking its download: the body must have `size` bytes and, when the
+/// ETag is a single-part MD5, that MD5.
+public struct ListedObject: Sendable, Equatable {
+    public var size: Int?
+    public var md5: String?
+    public init(size: Int?, md5: String?) { self.size = size; self.md5 = md5 }
+
+    /// Every key of a listing page with a size or an MD5 ETag.
+    public static func all(in page: S3Listing) -> [String: ListedObject] {
+        var out: [String: ListedObject] = [:]
+        for k in page.keys {
+            let o = ListedObject(size: page.sizes[k], md5: page.md5(of: k))
+            if o.size != nil || o.md5 != nil { out[k] = o }
+        }
         return out
     }
 }

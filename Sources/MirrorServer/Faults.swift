@@ -13,6 +13,7 @@ import Synchronization
 ///                 {"path": "/PMC6.1/e.png", "kind": "redirect", "location": "file:///etc/hostname"},
 ///                 {"path": "/PMC7.1/f.png", "kind": "no-length", "extraBytes": 10},
 ///                 {"path": "/PMC8.1/g.png", "kind": "html"},
+///                 {"path": "/PMC9.1/h.png", "kind": "corrupt", "times": 1},
 ///                 {"path": "/", "kind": "endless-listing", "token": "again"}]}
 ///
 /// `path` is exact, or a prefix when it ends in `*`. `times` limits how many matching requests
@@ -21,7 +22,8 @@ import Synchronization
 /// connection), `wrong-length` (declare more bytes than are sent, then drop), `drip` (send slowly),
 /// `redirect` (302 to `location`, where `{origin}` stands for `http://<host>:<port>` of this server),
 /// `no-length` (the body chunked, with no `Content-Length`, plus `extraBytes` of zeros at its end),
-/// `html` (200 with an HTML error page in place of the file), `endless-listing` (a ListObjectsV2 answer
+/// `html` (200 with an HTML error page in place of the file), `corrupt` (the file's length with one byte in the
+/// middle inverted, so only its MD5 tells), `endless-listing` (a ListObjectsV2 answer
 /// that is always truncated: its continuation is `token` on every page, or a new one each page without it).
 public struct Fault: Codable, Sendable {
     public var path: String
@@ -49,7 +51,7 @@ public struct Fault: Codable, Sendable {
     }
 
     static let kinds: Set<String> = ["status", "stall", "truncate", "wrong-length", "drip", "redirect", "no-length", "html",
-                                     "endless-listing"]
+                                     "corrupt", "endless-listing"]
     /// Kinds that apply to listings (ListObjectsV2 requests) rather than to files.
     static let listingKinds: Set<String> = ["endless-listing"]
 }

@@ -5,12 +5,14 @@ import PairDxCore
 ///
 /// Keys are relative paths sorted bytewise; `prefix` filters, `delimiter` folds deeper keys into
 /// `CommonPrefixes`, `max-keys` (≤1000) pages, and the continuation token is the last key served
-/// (hex-encoded, opaque to clients). Complexity: O(files) per page.
+/// (hex-encoded, opaque to clients). Each key's `ETag` is what `etag` gives (S3 gives a single-part upload's MD5,
+/// quoted). Complexity: O(files) per page.
 public enum ListObjectsV2 {
     public struct Object: Sendable { public var key: String; public var size: Int }
 
     public static func page(objects: [Object], bucket: String, prefix: String, delimiter: String?,
-                            maxKeys: Int, continuationToken: String?, startAfter: String?) -> String {
+                            maxKeys: Int, continuationToken: String?, startAfter: String?,
+                            etag: (String) -> String? = { _ in nil }) -> String {
         let after = continuationToken.flatMap(decodeToken) ?? startAfter ?? ""
         var contents: [Object] = []
         var prefixes: [String] = []
@@ -35,7 +37,9 @@ public enum ListObjectsV2 {
         if let continuationToken { x += "<ContinuationToken>\(esc(continuationToken))</ContinuationToken>" }
         if truncated { x += "<NextContinuationToken>\(Hex.encode(Array(last.utf8)))</NextContinuationToken>" }
         for o in contents {
-            x += "<Contents><Key>\(esc(o.key))</Key><Size>\(o.size)</Size><StorageClass>STANDARD</StorageClass></Contents>"
+            x += "<Contents><Key>\(esc(o.key))</Key>"
+            if let e = etag(o.key) { x += "<ETag>&quot;\(esc(e))&quot;</ETag>" }
+            x += "<Size>\(o.size)</Size><StorageClass>STANDARD</StorageClass></Contents>"
         }
         for p in prefixes { x += "<CommonPrefixes><Prefix>\(esc(p))</Prefix></CommonPrefixes>" }
         return x + "</ListBucketResult>\n"

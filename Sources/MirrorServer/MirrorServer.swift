@@ -1,14 +1,18 @@
 import FlyingFox
 import Foundation
 import PairDxCore
+import Synchronization
 
 /// Serves a mirror directory (PMC Cloud layout) over HTTP on 127.0.0.1 with FlyingFox:
 /// - `GET /<key>`: the file `<root>/<key>` (no `..`, no hidden files), faults applied per path;
 /// - `GET /?list-type=2&prefix=&delimiter=&max-keys=&continuation-token=`: S3 ListObjectsV2 XML
-///   (also under `/<bucket>/?list-type=2`);
+///   (also under `/<bucket>/?list-type=2`), each key with its size and its MD5 as `ETag`, as S3 gives a single-part upload's;
 /// - `GET /esearch.fcgi?db=pmc&term=&retstart=&retmax=` (also `/entrez/eutils/esearch.fcgi`):
 ///   NCBI's eSearchResult XML over the newest version of each article whose metadata and JATS
 ///   text contain the term's words.
+///
+/// Clients reach FlyingFox only through `HeadGate`, which owns the public port and bounds the request line (8 KiB,
+/// else 414) and the request head (32 KiB, else 431) before FlyingFox reads a byte of it.
 public final class MirrorServer: Sendable {
     public let root: String
     let faults: FaultCounter
@@ -18,13 +22,27 @@ public final class MirrorServer: Sendable {
     let searchIndex: [(id: Int, text: String)]
     /// `root` with every symbolic link resolved: served files must lie under it.
     let realRoot: String
+    /// The port asked for (0: any free one) and the gate in front of FlyingFox once started.
+    let requestedPort: UInt16
+    let headLimits: HeadGate.Limits
+    let gate = Mutex<HeadGate?>(nil)
+    /// MD5 of each file listed so far (its ETag), computed when a listing first names it.
+    let etags = Mutex<[String: String]>([:])
 
-    public init(root: String, port: UInt16 = 0, faults: FaultPlan = FaultPlan(faults: []), accessLog: String? = nil) throws {
+    /// - Parameters:
+    ///   - maxRequestLine, maxRequestHead: limits of the request line and of the whole head (line, headers, blank line), in bytes.
+    public init(root: String, port: UInt16 = 0, faults: FaultPlan = FaultPlan(faults: []), accessLog: String? = nil,
+                maxRequestLine: Int = 8 * 1024, maxRequestHead: Int = 32 * 1024) throws {
+        guard maxRequestLine >= 64, maxRequestHead >= maxRequestLine else {
+            throw PairDxError.usage("request limits: the line needs at least 64 bytes and the head at least the line (got \(maxRequestLine), \(maxRequestHead))")
+        }
         self.root = root
+        requestedPort = port
+        headLimits = HeadGate.Limits(maxLine: maxRequestLine, maxHead: maxRequestHead)
         counter = try HitCounter(accessLog: accessLog)
         self.faults = FaultCounter(plan: faults)
         guard FileSystem.exists(root), let real = realpath(root, nil) else {
-            throw PairDxError.usage("mirror directory \(root) does not exist")
+            throw PairDxError.io("mirror directory \(root) does not exist")
         }
         realRoot = String(cString: real)
         free(real)
@@ -33,7 +51,8 @@ public final class MirrorServer: Sendable {
             return ListObjectsV2.Object(key: rel, size: size)
         }
         searchIndex = MirrorServer.buildIndex(root: root, keys: objects.map(\.key))
-        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 60, logger: .disabled)
+        // FlyingFox listens on a free loopback port of its own; clients reach it only through the gate.
+        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 60, logger: .disabled)
     }
 
     /// Starts listening; returns the bound port once connections are accepted.
@@ -43,10 +62,13 @@ public final class MirrorServer: Sendable {
         Task { try? await server.run() }
         // Generous: on a busy machine (a test suite saturating every core) the listener may take a while to start.
         try await server.waitUntilListening(timeout: 60)
-        guard case let .ip4(_, port)? = await server.listeningAddress else {
+        guard case let .ip4(_, backend)? = await server.listeningAddress else {
             throw PairDxError.io("the mirror server is not listening on an IPv4 address")
         }
-        return port
+        let g = try HeadGate(port: requestedPort, backendPort: backend, limits: headLimits)
+        gate.withLock { $0 = g }
+        g.start()
+        return g.port
     }
 
     /// The file of `key` when it lies inside the mirror once symbolic links are followed; nil when a link
@@ -62,13 +84,15 @@ public final class MirrorServer: Sendable {
     /// Requests received so far per path (listings count under their path, usually `/`).
     public var hits: [String: Int] { counter.snapshot }
 
-    public func stop() async { await server.stop(timeout: 0) }
+    public func stop() async {
+        gate.withLock { $0?.stop(); $0 = nil }
+        await server.stop(timeout: 0)
+    }
 
     /// Runs until cancelled (the CLI's `serve-mirror`).
     public func run() async throws {
-        let handler = Handler(owner: self)
-        await server.appendRoute("GET *", to: handler)
-        try await server.run()
+        _ = try await start()
+        do { while true { try await Task.sleep(nanoseconds: 3_600_000_000_000) } } catch { await stop(); throw error }
     }
 
     struct Handler: HTTPHandler {
@@ -132,6 +156,11 @@ public final class MirrorServer: Sendable {
             let body = DripBody(data: data + Data(count: max(0, fault.extraBytes ?? 0)), limit: data.count + max(0, fault.extraBytes ?? 0),
                                 chunk: 16384, pause: 0, fail: false)
             return HTTPResponse(statusCode: .ok, body: HTTPBodySequence(from: body))
+        case "corrupt":
+            // Same length, one byte in the middle inverted: only a digest tells this body from the file.
+            var body = data
+            if !body.isEmpty { body[body.startIndex + body.count / 2] ^= 0xFF }
+            return HTTPResponse(statusCode: .ok, body: body)
         case "html":
             let page = "<!DOCTYPE html>\n<html><head><title>Service unavailable</title></head><body><p>Try again later.<br></p></body></html>\n"
             return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html"], body: Data(page.utf8))
@@ -157,8 +186,16 @@ public final class MirrorServer: Sendable {
         let xml = ListObjectsV2.page(objects: objects, bucket: bucket, prefix: request.query["prefix"] ?? "",
                                      delimiter: request.query["delimiter"], maxKeys: maxKeys,
                                      continuationToken: request.query["continuation-token"],
-                                     startAfter: request.query["start-after"])
+                                     startAfter: request.query["start-after"], etag: etag(of:))
         return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/xml"], body: Data(xml.utf8))
+    }
+
+    /// The ETag of a listed file: the MD5 of its bytes (nil when it cannot be read or leaves the mirror).
+    func etag(of key: String) -> String? {
+        if let e = etags.withLock({ $0[key] }) { return e }
+        guard let file = resolve(key), let e = try? MD5.hex(fileAt: file) else { return nil }
+        etags.withLock { $0[key] = e }
+        return e
     }
 
     func esearch(_ request: HTTPRequest) -> HTTPResponse {

@@ -81,12 +81,27 @@ public enum SHA256 {
     }
 
     /// Streams a file through SHA-256 in 1 MiB reads; memory stays constant whatever the file size.
-    public static func hex(fileAt path: String) throws -> String {
+    public static func hex(fileAt path: String) throws -> String { try Hasher256.hex(fileAt: path, .sha256) }
+}
+
+/// MD5, only to compare with digests others publish (S3's single-part ETags); never an identity here.
+public enum MD5 {
+    public static func hex(_ data: some DataProtocol) -> String {
+        let h = Hasher256(.md5); h.update(data); return h.finalizeHex()
+    }
+
+    /// Streams a file through MD5 in 1 MiB reads.
+    public static func hex(fileAt path: String) throws -> String { try Hasher256.hex(fileAt: path, .md5) }
+}
+
+extension Hasher256 {
+    /// A file's digest, streamed in 1 MiB reads: memory stays constant whatever the file size.
+    static func hex(fileAt path: String, _ algorithm: Algorithm) throws -> String {
         guard let fh = FileHandle(forReadingAtPath: path) else {
             throw PairDxError.io("cannot open \(path) for hashing")
         }
         defer { try? fh.close() }
-        let h = Hasher256()
+        let h = Hasher256(algorithm)
         while true {
             let chunk = try fh.read(upToCount: 1 << 20) ?? Data()
             if chunk.isEmpty { break }

@@ -92,6 +92,11 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var perClass: Int?
     }
 
+    /// The values of `split.mode` (the recipe keeps the string; a value read from a file is checked against these).
+    public enum SplitMode: String, CaseIterable, Sendable {
+        case balanced, stable
+    }
+
     public struct SplitSpec: Codable, Sendable, Equatable {
         public var train: Double
         public var val: Double
@@ -146,7 +151,9 @@ public struct Recipe: Codable, Sendable, Equatable {
         guard abs(sum - 1) < 1e-9, split.train > 0, split.val >= 0, split.test > 0 else {
             throw fail("split ratios must be positive and sum to 1 (got \(split.train)/\(split.val)/\(split.test))")
         }
-        guard ["balanced", "stable"].contains(split.mode) else { throw fail("split.mode must be 'balanced' or 'stable'") }
+        guard SplitMode(rawValue: split.mode) != nil else {
+            throw fail("split.mode must be " + SplitMode.allCases.map { "'\($0.rawValue)'" }.joined(separator: " or "))
+        }
         guard ["equalize", "target", "none"].contains(balance.policy) else {
             throw fail("balance.policy must be 'equalize', 'target' or 'none'")
         }

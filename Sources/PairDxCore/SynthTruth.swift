@@ -6,12 +6,17 @@ public struct SynthTruth: Codable, Sendable, Equatable {
     public struct Figure: Codable, Sendable, Equatable {
         public var id: String
         public var `class`: String
-        /// `clear`, `late`, `none`, `two`, `misleading` or `excluded`.
+        /// `clear`, `late`, `none`, `two`, `misleading` or `excluded`; outside the six classes (PMC-like profile)
+        /// `none`, `passing` or `negated`.
         public var captionKind: String
         public var media: String
         public var hard: Bool
-        public init(id: String, class cls: String, captionKind: String, media: String, hard: Bool) {
-            self.id = id; self.class = cls; self.captionKind = captionKind; self.media = media; self.hard = hard
+        /// What the figure really shows (`ct` … `endoscopy`, `line-chart`, `bar-chart`, `diagram`, `gel-blot`,
+        /// `photograph`, `fluorescence-microscopy`, `electron-microscopy`); written by the PMC-like profile only, whose
+        /// `class` is `none` outside the six classes.
+        public var kind: String?
+        public init(id: String, class cls: String, captionKind: String, media: String, hard: Bool, kind: String? = nil) {
+            self.id = id; self.class = cls; self.captionKind = captionKind; self.media = media; self.hard = hard; self.kind = kind
         }
     }
 

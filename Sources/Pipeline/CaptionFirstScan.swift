@@ -35,26 +35,6 @@ public struct ScanBudget: Sendable, Equatable {
     }
 }
 
-/// `work/scan-state.json`: how far the seeded order has been scanned, what it cost, and why it stopped.
-public struct ScanState: Codable, Sendable, Equatable {
-    public var schema = "pairdx-scan-state/1"
-    /// sha256 of the seeded candidate order (recipe seed + candidate ids): a different order starts afresh.
-    public var order: String
-    public var candidates: Int
-    /// Articles of the order scanned so far (metadata + JATS read, labelled media fetched).
-    public var scanned: Int
-    /// The prefix the split is built from (the shortest that meets the target), once found.
-    public var kept: Int?
-    public var batches: Int
-    public var requests: Int
-    public var bytes: Int
-    public var seconds: Double
-    /// `target`, `exhausted`, `all` (policy without a per-class target), or the budget that stopped it.
-    public var stoppedBy: String?
-    /// Usable figures per class in the scanned prefix.
-    public var usable: [String: Int]
-}
-
 /// The caption-first scan of a real source.
 ///
 /// Candidates are ordered by a keyed hash of (recipe seed, PMCID), so any prefix of the order is a uniform sample
@@ -155,6 +135,11 @@ public struct CaptionFirstScan {
             return try await evaluate(Array(order.prefix(k)), reuse: &reuse)
         }
         func save() throws { try AtomicFile.write(try CanonicalJSON.encode(state, pretty: true), to: statePath) }
+        // One line for the whole scan: redrawn on a terminal (the fetch and hash of each batch show inside it),
+        // a summary every 30 s and one at the end otherwise.
+        let progress = Progress("[scan]", total: nil)
+        progress.claimLine()
+        defer { progress.finish() }
         func line(_ p: Probe, k: Int) {
             let s = spent()
             let rate = s.seconds > 0 ? Double(k) / s.seconds : 0
@@ -166,8 +151,8 @@ public struct CaptionFirstScan {
                 }.max() ?? 0
                 eta = left.isFinite && rate > 0 ? String(format: ", ETA %.0f s", left / rate) : ", ETA unknown"
             }
-            Log.info("[scan] " + classes.map { c in "\(c) \(p.usable[c] ?? 0)/\(need.map(String.init) ?? "-")" }.joined(separator: ", ")
-                     + String(format: "; %d/%d articles, %d requests, %d bytes, %.1f articles/s", k, order.count, s.requests, s.bytes, rate) + eta)
+            progress.status(classes.map { c in "\(c) \(p.usable[c] ?? 0)/\(need.map(String.init) ?? "-")" }.joined(separator: ", ")
+                            + String(format: "; %d/%d articles, %d requests, %d bytes, %.1f articles/s", k, order.count, s.requests, s.bytes, rate) + eta)
         }
 
         var k = state.scanned
@@ -220,6 +205,8 @@ public struct CaptionFirstScan {
         (state.requests, state.bytes, state.seconds) = spent()
         state.usable = current.usable
         try save()
+        line(current, k: state.kept ?? k)
+        progress.finish()
         Log.info("[scan] stopped by \(state.stoppedBy ?? "?"): split built from the first \(state.kept ?? 0) of \(order.count) articles "
                  + "(\(state.scanned) scanned, \(state.batches) batches, \(state.requests) requests, \(state.bytes) bytes)")
         return state

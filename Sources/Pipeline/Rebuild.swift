@@ -21,6 +21,9 @@ public struct Rebuild {
         public var synthSeed: UInt64?
         public var synthFigures: Int?
         public var client = HTTPClientOptions()
+        /// The command-line form of the client options (limits, timeouts, retries, rate, contact), given to every
+        /// `fetch` shard process of a sharded rebuild so the shards run under the same rules as the command.
+        public var clientArguments: [String] = []
         public var force = false
         /// Where candidates come from (`auto`: `ids` when given, else the recipe's query, else the listing).
         public var candidates: CandidateOrigin = .auto
@@ -82,7 +85,7 @@ public struct Rebuild {
             let embedded = recipe.sources.first { $0.kind == "embedded" }
             let seed = o.synthSeed ?? embedded?.seed ?? 1
             let figures = o.synthFigures ?? embedded?.figures ?? 1500
-            try runner.run(Stage(name: "synth", inputs: [], outputs: [mirror],
+            try runner.run(Stage(.synth, inputs: [], outputs: [mirror],
                                  parameters: ["seed": "\(seed)", "figures": "\(figures)"]) {
                 _ = try SynthGenerator.run(SynthOptions(seed: seed, out: mirror, figures: figures, truth: mirror + ".truth.json",
                                                         threads: threads, force: true))
@@ -124,35 +127,36 @@ public struct Rebuild {
             } else {
                 // fetch resumes from its journal, so it always runs: a complete fetch costs only the metadata reads.
                 try await fetch(source: source, client: client)
-                try runner.run(Stage(name: "hash", inputs: [work.figures], outputs: [work.images], parameters: [:]) {
+                try runner.run(Stage(.hash, inputs: [work.figures], outputs: [work.images], parameters: [:]) {
                     _ = try HashStage.run(work: work, threads: threads)
                 })
             }
         }
         let radius = recipe.dedupe.radius
-        try runner.run(Stage(name: "dedupe", inputs: [work.figures, work.images], outputs: [work.clusters, work.dedupeReport],
+        try runner.run(Stage(.dedupe, inputs: [work.figures, work.images], outputs: [work.clusters, work.dedupeReport],
                              parameters: ["radius": "\(radius)"]) {
             _ = try Dedupe.runStage(work: work, radius: radius, threads: threads)
         })
         let recipeFile = o.recipePath
-        try runner.run(Stage(name: "label", inputs: [recipeFile, work.figures, work.images, work.clusters], outputs: [work.labels]) {
+        try runner.run(Stage(.label, inputs: [recipeFile, work.figures, work.images, work.clusters], outputs: [work.labels]) {
             _ = try LabelStage.run(work: work, recipe: recipe)
         })
         let allowShort = o.allowShort
-        try runner.run(Stage(name: "balance", inputs: [recipeFile, work.labels], outputs: [work.balanced],
+        try runner.run(Stage(.balance, inputs: [recipeFile, work.labels], outputs: [work.balanced],
                              parameters: allowShort ? ["allow-short": "true"] : [:]) {
             try Curate.balance(work: work, recipe: recipe, allowShort: allowShort)
         })
-        try runner.run(Stage(name: "split", inputs: [recipeFile, work.balanced, work.figures, work.images, work.clusters],
+        try runner.run(Stage(.split, inputs: [recipeFile, work.balanced, work.figures, work.images, work.clusters],
                              outputs: [splitDir], parameters: ["dir": splitDir, "columns": SplitFiles.header.joined(separator: ",")]) {
             try Curate.split(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir)
         })
-        try runner.run(Stage(name: "manifest", inputs: [recipeFile, splitDir, work.candidates, work.articles, work.figures],
+        try runner.run(Stage(.manifest, inputs: [recipeFile, splitDir, work.candidates, work.articles, work.figures],
                              outputs: [manifestDir + "/SHA256SUMS", manifestDir + "/" + Manifest.splitDigestFile],
                              parameters: ["dir": manifestDir]) {
             try Curate.manifest(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir, manifestDir: manifestDir)
         })
-        let verify = try Verify.run(splitDir: splitDir, work: work, against: nil, expect: try Verify.Expectation.recorded(in: manifestDir))
+        let verify = try Verify.run(splitDir: splitDir, work: work, against: nil, expect: try Verify.Expectation.recorded(in: manifestDir),
+                                    threads: o.threads)
         guard verify.ok else {
             throw PairDxError.checkFailed("verify \(splitDir) failed right after the rebuild: " + verify.problems.map(\.description).joined(separator: "; "))
         }
@@ -240,12 +244,14 @@ public struct Rebuild {
         guard let exe = o.executable else { throw PairDxError.usage("sharded rebuild needs the pairdx executable path") }
         let n = o.shards
         let perShard = max(1, o.threads / n)
+        let stale = try ShardMerge.removeShardOutputs(work: o.work)
+        if !stale.isEmpty { Log.info("[shards] removed \(stale.count) shard file(s) of an earlier run: \(stale.joined(separator: ", "))") }
         for stage in ["fetch", "hash"] {
             let t0 = Date()
             var procs: [(Int, Process)] = []
             for i in 0..<n {
                 var args = [stage, "--work", o.work.root, "--shard", "\(i)/\(n)", "--log-level", "warning", "--threads", "\(perShard)"]
-                if stage == "fetch" { args += ["--source", source, "--concurrency", "\(o.client.concurrency)"] }
+                if stage == "fetch" { args += ["--source", source] + o.clientArguments }
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: exe)
                 p.arguments = args

@@ -2,50 +2,7 @@ import Foundation
 import Ingest
 import PairDxCore
 
-/// `work/plan.json`: what a caption-first rebuild will cost, estimated from a seeded sample before it starts.
-///
-/// The sample is the first `sample` articles of the seeded scan order — a uniform sample of the candidates, and the
-/// very articles the scan reads first, so planning wastes no request. It is fetched caption-first (metadata, JATS,
-/// media of labelled figures), hashed, deduplicated and labelled like the scan does; the per-class yield of usable
-/// figures per article then scales to the whole rebuild. The interval comes from the limiting class's count in the
-/// sample (a Poisson 95% interval on that count).
-public struct RebuildPlan: Codable, Sendable, Equatable {
-    public var schema = "pairdx-plan/1"
-    public var recipe: String
-    public var candidateOrigin: String
-    public var candidates: Int
-    public var sample: Int
-    public var perClass: Int?
-    /// Usable figures per class in the sample.
-    public var usable: [String: Int]
-    public var figuresPerArticle: Double
-    public var requestsPerArticle: Double
-    public var bytesPerArticle: Double
-    /// Mean bytes of a metadata or JATS document, and of a media file.
-    public var bytesPerDocument: Double
-    public var bytesPerFigure: Double
-    /// The class that needs the most articles.
-    public var limitingClass: String?
-    public var estimate: Estimate?
-    /// When the candidates cannot fill the target by this estimate: the per-class counts they would give.
-    public var shortfall: [String: Int]?
-
-    public struct Estimate: Codable, Sendable, Equatable {
-        public var articles: Range3
-        public var requests: Range3
-        public var bytes: Range3
-        /// Seconds at `rate` requests per second.
-        public var seconds: Range3
-        public var rate: Double
-    }
-
-    /// An estimate with its 95% interval.
-    public struct Range3: Codable, Sendable, Equatable {
-        public var low: Double
-        public var mid: Double
-        public var high: Double
-    }
-
+extension RebuildPlan {
     /// Samples, measures and estimates; writes `plan.json` into the work directory.
     public static func make(scan: CaptionFirstScan, candidates: [Candidate], origin: CandidateOrigin, sample: Int,
                             rate: Double) async throws -> RebuildPlan {
@@ -107,32 +64,5 @@ public struct RebuildPlan: Codable, Sendable, Equatable {
         }
         try AtomicFile.write(try CanonicalJSON.encode(plan, pretty: true), to: work.path("plan.json"))
         return plan
-    }
-
-    /// The plan in a few lines, for people.
-    public var text: String {
-        func n(_ x: Double) -> String { x.isFinite ? String(Int(x)) : "∞" }
-        func mb(_ x: Double) -> String {
-            x >= 1e9 ? String(format: "%.1f GB", x / 1e9) : x >= 1e6 ? String(format: "%.1f MB", x / 1e6) : String(format: "%.1f KB", x / 1e3)
-        }
-        func h(_ s: Double) -> String { String(format: "%.1f h", s / 3600) }
-        var s = "plan for recipe \(recipe): \(candidates) candidates (\(candidateOrigin)); sample of \(sample) articles in the seeded order\n"
-        s += "  usable figures in the sample: " + usable.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
-        s += String(format: "  per article: %.2f figures, %.2f requests, %@; %@ per document, %@ per media file\n",
-                    figuresPerArticle, requestsPerArticle, mb(bytesPerArticle), mb(bytesPerDocument), mb(bytesPerFigure))
-        if let e = estimate, let need = perClass {
-            s += "  to reach \(need) per class (limiting class: \(limitingClass ?? "-")):\n"
-            s += "    articles to scan: \(n(e.articles.mid)) (95%: \(n(e.articles.low))–\(n(e.articles.high)))\n"
-            s += "    requests:         \(n(e.requests.mid)) (\(n(e.requests.low))–\(n(e.requests.high)))\n"
-            s += "    download:         \(mb(e.bytes.mid)) (\(mb(e.bytes.low))–\(mb(e.bytes.high)))\n"
-            s += String(format: "    wall time at %.1f requests/s: %@ (%@–%@)\n", e.rate, h(e.seconds.mid), h(e.seconds.low), h(e.seconds.high))
-        } else if perClass == nil {
-            s += "  the recipe's balance policy sets no per-class target: the scan reads every candidate\n"
-        }
-        if let short = shortfall {
-            s += "  the candidates look too few: by the sample's yield they give " + short.sorted { $0.key < $1.key }.map { "\($0.key) ~\($0.value)" }.joined(separator: ", ")
-                + " — the rebuild will exit 1 naming the short classes, or balance down with --allow-short\n"
-        }
-        return s
     }
 }

@@ -11,6 +11,33 @@ public enum ShardMerge {
         public var files: [String: Int]
     }
 
+    /// The per-item files shards write and `merge` joins.
+    public static let mergedNames = ["articles.jsonl", "figures.jsonl", "images.jsonl", "labels.jsonl", "fetch-report.json"]
+
+    /// Removes every shard's copy of the merged files (`labels.shard-1-of-4.jsonl`, whatever the shard count) from
+    /// the work directory, so a sharded run merges only what its own shards wrote. Journals and caches stay: they
+    /// let a killed shard resume. Returns the names removed.
+    @discardableResult
+    public static func removeShardOutputs(work: WorkDirectory) throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: work.root)) ?? []
+        var removed: [String] = []
+        for name in names.sorted() where mergedNames.contains(where: { isShardCopy(name, of: $0) }) {
+            do { try FileManager.default.removeItem(atPath: work.path(name)) } catch {
+                throw PairDxError.io("cannot remove the stale shard file \(work.path(name)): \(error.localizedDescription)")
+            }
+            removed.append(name)
+        }
+        return removed
+    }
+
+    /// `figures.shard-2-of-4.jsonl` is a shard copy of `figures.jsonl`.
+    static func isShardCopy(_ name: String, of file: String) -> Bool {
+        let ext = (file as NSString).pathExtension, base = (file as NSString).deletingPathExtension
+        guard name.hasPrefix(base + ".shard-"), name.hasSuffix("." + ext) else { return false }
+        let middle = name.dropFirst(base.count + 7).dropLast(ext.count + 1).split(separator: "-", omittingEmptySubsequences: false)
+        return middle.count == 3 && middle[1] == "of" && Int(middle[0]) != nil && Int(middle[2]) != nil
+    }
+
     public static func merge(work: WorkDirectory, shards n: Int) throws -> Summary {
         var files: [String: Int] = [:]
         func shardPaths(_ name: String) throws -> [String]? {

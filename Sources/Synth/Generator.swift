@@ -12,9 +12,13 @@ public struct SynthOptions: Sendable {
     public var threads: Int
     /// Replace `PMC*` folders already in `out` (nothing else there is touched).
     public var force: Bool
+    /// The figure mix: the demo's six classes, or PubMed Central-like proportions.
+    public var profile: SynthProfile
 
-    public init(seed: UInt64, out: String, figures: Int = 600, truth: String? = nil, threads: Int = Platform.coreCount, force: Bool = false) {
+    public init(seed: UInt64, out: String, figures: Int = 600, truth: String? = nil, threads: Int = Platform.coreCount, force: Bool = false,
+                profile: SynthProfile = .demo) {
         self.seed = seed; self.out = out; self.figures = figures; self.truth = truth; self.threads = threads; self.force = force
+        self.profile = profile
     }
 
     public var truthPath: String {
@@ -54,7 +58,9 @@ public enum SynthGenerator {
         }
         guard options.threads >= 1 else { throw PairDxError.usage("--threads must be at least 1") }
         try prepare(options)
-        let plan = CorpusPlan.make(seed: options.seed, figureCount: options.figures)
+        var planned = CorpusPlan.make(seed: options.seed, figureCount: options.figures)
+        if options.profile == .pmc { PMCProfile.apply(&planned) }
+        let plan = planned
         let out = options.out
         for a in plan.articles {
             try FileSystem.makeDirectory(folder(out, a, a.version))
@@ -108,7 +114,8 @@ public enum SynthGenerator {
         for a in plan.articles {
             bytes += try writeArticle(a, version: a.version, elements: a.elements, override: [:], plan: plan, out: out)
         }
-        let truth = SynthTruth.make(plan)
+        var truth = SynthTruth.make(plan)
+        if options.profile == .pmc { PMCProfile.annotate(&truth, plan: plan) }
         try AtomicFile.write(try CanonicalJSON.encode(truth, pretty: true), to: options.truthPath)
         return SynthSummary(seed: options.seed, out: out, truth: options.truthPath, articles: plan.articles.count,
                             versions: plan.articles.count + plan.multiVersion.count, figures: plan.figures.count,

@@ -15,7 +15,7 @@ enum MediaRenderer {
     /// Pixels of a figure drawn for itself (`source == .own`). O(w·h).
     static func draw(_ f: FigurePlan, seed: UInt64) -> Pixels {
         var rng = SynthRandom(seed: seed, domain: "synth.image", id: f.id)
-        var r = f.cls.paint(width: f.width, height: f.height, rng: &rng)
+        var r = f.other?.paint(width: f.width, height: f.height, rng: &rng) ?? f.cls.paint(width: f.width, height: f.height, rng: &rng)
         for h in f.hard { h.apply(to: &r, rng: &rng) }
         if !f.hard.isEmpty { Hardening.desaturate(&r) }
         if f.grayAsRGB { r = Geometry.toRGB(r) }

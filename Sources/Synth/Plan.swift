@@ -55,6 +55,8 @@ struct FigurePlan: Sendable {
     var media: String = ""
     /// Inside a `fig-group`.
     var inGroup = false
+    /// What the figure shows when it is none of the six classes (PMC-like profile only; `cls` is then unused).
+    var other: OtherKind? = nil
 }
 
 /// A structural element of an article's body.

@@ -1,3 +1,4 @@
+import Curation
 import Foundation
 import PairDxCore
 
@@ -25,15 +26,6 @@ public struct TrainConfig: Sendable {
     }
 }
 
-/// One epoch's record.
-public struct EpochLog: Codable, Sendable, Equatable {
-    public var epoch: Int
-    public var meanLoss: Double
-    public var valAccuracy: Double?
-    public var seconds: Double
-    public var imagesPerSecond: Double
-}
-
 /// The trained model and how training went.
 public struct TrainResult {
     public var model: any Classifier
@@ -55,24 +47,32 @@ public struct TrainResult {
     public var imageInitialisation: String?
 }
 
-/// The training loop: `zeroGrad` → forward → softmax cross-entropy → backward → optimiser step, with the
-/// learning rate from the recipe's schedule; validation accuracy after every epoch. Progress (epoch, step,
-/// loss, images/s, ETA) goes to stderr.
+/// Training of the image, text and fusion classifiers: data, vocabulary, model and optimiser from the recipe, then
+/// `TrainingLoop` with steps of `zeroGrad` → forward → softmax cross-entropy → backward → optimiser step at the
+/// schedule's learning rate, and the val accuracy after every epoch.
 public enum Trainer {
     public static let defaultWidth = 128, defaultHeads = 4, learnedEmbeddingDim = 50, defaultMaxTokens = 64
 
-    public static func train(_ config: TrainConfig, split: SplitFiles, work: WorkDirectory,
+    public static func train(_ config: TrainConfig, split: SplitSet, work: WorkDirectory,
                              captions: [String: String]? = nil) throws -> TrainResult {
+        try check(config.hyper)
+        let caps = try captions ?? Dataset.loadCaptions(work)
+        let train = try Dataset.load(split, part: .train, work: work, captions: caps, requireImages: config.kind.usesImages)
+        let val = try Dataset.load(split, part: .val, work: work, captions: caps, requireImages: config.kind.usesImages)
+        guard !train.examples.isEmpty else { throw PairDxError.badInput("\(split.directory)/train.csv: no usable items") }
+        return try self.train(config, classes: split.classes, train: train, val: val, work: work, captions: caps)
+    }
+
+    /// The same on train and val items already in memory (items that are no split rows, such as real captions
+    /// without images); `captions` holds every caption GloVe's vocabulary may draw words from.
+    public static func train(_ config: TrainConfig, classes: [String], train: Dataset, val: Dataset, work: WorkDirectory,
+                             captions caps: [String: String]) throws -> TrainResult {
+        var train = train, val = val
         let h = config.hyper
-        guard h.epochs >= 1, h.batchSize >= 1, h.learningRate > 0 else {
-            throw PairDxError.usage("hyper-parameters need epochs ≥ 1, batch ≥ 1 and a positive learning rate (got \(h.epochs), \(h.batchSize), \(h.learningRate))")
-        }
+        try check(h)
+        guard !train.examples.isEmpty else { throw PairDxError.badInput("no usable training items") }
         BLAS.mode = config.mode
         Compute.threads = config.threads
-        let caps = try captions ?? Dataset.loadCaptions(work)
-        var train = try Dataset.load(split, part: .train, work: work, captions: caps, requireImages: config.kind.usesImages)
-        var val = try Dataset.load(split, part: .val, work: work, captions: caps, requireImages: config.kind.usesImages)
-        guard !train.examples.isEmpty else { throw PairDxError.badInput("\(split.directory)/train.csv: no usable items") }
         let maxTokens = h.maxTokens ?? defaultMaxTokens
 
         // Vocabulary and embeddings.
@@ -106,7 +106,7 @@ public enum Trainer {
             Log.info("tokens: OOV share train \(pct(stats["train"]!.oovShare)), val \(pct(stats["val"]!.oovShare)); \(stats["train"]!.hyphenSplit) hyphenated words split")
         }
 
-        let spec = ModelSpec(kind: config.kind, classes: split.classes, resolution: h.resolution,
+        let spec = ModelSpec(kind: config.kind, classes: classes, resolution: h.resolution,
                              widthMultiplier: h.widthMultiplier ?? 1, width: h.width ?? defaultWidth, heads: h.heads ?? defaultHeads,
                              embeddingDim: embeddingDim, vocabularySize: vocabulary?.count ?? 0, maxTokens: maxTokens,
                              dropout: h.dropout ?? 0.3, frozenEmbeddings: h.freezeEmbeddings ?? (config.glove != nil),
@@ -140,62 +140,41 @@ public enum Trainer {
                  + "\(config.mode.rawValue) mode (\(BLAS.kernel))")
 
         let ce = SoftmaxCrossEntropy()
-        var logs: [EpochLog] = []
-        var stepLosses: [Float] = []
-        var step = 0
-        let start = now()
-        let reportEvery = max(1, perEpoch / 4)
-        for epoch in 1...h.epochs {
-            let epochStart = now()
-            var lossSum = 0.0, seen = 0
+        let outcome = TrainingLoop.run(config.kind.rawValue, epochs: h.epochs, stepsPerEpoch: perEpoch, batches: { epoch in
             let stream = trainLoader.stream(epoch: epoch, shuffle: true, augment: config.kind.usesImages)
-            var i = 0
-            while let batch = stream.next() {
-                i += 1
-                guard batch.count > 0 else { continue }
-                model.store.zeroGrad()
-                let loss = ce.forward(logits: model.forward(batch, training: true), labels: batch.labels)
-                model.backward(ce.backward())
-                optimizer.step(learningRate: schedule.learningRate(atStep: step))
-                step += 1
-                stepLosses.append(loss)
-                lossSum += Double(loss) * Double(batch.count); seen += batch.count
-                if i % reportEvery == 0 || i == perEpoch {
-                    let elapsed = now() - start
-                    let rate = Double(seen) / max(now() - epochStart, 1e-9)
-                    let eta = elapsed / Double(step) * Double(total - step)
-                    Log.info("epoch \(epoch)/\(h.epochs) step \(i)/\(perEpoch) loss \(String(format: "%.4f", lossSum / Double(max(seen, 1)))) "
-                             + "\(String(format: "%.1f", rate)) images/s ETA \(duration(eta))")
-                }
-            }
-            let seconds = now() - epochStart
-            var valAcc: Double?
-            if !val.examples.isEmpty {
-                let (p, l, _, _) = Evaluation.predict(model, loader: valLoader)
-                valAcc = Metrics(predictions: p, labels: l, classes: split.classes).accuracy
-            }
-            logs.append(EpochLog(epoch: epoch, meanLoss: lossSum / Double(max(seen, 1)), valAccuracy: valAcc, seconds: seconds,
-                                 imagesPerSecond: Double(seen) / max(seconds, 1e-9)))
-            Log.info("epoch \(epoch)/\(h.epochs): mean loss \(String(format: "%.4f", logs.last!.meanLoss)), val accuracy \(valAcc.map(pct) ?? "n/a"), \(duration(seconds))")
-        }
+            return AnyIterator { stream.next() }
+        }, step: { batch, step in
+            guard batch.count > 0 else { return nil }
+            model.store.zeroGrad()
+            let loss = ce.forward(logits: model.forward(batch, training: true), labels: batch.labels)
+            model.backward(ce.backward())
+            optimizer.step(learningRate: schedule.learningRate(atStep: step))
+            return (loss, batch.count)
+        }, validate: { _ in
+            guard !val.examples.isEmpty else { return nil }
+            let (p, l, _, _) = Evaluation.predict(model, loader: valLoader)
+            return Metrics(predictions: p, labels: l, classes: classes).accuracy
+        })
         var skipped = train.problems.merging(val.problems) { a, _ in a }
         for (k, v) in trainLoader.failures { skipped[k] = v }
         for (k, v) in valLoader.failures { skipped[k] = v }
         if !skipped.isEmpty { Log.warning("\(skipped.count) items skipped (first: \(skipped.sorted { $0.key < $1.key }.first!))") }
         let digest = model.store.weightsDigest()
         Log.info("\(config.kind.rawValue): \(config.mode.rawValue) mode, kernel \(BLAS.kernel), weights SHA-256 \(digest)")
-        return TrainResult(model: model, vocabulary: vocabulary, epochs: logs, stepLosses: stepLosses, trainSeconds: now() - start,
+        return TrainResult(model: model, vocabulary: vocabulary, epochs: outcome.epochs, stepLosses: outcome.stepLosses,
+                           trainSeconds: outcome.seconds,
                            tokenStats: stats, skipped: skipped, mode: config.mode, kernel: BLAS.kernel, weightsDigest: digest,
                            imageInitialisation: resnet == nil ? nil : config.imageTowerInit == nil ? "seed" : config.imageTowerSource ?? "image weights")
     }
 
-    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    static func check(_ h: ModelHyperparameters) throws {
+        guard h.epochs >= 1, h.batchSize >= 1, h.learningRate > 0 else {
+            throw PairDxError.usage("hyper-parameters need epochs ≥ 1, batch ≥ 1 and a positive learning rate (got \(h.epochs), \(h.batchSize), \(h.learningRate))")
+        }
+    }
+
+    static func now() -> Double { TrainingLoop.now() }
     static func pct(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
     /// "1h02m", "3m05s", "12.3s".
-    public static func duration(_ s: Double) -> String {
-        if !s.isFinite { return "?" }
-        if s < 60 { return String(format: "%.1fs", s) }
-        let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) : String(format: "%dm%02ds", t / 60, t % 60)
-    }
+    public static func duration(_ s: Double) -> String { TrainingLoop.duration(s) }
 }

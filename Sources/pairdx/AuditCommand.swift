@@ -34,6 +34,9 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "GloVe text file ('word v1 … vN' lines): report the share of caption tokens it covers.")
     var glove: String?
 
+    @Option(help: "Suspect labels to show (pairdx suspects; default: WORKDIR/suspects.json when --data is given and it exists).")
+    var suspects: String?
+
     @Option(name: .customLong("max-imbalance"), help: "Fail when largest/smallest class count exceeds this in any split or overall.")
     var maxImbalance: Double?
 
@@ -46,8 +49,7 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .customLong("samples"), help: "Thumbnails per class in report.html.")
     var samples: Int = 8
 
-    @Flag(help: "Print report.json to stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         if let x = maxImbalance, !(x >= 1) { throw ValidationError("--max-imbalance must be at least 1 (got \(x))") }
@@ -61,7 +63,8 @@ struct AuditCommand: AsyncParsableCommand {
         let options = AuditOptions(maxImbalance: maxImbalance, maxLeakage: maxLeakage, minPerClass: minPerClass,
                                    samplesPerClass: samples)
         let outDir = out ?? Audit.defaultOutput(forSplits: splits)
-        let report = try Audit.run(splitDir: splits, data: data, out: outDir, manifest: manifest, glove: glove, options: options)
+        let report = try Audit.run(splitDir: splits, data: data, out: outDir, manifest: manifest, glove: glove,
+                                   suspects: suspects, options: options)
         for f in report.findings { Log.info("audit: \(f)") }
         if json {
             FileHandle.standardOutput.write(try CanonicalJSON.encode(report, pretty: true))
@@ -71,3 +74,5 @@ struct AuditCommand: AsyncParsableCommand {
         try Audit.enforceGates(report)
     }
 }
+
+extension AuditCommand: ReportsJSON {}

@@ -45,7 +45,7 @@ struct BenchTrainCommand: AsyncParsableCommand {
     @Option(help: "Matrix products: \(ComputeMode.allCases.map(\.rawValue).joined(separator: " or ")).") var mode: ComputeMode = .deterministic
     @Flag(help: "Print the SHA-256 of the weights after the steps (the same on every CPU and thread count in deterministic mode) instead of the timing.")
     var digest = false
-    @Flag(help: "Print the result as JSON on stdout.") var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         guard res >= 32 else { throw ValidationError("--res must be at least 32 (ResNet-18 downsamples 32×)") }
@@ -104,7 +104,7 @@ struct BenchValidateCommand: AsyncParsableCommand {
     @Option(help: "Caption vocabulary size assumed for the text and fusion models.") var vocabulary: Int = 20_000
     @Option(help: "Matrix products: \(ComputeMode.allCases.map(\.rawValue).joined(separator: " or ")).") var mode: ComputeMode = .deterministic
     @Option(help: "Target for image + text + fusion, in hours (the verdict line).") var targetHours: Double = 3
-    @Flag(help: "Print the result as JSON on stdout.") var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         guard pairs >= 10, steps >= 1, vocabulary >= 2 else { throw ValidationError("--pairs ≥ 10, --steps ≥ 1 and --vocabulary ≥ 2") }
@@ -112,7 +112,7 @@ struct BenchValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.apply()
-        let r = try TrainingSetup.recipe(recipe, split: SplitFiles.placeholder)
+        let r = try TrainingSetup.recipe(recipe, split: SplitSet.placeholder)
         BLAS.mode = mode
         let threads = global.threadCount
         let result = try ValidationEstimate.run(recipe: r, pairs: pairs, threads: threads, steps: steps, vocabulary: vocabulary) { Log.info($0) }
@@ -127,3 +127,6 @@ struct BenchValidateCommand: AsyncParsableCommand {
         print("image + text + fusion: \(Trainer.duration(result.totalSeconds)) (target ≤ \(Trainer.duration(targetHours * 3600)): \(met ? "met" : "not met"))")
     }
 }
+
+extension BenchTrainCommand: ReportsJSON {}
+extension BenchValidateCommand: ReportsJSON {}

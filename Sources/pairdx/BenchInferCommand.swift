@@ -38,8 +38,7 @@ struct BenchInferCommand: AsyncParsableCommand {
     @Option(help: "Timed batches (the median is reported).")
     var iterations: Int = 3
 
-    @Flag(help: "Print the result as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         guard ["clip", "fusion", "biomedclip"].contains(model) else { throw ValidationError("--model must be clip, fusion or biomedclip, got '\(model)'") }
@@ -102,3 +101,5 @@ extension InferenceBenchmarkResult: InferenceReport {
         try CanonicalJSON.encode(HardwareReport(result: self, hardware: hardware))
     }
 }
+
+extension BenchInferCommand: ReportsJSON {}

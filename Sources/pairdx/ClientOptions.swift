@@ -57,6 +57,18 @@ struct ClientOptions: ParsableArguments {
         if !(timeoutBase > 0) { throw ValidationError("--timeout-base must be positive") }
     }
 
+    /// These options as command-line arguments (every one explicit), for the `fetch` processes of a sharded rebuild.
+    var arguments: [String] {
+        var a = ["--concurrency", "\(concurrency)", "--retries", "\(retries)", "--contact", contact,
+                 "--max-listing-bytes", "\(maxListingBytes)", "--max-metadata-bytes", "\(maxMetadataBytes)",
+                 "--max-jats-bytes", "\(maxJATSBytes)", "--max-media-bytes", "\(maxMediaBytes)",
+                 "--timeout-base", "\(timeoutBase)", "--timeout-rate", "\(timeoutRate)",
+                 "--connect-timeout", "\(connectTimeout)", "--max-pages", "\(maxPages)"]
+        if let rate { a += ["--rate", "\(rate)"] }
+        if let apiKey { a += ["--api-key", apiKey] }
+        return a
+    }
+
     func makeClient() -> HTTPClient {
         var o = HTTPClientOptions()
         o.concurrency = concurrency

@@ -38,8 +38,7 @@ struct DedupeCommand: AsyncParsableCommand {
     @Option(help: "Synthetic truth file (pairdx-synth-truth/1) to score the clusters against.")
     var truth: String?
 
-    @Flag(help: "Print the report as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     @Option(help: ArgumentHelp("Benchmark: self-join this many random 64-bit hashes (with planted near pairs) at the radius and exit.",
                                visibility: .hidden))
@@ -106,3 +105,5 @@ struct DedupeCommand: AsyncParsableCommand {
         if json { FileHandle.standardOutput.write(try CanonicalJSON.encode(report, pretty: true)) }
     }
 }
+
+extension DedupeCommand: ReportsJSON {}

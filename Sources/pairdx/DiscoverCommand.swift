@@ -36,8 +36,7 @@ struct DiscoverCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-results"), help: "Stop esearch after this many ids.")
     var maxResults: Int?
 
-    @Flag(help: "Print the counts as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -63,3 +62,5 @@ struct DiscoverCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension DiscoverCommand: ReportsJSON {}

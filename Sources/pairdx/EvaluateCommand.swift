@@ -1,4 +1,5 @@
 import ArgumentParser
+import Curation
 import Foundation
 import PairDxCore
 import Training
@@ -19,18 +20,18 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Checkpoint written by 'pairdx train'.") var checkpoint: String
     @Option(name: .long, help: "Split directory (Splits/<name>).") var split: String
     @Option(name: .long, help: "Work directory with figures.jsonl and blobs/ (default: --work).") var data: String?
-    @Option(name: .long, help: "train, val or test.") var part: String = "test"
+    @Option(name: .long, help: "The split part to evaluate on.") var part: SplitName = .test
     @Option(name: .long, help: "Also write the JSON report to this file.") var out: String?
     @Option(name: .long, help: "Recipe for a CLIP checkpoint without stored prompts (default: the recipe named in splits.json).") var recipe: String?
     @Option(name: .customLong("clip-bpe"), help: "CLIP's BPE merges file for CLIP checkpoints (default: $PAIRDX_CLIP_BPE).") var clipBPE: String?
     @Option(name: .customLong("clip-activation"), help: ArgumentHelp(
         "The MLP activation of a CLIP checkpoint: quick-gelu (OpenAI's) or gelu (e.g. LAION's). Default: what the file records, else quick-gelu.",
         valueName: "kind")) var clipActivation: CLIPActivation?
-    @Flag(name: .long, help: "Print the report as JSON on stdout.") var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
-        guard let p = SplitPart(rawValue: part) else { throw PairDxError.usage("--part must be train, val or test (got '\(part)')") }
+        let p = part
         // A CLIP checkpoint is recognised by its open_clip tensor names (the file is released before the model loads).
         let clipMetadata: [String: String]? = try {
             let file = try SafeTensors.read(checkpoint)
@@ -38,7 +39,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         }()
         if let clipMetadata { return try evaluateCLIP(clipMetadata, part: p) }
         let (model, vocab, _) = try Checkpoint.load(checkpoint)
-        let splitFiles = try SplitFiles.load(split)
+        let splitFiles = try SplitSet.load(split)
         let work = WorkDirectory(data ?? global.work)
         let report = try Evaluation.run(model, vocabulary: vocab, split: splitFiles, part: p, work: work, threads: global.threadCount)
         Log.info("\(model.spec.kind.rawValue) on \(splitFiles.name)/\(p.rawValue):\n" + report.metrics.table()
@@ -51,8 +52,8 @@ struct EvaluateCommand: AsyncParsableCommand {
 
 extension EvaluateCommand {
     /// A CLIP checkpoint: zero-shot classifier of its stored prompts (or the recipe's) on `part`.
-    func evaluateCLIP(_ metadata: [String: String], part p: SplitPart) throws {
-        let splitFiles = try SplitFiles.load(split)
+    func evaluateCLIP(_ metadata: [String: String], part p: SplitName) throws {
+        let splitFiles = try SplitSet.load(split)
         let prompts: [[String]]
         if let stored = CLIPClassification.checkpointPrompts(metadata) {
             guard stored.classes == splitFiles.classes else {
@@ -83,3 +84,6 @@ extension EvaluateCommand {
         if json { try printJSON(report) }
     }
 }
+
+extension EvaluateCommand: ReportsJSON {}
+extension SplitName: ExpressibleByArgument {}

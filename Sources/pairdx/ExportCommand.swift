@@ -16,8 +16,7 @@ struct ExportCommand: AsyncParsableCommand {
     var webdataset: String?
     @Option(name: .long, help: "Samples per WebDataset shard.")
     var shardSize = 1000
-    @Flag(name: .long, help: "Print the summary as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         if bagit == nil && imagefolder == nil && webdataset == nil {
@@ -45,7 +44,9 @@ struct ExportCommand: AsyncParsableCommand {
             for (k, v) in results.sorted(by: { $0.key < $1.key }) { Log.info("export \(k): \(v.files) files, \(v.bytes) bytes") }
         }
         if results.values.contains(where: { !$0.missingImages.isEmpty }) {
-            throw PairDxError.badInput("some images are missing from the blob store of \(global.work); run `pairdx fetch` first")
+            throw PairDxError.io("some images are missing from the blob store of \(global.work); run `pairdx fetch` first")
         }
     }
 }
+
+extension ExportCommand: ReportsJSON {}

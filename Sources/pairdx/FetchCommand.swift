@@ -21,14 +21,13 @@ struct FetchCommand: AsyncParsableCommand {
     @Flag(help: "Ask again for files an earlier run found missing (404); by default the journal remembers them.")
     var retryMissing = false
 
-    @Flag(help: "Print fetch-report.json on stdout instead of the summary.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
         let work = try sharding.view(global.workDirectory)
         guard FileSystem.exists(work.candidates) else {
-            throw PairDxError.usage("\(work.candidates) does not exist: run 'pairdx discover' first")
+            throw PairDxError.io("\(work.candidates) does not exist: run 'pairdx discover' first")
         }
         let candidates = try JSONL.read(Candidate.self, from: work.candidates).filter { work.shard?.contains($0.pmcid) ?? true }
         let fetcher = try Fetcher(source: try Source(source), work: work, client: net.makeClient(), retryMissing: retryMissing)
@@ -40,3 +39,5 @@ struct FetchCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension FetchCommand: ReportsJSON {}

@@ -22,14 +22,13 @@ struct HashCommand: AsyncParsableCommand {
 
     @OptionGroup var decoding: DecodeOptions
 
-    @Flag(help: "Print the summary as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
         let work = try sharding.view(global.workDirectory)
         guard FileManager.default.fileExists(atPath: work.blobs.root) else {
-            throw PairDxError.usage("\(work.blobs.root) does not exist: run 'pairdx fetch --work \(work.root)' first")
+            throw PairDxError.io("\(work.blobs.root) does not exist: run 'pairdx fetch --work \(work.root)' first")
         }
         let start = DispatchTime.now().uptimeNanoseconds
         let summary = try HashStage.run(work: work, threads: global.threadCount, budget: decoding.budget())
@@ -40,3 +39,5 @@ struct HashCommand: AsyncParsableCommand {
         if json { print(try CanonicalJSON.string(summary)) }
     }
 }
+
+extension HashCommand: ReportsJSON {}

@@ -15,8 +15,7 @@ struct LabelCommand: AsyncParsableCommand {
     @OptionGroup var recipe: RecipeOptions
     @Option(name: .long, help: "Only this shard's items (I/N); output labels.shard-I-of-N.jsonl.")
     var shard: String?
-    @Flag(name: .long, help: "Print the summary as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -29,3 +28,5 @@ struct LabelCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension LabelCommand: ReportsJSON {}

@@ -15,6 +15,7 @@ struct LabelEvalCommand: AsyncParsableCommand {
         these; holdout: never looked at), then the confusion matrix. Exit 1 when --min-precision is given and a
         class falls below it (or has no prediction); 65 when some gold items cannot be found in --data.
         """)
+    @OptionGroup var global: GlobalOptions
     @OptionGroup var recipe: RecipeOptions
     @Option(name: .long, help: "Gold set (JSON Lines).")
     var gold: String = "Tests/CurationTests/Fixtures/gold/gold-v1.jsonl"
@@ -24,28 +25,22 @@ struct LabelEvalCommand: AsyncParsableCommand {
     var minPrecision: Double?
     @Option(name: .long, help: "Also write the report as canonical JSON to this file.")
     var out: String?
-    @Option(name: .long, help: "List the items where rules and gold disagree, for this half (dev or holdout).")
-    var disagreements: String?
-    @Flag(name: .long, help: "Print the report as JSON on stdout instead of the table.")
-    var json = false
-    @Option(name: .customLong("log-level"), help: "debug, info, warning, error or quiet. Logs go to stderr.")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "List the items where rules and gold disagree, for this half.")
+    var disagreements: GoldHalf?
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
-        if let d = disagreements, GoldHalf(rawValue: d) == nil {
-            throw ValidationError("--disagreements must be one of \(GoldHalf.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         if let m = minPrecision, !(0...1).contains(m) { throw ValidationError("--min-precision must be within 0...1") }
     }
 
     func run() async throws {
-        Log.level = Log.Level(name: logLevel) ?? .info
+        global.apply()
         let r = try recipe.load()
         let report = try LabelEvaluation.run(gold: gold, data: data, recipe: r)
         if let out { try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: out) }
         if json { try printJSON(report) } else { print(LabelQuality.render(report), terminator: "") }
         if let half = disagreements {
-            for d in report.disagreements where d.half.rawValue == half {
+            for d in report.disagreements where d.half == half {
                 Log.info("disagree: \(d.id) gold \(d.gold), rules \(d.predicted)\(d.reason.map { " (\($0))" } ?? "") \(d.matched.joined(separator: " "))")
             }
         }
@@ -61,3 +56,6 @@ struct LabelEvalCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension LabelEvalCommand: ReportsJSON {}
+extension GoldHalf: ExpressibleByArgument {}

@@ -15,8 +15,7 @@ struct MergeCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "How many shards the item stages ran with.")
     var shards: Int
-    @Flag(help: "Print what was merged as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws { if shards < 1 { throw ValidationError("--shards must be at least 1") } }
 
@@ -24,7 +23,9 @@ struct MergeCommand: AsyncParsableCommand {
         global.apply()
         let s = try ShardMerge.merge(work: global.workDirectory, shards: shards)
         if json { try printJSON(s) }
-        if s.files.isEmpty { throw PairDxError.usage("no shard outputs in \(global.work): run the sharded stages first") }
+        if s.files.isEmpty { throw PairDxError.io("no shard outputs in \(global.work): run the sharded stages first") }
         Log.info("merge: " + s.files.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     }
 }
+
+extension MergeCommand: ReportsJSON {}

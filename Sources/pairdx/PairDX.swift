@@ -13,7 +13,8 @@ struct PairDX: AsyncParsableCommand {
           synth → discover → fetch → hash → dedupe → label → balance → split → manifest → verify → audit → train/validate
         `pairdx rebuild` runs them all (on the embedded demo corpus when given no source).
 
-        Exit codes: 0 success; 1 a check or gate failed; 64 usage error; 65 bad input data; 74 I/O error.
+        Exit codes: 0 success; 1 a check or gate failed; 64 usage error (bad option or value); 65 malformed input data;
+        74 I/O error (a missing input file included).
         """,
         version: PairDxVersion.string,
         subcommands: [
@@ -34,6 +35,7 @@ struct PairDX: AsyncParsableCommand {
             ManifestCommand.self,
             ExportCommand.self,
             VerifyCommand.self,
+            SuspectsCommand.self,
             AuditCommand.self,
             TrainCommand.self,
             EvaluateCommand.self,
@@ -56,11 +58,8 @@ enum Main {
             } else {
                 try command.run()
             }
-        } catch let error as PairDxError {
-            Log.write("pairdx: \(error.message)")
-            exit(error.exitCode)
         } catch {
-            PairDX.exit(withError: error)
+            ExitStatus.exit(with: error)
         }
     }
 }

@@ -17,8 +17,7 @@ struct ParseJATSCommand: AsyncParsableCommand {
     @Argument(help: "JATS/NXML files.")
     var files: [String]
 
-    @Flag(help: "One JSON object per file per line on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     @Option(help: "Parse every file this many times and print articles/s on stderr (benchmarking).")
     var repeatCount: Int = 1
@@ -53,11 +52,11 @@ struct ParseJATSCommand: AsyncParsableCommand {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var out = ""
-        var failures = 0
+        var failures = 0, unreadable = 0
         for (i, r) in results.first.enumerated() {
             switch r {
             case .success(let a)?: out += try render(file: files[i], a)
-            case .failure(let e)?: Log.error("\(e)"); failures += 1
+            case .failure(let e)?: Log.error("\(e)"); failures += 1; if e.kind == .io { unreadable += 1 }
             case nil: break
             }
         }
@@ -67,7 +66,9 @@ struct ParseJATSCommand: AsyncParsableCommand {
                              Double(results.parsed) / seconds, Double(results.figures) / seconds, files.count, repeatCount, workers))
         }
         if failures > 0 {
-            throw PairDxError.badInput("\(failures) of \(files.count) files could not be parsed (see above)")
+            // Malformed XML is bad input (65); when every failure is a file that could not be read, an I/O error (74).
+            let message = "\(failures) of \(files.count) files could not be parsed (see above)"
+            throw unreadable == failures ? PairDxError.io(message) : PairDxError.badInput(message)
         }
     }
 
@@ -97,3 +98,5 @@ struct ParseJATSCommand: AsyncParsableCommand {
         return s
     }
 }
+
+extension ParseJATSCommand: ReportsJSON {}

@@ -28,8 +28,7 @@ struct PhashCommand: AsyncParsableCommand {
 
     @OptionGroup var decoding: DecodeOptions
 
-    @Flag(help: "One JSON object per image per line ({path, phash, dhash, ahash, width, height, format} or {path, error}).")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         if let compat, compat != "imagehash" { throw ValidationError("--compat takes 'imagehash' (got '\(compat)')") }
@@ -52,7 +51,7 @@ struct PhashCommand: AsyncParsableCommand {
         for p in paths {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else {
-                throw PairDxError.usage("\(p): no such file or folder")
+                throw PairDxError.io("\(p): no such file or folder")
             }
             if isDir.boolValue {
                 for f in FileSystem.listFiles(under: p, followingFileLinks: true) {
@@ -105,3 +104,5 @@ struct PhashCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension PhashCommand: ReportsJSON {}

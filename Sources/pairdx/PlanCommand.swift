@@ -4,6 +4,26 @@ import Ingest
 import PairDxCore
 import Pipeline
 
+/// Where `plan` and `rebuild` take their candidates from, and how they reach the source.
+struct CandidateOptions: ParsableArguments {
+    @Option(help: "File of PMCIDs to take as candidates instead of listing the source.")
+    var ids: String?
+    @Option(help: "Where candidates come from: auto (--ids when given, else the recipe's esearch query, else the source's listing), ids, query, listing.")
+    var candidates: CandidateOrigin = .auto
+    @Option(help: "esearch.fcgi endpoint for the recipe's query (default: <source>/esearch.fcgi for an http source, else NCBI's).")
+    var esearch: String?
+
+    /// Sets the candidate origin and the client (limits, rate, API key) of a rebuild or plan.
+    func apply(to o: inout Rebuild.Options, net: ClientOptions) {
+        o.ids = ids
+        o.candidates = candidates
+        o.esearch = esearch
+        o.apiKey = net.apiKey
+        o.client = net.makeClient().options
+        o.clientArguments = net.arguments
+    }
+}
+
 /// Options shared by `plan` and `rebuild --plan`.
 struct PlanOptions: ParsableArguments {
     @Option(name: .customLong("plan-sample"), help: "Articles of the seeded order the plan samples (metadata, JATS and labelled media).")
@@ -31,28 +51,20 @@ struct PlanCommand: AsyncParsableCommand {
 
     @Option(help: "Mirror directory, file:// or http(s):// base of the PMC Cloud layout.")
     var source: String
-    @Option(help: "File of PMCIDs to take as candidates.")
-    var ids: String?
-    @Option(help: "Where candidates come from: auto, ids, query, listing (as for rebuild).")
-    var candidates: CandidateOrigin = .auto
-    @Option(help: "esearch.fcgi endpoint for the recipe's query.")
-    var esearch: String?
-    @Flag(help: "Print plan.json on stdout.")
-    var json = false
+    @OptionGroup var candidateOptions: CandidateOptions
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
         if planOptions.sample < 1 { throw PairDxError.usage("--plan-sample must be at least 1") }
         var o = Rebuild.Options(recipePath: recipe.recipePath, work: global.workDirectory)
         o.source = source
-        o.ids = ids
-        o.candidates = candidates
-        o.esearch = esearch
-        o.apiKey = net.apiKey
-        o.client = net.makeClient().options
+        candidateOptions.apply(to: &o, net: net)
         o.threads = global.threadCount
         let plan = try await Rebuild(o).plan(sample: planOptions.sample, rate: planOptions.rate(net))
         if json { try printJSON(plan) } else { print(plan.text, terminator: "") }
         Log.info("plan: \(global.workDirectory.path("plan.json"))")
     }
 }
+
+extension PlanCommand: ReportsJSON {}

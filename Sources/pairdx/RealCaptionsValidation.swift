@@ -46,31 +46,25 @@ enum RealCaptions {
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let work = WorkDirectory(tmp + "/work")
         try FileSystem.makeDirectory(work.root)
-        try FileSystem.makeDirectory(tmp + "/split")
-        let records = labels.keys.sorted().map { id in
-            FigureRecord(id: id, pmcid: id, version: nil, figure: id, label: nil, caption: captions[id]!, context: "fig", href: id,
-                         media: nil, license: nil, sha256: nil, bytes: nil, url: nil, status: "ok")
-        }
-        try JSONL.write(records, to: work.figures) { $0.id }
-        var rows: [String: String] = ["train": "", "val": "", "test": ""]
+        // The labelled captions split by keyed hash, kept in memory: they have no images and are no split rows.
+        let classes = recipe.classes.map(\.name)
+        var parts: [SplitName: [Example]] = [.train: [], .val: [], .test: []]
         var counts: [String: Int] = [:]
         for id in labels.keys.sorted() {
+            guard let label = classes.firstIndex(of: labels[id]!) else { continue }
             let u = KeyedHash.unit(seed: recipe.seed, domain: "real-captions-split", id: id)
-            let part = u < recipe.split.train ? "train" : (u < recipe.split.train + recipe.split.val ? "val" : "test")
-            rows[part]! += CSV.line([id, labels[id]!, id, id, "", "", id])
-            counts[part, default: 0] += 1
+            let part: SplitName = u < recipe.split.train ? .train : (u < recipe.split.train + recipe.split.val ? .val : .test)
+            parts[part]!.append(Example(id: id, label: label, sha256: "", caption: captions[id]!))
+            counts[part.rawValue, default: 0] += 1
         }
-        for (part, body) in rows {
-            try AtomicFile.write("id,class,article,figure,sha256,phash,group\n" + body, to: "\(tmp)/split/\(part).csv")
-        }
-        let meta: [String: Any] = ["schema": "pairdx-splits/1", "name": "real-captions", "classes": recipe.classes.map(\.name)]
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: meta), to: tmp + "/split/splits.json")
-        let split = try SplitFiles.load(tmp + "/split")
         guard var h = recipe.training["text"] else { throw PairDxError.badInput("recipe \(recipe.name): no training.text entry") }
         h.threads = threads
-        let result = try Trainer.train(TrainConfig(kind: .text, hyper: h, seed: recipe.seed, threads: threads, glove: glove,
-                                                   gloveCache: nil), split: split, work: work)
-        let test = try Evaluation.run(result.model, vocabulary: result.vocabulary, split: split, part: .test, work: work, threads: threads)
+        let labelled = labels.keys.reduce(into: [String: String]()) { $0[$1] = captions[$1] }
+        let config = TrainConfig(kind: .text, hyper: h, seed: recipe.seed, threads: threads, glove: glove, gloveCache: nil)
+        let result = try Trainer.train(config, classes: classes, train: Dataset(part: .train, examples: parts[.train]!),
+                                       val: Dataset(part: .val, examples: parts[.val]!), work: work, captions: labelled)
+        let test = try Evaluation.run(result.model, vocabulary: result.vocabulary, dataset: Dataset(part: .test, examples: parts[.test]!),
+                                      split: "real-captions", work: work, threads: threads)
         var perClass: [String: Int] = [:]
         for c in labels.values { perClass[c, default: 0] += 1 }
         let report = Report(source: (directory as NSString).lastPathComponent, recipe: recipe.name, captions: captions.count,

@@ -9,11 +9,12 @@ import Training
 struct RebuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebuild",
-        abstract: "Run every stage in order: (synth) → discover → fetch → hash → dedupe → label → balance → split → manifest → verify → audit.",
+        abstract: "Run every stage in order: (synth) → discover → fetch → hash → dedupe → label → balance → split → manifest → verify → audit (→ validate).",
         discussion: """
         With no --source, generates the embedded demo corpus into <work>/mirror and uses recipe pairdx-synth-v1.
-        Stages whose inputs, parameters and code are unchanged are skipped (stamps in <work>/.stamps); a killed
-        run resumes. Ends with a summary and the paths of the splits, manifests and report.
+        Stages whose inputs, parameters and code version are unchanged are skipped (stamps in <work>/.stamps), validate
+        included; discover, fetch (resuming from its journal), verify and audit always run. A killed run resumes.
+        Ends with a summary and the paths of the splits, manifests and report.
         """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var recipe: RecipeOptions
@@ -21,12 +22,7 @@ struct RebuildCommand: AsyncParsableCommand {
 
     @Option(help: "Mirror directory, file:// or http(s):// base of the PMC Cloud layout (default: the embedded corpus).")
     var source: String?
-    @Option(help: "File of PMCIDs to take as candidates instead of listing the source.")
-    var ids: String?
-    @Option(help: "Where candidates come from: auto (--ids when given, else the recipe's esearch query, else the source's listing), ids, query, listing.")
-    var candidates: CandidateOrigin = .auto
-    @Option(help: "esearch.fcgi endpoint for the recipe's query (default: <source>/esearch.fcgi for an http source, else NCBI's).")
-    var esearch: String?
+    @OptionGroup var candidateOptions: CandidateOptions
     @Option(help: "caption-first (metadata + JATS in seeded batches, media only for labelled figures, stop at the target) or all-media (default: caption-first with --source, all-media for the embedded corpus).")
     var order: FetchOrder?
     @Option(name: .customLong("max-articles"), help: "Stop the caption-first scan after this many articles (resumable).")
@@ -61,8 +57,7 @@ struct RebuildCommand: AsyncParsableCommand {
     @OptionGroup var clip: CLIPOptions
     @OptionGroup var biomedclip: BiomedCLIPOptions
     @OptionGroup var compute: ComputeOptions
-    @Flag(help: "Print the summary as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
@@ -84,19 +79,15 @@ struct RebuildCommand: AsyncParsableCommand {
         }
         var o = Rebuild.Options(recipePath: recipe.recipePath, work: global.workDirectory)
         o.source = source
-        o.ids = ids
         o.splitsRoot = recipe.splitsRoot
         o.manifestsRoot = recipe.manifestsRoot
         o.reportDir = report
         o.threads = global.threadCount
         o.synthFigures = synthFigures
         o.synthSeed = synthSeed
-        o.client = net.makeClient().options
+        candidateOptions.apply(to: &o, net: net)
         o.force = force
         o.allowShort = allowShort
-        o.candidates = candidates
-        o.esearch = esearch
-        o.apiKey = net.apiKey
         o.order = order
         o.budget = ScanBudget(maxArticles: maxArticles, maxRequests: maxRequests, maxDownload: maxDownload)
         o.firstBatch = batch
@@ -129,10 +120,7 @@ struct RebuildCommand: AsyncParsableCommand {
         let failedGates = r.audit.map { $0.gates.filter { !$0.passed }.map(\.rule) } ?? []
         if !failedGates.isEmpty { Log.warning("audit gates failed: " + failedGates.joined(separator: ", ")) }
         if validate {
-            Log.info("validate: training image, text and fusion on \(r.splitDir)")
-            let v = try Validation.run(split: r.splitDir, data: global.work, out: report, recipe: r.recipe, threads: global.threadCount,
-                                       glove: glove, published: "\(recipe.manifestsRoot)/published-results.json", clip: clip.input,
-                                       biomedclip: biomedclip.input, mode: compute.mode, imageWeights: compute.imageWeights)
+            let v = try runValidation(r)
             FileHandle.standardError.write(Data((ValidateCommand.summary(v) + "\nreport: \(report)/validation.{json,md,html}\n").utf8))
             guard v.gate.passed else { throw PairDxError.checkFailed("validate: gate failed — \(v.gate.claim): \(v.gate.detail)") }
         }
@@ -143,3 +131,31 @@ struct RebuildCommand: AsyncParsableCommand {
 
 extension CandidateOrigin: ExpressibleByArgument {}
 extension FetchOrder: ExpressibleByArgument {}
+
+extension RebuildCommand: ReportsJSON {}
+
+extension RebuildCommand {
+    /// Validation as a stamped stage: it reruns when the split, the recipe, the captions, the published figures,
+    /// any weights or vectors file, the compute mode or the stage's code version changed, and is skipped otherwise
+    /// (its report is then read back from `<report>/validation.json`).
+    func runValidation(_ r: Rebuild.Result) throws -> ValidationReport {
+        let work = global.workDirectory
+        let out = report, threads = global.threadCount, recipeValue = r.recipe, split = r.splitDir
+        let published = "\(recipe.manifestsRoot)/published-results.json"
+        let glove = self.glove, clipInput = clip.input, biomedInput = biomedclip.input
+        let mode = compute.mode, imageWeights = compute.imageWeights
+        var inputs = [split, recipe.recipePath, published, work.figures]
+        inputs += [glove, clipInput.weights, clipInput.bpe, biomedInput.weights, biomedInput.vocabulary, imageWeights].compactMap { $0 }
+        var parameters = ["mode": mode.rawValue, "clip-activation": clipInput.activation.map { "\($0)" } ?? "default"]
+        if mode == .fast { parameters["threads"] = "\(threads)" }   // the deterministic kernel gives the same bytes at any count
+        var runner = StageRunner(work: work, force: force)
+        try runner.run(Stage(.validate, inputs: inputs, outputs: ["json", "md", "html"].map { "\(out)/validation.\($0)" },
+                             parameters: parameters) {
+            Log.info("validate: training image, text and fusion on \(split)")
+            _ = try Validation.run(split: split, data: work.root, out: out, recipe: recipeValue, threads: threads, glove: glove,
+                                   published: published, clip: clipInput, biomedclip: biomedInput, mode: mode, imageWeights: imageWeights)
+        })
+        let path = "\(out)/validation.json"
+        return try CanonicalJSON.decode(ValidationReport.self, from: FileSystem.read(path), source: path)
+    }
+}

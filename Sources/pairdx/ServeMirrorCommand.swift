@@ -17,7 +17,7 @@ struct ServeMirrorCommand: AsyncParsableCommand {
 
         Then run pairdx discover and pairdx fetch with --source http://127.0.0.1:PORT/.
 
-        --faults FILE injects failures per path, as JSON: {"faults": [{"path": "/PMC1.1/*", "kind": "status", "status": 429, "retryAfter": 2, "times": 1}]}. Kinds: status (with retryAfter), stall (seconds), truncate (fraction), wrong-length, drip (bytesPerSecond), redirect (location; {origin} stands for this server), no-length (chunked, no Content-Length, extraBytes of zeros appended), html (an HTML page in place of the file), endless-listing (ListObjectsV2 always truncated; token repeated, or a new one per page); a path ending in * is a prefix; times limits how often a fault fires. Paths are percent-decoded once; symbolic links leading out of DIR answer 403. Runs until interrupted.
+        --faults FILE injects failures per path, as JSON: {"faults": [{"path": "/PMC1.1/*", "kind": "status", "status": 429, "retryAfter": 2, "times": 1}]}. Kinds: status (with retryAfter), stall (seconds), truncate (fraction), wrong-length, drip (bytesPerSecond), redirect (location; {origin} stands for this server), no-length (chunked, no Content-Length, extraBytes of zeros appended), html (an HTML page in place of the file), corrupt (the file's length with one byte inverted), endless-listing (ListObjectsV2 always truncated; token repeated, or a new one per page); a path ending in * is a prefix; times limits how often a fault fires. Paths are percent-decoded once; symbolic links leading out of DIR answer 403. A request line over 8 KiB answers 414, a request head over 32 KiB 431, a request with a body 413, and each closes its connection. Runs until interrupted.
         """
     )
     @OptionGroup var global: GlobalOptions

@@ -14,16 +14,15 @@ struct SplitCommand: AsyncParsableCommand {
     @OptionGroup var recipe: RecipeOptions
     @Option(name: .long, help: "Override the recipe's seed.")
     var seed: UInt64?
-    @Option(name: .long, help: "balanced or stable (default: the recipe's).")
-    var mode: String?
-    @Flag(name: .long, help: "Print splits.json on stdout.")
-    var json = false
+    @Option(name: .long, help: "The split mode (default: the recipe's).")
+    var mode: Recipe.SplitMode?
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
         var r = try recipe.load()
         if let seed { r.seed = seed }
-        if let mode { r.split.mode = mode; try r.validate(source: "--mode") }
+        if let mode { r.split.mode = mode.rawValue }
         let s = try Curate.split(work: global.workDirectory, recipe: r, name: r.name, splitDir: recipe.splitDir(r))
         if json { try printJSON(s) } else {
             Log.info("split: " + ["train", "val", "test"].map { "\($0) \(s.splits[$0]?.count ?? 0)" }.joined(separator: ", ") +
@@ -32,3 +31,6 @@ struct SplitCommand: AsyncParsableCommand {
         if let digest = try SplitFiles.digest(of: recipe.splitDir(r)) { Log.info("split digest: \(digest)") }
     }
 }
+
+extension SplitCommand: ReportsJSON {}
+extension Recipe.SplitMode: ExpressibleByArgument {}

@@ -28,15 +28,18 @@ struct SynthCommand: AsyncParsableCommand {
     @Option(help: "Truth file path (default: <out>.truth.json beside the mirror).")
     var truth: String?
 
+    @Option(help: "Figure mix: demo (every figure one of the six classes; the committed demo split's corpus) or pmc (PubMed Central-like: most figures are charts, diagrams, blots, photographs and microscopy, the six classes 22%, endoscopy 1%; the truth file records each figure's kind).")
+    var profile: SynthProfile = .demo
+
     @Flag(help: "Replace PMC* folders already present in --out.")
     var force = false
 
-    @Flag(help: "Print the summary as JSON on stdout.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
-        let options = SynthOptions(seed: seed, out: out, figures: figures, truth: truth, threads: global.threadCount, force: force)
+        let options = SynthOptions(seed: seed, out: out, figures: figures, truth: truth, threads: global.threadCount, force: force,
+                                   profile: profile)
         let s = try SynthGenerator.run(options)
         if json {
             FileHandle.standardOutput.write(try CanonicalJSON.encode(s, pretty: true))
@@ -48,3 +51,6 @@ struct SynthCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension SynthCommand: ReportsJSON {}
+extension SynthProfile: ExpressibleByArgument {}

@@ -20,37 +20,30 @@ struct TrainCommand: AsyncParsableCommand {
         those prompts and reports test accuracy, macro-F1 and the confusion matrix.
         """)
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long, help: "image, text, fusion or clip.") var model: String
+    @Option(name: .long, help: "The model to train.") var model: TrainedModel
     @Option(name: .long, help: "Split directory (Splits/<name>).") var split: String
     @Option(name: .long, help: "Work directory with figures.jsonl and blobs/ (default: --work).") var data: String?
     @Option(name: .long, help: "Recipe name or recipe.json path (default: the recipe named in splits.json).") var recipe: String?
-    @Option(name: .long, help: "Override epochs.") var epochs: Int?
-    @Option(name: .long, help: "Override batch size.") var batch: Int?
-    @Option(name: .long, help: "Override input resolution (pixels, square).") var res: Int?
-    @Option(name: .long, help: "Override learning rate.") var lr: Double?
-    @Option(name: .long, help: "Override seed (default: the recipe's).") var seed: UInt64?
+    @OptionGroup var overrides: HyperparameterOverrides
     @Option(name: .long, help: "GloVe vectors in the official text format (word v1 … vd).") var glove: String?
     @Option(name: .long, help: "Checkpoint to write (default: WORKDIR/checkpoints/<split>-<model>.safetensors).") var out: String?
     @OptionGroup var clip: CLIPOptions
     @OptionGroup var compute: ComputeOptions
-    @Flag(name: .long, help: "Print the training summary as JSON on stdout.") var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
-        if model == "clip" { return try trainCLIP() }
+        if model == .clip { return try trainCLIP() }
         guard clip.weights == nil else { throw PairDxError.usage("--clip-weights goes with --model clip") }
-        guard let kind = ModelKind(rawValue: model) else { throw PairDxError.usage("--model must be image, text, fusion or clip (got '\(model)')") }
+        guard let kind = ModelKind(rawValue: model.rawValue) else { throw PairDxError.usage("--model \(model.rawValue) is not a classifier kind") }
         guard compute.imageWeights == nil || kind.usesImages else { throw PairDxError.usage("--image-weights goes with --model image or fusion") }
-        let splitFiles = try SplitFiles.load(split)
+        let splitFiles = try SplitSet.load(split)
         let r = try TrainingSetup.recipe(recipe, split: splitFiles)
         var h = try TrainingSetup.hyper(r, kind: kind)
-        if let epochs { h.epochs = epochs }
-        if let batch { h.batchSize = batch }
-        if let res { h.resolution = res }
-        if let lr { h.learningRate = lr }
+        overrides.apply(to: &h)
         let work = WorkDirectory(data ?? global.work)
         let threads = global.threads ?? h.threads ?? Platform.coreCount
-        var config = TrainConfig(kind: kind, hyper: h, seed: seed ?? r.seed, threads: threads, glove: glove, gloveCache: work.path("cache"),
+        var config = TrainConfig(kind: kind, hyper: h, seed: overrides.seed ?? r.seed, threads: threads, glove: glove, gloveCache: work.path("cache"),
                                  mode: compute.mode)
         if let weights = compute.imageWeights {
             let imagenet = try ImageNetResNet18.load(weights, widthMultiplier: h.widthMultiplier ?? 1)
@@ -78,22 +71,19 @@ extension TrainCommand {
     /// `--model clip`: fine-tune, keep the best val epoch, save, evaluate on test.
     func trainCLIP() throws {
         guard let weights = clip.weights else { throw PairDxError.usage("--model clip needs --clip-weights FILE (open_clip names, safetensors; see the README)") }
-        let splitFiles = try SplitFiles.load(split)
+        let splitFiles = try SplitSet.load(split)
         let r = try TrainingSetup.recipe(recipe, split: splitFiles)
         guard var h = r.training["clip"] else {
             throw PairDxError.badInput("recipe \(r.name): training has no 'clip' entry; add its hyper-parameters to recipe.json")
         }
-        if let epochs { h.epochs = epochs }
-        if let batch { h.batchSize = batch }
-        if let res { h.resolution = res }
-        if let lr { h.learningRate = lr }
+        overrides.apply(to: &h)
         let prompts = try Validation.promptTexts(recipe: r, classes: splitFiles.classes)
         let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpePath, activation: clip.activation?.kind)
         Log.info("CLIP weights \(weights): \(setup.summary)")
         let work = WorkDirectory(data ?? global.work)
         let captions = try Dataset.loadCaptions(work)
         let threads = global.threads ?? h.threads ?? Platform.coreCount
-        let s = seed ?? r.seed
+        let s = overrides.seed ?? r.seed
         let tuned = try CLIPClassification.fineTune(setup, hyper: h, split: splitFiles, work: work, captions: captions,
                                                     promptTexts: prompts, seed: s, threads: threads)
         let path = out ?? work.path("checkpoints/\(splitFiles.name)-clip.safetensors")
@@ -134,10 +124,26 @@ struct TrainSummary: Codable {
     var imageInitialisation: String? = nil
 }
 
+/// `--epochs`, `--batch`, `--res`, `--lr` and `--seed` over the recipe's hyper-parameters (train, suspects).
+struct HyperparameterOverrides: ParsableArguments {
+    @Option(name: .long, help: "Override epochs.") var epochs: Int?
+    @Option(name: .long, help: "Override batch size.") var batch: Int?
+    @Option(name: .long, help: "Override input resolution (pixels, square).") var res: Int?
+    @Option(name: .long, help: "Override learning rate.") var lr: Double?
+    @Option(name: .long, help: "Override seed (default: the recipe's).") var seed: UInt64?
+
+    func apply(to h: inout ModelHyperparameters) {
+        if let epochs { h.epochs = epochs }
+        if let batch { h.batchSize = batch }
+        if let res { h.resolution = res }
+        if let lr { h.learningRate = lr }
+    }
+}
+
 /// Recipe and hyper-parameter lookup shared by train, evaluate and validate.
 enum TrainingSetup {
     /// `--recipe` when given (a name under Manifests/ or a path), else the recipe splits.json names.
-    static func recipe(_ option: String?, split: SplitFiles, manifestsRoot: String = "Manifests") throws -> Recipe {
+    static func recipe(_ option: String?, split: SplitSet, manifestsRoot: String = "Manifests") throws -> Recipe {
         let name = option ?? split.recipe
         guard let name else {
             throw PairDxError.usage("\(split.directory)/splits.json names no recipe: pass --recipe NAME or a recipe.json path")
@@ -152,4 +158,11 @@ enum TrainingSetup {
         }
         return h
     }
+}
+
+extension TrainCommand: ReportsJSON {}
+
+/// `train --model`: the three classifiers of `ModelKind` and fine-tuned CLIP.
+enum TrainedModel: String, ExpressibleByArgument, CaseIterable {
+    case image, text, fusion, clip
 }

@@ -37,12 +37,12 @@ struct ValidateCommand: AsyncParsableCommand {
         Instead: train and test only the text baseline on real captions (ROCO layout: */*/captions.txt with \
         ROCO_id<TAB>caption), labelled by the recipe's caption rules (e.g. --recipe pairdx-v1).
         """) var realCaptions: String?
-    @Flag(name: .long, help: "Print the report as JSON on stdout.") var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() async throws {
         global.apply()
         if let realCaptions {
-            let r = try TrainingSetup.recipe(recipe ?? "pairdx-v1", split: SplitFiles.placeholder)
+            let r = try TrainingSetup.recipe(recipe ?? "pairdx-v1", split: SplitSet.placeholder)
             let report = try RealCaptions.run(directory: realCaptions, recipe: r, threads: global.threadCount, glove: glove, out: out)
             Log.info(RealCaptions.summary(report) + "\nreport: \(out)/real-captions.{json,md}")
             if json { try printJSON(report) }
@@ -52,9 +52,9 @@ struct ValidateCommand: AsyncParsableCommand {
         let splitDir: String
         if let split {
             splitDir = split
-            r = try TrainingSetup.recipe(recipe, split: try SplitFiles.load(split))
+            r = try TrainingSetup.recipe(recipe, split: try SplitSet.load(split))
         } else {
-            r = try TrainingSetup.recipe(recipe ?? "pairdx-synth-v1", split: SplitFiles.placeholder)
+            r = try TrainingSetup.recipe(recipe ?? "pairdx-synth-v1", split: SplitSet.placeholder)
             splitDir = "Splits/\(r.name)"
         }
         let report = try Validation.run(split: splitDir, data: data ?? global.work, out: out, recipe: r,
@@ -126,3 +126,5 @@ struct BiomedCLIPOptions: ParsableArguments {
     }
     var input: Validation.BiomedCLIPInput { Validation.BiomedCLIPInput(weights: weights, vocabulary: vocabularyPath) }
 }
+
+extension ValidateCommand: ReportsJSON {}

@@ -20,9 +20,10 @@ struct VerifyCommand: AsyncParsableCommand {
         check/file/line/item/message), github (workflow-command annotations on stdout); --junit FILE writes a JUnit XML
         report as well. Exit 0 when everything holds, 1 when a check fails, 65 when a split file has an invalid field.
         """)
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The split directory, e.g. Splits/pairdx-synth-v1.")
     var splitDir: String
-    @Option(name: .long, help: "Work directory whose blob store holds the images.")
+    @Option(name: .long, help: "Work directory whose blob store holds the images (default: --work when given; without either the images are not checked).")
     var data: String?
     @Option(name: .long, help: "A reference split directory to diff against.")
     var against: String?
@@ -32,12 +33,9 @@ struct VerifyCommand: AsyncParsableCommand {
     var expectFrom: String?
     @Option(name: .long, help: "text, json or github (GitHub Actions annotations).")
     var format: Verify.Format = .text
-    @Flag(name: .long, help: "Same as --format json.")
-    var json = false
+    @OptionGroup var output: JSONOutput
     @Option(name: .long, help: "Also write a JUnit XML report to this file.")
     var junit: String?
-    @Option(name: .customLong("log-level"), help: "debug, info, warning, error or quiet.")
-    var logLevel: String = "info"
 
     func validate() throws {
         if expect != nil && expectFrom != nil { throw ValidationError("give --expect or --expect-from, not both") }
@@ -45,12 +43,13 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Log.level = Log.Level(name: logLevel) ?? .info
+        global.apply()
         let expectation: Verify.Expectation?
         if let expect { expectation = try Verify.Expectation.parse(expect) }
         else if let expectFrom { expectation = try Verify.Expectation.recorded(in: expectFrom) }
         else { expectation = try Verify.Expectation.besideSplit(splitDir) }
-        let result = try Verify.run(splitDir: splitDir, work: data.map { WorkDirectory($0) }, against: against, expect: expectation)
+        let result = try Verify.run(splitDir: splitDir, work: (data ?? global.workOption).map { WorkDirectory($0) }, against: against, expect: expectation,
+                                    threads: global.threadCount)
         if let junit { try AtomicFile.write(Verify.junit(result), to: junit) }
         switch json ? .json : format {
         case .text: Log.write(String(Verify.text(result).dropLast()))
@@ -63,3 +62,5 @@ struct VerifyCommand: AsyncParsableCommand {
         throw PairDxError.checkFailed(summary)
     }
 }
+
+extension VerifyCommand: ReportsJSON {}

@@ -9,17 +9,9 @@ import Testing
 /// the script's check passes, and, counted here independently, the page rendered as is and with `.mark`
 /// elements hidden differ in one band of rows per chart.
 @Suite struct AuditRenderTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let packageRoot = Prerequisite.packageRoot
 
-    /// .ci/run installs Debian's chromium package.
-    static let chromium: Prerequisite = {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            for name in ["chromium", "chromium-browser", "google-chrome"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-                return Prerequisite(name: "Chromium", value: "\(dir)/\(name)", missing: nil, installedByCI: true)
-            }
-        }
-        return Prerequisite(name: "Chromium", value: nil, missing: "needs Debian's chromium package (.ci/run installs it)", installedByCI: true)
-    }()
+    static let chromium = Prerequisite.chromium
 
     static let pillowPython = Prerequisite.python(["PIL"])
 

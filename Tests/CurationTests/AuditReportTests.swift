@@ -133,4 +133,70 @@ import Testing
         #expect(report.images?.classes.first?.formats == [.init(name: "png", count: 1)])
         #expect(report.captions?.classes.first?.medianWords == 5)
     }
+
+    /// A caption-first rebuild's funnel: captions labelled, then media fetched for those only, then decoded, deduped,
+    /// usable, balanced, split.
+    @Test func captionFirstFunnelCountsCaptionsBeforeMedia() {
+        let items = ["train": [AuditFixtures.item("PMC1/F1", "ct", "train", phash: 1, sha: "a")]]
+        func fig(_ id: String, _ caption: String, _ status: String, sha: String?) -> FigureRecord {
+            FigureRecord(id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F", label: nil, caption: caption,
+                         context: "fig", href: "h", media: nil, license: "CC BY", sha256: sha, bytes: nil, url: nil, status: status)
+        }
+        let work = WorkRecords(
+            candidates: (1...2).map { Candidate(pmcid: "PMC\($0)", via: "mirror") },
+            articles: [ArticleRecord(pmcid: "PMC1", version: 1, status: "ok", license: "CC BY", figures: 3),
+                       ArticleRecord(pmcid: "PMC2", version: 1, status: "ok", license: "CC BY", figures: 3)],
+            figures: [fig("PMC1/F1", "an axial ct of the chest", "ok", sha: "a"),
+                      fig("PMC1/F2", "a mri of the knee joint", "ok", sha: "b"),
+                      fig("PMC1/F3", "a schematic of the ct protocol", FigureRecord.notFetched, sha: nil),
+                      fig("PMC2/F1", "survival curves of both groups", FigureRecord.notFetched, sha: nil),
+                      fig("PMC2/F2", "mean values per group here", FigureRecord.notFetched, sha: nil),
+                      fig("PMC2/F3", "an xray of the left hand", "media-missing", sha: nil)],
+            images: [ImageRecord(sha256: "a", format: "png", width: 100, height: 80), ImageRecord(sha256: "b", reject: "corrupt: bad crc")],
+            clusters: [ClusterRecord(keep: "PMC1/F1", members: ["PMC1/F1"], articles: ["PMC1"], kind: "single", maxDistance: 0)],
+            labels: [LabelRecord(id: "PMC1/F1", class: "ct", reason: nil, matched: ["ct:ct"])])
+        let report = AuditBuilder.build(AuditInputs(name: "cf", recipe: AuditFixtures.recipe(), items: items, work: work))
+        let s = Dictionary(uniqueKeysWithValues: report.funnel.stages.map { ($0.stage, $0) })
+        #expect(report.funnel.stages.map(\.stage) == ["candidates", "articles", "captions labelled", "media fetched", "decoded", "unique",
+                                                      "labelled", "balanced", "split"])
+        #expect(s["captions labelled"]?.count == 3 && s["captions labelled"]?.lost == 3)
+        #expect(s["captions labelled"]?.reasons.map(\.count).reduce(0, +) == 3)
+        #expect(s["captions labelled"]?.reasons.contains { $0.name.contains("exclude") } == true, "\(s["captions labelled"]?.reasons ?? [])")
+        #expect(s["media fetched"]?.count == 2 && s["media fetched"]?.reasons == [.init(name: "media-missing", count: 1)])
+        #expect(s["decoded"]?.count == 1 && s["decoded"]?.reasons == [.init(name: "corrupt: bad crc", count: 1)])
+        #expect(s["unique"]?.count == 1 && s["split"]?.count == 1)
+    }
+
+    /// With `plan.json` and `scan-state.json` in the work directory the funnel sets the plan against the scan; the
+    /// requests and bytes of the plan's own sample count on the actual side (the scan reused them).
+    @Test func planAgainstTheScanWhenBothFilesAreThere() throws {
+        let items = ["train": [AuditFixtures.item("PMC1/F1", "ct", "train", phash: 1, sha: "a")]]
+        let range = { (l: Double, m: Double, h: Double) in RebuildPlan.Range3(low: l, mid: m, high: h) }
+        var plan = RebuildPlan(recipe: "r", candidateOrigin: "listing", candidates: 2_500, sample: 200, perClass: 50,
+                               usable: ["ct": 52], figuresPerArticle: 4, requestsPerArticle: 3, bytesPerArticle: 100_000,
+                               bytesPerDocument: 2_700, bytesPerFigure: 100_000, limitingClass: "endoscopy")
+        plan.estimate = .init(articles: range(541, 910, 2_223), requests: range(1_609, 2_707, 6_613),
+                              bytes: range(57e6, 96e6, 234e6), seconds: range(536, 902, 2_204), rate: 3)
+        let scan = ScanState(order: "x", candidates: 2_500, scanned: 814, kept: 791, batches: 4, requests: 1_784,
+                             bytes: 54_700_000, seconds: 60, stoppedBy: "target", usable: ["ct": 150])
+        func build(_ p: RebuildPlan?, _ s: ScanState?) -> AuditReport {
+            AuditBuilder.build(AuditInputs(name: "p", recipe: AuditFixtures.recipe(), items: items, work: WorkRecords(plan: p, scan: s)))
+        }
+        let report = build(plan, scan)
+        let p = try #require(report.funnel.plan)
+        #expect(p.keptArticles == 791 && p.scannedArticles == 814)
+        #expect(p.actualRequests == 1_784 + 600 && p.actualBytes == 54_700_000 + 20_000_000)
+        #expect(p.articlesDeviation == AuditStatistics.fixed((910.0 - 791) / 791))
+        #expect(p.requestsDeviation == AuditStatistics.fixed((2_707.0 - 2_384) / 2_384))
+        #expect(p.articlesInInterval == true && p.requestsInInterval)
+        #expect(MarkdownRenderer.render(report).contains("## Plan against the scan"))
+        #expect(MarkdownRenderer.render(report).contains("| articles (kept / scanned) | 910 (541–2223) | 791 / 814 | +15% |"))
+        #expect(HTMLRenderer.render(report).contains("Plan against the scan"))
+        // Either file alone, or a plan without an estimate, gives no comparison, and report.json has no such field.
+        #expect(build(plan, nil).funnel.plan == nil && build(nil, scan).funnel.plan == nil)
+        plan.estimate = nil
+        let none = build(plan, scan)
+        #expect(none.funnel.plan == nil)
+        #expect(!String(decoding: try CanonicalJSON.encode(none, pretty: true), as: UTF8.self).contains("\"plan\""))
+    }
 }

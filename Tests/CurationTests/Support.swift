@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Imaging
 import PairDxCore
 @testable import Curation
@@ -21,17 +22,7 @@ enum Fixture {
 
     @discardableResult
     static func run(_ exe: String, _ args: [String], cwd: String? = nil) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try Subprocess.run(exe, args, cwd: cwd)
     }
 
     /// A small work directory: `articles` articles with 1–4 figures each, real blobs (random bytes stand in for

@@ -272,11 +272,11 @@ import Testing
         cases = s.findall("testcase")
         assert int(s.get("tests")) == len(cases) == int(root.get("tests"))
         failed = [c.get("name") for c in cases if c.find("failure") is not None]
-        skipped = [(c.get("name"), c.find("skipped").get("message")) for c in cases if c.find("skipped") is not None]
-        assert int(s.get("failures")) == len(failed) and int(s.get("skipped")) == len(skipped)
+        not_run = [(c.get("name"), c.find("skipped").get("message")) for c in cases if c.find("skipped") is not None]
+        assert int(s.get("failures")) == len(failed) and int(s.get("skipped")) == len(not_run)
         text = [c.find("failure").text for c in cases if c.find("failure") is not None]
         print(",".join(sorted(failed)))
-        print("|".join(n + "=" + m for n, m in skipped))
+        print("|".join(n + "=" + m for n, m in not_run))
         print(any("100% wrong\\r\\nsecond line" in t for t in text))
         """
         let res = try Fixture.run(py, ["-c", script, dir + "/verify.xml"])

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Ingest
 import MirrorServer
@@ -210,14 +211,8 @@ struct TLSServer {
     func stop() { process.terminate() }
 
     static func canConnect(_ port: UInt16) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = port.bigEndian
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
+        guard let fd = Loopback.connect(port) else { return false }
+        close(fd)
+        return true
     }
 }

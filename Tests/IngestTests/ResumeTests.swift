@@ -51,6 +51,48 @@ import PairDxCore
         #expect(repeats - max(0, absent - 1) - max(0, html - 1) <= kills * 8, "\(repeats) repeated requests after \(kills) kills")
     }
 
+    /// The journal's keys are relative to the source: a work directory moved together with its mirror resumes
+    /// without one request, and a journal of absolute `file://` keys (as older versions wrote) is still read.
+    @Test func aMovedWorkDirectoryAndMirrorResumeWithoutRequests() async throws {
+        let dir = try TestPaths.scratch("moved")
+        let first = dir + "/first"
+        for i in 0..<4 {
+            try MirrorBuilder.article(first + "/mirror", pmcid: "PMC\(20 + i)", version: 1, figures: [
+                MirrorBuilder.Fig(id: "F1", label: "Figure 1", caption: "Axial CT \(i).", hrefs: ["pmc\(i).g001"]),
+            ], media: ["pmc\(i).g001.png": PNGFixture.make(width: 24, height: 24, seed: 40 + i)])
+        }
+        func fetch(_ root: String) async throws -> FetchReport {
+            let source = try Source(root + "/mirror")
+            let cs = try await Discoverer(client: HTTPClient(options: HTTPClientOptions())).fromListing(source)
+            return try await Fetcher(source: source, work: WorkDirectory(root + "/work"), client: HTTPClient(options: HTTPClientOptions())).run(cs)
+        }
+        let before = try await fetch(first)
+        #expect(before.requests >= 8)   // metadata, JATS and one image per article
+        let figures = try FileSystem.readString(WorkDirectory(first + "/work").path("figures.jsonl"))
+
+        let moved = dir + "/elsewhere/moved"
+        try FileManager.default.createDirectory(atPath: dir + "/elsewhere", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: first, toPath: moved)
+        let after = try await fetch(moved)
+        #expect(after.requests == 0, "\(after.requests) requests after moving the mirror and the work directory")
+        #expect(after.reused == before.requests)
+        #expect(try FileSystem.readString(WorkDirectory(moved + "/work").path("figures.jsonl")) == figures)
+        let journal = try FileSystem.readString(WorkDirectory(moved + "/work").path("fetch-journal.jsonl"))
+        #expect(!journal.contains("file://"), "the journal names absolute URLs")
+
+        // A journal written with absolute keys under the current base.
+        let base = try Source(moved + "/mirror").base
+        let absolute = try journal.split(separator: "\n").map { line -> String in
+            var e = try JSONDecoder().decode(FetchJournal.Entry.self, from: Data(line.utf8))
+            e.url = base + e.url
+            return try CanonicalJSON.string(e) + "\n"
+        }.joined()
+        try AtomicFile.write(absolute, to: WorkDirectory(moved + "/work").path("fetch-journal.jsonl"))
+        let old = try await fetch(moved)
+        #expect(old.requests == 0, "\(old.requests) requests with a journal of absolute keys")
+        #expect(try FileSystem.readString(WorkDirectory(moved + "/work").path("figures.jsonl")) == figures)
+    }
+
     func start(_ args: [String]) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.executable!)

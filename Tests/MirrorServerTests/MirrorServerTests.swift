@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 import MirrorServer
 import PairDxCore
@@ -13,16 +14,8 @@ private func scratch(_ name: String) throws -> String {
 /// Sends `head` (a raw request line and headers, as bytes on the wire) to 127.0.0.1:`port` and reads the whole
 /// answer (the server closes every connection). Returns the status code and the body.
 private func rawGet(port: UInt16, _ head: String) throws -> (status: Int, body: Data) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard let fd = Loopback.connect(port) else { throw PairDxError.io("cannot connect to 127.0.0.1:\(port)") }
     defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = port.bigEndian
-    let connected = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw PairDxError.io("cannot connect to 127.0.0.1:\(port)") }
     var timeout = timeval(tv_sec: 20, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let bytes = Array(head.utf8)
@@ -101,5 +94,76 @@ private func get(_ port: UInt16, _ target: String, headers: String = "") throws 
         #expect(lines.count == 4 && lines[0] == "earlier line" && lines[3].isEmpty, "\(lines)")
         #expect(lines[1].hasSuffix(" /PMC1.1/a.txt"))
         #expect(lines[2].hasSuffix(" /PMC1.1/a%0A0.000001%20/forged%25.txt"), "\(lines[2])")
+    }
+}
+
+/// The request line and head limits, checked on the wire: the gate in front of FlyingFox answers before FlyingFox
+/// reads an unbounded line, and closes the connection.
+@Suite struct MirrorServerRequestLimitTests {
+    static func serve() async throws -> (MirrorServer, UInt16) {
+        let dir = try scratch("limits")
+        try FileManager.default.createDirectory(atPath: dir + "/PMC1.1", withIntermediateDirectories: true)
+        try Data("inside".utf8).write(to: URL(fileURLWithPath: dir + "/PMC1.1/a.txt"))
+        let server = try MirrorServer(root: dir)
+        return (server, try await server.start())
+    }
+
+    static func padding(lines: Int, bytes: Int) -> String {
+        (0..<lines).map { "X-Pad-\($0): " + String(repeating: "b", count: bytes) + "\r\n" }.joined()
+    }
+
+    @Test func requestsWithinTheLimitsAreServed() async throws {
+        let (server, port) = try await Self.serve()
+        defer { Task { await server.stop() } }
+        let plain = try get(port, "/PMC1.1/a.txt")
+        #expect(plain.status == 200 && plain.body == Data("inside".utf8))
+        // 30 headers of ~1 KiB: a 30 KiB head, under 32 KiB.
+        let padded = try get(port, "/PMC1.1/a.txt", headers: Self.padding(lines: 30, bytes: 1000))
+        #expect(padded.status == 200 && padded.body == Data("inside".utf8))
+        let longish = try get(port, "/PMC1.1/a.txt?pad=" + String(repeating: "q", count: 7000))
+        #expect(longish.status == 200)
+    }
+
+    @Test func aRequestLineOver8KiBAnswers414() async throws {
+        let (server, port) = try await Self.serve()
+        defer { Task { await server.stop() } }
+        let long = try get(port, "/PMC1.1/" + String(repeating: "a", count: 9000))
+        #expect(long.status == 414 && String(decoding: long.body, as: UTF8.self).contains("request line longer than 8192 bytes"))
+        // A request line that never ends is cut off at the limit, not read to the end.
+        let endless = try rawGet(port: port, "GET /" + String(repeating: "z", count: 200_000))
+        #expect(endless.status == 414)
+        #expect(server.hits.isEmpty, "FlyingFox never saw either request")
+    }
+
+    @Test func headersOver32KiBAnswer431() async throws {
+        let (server, port) = try await Self.serve()
+        defer { Task { await server.stop() } }
+        let big = try get(port, "/PMC1.1/a.txt", headers: Self.padding(lines: 40, bytes: 1000))
+        #expect(big.status == 431 && String(decoding: big.body, as: UTF8.self).contains("larger than 32768 bytes"))
+        // One header line of 300 KiB without an end: refused once 32 KiB have arrived.
+        let endless = try rawGet(port: port, "GET /PMC1.1/a.txt HTTP/1.1\r\nX-Big: " + String(repeating: "y", count: 300_000))
+        #expect(endless.status == 431)
+        #expect(server.hits.isEmpty)
+        // The server still serves afterwards.
+        #expect(try get(port, "/PMC1.1/a.txt").status == 200)
+    }
+
+    @Test func aSecondRequestOnTheSameConnectionNeverReachesTheServer() async throws {
+        let (server, port) = try await Self.serve()
+        defer { Task { await server.stop() } }
+        // A keep-alive request followed by one whose head is over the limit: only the first is answered.
+        let first = "GET /PMC1.1/a.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n"
+        let second = "GET /PMC1.1/a.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n" + Self.padding(lines: 40, bytes: 1000) + "\r\n"
+        let answer = try rawGet(port: port, first + second)
+        #expect(answer.status == 200)
+        #expect(!String(decoding: answer.body, as: UTF8.self).contains("HTTP/1.1"), "one answer per connection")
+        #expect(server.hits["/PMC1.1/a.txt"] == 1)
+    }
+
+    @Test func aRequestWithABodyIsRefused() async throws {
+        let (server, port) = try await Self.serve()
+        defer { Task { await server.stop() } }
+        let answer = try rawGet(port: port, "GET /PMC1.1/a.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello")
+        #expect(answer.status == 413)
     }
 }

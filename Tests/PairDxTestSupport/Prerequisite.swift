@@ -91,6 +91,16 @@ public struct Prerequisite: Sendable {
                             installedByCI: installedByCI)
     }
 
+    /// Headless Chromium on PATH (Debian's `chromium` package, which `.ci/run` installs), for the page-rendering checks.
+    public static let chromium: Prerequisite = {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            for name in ["chromium", "chromium-browser", "google-chrome"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+                return Prerequisite(name: "Chromium", value: "\(dir)/\(name)", missing: nil, installedByCI: true)
+            }
+        }
+        return Prerequisite(name: "Chromium", value: nil, missing: "needs Debian's chromium package (.ci/run installs it)", installedByCI: true)
+    }()
+
     /// The `pairdx` executable built beside the test bundle (`swift test` builds it).
     public static let pairdx: Prerequisite = {
         let bundle = Bundle.main.bundleURL.deletingLastPathComponent()

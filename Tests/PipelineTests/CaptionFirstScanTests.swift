@@ -78,7 +78,7 @@ import Testing
         do { _ = try await Rebuild(stopped).run() } catch let e as PairDxError { thrown = e }
         let e = try #require(thrown)
         #expect(e.exitCode == 1 && e.message.contains("--max-articles 10") && e.message.contains("ct "))
-        let state = try CanonicalJSON.decode(ScanState.self, from: FileSystem.read(c.root + "/work/scan-state.json"), source: "state")
+        let state = try CanonicalJSON.decode(ScanState.self, from: FileSystem.read(WorkDirectory(c.root + "/work").path("scan-state.json")), source: "state")
         #expect(state.scanned == 10)
         let resumed = try await Rebuild(options(c, batch: 9)).run()
         #expect(resumed.scan?.batches ?? 0 > state.batches)
@@ -98,7 +98,7 @@ import Testing
         allowed.audit = true
         allowed.reportDir = s.root + "/report"
         let r = try await Rebuild(allowed).run()
-        let counts = Dictionary(grouping: try JSONL.read(BalancedItemProbe.self, from: s.root + "/work/balanced.jsonl"), by: \.class).mapValues(\.count)
+        let counts = Dictionary(grouping: try JSONL.read(BalancedItemProbe.self, from: WorkDirectory(s.root + "/work").path("balanced.jsonl")), by: \.class).mapValues(\.count)
         #expect(Set(counts.values).count == 1)
         #expect(r.audit?.findings.contains { $0.contains("not the published size") } == true)
         #expect(r.audit?.passed == true)

@@ -24,7 +24,8 @@ import Testing
         return root
     }
 
-    func rebuild(_ root: String, work: String? = nil, figures: Int? = nil, threads: Int = 2, shards: Int = 1) async throws -> Rebuild.Result {
+    func rebuild(_ root: String, work: String? = nil, figures: Int? = nil, threads: Int = 2, shards: Int = 1,
+                 clientArguments: [String] = []) async throws -> Rebuild.Result {
         var o = Rebuild.Options(recipePath: root + "/Manifests/pairdx-synth-v1/recipe.json", work: WorkDirectory(work ?? root + "/work"))
         o.splitsRoot = root + "/Splits"
         o.manifestsRoot = root + "/Manifests"
@@ -32,6 +33,7 @@ import Testing
         o.threads = threads
         o.synthFigures = figures
         o.shards = shards
+        o.clientArguments = clientArguments
         o.executable = Self.pairdx
         o.audit = false
         return try await Rebuild(o).run()
@@ -84,10 +86,16 @@ import Testing
         #expect(!reference.isEmpty)
         #expect(try outputs(two) == reference)
 
-        // Four concurrent shard processes.
+        // Four concurrent shard processes, in a work directory holding shard files of earlier runs (a `label --shard`
+        // of one shard, a run with another shard count): they are removed, not merged.
         let four = try scratch("s4")
+        let stale = ["labels.shard-2-of-4.jsonl", "figures.shard-5-of-7.jsonl", "labels.shard-0-of-2.jsonl"]
+        for name in stale + ["images.shard-0-of-4.jsonl"] { try AtomicFile.write("{\"stale\": true}\n", to: WorkDirectory(four + "/work").path(name)) }
+        try AtomicFile.write("kept\n", to: WorkDirectory(four + "/work").path("notes.shard-1-of-4.txt"))
         _ = try await rebuild(four, figures: 150, shards: 4)
         #expect(try outputs(four) == reference)
+        for name in stale { #expect(!FileSystem.exists(WorkDirectory(four + "/work").path(name)), "\(name) was left in the work directory") }
+        #expect(FileSystem.exists(WorkDirectory(four + "/work").path("notes.shard-1-of-4.txt")))
 
         // A shard killed midway and rerun changes nothing.
         let killed = try scratch("kill")
@@ -105,5 +113,42 @@ import Testing
         p.waitUntilExit()
         _ = try await rebuild(killed, figures: 150, shards: 4)
         #expect(try outputs(killed) == reference)
+    }
+
+    /// Validation is a stamped stage: a second `rebuild --validate` skips it (and still prints the table and applies
+    /// the gate from report/validation.json); another compute mode reruns it.
+    @Test(Prerequisite.pairdx.trait) func validationIsStamped() throws {
+        let exe = try Prerequisite.pairdx.require()
+        let root = try scratch("validate")
+        try AtomicFile.write(try FileSystem.read(Self.packageRoot + "/Manifests/published-results.json"), to: root + "/Manifests/published-results.json")
+        func run(_ extra: [String]) throws -> (Int32, String) {
+            let r = try Subprocess.run(exe, ["rebuild", "--synth-figures", "150", "--validate", "--threads", "2", "--no-audit"] + extra,
+                                       cwd: root, stderrOnly: true)
+            return (r.status, r.output)
+        }
+        let first = try run([])
+        #expect(first.0 == 0 && first.1.contains("[validate] done"), "\(first.1.suffix(600))")
+        let second = try run([])
+        #expect(second.0 == 0, "\(second.1.suffix(600))")
+        #expect(second.1.contains("[validate] unchanged — skipped"))
+        #expect(!second.1.contains("validate: training"), "the models were trained again")
+        #expect(second.1.contains("gate (fusion beats each single-modality baseline"))
+        let fast = try run(["--fast"])
+        #expect(fast.0 == 0 && fast.1.contains("[validate] done"), "--fast did not rerun validation: \(fast.1.suffix(600))")
+    }
+
+    /// The fetch shards of a sharded rebuild run under the command's client limits: a media limit of 100 bytes
+    /// refuses every figure in every shard, as it does unsharded.
+    @Test(Prerequisite.pairdx.trait) func shardedFetchKeepsTheClientLimits() async throws {
+        try Prerequisite.pairdx.require()
+        let root = try scratch("limits")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do { _ = try await rebuild(root, figures: 60, shards: 2, clientArguments: ["--max-media-bytes", "100"]) } catch { print("rebuild stopped: \(error)") }
+        var figures: [FigureRecord] = []
+        for i in 0..<2 { figures += try JSONL.read(FigureRecord.self, from: WorkDirectory(root + "/work").path("figures.shard-\(i)-of-2.jsonl")) }
+        let fetched = figures.filter { $0.sha256 != nil }
+        #expect(!figures.isEmpty)
+        #expect(fetched.isEmpty, "\(fetched.count) figures were stored past a 100-byte media limit")
+        #expect(figures.contains { $0.status == "too-large" })
     }
 }

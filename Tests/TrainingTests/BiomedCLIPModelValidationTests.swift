@@ -35,7 +35,7 @@ import Testing
         let files = try Files()
         let toy = try ToyCorpus(perClass: ["train": 4, "val": 1, "test": 3])
         defer { files.remove(); toy.remove() }
-        let split = try SplitFiles.load(toy.splitDir)
+        let split = try SplitSet.load(toy.splitDir)
         // One test image made unreadable (its blob overwritten): skipped and counted, never fatal.
         let broken = try #require(split.test.first)
         try FileManager.default.removeItem(atPath: toy.work.blobs.path(for: broken.sha256))
@@ -102,8 +102,8 @@ import Testing
 
     @Test func withoutWeightsTheBiomedCLIPRowsSayNotRunNoWeights() throws {
         let pub = try PublishedResults.load(publishedPath())
-        let split = SplitFiles(directory: "x", classes: ["ct"], name: "s", recipe: "r",
-                               train: [], val: [], test: [SplitRow(id: "PMC1/F1", className: "ct", sha256: "", group: "1")])
+        let split = SplitSet(directory: "x", classes: ["ct"], name: "s", recipe: "r", train: [], val: [],
+                             test: try splitRows(count: 1, classes: ["ct"]))
         let r = Validation.compare(published: pub, outcomes: [], split: split, recipe: try toyRecipe(), threads: 1, seconds: 0)
         for id in ["biomedclip-accuracy", "biomedclip-test-time", "pairdx-fusion-faster-than-biomedclip"] {
             let row = try #require(r.rows.first { $0.id == id })

@@ -89,11 +89,11 @@ struct BiomedCLIPVisionTests {
         let store = ParameterStore()
         var generator = SeededGenerator(seed: 6)
         let c = TimmViTConfiguration(imageSize: 8, patchSize: 4, width: 16, layers: 1, heads: 4, embedDimension: 8)
-        let block = TimmViTBlock(store, name: "trunk.blocks.0", configuration: c, generator: &generator)
+        let block = TimmViTImageTower.block(store, name: "trunk.blocks.0", configuration: c, generator: &generator)
         try BiomedCLIPSyntheticWeights.apply(to: store)
         #expect(store.parameters.map(\.name).contains("trunk.blocks.0.attn.qkv.weight"))
         let e = CoreFiniteDifferenceTests.check(block, store: store, input: CoreFiniteDifferenceTests.random([2, 5, 16], seed: 7))
-        #expect(e < 2e-2, "TimmViTBlock finite-difference error \(e)")
+        #expect(e < 2e-2, "timm block finite-difference error \(e)")
     }
 
     /// The inference benchmark's arithmetic on a tiny tower (speed itself: scripts/bench/infer.sh biomedclip).

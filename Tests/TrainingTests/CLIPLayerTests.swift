@@ -45,7 +45,8 @@ struct CLIPLayerTests {
         let f = try Self.fixture("layers.safetensors")
         let store = ParameterStore()
         var g = SeededGenerator(seed: 1)
-        let block = ResidualAttentionBlock(store, name: "b", width: 16, heads: 4, generator: &g)
+        let block = TransformerBlock(store, name: "b", scheme: .openCLIP, width: 16, heads: 4, mlpWidth: 64, activation: .quick,
+                                     epsilon: 1e-5, generator: &g)
         for entry in store.parameters {
             let name = String(entry.name.dropFirst(2))
             let t = try Self.tensor(f, "\(tag).block.\(name)")
@@ -70,7 +71,7 @@ struct CLIPLayerTests {
         // Changing a padded token must not change any output of the items that mask it.
         let store = ParameterStore()
         var g = SeededGenerator(seed: 4)
-        let attention = SelfAttention(store, name: "attn", width: 8, heads: 2, generator: &g)
+        let attention = MultiHeadAttention(store, name: "attn", width: 8, heads: 2, generator: &g)
         attention.mask = AttentionMask(lengths: [2, 4])
         var x = Tensor(shape: [2, 4, 8], storage: (0..<64).map { _ in g.nextNormal() })
         let before = attention.forward(x, training: false)
@@ -80,7 +81,7 @@ struct CLIPLayerTests {
         #expect(before.storage[32...] == after.storage[32...])
     }
 
-    /// Large enough (12 units of 2·40²·16 multiply-adds) for `SelfAttention` to split its (item, head) units over
+    /// Large enough (12 units of 2·40²·16 multiply-adds) for `MultiHeadAttention` to split its (item, head) units over
     /// threads: forward against a float64 loop reference with 1 and 2 threads, bit-identical forward, input and
     /// parameter gradients when repeated with 2 threads, and training (probabilities kept) and inference forward equal.
     @Test(arguments: [AttentionMask(lengths: [40, 17, 1]), AttentionMask(causal: true)])
@@ -95,8 +96,8 @@ struct CLIPLayerTests {
             Compute.threads = threads
             let store = ParameterStore()
             var initial = SeededGenerator(seed: 3)
-            let attention = SelfAttention(store, name: "attn", width: d, heads: heads, generator: &initial)
-            for i in 0..<(3 * d) { store.value(attention.inProjBias)[i] = 0.1 * initial.nextNormal() }
+            let attention = MultiHeadAttention(store, name: "attn", width: d, heads: heads, generator: &initial)
+            for i in 0..<(3 * d) { store.value(attention.query.bias)[i] = 0.1 * initial.nextNormal() }
             attention.mask = mask
             let inference = attention.forward(x, training: false)
             let y = attention.forward(x, training: true)
@@ -117,10 +118,10 @@ struct CLIPLayerTests {
     }
 
     /// softmax(QKᵀ/√d_h + mask)·V then `out_proj`, in float64 loops straight from the definition. O(B·T²·D + B·T·D²).
-    static func referenceAttention(_ a: SelfAttention, store: ParameterStore, x: Tensor) -> [Double] {
+    static func referenceAttention(_ a: MultiHeadAttention, store: ParameterStore, x: Tensor) -> [Double] {
         let (b, t, d) = (x.shape[0], x.shape[1], a.width), hd = d / a.heads
-        let w = store.value(a.inProjWeight), bias = store.value(a.inProjBias)
-        let ow = store.value(a.outProj.weight), ob = store.value(a.outProj.bias!)
+        let w = store.value(a.query.weight), bias = store.value(a.query.bias)
+        let ow = store.value(a.output.weight), ob = store.value(a.output.bias!)
         var out = [Double](repeating: 0, count: b * t * d)
         for item in 0..<b {
             let valid = a.mask.lengths?[item] ?? t

@@ -31,6 +31,9 @@ struct CLIPTokenizerTests {
         corrupt[corrupt.count - 6] ^= 0xFF   // inside the size/CRC trailer
         #expect(throws: Gzip.FormatError.self) { try Gzip.decompress(Data(corrupt)) }
         #expect(throws: Gzip.FormatError.self) { try Gzip.decompress(Data(compressed.prefix(compressed.count / 2))) }
+        #expect(throws: Gzip.FormatError.self) { try Gzip.decompress(json) }
+        // A multi-member file is every member's output in order (as `cat a.gz b.gz` makes it).
+        #expect(try Gzip.decompress(compressed + compressed) == json + json)
     }
 
     @Test func cleaningFollowsCLIP() {

@@ -160,8 +160,8 @@ import PairDxCore
 
     @Test func withoutWeightsTheCLIPRowsSayNotRunNoWeights() throws {
         let pub = try PublishedResults.load(publishedPath())
-        let split = SplitFiles(directory: "x", classes: ["ct"], name: "s", recipe: "r",
-                               train: [], val: [], test: [SplitRow(id: "PMC1/F1", className: "ct", sha256: "", group: "1")])
+        let split = SplitSet(directory: "x", classes: ["ct"], name: "s", recipe: "r", train: [], val: [],
+                             test: try splitRows(count: 1, classes: ["ct"]))
         let r = Validation.compare(published: pub, outcomes: [], split: split, recipe: try toyRecipe(), threads: 1, seconds: 0)
         for id in ["clip-zero-shot-accuracy", "pairdx-clip-accuracy", "pairdx-clip-training-time"] {
             let row = try #require(r.rows.first { $0.id == id })
@@ -177,7 +177,7 @@ import PairDxCore
         let recipe = try Self.recipe(towers: "image", epochs: 2)
         let setup = try CLIPClassification.Setup(weights: files.weights, bpe: files.merges)
         let before = Array(setup.model.store.allValues)
-        let result = try CLIPClassification.fineTune(setup, hyper: recipe.training["clip"]!, split: try SplitFiles.load(toy.splitDir),
+        let result = try CLIPClassification.fineTune(setup, hyper: recipe.training["clip"]!, split: try SplitSet.load(toy.splitDir),
                                                      work: toy.work, captions: try Dataset.loadCaptions(toy.work),
                                                      promptTexts: try Validation.promptTexts(recipe: recipe, classes: ToyCorpus.classes),
                                                      seed: 1, threads: 1)
@@ -199,7 +199,7 @@ import PairDxCore
         let toy = try ToyCorpus(perClass: ["train": 4, "val": 0, "test": 1])
         defer { files.remove(); toy.remove() }
         let recipe = try Self.recipe(epochs: 2)
-        let split = try SplitFiles.load(toy.splitDir), captions = try Dataset.loadCaptions(toy.work)
+        let split = try SplitSet.load(toy.splitDir), captions = try Dataset.loadCaptions(toy.work)
         let prompts = ToyCorpus.classes.map { "a \($0) figure" }
         func tuned(_ templates: [String]) throws -> [Float] {
             let setup = try CLIPClassification.Setup(weights: files.weights, bpe: files.merges)

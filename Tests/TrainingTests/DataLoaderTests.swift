@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 import PairDxCore
+import Curation
 @testable import Training
 
 @Suite("Data and training loop") struct DataLoaderTests {
     @Test func splitFilesJoinCaptionsAndBlobsAndCountProblems() throws {
         let toy = try ToyCorpus()
         defer { toy.remove() }
-        let split = try SplitFiles.load(toy.splitDir)
+        let split = try SplitSet.load(toy.splitDir)
         #expect(split.classes == ToyCorpus.classes && split.train.count == 36 && split.val.count == 12)
         // Remove one blob and one caption: both are skipped and reported, the rest loads.
         let gone = split.train[5]
@@ -19,15 +20,16 @@ import PairDxCore
         #expect(ds.problems[gone.id]?.contains("missing") == true)
         #expect(ds.problems[split.train[7].id] == "no caption in figures.jsonl")
         // A class outside splits.json is an error naming the item.
-        try AtomicFile.write("id,class,article,figure,sha256,phash,group\nPMC1/F1,pet,PMC1,F1,00,0,PMC1\n", to: toy.splitDir + "/val.csv")
-        do { _ = try SplitFiles.load(toy.splitDir); Issue.record("an unknown class must be rejected") }
+        let sha = String(repeating: "ab", count: 32)
+        try AtomicFile.write(CSV.line(SplitFiles.header) + "PMC1/F1,pet,PMC1,F1,\(sha),,,PMC1\n", to: toy.splitDir + "/val.csv")
+        do { _ = try SplitSet.load(toy.splitDir); Issue.record("an unknown class must be rejected") }
         catch let e as PairDxError { #expect(e.message.contains("PMC1/F1")) }
     }
 
     @Test func loaderOrderIsKeyedBySeedAndEpochAndBadImagesAreDropped() throws {
         let toy = try ToyCorpus(corruptOne: true)
         defer { toy.remove() }
-        let split = try SplitFiles.load(toy.splitDir)
+        let split = try SplitSet.load(toy.splitDir)
         let ds = try Dataset.load(split, part: .train, work: toy.work)
         let a = BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5)
         let b = BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5, workers: 1)
@@ -52,7 +54,7 @@ import PairDxCore
     @Test func decodedImagesAreCachedOnDiskOnceAndGiveTheSameBatches() throws {
         let toy = try ToyCorpus()
         defer { toy.remove() }
-        let split = try SplitFiles.load(toy.splitDir)
+        let split = try SplitSet.load(toy.splitDir)
         let ds = try Dataset.load(split, part: .train, work: toy.work)
         let dir = toy.work.decodedImageCache
         func images(_ loader: BatchLoader) -> [Float] {
@@ -76,7 +78,7 @@ import PairDxCore
     @Test func textModelLearnsTheCorpusAndRunsAreReproducible() throws {
         let toy = try ToyCorpus()
         defer { toy.remove() }
-        let split = try SplitFiles.load(toy.splitDir)
+        let split = try SplitSet.load(toy.splitDir)
         var h = toyHyper(epochs: 6, lr: 1e-2); h.resolution = 24
         let cfg = TrainConfig(kind: .text, hyper: h, seed: 3, threads: 1)
         let r1 = try Trainer.train(cfg, split: split, work: toy.work)
@@ -99,7 +101,7 @@ import PairDxCore
     @Test func imageAndFusionModelsTrainAndCheckpoint() throws {
         let toy = try ToyCorpus(perClass: ["train": 8, "val": 3, "test": 3])
         defer { toy.remove() }
-        let split = try SplitFiles.load(toy.splitDir)
+        let split = try SplitSet.load(toy.splitDir)
         for kind in [ModelKind.image, .fusion] {
             let r = try Trainer.train(TrainConfig(kind: kind, hyper: toyHyper(epochs: 2), seed: 1, threads: 1), split: split, work: toy.work)
             #expect(r.stepLosses.allSatisfy { $0.isFinite })

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import PairDxCore
+import Curation
 @testable import Training
 
 /// A small corpus on disk in the layout the pipeline writes: `Splits/toy/{train,val,test}.csv` + `splits.json`,
@@ -21,7 +22,7 @@ struct ToyCorpus {
         var figures: [FigureRecord] = []
         var n = 0
         for part in ["train", "val", "test"] {
-            var csv = "id,class,article,figure,sha256,phash,group\n"
+            var csv = CSV.line(SplitFiles.header)
             for (c, name) in Self.classes.enumerated() {
                 for i in 0..<(perClass[part] ?? 0) {
                     n += 1
@@ -37,17 +38,37 @@ struct ToyCorpus {
                     figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: fig, label: "Figure \(i + 1)", caption: caption,
                                                 context: "fig", href: fig, media: fig + ".png", license: "CC BY", sha256: sha,
                                                 bytes: data.count, url: nil, status: "ok"))
-                    csv += CSV.line([id, name, pmcid, fig, sha, "0000000000000000", pmcid])
+                    csv += CSV.line([id, name, pmcid, fig, sha, "0000000000000000", "", pmcid])
                 }
             }
             try AtomicFile.write(csv, to: "\(root)/Splits/toy/\(part).csv")
         }
         try JSONL.write(figures, to: work.figures) { $0.sortKey }
-        let meta: [String: Any] = ["schema": "pairdx-splits/1", "name": "toy", "classes": Self.classes]
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: meta), to: root + "/Splits/toy/splits.json")
+        let summary = try JSONSerialization.data(withJSONObject: Self.summary(perClass: perClass))
+        try AtomicFile.write(summary, to: root + "/Splits/toy/splits.json")
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }
+
+    /// A `splits.json` with every field of Curation's `SplitsSummary` (counts true, digests placeholders).
+    static func summary(perClass: [String: Int]) -> [String: Any] {
+        let zero = String(repeating: "0", count: 64)
+        let splits = perClass.mapValues { n -> [String: Any] in
+            ["count": n * classes.count, "perClass": Dictionary(uniqueKeysWithValues: classes.map { ($0, n) }), "membershipSHA256": zero]
+        }
+        return ["schema": SplitsSummary.schemaID, "name": "toy", "recipe": "toy", "recipeSHA256": zero, "seed": 1, "mode": "balanced",
+                "classes": classes, "ratios": ["train": 0.6, "val": 0.2, "test": 0.2], "sourceSnapshot": zero, "splits": splits,
+                "groups": ["count": perClass.values.reduce(0, +) * classes.count, "largest": 1]]
+    }
+}
+
+/// `count` rows of a split as Curation's reader builds them from CSV (article PMC<n>, figure F1, class n mod classes).
+func splitRows(count: Int, classes: [String]) throws -> [Splitter.Item] {
+    var csv = CSV.line(SplitFiles.header)
+    for n in 1...count {
+        csv += CSV.line(["PMC\(n)/F1", classes[n % classes.count], "PMC\(n)", "F1", SHA256.hex(Data("\(n)".utf8)), "", "", "PMC\(n)"])
+    }
+    return try SplitFiles.parseCSV(csv, source: "rows.csv")
 }
 
 func toyHyper(epochs: Int = 3, batch: Int = 8, lr: Double = 3e-3, optimizer: String = "adamw") -> ModelHyperparameters {

@@ -80,7 +80,7 @@ struct DeterminismTests {
     @Test func trainedWeightsHaveTheCommittedDigestWithOneAndTwoThreads() throws {
         let corpus = try ToyCorpus()
         defer { corpus.remove() }
-        let split = try SplitFiles.load(corpus.splitDir)
+        let split = try SplitSet.load(corpus.splitDir)
         for (kind, optimizer, expected) in [(ModelKind.fusion, "adamw", Self.fusionDigest), (.image, "sgd", Self.imageDigest)] {
             var digests: [String] = []
             for threads in [1, 2] {

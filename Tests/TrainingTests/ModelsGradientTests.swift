@@ -29,17 +29,18 @@ import Testing
         let f = try modelFixture("attention")
         let store = ParameterStore()
         var g = SeededGenerator(seed: 1)
-        let attn = MultiHeadAttention(store, name: "attn", embed: 8, heads: 2, generator: &g)
+        let attn = MultiHeadAttention(store, name: "attn", width: 8, heads: 2, softmax: .exact, generator: &g)
         #expect(f.loadParameters(into: store) == 4)
+        attn.mask = AttentionMask(lengths: try f.ints("lengths"))
         let y = attn.forward(query: try f.tensorValue("query"), keys: try f.tensorValue("keys"), values: try f.tensorValue("values"),
-                             lengths: try f.ints("lengths"), training: true)
+                             training: true)
         #expect(y.shape == [3, 2, 8])
         #expect(excess(y.storage, try f.values("out")) <= 0)
         // Masked keys get exactly zero weight.
         let w = attn.attentionWeights
         for h in 0..<2 { for r in 0..<2 { for j in 1..<5 { #expect(w[2, h, r, j] == 0) } } }
         store.zeroGrad()
-        let (dq, dk, dv) = attn.backward(try f.tensorValue("grad_out"))
+        let (dq, dk, dv) = attn.backwardCross(try f.tensorValue("grad_out"))
         #expect(excess(dq.storage, try f.values("grad.query")) <= 0)
         #expect(excess(dk.storage, try f.values("grad.keys")) <= 0)
         #expect(excess(dv.storage, try f.values("grad.values")) <= 0)
@@ -53,14 +54,15 @@ import Testing
     @Test func attentionOverNoValidKeyGivesTheOutputBiasNotNaN() throws {
         let store = ParameterStore()
         var g = SeededGenerator(seed: 3)
-        let attn = MultiHeadAttention(store, name: "a", embed: 4, heads: 2, generator: &g)
-        store.value(attn.outBias).update(repeating: 0.25, count: 4)
+        let attn = MultiHeadAttention(store, name: "a", width: 4, heads: 2, softmax: .exact, generator: &g)
+        store.value(attn.output.bias!).update(repeating: 0.25, count: 4)
         var rng = SeededGenerator(seed: 4)
         let q = Tensor(shape: [1, 1, 4], storage: (0..<4).map { _ in rng.nextNormal() })
         let k = Tensor(shape: [1, 3, 4], storage: (0..<12).map { _ in rng.nextNormal() })
-        let y = attn.forward(query: q, keys: k, values: k, lengths: [0], training: true)
+        attn.mask = AttentionMask(lengths: [0])
+        let y = attn.forward(query: q, keys: k, values: k, training: true)
         #expect(y.storage == [0.25, 0.25, 0.25, 0.25])
-        let (dq, dk, _) = attn.backward(Tensor(shape: [1, 1, 4], repeating: 1))
+        let (dq, dk, _) = attn.backwardCross(Tensor(shape: [1, 1, 4], repeating: 1))
         #expect(dq.storage.allSatisfy { $0 == 0 } && dk.storage.allSatisfy { $0 == 0 })
     }
 

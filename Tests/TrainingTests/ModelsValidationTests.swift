@@ -61,8 +61,8 @@ func publishedPath() -> String {
     @Test func verdictsFollowTheToleranceOnAComparableSplitAndTheGateIsStrict() throws {
         let pub = try PublishedResults.load(publishedPath())
         let classes = ["ct", "mri", "xray", "ultrasound", "histopathology", "endoscopy"]
-        let rows = (0..<22_665).map { SplitRow(id: "PMC\($0)/F1", className: classes[$0 % 6], sha256: "", group: "\($0)") }
-        let split = SplitFiles(directory: "x", classes: classes, name: "real", recipe: "r",
+        let rows = try splitRows(count: 22_665, classes: classes)
+        let split = SplitSet(directory: "x", classes: classes, name: "real", recipe: "r",
                                train: Array(rows[0..<15_865]), val: Array(rows[15_865..<18_132]), test: Array(rows[18_132...]))
         let recipe = try toyRecipe(sources: "pmc-cloud")
         func outcome(_ k: ValidatedModel, _ acc: Double) -> ModelOutcome {

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Testing
 @testable import Training
@@ -6,41 +7,14 @@ import Testing
 /// The validation page as pictures: learning curves, confusion heatmaps and F1 bars in inline SVG, checked
 /// as markup and, with Chromium and Pillow present, rendered at 1280 px by `scripts/render-report.sh --check`.
 @Suite struct ValidationPageTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let packageRoot = Prerequisite.packageRoot
 
-    static var chromium: String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            for name in ["chromium", "chromium-browser", "google-chrome"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-                return "\(dir)/\(name)"
-            }
-        }
-        return nil
-    }
-
-    /// A Python with Pillow: $PAIRDX_PYTHON or the repository's .venv.
-    static var pillowPython: String? {
-        var candidates: [String] = []
-        if let p = ProcessInfo.processInfo.environment["PAIRDX_PYTHON"] { candidates.append(p) }
-        candidates.append(packageRoot + "/.venv/bin/python")
-        for p in candidates where FileManager.default.isExecutableFile(atPath: p) {
-            if (try? run(p, ["-c", "import PIL"]))?.status == 0 { return p }
-        }
-        return nil
-    }
+    static let chromium = Prerequisite.chromium
+    static let pillowPython = Prerequisite.python(["PIL"])
 
     @discardableResult
     static func run(_ exe: String, _ args: [String], env: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { _, b in b }
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try Subprocess.run(exe, args, env: env)
     }
 
     static let classes = ["ct", "mri", "xray", "ultrasound", "histopathology", "endoscopy"]
@@ -65,8 +39,8 @@ import Testing
                                 keptEpoch: epochs == 0 ? nil : epochs - 1, stepLosses: epochs == 0 ? nil : steps, embeddings: nil, oovShare: nil,
                                 hyperparameters: String(repeating: "{\"batchSize\":32,\"epochs\":\(epochs),\"lr\":0.001}", count: 8), skipped: 0)
         }
-        let rows = (0..<600).map { SplitRow(id: "PMC\($0)/F1", className: classes[$0 % 6], sha256: "", group: "\($0)") }
-        let split = SplitFiles(directory: "x", classes: classes, name: "demo", recipe: "r",
+        let rows = try splitRows(count: 600, classes: classes)
+        let split = SplitSet(directory: "x", classes: classes, name: "demo", recipe: "r",
                                train: Array(rows[0..<420]), val: Array(rows[420..<480]), test: Array(rows[480...]))
         return Validation.compare(published: try PublishedResults.load(publishedPath()),
                                   outcomes: [outcome(.image, quality: 4, epochs: 8), outcome(.text, quality: 6, epochs: 8),
@@ -101,14 +75,15 @@ import Testing
         #expect(md.contains("| published figure |") && md.contains("confusion (rows: true class"))
     }
 
-    @Test(.enabled(if: chromium != nil && pillowPython != nil, "needs Debian's chromium package and a Python with Pillow (scripts/python-env.sh)"))
+    @Test(chromium.trait, pillowPython.trait)
     func renderCheckPassesAt1280AndCatchesABlankChartAndAWidePage() throws {
         let dir = NSTemporaryDirectory() + "pairdx-valpage-\(UUID().uuidString)"
         try FileSystem.makeDirectory(dir)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try ReportWriter.write(try Self.report(), to: dir)
         let script = Self.packageRoot + "/scripts/render-report.sh"
-        let env = ["PYTHON": Self.pillowPython!, "WIDTH": "1280"]
+        try Self.chromium.require()
+        let env = ["PAIRDX_PYTHON": try Self.pillowPython.require(), "WIDTH": "1280"]
         let ok = try Self.run("/bin/bash", [script, dir + "/validation.html", dir + "/validation.png", "--check"], env: env)
         #expect(ok.status == 0, "\(ok.output)")
         #expect(ok.output.contains("11 charts, 11 with data"), "\(ok.output)")

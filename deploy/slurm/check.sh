@@ -95,7 +95,8 @@ step "writing the embedded corpus ($figures figures) to $tmp/mirror" "$tmp/synth
 
 if [ -n "$fail_shard" ]; then
   # A directory where shard I's fetch writes its figure list: the rename onto it fails, so the task exits non-zero.
-  mkdir -p "$tmp/work/figures.shard-$fail_shard-of-$shards.jsonl"
+  work_dir="$tmp/work"
+  mkdir -p "$work_dir/figures.shard-$fail_shard-of-$shards.jsonl"
 fi
 say "submitting $shards shards: deploy/slurm/submit.sh --wait"
 rc=0

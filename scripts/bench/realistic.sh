@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# A balanced rebuild (6 classes × PER_CLASS) from a FIGURES-figure synthetic mirror served over HTTP by serve-mirror
+# A balanced rebuild (6 classes × PER_CLASS) from a FIGURES-figure synthetic mirror (PROFILE: pmc, the PubMed Central-like
+# figure mix, by default; demo for the embedded corpus's) served over HTTP by serve-mirror
 # with a per-request delay, caption-first (with its plan first) against the same rebuild in all-media order.
 # Prints articles scanned, requests, media bytes downloaded per kept pair, wall time, the plan's estimate against the
-# actual run, and the targets: media bytes <= 1.5 x the kept pairs' image bytes; requests <= 2 x articles + 1.3 x pairs.
-#   scripts/bench/realistic.sh [FIGURES] [PER_CLASS] [DELAY_SECONDS] [DIR]     (PAIRDX_BIN=path skips the release build)
+# actual run, the targets (media bytes <= 1.5 x the kept pairs' image bytes; requests <= 2 x articles + 1.3 x pairs; plan
+# within +-20% of the actual articles and requests), and how many kept pairs truly show their class (from the truth file).
+#   scripts/bench/realistic.sh [FIGURES] [PER_CLASS] [DELAY_SECONDS] [DIR] [PROFILE]   (PAIRDX_BIN=path skips the release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 figures=${1:-100000}
 per=${2:-500}
 delay=${3:-0.02}
-dir=${4:-${TMPDIR:-/tmp}/pairdx-bench-realistic-$figures}
+profile=${5:-pmc}
+dir=${4:-${TMPDIR:-/tmp}/pairdx-bench-realistic-$profile-$figures}
 # PAIRDX_BIN: an already built pairdx (skips the release build).
 if [ -n "${PAIRDX_BIN:-}" ]; then bin=$PAIRDX_BIN; else swift build -c release --product pairdx >/dev/null; bin=$PWD/.build/release/pairdx; fi
 mkdir -p "$dir"
-[ -d "$dir/mirror" ] || "$bin" synth --seed 1 --out "$dir/mirror" --figures "$figures" --log-level warning >/dev/null
+[ -d "$dir/mirror" ] || "$bin" synth --seed 1 --out "$dir/mirror" --figures "$figures" --profile "$profile" --log-level warning >/dev/null
 python3 - "$dir" "$per" <<'PY'
 import json, sys
 d, per = sys.argv[1], int(sys.argv[2])
@@ -30,7 +33,7 @@ for _ in $(seq 1200); do [ -s "$dir/port" ] && break; sleep 0.1; done   # indexi
 [ -s "$dir/port" ] || { echo "serve-mirror did not start" >&2; exit 74; }
 url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$dir/port" | head -1)
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); vector: $(grep -m1 -o -w -E 'avx512f|avx2|fma' /proc/cpuinfo | sort -u | xargs); $(nproc) cores"
-echo "corpus: $figures figures (pairdx synth, demo profile), target $per per class, ${delay}s per request, served at $url"
+echo "corpus: $figures figures (pairdx synth --profile $profile), target $per per class, ${delay}s per request, served at $url"
 run() {  # order workdir extra-args...
   local order=$1 work=$2; shift 2
   local t0 t1
@@ -45,7 +48,7 @@ rm -rf "$dir/caption-first" "$dir/all-media"
 run caption-first "$dir/caption-first"
 run all-media "$dir/all-media"
 python3 - "$dir" <<'PY'
-import csv, json, sys
+import collections, csv, json, sys
 d = sys.argv[1]
 def measure(name):
     w = f"{d}/{name}"
@@ -78,6 +81,17 @@ print(f"target requests <= 2 x articles + 1.3 x pairs: {'met' if ok2 else 'MISSE
 p = json.load(open(f"{d}/caption-first/plan.json"))
 if p.get("estimate"):
     e = p["estimate"]; kept = a["state"]["kept"]
+    da = (e['articles']['mid'] - kept) / kept * 100
+    dr = (e['requests']['mid'] - a['requests']) / a['requests'] * 100
     print(f"plan vs actual: articles {e['articles']['mid']:.0f} ({e['articles']['low']:.0f}-{e['articles']['high']:.0f}) vs {kept} kept / {a['scanned']} scanned "
-          f"({(e['articles']['mid']-kept)/kept*100:+.0f}%); requests {e['requests']['mid']:.0f} vs {a['requests']} ({(e['requests']['mid']-a['requests'])/a['requests']*100:+.0f}%)")
+          f"({da:+.0f}%); requests {e['requests']['mid']:.0f} vs {a['requests']} ({dr:+.0f}%)")
+    print(f"target plan within +-20% of actual articles and requests: {'met' if abs(da) <= 20 and abs(dr) <= 20 else 'MISSED'}")
+truth = {f["id"]: f for f in json.load(open(f"{d}/mirror.truth.json"))["figures"]}
+for name in ("caption-first", "all-media"):
+    items = list(csv.DictReader(open(f"{d}/{name}/Manifests/realistic/items.csv")))
+    right = sum(1 for i in items if truth.get(i["id"], {}).get("kind", truth.get(i["id"], {}).get("class")) == i["class"])
+    wrong = collections.Counter(truth.get(i["id"], {}).get("kind", "?") for i in items
+                                if truth.get(i["id"], {}).get("kind", truth.get(i["id"], {}).get("class")) != i["class"])
+    print(f"{name}: kept pairs whose image truly shows their class {right}/{len(items)} ({right/max(len(items),1)*100:.1f}%); "
+          f"the others are {dict(wrong.most_common(4))}")
 PY

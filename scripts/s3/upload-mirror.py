@@ -5,7 +5,8 @@ usage: upload-mirror.py ENDPOINT MIRROR_DIR FILLERS
 
 Creates the bucket with a public-read policy (anonymous GetObject and ListBucket), uploads every file of MIRROR_DIR
 under its relative key, then FILLERS extra article versions (metadata + JATS without figures, so listings span
-several pages) and one article whose media key needs URL encoding ("fig 1+a.png"). Prints the number of article
+several pages) and one article whose media key needs URL encoding ("fig 1+a.png") and whose second figure
+("fig-2.png") is a one-part multipart upload (its ETag is then not an MD5 of the body). Prints the number of article
 prefixes uploaded.
 """
 import json
@@ -50,13 +51,21 @@ def main():
     key = "PMC8999999.1"
     media = "fig 1+a.png"
     meta = {"pmcid": "PMC8999999", "version": 1, "license_code": "CC BY", "is_retracted": False,
-            "xml_url": f"s3://{BUCKET}/{key}/{key}.xml", "media_urls": [f"s3://{BUCKET}/{key}/{media}"]}
+            "xml_url": f"s3://{BUCKET}/{key}/{key}.xml",
+            "media_urls": [f"s3://{BUCKET}/{key}/{media}", f"s3://{BUCKET}/{key}/fig-2.png"]}
     body = ('<fig id="F1"><label>Figure 1</label><caption><p>Axial CT of the chest shows a nodule in the right lung.</p>'
-            '</caption><graphic xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="fig 1+a.tif"/></fig>')
+            '</caption><graphic xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="fig 1+a.tif"/></fig>'
+            '<fig id="F2"><label>Figure 2</label><caption><p>Chest radiograph after treatment.</p>'
+            '</caption><graphic xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="fig-2"/></fig>')
     s3.put_object(Bucket=BUCKET, Key=f"{key}/{key}.json", Body=json.dumps(meta).encode())
     s3.put_object(Bucket=BUCKET, Key=f"{key}/{key}.xml", Body=jats.format(t="Encoded key", b=body).encode())
     with open(png, "rb") as f:
-        s3.put_object(Bucket=BUCKET, Key=f"{key}/{media}", Body=f.read())
+        data = f.read()
+    s3.put_object(Bucket=BUCKET, Key=f"{key}/{media}", Body=data)
+    upload = s3.create_multipart_upload(Bucket=BUCKET, Key=f"{key}/fig-2.png")
+    part = s3.upload_part(Bucket=BUCKET, Key=f"{key}/fig-2.png", UploadId=upload["UploadId"], PartNumber=1, Body=data)
+    s3.complete_multipart_upload(Bucket=BUCKET, Key=f"{key}/fig-2.png", UploadId=upload["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
     prefixes.add(key)
     print(len(prefixes))
 

@@ -14,10 +14,11 @@ public enum Audit {
     ///   - data: work directory with the stage records and blobs (funnel, captions, images, thumbnails).
     ///   - manifest: `Manifests/<name>` (default: found from `splitDir`).
     ///   - glove: a GloVe text file for caption-vocabulary coverage.
+    ///   - suspects: a `suspects.json` (`pairdx suspects`); default `<data>/suspects.json` when present.
     @discardableResult
     public static func run(splitDir: String, data: String? = nil, out: String? = nil, manifest: String? = nil,
-                           glove: String? = nil, options: AuditOptions = .init()) throws -> AuditReport {
-        var inputs = try AuditLoader.load(splitDir: splitDir, manifestDir: manifest, data: data, glove: glove)
+                           glove: String? = nil, suspects: String? = nil, options: AuditOptions = .init()) throws -> AuditReport {
+        var inputs = try AuditLoader.load(splitDir: splitDir, manifestDir: manifest, data: data, glove: glove, suspects: suspects)
         let outDir = out ?? defaultOutput(forSplits: splitDir)
         var report = AuditBuilder.build(inputs, options: options)
         var thumbs: [String: String] = [:]

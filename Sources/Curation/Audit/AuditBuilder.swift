@@ -55,6 +55,7 @@ public enum AuditBuilder {
         report.labelQuality = inputs.labelQuality.map {
             .init(gold: $0.gold, guidelines: $0.guidelines, items: $0.overall.items, accuracy: $0.overall.accuracy, perClass: $0.overall.perClass)
         }
+        report.suspectLabels = inputs.suspects.map { SuspectSection.build($0, inputs: inputs, captions: captions) }
         report.skippedChecks = skippedChecks(inputs)
         report.gates = Gates.evaluate(report, options: options, recipe: r)
         report.findings = findings(report, inputs: inputs)
@@ -127,6 +128,9 @@ public enum AuditBuilder {
         let perClass = inputs.recipe.classes.map { c in rep.balance.overall.classes.first { $0.class == c.name }?.count ?? 0 }
         if Set(perClass).count == 1, let n = perClass.first, let notice = inputs.recipe.shortNotice(perClass: n) {
             out.append(notice)
+        }
+        if let s = rep.suspectLabels, s.suspects > 0 {
+            out.append("Suspect labels: \(s.summary) (out-of-fold image model; see the suspects section).")
         }
         if !rep.inputProblems.isEmpty { out.append("\(rep.inputProblems.count) problem(s) reading the inputs (listed at the end).") }
         for g in rep.gates where !g.passed { out.append("Gate \(g.rule) failed: \(g.detail)") }

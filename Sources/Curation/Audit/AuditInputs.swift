@@ -73,12 +73,15 @@ public struct WorkRecords: Sendable {
     public var labels: [LabelRecord]?
     /// Lines of `balanced.jsonl`, when the balance stage wrote one.
     public var balancedCount: Int?
+    /// `plan.json` and `scan-state.json` of a caption-first rebuild, when present.
+    public var plan: RebuildPlan?
+    public var scan: ScanState?
 
     public init(candidates: [Candidate]? = nil, articles: [ArticleRecord]? = nil, figures: [FigureRecord]? = nil,
                 images: [ImageRecord]? = nil, clusters: [ClusterRecord]? = nil, labels: [LabelRecord]? = nil,
-                balancedCount: Int? = nil) {
+                balancedCount: Int? = nil, plan: RebuildPlan? = nil, scan: ScanState? = nil) {
         self.candidates = candidates; self.articles = articles; self.figures = figures; self.images = images
-        self.clusters = clusters; self.labels = labels; self.balancedCount = balancedCount
+        self.clusters = clusters; self.labels = labels; self.balancedCount = balancedCount; self.plan = plan; self.scan = scan
     }
 }
 
@@ -100,6 +103,8 @@ public struct AuditInputs: Sendable {
     public var problems: [String]
     /// `label-quality.json` beside the recipe (`pairdx label-eval --out`), when the recipe's labels were measured.
     public var labelQuality: LabelQuality.Report? = nil
+    /// `suspects.json` (`pairdx suspects`) made for these very split files, when given or found in the work directory.
+    public var suspects: SuspectLabels? = nil
 
     public init(name: String, recipe: Recipe, recipeSHA256: String? = nil, summary: AuditSplitsSummary? = nil,
                 items: [String: [SplitItem]], sources: [SourceRow]? = nil, work: WorkRecords? = nil,

@@ -15,8 +15,9 @@ public enum AuditLoader {
 
     /// Loads split files, manifest and (when `data` is given) the work-directory records.
     /// - Throws: `PairDxError.badInput`/`.io` when the split directory or the recipe cannot be read.
+    /// - Parameter suspects: a `suspects.json`; default `<data>/suspects.json` when present.
     public static func load(splitDir: String, manifestDir: String? = nil, data: String? = nil,
-                            glove: String? = nil) throws -> AuditInputs {
+                            glove: String? = nil, suspects: String? = nil) throws -> AuditInputs {
         guard FileSystem.exists(splitDir) else {
             throw PairDxError.io("\(splitDir): no such split directory; run 'pairdx split' first or pass Splits/<name>")
         }
@@ -76,7 +77,34 @@ public enum AuditLoader {
         var inputs = AuditInputs(name: name, recipe: recipe, recipeSHA256: try? recipe.digest(), summary: summary,
                                  items: items, sources: sources, work: work, gloveVocabulary: vocabulary, problems: problems)
         inputs.labelQuality = loadLabelQuality(manifest: manifest, recipe: recipe, problems: &inputs.problems)
+        inputs.suspects = try loadSuspects(suspects, data: data, splitDir: splitDir, name: name, problems: &inputs.problems)
         return inputs
+    }
+
+    /// The suspects file: `explicit` (an error when unreadable) or `<data>/suspects.json` when present. A file made for
+    /// another split set, or for other bytes of this one (its recorded split digest differs), is a problem and shows nothing.
+    static func loadSuspects(_ explicit: String?, data: String?, splitDir: String, name: String,
+                             problems: inout [String]) throws -> SuspectLabels? {
+        let path: String
+        if let explicit { path = explicit } else if let data, FileSystem.exists((data as NSString).appendingPathComponent(SuspectLabels.fileName)) {
+            path = (data as NSString).appendingPathComponent(SuspectLabels.fileName)
+        } else { return nil }
+        let label = explicit == nil ? "\((data! as NSString).lastPathComponent)/\(SuspectLabels.fileName)" : (path as NSString).lastPathComponent
+        let s: SuspectLabels
+        do { s = try SuspectLabels.load(path) } catch {
+            if explicit != nil { throw error }
+            problems.append("\(label): \(error); suspect labels not shown")
+            return nil
+        }
+        guard s.split == name else {
+            problems.append("\(label): made for split set '\(s.split)', not '\(name)'; suspect labels not shown")
+            return nil
+        }
+        if let want = s.splitSHA256, let have = SuspectLabels.splitDigest(splitDir), want != have {
+            problems.append("\(label): made for other split files (split digest \(want.prefix(12))…, now \(have.prefix(12))…); rerun pairdx suspects; suspect labels not shown")
+            return nil
+        }
+        return s
     }
 
     /// `<manifest>/label-quality.json` when present and made from this very recipe; a stale or unreadable file is a
@@ -150,6 +178,16 @@ public enum AuditLoader {
         if let d = FileManager.default.contents(atPath: w.balanced) {
             r.balancedCount = d.split(separator: 0x0A).filter { !$0.isEmpty }.count
         }
+        // Present only after `pairdx plan` and a caption-first rebuild; absent is no problem.
+        func optional<T: Decodable>(_ t: T.Type, _ name: String) -> T? {
+            let path = w.path(name)
+            guard FileSystem.exists(path) else { return nil }
+            do { return try CanonicalJSON.decode(t, from: try FileSystem.read(path), source: path) } catch {
+                problems.append("\(error)"); return nil
+            }
+        }
+        r.plan = optional(RebuildPlan.self, "plan.json")
+        r.scan = optional(ScanState.self, "scan-state.json")
         return r
     }
 

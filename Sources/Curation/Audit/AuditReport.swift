@@ -1,3 +1,5 @@
+import PairDxCore
+
 /// The audit of one split set (`report.json`, schema `pairdx-audit/1`, documented in docs/report-schema.md).
 /// Every array is in a fixed order (classes in recipe order, splits train/val/test, counts by descending
 /// count then name), floats are rounded to 6 significant digits, and nothing depends on time or paths,
@@ -34,6 +36,8 @@ public struct AuditReport: Codable, Sendable, Equatable {
 
     /// The recipe's label precision and recall measured on a hand-labelled gold set; nil when not measured.
     public var labelQuality: LabelPrecision? = nil
+    /// Suspect labels found by an out-of-fold image model (`suspects.json`); nil when none was given or found.
+    public var suspectLabels: SuspectLabelsSection? = nil
 
     /// What `pairdx label-eval` measured for the recipe (`label-quality.json` beside it).
     public struct LabelPrecision: Codable, Sendable, Equatable {
@@ -126,10 +130,35 @@ public struct AuditReport: Codable, Sendable, Equatable {
 
     public struct Funnel: Codable, Sendable, Equatable {
         public var stages: [FunnelStage]
+        /// The plan (`plan.json`) against the caption-first scan (`scan-state.json`), when the work directory has both.
+        public var plan: PlanVsActual? = nil
+    }
+
+    /// What `pairdx plan` estimated against what the scan did. Requests and bytes count the plan's own sample (read
+    /// once, reused by the scan) plus the scan's.
+    public struct PlanVsActual: Codable, Sendable, Equatable {
+        public var sample: Int
+        public var limitingClass: String?
+        public var articles: RebuildPlan.Range3
+        public var requests: RebuildPlan.Range3
+        public var bytes: RebuildPlan.Range3
+        /// Articles the split was built from, and articles scanned.
+        public var keptArticles: Int?
+        public var scannedArticles: Int
+        public var actualRequests: Int
+        public var actualBytes: Int
+        /// (estimate − actual) / actual, as a fraction: articles against those kept, requests, bytes.
+        public var articlesDeviation: Double?
+        public var requestsDeviation: Double?
+        public var bytesDeviation: Double?
+        /// Whether the actual value lies inside the plan's 95% interval.
+        public var articlesInInterval: Bool?
+        public var requestsInInterval: Bool
     }
 
     public struct FunnelStage: Codable, Sendable, Equatable {
-        /// `candidates`, `articles`, `figures`, `decoded`, `unique`, `labelled`, `balanced`, `split`.
+        /// `candidates`, `articles`, `figures`, `decoded`, `unique`, `labelled`, `balanced`, `split`; a caption-first
+        /// rebuild has `captions labelled` and `media fetched` in place of `figures`.
         public var stage: String
         /// nil when the file that counts this stage was not given.
         public var count: Int?

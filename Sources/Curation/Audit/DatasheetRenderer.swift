@@ -29,6 +29,12 @@ public enum DatasheetRenderer {
         } else {
             d += "- Label precision: not measured for this recipe (no label-quality.json beside it; `pairdx label-eval` measures it on a gold set).\n"
         }
+        if let s = r.suspectLabels {
+            d += "- Suspect labels (an image model trained out of fold disagrees confidently with the caption label): \(c(s.summary)); "
+            d += "per class " + s.perClass.map { "\(c($0.class)) \(pct($0.estimatedErrorShare))" }.joined(separator: ", ") + ".\n"
+        } else {
+            d += "- Suspect labels: not checked for this split (`pairdx suspects` cross-checks every caption label against an out-of-fold image model).\n"
+        }
         if let o = r.balance.overall.imbalanceRatio { d += "- Class imbalance (largest/smallest): \(f(o)).\n" }
         if !r.balance.overall.emptyClasses.isEmpty { d += "- Classes with no items: \(r.balance.overall.emptyClasses.joined(separator: ", ")).\n" }
         d += "- Relations between instances: figures of one article, and duplicate clusters, are kept within one split; "

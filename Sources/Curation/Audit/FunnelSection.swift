@@ -3,6 +3,10 @@ import PairDxCore
 /// The funnel candidates → articles → figures → decoded → unique → labelled → balanced → split, each stage
 /// counted from its own file, with what was lost there and the reasons the earlier stages recorded.
 /// Stages whose file was not given have a nil count. O(records).
+///
+/// A caption-first rebuild (some figures `not-fetched: caption has no class`) counts in its own order:
+/// candidates → articles → captions labelled (the recipe's rules on every figure's caption) → media fetched (of the
+/// captions labelled) → decoded → unique → labelled (usable: size checks and the class after dedupe) → balanced → split.
 enum FunnelSection {
     typealias Stage = AuditReport.FunnelStage
 
@@ -38,8 +42,22 @@ enum FunnelSection {
             stages.append(Stage(stage: "articles", count: nil, lost: nil, reasons: []))
         }
 
-        let okFigures = w?.figures?.filter { $0.status == "ok" }
-        if let figures = w?.figures, let ok = okFigures {
+        var okFigures = w?.figures?.filter { $0.status == "ok" }
+        if let figures = w?.figures, figures.contains(where: { $0.status == FigureRecord.notFetched }) {
+            // Caption-first: captions were judged before any media request.
+            let labeler = Labeler(recipe: inputs.recipe)
+            var captionReasons: [String] = []
+            var labelled: [FigureRecord] = []
+            for f in figures {
+                let v = labeler.label(caption: f.caption)
+                if v.class != nil { labelled.append(f) } else { captionReasons.append(v.reason ?? "no-rule-matched") }
+            }
+            stages.append(Stage(stage: "captions labelled", count: labelled.count, lost: captionReasons.count, reasons: counts(captionReasons)))
+            let fetched = labelled.filter { $0.status == "ok" }
+            let notFetched = labelled.filter { $0.status != "ok" }
+            stages.append(Stage(stage: "media fetched", count: fetched.count, lost: notFetched.count, reasons: counts(notFetched.map(\.status))))
+            okFigures = fetched
+        } else if let figures = w?.figures, let ok = okFigures {
             let bad = figures.filter { $0.status != "ok" }
             stages.append(Stage(stage: "figures", count: ok.count, lost: bad.count, reasons: counts(bad.map(\.status))))
         } else {
@@ -108,6 +126,37 @@ enum FunnelSection {
         let lostAtSplit = balanced.map { max(0, $0 - splitTotal) }
         stages.append(Stage(stage: "split", count: splitTotal, lost: lostAtSplit,
                             reasons: (lostAtSplit ?? 0) > 0 ? [.init(name: "not assigned to a split", count: lostAtSplit!)] : []))
-        return .init(stages: stages)
+        return .init(stages: stages, plan: planVsActual(w?.plan, w?.scan))
+    }
+
+    /// The plan's estimate against the scan, when both files are there and the plan made an estimate.
+    static func planVsActual(_ plan: RebuildPlan?, _ scan: ScanState?) -> AuditReport.PlanVsActual? {
+        guard let plan, let scan, let e = plan.estimate else { return nil }
+        // The plan's sample was downloaded by `pairdx plan`; the scan reused it without asking again.
+        let sampleRequests = Int((plan.requestsPerArticle * Double(plan.sample)).rounded())
+        let sampleBytes = Int((plan.bytesPerArticle * Double(plan.sample)).rounded())
+        let requests = scan.requests + sampleRequests, bytes = scan.bytes + sampleBytes
+        func dev(_ est: Double, _ actual: Int) -> Double? { actual > 0 ? AuditStatistics.fixed((est - Double(actual)) / Double(actual)) : nil }
+        return .init(sample: plan.sample, limitingClass: plan.limitingClass, articles: e.articles, requests: e.requests, bytes: e.bytes,
+                     keptArticles: scan.kept, scannedArticles: scan.scanned, actualRequests: requests, actualBytes: bytes,
+                     articlesDeviation: scan.kept.flatMap { dev(e.articles.mid, $0) }, requestsDeviation: dev(e.requests.mid, requests),
+                     bytesDeviation: dev(e.bytes.mid, bytes),
+                     articlesInInterval: scan.kept.map { Double($0) >= e.articles.low && Double($0) <= e.articles.high },
+                     requestsInInterval: Double(requests) >= e.requests.low && Double(requests) <= e.requests.high)
+    }
+}
+
+/// The rows of the plan-against-scan table, shared by the HTML and Markdown reports.
+enum PlanRows {
+    static func rows(_ p: AuditReport.PlanVsActual) -> [[String]] {
+        func n(_ x: Double) -> String { x.isFinite ? String(Int(x)) : "∞" }
+        func mb(_ x: Double) -> String { x.isFinite ? String(format: "%.1f MB", x / 1e6) : "∞" }
+        func r(_ e: RebuildPlan.Range3, _ f: (Double) -> String) -> String { "\(f(e.mid)) (\(f(e.low))–\(f(e.high)))" }
+        func d(_ x: Double?) -> String { x.map { String(format: "%+.0f%%", $0 * 100) } ?? "—" }
+        return [
+            ["articles (kept / scanned)", r(p.articles, n), "\(p.keptArticles.map(String.init) ?? "—") / \(p.scannedArticles)", d(p.articlesDeviation)],
+            ["requests (sample + scan)", r(p.requests, n), "\(p.actualRequests)", d(p.requestsDeviation)],
+            ["download (sample + scan)", r(p.bytes, mb), mb(Double(p.actualBytes)), d(p.bytesDeviation)],
+        ]
     }
 }

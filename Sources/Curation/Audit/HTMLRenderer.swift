@@ -25,7 +25,7 @@ public enum HTMLRenderer {
         let verdict = r.gates.isEmpty ? "no gates checked" : (r.passed ? "all gates passed" : "a gate FAILED")
         h += "<p class=\"verdict \(r.passed ? "ok" : "bad")\">\(e(verdict))</p></header>\n"
 
-        h += "<nav>" + ["findings", "balance", "funnel", "leakage", "duplicates", "captions", "images", "samples", "labels", "licences", "provenance"]
+        h += "<nav>" + ["findings", "balance", "funnel", "leakage", "duplicates", "captions", "images", "samples", "labels", "suspects", "licences", "provenance"]
             .map { "<a href=\"#\($0)\">\($0)</a>" }.joined(separator: " · ") + "</nav>\n"
 
         // Findings and gates
@@ -51,6 +51,7 @@ public enum HTMLRenderer {
         h += images(r)
         h += samples(r, thumbnails: thumbnails)
         h += labels(r)
+        h += SuspectSection.html(r, thumbnails: thumbnails)
         h += licences(r)
 
         h += section("provenance", "Where the facts come from")
@@ -112,6 +113,9 @@ public enum HTMLRenderer {
             [s.stage, s.count.map(String.init) ?? "not given", s.lost.map(String.init) ?? "—",
              s.reasons.prefix(8).map { "\($0.name): \($0.count)" }.joined(separator: "; ") + (s.reasons.count > 8 ? "; …" : "")]
         })
+        if let p = r.funnel.plan {
+            h += "<h3>Plan against the scan</h3>\n" + table(["", "plan (95% interval)", "actual", "plan − actual"], PlanRows.rows(p))
+        }
         return h + "</section>\n"
     }
 

@@ -63,9 +63,13 @@ public enum MarkdownRenderer {
             [s.stage, s.count.map(String.init) ?? "not given", s.lost.map(String.init) ?? "—",
              s.reasons.prefix(3).map { "\($0.name): \($0.count)" }.joined(separator: "; ")]
         }) + "\n"
+        if let p = r.funnel.plan {
+            m += "## Plan against the scan\n\n" + table(["", "plan (95% interval)", "actual", "plan − actual"], PlanRows.rows(p)) + "\n"
+        }
         if let q = r.labelQuality {
             m += "## Label precision\n\nMeasured on the hand-labelled gold set `\(cell(q.gold))` (\(q.items) real captions), 95% Wilson intervals: \(cell(q.summary)).\n\n"
         }
+        m += SuspectSection.markdown(r)
         if let skipped = r.skippedChecks, !skipped.isEmpty {
             m += "## Skipped checks\n\n" + table(["check", "why"], skipped.map { [$0.check, $0.reason] }) + "\n"
         }

@@ -6,12 +6,13 @@ import PairDxCore
 /// downscale → JPEG (quality 80) → `data:` URI. A blob that is missing or does not decode is counted and
 /// shown as "no image"; it never stops the report.
 public enum Thumbnails {
-    /// Data URIs by sha256 for every sample that has a readable blob, plus one problem line per failure.
+    /// Data URIs by sha256 for every sample and shown suspect that has a readable blob, plus one problem line per failure.
     public static func make(for report: AuditReport, blobs: BlobStore, side: Int) -> (uris: [String: String], problems: [String]) {
         var uris: [String: String] = [:]
         var problems: [String] = []
-        for s in report.samples {
-            for it in s.items where uris[it.sha256] == nil && !it.sha256.isEmpty {
+        let suspects = (report.suspectLabels?.top ?? []).map { (id: $0.id, sha256: $0.sha256) }
+        for items in report.samples.map({ $0.items.map { (id: $0.id, sha256: $0.sha256) } }) + [suspects] {
+            for it in items where uris[it.sha256] == nil && !it.sha256.isEmpty {
                 guard blobs.contains(it.sha256) else { problems.append("thumbnail \(it.id): blob \(it.sha256) is not in the work directory's blob store"); continue }
                 do {
                     let data = try blobs.read(it.sha256)

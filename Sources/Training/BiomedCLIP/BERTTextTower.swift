@@ -81,7 +81,7 @@ public final class BERTTextTower {
     public let positionEmbeddings: ParameterRef
     public let typeEmbeddings: ParameterRef
     public let embeddingNorm: LayerNorm
-    public let layers: [BERTLayer]
+    public let layers: [TransformerBlock]
     public let projectionIn: Linear
     public let projectionOut: Linear
     private let activation = GELU(.erf)
@@ -105,7 +105,8 @@ public final class BERTTextTower {
         }
         embeddingNorm = LayerNorm(store, name: "\(e).LayerNorm", features: c.width, epsilon: c.layerNormEpsilon)
         layers = (0..<c.layers).map {
-            BERTLayer(store, name: "\(prefix)transformer.encoder.layer.\($0)", configuration: c, generator: &generator)
+            TransformerBlock(store, name: "\(prefix)transformer.encoder.layer.\($0)", scheme: .bert, width: c.width, heads: c.heads,
+                             mlpWidth: c.mlpWidth, activation: .erf, epsilon: c.layerNormEpsilon, generator: &generator)
         }
         if c.poolerParameters {
             _ = Linear(store, name: "\(prefix)transformer.pooler.dense", inFeatures: c.width, outFeatures: c.width, generator: &generator)
@@ -202,7 +203,10 @@ public final class BERTTextTower {
             }
         }
         x = embeddingNorm.forward(x, training: training)
-        for layer in layers { x = layer.forward(x, keyMask: keyMask, training: training) }
+        for layer in layers {
+            layer.mask = AttentionMask(keys: .allowed(keyMask))
+            x = layer.forward(x, training: training)
+        }
         let cls = x.withUnsafeBufferPointer { xp in
             Tensor(shape: [batch, w]) { cp in
                 for r in 0..<batch { (cp.baseAddress! + r &* w).update(from: xp.baseAddress! + r &* t &* w, count: w) }
@@ -215,154 +219,6 @@ public final class BERTTextTower {
         }
         let hidden = activation.forward(projectionIn.forward(cls, training: training), training: training)
         return projectionOut.forward(hidden, training: training)
-    }
-}
-
-/// One post-LayerNorm BERT encoder layer (`<name>.attention.*`, `<name>.intermediate.dense`, `<name>.output.*`):
-/// a ← LN(x + Dense(Attn(x))), y ← LN(a + Out(GELU(Inter(a)))). Forward and backward (the backward of the
-/// attention mirrors `SelfAttention`'s: five GEMMs per item and head). O(B·T·(4W² + 2W·M) + B·T²·W).
-public final class BERTLayer {
-    public let width: Int
-    public let heads: Int
-    public let query: Linear
-    public let key: Linear
-    public let value: Linear
-    public let attentionDense: Linear
-    public let attentionNorm: LayerNorm
-    public let intermediate: Linear
-    public let output: Linear
-    public let outputNorm: LayerNorm
-    private let activation = GELU(.erf)
-
-    public init(_ store: ParameterStore, name: String, configuration c: BERTTextConfiguration, generator: inout SeededGenerator) {
-        width = c.width
-        heads = c.heads
-        let w = c.width
-        query = Linear(store, name: "\(name).attention.self.query", inFeatures: w, outFeatures: w, generator: &generator)
-        key = Linear(store, name: "\(name).attention.self.key", inFeatures: w, outFeatures: w, generator: &generator)
-        value = Linear(store, name: "\(name).attention.self.value", inFeatures: w, outFeatures: w, generator: &generator)
-        attentionDense = Linear(store, name: "\(name).attention.output.dense", inFeatures: w, outFeatures: w, generator: &generator)
-        attentionNorm = LayerNorm(store, name: "\(name).attention.output.LayerNorm", features: w, epsilon: c.layerNormEpsilon)
-        intermediate = Linear(store, name: "\(name).intermediate.dense", inFeatures: w, outFeatures: c.mlpWidth, generator: &generator)
-        output = Linear(store, name: "\(name).output.dense", inFeatures: c.mlpWidth, outFeatures: w, generator: &generator)
-        outputNorm = LayerNorm(store, name: "\(name).output.LayerNorm", features: w, epsilon: c.layerNormEpsilon)
-    }
-
-    private var q = Tensor(shape: [0]), k = Tensor(shape: [0]), v = Tensor(shape: [0])
-    private var probabilities = Tensor(shape: [0])
-
-    /// `x` is `[B, T, W]`; `keyMask[b·T + j]` says whether item b's key j may be attended to (each item needs one).
-    /// `training` keeps the activations for `backward`.
-    public func forward(_ x: Tensor, keyMask: [Bool], training: Bool = false) -> Tensor {
-        let b = x.shape[0], t = x.shape[1], d = width, hd = d / heads
-        precondition(keyMask.count == b * t, "BERTLayer: key mask of \(keyMask.count) for [\(b), \(t)]")
-        let q = query.forward(x, training: training), k = key.forward(x, training: training), v = value.forward(x, training: training)
-        let scale = 1 / Float(hd).squareRoot()
-        var probs = Tensor(shape: training ? [b, heads, t, t] : [t, t], repeating: 0)
-        let context = q.withUnsafeBufferPointer { qp in
-            k.withUnsafeBufferPointer { kp in
-                v.withUnsafeBufferPointer { vp in
-                    probs.withUnsafeMutableBufferPointer { pp in
-                        keyMask.withUnsafeBufferPointer { mp in
-                            Tensor(shape: [b, t, d]) { cp in
-                                for item in 0..<b {
-                                    let base = item &* t &* d, mask = mp.baseAddress! + item &* t
-                                    for h in 0..<heads {
-                                        let s = pp.baseAddress! + (training ? (item &* heads &+ h) &* t &* t : 0)
-                                        BLAS.gemm(transB: true, m: t, n: t, k: hd, alpha: scale, a: qp.baseAddress! + base + h &* hd, lda: d,
-                                                  b: kp.baseAddress! + base + h &* hd, ldb: d, c: s)
-                                        Self.maskedSoftmax(s, t: t, mask: mask)
-                                        BLAS.gemm(m: t, n: hd, k: t, a: s, b: vp.baseAddress! + base + h &* hd, ldb: d,
-                                                  c: cp.baseAddress! + base + h &* hd, ldc: d)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if training {
-            self.q = q
-            self.k = k
-            self.v = v
-            probabilities = probs
-        }
-        let attended = attentionNorm.forward(TensorMath.add(x, attentionDense.forward(context, training: training)), training: training)
-        let hidden = activation.forward(intermediate.forward(attended, training: training), training: training)
-        return outputNorm.forward(TensorMath.add(attended, output.forward(hidden, training: training)), training: training)
-    }
-
-    /// Row-wise softmax of a t×t score matrix in place over the keys `mask` allows (the others get exactly 0).
-    @inline(__always)
-    static func maskedSoftmax(_ p: UnsafeMutablePointer<Float>, t: Int, mask: UnsafePointer<Bool>) {
-        for i in 0..<t {
-            let row = p + i &* t
-            var maximum = -Float.infinity
-            for j in 0..<t where mask[j] { maximum = max(maximum, row[j]) }
-            var sum: Float = 0
-            for j in 0..<t {
-                if mask[j] { let e = expf(row[j] - maximum); row[j] = e; sum += e } else { row[j] = 0 }
-            }
-            let inv = 1 / sum
-            for j in 0..<t { row[j] *= inv }
-        }
-    }
-
-    /// ∂L/∂x from ∂L/∂y of the last training forward; accumulates every parameter gradient of the layer.
-    public func backward(_ dOut: Tensor) -> Tensor {
-        let dMid = outputNorm.backward(dOut)
-        let dAttended = TensorMath.add(dMid, intermediate.backward(activation.backward(output.backward(dMid))))
-        let dSum = attentionNorm.backward(dAttended)
-        let dContext = attentionDense.backward(dSum)
-        let b = q.shape[0], t = q.shape[1], d = width, hd = d / heads
-        let scale = 1 / Float(hd).squareRoot()
-        var dq = Tensor(shape: q.shape, repeating: 0), dk = Tensor(shape: k.shape, repeating: 0), dv = Tensor(shape: v.shape, repeating: 0)
-        var dScores = [Float](repeating: 0, count: t * t)
-        dContext.withUnsafeBufferPointer { dcp in
-            q.withUnsafeBufferPointer { qp in
-                k.withUnsafeBufferPointer { kp in
-                    v.withUnsafeBufferPointer { vp in
-                        probabilities.withUnsafeBufferPointer { pp in
-                            dq.withUnsafeMutableBufferPointer { dqp in
-                                dk.withUnsafeMutableBufferPointer { dkp in
-                                    dv.withUnsafeMutableBufferPointer { dvp in
-                                        dScores.withUnsafeMutableBufferPointer { dsp in
-                                            let ds = dsp.baseAddress!
-                                            for item in 0..<b {
-                                                for h in 0..<heads {
-                                                    let o = item &* t &* d + h &* hd
-                                                    let p = pp.baseAddress! + (item &* heads &+ h) &* t &* t
-                                                    let dc = dcp.baseAddress! + o
-                                                    // dP = dC·Vᵀ ; dV = Pᵀ·dC
-                                                    BLAS.gemm(transB: true, m: t, n: t, k: hd, a: dc, lda: d, b: vp.baseAddress! + o, ldb: d, c: ds)
-                                                    BLAS.gemm(transA: true, m: t, n: hd, k: t, a: p, b: dc, ldb: d, c: dvp.baseAddress! + o, ldc: d)
-                                                    // dS = P ⊙ (dP − rowsum(dP ⊙ P))
-                                                    for i in 0..<t {
-                                                        let pr = p + i &* t, dr = ds + i &* t
-                                                        var dot: Float = 0
-                                                        for j in 0..<t { dot += pr[j] * dr[j] }
-                                                        for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
-                                                    }
-                                                    // dQ = scale·dS·K ; dK = scale·dSᵀ·Q
-                                                    BLAS.gemm(m: t, n: hd, k: t, alpha: scale, a: ds, b: kp.baseAddress! + o, ldb: d,
-                                                              c: dqp.baseAddress! + o, ldc: d)
-                                                    BLAS.gemm(transA: true, m: t, n: hd, k: t, alpha: scale, a: ds, b: qp.baseAddress! + o, ldb: d,
-                                                              c: dkp.baseAddress! + o, ldc: d)
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        var dx = TensorMath.add(dSum, query.backward(dq))
-        dx = TensorMath.add(dx, key.backward(dk))
-        return TensorMath.add(dx, value.backward(dv))
     }
 }
 

@@ -39,39 +39,6 @@ public struct TimmViTConfiguration: Sendable, Equatable, Codable {
     public var tokens: Int { grid * grid + 1 }
 }
 
-/// timm's pre-LayerNorm ViT block (`timm.models.vision_transformer.Block` with its defaults), names under `<name>`:
-/// x ← x + attn.proj(attention(norm1(x))) with the fused `attn.qkv` (bias); x ← x + mlp.fc2(GELU(mlp.fc1(norm2(x))))
-/// with the exact (erf) GELU and hidden width `mlpRatio`·D. LayerNorm ε from the configuration (1e-6).
-/// Input and output `[B, T, D]`. O(B·T·D²·(4 + 2·mlpRatio) + B·T²·D).
-public final class TimmViTBlock: Layer {
-    public let norm1: LayerNorm
-    public let attention: SelfAttention
-    public let norm2: LayerNorm
-    public let fc1: Linear
-    public let activation = GELU(.erf)
-    public let fc2: Linear
-
-    public init(_ store: ParameterStore, name: String, configuration c: TimmViTConfiguration, generator: inout SeededGenerator) {
-        let w = c.width
-        norm1 = LayerNorm(store, name: "\(name).norm1", features: w, epsilon: c.layerNormEpsilon)
-        attention = SelfAttention(store, name: "\(name).attn", width: w, heads: c.heads, names: .timm, generator: &generator)
-        norm2 = LayerNorm(store, name: "\(name).norm2", features: w, epsilon: c.layerNormEpsilon)
-        fc1 = Linear(store, name: "\(name).mlp.fc1", inFeatures: w, outFeatures: w * c.mlpRatio, generator: &generator)
-        fc2 = Linear(store, name: "\(name).mlp.fc2", inFeatures: w * c.mlpRatio, outFeatures: w, generator: &generator)
-    }
-
-    public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        let mid = TensorMath.add(x, attention.forward(norm1.forward(x, training: training), training: training))
-        let hidden = activation.forward(fc1.forward(norm2.forward(mid, training: training), training: training), training: training)
-        return TensorMath.add(mid, fc2.forward(hidden, training: training).reshaped(mid.shape))
-    }
-
-    public func backward(_ dOut: Tensor) -> Tensor {
-        let dMid = TensorMath.add(dOut, norm2.backward(fc1.backward(activation.backward(fc2.backward(dOut)))))
-        return TensorMath.add(dMid, norm1.backward(attention.backward(dMid)))
-    }
-}
-
 /// open_clip's `TimmModel` around timm's `VisionTransformer` (class token, no register tokens, learned absolute
 /// position embeddings over all tokens including the class token, no pre-norm), inference only. Parameters under
 /// `<prefix>.` exactly as open_clip's state dict names them, in its order:
@@ -91,7 +58,7 @@ public final class TimmViTImageTower {
     public let positionEmbedding: ParameterRef
     public let patchWeight: ParameterRef
     public let patchBias: ParameterRef
-    public let blocks: [TimmViTBlock]
+    public let blocks: [TransformerBlock]
     public let norm: LayerNorm
     public let projection: Linear
     private let store: ParameterStore
@@ -108,10 +75,20 @@ public final class TimmViTImageTower {
         patchWeight = store.parameter("\(trunk).patch_embed.proj.weight", shape: [w, 3, p, p])
         patchBias = store.parameter("\(trunk).patch_embed.proj.bias", shape: [w])
         Initialisation.linearDefault(store, weight: patchWeight, bias: patchBias, using: &generator)
-        blocks = (0..<c.layers).map { TimmViTBlock(store, name: "\(trunk).blocks.\($0)", configuration: c, generator: &generator) }
+        blocks = (0..<c.layers).map {
+            TimmViTImageTower.block(store, name: "\(trunk).blocks.\($0)", configuration: c, generator: &generator)
+        }
         norm = LayerNorm(store, name: "\(trunk).norm", features: w, epsilon: c.layerNormEpsilon)
         projection = Linear(store, name: "\(prefix).head.proj", inFeatures: w, outFeatures: c.embedDimension, bias: false,
                             generator: &generator)
+    }
+
+    /// timm's pre-norm ViT `Block` with its defaults: fused `attn.qkv` with bias, exact (erf) GELU, MLP width
+    /// `mlpRatio`·D, LayerNorm ε from the configuration (1e-6).
+    public static func block(_ store: ParameterStore, name: String, configuration c: TimmViTConfiguration,
+                             generator: inout SeededGenerator) -> TransformerBlock {
+        TransformerBlock(store, name: name, scheme: .timm, width: c.width, heads: c.heads, mlpWidth: c.width * c.mlpRatio,
+                         activation: .erf, epsilon: c.layerNormEpsilon, generator: &generator)
     }
 
     /// Embeddings `[B, E]` of normalised images `[B, 3, S, S]`.

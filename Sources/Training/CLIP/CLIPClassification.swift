@@ -1,3 +1,4 @@
+import Curation
 import Foundation
 import PairDxCore
 
@@ -144,9 +145,10 @@ public enum CLIPClassification {
     /// contrastive plus image–class-prompt cross-entropy. The class prompts take the templates in turn: optimiser
     /// step k (from 0, over all epochs) uses template k mod T for every class, so training sees each template the
     /// zero-shot classifier averages, as often as the others. After each epoch the zero-shot classifier of
-    /// `promptTexts` is scored on the val split; the weights of the best epoch are restored at the end. Batch order: keyed hash of (seed, epoch, id), as the other models.
+    /// `promptTexts` is scored on the val split; the weights of the best epoch are restored at the end (`TrainingLoop`,
+    /// the loop of the other models). Batch order: keyed hash of (seed, epoch, id), as the other models.
     /// O(epochs · train items · (image + text tower cost)).
-    public static func fineTune(_ setup: Setup, hyper h: ModelHyperparameters, split: SplitFiles, work: WorkDirectory,
+    public static func fineTune(_ setup: Setup, hyper h: ModelHyperparameters, split: SplitSet, work: WorkDirectory,
                                 captions: [String: String], promptTexts: [[String]], seed: UInt64, threads: Int) throws -> FineTuneResult {
         let model = setup.model, c = model.configuration
         guard h.epochs >= 1, h.batchSize >= 1, h.learningRate > 0 else {
@@ -171,56 +173,32 @@ public enum CLIPClassification {
         let templates = promptTexts.map(\.count).min() ?? 0
         guard templates >= 1 else { throw PairDxError.usage("CLIP fine-tuning needs at least one prompt text per class") }
         let classRowsByTemplate = (0..<templates).map { t in setup.tokenizer.tokenizeBatch(promptTexts.map { $0[t] }) }
-        var globalStep = 0
         Log.info("fine-tuning CLIP (\(mode.rawValue) tower\(mode == .bothTowers ? "s" : "")): \(train.examples.count) train / \(val.examples.count) val items, "
                  + "\(h.epochs) epochs × \(perEpoch) steps, batch \(h.batchSize), AdamW lr \(h.learningRate) (\(warm) warm-up steps, \(h.schedule)), \(threads) threads")
         var skipped = train.problems.merging(val.problems) { a, _ in a }
-        var logs: [EpochLog] = [], losses: [Float] = []
-        var best: (epoch: Int, accuracy: Double, values: [Float])?
-        let start = DispatchTime.now().uptimeNanoseconds
-        func elapsed(since t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
-        for epoch in 1...h.epochs {
-            let epochStart = DispatchTime.now().uptimeNanoseconds
+        let outcome = TrainingLoop.run("clip", epochs: h.epochs, stepsPerEpoch: perEpoch, keepBest: model.store, batches: { epoch in
             let keys = train.examples.map { KeyedHash.value(seed: seed, domain: "order-\(epoch)", id: $0.id) }
             let order = train.examples.indices.sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : train.examples[$0].id < train.examples[$1].id }
-            var lossSum = 0.0, seen = 0, step = 0
-            for lo in stride(from: 0, to: order.count, by: h.batchSize) {
-                step += 1
-                let chunk = order[lo..<min(lo + h.batchSize, order.count)].map { train.examples[$0] }
-                let (tensor, kept, failures) = images(chunk, blobs: work.blobs, size: c.imageSize, threads: threads)
-                skipped.merge(failures) { a, _ in a }
-                guard let tensor else { continue }
-                let items = kept.map { chunk[$0] }
-                let loss = tuner.train(images: tensor, captions: setup.tokenizer.tokenizeBatch(items.map(\.caption)),
-                                       classPrompts: classRowsByTemplate[globalStep % templates], labels: items.map(\.label))
-                globalStep += 1
-                losses.append(loss)
-                lossSum += Double(loss) * Double(items.count); seen += items.count
-                Log.info("clip epoch \(epoch)/\(h.epochs) step \(step)/\(perEpoch) loss \(String(format: "%.4f", loss)) "
-                         + String(format: "%.1f images/s", Double(seen) / max(elapsed(since: epochStart), 1e-9)))
-            }
-            let seconds = elapsed(since: epochStart)
-            var valAccuracy: Double?
-            if !val.examples.isEmpty {
-                let e = evaluate(setup, classifier: classifier(setup, promptTexts: promptTexts), dataset: val, blobs: work.blobs,
-                                 classes: split.classes, batchSize: max(h.batchSize, 32), threads: threads)
-                skipped.merge(e.skipped) { a, _ in a }
-                valAccuracy = e.metrics.accuracy
-            }
-            let score = valAccuracy ?? Double(epoch)   // without a val split, the last epoch wins
-            if best == nil || score > best!.accuracy { best = (epoch, score, Array(model.store.allValues)) }
-            logs.append(EpochLog(epoch: epoch, meanLoss: lossSum / Double(max(seen, 1)), valAccuracy: valAccuracy, seconds: seconds,
-                                 imagesPerSecond: Double(seen) / max(seconds, 1e-9)))
-            Log.info("clip epoch \(epoch)/\(h.epochs): mean loss \(String(format: "%.4f", logs.last!.meanLoss)), val accuracy "
-                     + (valAccuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a") + ", \(Trainer.duration(seconds))")
-        }
-        let trainSeconds = elapsed(since: start)
-        if let best, best.epoch != h.epochs {
-            _ = model.store.allValues.update(fromContentsOf: best.values)
-            Log.info("clip: kept the weights of epoch \(best.epoch) (best val accuracy)")
-        }
-        return FineTuneResult(epochs: logs, stepLosses: losses, trainSeconds: trainSeconds, selectedEpoch: best?.epoch ?? h.epochs,
-                              skipped: skipped)
+            return AnyIterator(stride(from: 0, to: order.count, by: h.batchSize).lazy.map { lo in
+                order[lo..<min(lo + h.batchSize, order.count)].map { train.examples[$0] }
+            }.makeIterator())
+        }, step: { chunk, step in
+            let (tensor, kept, failures) = images(chunk, blobs: work.blobs, size: c.imageSize, threads: threads)
+            skipped.merge(failures) { a, _ in a }
+            guard let tensor else { return nil }
+            let items = kept.map { chunk[$0] }
+            let loss = tuner.train(images: tensor, captions: setup.tokenizer.tokenizeBatch(items.map(\.caption)),
+                                   classPrompts: classRowsByTemplate[step % templates], labels: items.map(\.label))
+            return (loss, items.count)
+        }, validate: { _ in
+            guard !val.examples.isEmpty else { return nil }
+            let e = evaluate(setup, classifier: classifier(setup, promptTexts: promptTexts), dataset: val, blobs: work.blobs,
+                             classes: split.classes, batchSize: max(h.batchSize, 32), threads: threads)
+            skipped.merge(e.skipped) { a, _ in a }
+            return e.metrics.accuracy
+        })
+        return FineTuneResult(epochs: outcome.epochs, stepLosses: outcome.stepLosses, trainSeconds: outcome.seconds,
+                              selectedEpoch: outcome.selectedEpoch, skipped: skipped)
     }
 
     /// Metadata stored beside fine-tuned weights so `pairdx evaluate` can rebuild the classifier.

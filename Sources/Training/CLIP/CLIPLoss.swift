@@ -29,8 +29,8 @@ public enum CLIPLoss {
         let v = Tensor(shape: [b, e], storage: Array(vAll.storage[0..<(b * e)]))
         let logits = CLIPMath.scaledCosine(u, v, scale: s)
         let diagonal = Array(0..<b)
-        let rows = CLIPMath.crossEntropy(logits, labels: diagonal)
-        let cols = CLIPMath.crossEntropy(CLIPMath.transposed(logits), labels: diagonal)
+        let rows = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: diagonal)
+        let cols = SoftmaxCrossEntropy.lossAndGradient(logits: CLIPMath.transposed(logits), labels: diagonal)
         var loss = 0.5 * (rows.loss + cols.loss)
         // dLogits = ½ dRows + ½ dColsᵀ
         var dLogits = CLIPMath.transposed(cols.gradient)
@@ -43,7 +43,7 @@ public enum CLIPLoss {
         if c > 0 {
             let w = Tensor(shape: [c, e], storage: Array(vAll.storage[(b * e)...]))
             let classLogits = CLIPMath.scaledCosine(u, w, scale: s)
-            let cls = CLIPMath.crossEntropy(classLogits, labels: labels)
+            let cls = SoftmaxCrossEntropy.lossAndGradient(logits: classLogits, labels: labels)
             loss += cls.loss
             for i in 0..<classLogits.count { dScale += cls.gradient.storage[i] * classLogits.storage[i] }
             let extra = matmul(cls.gradient, w, scale: s)

@@ -123,24 +123,6 @@ public enum CLIPMath {
         }
     }
 
-    /// Mean cross-entropy of rows of `logits [N, C]` against `labels`, and ∂loss/∂logits. O(N·C).
-    static func crossEntropy(_ logits: Tensor, labels: [Int]) -> (loss: Float, gradient: Tensor) {
-        let c = logits.shape.last!, n = logits.count / c
-        var loss: Float = 0
-        var grad = Tensor(shape: logits.shape, repeating: 0)
-        for r in 0..<n {
-            var maximum = -Float.infinity
-            for j in 0..<c { maximum = max(maximum, logits.storage[r * c + j]) }
-            var sum: Float = 0
-            for j in 0..<c { sum += expf(logits.storage[r * c + j] - maximum) }
-            loss += (logf(sum) + maximum - logits.storage[r * c + labels[r]]) / Float(n)
-            for j in 0..<c {
-                grad.storage[r * c + j] = (expf(logits.storage[r * c + j] - maximum) / sum - (j == labels[r] ? 1 : 0)) / Float(n)
-            }
-        }
-        return (loss, grad)
-    }
-
     /// The transpose of an `[N, M]` matrix. O(N·M).
     static func transposed(_ x: Tensor) -> Tensor {
         let n = x.shape[0], m = x.shape[1]

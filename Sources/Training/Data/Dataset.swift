@@ -1,3 +1,4 @@
+import Curation
 import Foundation
 import PairDxCore
 
@@ -9,6 +10,13 @@ public struct Example: Sendable {
     public var caption: String
     /// Caption token ids (at most `maxTokens`), filled once a vocabulary exists.
     public var tokens: [Int32] = []
+
+    public init(id: String, label: Int, sha256: String, caption: String) {
+        self.id = id
+        self.label = label
+        self.sha256 = sha256
+        self.caption = caption
+    }
 }
 
 /// The items of one split part joined with their captions (`figures.jsonl`) and image blobs.
@@ -16,20 +24,26 @@ public struct Example: Sendable {
 /// Items whose caption record or blob is missing are skipped and counted in `problems` (id → reason), so one
 /// bad item never stops a run.
 public struct Dataset: Sendable {
-    public var part: SplitPart
+    public var part: SplitName
     public var examples: [Example]
     public var problems: [String: String]
 
+    public init(part: SplitName, examples: [Example], problems: [String: String] = [:]) {
+        self.part = part
+        self.examples = examples
+        self.problems = problems
+    }
+
     /// Joins `rows` with the work directory's captions and blob store. O(rows + figures).
     /// `requireImages: false` (text models) keeps items whose blob is absent.
-    public static func load(_ split: SplitFiles, part: SplitPart, work: WorkDirectory,
+    public static func load(_ split: SplitSet, part: SplitName, work: WorkDirectory,
                             captions: [String: String]? = nil, requireImages: Bool = true) throws -> Dataset {
         let caps = try captions ?? loadCaptions(work)
         let blobs = work.blobs
         var examples: [Example] = []
         var problems: [String: String] = [:]
         for r in split.rows(part) {
-            guard let label = split.classes.firstIndex(of: r.className) else { continue }
+            guard let label = split.classes.firstIndex(of: r.class) else { continue }
             guard let c = caps[r.id] else { problems[r.id] = "no caption in figures.jsonl"; continue }
             guard !requireImages || blobs.contains(r.sha256) else { problems[r.id] = "blob \(r.sha256) missing from \(blobs.root)"; continue }
             examples.append(Example(id: r.id, label: label, sha256: r.sha256, caption: c))

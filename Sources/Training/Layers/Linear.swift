@@ -11,8 +11,9 @@ public final class Linear: Layer {
     private let needsInputGradient: Bool
     private var input = Tensor(shape: [0])
 
-    /// Registers `<name>.weight` (and `<name>.bias`) and initialises them like PyTorch (U(±1/√in)).
-    public init(_ store: ParameterStore, name: String, inFeatures: Int, outFeatures: Int, bias: Bool = true,
+    /// Registers `<name>.weight` (and `<name>.bias`) and initialises them like PyTorch (U(±1/√in)); with
+    /// `zeroBias` the bias starts at 0 and only the weight is drawn (an attention's output projection).
+    public init(_ store: ParameterStore, name: String, inFeatures: Int, outFeatures: Int, bias: Bool = true, zeroBias: Bool = false,
                 needsInputGradient: Bool = true, generator: inout SeededGenerator) {
         self.store = store
         self.inFeatures = inFeatures
@@ -20,7 +21,7 @@ public final class Linear: Layer {
         self.needsInputGradient = needsInputGradient
         weight = store.parameter("\(name).weight", shape: [outFeatures, inFeatures])
         self.bias = bias ? store.parameter("\(name).bias", shape: [outFeatures]) : nil
-        Initialisation.linearDefault(store, weight: weight, bias: self.bias, using: &generator)
+        Initialisation.linearDefault(store, weight: weight, bias: zeroBias ? nil : self.bias, using: &generator)
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {

@@ -52,6 +52,14 @@ public final class SoftmaxCrossEntropy {
     /// The last forward's softmax probabilities `[B, K]`.
     public var lastProbabilities: Tensor { probabilities }
 
+    /// The mean loss of `logits` `[B, K]` against `labels` and its gradient ∂loss/∂logits, in one call (a loss
+    /// that combines several cross-entropies, such as CLIP's contrastive one).
+    public static func lossAndGradient(logits: Tensor, labels: [Int]) -> (loss: Float, gradient: Tensor) {
+        let ce = SoftmaxCrossEntropy()
+        let loss = ce.forward(logits: logits, labels: labels)
+        return (loss, ce.backward())
+    }
+
     /// ∂(mean loss)/∂logits = (softmax − onehot) / B.
     public func backward() -> Tensor {
         let b = probabilities.shape[0], k = probabilities.shape[1]

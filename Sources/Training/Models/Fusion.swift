@@ -29,7 +29,7 @@ public final class FusionHead {
         imageProj = Linear(store, name: "image_proj", inFeatures: featureDim, outFeatures: width, generator: &g)
         embedding = Embedding(store, name: "embedding", vocab: vocab, dim: embeddingDim, frozen: frozenEmbeddings, generator: &g)
         textProj = Linear(store, name: "text_proj", inFeatures: embeddingDim, outFeatures: width, generator: &g)
-        attention = MultiHeadAttention(store, name: "cross_attention", embed: width, heads: heads, generator: &g)
+        attention = MultiHeadAttention(store, name: "cross_attention", width: width, heads: heads, softmax: .exact, generator: &g)
         head = Sequential([
             Linear(store, name: "head.0", inFeatures: 2 * width, outFeatures: width, generator: &g),
             ReLU(),
@@ -45,7 +45,8 @@ public final class FusionHead {
         batch = b
         let v = imageProj.forward(features, training: training)
         let w = textProj.forward(embedding.forward(tokens, batch: b, tokens: tokenLength, training: training), training: training)
-        let a = attention.forward(query: v.reshaped([b, 1, width]), keys: w, values: w, lengths: lengths, training: training)
+        attention.mask = AttentionMask(lengths: lengths)
+        let a = attention.forward(query: v.reshaped([b, 1, width]), keys: w, values: w, training: training)
         let e = width
         let joined = v.withUnsafeBufferPointer { vp in
             a.withUnsafeBufferPointer { ap in
@@ -76,7 +77,7 @@ public final class FusionHead {
                 }
             }
         }
-        let (dq, dk, dvals) = attention.backward(da)
+        let (dq, dk, dvals) = attention.backwardCross(da)
         dv.withUnsafeMutableBufferPointer { vp in dq.withUnsafeBufferPointer { q in for i in 0..<vp.count { vp[i] += q[i] } } }
         var dw = dk
         dw.withUnsafeMutableBufferPointer { a in dvals.withUnsafeBufferPointer { x in for i in 0..<a.count { a[i] += x[i] } } }

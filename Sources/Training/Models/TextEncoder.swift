@@ -29,7 +29,7 @@ public final class TextEncoder {
         textProj = Linear(store, name: "text_proj", inFeatures: embeddingDim, outFeatures: width, generator: &g)
         poolQuery = store.parameter("pool_query", shape: [1, 1, width], decay: false)
         Initialisation.normal(store.value(poolQuery), count: width, std: 0.02, using: &g)
-        pool = MultiHeadAttention(store, name: "pool", embed: width, heads: heads, generator: &g)
+        pool = MultiHeadAttention(store, name: "pool", width: width, heads: heads, softmax: .exact, generator: &g)
         head = Sequential([
             Linear(store, name: "head.0", inFeatures: width, outFeatures: width, generator: &g),
             ReLU(),
@@ -47,7 +47,8 @@ public final class TextEncoder {
         let query = Tensor(shape: [batch, 1, width]) { p in
             for b in 0..<batch { (p.baseAddress! + b * width).update(from: q.storage, count: width) }
         }
-        return pool.forward(query: query, keys: w, values: w, lengths: lengths, training: training).reshaped([batch, width])
+        pool.mask = AttentionMask(lengths: lengths)
+        return pool.forward(query: query, keys: w, values: w, training: training).reshaped([batch, width])
     }
 
     /// Logits [B, classes].
@@ -58,7 +59,7 @@ public final class TextEncoder {
     /// Back-propagates ∂loss/∂logits of the last training forward into the store's gradients.
     public func backward(_ dLogits: Tensor) {
         let dPooled = head.backward(dLogits).reshaped([batch, 1, width])
-        let (dq, dk, dv) = pool.backward(dPooled)
+        let (dq, dk, dv) = pool.backwardCross(dPooled)
         let gq = store.grad(poolQuery)
         dq.withUnsafeBufferPointer { d in
             for b in 0..<batch { for c in 0..<width { gq[c] += d[b * width + c] } }

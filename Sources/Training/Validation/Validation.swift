@@ -1,3 +1,4 @@
+import Curation
 import Foundation
 import PairDxCore
 
@@ -52,7 +53,7 @@ public enum Validation {
                            imageWeights: String? = nil) throws -> ValidationReport {
         let start = Trainer.now()
         let pub = try PublishedResults.load(published)
-        let splitFiles = try SplitFiles.load(split)
+        let splitFiles = try SplitSet.load(split)
         // ImageNet weights first too: a wrong file (names, shapes, width) fails the run before any training.
         var imagenet: ImageNetResNet18?
         if let imageWeights {
@@ -148,7 +149,7 @@ public enum Validation {
     }
 
     /// Zero-shot CLIP on the test split, then fine-tuned CLIP (the model is changed in place) on the same test split.
-    static func runCLIP(_ setup: CLIPClassification.Setup, hyper h: ModelHyperparameters, promptTexts: [[String]], split: SplitFiles,
+    static func runCLIP(_ setup: CLIPClassification.Setup, hyper h: ModelHyperparameters, promptTexts: [[String]], split: SplitSet,
                         work: WorkDirectory, captions: [String: String], seed: UInt64, threads: Int,
                         checkpoints: String?) throws -> [ModelOutcome] {
         let test = try Dataset.load(split, part: .test, work: work, captions: captions)
@@ -182,7 +183,7 @@ public enum Validation {
 
     /// Zero-shot BiomedCLIP on the test split (batches of 32, `threads` threads; seconds per image include decoding and
     /// pre-processing, as for the other models).
-    static func runBiomedCLIP(_ setup: BiomedCLIPClassification.Setup, promptTexts: [[String]], split: SplitFiles, work: WorkDirectory,
+    static func runBiomedCLIP(_ setup: BiomedCLIPClassification.Setup, promptTexts: [[String]], split: SplitSet, work: WorkDirectory,
                               captions: [String: String], threads: Int) throws -> ModelOutcome {
         let test = try Dataset.load(split, part: .test, work: work, captions: captions)
         Log.info("validate: zero-shot BiomedCLIP on \(test.examples.count) test items (\(promptTexts.first?.count ?? 0) templates per class)")
@@ -197,13 +198,13 @@ public enum Validation {
     }
 
     /// Whether a split can stand for the published dataset, and why not.
-    static func comparability(_ split: SplitFiles, recipe: Recipe) -> (Bool, String) {
+    static func comparability(_ split: SplitSet, recipe: Recipe) -> (Bool, String) {
         let n = split.train.count + split.val.count + split.test.count
         if recipe.sources.contains(where: { $0.kind == "embedded" }) {
             return (false, "the split comes from the embedded synthetic corpus (recipe \(recipe.name), \(n) pairs), not the published dataset")
         }
         var perClass: [String: Int] = [:]
-        for it in split.train + split.val + split.test { perClass[it.className, default: 0] += 1 }
+        for it in split.all { perClass[it.class, default: 0] += 1 }
         if let notice = recipe.shortNotice(perClass: recipe.classes.map { perClass[$0.name] ?? 0 }.min() ?? 0) {
             return (false, notice)
         }
@@ -214,7 +215,7 @@ public enum Validation {
     }
 
     /// Builds the row-by-row table and the gate from trained-model outcomes. Pure; O(rows).
-    public static func compare(published pub: PublishedResults, outcomes: [ModelOutcome], split: SplitFiles, recipe: Recipe,
+    public static func compare(published pub: PublishedResults, outcomes: [ModelOutcome], split: SplitSet, recipe: Recipe,
                                threads: Int, seconds: Double) -> ValidationReport {
         let (comparable, why) = comparability(split, recipe: recipe)
         let tol = recipe.validation.tolerancePoints
@@ -250,7 +251,7 @@ public enum Validation {
                 row.note = "by the recipe's taxonomy (\(split.classes.joined(separator: ", "))); the paper does not name its classes"
             case ("dataset", .claim):
                 var counts: [String: Int] = [:]
-                for r in split.train + split.val + split.test { counts[r.className, default: 0] += 1 }
+                for r in split.all { counts[r.class, default: 0] += 1 }
                 let lo = counts.values.min() ?? 0, hi = counts.values.max() ?? 0
                 let balanced = hi > 0 && Double(hi - lo) <= 0.02 * Double(hi)
                 row.reproduced = balanced ? "yes (\(lo)–\(hi) per class)" : "no (\(lo)–\(hi) per class)"

@@ -1,0 +1,125 @@
+import Foundation
+import Synchronization
+
+/// Progress of a long stage on one stderr line: a count with rate and ETA, or a status text the stage writes.
+///
+/// On a terminal the line is redrawn in place (at most ~5 times a second). When stderr is not a terminal (CI logs,
+/// files, pipes) it stays quiet: one summary line every `interval` seconds (30 by default) and one at the end. Only at
+/// info level. A progress that `claimLine()`s the line holds it until `finish()`: progresses created meanwhile (a
+/// fetch or hash inside a scan) draw nothing themselves and show as a suffix of that line. Thread-safe.
+public final class Progress: Sendable {
+    /// Seconds between summary lines when stderr is not a terminal.
+    public static let quietInterval: Double = 30
+
+    private let label: String
+    private let total: Int?
+    private let terminal: Bool
+    private let interval: Double
+    private let enabled: Bool
+    private let clock: @Sendable () -> Double
+    private let sink: @Sendable (String) -> Void
+    /// The progress holding the line when this one was made: this one then reports into it.
+    private let parent: Progress?
+    private let start: Double
+
+    private struct State {
+        var done = 0
+        var status: String?
+        var child: String?
+        var lastDraw = -Double.infinity
+        var lastPrint: Double
+        var finished = false
+    }
+    private let state: Mutex<State>
+    private static let holder = Mutex<Progress?>(nil)
+
+    /// `terminal`, `interval`, `clock` (seconds) and `sink` (the text to write) are for tests; by default stderr,
+    /// whether it is a terminal, 30 s and the monotonic clock.
+    public init(_ label: String, total: Int?, terminal: Bool = Log.isTerminal, interval: Double = Progress.quietInterval,
+                clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
+                sink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+        self.label = label; self.total = total; self.terminal = terminal; self.interval = interval
+        self.clock = clock; self.sink = sink
+        enabled = Log.level <= .info
+        parent = Progress.holder.withLock { $0 }
+        start = clock()
+        state = Mutex(State(lastPrint: start))
+    }
+
+    /// Makes this the line's owner until `finish()`: progresses created meanwhile show inside it.
+    public func claimLine() { Progress.holder.withLock { if $0 == nil { $0 = self } } }
+
+    public func advance(by n: Int = 1) {
+        let done = state.withLock { s in s.done += n; return s.done }
+        if let parent { parent.childUpdate("\(label) \(done)" + (total.map { "/\($0)" } ?? "")); return }
+        emit(force: done == total)
+    }
+
+    /// Sets the count (for a progress whose count is not a sum of steps).
+    public func set(done: Int) {
+        state.withLock { $0.done = done }
+        if parent == nil { emit(force: false) }
+    }
+
+    /// Replaces the text after the label (counts, rate and ETA are then the caller's to write).
+    public func status(_ text: String) {
+        state.withLock { $0.status = text }
+        if let parent { parent.childUpdate("\(label): \(text)"); return }
+        emit(force: false)
+    }
+
+    public func finish() {
+        Progress.holder.withLock { if $0 === self { $0 = nil } }
+        if let parent { parent.childUpdate(nil); return }
+        guard enabled else { return }
+        let text: String? = state.withLock { s in
+            guard !s.finished else { return nil }
+            s.finished = true; s.child = nil
+            return line(s, now: clock())
+        }
+        if let text { sink(terminal ? "\r\u{1B}[K" + text + "\n" : text + "\n") }
+    }
+
+    private func childUpdate(_ text: String?) {
+        state.withLock { $0.child = text }
+        emit(force: false)
+    }
+
+    /// Draws (terminal) or prints (otherwise) the line when it is due.
+    private func emit(force: Bool) {
+        guard enabled else { return }
+        let now = clock()
+        let text: String? = state.withLock { s in
+            guard !s.finished else { return nil }
+            if terminal {
+                if !force && now - s.lastDraw < 0.2 { return nil }
+                s.lastDraw = now
+                return "\r\u{1B}[K" + line(s, now: now)
+            }
+            if now - s.lastPrint < interval { return nil }
+            s.lastPrint = now
+            return line(s, now: now) + "\n"
+        }
+        if let text { sink(text) }
+    }
+
+    private func line(_ s: State, now: Double) -> String {
+        var out = "\(label): "
+        if let status = s.status {
+            out += status
+        } else {
+            let dt = max(now - start, 1e-6)
+            let rate = Double(s.done) / dt
+            out += "\(s.done)"
+            if let total { out += "/\(total)" }
+            out += String(format: " (%.1f/s", rate)
+            if let total, rate > 0, s.done < total {
+                let eta = Double(total - s.done) / rate
+                out += String(format: ", ETA %d:%02d", Int(eta) / 60, Int(eta) % 60)
+            }
+            out += ")"
+        }
+        if let child = s.child { out += " · " + child }
+        return out
+    }
+}
