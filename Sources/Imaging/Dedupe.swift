@@ -33,7 +33,18 @@ public enum Dedupe {
         public var phash256: [UInt64]?
         /// The crop signature (36 words), when hashed with `pairdx-phash-v2`.
         public var crops: [UInt64]?
+        /// The 32×32 thumbnail (`AlignedDetail`), when hashed with `pairdx-phash-v2`.
+        public var thumb: [UInt8]?
         public var pixels: Int
+    }
+
+    /// A candidate edge the detail check scored (`AlignedDetail.score`), kept or not.
+    public struct Scored: Sendable {
+        public var a: Int32
+        public var b: Int32
+        public var match: Match
+        public var score: Double
+        public var kept: Bool
     }
 
     /// How two blobs were found to be duplicates.
@@ -62,6 +73,8 @@ public enum Dedupe {
         public var candidatePairs: Int
         /// Point pairs the crop search compared.
         public var cropCandidatePairs: Int
+        /// Every near/crop/panel edge the detail check scored (none when it is off or thumbnails are missing).
+        public var scored: [Scored]
         /// Item id → how it joined its cluster's representative (absent for representatives).
         public var joined: [String: Match]
         public var unusable: [String: Int]
@@ -71,7 +84,7 @@ public enum Dedupe {
     /// Clusters `figures` using `images`. O(n) plus the index joins.
     public static func run(figures: [FigureRecord], images: [ImageRecord], radius: Int,
                            confirmRadius: Int? = defaultConfirmRadius, cropRadius: Int? = defaultCropRadius,
-                           threads: Int) -> Result {
+                           detail: DetailThresholds? = defaultDetail, threads: Int) -> Result {
         var byBlob = [String: ImageRecord]()
         for r in images { byBlob[r.sha256] = r }
         var unusable = [String: Int]()
@@ -90,6 +103,7 @@ public enum Dedupe {
                 blobs.append(Blob(sha256: sha, pixelSHA256: img.pixelSHA256, phash: code,
                                   phash256: img.phash256.flatMap(ImageHashes.words256),
                                   crops: img.crop256.flatMap(CropSignature.words),
+                                  thumb: img.thumb32.flatMap(AlignedDetail.parse),
                                   pixels: (img.width ?? 0) * (img.height ?? 0)))
             }
             items.append(Item(id: f.id, article: f.pmcid, blob: b))
@@ -138,6 +152,31 @@ public enum Dedupe {
                 best[key] = p
             }
             crops = best.values.sorted { (min($0.whole, $0.windowed), max($0.whole, $0.windowed)) < (min($1.whole, $1.windowed), max($1.whole, $1.windowed)) }
+        }
+        // The detail check: every near, crop and panel edge between blobs that both have a thumbnail must align
+        // and correlate (AlignedDetail); pairs whose blob lacks one keep the hash rule alone.
+        var scored = [Scored]()
+        if let threshold = detail {
+            var jobs = [(a: Int, b: Int, match: Match, box: AlignedDetail.Box, slack: Double)]()
+            for p in pairs { jobs.append((Int(p.i), Int(p.j), .near, .whole, nearSlack)) }
+            for c in crops {
+                let (x0, y0, x1, y1) = CropSignature.windows[Int(c.window)].box
+                jobs.append((Int(c.whole), Int(c.windowed), c.match, AlignedDetail.Box(x0, y0, x1, y1), cropSlack))
+            }
+            let frozen = jobs, thumbs = blobs.map(\.thumb)
+            let scores = Parallel.map(count: frozen.count, threads: threads, batch: 8) { k -> Double? in
+                let j = frozen[k]
+                guard let ta = thumbs[j.a], let tb = thumbs[j.b] else { return nil }
+                return AlignedDetail.score(ta, tb, box: j.box, slack: j.slack)
+            }
+            var keepNear = [Bool](), keepCrop = [Bool]()
+            for (k, j) in frozen.enumerated() {
+                let ok = scores[k].map { $0 >= threshold.least(for: j.match) } ?? true
+                if let s = scores[k] { scored.append(Scored(a: Int32(j.a), b: Int32(j.b), match: j.match, score: s, kept: ok)) }
+                if k < pairs.count { keepNear.append(ok) } else { keepCrop.append(ok) }
+            }
+            pairs = zip(pairs, keepNear).filter(\.1).map(\.0)
+            crops = zip(crops, keepCrop).filter(\.1).map(\.0)
         }
         // Units in keep order; each unplaced unit founds a cluster and takes its unplaced neighbours.
         var unitOf = [Int](repeating: 0, count: blobs.count)
@@ -202,7 +241,7 @@ public enum Dedupe {
         }
         clusters.sort { $0.sortKey.utf8.lexicographicallyPrecedes($1.sortKey.utf8) }
         return Result(clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, cropPairs: crops,
-                      candidatePairs: candidates, cropCandidatePairs: cropCandidates, joined: joined,
+                      candidatePairs: candidates, cropCandidatePairs: cropCandidates, scored: scored, joined: joined,
                       unusable: unusable, totalFigures: figures.count)
     }
 
@@ -218,10 +257,30 @@ extension Dedupe {
     /// Default confirmation radius on the 256-bit pHash (evidence in docs/pairdx-phash-v1.md).
     public static let defaultConfirmRadius = 16
     /// Default radius between a whole-image window code and another image's crop or half window: off (nil).
-    /// On real images 24 finds most crops with no false merge, but on the synthetic corpus, whose images of one
-    /// kind share their low-frequency layout, it merges distinct figures (evidence in docs/pairdx-phash-v2.md),
-    /// so the crop search is opt-in (`--crop-radius 24`) until a confirmation that separates those exists.
+    /// The code alone pairs distinct figures of one kind on the synthetic corpus (their low-frequency layout is
+    /// shared); the detail check behind it turns those down, but only at a threshold that also turns down most
+    /// true crops, and the code join grows quadratically there (evidence in docs/pairdx-phash-v2.md), so the
+    /// search stays opt-in (`--crop-radius 24`).
     public static let defaultCropRadius: Int? = nil
     /// The crop radius the evidence supports when the crop search is asked for.
     public static let suggestedCropRadius = 24
+    /// Least detail correlation (`AlignedDetail.score`) that confirms an edge, per kind of edge.
+    public struct DetailThresholds: Sendable, Equatable, Codable {
+        public var near: Double, crop: Double, panel: Double
+        public init(near: Double, crop: Double, panel: Double) { self.near = near; self.crop = crop; self.panel = panel }
+        public func least(for m: Match) -> Double {
+            switch m {
+            case .exact: return -1
+            case .near: return near
+            case .crop: return crop
+            case .panel: return panel
+            }
+        }
+    }
+    /// The detail check's thresholds, from the score distributions of true and false edges on the synthetic
+    /// corpus (docs/pairdx-phash-v2.md §4); nil: no check.
+    public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.99, crop: 0.99, panel: 0.95)
+    /// How far the detail check searches each edge of the region: whole-image pairs, and crop/panel windows
+    /// (the window ladder's 2% steps plus an off-centre trim of up to 3.75%).
+    static let nearSlack = 0.02, cropSlack = 0.05
 }

@@ -59,6 +59,9 @@ public struct DedupeReport: Codable, Sendable {
         public var pairsWithUnusableMember: Int
         public var falsePositives: [Pair]
         public var missed: [Pair]
+        /// Detail scores of the edges the detail check saw, by kind and truth (`crop:true`, `near:false`, …):
+        /// score rounded down to 0.01 → edges.
+        public var detailScores: [String: [String: Int]]
     }
 
     public var schema = "pairdx-dedupe-report/1"
@@ -69,12 +72,16 @@ public struct DedupeReport: Codable, Sendable {
     public var confirmRadius: Int?
     /// Radius between a whole-image window code and a crop or half window (nil: crops not searched).
     public var cropRadius: Int?
+    /// Least detail correlation that confirms an edge, per kind (nil: no detail check).
+    public var detail: Dedupe.DetailThresholds?
     /// Hash pairs the near search compared, and the near pairs found (both hashes within their radius).
     public var candidatePairs: Int
     public var confirmedPairs: Int
     /// Window-hash pairs the crop search compared, and the crop/panel blob pairs found.
     public var cropCandidatePairs: Int
     public var cropPairs: Int
+    /// Edges the detail check turned down, by kind (`near`, `crop`, `panel`).
+    public var detailRejected: [String: Int]
     public var figures: Figures
     public var clusters: Clusters
     /// pHash distance → number of distinct-blob pairs found within the radius.
@@ -89,7 +96,8 @@ extension DedupeReport {
 
     /// Builds the report from a clustering result (and the truth, when given).
     public static func make(_ r: Dedupe.Result, radius: Int, confirmRadius: Int? = Dedupe.defaultConfirmRadius,
-                            cropRadius: Int? = Dedupe.defaultCropRadius, truth: SynthTruth?) -> DedupeReport {
+                            cropRadius: Int? = Dedupe.defaultCropRadius, detail: Dedupe.DetailThresholds? = Dedupe.defaultDetail,
+                            truth: SynthTruth?) -> DedupeReport {
         var joinedBy = [String: Int]()
         for (_, how) in r.joined { joinedBy[how.rawValue, default: 0] += 1 }
         var sizes = [String: Int]()
@@ -116,9 +124,12 @@ extension DedupeReport {
         }
         examples.sort { ($0.distance, ItemID.sortKey($1.a), ItemID.sortKey($1.b)) > ($1.distance, ItemID.sortKey($0.a), ItemID.sortKey($0.b)) }
         let figures = Figures(total: r.totalFigures, usable: r.items.count, unusable: r.unusable)
-        return DedupeReport(radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius,
+        var rejected = [String: Int]()
+        for s in r.scored where !s.kept { rejected[s.match.rawValue, default: 0] += 1 }
+        return DedupeReport(radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail,
                             candidatePairs: r.candidatePairs, confirmedPairs: r.nearPairs.count,
-                            cropCandidatePairs: r.cropCandidatePairs, cropPairs: r.cropPairs.count, figures: figures, clusters: clusters, nearPairDistances: distances,
+                            cropCandidatePairs: r.cropCandidatePairs, cropPairs: r.cropPairs.count, detailRejected: rejected,
+                            figures: figures, clusters: clusters, nearPairDistances: distances,
                             examplePairs: Array(examples.prefix(20)), truth: truth.map { evaluate(r, truth: $0, pair: pair) })
     }
 
@@ -201,6 +212,14 @@ extension DedupeReport {
                 }
             }
         }
+        var detailScores = [String: [String: Int]]()
+        var itemOfBlob = [Int: String]()
+        for item in r.items where itemOfBlob[item.blob] == nil { itemOfBlob[item.blob] = item.id }
+        for s in r.scored {
+            guard let a = itemOfBlob[Int(s.a)], let b = itemOfBlob[Int(s.b)] else { continue }
+            let bucket = String(format: "%.2f", (s.score * 100).rounded(.down) / 100)
+            detailScores["\(s.match.rawValue):\(together(a, b))", default: [:]][bucket, default: 0] += 1
+        }
         func order(_ a: Pair, _ b: Pair) -> Bool {
             (ItemID.sortKey(a.a), ItemID.sortKey(a.b)) < (ItemID.sortKey(b.a), ItemID.sortKey(b.b))
         }
@@ -210,7 +229,7 @@ extension DedupeReport {
         return Truth(precision: precision, recall: recall, nearPairDistances: nearDistances,
                      distinctSameArticleDistances: sameArticle, pairsWithUnusableMember: excluded,
                      falsePositives: Array(falsePositives.sorted(by: order).prefix(20)),
-                     missed: Array(missed.sorted(by: order).prefix(20)))
+                     missed: Array(missed.sorted(by: order).prefix(20)), detailScores: detailScores)
     }
 }
 
@@ -218,7 +237,7 @@ extension Dedupe {
     /// The `dedupe` stage over a work directory: reads `figures.jsonl` and `images.jsonl`, writes `clusters.jsonl`
     /// and `dedupe-report.json`, and returns the report.
     public static func runStage(work: WorkDirectory, radius: Int, confirmRadius: Int? = defaultConfirmRadius,
-                                cropRadius: Int? = defaultCropRadius, threads: Int,
+                                cropRadius: Int? = defaultCropRadius, detail: DetailThresholds? = defaultDetail, threads: Int,
                                 truth: SynthTruth? = nil) throws -> DedupeReport {
         for f in [work.figures, work.images] where !FileSystem.exists(f) {
             throw PairDxError.io("\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
@@ -226,9 +245,9 @@ extension Dedupe {
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
         let images = try JSONL.read(ImageRecord.self, from: work.images)
         let result = run(figures: figures, images: images, radius: radius, confirmRadius: confirmRadius,
-                         cropRadius: cropRadius, threads: threads)
+                         cropRadius: cropRadius, detail: detail, threads: threads)
         try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
-        let report = DedupeReport.make(result, radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius, truth: truth)
+        let report = DedupeReport.make(result, radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail, truth: truth)
         try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.dedupeReport)
         return report
     }

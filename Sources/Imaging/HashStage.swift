@@ -25,7 +25,7 @@ public enum HashStage {
             return ImageRecord(sha256: sha256, format: h.format.rawValue, width: h.width, height: h.height,
                                channels: h.channels, pixelSHA256: h.pixelSHA256, phash: h.hashes.phashHex,
                                dhash: h.hashes.dhashHex, ahash: h.hashes.ahashHex, phash256: h.hashes.phash256Hex,
-                               crop256: CropSignature.hex(h.hashes.crops))
+                               crop256: CropSignature.hex(h.hashes.crops), thumb32: AlignedDetail.hex(h.hashes.thumbnail))
         } catch {
             return ImageRecord(sha256: sha256, format: sniffed, reject: error.reason)
         }

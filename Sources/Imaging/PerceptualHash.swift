@@ -15,8 +15,14 @@ public struct ImageHashes: Sendable, Hashable {
     /// asked for.
     public var crops: [UInt64]
 
-    public init(phash: UInt64, dhash: UInt64, ahash: UInt64, phash256: [UInt64] = [], crops: [UInt64] = []) {
+    /// The `pairdx-phash-v2` 32×32 thumbnail (`AlignedDetail`) that confirms candidates; empty unless asked for
+    /// (with `crops`).
+    public var thumbnail: [UInt8]
+
+    public init(phash: UInt64, dhash: UInt64, ahash: UInt64, phash256: [UInt64] = [], crops: [UInt64] = [],
+                thumbnail: [UInt8] = []) {
         self.phash = phash; self.dhash = dhash; self.ahash = ahash; self.phash256 = phash256; self.crops = crops
+        self.thumbnail = thumbnail
     }
 
     public static func hex(_ v: UInt64) -> String {
@@ -62,7 +68,8 @@ public enum PerceptualHash {
     static func hashes(p32: [UInt8], p98: [UInt8], p88: [UInt8], p64: [UInt8]?, p128: [UInt8]? = nil) -> ImageHashes {
         let words = p64.map { dctBits($0, size: 64, low: 16, cosines: cos64) } ?? []
         return ImageHashes(phash: phash(from32: p32), dhash: dhash(from9x8: p98), ahash: ahash(from8x8: p88),
-                           phash256: words, crops: p128.map(CropSignature.signature) ?? [])
+                           phash256: words, crops: p128.map(CropSignature.signature) ?? [],
+                           thumbnail: p128.map(AlignedDetail.thumbnail) ?? [])
     }
 
     /// The low `low`×`low` block of the unnormalised 2-D DCT-II of a `size`×`size` plane, thresholded

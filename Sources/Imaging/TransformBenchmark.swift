@@ -42,7 +42,8 @@ public enum TransformBenchmark {
     }
 
     /// Runs the benchmark over the PNG and JPEG files under `folders`; returns the printed lines.
-    public static func run(folders: [String], radius: Int, confirmRadius: Int?, cropRadius: Int?, threads: Int) throws -> String {
+    public static func run(folders: [String], radius: Int, confirmRadius: Int?, cropRadius: Int?,
+                           detail: Dedupe.DetailThresholds? = Dedupe.defaultDetail, threads: Int) throws -> String {
         var files = [String]()
         for f in folders {
             files += FileSystem.listFiles(under: f, followingFileLinks: true)
@@ -73,7 +74,7 @@ public enum TransformBenchmark {
             }
         }
         let r = Dedupe.run(figures: figures, images: images.values.sorted { $0.sha256 < $1.sha256 }, radius: radius,
-                           confirmRadius: confirmRadius, cropRadius: cropRadius, threads: threads)
+                           confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail, threads: threads)
         var signature = [String: Dedupe.Blob]()
         for item in r.items { signature[item.id] = r.blobs[item.blob] }
         var clusterOf = [String: Int]()
@@ -96,8 +97,17 @@ public enum TransformBenchmark {
                 windowD.append((1..<9).map { w in Dedupe.distance256(Array(a.crops![0..<4]), Array(b.crops![(4 * w)..<(4 * w + 4)])) }.min()!)
                 wholeD.append(Dedupe.distance256(a.phash256!, b.phash256!))
             }
+            // Detail scores of the copy–original edges the hashes found.
+            var blobOf = [String: Int32]()
+            for item in r.items { blobOf[item.id] = Int32(item.blob) }
+            var scores = [String]()
+            for (id, o) in origin where o.transform == t {
+                guard let a = blobOf[id], let b = blobOf["PMC\(100 * (o.image + 1))/F1"] else { continue }
+                for s in r.scored where (s.a == a && s.b == b) || (s.a == b && s.b == a) { scores.append(String(format: "%.2f", s.score)) }
+            }
             lines.append("  recall " + t.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0) + " \(hits)/\(total)"
-                         + "   closest window distances \(windowD.sorted()), 256-bit pHash distances \(wholeD.sorted())")
+                         + "   closest window distances \(windowD.sorted()), 256-bit pHash distances \(wholeD.sorted()), "
+                         + "detail scores \(scores.sorted())")
         }
         // The same distances between distinct originals: how close do unrelated images come?
         var distinctWindow = [Int](), distinctWhole = [Int]()
@@ -117,6 +127,12 @@ public enum TransformBenchmark {
         }
         let pairs = originals * (originals - 1) / 2
         lines.append("  false merges among distinct originals (and their copies): \(falseMerges) pairs (\(pairs) pairs of originals)")
+        var distinctScores = [String]()
+        for s in r.scored {
+            let ia = r.items.first { $0.blob == Int(s.a) }!.id, ib = r.items.first { $0.blob == Int(s.b) }!.id
+            if origin[ia]!.image != origin[ib]!.image { distinctScores.append(String(format: "%.2f", s.score)) }
+        }
+        lines.append("  detail scores of edges between distinct originals (or their copies): \(Array(distinctScores.sorted().reversed().prefix(10)))")
         lines.append("  largest cluster: \(r.clusters.map(\.members.count).max() ?? 0) (planted: \(Transform.allCases.count + 1))")
         return lines.joined(separator: "\n")
     }

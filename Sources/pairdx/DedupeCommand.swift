@@ -35,6 +35,9 @@ struct DedupeCommand: AsyncParsableCommand {
     @Option(help: "Radius between a whole-image code and another image's crop or half window (pairdx-phash-v2), e.g. \(Dedupe.suggestedCropRadius); 'off' (the default) skips crops.")
     var cropRadius: String = Dedupe.defaultCropRadius.map(String.init) ?? "off"
 
+    @Option(help: "Least detail correlation (aligned 32×32 thumbnails, pairdx-phash-v2) that confirms a near, crop and panel pair, as NEAR,CROP,PANEL; 'off' to trust the hashes alone.")
+    var detail: String = Dedupe.defaultDetail.map { "\($0.near),\($0.crop),\($0.panel)" } ?? "off"
+
     @Option(help: "Synthetic truth file (pairdx-synth-truth/1) to score the clusters against.")
     var truth: String?
 
@@ -79,13 +82,21 @@ struct DedupeCommand: AsyncParsableCommand {
             }
             crop = c
         }
+        var detailLimit: Dedupe.DetailThresholds?
+        if detail != "off" {
+            let v = detail.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard v.count == 3, v.allSatisfy({ (-1...1).contains($0) }) else {
+                throw PairDxError.usage("--detail takes three correlations in -1...1 as NEAR,CROP,PANEL, or 'off' (got '\(detail)')")
+            }
+            detailLimit = Dedupe.DetailThresholds(near: v[0], crop: v[1], panel: v[2])
+        }
         if !benchmarkHash.isEmpty {
             print(try TransformBenchmark.hashThroughput(folders: benchmarkHash, rounds: 3))
             return
         }
         if !benchmarkTransforms.isEmpty {
             print(try TransformBenchmark.run(folders: benchmarkTransforms, radius: r, confirmRadius: confirm, cropRadius: crop,
-                                             threads: global.threadCount))
+                                             detail: detailLimit, threads: global.threadCount))
             return
         }
         var truthFile: SynthTruth?
@@ -93,7 +104,7 @@ struct DedupeCommand: AsyncParsableCommand {
             truthFile = try CanonicalJSON.decode(SynthTruth.self, from: FileSystem.read(truth), source: truth)
         }
         let report = try Dedupe.runStage(work: global.workDirectory, radius: r, confirmRadius: confirm,
-                                         cropRadius: crop, threads: global.threadCount, truth: truthFile)
+                                         cropRadius: crop, detail: detailLimit, threads: global.threadCount, truth: truthFile)
         let c = report.clusters
         Log.info("dedupe: \(report.figures.usable) usable figures of \(report.figures.total) → \(c.count) clusters "
                  + "(\(c.exact) exact, \(c.near) near, \(c.crossArticle) cross-article, \(c.duplicatesDropped) duplicates, largest \(c.largest)) at radius \(r); "

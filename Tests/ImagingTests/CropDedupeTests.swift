@@ -118,6 +118,75 @@ import Testing
         #expect(off.clusters.count == 5)
     }
 
+    /// `base` with 160 small squares (2–4% of a side) of random grey levels blended in: fine structure of its own
+    /// over the same low-frequency layout, as distinct figures drawn from one template have.
+    static func texture(_ base: [UInt8], seed: UInt64, width w: Int, height h: Int) -> [UInt8] {
+        var px = base
+        var rng = SplitMix(state: seed)
+        for _ in 0..<160 {
+            let s = Int(Double(min(w, h)) * (0.02 + Double(rng.next() % 20) / 1000))
+            let x0 = Int(rng.next() % UInt64(w - s)), y0 = Int(rng.next() % UInt64(h - s))
+            let v = Int(rng.next() % 256)
+            for y in y0..<(y0 + s) { for x in x0..<(x0 + s) { for c in 0..<3 {
+                let i = (y * w + x) * 3 + c
+                px[i] = UInt8((Int(px[i]) + v) / 2)
+            } } }
+        }
+        return px
+    }
+
+    /// Two figures of one layout with different fine structure: the crop signature pairs a trimmed copy of one
+    /// with the other, and the detail check turns that pair down while it keeps the copy of its own original.
+    /// The thumbnail is the plane's 4×4 means and survives its hex form.
+    @Test func detailCheckSeparatesLookAlikes() throws {
+        let tmp = try TempWork()
+        let store = tmp.work.blobs
+        let w = 480, h = 400
+        let layout = scene(seed: 31, width: w, height: h)
+        let a = Self.texture(layout, seed: 1, width: w, height: h), b = Self.texture(layout, seed: 2, width: w, height: h)
+        func crop(_ p: [UInt8], x: Int, y: Int, cw: Int, ch: Int) -> [UInt8] {
+            var out = [UInt8]()
+            for row in y..<(y + ch) { out += p[((row * w + x) * 3)..<((row * w + x + cw) * 3)] }
+            return out
+        }
+        var figures = [FigureRecord]()
+        func add(_ id: String, _ px: [UInt8], _ pw: Int, _ ph: Int) throws {
+            let data = try ImageEncoder.png(pixels: px, width: pw, height: ph, channels: 3)
+            let sha = try store.put(data)
+            figures.append(FigureRecord(id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",
+                                        context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
+                                        url: nil, status: "ok"))
+        }
+        try add("PMC1/F1", a, w, h)
+        try add("PMC2/F1", b, w, h)
+        try add("PMC3/F1", crop(a, x: 22, y: 16, cw: w - 48, ch: h - 40), w - 48, h - 40)   // a, trimmed 10%
+        _ = try HashStage.run(work: tmp.work, threads: 2)
+        let images = try JSONL.read(ImageRecord.self, from: tmp.work.images)
+        #expect(images.allSatisfy { $0.thumb32?.count == AlignedDetail.hexDigits })
+        let r = Dedupe.run(figures: figures, images: images, radius: Dedupe.defaultRadius,
+                           cropRadius: Dedupe.suggestedCropRadius, threads: 2)
+        #expect(r.clusters.map(\.members) == [["PMC1/F1", "PMC3/F1"], ["PMC2/F1"]])
+        #expect(r.joined["PMC3/F1"] == .crop)
+        // The hashes alone pair the look-alikes (b with a, or the copy with b); the detail check is what parts them.
+        let rejected = r.scored.filter { !$0.kept }
+        #expect(!rejected.isEmpty)
+        #expect(rejected.allSatisfy { $0.score < Dedupe.defaultDetail!.least(for: $0.match) })
+        let trusting = Dedupe.run(figures: figures, images: images, radius: Dedupe.defaultRadius,
+                                  cropRadius: Dedupe.suggestedCropRadius, detail: nil, threads: 2)
+        #expect(trusting.clusters.count == 1)
+        // The thumbnail: 4×4 means of the plane, and its hex parses back.
+        var plane = [UInt8](repeating: 0, count: 128 * 128)
+        for i in plane.indices { plane[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 7) }
+        let t = AlignedDetail.thumbnail(plane: plane)
+        var sum = 0
+        for dy in 0..<4 { for dx in 0..<4 { sum += Int(plane[(8 + dy) * 128 + 12 + dx]) } }
+        #expect(Int(t[2 * 32 + 3]) == (sum + 8) / 16)
+        #expect(AlignedDetail.parse(AlignedDetail.hex(t)!) == t)
+        #expect(AlignedDetail.parse(String(repeating: "g", count: AlignedDetail.hexDigits)) == nil)
+        // A thumbnail scores 1 against itself.
+        #expect(abs(AlignedDetail.score(t, t, box: .whole, slack: 0.02) - 1) < 1e-6)
+    }
+
     /// The signature's windows: a plane whose right half is a copy of its left half has equal left and right
     /// window hashes; window 0 of a plane equals the 256-bit pHash of the same plane area-resampled to 64².
     @Test func windowsCoverTheStatedBoxes() {

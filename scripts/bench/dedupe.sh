@@ -6,7 +6,8 @@
 # the real images of ../shared/data/images and ../shared/data/medicat-sample, and the hash throughput with and
 # without the crop signature.
 # Usage: scripts/bench/dedupe.sh [N] [THREADS]   (defaults: 25000, all cores; release build in .build-bench)
-# The synthetic dedupe runs twice: crop search off (the default) and at CROP_RADIUS (default 24).
+# The synthetic dedupe runs twice: crop search off (the default) and at CROP_RADIUS (default 24), both with the
+# default detail check (DETAIL=off or NEAR,CROP,PANEL to change it).
 # The work folder is kept in ${TMPDIR:-/tmp}/pairdx-bench-dedupe-N so a second run skips synth/fetch/hash.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -43,7 +44,7 @@ crop="${CROP_RADIUS:-24}"
 for radius in off "$crop"; do
 echo "--- dedupe --crop-radius $radius"
 /usr/bin/time -v "$bin" dedupe --work "$work" --truth "$dir/mirror.truth.json" --threads "$threads" --json \
-  --crop-radius "$radius" --log-level warning >"$dir/report.json" 2>"$dir/time.txt"
+  --crop-radius "$radius" ${DETAIL:+--detail "$DETAIL"} --log-level warning >"$dir/report.json" 2>"$dir/time.txt"
 "$python" - "$dir/report.json" "$dir/time.txt" "$dir/mirror.truth.json" "$n" <<'EOF'
 import json, re, sys
 report = json.load(open(sys.argv[1]))
@@ -58,6 +59,8 @@ print(f"synthetic corpus: {sys.argv[4]} figures, {report['figures']['usable']} u
 print(f"dedupe: {secs:.2f} s wall, peak memory {rss / 1024:.0f} MB")
 print(f"near search: {report['candidatePairs']} hash pairs compared, {report['confirmedPairs']} near pairs; "
       f"crop search: {report['cropCandidatePairs']} compared, {report['cropPairs']} crop/panel pairs")
+d = report.get("detail")
+print("detail check: " + (f"near {d['near']}, crop {d['crop']}, panel {d['panel']}; turned down {report['detailRejected']}" if d else "off"))
 c = report["clusters"]
 print(f"clusters: {c['count']} ({c['exact']} exact, {c['near']} near), joined by {c['joinedBy']}; "
       f"largest cluster {c['largest']} (largest planted group {max(groups) if groups else 0})")
