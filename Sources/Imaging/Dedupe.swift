@@ -279,7 +279,7 @@ extension Dedupe {
     }
     /// The detail check's thresholds, from the score distributions of true and false edges on the synthetic
     /// corpus (docs/pairdx-phash-v2.md §4); nil: no check.
-    public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.99, crop: 0.99, panel: 0.95)
+    public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.97, crop: 0.99, panel: 0.95)
     /// How far the detail check searches each edge of the region: whole-image pairs, and crop/panel windows
     /// (the window ladder's 2% steps plus an off-centre trim of up to 3.75%).
     static let nearSlack = 0.02, cropSlack = 0.05

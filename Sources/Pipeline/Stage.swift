@@ -16,8 +16,8 @@ public enum StageName: String, CaseIterable, Sendable, Codable {
     public var codeVersion: Int {
         switch self {
         case .synth: 1
-        case .hash: 1
-        case .dedupe: 1
+        case .hash: 2
+        case .dedupe: 2
         case .label: 1
         case .balance: 1
         case .split: 1

@@ -82,7 +82,8 @@ import Testing
     }
 
     /// Real pictures through `hash` and `dedupe`: a copy trimmed by 6–14% of each side and a half cut out as a
-    /// panel join the original by the crop signature; a different picture joins nothing.
+    /// panel join the original by the crop signature (the hash rule alone: `detail: nil`); a different picture
+    /// joins nothing.
     @Test func croppedCopiesAndPanelsJoinTheirOriginal() throws {
         let tmp = try TempWork()
         let store = tmp.work.blobs
@@ -110,7 +111,7 @@ import Testing
         let images = try JSONL.read(ImageRecord.self, from: tmp.work.images)
         #expect(images.allSatisfy { $0.crop256?.count == CropSignature.hexDigits })
         let r = Dedupe.run(figures: figures, images: images, radius: Dedupe.defaultRadius,
-                           cropRadius: Dedupe.suggestedCropRadius, threads: 2)
+                           cropRadius: Dedupe.suggestedCropRadius, detail: nil, threads: 2)
         #expect(r.clusters.map(\.members) == [["PMC1/F1", "PMC2/F1", "PMC3/F1", "PMC4/F1"], ["PMC5/F1"]])
         #expect(r.joined["PMC2/F1"] == .crop && r.joined["PMC3/F1"] == .crop && r.joined["PMC4/F1"] == .panel)
         // Without the crop search the copies stay apart: the whole-image hashes do not see them.
@@ -135,9 +136,9 @@ import Testing
         return px
     }
 
-    /// Two figures of one layout with different fine structure: the crop signature pairs a trimmed copy of one
-    /// with the other, and the detail check turns that pair down while it keeps the copy of its own original.
-    /// The thumbnail is the plane's 4×4 means and survives its hex form.
+    /// Two figures of one layout with different fine structure: the hashes pair them (and a trimmed copy of one
+    /// with the other); the detail check turns every pair with the look-alike down, and scores the copy against
+    /// its own original above any of those. The thumbnail is the plane's 4×4 means and survives its hex form.
     @Test func detailCheckSeparatesLookAlikes() throws {
         let tmp = try TempWork()
         let store = tmp.work.blobs
@@ -165,15 +166,16 @@ import Testing
         #expect(images.allSatisfy { $0.thumb32?.count == AlignedDetail.hexDigits })
         let r = Dedupe.run(figures: figures, images: images, radius: Dedupe.defaultRadius,
                            cropRadius: Dedupe.suggestedCropRadius, threads: 2)
-        #expect(r.clusters.map(\.members) == [["PMC1/F1", "PMC3/F1"], ["PMC2/F1"]])
-        #expect(r.joined["PMC3/F1"] == .crop)
-        // The hashes alone pair the look-alikes (b with a, or the copy with b); the detail check is what parts them.
-        let rejected = r.scored.filter { !$0.kept }
-        #expect(!rejected.isEmpty)
-        #expect(rejected.allSatisfy { $0.score < Dedupe.defaultDetail!.least(for: $0.match) })
+        let blob = Dictionary(uniqueKeysWithValues: r.items.map { ($0.id, Int32($0.blob)) })
+        let lookAlike = r.scored.filter { $0.a == blob["PMC2/F1"]! || $0.b == blob["PMC2/F1"]! }
+        let own = r.scored.filter { Set([$0.a, $0.b]) == Set([blob["PMC1/F1"]!, blob["PMC3/F1"]!]) }
+        // The hashes alone pair the look-alike with a or with a's copy; the detail check is what parts them.
+        #expect(!lookAlike.isEmpty && lookAlike.allSatisfy { !$0.kept && $0.score < Dedupe.defaultDetail!.least(for: $0.match) })
+        #expect(r.clusters.first { $0.members.contains("PMC2/F1") }?.members == ["PMC2/F1"])
+        #expect(own.count == 1 && own[0].score > lookAlike.map(\.score).max()!)
         let trusting = Dedupe.run(figures: figures, images: images, radius: Dedupe.defaultRadius,
                                   cropRadius: Dedupe.suggestedCropRadius, detail: nil, threads: 2)
-        #expect(trusting.clusters.count == 1)
+        #expect(trusting.clusters.first { $0.members.contains("PMC2/F1") }!.members.count > 1)
         // The thumbnail: 4×4 means of the plane, and its hex parses back.
         var plane = [UInt8](repeating: 0, count: 128 * 128)
         for i in plane.indices { plane[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 7) }
