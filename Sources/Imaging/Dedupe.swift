@@ -9,7 +9,9 @@ import PairDxCore
 ///   and 64-bit pHashes within `radius` (both hashes must agree); when a blob has no 256-bit hash, or the
 ///   confirmation is off, 64-bit pHashes within `radius` (`HammingIndex`), confirmed where both have one;
 /// - **crop** / **panel**: one blob's whole-image window hash within `cropRadius` of a centred (crop) or half
-///   (panel) window hash of the other (`CropSignature`, both blobs need a signature).
+///   (panel) window hash of the other (`CropSignature`, both blobs need a signature);
+/// - and, for near, crop and panel edges between blobs that both have a thumbnail, the detail check
+///   (`AlignedDetail.score` at least `detail`'s threshold for the kind).
 ///
 /// Clusters without chaining: blobs with the same pixels form units; units are taken in keep order (most
 /// pixels, then smallest item id); a unit not yet placed founds a cluster and becomes its representative, and

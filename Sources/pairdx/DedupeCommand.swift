@@ -12,7 +12,8 @@ struct DedupeCommand: AsyncParsableCommand {
         Figures whose images have the same bytes, the same decoded pixels, 256-bit pHashes within
         --confirm-radius and 64-bit pHashes within the radius (near), or whose whole-image hash is within
         --crop-radius of a centred or half window of the other (crop, panel: the pairdx-phash-v2 crop
-        signature; off unless asked for) are duplicates; exact search on blocks of interleaved bits finds every such pair. Clusters
+        signature; off unless asked for) are duplicates once their aligned 32×32 thumbnails also agree in detail
+        (--detail); exact search on blocks of interleaved bits finds every such pair. Clusters
         do not chain: in keep order (most pixels, then smallest id) each figure not yet placed founds a
         cluster and takes the unplaced figures that are duplicates of it. Every usable figure lands in
         exactly one cluster, singletons included. Clusters spanning articles are counted as cross-article.
