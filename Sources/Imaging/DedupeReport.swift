@@ -28,6 +28,10 @@ public struct DedupeReport: Codable, Sendable {
         public var duplicatesDropped: Int
         /// Cluster size → number of clusters.
         public var sizeHistogram: [String: Int]
+        /// Members of the largest cluster.
+        public var largest: Int
+        /// Figures joined to their representative, by how (`exact`, `near`, `crop`, `panel`).
+        public var joinedBy: [String: Int]
     }
 
     public struct Rate: Codable, Sendable, Equatable {
@@ -41,7 +45,8 @@ public struct DedupeReport: Codable, Sendable {
     }
 
     public struct Truth: Codable, Sendable {
-        /// Share of predicted same-cluster pairs that the truth groups join (exact = identical content).
+        /// Share of predicted same-cluster pairs that the truth groups join (exact = identical content), and
+        /// (`joined:crop`, …) of member–representative pairs by how the member joined.
         public var precision: [String: Rate]
         /// Share of truth pairs (both figures usable) that ended in one cluster, by kind (`exact`, `near`,
         /// `near:rescaled`, …).
@@ -54,17 +59,29 @@ public struct DedupeReport: Codable, Sendable {
         public var pairsWithUnusableMember: Int
         public var falsePositives: [Pair]
         public var missed: [Pair]
+        /// Detail scores of the edges the detail check saw, by kind and truth (`crop:true`, `near:false`, …):
+        /// score rounded down to 0.01 → edges.
+        public var detailScores: [String: [String: Int]]
     }
 
     public var schema = "pairdx-dedupe-report/1"
     public var hash = "phash"
-    public var spec = HashMode.v1.rawValue
+    public var spec = HashMode.v2.rawValue
     public var radius: Int
     /// Radius on the 256-bit pHash that confirms a candidate pair (nil: no confirmation).
     public var confirmRadius: Int?
-    /// Distinct-blob pairs within `radius`, and how many of them the 256-bit pHash confirmed.
+    /// Radius between a whole-image window code and a crop or half window (nil: crops not searched).
+    public var cropRadius: Int?
+    /// Least detail correlation that confirms an edge, per kind (nil: no detail check).
+    public var detail: Dedupe.DetailThresholds?
+    /// Hash pairs the near search compared, and the near pairs found (both hashes within their radius).
     public var candidatePairs: Int
     public var confirmedPairs: Int
+    /// Window-hash pairs the crop search compared, and the crop/panel blob pairs found.
+    public var cropCandidatePairs: Int
+    public var cropPairs: Int
+    /// Edges the detail check turned down, by kind (`near`, `crop`, `panel`).
+    public var detailRejected: [String: Int]
     public var figures: Figures
     public var clusters: Clusters
     /// pHash distance → number of distinct-blob pairs found within the radius.
@@ -79,7 +96,10 @@ extension DedupeReport {
 
     /// Builds the report from a clustering result (and the truth, when given).
     public static func make(_ r: Dedupe.Result, radius: Int, confirmRadius: Int? = Dedupe.defaultConfirmRadius,
+                            cropRadius: Int? = Dedupe.defaultCropRadius, detail: Dedupe.DetailThresholds? = Dedupe.defaultDetail,
                             truth: SynthTruth?) -> DedupeReport {
+        var joinedBy = [String: Int]()
+        for (_, how) in r.joined { joinedBy[how.rawValue, default: 0] += 1 }
         var sizes = [String: Int]()
         for c in r.clusters { sizes[String(c.members.count), default: 0] += 1 }
         let clusters = Clusters(count: r.clusters.count, singletons: r.clusters.filter { $0.kind == "single" }.count,
@@ -87,7 +107,8 @@ extension DedupeReport {
                                 near: r.clusters.filter { $0.kind == "near" }.count,
                                 crossArticle: r.clusters.filter(\.crossArticle).count,
                                 duplicatesDropped: r.clusters.reduce(0) { $0 + $1.members.count - 1 },
-                                sizeHistogram: sizes)
+                                sizeHistogram: sizes, largest: r.clusters.map(\.members.count).max() ?? 0,
+                                joinedBy: joinedBy)
         var distances = [String: Int]()
         for p in r.nearPairs { distances[String(p.distance), default: 0] += 1 }
         let index = Dictionary(uniqueKeysWithValues: r.items.map { ($0.id, $0) })
@@ -103,8 +124,12 @@ extension DedupeReport {
         }
         examples.sort { ($0.distance, ItemID.sortKey($1.a), ItemID.sortKey($1.b)) > ($1.distance, ItemID.sortKey($0.a), ItemID.sortKey($0.b)) }
         let figures = Figures(total: r.totalFigures, usable: r.items.count, unusable: r.unusable)
-        return DedupeReport(radius: radius, confirmRadius: confirmRadius, candidatePairs: r.candidatePairs,
-                            confirmedPairs: r.nearPairs.count, figures: figures, clusters: clusters, nearPairDistances: distances,
+        var rejected = [String: Int]()
+        for s in r.scored where !s.kept { rejected[s.match.rawValue, default: 0] += 1 }
+        return DedupeReport(radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail,
+                            candidatePairs: r.candidatePairs, confirmedPairs: r.nearPairs.count,
+                            cropCandidatePairs: r.cropCandidatePairs, cropPairs: r.cropPairs.count, detailRejected: rejected,
+                            figures: figures, clusters: clusters, nearPairDistances: distances,
                             examplePairs: Array(examples.prefix(20)), truth: truth.map { evaluate(r, truth: $0, pair: pair) })
     }
 
@@ -166,6 +191,15 @@ extension DedupeReport {
                 }
             }
         }
+        // Member–representative pairs by how the member joined.
+        for c in r.clusters where c.members.count > 1 {
+            for m in c.members where m != c.keep {
+                guard let how = r.joined[m] else { continue }
+                let key = "joined:" + how.rawValue
+                precTotal[key, default: 0] += 1
+                if together(m, c.keep) { precHits[key, default: 0] += 1 }
+            }
+        }
         // Distinct figures of one article: how close do they come?
         var sameArticle = [String: Int]()
         var byArticle = [String: [String]]()
@@ -178,6 +212,14 @@ extension DedupeReport {
                 }
             }
         }
+        var detailScores = [String: [String: Int]]()
+        var itemOfBlob = [Int: String]()
+        for item in r.items where itemOfBlob[item.blob] == nil { itemOfBlob[item.blob] = item.id }
+        for s in r.scored {
+            guard let a = itemOfBlob[Int(s.a)], let b = itemOfBlob[Int(s.b)] else { continue }
+            let bucket = String(format: "%.2f", (s.score * 100).rounded(.down) / 100)
+            detailScores["\(s.match.rawValue):\(together(a, b))", default: [:]][bucket, default: 0] += 1
+        }
         func order(_ a: Pair, _ b: Pair) -> Bool {
             (ItemID.sortKey(a.a), ItemID.sortKey(a.b)) < (ItemID.sortKey(b.a), ItemID.sortKey(b.b))
         }
@@ -187,23 +229,25 @@ extension DedupeReport {
         return Truth(precision: precision, recall: recall, nearPairDistances: nearDistances,
                      distinctSameArticleDistances: sameArticle, pairsWithUnusableMember: excluded,
                      falsePositives: Array(falsePositives.sorted(by: order).prefix(20)),
-                     missed: Array(missed.sorted(by: order).prefix(20)))
+                     missed: Array(missed.sorted(by: order).prefix(20)), detailScores: detailScores)
     }
 }
 
 extension Dedupe {
     /// The `dedupe` stage over a work directory: reads `figures.jsonl` and `images.jsonl`, writes `clusters.jsonl`
     /// and `dedupe-report.json`, and returns the report.
-    public static func runStage(work: WorkDirectory, radius: Int, confirmRadius: Int? = defaultConfirmRadius, threads: Int,
+    public static func runStage(work: WorkDirectory, radius: Int, confirmRadius: Int? = defaultConfirmRadius,
+                                cropRadius: Int? = defaultCropRadius, detail: DetailThresholds? = defaultDetail, threads: Int,
                                 truth: SynthTruth? = nil) throws -> DedupeReport {
         for f in [work.figures, work.images] where !FileSystem.exists(f) {
             throw PairDxError.io("\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
         }
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
         let images = try JSONL.read(ImageRecord.self, from: work.images)
-        let result = run(figures: figures, images: images, radius: radius, confirmRadius: confirmRadius, threads: threads)
+        let result = run(figures: figures, images: images, radius: radius, confirmRadius: confirmRadius,
+                         cropRadius: cropRadius, detail: detail, threads: threads)
         try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
-        let report = DedupeReport.make(result, radius: radius, confirmRadius: confirmRadius, truth: truth)
+        let report = DedupeReport.make(result, radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail, truth: truth)
         try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.dedupeReport)
         return report
     }

@@ -13,7 +13,7 @@ public enum HashStage {
     }
 
     /// Hashes one blob: checks the bytes against their name, decodes, digests the pixels, hashes
-    /// (`pairdx-phash-v1`). Never throws: a bad blob becomes a record with `reject`.
+    /// (`pairdx-phash-v2`). Never throws: a bad blob becomes a record with `reject`.
     public static func record(sha256: String, data: Data, budget: DecodeBudget) -> ImageRecord {
         let sniffed = data.isEmpty ? nil : FormatSniffer.sniff(data)?.rawValue
         let actual = SHA256.hex(data)
@@ -21,10 +21,11 @@ public enum HashStage {
             return ImageRecord(sha256: sha256, format: sniffed, reject: "blob-corrupt: content hashes to \(actual)")
         }
         do {
-            let h = try ImageHasher.hash(data, mode: .v1, budget: budget, pixelDigest: true, wide: true)
+            let h = try ImageHasher.hash(data, mode: .v2, budget: budget, pixelDigest: true)
             return ImageRecord(sha256: sha256, format: h.format.rawValue, width: h.width, height: h.height,
                                channels: h.channels, pixelSHA256: h.pixelSHA256, phash: h.hashes.phashHex,
-                               dhash: h.hashes.dhashHex, ahash: h.hashes.ahashHex, phash256: h.hashes.phash256Hex)
+                               dhash: h.hashes.dhashHex, ahash: h.hashes.ahashHex, phash256: h.hashes.phash256Hex,
+                               crop256: CropSignature.hex(h.hashes.crops), thumb32: AlignedDetail.hex(h.hashes.thumbnail))
         } catch {
             return ImageRecord(sha256: sha256, format: sniffed, reject: error.reason)
         }
@@ -64,7 +65,7 @@ public enum HashStage {
         for r in records { if let reject = r.reject { reasons[reasonCode(reject), default: 0] += 1 } }
         let rejected = records.filter { $0.reject != nil }.count
         return Summary(images: records.count, ok: records.count - rejected, rejected: rejected, reasons: reasons,
-                       hash: HashMode.v1.rawValue)
+                       hash: HashMode.v2.rawValue)
     }
 
     /// `truncated: png: …` → `truncated`.

@@ -6,6 +6,9 @@ public enum HashMode: String, Sendable, CaseIterable {
     /// `pairdx-phash-v1`: as `imagehash`, except that JPEGs are decoded with DCT scaling to the
     /// smallest M/8 keeping both sides ≥ 64 px (`docs/pairdx-phash-v1.md`).
     case v1 = "pairdx-phash-v1"
+    /// `pairdx-phash-v2`: v1, plus the 256-bit pHash and the crop signature (`CropSignature`,
+    /// `docs/pairdx-phash-v2.md`).
+    case v2 = "pairdx-phash-v2"
     /// imagehash 4.3.2 on Pillow: full-size decode, then the same luma, resampler and hash rules.
     case imagehash
 }
@@ -30,16 +33,17 @@ public enum ImageHasher {
     /// `pixelDigest`, JPEGs are decoded twice in `v1` mode (full size for the digest, DCT-scaled for the
     /// hashes); PNGs once. O(pixels).
     public static func hash(_ data: Data, mode: HashMode = .v1, budget: DecodeBudget = DecodeBudget(),
-                            pixelDigest: Bool = false, wide: Bool = false) throws(ImagingError) -> HashedImage {
+                            pixelDigest: Bool = false, wide: Bool = false, crops: Bool = false) throws(ImagingError) -> HashedImage {
         let format = try ImageDecoder.format(of: data)
-        let scaled = mode == .v1 && format == .jpeg
+        let scaled = mode != .imagehash && format == .jpeg
+        let (wide, crops) = mode == .v2 ? (true, true) : (wide, crops)
         var digest: String?
         if scaled && pixelDigest {
             let d = RowHasher(digest: true, hashes: false)
             try ImageDecoder.decodeRows(data, budget: budget, into: d)
             digest = d.digestHex()
         }
-        let hasher = RowHasher(digest: pixelDigest && !scaled, hashes: true, wide: wide)
+        let hasher = RowHasher(digest: pixelDigest && !scaled, hashes: true, wide: wide, crops: crops)
         try ImageDecoder.decodeRows(data, budget: budget, minSide: scaled ? 64 : nil, into: hasher)
         if !scaled && pixelDigest { digest = hasher.digestHex() }
         guard let l = hasher.layout else { throw ImagingError(.corrupt, "the decoder delivered no rows") }
@@ -51,8 +55,8 @@ public enum ImageHasher {
     }
 
     /// The three hashes of an already decoded image (luma, resample, hash). O(pixels).
-    public static func hashes(of image: Image, wide: Bool = false) -> ImageHashes {
-        PerceptualHash.hashes(luma: Luma.plane(image), width: image.width, height: image.height, wide: wide)
+    public static func hashes(of image: Image, wide: Bool = false, crops: Bool = false) -> ImageHashes {
+        PerceptualHash.hashes(luma: Luma.plane(image), width: image.width, height: image.height, wide: wide, crops: crops)
     }
 }
 
@@ -62,20 +66,22 @@ final class RowHasher: RowConsumer {
     private let digest: Hasher256?
     private let wantsHashes: Bool
     private let wide: Bool
+    private let crops: Bool
     private(set) var layout: RowLayout?
     private var plane: PlaneHasher?
     private var luma: [UInt8] = []
 
-    init(digest: Bool, hashes: Bool, wide: Bool = false) {
+    init(digest: Bool, hashes: Bool, wide: Bool = false, crops: Bool = false) {
         self.digest = digest ? Hasher256() : nil
         wantsHashes = hashes
         self.wide = wide
+        self.crops = crops
     }
 
     func begin(_ layout: RowLayout) throws(ImagingError) {
         self.layout = layout
         if wantsHashes {
-            plane = PlaneHasher(width: layout.width, height: layout.height, wide: wide)
+            plane = PlaneHasher(width: layout.width, height: layout.height, wide: wide, crops: crops)
             if layout.channels == 3 { luma = [UInt8](repeating: 0, count: layout.width) }
         }
     }

@@ -11,8 +11,18 @@ public struct ImageHashes: Sendable, Hashable {
     /// unless asked for. Used to confirm near-duplicate candidates.
     public var phash256: [UInt64]
 
-    public init(phash: UInt64, dhash: UInt64, ahash: UInt64, phash256: [UInt64] = []) {
-        self.phash = phash; self.dhash = dhash; self.ahash = ahash; self.phash256 = phash256
+    /// The `pairdx-phash-v2` crop signature (`CropSignature`): nine window hashes, 36 words; empty unless
+    /// asked for.
+    public var crops: [UInt64]
+
+    /// The `pairdx-phash-v2` 32×32 thumbnail (`AlignedDetail`) that confirms candidates; empty unless asked for
+    /// (with `crops`).
+    public var thumbnail: [UInt8]
+
+    public init(phash: UInt64, dhash: UInt64, ahash: UInt64, phash256: [UInt64] = [], crops: [UInt64] = [],
+                thumbnail: [UInt8] = []) {
+        self.phash = phash; self.dhash = dhash; self.ahash = ahash; self.phash256 = phash256; self.crops = crops
+        self.thumbnail = thumbnail
     }
 
     public static func hex(_ v: UInt64) -> String {
@@ -45,9 +55,9 @@ public enum PerceptualHash {
 
     /// All three hashes (and the 256-bit pHash when `wide`) of a whole luma plane, fed row by row through
     /// `PlaneHasher`. O(width·height·taps) for the resizes.
-    public static func hashes(luma: [UInt8], width: Int, height: Int, wide: Bool = false) -> ImageHashes {
+    public static func hashes(luma: [UInt8], width: Int, height: Int, wide: Bool = false, crops: Bool = false) -> ImageHashes {
         precondition(luma.count == width * height)
-        var hasher = PlaneHasher(width: width, height: height, wide: wide)
+        var hasher = PlaneHasher(width: width, height: height, wide: wide, crops: crops)
         luma.withUnsafeBufferPointer { p in
             for y in 0..<height { hasher.push(p.baseAddress! + y * width, y: y) }
         }
@@ -55,32 +65,42 @@ public enum PerceptualHash {
     }
 
     /// The hashes from the resized planes: 32×32 (pHash), 9×8 (dHash), 8×8 (aHash), 64×64 (wide pHash).
-    static func hashes(p32: [UInt8], p98: [UInt8], p88: [UInt8], p64: [UInt8]?) -> ImageHashes {
+    static func hashes(p32: [UInt8], p98: [UInt8], p88: [UInt8], p64: [UInt8]?, p128: [UInt8]? = nil) -> ImageHashes {
         let words = p64.map { dctBits($0, size: 64, low: 16, cosines: cos64) } ?? []
         return ImageHashes(phash: phash(from32: p32), dhash: dhash(from9x8: p98), ahash: ahash(from8x8: p88),
-                           phash256: words)
+                           phash256: words, crops: p128.map(CropSignature.signature) ?? [],
+                           thumbnail: p128.map(AlignedDetail.thumbnail) ?? [])
     }
 
     /// The low `low`×`low` block of the unnormalised 2-D DCT-II of a `size`×`size` plane, thresholded
     /// at its median, packed row-major most significant bit first into `low²/64` words.
     static func dctBits(_ p: [UInt8], size: Int, low: Int, cosines c: [Double]) -> [UInt64] {
+        dctBits(p.map(Double.init), size: size, low: low, cosines: c)
+    }
+
+    /// The same on a plane of real samples.
+    static func dctBits(_ p: [Double], size: Int, low: Int, cosines c: [Double]) -> [UInt64] {
         precondition(p.count == size * size && (low * low) % 64 == 0)
         var a = [Double](repeating: 0, count: low * size)
-        for k in 0..<low {
-            for j in 0..<size {
-                var s = 0.0
-                for n in 0..<size { s += c[k * size + n] * Double(p[n * size + j]) }
-                a[k * size + j] = 2 * s
-            }
-        }
         var d = [Double](repeating: 0, count: low * low)
-        for k in 0..<low {
-            for l in 0..<low {
-                var s = 0.0
-                for j in 0..<size { s += c[l * size + j] * a[k * size + j] }
-                d[k * low + l] = 2 * s
+        p.withUnsafeBufferPointer { p in
+        c.withUnsafeBufferPointer { c in
+        a.withUnsafeMutableBufferPointer { a in
+            for k in 0..<low {
+                for j in 0..<size {
+                    var s = 0.0
+                    for n in 0..<size { s += c[k &* size &+ n] * p[n &* size &+ j] }
+                    a[k &* size &+ j] = 2 * s
+                }
             }
-        }
+            for k in 0..<low {
+                for l in 0..<low {
+                    var s = 0.0
+                    for j in 0..<size { s += c[l &* size &+ j] * a[k &* size &+ j] }
+                    d[k &* low &+ l] = 2 * s
+                }
+            }
+        }}}
         let sorted = d.sorted()
         let m = d.count / 2
         let median = (sorted[m - 1] + sorted[m]) / 2
@@ -122,12 +142,15 @@ public enum PerceptualHash {
 struct PlaneHasher {
     private var r32: RowResizer, r98: RowResizer, r88: RowResizer
     private var r64: RowResizer?
+    private var r128: RowResizer?
 
-    init(width: Int, height: Int, wide: Bool) {
+    init(width: Int, height: Int, wide: Bool, crops: Bool = false) {
         r32 = RowResizer(width: width, height: height, toWidth: 32, toHeight: 32)
         r98 = RowResizer(width: width, height: height, toWidth: 9, toHeight: 8)
         r88 = RowResizer(width: width, height: height, toWidth: 8, toHeight: 8)
         r64 = wide ? RowResizer(width: width, height: height, toWidth: 64, toHeight: 64) : nil
+        r128 = crops ? RowResizer(width: width, height: height, toWidth: CropSignature.planeSide,
+                                  toHeight: CropSignature.planeSide) : nil
     }
 
     /// Row `y` of `width` luma samples; rows must come in order.
@@ -136,9 +159,10 @@ struct PlaneHasher {
         r98.push(row, y: y)
         r88.push(row, y: y)
         r64?.push(row, y: y)
+        r128?.push(row, y: y)
     }
 
     func hashes() -> ImageHashes {
-        PerceptualHash.hashes(p32: r32.result(), p98: r98.result(), p88: r88.result(), p64: r64?.result())
+        PerceptualHash.hashes(p32: r32.result(), p98: r98.result(), p88: r88.result(), p64: r64?.result(), p128: r128?.result())
     }
 }

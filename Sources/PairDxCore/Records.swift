@@ -91,15 +91,20 @@ public struct ImageRecord: Codable, Sendable, Hashable {
     public var ahash: String?
     /// 256-bit pHash (64 hex digits, `pairdx-phash-v1` §4) that confirms near-duplicate candidates.
     public var phash256: String?
+    /// Crop signature (`pairdx-phash-v2`): nine 256-bit window codes, 576 hex digits, that find cropped copies.
+    public var crop256: String?
+    /// 32×32 thumbnail of the crop-signature plane (`pairdx-phash-v2`), 2048 hex digits, that confirms candidates.
+    public var thumb32: String?
     /// Why the image cannot be used, when it cannot.
     public var reject: String?
 
     public init(sha256: String, format: String? = nil, width: Int? = nil, height: Int? = nil, channels: Int? = nil,
                 pixelSHA256: String? = nil, phash: String? = nil, dhash: String? = nil, ahash: String? = nil,
-                reject: String? = nil, phash256: String? = nil) {
+                reject: String? = nil, phash256: String? = nil, crop256: String? = nil, thumb32: String? = nil) {
         self.sha256 = sha256; self.format = format; self.width = width; self.height = height
         self.channels = channels; self.pixelSHA256 = pixelSHA256; self.phash = phash; self.dhash = dhash
-        self.ahash = ahash; self.reject = reject; self.phash256 = phash256
+        self.ahash = ahash; self.reject = reject; self.phash256 = phash256; self.crop256 = crop256
+        self.thumb32 = thumb32
     }
     public var sortKey: String { sha256 }
 }

@@ -15,13 +15,13 @@ public enum StageName: String, CaseIterable, Sendable, Codable {
 
     public var codeVersion: Int {
         switch self {
-        case .synth: 1
-        case .hash: 1
-        case .dedupe: 1
-        case .label: 1
+        case .synth: 2
+        case .hash: 2
+        case .dedupe: 2
+        case .label: 2
         case .balance: 1
-        case .split: 1
-        case .manifest: 1
+        case .split: 2
+        case .manifest: 2
         case .validate: 1
         }
     }

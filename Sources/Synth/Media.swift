@@ -33,9 +33,25 @@ enum MediaRenderer {
             let r = Geometry.resize(src, width: f.width, height: f.height)
             return Pixels(data: r.quantized(), width: r.width, height: r.height, channels: r.channels)
         case .cropped:
-            let l = Int(Double(root.width) * rng.uniform(0.01, 0.04)), t = Int(Double(root.height) * rng.uniform(0.01, 0.04))
-            let rr = Int(Double(root.width) * rng.uniform(0.01, 0.04)), b = Int(Double(root.height) * rng.uniform(0.01, 0.04))
-            let r = Geometry.crop(src, x: l, y: t, width: root.width - l - rr, height: root.height - t - b)
+            // 3–15% of each side's length, the left (top) edge taking 25–75% of it.
+            let cw = rng.uniform(0.03, 0.15), ch = rng.uniform(0.03, 0.15)
+            let sw = rng.uniform(0.25, 0.75), sh = rng.uniform(0.25, 0.75)
+            let l = Int(Double(root.width) * cw * sw), t = Int(Double(root.height) * ch * sh)
+            let w = Int(Double(root.width) * (1 - cw)), h = Int(Double(root.height) * (1 - ch))
+            let r = Geometry.crop(src, x: l, y: t, width: w, height: h)
+            return Pixels(data: r.quantized(), width: r.width, height: r.height, channels: r.channels)
+        case .panel:
+            // One half (left, right, top or bottom), less a gutter of 0–2% of the cut side at the cut.
+            let side = rng.int(0...3), g = rng.uniform(0, 0.02)
+            let hw = root.width / 2, hh = root.height / 2
+            let gw = Int(Double(root.width) * g), gh = Int(Double(root.height) * g)
+            let r: Raster
+            switch side {
+            case 0: r = Geometry.crop(src, x: 0, y: 0, width: hw - gw, height: root.height)
+            case 1: r = Geometry.crop(src, x: hw + gw, y: 0, width: root.width - hw - gw, height: root.height)
+            case 2: r = Geometry.crop(src, x: 0, y: 0, width: root.width, height: hh - gh)
+            default: r = Geometry.crop(src, x: 0, y: hh + gh, width: root.width, height: root.height - hh - gh)
+            }
             return Pixels(data: r.quantized(), width: r.width, height: r.height, channels: r.channels)
         }
     }

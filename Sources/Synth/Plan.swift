@@ -24,7 +24,9 @@ enum ImageSource: Sendable, Equatable {
     case near(of: Int, how: NearHow)
 }
 
-enum NearHow: String, Sendable, CaseIterable { case rescaled, requality, cropped }
+/// How a near duplicate is derived: rescaled, re-encoded, trimmed by 3–15% of each side's length (split
+/// unevenly between the two edges), or one half of the root cut out as a panel.
+enum NearHow: String, Sendable, CaseIterable { case rescaled, requality, cropped, panel }
 
 /// A planted defect of a figure's media file.
 enum MediaHazard: String, Sendable, CaseIterable {
@@ -275,7 +277,7 @@ struct CorpusPlan: Sendable {
                     figures[v].format = .jpeg
                     let q = figures[root].format == .jpeg ? figures[root].quality : 95
                     figures[v].quality = q >= 80 ? q - vr.int(15...25) : q + vr.int(10...20)
-                case .cropped:
+                case .cropped, .panel:
                     figures[v].width = rw; figures[v].height = rh  // crop box chosen when drawing
                     figures[v].format = figures[root].format
                 }
