@@ -69,7 +69,7 @@ public enum TransformBenchmark {
                 images[sha] = HashStage.record(sha256: sha, data: bytes, budget: DecodeBudget())
                 figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: "F1", label: nil, caption: "",
                                             context: "fig", href: "h", media: (path as NSString).lastPathComponent,
-                                            license: nil, sha256: sha, bytes: bytes.count, url: nil, status: "ok"))
+                                            license: nil, sha256: sha, bytes: bytes.count, url: nil, status: .ok))
                 origin[id] = (k, t)
             }
         }

@@ -58,7 +58,7 @@ import Testing
     static func figure(_ id: String, _ n: Int) -> FigureRecord {
         let pmcid = ItemID.article(of: id)
         return FigureRecord(id: id, pmcid: pmcid, version: 1, figure: "F1", label: nil, caption: "c", context: "fig", href: "h",
-                            media: "m", license: nil, sha256: String(repeating: String(n), count: 64), bytes: 1, url: nil, status: "ok")
+                            media: "m", license: nil, sha256: String(repeating: String(n), count: 64), bytes: 1, url: nil, status: .ok)
     }
 
     /// A ≈ B and B ≈ C but A and C are 20 bits apart: A (most pixels) founds a cluster with B; C stays alone,
@@ -100,7 +100,7 @@ import Testing
             let sha = try store.put(data)
             figures.append(FigureRecord(id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",
                                         context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
-                                        url: nil, status: "ok"))
+                                        url: nil, status: .ok))
         }
         try add("PMC1/F1", a, w, h)
         try add("PMC2/F1", crop(a, x: 20, y: 12, cw: w - 48, ch: h - 28), w - 48, h - 28)      // 10% / 7% trimmed
@@ -156,7 +156,7 @@ import Testing
             let sha = try store.put(data)
             figures.append(FigureRecord(id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",
                                         context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
-                                        url: nil, status: "ok"))
+                                        url: nil, status: .ok))
         }
         try add("PMC1/F1", a, w, h)
         try add("PMC2/F1", b, w, h)
