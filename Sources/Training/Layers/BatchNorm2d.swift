@@ -153,7 +153,10 @@ public final class BatchNorm2d: Layer {
                                     let y = relu ? yb.baseAddress! + c &* m : nil
                                     if let y, let residual {
                                         let d = residual + c &* m
-                                        for i in 0..<m { d[i] = y[i] > 0 ? dy[i] : 0 }
+                                        for i in 0..<m {
+                                            let g = dy[i]  // loaded unconditionally, so the loop vectorises
+                                            d[i] = y[i] > 0 ? g : 0
+                                        }
                                     }
                                     let (sumDy, sumDyXhat) = reduction.gradientSums(dy, x, mask: y, mu, inv, m)
                                     if trainGamma { dGamma[c] += Float(sumDyXhat) }
@@ -163,7 +166,8 @@ public final class BatchNorm2d: Layer {
                                     if let y {
                                         for i in 0..<m {
                                             let xhat = (x[i] - mu) * inv
-                                            let g: Float = y[i] > 0 ? dy[i] : 0
+                                            let d = dy[i]
+                                            let g: Float = y[i] > 0 ? d : 0
                                             dx[i] = k * (g - meanDy - xhat * meanDyXhat)
                                         }
                                     } else {
