@@ -1,6 +1,6 @@
-/// ResNet-18 in torchvision's layout: conv 7×7/2 → BN → ReLU (fused into the BatchNorm) → max-pool 3/2 → four stages of two basic blocks
-/// (widths 64, 128, 256, 512 × `widthMultiplier`; stages 2–4 start with stride 2 and a 1×1/2 downsample) →
-/// global average pooling → optional linear classifier `fc`.
+/// ResNet-18 in torchvision's layout: conv 7×7/2 → BN → ReLU (one fused pass) → max-pool 3/2 → four stages of two
+/// basic blocks (widths 64, 128, 256, 512 × `widthMultiplier`; stages 2–4 start with stride 2 and a 1×1/2
+/// downsample) → global average pooling → optional linear classifier `fc`.
 ///
 /// Parameter names equal torchvision's (`conv1.weight`, `layer2.0.downsample.1.running_var`, `fc.bias`, …),
 /// prefixed by `name.` when a name is given, so torchvision weights load by name (`loadWeights`).
