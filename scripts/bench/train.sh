@@ -6,7 +6,8 @@
 #   avx2:   OPENBLAS_CORETYPE=Haswell for OpenBLAS, ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2
 #           MKL_ENABLE_INSTRUCTIONS=AVX2 for PyTorch (an AVX2-only CPU, on an AVX-512 machine).
 # In each row pairdx runs in --mode fast (OpenBLAS) and --mode deterministic (the default of train and validate:
-# its own kernel, identical bits on every CPU), so the cost of determinism is printed too.
+# its own kernel, identical bits on every CPU), so the cost of determinism is printed too (deterministic/fast, and
+# both in training steps/s).
 # Every line names the CPU, its vector extensions and OpenBLAS's core name.
 # Usage: scripts/bench/train.sh [STEPS] [RESOLUTIONS...]   (python from $PAIRDX_PYTHON, default python3;
 #        MODEL=fusion|image selects our model, default fusion; BATCH and THREADS override 32 and 2)
@@ -42,11 +43,12 @@ for res in "${resolutions[@]}"; do
         fast=$(env "${blas_env[@]}" "$bin" bench train --model "$model" --res "$res" --batch "$batch" --threads "$threads" --steps "$steps" --mode fast)
         det=$(env "${blas_env[@]}" "$bin" bench train --model "$model" --res "$res" --batch "$batch" --threads "$threads" --steps "$steps" --mode deterministic)
         theirs=$(env "${torch_env[@]}" "$python" "$peer" --res "$res" --batch "$batch" --threads "$threads" --steps "$steps")
+        core=$(echo "$fast" | sed -E 's/.*OpenBLAS core ([A-Za-z0-9_]+).*/\1/')
         echo "[$row] $fast"
         echo "[$row] $det"
         echo "[$row] $theirs ${torch_env[*]:-(native ISA)}; CPU $cpu ($isa)"
-        awk -v f="$(rate "$fast")" -v d="$(rate "$det")" -v t="$(rate "$theirs")" -v r="$res" -v m="$model" -v row="$row" -v cpu="$cpu" -v isa="$isa" 'BEGIN {
-            printf "[%s] ratio at %d²: pairdx(%s, fast)/torch %.2fx, pairdx(%s, deterministic)/torch %.2fx, deterministic/fast %.2fx; CPU %s (%s)\n",
-                   row, r, m, f / t, m, d / t, d / f, cpu, isa }'
+        awk -v f="$(rate "$fast")" -v d="$(rate "$det")" -v t="$(rate "$theirs")" -v r="$res" -v m="$model" -v row="$row" -v cpu="$cpu" -v isa="$isa" -v b="$batch" -v core="$core" 'BEGIN {
+            printf "[%s] ratio at %d²: pairdx(%s, fast)/torch %.2fx, pairdx(%s, deterministic)/torch %.2fx, deterministic/fast %.2fx (%.3f vs %.3f steps/s); CPU %s (%s), OpenBLAS core %s\n",
+                   row, r, m, f / t, m, d / t, d / f, d / b, f / b, cpu, isa, core }'
     done
 done

@@ -75,6 +75,13 @@ public final class Conv2d: Layer {
     }
 
     public func backward(_ dOut: Tensor) -> Tensor {
+        backward(dOut, adding: nil)
+    }
+
+    /// ∂loss/∂input plus `residual` (the gradient another branch sends to the same input, e.g. a ResNet shortcut),
+    /// added per channel inside col2im while that channel is in cache: `dX = (col2im(Wᵀ·dY)) + residual`, the
+    /// operations of a separate add, so the same bits.
+    public func backward(_ dOut: Tensor, adding residual: Tensor?) -> Tensor {
         let b = input.shape[1], h = input.shape[2], w = input.shape[3]
         let ho = outputSize(h), wo = outputSize(w)
         let n = b * ho * wo, k = inChannels * kernel * kernel
@@ -104,14 +111,22 @@ public final class Conv2d: Layer {
                     BLAS.gemm(transB: true, m: outChannels, n: k, k: n, a: dy, b: cols, beta: 1, c: store.grad(weight))
                 }
                 guard needsInputGradient else { return Tensor(shape: [0]) }
-                return Tensor(shape: input.shape) { dxb in
-                    let dx = dxb.baseAddress!
-                    if let scratch {
-                        // dCols[K, N] = Wᵀ[K, Cout] · dY[Cout, N], then scatter-add into dX.
-                        BLAS.gemm(transA: true, m: k, n: n, k: outChannels, a: store.value(weight), b: dy, c: scratch)
-                        col2im(scratch, batch: b, height: h, width: w, into: dx)
-                    } else {
-                        BLAS.gemm(transA: true, m: k, n: n, k: outChannels, a: store.value(weight), b: dy, c: dx)
+                precondition(residual.map { $0.shape == input.shape } ?? true,
+                             "Conv2d.backward: residual \(residual?.shape ?? []) does not match the input \(input.shape)")
+                let r = residual ?? Tensor(shape: [0])
+                return r.withUnsafeBufferPointer { rb in
+                    Tensor(shape: input.shape) { dxb in
+                        let dx = dxb.baseAddress!
+                        if let scratch {
+                            // dCols[K, N] = Wᵀ[K, Cout] · dY[Cout, N], then scatter-add into dX.
+                            BLAS.gemm(transA: true, m: k, n: n, k: outChannels, a: store.value(weight), b: dy, c: scratch)
+                            col2im(scratch, batch: b, height: h, width: w, into: dx, adding: residual == nil ? nil : rb.baseAddress)
+                        } else {
+                            BLAS.gemm(transA: true, m: k, n: n, k: outChannels, a: store.value(weight), b: dy, c: dx)
+                            if residual != nil, let rp = rb.baseAddress {
+                                Compute.parallelFor(dxb.count) { range in for i in range { dx[i] = dx[i] + rp[i] } }
+                            }
+                        }
                     }
                 }
             }
@@ -161,9 +176,11 @@ public final class Conv2d: Layer {
         }
     }
 
-    /// The adjoint of `im2col`: dx[c][bi][iy][ix] = Σ over the column entries that read it. Each input channel is
-    /// written by one thread only (its kernel rows are processed together, in a fixed order). O(K·N).
-    func col2im(_ cols: UnsafePointer<Float>, batch: Int, height h: Int, width w: Int, into dx: UnsafeMutablePointer<Float>) {
+    /// The adjoint of `im2col`: dx[c][bi][iy][ix] = Σ over the column entries that read it (then `+ residual`, when
+    /// given, once the channel's sum is complete). Each input channel is written by one thread only (its kernel rows
+    /// are processed together, in a fixed order). O(K·N).
+    func col2im(_ cols: UnsafePointer<Float>, batch: Int, height h: Int, width w: Int, into dx: UnsafeMutablePointer<Float>,
+                adding residual: UnsafePointer<Float>? = nil) {
         let ho = outputSize(h), wo = outputSize(w)
         let n = batch * ho * wo
         let kk = kernel, s = stride, p = padding
@@ -192,6 +209,10 @@ public final class Conv2d: Layer {
                             }
                         }
                     }
+                }
+                if let residual {
+                    let d = dx + c &* channelStride, r = residual + c &* channelStride
+                    for i in 0..<channelStride { d[i] = d[i] + r[i] }
                 }
             }
         }

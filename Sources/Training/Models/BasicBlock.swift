@@ -1,11 +1,14 @@
 /// ResNet's basic block: conv3×3(stride) → BN → ReLU → conv3×3 → BN, plus the identity or a 1×1(stride) conv + BN
 /// shortcut, then ReLU. Channel-major tensors `[C, B, H, W]`. Names follow torchvision
 /// (`<name>.conv1`, `.bn1`, `.conv2`, `.bn2`, `.downsample.0`, `.downsample.1`).
+///
+/// The element-wise work is fused into the BatchNorms (`BN → ReLU` in `bn1`; `BN → + shortcut → ReLU` in `bn2`,
+/// forward and backward) and the sum of the two branches' input gradients into `conv1`'s col2im, with the operations
+/// of the unfused composition in the same order (same bits).
 final class BasicBlock: Layer {
-    let conv1: Conv2d, bn1: BatchNorm2d, relu1 = ReLU()
+    let conv1: Conv2d, bn1: BatchNorm2d
     let conv2: Conv2d, bn2: BatchNorm2d
     let downsample: (Conv2d, BatchNorm2d)?
-    private var output = Tensor(shape: [0])
 
     init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int, stride: Int,
          workspace: Workspace, generator: inout SeededGenerator) {
@@ -25,35 +28,15 @@ final class BasicBlock: Layer {
     }
 
     func forward(_ x: Tensor, training: Bool) -> Tensor {
-        let main = bn2.forward(conv2.forward(relu1.forward(bn1.forward(conv1.forward(x, training: training), training: training), training: training), training: training), training: training)
+        let hidden = bn1.forward(conv1.forward(x, training: training), adding: nil, relu: true, training: training)
         let shortcut = downsample.map { $0.1.forward($0.0.forward(x, training: training), training: training) } ?? x
-        let y = main.withUnsafeBufferPointer { mp in
-            shortcut.withUnsafeBufferPointer { sp in
-                Tensor(shape: main.shape) { yp in
-                    Compute.parallelFor(yp.count) { r in for i in r { yp[i] = max(0, mp[i] + sp[i]) } }
-                }
-            }
-        }
-        if training { output = y }
-        return y
+        return bn2.forward(conv2.forward(hidden, training: training), adding: shortcut, relu: true, training: training)
     }
 
     func backward(_ dOut: Tensor) -> Tensor {
-        let d = output.withUnsafeBufferPointer { y in
-            dOut.withUnsafeBufferPointer { g in
-                Tensor(shape: dOut.shape) { dp in
-                    Compute.parallelFor(dp.count) { r in for i in r { dp[i] = y[i] > 0 ? g[i] : 0 } }
-                }
-            }
-        }
-        let dMain = conv1.backward(bn1.backward(relu1.backward(conv2.backward(bn2.backward(d)))))
+        let (dMain, dSum) = bn2.backwardWithResidual(dOut)
+        let d = dSum!  // the output gradient through the final ReLU, shared by both branches
         let dShortcut = downsample.map { $0.0.backward($0.1.backward(d)) } ?? d
-        return dMain.withUnsafeBufferPointer { a in
-            dShortcut.withUnsafeBufferPointer { b in
-                Tensor(shape: dMain.shape) { dx in
-                    Compute.parallelFor(dx.count) { r in for i in r { dx[i] = a[i] + b[i] } }
-                }
-            }
-        }
+        return conv1.backward(bn1.backward(conv2.backward(dMain)), adding: dShortcut)
     }
 }

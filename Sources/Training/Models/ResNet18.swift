@@ -1,6 +1,6 @@
-/// ResNet-18 in torchvision's layout: conv 7×7/2 → BN → ReLU → max-pool 3/2 → four stages of two basic blocks
-/// (widths 64, 128, 256, 512 × `widthMultiplier`; stages 2–4 start with stride 2 and a 1×1/2 downsample) →
-/// global average pooling → optional linear classifier `fc`.
+/// ResNet-18 in torchvision's layout: conv 7×7/2 → BN → ReLU (one fused pass) → max-pool 3/2 → four stages of two
+/// basic blocks (widths 64, 128, 256, 512 × `widthMultiplier`; stages 2–4 start with stride 2 and a 1×1/2
+/// downsample) → global average pooling → optional linear classifier `fc`.
 ///
 /// Parameter names equal torchvision's (`conv1.weight`, `layer2.0.downsample.1.running_var`, `fc.bias`, …),
 /// prefixed by `name.` when a name is given, so torchvision weights load by name (`loadWeights`).
@@ -12,7 +12,7 @@ public final class ResNet18: Layer {
     public let featureWidth: Int
     public let store: ParameterStore
     public let workspace = Workspace()
-    let conv1: Conv2d, bn1: BatchNorm2d, relu = ReLU(), maxPool = MaxPool2d(kernel: 3, stride: 2, padding: 1)
+    let conv1: Conv2d, bn1: BatchNorm2d, maxPool = MaxPool2d(kernel: 3, stride: 2, padding: 1)
     let blocks: [BasicBlock]
     let pool = GlobalAveragePool()
     /// The classifier (`fc`), when built with `classes`.
@@ -60,7 +60,7 @@ public final class ResNet18: Layer {
     public func features(_ images: Tensor, training: Bool) -> Tensor {
         precondition(images.rank == 4 && images.shape[1] == 3, "ResNet18 expects images [B, 3, H, W], got \(images.shape)")
         var x = images.swappingLeadingAxes()
-        x = maxPool.forward(relu.forward(bn1.forward(conv1.forward(x, training: training), training: training), training: training), training: training)
+        x = maxPool.forward(bn1.forward(conv1.forward(x, training: training), adding: nil, relu: true, training: training), training: training)
         for block in blocks { x = block.forward(x, training: training) }
         return pool.forward(x, training: training)
     }
@@ -70,7 +70,7 @@ public final class ResNet18: Layer {
     public func backwardFeatures(_ dFeatures: Tensor) {
         var d = pool.backward(dFeatures)
         for block in blocks.reversed() { d = block.backward(d) }
-        _ = conv1.backward(bn1.backward(relu.backward(maxPool.backward(d))))
+        _ = conv1.backward(bn1.backward(maxPool.backward(d)))
     }
 
     /// Logits `[B, classes]` when built with `classes`, else the features.
