@@ -10,11 +10,11 @@ let package = Package(
     name: "pairdx",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "pairdx", targets: ["pairdx"]),
+        .executable(name: "pairdx", targets: ["pairdx"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1")
     ],
     targets: [
         // System libraries: a module map and a thin shim header each.
@@ -25,8 +25,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // PNG: our decoder on libdeflate (whole-stream inflate) and zlib (row by row), optimised in debug builds too;
         // libpng encodes and is the decoder tests compare against (its longjmp errors are caught in C).
-        .target(name: "CPNG", cSettings: [.unsafeFlags(["-O2"])],
-                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("deflate"), .linkedLibrary("z")]),
+        .target(
+            name: "CPNG", cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("deflate"), .linkedLibrary("z")]),
         // libjpeg's decoder reports errors by longjmp too (TurboJPEG, used to encode, does not).
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("jpeg")]),
         // The deterministic matrix product (one fused multiply-add chain per element; see its header).
@@ -36,33 +37,55 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["PairDxCore", "CCurl", "CXML2"]),
         .target(name: "Imaging", dependencies: ["PairDxCore", "CPNG", "CJPEG"], swiftSettings: optimisedInDebug),
         .target(name: "Curation", dependencies: ["PairDxCore", "Imaging"]),
-        .target(name: "Training", dependencies: ["PairDxCore", "Imaging", "Curation", "COpenBLAS", "CGEMM", "CZlib"], exclude: ["Core/README.md"], swiftSettings: optimisedInDebug),
+        .target(
+            name: "Training", dependencies: ["PairDxCore", "Imaging", "Curation", "COpenBLAS", "CGEMM", "CZlib"],
+            exclude: ["Core/README.md"], swiftSettings: optimisedInDebug),
         // The published table, the comparison rows and their verdicts, the validation report, the validate estimate.
         .target(name: "Validation", dependencies: ["PairDxCore", "Imaging", "Curation", "Training"]),
         .target(name: "Synth", dependencies: ["PairDxCore", "Imaging"], swiftSettings: optimisedInDebug),
-        .target(name: "MirrorServer", dependencies: ["PairDxCore", .product(name: "FlyingFox", package: "FlyingFox"),
-                                               .product(name: "FlyingSocks", package: "FlyingFox")]),
-        .target(name: "Pipeline", dependencies: ["PairDxCore", "Ingest", "Imaging", "Curation", "Synth", "Training", "Validation"]),
-        .executableTarget(name: "pairdx", dependencies: [
-            "PairDxCore", "Ingest", "Imaging", "Curation", "Training", "Validation", "Synth", "MirrorServer", "Pipeline",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "MirrorServer",
+            dependencies: [
+                "PairDxCore", .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox")
+            ]),
+        .target(
+            name: "Pipeline",
+            dependencies: ["PairDxCore", "Ingest", "Imaging", "Curation", "Synth", "Training", "Validation"]),
+        .executableTarget(
+            name: "pairdx",
+            dependencies: [
+                "PairDxCore", "Ingest", "Imaging", "Curation", "Training", "Validation", "Synth", "MirrorServer",
+                "Pipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ]),
 
         // Prerequisites of tests (Python tools, data folders, the built executable): skipped with a reason, a failure under CI=true.
         .target(name: "PairDxTestSupport", path: "Tests/PairDxTestSupport"),
         .testTarget(name: "PairDxCoreTests", dependencies: ["PairDxCore"]),
         .testTarget(name: "IngestTests", dependencies: ["PairDxTestSupport", "Ingest", "MirrorServer", "PairDxCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PairDxCore"]),
-        .testTarget(name: "CurationTests", dependencies: ["PairDxTestSupport", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "CurationTests", dependencies: ["PairDxTestSupport", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
         // Corpora, recipes and model files that the Training and Validation tests both build.
-        .target(name: "TrainingTestSupport", dependencies: ["PairDxTestSupport", "Training", "Curation", "Imaging", "PairDxCore"],
-                path: "Tests/TrainingTestSupport"),
-        .testTarget(name: "TrainingTests", dependencies: ["PairDxTestSupport", "TrainingTestSupport", "Training", "Curation", "PairDxCore"],
-                    resources: [.copy("Fixtures")]),
-        .testTarget(name: "ValidationTests", dependencies: ["PairDxTestSupport", "TrainingTestSupport", "Validation", "Training", "Curation", "PairDxCore"]),
+        .target(
+            name: "TrainingTestSupport",
+            dependencies: ["PairDxTestSupport", "Training", "Curation", "Imaging", "PairDxCore"],
+            path: "Tests/TrainingTestSupport"),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["PairDxTestSupport", "TrainingTestSupport", "Training", "Curation", "PairDxCore"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ValidationTests",
+            dependencies: [
+                "PairDxTestSupport", "TrainingTestSupport", "Validation", "Training", "Curation", "PairDxCore"
+            ]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "PairDxCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "MirrorServerTests", dependencies: ["PairDxTestSupport", "MirrorServer", "PairDxCore"]),
+        .testTarget(
+            name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"],
+            exclude: ["Fixtures"]),
+        .testTarget(name: "MirrorServerTests", dependencies: ["PairDxTestSupport", "MirrorServer", "PairDxCore"])
     ],
     swiftLanguageModes: [.v6]
 )

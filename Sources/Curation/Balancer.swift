@@ -31,7 +31,9 @@ public enum Balancer {
                 && a.short.map(\.have) == b.short.map(\.have)
         }
 
-        public var description: String { short.map { "\($0.class) have \($0.have)/need \(need)" }.joined(separator: ", ") }
+        public var description: String {
+            short.map { "\($0.class) have \($0.have)/need \(need)" }.joined(separator: ", ")
+        }
     }
 
     /// Labelled items per class name.
@@ -49,7 +51,8 @@ public enum Balancer {
         let counts = recipe.classes.map { ($0.name, groups[$0.name]?.count ?? 0) }
         let short = counts.filter { $0.1 < need }
         guard !short.isEmpty else { return nil }
-        return Shortfall(need: need, short: short.map { (class: $0.0, have: $0.1) }, smallest: counts.map(\.1).min() ?? 0)
+        return Shortfall(
+            need: need, short: short.map { (class: $0.0, have: $0.1) }, smallest: counts.map(\.1).min() ?? 0)
     }
 
     /// The selection. With policy `target` and a short source, every class gets the smallest class's count when

@@ -20,7 +20,8 @@ enum DatasetCard {
 
     /// A YAML double-quoted scalar.
     static func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        "\""
+            + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 
@@ -40,7 +41,8 @@ enum DatasetCard {
         y += "tags:\n- medical\n- figure-captions\n- pubmed-central\n"
         // The features twice: under the config, where `datasets` reads them when loading the folder (so `label`
         // becomes a ClassLabel), and as `dataset_info`, where the Hub shows them.
-        var features = "  features:\n  - name: image\n    dtype: image\n  - name: label\n    dtype:\n      class_label:\n        names:\n"
+        var features =
+            "  features:\n  - name: image\n    dtype: image\n  - name: label\n    dtype:\n      class_label:\n        names:\n"
         for (i, c) in classes.enumerated() { features += "          '\(i)': \(quoted(c))\n" }
         for c in textColumns { features += "  - name: \(c)\n    dtype: string\n" }
         y += "configs:\n- config_name: default\n  data_files:\n"
@@ -51,15 +53,21 @@ enum DatasetCard {
 
         var m = "# \(name)\n\n\(recipe.description)\n\n"
         m += "Figure–caption pairs from open-access articles, one image per row with its caption. `label` is the class "
-        m += "(\(classes.map { "`\($0)`" }.joined(separator: ", ")), in this order); `figure_label` is the figure's label in "
+        m +=
+            "(\(classes.map { "`\($0)`" }.joined(separator: ", ")), in this order); `figure_label` is the figure's label in "
         m += "the article (\"Figure 2\"); `license` is the article's licence, item by item.\n\n"
         m += "Splits are grouped: no article and no duplicate cluster spans two splits.\n\n"
-        m += "| class | " + splits.map { Export.folderName($0) }.joined(separator: " | ") + " |\n|---|" + splits.map { _ in "---:|" }.joined() + "\n"
-        for c in classes { m += "| \(c) | " + splits.map { String(counts[$0]?[c] ?? 0) }.joined(separator: " | ") + " |\n" }
+        m +=
+            "| class | " + splits.map { Export.folderName($0) }.joined(separator: " | ") + " |\n|---|"
+            + splits.map { _ in "---:|" }.joined() + "\n"
+        for c in classes {
+            m += "| \(c) | " + splits.map { String(counts[$0]?[c] ?? 0) }.joined(separator: " | ") + " |\n"
+        }
         m += "\n```python\nfrom datasets import load_dataset\nds = load_dataset(\"path/to/this/folder\")\n"
         m += "ds[\"train\"].features[\"label\"].names\n```\n\n"
         m += "`croissant.json` describes the same files in Croissant 1.0 (`mlcroissant`: record set `images`).\n\n"
-        m += "Source: the recipe of PairDx (Sensors 2025, 25(24):7596, doi:10.3390/s25247596), rebuilt by pairdx \(PairDxVersion.string).\n"
+        m +=
+            "Source: the recipe of PairDx (Sensors 2025, 25(24):7596, doi:10.3390/s25247596), rebuilt by pairdx \(PairDxVersion.string).\n"
         return y + m
     }
 }

@@ -17,7 +17,9 @@ public enum Export {
         for ch in id.unicodeScalars {
             if ch == "/" {
                 s += "__"
-            } else if ch.isASCII && (ch.properties.isAlphabetic || ch.properties.numericType != nil || "._-".unicodeScalars.contains(ch)) {
+            } else if ch.isASCII
+                && (ch.properties.isAlphabetic || ch.properties.numericType != nil || "._-".unicodeScalars.contains(ch))
+            {
                 s.unicodeScalars.append(ch)
             } else {
                 s += "_"
@@ -31,8 +33,11 @@ public enum Export {
     /// Every item of the split, its fields validated first (`SplitFiles.readCSV`: a bad row stops the export, exit 65),
     /// since `class` and `sha256` become paths.
     static func entries(splitDir: String, work: WorkDirectory, classes: Set<String>?) throws -> [Entry] {
-        let images = FileSystem.exists(work.images)
-            ? Dictionary(try JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0.format) }, uniquingKeysWith: { a, _ in a })
+        let images =
+            FileSystem.exists(work.images)
+            ? Dictionary(
+                try JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0.format) },
+                uniquingKeysWith: { a, _ in a })
             : [:]
         var out: [Entry] = []
         var problems: [SplitFileProblem] = []
@@ -51,17 +56,24 @@ public enum Export {
     /// Writes a BagIt 1.0 bag: payload `data/splits/…`, `data/manifests/…` (when given) and
     /// `data/images/<split>/<class>/<file>`; `manifest-sha256.txt`, `bag-info.txt` with Payload-Oxum, and
     /// `tagmanifest-sha256.txt`. No dates, so the same inputs give the same bag.
-    public static func bagit(splitDir: String, manifestDir: String?, work: WorkDirectory, to out: String,
-                             classes: Set<String>? = nil) throws -> Summary {
+    public static func bagit(
+        splitDir: String, manifestDir: String?, work: WorkDirectory, to out: String,
+        classes: Set<String>? = nil
+    ) throws -> Summary {
         let entries = try entries(splitDir: splitDir, work: work, classes: classes)
-        var payload: [(String, String)] = []   // (relative path in bag, source path)
+        var payload: [(String, String)] = []  // (relative path in bag, source path)
         for f in FileSystem.listFiles(under: splitDir) { payload.append(("data/splits/\(f)", splitDir + "/" + f)) }
-        if let manifestDir { for f in FileSystem.listFiles(under: manifestDir) { payload.append(("data/manifests/\(f)", manifestDir + "/" + f)) } }
+        if let manifestDir {
+            for f in FileSystem.listFiles(under: manifestDir) {
+                payload.append(("data/manifests/\(f)", manifestDir + "/" + f))
+            }
+        }
         var missing: [String] = []
         for e in entries {
             let src = work.blobs.path(for: e.item.sha256)
             guard FileSystem.exists(src) else { missing.append(e.item.id); continue }
-            payload.append(("data/images/\(e.split.rawValue)/\(e.item.class)/\(fileName(for: e.item.id, format: e.format))", src))
+            payload.append(
+                ("data/images/\(e.split.rawValue)/\(e.item.class)/\(fileName(for: e.item.id, format: e.format))", src))
         }
         payload.sort { $0.0 < $1.0 }
         try FileSystem.makeDirectory(out)
@@ -76,11 +88,14 @@ public enum Export {
         var tags: [String: String] = [:]
         tags["bagit.txt"] = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
         tags["manifest-sha256.txt"] = manifest
-        tags["bag-info.txt"] = "Bag-Software-Agent: pairdx \(PairDxVersion.string)\nExternal-Description: PairDx split \((splitDir as NSString).lastPathComponent) with its images\nPayload-Oxum: \(bytes).\(payload.count)\n"
+        tags["bag-info.txt"] =
+            "Bag-Software-Agent: pairdx \(PairDxVersion.string)\nExternal-Description: PairDx split \((splitDir as NSString).lastPathComponent) with its images\nPayload-Oxum: \(bytes).\(payload.count)\n"
         for (k, v) in tags { try AtomicFile.write(v, to: out + "/" + k) }
         let tagManifest = tags.keys.sorted().map { "\(SHA256.hex(tags[$0]!))  \($0)\n" }.joined()
         try AtomicFile.write(tagManifest, to: out + "/tagmanifest-sha256.txt")
-        if !missing.isEmpty { Log.warning("bag \(out): \(missing.count) images missing from the blob store (first: \(missing[0]))") }
+        if !missing.isEmpty {
+            Log.warning("bag \(out): \(missing.count) images missing from the blob store (first: \(missing[0]))")
+        }
         return Summary(files: payload.count, bytes: bytes, missingImages: missing)
     }
 
@@ -109,7 +124,8 @@ public enum Export {
     }
 
     static func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
-        Dictionary(try JSONL.read(FigureRecord.self, from: work.figures).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        Dictionary(
+            try JSONL.read(FigureRecord.self, from: work.figures).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Writes the Hugging Face image-folder layout: `out/<split>/<class>/<file>` and `out/<split>/metadata.jsonl`
@@ -117,7 +133,9 @@ public enum Export {
     /// YAML header declares the splits and `label` as a ClassLabel of the recipe's classes in recipe order, and
     /// `out/croissant.json`, a Croissant 1.0 description whose `images` records yield each image with its
     /// caption and class. Split folders are `train`, `validation`, `test`.
-    public static func imageFolder(splitDir: String, recipe: Recipe, work: WorkDirectory, to out: String) throws -> Summary {
+    public static func imageFolder(splitDir: String, recipe: Recipe, work: WorkDirectory, to out: String) throws
+        -> Summary
+    {
         let entries = try entries(splitDir: splitDir, work: work, classes: Set(recipe.classes.map(\.name)))
         let figures = try figures(work)
         var metas: [SplitName: [ItemMetadata]] = [:]
@@ -134,12 +152,20 @@ public enum Export {
             m.file_name = rel
             metas[e.split, default: []].append(m)
         }
-        for (s, m) in metas { try JSONL.write(m, to: "\(out)/\(folderName(s))/metadata.jsonl", sortedBy: { ItemID.sortKey($0.id) }) }
+        for (s, m) in metas {
+            try JSONL.write(m, to: "\(out)/\(folderName(s))/metadata.jsonl", sortedBy: { ItemID.sortKey($0.id) })
+        }
         let counts = metas.mapValues { items in Dictionary(grouping: items, by: \.label).mapValues(\.count) }
-        try AtomicFile.write(DatasetCard.markdown(recipe: recipe, name: (splitDir as NSString).lastPathComponent, counts: counts),
-                             to: out + "/README.md")
-        try AtomicFile.write(try Croissant.imageFolder(name: (splitDir as NSString).lastPathComponent, recipe: recipe), to: out + "/croissant.json")
-        if !missing.isEmpty { Log.warning("image folder \(out): \(missing.count) images missing from the blob store (first: \(missing[0]))") }
+        try AtomicFile.write(
+            DatasetCard.markdown(recipe: recipe, name: (splitDir as NSString).lastPathComponent, counts: counts),
+            to: out + "/README.md")
+        try AtomicFile.write(
+            try Croissant.imageFolder(name: (splitDir as NSString).lastPathComponent, recipe: recipe),
+            to: out + "/croissant.json")
+        if !missing.isEmpty {
+            Log.warning(
+                "image folder \(out): \(missing.count) images missing from the blob store (first: \(missing[0]))")
+        }
         return Summary(files: files, bytes: bytes, missingImages: missing)
     }
 
@@ -148,8 +174,10 @@ public enum Export {
     /// as img2dataset writes them; the key is the shard number (5 digits) then the sample's place in the shard,
     /// so it holds no dot. The tar is written here with fixed metadata (``Tar``): the same split and images give
     /// byte-identical shards.
-    public static func webDataset(splitDir: String, work: WorkDirectory, to out: String, shardSize: Int,
-                                  classes: Set<String>? = nil) throws -> Summary {
+    public static func webDataset(
+        splitDir: String, work: WorkDirectory, to out: String, shardSize: Int,
+        classes: Set<String>? = nil
+    ) throws -> Summary {
         guard shardSize > 0 else { throw PairDxError.usage("--shard-size must be at least 1 (got \(shardSize))") }
         let figures = try figures(work)
         let indexDigits = max(4, String(shardSize - 1).count)
@@ -159,18 +187,25 @@ public enum Export {
         for s in SplitName.allCases {
             var present: [Entry] = []
             for e in all where e.split == s {
-                if FileSystem.exists(work.blobs.path(for: e.item.sha256)) { present.append(e) } else { missing.append(e.item.id) }
+                if FileSystem.exists(work.blobs.path(for: e.item.sha256)) {
+                    present.append(e)
+                } else {
+                    missing.append(e.item.id)
+                }
             }
             present.sort { ItemID.sortKey($0.item.id) < ItemID.sortKey($1.item.id) }
             for (shard, start) in stride(from: 0, to: present.count, by: shardSize).enumerated() {
                 var tarEntries: [Tar.Entry] = []
                 for (i, e) in present[start..<min(start + shardSize, present.count)].enumerated() {
                     let index = String(i)
-                    let key = String(format: "%05d", shard) + String(repeating: "0", count: indexDigits - index.count) + index
+                    let key =
+                        String(format: "%05d", shard) + String(repeating: "0", count: indexDigits - index.count) + index
                     var m = ItemMetadata(e, figure: figures[e.item.id])
                     m.key = key; m.split = folderName(s)
                     let ext = e.format == "jpeg" ? "jpg" : e.format ?? "bin"
-                    tarEntries.append(Tar.Entry(name: "\(key).\(ext)", data: try FileSystem.read(work.blobs.path(for: e.item.sha256))))
+                    tarEntries.append(
+                        Tar.Entry(name: "\(key).\(ext)", data: try FileSystem.read(work.blobs.path(for: e.item.sha256)))
+                    )
                     tarEntries.append(Tar.Entry(name: "\(key).txt", data: Data(m.caption.utf8)))
                     tarEntries.append(Tar.Entry(name: "\(key).json", data: try CanonicalJSON.encode(m)))
                 }
@@ -179,7 +214,9 @@ public enum Export {
                 bytes += tar.count; files += 1
             }
         }
-        if !missing.isEmpty { Log.warning("webdataset \(out): \(missing.count) images missing from the blob store (first: \(missing[0]))") }
+        if !missing.isEmpty {
+            Log.warning("webdataset \(out): \(missing.count) images missing from the blob store (first: \(missing[0]))")
+        }
         return Summary(files: files, bytes: bytes, missingImages: missing)
     }
 }

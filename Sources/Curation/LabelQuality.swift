@@ -18,7 +18,10 @@ public struct GoldItem: Codable, Sendable, Equatable {
     public var guidelines: String
     public var note: String?
 
-    public init(id: String, source: String, stratum: String, label: String, half: GoldHalf, guidelines: String, note: String? = nil) {
+    public init(
+        id: String, source: String, stratum: String, label: String, half: GoldHalf, guidelines: String,
+        note: String? = nil
+    ) {
         self.id = id; self.source = source; self.stratum = stratum; self.label = label; self.half = half
         self.guidelines = guidelines; self.note = note
     }
@@ -79,7 +82,9 @@ public enum LabelQuality {
         public var id: String
         public var source: String
         public var reason: String
-        public init(id: String, source: String, reason: String) { self.id = id; self.source = source; self.reason = reason }
+        public init(id: String, source: String, reason: String) {
+            self.id = id; self.source = source; self.reason = reason
+        }
     }
 
     public struct Report: Codable, Sendable, Equatable {
@@ -112,14 +117,19 @@ public enum LabelQuality {
         var seen = Set<String>()
         for (n, g) in items.enumerated() {
             guard allowed.contains(g.label) else {
-                throw PairDxError.badInput("\(path): item \(n + 1) (\(g.id)): label '\(g.label)' is not a class of the recipe or '\(none)'")
+                throw PairDxError.badInput(
+                    "\(path): item \(n + 1) (\(g.id)): label '\(g.label)' is not a class of the recipe or '\(none)'")
             }
-            guard seen.insert(g.id).inserted else { throw PairDxError.badInput("\(path): item \(n + 1): id \(g.id) repeats") }
+            guard seen.insert(g.id).inserted else {
+                throw PairDxError.badInput("\(path): item \(n + 1): id \(g.id) repeats")
+            }
         }
         return items
     }
 
-    public static func evaluate(_ gold: [GoldCaption], recipe: Recipe, goldName: String, unresolved: [Unresolved]) -> Report {
+    public static func evaluate(_ gold: [GoldCaption], recipe: Recipe, goldName: String, unresolved: [Unresolved])
+        -> Report
+    {
         let labeler = Labeler(recipe: recipe)
         let labels = recipe.classes.map(\.name) + [none]
         var rows: [(item: GoldItem, predicted: String, verdict: Labeler.Verdict)] = []
@@ -134,24 +144,29 @@ public enum LabelQuality {
             let per = recipe.classes.map(\.name).map { c -> ClassScore in
                 let i = index[c]!
                 let tp = m[i][i], goldN = m[i].reduce(0, +), pred = m.map { $0[i] }.reduce(0, +)
-                return ClassScore(class: c, gold: goldN, predicted: pred, truePositives: tp,
-                                  precision: pred > 0 ? round4(Double(tp) / Double(pred)) : nil,
-                                  precisionInterval: wilson(tp, pred), recall: goldN > 0 ? round4(Double(tp) / Double(goldN)) : nil,
-                                  recallInterval: wilson(tp, goldN))
+                return ClassScore(
+                    class: c, gold: goldN, predicted: pred, truePositives: tp,
+                    precision: pred > 0 ? round4(Double(tp) / Double(pred)) : nil,
+                    precisionInterval: wilson(tp, pred), recall: goldN > 0 ? round4(Double(tp) / Double(goldN)) : nil,
+                    recallInterval: wilson(tp, goldN))
             }
             let agree = subset.filter { $0.item.label == $0.predicted }.count
-            return Scores(items: subset.count, accuracy: subset.isEmpty ? 0 : round4(Double(agree) / Double(subset.count)),
-                          perClass: per, confusion: m)
+            return Scores(
+                items: subset.count, accuracy: subset.isEmpty ? 0 : round4(Double(agree) / Double(subset.count)),
+                perClass: per, confusion: m)
         }
         var halves: [String: Scores] = [:]
         for h in GoldHalf.allCases { halves[h.rawValue] = scores(rows.filter { $0.item.half == h }) }
         let disagreements = rows.filter { $0.item.label != $0.predicted }.map {
-            Disagreement(id: $0.item.id, half: $0.item.half, gold: $0.item.label, predicted: $0.predicted,
-                         reason: $0.verdict.reason, matched: $0.verdict.matched)
+            Disagreement(
+                id: $0.item.id, half: $0.item.half, gold: $0.item.label, predicted: $0.predicted,
+                reason: $0.verdict.reason, matched: $0.verdict.matched)
         }
-        return Report(schema: schema, recipe: recipe.name, recipeSHA256: (try? recipe.digest()) ?? "", gold: goldName, guidelines: Set(gold.map(\.item.guidelines)).sorted(),
-                      labels: labels, items: gold.count + unresolved.count, unresolved: unresolved.sorted { $0.id < $1.id },
-                      overall: scores(rows), halves: halves, disagreements: disagreements, interval: "wilson-95")
+        return Report(
+            schema: schema, recipe: recipe.name, recipeSHA256: (try? recipe.digest()) ?? "", gold: goldName,
+            guidelines: Set(gold.map(\.item.guidelines)).sorted(),
+            labels: labels, items: gold.count + unresolved.count, unresolved: unresolved.sorted { $0.id < $1.id },
+            overall: scores(rows), halves: halves, disagreements: disagreements, interval: "wilson-95")
     }
 
     /// The 95% Wilson score interval of `k` successes in `n` trials, rounded to 4 places; nil when n = 0.
@@ -171,23 +186,31 @@ public enum LabelQuality {
     public static func render(_ r: Report) -> String {
         func pct(_ x: Double?) -> String { x.map { String(format: "%5.1f%%", $0 * 100) } ?? "    –" }
         func ci(_ x: [Double]?) -> String { x.map { String(format: "[%.1f, %.1f]", $0[0] * 100, $0[1] * 100) } ?? "" }
-        var out = "label-eval: recipe \(r.recipe), gold \(r.gold) (\(r.guidelines.joined(separator: ", "))): \(r.overall.items) items"
+        var out =
+            "label-eval: recipe \(r.recipe), gold \(r.gold) (\(r.guidelines.joined(separator: ", "))): \(r.overall.items) items"
         if !r.unresolved.isEmpty { out += ", \(r.unresolved.count) unresolved" }
         out += "\n"
-        for (title, s) in [("all", r.overall)] + GoldHalf.allCases.compactMap({ h in r.halves[h.rawValue].map { (h.rawValue, $0) } }) {
+        for (title, s) in [("all", r.overall)]
+            + GoldHalf.allCases.compactMap({ h in r.halves[h.rawValue].map { (h.rawValue, $0) } })
+        {
             out += "\n\(title): \(s.items) items, accuracy \(pct(s.accuracy))\n"
-            out += "class".padding(toLength: 16, withPad: " ", startingAt: 0) + "  gold  pred    tp  precision [95% CI]       recall [95% CI]\n"
+            out +=
+                "class".padding(toLength: 16, withPad: " ", startingAt: 0)
+                + "  gold  pred    tp  precision [95% CI]       recall [95% CI]\n"
             for c in s.perClass {
                 out += c.class.padding(toLength: 16, withPad: " ", startingAt: 0)
                 out += String(format: " %5d %5d %5d  ", c.gold, c.predicted, c.truePositives)
-                out += (pct(c.precision) + " " + ci(c.precisionInterval)).padding(toLength: 23, withPad: " ", startingAt: 0)
+                out += (pct(c.precision) + " " + ci(c.precisionInterval)).padding(
+                    toLength: 23, withPad: " ", startingAt: 0)
                 out += "  " + pct(c.recall) + " " + ci(c.recallInterval) + "\n"
             }
         }
         out += "\nconfusion (rows gold, columns predicted):\n" + "".padding(toLength: 16, withPad: " ", startingAt: 0)
         out += r.labels.map { String($0.prefix(6)).leftPadded(7) }.joined() + "\n"
         for (i, row) in r.overall.confusion.enumerated() {
-            out += r.labels[i].padding(toLength: 16, withPad: " ", startingAt: 0) + row.map { String($0).leftPadded(7) }.joined() + "\n"
+            out +=
+                r.labels[i].padding(toLength: 16, withPad: " ", startingAt: 0)
+                + row.map { String($0).leftPadded(7) }.joined() + "\n"
         }
         for u in r.unresolved { out += "unresolved: \(u.id) (\(u.source)): \(u.reason)\n" }
         return out

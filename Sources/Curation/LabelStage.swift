@@ -16,8 +16,11 @@ public enum LabelStage {
     /// Labels every figure. `shard`, when given, restricts the work to that shard's items (the per-item part).
     public static func run(work: WorkDirectory, recipe: Recipe, shard: Shard? = nil) throws -> Summary {
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
-        let images = try FileSystem.exists(work.images)
-            ? Dictionary(JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a })
+        let images =
+            try FileSystem.exists(work.images)
+            ? Dictionary(
+                JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a }
+            )
             : [:]
         var dropped = Set<String>()
         if FileSystem.exists(work.clusters) {
@@ -29,15 +32,19 @@ public enum LabelStage {
         var out: [LabelRecord] = []
         out.reserveCapacity(figures.count)
         for f in figures where shard?.contains(f.id) ?? true {
-            out.append(label(f, image: f.sha256.flatMap { images[$0] }, dropped: dropped.contains(f.id),
-                             labeler: labeler, minSide: recipe.minImageSide, imagesKnown: !images.isEmpty))
+            out.append(
+                label(
+                    f, image: f.sha256.flatMap { images[$0] }, dropped: dropped.contains(f.id),
+                    labeler: labeler, minSide: recipe.minImageSide, imagesKnown: !images.isEmpty))
         }
         try JSONL.write(out, to: work.path(work.sharded("labels.jsonl", shard: shard)), sortedBy: \.sortKey)
         return summarize(out)
     }
 
-    static func label(_ f: FigureRecord, image: ImageRecord?, dropped: Bool, labeler: Labeler, minSide: Int,
-                      imagesKnown: Bool) -> LabelRecord {
+    static func label(
+        _ f: FigureRecord, image: ImageRecord?, dropped: Bool, labeler: Labeler, minSide: Int,
+        imagesKnown: Bool
+    ) -> LabelRecord {
         let verdict = labeler.label(caption: f.caption)
         func reject(_ reason: String) -> LabelRecord {
             LabelRecord(id: f.id, class: nil, reason: reason, matched: verdict.matched, classes: verdict.classes)
@@ -51,16 +58,22 @@ public enum LabelStage {
             if min(image.width ?? 0, image.height ?? 0) < minSide { return reject("image-too-small") }
         }
         if dropped { return reject("duplicate-dropped") }
-        return LabelRecord(id: f.id, class: verdict.class, reason: verdict.reason, matched: verdict.matched,
-                           classes: verdict.classes)
+        return LabelRecord(
+            id: f.id, class: verdict.class, reason: verdict.reason, matched: verdict.matched,
+            classes: verdict.classes)
     }
 
     public static func summarize(_ labels: [LabelRecord]) -> Summary {
         var perClass: [String: Int] = [:], reasons: [String: Int] = [:]
         for l in labels {
             if let c = l.class { perClass[c, default: 0] += 1 }
-            if let r = l.reason { reasons[r.hasPrefix("image-rejected") || r.hasPrefix("fetch:") ? String(r.prefix(while: { $0 != ":" })) : r, default: 0] += 1 }
+            if let r = l.reason {
+                reasons[
+                    r.hasPrefix("image-rejected") || r.hasPrefix("fetch:") ? String(r.prefix(while: { $0 != ":" })) : r,
+                    default: 0] += 1
+            }
         }
-        return Summary(figures: labels.count, labelled: perClass.values.reduce(0, +), perClass: perClass, reasons: reasons)
+        return Summary(
+            figures: labels.count, labelled: perClass.values.reduce(0, +), perClass: perClass, reasons: reasons)
     }
 }

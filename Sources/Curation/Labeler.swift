@@ -41,15 +41,17 @@ public struct Labeler: Sendable {
         func term(_ t: String, _ cs: Set<String>) -> Term {
             let toks = Labeler.tokenize(t).map(\.text)
             let sensitive = cs.contains(t)
-            return Term(text: t, tokens: sensitive ? toks : toks.map { $0.lowercased() },
-                        joined: sensitive ? toks.joined() : toks.joined().lowercased(), caseSensitive: sensitive)
+            return Term(
+                text: t, tokens: sensitive ? toks : toks.map { $0.lowercased() },
+                joined: sensitive ? toks.joined() : toks.joined().lowercased(), caseSensitive: sensitive)
         }
         classes = recipe.classes.map { c in
             let cs = Set(c.caseSensitive)
-            return ClassRules(name: c.name, include: c.include.map { term($0, cs) }, exclude: c.exclude.map { term($0, cs) },
-                              contexts: (c.contexts ?? []).map { (x: Recipe.ContextRule) -> Context in
-                                  Context(name: x.name, terms: x.terms.map { term($0, cs) }, before: x.before, after: x.after)
-                              })
+            return ClassRules(
+                name: c.name, include: c.include.map { term($0, cs) }, exclude: c.exclude.map { term($0, cs) },
+                contexts: (c.contexts ?? []).map { (x: Recipe.ContextRule) -> Context in
+                    Context(name: x.name, terms: x.terms.map { term($0, cs) }, before: x.before, after: x.after)
+                })
         }
         excludeAll = recipe.excludeAll.map { term($0, []) }
         minCaptionWords = recipe.minCaptionWords
@@ -81,7 +83,9 @@ public struct Labeler: Sendable {
             var counted = false
             for t in c.include {
                 for s in spans(of: t, in: tokens) where !masks.contains(where: { $0.overlaps(s) }) {
-                    if let hit = contexts.first(where: { x, hits in hits.contains { Labeler.near($0, s, before: x.before, after: x.after) } }) {
+                    if let hit = contexts.first(where: { x, hits in
+                        hits.contains { Labeler.near($0, s, before: x.before, after: x.after) }
+                    }) {
                         matched.insert("\(c.name):context:\(hit.0.name)")
                         continue
                     }
@@ -90,7 +94,9 @@ public struct Labeler: Sendable {
                 }
             }
             if !counted, !masks.isEmpty {
-                for t in c.exclude where !spans(of: t, in: tokens).isEmpty { matched.insert("\(c.name):exclude:\(t.text)") }
+                for t in c.exclude where !spans(of: t, in: tokens).isEmpty {
+                    matched.insert("\(c.name):exclude:\(t.text)")
+                }
             }
             if counted { hitClasses.append(c.name) }
         }
@@ -100,7 +106,8 @@ public struct Labeler: Sendable {
         switch hitClasses.count {
         case 0: return Verdict(class: nil, reason: "no-rule-matched", matched: matched.sorted(), classes: nil)
         case 1: return Verdict(class: hitClasses[0], reason: nil, matched: matched.sorted(), classes: nil)
-        default: return Verdict(class: nil, reason: "ambiguous", matched: matched.sorted(), classes: hitClasses.sorted())
+        default:
+            return Verdict(class: nil, reason: "ambiguous", matched: matched.sorted(), classes: hitClasses.sorted())
         }
     }
 
@@ -140,7 +147,8 @@ public struct Labeler: Sendable {
                 gapIsSoft = true
             } else {
                 flush(end: i)
-                let soft = u == " " || u == "-" || u == "\u{2010}" || u == "\u{2011}" || u == "\u{2013}" || u == "\u{00A0}"
+                let soft =
+                    u == " " || u == "-" || u == "\u{2010}" || u == "\u{2011}" || u == "\u{2013}" || u == "\u{00A0}"
                 if !soft { gapIsSoft = false }
             }
             i += 1

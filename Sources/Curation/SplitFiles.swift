@@ -50,7 +50,11 @@ public struct SplitFileProblem: Codable, Sendable, Equatable, CustomStringConver
 
     public var description: String {
         var s = file + (line.map { ":\($0)" } ?? "") + ": "
-        if let field { s += "field '\(field)'" + (item.map { " of item \($0)" } ?? "") + ": " } else if let item { s += "item \(item): " }
+        if let field {
+            s += "field '\(field)'" + (item.map { " of item \($0)" } ?? "") + ": "
+        } else if let item {
+            s += "item \(item): "
+        }
         return s + message
     }
 }
@@ -78,14 +82,18 @@ public enum SplitFiles {
 
     public static func csv(_ items: [Splitter.Item]) -> String {
         var s = CSV.line(header)
-        for it in items { s += CSV.line([it.id, it.class, it.article, it.figure, it.sha256, it.phash, it.phash256, it.group]) }
+        for it in items {
+            s += CSV.line([it.id, it.class, it.article, it.figure, it.sha256, it.phash, it.phash256, it.group])
+        }
         return s
     }
 
     /// Writes `train.csv`, `val.csv`, `test.csv`, `splits.json` and `SHA256SUMS` into `dir`.
     @discardableResult
-    public static func write(_ a: Splitter.Assignment, to dir: String, name: String, recipe: Recipe,
-                             sourceSnapshot: String) throws -> SplitsSummary {
+    public static func write(
+        _ a: Splitter.Assignment, to dir: String, name: String, recipe: Recipe,
+        sourceSnapshot: String
+    ) throws -> SplitsSummary {
         let classes = recipe.classes.map(\.name)
         var per: [String: SplitsSummary.PerSplit] = [:]
         var files: [String: Data] = [:]
@@ -150,26 +158,48 @@ public enum SplitFiles {
     /// Reads and validates one split CSV: the exact header, then one row per line with every field checked
     /// (`fieldProblem`), ids unique, `id` = `article/figure[/n]`. Bad rows are left out and named in `problems`.
     /// - Throws: `PairDxError.io` when the file cannot be read.
-    public static func read(_ path: String, classes: Set<String>? = nil) throws -> (items: [Splitter.Item], problems: [SplitFileProblem]) {
+    public static func read(_ path: String, classes: Set<String>? = nil) throws -> (
+        items: [Splitter.Item], problems: [SplitFileProblem]
+    ) {
         parse([UInt8](try FileSystem.read(path)), source: path, classes: classes)
     }
 
     /// Parses the text of a split CSV read from `path` (named in errors); throws `PairDxError.badInput` on any problem.
-    public static func parseCSV(_ text: String, source path: String, classes: Set<String>? = nil) throws -> [Splitter.Item] {
+    public static func parseCSV(_ text: String, source path: String, classes: Set<String>? = nil) throws -> [Splitter
+        .Item]
+    {
         let (items, problems) = parse(Array(text.utf8), source: path, classes: classes)
         try throwIfAny(problems)
         return items
     }
 
     /// Validates the bytes of a split CSV read from `path` (named in problems); see ``read(_:classes:)``.
-    public static func parse(_ bytes: [UInt8], source path: String, classes: Set<String>? = nil) -> (items: [Splitter.Item], problems: [SplitFileProblem]) {
+    public static func parse(_ bytes: [UInt8], source path: String, classes: Set<String>? = nil) -> (
+        items: [Splitter.Item], problems: [SplitFileProblem]
+    ) {
         var problems: [SplitFileProblem] = []
         func add(_ line: Int?, _ m: String, field: String? = nil, item: String? = nil) {
             problems.append(.init(file: path, line: line, field: field, item: item, message: m))
         }
-        guard !bytes.isEmpty else { return ([], [.init(file: path, line: 1, message: "the file is empty (expected the header \(header.joined(separator: ",")))")]) }
+        guard !bytes.isEmpty else {
+            return (
+                [],
+                [
+                    .init(
+                        file: path, line: 1,
+                        message: "the file is empty (expected the header \(header.joined(separator: ",")))")
+                ]
+            )
+        }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-            return ([], [.init(file: path, line: 1, message: "the file starts with a UTF-8 byte-order mark; split files are UTF-8 without one")])
+            return (
+                [],
+                [
+                    .init(
+                        file: path, line: 1,
+                        message: "the file starts with a UTF-8 byte-order mark; split files are UTF-8 without one")
+                ]
+            )
         }
         var items: [Splitter.Item] = []
         var seen: [String: Int] = [:]
@@ -181,38 +211,65 @@ public enum SplitFiles {
             let raw = bytes[start..<end]
             if end == bytes.count { add(lineNo, "the last line has no line feed at its end") }
             start = end + 1
-            guard raw.count <= maxLineBytes else { add(lineNo, "the line is \(raw.count) bytes long (at most \(maxLineBytes))"); if lineNo == 1 { break }; continue }
-            guard let text = String(validating: raw, as: UTF8.self) else { add(lineNo, "the line is not valid UTF-8"); if lineNo == 1 { break }; continue }
-            if text.hasSuffix("\r") { add(lineNo, "the line ends with a carriage return (CRLF); split files end lines with LF only"); if lineNo == 1 { break }; continue }
+            guard raw.count <= maxLineBytes else {
+                add(lineNo, "the line is \(raw.count) bytes long (at most \(maxLineBytes))"); if lineNo == 1 { break };
+                continue
+            }
+            guard let text = String(validating: raw, as: UTF8.self) else {
+                add(lineNo, "the line is not valid UTF-8"); if lineNo == 1 { break }; continue
+            }
+            if text.hasSuffix("\r") {
+                add(lineNo, "the line ends with a carriage return (CRLF); split files end lines with LF only");
+                if lineNo == 1 { break }; continue
+            }
             let fields = text.split(separator: ",", omittingEmptySubsequences: false)
             if lineNo == 1 {
                 guard fields.map(String.init) == header else {
-                    add(1, "the header is \(Printable.quoted(text[...], limit: 120)); expected \(header.joined(separator: ","))"); break
+                    add(
+                        1,
+                        "the header is \(Printable.quoted(text[...], limit: 120)); expected \(header.joined(separator: ","))"
+                    ); break
                 }
                 continue
             }
             if fields.map(String.init) == header { add(lineNo, "the line repeats the header"); continue }
             guard fields.count == header.count else {
-                add(lineNo, "the line has \(fields.count) fields, expected \(header.count) (\(header.joined(separator: ",")))"); continue
+                add(
+                    lineNo,
+                    "the line has \(fields.count) fields, expected \(header.count) (\(header.joined(separator: ",")))");
+                continue
             }
             let id = fields[0]
             let item: String? = fieldProblem("id", id, classes: classes) == nil ? String(id) : nil
             var bad = false
             for (name, value) in zip(header, fields) {
-                if let why = fieldProblem(name, value, classes: classes) { add(lineNo, why, field: name, item: item); bad = true }
+                if let why = fieldProblem(name, value, classes: classes) {
+                    add(lineNo, why, field: name, item: item); bad = true
+                }
             }
             if !bad {
                 let article = String(fields[2]), figure = String(fields[3])
                 let rest = id.dropFirst(article.count + 1)
-                if !(id.hasPrefix(article + "/") && (rest == figure || (rest.hasPrefix(figure + "/") && isIndex(rest.dropFirst(figure.count + 1))))) {
-                    add(lineNo, "does not match article and figure (expected \(article)/\(figure) or \(article)/\(figure)/N)", field: "id", item: item); bad = true
+                if !(id.hasPrefix(article + "/")
+                    && (rest == figure || (rest.hasPrefix(figure + "/") && isIndex(rest.dropFirst(figure.count + 1)))))
+                {
+                    add(
+                        lineNo,
+                        "does not match article and figure (expected \(article)/\(figure) or \(article)/\(figure)/N)",
+                        field: "id", item: item);
+                    bad = true
                 }
             }
-            if let first = seen[String(id)], !bad { add(lineNo, "repeats the id of line \(first)", field: "id", item: item); bad = true }
+            if let first = seen[String(id)], !bad {
+                add(lineNo, "repeats the id of line \(first)", field: "id", item: item); bad = true
+            }
             if bad { continue }
             seen[String(id)] = lineNo
-            items.append(.init(id: String(id), class: String(fields[1]), article: String(fields[2]), figure: String(fields[3]),
-                               sha256: String(fields[4]), phash: String(fields[5]), phash256: String(fields[6]), group: String(fields[7])))
+            items.append(
+                .init(
+                    id: String(id), class: String(fields[1]), article: String(fields[2]), figure: String(fields[3]),
+                    sha256: String(fields[4]), phash: String(fields[5]), phash256: String(fields[6]),
+                    group: String(fields[7])))
         }
         if problems.count > maxProblemsPerFile {
             let dropped = problems.count - maxProblemsPerFile
@@ -233,13 +290,20 @@ public enum SplitFiles {
         switch field {
         case "class":
             if let why = PathComponent.problem(String(value)) { return "\(Printable.quoted(value)) \(why)" }
-            if let classes, !classes.contains(String(value)) { return "\(Printable.quoted(value)) is not a class of the recipe (\(classes.sorted().joined(separator: ", ")))" }
+            if let classes, !classes.contains(String(value)) {
+                return
+                    "\(Printable.quoted(value)) is not a class of the recipe (\(classes.sorted().joined(separator: ", ")))"
+            }
         case "sha256":
             if !isHex(value, digits: 64) { return "\(Printable.quoted(value)) is not 64 lowercase hex digits" }
         case "phash":
-            if !value.isEmpty && !isHex(value, digits: 16) { return "\(Printable.quoted(value)) is not 16 lowercase hex digits" }
+            if !value.isEmpty && !isHex(value, digits: 16) {
+                return "\(Printable.quoted(value)) is not 16 lowercase hex digits"
+            }
         case "phash256":
-            if !value.isEmpty && !isHex(value, digits: 64) { return "\(Printable.quoted(value)) is not 64 lowercase hex digits" }
+            if !value.isEmpty && !isHex(value, digits: 64) {
+                return "\(Printable.quoted(value)) is not 64 lowercase hex digits"
+            }
         case "article":
             if !(value.hasPrefix("PMC") && value.count > 3 && value.count <= 15 && isIndex(value.dropFirst(3))) {
                 return "\(Printable.quoted(value)) is not a PMC id (PMC followed by digits)"
@@ -247,12 +311,17 @@ public enum SplitFiles {
         case "id", "figure", "group":
             if value.isEmpty { return "is empty" }
             if value.utf8.count > 256 { return "\(Printable.quoted(value)) is longer than 256 bytes" }
-            if let c = value.unicodeScalars.first(where: { $0.value <= 0x20 || $0.value >= 0x7F || $0 == "\"" || $0 == "'" || $0 == "\\" || $0 == "," }) {
-                return "contains \(Printable.scalar(c)) in \(Printable.quoted(value)); only printable ASCII without spaces, quotes, commas or backslashes"
+            if let c = value.unicodeScalars.first(where: {
+                $0.value <= 0x20 || $0.value >= 0x7F || $0 == "\"" || $0 == "'" || $0 == "\\" || $0 == ","
+            }) {
+                return
+                    "contains \(Printable.scalar(c)) in \(Printable.quoted(value)); only printable ASCII without spaces, quotes, commas or backslashes"
             }
             if field == "figure" && value.contains("/") { return "\(Printable.quoted(value)) contains '/'" }
             if value.hasPrefix("/") { return "\(Printable.quoted(value)) is an absolute path" }
-            if value.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            if value.split(separator: "/", omittingEmptySubsequences: false).contains(where: {
+                $0.isEmpty || $0 == "." || $0 == ".."
+            }) {
                 return "\(Printable.quoted(value)) has an empty, '.' or '..' path segment"
             }
         default: break

@@ -37,8 +37,10 @@ public enum Splitter {
     }
 
     /// Builds the groups: union-find over item ids and article nodes.
-    public static func group(_ selected: [BalancedItem], figures: [String: FigureRecord], images: [String: ImageRecord],
-                             clusters: [ClusterRecord], grouping: [Recipe.Grouping]) -> [Item] {
+    public static func group(
+        _ selected: [BalancedItem], figures: [String: FigureRecord], images: [String: ImageRecord],
+        clusters: [ClusterRecord], grouping: [Recipe.Grouping]
+    ) -> [Item] {
         var uf = UnionFind()
         let byArticle = grouping.contains(.article)
         for s in selected {
@@ -64,9 +66,10 @@ public enum Splitter {
         return selected.map { s in
             let f = figures[s.id]
             let sha = f?.sha256 ?? ""
-            return Item(id: s.id, class: s.class, article: f?.pmcid ?? ItemID.article(of: s.id), figure: f?.figure ?? "",
-                        sha256: sha, phash: images[sha]?.phash ?? "", phash256: images[sha]?.phash256 ?? "",
-                        group: name[uf.find(s.id)]!)
+            return Item(
+                id: s.id, class: s.class, article: f?.pmcid ?? ItemID.article(of: s.id), figure: f?.figure ?? "",
+                sha256: sha, phash: images[sha]?.phash ?? "", phash256: images[sha]?.phash256 ?? "",
+                group: name[uf.find(s.id)]!)
         }
     }
 
@@ -88,7 +91,8 @@ public enum Splitter {
         if recipe.split.mode == .stable {
             for (g, members) in groups {
                 let u = KeyedHash.unit(seed: seed, domain: "split", id: g)
-                let s: SplitName = u < recipe.split.train ? .train : (u < recipe.split.train + recipe.split.val ? .val : .test)
+                let s: SplitName =
+                    u < recipe.split.train ? .train : (u < recipe.split.train + recipe.split.val ? .val : .test)
                 out[s]! += members
             }
         } else {

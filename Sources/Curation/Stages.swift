@@ -12,8 +12,10 @@ public enum Curate {
     /// `excluded.jsonl`, which `manifest` records as `excluded.csv`. Without it a stale `excluded.jsonl` is removed,
     /// so the default path writes exactly what it always wrote.
     @discardableResult
-    public static func balance(work: WorkDirectory, recipe: Recipe, allowShort: Bool = false,
-                               excludeSuspects: String? = nil) throws -> [BalancedItem] {
+    public static func balance(
+        work: WorkDirectory, recipe: Recipe, allowShort: Bool = false,
+        excludeSuspects: String? = nil
+    ) throws -> [BalancedItem] {
         var labels = try JSONL.read(LabelRecord.self, from: work.labels)
         if let excludeSuspects {
             let excluded = try exclusions(excludeSuspects, labels: labels, recipe: recipe)
@@ -26,9 +28,10 @@ public enum Curate {
         }
         if let short = Balancer.shortfall(labels, recipe: recipe) {
             if !allowShort {
-                throw PairDxError.checkFailed("balance: recipe \(recipe.name) asks for \(short.need) per class and the source is short: "
-                    + "\(short). Scan more of the source, or pass --allow-short to balance every class down to \(short.smallest) "
-                    + "(not the published size)")
+                throw PairDxError.checkFailed(
+                    "balance: recipe \(recipe.name) asks for \(short.need) per class and the source is short: "
+                        + "\(short). Scan more of the source, or pass --allow-short to balance every class down to \(short.smallest) "
+                        + "(not the published size)")
             }
             Log.warning("balance: short of the recipe (\(short)); --allow-short: every class cut to \(short.smallest)")
         }
@@ -47,11 +50,14 @@ public enum Curate {
         var out: [ExcludedItem] = []
         for s in suspects.suspects {
             guard classes.contains(s.label) else {
-                throw PairDxError.badInput("\(path): suspect \(s.id) has class '\(s.label)', not a class of recipe \(recipe.name)")
+                throw PairDxError.badInput(
+                    "\(path): suspect \(s.id) has class '\(s.label)', not a class of recipe \(recipe.name)")
             }
-            guard let now = current[s.id] else { continue }   // no longer labelled: nothing to leave out
+            guard let now = current[s.id] else { continue }  // no longer labelled: nothing to leave out
             guard now == s.label else {
-                throw PairDxError.badInput("\(path): suspect \(s.id) was labelled '\(s.label)' but labels.jsonl now says '\(now)'; rerun pairdx suspects")
+                throw PairDxError.badInput(
+                    "\(path): suspect \(s.id) was labelled '\(s.label)' but labels.jsonl now says '\(now)'; rerun pairdx suspects"
+                )
             }
             out.append(ExcludedItem(id: s.id, class: s.label, predicted: s.predicted, suspectsSHA256: digest))
         }
@@ -60,32 +66,46 @@ public enum Curate {
 
     /// `pairdx split`: `balanced.jsonl` + figures/images/clusters → `Splits/<name>/`.
     @discardableResult
-    public static func split(work: WorkDirectory, recipe: Recipe, name: String, splitDir: String) throws -> SplitsSummary {
+    public static func split(work: WorkDirectory, recipe: Recipe, name: String, splitDir: String) throws
+        -> SplitsSummary
+    {
         let selected = try JSONL.read(BalancedItem.self, from: work.balanced)
         let figureList = try JSONL.read(FigureRecord.self, from: work.figures)
         let figures = Dictionary(figureList.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let images = FileSystem.exists(work.images)
-            ? Dictionary(try JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a })
+        let images =
+            FileSystem.exists(work.images)
+            ? Dictionary(
+                try JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0) },
+                uniquingKeysWith: { a, _ in a })
             : [:]
         let clusters = FileSystem.exists(work.clusters) ? try JSONL.read(ClusterRecord.self, from: work.clusters) : []
-        let items = Splitter.group(selected, figures: figures, images: images, clusters: clusters, grouping: recipe.split.grouping)
+        let items = Splitter.group(
+            selected, figures: figures, images: images, clusters: clusters, grouping: recipe.split.grouping)
         let assignment = Splitter.assign(items, recipe: recipe, classes: recipe.classes.map(\.name))
-        return try SplitFiles.write(assignment, to: splitDir, name: name, recipe: recipe,
-                                    sourceSnapshot: SplitFiles.sourceSnapshot(figureList))
+        return try SplitFiles.write(
+            assignment, to: splitDir, name: name, recipe: recipe,
+            sourceSnapshot: SplitFiles.sourceSnapshot(figureList))
     }
 
     /// `pairdx manifest`: split files + work files → `Manifests/<name>/`.
-    public static func manifest(work: WorkDirectory, recipe: Recipe, name: String, splitDir: String, manifestDir: String) throws {
+    public static func manifest(
+        work: WorkDirectory, recipe: Recipe, name: String, splitDir: String, manifestDir: String
+    ) throws {
         var items: [SplitName: [Splitter.Item]] = [:]
-        for s in SplitName.allCases { items[s] = try SplitFiles.readCSV(splitDir + "/\(s.rawValue).csv", classes: Set(recipe.classes.map(\.name))) }
-        let summary = try CanonicalJSON.decode(SplitsSummary.self, from: FileSystem.read(splitDir + "/splits.json"),
-                                               source: splitDir + "/splits.json")
-        let figures = Dictionary(try JSONL.read(FigureRecord.self, from: work.figures).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for s in SplitName.allCases {
+            items[s] = try SplitFiles.readCSV(splitDir + "/\(s.rawValue).csv", classes: Set(recipe.classes.map(\.name)))
+        }
+        let summary = try CanonicalJSON.decode(
+            SplitsSummary.self, from: FileSystem.read(splitDir + "/splits.json"),
+            source: splitDir + "/splits.json")
+        let figures = Dictionary(
+            try JSONL.read(FigureRecord.self, from: work.figures).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let candidates = FileSystem.exists(work.candidates) ? try JSONL.read(Candidate.self, from: work.candidates) : []
         let articles = FileSystem.exists(work.articles) ? try JSONL.read(ArticleRecord.self, from: work.articles) : []
-        var input = Manifest.Inputs(name: name, recipe: recipe,
-                                    assignment: .init(items: items, groupCount: summary.groups.count, largestGroup: summary.groups.largest),
-                                    candidates: candidates, articles: articles, figures: figures)
+        var input = Manifest.Inputs(
+            name: name, recipe: recipe,
+            assignment: .init(items: items, groupCount: summary.groups.count, largestGroup: summary.groups.largest),
+            candidates: candidates, articles: articles, figures: figures)
         if FileSystem.exists(work.excluded) { input.excluded = try JSONL.read(ExcludedItem.self, from: work.excluded) }
         try Manifest.write(input, to: manifestDir, splitFilesRelative: relativePath(from: manifestDir, to: splitDir))
     }

@@ -40,9 +40,11 @@ public struct SuspectLabels: Codable, Sendable, Equatable {
         public var imageInitialisation: String
         public var rule: String
 
-        public init(model: String, folds: Int, epochs: Int, resolution: Int, widthMultiplier: Double, batchSize: Int,
-                    learningRate: Double, seed: UInt64, computeMode: String, kernel: String, foldWeightsSHA256: [String],
-                    imageInitialisation: String) {
+        public init(
+            model: String, folds: Int, epochs: Int, resolution: Int, widthMultiplier: Double, batchSize: Int,
+            learningRate: Double, seed: UInt64, computeMode: String, kernel: String, foldWeightsSHA256: [String],
+            imageInitialisation: String
+        ) {
             self.model = model; self.folds = folds; self.epochs = epochs; self.resolution = resolution
             self.widthMultiplier = widthMultiplier; self.batchSize = batchSize; self.learningRate = learningRate
             self.seed = seed; self.computeMode = computeMode; self.kernel = kernel
@@ -101,7 +103,8 @@ public struct SuspectLabels: Codable, Sendable, Equatable {
     /// Items not scored (image missing or undecodable), id → reason, sorted by id.
     public var skipped: [String: String]
 
-    static let ruleText = "confident learning: per-class threshold = mean out-of-fold probability of the class over its own items; "
+    static let ruleText =
+        "confident learning: per-class threshold = mean out-of-fold probability of the class over its own items; "
         + "suspect when the most probable class at or above its threshold is not the caption label; ranked by p(label) - max p(other)"
 
     /// One item's out-of-fold class probabilities (in `classes` order).
@@ -118,10 +121,13 @@ public struct SuspectLabels: Codable, Sendable, Equatable {
 
     /// Applies the rule to out-of-fold probabilities. `items` counts split items per class, scored or not.
     /// Pure and O(items · classes).
-    public static func find(_ scored: [Scored], classes: [String], itemsPerClass: [String: Int], split: String, splitSHA256: String?,
-                            recipe: String?, method: Method, skipped: [String: String]) -> SuspectLabels {
+    public static func find(
+        _ scored: [Scored], classes: [String], itemsPerClass: [String: Int], split: String, splitSHA256: String?,
+        recipe: String?, method: Method, skipped: [String: String]
+    ) -> SuspectLabels {
         let k = classes.count
-        var sum = [Double](repeating: 0, count: k), count = [Int](repeating: 0, count: k), correct = [Int](repeating: 0, count: k)
+        var sum = [Double](repeating: 0, count: k), count = [Int](repeating: 0, count: k),
+            correct = [Int](repeating: 0, count: k)
         for s in scored where s.label >= 0 && s.label < k && s.probabilities.count == k {
             sum[s.label] += s.probabilities[s.label]; count[s.label] += 1
             if argmax(s.probabilities) == s.label { correct[s.label] += 1 }
@@ -139,9 +145,11 @@ public struct SuspectLabels: Codable, Sendable, Equatable {
             guard c != s.label else { continue }
             var other = 0.0
             for j in 0..<k where j != s.label { other = max(other, p[j]) }
-            found.append(Suspect(rank: 0, id: s.id, split: s.split, label: classes[s.label], predicted: classes[c],
-                                 labelProbability: round4(p[s.label]), predictedProbability: round4(p[c]),
-                                 margin: round4(p[s.label] - other), fold: s.fold))
+            found.append(
+                Suspect(
+                    rank: 0, id: s.id, split: s.split, label: classes[s.label], predicted: classes[c],
+                    labelProbability: round4(p[s.label]), predictedProbability: round4(p[c]),
+                    margin: round4(p[s.label] - other), fold: s.fold))
         }
         found.sort { $0.margin != $1.margin ? $0.margin < $1.margin : ItemID.sortKey($0.id) < ItemID.sortKey($1.id) }
         for i in found.indices { found[i].rank = i + 1 }
@@ -151,15 +159,19 @@ public struct SuspectLabels: Codable, Sendable, Equatable {
             let row = joint[y].reduce(0, +)
             let share = row > 0 ? Double(row - joint[y][y]) / Double(row) : 0
             weighted += share * Double(count[y])
-            estimates.append(ClassEstimate(class: name, items: itemsPerClass[name] ?? count[y], scored: count[y], threshold: round4(thresholds[y]),
-                                           outOfFoldAccuracy: round4(count[y] > 0 ? Double(correct[y]) / Double(count[y]) : 0),
-                                           confident: row, suspects: row - joint[y][y], estimatedErrorShare: round4(share)))
+            estimates.append(
+                ClassEstimate(
+                    class: name, items: itemsPerClass[name] ?? count[y], scored: count[y],
+                    threshold: round4(thresholds[y]),
+                    outOfFoldAccuracy: round4(count[y] > 0 ? Double(correct[y]) / Double(count[y]) : 0),
+                    confident: row, suspects: row - joint[y][y], estimatedErrorShare: round4(share)))
         }
         let scoredCount = count.reduce(0, +)
-        return SuspectLabels(schema: schemaID, split: split, splitSHA256: splitSHA256, recipe: recipe, classes: classes, method: method,
-                             items: itemsPerClass.values.reduce(0, +), scored: scoredCount, perClass: estimates,
-                             estimatedErrorShare: round4(scoredCount > 0 ? weighted / Double(scoredCount) : 0),
-                             suspects: found, skipped: skipped)
+        return SuspectLabels(
+            schema: schemaID, split: split, splitSHA256: splitSHA256, recipe: recipe, classes: classes, method: method,
+            items: itemsPerClass.values.reduce(0, +), scored: scoredCount, perClass: estimates,
+            estimatedErrorShare: round4(scoredCount > 0 ? weighted / Double(scoredCount) : 0),
+            suspects: found, skipped: skipped)
     }
 
     static func argmax(_ p: [Double]) -> Int {
@@ -190,15 +202,21 @@ public struct SuspectLabels: Codable, Sendable, Equatable {
     /// - Throws: `PairDxError.io` when missing, `.badInput` naming the file and the item when malformed.
     public static func load(_ path: String) throws -> SuspectLabels {
         guard FileSystem.exists(path) else {
-            throw PairDxError.io("\(path): no suspects file; run 'pairdx suspects --split Splits/<name> --data WORKDIR' first")
+            throw PairDxError.io(
+                "\(path): no suspects file; run 'pairdx suspects --split Splits/<name> --data WORKDIR' first")
         }
         let s = try CanonicalJSON.decode(SuspectLabels.self, from: try FileSystem.read(path), source: path)
-        guard s.schema == schemaID else { throw PairDxError.badInput("\(path): schema '\(s.schema)', expected '\(schemaID)'") }
+        guard s.schema == schemaID else {
+            throw PairDxError.badInput("\(path): schema '\(s.schema)', expected '\(schemaID)'")
+        }
         for (i, x) in s.suspects.enumerated() {
             guard s.classes.contains(x.label), s.classes.contains(x.predicted) else {
-                throw PairDxError.badInput("\(path): suspect \(x.id) names a class outside \(s.classes) ('\(x.label)' → '\(x.predicted)')")
+                throw PairDxError.badInput(
+                    "\(path): suspect \(x.id) names a class outside \(s.classes) ('\(x.label)' → '\(x.predicted)')")
             }
-            guard x.rank == i + 1 else { throw PairDxError.badInput("\(path): suspect \(x.id) has rank \(x.rank) at position \(i + 1)") }
+            guard x.rank == i + 1 else {
+                throw PairDxError.badInput("\(path): suspect \(x.id) has rank \(x.rank) at position \(i + 1)")
+            }
         }
         return s
     }
@@ -244,11 +262,12 @@ public struct SuspectLabels: Codable, Sendable, Equatable {
         var foundKind: [String: Int] = [:]
         for id in hits { foundKind[byID[id]!.captionKind, default: 0] += 1 }
         let sort: (Set<String>) -> [String] = { $0.sorted { ItemID.sortKey($0) < ItemID.sortKey($1) } }
-        return TruthScore(wrongLabels: wrong.count, suspects: flagged.count, truePositives: hits.count,
-                          precision: flagged.isEmpty ? nil : Double(hits.count) / Double(flagged.count),
-                          recall: wrong.isEmpty ? nil : Double(hits.count) / Double(wrong.count),
-                          wrongByCaptionKind: wrongKind, foundByCaptionKind: foundKind,
-                          missed: sort(wrong.subtracting(flagged)), falseAlarms: sort(flagged.subtracting(wrong)))
+        return TruthScore(
+            wrongLabels: wrong.count, suspects: flagged.count, truePositives: hits.count,
+            precision: flagged.isEmpty ? nil : Double(hits.count) / Double(flagged.count),
+            recall: wrong.isEmpty ? nil : Double(hits.count) / Double(wrong.count),
+            wrongByCaptionKind: wrongKind, foundByCaptionKind: foundKind,
+            missed: sort(wrong.subtracting(flagged)), falseAlarms: sort(flagged.subtracting(wrong)))
     }
 }
 

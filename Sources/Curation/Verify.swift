@@ -56,21 +56,26 @@ public enum Verify {
         public static func parse(_ s: String) throws -> Expectation {
             let d = s.hasPrefix("sha256:") ? String(s.dropFirst(7)) : s
             guard SplitFiles.isHex(d[...], digits: 64) else {
-                throw PairDxError.usage("--expect takes a split digest, 64 lowercase hex digits (got \(Printable.quoted(s)))")
+                throw PairDxError.usage(
+                    "--expect takes a split digest, 64 lowercase hex digits (got \(Printable.quoted(s)))")
             }
             return Expectation(digest: d, source: "--expect")
         }
 
         /// The digest recorded in a manifest directory (`Manifests/<name>/split.sha256`).
         public static func recorded(in manifestDir: String) throws -> Expectation {
-            Expectation(digest: try Manifest.recordedSplitDigest(manifestDir),
-                        source: manifestDir.hasSuffix(".sha256") ? manifestDir : (manifestDir as NSString).appendingPathComponent(Manifest.splitDigestFile))
+            Expectation(
+                digest: try Manifest.recordedSplitDigest(manifestDir),
+                source: manifestDir.hasSuffix(".sha256")
+                    ? manifestDir : (manifestDir as NSString).appendingPathComponent(Manifest.splitDigestFile))
         }
 
         /// `Manifests/<name>/split.sha256` beside `Splits/<name>`, when it exists.
         public static func besideSplit(_ splitDir: String) throws -> Expectation? {
             let dir = AuditLoader.defaultManifestDirectory(forSplits: splitDir)
-            guard FileSystem.exists((dir as NSString).appendingPathComponent(Manifest.splitDigestFile)) else { return nil }
+            guard FileSystem.exists((dir as NSString).appendingPathComponent(Manifest.splitDigestFile)) else {
+                return nil
+            }
             return try recorded(in: dir)
         }
     }
@@ -95,8 +100,10 @@ public enum Verify {
     /// Verifies `splitDir`. `expect`: the digest the split must have (nil: that check is skipped).
     /// - Throws: `PairDxError.io` when `splitDir` is not a directory or a file cannot be read.
     /// `threads`: workers hashing the images (with `work`).
-    public static func run(splitDir: String, work: WorkDirectory?, against: String?, expect: Expectation? = nil,
-                           threads: Int = 1) throws -> Result {
+    public static func run(
+        splitDir: String, work: WorkDirectory?, against: String?, expect: Expectation? = nil,
+        threads: Int = 1
+    ) throws -> Result {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: splitDir, isDirectory: &isDir), isDir.boolValue else {
             throw PairDxError.io("\(splitDir): no such split directory")
@@ -116,23 +123,37 @@ public enum Verify {
         var summary: SplitsSummary?
         if FileSystem.exists(summaryPath) {
             do {
-                let s = try CanonicalJSON.decode(SplitsSummary.self, from: FileSystem.read(summaryPath), source: summaryPath)
+                let s = try CanonicalJSON.decode(
+                    SplitsSummary.self, from: FileSystem.read(summaryPath), source: summaryPath)
                 if s.schema != SplitsSummary.schemaID {
-                    problems.append(.init(.summary, file: summaryPath, "schema is \(Printable.quoted(s.schema)), expected \(SplitsSummary.schemaID)"))
+                    problems.append(
+                        .init(
+                            .summary, file: summaryPath,
+                            "schema is \(Printable.quoted(s.schema)), expected \(SplitsSummary.schemaID)"))
                 } else if let bad = s.classes.first(where: { PathComponent.problem($0) != nil }) {
-                    problems.append(.init(.summary, file: summaryPath, item: Printable.quoted(bad), "class name \(PathComponent.problem(bad)!)"))
-                } else { summary = s }
+                    problems.append(
+                        .init(
+                            .summary, file: summaryPath, item: Printable.quoted(bad),
+                            "class name \(PathComponent.problem(bad)!)"))
+                } else {
+                    summary = s
+                }
             } catch let e as PairDxError {
-                problems.append(.init(.summary, file: summaryPath, "not a \(SplitsSummary.schemaID) document: \(e.message)"))
+                problems.append(
+                    .init(.summary, file: summaryPath, "not a \(SplitsSummary.schemaID) document: \(e.message)"))
             }
         }
         var splits: [SplitName: [Splitter.Item]] = [:]
         for s in SplitName.allCases {
             let p = path("\(s.rawValue).csv")
-            guard FileSystem.exists(p) else { splits[s] = []; continue }   // named by the SHA256SUMS check
+            guard FileSystem.exists(p) else { splits[s] = []; continue }  // named by the SHA256SUMS check
             let (items, bad) = try SplitFiles.read(p, classes: summary.map { Set($0.classes) })
             splits[s] = items
-            problems += bad.map { Problem(.csv, file: $0.file, line: $0.line, item: $0.item, ($0.field.map { "field '\($0)': " } ?? "") + $0.message) }
+            problems += bad.map {
+                Problem(
+                    .csv, file: $0.file, line: $0.line, item: $0.item,
+                    ($0.field.map { "field '\($0)': " } ?? "") + $0.message)
+            }
         }
         checked.append(.csv)
 
@@ -142,13 +163,18 @@ public enum Verify {
         for s in SplitName.allCases {
             for it in splits[s]! {
                 if let prev = idSplit[it.id] {
-                    problems.append(.init(.uniqueIds, file: path("\(s.rawValue).csv"), item: it.id, "also in \(prev.rawValue).csv"))
+                    problems.append(
+                        .init(.uniqueIds, file: path("\(s.rawValue).csv"), item: it.id, "also in \(prev.rawValue).csv"))
                 }
                 idSplit[it.id] = s
                 if let prev = groupSplit[it.group], prev != s {
-                    problems.append(.init(.groups, file: path("\(s.rawValue).csv"), item: it.id,
-                                          "group \(it.group) spans \(prev.rawValue) and \(s.rawValue)"))
-                } else { groupSplit[it.group] = s }
+                    problems.append(
+                        .init(
+                            .groups, file: path("\(s.rawValue).csv"), item: it.id,
+                            "group \(it.group) spans \(prev.rawValue) and \(s.rawValue)"))
+                } else {
+                    groupSplit[it.group] = s
+                }
             }
         }
         checked += [.uniqueIds, .groups]
@@ -161,17 +187,25 @@ public enum Verify {
                     problems.append(.init(.summary, file: summaryPath, "has no '\(s.rawValue)' entry")); continue
                 }
                 if want.count != items.count {
-                    problems.append(.init(.summary, file: summaryPath, item: s.rawValue, "\(s.rawValue).csv has \(items.count) items, splits.json says \(want.count)"))
+                    problems.append(
+                        .init(
+                            .summary, file: summaryPath, item: s.rawValue,
+                            "\(s.rawValue).csv has \(items.count) items, splits.json says \(want.count)"))
                 }
                 var pc: [String: Int] = [:]
                 for it in items { pc[it.class, default: 0] += 1 }
                 for c in Set(pc.keys).union(want.perClass.keys).sorted() where (pc[c] ?? 0) != (want.perClass[c] ?? 0) {
-                    problems.append(.init(.summary, file: summaryPath, item: "\(s.rawValue)/\(c)",
-                                          "\(pc[c] ?? 0) items of class \(c), splits.json says \(want.perClass[c] ?? 0)"))
+                    problems.append(
+                        .init(
+                            .summary, file: summaryPath, item: "\(s.rawValue)/\(c)",
+                            "\(pc[c] ?? 0) items of class \(c), splits.json says \(want.perClass[c] ?? 0)"))
                 }
                 let m = SplitFiles.membershipHash(items.map(\.id))
                 if m != want.membershipSHA256 {
-                    problems.append(.init(.summary, file: summaryPath, item: s.rawValue, "membership hash of \(s.rawValue).csv is \(m), splits.json says \(want.membershipSHA256)"))
+                    problems.append(
+                        .init(
+                            .summary, file: summaryPath, item: s.rawValue,
+                            "membership hash of \(s.rawValue).csv is \(m), splits.json says \(want.membershipSHA256)"))
                 }
             }
             checked.append(.summary)
@@ -196,32 +230,46 @@ public enum Verify {
                 let p = store.path(for: it.sha256)
                 switch digest {
                 case .some(.none):
-                    problems.append(.init(.images, file: path("\(s.rawValue).csv"), item: it.id, "image \(it.sha256) is missing from \(store.root)"))
+                    problems.append(
+                        .init(
+                            .images, file: path("\(s.rawValue).csv"), item: it.id,
+                            "image \(it.sha256) is missing from \(store.root)"))
                     continue
                 case .none:
-                    problems.append(.init(.images, file: path("\(s.rawValue).csv"), item: it.id, "image \(p) cannot be read"))
+                    problems.append(
+                        .init(.images, file: path("\(s.rawValue).csv"), item: it.id, "image \(p) cannot be read"))
                 case .some(.some(let actual)) where actual != it.sha256:
-                    problems.append(.init(.images, file: path("\(s.rawValue).csv"), item: it.id,
-                                          "image bytes changed: \(p) has sha256 \(actual), expected \(it.sha256)"))
+                    problems.append(
+                        .init(
+                            .images, file: path("\(s.rawValue).csv"), item: it.id,
+                            "image bytes changed: \(p) has sha256 \(actual), expected \(it.sha256)"))
                 default: break
                 }
                 imagesChecked += 1
             }
             checked.append(.images)
         } else {
-            skipped.append(.init(check: .images, reason: "no work directory (--data): the images' bytes are not at hand"))
+            skipped.append(
+                .init(check: .images, reason: "no work directory (--data): the images' bytes are not at hand"))
         }
 
         // 6. the pinned digest
         if let expect {
             if digest != expect.digest {
-                problems.append(.init(.digest, file: path(SplitFiles.sumsFile), item: expect.source,
-                                      "split digest is \(digest ?? "(none: SHA256SUMS is missing)"), \(expect.source) pins \(expect.digest)"
-                                      + (expect.source == "--expect" ? "" : "; a split rewritten after its manifest (rerun 'pairdx manifest' if that was meant)")))
+                problems.append(
+                    .init(
+                        .digest, file: path(SplitFiles.sumsFile), item: expect.source,
+                        "split digest is \(digest ?? "(none: SHA256SUMS is missing)"), \(expect.source) pins \(expect.digest)"
+                            + (expect.source == "--expect"
+                                ? ""
+                                : "; a split rewritten after its manifest (rerun 'pairdx manifest' if that was meant)"))
+                )
             }
             checked.append(.digest)
         } else {
-            skipped.append(.init(check: .digest, reason: "no pinned digest: give --expect DIGEST or --expect-from Manifests/<name>"))
+            skipped.append(
+                .init(
+                    check: .digest, reason: "no pinned digest: give --expect DIGEST or --expect-from Manifests/<name>"))
         }
 
         // 7. diff against another split directory
@@ -230,9 +278,10 @@ public enum Verify {
             checked.append(.diff)
         }
         let total = splits.values.map(\.count).reduce(0, +)
-        return Result(ok: problems.isEmpty, splitDir: splitDir, digest: digest, expectedDigest: expect?.digest,
-                      expectedFrom: expect?.source, checked: checked, skipped: skipped, problems: problems, items: total,
-                      imagesChecked: imagesChecked)
+        return Result(
+            ok: problems.isEmpty, splitDir: splitDir, digest: digest, expectedDigest: expect?.digest,
+            expectedFrom: expect?.source, checked: checked, skipped: skipped, problems: problems, items: total,
+            imagesChecked: imagesChecked)
     }
 
     /// `SHA256SUMS` must exist, be non-empty and canonical (`<64 lowercase hex>  <name>\n` lines sorted by name, each
@@ -245,15 +294,20 @@ public enum Verify {
         let expected = Set(SplitFiles.checksummed)
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         for e in entries.sorted() where e != SplitFiles.sumsFile && !expected.contains(e) {
-            out.append(.init(.sha256sums, file: path(e), item: Printable.quoted(e),
-                             "extra file: a split directory holds only \((SplitFiles.checksummed + [SplitFiles.sumsFile]).joined(separator: ", "))"))
+            out.append(
+                .init(
+                    .sha256sums, file: path(e), item: Printable.quoted(e),
+                    "extra file: a split directory holds only \((SplitFiles.checksummed + [SplitFiles.sumsFile]).joined(separator: ", "))"
+                ))
         }
         for f in SplitFiles.checksummed where !entries.contains(f) {
             out.append(.init(.sha256sums, file: path(f), item: f, "missing from the split directory"))
         }
         for f in SplitFiles.checksummed + [SplitFiles.sumsFile] where entries.contains(f) {
             let type = (try? FileManager.default.attributesOfItem(atPath: path(f)))?[.type] as? FileAttributeType
-            if type != .typeRegular { out.append(.init(.sha256sums, file: path(f), item: f, "not a regular file (a link or a directory)")) }
+            if type != .typeRegular {
+                out.append(.init(.sha256sums, file: path(f), item: f, "not a regular file (a link or a directory)"))
+            }
         }
         guard entries.contains(SplitFiles.sumsFile) else {
             out.append(.init(.sha256sums, file: sumsPath, "SHA256SUMS is missing"))
@@ -261,35 +315,55 @@ public enum Verify {
         }
         let data = try FileSystem.read(sumsPath)
         guard !data.isEmpty else {
-            out.append(.init(.sha256sums, file: sumsPath, "SHA256SUMS is empty: it must list \(SplitFiles.checksummed.joined(separator: ", "))"))
+            out.append(
+                .init(
+                    .sha256sums, file: sumsPath,
+                    "SHA256SUMS is empty: it must list \(SplitFiles.checksummed.joined(separator: ", "))"))
             return out
         }
         var listed: [String: (line: Int, digest: String)] = [:]
         var previous: String?
         let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
-        if data.last != 0x0A { out.append(.init(.sha256sums, file: sumsPath, line: lines.count, "the last line has no line feed at its end")) }
+        if data.last != 0x0A {
+            out.append(
+                .init(.sha256sums, file: sumsPath, line: lines.count, "the last line has no line feed at its end"))
+        }
         for (i, raw) in lines.enumerated() where !(i == lines.count - 1 && raw.isEmpty) {
             let n = i + 1
             guard raw.count <= 512, let text = String(validating: raw, as: UTF8.self) else {
-                out.append(.init(.sha256sums, file: sumsPath, line: n, "malformed line (not UTF-8 text of at most 512 bytes)")); continue
+                out.append(
+                    .init(.sha256sums, file: sumsPath, line: n, "malformed line (not UTF-8 text of at most 512 bytes)"));
+                continue
             }
             let hex = text.prefix(64), rest = text.dropFirst(64)
             guard SplitFiles.isHex(hex, digits: 64), rest.hasPrefix("  "), rest.count > 2 else {
-                out.append(.init(.sha256sums, file: sumsPath, line: n,
-                                 "malformed line \(Printable.quoted(text[...])): expected '<64 lowercase hex digits>  <file name>'"))
+                out.append(
+                    .init(
+                        .sha256sums, file: sumsPath, line: n,
+                        "malformed line \(Printable.quoted(text[...])): expected '<64 lowercase hex digits>  <file name>'"
+                    ))
                 continue
             }
             let name = String(rest.dropFirst(2))
             guard expected.contains(name) else {
-                out.append(.init(.sha256sums, file: sumsPath, line: n, item: Printable.quoted(name),
-                                 "lists a file that is not part of a split (\(SplitFiles.checksummed.joined(separator: ", ")))"))
+                out.append(
+                    .init(
+                        .sha256sums, file: sumsPath, line: n, item: Printable.quoted(name),
+                        "lists a file that is not part of a split (\(SplitFiles.checksummed.joined(separator: ", ")))"))
                 continue
             }
             if let first = listed[name] {
-                out.append(.init(.sha256sums, file: sumsPath, line: n, item: name, "lists \(name) again (first on line \(first.line))")); continue
+                out.append(
+                    .init(
+                        .sha256sums, file: sumsPath, line: n, item: name,
+                        "lists \(name) again (first on line \(first.line))"));
+                continue
             }
             if let previous, name < previous {
-                out.append(.init(.sha256sums, file: sumsPath, line: n, item: name, "\(name) is listed after \(previous); canonical order is by name"))
+                out.append(
+                    .init(
+                        .sha256sums, file: sumsPath, line: n, item: name,
+                        "\(name) is listed after \(previous); canonical order is by name"))
             }
             previous = name
             listed[name] = (n, String(hex))
@@ -298,10 +372,12 @@ public enum Verify {
             guard let (n, want) = listed[f] else {
                 out.append(.init(.sha256sums, file: sumsPath, item: f, "\(f) is not listed in SHA256SUMS")); continue
             }
-            guard entries.contains(f) else { continue }   // named above as missing
+            guard entries.contains(f) else { continue }  // named above as missing
             let actual = try SHA256.hex(fileAt: path(f))
             if actual != want {
-                out.append(.init(.sha256sums, file: path(f), item: f, "sha256 is \(actual), SHA256SUMS line \(n) says \(want)"))
+                out.append(
+                    .init(.sha256sums, file: path(f), item: f, "sha256 is \(actual), SHA256SUMS line \(n) says \(want)")
+                )
             }
         }
         return out
@@ -312,7 +388,9 @@ public enum Verify {
         var ref: [String: (SplitName, Splitter.Item)] = [:]
         var refCounts: [String: Int] = [:]
         for s in SplitName.allCases {
-            for it in try SplitFiles.readCSV(against + "/\(s.rawValue).csv") { ref[it.id] = (s, it); refCounts["\(s.rawValue)/\(it.class)", default: 0] += 1 }
+            for it in try SplitFiles.readCSV(against + "/\(s.rawValue).csv") {
+                ref[it.id] = (s, it); refCounts["\(s.rawValue)/\(it.class)", default: 0] += 1
+            }
         }
         var out: [(String, String, String)] = []
         var seen = Set<String>()
@@ -321,16 +399,29 @@ public enum Verify {
             for it in mine[s]! {
                 seen.insert(it.id)
                 counts["\(s.rawValue)/\(it.class)", default: 0] += 1
-                guard let (rs, r) = ref[it.id] else { out.append(("extra", it.id, "extra: in \(s.rawValue), not in the reference")); continue }
+                guard let (rs, r) = ref[it.id] else {
+                    out.append(("extra", it.id, "extra: in \(s.rawValue), not in the reference")); continue
+                }
                 if rs != s { out.append(("moved", it.id, "moved: \(rs.rawValue) → \(s.rawValue)")) }
-                if r.sha256 != it.sha256 { out.append(("changed", it.id, "changed: image sha256 \(r.sha256) → \(it.sha256)")) }
+                if r.sha256 != it.sha256 {
+                    out.append(("changed", it.id, "changed: image sha256 \(r.sha256) → \(it.sha256)"))
+                }
                 if r.class != it.class { out.append(("changed", it.id, "changed: class \(r.class) → \(it.class)")) }
             }
         }
-        for (id, (s, _)) in ref where !seen.contains(id) { out.append(("missing", id, "missing: in the reference's \(s.rawValue), not here")) }
-        for k in Set(counts.keys).union(refCounts.keys).sorted() where counts[k, default: 0] != refCounts[k, default: 0] {
-            out.append(("class-drift", k, "class drift: \(refCounts[k, default: 0]) in the reference → \(counts[k, default: 0])"))
+        for (id, (s, _)) in ref where !seen.contains(id) {
+            out.append(("missing", id, "missing: in the reference's \(s.rawValue), not here"))
         }
-        return out.sorted { ($0.0, ItemID.sortKey($0.1), $0.2) < ($1.0, ItemID.sortKey($1.1), $1.2) }.map { (item: $0.1, message: $0.2) }
+        for k in Set(counts.keys).union(refCounts.keys).sorted() where counts[k, default: 0] != refCounts[k, default: 0]
+        {
+            out.append(
+                (
+                    "class-drift", k,
+                    "class drift: \(refCounts[k, default: 0]) in the reference → \(counts[k, default: 0])"
+                ))
+        }
+        return out.sorted { ($0.0, ItemID.sortKey($0.1), $0.2) < ($1.0, ItemID.sortKey($1.1), $1.2) }.map {
+            (item: $0.1, message: $0.2)
+        }
     }
 }

@@ -69,7 +69,9 @@ public enum AlignedDetail {
     /// A region of an image as fractions of its sides.
     public struct Box: Sendable, Equatable {
         public var x0: Double, y0: Double, x1: Double, y1: Double
-        public init(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) { self.x0 = x0; self.y0 = y0; self.x1 = x1; self.y1 = y1 }
+        public init(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) {
+            self.x0 = x0; self.y0 = y0; self.x1 = x1; self.y1 = y1
+        }
         public static let whole = Box(0, 0, 1, 1)
     }
 
@@ -99,8 +101,10 @@ public enum AlignedDetail {
                     case 2: q.y0 += step
                     default: q.y1 += step
                     }
-                    guard q.x0 >= box.x0 - slack, q.x1 <= box.x1 + slack, q.y0 >= box.y0 - slack, q.y1 <= box.y1 + slack,
-                          q.x0 >= -0.001, q.y0 >= -0.001, q.x1 <= 1.001, q.y1 <= 1.001 else { continue }
+                    guard q.x0 >= box.x0 - slack, q.x1 <= box.x1 + slack, q.y0 >= box.y0 - slack,
+                        q.y1 <= box.y1 + slack,
+                        q.x0 >= -0.001, q.y0 >= -0.001, q.x1 <= 1.001, q.y1 <= 1.001
+                    else { continue }
                     let s = eval(q)
                     if s > best { best = s; r = q; moved = true; break }
                 }
@@ -114,7 +118,9 @@ public enum AlignedDetail {
 
     /// Searches the `axis` edges of `box` within ±slack of `around` (default: `box`) so that `b`'s profile over
     /// the box matches `profile`; returns the best (lo, hi).
-    static func alignEdges(_ profile: [Float], _ b: [Float], axis: Axis, box: Box, slack: Double, around: Box? = nil) -> (Double, Double) {
+    static func alignEdges(_ profile: [Float], _ b: [Float], axis: Axis, box: Box, slack: Double, around: Box? = nil)
+        -> (Double, Double)
+    {
         let centre = around ?? box
         // b collapsed across the other axis over the box's extent there: one value per cell along `axis`.
         let (oLo, oHi) = axis == .x ? (box.y0, box.y1) : (box.x0, box.x1)
@@ -123,8 +129,10 @@ public enum AlignedDetail {
             let v = oLo + (Double(i) + 0.5) / Double(side) * (oHi - oLo)
             let (c0, c1, w) = cell(v)
             for k in 0..<side {
-                let s = axis == .x ? b[c0 * side + k] * (1 - w) + b[c1 * side + k] * w
-                                   : b[k * side + c0] * (1 - w) + b[k * side + c1] * w
+                let s =
+                    axis == .x
+                    ? b[c0 * side + k] * (1 - w) + b[c1 * side + k] * w
+                    : b[k * side + c0] * (1 - w) + b[k * side + c1] * w
                 collapsed[k] += s
             }
         }
@@ -141,10 +149,14 @@ public enum AlignedDetail {
             if s > best.score { best = (s, lo, hi) }
         }
         let coarse = 1.0 / 128, steps = Int((slack / coarse).rounded(.up))
-        for i in -steps...steps { for j in -steps...steps { tryEdges(lo0 + Double(i) * coarse, hi0 + Double(j) * coarse) } }
+        for i in -steps...steps {
+            for j in -steps...steps { tryEdges(lo0 + Double(i) * coarse, hi0 + Double(j) * coarse) }
+        }
         let (clo, chi) = (best.lo, best.hi)
         let fine = 1.0 / 512
-        for i in -3...3 { for j in -3...3 where i != 0 || j != 0 { tryEdges(clo + Double(i) * fine, chi + Double(j) * fine) } }
+        for i in -3...3 {
+            for j in -3...3 where i != 0 || j != 0 { tryEdges(clo + Double(i) * fine, chi + Double(j) * fine) }
+        }
         return (best.lo, best.hi)
     }
 
@@ -186,9 +198,11 @@ public enum AlignedDetail {
         for y in 0..<side {
             for x in 0..<side {
                 var s: Float = 0
-                for dy in -1...1 { for dx in -1...1 {
-                    s += p[min(side - 1, max(0, y + dy)) * side + min(side - 1, max(0, x + dx))]
-                } }
+                for dy in -1...1 {
+                    for dx in -1...1 {
+                        s += p[min(side - 1, max(0, y + dy)) * side + min(side - 1, max(0, x + dx))]
+                    }
+                }
                 out[y * side + x] = s / 9
             }
         }

@@ -38,7 +38,7 @@ enum BlockJoin {
         var k = 1
         while k < 64 - radius && 64 * k / (radius + k) < 17 { k += 1 }
         let blocks = blocks(min(64, radius + k))
-        let k2 = blocks.count - radius   // blocks that must agree (= k unless capped at 64 blocks)
+        let k2 = blocks.count - radius  // blocks that must agree (= k unless capped at 64 blocks)
         let combos = combinations(blocks.count, k2)
         let n = codes.count
         let parts = Parallel.map(count: combos.count, threads: threads, batch: 1) { t -> [HammingPair] in

@@ -45,9 +45,11 @@ public enum CropSignature {
     }
 
     /// The nine windows, in the order their hashes are stored.
-    public static let windows: [Window] = [.centred(keep: 1), .centred(keep: 0.96), .centred(keep: 0.92),
-                                           .centred(keep: 0.88), .centred(keep: 0.84),
-                                           .half(.left), .half(.right), .half(.top), .half(.bottom)]
+    public static let windows: [Window] = [
+        .centred(keep: 1), .centred(keep: 0.96), .centred(keep: 0.92),
+        .centred(keep: 0.88), .centred(keep: 0.84),
+        .half(.left), .half(.right), .half(.top), .half(.bottom)
+    ]
 
     /// Hex of a signature: 9 × 64 digits.
     public static let hexDigits = 9 * 64
@@ -96,7 +98,9 @@ public enum CropSignature {
 
     /// Separable area resample of the window `box` of the plane to `width × height` (horizontal pass over
     /// every plane row, then vertical), row-major.
-    static func resampleWindow(_ p: [UInt8], box: (Double, Double, Double, Double), width ow: Int, height oh: Int) -> [Double] {
+    static func resampleWindow(_ p: [UInt8], box: (Double, Double, Double, Double), width ow: Int, height oh: Int)
+        -> [Double]
+    {
         let (xs, ys) = (weights(lo: box.0, hi: box.2, cells: ow), weights(lo: box.1, hi: box.3, cells: oh))
         let side = planeSide
         var rows = [Double](repeating: 0, count: side * ow)
@@ -139,7 +143,9 @@ public enum CropSignature {
         var out = [UInt64]()
         out.reserveCapacity(36)
         for k in 0..<36 {
-            guard let v = UInt64(String(decoding: u[(k * 16)..<(k * 16 + 16)], as: UTF8.self), radix: 16) else { return nil }
+            guard let v = UInt64(String(decoding: u[(k * 16)..<(k * 16 + 16)], as: UTF8.self), radix: 16) else {
+                return nil
+            }
             out.append(v)
         }
         return out

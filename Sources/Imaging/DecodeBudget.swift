@@ -24,8 +24,10 @@ public struct DecodeBudget: Sendable {
     /// Where whole-image buffers are reserved.
     public var memory: DecodeMemory
 
-    public init(maxPixels: Int = defaultMaxPixels, maxSide: Int = defaultMaxSide, maxScans: Int = defaultMaxScans,
-                memory: DecodeMemory = .shared) {
+    public init(
+        maxPixels: Int = defaultMaxPixels, maxSide: Int = defaultMaxSide, maxScans: Int = defaultMaxScans,
+        memory: DecodeMemory = .shared
+    ) {
         self.maxPixels = maxPixels; self.maxSide = maxSide; self.maxScans = maxScans; self.memory = memory
     }
 }
@@ -132,7 +134,8 @@ final class RowBridge {
     /// At most `wholeStreamLimit` and a quarter of the pool, so one image cannot keep interlaced ones waiting.
     func tryReserve(_ bytes: UInt64) -> Int32 {
         guard taken == 0, reserved == 0, bytes <= UInt64(min(Self.wholeStreamLimit, budget.memory.capacity / 4)),
-              budget.memory.tryReserve(Int(bytes)) else { return 1 }
+            budget.memory.tryReserve(Int(bytes))
+        else { return 1 }
         taken = Int(bytes)
         return 0
     }
@@ -143,14 +146,17 @@ final class RowBridge {
         let bytes = Int(clamping: buffered)
         guard budget.memory.reserve(bytes) else {
             let (w, h) = fullWidth == 0 ? (Int(width), Int(height)) : (fullWidth, fullHeight)
-            error = ImagingError(.overBudget, "\(what) of \(w)x\(h) needs \(bytes) bytes buffered, "
-                                 + "above the decode memory of \(budget.memory.capacity) bytes")
+            error = ImagingError(
+                .overBudget,
+                "\(what) of \(w)x\(h) needs \(bytes) bytes buffered, "
+                    + "above the decode memory of \(budget.memory.capacity) bytes")
             return 1
         }
         reserved = bytes
-        let l = RowLayout(width: Int(width), height: Int(height), channels: Int(channels),
-                          fullWidth: fullWidth == 0 ? Int(width) : fullWidth,
-                          fullHeight: fullHeight == 0 ? Int(height) : fullHeight, format: format)
+        let l = RowLayout(
+            width: Int(width), height: Int(height), channels: Int(channels),
+            fullWidth: fullWidth == 0 ? Int(width) : fullWidth,
+            fullHeight: fullHeight == 0 ? Int(height) : fullHeight, format: format)
         layout = l
         do { try consumer.begin(l) } catch {
             self.error = error

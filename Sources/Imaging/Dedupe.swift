@@ -84,29 +84,38 @@ public enum Dedupe {
     }
 
     /// Clusters `figures` using `images`. O(n) plus the index joins.
-    public static func run(figures: [FigureRecord], images: [ImageRecord], radius: Int,
-                           confirmRadius: Int? = defaultConfirmRadius, cropRadius: Int? = defaultCropRadius,
-                           detail: DetailThresholds? = defaultDetail, threads: Int) -> Result {
+    public static func run(
+        figures: [FigureRecord], images: [ImageRecord], radius: Int,
+        confirmRadius: Int? = defaultConfirmRadius, cropRadius: Int? = defaultCropRadius,
+        detail: DetailThresholds? = defaultDetail, threads: Int
+    ) -> Result {
         var byBlob = [String: ImageRecord]()
         for r in images { byBlob[r.sha256] = r }
         var unusable = [String: Int]()
         var blobIndex = [String: Int]()
         var blobs = [Blob]()
         var items = [Item]()
-        for f in figures.sorted(by: { ItemID.sortKey($0.id).utf8.lexicographicallyPrecedes(ItemID.sortKey($1.id).utf8) }) {
+        for f in figures.sorted(by: { ItemID.sortKey($0.id).utf8.lexicographicallyPrecedes(ItemID.sortKey($1.id).utf8) }
+        ) {
             guard f.status.isOK, let sha = f.sha256 else { unusable["figure-status", default: 0] += 1; continue }
             guard let img = byBlob[sha] else { unusable["not-hashed", default: 0] += 1; continue }
             if img.reject != nil { unusable["image-rejected", default: 0] += 1; continue }
-            guard let hex = img.phash, let code = Hex.decode64(hex) else { unusable["no-phash", default: 0] += 1; continue }
+            guard let hex = img.phash, let code = Hex.decode64(hex) else {
+                unusable["no-phash", default: 0] += 1; continue
+            }
             let b: Int
-            if let known = blobIndex[sha] { b = known } else {
+            if let known = blobIndex[sha] {
+                b = known
+            } else {
                 b = blobs.count
                 blobIndex[sha] = b
-                blobs.append(Blob(sha256: sha, pixelSHA256: img.pixelSHA256, phash: code,
-                                  phash256: img.phash256.flatMap(ImageHashes.words256),
-                                  crops: img.crop256.flatMap(CropSignature.words),
-                                  thumb: img.thumb32.flatMap(AlignedDetail.parse),
-                                  pixels: (img.width ?? 0) * (img.height ?? 0)))
+                blobs.append(
+                    Blob(
+                        sha256: sha, pixelSHA256: img.pixelSHA256, phash: code,
+                        phash256: img.phash256.flatMap(ImageHashes.words256),
+                        crops: img.crop256.flatMap(CropSignature.words),
+                        thumb: img.thumb32.flatMap(AlignedDetail.parse),
+                        pixels: (img.width ?? 0) * (img.height ?? 0)))
             }
             items.append(Item(id: f.id, article: f.pmcid, blob: b))
         }
@@ -131,7 +140,8 @@ public enum Dedupe {
             let found = HammingIndex(blobs.map(\.phash)).pairs(radius: radius, threads: threads)
             candidates = found.count
             pairs = found.filter { p in
-                guard let limit = confirmRadius, let a = blobs[Int(p.i)].phash256, let b = blobs[Int(p.j)].phash256 else { return true }
+                guard let limit = confirmRadius, let a = blobs[Int(p.i)].phash256, let b = blobs[Int(p.j)].phash256
+                else { return true }
                 return distance256(a, b) <= limit
             }
         }
@@ -143,17 +153,25 @@ public enum Dedupe {
             let queries = blobs.flatMap { $0.crops![0..<wpw] }
             let targets = blobs.flatMap { $0.crops![wpw...] }
             let perBlob = Int32(w - 1)
-            let out = WideJoin.join(queries: queries, targets: targets, radius: limit, threads: threads,
-                                    sameOwner: { q, t in q == t / perBlob })
+            let out = WideJoin.join(
+                queries: queries, targets: targets, radius: limit, threads: threads,
+                sameOwner: { q, t in q == t / perBlob })
             cropCandidates = out.compared
             var best = [Int64: CropPair]()
             for m in out.matches {
-                let p = CropPair(whole: m.a, windowed: m.b / perBlob, window: UInt8(m.b % perBlob + 1), distance: m.distance)
+                let p = CropPair(
+                    whole: m.a, windowed: m.b / perBlob, window: UInt8(m.b % perBlob + 1), distance: m.distance)
                 let key = Int64(min(p.whole, p.windowed)) << 32 | Int64(max(p.whole, p.windowed))
-                if let old = best[key], (old.distance, old.whole, old.window) <= (p.distance, p.whole, p.window) { continue }
+                if let old = best[key], (old.distance, old.whole, old.window) <= (p.distance, p.whole, p.window) {
+                    continue
+                }
                 best[key] = p
             }
-            crops = best.values.sorted { (min($0.whole, $0.windowed), max($0.whole, $0.windowed)) < (min($1.whole, $1.windowed), max($1.whole, $1.windowed)) }
+            crops = best.values.sorted {
+                (min($0.whole, $0.windowed), max($0.whole, $0.windowed)) < (
+                    min($1.whole, $1.windowed), max($1.whole, $1.windowed)
+                )
+            }
         }
         // The detail check: every near, crop and panel edge between blobs that both have a thumbnail must align
         // and correlate (AlignedDetail); pairs whose blob lacks one keep the hash rule alone.
@@ -174,7 +192,9 @@ public enum Dedupe {
             var keepNear = [Bool](), keepCrop = [Bool]()
             for (k, j) in frozen.enumerated() {
                 let ok = scores[k].map { $0 >= threshold.least(for: j.match) } ?? true
-                if let s = scores[k] { scored.append(Scored(a: Int32(j.a), b: Int32(j.b), match: j.match, score: s, kept: ok)) }
+                if let s = scores[k] {
+                    scored.append(Scored(a: Int32(j.a), b: Int32(j.b), match: j.match, score: s, kept: ok))
+                }
                 if k < pairs.count { keepNear.append(ok) } else { keepCrop.append(ok) }
             }
             pairs = zip(pairs, keepNear).filter(\.1).map(\.0)
@@ -188,7 +208,9 @@ public enum Dedupe {
             blobs[a].pixels != blobs[b].pixels ? blobs[a].pixels > blobs[b].pixels : a < b
         }
         var unitBest = [Int: Int]()
-        for b in blobs.indices { if let cur = unitBest[unitOf[b]], !better(b, cur) { continue }; unitBest[unitOf[b]] = b }
+        for b in blobs.indices {
+            if let cur = unitBest[unitOf[b]], !better(b, cur) { continue }; unitBest[unitOf[b]] = b
+        }
         var neighbours = [Int: [(Int, Match)]]()
         func edge(_ a: Int, _ b: Int, _ how: Match) {
             let ua = unitOf[a], ub = unitOf[b]
@@ -198,19 +220,21 @@ public enum Dedupe {
         for p in pairs { edge(Int(p.i), Int(p.j), .near) }
         for c in crops { edge(Int(c.whole), Int(c.windowed), c.match) }
         let order = unitBest.keys.sorted { better(unitBest[$0]!, unitBest[$1]!) }
-        var clusterOfUnit = [Int: Int]()   // unit → founding unit
+        var clusterOfUnit = [Int: Int]()  // unit → founding unit
         var unitJoin = [Int: Match]()
         for u in order where clusterOfUnit[u] == nil {
             clusterOfUnit[u] = u
             // Near beats crop beats panel when a unit has several edges to the representative.
-            for (v, how) in (neighbours[u] ?? []).sorted(by: { Match.allCases.firstIndex(of: $0.1)! < Match.allCases.firstIndex(of: $1.1)! })
+            for (v, how) in (neighbours[u] ?? []).sorted(by: {
+                Match.allCases.firstIndex(of: $0.1)! < Match.allCases.firstIndex(of: $1.1)!
+            })
             where clusterOfUnit[v] == nil {
                 clusterOfUnit[v] = u
                 unitJoin[v] = how
             }
         }
         var joined = [String: Match]()
-        var groups = [Int: [Int]]()   // founding unit → item indices
+        var groups = [Int: [Int]]()  // founding unit → item indices
         for (k, item) in items.enumerated() { groups[clusterOfUnit[unitOf[item.blob]]!, default: []].append(k) }
         var clusters = [ClusterRecord]()
         clusters.reserveCapacity(groups.count)
@@ -221,16 +245,20 @@ public enum Dedupe {
                 return ItemID.sortKey(items[a].id).utf8.lexicographicallyPrecedes(ItemID.sortKey(items[b].id).utf8)
             }!
             let keepBlob = blobs[items[keep].blob]
-            let ids = members.map { items[$0].id }.sorted { ItemID.sortKey($0).utf8.lexicographicallyPrecedes(ItemID.sortKey($1).utf8) }
+            let ids = members.map { items[$0].id }.sorted {
+                ItemID.sortKey($0).utf8.lexicographicallyPrecedes(ItemID.sortKey($1).utf8)
+            }
             let articles = Set(members.map { items[$0].article }).sorted { PMCID.sortKey($0) < PMCID.sortKey($1) }
-            let maxDistance = members.map { PerceptualHash.distance(keepBlob.phash, blobs[items[$0].blob].phash) }.max() ?? 0
+            let maxDistance =
+                members.map { PerceptualHash.distance(keepBlob.phash, blobs[items[$0].blob].phash) }.max() ?? 0
             let kind: String
             if members.count == 1 {
                 kind = "single"
             } else {
                 let identical = members.allSatisfy { m in
                     let b = blobs[items[m].blob]
-                    return b.sha256 == keepBlob.sha256 || (b.pixelSHA256 != nil && b.pixelSHA256 == keepBlob.pixelSHA256)
+                    return b.sha256 == keepBlob.sha256
+                        || (b.pixelSHA256 != nil && b.pixelSHA256 == keepBlob.pixelSHA256)
                 }
                 kind = identical ? "exact" : "near"
             }
@@ -238,13 +266,16 @@ public enum Dedupe {
                 let u = unitOf[items[m].blob]
                 joined[items[m].id] = u == unitOf[items[keep].blob] ? .exact : unitJoin[u]!
             }
-            clusters.append(ClusterRecord(keep: items[keep].id, members: ids, articles: articles, kind: kind,
-                                          maxDistance: maxDistance))
+            clusters.append(
+                ClusterRecord(
+                    keep: items[keep].id, members: ids, articles: articles, kind: kind,
+                    maxDistance: maxDistance))
         }
         clusters.sort { $0.sortKey.utf8.lexicographicallyPrecedes($1.sortKey.utf8) }
-        return Result(clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, cropPairs: crops,
-                      candidatePairs: candidates, cropCandidatePairs: cropCandidates, scored: scored, joined: joined,
-                      unusable: unusable, totalFigures: figures.count)
+        return Result(
+            clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, cropPairs: crops,
+            candidatePairs: candidates, cropCandidatePairs: cropCandidates, scored: scored, joined: joined,
+            unusable: unusable, totalFigures: figures.count)
     }
 
     /// Hamming distance between two 256-bit hashes.
@@ -269,7 +300,9 @@ extension Dedupe {
     /// Least detail correlation (`AlignedDetail.score`) that confirms an edge, per kind of edge.
     public struct DetailThresholds: Sendable, Equatable, Codable {
         public var near: Double, crop: Double, panel: Double
-        public init(near: Double, crop: Double, panel: Double) { self.near = near; self.crop = crop; self.panel = panel }
+        public init(near: Double, crop: Double, panel: Double) {
+            self.near = near; self.crop = crop; self.panel = panel
+        }
         public func least(for m: Match) -> Double {
             switch m {
             case .exact: return -1

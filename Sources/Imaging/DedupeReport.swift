@@ -92,23 +92,28 @@ public struct DedupeReport: Codable, Sendable {
 }
 
 extension DedupeReport {
-    static func byID(_ a: String, _ b: String) -> Bool { ItemID.sortKey(a).utf8.lexicographicallyPrecedes(ItemID.sortKey(b).utf8) }
+    static func byID(_ a: String, _ b: String) -> Bool {
+        ItemID.sortKey(a).utf8.lexicographicallyPrecedes(ItemID.sortKey(b).utf8)
+    }
 
     /// Builds the report from a clustering result (and the truth, when given).
-    public static func make(_ r: Dedupe.Result, radius: Int, confirmRadius: Int? = Dedupe.defaultConfirmRadius,
-                            cropRadius: Int? = Dedupe.defaultCropRadius, detail: Dedupe.DetailThresholds? = Dedupe.defaultDetail,
-                            truth: SynthTruth?) -> DedupeReport {
+    public static func make(
+        _ r: Dedupe.Result, radius: Int, confirmRadius: Int? = Dedupe.defaultConfirmRadius,
+        cropRadius: Int? = Dedupe.defaultCropRadius, detail: Dedupe.DetailThresholds? = Dedupe.defaultDetail,
+        truth: SynthTruth?
+    ) -> DedupeReport {
         var joinedBy = [String: Int]()
         for (_, how) in r.joined { joinedBy[how.rawValue, default: 0] += 1 }
         var sizes = [String: Int]()
         for c in r.clusters { sizes[String(c.members.count), default: 0] += 1 }
-        let clusters = Clusters(count: r.clusters.count, singletons: r.clusters.filter { $0.kind == "single" }.count,
-                                exact: r.clusters.filter { $0.kind == "exact" }.count,
-                                near: r.clusters.filter { $0.kind == "near" }.count,
-                                crossArticle: r.clusters.filter(\.crossArticle).count,
-                                duplicatesDropped: r.clusters.reduce(0) { $0 + $1.members.count - 1 },
-                                sizeHistogram: sizes, largest: r.clusters.map(\.members.count).max() ?? 0,
-                                joinedBy: joinedBy)
+        let clusters = Clusters(
+            count: r.clusters.count, singletons: r.clusters.filter { $0.kind == "single" }.count,
+            exact: r.clusters.filter { $0.kind == "exact" }.count,
+            near: r.clusters.filter { $0.kind == "near" }.count,
+            crossArticle: r.clusters.filter(\.crossArticle).count,
+            duplicatesDropped: r.clusters.reduce(0) { $0 + $1.members.count - 1 },
+            sizeHistogram: sizes, largest: r.clusters.map(\.members.count).max() ?? 0,
+            joinedBy: joinedBy)
         var distances = [String: Int]()
         for p in r.nearPairs { distances[String(p.distance), default: 0] += 1 }
         let index = Dictionary(uniqueKeysWithValues: r.items.map { ($0.id, $0) })
@@ -116,21 +121,27 @@ extension DedupeReport {
             let (x, y) = byID(a, b) ? (a, b) : (b, a)
             let ba = r.blobs[index[x]!.blob], bb = r.blobs[index[y]!.blob]
             let same = ba.sha256 == bb.sha256 || (ba.pixelSHA256 != nil && ba.pixelSHA256 == bb.pixelSHA256)
-            return Pair(a: x, b: y, distance: PerceptualHash.distance(ba.phash, bb.phash), kind: same ? "exact" : "near")
+            return Pair(
+                a: x, b: y, distance: PerceptualHash.distance(ba.phash, bb.phash), kind: same ? "exact" : "near")
         }
         var examples = [Pair]()
         for c in r.clusters where c.members.count > 1 {
             for m in c.members where m != c.keep { examples.append(pair(c.keep, m)) }
         }
-        examples.sort { ($0.distance, ItemID.sortKey($1.a), ItemID.sortKey($1.b)) > ($1.distance, ItemID.sortKey($0.a), ItemID.sortKey($0.b)) }
+        examples.sort {
+            ($0.distance, ItemID.sortKey($1.a), ItemID.sortKey($1.b)) > (
+                $1.distance, ItemID.sortKey($0.a), ItemID.sortKey($0.b)
+            )
+        }
         let figures = Figures(total: r.totalFigures, usable: r.items.count, unusable: r.unusable)
         var rejected = [String: Int]()
         for s in r.scored where !s.kept { rejected[s.match.rawValue, default: 0] += 1 }
-        return DedupeReport(radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail,
-                            candidatePairs: r.candidatePairs, confirmedPairs: r.nearPairs.count,
-                            cropCandidatePairs: r.cropCandidatePairs, cropPairs: r.cropPairs.count, detailRejected: rejected,
-                            figures: figures, clusters: clusters, nearPairDistances: distances,
-                            examplePairs: Array(examples.prefix(20)), truth: truth.map { evaluate(r, truth: $0, pair: pair) })
+        return DedupeReport(
+            radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail,
+            candidatePairs: r.candidatePairs, confirmedPairs: r.nearPairs.count,
+            cropCandidatePairs: r.cropCandidatePairs, cropPairs: r.cropPairs.count, detailRejected: rejected,
+            figures: figures, clusters: clusters, nearPairDistances: distances,
+            examplePairs: Array(examples.prefix(20)), truth: truth.map { evaluate(r, truth: $0, pair: pair) })
     }
 
     static func evaluate(_ r: Dedupe.Result, truth: SynthTruth, pair: (String, String) -> Pair) -> Truth {
@@ -226,28 +237,34 @@ extension DedupeReport {
         var precision = [String: Rate](), recall = [String: Rate]()
         for (k, t) in precTotal { precision[k] = Rate(precHits[k] ?? 0, t) }
         for (k, t) in recallTotal { recall[k] = Rate(recallHits[k] ?? 0, t) }
-        return Truth(precision: precision, recall: recall, nearPairDistances: nearDistances,
-                     distinctSameArticleDistances: sameArticle, pairsWithUnusableMember: excluded,
-                     falsePositives: Array(falsePositives.sorted(by: order).prefix(20)),
-                     missed: Array(missed.sorted(by: order).prefix(20)), detailScores: detailScores)
+        return Truth(
+            precision: precision, recall: recall, nearPairDistances: nearDistances,
+            distinctSameArticleDistances: sameArticle, pairsWithUnusableMember: excluded,
+            falsePositives: Array(falsePositives.sorted(by: order).prefix(20)),
+            missed: Array(missed.sorted(by: order).prefix(20)), detailScores: detailScores)
     }
 }
 
 extension Dedupe {
     /// The `dedupe` stage over a work directory: reads `figures.jsonl` and `images.jsonl`, writes `clusters.jsonl`
     /// and `dedupe-report.json`, and returns the report.
-    public static func runStage(work: WorkDirectory, radius: Int, confirmRadius: Int? = defaultConfirmRadius,
-                                cropRadius: Int? = defaultCropRadius, detail: DetailThresholds? = defaultDetail, threads: Int,
-                                truth: SynthTruth? = nil) throws -> DedupeReport {
+    public static func runStage(
+        work: WorkDirectory, radius: Int, confirmRadius: Int? = defaultConfirmRadius,
+        cropRadius: Int? = defaultCropRadius, detail: DetailThresholds? = defaultDetail, threads: Int,
+        truth: SynthTruth? = nil
+    ) throws -> DedupeReport {
         for f in [work.figures, work.images] where !FileSystem.exists(f) {
-            throw PairDxError.io("\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
+            throw PairDxError.io(
+                "\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
         }
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
         let images = try JSONL.read(ImageRecord.self, from: work.images)
-        let result = run(figures: figures, images: images, radius: radius, confirmRadius: confirmRadius,
-                         cropRadius: cropRadius, detail: detail, threads: threads)
+        let result = run(
+            figures: figures, images: images, radius: radius, confirmRadius: confirmRadius,
+            cropRadius: cropRadius, detail: detail, threads: threads)
         try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
-        let report = DedupeReport.make(result, radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail, truth: truth)
+        let report = DedupeReport.make(
+            result, radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail, truth: truth)
         try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.dedupeReport)
         return report
     }

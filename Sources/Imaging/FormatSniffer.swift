@@ -20,7 +20,9 @@ public enum FormatSniffer {
         if starts([0xEF, 0xBB, 0xBF]) { i = 3 }
         while i < head.count, head[i] == 0x20 || head[i] == 0x09 || head[i] == 0x0A || head[i] == 0x0D { i += 1 }
         let text = String(decoding: head[i...], as: UTF8.self).lowercased()
-        if text.hasPrefix("<!doctype html") || text.hasPrefix("<html") || text.hasPrefix("<head") || text.hasPrefix("<body") {
+        if text.hasPrefix("<!doctype html") || text.hasPrefix("<html") || text.hasPrefix("<head")
+            || text.hasPrefix("<body")
+        {
             return .html
         }
         if text.hasPrefix("<svg") { return .svg }

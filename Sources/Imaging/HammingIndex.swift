@@ -26,7 +26,9 @@ public struct HammingIndex: Sendable {
     private let sortedCodes: [UInt64]
     private let sortedIDs: [Int32]
 
-    @inline(__always) static func quarter(_ code: UInt64, _ t: Int) -> Int { Int((code >> UInt64(48 - 16 * t)) & 0xFFFF) }
+    @inline(__always) static func quarter(_ code: UInt64, _ t: Int) -> Int {
+        Int((code >> UInt64(48 - 16 * t)) & 0xFFFF)
+    }
 
     public init(_ codes: [UInt64]) {
         precondition(codes.count < Int(Int32.max), "at most 2^31 codes")
@@ -79,34 +81,38 @@ public struct HammingIndex: Sendable {
         let parts = Parallel.map(count: chunks, threads: threads, batch: 1) { c -> [HammingPair] in
             var found = [HammingPair]()
             self.codes.withUnsafeBufferPointer { codes in
-            self.offsets.withUnsafeBufferPointer { off in
-            self.sortedCodes.withUnsafeBufferPointer { sc in
-            self.sortedIDs.withUnsafeBufferPointer { si in
-            masks.withUnsafeBufferPointer { masks in
-                for i in (c * chunk)..<min(n, (c + 1) * chunk) {
-                    let q = codes[i]
-                    let me = Int32(truncatingIfNeeded: i)
-                    for t in 0..<4 {
-                        let key = Self.quarter(q, t)
-                        let ob = t &* 65_537, cb = t &* n
-                        for m in masks {
-                            let k = ob &+ (key ^ m)
-                            var p = cb &+ Int(off[k])
-                            let end = cb &+ Int(off[k &+ 1])
-                            while p < end {
-                                let d = (sc[p] ^ q).nonzeroBitCount
-                                if d <= radius {
-                                    let j = si[p]
-                                    if j > me && Self.firstAgreeingQuarter(q, sc[p], sub) == t {
-                                        found.append(HammingPair(i: me, j: j, distance: UInt8(d)))
+                self.offsets.withUnsafeBufferPointer { off in
+                    self.sortedCodes.withUnsafeBufferPointer { sc in
+                        self.sortedIDs.withUnsafeBufferPointer { si in
+                            masks.withUnsafeBufferPointer { masks in
+                                for i in (c * chunk)..<min(n, (c + 1) * chunk) {
+                                    let q = codes[i]
+                                    let me = Int32(truncatingIfNeeded: i)
+                                    for t in 0..<4 {
+                                        let key = Self.quarter(q, t)
+                                        let ob = t &* 65_537, cb = t &* n
+                                        for m in masks {
+                                            let k = ob &+ (key ^ m)
+                                            var p = cb &+ Int(off[k])
+                                            let end = cb &+ Int(off[k &+ 1])
+                                            while p < end {
+                                                let d = (sc[p] ^ q).nonzeroBitCount
+                                                if d <= radius {
+                                                    let j = si[p]
+                                                    if j > me && Self.firstAgreeingQuarter(q, sc[p], sub) == t {
+                                                        found.append(HammingPair(i: me, j: j, distance: UInt8(d)))
+                                                    }
+                                                }
+                                                p &+= 1
+                                            }
+                                        }
                                     }
                                 }
-                                p &+= 1
                             }
                         }
                     }
                 }
-            }}}}}
+            }
             found.sort()
             return found
         }

@@ -22,10 +22,11 @@ public enum HashStage {
         }
         do {
             let h = try ImageHasher.hash(data, mode: .v2, budget: budget, pixelDigest: true)
-            return ImageRecord(sha256: sha256, format: h.format.rawValue, width: h.width, height: h.height,
-                               channels: h.channels, pixelSHA256: h.pixelSHA256, phash: h.hashes.phashHex,
-                               dhash: h.hashes.dhashHex, ahash: h.hashes.ahashHex, phash256: h.hashes.phash256Hex,
-                               crop256: CropSignature.hex(h.hashes.crops), thumb32: AlignedDetail.hex(h.hashes.thumbnail))
+            return ImageRecord(
+                sha256: sha256, format: h.format.rawValue, width: h.width, height: h.height,
+                channels: h.channels, pixelSHA256: h.pixelSHA256, phash: h.hashes.phashHex,
+                dhash: h.hashes.dhashHex, ahash: h.hashes.ahashHex, phash256: h.hashes.phash256Hex,
+                crop256: CropSignature.hex(h.hashes.crops), thumb32: AlignedDetail.hex(h.hashes.thumbnail))
         } catch {
             return ImageRecord(sha256: sha256, format: sniffed, reject: error.reason)
         }
@@ -36,13 +37,17 @@ public enum HashStage {
     /// `budget.memory` (shared) for interlaced PNGs and multi-scan JPEGs.
     /// `reuse`: records already computed for some blobs (a caption-first scan hashes each blob once across its
     /// batches); they are written as given.
-    public static func run(work: WorkDirectory, threads: Int, budget: DecodeBudget = DecodeBudget(),
-                           reuse: [String: ImageRecord] = [:]) throws -> Summary {
+    public static func run(
+        work: WorkDirectory, threads: Int, budget: DecodeBudget = DecodeBudget(),
+        reuse: [String: ImageRecord] = [:]
+    ) throws -> Summary {
         let store = work.blobs
         // The blobs this work directory's figures use (a shard's own, under a sharded view); every stored blob
         // when there is no figures file yet.
-        let names = FileSystem.exists(work.figures)
-            ? Set(try JSONL.read(FigureRecord.self, from: work.figures).compactMap { $0.status.isOK ? $0.sha256 : nil }).sorted()
+        let names =
+            FileSystem.exists(work.figures)
+            ? Set(try JSONL.read(FigureRecord.self, from: work.figures).compactMap { $0.status.isOK ? $0.sha256 : nil })
+                .sorted()
             : store.all()
         let progress = Progress("hash", total: names.count)
         let records = Parallel.map(count: names.count, threads: threads, batch: 4) { i -> ImageRecord in
@@ -64,8 +69,9 @@ public enum HashStage {
         var reasons = [String: Int]()
         for r in records { if let reject = r.reject { reasons[reasonCode(reject), default: 0] += 1 } }
         let rejected = records.filter { $0.reject != nil }.count
-        return Summary(images: records.count, ok: records.count - rejected, rejected: rejected, reasons: reasons,
-                       hash: HashMode.v2.rawValue)
+        return Summary(
+            images: records.count, ok: records.count - rejected, rejected: rejected, reasons: reasons,
+            hash: HashMode.v2.rawValue)
     }
 
     /// `truncated: png: …` → `truncated`.

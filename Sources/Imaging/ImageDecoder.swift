@@ -47,7 +47,9 @@ public enum ImageDecoder {
     /// Decodes for a small target: JPEGs use DCT scaling to the smallest M/8 that keeps both sides
     /// at least `minSide` (so no full-size pixels are produced and thrown away); PNGs decode at full
     /// size. The pixel guard still applies to the full size in the header.
-    public static func decode(_ data: Data, minSide: Int, maxPixels: Int = defaultMaxPixels) throws(ImagingError) -> Image {
+    public static func decode(_ data: Data, minSide: Int, maxPixels: Int = defaultMaxPixels) throws(ImagingError)
+        -> Image
+    {
         let collector = ImageCollector()
         try decodeRows(data, budget: DecodeBudget(maxPixels: maxPixels), minSide: minSide, into: collector)
         return collector.image()
@@ -56,8 +58,10 @@ public enum ImageDecoder {
     /// Streams the decoded rows (8-bit grey or RGB, top to bottom) to `consumer` without a full-size buffer;
     /// with `minSide`, JPEGs are DCT-scaled as in `decode(_:minSide:maxPixels:)`. Memory: a few rows of the
     /// width, plus a whole-image buffer from `budget.memory` for interlaced PNGs and multi-scan JPEGs.
-    public static func decodeRows(_ data: Data, budget: DecodeBudget, minSide: Int? = nil,
-                                  into consumer: any RowConsumer) throws(ImagingError) {
+    public static func decodeRows(
+        _ data: Data, budget: DecodeBudget, minSide: Int? = nil,
+        into consumer: any RowConsumer
+    ) throws(ImagingError) {
         switch try format(of: data) {
         case .png: try PNGCodec.decodeRows(data, budget: budget, into: consumer)
         default: try JPEGCodec.decodeRows(data, budget: budget, minSide: minSide, into: consumer)
@@ -78,9 +82,12 @@ public enum ImageEncoder {
 
     /// JPEG of grey (1) or RGB (3) pixels (4 = CMYK, inverted-ink convention), quality 1...100,
     /// 4:2:0 chroma, accurate DCT, baseline or progressive.
-    public static func jpeg(pixels: [UInt8], width: Int, height: Int, channels: Int, quality: Int = 90,
-                            progressive: Bool = false) throws(ImagingError) -> Data {
-        try JPEGCodec.encode(pixels, width: width, height: height, channels: channels, quality: quality,
-                             progressive: progressive)
+    public static func jpeg(
+        pixels: [UInt8], width: Int, height: Int, channels: Int, quality: Int = 90,
+        progressive: Bool = false
+    ) throws(ImagingError) -> Data {
+        try JPEGCodec.encode(
+            pixels, width: width, height: height, channels: channels, quality: quality,
+            progressive: progressive)
     }
 }

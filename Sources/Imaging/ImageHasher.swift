@@ -32,8 +32,10 @@ public enum ImageHasher {
     /// (plus a whole-image buffer from `budget.memory` for interlaced PNGs and multi-scan JPEGs). With
     /// `pixelDigest`, JPEGs are decoded twice in `v1` mode (full size for the digest, DCT-scaled for the
     /// hashes); PNGs once. O(pixels).
-    public static func hash(_ data: Data, mode: HashMode = .v1, budget: DecodeBudget = DecodeBudget(),
-                            pixelDigest: Bool = false, wide: Bool = false, crops: Bool = false) throws(ImagingError) -> HashedImage {
+    public static func hash(
+        _ data: Data, mode: HashMode = .v1, budget: DecodeBudget = DecodeBudget(),
+        pixelDigest: Bool = false, wide: Bool = false, crops: Bool = false
+    ) throws(ImagingError) -> HashedImage {
         let format = try ImageDecoder.format(of: data)
         let scaled = mode != .imagehash && format == .jpeg
         let (wide, crops) = mode == .v2 ? (true, true) : (wide, crops)
@@ -48,15 +50,18 @@ public enum ImageHasher {
         if !scaled && pixelDigest { digest = hasher.digestHex() }
         guard let l = hasher.layout else { throw ImagingError(.corrupt, "the decoder delivered no rows") }
         guard l.fullWidth >= minimumSide, l.fullHeight >= minimumSide else {
-            throw ImagingError(.tooSmall, "\(l.fullWidth)x\(l.fullHeight) (hashing needs at least \(minimumSide) px a side)")
+            throw ImagingError(
+                .tooSmall, "\(l.fullWidth)x\(l.fullHeight) (hashing needs at least \(minimumSide) px a side)")
         }
-        return HashedImage(format: format, width: l.fullWidth, height: l.fullHeight, channels: l.channels,
-                           pixelSHA256: digest, hashes: hasher.hashes())
+        return HashedImage(
+            format: format, width: l.fullWidth, height: l.fullHeight, channels: l.channels,
+            pixelSHA256: digest, hashes: hasher.hashes())
     }
 
     /// The three hashes of an already decoded image (luma, resample, hash). O(pixels).
     public static func hashes(of image: Image, wide: Bool = false, crops: Bool = false) -> ImageHashes {
-        PerceptualHash.hashes(luma: Luma.plane(image), width: image.width, height: image.height, wide: wide, crops: crops)
+        PerceptualHash.hashes(
+            luma: Luma.plane(image), width: image.width, height: image.height, wide: wide, crops: crops)
     }
 }
 

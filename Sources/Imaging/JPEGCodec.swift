@@ -24,7 +24,9 @@ enum JPEGCodec {
     /// The headers up to the first scan: O(size of the headers).
     static func info(_ data: Data) throws(ImagingError) -> pdx_jpeg_info {
         let result: Result<pdx_jpeg_info, ImagingError> = data.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return .failure(ImagingError(.empty)) }
+            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+                return .failure(ImagingError(.empty))
+            }
             var info = pdx_jpeg_info()
             var text = [CChar](repeating: 0, count: messageCapacity)
             let status = pdx_jpeg_read_header(base, raw.count, &info, &text, messageCapacity)
@@ -58,8 +60,10 @@ enum JPEGCodec {
     /// coefficients of the whole image from `budget.memory` when the file has several scans.
     /// O(output pixels + scans × coefficients).
     /// `scaleEighths` forces a scale (1...8) instead.
-    static func decodeRows(_ data: Data, budget: DecodeBudget, minSide: Int? = nil,
-                           into consumer: any RowConsumer, scaleEighths: Int? = nil) throws(ImagingError) {
+    static func decodeRows(
+        _ data: Data, budget: DecodeBudget, minSide: Int? = nil,
+        into consumer: any RowConsumer, scaleEighths: Int? = nil
+    ) throws(ImagingError) {
         var m = 8
         let header = try info(data)
         if let minSide { m = scale(width: Int(header.width), height: Int(header.height), minSide: minSide) }
@@ -73,10 +77,14 @@ enum JPEGCodec {
             var text = [CChar](repeating: 0, count: messageCapacity)
             var sink = pdx_jpeg_sink(
                 context: Unmanaged.passUnretained(bridge).toOpaque(),
-                begin: { ctx, w, h, c, b in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().begin(width: w, height: h, channels: c, buffered: b) },
+                begin: { ctx, w, h, c, b in
+                    Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().begin(
+                        width: w, height: h, channels: c, buffered: b)
+                },
                 row: { ctx, px, y in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().row(px, y: y) })
-            let status = pdx_jpeg_decode_rows(base, raw.count, UInt64(max(0, budget.maxPixels)), Int32(clamping: budget.maxScans),
-                                              Int32(m), &sink, &info, &text, messageCapacity)
+            let status = pdx_jpeg_decode_rows(
+                base, raw.count, UInt64(max(0, budget.maxPixels)), Int32(clamping: budget.maxScans),
+                Int32(m), &sink, &info, &text, messageCapacity)
             if let e = bridge.error { return e }
             return status == PDX_JPEG_OK ? nil : error(status, PNGCodec.string(text))
         }
@@ -85,12 +93,16 @@ enum JPEGCodec {
 
     /// Baseline or progressive JPEG with 4:2:0 chroma for RGB, accurate DCT. Deterministic for the
     /// same library version and inputs.
-    static func encode(_ pixels: [UInt8], width: Int, height: Int, channels: Int, quality: Int,
-                       progressive: Bool) throws(ImagingError) -> Data {
+    static func encode(
+        _ pixels: [UInt8], width: Int, height: Int, channels: Int, quality: Int,
+        progressive: Bool
+    ) throws(ImagingError) -> Data {
         guard width > 0, height > 0, width <= 65_500, height <= 65_500, [1, 3, 4].contains(channels),
-              pixels.count == width * height * channels, (1...100).contains(quality) else {
-            throw ImagingError(.invalidArgument,
-                               "jpeg encode: \(width)x\(height)x\(channels) q\(quality) does not match \(pixels.count) bytes")
+            pixels.count == width * height * channels, (1...100).contains(quality)
+        else {
+            throw ImagingError(
+                .invalidArgument,
+                "jpeg encode: \(width)x\(height)x\(channels) q\(quality) does not match \(pixels.count) bytes")
         }
         guard let handle = tjInitCompress() else { throw ImagingError(.outOfMemory, "jpeg: cannot create an encoder") }
         defer { tjDestroy(handle) }
@@ -101,8 +113,9 @@ enum JPEGCodec {
         var out: UnsafeMutablePointer<UInt8>?
         var size: UInt = 0
         let rc = pixels.withUnsafeBufferPointer { src in
-            tjCompress2(handle, src.baseAddress, Int32(width), 0, Int32(height), Int32(format.rawValue), &out, &size,
-                        Int32(sub.rawValue), Int32(quality), flags)
+            tjCompress2(
+                handle, src.baseAddress, Int32(width), 0, Int32(height), Int32(format.rawValue), &out, &size,
+                Int32(sub.rawValue), Int32(quality), flags)
         }
         defer { if let out { tjFree(out) } }
         guard rc == 0, let out else { throw ImagingError(.invalidArgument, "jpeg encode: \(message(handle))") }

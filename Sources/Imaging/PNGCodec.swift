@@ -23,8 +23,9 @@ enum PNGCodec {
         let result: Result<(Int, Int), ImagingError> = data.withUnsafeBytes { raw in
             var header = pdx_png_header()
             var message = [CChar](repeating: 0, count: messageCapacity)
-            let status = pdx_png_read_header(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count,
-                                             &header, &message, messageCapacity)
+            let status = pdx_png_read_header(
+                raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count,
+                &header, &message, messageCapacity)
             guard status == PDX_PNG_OK else { return .failure(error(status, Self.string(message))) }
             return .success((Int(header.width), Int(header.height)))
         }
@@ -45,8 +46,10 @@ enum PNGCodec {
     /// Memory: two rows of the width; for Adam7, width × height × channels from `budget.memory`; for a sequential
     /// image, its inflated stream ((bytes per row + 1) × height, plus the compressed bytes when they span several
     /// chunks) when `budget.memory` has that free at once, released when the decode returns. O(width × height).
-    static func decodeRows(_ data: Data, budget: DecodeBudget, into consumer: any RowConsumer,
-                           decoder: Decoder = .ours) throws(ImagingError) {
+    static func decodeRows(
+        _ data: Data, budget: DecodeBudget, into consumer: any RowConsumer,
+        decoder: Decoder = .ours
+    ) throws(ImagingError) {
         let bridge = RowBridge(consumer, budget: budget, format: .png)
         let result: ImagingError? = data.withUnsafeBytes { raw in
             var header = pdx_png_header()
@@ -54,16 +57,22 @@ enum PNGCodec {
             var message = [CChar](repeating: 0, count: messageCapacity)
             var sink = pdx_png_sink(
                 context: Unmanaged.passUnretained(bridge).toOpaque(),
-                begin: { ctx, w, h, c, b in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().begin(width: w, height: h, channels: c, buffered: b) },
+                begin: { ctx, w, h, c, b in
+                    Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().begin(
+                        width: w, height: h, channels: c, buffered: b)
+                },
                 row: { ctx, px, y in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().row(px, y: y) },
                 try_reserve: decoder == .ours
                     ? { ctx, bytes in Unmanaged<RowBridge>.fromOpaque(ctx!).takeUnretainedValue().tryReserve(bytes) }
                     : nil)
             let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
             let maxPixels = UInt64(max(0, budget.maxPixels)), maxSide = UInt32(clamping: max(0, budget.maxSide))
-            let status = decoder == .libpng
-                ? pdx_png_decode_rows_libpng(base, raw.count, maxPixels, maxSide, &sink, &header, &channels, &message, messageCapacity)
-                : pdx_png_decode_rows(base, raw.count, maxPixels, maxSide, &sink, &header, &channels, &message, messageCapacity)
+            let status =
+                decoder == .libpng
+                ? pdx_png_decode_rows_libpng(
+                    base, raw.count, maxPixels, maxSide, &sink, &header, &channels, &message, messageCapacity)
+                : pdx_png_decode_rows(
+                    base, raw.count, maxPixels, maxSide, &sink, &header, &channels, &message, messageCapacity)
             if let e = bridge.error { return e }
             return status == PDX_PNG_OK ? nil : error(status, Self.string(message))
         }
@@ -71,17 +80,22 @@ enum PNGCodec {
     }
 
     /// Encodes grey, RGB or RGBA pixels; deterministic for given inputs (no time or text chunks).
-    static func encode(_ pixels: [UInt8], width: Int, height: Int, channels: Int, level: Int) throws(ImagingError) -> Data {
+    static func encode(_ pixels: [UInt8], width: Int, height: Int, channels: Int, level: Int) throws(ImagingError)
+        -> Data
+    {
         guard width > 0, height > 0, width <= Int(UInt32.max), height <= Int(UInt32.max), [1, 3, 4].contains(channels),
-              pixels.count == width * height * channels else {
-            throw ImagingError(.invalidArgument, "png encode: \(width)x\(height)x\(channels) does not match \(pixels.count) bytes")
+            pixels.count == width * height * channels
+        else {
+            throw ImagingError(
+                .invalidArgument, "png encode: \(width)x\(height)x\(channels) does not match \(pixels.count) bytes")
         }
         let result: Result<Data, ImagingError> = pixels.withUnsafeBufferPointer { buf in
             var out: UnsafeMutablePointer<UInt8>?
             var size = 0
             var message = [CChar](repeating: 0, count: messageCapacity)
-            let status = pdx_png_encode(buf.baseAddress, UInt32(width), UInt32(height), UInt32(channels), Int32(level),
-                                        &out, &size, &message, messageCapacity)
+            let status = pdx_png_encode(
+                buf.baseAddress, UInt32(width), UInt32(height), UInt32(channels), Int32(level),
+                &out, &size, &message, messageCapacity)
             guard status == PDX_PNG_OK, let out else { return .failure(error(status, Self.string(message))) }
             defer { pdx_free(out) }
             return .success(Data(bytes: out, count: size))
@@ -98,19 +112,22 @@ enum PNGCodec {
 
 extension PNGCodec {
     /// Rows in PNG's raw layout (see `pdx_png_encode_raw`), for building test images of every kind.
-    static func encodeRaw(_ raw: [UInt8], width: Int, height: Int, colorType: Int, bitDepth: Int, interlaced: Bool,
-                          palette: [UInt8] = [], trns: [UInt8] = []) throws(ImagingError) -> Data {
+    static func encodeRaw(
+        _ raw: [UInt8], width: Int, height: Int, colorType: Int, bitDepth: Int, interlaced: Bool,
+        palette: [UInt8] = [], trns: [UInt8] = []
+    ) throws(ImagingError) -> Data {
         let result: Result<Data, ImagingError> = raw.withUnsafeBufferPointer { buf in
             palette.withUnsafeBufferPointer { pal in
                 trns.withUnsafeBufferPointer { tr in
                     var out: UnsafeMutablePointer<UInt8>?
                     var size = 0
                     var message = [CChar](repeating: 0, count: messageCapacity)
-                    let status = pdx_png_encode_raw(buf.baseAddress, UInt32(width), UInt32(height), Int32(colorType),
-                                                    Int32(bitDepth), interlaced ? 1 : 0,
-                                                    palette.isEmpty ? nil : pal.baseAddress, Int32(palette.count / 3),
-                                                    trns.isEmpty ? nil : tr.baseAddress, Int32(trns.count), &out, &size,
-                                                    &message, messageCapacity)
+                    let status = pdx_png_encode_raw(
+                        buf.baseAddress, UInt32(width), UInt32(height), Int32(colorType),
+                        Int32(bitDepth), interlaced ? 1 : 0,
+                        palette.isEmpty ? nil : pal.baseAddress, Int32(palette.count / 3),
+                        trns.isEmpty ? nil : tr.baseAddress, Int32(trns.count), &out, &size,
+                        &message, messageCapacity)
                     guard status == PDX_PNG_OK, let out else {
                         return .failure(ImagingError(.invalidArgument, "png raw encode: \(string(message))"))
                     }

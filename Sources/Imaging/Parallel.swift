@@ -22,8 +22,10 @@ public enum Parallel {
     }
 
     /// `transform` applied to every index, results in index order.
-    public static func map<T: Sendable>(count: Int, threads: Int, batch: Int = 16,
-                                        _ transform: @Sendable (Int) -> T) -> [T] {
+    public static func map<T: Sendable>(
+        count: Int, threads: Int, batch: Int = 16,
+        _ transform: @Sendable (Int) -> T
+    ) -> [T] {
         let slots = Slots<T>(count)
         forEach(count: count, threads: threads, batch: batch) { i in slots.set(i, transform(i)) }
         return slots.values()

@@ -19,8 +19,10 @@ public struct ImageHashes: Sendable, Hashable {
     /// (with `crops`).
     public var thumbnail: [UInt8]
 
-    public init(phash: UInt64, dhash: UInt64, ahash: UInt64, phash256: [UInt64] = [], crops: [UInt64] = [],
-                thumbnail: [UInt8] = []) {
+    public init(
+        phash: UInt64, dhash: UInt64, ahash: UInt64, phash256: [UInt64] = [], crops: [UInt64] = [],
+        thumbnail: [UInt8] = []
+    ) {
         self.phash = phash; self.dhash = dhash; self.ahash = ahash; self.phash256 = phash256; self.crops = crops
         self.thumbnail = thumbnail
     }
@@ -55,7 +57,9 @@ public enum PerceptualHash {
 
     /// All three hashes (and the 256-bit pHash when `wide`) of a whole luma plane, fed row by row through
     /// `PlaneHasher`. O(width·height·taps) for the resizes.
-    public static func hashes(luma: [UInt8], width: Int, height: Int, wide: Bool = false, crops: Bool = false) -> ImageHashes {
+    public static func hashes(luma: [UInt8], width: Int, height: Int, wide: Bool = false, crops: Bool = false)
+        -> ImageHashes
+    {
         precondition(luma.count == width * height)
         var hasher = PlaneHasher(width: width, height: height, wide: wide, crops: crops)
         luma.withUnsafeBufferPointer { p in
@@ -67,9 +71,10 @@ public enum PerceptualHash {
     /// The hashes from the resized planes: 32×32 (pHash), 9×8 (dHash), 8×8 (aHash), 64×64 (wide pHash).
     static func hashes(p32: [UInt8], p98: [UInt8], p88: [UInt8], p64: [UInt8]?, p128: [UInt8]? = nil) -> ImageHashes {
         let words = p64.map { dctBits($0, size: 64, low: 16, cosines: cos64) } ?? []
-        return ImageHashes(phash: phash(from32: p32), dhash: dhash(from9x8: p98), ahash: ahash(from8x8: p88),
-                           phash256: words, crops: p128.map(CropSignature.signature) ?? [],
-                           thumbnail: p128.map(AlignedDetail.thumbnail) ?? [])
+        return ImageHashes(
+            phash: phash(from32: p32), dhash: dhash(from9x8: p98), ahash: ahash(from8x8: p88),
+            phash256: words, crops: p128.map(CropSignature.signature) ?? [],
+            thumbnail: p128.map(AlignedDetail.thumbnail) ?? [])
     }
 
     /// The low `low`×`low` block of the unnormalised 2-D DCT-II of a `size`×`size` plane, thresholded
@@ -84,23 +89,25 @@ public enum PerceptualHash {
         var a = [Double](repeating: 0, count: low * size)
         var d = [Double](repeating: 0, count: low * low)
         p.withUnsafeBufferPointer { p in
-        c.withUnsafeBufferPointer { c in
-        a.withUnsafeMutableBufferPointer { a in
-            for k in 0..<low {
-                for j in 0..<size {
-                    var s = 0.0
-                    for n in 0..<size { s += c[k &* size &+ n] * p[n &* size &+ j] }
-                    a[k &* size &+ j] = 2 * s
+            c.withUnsafeBufferPointer { c in
+                a.withUnsafeMutableBufferPointer { a in
+                    for k in 0..<low {
+                        for j in 0..<size {
+                            var s = 0.0
+                            for n in 0..<size { s += c[k &* size &+ n] * p[n &* size &+ j] }
+                            a[k &* size &+ j] = 2 * s
+                        }
+                    }
+                    for k in 0..<low {
+                        for l in 0..<low {
+                            var s = 0.0
+                            for j in 0..<size { s += c[l &* size &+ j] * a[k &* size &+ j] }
+                            d[k &* low &+ l] = 2 * s
+                        }
+                    }
                 }
             }
-            for k in 0..<low {
-                for l in 0..<low {
-                    var s = 0.0
-                    for j in 0..<size { s += c[l &* size &+ j] * a[k &* size &+ j] }
-                    d[k &* low &+ l] = 2 * s
-                }
-            }
-        }}}
+        }
         let sorted = d.sorted()
         let m = d.count / 2
         let median = (sorted[m - 1] + sorted[m]) / 2
@@ -149,8 +156,11 @@ struct PlaneHasher {
         r98 = RowResizer(width: width, height: height, toWidth: 9, toHeight: 8)
         r88 = RowResizer(width: width, height: height, toWidth: 8, toHeight: 8)
         r64 = wide ? RowResizer(width: width, height: height, toWidth: 64, toHeight: 64) : nil
-        r128 = crops ? RowResizer(width: width, height: height, toWidth: CropSignature.planeSide,
-                                  toHeight: CropSignature.planeSide) : nil
+        r128 =
+            crops
+            ? RowResizer(
+                width: width, height: height, toWidth: CropSignature.planeSide,
+                toHeight: CropSignature.planeSide) : nil
     }
 
     /// Row `y` of `width` luma samples; rows must come in order.
@@ -163,6 +173,7 @@ struct PlaneHasher {
     }
 
     func hashes() -> ImageHashes {
-        PerceptualHash.hashes(p32: r32.result(), p98: r98.result(), p88: r88.result(), p64: r64?.result(), p128: r128?.result())
+        PerceptualHash.hashes(
+            p32: r32.result(), p98: r98.result(), p88: r88.result(), p64: r64?.result(), p128: r128?.result())
     }
 }

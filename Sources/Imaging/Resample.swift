@@ -125,8 +125,10 @@ public enum Resample {
 
     /// The horizontal pass over one row of `kernel`'s input size: `channels`-interleaved samples from `src`,
     /// `kernel`'s output size of pixels to `dst`. O(output width × taps × channels).
-    static func horizontalRow(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, kernel h: Kernel,
-                              channels: Int) {
+    static func horizontalRow(
+        _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<UInt8>, kernel h: Kernel,
+        channels: Int
+    ) {
         let outW = h.first.count
         h.weights.withUnsafeBufferPointer { k in
             h.first.withUnsafeBufferPointer { first in
@@ -159,8 +161,10 @@ public enum Resample {
     }
 
     /// Resizes an interleaved 8-bit raster with `channels` samples per pixel.
-    public static func resize(_ pixels: [UInt8], width: Int, height: Int, channels: Int,
-                              toWidth outW: Int, toHeight outH: Int, filter: Filter = .lanczos3) -> [UInt8] {
+    public static func resize(
+        _ pixels: [UInt8], width: Int, height: Int, channels: Int,
+        toWidth outW: Int, toHeight outH: Int, filter: Filter = .lanczos3
+    ) -> [UInt8] {
         precondition(width > 0 && height > 0 && outW > 0 && outH > 0 && channels > 0)
         precondition(pixels.count == width * height * channels)
         precondition(width < 1 << 31 && height < 1 << 31 && outW < 1 << 31 && outH < 1 << 31, "sides must fit 31 bits")
@@ -178,8 +182,9 @@ public enum Resample {
             pixels.withUnsafeBufferPointer { src in
                 temp.withUnsafeMutableBufferPointer { dst in
                     for y in 0..<rows {
-                        horizontalRow(src.baseAddress! + (y + firstRow) * width * channels,
-                                      dst.baseAddress! + y * outW * channels, kernel: h, channels: channels)
+                        horizontalRow(
+                            src.baseAddress! + (y + firstRow) * width * channels,
+                            dst.baseAddress! + y * outW * channels, kernel: h, channels: channels)
                     }
                 }
             }
@@ -213,8 +218,9 @@ public enum Resample {
 
     /// Resizes an image (grey or RGB) to `width` × `height`.
     public static func resize(_ image: Image, width: Int, height: Int) -> Image {
-        let px = resize(image.pixels, width: image.width, height: image.height, channels: image.channels,
-                        toWidth: width, toHeight: height)
+        let px = resize(
+            image.pixels, width: image.width, height: image.height, channels: image.channels,
+            toWidth: width, toHeight: height)
         return Image(width: width, height: height, channels: image.channels, pixels: px, format: image.format)
     }
 }
@@ -257,8 +263,11 @@ struct RowResizer {
         let outW = self.outW
         if outH == height {
             direct.withUnsafeMutableBufferPointer { d in
-                if let horizontal { Resample.horizontalRow(row, d.baseAddress! + y * outW, kernel: horizontal, channels: 1) }
-                else { (d.baseAddress! + y * outW).update(from: row, count: outW) }
+                if let horizontal {
+                    Resample.horizontalRow(row, d.baseAddress! + y * outW, kernel: horizontal, channels: 1)
+                } else {
+                    (d.baseAddress! + y * outW).update(from: row, count: outW)
+                }
             }
             return
         }

@@ -45,14 +45,17 @@ public enum SearchBenchmark {
         let t1 = DispatchTime.now().uptimeNanoseconds
         let pairs = index.pairs(radius: radius, threads: threads)
         let t2 = DispatchTime.now().uptimeNanoseconds
-        var line = String(format: "radius-%d search over %d hashes: build %.2f s, self-join %.2f s, total %.2f s, %d pairs, peak RSS %.0f MB (%d threads)",
-                          radius, count, Double(t1 - t0) / 1e9, Double(t2 - t1) / 1e9, Double(t2 - t0) / 1e9,
-                          pairs.count, Double(peakResidentBytes() ?? 0) / 1_048_576, threads)
+        var line = String(
+            format:
+                "radius-%d search over %d hashes: build %.2f s, self-join %.2f s, total %.2f s, %d pairs, peak RSS %.0f MB (%d threads)",
+            radius, count, Double(t1 - t0) / 1e9, Double(t2 - t1) / 1e9, Double(t2 - t0) / 1e9,
+            pairs.count, Double(peakResidentBytes() ?? 0) / 1_048_576, threads)
         if verify > 0 {
             let subset = Array(codes.prefix(verify))
             let fast = HammingIndex(subset).pairs(radius: radius, threads: threads)
             let slow = HammingIndex.bruteForcePairs(subset, radius: radius)
-            line += "\nbrute force on the first \(subset.count): \(slow.count) pairs, index \(fast.count) pairs, "
+            line +=
+                "\nbrute force on the first \(subset.count): \(slow.count) pairs, index \(fast.count) pairs, "
                 + (fast == slow ? "equal" : "DIFFERENT")
         }
         return line

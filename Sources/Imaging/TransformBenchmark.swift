@@ -31,9 +31,11 @@ public enum TransformBenchmark {
         }
         switch t {
         case .rescale: return try png(Resample.resize(image, width: max(8, w * 7 / 10), height: max(8, h * 7 / 10)))
-        case .reencode: return try ImageEncoder.jpeg(pixels: image.pixels, width: w, height: h, channels: c, quality: 70)
+        case .reencode:
+            return try ImageEncoder.jpeg(pixels: image.pixels, width: w, height: h, channels: c, quality: 70)
         case .brightness:
-            return try png(Image(width: w, height: h, channels: c, pixels: image.pixels.map { UInt8(min(255, Int($0) + 25)) }))
+            return try png(
+                Image(width: w, height: h, channels: c, pixels: image.pixels.map { UInt8(min(255, Int($0) + 25)) }))
         case .crop5: return try png(border(0.05))
         case .crop10: return try png(border(0.10))
         case .crop15: return try png(border(0.15))
@@ -42,8 +44,10 @@ public enum TransformBenchmark {
     }
 
     /// Runs the benchmark over the PNG and JPEG files under `folders`; returns the printed lines.
-    public static func run(folders: [String], radius: Int, confirmRadius: Int?, cropRadius: Int?,
-                           detail: Dedupe.DetailThresholds? = Dedupe.defaultDetail, threads: Int) throws -> String {
+    public static func run(
+        folders: [String], radius: Int, confirmRadius: Int?, cropRadius: Int?,
+        detail: Dedupe.DetailThresholds? = Dedupe.defaultDetail, threads: Int
+    ) throws -> String {
         var files = [String]()
         for f in folders {
             files += FileSystem.listFiles(under: f, followingFileLinks: true)
@@ -57,7 +61,9 @@ public enum TransformBenchmark {
         var originals = 0
         for path in files {
             let data = try FileSystem.read(path)
-            guard let image = try? ImageDecoder.decode(data) else { Log.warning("\(path): not decodable, skipped"); continue }
+            guard let image = try? ImageDecoder.decode(data) else {
+                Log.warning("\(path): not decodable, skipped"); continue
+            }
             let k = originals
             originals += 1
             var copies: [(Transform?, Data)] = [(nil, data)]
@@ -67,20 +73,25 @@ public enum TransformBenchmark {
                 let pmcid = "PMC\(100 * (k + 1) + j)"
                 let id = pmcid + "/F1"
                 images[sha] = HashStage.record(sha256: sha, data: bytes, budget: DecodeBudget())
-                figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: "F1", label: nil, caption: "",
-                                            context: "fig", href: "h", media: (path as NSString).lastPathComponent,
-                                            license: nil, sha256: sha, bytes: bytes.count, url: nil, status: .ok))
+                figures.append(
+                    FigureRecord(
+                        id: id, pmcid: pmcid, version: 1, figure: "F1", label: nil, caption: "",
+                        context: "fig", href: "h", media: (path as NSString).lastPathComponent,
+                        license: nil, sha256: sha, bytes: bytes.count, url: nil, status: .ok))
                 origin[id] = (k, t)
             }
         }
-        let r = Dedupe.run(figures: figures, images: images.values.sorted { $0.sha256 < $1.sha256 }, radius: radius,
-                           confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail, threads: threads)
+        let r = Dedupe.run(
+            figures: figures, images: images.values.sorted { $0.sha256 < $1.sha256 }, radius: radius,
+            confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail, threads: threads)
         var signature = [String: Dedupe.Blob]()
         for item in r.items { signature[item.id] = r.blobs[item.blob] }
         var clusterOf = [String: Int]()
         for (c, cl) in r.clusters.enumerated() { for m in cl.members { clusterOf[m] = c } }
-        var lines = ["real images: \(originals) originals × \(Transform.allCases.count) transforms, "
-                     + "radius \(radius), confirm \(confirmRadius.map(String.init) ?? "off"), crop \(cropRadius.map(String.init) ?? "off")"]
+        var lines = [
+            "real images: \(originals) originals × \(Transform.allCases.count) transforms, "
+                + "radius \(radius), confirm \(confirmRadius.map(String.init) ?? "off"), crop \(cropRadius.map(String.init) ?? "off")"
+        ]
         for t in Transform.allCases {
             var hits = 0, total = 0
             for (id, o) in origin where o.transform == t {
@@ -94,7 +105,10 @@ public enum TransformBenchmark {
             for (id, o) in origin where o.transform == t {
                 let orig = "PMC\(100 * (o.image + 1))/F1"
                 guard let a = signature[id], let b = signature[orig] else { continue }
-                windowD.append((1..<9).map { w in Dedupe.distance256(Array(a.crops![0..<4]), Array(b.crops![(4 * w)..<(4 * w + 4)])) }.min()!)
+                windowD.append(
+                    (1..<9).map { w in
+                        Dedupe.distance256(Array(a.crops![0..<4]), Array(b.crops![(4 * w)..<(4 * w + 4)]))
+                    }.min()!)
                 wholeD.append(Dedupe.distance256(a.phash256!, b.phash256!))
             }
             // Detail scores of the copy–original edges the hashes found.
@@ -103,37 +117,54 @@ public enum TransformBenchmark {
             var scores = [String]()
             for (id, o) in origin where o.transform == t {
                 guard let a = blobOf[id], let b = blobOf["PMC\(100 * (o.image + 1))/F1"] else { continue }
-                for s in r.scored where (s.a == a && s.b == b) || (s.a == b && s.b == a) { scores.append(String(format: "%.2f", s.score)) }
+                for s in r.scored where (s.a == a && s.b == b) || (s.a == b && s.b == a) {
+                    scores.append(String(format: "%.2f", s.score))
+                }
             }
-            lines.append("  recall " + t.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0) + " \(hits)/\(total)"
-                         + "   closest window distances \(windowD.sorted()), 256-bit pHash distances \(wholeD.sorted()), "
-                         + "detail scores \(scores.sorted())")
+            lines.append(
+                "  recall " + t.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0) + " \(hits)/\(total)"
+                    + "   closest window distances \(windowD.sorted()), 256-bit pHash distances \(wholeD.sorted()), "
+                    + "detail scores \(scores.sorted())")
         }
         // The same distances between distinct originals: how close do unrelated images come?
         var distinctWindow = [Int](), distinctWhole = [Int]()
         let origIDs = (0..<originals).map { "PMC\(100 * ($0 + 1))/F1" }
-        for x in origIDs { for y in origIDs where x != y {
-            guard let a = signature[x], let b = signature[y] else { continue }
-            distinctWindow.append((1..<9).map { w in Dedupe.distance256(Array(a.crops![0..<4]), Array(b.crops![(4 * w)..<(4 * w + 4)])) }.min()!)
-            if x < y { distinctWhole.append(Dedupe.distance256(a.phash256!, b.phash256!)) }
-        } }
-        lines.append("  distinct originals: closest window distances (10 smallest) \(distinctWindow.sorted().prefix(10)), "
-                     + "256-bit pHash distances (10 smallest) \(distinctWhole.sorted().prefix(10))")
+        for x in origIDs {
+            for y in origIDs where x != y {
+                guard let a = signature[x], let b = signature[y] else { continue }
+                distinctWindow.append(
+                    (1..<9).map { w in
+                        Dedupe.distance256(Array(a.crops![0..<4]), Array(b.crops![(4 * w)..<(4 * w + 4)]))
+                    }.min()!)
+                if x < y { distinctWhole.append(Dedupe.distance256(a.phash256!, b.phash256!)) }
+            }
+        }
+        lines.append(
+            "  distinct originals: closest window distances (10 smallest) \(distinctWindow.sorted().prefix(10)), "
+                + "256-bit pHash distances (10 smallest) \(distinctWhole.sorted().prefix(10))")
         var falseMerges = 0
         for cl in r.clusters where cl.members.count > 1 {
             for x in 0..<cl.members.count {
-                for y in (x + 1)..<cl.members.count where origin[cl.members[x]]!.image != origin[cl.members[y]]!.image { falseMerges += 1 }
+                for y in (x + 1)..<cl.members.count where origin[cl.members[x]]!.image != origin[cl.members[y]]!.image {
+                    falseMerges += 1
+                }
             }
         }
         let pairs = originals * (originals - 1) / 2
-        lines.append("  false merges among distinct originals (and their copies): \(falseMerges) pairs (\(pairs) pairs of originals)")
+        lines.append(
+            "  false merges among distinct originals (and their copies): \(falseMerges) pairs (\(pairs) pairs of originals)"
+        )
         var distinctScores = [String]()
         for s in r.scored {
             let ia = r.items.first { $0.blob == Int(s.a) }!.id, ib = r.items.first { $0.blob == Int(s.b) }!.id
             if origin[ia]!.image != origin[ib]!.image { distinctScores.append(String(format: "%.2f", s.score)) }
         }
-        lines.append("  detail scores of edges between distinct originals (or their copies): \(Array(distinctScores.sorted().reversed().prefix(10)))")
-        lines.append("  largest cluster: \(r.clusters.map(\.members.count).max() ?? 0) (planted: \(Transform.allCases.count + 1))")
+        lines.append(
+            "  detail scores of edges between distinct originals (or their copies): \(Array(distinctScores.sorted().reversed().prefix(10)))"
+        )
+        lines.append(
+            "  largest cluster: \(r.clusters.map(\.members.count).max() ?? 0) (planted: \(Transform.allCases.count + 1))"
+        )
         return lines.joined(separator: "\n")
     }
 }
@@ -161,7 +192,8 @@ extension TransformBenchmark {
             count += blobs.count
         }
         let v1 = Double(count) / seconds[.v1]!, v2 = Double(count) / seconds[.v2]!
-        return String(format: "hash throughput (decode + hashes, 1 thread, %d images): v1 + 256-bit %.1f images/s, "
-                      + "v2 (+ crop signature) %.1f images/s, v2/v1 = %.3f", count, v1, v2, v2 / v1)
+        return String(
+            format: "hash throughput (decode + hashes, 1 thread, %d images): v1 + 256-bit %.1f images/s, "
+                + "v2 (+ crop signature) %.1f images/s, v2/v1 = %.3f", count, v1, v2, v2 / v1)
     }
 }

@@ -60,7 +60,9 @@ public enum WideJoin {
         return out
     }
 
-    @inline(__always) static func distance(_ c: UnsafeBufferPointer<UInt64>, _ x: Int, _ d: UnsafeBufferPointer<UInt64>, _ y: Int) -> Int {
+    @inline(__always) static func distance(
+        _ c: UnsafeBufferPointer<UInt64>, _ x: Int, _ d: UnsafeBufferPointer<UInt64>, _ y: Int
+    ) -> Int {
         let a = x &* 4, b = y &* 4
         return (c[a] ^ d[b]).nonzeroBitCount &+ (c[a &+ 1] ^ d[b &+ 1]).nonzeroBitCount
             &+ (c[a &+ 2] ^ d[b &+ 2]).nonzeroBitCount &+ (c[a &+ 3] ^ d[b &+ 3]).nonzeroBitCount
@@ -72,13 +74,17 @@ public enum WideJoin {
     }
 
     /// Every (query, target) pair within `radius` for which `sameOwner(query, target)` is false, sorted.
-    public static func join(queries: [UInt64], targets: [UInt64], radius: Int, threads: Int,
-                            sameOwner: @escaping @Sendable (Int32, Int32) -> Bool) -> Output {
+    public static func join(
+        queries: [UInt64], targets: [UInt64], radius: Int, threads: Int,
+        sameOwner: @escaping @Sendable (Int32, Int32) -> Bool
+    ) -> Output {
         join(queries, targets, radius: radius, threads: threads, sameOwner: sameOwner)
     }
 
-    static func join(_ q: [UInt64], _ t: [UInt64]?, radius: Int, threads: Int,
-                     sameOwner: (@Sendable (Int32, Int32) -> Bool)?) -> Output {
+    static func join(
+        _ q: [UInt64], _ t: [UInt64]?, radius: Int, threads: Int,
+        sameOwner: (@Sendable (Int32, Int32) -> Bool)?
+    ) -> Output {
         precondition(q.count % 4 == 0 && (t?.count ?? 0) % 4 == 0 && (0...200).contains(radius))
         let layout = Layout(radius: radius)
         let m = layout.m, k = layout.k
@@ -114,7 +120,9 @@ public enum WideJoin {
                 return (start, ids)
             }
             /// True when `combo` is the first k agreeing blocks among the first r + k.
-            @inline(__always) func canonical(_ a: UnsafeBufferPointer<UInt16>, _ x: Int, _ b: UnsafeBufferPointer<UInt16>, _ y: Int) -> Bool {
+            @inline(__always) func canonical(
+                _ a: UnsafeBufferPointer<UInt16>, _ x: Int, _ b: UnsafeBufferPointer<UInt16>, _ y: Int
+            ) -> Bool {
                 var found = 0
                 for blk in 0..<(radius + k) where a[x &* m &+ blk] == b[y &* m &+ blk] {
                     if combo[found] != blk { return false }
@@ -126,33 +134,37 @@ public enum WideJoin {
             var found = [Match]()
             var compared = 0
             qb.withUnsafeBufferPointer { qv in
-            tb.withUnsafeBufferPointer { tv in
-            q.withUnsafeBufferPointer { qc in
-            tc.withUnsafeBufferPointer { tcodes in
-                let (qs, qi) = sort(qv, nq)
-                let (ts, ti) = selfJoin ? (qs, qi) : sort(tv, nt)
-                for bkt in 0..<buckets {
-                    let q0 = Int(qs[bkt]), q1 = Int(qs[bkt &+ 1])
-                    if q0 == q1 { continue }
-                    let t0 = Int(ts[bkt]), t1 = Int(ts[bkt &+ 1])
-                    for x in q0..<q1 {
-                        let a = Int(qi[x])
-                        let from = selfJoin ? x &+ 1 : t0
-                        if from >= t1 { continue }
-                        compared &+= t1 &- from
-                        for y in from..<t1 {
-                            let b = Int(ti[y])
-                            let d = distance(qc, a, tcodes, b)
-                            guard d <= radius, canonical(qv, a, tv, b) else { continue }
-                            if selfJoin {
-                                found.append(Match(a: Int32(min(a, b)), b: Int32(max(a, b)), distance: UInt16(d)))
-                            } else if !(sameOwner?(Int32(a), Int32(b)) ?? false) {
-                                found.append(Match(a: Int32(a), b: Int32(b), distance: UInt16(d)))
+                tb.withUnsafeBufferPointer { tv in
+                    q.withUnsafeBufferPointer { qc in
+                        tc.withUnsafeBufferPointer { tcodes in
+                            let (qs, qi) = sort(qv, nq)
+                            let (ts, ti) = selfJoin ? (qs, qi) : sort(tv, nt)
+                            for bkt in 0..<buckets {
+                                let q0 = Int(qs[bkt]), q1 = Int(qs[bkt &+ 1])
+                                if q0 == q1 { continue }
+                                let t0 = Int(ts[bkt]), t1 = Int(ts[bkt &+ 1])
+                                for x in q0..<q1 {
+                                    let a = Int(qi[x])
+                                    let from = selfJoin ? x &+ 1 : t0
+                                    if from >= t1 { continue }
+                                    compared &+= t1 &- from
+                                    for y in from..<t1 {
+                                        let b = Int(ti[y])
+                                        let d = distance(qc, a, tcodes, b)
+                                        guard d <= radius, canonical(qv, a, tv, b) else { continue }
+                                        if selfJoin {
+                                            found.append(
+                                                Match(a: Int32(min(a, b)), b: Int32(max(a, b)), distance: UInt16(d)))
+                                        } else if !(sameOwner?(Int32(a), Int32(b)) ?? false) {
+                                            found.append(Match(a: Int32(a), b: Int32(b), distance: UInt16(d)))
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
-            }}}}
+            }
             return (found, compared)
         }
         var all = parts.flatMap(\.0)
@@ -161,8 +173,10 @@ public enum WideJoin {
     }
 
     /// The reference: every pair checked. O(n²) (self-join) or O(queries·targets).
-    public static func bruteForce(queries q: [UInt64], targets: [UInt64]?, radius: Int,
-                                  sameOwner: ((Int32, Int32) -> Bool)? = nil) -> [Match] {
+    public static func bruteForce(
+        queries q: [UInt64], targets: [UInt64]?, radius: Int,
+        sameOwner: ((Int32, Int32) -> Bool)? = nil
+    ) -> [Match] {
         let t = targets ?? q
         var out = [Match]()
         q.withUnsafeBufferPointer { qc in

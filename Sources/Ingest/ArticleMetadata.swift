@@ -62,7 +62,9 @@ public struct FetchReport: Codable, Sendable {
     public init() {}
 
     public var summary: String {
-        func fmt(_ d: [String: Int]) -> String { d.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
+        func fmt(_ d: [String: Int]) -> String {
+            d.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
         return "fetch: \(candidates) candidates; articles: \(fmt(articles)); figures: \(fmt(figures)); "
             + "\(requests) requests (\(retries) retries, \(reused) reused), \(bytes) bytes, "
             + String(format: "%.1f req/s", requestsPerSecond)

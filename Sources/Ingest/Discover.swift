@@ -17,8 +17,11 @@ public struct Discoverer: Sendable {
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            if let p = PMCID.parse(line) { out.append(Candidate(pmcid: p.id, version: p.version, via: "ids")) }
-            else { problems.append("\((file as NSString).lastPathComponent) line \(i + 1): '\(line)' is not a PMC id") }
+            if let p = PMCID.parse(line) {
+                out.append(Candidate(pmcid: p.id, version: p.version, via: "ids"))
+            } else {
+                problems.append("\((file as NSString).lastPathComponent) line \(i + 1): '\(line)' is not a PMC id")
+            }
         }
         return (out, problems)
     }
@@ -37,16 +40,23 @@ public struct Discoverer: Sendable {
             repeat {
                 try pages.next(token)
                 var url = source.base + "?list-type=2&delimiter=%2F&max-keys=1000"
-                if let token { url += "&continuation-token=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token) }
+                if let token {
+                    url +=
+                        "&continuation-token="
+                        + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token)
+                }
                 let r = await client.run([DownloadRequest(url: url, kind: .listing)])[0]
-                guard r.ok, let data = r.data else { throw PairDxError.io("listing \(url) failed: \(r.error ?? "no body")") }
+                guard r.ok, let data = r.data else {
+                    throw PairDxError.io("listing \(url) failed: \(r.error ?? "no body")")
+                }
                 let page = try S3Listing.parse(data, source: url)
                 prefixes += page.prefixes.map { String($0.dropLast()) }
                 token = page.nextToken
             } while token != nil
         }
-        return Discoverer.newest(prefixes.compactMap { PMCID.parse($0) }.filter { $0.version != nil }
-            .map { Candidate(pmcid: $0.id, version: $0.version, via: source.directory == nil ? "list" : "mirror") })
+        return Discoverer.newest(
+            prefixes.compactMap { PMCID.parse($0) }.filter { $0.version != nil }
+                .map { Candidate(pmcid: $0.id, version: $0.version, via: source.directory == nil ? "list" : "mirror") })
     }
 
     /// Every PMC id an esearch query returns. Large result sets are paged the way NCBI's E-utilities documentation
@@ -65,11 +75,16 @@ public struct Discoverer: Sendable {
             if want <= 0 { break }
             try pages.next(start == 0 ? nil : String(start))
             var url = "\(endpoint)?db=pmc&term=\(enc(term))&retstart=\(start)&retmax=\(want)"
-            if let history { url += "&WebEnv=\(enc(history.webEnv))&query_key=\(enc(history.queryKey))&usehistory=y" }
-            else { url += "&usehistory=y" }
+            if let history {
+                url += "&WebEnv=\(enc(history.webEnv))&query_key=\(enc(history.queryKey))&usehistory=y"
+            } else {
+                url += "&usehistory=y"
+            }
             if let apiKey { url += "&api_key=\(apiKey)" }
             let r = await client.run([DownloadRequest(url: url, kind: .listing)])[0]
-            guard r.ok, let data = r.data else { throw PairDxError.io("esearch \(endpoint) failed: \(r.error ?? "no body")") }
+            guard r.ok, let data = r.data else {
+                throw PairDxError.io("esearch \(endpoint) failed: \(r.error ?? "no body")")
+            }
             let page = try ESearchPage.parse(data, source: "esearch")
             total = page.count
             if history == nil, let w = page.webEnv, let q = page.queryKey { history = (w, q) }
@@ -106,7 +121,9 @@ public struct Discoverer: Sendable {
             if let s = seen[c.pmcid] {
                 if s.version == nil { continue }
                 if c.version == nil || (c.version ?? 0) > (s.version ?? 0) { seen[c.pmcid] = c }
-            } else { seen[c.pmcid] = c }
+            } else {
+                seen[c.pmcid] = c
+            }
         }
         return seen.values.sorted { $0.sortKey < $1.sortKey }
     }
@@ -115,12 +132,15 @@ public struct Discoverer: Sendable {
 extension Discoverer {
     /// Candidates from a file of PMCIDs when `ids` is given (unique, with the problem lines), otherwise from the
     /// listing of `source` (a mirror directory, `file://` or an S3-style `http(s)://` bucket).
-    public func candidates(ids: String?, source: String?) async throws -> (candidates: [Candidate], problems: [String]) {
+    public func candidates(ids: String?, source: String?) async throws -> (candidates: [Candidate], problems: [String])
+    {
         if let ids {
             let r = try fromIDs(file: ids)
             return (Discoverer.dedupe(r.candidates), r.problems)
         }
-        guard let source else { throw PairDxError.usage("discover needs --ids FILE, --query TERMS or --source DIR|URL") }
+        guard let source else {
+            throw PairDxError.usage("discover needs --ids FILE, --query TERMS or --source DIR|URL")
+        }
         return (try await fromListing(try Source(source)), [])
     }
 }

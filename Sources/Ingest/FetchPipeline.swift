@@ -37,9 +37,12 @@ final class FetchPipeline: @unchecked Sendable {
     /// `size`: the listing of one media key, asked when its server sent no length (see `sizeChecked`).
     enum Kind: Int { case metadata = 0, jats = 1, media = 2, size = 3 }
 
-    init(source: Source, work: WorkDirectory, journal: FetchJournal, cache: BlobStore, report: FetchReport,
-         progress: PairDxCore.Progress, retryMissing: Bool = false, wantsMedia: (@Sendable (FigureRecord) -> Bool)? = nil,
-         listed: [String: ListedObject] = [:]) throws {
+    init(
+        source: Source, work: WorkDirectory, journal: FetchJournal, cache: BlobStore, report: FetchReport,
+        progress: PairDxCore.Progress, retryMissing: Bool = false,
+        wantsMedia: (@Sendable (FigureRecord) -> Bool)? = nil,
+        listed: [String: ListedObject] = [:]
+    ) throws {
         self.source = source; self.work = work; self.journal = journal; self.cache = cache
         self.retryMissing = retryMissing; self.wantsMedia = wantsMedia; self.listed = listed
         self.blobs = work.blobs; self.report = report; self.progress = progress
@@ -65,7 +68,10 @@ final class FetchPipeline: @unchecked Sendable {
         metas = Array(repeating: nil, count: items.count)
         records = items.map { ArticleRecord(pmcid: $0.pmcid, version: $0.version, status: .ok) }
         var initial: [DownloadRequest] = []
-        for i in items.indices { initial += requestDocument(.metadata, i, url: source.url(for: Source.metadataKey(items[i].pmcid, items[i].version))!) }
+        for i in items.indices {
+            initial += requestDocument(
+                .metadata, i, url: source.url(for: Source.metadataKey(items[i].pmcid, items[i].version))!)
+        }
         client.stream(initial) { request, result in
             let i = request.tag / 4
             switch Kind(rawValue: request.tag % 4)! {
@@ -75,14 +81,20 @@ final class FetchPipeline: @unchecked Sendable {
                 var entry: FetchJournal.Entry? = nil
                 if result.ok, let d = result.data {
                     // Journalled only once it parses (in `metadata`/`jats`): a malformed body is asked for again next run.
-                    if let sha = try? QuickFiles.put(d, into: cache) { entry = .init(url: result.url, sha256: sha, bytes: d.count) }
+                    if let sha = try? QuickFiles.put(d, into: cache) {
+                        entry = .init(url: result.url, sha256: sha, bytes: d.count)
+                    }
                     doc = d
                 } else {
                     failure = self.failure(result)
-                    if failure == .notFound { journal.record(.init(url: result.url, sha256: "", bytes: 0, reject: FetchJournal.Entry.notFound)) }
+                    if failure == .notFound {
+                        journal.record(
+                            .init(url: result.url, sha256: "", bytes: 0, reject: FetchJournal.Entry.notFound))
+                    }
                 }
-                return Kind(rawValue: request.tag % 4) == .metadata ? metadata(i, doc, failure, journal: entry)
-                                                                    : jats(i, doc, failure, journal: entry)
+                return Kind(rawValue: request.tag % 4) == .metadata
+                    ? metadata(i, doc, failure, journal: entry)
+                    : jats(i, doc, failure, journal: entry)
             case .media:
                 return mediaFinished(request, result)
             case .size:
@@ -104,7 +116,9 @@ final class FetchPipeline: @unchecked Sendable {
         return r.errorClass
     }
 
-    func count(_ kp: WritableKeyPath<FetchReport, [String: Int]>, _ key: String) { report[keyPath: kp][key, default: 0] += 1 }
+    func count(_ kp: WritableKeyPath<FetchReport, [String: Int]>, _ key: String) {
+        report[keyPath: kp][key, default: 0] += 1
+    }
 
     /// A request for a document, or — when the journal and cache already hold it — its handling now.
     func requestDocument(_ kind: Kind, _ i: Int, url: String) -> [DownloadRequest] {
@@ -113,7 +127,8 @@ final class FetchPipeline: @unchecked Sendable {
             return kind == .metadata ? metadata(i, nil, .notFound) : jats(i, nil, .notFound)
         }
         if let e = journalled(url), QuickFiles.size(cache.path(for: e.sha256)) == e.bytes,
-           let d = try? cache.read(e.sha256), SHA256.hex(d) == e.sha256 {
+            let d = try? cache.read(e.sha256), SHA256.hex(d) == e.sha256
+        {
             report.reused += 1
             return kind == .metadata ? metadata(i, d, nil) : jats(i, d, nil)
         }
@@ -128,22 +143,33 @@ final class FetchPipeline: @unchecked Sendable {
     }
 
     /// A document that did not arrive: `<reason>: <file> not found` after a 404, else `http-error: <class>`.
-    func unfetched(_ i: Int, _ file: String, as reason: FetchStatus.Reason, _ failure: DownloadErrorClass?) -> [DownloadRequest] {
-        finishArticle(i, status: failure == .notFound ? FetchStatus(reason, "\(file) not found") : FetchStatus(.httpError, failure?.rawValue ?? ""))
+    func unfetched(_ i: Int, _ file: String, as reason: FetchStatus.Reason, _ failure: DownloadErrorClass?)
+        -> [DownloadRequest]
+    {
+        finishArticle(
+            i,
+            status: failure == .notFound
+                ? FetchStatus(reason, "\(file) not found") : FetchStatus(.httpError, failure?.rawValue ?? ""))
     }
 
     /// `journal`: the entry of a fresh download, recorded once the body parses.
-    func metadata(_ i: Int, _ data: Data?, _ failure: DownloadErrorClass?, journal entry: FetchJournal.Entry? = nil) -> [DownloadRequest] {
+    func metadata(_ i: Int, _ data: Data?, _ failure: DownloadErrorClass?, journal entry: FetchJournal.Entry? = nil)
+        -> [DownloadRequest]
+    {
         let key = "\(live[i].pmcid).\(live[i].version)"
         guard let data else { return unfetched(i, "\(key).json", as: .metadataError, failure) }
         let meta: ArticleMetadata
         do { meta = try JSONDecoder().decode(ArticleMetadata.self, from: data) } catch {
-            return finishArticle(i, status: FetchStatus(.metadataError, "\(key).json: \(CanonicalJSON.describe(error))"))
+            return finishArticle(
+                i, status: FetchStatus(.metadataError, "\(key).json: \(CanonicalJSON.describe(error))"))
         }
         if let entry { journal.record(entry) }
         metas[i] = meta
-        records[i].license = meta.licenseCode; records[i].pmid = meta.pmid; records[i].doi = meta.doi; records[i].title = meta.title
-        if meta.pmcid != live[i].pmcid { return finishArticle(i, status: FetchStatus(.metadataError, "\(key).json names \(meta.pmcid)")) }
+        records[i].license = meta.licenseCode; records[i].pmid = meta.pmid; records[i].doi = meta.doi;
+        records[i].title = meta.title
+        if meta.pmcid != live[i].pmcid {
+            return finishArticle(i, status: FetchStatus(.metadataError, "\(key).json names \(meta.pmcid)"))
+        }
         if meta.isRetracted == true { return finishArticle(i, status: FetchStatus(.retracted)) }
         if meta.isOpenAccess == false { return finishArticle(i, status: FetchStatus(.notOpenAccess)) }
         guard let url = source.url(for: meta.xmlURL ?? "\(key)/\(key).xml") else {
@@ -152,7 +178,9 @@ final class FetchPipeline: @unchecked Sendable {
         return requestDocument(.jats, i, url: url)
     }
 
-    func jats(_ i: Int, _ data: Data?, _ failure: DownloadErrorClass?, journal entry: FetchJournal.Entry? = nil) -> [DownloadRequest] {
+    func jats(_ i: Int, _ data: Data?, _ failure: DownloadErrorClass?, journal entry: FetchJournal.Entry? = nil)
+        -> [DownloadRequest]
+    {
         let key = "\(live[i].pmcid).\(live[i].version)"
         guard let data else { return unfetched(i, "\(key).xml", as: .xmlError, failure) }
         let article: JATSArticle
@@ -174,22 +202,31 @@ final class FetchPipeline: @unchecked Sendable {
             let figureID = Fetcher.safeFigureID(f.id)
             for (gi, href) in f.graphics.enumerated() {
                 let id = ItemID.make(pmcid: rec.pmcid, figure: figureID, graphic: gi + 1, of: f.graphics.count)
-                var fig = FigureRecord(id: id, pmcid: rec.pmcid, version: rec.version, figure: figureID,
-                                       label: f.label, caption: f.caption, context: f.context, href: href, media: nil,
-                                       license: meta.licenseCode, sha256: nil, bytes: nil, url: nil, status: .ok)
+                var fig = FigureRecord(
+                    id: id, pmcid: rec.pmcid, version: rec.version, figure: figureID,
+                    label: f.label, caption: f.caption, context: f.context, href: href, media: nil,
+                    license: meta.licenseCode, sha256: nil, bytes: nil, url: nil, status: .ok)
                 var mediaURL: String? = nil
                 switch MediaResolver.resolve(href: href, mediaURLs: meta.mediaURLs, articleKey: key) {
                 case .unsafe(let name): fig.status = FetchStatus(.unsafeName, name)
                 case .missing: fig.status = FetchStatus(.mediaMissing)
-                case .unsupported(let ext, let name): fig.status = FetchStatus(.unsupportedFormat, ext); fig.media = name
+                case .unsupported(let ext, let name):
+                    fig.status = FetchStatus(.unsupportedFormat, ext); fig.media = name
                 case .media(let name, let location):
                     fig.media = name; fig.url = location
-                    if let url = source.url(for: location) { mediaURL = url } else { fig.status = FetchStatus(.unsafeName, location) }
+                    if let url = source.url(for: location) {
+                        mediaURL = url
+                    } else {
+                        fig.status = FetchStatus(.unsafeName, location)
+                    }
                 }
                 if mediaURL != nil, let wantsMedia, !wantsMedia(fig) { mediaURL = nil; fig.status = .captionUnlabelled }
                 let index = figures.count
                 figures.append(fig)
-                if let url = mediaURL { out += requestMedia(url, figure: index, listed: fig.url.flatMap(Source.key(of:)).flatMap { listed[$0] }) }
+                if let url = mediaURL {
+                    out += requestMedia(
+                        url, figure: index, listed: fig.url.flatMap(Source.key(of:)).flatMap { listed[$0] })
+                }
             }
         }
         return out
@@ -205,8 +242,9 @@ final class FetchPipeline: @unchecked Sendable {
             done[url] = e; apply(e, to: figure); return []
         }
         waiting[url] = [figure]
-        var request = DownloadRequest(url: url, destination: partial + "/" + SHA256.hex(url), expectedLength: listed?.size,
-                                      kind: .media, tag: FetchPipeline.tag(.media, 0))
+        var request = DownloadRequest(
+            url: url, destination: partial + "/" + SHA256.hex(url), expectedLength: listed?.size,
+            kind: .media, tag: FetchPipeline.tag(.media, 0))
         request.md5 = listed?.md5
         return [request]
     }
@@ -231,9 +269,12 @@ final class FetchPipeline: @unchecked Sendable {
     /// media limit) is first checked against the size the source's listing gives for its key.
     func mediaFinished(_ request: DownloadRequest, _ r: DownloadResult) -> [DownloadRequest] {
         let url = request.url
-        if r.ok, r.declaredLength == nil, request.expectedLength == nil, source.directory == nil, let figure = waiting[url]?.first,
-           let location = figures[figure].url, let key = Source.key(of: location) {
-            let listing = source.base + "?list-type=2&max-keys=1&prefix="
+        if r.ok, r.declaredLength == nil, request.expectedLength == nil, source.directory == nil,
+            let figure = waiting[url]?.first,
+            let location = figures[figure].url, let key = Source.key(of: location)
+        {
+            let listing =
+                source.base + "?list-type=2&max-keys=1&prefix="
                 + (key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key)
             unsized[listing] = (request, r)
             return [DownloadRequest(url: listing, kind: .listing, tag: FetchPipeline.tag(.size, 0))]
@@ -248,16 +289,21 @@ final class FetchPipeline: @unchecked Sendable {
         guard let (media, result) = unsized.removeValue(forKey: request.url) else { return [] }
         let key = URLComponents(string: request.url)?.queryItems?.first(where: { $0.name == "prefix" })?.value ?? ""
         guard r.ok, let data = r.data, let page = try? S3Listing.parse(data, source: request.url) else {
-            Log.warning("fetch: \(media.url) came without a length and the source's listing of it failed (\(r.error ?? "not a listing")): kept as read")
+            Log.warning(
+                "fetch: \(media.url) came without a length and the source's listing of it failed (\(r.error ?? "not a listing")): kept as read"
+            )
             settleMedia(media, result)
             return []
         }
         var failed = result
         if page.sizes[key] != result.bytes {
-            failed.error = "length-mismatch: \(result.bytes) bytes without a declared length; the listing gives "
+            failed.error =
+                "length-mismatch: \(result.bytes) bytes without a declared length; the listing gives "
                 + (page.sizes[key].map { "\($0)" } ?? "no such key")
             failed.errorClass = .lengthMismatch
-        } else if let want = page.md5(of: key), let dest = media.destination, let got = try? MD5.hex(fileAt: dest), got != want {
+        } else if let want = page.md5(of: key), let dest = media.destination, let got = try? MD5.hex(fileAt: dest),
+            got != want
+        {
             failed.error = "md5-mismatch: got \(got), the listing's ETag is \(want)"
             failed.errorClass = .md5Mismatch
         }
@@ -309,11 +355,16 @@ final class FetchPipeline: @unchecked Sendable {
         } else {
             count(\.httpErrors, cls.rawValue)
             if cls == .md5Mismatch || cls == .lengthMismatch {
-                Log.warning("fetch: \(waiters.map { figures[$0].id }.joined(separator: ", ")): \(url): \(r.error ?? cls.rawValue) (not kept; asked again next run)")
+                Log.warning(
+                    "fetch: \(waiters.map { figures[$0].id }.joined(separator: ", ")): \(url): \(r.error ?? cls.rawValue) (not kept; asked again next run)"
+                )
             }
         }
         for f in waiters {
-            figures[f].status = missing ? FetchStatus(.mediaMissing) : (cls == .tooLarge ? FetchStatus(.tooLarge) : FetchStatus(.httpError, cls.rawValue))
+            figures[f].status =
+                missing
+                ? FetchStatus(.mediaMissing)
+                : (cls == .tooLarge ? FetchStatus(.tooLarge) : FetchStatus(.httpError, cls.rawValue))
         }
     }
 }

@@ -20,8 +20,10 @@ public final class Fetcher: Sendable {
     /// Caption-first order: media are fetched only for figures this accepts (nil: every figure's).
     public let wantsMedia: (@Sendable (FigureRecord) -> Bool)?
 
-    public init(source: Source, work: WorkDirectory, client: HTTPClient, retryMissing: Bool = false,
-                wantsMedia: (@Sendable (FigureRecord) -> Bool)? = nil) throws {
+    public init(
+        source: Source, work: WorkDirectory, client: HTTPClient, retryMissing: Bool = false,
+        wantsMedia: (@Sendable (FigureRecord) -> Bool)? = nil
+    ) throws {
         self.source = source; self.work = work; self.client = client; self.retryMissing = retryMissing
         self.wantsMedia = wantsMedia
         try FileSystem.makeDirectory(work.root)
@@ -55,7 +57,10 @@ public final class Fetcher: Sendable {
             var urls: [String] = []
             for i in pending.indices {
                 var url = source.base + "?list-type=2&prefix=\(pending[i].pmcid).&max-keys=1000"
-                if let t = pending[i].token { url += "&continuation-token=" + (t.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? t) }
+                if let t = pending[i].token {
+                    url +=
+                        "&continuation-token=" + (t.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? t)
+                }
                 urls.append(url)
             }
             let results = await client.run(urls.map { DownloadRequest(url: $0, kind: .listing) })
@@ -64,15 +69,21 @@ public final class Fetcher: Sendable {
                 let pmcid = pending[i].pmcid
                 guard r.ok, let d = r.data, let page = try? S3Listing.parse(d, source: url) else { continue }
                 let vs = page.keys.compactMap { k -> Int? in
-                    guard let slash = k.firstIndex(of: "/"), let p = PMCID.parse(String(k[..<slash])), p.id == pmcid else { return nil }
+                    guard let slash = k.firstIndex(of: "/"), let p = PMCID.parse(String(k[..<slash])), p.id == pmcid
+                    else { return nil }
                     return p.version
                 }
                 if let m = vs.max() { out[pmcid] = max(out[pmcid] ?? 0, m) }
                 listed.merge(ListedObject.all(in: page)) { a, _ in a }
                 if let token = page.nextToken {
                     var g = pending[i].guard
-                    if (try? g.next(token)) != nil { next.append((pmcid, token, g)) }
-                    else { Log.warning("fetch: the listing of \(pmcid). did not end (repeated continuation or --max-pages): versions from the pages read") }
+                    if (try? g.next(token)) != nil {
+                        next.append((pmcid, token, g))
+                    } else {
+                        Log.warning(
+                            "fetch: the listing of \(pmcid). did not end (repeated continuation or --max-pages): versions from the pages read"
+                        )
+                    }
                 }
             }
             pending = next
@@ -89,12 +100,19 @@ public final class Fetcher: Sendable {
         let (versions, listed) = await resolveVersions(cs)
         var live: [(pmcid: String, version: Int)] = []
         for c in cs {
-            if let v = versions[c.pmcid] { live.append((c.pmcid, v)) }
-            else { articles.append(ArticleRecord(pmcid: c.pmcid, version: c.version, status: FetchStatus(.metadataError, "no version found at the source"))) }
+            if let v = versions[c.pmcid] {
+                live.append((c.pmcid, v))
+            } else {
+                articles.append(
+                    ArticleRecord(
+                        pmcid: c.pmcid, version: c.version,
+                        status: FetchStatus(.metadataError, "no version found at the source")))
+            }
         }
         let progress = PairDxCore.Progress("fetch", total: live.count)
-        let pipeline = try FetchPipeline(source: source, work: work, journal: journal, cache: cache, report: report, progress: progress,
-                                         retryMissing: retryMissing, wantsMedia: wantsMedia, listed: listed)
+        let pipeline = try FetchPipeline(
+            source: source, work: work, journal: journal, cache: cache, report: report, progress: progress,
+            retryMissing: retryMissing, wantsMedia: wantsMedia, listed: listed)
         let client = self.client
         let items = live
         await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
@@ -114,9 +132,10 @@ public final class Fetcher: Sendable {
         let stats = client.stats
         report.requests = stats.requests; report.retries = stats.retries; report.bytes = stats.bytes
         report.seconds = (monotonicSeconds() - started).rounded(toPlaces: 3)
-        report.requestsPerSecond = report.seconds > 0 ? (Double(stats.requests) / report.seconds).rounded(toPlaces: 2) : 0
+        report.requestsPerSecond =
+            report.seconds > 0 ? (Double(stats.requests) / report.seconds).rounded(toPlaces: 2) : 0
         try journal.sync()
-        try QuickFiles.syncFilesystem(work.root)   // every blob durable before the outputs name them
+        try QuickFiles.syncFilesystem(work.root)  // every blob durable before the outputs name them
         try JSONL.write(articles, to: work.articles, sortedBy: \.sortKey)
         try JSONL.write(figures, to: work.figures, sortedBy: \.sortKey)
         try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.fetchReport)

@@ -17,8 +17,11 @@ public struct DownloadRequest: Sendable {
     public var kind: BodyKind
     /// The caller's own label, handed back with the result by `stream`.
     public var tag: Int
-    public init(url: String, destination: String? = nil, expectedLength: Int? = nil, kind: BodyKind = .media, tag: Int = 0) {
-        self.url = url; self.destination = destination; self.expectedLength = expectedLength; self.kind = kind; self.tag = tag
+    public init(
+        url: String, destination: String? = nil, expectedLength: Int? = nil, kind: BodyKind = .media, tag: Int = 0
+    ) {
+        self.url = url; self.destination = destination; self.expectedLength = expectedLength; self.kind = kind;
+        self.tag = tag
     }
     /// `md5` when set, else the `md5=` query parameter when the URL carries one.
     public var expectedMD5: String? {
@@ -163,14 +166,18 @@ public final class HTTPClient: Sendable {
         _ = HTTPClient.globalInit
     }
 
-    private static let globalInit: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)); return true }()
+    private static let globalInit: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT)); return true
+    }()
 
     public var stats: HTTPStats { shared.withLock { $0.stats } }
 
     /// Runs all requests; results come back in request order. `completed` is called once per request
     /// as it finishes (on the transfer thread), e.g. to journal it.
-    public func run(_ requests: [DownloadRequest],
-                    completed: (@Sendable (Int, DownloadResult) -> Void)? = nil) async -> [DownloadResult] {
+    public func run(
+        _ requests: [DownloadRequest],
+        completed: (@Sendable (Int, DownloadResult) -> Void)? = nil
+    ) async -> [DownloadResult] {
         await withCheckedContinuation { (cont: CheckedContinuation<[DownloadResult], Never>) in
             let thread = Thread { [self] in
                 let results = self.runBlocking(requests, completed: completed)
@@ -187,10 +194,14 @@ public final class HTTPClient: Sendable {
     }
 
     /// Runs all requests; results in request order.
-    public func runBlocking(_ requests: [DownloadRequest],
-                            completed: (@Sendable (Int, DownloadResult) -> Void)? = nil) -> [DownloadResult] {
+    public func runBlocking(
+        _ requests: [DownloadRequest],
+        completed: (@Sendable (Int, DownloadResult) -> Void)? = nil
+    ) -> [DownloadResult] {
         var results = [DownloadResult?](repeating: nil, count: requests.count)
-        let tagged = requests.enumerated().map { i, r in var r = r; r.tag = i; return r }
+        let tagged = requests.enumerated().map { i, r in
+            var r = r; r.tag = i; return r
+        }
         stream(tagged) { request, result in
             results[request.tag] = result
             completed?(request.tag, result)
@@ -203,15 +214,18 @@ public final class HTTPClient: Sendable {
     /// (after its retries) and may return follow-up requests, which join the queue: a pipeline
     /// (metadata → JATS → media) keeps every slot busy without waiting for a whole stage.
     /// O(requests · loop turns) bookkeeping, negligible next to I/O.
-    public func stream(_ initial: [DownloadRequest],
-                       completed: (DownloadRequest, DownloadResult) -> [DownloadRequest]) {
+    public func stream(
+        _ initial: [DownloadRequest],
+        completed: (DownloadRequest, DownloadResult) -> [DownloadRequest]
+    ) {
         let started = monotonicSeconds()
         struct Pending { var request: DownloadRequest; var attempt: Int; var notBefore: Double }
         var pending = initial.map { Pending(request: $0, attempt: 0, notBefore: 0) }
         guard let multi = curl_multi_init() else {
             while let p = pending.popLast() {
-                let r = DownloadResult(url: p.request.url, status: 0, error: "curl_multi_init failed", errorClass: .io,
-                                       bytes: 0, sha256: nil, retries: 0, data: nil)
+                let r = DownloadResult(
+                    url: p.request.url, status: 0, error: "curl_multi_init failed", errorClass: .io,
+                    bytes: 0, sha256: nil, retries: 0, data: nil)
                 pending += completed(p.request, r).map { Pending(request: $0, attempt: 0, notBefore: 0) }
             }
             return
@@ -241,8 +255,11 @@ public final class HTTPClient: Sendable {
                 let t = Transfer(attempt: p.attempt, request: p.request)
                 let limit = options.bodyLimits[p.request.kind]
                 if let expected = p.request.expectedLength, expected > limit {
-                    let r = t.result(status: 0, error: "too-large: the source lists \(expected) bytes, over the \(p.request.kind.rawValue) limit of \(limit)",
-                                     errorClass: .tooLarge)
+                    let r = t.result(
+                        status: 0,
+                        error:
+                            "too-large: the source lists \(expected) bytes, over the \(p.request.kind.rawValue) limit of \(limit)",
+                        errorClass: .tooLarge)
                     pending += completed(p.request, r).map { Pending(request: $0, attempt: 0, notBefore: 0) }
                     continue
                 }
@@ -262,7 +279,8 @@ public final class HTTPClient: Sendable {
             var progressed = false
             while let msg = curl_multi_info_read(multi, &left) {
                 guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle,
-                      let t = active.removeValue(forKey: easy) else { continue }
+                    let t = active.removeValue(forKey: easy)
+                else { continue }
                 let code = msg.pointee.data.result
                 progressed = true
                 curl_multi_remove_handle(multi, easy)
@@ -277,8 +295,11 @@ public final class HTTPClient: Sendable {
                         retryCount += 1
                         let backoff = options.backoffBase * pow(2, Double(t.attempt)) * (1 + Double.random(in: 0..<0.5))
                         let delay = max(backoff, min(after ?? 0, options.maxRetryAfter))
-                        Log.debug("retry \(t.attempt + 1) of \(t.request.url) in \(String(format: "%.2f", delay)) s: \(r.error ?? "")")
-                        pending.append(Pending(request: t.request, attempt: t.attempt + 1, notBefore: monotonicSeconds() + delay))
+                        Log.debug(
+                            "retry \(t.attempt + 1) of \(t.request.url) in \(String(format: "%.2f", delay)) s: \(r.error ?? "")"
+                        )
+                        pending.append(
+                            Pending(request: t.request, attempt: t.attempt + 1, notBefore: monotonicSeconds() + delay))
                     } else {
                         final = r
                     }

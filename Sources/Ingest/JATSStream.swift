@@ -15,17 +15,17 @@ final class JATSStream {
     var article = JATSArticle(figures: [])
 
     private var depth = 0
-    private var frontDepth = 0            // >0 inside <front>
-    private var groupDepths: [Int] = []   // open <fig-group> depths
-    private var tableDepths: [Int] = []   // open <table-wrap> depths
+    private var frontDepth = 0  // >0 inside <front>
+    private var groupDepths: [Int] = []  // open <fig-group> depths
+    private var tableDepths: [Int] = []  // open <table-wrap> depths
     // Current figure.
-    private var figDepth = 0              // 0: not in a figure
+    private var figDepth = 0  // 0: not in a figure
     private var figID: String?
     private var figLabel: String?
     private var figCaption = ""
     private var figGraphics: [String] = []
     private var figGroup = false
-    private var excludeDepth = 0          // inside a formula/table/caption within a figure: graphics skipped
+    private var excludeDepth = 0  // inside a formula/table/caption within a figure: graphics skipped
     // Current text capture.
     private enum Capture { case none, label, caption, articleID(String), title }
     private var capture = Capture.none
@@ -73,8 +73,9 @@ final class JATSStream {
     /// Element-name equality; the first byte is compared inline so most calls never reach strcmp.
     @inline(__always) static func eq(_ a: UnsafePointer<xmlChar>, _ b: StaticString) -> Bool {
         a.pointee == b.utf8Start.pointee
-            && strcmp(UnsafeRawPointer(a).assumingMemoryBound(to: CChar.self),
-                      UnsafeRawPointer(b.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
+            && strcmp(
+                UnsafeRawPointer(a).assumingMemoryBound(to: CChar.self),
+                UnsafeRawPointer(b.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
     }
 
     static func isBlock(_ n: UnsafePointer<xmlChar>) -> Bool {
@@ -83,21 +84,26 @@ final class JATSStream {
     }
 
     /// Attribute `name` (any namespace) of a SAX2 attribute array.
-    static func attribute(_ attrs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, _ count: Int32,
-                          _ name: StaticString) -> String? {
+    static func attribute(
+        _ attrs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, _ count: Int32,
+        _ name: StaticString
+    ) -> String? {
         guard let attrs, count > 0 else { return nil }
         for i in 0..<Int(count) {
             let base = i * 5
-            guard let local = attrs[base], eq(local, name), let start = attrs[base + 3], let end = attrs[base + 4] else { continue }
+            guard let local = attrs[base], eq(local, name), let start = attrs[base + 3], let end = attrs[base + 4]
+            else { continue }
             let n = end - start
             return String(decoding: UnsafeBufferPointer(start: start, count: n), as: UTF8.self)
         }
         return nil
     }
 
-    func start(_ name: UnsafePointer<xmlChar>, _ attrs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, _ nattrs: Int32) {
+    func start(_ name: UnsafePointer<xmlChar>, _ attrs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, _ nattrs: Int32)
+    {
         depth += 1
-        if case .none = capture {} else {
+        if case .none = capture {
+        } else {
             if JATSStream.isBlock(name) { text.append(0x20) }
             return
         }
@@ -112,8 +118,9 @@ final class JATSStream {
                     figGraphics.append(h.trimmingCharacters(in: .whitespacesAndNewlines))
                 }
             } else if JATSStream.eq(name, "inline-formula") || JATSStream.eq(name, "disp-formula")
-                        || JATSStream.eq(name, "table-wrap") || JATSStream.eq(name, "chem-struct")
-                        || JATSStream.eq(name, "caption") {
+                || JATSStream.eq(name, "table-wrap") || JATSStream.eq(name, "chem-struct")
+                || JATSStream.eq(name, "caption")
+            {
                 excludeDepth = depth
             }
             return
@@ -134,7 +141,8 @@ final class JATSStream {
             } else if JATSStream.eq(name, "article-title") && article.title == nil {
                 begin(.title)
             } else if JATSStream.eq(name, "license") && article.license == nil {
-                article.license = JATSStream.attribute(attrs, nattrs, "href") ?? JATSStream.attribute(attrs, nattrs, "license-type")
+                article.license =
+                    JATSStream.attribute(attrs, nattrs, "href") ?? JATSStream.attribute(attrs, nattrs, "license-type")
             }
         }
     }
@@ -143,7 +151,8 @@ final class JATSStream {
 
     func end(_ name: UnsafePointer<xmlChar>) {
         defer { depth -= 1 }
-        if case .none = capture {} else {
+        if case .none = capture {
+        } else {
             if depth == captureDepth { finishCapture() } else if JATSStream.isBlock(name) { text.append(0x20) }
             return
         }
@@ -151,8 +160,10 @@ final class JATSStream {
             if excludeDepth == depth { excludeDepth = 0 }
             if depth == figDepth {
                 let id = figID ?? "fig-\(article.figures.count + 1)"
-                article.figures.append(JATSFigure(id: id, label: figLabel, caption: figCaption, graphics: figGraphics,
-                                                  context: figGroup ? "fig-group" : "fig"))
+                article.figures.append(
+                    JATSFigure(
+                        id: id, label: figLabel, caption: figCaption, graphics: figGraphics,
+                        context: figGroup ? "fig-group" : "fig"))
                 figDepth = 0
             }
             return
@@ -200,13 +211,20 @@ final class JATSStream {
             while i < n {
                 let c = b[i]
                 var ws = 0
-                if c == 0x20 || (c >= 0x09 && c <= 0x0D) { ws = 1 }
-                else if c == 0xC2 && i + 1 < n && (b[i + 1] == 0x85 || b[i + 1] == 0xA0) { ws = 2 }
-                else if c == 0xE1 && i + 2 < n && b[i + 1] == 0x9A && b[i + 2] == 0x80 { ws = 3 }
-                else if c == 0xE2 && i + 2 < n {
+                if c == 0x20 || (c >= 0x09 && c <= 0x0D) {
+                    ws = 1
+                } else if c == 0xC2 && i + 1 < n && (b[i + 1] == 0x85 || b[i + 1] == 0xA0) {
+                    ws = 2
+                } else if c == 0xE1 && i + 2 < n && b[i + 1] == 0x9A && b[i + 2] == 0x80 {
+                    ws = 3
+                } else if c == 0xE2 && i + 2 < n {
                     let d = b[i + 1], e = b[i + 2]
-                    if (d == 0x80 && (e <= 0x8A || e == 0xA8 || e == 0xA9 || e == 0xAF)) || (d == 0x81 && e == 0x9F) { ws = 3 }
-                } else if c == 0xE3 && i + 2 < n && b[i + 1] == 0x80 && b[i + 2] == 0x80 { ws = 3 }
+                    if (d == 0x80 && (e <= 0x8A || e == 0xA8 || e == 0xA9 || e == 0xAF)) || (d == 0x81 && e == 0x9F) {
+                        ws = 3
+                    }
+                } else if c == 0xE3 && i + 2 < n && b[i + 1] == 0x80 && b[i + 2] == 0x80 {
+                    ws = 3
+                }
                 if ws > 0 {
                     pending = !out.isEmpty
                     i &+= ws

@@ -61,7 +61,9 @@ public final class FetchJournal: Sendable {
         }
         try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PairDxError.io("cannot open the fetch journal \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw PairDxError.io("cannot open the fetch journal \(path): \(String(cString: strerror(errno)))")
+        }
         state = Mutex(State(fd: fd, entries: entries))
         // A torn last line (no newline) would glue onto the next entry: terminate it.
         if let last = existing?.last, last != UInt8(ascii: "\n") {

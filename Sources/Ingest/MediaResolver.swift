@@ -30,7 +30,8 @@ public enum MediaResolver {
     /// A plain file name, or nil.
     public static func safeName(_ s: String) -> String? {
         guard !s.isEmpty, s.count <= 255, !s.hasPrefix("."), !s.contains("/"), !s.contains("\\"),
-              !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
+            !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else { return nil }
         return s
     }
 
@@ -46,7 +47,9 @@ public enum MediaResolver {
             let stem = (name as NSString).deletingPathExtension
             guard name == h || wanted.contains(stem.lowercased()) else { continue }
             // The file must sit in the article's own folder and have a plain name.
-            guard safeName(name) != nil, location.hasSuffix("/\(articleKey)/\(name)") || location == "\(articleKey)/\(name)" else {
+            guard safeName(name) != nil,
+                location.hasSuffix("/\(articleKey)/\(name)") || location == "\(articleKey)/\(name)"
+            else {
                 return .unsafe(name)
             }
             let rank = preference[ext] ?? (unsupported.contains(ext) ? 3 : 2)
@@ -70,8 +73,16 @@ public enum MagicBytes {
         if b.starts(with: Array("GIF8".utf8)) { return "gif" }
         if b.starts(with: [0x49, 0x49, 0x2A, 0x00]) || b.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) { return "tif" }
         if b.starts(with: Array("%PDF".utf8)) { return "pdf" }
-        let text = String(decoding: b.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }), as: UTF8.self).lowercased()
-        if text.hasPrefix("<!doctype html") || text.hasPrefix("<html") || text.contains("<body") || text.contains("<head") { return "html" }
+        let text = String(
+            decoding: b.drop(while: {
+                $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF
+            }), as: UTF8.self
+        ).lowercased()
+        if text.hasPrefix("<!doctype html") || text.hasPrefix("<html") || text.contains("<body")
+            || text.contains("<head")
+        {
+            return "html"
+        }
         if text.hasPrefix("<?xml") || text.hasPrefix("<") { return "xml" }
         if !b.isEmpty && b.allSatisfy({ $0 >= 0x09 && $0 < 0x80 }) { return "text" }
         return "unknown"

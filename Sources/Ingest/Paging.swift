@@ -19,7 +19,8 @@ struct PageGuard {
             throw .badInput("\(what): still not finished after \(maxPages) pages (--max-pages)")
         }
         if let continuation, !followed.insert(continuation).inserted {
-            throw .badInput("\(what): page \(pages) repeats the continuation '\(continuation.prefix(80))' of an earlier page")
+            throw .badInput(
+                "\(what): page \(pages) repeats the continuation '\(continuation.prefix(80))' of an earlier page")
         }
     }
 }

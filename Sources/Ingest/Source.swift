@@ -63,5 +63,7 @@ public struct Source: Sendable, CustomStringConvertible {
     }
 
     /// The key of an article version's metadata: `PMCn.v/PMCn.v.json`.
-    public static func metadataKey(_ pmcid: String, _ version: Int) -> String { "\(pmcid).\(version)/\(pmcid).\(version).json" }
+    public static func metadataKey(_ pmcid: String, _ version: Int) -> String {
+        "\(pmcid).\(version)/\(pmcid).\(version).json"
+    }
 }

@@ -92,9 +92,10 @@ final class Transfer {
     }
 
     func result(status: Int, error: String?, errorClass: DownloadErrorClass, sha256: String? = nil) -> DownloadResult {
-        DownloadResult(url: request.url, status: status, error: error, errorClass: error == nil ? .ok : errorClass,
-                       bytes: bytes, sha256: sha256, retries: attempt,
-                       data: error == nil && request.destination == nil ? memory : nil, declaredLength: declaredLength)
+        DownloadResult(
+            url: request.url, status: status, error: error, errorClass: error == nil ? .ok : errorClass,
+            bytes: bytes, sha256: sha256, retries: attempt,
+            data: error == nil && request.destination == nil ? memory : nil, declaredLength: declaredLength)
     }
 
     /// Classifies the finished attempt; on success commits the temporary file to its destination.
@@ -108,13 +109,21 @@ final class Transfer {
         declaredLength = declared >= 0 ? Int(declared) : nil
         if exceeded || code == CURLE_FILESIZE_EXCEEDED {
             if let expected = request.expectedLength, expected < options.bodyLimits[request.kind] {
-                return .retry(after: nil, result(status: status, error: "length-mismatch: more than the \(expected) bytes expected",
-                                                 errorClass: .lengthMismatch))
+                return .retry(
+                    after: nil,
+                    result(
+                        status: status, error: "length-mismatch: more than the \(expected) bytes expected",
+                        errorClass: .lengthMismatch))
             }
-            return .done(result(status: status, error: "too-large: body exceeds the \(request.kind.rawValue) limit of \(maxBytes) bytes",
-                                errorClass: .tooLarge))
+            return .done(
+                result(
+                    status: status,
+                    error: "too-large: body exceeds the \(request.kind.rawValue) limit of \(maxBytes) bytes",
+                    errorClass: .tooLarge))
         }
-        if ioError { return .done(result(status: status, error: "io: cannot write the temporary file", errorClass: .io)) }
+        if ioError {
+            return .done(result(status: status, error: "io: cannot write the temporary file", errorClass: .io))
+        }
         if code != CURLE_OK {
             let message = String(cString: curl_easy_strerror(code))
             switch code {
@@ -127,13 +136,18 @@ final class Transfer {
                 _ = _pdx_easy_getinfo_str(h, CURLINFO_EFFECTIVE_URL, &target)
                 let to = target.map { String(cString: $0) } ?? request.url
                 if redirects > 0 || to != request.url || code == CURLE_TOO_MANY_REDIRECTS {
-                    return .done(result(status: status, error: "redirect-refused: to \(to) (\(message))", errorClass: .redirectRefused))
+                    return .done(
+                        result(
+                            status: status, error: "redirect-refused: to \(to) (\(message))",
+                            errorClass: .redirectRefused))
                 }
                 return .done(result(status: status, error: "bad-url: \(message)", errorClass: .io))
             case CURLE_OPERATION_TIMEDOUT:
                 return .retry(after: nil, result(status: status, error: "timeout: \(message)", errorClass: .timeout))
             case CURLE_PARTIAL_FILE:
-                return .retry(after: nil, result(status: status, error: "length-mismatch: \(message)", errorClass: .lengthMismatch))
+                return .retry(
+                    after: nil,
+                    result(status: status, error: "length-mismatch: \(message)", errorClass: .lengthMismatch))
             default:
                 return .retry(after: nil, result(status: status, error: "network: \(message)", errorClass: .network))
             }
@@ -148,19 +162,28 @@ final class Transfer {
             return .done(r)
         }
         if let expected = request.expectedLength, expected != bytes {
-            return .retry(after: nil, result(status: status, error: "length-mismatch: \(bytes) bytes, expected \(expected)",
-                                             errorClass: .lengthMismatch))
+            return .retry(
+                after: nil,
+                result(
+                    status: status, error: "length-mismatch: \(bytes) bytes, expected \(expected)",
+                    errorClass: .lengthMismatch))
         }
         if let want = request.expectedMD5, let got = md5?.finalizeHex(), want != got {
-            return .retry(after: nil, result(status: status, error: "md5-mismatch: got \(got), expected \(want)",
-                                             errorClass: .md5Mismatch))
+            return .retry(
+                after: nil,
+                result(
+                    status: status, error: "md5-mismatch: got \(got), expected \(want)",
+                    errorClass: .md5Mismatch))
         }
         let digest = sha.finalizeHex()
         if let dest = request.destination, let t = tmp {
             // close(2) may report a write the kernel could not complete (NFS, quota): the file is not trusted then.
             let closed = close(fd); fd = -1
             if closed != 0 {
-                return .done(result(status: status, error: "io: cannot close \(t): \(String(cString: strerror(errno)))", errorClass: .io))
+                return .done(
+                    result(
+                        status: status, error: "io: cannot close \(t): \(String(cString: strerror(errno)))",
+                        errorClass: .io))
             }
             do { try QuickFiles.place(t, at: dest) } catch {
                 tmp = nil

@@ -22,8 +22,9 @@ public final class XMLDoc: @unchecked Sendable {
 /// libxml2 set-up and the safe parse entry point.
 public enum SafeXML {
     /// The parser options every parse uses.
-    static let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
-                               | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue)
+    static let options = Int32(
+        XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+            | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue)
 
     /// Touch before parsing: one-time, thread-safe initialisation.
     static var ready: Bool { initialised }
@@ -70,8 +71,9 @@ enum XMLNode {
 
     static func isElement(_ n: xmlNodePtr, _ local: StaticString) -> Bool {
         guard n.pointee.type == XML_ELEMENT_NODE, let nm = n.pointee.name else { return false }
-        return strcmp(UnsafeRawPointer(nm).assumingMemoryBound(to: CChar.self),
-                      UnsafeRawPointer(local.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
+        return strcmp(
+            UnsafeRawPointer(nm).assumingMemoryBound(to: CChar.self),
+            UnsafeRawPointer(local.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
     }
 
     static func attribute(_ n: xmlNodePtr, _ name: String, namespace: String? = nil) -> String? {

@@ -38,9 +38,11 @@ public struct Fault: Codable, Sendable {
     public var extraBytes: Int?
     public var token: String?
 
-    public init(path: String, kind: String, status: Int? = nil, retryAfter: Int? = nil, seconds: Double? = nil,
-                fraction: Double? = nil, bytesPerSecond: Int? = nil, times: Int? = nil,
-                location: String? = nil, extraBytes: Int? = nil, token: String? = nil) {
+    public init(
+        path: String, kind: String, status: Int? = nil, retryAfter: Int? = nil, seconds: Double? = nil,
+        fraction: Double? = nil, bytesPerSecond: Int? = nil, times: Int? = nil,
+        location: String? = nil, extraBytes: Int? = nil, token: String? = nil
+    ) {
         self.path = path; self.kind = kind; self.status = status; self.retryAfter = retryAfter
         self.seconds = seconds; self.fraction = fraction; self.bytesPerSecond = bytesPerSecond; self.times = times
         self.location = location; self.extraBytes = extraBytes; self.token = token
@@ -50,8 +52,10 @@ public struct Fault: Codable, Sendable {
         path.hasSuffix("*") ? p.hasPrefix(String(path.dropLast())) : p == path
     }
 
-    static let kinds: Set<String> = ["status", "stall", "truncate", "wrong-length", "drip", "redirect", "no-length", "html",
-                                     "corrupt", "endless-listing"]
+    static let kinds: Set<String> = [
+        "status", "stall", "truncate", "wrong-length", "drip", "redirect", "no-length", "html",
+        "corrupt", "endless-listing"
+    ]
     /// Kinds that apply to listings (ListObjectsV2 requests) rather than to files.
     static let listingKinds: Set<String> = ["endless-listing"]
 }
@@ -63,7 +67,9 @@ public struct FaultPlan: Codable, Sendable {
     public static func load(_ path: String) throws -> FaultPlan {
         let plan = try CanonicalJSON.decode(FaultPlan.self, from: try FileSystem.read(path), source: path)
         for (i, f) in plan.faults.enumerated() where !Fault.kinds.contains(f.kind) {
-            throw PairDxError.badInput("\(path): fault \(i + 1) has unknown kind '\(f.kind)' (use \(Fault.kinds.sorted().joined(separator: ", ")))")
+            throw PairDxError.badInput(
+                "\(path): fault \(i + 1) has unknown kind '\(f.kind)' (use \(Fault.kinds.sorted().joined(separator: ", ")))"
+            )
         }
         return plan
     }
@@ -129,8 +135,11 @@ final class HitCounter: Sendable {
     static func escape(_ s: String) -> String {
         var out = ""
         for b in s.utf8 {
-            if b > 0x20 && b < 0x7F && b != UInt8(ascii: "%") && b != UInt8(ascii: "\\") { out.append(Character(Unicode.Scalar(b))) }
-            else { out += String(format: "%%%02X", b) }
+            if b > 0x20 && b < 0x7F && b != UInt8(ascii: "%") && b != UInt8(ascii: "\\") {
+                out.append(Character(Unicode.Scalar(b)))
+            } else {
+                out += String(format: "%%%02X", b)
+            }
         }
         return out
     }

@@ -2,7 +2,7 @@ import Foundation
 import PairDxCore
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Bounds what a client can make the mirror server hold before FlyingFox sees a request.
@@ -38,11 +38,17 @@ final class HeadGate: Sendable {
         self.limits = limits
         self.backendPort = backendPort
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw PairDxError.io("mirror server: socket() failed: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw PairDxError.io("mirror server: socket() failed: \(String(cString: strerror(errno)))")
+        }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var addr = HeadGate.loopback(port)
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         guard bound == 0, listen(fd, 128) == 0 else {
             let why = String(cString: strerror(errno))
             close(fd)
@@ -50,7 +56,9 @@ final class HeadGate: Sendable {
         }
         var out = sockaddr_in()
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &out) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &out) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         listener = fd
         self.port = UInt16(bigEndian: out.sin_port)
     }
@@ -71,7 +79,9 @@ final class HeadGate: Sendable {
     }
 
     func stop() {
-        let first = stopped.withLock { s -> Bool in defer { s = true }; return !s }
+        let first = stopped.withLock { s -> Bool in
+            defer { s = true }; return !s
+        }
         if first { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
     }
 
@@ -80,7 +90,7 @@ final class HeadGate: Sendable {
             let client = accept(listener, nil, nil)
             if client < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
-                return   // the listener was shut down
+                return  // the listener was shut down
             }
             let admitted = active.withLock { n -> Bool in
                 guard n < limits.maxConnections else { return false }
@@ -101,7 +111,7 @@ final class HeadGate: Sendable {
 
     /// What the head of a request amounts to.
     enum Head: Equatable {
-        case complete(Int)      // the head's length, terminator included
+        case complete(Int)  // the head's length, terminator included
         case needMore
         case lineTooLong
         case headTooLarge
@@ -117,7 +127,9 @@ final class HeadGate: Sendable {
                 if lineEnd == nil { lineEnd = i }
                 // "\n\n" or "\r\n\r\n" ends the head.
                 if i >= 1 && b[i - 1] == 0x0A { return i + 1 <= limits.maxHead ? .complete(i + 1) : .headTooLarge }
-                if i >= 2 && b[i - 1] == 0x0D && b[i - 2] == 0x0A { return i + 1 <= limits.maxHead ? .complete(i + 1) : .headTooLarge }
+                if i >= 2 && b[i - 1] == 0x0D && b[i - 2] == 0x0A {
+                    return i + 1 <= limits.maxHead ? .complete(i + 1) : .headTooLarge
+                }
             }
             i &+= 1
         }
@@ -140,7 +152,7 @@ final class HeadGate: Sendable {
             var timeout = timeval(tv_sec: Int(left / 1_000_000_000), tv_usec: Int(left % 1_000_000_000 / 1000))
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let n = recv(client, buffer.baseAddress! + filled, min(4096, capacity - filled), 0)
-            if n <= 0 { close(client); return }   // closed, reset or timed out before a whole head
+            if n <= 0 { close(client); return }  // closed, reset or timed out before a whole head
             filled += n
             verdict = HeadGate.examine(UnsafeBufferPointer(rebasing: buffer[0..<filled]), limits: limits)
             if case .complete(let end) = verdict {
@@ -152,10 +164,14 @@ final class HeadGate: Sendable {
         case .lineTooLong:
             refuse(client, 414, "URI Too Long", "request line longer than \(limits.maxLine) bytes\n", drain: true)
         case .headTooLarge:
-            refuse(client, 431, "Request Header Fields Too Large", "request head larger than \(limits.maxHead) bytes\n", drain: true)
+            refuse(
+                client, 431, "Request Header Fields Too Large", "request head larger than \(limits.maxHead) bytes\n",
+                drain: true)
         case .complete(let end):
             let head = String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<end]), as: UTF8.self).lowercased()
-            if head.contains("\ntransfer-encoding:") || head.range(of: "\ncontent-length: *[1-9]", options: .regularExpression) != nil {
+            if head.contains("\ntransfer-encoding:")
+                || head.range(of: "\ncontent-length: *[1-9]", options: .regularExpression) != nil
+            {
                 refuse(client, 413, "Content Too Large", "the mirror serves GET requests without a body\n", drain: true)
                 return
             }
@@ -169,9 +185,13 @@ final class HeadGate: Sendable {
     private func forward(_ client: Int32, head: UnsafeBufferPointer<UInt8>) {
         let backend = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = HeadGate.loopback(backendPort)
-        let ok = backend >= 0 && withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(backend, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
+        let ok =
+            backend >= 0
+            && withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(backend, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            } == 0
         guard ok, sendAll(backend, head) else {
             if backend >= 0 { close(backend) }
             refuse(client, 502, "Bad Gateway", "the mirror's HTTP server is not reachable\n", drain: false)
@@ -205,7 +225,8 @@ final class HeadGate: Sendable {
     /// 2 s and 1 MiB) before closing, so the kernel does not reset the connection under the client's feet before it
     /// has read the answer.
     private func refuse(_ client: Int32, _ status: Int, _ phrase: String, _ body: String, drain: Bool) {
-        let answer = "HTTP/1.1 \(status) \(phrase)\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        let answer =
+            "HTTP/1.1 \(status) \(phrase)\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
         var bytes = Array(answer.utf8)
         _ = bytes.withUnsafeMutableBufferPointer { sendAll(client, UnsafeBufferPointer($0)) }
         shutdown(client, Int32(SHUT_WR))

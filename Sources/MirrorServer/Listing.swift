@@ -10,15 +10,18 @@ import PairDxCore
 public enum ListObjectsV2 {
     public struct Object: Sendable { public var key: String; public var size: Int }
 
-    public static func page(objects: [Object], bucket: String, prefix: String, delimiter: String?,
-                            maxKeys: Int, continuationToken: String?, startAfter: String?,
-                            etag: (String) -> String? = { _ in nil }) -> String {
+    public static func page(
+        objects: [Object], bucket: String, prefix: String, delimiter: String?,
+        maxKeys: Int, continuationToken: String?, startAfter: String?,
+        etag: (String) -> String? = { _ in nil }
+    ) -> String {
         let after = continuationToken.flatMap(decodeToken) ?? startAfter ?? ""
         var contents: [Object] = []
         var prefixes: [String] = []
         var last = ""
         var truncated = false
-        for o in objects where o.key.hasPrefix(prefix) && o.key.utf8.lexicographicallyPrecedes(after.utf8) == false && o.key != after {
+        for o in objects
+        where o.key.hasPrefix(prefix) && o.key.utf8.lexicographicallyPrecedes(after.utf8) == false && o.key != after {
             var entry: String? = nil
             if let d = delimiter, !d.isEmpty, let r = o.key.dropFirst(prefix.count).range(of: d) {
                 entry = String(o.key[..<r.upperBound])
@@ -29,7 +32,8 @@ public enum ListObjectsV2 {
             if contents.count + prefixes.count == maxKeys { truncated = true; break }
             if let entry { prefixes.append(entry); last = entry + "\u{FFFF}" } else { contents.append(o); last = o.key }
         }
-        var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        var x =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         x += "<Name>\(esc(bucket))</Name><Prefix>\(esc(prefix))</Prefix>"
         if let delimiter { x += "<Delimiter>\(esc(delimiter))</Delimiter>" }
         x += "<KeyCount>\(contents.count + prefixes.count)</KeyCount><MaxKeys>\(maxKeys)</MaxKeys>"

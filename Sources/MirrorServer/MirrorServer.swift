@@ -31,10 +31,14 @@ public final class MirrorServer: Sendable {
 
     /// - Parameters:
     ///   - maxRequestLine, maxRequestHead: limits of the request line and of the whole head (line, headers, blank line), in bytes.
-    public init(root: String, port: UInt16 = 0, faults: FaultPlan = FaultPlan(faults: []), accessLog: String? = nil,
-                maxRequestLine: Int = 8 * 1024, maxRequestHead: Int = 32 * 1024) throws {
+    public init(
+        root: String, port: UInt16 = 0, faults: FaultPlan = FaultPlan(faults: []), accessLog: String? = nil,
+        maxRequestLine: Int = 8 * 1024, maxRequestHead: Int = 32 * 1024
+    ) throws {
         guard maxRequestLine >= 64, maxRequestHead >= maxRequestLine else {
-            throw PairDxError.usage("request limits: the line needs at least 64 bytes and the head at least the line (got \(maxRequestLine), \(maxRequestHead))")
+            throw PairDxError.usage(
+                "request limits: the line needs at least 64 bytes and the head at least the line (got \(maxRequestLine), \(maxRequestHead))"
+            )
         }
         self.root = root
         requestedPort = port
@@ -85,7 +89,9 @@ public final class MirrorServer: Sendable {
     public var hits: [String: Int] { counter.snapshot }
 
     public func stop() async {
-        gate.withLock { $0?.stop(); $0 = nil }
+        gate.withLock {
+            $0?.stop(); $0 = nil
+        }
         await server.stop(timeout: 0)
     }
 
@@ -119,7 +125,9 @@ public final class MirrorServer: Sendable {
         if path.hasSuffix("/esearch.fcgi") { return esearch(request) }
         let key = String(path.drop(while: { $0 == "/" }))
         let parts = key.split(separator: "/", omittingEmptySubsequences: false)
-        if key.isEmpty || key.contains("\0") || parts.contains(where: { $0 == ".." || $0 == "." || $0.hasPrefix(".") || $0.isEmpty }) {
+        if key.isEmpty || key.contains("\0")
+            || parts.contains(where: { $0 == ".." || $0 == "." || $0.hasPrefix(".") || $0.isEmpty })
+        {
             return HTTPResponse(statusCode: .forbidden, body: Data("forbidden path\n".utf8))
         }
         guard let file = resolve(key) else {
@@ -136,8 +144,9 @@ public final class MirrorServer: Sendable {
             var headers = HTTPHeaders()
             if let r = fault.retryAfter { headers[HTTPHeader("Retry-After")] = String(r) }
             let code = fault.status ?? 503
-            return HTTPResponse(statusCode: HTTPStatusCode(code, phrase: "Injected Fault"), headers: headers,
-                                body: Data("injected fault \(code)\n".utf8))
+            return HTTPResponse(
+                statusCode: HTTPStatusCode(code, phrase: "Injected Fault"), headers: headers,
+                body: Data("injected fault \(code)\n".utf8))
         case "stall":
             try await Task.sleep(nanoseconds: UInt64((fault.seconds ?? 5) * 1e9))
             return HTTPResponse(statusCode: .ok, body: data)
@@ -153,8 +162,10 @@ public final class MirrorServer: Sendable {
             let location = (fault.location ?? "/").replacingOccurrences(of: "{origin}", with: "http://\(host)")
             return HTTPResponse(statusCode: .found, headers: [.location: location], body: Data())
         case "no-length":
-            let body = DripBody(data: data + Data(count: max(0, fault.extraBytes ?? 0)), limit: data.count + max(0, fault.extraBytes ?? 0),
-                                chunk: 16384, pause: 0, fail: false)
+            let body = DripBody(
+                data: data + Data(count: max(0, fault.extraBytes ?? 0)),
+                limit: data.count + max(0, fault.extraBytes ?? 0),
+                chunk: 16384, pause: 0, fail: false)
             return HTTPResponse(statusCode: .ok, body: HTTPBodySequence(from: body))
         case "corrupt":
             // Same length, one byte in the middle inverted: only a digest tells this body from the file.
@@ -162,9 +173,10 @@ public final class MirrorServer: Sendable {
             if !body.isEmpty { body[body.startIndex + body.count / 2] ^= 0xFF }
             return HTTPResponse(statusCode: .ok, body: body)
         case "html":
-            let page = "<!DOCTYPE html>\n<html><head><title>Service unavailable</title></head><body><p>Try again later.<br></p></body></html>\n"
+            let page =
+                "<!DOCTYPE html>\n<html><head><title>Service unavailable</title></head><body><p>Try again later.<br></p></body></html>\n"
             return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html"], body: Data(page.utf8))
-        default: // drip
+        default:  // drip
             let rate = max(1, fault.bytesPerSecond ?? 4096)
             let chunk = max(1, rate / 10)
             let body = DripBody(data: data, limit: data.count, chunk: chunk, pause: 0.1, fail: false)
@@ -174,19 +186,21 @@ public final class MirrorServer: Sendable {
 
     func list(_ request: HTTPRequest, path: String) -> HTTPResponse {
         let bucket = path.split(separator: "/").first.map(String.init) ?? "mirror"
-        if let fault = faults.take(path, kinds: Fault.listingKinds) {   // endless-listing
+        if let fault = faults.take(path, kinds: Fault.listingKinds) {  // endless-listing
             let token = fault.token ?? Hex.encode(Array(UUID().uuidString.utf8))
-            let x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            let x =
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
                 + "<Name>\(ListObjectsV2.esc(bucket))</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>"
                 + "<IsTruncated>true</IsTruncated><NextContinuationToken>\(ListObjectsV2.esc(token))</NextContinuationToken>"
                 + "<CommonPrefixes><Prefix>PMC1.1/</Prefix></CommonPrefixes></ListBucketResult>\n"
             return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/xml"], body: Data(x.utf8))
         }
         let maxKeys = min(1000, max(1, Int(request.query["max-keys"] ?? "") ?? 1000))
-        let xml = ListObjectsV2.page(objects: objects, bucket: bucket, prefix: request.query["prefix"] ?? "",
-                                     delimiter: request.query["delimiter"], maxKeys: maxKeys,
-                                     continuationToken: request.query["continuation-token"],
-                                     startAfter: request.query["start-after"], etag: etag(of:))
+        let xml = ListObjectsV2.page(
+            objects: objects, bucket: bucket, prefix: request.query["prefix"] ?? "",
+            delimiter: request.query["delimiter"], maxKeys: maxKeys,
+            continuationToken: request.query["continuation-token"],
+            startAfter: request.query["start-after"], etag: etag(of:))
         return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/xml"], body: Data(xml.utf8))
     }
 
@@ -204,8 +218,10 @@ public final class MirrorServer: Sendable {
         let retmax = min(10_000, max(0, Int(request.query["retmax"] ?? "") ?? 20))
         let matches = ESearch.match(term: term, index: searchIndex)
         let page = matches.dropFirst(retstart).prefix(retmax)
-        var x = "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<!DOCTYPE eSearchResult PUBLIC \"-//NLM//DTD esearch 20060628//EN\" \"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd\">\n"
-        x += "<eSearchResult><Count>\(matches.count)</Count><RetMax>\(page.count)</RetMax><RetStart>\(retstart)</RetStart><IdList>"
+        var x =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<!DOCTYPE eSearchResult PUBLIC \"-//NLM//DTD esearch 20060628//EN\" \"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd\">\n"
+        x +=
+            "<eSearchResult><Count>\(matches.count)</Count><RetMax>\(page.count)</RetMax><RetStart>\(retstart)</RetStart><IdList>"
         for id in page { x += "<Id>\(id)</Id>" }
         x += "</IdList><QueryTranslation>\(ListObjectsV2.esc(term))</QueryTranslation></eSearchResult>\n"
         return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/xml"], body: Data(x.utf8))
@@ -217,7 +233,8 @@ public final class MirrorServer: Sendable {
         for key in keys where key.hasSuffix(".json") {
             let dir = String(key.prefix(while: { $0 != "/" }))
             guard key == "\(dir)/\(dir).json", let p = PMCID.parse(dir), let v = p.version,
-                  let n = Int(p.id.dropFirst(3)) else { continue }
+                let n = Int(p.id.dropFirst(3))
+            else { continue }
             if (newest[n]?.version ?? 0) < v { newest[n] = (v, dir) }
         }
         return newest.keys.sorted().map { n in
@@ -235,7 +252,9 @@ enum ESearch {
     static func match(term: String, index: [(id: Int, text: String)]) -> [Int] {
         let alternatives = term.lowercased().components(separatedBy: " or ").map { alt in
             alt.replacingOccurrences(of: "\\[[^\\]]*\\]", with: " ", options: .regularExpression)
-                .components(separatedBy: CharacterSet.alphanumerics.inverted.subtracting(CharacterSet(charactersIn: "-")))
+                .components(
+                    separatedBy: CharacterSet.alphanumerics.inverted.subtracting(CharacterSet(charactersIn: "-"))
+                )
                 .filter { !$0.isEmpty && $0 != "and" }
         }.filter { !$0.isEmpty }
         if alternatives.isEmpty { return index.map(\.id) }

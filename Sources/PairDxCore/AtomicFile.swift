@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Files that are either complete or absent: written to a temporary file in the same directory,
@@ -93,7 +93,9 @@ public enum FileSystem {
             } else if type == .typeSymbolicLink, followingFileLinks {
                 var isDir: ObjCBool = false
                 let target = (root as NSString).appendingPathComponent(rel)
-                if FileManager.default.fileExists(atPath: target, isDirectory: &isDir), !isDir.boolValue { out.append(rel) }
+                if FileManager.default.fileExists(atPath: target, isDirectory: &isDir), !isDir.boolValue {
+                    out.append(rel)
+                }
             }
         }
         return out.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }

@@ -25,9 +25,11 @@ public struct FetchStatus: Hashable, Sendable, Codable, CustomStringConvertible 
         /// A reason written by another version, kept as read.
         case other(String)
 
-        public static let known: [Reason] = [.ok, .retracted, .notOpenAccess, .noFigures, .metadataError, .xmlError, .httpError,
-                                             .notFound, .mediaMissing, .tooLarge, .unsupportedFormat, .notAnImage, .unsafeName,
-                                             .notFetched]
+        public static let known: [Reason] = [
+            .ok, .retracted, .notOpenAccess, .noFigures, .metadataError, .xmlError, .httpError,
+            .notFound, .mediaMissing, .tooLarge, .unsupportedFormat, .notAnImage, .unsafeName,
+            .notFetched
+        ]
 
         public init(rawValue: String) { self = Self.known.first { $0.rawValue == rawValue } ?? .other(rawValue) }
 
@@ -74,7 +76,9 @@ public struct FetchStatus: Hashable, Sendable, Codable, CustomStringConvertible 
     /// A figure whose caption received no class in a caption-first scan: its media were never asked for.
     public static let captionUnlabelled = FetchStatus(.notFetched, "caption has no class")
 
-    public init(from decoder: Decoder) throws { self.init(rawValue: try decoder.singleValueContainer().decode(String.self)) }
+    public init(from decoder: Decoder) throws {
+        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
+    }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(rawValue)

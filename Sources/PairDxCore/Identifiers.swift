@@ -52,7 +52,8 @@ public enum PathComponent {
         guard let first = name.unicodeScalars.first else { return "is empty" }
         guard name.unicodeScalars.count <= maxLength else { return "is longer than \(maxLength) characters" }
         guard isAlphanumeric(first) else { return "must start with a letter or digit" }
-        if let bad = name.unicodeScalars.first(where: { !(isAlphanumeric($0) || $0 == "." || $0 == "_" || $0 == "-") }) {
+        if let bad = name.unicodeScalars.first(where: { !(isAlphanumeric($0) || $0 == "." || $0 == "_" || $0 == "-") })
+        {
             return "contains \(Printable.scalar(bad)); only letters, digits, '.', '_' and '-' are allowed"
         }
         return nil
@@ -86,8 +87,11 @@ public enum Printable {
         var n = 0
         for c in value.unicodeScalars {
             if n == limit { return "'" + out + "…' (\(value.utf8.count) bytes)" }
-            if c.value >= 0x20 && c.value < 0x7F && c != "'" && c != "\\" { out.unicodeScalars.append(c) }
-            else { out += "\\u{" + String(c.value, radix: 16) + "}" }
+            if c.value >= 0x20 && c.value < 0x7F && c != "'" && c != "\\" {
+                out.unicodeScalars.append(c)
+            } else {
+                out += "\\u{" + String(c.value, radix: 16) + "}"
+            }
             n += 1
         }
         return "'" + out + "'"

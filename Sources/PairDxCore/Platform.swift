@@ -12,11 +12,14 @@ public enum Platform {
     public static var hardware: String {
         var uts = utsname()
         uname(&uts)
-        let machine = withUnsafeBytes(of: &uts.machine) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        let machine = withUnsafeBytes(of: &uts.machine) {
+            String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
         var model = ""
         if let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-           let line = cpu.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-           let colon = line.firstIndex(of: ":") {
+            let line = cpu.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+            let colon = line.firstIndex(of: ":")
+        {
             model = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         return "\(coreCount) cores \(machine)\(model.isEmpty ? "" : ", " + model)"

@@ -35,9 +35,11 @@ public final class Progress: Sendable {
 
     /// `terminal`, `interval`, `clock` (seconds) and `sink` (the text to write) are for tests; by default stderr,
     /// whether it is a terminal, 30 s and the monotonic clock.
-    public init(_ label: String, total: Int?, terminal: Bool = Log.isTerminal, interval: Double = Progress.quietInterval,
-                clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
-                sink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+    public init(
+        _ label: String, total: Int?, terminal: Bool = Log.isTerminal, interval: Double = Progress.quietInterval,
+        clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
+        sink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+    ) {
         self.label = label; self.total = total; self.terminal = terminal; self.interval = interval
         self.clock = clock; self.sink = sink
         enabled = Log.level <= .info
@@ -50,7 +52,9 @@ public final class Progress: Sendable {
     public func claimLine() { Progress.holder.withLock { if $0 == nil { $0 = self } } }
 
     public func advance(by n: Int = 1) {
-        let done = state.withLock { s in s.done += n; return s.done }
+        let done = state.withLock { s in
+            s.done += n; return s.done
+        }
         if let parent { parent.childUpdate("\(label) \(done)" + (total.map { "/\($0)" } ?? "")); return }
         emit(force: done == total)
     }

@@ -124,10 +124,16 @@ public struct Recipe: Codable, Sendable, Equatable {
     public func validate(source: String) throws {
         func fail(_ m: String) -> PairDxError { .badInput("\(source): \(m)") }
         guard schema == Recipe.schemaID else { throw fail("schema is '\(schema)', expected '\(Recipe.schemaID)'") }
-        if let why = PathComponent.problem(name) { throw fail("name \(Printable.quoted(name)) \(why) (it names Splits/<name> and Manifests/<name>)") }
+        if let why = PathComponent.problem(name) {
+            throw fail("name \(Printable.quoted(name)) \(why) (it names Splits/<name> and Manifests/<name>)")
+        }
         guard !classes.isEmpty else { throw fail("classes is empty") }
         let names = classes.map(\.name)
-        for c in names { if let why = PathComponent.problem(c) { throw fail("class name \(Printable.quoted(c)) \(why) (it names export folders)") } }
+        for c in names {
+            if let why = PathComponent.problem(c) {
+                throw fail("class name \(Printable.quoted(c)) \(why) (it names export folders)")
+            }
+        }
         guard Set(names).count == names.count else { throw fail("class names repeat: \(names)") }
         for c in classes where c.include.isEmpty { throw fail("class '\(c.name)' has no include terms") }
         for c in classes {
@@ -142,14 +148,20 @@ public struct Recipe: Codable, Sendable, Equatable {
         guard abs(sum - 1) < 1e-9, split.train > 0, split.val >= 0, split.test > 0 else {
             throw fail("split ratios must be positive and sum to 1 (got \(split.train)/\(split.val)/\(split.test))")
         }
-        if balance.policy == .target, (balance.perClass ?? 0) <= 0 { throw fail("balance.perClass must be > 0 for policy 'target'") }
+        if balance.policy == .target, (balance.perClass ?? 0) <= 0 {
+            throw fail("balance.perClass must be > 0 for policy 'target'")
+        }
         guard (0...32).contains(dedupe.radius) else { throw fail("dedupe.radius must be within 0...32") }
         for t in validation.promptTemplates where !t.contains("{}") {
             throw fail("validation.promptTemplates entry '\(t)' has no '{}' for the class prompt")
         }
-        for c in classes where c.prompt.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("class '\(c.name)' has an empty prompt") }
+        for c in classes where c.prompt.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw fail("class '\(c.name)' has an empty prompt")
+        }
         if let clip = training["clip"] {
-            guard clip.optimizer == .adamw else { throw fail("training.clip.optimizer must be 'adamw' (got '\(clip.optimizer.rawValue)')") }
+            guard clip.optimizer == .adamw else {
+                throw fail("training.clip.optimizer must be 'adamw' (got '\(clip.optimizer.rawValue)')")
+            }
         }
     }
 

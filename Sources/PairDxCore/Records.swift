@@ -33,8 +33,10 @@ public struct ArticleRecord: Codable, Sendable, Hashable {
     /// Figures found in the JATS (graphics inside figures; tables and formulas excluded).
     public var figures: Int
 
-    public init(pmcid: String, version: Int?, status: FetchStatus, license: String? = nil, pmid: String? = nil,
-                doi: String? = nil, title: String? = nil, figures: Int = 0) {
+    public init(
+        pmcid: String, version: Int?, status: FetchStatus, license: String? = nil, pmid: String? = nil,
+        doi: String? = nil, title: String? = nil, figures: Int = 0
+    ) {
         self.pmcid = pmcid; self.version = version; self.status = status; self.license = license
         self.pmid = pmid; self.doi = doi; self.title = title; self.figures = figures
     }
@@ -65,9 +67,11 @@ public struct FigureRecord: Codable, Sendable, Hashable {
     /// `ok`, or `media-missing`, `unsupported-format: tif`, `not-an-image: …`, `unsafe-name: …`, `http-error: …`.
     public var status: FetchStatus
 
-    public init(id: String, pmcid: String, version: Int?, figure: String, label: String?, caption: String,
-                context: String, href: String, media: String?, license: String?, sha256: String?,
-                bytes: Int?, url: String?, status: FetchStatus) {
+    public init(
+        id: String, pmcid: String, version: Int?, figure: String, label: String?, caption: String,
+        context: String, href: String, media: String?, license: String?, sha256: String?,
+        bytes: Int?, url: String?, status: FetchStatus
+    ) {
         self.id = id; self.pmcid = pmcid; self.version = version; self.figure = figure; self.label = label
         self.caption = caption; self.context = context; self.href = href; self.media = media
         self.license = license; self.sha256 = sha256; self.bytes = bytes; self.url = url; self.status = status
@@ -98,9 +102,11 @@ public struct ImageRecord: Codable, Sendable, Hashable {
     /// Why the image cannot be used, when it cannot.
     public var reject: String?
 
-    public init(sha256: String, format: String? = nil, width: Int? = nil, height: Int? = nil, channels: Int? = nil,
-                pixelSHA256: String? = nil, phash: String? = nil, dhash: String? = nil, ahash: String? = nil,
-                reject: String? = nil, phash256: String? = nil, crop256: String? = nil, thumb32: String? = nil) {
+    public init(
+        sha256: String, format: String? = nil, width: Int? = nil, height: Int? = nil, channels: Int? = nil,
+        pixelSHA256: String? = nil, phash: String? = nil, dhash: String? = nil, ahash: String? = nil,
+        reject: String? = nil, phash256: String? = nil, crop256: String? = nil, thumb32: String? = nil
+    ) {
         self.sha256 = sha256; self.format = format; self.width = width; self.height = height
         self.channels = channels; self.pixelSHA256 = pixelSHA256; self.phash = phash; self.dhash = dhash
         self.ahash = ahash; self.reject = reject; self.phash256 = phash256; self.crop256 = crop256
@@ -124,7 +130,8 @@ public struct ClusterRecord: Codable, Sendable, Hashable {
     public var maxDistance: Int
 
     public init(keep: String, members: [String], articles: [String], kind: String, maxDistance: Int) {
-        self.keep = keep; self.members = members; self.articles = articles; self.kind = kind; self.maxDistance = maxDistance
+        self.keep = keep; self.members = members; self.articles = articles; self.kind = kind;
+        self.maxDistance = maxDistance
     }
     public var crossArticle: Bool { articles.count > 1 }
     public var sortKey: String { ItemID.sortKey(keep) }

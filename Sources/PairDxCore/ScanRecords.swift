@@ -30,9 +30,11 @@ public struct RebuildPlan: Codable, Sendable, Equatable {
     /// When the candidates cannot fill the target by this estimate: the per-class counts they would give.
     public var shortfall: [String: Int]?
 
-    public init(recipe: String, candidateOrigin: String, candidates: Int, sample: Int, perClass: Int?, usable: [String: Int],
-                figuresPerArticle: Double, requestsPerArticle: Double, bytesPerArticle: Double, bytesPerDocument: Double,
-                bytesPerFigure: Double, limitingClass: String? = nil, estimate: Estimate? = nil, shortfall: [String: Int]? = nil) {
+    public init(
+        recipe: String, candidateOrigin: String, candidates: Int, sample: Int, perClass: Int?, usable: [String: Int],
+        figuresPerArticle: Double, requestsPerArticle: Double, bytesPerArticle: Double, bytesPerDocument: Double,
+        bytesPerFigure: Double, limitingClass: String? = nil, estimate: Estimate? = nil, shortfall: [String: Int]? = nil
+    ) {
         self.recipe = recipe; self.candidateOrigin = candidateOrigin; self.candidates = candidates; self.sample = sample
         self.perClass = perClass; self.usable = usable; self.figuresPerArticle = figuresPerArticle
         self.requestsPerArticle = requestsPerArticle; self.bytesPerArticle = bytesPerArticle
@@ -48,7 +50,8 @@ public struct RebuildPlan: Codable, Sendable, Equatable {
         public var seconds: Range3
         public var rate: Double
         public init(articles: Range3, requests: Range3, bytes: Range3, seconds: Range3, rate: Double) {
-            self.articles = articles; self.requests = requests; self.bytes = bytes; self.seconds = seconds; self.rate = rate
+            self.articles = articles; self.requests = requests; self.bytes = bytes; self.seconds = seconds;
+            self.rate = rate
         }
     }
 
@@ -64,24 +67,34 @@ public struct RebuildPlan: Codable, Sendable, Equatable {
     public var text: String {
         func n(_ x: Double) -> String { x.isFinite ? String(Int(x)) : "∞" }
         func mb(_ x: Double) -> String {
-            x >= 1e9 ? String(format: "%.1f GB", x / 1e9) : x >= 1e6 ? String(format: "%.1f MB", x / 1e6) : String(format: "%.1f KB", x / 1e3)
+            x >= 1e9
+                ? String(format: "%.1f GB", x / 1e9)
+                : x >= 1e6 ? String(format: "%.1f MB", x / 1e6) : String(format: "%.1f KB", x / 1e3)
         }
         func h(_ s: Double) -> String { String(format: "%.1f h", s / 3600) }
-        var s = "plan for recipe \(recipe): \(candidates) candidates (\(candidateOrigin)); sample of \(sample) articles in the seeded order\n"
-        s += "  usable figures in the sample: " + usable.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
-        s += String(format: "  per article: %.2f figures, %.2f requests, %@; %@ per document, %@ per media file\n",
-                    figuresPerArticle, requestsPerArticle, mb(bytesPerArticle), mb(bytesPerDocument), mb(bytesPerFigure))
+        var s =
+            "plan for recipe \(recipe): \(candidates) candidates (\(candidateOrigin)); sample of \(sample) articles in the seeded order\n"
+        s +=
+            "  usable figures in the sample: "
+            + usable.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+        s += String(
+            format: "  per article: %.2f figures, %.2f requests, %@; %@ per document, %@ per media file\n",
+            figuresPerArticle, requestsPerArticle, mb(bytesPerArticle), mb(bytesPerDocument), mb(bytesPerFigure))
         if let e = estimate, let need = perClass {
             s += "  to reach \(need) per class (limiting class: \(limitingClass ?? "-")):\n"
             s += "    articles to scan: \(n(e.articles.mid)) (95%: \(n(e.articles.low))–\(n(e.articles.high)))\n"
             s += "    requests:         \(n(e.requests.mid)) (\(n(e.requests.low))–\(n(e.requests.high)))\n"
             s += "    download:         \(mb(e.bytes.mid)) (\(mb(e.bytes.low))–\(mb(e.bytes.high)))\n"
-            s += String(format: "    wall time at %.1f requests/s: %@ (%@–%@)\n", e.rate, h(e.seconds.mid), h(e.seconds.low), h(e.seconds.high))
+            s += String(
+                format: "    wall time at %.1f requests/s: %@ (%@–%@)\n", e.rate, h(e.seconds.mid), h(e.seconds.low),
+                h(e.seconds.high))
         } else if perClass == nil {
             s += "  the recipe's balance policy sets no per-class target: the scan reads every candidate\n"
         }
         if let short = shortfall {
-            s += "  the candidates look too few: by the sample's yield they give " + short.sorted { $0.key < $1.key }.map { "\($0.key) ~\($0.value)" }.joined(separator: ", ")
+            s +=
+                "  the candidates look too few: by the sample's yield they give "
+                + short.sorted { $0.key < $1.key }.map { "\($0.key) ~\($0.value)" }.joined(separator: ", ")
                 + " — the rebuild will exit 1 naming the short classes, or balance down with --allow-short\n"
         }
         return s
@@ -107,9 +120,13 @@ public struct ScanState: Codable, Sendable, Equatable {
     /// Usable figures per class in the scanned prefix.
     public var usable: [String: Int]
 
-    public init(order: String, candidates: Int, scanned: Int, kept: Int?, batches: Int, requests: Int, bytes: Int,
-                seconds: Double, stoppedBy: String?, usable: [String: Int]) {
-        self.order = order; self.candidates = candidates; self.scanned = scanned; self.kept = kept; self.batches = batches
-        self.requests = requests; self.bytes = bytes; self.seconds = seconds; self.stoppedBy = stoppedBy; self.usable = usable
+    public init(
+        order: String, candidates: Int, scanned: Int, kept: Int?, batches: Int, requests: Int, bytes: Int,
+        seconds: Double, stoppedBy: String?, usable: [String: Int]
+    ) {
+        self.order = order; self.candidates = candidates; self.scanned = scanned; self.kept = kept;
+        self.batches = batches
+        self.requests = requests; self.bytes = bytes; self.seconds = seconds; self.stoppedBy = stoppedBy;
+        self.usable = usable
     }
 }

@@ -15,8 +15,10 @@ public struct SynthTruth: Codable, Sendable, Equatable {
         /// `photograph`, `fluorescence-microscopy`, `electron-microscopy`); written by the PMC-like profile only, whose
         /// `class` is `none` outside the six classes.
         public var kind: String?
-        public init(id: String, class cls: String, captionKind: String, media: String, hard: Bool, kind: String? = nil) {
-            self.id = id; self.class = cls; self.captionKind = captionKind; self.media = media; self.hard = hard; self.kind = kind
+        public init(id: String, class cls: String, captionKind: String, media: String, hard: Bool, kind: String? = nil)
+        {
+            self.id = id; self.class = cls; self.captionKind = captionKind; self.media = media; self.hard = hard;
+            self.kind = kind
         }
     }
 
@@ -67,8 +69,10 @@ public struct SynthTruth: Codable, Sendable, Equatable {
     public var nearDuplicateGroups: [NearGroup]
     public var hazards: HazardLists
 
-    public init(schema: String, seed: UInt64, figures: [Figure], exactDuplicateGroups: [[String]],
-                nearDuplicateGroups: [NearGroup], hazards: HazardLists) {
+    public init(
+        schema: String, seed: UInt64, figures: [Figure], exactDuplicateGroups: [[String]],
+        nearDuplicateGroups: [NearGroup], hazards: HazardLists
+    ) {
         self.schema = schema; self.seed = seed; self.figures = figures
         self.exactDuplicateGroups = exactDuplicateGroups; self.nearDuplicateGroups = nearDuplicateGroups
         self.hazards = hazards

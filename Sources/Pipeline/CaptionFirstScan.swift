@@ -95,7 +95,8 @@ public struct CaptionFirstScan {
     /// and labels; the work files then describe exactly this prefix.
     func evaluate(_ prefix: [Candidate], reuse: inout [String: ImageRecord]) async throws -> Probe {
         try JSONL.write(prefix, to: work.candidates, sortedBy: \.sortKey)
-        let fetcher = try Fetcher(source: source, work: work, client: client, wantsMedia: CaptionFirstScan.mediaRule(recipe))
+        let fetcher = try Fetcher(
+            source: source, work: work, client: client, wantsMedia: CaptionFirstScan.mediaRule(recipe))
         _ = try await fetcher.run(prefix)
         _ = try HashStage.run(work: work, threads: threads, reuse: reuse)
         for r in try JSONL.read(ImageRecord.self, from: work.images) { reuse[r.sha256] = r }
@@ -109,7 +110,8 @@ public struct CaptionFirstScan {
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
         let wants = CaptionFirstScan.mediaRule(recipe)
         let promised = figures.filter { $0.status != FetchStatus.captionUnlabelled && wants($0) }.count
-        return Probe(usable: summary.perClass, captionLabelled: promised, usableTotal: summary.labelled, figures: figures.count)
+        return Probe(
+            usable: summary.perClass, captionLabelled: promised, usableTotal: summary.labelled, figures: figures.count)
     }
 
     /// sha256 of the seeded order (recipe seed + candidate ids): the key every scan state is checked against.
@@ -124,8 +126,9 @@ public struct CaptionFirstScan {
         let order = CaptionFirstScan.order(candidates, seed: recipe.seed)
         let orderDigest = CaptionFirstScan.digest(order, seed: recipe.seed)
 
-        var state = ScanState(order: orderDigest, candidates: order.count, scanned: 0, kept: nil, batches: 0,
-                              requests: 0, bytes: 0, seconds: 0, stoppedBy: nil, usable: [:])
+        var state = ScanState(
+            order: orderDigest, candidates: order.count, scanned: 0, kept: nil, batches: 0,
+            requests: 0, bytes: 0, seconds: 0, stoppedBy: nil, usable: [:])
         // What the shard tasks of a cluster run covered: the finish job scans nothing itself.
         var limit: (articles: Int, reason: String)?
         var merged: ShardedScan.Merged?
@@ -135,10 +138,13 @@ public struct CaptionFirstScan {
             merged = m
             state.scanned = m.covered
             limit = (m.covered, m.stoppedBy)
-            Log.info("[scan] \(n) shard tasks covered the first \(m.covered) of \(order.count) articles of the seeded order")
+            Log.info(
+                "[scan] \(n) shard tasks covered the first \(m.covered) of \(order.count) articles of the seeded order")
         case .none, .processes:
-            if let data = try? FileSystem.read(statePath), let old = try? JSONDecoder().decode(ScanState.self, from: data),
-               old.order == orderDigest {
+            if let data = try? FileSystem.read(statePath),
+                let old = try? JSONDecoder().decode(ScanState.self, from: data),
+                old.order == orderDigest
+            {
                 state = old
                 state.stoppedBy = nil; state.kept = nil
                 Log.info("[scan] resuming: \(old.scanned) of \(old.candidates) articles scanned before")
@@ -146,14 +152,20 @@ public struct CaptionFirstScan {
         }
         if case .processes = sharding {
             let stale = try ShardMerge.removeShardOutputs(work: work)
-            if !stale.isEmpty { Log.info("[scan] removed \(stale.count) shard file(s) of an earlier run: \(stale.joined(separator: ", "))") }
+            if !stale.isEmpty {
+                Log.info(
+                    "[scan] removed \(stale.count) shard file(s) of an earlier run: \(stale.joined(separator: ", "))")
+            }
         }
         let need = recipe.balance.policy == .target ? recipe.balance.perClass : nil
         let classes = recipe.classes.map(\.name)
         func full(_ p: Probe) -> Bool { need.map { n in classes.allSatisfy { (p.usable[$0] ?? 0) >= n } } ?? false }
 
-        var reuse = FileSystem.exists(work.images)
-            ? Dictionary(try JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
+        var reuse =
+            FileSystem.exists(work.images)
+            ? Dictionary(
+                try JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0) },
+                uniquingKeysWith: { a, _ in a }) : [:]
         let statsBefore = client.stats
         let t0 = Date().timeIntervalSince1970
         let (baseRequests, baseBytes, baseSeconds) = (state.requests, state.bytes, state.seconds)
@@ -163,8 +175,10 @@ public struct CaptionFirstScan {
                 return (m.requests, m.bytes, baseSeconds + Date().timeIntervalSince1970 - t0)
             }
             let s = client.stats
-            return (baseRequests + s.requests - statsBefore.requests, baseBytes + s.bytes - statsBefore.bytes,
-                    baseSeconds + Date().timeIntervalSince1970 - t0)
+            return (
+                baseRequests + s.requests - statsBefore.requests, baseBytes + s.bytes - statsBefore.bytes,
+                baseSeconds + Date().timeIntervalSince1970 - t0
+            )
         }
         var lastProbed = -1
         func probe(_ k: Int) async throws -> Probe {
@@ -193,14 +207,18 @@ public struct CaptionFirstScan {
             let rate = s.seconds > 0 ? Double(k) / s.seconds : 0
             var eta = ""
             if let n = need, k > 0 {
-                let left = classes.map { c -> Double in
-                    let have = p.usable[c] ?? 0
-                    return have >= n ? 0 : (have == 0 ? .infinity : Double(n - have) * Double(k) / Double(have))
-                }.max() ?? 0
+                let left =
+                    classes.map { c -> Double in
+                        let have = p.usable[c] ?? 0
+                        return have >= n ? 0 : (have == 0 ? .infinity : Double(n - have) * Double(k) / Double(have))
+                    }.max() ?? 0
                 eta = left.isFinite && rate > 0 ? String(format: ", ETA %.0f s", left / rate) : ", ETA unknown"
             }
-            progress.status(classes.map { c in "\(c) \(p.usable[c] ?? 0)/\(need.map(String.init) ?? "-")" }.joined(separator: ", ")
-                            + String(format: "; %d/%d articles, %d requests, %d bytes, %.1f articles/s", k, order.count, s.requests, s.bytes, rate) + eta)
+            progress.status(
+                classes.map { c in "\(c) \(p.usable[c] ?? 0)/\(need.map(String.init) ?? "-")" }.joined(separator: ", ")
+                    + String(
+                        format: "; %d/%d articles, %d requests, %d bytes, %.1f articles/s", k, order.count, s.requests,
+                        s.bytes, rate) + eta)
         }
 
         var k = state.scanned
@@ -216,13 +234,16 @@ public struct CaptionFirstScan {
             var batch = firstBatch
             if let n = need, k > 0 {
                 // Per-class yield so far, and the share of caption-labelled figures lost on the way to usable.
-                let loss = current.captionLabelled > 0 ? max(0, 1 - Double(current.usableTotal) / Double(current.captionLabelled)) : 0
-                let want = classes.map { c -> Double in
-                    let have = current.usable[c] ?? 0
-                    if have >= n { return 0 }
-                    if have == 0 { return Double(k) }   // nothing yet: double the prefix
-                    return Double(n - have) * Double(k) / Double(have) * (1 + loss)
-                }.max() ?? Double(firstBatch)
+                let loss =
+                    current.captionLabelled > 0
+                    ? max(0, 1 - Double(current.usableTotal) / Double(current.captionLabelled)) : 0
+                let want =
+                    classes.map { c -> Double in
+                        let have = current.usable[c] ?? 0
+                        if have >= n { return 0 }
+                        if have == 0 { return Double(k) }  // nothing yet: double the prefix
+                        return Double(n - have) * Double(k) / Double(have) * (1 + loss)
+                    }.max() ?? Double(firstBatch)
                 // At least a twentieth of the prefix, at most double it: a small sample's yield is a rough guide.
                 batch = min(max(Int(want.rounded(.up)), max(20, k / 20)), max(2 * k, firstBatch))
             }
@@ -256,8 +277,10 @@ public struct CaptionFirstScan {
         try save()
         line(current, k: state.kept ?? k)
         progress.finish()
-        Log.info("[scan] stopped by \(state.stoppedBy ?? "?"): split built from the first \(state.kept ?? 0) of \(order.count) articles "
-                 + "(\(state.scanned) scanned, \(state.batches) batches, \(state.requests) requests, \(state.bytes) bytes)")
+        Log.info(
+            "[scan] stopped by \(state.stoppedBy ?? "?"): split built from the first \(state.kept ?? 0) of \(order.count) articles "
+                + "(\(state.scanned) scanned, \(state.batches) batches, \(state.requests) requests, \(state.bytes) bytes)"
+        )
         return state
     }
 }

@@ -12,7 +12,8 @@ public enum LabelEvaluation {
     public static func run(gold path: String, data: String, recipe: Recipe) throws -> LabelQuality.Report {
         let items = try LabelQuality.readGold(path, classes: recipe.classes.map(\.name))
         let (resolved, unresolved) = captions(for: items, data: data)
-        return LabelQuality.evaluate(resolved, recipe: recipe, goldName: (path as NSString).lastPathComponent, unresolved: unresolved)
+        return LabelQuality.evaluate(
+            resolved, recipe: recipe, goldName: (path as NSString).lastPathComponent, unresolved: unresolved)
     }
 
     /// The caption of every item, read once per source file.
@@ -24,8 +25,11 @@ public enum LabelEvaluation {
             switch bySource[item.source]! {
             case .failure(let e): missing.append(.init(id: item.id, source: item.source, reason: e.message))
             case .success(let map):
-                if let c = map[item.id] { out.append(GoldCaption(item: item, caption: c)) } else {
-                    missing.append(.init(id: item.id, source: item.source, reason: "no item with this id in the source"))
+                if let c = map[item.id] {
+                    out.append(GoldCaption(item: item, caption: c))
+                } else {
+                    missing.append(
+                        .init(id: item.id, source: item.source, reason: "no item with this id in the source"))
                 }
             }
         }
@@ -38,7 +42,9 @@ public enum LabelEvaluation {
         let base = (data as NSString).appendingPathComponent(source)
         if source.hasPrefix("roco-captions/") {
             let file = base + "/captions.txt"
-            guard let text = try? FileSystem.readString(file) else { return .failure(.io("\(file): cannot read the caption file")) }
+            guard let text = try? FileSystem.readString(file) else {
+                return .failure(.io("\(file): cannot read the caption file"))
+            }
             var map: [String: String] = [:]
             for line in text.split(separator: "\n") {
                 let parts = line.split(separator: "\t", maxSplits: 1)
@@ -51,7 +57,9 @@ public enum LabelEvaluation {
             do {
                 let article = try JATSParser.parse(file: base)
                 let stem = ((source as NSString).lastPathComponent as NSString).deletingPathExtension
-                return .success(Dictionary(article.figures.map { ("\(stem)#\($0.id)", $0.caption) }, uniquingKeysWith: { a, _ in a }))
+                return .success(
+                    Dictionary(
+                        article.figures.map { ("\(stem)#\($0.id)", $0.caption) }, uniquingKeysWith: { a, _ in a }))
             } catch { return .failure(error) }
         }
         return .failure(.badInput("source '\(source)' is neither roco-captions/… nor jats/….nxml"))

@@ -79,7 +79,9 @@ public struct Rebuild {
         let work = o.work
         let recipe = try Recipe.load(o.recipePath)
         let splitDir = "\(o.splitsRoot)/\(recipe.name)", manifestDir = "\(o.manifestsRoot)/\(recipe.name)"
-        if o.fromShards != nil && o.source == nil { throw PairDxError.usage("--from-shards needs the --source the shard tasks scanned") }
+        if o.fromShards != nil && o.source == nil {
+            throw PairDxError.usage("--from-shards needs the --source the shard tasks scanned")
+        }
         try FileSystem.makeDirectory(work.root)
         var runner = StageRunner(work: work, force: o.force)
         let threads = o.threads
@@ -94,11 +96,16 @@ public struct Rebuild {
             let embedded = recipe.sources.first { $0.kind == "embedded" }
             let seed = o.synthSeed ?? embedded?.seed ?? 1
             let figures = o.synthFigures ?? embedded?.figures ?? 1500
-            try runner.run(Stage(.synth, inputs: [], outputs: [mirror],
-                                 parameters: ["seed": "\(seed)", "figures": "\(figures)"]) {
-                _ = try SynthGenerator.run(SynthOptions(seed: seed, out: mirror, figures: figures, truth: mirror + ".truth.json",
-                                                        threads: threads, force: true))
-            })
+            try runner.run(
+                Stage(
+                    .synth, inputs: [], outputs: [mirror],
+                    parameters: ["seed": "\(seed)", "figures": "\(figures)"]
+                ) {
+                    _ = try SynthGenerator.run(
+                        SynthOptions(
+                            seed: seed, out: mirror, figures: figures, truth: mirror + ".truth.json",
+                            threads: threads, force: true))
+                })
         }
         let client = HTTPClient(options: o.client)
 
@@ -106,9 +113,14 @@ public struct Rebuild {
         let origin: CandidateOrigin, candidates: [Candidate]
         if o.fromShards != nil {
             let path = work.path(ShardedScan.candidatesFile)
-            guard FileSystem.exists(path) else { throw PairDxError.io("\(path) does not exist: --from-shards merges a sharded scan of this work directory; run its shard tasks first") }
+            guard FileSystem.exists(path) else {
+                throw PairDxError.io(
+                    "\(path) does not exist: --from-shards merges a sharded scan of this work directory; run its shard tasks first"
+                )
+            }
             candidates = try JSONL.read(Candidate.self, from: path)
-            let plan = try? CanonicalJSON.decode(RebuildPlan.self, from: FileSystem.read(work.path("plan.json")), source: "plan.json")
+            let plan = try? CanonicalJSON.decode(
+                RebuildPlan.self, from: FileSystem.read(work.path("plan.json")), source: "plan.json")
             origin = plan.flatMap { CandidateOrigin(rawValue: $0.candidateOrigin) } ?? .auto
         } else {
             (origin, candidates) = try await discover(source: source, client: client, recipe: recipe)
@@ -118,35 +130,48 @@ public struct Rebuild {
         var scan: ScanState?
 
         if order == .captionFirst {
-            var s = CaptionFirstScan(work: work, recipe: recipe, source: try Source(source), client: client, threads: threads)
+            var s = CaptionFirstScan(
+                work: work, recipe: recipe, source: try Source(source), client: client, threads: threads)
             s.budget = o.budget
             s.firstBatch = o.firstBatch
             if let n = o.fromShards {
                 s.sharding = .outputs(n)
             } else if o.shards > 1 {
-                guard let exe = o.executable else { throw PairDxError.usage("sharded rebuild needs the pairdx executable path") }
+                guard let exe = o.executable else {
+                    throw PairDxError.usage("sharded rebuild needs the pairdx executable path")
+                }
                 try JSONL.write(candidates, to: work.path(ShardedScan.candidatesFile), sortedBy: \.sortKey)
-                s.sharding = .processes(ShardedScan.Processes(shards: o.shards, executable: exe, recipePath: o.recipePath, source: source,
-                                                              work: work.root, threads: threads, clientArguments: o.clientArguments,
-                                                              firstBatch: o.firstBatch))
+                s.sharding = .processes(
+                    ShardedScan.Processes(
+                        shards: o.shards, executable: exe, recipePath: o.recipePath, source: source,
+                        work: work.root, threads: threads, clientArguments: o.clientArguments,
+                        firstBatch: o.firstBatch))
             }
             let state = try await s.run(candidates: candidates)
             scan = state
-            if let data = try? FileSystem.read(work.path("plan.json")), let plan = try? JSONDecoder().decode(RebuildPlan.self, from: data),
-               let e = plan.estimate {
-                Log.info(String(format: "[plan] estimate vs actual: articles %.0f (%.0f–%.0f) vs %d; requests %.0f (%.0f–%.0f) vs %d",
-                                e.articles.mid, e.articles.low, e.articles.high, state.kept ?? state.scanned,
-                                e.requests.mid, e.requests.low, e.requests.high, state.requests))
+            if let data = try? FileSystem.read(work.path("plan.json")),
+                let plan = try? JSONDecoder().decode(RebuildPlan.self, from: data),
+                let e = plan.estimate
+            {
+                Log.info(
+                    String(
+                        format:
+                            "[plan] estimate vs actual: articles %.0f (%.0f–%.0f) vs %d; requests %.0f (%.0f–%.0f) vs %d",
+                        e.articles.mid, e.articles.low, e.articles.high, state.kept ?? state.scanned,
+                        e.requests.mid, e.requests.low, e.requests.high, state.requests))
             }
             if let stop = state.stoppedBy, stop.hasPrefix("--"), !o.allowShort {
                 let need = recipe.balance.perClass.map(String.init) ?? "-"
-                let how = o.fromShards.map { n in
-                    "rerun the \(n) scan tasks with more articles (--scan-articles) or a larger budget: each resumes from its "
-                        + "fetch journal and scan-state.shard-I-of-\(n).json"
-                } ?? "rerun with a larger budget to resume from \(s.statePath)"
-                throw PairDxError.checkFailed("scan stopped by \(stop) after \(state.scanned) of \(state.candidates) articles ("
-                    + recipe.classes.map { "\($0.name) \(state.usable[$0.name] ?? 0)/\(need)" }.joined(separator: ", ")
-                    + "); \(how), or pass --allow-short")
+                let how =
+                    o.fromShards.map { n in
+                        "rerun the \(n) scan tasks with more articles (--scan-articles) or a larger budget: each resumes from its "
+                            + "fetch journal and scan-state.shard-I-of-\(n).json"
+                    } ?? "rerun with a larger budget to resume from \(s.statePath)"
+                throw PairDxError.checkFailed(
+                    "scan stopped by \(stop) after \(state.scanned) of \(state.candidates) articles ("
+                        + recipe.classes.map { "\($0.name) \(state.usable[$0.name] ?? 0)/\(need)" }.joined(
+                            separator: ", ")
+                        + "); \(how), or pass --allow-short")
             }
         } else {
             try JSONL.write(candidates, to: work.candidates, sortedBy: \.sortKey)
@@ -155,49 +180,72 @@ public struct Rebuild {
             } else {
                 // fetch resumes from its journal, so it always runs: a complete fetch costs only the metadata reads.
                 try await fetch(source: source, client: client)
-                try runner.run(Stage(.hash, inputs: [work.figures], outputs: [work.images], parameters: [:]) {
-                    _ = try HashStage.run(work: work, threads: threads)
-                })
+                try runner.run(
+                    Stage(.hash, inputs: [work.figures], outputs: [work.images], parameters: [:]) {
+                        _ = try HashStage.run(work: work, threads: threads)
+                    })
             }
         }
         let radius = recipe.dedupe.radius
-        try runner.run(Stage(.dedupe, inputs: [work.figures, work.images], outputs: [work.clusters, work.dedupeReport],
-                             parameters: ["radius": "\(radius)"]) {
-            _ = try Dedupe.runStage(work: work, radius: radius, threads: threads)
-        })
+        try runner.run(
+            Stage(
+                .dedupe, inputs: [work.figures, work.images], outputs: [work.clusters, work.dedupeReport],
+                parameters: ["radius": "\(radius)"]
+            ) {
+                _ = try Dedupe.runStage(work: work, radius: radius, threads: threads)
+            })
         let recipeFile = o.recipePath
-        try runner.run(Stage(.label, inputs: [recipeFile, work.figures, work.images, work.clusters], outputs: [work.labels]) {
-            _ = try LabelStage.run(work: work, recipe: recipe)
-        })
+        try runner.run(
+            Stage(.label, inputs: [recipeFile, work.figures, work.images, work.clusters], outputs: [work.labels]) {
+                _ = try LabelStage.run(work: work, recipe: recipe)
+            })
         let allowShort = o.allowShort
-        try runner.run(Stage(.balance, inputs: [recipeFile, work.labels], outputs: [work.balanced],
-                             parameters: allowShort ? ["allow-short": "true"] : [:]) {
-            try Curate.balance(work: work, recipe: recipe, allowShort: allowShort)
-        })
-        try runner.run(Stage(.split, inputs: [recipeFile, work.balanced, work.figures, work.images, work.clusters],
-                             outputs: [splitDir], parameters: ["dir": splitDir, "columns": SplitFiles.header.joined(separator: ",")]) {
-            try Curate.split(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir)
-        })
-        try runner.run(Stage(.manifest, inputs: [recipeFile, splitDir, work.candidates, work.articles, work.figures],
-                             outputs: [manifestDir + "/SHA256SUMS", manifestDir + "/" + Manifest.splitDigestFile],
-                             parameters: ["dir": manifestDir]) {
-            try Curate.manifest(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir, manifestDir: manifestDir)
-        })
-        let verify = try Verify.run(splitDir: splitDir, work: work, against: nil, expect: try Verify.Expectation.recorded(in: manifestDir),
-                                    threads: o.threads)
+        try runner.run(
+            Stage(
+                .balance, inputs: [recipeFile, work.labels], outputs: [work.balanced],
+                parameters: allowShort ? ["allow-short": "true"] : [:]
+            ) {
+                try Curate.balance(work: work, recipe: recipe, allowShort: allowShort)
+            })
+        try runner.run(
+            Stage(
+                .split, inputs: [recipeFile, work.balanced, work.figures, work.images, work.clusters],
+                outputs: [splitDir], parameters: ["dir": splitDir, "columns": SplitFiles.header.joined(separator: ",")]
+            ) {
+                try Curate.split(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir)
+            })
+        try runner.run(
+            Stage(
+                .manifest, inputs: [recipeFile, splitDir, work.candidates, work.articles, work.figures],
+                outputs: [manifestDir + "/SHA256SUMS", manifestDir + "/" + Manifest.splitDigestFile],
+                parameters: ["dir": manifestDir]
+            ) {
+                try Curate.manifest(
+                    work: work, recipe: recipe, name: recipe.name, splitDir: splitDir, manifestDir: manifestDir)
+            })
+        let verify = try Verify.run(
+            splitDir: splitDir, work: work, against: nil, expect: try Verify.Expectation.recorded(in: manifestDir),
+            threads: o.threads)
         guard verify.ok else {
-            throw PairDxError.checkFailed("verify \(splitDir) failed right after the rebuild: " + verify.problems.map(\.description).joined(separator: "; "))
+            throw PairDxError.checkFailed(
+                "verify \(splitDir) failed right after the rebuild: "
+                    + verify.problems.map(\.description).joined(separator: "; "))
         }
-        Log.info("[verify] \(verify.items) items, \(verify.imagesChecked) images: OK; split digest \(verify.digest ?? "")")
+        Log.info(
+            "[verify] \(verify.items) items, \(verify.imagesChecked) images: OK; split digest \(verify.digest ?? "")")
         var audit: AuditReport?
         if o.audit {
-            audit = try Audit.run(splitDir: splitDir, data: work.root, out: o.reportDir, manifest: manifestDir,
-                                  options: AuditOptions())
+            audit = try Audit.run(
+                splitDir: splitDir, data: work.root, out: o.reportDir, manifest: manifestDir,
+                options: AuditOptions())
             Log.info("[audit] → \(o.reportDir)/report.html")
         }
-        let summary = try CanonicalJSON.decode(SplitsSummary.self, from: FileSystem.read(splitDir + "/splits.json"), source: splitDir)
-        return Result(recipe: recipe, splitDir: splitDir, manifestDir: manifestDir, reportDir: o.audit ? o.reportDir : nil,
-                      stages: runner.log, summary: summary, digest: verify.digest ?? "", audit: audit, candidateOrigin: origin, order: order, scan: scan)
+        let summary = try CanonicalJSON.decode(
+            SplitsSummary.self, from: FileSystem.read(splitDir + "/splits.json"), source: splitDir)
+        return Result(
+            recipe: recipe, splitDir: splitDir, manifestDir: manifestDir, reportDir: o.audit ? o.reportDir : nil,
+            stages: runner.log, summary: summary, digest: verify.digest ?? "", audit: audit, candidateOrigin: origin,
+            order: order, scan: scan)
     }
 
     /// One shard task of a sharded caption-first scan (`pairdx rebuild --scan-shard I/N`): scans the shard's candidates
@@ -206,12 +254,15 @@ public struct Rebuild {
     public func scanShard() async throws -> ShardedScan.ShardState {
         let o = options
         guard let shard = o.scanShard else { throw PairDxError.usage("scanShard needs --scan-shard I/N") }
-        guard let source = o.source else { throw PairDxError.usage("--scan-shard needs --source (a mirror directory or the bucket's URL)") }
+        guard let source = o.source else {
+            throw PairDxError.usage("--scan-shard needs --source (a mirror directory or the bucket's URL)")
+        }
         let recipe = try Recipe.load(o.recipePath)
         let order = try ShardedScan.scanOrder(work: o.work, recipe: recipe)
         let k = try o.scanArticles ?? ShardedScan.plannedArticles(work: o.work, candidates: order.count)
-        return try await ShardedScan.runShard(work: o.work, recipe: recipe, source: try Source(source), client: HTTPClient(options: o.client),
-                                              threads: o.threads, shard: shard, articles: k, budget: o.budget, firstBatch: o.firstBatch)
+        return try await ShardedScan.runShard(
+            work: o.work, recipe: recipe, source: try Source(source), client: HTTPClient(options: o.client),
+            threads: o.threads, shard: shard, articles: k, budget: o.budget, firstBatch: o.firstBatch)
     }
 
     /// Candidates from the `--ids` file, the recipe's esearch query or the source's listing (see `origin`).
@@ -237,16 +288,22 @@ public struct Rebuild {
     /// for the wall time.
     public func plan(sample: Int, rate: Double) async throws -> RebuildPlan {
         let o = options
-        guard let source = o.source else { throw PairDxError.usage("plan needs --source (a mirror directory or the bucket's URL)") }
+        guard let source = o.source else {
+            throw PairDxError.usage("plan needs --source (a mirror directory or the bucket's URL)")
+        }
         let recipe = try Recipe.load(o.recipePath)
         try FileSystem.makeDirectory(o.work.root)
         let client = HTTPClient(options: o.client)
         let (origin, candidates) = try await discover(source: source, client: client, recipe: recipe)
-        Log.info("[plan] \(candidates.count) candidates from \(Rebuild.describe(origin)); sampling \(min(sample, candidates.count))")
+        Log.info(
+            "[plan] \(candidates.count) candidates from \(Rebuild.describe(origin)); sampling \(min(sample, candidates.count))"
+        )
         // The full list, for the shard tasks of a sharded scan (they do not discover again).
         try JSONL.write(candidates, to: o.work.path(ShardedScan.candidatesFile), sortedBy: \.sortKey)
-        let scan = CaptionFirstScan(work: o.work, recipe: recipe, source: try Source(source), client: client, threads: o.threads)
-        return try await RebuildPlan.make(scan: scan, candidates: candidates, origin: origin, sample: sample, rate: rate)
+        let scan = CaptionFirstScan(
+            work: o.work, recipe: recipe, source: try Source(source), client: client, threads: o.threads)
+        return try await RebuildPlan.make(
+            scan: scan, candidates: candidates, origin: origin, sample: sample, rate: rate)
     }
 
     /// The origin `auto` stands for: `ids` when a file is given, else `query` when the recipe has one, else `listing`.
@@ -258,7 +315,9 @@ public struct Rebuild {
             guard ids != nil else { throw PairDxError.usage("--candidates ids needs --ids FILE") }
             return .ids
         case .query:
-            guard hasQuery else { throw PairDxError.usage("--candidates query: recipe \(recipe.name) has no sources[].query") }
+            guard hasQuery else {
+                throw PairDxError.usage("--candidates query: recipe \(recipe.name) has no sources[].query")
+            }
             return .query
         case .listing: return .listing
         }
@@ -285,16 +344,24 @@ public struct Rebuild {
     /// Runs fetch, then hash, as `shards` concurrent processes each, then merges their outputs.
     func runShards(source: String) throws {
         let o = options
-        guard let exe = o.executable else { throw PairDxError.usage("sharded rebuild needs the pairdx executable path") }
+        guard let exe = o.executable else {
+            throw PairDxError.usage("sharded rebuild needs the pairdx executable path")
+        }
         let n = o.shards
         let perShard = max(1, o.threads / n)
         let stale = try ShardMerge.removeShardOutputs(work: o.work)
-        if !stale.isEmpty { Log.info("[shards] removed \(stale.count) shard file(s) of an earlier run: \(stale.joined(separator: ", "))") }
+        if !stale.isEmpty {
+            Log.info(
+                "[shards] removed \(stale.count) shard file(s) of an earlier run: \(stale.joined(separator: ", "))")
+        }
         for stage in ["fetch", "hash"] {
             let t0 = Date()
             var procs: [(Int, Process)] = []
             for i in 0..<n {
-                var args = [stage, "--work", o.work.root, "--shard", "\(i)/\(n)", "--log-level", "warning", "--threads", "\(perShard)"]
+                var args = [
+                    stage, "--work", o.work.root, "--shard", "\(i)/\(n)", "--log-level", "warning", "--threads",
+                    "\(perShard)"
+                ]
                 if stage == "fetch" { args += ["--source", source] + o.clientArguments }
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: exe)
@@ -309,11 +376,14 @@ public struct Rebuild {
                 if p.terminationStatus != 0 { failed.append("shard \(i)/\(n) exited \(p.terminationStatus)") }
             }
             guard failed.isEmpty else {
-                throw PairDxError.io("\(stage): \(failed.joined(separator: ", ")); rerun to resume (completed work is kept)")
+                throw PairDxError.io(
+                    "\(stage): \(failed.joined(separator: ", ")); rerun to resume (completed work is kept)")
             }
             Log.info(String(format: "[%@ ×%d shards] done in %.1f s", stage, n, Date().timeIntervalSince(t0)))
         }
         let merged = try ShardMerge.merge(work: o.work, shards: n)
-        Log.info("[merge] " + merged.files.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        Log.info(
+            "[merge] " + merged.files.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        )
     }
 }

@@ -4,23 +4,34 @@ import PairDxCore
 
 extension RebuildPlan {
     /// Samples, measures and estimates; writes `plan.json` into the work directory.
-    public static func make(scan: CaptionFirstScan, candidates: [Candidate], origin: CandidateOrigin, sample: Int,
-                            rate: Double) async throws -> RebuildPlan {
+    public static func make(
+        scan: CaptionFirstScan, candidates: [Candidate], origin: CandidateOrigin, sample: Int,
+        rate: Double
+    ) async throws -> RebuildPlan {
         let order = CaptionFirstScan.order(candidates, seed: scan.recipe.seed)
         let prefix = Array(order.prefix(sample))
         var reuse: [String: ImageRecord] = [:]
         let probe = try await scan.evaluate(prefix, reuse: &reuse)
         let work = scan.work
         // What the sample cost, from the fetch journal (every download, whichever run made it).
-        let keys = Set(try JSONL.read(ArticleRecord.self, from: work.articles).compactMap { a in a.version.map { "\(a.pmcid).\($0)" } })
+        let keys = Set(
+            try JSONL.read(ArticleRecord.self, from: work.articles).compactMap { a in
+                a.version.map { "\(a.pmcid).\($0)" }
+            })
         var docs = (n: 0, bytes: 0), media = (n: 0, bytes: 0)
         let journal = work.path("fetch-journal.jsonl")
         if FileSystem.exists(journal) {
             for line in try FileSystem.readString(journal).split(separator: "\n") {
-                guard let e = try? JSONDecoder().decode(FetchJournal.Entry.self, from: Data(line.utf8)) else { continue }
+                guard let e = try? JSONDecoder().decode(FetchJournal.Entry.self, from: Data(line.utf8)) else {
+                    continue
+                }
                 let parts = e.url.split(separator: "/")
                 guard parts.count >= 2, keys.contains(String(parts[parts.count - 2])) else { continue }
-                if e.url.hasSuffix(".json") || e.url.hasSuffix(".xml") { docs.n += 1; docs.bytes += e.bytes } else { media.n += 1; media.bytes += e.bytes }
+                if e.url.hasSuffix(".json") || e.url.hasSuffix(".xml") {
+                    docs.n += 1; docs.bytes += e.bytes
+                } else {
+                    media.n += 1; media.bytes += e.bytes
+                }
             }
         }
         let n = Double(max(prefix.count, 1))
@@ -28,12 +39,13 @@ extension RebuildPlan {
         let listings = scan.source.directory == nil ? Double(prefix.filter { $0.version == nil }.count) : 0
         let requestsPerArticle = (Double(docs.n + media.n) + listings) / n
         let bytesPerArticle = Double(docs.bytes + media.bytes) / n
-        var plan = RebuildPlan(recipe: scan.recipe.name, candidateOrigin: origin.rawValue, candidates: order.count, sample: prefix.count,
-                               perClass: scan.recipe.balance.policy == .target ? scan.recipe.balance.perClass : nil,
-                               usable: probe.usable, figuresPerArticle: Double(probe.figures) / n,
-                               requestsPerArticle: requestsPerArticle, bytesPerArticle: bytesPerArticle,
-                               bytesPerDocument: docs.n > 0 ? Double(docs.bytes) / Double(docs.n) : 0,
-                               bytesPerFigure: media.n > 0 ? Double(media.bytes) / Double(media.n) : 0)
+        var plan = RebuildPlan(
+            recipe: scan.recipe.name, candidateOrigin: origin.rawValue, candidates: order.count, sample: prefix.count,
+            perClass: scan.recipe.balance.policy == .target ? scan.recipe.balance.perClass : nil,
+            usable: probe.usable, figuresPerArticle: Double(probe.figures) / n,
+            requestsPerArticle: requestsPerArticle, bytesPerArticle: bytesPerArticle,
+            bytesPerDocument: docs.n > 0 ? Double(docs.bytes) / Double(docs.n) : 0,
+            bytesPerFigure: media.n > 0 ? Double(media.bytes) / Double(media.n) : 0)
         if let need = plan.perClass {
             // Articles each class needs, and the interval from a Poisson 95% interval on its sample count.
             var worst: (cls: String, mid: Double, low: Double, high: Double)? = nil
@@ -48,17 +60,26 @@ extension RebuildPlan {
                 plan.limitingClass = w.cls
                 let total = Double(order.count)
                 if w.mid.isFinite {
-                    let a = Range3(low: min(w.low, total).rounded(.up), mid: min(w.mid, total).rounded(.up), high: min(w.high, total).rounded(.up))
-                    func scaled(_ per: Double) -> Range3 { Range3(low: (a.low * per).rounded(), mid: (a.mid * per).rounded(), high: (a.high * per).rounded()) }
+                    let a = Range3(
+                        low: min(w.low, total).rounded(.up), mid: min(w.mid, total).rounded(.up),
+                        high: min(w.high, total).rounded(.up))
+                    func scaled(_ per: Double) -> Range3 {
+                        Range3(
+                            low: (a.low * per).rounded(), mid: (a.mid * per).rounded(), high: (a.high * per).rounded())
+                    }
                     let req = scaled(requestsPerArticle)
-                    plan.estimate = Estimate(articles: a, requests: req, bytes: scaled(bytesPerArticle),
-                                             seconds: Range3(low: (req.low / rate).rounded(), mid: (req.mid / rate).rounded(), high: (req.high / rate).rounded()),
-                                             rate: rate)
+                    plan.estimate = Estimate(
+                        articles: a, requests: req, bytes: scaled(bytesPerArticle),
+                        seconds: Range3(
+                            low: (req.low / rate).rounded(), mid: (req.mid / rate).rounded(),
+                            high: (req.high / rate).rounded()),
+                        rate: rate)
                 }
                 if !w.mid.isFinite || w.mid > total {
-                    plan.shortfall = Dictionary(uniqueKeysWithValues: scan.recipe.classes.map { c in
-                        (c.name, Int((Double(probe.usable[c.name] ?? 0) * total / n).rounded(.down)))
-                    })
+                    plan.shortfall = Dictionary(
+                        uniqueKeysWithValues: scan.recipe.classes.map { c in
+                            (c.name, Int((Double(probe.usable[c.name] ?? 0) * total / n).rounded(.down)))
+                        })
                 }
             }
         }

@@ -58,22 +58,30 @@ public enum ShardedScan {
 
     /// Runs shard `shard` of a scan of the first `articles` articles of the order, caption-first, in batches (the first
     /// of `firstBatch` articles, each later one twice the one before) so that a budget stops it cleanly; then hashes.
-    public static func runShard(work whole: WorkDirectory, recipe: Recipe, source: Source, client: HTTPClient, threads: Int,
-                                shard: Shard, articles requested: Int, budget: ScanBudget, firstBatch: Int) async throws -> ShardState {
+    public static func runShard(
+        work whole: WorkDirectory, recipe: Recipe, source: Source, client: HTTPClient, threads: Int,
+        shard: Shard, articles requested: Int, budget: ScanBudget, firstBatch: Int
+    ) async throws -> ShardState {
         let work = WorkDirectory(whole.root, shard: shard)
         let order = try scanOrder(work: whole, recipe: recipe)
         let digest = CaptionFirstScan.digest(order, seed: recipe.seed)
         let k = min(requested, order.count, budget.maxArticles ?? Int.max)
         let mine = order.prefix(k).enumerated().filter { shard.contains($0.element.pmcid) }
-        var state = ShardState(order: digest, shard: shard.description, articles: k, items: mine.count, scanned: 0, reach: 0,
-                               requests: 0, bytes: 0, stoppedBy: nil)
+        var state = ShardState(
+            order: digest, shard: shard.description, articles: k, items: mine.count, scanned: 0, reach: 0,
+            requests: 0, bytes: 0, stoppedBy: nil)
         let statePath = work.path(stateFile)
-        if let data = try? FileSystem.read(statePath), let old = try? JSONDecoder().decode(ShardState.self, from: data), old.order == digest {
+        if let data = try? FileSystem.read(statePath), let old = try? JSONDecoder().decode(ShardState.self, from: data),
+            old.order == digest
+        {
             state.scanned = min(old.scanned, mine.count)
             state.requests = old.requests; state.bytes = old.bytes
-            if old.scanned > 0 { Log.info("[scan \(shard)] resuming: \(old.scanned) of this shard's articles scanned before") }
+            if old.scanned > 0 {
+                Log.info("[scan \(shard)] resuming: \(old.scanned) of this shard's articles scanned before")
+            }
         }
-        let fetcher = try Fetcher(source: source, work: work, client: client, wantsMedia: CaptionFirstScan.mediaRule(recipe))
+        let fetcher = try Fetcher(
+            source: source, work: work, client: client, wantsMedia: CaptionFirstScan.mediaRule(recipe))
         let before = client.stats
         let (baseRequests, baseBytes) = (state.requests, state.bytes)
         func save() throws { try AtomicFile.write(try CanonicalJSON.encode(state, pretty: true), to: statePath) }
@@ -97,13 +105,17 @@ public enum ShardedScan {
         if !fetched || !FileSystem.exists(work.figures) { _ = try await fetcher.run(mine.prefix(done).map(\.element)) }
         state.scanned = done
         state.reach = done == mine.count ? k : mine[done].offset
-        let reuse = FileSystem.exists(work.images)
-            ? Dictionary(try JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
+        let reuse =
+            FileSystem.exists(work.images)
+            ? Dictionary(
+                try JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0) },
+                uniquingKeysWith: { a, _ in a }) : [:]
         let hashed = try HashStage.run(work: work, threads: threads, reuse: reuse)
         try save()
-        Log.info("[scan \(shard)] \(done) of this shard's \(mine.count) articles among the first \(k) of the order"
-                 + " (covers the first \(state.reach)); \(hashed.images) images hashed; \(state.requests) requests, \(state.bytes) bytes"
-                 + (state.stoppedBy.map { "; stopped by \($0)" } ?? ""))
+        Log.info(
+            "[scan \(shard)] \(done) of this shard's \(mine.count) articles among the first \(k) of the order"
+                + " (covers the first \(state.reach)); \(hashed.images) images hashed; \(state.requests) requests, \(state.bytes) bytes"
+                + (state.stoppedBy.map { "; stopped by \($0)" } ?? ""))
         return state
     }
 
@@ -111,7 +123,9 @@ public enum ShardedScan {
     public static func scanOrder(work: WorkDirectory, recipe: Recipe) throws -> [Candidate] {
         let path = work.whole.path(candidatesFile)
         guard FileSystem.exists(path) else {
-            throw PairDxError.io("\(path) does not exist: a sharded scan takes its candidates from it; run 'pairdx plan' (or 'pairdx rebuild --shards N') in this work directory first")
+            throw PairDxError.io(
+                "\(path) does not exist: a sharded scan takes its candidates from it; run 'pairdx plan' (or 'pairdx rebuild --shards N') in this work directory first"
+            )
         }
         return CaptionFirstScan.order(try JSONL.read(Candidate.self, from: path), seed: recipe.seed)
     }
@@ -121,7 +135,8 @@ public enum ShardedScan {
     public static func plannedArticles(work: WorkDirectory, candidates: Int) throws -> Int {
         let path = work.whole.path("plan.json")
         guard FileSystem.exists(path) else {
-            throw PairDxError.usage("--scan-shard needs --scan-articles K or a plan in \(path) ('pairdx plan' writes it)")
+            throw PairDxError.usage(
+                "--scan-shard needs --scan-articles K or a plan in \(path) ('pairdx plan' writes it)")
         }
         let plan = try CanonicalJSON.decode(RebuildPlan.self, from: FileSystem.read(path), source: path)
         guard plan.shortfall == nil, let high = plan.estimate?.articles.high, high.isFinite else { return candidates }
@@ -145,22 +160,35 @@ public enum ShardedScan {
             var problems: [String] = []
             for i in 0..<n {
                 let path = work.path(work.sharded(stateFile, shard: try Shard(index: i, count: n)))
-                guard FileSystem.exists(path) else { problems.append("shard \(i)/\(n): no \((path as NSString).lastPathComponent) (the task did not finish)"); continue }
+                guard FileSystem.exists(path) else {
+                    problems.append(
+                        "shard \(i)/\(n): no \((path as NSString).lastPathComponent) (the task did not finish)");
+                    continue
+                }
                 let s = try CanonicalJSON.decode(ShardState.self, from: FileSystem.read(path), source: path)
-                if s.order != order { problems.append("shard \(i)/\(n): \((path as NSString).lastPathComponent) is of another candidate order or recipe seed") }
+                if s.order != order {
+                    problems.append(
+                        "shard \(i)/\(n): \((path as NSString).lastPathComponent) is of another candidate order or recipe seed"
+                    )
+                }
                 states.append(s)
             }
-            guard problems.isEmpty else { throw PairDxError.io("cannot merge the scan shards in \(work.root): " + problems.joined(separator: "; ")) }
+            guard problems.isEmpty else {
+                throw PairDxError.io(
+                    "cannot merge the scan shards in \(work.root): " + problems.joined(separator: "; "))
+            }
             _ = try ShardMerge.merge(work: work, shards: n)
             let covered = states.map(\.reach).min() ?? 0
             let asked = states.map(\.articles).min() ?? 0
-            let stop = states.first { $0.reach == covered && $0.stoppedBy != nil }?.stoppedBy ?? "--scan-articles \(asked)"
+            let stop =
+                states.first { $0.reach == covered && $0.stoppedBy != nil }?.stoppedBy ?? "--scan-articles \(asked)"
             let images = try JSONL.read(ImageRecord.self, from: work.images)
-            return Merged(covered: covered, stoppedBy: stop, requests: states.reduce(0) { $0 + $1.requests },
-                          bytes: states.reduce(0) { $0 + $1.bytes },
-                          articles: try JSONL.read(ArticleRecord.self, from: work.articles),
-                          figures: try JSONL.read(FigureRecord.self, from: work.figures),
-                          images: Dictionary(images.map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a }))
+            return Merged(
+                covered: covered, stoppedBy: stop, requests: states.reduce(0) { $0 + $1.requests },
+                bytes: states.reduce(0) { $0 + $1.bytes },
+                articles: try JSONL.read(ArticleRecord.self, from: work.articles),
+                figures: try JSONL.read(FigureRecord.self, from: work.figures),
+                images: Dictionary(images.map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a }))
         }
 
         /// Writes the work files of `prefix` (a prefix of the covered order) from the merged records, then
@@ -191,17 +219,23 @@ public enum ShardedScan {
         public var clientArguments: [String]
         public var firstBatch: Int
 
-        public init(shards: Int, executable: String, recipePath: String, source: String, work: String, threads: Int,
-                    clientArguments: [String], firstBatch: Int) {
+        public init(
+            shards: Int, executable: String, recipePath: String, source: String, work: String, threads: Int,
+            clientArguments: [String], firstBatch: Int
+        ) {
             self.shards = shards; self.executable = executable; self.recipePath = recipePath; self.source = source
-            self.work = work; self.threads = threads; self.clientArguments = clientArguments; self.firstBatch = firstBatch
+            self.work = work; self.threads = threads; self.clientArguments = clientArguments;
+            self.firstBatch = firstBatch
         }
 
         /// The arguments of shard `i`'s process for the first `articles` articles.
         public func arguments(shard i: Int, articles: Int) -> [String] {
-            ["rebuild", "--recipe", recipePath, "--source", source, "--work", work, "--scan-shard", "\(i)/\(shards)",
-             "--scan-articles", "\(articles)", "--batch", "\(firstBatch)", "--threads", "\(max(1, threads / shards))",
-             "--log-level", "warning"] + clientArguments
+            [
+                "rebuild", "--recipe", recipePath, "--source", source, "--work", work, "--scan-shard", "\(i)/\(shards)",
+                "--scan-articles", "\(articles)", "--batch", "\(firstBatch)", "--threads",
+                "\(max(1, threads / shards))",
+                "--log-level", "warning"
+            ] + clientArguments
         }
 
         /// Runs the N shard processes concurrently over the first `articles` articles; throws naming every shard that failed.
@@ -222,9 +256,14 @@ public enum ShardedScan {
                 if p.terminationStatus != 0 { failed.append("scan shard \(i)/\(shards) exited \(p.terminationStatus)") }
             }
             guard failed.isEmpty else {
-                throw PairDxError.io("caption-first scan of the first \(articles) articles: \(failed.joined(separator: ", ")); rerun to resume (completed downloads are kept)")
+                throw PairDxError.io(
+                    "caption-first scan of the first \(articles) articles: \(failed.joined(separator: ", ")); rerun to resume (completed downloads are kept)"
+                )
             }
-            Log.info(String(format: "[scan ×%d shards] the first %d articles in %.1f s", shards, articles, Date().timeIntervalSince(t0)))
+            Log.info(
+                String(
+                    format: "[scan ×%d shards] the first %d articles in %.1f s", shards, articles,
+                    Date().timeIntervalSince(t0)))
         }
     }
 }

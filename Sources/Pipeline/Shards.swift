@@ -12,7 +12,9 @@ public enum ShardMerge {
     }
 
     /// The per-item files shards write and `merge` joins.
-    public static let mergedNames = ["articles.jsonl", "figures.jsonl", "images.jsonl", "labels.jsonl", "fetch-report.json"]
+    public static let mergedNames = [
+        "articles.jsonl", "figures.jsonl", "images.jsonl", "labels.jsonl", "fetch-report.json"
+    ]
 
     /// Removes every shard's copy of the merged files (`labels.shard-1-of-4.jsonl`, whatever the shard count) from
     /// the work directory, so a sharded run merges only what its own shards wrote. Journals and caches stay: they
@@ -23,7 +25,8 @@ public enum ShardMerge {
         var removed: [String] = []
         for name in names.sorted() where mergedNames.contains(where: { isShardCopy(name, of: $0) }) {
             do { try FileManager.default.removeItem(atPath: work.path(name)) } catch {
-                throw PairDxError.io("cannot remove the stale shard file \(work.path(name)): \(error.localizedDescription)")
+                throw PairDxError.io(
+                    "cannot remove the stale shard file \(work.path(name)): \(error.localizedDescription)")
             }
             removed.append(name)
         }
@@ -34,7 +37,8 @@ public enum ShardMerge {
     static func isShardCopy(_ name: String, of file: String) -> Bool {
         let ext = (file as NSString).pathExtension, base = (file as NSString).deletingPathExtension
         guard name.hasPrefix(base + ".shard-"), name.hasSuffix("." + ext) else { return false }
-        let middle = name.dropFirst(base.count + 7).dropLast(ext.count + 1).split(separator: "-", omittingEmptySubsequences: false)
+        let middle = name.dropFirst(base.count + 7).dropLast(ext.count + 1).split(
+            separator: "-", omittingEmptySubsequences: false)
         return middle.count == 3 && middle[1] == "of" && Int(middle[0]) != nil && Int(middle[2]) != nil
     }
 
@@ -46,7 +50,8 @@ public enum ShardMerge {
             if present.isEmpty { return nil }
             if present.count != n {
                 let missing = paths.filter { !FileSystem.exists($0) }.map { ($0 as NSString).lastPathComponent }
-                throw PairDxError.io("cannot merge \(name): missing \(missing.joined(separator: ", ")); rerun those shards")
+                throw PairDxError.io(
+                    "cannot merge \(name): missing \(missing.joined(separator: ", ")); rerun those shards")
             }
             return paths
         }
@@ -72,7 +77,8 @@ public enum ShardMerge {
         if let paths = try shardPaths("fetch-report.json") {
             var total: Any = [String: Any]()
             for p in paths { total = sum(total, try JSONSerialization.jsonObject(with: FileSystem.read(p))) }
-            var d = try JSONSerialization.data(withJSONObject: total, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+            var d = try JSONSerialization.data(
+                withJSONObject: total, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
             d.append(0x0A)
             try AtomicFile.write(d, to: work.fetchReport)
             files["fetch-report.json"] = n
@@ -88,7 +94,9 @@ public enum ShardMerge {
             return out
         }
         if !(a is Bool), !(b is Bool), let x = a as? NSNumber, let y = b as? NSNumber {
-            if x.doubleValue.rounded() == x.doubleValue && y.doubleValue.rounded() == y.doubleValue { return x.int64Value + y.int64Value }
+            if x.doubleValue.rounded() == x.doubleValue && y.doubleValue.rounded() == y.doubleValue {
+                return x.int64Value + y.int64Value
+            }
             return x.doubleValue + y.doubleValue
         }
         return a

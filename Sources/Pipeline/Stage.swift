@@ -46,8 +46,10 @@ public struct Stage: Sendable {
     public var parameters: [String: String]
     public var run: @Sendable () throws -> Void
 
-    public init(_ name: StageName, inputs: [String], outputs: [String], parameters: [String: String] = [:],
-                codeVersion: Int? = nil, run: @escaping @Sendable () throws -> Void) {
+    public init(
+        _ name: StageName, inputs: [String], outputs: [String], parameters: [String: String] = [:],
+        codeVersion: Int? = nil, run: @escaping @Sendable () throws -> Void
+    ) {
         self.name = name; self.codeVersion = codeVersion ?? name.codeVersion
         self.inputs = inputs; self.outputs = outputs; self.parameters = parameters; self.run = run
     }
@@ -102,8 +104,12 @@ public struct StageRunner {
     public mutating func run(_ stage: Stage) throws {
         let fp = try Fingerprint.of(stage, work: work)
         if !force, let data = try? FileSystem.read(stampPath(stage.name)),
-           let stamp = try? JSONDecoder().decode(Stamp.self, from: data), stamp.fingerprint == fp,
-           try stage.outputs.allSatisfy({ try stamp.outputs[Fingerprint.relative($0, to: work)] == Fingerprint.digest(of: $0) && FileSystem.exists($0) }) {
+            let stamp = try? JSONDecoder().decode(Stamp.self, from: data), stamp.fingerprint == fp,
+            try stage.outputs.allSatisfy({
+                try stamp.outputs[Fingerprint.relative($0, to: work)] == Fingerprint.digest(of: $0)
+                    && FileSystem.exists($0)
+            })
+        {
             Log.info("[\(stage.name.rawValue)] unchanged — skipped")
             log.append((stage.name.rawValue, false, 0))
             return
@@ -113,7 +119,8 @@ public struct StageRunner {
         try stage.run()
         var outs: [String: String] = [:]
         for o in stage.outputs { outs[Fingerprint.relative(o, to: work)] = try Fingerprint.digest(of: o) }
-        try AtomicFile.write(try CanonicalJSON.encode(Stamp(fingerprint: fp, outputs: outs), pretty: true), to: stampPath(stage.name))
+        try AtomicFile.write(
+            try CanonicalJSON.encode(Stamp(fingerprint: fp, outputs: outs), pretty: true), to: stampPath(stage.name))
         let dt = Date().timeIntervalSince(t0)
         Log.info(String(format: "[\(stage.name.rawValue)] done in %.1f s", dt))
         log.append((stage.name.rawValue, true, dt))

@@ -21,10 +21,14 @@ public struct ValidateStage: Sendable {
     public var mode: ComputeMode
     public var imageWeights: String?
 
-    public init(split: String, recipe: Recipe, recipePath: String, published: String, work: WorkDirectory, out: String,
-                threads: Int, glove: String? = nil, clip: Validation.CLIPInput = .init(),
-                biomedclip: Validation.BiomedCLIPInput = .init(), mode: ComputeMode = .deterministic, imageWeights: String? = nil) {
-        self.split = split; self.recipe = recipe; self.recipePath = recipePath; self.published = published; self.work = work
+    public init(
+        split: String, recipe: Recipe, recipePath: String, published: String, work: WorkDirectory, out: String,
+        threads: Int, glove: String? = nil, clip: Validation.CLIPInput = .init(),
+        biomedclip: Validation.BiomedCLIPInput = .init(), mode: ComputeMode = .deterministic,
+        imageWeights: String? = nil
+    ) {
+        self.split = split; self.recipe = recipe; self.recipePath = recipePath; self.published = published;
+        self.work = work
         self.out = out; self.threads = threads; self.glove = glove; self.clip = clip; self.biomedclip = biomedclip
         self.mode = mode; self.imageWeights = imageWeights
     }
@@ -33,16 +37,21 @@ public struct ValidateStage: Sendable {
     /// in fast mode (the deterministic kernel gives the same bytes at any count).
     public var stage: Stage {
         var inputs = [split, recipePath, published, work.figures]
-        inputs += [glove, clip.weights, clip.bpe, biomedclip.weights, biomedclip.vocabulary, imageWeights].compactMap { $0 }
+        inputs += [glove, clip.weights, clip.bpe, biomedclip.weights, biomedclip.vocabulary, imageWeights].compactMap {
+            $0
+        }
         var parameters = ["mode": mode.rawValue, "clip-activation": clip.activation.map { "\($0)" } ?? "default"]
         if mode == .fast { parameters["threads"] = "\(threads)" }
         let me = self
-        return Stage(.validate, inputs: inputs, outputs: ["json", "md", "html"].map { "\(out)/validation.\($0)" },
-                     parameters: parameters) {
+        return Stage(
+            .validate, inputs: inputs, outputs: ["json", "md", "html"].map { "\(out)/validation.\($0)" },
+            parameters: parameters
+        ) {
             Log.info("validate: training image, text and fusion on \(me.split)")
-            _ = try Validation.run(split: me.split, data: me.work.root, out: me.out, recipe: me.recipe, threads: me.threads,
-                                   glove: me.glove, published: me.published, clip: me.clip, biomedclip: me.biomedclip,
-                                   mode: me.mode, imageWeights: me.imageWeights)
+            _ = try Validation.run(
+                split: me.split, data: me.work.root, out: me.out, recipe: me.recipe, threads: me.threads,
+                glove: me.glove, published: me.published, clip: me.clip, biomedclip: me.biomedclip,
+                mode: me.mode, imageWeights: me.imageWeights)
         }
     }
 

@@ -16,7 +16,9 @@ enum CaptionKind: String, Sendable, CaseIterable, Codable {
     case excluded
 
     /// Share of captions of each kind (the remainder after these is `clear`).
-    static let shares: [(CaptionKind, Double)] = [(.clear, 0.52), (.late, 0.20), (.none, 0.10), (.two, 0.08), (.misleading, 0.05), (.excluded, 0.05)]
+    static let shares: [(CaptionKind, Double)] = [
+        (.clear, 0.52), (.late, 0.20), (.none, 0.10), (.two, 0.08), (.misleading, 0.05), (.excluded, 0.05)
+    ]
 
     static func draw(_ rng: inout SynthRandom) -> CaptionKind { shares[rng.weighted(shares.map(\.1))].0 }
 }
@@ -58,7 +60,8 @@ enum CaptionWriter {
         case .none: return !excluded && named.isEmpty && !containsAnyTerm(text)
         case .two: return !excluded && named.count == 2 && named.contains(truth)
         case .misleading:
-            return !excluded && (named.count == 1 && !named.contains(truth) || named == [truth] && text.contains("CT-guided"))
+            return !excluded
+                && (named.count == 1 && !named.contains(truth) || named == [truth] && text.contains("CT-guided"))
         case .excluded: return excluded
         }
     }
@@ -74,7 +77,9 @@ enum CaptionWriter {
         func lead(_ opener: String) -> String {
             var s = fill(opener, anat: anat, rng: &rng)
             if rng.chance(0.8) { s += " " + finding(for: truth, rng: &rng) }
-            if rng.chance(0.6) { s += " " + fill(rng.pick(Vocabulary.context), anat: anat, capitalize: false, rng: &rng) }
+            if rng.chance(0.6) {
+                s += " " + fill(rng.pick(Vocabulary.context), anat: anat, capitalize: false, rng: &rng)
+            }
             return s + "."
         }
         let minWords: Int, maxWords: Int
@@ -93,22 +98,28 @@ enum CaptionWriter {
             while other == truth { other = rng.pick(SynthClass.allCases) }
             if rng.chance(0.5) {
                 sentences.append(lead(rng.pick(Vocabulary.modalityLeads[truth]!)))
-                sentences.append(fill(rng.pick(Vocabulary.mentionSentences), anat: anat, mention: mention(other, &rng), rng: &rng))
+                sentences.append(
+                    fill(rng.pick(Vocabulary.mentionSentences), anat: anat, mention: mention(other, &rng), rng: &rng))
             } else {
                 sentences.append(lead(rng.pick(Vocabulary.modalityLeads[other]!)))
-                sentences.append(fill(rng.pick(Vocabulary.mentionSentences), anat: anat, mention: mention(truth, &rng), rng: &rng))
+                sentences.append(
+                    fill(rng.pick(Vocabulary.mentionSentences), anat: anat, mention: mention(truth, &rng), rng: &rng))
             }
             (minWords, maxWords) = (12, rng.int(16...60))
         case .misleading:
             if truth == .histopathology || rng.chance(0.15) {
                 sentences.append(lead(rng.pick(Vocabulary.modalityLeads[truth]!)))
-                sentences.append(rng.pick(["Tissue was obtained by CT-guided biopsy.", "Sampling followed CT-guided needle localisation.",
-                                           "The specimen came from a CT-guided core biopsy."]))
+                sentences.append(
+                    rng.pick([
+                        "Tissue was obtained by CT-guided biopsy.", "Sampling followed CT-guided needle localisation.",
+                        "The specimen came from a CT-guided core biopsy."
+                    ]))
             } else {
                 var other = rng.pick(SynthClass.allCases)
                 while other == truth { other = rng.pick(SynthClass.allCases) }
                 sentences.append(lead(rng.pick(Vocabulary.neutralOpeners)))
-                sentences.append(fill(rng.pick(Vocabulary.priorSentences), anat: anat, mention: mention(other, &rng), rng: &rng))
+                sentences.append(
+                    fill(rng.pick(Vocabulary.priorSentences), anat: anat, mention: mention(other, &rng), rng: &rng))
             }
             (minWords, maxWords) = (12, rng.int(16...60))
         case .excluded:
@@ -165,7 +176,9 @@ enum CaptionWriter {
     }
 
     /// Replaces `{a}` (anatomy), `{m}` (mention), `{n}` (a number), `{c}` (complaint); capitalises the start of sentences.
-    static func fill(_ template: String, anat: String, mention: String = "", capitalize: Bool = true, rng: inout SynthRandom) -> String {
+    static func fill(
+        _ template: String, anat: String, mention: String = "", capitalize: Bool = true, rng: inout SynthRandom
+    ) -> String {
         var s = template.replacingOccurrences(of: "{a}", with: anat).replacingOccurrences(of: "{m}", with: mention)
             .replacingOccurrences(of: "{c}", with: rng.pick(Vocabulary.complaints))
         while let r = s.range(of: "{n}") { s.replaceSubrange(r, with: String(rng.int(2...79))) }

@@ -11,18 +11,28 @@ enum ClassTerms {
     }
 
     static let rules: [SynthClass: Rule] = [
-        .ct: Rule(include: ["CT", "computed tomography", "CTA", "HRCT", "MDCT", "CT angiography"],
-                  exclude: ["CT-guided"], caseSensitive: ["CT", "CTA", "HRCT", "MDCT"]),
-        .mri: Rule(include: ["MRI", "MR", "magnetic resonance", "T1-weighted", "T2-weighted", "FLAIR", "diffusion-weighted", "DWI"],
-                   exclude: [], caseSensitive: ["MRI", "MR", "FLAIR", "DWI"]),
-        .xray: Rule(include: ["x-ray", "xray", "radiograph", "radiography", "radiographic", "plain film", "CXR"],
-                    exclude: [], caseSensitive: ["CXR"]),
-        .ultrasound: Rule(include: ["ultrasound", "ultrasonography", "sonography", "sonographic", "Doppler", "echocardiography"],
-                          exclude: [], caseSensitive: []),
-        .histopathology: Rule(include: ["histopathology", "histological", "histology", "H&E", "hematoxylin and eosin",
-                                        "immunohistochemistry", "photomicrograph"], exclude: [], caseSensitive: []),
-        .endoscopy: Rule(include: ["endoscopy", "endoscopic", "colonoscopy", "gastroscopy", "bronchoscopy", "cystoscopy"],
-                         exclude: [], caseSensitive: []),
+        .ct: Rule(
+            include: ["CT", "computed tomography", "CTA", "HRCT", "MDCT", "CT angiography"],
+            exclude: ["CT-guided"], caseSensitive: ["CT", "CTA", "HRCT", "MDCT"]),
+        .mri: Rule(
+            include: [
+                "MRI", "MR", "magnetic resonance", "T1-weighted", "T2-weighted", "FLAIR", "diffusion-weighted", "DWI"
+            ],
+            exclude: [], caseSensitive: ["MRI", "MR", "FLAIR", "DWI"]),
+        .xray: Rule(
+            include: ["x-ray", "xray", "radiograph", "radiography", "radiographic", "plain film", "CXR"],
+            exclude: [], caseSensitive: ["CXR"]),
+        .ultrasound: Rule(
+            include: ["ultrasound", "ultrasonography", "sonography", "sonographic", "Doppler", "echocardiography"],
+            exclude: [], caseSensitive: []),
+        .histopathology: Rule(
+            include: [
+                "histopathology", "histological", "histology", "H&E", "hematoxylin and eosin",
+                "immunohistochemistry", "photomicrograph"
+            ], exclude: [], caseSensitive: []),
+        .endoscopy: Rule(
+            include: ["endoscopy", "endoscopic", "colonoscopy", "gastroscopy", "bronchoscopy", "cystoscopy"],
+            exclude: [], caseSensitive: [])
     ]
 
     /// Terms that exclude a caption from every class.
@@ -56,7 +66,11 @@ enum ClassTerms {
             var lastSpace = true
             for b in text.utf8 {
                 let isSpace = b == 0x20 || b == 0x2D || b == 0x09 || b == 0x0A || b == 0x0D
-                if isSpace { if !lastSpace { bytes.append(0x20) }; lastSpace = true } else { bytes.append(b); lastSpace = false }
+                if isSpace {
+                    if !lastSpace { bytes.append(0x20) }; lastSpace = true
+                } else {
+                    bytes.append(b); lastSpace = false
+                }
             }
             original = bytes
             lower = bytes.map { ($0 >= 0x41 && $0 <= 0x5A) ? $0 + 32 : $0 }
@@ -67,7 +81,9 @@ enum ClassTerms {
             let needle = caseSensitive ? t.original : t.lower
             let hay = caseSensitive ? original : lower
             guard !needle.isEmpty, hay.count >= needle.count else { return false }
-            func isWord(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b >= 0x80 }
+            func isWord(_ b: UInt8) -> Bool {
+                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b >= 0x80
+            }
             var i = 0
             while i + needle.count <= hay.count {
                 if hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle {

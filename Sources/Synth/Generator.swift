@@ -15,9 +15,13 @@ public struct SynthOptions: Sendable {
     /// The figure mix: the demo's six classes, or PubMed Central-like proportions.
     public var profile: SynthProfile
 
-    public init(seed: UInt64, out: String, figures: Int = 600, truth: String? = nil, threads: Int = Platform.coreCount, force: Bool = false,
-                profile: SynthProfile = .demo) {
-        self.seed = seed; self.out = out; self.figures = figures; self.truth = truth; self.threads = threads; self.force = force
+    public init(
+        seed: UInt64, out: String, figures: Int = 600, truth: String? = nil, threads: Int = Platform.coreCount,
+        force: Bool = false,
+        profile: SynthProfile = .demo
+    ) {
+        self.seed = seed; self.out = out; self.figures = figures; self.truth = truth; self.threads = threads;
+        self.force = force
         self.profile = profile
     }
 
@@ -54,7 +58,9 @@ public enum SynthGenerator {
     public static func run(_ options: SynthOptions) throws -> SynthSummary {
         let start = Date()
         guard options.figures >= CorpusPlan.minimumFigures else {
-            throw PairDxError.usage("--figures must be at least \(CorpusPlan.minimumFigures) so that every planted hazard fits (got \(options.figures))")
+            throw PairDxError.usage(
+                "--figures must be at least \(CorpusPlan.minimumFigures) so that every planted hazard fits (got \(options.figures))"
+            )
         }
         guard options.threads >= 1 else { throw PairDxError.usage("--threads must be at least 1") }
         try prepare(options)
@@ -76,7 +82,9 @@ public enum SynthGenerator {
             }
         }
         var jobs: [Job] = []
-        for f in plan.figures where f.source == .own && f.hazard != .missing { jobs.append(.figure(f.index, derived[f.index] ?? [])) }
+        for f in plan.figures where f.source == .own && f.hazard != .missing {
+            jobs.append(.figure(f.index, derived[f.index] ?? []))
+        }
         for a in plan.articles {
             if a.table { jobs.append(.table(a.index)) }
             if a.formula { jobs.append(.formula(a.index)) }
@@ -117,9 +125,10 @@ public enum SynthGenerator {
         var truth = SynthTruth.make(plan)
         if options.profile == .pmc { PMCProfile.annotate(&truth, plan: plan) }
         try AtomicFile.write(try CanonicalJSON.encode(truth, pretty: true), to: options.truthPath)
-        return SynthSummary(seed: options.seed, out: out, truth: options.truthPath, articles: plan.articles.count,
-                            versions: plan.articles.count + plan.multiVersion.count, figures: plan.figures.count,
-                            mediaFiles: files, bytes: bytes, seconds: Date().timeIntervalSince(start))
+        return SynthSummary(
+            seed: options.seed, out: out, truth: options.truthPath, articles: plan.articles.count,
+            versions: plan.articles.count + plan.multiVersion.count, figures: plan.figures.count,
+            mediaFiles: files, bytes: bytes, seconds: Date().timeIntervalSince(start))
     }
 
     enum Job: Sendable {
@@ -167,7 +176,8 @@ public enum SynthGenerator {
                 switch g.source {
                 case .exactCopy: try put(data, g)
                 case .near(_, let how):
-                    try put(try MediaRenderer.encode(MediaRenderer.derive(g, from: pixels, how: how, seed: seed), as: g), g)
+                    try put(
+                        try MediaRenderer.encode(MediaRenderer.derive(g, from: pixels, how: how, seed: seed), as: g), g)
                 case .own: break
                 }
             }
@@ -200,15 +210,23 @@ public enum SynthGenerator {
         return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    private static func writeArticle(_ a: ArticlePlan, version: Int, elements: [FigureElement], override: [String: Caption],
-                                     plan: CorpusPlan, out: String) throws -> Int {
+    private static func writeArticle(
+        _ a: ArticlePlan, version: Int, elements: [FigureElement], override: [String: Caption],
+        plan: CorpusPlan, out: String
+    ) throws -> Int {
         let key = "\(a.pmcid).\(version)"
         let dir = folder(out, a, version)
-        let xml = Data(JATSWriter.xml(article: a, elements: elements, figures: plan.figures, version: version, captionOverride: override).utf8)
+        let xml = Data(
+            JATSWriter.xml(
+                article: a, elements: elements, figures: plan.figures, version: version, captionOverride: override
+            ).utf8)
         let meta = ArticleMetadata(
-            pmcid: a.pmcid, version: version, licenseCode: a.license, isOpenAccess: a.openAccess, isRetracted: a.retracted,
+            pmcid: a.pmcid, version: version, licenseCode: a.license, isOpenAccess: a.openAccess,
+            isRetracted: a.retracted,
             xmlURL: ArticleMetadata.bucket + "\(key)/\(key).xml",
-            mediaURLs: mediaNames(a, elements: elements, figures: plan.figures).map { ArticleMetadata.bucket + "\(key)/\($0)" },
+            mediaURLs: mediaNames(a, elements: elements, figures: plan.figures).map {
+                ArticleMetadata.bucket + "\(key)/\($0)"
+            },
             pmid: a.pmid, doi: a.doi, title: a.title)
         let json = try CanonicalJSON.encode(meta, pretty: true)
         try write(xml, to: "\(dir)/\(key).xml")
@@ -216,7 +234,9 @@ public enum SynthGenerator {
         return xml.count + json.count
     }
 
-    private static func folder(_ out: String, _ a: ArticlePlan, _ version: Int) -> String { "\(out)/\(a.pmcid).\(version)" }
+    private static func folder(_ out: String, _ a: ArticlePlan, _ version: Int) -> String {
+        "\(out)/\(a.pmcid).\(version)"
+    }
 
     private static func write(_ d: Data, to path: String) throws {
         do { try d.write(to: URL(fileURLWithPath: path)) } catch {
@@ -233,7 +253,9 @@ public enum SynthGenerator {
             let entries = (try? fm.contentsOfDirectory(atPath: o.out)) ?? []
             if !entries.isEmpty {
                 guard o.force else {
-                    throw PairDxError.usage("--out \(o.out) is not empty; choose a new directory, or pass --force to replace the PMC* folders in it")
+                    throw PairDxError.usage(
+                        "--out \(o.out) is not empty; choose a new directory, or pass --force to replace the PMC* folders in it"
+                    )
                 }
                 for e in entries where e.hasPrefix("PMC") {
                     do { try fm.removeItem(atPath: o.out + "/" + e) } catch {

@@ -21,7 +21,8 @@ enum Geometry {
         weights.reserveCapacity(newLength)
         for o in 0..<newLength {
             let center = (Float(o) + 0.5) * scale
-            let lo = max(0, Int((center - support).rounded(.down))), hi = min(oldLength - 1, Int((center + support).rounded(.up)))
+            let lo = max(0, Int((center - support).rounded(.down))),
+                hi = min(oldLength - 1, Int((center + support).rounded(.up)))
             var ws: [Float] = []
             var total: Float = 0
             for i in lo...max(lo, hi) {
@@ -42,7 +43,8 @@ enum Geometry {
                             var acc: Float = 0
                             for (k, wv) in ws.enumerated() {
                                 let i = st + k
-                                let idx = horizontal ? ((line * src.width + i) * ch + c) : ((i * src.width + line) * ch + c)
+                                let idx =
+                                    horizontal ? ((line * src.width + i) * ch + c) : ((i * src.width + line) * ch + c)
                                 acc += s[idx] * wv
                             }
                             let oidx = horizontal ? ((line * outW + o) * ch + c) : ((o * outW + line) * ch + c)

@@ -5,15 +5,19 @@ enum JATSWriter {
     /// - Parameters:
     ///   - captionOverride: replacement captions by item id (used for an article's older version).
     ///   - elements: the figure elements to write (an older version writes fewer).
-    static func xml(article a: ArticlePlan, elements: [FigureElement], figures: [FigurePlan], version: Int,
-                    captionOverride: [String: Caption] = [:]) -> String {
+    static func xml(
+        article a: ArticlePlan, elements: [FigureElement], figures: [FigurePlan], version: Int,
+        captionOverride: [String: Caption] = [:]
+    ) -> String {
         var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         if a.externalEntity {
             s += "<!DOCTYPE article [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n"
         } else {
-            s += "<!DOCTYPE article PUBLIC \"-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD v1.3 20210610//EN\" \"JATS-archivearticle1-3.dtd\">\n"
+            s +=
+                "<!DOCTYPE article PUBLIC \"-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD v1.3 20210610//EN\" \"JATS-archivearticle1-3.dtd\">\n"
         }
-        s += "<article xmlns:xlink=\"http://www.w3.org/1999/xlink\" xmlns:mml=\"http://www.w3.org/1998/Math/MathML\" article-type=\"research-article\" dtd-version=\"1.3\" xml:lang=\"en\">\n"
+        s +=
+            "<article xmlns:xlink=\"http://www.w3.org/1999/xlink\" xmlns:mml=\"http://www.w3.org/1998/Math/MathML\" article-type=\"research-article\" dtd-version=\"1.3\" xml:lang=\"en\">\n"
         s += "<front>\n<journal-meta>\n"
         s += "<journal-id journal-id-type=\"nlm-ta\">\(Markup.escape(a.journal))</journal-id>\n"
         s += "<journal-title-group><journal-title>\(Markup.escape(a.journal))</journal-title></journal-title-group>\n"
@@ -24,52 +28,67 @@ enum JATSWriter {
         s += "<article-id pub-id-type=\"pmc\">\(a.number)</article-id>\n"
         if let pmid = a.pmid { s += "<article-id pub-id-type=\"pmid\">\(pmid)</article-id>\n" }
         if let doi = a.doi { s += "<article-id pub-id-type=\"doi\">\(Markup.escape(doi))</article-id>\n" }
-        s += "<article-categories><subj-group subj-group-type=\"heading\"><subject>\(a.retracted ? "Retraction" : "Research Article")</subject></subj-group></article-categories>\n"
-        s += "<title-group><article-title>\(a.retracted ? "Retracted: " : "")\(Markup.escape(a.title))</article-title></title-group>\n"
+        s +=
+            "<article-categories><subj-group subj-group-type=\"heading\"><subject>\(a.retracted ? "Retraction" : "Research Article")</subject></subj-group></article-categories>\n"
+        s +=
+            "<title-group><article-title>\(a.retracted ? "Retracted: " : "")\(Markup.escape(a.title))</article-title></title-group>\n"
         s += "<contrib-group>\n"
         var rng = SynthRandom(seed: UInt64(a.number), domain: "synth.authors", id: a.pmcid)
         for _ in 0..<rng.int(2...5) {
-            s += "<contrib contrib-type=\"author\"><name><surname>\(rng.pick(surnames))</surname><given-names>\(rng.pick(givenNames))</given-names></name></contrib>\n"
+            s +=
+                "<contrib contrib-type=\"author\"><name><surname>\(rng.pick(surnames))</surname><given-names>\(rng.pick(givenNames))</given-names></name></contrib>\n"
         }
         s += "</contrib-group>\n"
-        s += "<pub-date pub-type=\"epub\"><day>\(rng.int(1...28))</day><month>\(rng.int(1...12))</month><year>\(a.year)</year></pub-date>\n"
+        s +=
+            "<pub-date pub-type=\"epub\"><day>\(rng.int(1...28))</day><month>\(rng.int(1...12))</month><year>\(a.year)</year></pub-date>\n"
         s += "<volume>\(a.year - 2000)</volume><elocation-id>e\(a.number % 100_000)</elocation-id>\n"
         if version > 1 { s += "<history><date date-type=\"corrected\"><year>\(a.year)</year></date></history>\n" }
-        s += "<permissions>\n<copyright-statement>© \(a.year) The Authors.</copyright-statement>\n<copyright-year>\(a.year)</copyright-year>\n"
+        s +=
+            "<permissions>\n<copyright-statement>© \(a.year) The Authors.</copyright-statement>\n<copyright-year>\(a.year)</copyright-year>\n"
         if a.openAccess {
-            s += "<license license-type=\"open-access\" xlink:href=\"\(licenseURL(a.license))\"><license-p>This is an open access article distributed under the terms of the \(a.license) licence.</license-p></license>\n"
+            s +=
+                "<license license-type=\"open-access\" xlink:href=\"\(licenseURL(a.license))\"><license-p>This is an open access article distributed under the terms of the \(a.license) licence.</license-p></license>\n"
         } else {
-            s += "<license><license-p>All rights reserved. Made available for personal use only.</license-p></license>\n"
+            s +=
+                "<license><license-p>All rights reserved. Made available for personal use only.</license-p></license>\n"
         }
         s += "</permissions>\n"
         if a.retracted {
-            s += "<related-article related-article-type=\"retracted-article\" ext-link-type=\"doi\" xlink:href=\"\(Markup.escape(a.doi ?? "10.5555/retracted"))\"/>\n"
+            s +=
+                "<related-article related-article-type=\"retracted-article\" ext-link-type=\"doi\" xlink:href=\"\(Markup.escape(a.doi ?? "10.5555/retracted"))\"/>\n"
         }
-        s += "<abstract><p>We describe the clinical course and the imaging and pathology findings of \(Markup.escape(a.title.lowercased())).</p></abstract>\n"
+        s +=
+            "<abstract><p>We describe the clinical course and the imaging and pathology findings of \(Markup.escape(a.title.lowercased())).</p></abstract>\n"
         s += "</article-meta>\n</front>\n<body>\n"
-        s += "<sec id=\"s1\"><title>Introduction</title><p>Accurate characterisation of such lesions guides management [<xref ref-type=\"bibr\" rid=\"B1\">1</xref>].</p></sec>\n"
+        s +=
+            "<sec id=\"s1\"><title>Introduction</title><p>Accurate characterisation of such lesions guides management [<xref ref-type=\"bibr\" rid=\"B1\">1</xref>].</p></sec>\n"
         s += "<sec id=\"s2\"><title>Case presentation</title>\n"
         for (k, e) in elements.enumerated() {
-            s += "<p>Findings are summarised in \(reference(e)) (see also the supplementary material, case \(k + 1)).</p>\n"
+            s +=
+                "<p>Findings are summarised in \(reference(e)) (see also the supplementary material, case \(k + 1)).</p>\n"
             s += element(e, figures: figures, override: captionOverride, entity: a.externalEntity && k == 0)
         }
         if a.formula {
-            s += "<p>Lesion growth followed <inline-formula id=\"E1\"><alternatives><tex-math id=\"M1\"><![CDATA[V = \\frac{\\pi}{6} abc]]></tex-math><graphic xlink:href=\"\(a.mediaPrefix).e001\"/></alternatives></inline-formula> over the period of observation.</p>\n"
+            s +=
+                "<p>Lesion growth followed <inline-formula id=\"E1\"><alternatives><tex-math id=\"M1\"><![CDATA[V = \\frac{\\pi}{6} abc]]></tex-math><graphic xlink:href=\"\(a.mediaPrefix).e001\"/></alternatives></inline-formula> over the period of observation.</p>\n"
         }
         if a.table {
-            s += "<table-wrap id=\"T1\" position=\"float\"><label>Table 1</label><caption><p>Baseline characteristics of the patients.</p></caption><graphic xlink:href=\"\(a.mediaPrefix).t001\"/></table-wrap>\n"
+            s +=
+                "<table-wrap id=\"T1\" position=\"float\"><label>Table 1</label><caption><p>Baseline characteristics of the patients.</p></caption><graphic xlink:href=\"\(a.mediaPrefix).t001\"/></table-wrap>\n"
         }
         s += "</sec>\n"
         s += "<sec id=\"s3\"><title>Discussion</title><p>The findings are consistent with previous reports.</p></sec>\n"
         s += "</body>\n<back>\n<ref-list><title>References</title>\n"
-        s += "<ref id=\"B1\"><element-citation publication-type=\"journal\"><person-group person-group-type=\"author\"><name><surname>\(rng.pick(surnames))</surname><given-names>\(rng.pick(givenNames))</given-names></name></person-group><article-title>A review of lesion characterisation</article-title><source>Open Radiology Reports</source><year>\(a.year - 2)</year><volume>\(rng.int(1...30))</volume><fpage>\(rng.int(1...900))</fpage></element-citation></ref>\n"
+        s +=
+            "<ref id=\"B1\"><element-citation publication-type=\"journal\"><person-group person-group-type=\"author\"><name><surname>\(rng.pick(surnames))</surname><given-names>\(rng.pick(givenNames))</given-names></name></person-group><article-title>A review of lesion characterisation</article-title><source>Open Radiology Reports</source><year>\(a.year - 2)</year><volume>\(rng.int(1...30))</volume><fpage>\(rng.int(1...900))</fpage></element-citation></ref>\n"
         s += "</ref-list>\n</back>\n</article>\n"
         return s
     }
 
     private static func reference(_ e: FigureElement) -> String {
         switch e {
-        case .fig(let id, let label, _, _): return "<xref ref-type=\"fig\" rid=\"\(id)\">\(label ?? "the figure")</xref>"
+        case .fig(let id, let label, _, _):
+            return "<xref ref-type=\"fig\" rid=\"\(id)\">\(label ?? "the figure")</xref>"
         case .group(let id, let label, _, _): return "<xref ref-type=\"fig\" rid=\"\(id)\">\(label)</xref>"
         }
     }
@@ -81,7 +100,9 @@ enum JATSWriter {
         return s
     }
 
-    private static func element(_ e: FigureElement, figures: [FigurePlan], override: [String: Caption], entity: Bool) -> String {
+    private static func element(_ e: FigureElement, figures: [FigurePlan], override: [String: Caption], entity: Bool)
+        -> String
+    {
         switch e {
         case .fig(let id, let label, let items, let cap):
             var s = "<fig id=\"\(id)\" position=\"float\">"
@@ -92,7 +113,8 @@ enum JATSWriter {
         case .group(let id, let label, let gcap, let children):
             var s = "<fig-group id=\"\(id)\"><label>\(label)</label>\(caption(gcap, entity: entity))\n"
             for ch in children {
-                s += "<fig id=\"\(ch.id)\"><label>\(ch.label)</label>\(caption(override[figures[ch.item].id] ?? ch.caption))"
+                s +=
+                    "<fig id=\"\(ch.id)\"><label>\(ch.label)</label>\(caption(override[figures[ch.item].id] ?? ch.caption))"
                 s += "<graphic xlink:href=\"\(figures[ch.item].href)\"/></fig>\n"
             }
             return s + "</fig-group>\n"
@@ -110,7 +132,9 @@ enum JATSWriter {
         }
     }
 
-    static let surnames = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Haddad", "Kowalski", "Ferreira", "Nguyen", "Schmidt",
-                           "Abebe", "Rossi", "Petrov", "Mehta", "Castillo", "O'Neill", "Yilmaz"]
+    static let surnames = [
+        "Okafor", "Lindqvist", "Moreau", "Tanaka", "Haddad", "Kowalski", "Ferreira", "Nguyen", "Schmidt",
+        "Abebe", "Rossi", "Petrov", "Mehta", "Castillo", "O'Neill", "Yilmaz"
+    ]
     static let givenNames = ["A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "R", "S", "T"]
 }

@@ -15,7 +15,9 @@ enum MediaRenderer {
     /// Pixels of a figure drawn for itself (`source == .own`). O(w·h).
     static func draw(_ f: FigurePlan, seed: UInt64) -> Pixels {
         var rng = SynthRandom(seed: seed, domain: "synth.image", id: f.id)
-        var r = f.other?.paint(width: f.width, height: f.height, rng: &rng) ?? f.cls.paint(width: f.width, height: f.height, rng: &rng)
+        var r =
+            f.other?.paint(width: f.width, height: f.height, rng: &rng)
+            ?? f.cls.paint(width: f.width, height: f.height, rng: &rng)
         for h in f.hard { h.apply(to: &r, rng: &rng) }
         if !f.hard.isEmpty { Hardening.desaturate(&r) }
         if f.grayAsRGB { r = Geometry.toRGB(r) }
@@ -62,8 +64,9 @@ enum MediaRenderer {
         case .png:
             return try ImageEncoder.png(pixels: p.data, width: p.width, height: p.height, channels: p.channels)
         case .jpeg:
-            return try ImageEncoder.jpeg(pixels: p.data, width: p.width, height: p.height, channels: p.channels,
-                                         quality: f.quality, progressive: f.progressive)
+            return try ImageEncoder.jpeg(
+                pixels: p.data, width: p.width, height: p.height, channels: p.channels,
+                quality: f.quality, progressive: f.progressive)
         case .tiff:
             return Hazards.tiff(p)
         case .html:
@@ -80,7 +83,9 @@ enum MediaRenderer {
         let cols = rng.int(3...5)
         for row in 0...rows {
             let y = Float(10 + row * rowH)
-            if row <= 1 || row == rows { r.stroke([(8, y), (Float(w - 8), y)], thickness: row == 1 ? 1 : 2, color: [0]) }
+            if row <= 1 || row == rows {
+                r.stroke([(8, y), (Float(w - 8), y)], thickness: row == 1 ? 1 : 2, color: [0])
+            }
             guard row < rows else { continue }
             for c in 0..<cols {
                 let x0 = Float(14 + c * (w - 28) / cols)
@@ -126,20 +131,23 @@ enum Hazards {
 
     /// An HTML error page (what a misconfigured server returns under an image name).
     static func html(title: String) -> Data {
-        Data("""
-        <!DOCTYPE html>
-        <html><head><meta charset="utf-8"><title>403 Forbidden</title></head>
-        <body><h1>Forbidden</h1><p>You don't have permission to access this resource.</p>
-        <hr><address>request \(Markup.escape(title))</address></body></html>
+        Data(
+            """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><title>403 Forbidden</title></head>
+            <body><h1>Forbidden</h1><p>You don't have permission to access this resource.</p>
+            <hr><address>request \(Markup.escape(title))</address></body></html>
 
-        """.utf8)
+            """.utf8)
     }
 
     /// Baseline uncompressed little-endian TIFF (grayscale from luma), a format the pipeline does not decode.
     static func tiff(_ p: Pixels) -> Data {
         var gray = [UInt8](repeating: 0, count: p.width * p.height)
         for i in 0..<gray.count {
-            if p.channels == 1 { gray[i] = p.data[i] } else {
+            if p.channels == 1 {
+                gray[i] = p.data[i]
+            } else {
                 let r = Int(p.data[3 * i]), g = Int(p.data[3 * i + 1]), b = Int(p.data[3 * i + 2])
                 gray[i] = UInt8((r * 299 + g * 587 + b * 114) / 1000)
             }
@@ -150,7 +158,7 @@ enum Hazards {
         u32(8)
         let entries: [(tag: Int, type: Int, value: Int)] = [
             (256, 4, p.width), (257, 4, p.height), (258, 3, 8), (259, 3, 1), (262, 3, 1),
-            (273, 4, 8 + 2 + 9 * 12 + 4), (277, 3, 1), (278, 4, p.height), (279, 4, gray.count),
+            (273, 4, 8 + 2 + 9 * 12 + 4), (277, 3, 1), (278, 4, p.height), (279, 4, gray.count)
         ].map { ($0.0, $0.1, $0.2) }
         u16(entries.count)
         for e in entries {

@@ -56,7 +56,7 @@ enum PMCProfile {
         (.other(.lineChart), 0.20), (.other(.barChart), 0.18), (.other(.diagram), 0.15), (.other(.blot), 0.06),
         (.other(.photograph), 0.08), (.other(.fluorescence), 0.07), (.other(.electron), 0.04),
         (.cls(.ct), 0.05), (.cls(.mri), 0.04), (.cls(.xray), 0.04), (.cls(.ultrasound), 0.03),
-        (.cls(.histopathology), 0.05), (.cls(.endoscopy), 0.01),
+        (.cls(.histopathology), 0.05), (.cls(.endoscopy), 0.01)
     ]
 
     /// How the caption of a figure outside the classes treats the modalities.
@@ -95,7 +95,8 @@ enum PMCProfile {
             for (e, element) in plan.articles[i].elements.enumerated() {
                 switch element {
                 case .fig(let id, let label, let items, _):
-                    plan.articles[i].elements[e] = .fig(id: id, label: label, items: items, caption: caption(plan.figures[items[0]], seed: seed))
+                    plan.articles[i].elements[e] = .fig(
+                        id: id, label: label, items: items, caption: caption(plan.figures[items[0]], seed: seed))
                 case .group(let id, let label, let gcap, let children):
                     var out = children
                     for k in children.indices { out[k].caption = caption(plan.figures[children[k].item], seed: seed) }
@@ -144,23 +145,49 @@ enum PMCProfile {
 /// style asks: none at all, in passing, or negated.
 enum OtherCaptions {
     static let leads: [OtherKind: [String]] = [
-        .lineChart: ["Survival curves of patients with {x} stratified by treatment arm", "Time course of serum {g} levels over {n} weeks",
-                     "Receiver operating characteristic curves of the three prediction models", "Dose-response curves of cell viability after {n} h of treatment",
-                     "Longitudinal change in body weight in the two groups", "Cumulative incidence of relapse in the {n} enrolled patients"],
-        .barChart: ["Mean expression of {g} across {n} cell lines; error bars show the standard deviation",
-                    "Proportion of patients with each complication by age group", "Quantification of migrated cells per field (<italic>n</italic> = {n})",
-                    "Cytokine concentrations in serum of treated and control mice", "Relative mRNA levels of {g} normalised to GAPDH"],
-        .diagram: ["Schematic overview of the study design", "Flowchart of patient selection and exclusion",
-                   "Proposed mechanism of {g} signalling in tumour cells", "Workflow of sample processing and analysis",
-                   "Structure of the expression construct used for transfection"],
-        .blot: ["Western blot of {g} and β-actin in treated and control cells", "Agarose gel electrophoresis of PCR products from {n} isolates",
-                "Immunoblot of phosphorylated AKT after stimulation for {n} min", "SDS-PAGE of the purified recombinant protein"],
-        .photograph: ["Clinical photograph of the lesion on the {a} at presentation", "Intraoperative view of the surgical field",
-                      "Photograph of the excised specimen with a ruler for scale", "Gross appearance of the resected tumour of the {a}"],
-        .fluorescence: ["Immunofluorescence staining of {g} (green) and DAPI (blue) in cultured cells", "Confocal images of neurons expressing GFP",
-                        "Fluorescence microscopy of bacterial biofilm after {n} h", "Co-localisation of {g} (green) with mitochondria (red)"],
-        .electron: ["Transmission electron micrograph of mitochondria in cardiomyocytes", "Scanning electron microscopy of the scaffold surface",
-                    "Ultrastructure of viral particles in infected cells", "Negatively stained extracellular vesicles seen by electron microscopy"],
+        .lineChart: [
+            "Survival curves of patients with {x} stratified by treatment arm",
+            "Time course of serum {g} levels over {n} weeks",
+            "Receiver operating characteristic curves of the three prediction models",
+            "Dose-response curves of cell viability after {n} h of treatment",
+            "Longitudinal change in body weight in the two groups",
+            "Cumulative incidence of relapse in the {n} enrolled patients"
+        ],
+        .barChart: [
+            "Mean expression of {g} across {n} cell lines; error bars show the standard deviation",
+            "Proportion of patients with each complication by age group",
+            "Quantification of migrated cells per field (<italic>n</italic> = {n})",
+            "Cytokine concentrations in serum of treated and control mice",
+            "Relative mRNA levels of {g} normalised to GAPDH"
+        ],
+        .diagram: [
+            "Schematic overview of the study design", "Flowchart of patient selection and exclusion",
+            "Proposed mechanism of {g} signalling in tumour cells", "Workflow of sample processing and analysis",
+            "Structure of the expression construct used for transfection"
+        ],
+        .blot: [
+            "Western blot of {g} and β-actin in treated and control cells",
+            "Agarose gel electrophoresis of PCR products from {n} isolates",
+            "Immunoblot of phosphorylated AKT after stimulation for {n} min",
+            "SDS-PAGE of the purified recombinant protein"
+        ],
+        .photograph: [
+            "Clinical photograph of the lesion on the {a} at presentation", "Intraoperative view of the surgical field",
+            "Photograph of the excised specimen with a ruler for scale",
+            "Gross appearance of the resected tumour of the {a}"
+        ],
+        .fluorescence: [
+            "Immunofluorescence staining of {g} (green) and DAPI (blue) in cultured cells",
+            "Confocal images of neurons expressing GFP",
+            "Fluorescence microscopy of bacterial biofilm after {n} h",
+            "Co-localisation of {g} (green) with mitochondria (red)"
+        ],
+        .electron: [
+            "Transmission electron micrograph of mitochondria in cardiomyocytes",
+            "Scanning electron microscopy of the scaffold surface",
+            "Ultrastructure of viral particles in infected cells",
+            "Negatively stained extracellular vesicles seen by electron microscopy"
+        ]
     ]
     static let genes = ["TP53", "EGFR", "VEGF", "IL-6", "TNF-α", "HIF-1α", "PD-L1", "KRAS", "MYC", "STAT3"]
 
@@ -168,27 +195,31 @@ enum OtherCaptions {
     static let passing = [
         "Samples were obtained by {m}-guided biopsy.", "Values were compared with {m} measurements.",
         "Only patients staged by {m} were included.", "Results agreed with those of {m} in {n} cases.",
-        "The cohort had undergone {m} before enrolment.", "Lesion size was measured on {m} at baseline.",
+        "The cohort had undergone {m} before enrolment.", "Lesion size was measured on {m} at baseline."
     ]
     /// Sentences negating a modality.
     static let negated = [
-        "No abnormality was found on {m}.", "{M} was not performed in this cohort.", "Patients without {m} follow-up were excluded.",
-        "No {m} data were available for these samples.", "These changes were not visible on {m}.",
+        "No abnormality was found on {m}.", "{M} was not performed in this cohort.",
+        "Patients without {m} follow-up were excluded.",
+        "No {m} data were available for these samples.", "These changes were not visible on {m}."
     ]
     /// Which class a passing or negated mention names.
-    static let mentioned: [(SynthClass, Double)] = [(.ct, 0.35), (.mri, 0.30), (.ultrasound, 0.15), (.xray, 0.10),
-                                                     (.histopathology, 0.07), (.endoscopy, 0.03)]
+    static let mentioned: [(SynthClass, Double)] = [
+        (.ct, 0.35), (.mri, 0.30), (.ultrasound, 0.15), (.xray, 0.10),
+        (.histopathology, 0.07), (.endoscopy, 0.03)
+    ]
     /// Everyday terms per class for passing and negated mentions.
     static let terms: [SynthClass: [String]] = [
-        .ct: ["CT", "computed tomography"], .mri: ["MRI", "magnetic resonance imaging"], .xray: ["radiography", "x-ray"],
+        .ct: ["CT", "computed tomography"], .mri: ["MRI", "magnetic resonance imaging"],
+        .xray: ["radiography", "x-ray"],
         .ultrasound: ["ultrasound", "Doppler ultrasound"], .histopathology: ["histology", "histopathology"],
-        .endoscopy: ["endoscopy", "colonoscopy"],
+        .endoscopy: ["endoscopy", "colonoscopy"]
     ]
     static let tails = [
         "Data are shown as mean ± SD of {n} independent experiments.", "Each dot represents one sample.",
         "Statistical significance was assessed with a two-sided test.", "Representative of {n} replicates.",
         "Colours denote the experimental groups.", "See the Methods section for details of the analysis.",
-        "Abbreviations are defined in the main text.", "The experiment was repeated with similar results.",
+        "Abbreviations are defined in the main text.", "The experiment was repeated with similar results."
     ]
 
     static func write(_ kind: OtherKind, mention: PMCProfile.Mention, rng: inout SynthRandom) -> Caption {

@@ -64,7 +64,9 @@ enum FigureElement: Sendable {
     /// `<fig>` with one graphic, or several graphics sharing the caption.
     case fig(id: String, label: String?, items: [Int], caption: Caption)
     /// `<fig-group>` with its own caption around child figures (each one item).
-    case group(id: String, label: String, caption: Caption, children: [(id: String, label: String, item: Int, caption: Caption)])
+    case group(
+        id: String, label: String, caption: Caption,
+        children: [(id: String, label: String, item: Int, caption: Caption)])
 }
 
 /// One article (newest version) with everything needed to write its folder.
@@ -146,12 +148,16 @@ struct CorpusPlan: Sendable {
             var arng = SynthRandom(seed: seed, domain: "synth.article", id: String(number))
             let journal = arng.pick(journals)
             let year = arng.int(2012...2025)
-            let licenses = ["CC BY", "CC BY", "CC BY", "CC BY", "CC BY-NC", "CC BY-NC", "CC BY-NC-ND", "CC0", "CC BY-NC-SA", "CC BY-ND"]
+            let licenses = [
+                "CC BY", "CC BY", "CC BY", "CC BY", "CC BY-NC", "CC BY-NC", "CC BY-NC-ND", "CC0", "CC BY-NC-SA",
+                "CC BY-ND"
+            ]
             let oa = !notOA.contains(i)
             var a = ArticlePlan(
                 index: i, pmcid: "PMC\(number)", number: number, version: multi.contains(i) ? 2 : 1,
                 license: oa ? arng.pick(licenses) : "NO-CC CODE", openAccess: oa, retracted: retracted.contains(i),
-                externalEntity: i == entity, pmid: arng.chance(0.85) ? String(20_000_000 + arng.int(0...19_999_999)) : nil,
+                externalEntity: i == entity,
+                pmid: arng.chance(0.85) ? String(20_000_000 + arng.int(0...19_999_999)) : nil,
                 doi: nil, title: title(&arng), journal: journal.name,
                 mediaPrefix: "\(journal.abbrev)-\(year)-\(String(number % 100_000).leftPad(5))", year: year)
             a.doi = arng.chance(0.95) ? "10.\(journal.doiPrefix)/\(journal.abbrev).\(year).\(number % 1_000_000)" : nil
@@ -183,7 +189,9 @@ struct CorpusPlan: Sendable {
                     var children: [(id: String, label: String, item: Int, caption: Caption)] = []
                     for c in 0..<k {
                         let letter = String(UnicodeScalar(UInt8(65 + c)))
-                        let item = newFigure(&figures, seed: seed, article: articles[i], id: ItemID.make(pmcid: articles[i].pmcid, figure: fid + letter, graphic: nil, of: 1))
+                        let item = newFigure(
+                            &figures, seed: seed, article: articles[i],
+                            id: ItemID.make(pmcid: articles[i].pmcid, figure: fid + letter, graphic: nil, of: 1))
                         figures[item].inGroup = true
                         children.append((fid + letter, "(\(letter))", item, Caption(title: nil, paragraph: "")))
                     }
@@ -192,18 +200,30 @@ struct CorpusPlan: Sendable {
                     left -= k
                 } else if canGroup && (arng.chance(0.02) || multiPending) {
                     multiPending = false
-                    let first = newFigure(&figures, seed: seed, article: articles[i], id: ItemID.make(pmcid: articles[i].pmcid, figure: fid, graphic: 1, of: 2))
-                    let second = newFigure(&figures, seed: seed, article: articles[i], id: ItemID.make(pmcid: articles[i].pmcid, figure: fid, graphic: 2, of: 2))
+                    let first = newFigure(
+                        &figures, seed: seed, article: articles[i],
+                        id: ItemID.make(pmcid: articles[i].pmcid, figure: fid, graphic: 1, of: 2))
+                    let second = newFigure(
+                        &figures, seed: seed, article: articles[i],
+                        id: ItemID.make(pmcid: articles[i].pmcid, figure: fid, graphic: 2, of: 2))
                     // Graphics of one figure share its class and caption.
                     figures[second].cls = figures[first].cls
                     figures[second].kind = figures[first].kind
-                    elements.append(.fig(id: fid, label: "\(labelWord) \(figNo)", items: [first, second], caption: Caption(title: nil, paragraph: "")))
+                    elements.append(
+                        .fig(
+                            id: fid, label: "\(labelWord) \(figNo)", items: [first, second],
+                            caption: Caption(title: nil, paragraph: "")))
                     left -= 2
                 } else {
-                    let item = newFigure(&figures, seed: seed, article: articles[i], id: ItemID.make(pmcid: articles[i].pmcid, figure: fid, graphic: nil, of: 1))
+                    let item = newFigure(
+                        &figures, seed: seed, article: articles[i],
+                        id: ItemID.make(pmcid: articles[i].pmcid, figure: fid, graphic: nil, of: 1))
                     let unlabelled = !special.contains(i) && (arng.chance(0.05) || (noLabelPending && figNo > 1))
                     if unlabelled { noLabelPending = false }
-                    elements.append(.fig(id: fid, label: unlabelled ? nil : "\(labelWord) \(figNo)", items: [item], caption: Caption(title: nil, paragraph: "")))
+                    elements.append(
+                        .fig(
+                            id: fid, label: unlabelled ? nil : "\(labelWord) \(figNo)", items: [item],
+                            caption: Caption(title: nil, paragraph: "")))
                     left -= 1
                 }
             }
@@ -214,13 +234,17 @@ struct CorpusPlan: Sendable {
         // Hazards and duplicates on single-graphic, ungrouped figures of ordinary articles.
         var pool: [Int] = []
         for i in ordinary where !multi.contains(i) {
-            for e in articles[i].elements { if case .fig(_, _, let items, _) = e, items.count == 1 { pool.append(items[0]) } }
+            for e in articles[i].elements {
+                if case .fig(_, _, let items, _) = e, items.count == 1 { pool.append(items[0]) }
+            }
         }
         rng.shuffle(&pool)
         var p = 0
         func next() -> Int? { guard p < pool.count else { return nil }; defer { p += 1 }; return pool[p] }
-        let counts: [(MediaHazard, Int)] = [(.corrupt, max(1, n / 300)), (.truncated, max(1, n / 300)), (.nonImage, max(1, n / 2000)),
-                                            (.missing, max(1, n / 2000)), (.unsupported, max(1, n / 2000))]
+        let counts: [(MediaHazard, Int)] = [
+            (.corrupt, max(1, n / 300)), (.truncated, max(1, n / 300)), (.nonImage, max(1, n / 2000)),
+            (.missing, max(1, n / 2000)), (.unsupported, max(1, n / 2000))
+        ]
         for (hz, k) in counts {
             for _ in 0..<k {
                 guard let f = next() else { break }
@@ -240,7 +264,9 @@ struct CorpusPlan: Sendable {
             let copies = rng.chance(0.2) ? 2 : 1
             var used: Set<Int> = [figures[root].article]
             for _ in 0..<copies {
-                guard let idx = (p..<pool.count).first(where: { !used.contains(figures[pool[$0]].article) }) else { break }
+                guard let idx = (p..<pool.count).first(where: { !used.contains(figures[pool[$0]].article) }) else {
+                    break
+                }
                 pool.swapAt(p, idx)
                 let c = next()!
                 used.insert(figures[c].article)
@@ -269,7 +295,9 @@ struct CorpusPlan: Sendable {
                 let rw = figures[root].width, rh = figures[root].height
                 switch how {
                 case .rescaled:
-                    let s = min(rw, rh) >= 430 ? vr.uniform(0.6, 0.8) : min(vr.uniform(1.25, 1.5), 1024 / Double(max(rw, rh)))
+                    let s =
+                        min(rw, rh) >= 430
+                        ? vr.uniform(0.6, 0.8) : min(vr.uniform(1.25, 1.5), 1024 / Double(max(rw, rh)))
                     figures[v].width = Int(Double(rw) * s); figures[v].height = Int(Double(rh) * s)
                     figures[v].format = figures[root].format
                 case .requality:
@@ -294,7 +322,9 @@ struct CorpusPlan: Sendable {
                     var crng = SynthRandom(seed: seed, domain: "synth.caption", id: f0.id)
                     let cap = CaptionWriter.write(kind: f0.kind, truth: f0.cls, rng: &crng)
                     articles[i].elements[e] = .fig(id: id, label: label, items: items, caption: cap)
-                    for it in items { graphicNo += 1; name(&figures[it], prefix: articles[i].mediaPrefix, graphic: graphicNo) }
+                    for it in items {
+                        graphicNo += 1; name(&figures[it], prefix: articles[i].mediaPrefix, graphic: graphicNo)
+                    }
                 case .group(let id, let label, let gcap, let children):
                     var out = children
                     for (k, ch) in children.enumerated() {
@@ -317,7 +347,8 @@ struct CorpusPlan: Sendable {
     }
 
     /// Appends a figure with attributes drawn from its own generator; returns its index.
-    private static func newFigure(_ figures: inout [FigurePlan], seed: UInt64, article: ArticlePlan, id: String) -> Int {
+    private static func newFigure(_ figures: inout [FigurePlan], seed: UInt64, article: ArticlePlan, id: String) -> Int
+    {
         var r = SynthRandom(seed: seed, domain: "synth.figure", id: id)
         let cls = SynthClass.allCases[r.int(0...5)]
         let kind = CaptionKind.draw(&r)
@@ -332,18 +363,25 @@ struct CorpusPlan: Sendable {
         let long = 300 + Int(724 * pow(r.unit(), 2.2))
         let aspect = r.uniform(cls.aspect.lowerBound, cls.aspect.upperBound)
         let w: Int, h: Int
-        if aspect >= 1 { w = long; h = max(256, Int(Double(long) / aspect)) } else { h = long; w = max(256, Int(Double(long) * aspect)) }
+        if aspect >= 1 {
+            w = long; h = max(256, Int(Double(long) / aspect))
+        } else {
+            h = long; w = max(256, Int(Double(long) * aspect))
+        }
         let png = r.chance(cls.isColor ? 0.12 : 0.4)
-        let fig = FigurePlan(index: figures.count, article: article.index, id: id, cls: cls, kind: kind, hard: hard,
-                             width: w, height: h, format: png ? .png : .jpeg, quality: r.int(70...95),
-                             progressive: r.chance(0.15), grayAsRGB: !cls.isColor && r.chance(0.25))
+        let fig = FigurePlan(
+            index: figures.count, article: article.index, id: id, cls: cls, kind: kind, hard: hard,
+            width: w, height: h, format: png ? .png : .jpeg, quality: r.int(70...95),
+            progressive: r.chance(0.15), grayAsRGB: !cls.isColor && r.chance(0.25))
         figures.append(fig)
         return fig.index
     }
 
     private static func groupCaption(_ r: inout SynthRandom) -> String {
-        r.pick(["Representative cases from the cohort.", "Imaging and pathology findings of the index case.",
-                "Examples of typical and atypical presentations.", "Findings at baseline and at follow-up."])
+        r.pick([
+            "Representative cases from the cohort.", "Imaging and pathology findings of the index case.",
+            "Examples of typical and atypical presentations.", "Findings at baseline and at follow-up."
+        ])
     }
 
     private static func title(_ r: inout SynthRandom) -> String {
@@ -363,7 +401,7 @@ struct CorpusPlan: Sendable {
         Journal(name: "Open Radiology Reports", abbrev: "orr", doiPrefix: 5556),
         Journal(name: "Annals of Diagnostic Pathology Open", abbrev: "adpo", doiPrefix: 5557),
         Journal(name: "Gastrointestinal Endoscopy Case Reports", abbrev: "gecr", doiPrefix: 5558),
-        Journal(name: "Medical Imaging Letters", abbrev: "mil", doiPrefix: 5559),
+        Journal(name: "Medical Imaging Letters", abbrev: "mil", doiPrefix: 5559)
     ]
 }
 

@@ -29,8 +29,10 @@ struct Raster: Sendable {
 
     /// Fills a (rotated) ellipse with an anti-aliased edge `soft` pixels wide.
     /// `color` has `channels` entries (or one, used for every channel). O(rx·ry).
-    mutating func ellipse(cx: Float, cy: Float, rx: Float, ry: Float, angle: Float = 0, color: [Float],
-                          opacity: Float = 1, soft: Float = 1.0, blend: Blend = .mix) {
+    mutating func ellipse(
+        cx: Float, cy: Float, rx: Float, ry: Float, angle: Float = 0, color: [Float],
+        opacity: Float = 1, soft: Float = 1.0, blend: Blend = .mix
+    ) {
         guard rx > 0.2, ry > 0.2 else { return }
         let reach = max(rx, ry) + soft + 1
         let x0 = max(0, Int(cx - reach)), x1 = min(width - 1, Int(cx + reach))
@@ -66,8 +68,10 @@ struct Raster: Sendable {
     }
 
     /// Strokes a polyline as round-capped segments `thickness` pixels wide. O(length × thickness).
-    mutating func stroke(_ points: [(Float, Float)], thickness: Float, color: [Float], opacity: Float = 1,
-                         soft: Float = 1, blend: Blend = .mix) {
+    mutating func stroke(
+        _ points: [(Float, Float)], thickness: Float, color: [Float], opacity: Float = 1,
+        soft: Float = 1, blend: Blend = .mix
+    ) {
         guard points.count >= 2 else { return }
         let col = expand(color)
         let half = thickness / 2
@@ -108,7 +112,9 @@ struct Raster: Sendable {
     }
 
     /// Points along an elliptical arc from angle `a0` to `a1` (radians), for `stroke`.
-    static func arc(cx: Float, cy: Float, rx: Float, ry: Float, from a0: Float, to a1: Float, steps: Int = 24) -> [(Float, Float)] {
+    static func arc(cx: Float, cy: Float, rx: Float, ry: Float, from a0: Float, to a1: Float, steps: Int = 24) -> [(
+        Float, Float
+    )] {
         (0...steps).map { i in
             let t = a0 + (a1 - a0) * Float(i) / Float(steps)
             return (cx + rx * cosf(t), cy + ry * sinf(t))
@@ -237,7 +243,9 @@ struct Raster: Sendable {
     /// A colour given as one value or one per channel, widened to `channels` entries.
     func expand(_ color: [Float]) -> [Float] {
         if color.count == channels { return color }
-        if channels == 1 { return [color.count == 3 ? 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2] : color[0]] }
+        if channels == 1 {
+            return [color.count == 3 ? 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2] : color[0]]
+        }
         return [color[0], color[0], color[0]]
     }
 }

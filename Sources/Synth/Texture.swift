@@ -36,8 +36,10 @@ enum Texture {
 
     /// Fractal (multi-octave) value noise normalised to [0, 1]; each octave halves the cell size.
     /// O(w·h·octaves).
-    static func fractal(width: Int, height: Int, cell: Float, octaves: Int, rng: inout SynthRandom,
-                        persistence: Float = 0.5) -> [Float] {
+    static func fractal(
+        width: Int, height: Int, cell: Float, octaves: Int, rng: inout SynthRandom,
+        persistence: Float = 0.5
+    ) -> [Float] {
         var sum = [Float](repeating: 0, count: width * height)
         var amp: Float = 1, total: Float = 0, c = cell
         for _ in 0..<max(1, octaves) {

@@ -42,7 +42,9 @@ extension SynthTruth {
             schema: schemaID, seed: plan.seed,
             figures: figures.sorted { ItemID.sortKey($0.id) < ItemID.sortKey($1.id) },
             exactDuplicateGroups: exact.values.map(ids).sorted { ItemID.sortKey($0[0]) < ItemID.sortKey($1[0]) },
-            nearDuplicateGroups: near.values.map { NearGroup(ids: ids($0.1), how: $0.0) }.sorted { ItemID.sortKey($0.ids[0]) < ItemID.sortKey($1.ids[0]) },
+            nearDuplicateGroups: near.values.map { NearGroup(ids: ids($0.1), how: $0.0) }.sorted {
+                ItemID.sortKey($0.ids[0]) < ItemID.sortKey($1.ids[0])
+            },
             hazards: h)
     }
 }

@@ -33,11 +33,15 @@ public struct Metrics: Codable, Sendable, Equatable {
             let fn = (0..<k).reduce(0) { $0 + ($1 == c ? 0 : m[c][$1]) }
             let p = tp + fp == 0 ? 0 : Double(tp) / Double(tp + fp)
             let r = tp + fn == 0 ? 0 : Double(tp) / Double(tp + fn)
-            per.append(PerClass(name: classes[c], precision: p, recall: r, f1: p + r == 0 ? 0 : 2 * p * r / (p + r), support: tp + fn))
+            per.append(
+                PerClass(
+                    name: classes[c], precision: p, recall: r, f1: p + r == 0 ? 0 : 2 * p * r / (p + r),
+                    support: tp + fn))
         }
         self.classes = classes
         count = labels.count
-        accuracy = labels.isEmpty ? 0 : Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(labels.count)
+        accuracy =
+            labels.isEmpty ? 0 : Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(labels.count)
         macroF1 = k == 0 ? 0 : per.map(\.f1).reduce(0, +) / Double(k)
         perClass = per
         confusion = m
@@ -47,14 +51,20 @@ public struct Metrics: Codable, Sendable, Equatable {
     public func table() -> String {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
         let w = max(8, (classes.map(\.count).max() ?? 0) + 1)
-        var out = "accuracy \(String(format: "%.4f", accuracy))  macro-F1 \(String(format: "%.4f", macroF1))  (\(count) items)\n\n"
+        var out =
+            "accuracy \(String(format: "%.4f", accuracy))  macro-F1 \(String(format: "%.4f", macroF1))  (\(count) items)\n\n"
         out += pad("class", w) + pad("precision", 10) + pad("recall", 8) + pad("F1", 8) + pad("support", 9) + "\n"
         for p in perClass {
-            out += pad(p.name, w) + pad(String(format: "%.4f", p.precision), 10) + pad(String(format: "%.4f", p.recall), 8)
+            out +=
+                pad(p.name, w) + pad(String(format: "%.4f", p.precision), 10) + pad(String(format: "%.4f", p.recall), 8)
                 + pad(String(format: "%.4f", p.f1), 8) + pad("\(p.support)", 9) + "\n"
         }
-        out += "\nconfusion (rows: true class, columns: predicted)\n" + pad("", w) + classes.map { pad($0, w) }.joined() + "\n"
-        for (i, row) in confusion.enumerated() { out += pad(classes[i], w) + row.map { pad("\($0)", w) }.joined() + "\n" }
+        out +=
+            "\nconfusion (rows: true class, columns: predicted)\n" + pad("", w) + classes.map { pad($0, w) }.joined()
+            + "\n"
+        for (i, row) in confusion.enumerated() {
+            out += pad(classes[i], w) + row.map { pad("\($0)", w) }.joined() + "\n"
+        }
         return out
     }
 }

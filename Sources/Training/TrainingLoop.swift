@@ -34,9 +34,11 @@ enum TrainingLoop {
         var selectedEpoch: Int
     }
 
-    static func run<Batch>(_ label: String, epochs: Int, stepsPerEpoch: Int, keepBest store: ParameterStore? = nil,
-                           batches: (Int) -> AnyIterator<Batch>, step: (Batch, Int) throws -> (loss: Float, items: Int)?,
-                           validate: (Int) throws -> Double?) rethrows -> Outcome {
+    static func run<Batch>(
+        _ label: String, epochs: Int, stepsPerEpoch: Int, keepBest store: ParameterStore? = nil,
+        batches: (Int) -> AnyIterator<Batch>, step: (Batch, Int) throws -> (loss: Float, items: Int)?,
+        validate: (Int) throws -> Double?
+    ) rethrows -> Outcome {
         var logs: [EpochLog] = [], losses: [Float] = []
         var best: (epoch: Int, score: Double, values: [Float])?
         var global = 0
@@ -52,20 +54,25 @@ enum TrainingLoop {
                 losses.append(loss)
                 lossSum += Double(loss) * Double(items); seen += items
                 if i % reportEvery == 0 || i == stepsPerEpoch {
-                    let rate = Double(seen) / max(now() - epochStart, 1e-9), eta = (now() - start) / Double(global) * Double(total - global)
+                    let rate = Double(seen) / max(now() - epochStart, 1e-9),
+                        eta = (now() - start) / Double(global) * Double(total - global)
                     let mean = String(format: "%.4f", lossSum / Double(max(seen, 1)))
-                    Log.info("\(label) epoch \(epoch)/\(epochs) step \(i)/\(stepsPerEpoch) loss \(mean) "
-                             + "\(String(format: "%.1f", rate)) images/s ETA \(duration(eta))")
+                    Log.info(
+                        "\(label) epoch \(epoch)/\(epochs) step \(i)/\(stepsPerEpoch) loss \(mean) "
+                            + "\(String(format: "%.1f", rate)) images/s ETA \(duration(eta))")
                 }
             }
             let seconds = now() - epochStart
             let accuracy = try validate(epoch)
-            logs.append(EpochLog(epoch: epoch, meanLoss: lossSum / Double(max(seen, 1)), valAccuracy: accuracy, seconds: seconds,
-                                 imagesPerSecond: Double(seen) / max(seconds, 1e-9)))
-            Log.info("\(label) epoch \(epoch)/\(epochs): mean loss \(String(format: "%.4f", logs.last!.meanLoss)), val accuracy "
-                     + (accuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a") + ", \(duration(seconds))")
+            logs.append(
+                EpochLog(
+                    epoch: epoch, meanLoss: lossSum / Double(max(seen, 1)), valAccuracy: accuracy, seconds: seconds,
+                    imagesPerSecond: Double(seen) / max(seconds, 1e-9)))
+            Log.info(
+                "\(label) epoch \(epoch)/\(epochs): mean loss \(String(format: "%.4f", logs.last!.meanLoss)), val accuracy "
+                    + (accuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a") + ", \(duration(seconds))")
             if let store {
-                let score = accuracy ?? Double(epoch)   // without a val split, the last epoch wins
+                let score = accuracy ?? Double(epoch)  // without a val split, the last epoch wins
                 if best == nil || score > best!.score { best = (epoch, score, Array(store.allValues)) }
             }
         }
@@ -83,6 +90,7 @@ enum TrainingLoop {
         if !s.isFinite { return "?" }
         if s < 60 { return String(format: "%.1fs", s) }
         let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) : String(format: "%dm%02ds", t / 60, t % 60)
+        return t >= 3600
+            ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) : String(format: "%dm%02ds", t / 60, t % 60)
     }
 }

@@ -3,7 +3,9 @@ import PairDxCore
 
 /// `Manifests/published-results.json`: every figure the paper publishes, as data (schema `pairdx-published/1`).
 public struct PublishedResults: Codable, Sendable {
-    public struct Source: Codable, Sendable { public var doi: String; public var citation: String; public var scope: String }
+    public struct Source: Codable, Sendable {
+        public var doi: String; public var citation: String; public var scope: String
+    }
 
     /// A number or a yes/no claim.
     public enum Value: Codable, Sendable, Equatable {
@@ -14,7 +16,10 @@ public struct PublishedResults: Codable, Sendable {
         }
         public func encode(to encoder: Encoder) throws {
             var c = encoder.singleValueContainer()
-            switch self { case .number(let d): try c.encode(d); case .claim(let b): try c.encode(b) }
+            switch self {
+            case .number(let d): try c.encode(d);
+            case .claim(let b): try c.encode(b)
+            }
         }
     }
 
@@ -36,10 +41,13 @@ public struct PublishedResults: Codable, Sendable {
 
     public static func load(_ path: String) throws -> PublishedResults {
         guard FileSystem.exists(path) else {
-            throw PairDxError.io("\(path): published results not found; run from the repository root or pass the file explicitly")
+            throw PairDxError.io(
+                "\(path): published results not found; run from the repository root or pass the file explicitly")
         }
         let p = try CanonicalJSON.decode(PublishedResults.self, from: FileSystem.read(path), source: path)
-        guard p.schema == "pairdx-published/1" else { throw PairDxError.badInput("\(path): schema '\(p.schema)', expected pairdx-published/1") }
+        guard p.schema == "pairdx-published/1" else {
+            throw PairDxError.badInput("\(path): schema '\(p.schema)', expected pairdx-published/1")
+        }
         return p
     }
 }

@@ -44,14 +44,18 @@ public enum Validation {
         public var weights: String?
         /// PubMedBERT's WordPiece `vocab.txt`.
         public var vocabulary: String?
-        public init(weights: String? = nil, vocabulary: String? = nil) { self.weights = weights; self.vocabulary = vocabulary }
+        public init(weights: String? = nil, vocabulary: String? = nil) {
+            self.weights = weights; self.vocabulary = vocabulary
+        }
     }
 
-    public static func run(split: String, data: String, out: String, recipe: Recipe, threads: Int,
-                           glove: String? = nil, published: String = "Manifests/published-results.json",
-                           checkpoints: String? = nil, clip: CLIPInput = CLIPInput(),
-                           biomedclip: BiomedCLIPInput = BiomedCLIPInput(), mode: ComputeMode = .deterministic,
-                           imageWeights: String? = nil) throws -> ValidationReport {
+    public static func run(
+        split: String, data: String, out: String, recipe: Recipe, threads: Int,
+        glove: String? = nil, published: String = "Manifests/published-results.json",
+        checkpoints: String? = nil, clip: CLIPInput = CLIPInput(),
+        biomedclip: BiomedCLIPInput = BiomedCLIPInput(), mode: ComputeMode = .deterministic,
+        imageWeights: String? = nil
+    ) throws -> ValidationReport {
         let start = Trainer.now()
         let pub = try PublishedResults.load(published)
         let splitFiles = try SplitSet.load(split)
@@ -66,11 +70,14 @@ public enum Validation {
         var clipSetup: (CLIPClassification.Setup, ModelHyperparameters, [[String]])?
         if let weights = clip.weights {
             guard let h = recipe.training["clip"] else {
-                throw PairDxError.badInput("recipe \(recipe.name): training has no 'clip' entry (needed for the fine-tuned CLIP row)")
+                throw PairDxError.badInput(
+                    "recipe \(recipe.name): training has no 'clip' entry (needed for the fine-tuned CLIP row)")
             }
             let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpe, activation: clip.activation)
             guard h.resolution == setup.model.configuration.imageSize else {
-                throw PairDxError.badInput("\(weights): the weights take \(setup.model.configuration.imageSize)² images, recipe \(recipe.name)'s training.clip.resolution is \(h.resolution)")
+                throw PairDxError.badInput(
+                    "\(weights): the weights take \(setup.model.configuration.imageSize)² images, recipe \(recipe.name)'s training.clip.resolution is \(h.resolution)"
+                )
             }
             clipSetup = (setup, h, try CLIPClassification.promptTexts(recipe: recipe, classes: splitFiles.classes))
             Log.info("validate: CLIP weights \(weights): \(setup.summary)")
@@ -91,47 +98,63 @@ public enum Validation {
             }
             Log.info("validate: training \(kind.rawValue) (\(outcomes.count + 1)/3)")
             let t = h.threads.map { min($0, threads) } ?? threads
-            var config = TrainConfig(kind: kind, hyper: h, seed: recipe.seed, threads: t, glove: glove, gloveCache: work.path("cache"),
-                                     mode: mode)
+            var config = TrainConfig(
+                kind: kind, hyper: h, seed: recipe.seed, threads: t, glove: glove, gloveCache: work.path("cache"),
+                mode: mode)
             if kind.usesImages, let imagenet {
                 config.imageTowerInit = imagenet.tensors
                 config.imageTowerSource = imagenet.source
             } else if kind.usesImages, h.initialiseFrom == nil, let assumed = h.imageInitialisation {
-                Log.warning("validate: recipe \(recipe.name) assumes \(assumed) weights for \(kind.rawValue) (--image-weights); starting from the seed instead")
+                Log.warning(
+                    "validate: recipe \(recipe.name) assumes \(assumed) weights for \(kind.rawValue) (--image-weights); starting from the seed instead"
+                )
             }
             if kind == .fusion, h.initialiseFrom == ModelKind.image.rawValue {
-                guard let imageTower else { throw PairDxError.badInput("recipe \(recipe.name): fusion starts from the image baseline, which was not trained first") }
+                guard let imageTower else {
+                    throw PairDxError.badInput(
+                        "recipe \(recipe.name): fusion starts from the image baseline, which was not trained first")
+                }
                 config.imageTowerInit = imageTower
                 config.imageTowerSource = "the trained image baseline" + (imagenet.map { " (from \($0.source))" } ?? "")
             }
             let result = try Trainer.train(config, split: splitFiles, work: work, captions: caps)
             if let image = result.model as? ImageClassifier { imageTower = image.network.exportWeights() }
-            let eval = try Evaluation.run(result.model, vocabulary: result.vocabulary, split: splitFiles, part: .test, work: work,
-                                          threads: t, captions: caps)
+            let eval = try Evaluation.run(
+                result.model, vocabulary: result.vocabulary, split: splitFiles, part: .test, work: work,
+                threads: t, captions: caps)
             if let dir = checkpoints {
-                try Checkpoint.save(result.model, vocabulary: result.vocabulary, extra: ["pairdx.split": splitFiles.name],
-                                    to: "\(dir)/\(splitFiles.name)-\(kind.rawValue).safetensors")
+                try Checkpoint.save(
+                    result.model, vocabulary: result.vocabulary, extra: ["pairdx.split": splitFiles.name],
+                    to: "\(dir)/\(splitFiles.name)-\(kind.rawValue).safetensors")
             }
-            Log.info("validate: \(kind.rawValue) test accuracy \(String(format: "%.2f%%", 100 * eval.metrics.accuracy)), macro-F1 \(String(format: "%.4f", eval.metrics.macroF1))")
-            outcomes.append(ModelOutcome(model: ValidatedModel(kind), metrics: eval.metrics, trainSeconds: result.trainSeconds,
-                                         testSecondsPerImage: eval.secondsPerImage, parameters: result.model.store.parameterCount,
-                                         epochs: result.epochs, keptEpoch: result.epochs.last?.epoch,
-                                         stepLosses: result.stepLosses.map(Double.init),
-                                         embeddings: kind.usesText ? result.model.spec.embeddings : nil,
-                                         oovShare: eval.oovShare, hyperparameters: (try? CanonicalJSON.string(h)) ?? "",
-                                         skipped: result.skipped.count + eval.skipped.count, computeMode: result.mode,
-                                         kernel: result.kernel, weightsSHA256: result.weightsDigest,
-                                         imageInitialisation: result.imageInitialisation))
+            Log.info(
+                "validate: \(kind.rawValue) test accuracy \(String(format: "%.2f%%", 100 * eval.metrics.accuracy)), macro-F1 \(String(format: "%.4f", eval.metrics.macroF1))"
+            )
+            outcomes.append(
+                ModelOutcome(
+                    model: ValidatedModel(kind), metrics: eval.metrics, trainSeconds: result.trainSeconds,
+                    testSecondsPerImage: eval.secondsPerImage, parameters: result.model.store.parameterCount,
+                    epochs: result.epochs, keptEpoch: result.epochs.last?.epoch,
+                    stepLosses: result.stepLosses.map(Double.init),
+                    embeddings: kind.usesText ? result.model.spec.embeddings : nil,
+                    oovShare: eval.oovShare, hyperparameters: (try? CanonicalJSON.string(h)) ?? "",
+                    skipped: result.skipped.count + eval.skipped.count, computeMode: result.mode,
+                    kernel: result.kernel, weightsSHA256: result.weightsDigest,
+                    imageInitialisation: result.imageInitialisation))
         }
         if case let (setup, h, prompts)? = clipSetup {
-            outcomes += try runCLIP(setup, hyper: h, promptTexts: prompts, split: splitFiles, work: work, captions: caps,
-                                    seed: recipe.seed, threads: h.threads.map { min($0, threads) } ?? threads, checkpoints: checkpoints)
+            outcomes += try runCLIP(
+                setup, hyper: h, promptTexts: prompts, split: splitFiles, work: work, captions: caps,
+                seed: recipe.seed, threads: h.threads.map { min($0, threads) } ?? threads, checkpoints: checkpoints)
         }
         if case let (setup, prompts)? = biomedSetup {
-            outcomes.append(try runBiomedCLIP(setup, promptTexts: prompts, split: splitFiles, work: work, captions: caps, threads: threads))
+            outcomes.append(
+                try runBiomedCLIP(
+                    setup, promptTexts: prompts, split: splitFiles, work: work, captions: caps, threads: threads))
         }
-        var report = compare(published: pub, outcomes: outcomes, split: splitFiles, recipe: recipe, threads: threads,
-                             seconds: Trainer.now() - start)
+        var report = compare(
+            published: pub, outcomes: outcomes, split: splitFiles, recipe: recipe, threads: threads,
+            seconds: Trainer.now() - start)
         report.computeMode = mode
         report.kernel = BLAS.kernel
         try ReportWriter.write(report, to: out)
@@ -139,59 +162,89 @@ public enum Validation {
     }
 
     /// Zero-shot CLIP on the test split, then fine-tuned CLIP (the model is changed in place) on the same test split.
-    static func runCLIP(_ setup: CLIPClassification.Setup, hyper h: ModelHyperparameters, promptTexts: [[String]], split: SplitSet,
-                        work: WorkDirectory, captions: [String: String], seed: UInt64, threads: Int,
-                        checkpoints: String?) throws -> [ModelOutcome] {
+    static func runCLIP(
+        _ setup: CLIPClassification.Setup, hyper h: ModelHyperparameters, promptTexts: [[String]], split: SplitSet,
+        work: WorkDirectory, captions: [String: String], seed: UInt64, threads: Int,
+        checkpoints: String?
+    ) throws -> [ModelOutcome] {
         let test = try Dataset.load(split, part: .test, work: work, captions: captions)
         let params = setup.model.store.parameterCount
-        let promptNote = "prompts × templates averaged: " + promptTexts.map { $0.joined(separator: " | ") }.joined(separator: "; ")
-        Log.info("validate: zero-shot CLIP on \(test.examples.count) test items (\(promptTexts.first?.count ?? 0) templates per class)")
-        let zero = CLIPClassification.evaluate(setup, classifier: CLIPClassification.classifier(setup, promptTexts: promptTexts),
-                                               dataset: test, blobs: work.blobs, classes: split.classes, threads: threads)
+        let promptNote =
+            "prompts × templates averaged: " + promptTexts.map { $0.joined(separator: " | ") }.joined(separator: "; ")
+        Log.info(
+            "validate: zero-shot CLIP on \(test.examples.count) test items (\(promptTexts.first?.count ?? 0) templates per class)"
+        )
+        let zero = CLIPClassification.evaluate(
+            setup, classifier: CLIPClassification.classifier(setup, promptTexts: promptTexts),
+            dataset: test, blobs: work.blobs, classes: split.classes, threads: threads)
         Log.info("validate: zero-shot CLIP test accuracy \(String(format: "%.2f%%", 100 * zero.metrics.accuracy))")
-        var out = [ModelOutcome(model: .clipZeroShot, metrics: zero.metrics, trainSeconds: 0, testSecondsPerImage: zero.secondsPerImage,
-                                parameters: params, epochs: [], embeddings: nil, oovShare: nil, hyperparameters: promptNote,
-                                skipped: zero.skipped.count)]
+        var out = [
+            ModelOutcome(
+                model: .clipZeroShot, metrics: zero.metrics, trainSeconds: 0, testSecondsPerImage: zero.secondsPerImage,
+                parameters: params, epochs: [], embeddings: nil, oovShare: nil, hyperparameters: promptNote,
+                skipped: zero.skipped.count)
+        ]
         Log.info("validate: fine-tuning CLIP with training.clip")
-        let tuned = try CLIPClassification.fineTune(setup, hyper: h, split: split, work: work, captions: captions, promptTexts: promptTexts,
-                                                    seed: seed, threads: threads)
-        let eval = CLIPClassification.evaluate(setup, classifier: CLIPClassification.classifier(setup, promptTexts: promptTexts),
-                                               dataset: test, blobs: work.blobs, classes: split.classes, threads: threads)
+        let tuned = try CLIPClassification.fineTune(
+            setup, hyper: h, split: split, work: work, captions: captions, promptTexts: promptTexts,
+            seed: seed, threads: threads)
+        let eval = CLIPClassification.evaluate(
+            setup, classifier: CLIPClassification.classifier(setup, promptTexts: promptTexts),
+            dataset: test, blobs: work.blobs, classes: split.classes, threads: threads)
         if let dir = checkpoints {
-            try CLIPWeights.save(setup.model, to: "\(dir)/\(split.name)-clip.safetensors",
-                                 metadata: try CLIPClassification.checkpointMetadata(classes: split.classes, promptTexts: promptTexts,
-                                                                                     extra: ["pairdx.split": split.name]))
+            try CLIPWeights.save(
+                setup.model, to: "\(dir)/\(split.name)-clip.safetensors",
+                metadata: try CLIPClassification.checkpointMetadata(
+                    classes: split.classes, promptTexts: promptTexts,
+                    extra: ["pairdx.split": split.name]))
         }
-        Log.info("validate: fine-tuned CLIP test accuracy \(String(format: "%.2f%%", 100 * eval.metrics.accuracy)) (epoch \(tuned.selectedEpoch) kept)")
-        out.append(ModelOutcome(model: .clip, metrics: eval.metrics, trainSeconds: tuned.trainSeconds, testSecondsPerImage: eval.secondsPerImage,
-                                parameters: params, epochs: tuned.epochs, keptEpoch: tuned.selectedEpoch,
-                                stepLosses: tuned.stepLosses.map(Double.init), embeddings: nil, oovShare: nil,
-                                hyperparameters: ((try? CanonicalJSON.string(h)) ?? "") + "; evaluated with " + promptNote,
-                                skipped: tuned.skipped.count + eval.skipped.count))
+        Log.info(
+            "validate: fine-tuned CLIP test accuracy \(String(format: "%.2f%%", 100 * eval.metrics.accuracy)) (epoch \(tuned.selectedEpoch) kept)"
+        )
+        out.append(
+            ModelOutcome(
+                model: .clip, metrics: eval.metrics, trainSeconds: tuned.trainSeconds,
+                testSecondsPerImage: eval.secondsPerImage,
+                parameters: params, epochs: tuned.epochs, keptEpoch: tuned.selectedEpoch,
+                stepLosses: tuned.stepLosses.map(Double.init), embeddings: nil, oovShare: nil,
+                hyperparameters: ((try? CanonicalJSON.string(h)) ?? "") + "; evaluated with " + promptNote,
+                skipped: tuned.skipped.count + eval.skipped.count))
         return out
     }
 
     /// Zero-shot BiomedCLIP on the test split (batches of 32, `threads` threads; seconds per image include decoding and
     /// pre-processing, as for the other models).
-    static func runBiomedCLIP(_ setup: BiomedCLIPClassification.Setup, promptTexts: [[String]], split: SplitSet, work: WorkDirectory,
-                              captions: [String: String], threads: Int) throws -> ModelOutcome {
+    static func runBiomedCLIP(
+        _ setup: BiomedCLIPClassification.Setup, promptTexts: [[String]], split: SplitSet, work: WorkDirectory,
+        captions: [String: String], threads: Int
+    ) throws -> ModelOutcome {
         let test = try Dataset.load(split, part: .test, work: work, captions: captions)
-        Log.info("validate: zero-shot BiomedCLIP on \(test.examples.count) test items (\(promptTexts.first?.count ?? 0) templates per class)")
+        Log.info(
+            "validate: zero-shot BiomedCLIP on \(test.examples.count) test items (\(promptTexts.first?.count ?? 0) templates per class)"
+        )
         Compute.threads = threads
-        let e = BiomedCLIPClassification.evaluate(setup, classifier: BiomedCLIPClassification.classifier(setup, promptTexts: promptTexts),
-                                                  dataset: test, blobs: work.blobs, classes: split.classes, threads: threads)
-        Log.info("validate: BiomedCLIP test accuracy \(String(format: "%.2f%%", 100 * e.metrics.accuracy)), \(String(format: "%.3f", e.secondsPerImage)) s/image")
-        return ModelOutcome(model: .biomedclip, metrics: e.metrics, trainSeconds: 0, testSecondsPerImage: e.secondsPerImage,
-                            parameters: setup.model.store.parameterCount, epochs: [], embeddings: nil, oovShare: nil,
-                            hyperparameters: "prompts × templates averaged: " + promptTexts.map { $0.joined(separator: " | ") }.joined(separator: "; "),
-                            skipped: e.skipped.count)
+        let e = BiomedCLIPClassification.evaluate(
+            setup, classifier: BiomedCLIPClassification.classifier(setup, promptTexts: promptTexts),
+            dataset: test, blobs: work.blobs, classes: split.classes, threads: threads)
+        Log.info(
+            "validate: BiomedCLIP test accuracy \(String(format: "%.2f%%", 100 * e.metrics.accuracy)), \(String(format: "%.3f", e.secondsPerImage)) s/image"
+        )
+        return ModelOutcome(
+            model: .biomedclip, metrics: e.metrics, trainSeconds: 0, testSecondsPerImage: e.secondsPerImage,
+            parameters: setup.model.store.parameterCount, epochs: [], embeddings: nil, oovShare: nil,
+            hyperparameters: "prompts × templates averaged: "
+                + promptTexts.map { $0.joined(separator: " | ") }.joined(separator: "; "),
+            skipped: e.skipped.count)
     }
 
     /// Whether a split can stand for the published dataset, and why not.
     static func comparability(_ split: SplitSet, recipe: Recipe) -> (Bool, String) {
         let n = split.train.count + split.val.count + split.test.count
         if recipe.sources.contains(where: { $0.kind == "embedded" }) {
-            return (false, "the split comes from the embedded synthetic corpus (recipe \(recipe.name), \(n) pairs), not the published dataset")
+            return (
+                false,
+                "the split comes from the embedded synthetic corpus (recipe \(recipe.name), \(n) pairs), not the published dataset"
+            )
         }
         var perClass: [String: Int] = [:]
         for it in split.all { perClass[it.class, default: 0] += 1 }
@@ -199,14 +252,22 @@ public enum Validation {
             return (false, notice)
         }
         if Double(abs(n - paperPairs)) > 0.1 * Double(paperPairs) {
-            return (false, "the split holds \(n) pairs, far from the published \(paperPairs); its items are not the published dataset's")
+            return (
+                false,
+                "the split holds \(n) pairs, far from the published \(paperPairs); its items are not the published dataset's"
+            )
         }
-        return (true, "a rebuild from public sources with recipe \(recipe.name) (\(n) pairs); the published item list is not public, so membership may differ")
+        return (
+            true,
+            "a rebuild from public sources with recipe \(recipe.name) (\(n) pairs); the published item list is not public, so membership may differ"
+        )
     }
 
     /// Builds the row-by-row table and the gate from trained-model outcomes. Pure; O(rows).
-    public static func compare(published pub: PublishedResults, outcomes: [ModelOutcome], split: SplitSet, recipe: Recipe,
-                               threads: Int, seconds: Double) -> ValidationReport {
+    public static func compare(
+        published pub: PublishedResults, outcomes: [ModelOutcome], split: SplitSet, recipe: Recipe,
+        threads: Int, seconds: Double
+    ) -> ValidationReport {
         let (comparable, why) = comparability(split, recipe: recipe)
         let tol = recipe.validation.tolerancePoints
         let byKind = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.model, $0) })
@@ -219,7 +280,9 @@ public enum Validation {
             case .number(let d):
                 switch f.unit {
                 case "percent": return String(format: "%g%%", d)
-                case "seconds": return (f.as_published ?? String(format: "%g s", d)) + (f.quantity.contains("time") ? " (hardware not stated)" : "")
+                case "seconds":
+                    return (f.as_published ?? String(format: "%g s", d))
+                        + (f.quantity.contains("time") ? " (hardware not stated)" : "")
                 default: return String(format: "%g", d)
                 }
             }
@@ -228,8 +291,10 @@ public enum Validation {
             abs(ours - theirs) <= tolerance ? .reproduced : (ours < theirs ? .below : .above)
         }
         /// A model's test accuracy against the published percentage; `missing` is the note when it did not run.
-        func accuracy(_ row: inout ValidationRow, _ model: ValidatedModel, published v: Double, note suffix: String = "",
-                      missing: String? = nil) {
+        func accuracy(
+            _ row: inout ValidationRow, _ model: ValidatedModel, published v: Double, note suffix: String = "",
+            missing: String? = nil
+        ) {
             guard let o = byKind[model] else { if let missing { row.note = missing }; return }
             let acc = 100 * o.metrics.accuracy
             row.reproduced = String(format: "%.2f%%", acc)
@@ -241,11 +306,13 @@ public enum Validation {
             guard let o = byKind[model] else { if let missing { row.note = missing }; return }
             row.reproduced = "\(Trainer.duration(o.trainSeconds)) on \(hw), \(threads) threads"
             row.verdict = .notComparable
-            row.note = "different hardware (the paper states none) and " + (comparable ? "possibly different items" : why)
+            row.note =
+                "different hardware (the paper states none) and " + (comparable ? "possibly different items" : why)
         }
         for f in pub.figures {
-            var row = ValidationRow(id: f.id, subject: f.subject, quantity: f.quantity, published: published(f), reproduced: nil,
-                                    verdict: .notRun, note: "")
+            var row = ValidationRow(
+                id: f.id, subject: f.subject, quantity: f.quantity, published: published(f), reproduced: nil,
+                verdict: .notRun, note: "")
             switch (f.ours, f.value) {
             case ("dataset", .number(let v)) where f.id == "dataset-pairs":
                 row.reproduced = "\(total)"
@@ -254,7 +321,8 @@ public enum Validation {
             case ("dataset", .number(let v)):
                 row.reproduced = "\(split.classes.count)"
                 row.verdict = numberVerdict(Double(split.classes.count), v, tolerance: 0)
-                row.note = "by the recipe's taxonomy (\(split.classes.joined(separator: ", "))); the paper does not name its classes"
+                row.note =
+                    "by the recipe's taxonomy (\(split.classes.joined(separator: ", "))); the paper does not name its classes"
             case ("dataset", .claim):
                 var counts: [String: Int] = [:]
                 for r in split.all { counts[r.class, default: 0] += 1 }
@@ -270,31 +338,38 @@ public enum Validation {
             case ("fusion", .claim):
                 // Both measured here, on the same test split and hardware, so the claim itself can be checked.
                 if let o = byKind[.fusion], let b = byKind[.biomedclip] {
-                    row.reproduced = String(format: "fusion %.2f ms/image vs BiomedCLIP %.2f ms/image on %@, %d threads",
-                                            1000 * o.testSecondsPerImage, 1000 * b.testSecondsPerImage, hw, threads)
+                    row.reproduced = String(
+                        format: "fusion %.2f ms/image vs BiomedCLIP %.2f ms/image on %@, %d threads",
+                        1000 * o.testSecondsPerImage, 1000 * b.testSecondsPerImage, hw, threads)
                     row.verdict = o.testSecondsPerImage < b.testSecondsPerImage ? .reproduced : .below
                     row.note = "same test split and hardware; decoding and pre-processing included for both"
                 } else {
                     if let o = byKind[.fusion] {
-                        row.reproduced = String(format: "fusion %.2f ms/image on %@; BiomedCLIP not run", 1000 * o.testSecondsPerImage, hw)
+                        row.reproduced = String(
+                            format: "fusion %.2f ms/image on %@; BiomedCLIP not run", 1000 * o.testSecondsPerImage, hw)
                     }
                     row.verdict = .notRun
                     row.note = noBiomedCLIPWeightsNote
                 }
             case ("biomedclip", .number(let v)) where f.unit == "percent":
-                accuracy(&row, .biomedclip, published: v, note: "; zero-shot with the recipe's prompts, weights as given",
-                         missing: noBiomedCLIPWeightsNote)
+                accuracy(
+                    &row, .biomedclip, published: v, note: "; zero-shot with the recipe's prompts, weights as given",
+                    missing: noBiomedCLIPWeightsNote)
             case ("biomedclip", .number):
                 if let o = byKind[.biomedclip] {
-                    row.reproduced = String(format: "%.3f s/image on %@, %d threads", o.testSecondsPerImage, hw, threads)
+                    row.reproduced = String(
+                        format: "%.3f s/image on %@, %d threads", o.testSecondsPerImage, hw, threads)
                     row.verdict = .notComparable
-                    row.note = "different hardware (the paper states none); batches of 32, decoding and pre-processing included"
+                    row.note =
+                        "different hardware (the paper states none); batches of 32, decoding and pre-processing included"
                 } else {
                     row.note = noBiomedCLIPWeightsNote
                 }
-            case ("clip-zero-shot", .number(let v)) where f.unit == "percent", ("clip", .number(let v)) where f.unit == "percent":
-                accuracy(&row, f.ours == "clip" ? .clip : .clipZeroShot, published: v,
-                         note: "; weights as given, not necessarily the paper's", missing: noWeightsNote)
+            case ("clip-zero-shot", .number(let v)) where f.unit == "percent",
+                ("clip", .number(let v)) where f.unit == "percent":
+                accuracy(
+                    &row, f.ours == "clip" ? .clip : .clipZeroShot, published: v,
+                    note: "; weights as given, not necessarily the paper's", missing: noWeightsNote)
             case ("clip", .number):
                 trainingTime(&row, .clip, missing: noWeightsNote)
             default:
@@ -304,17 +379,21 @@ public enum Validation {
             rows.append(row)
         }
         // The central claim.
-        var gate = ValidationReport.Gate(claim: "fusion beats each single-modality baseline (image, text) in test accuracy", passed: false, detail: "")
+        var gate = ValidationReport.Gate(
+            claim: "fusion beats each single-modality baseline (image, text) in test accuracy", passed: false,
+            detail: "")
         if let fu = byKind[.fusion], let im = byKind[.image], let tx = byKind[.text] {
             let (a, b, c) = (fu.metrics.accuracy, im.metrics.accuracy, tx.metrics.accuracy)
             gate.passed = a > b && a > c
-            gate.detail = String(format: "fusion %.2f%% vs image %.2f%% (%+.2f points), text %.2f%% (%+.2f points)",
-                                 100 * a, 100 * b, 100 * (a - b), 100 * c, 100 * (a - c))
+            gate.detail = String(
+                format: "fusion %.2f%% vs image %.2f%% (%+.2f points), text %.2f%% (%+.2f points)",
+                100 * a, 100 * b, 100 * (a - b), 100 * c, 100 * (a - c))
         } else {
             gate.detail = "not all three models were trained"
         }
-        return ValidationReport(split: split.name, recipe: recipe.name, source: recipe.sources.map(\.kind).joined(separator: ","),
-                                comparable: comparable, comparabilityNote: why, tolerancePoints: tol, hardware: hw, threads: threads,
-                                models: outcomes, rows: rows, gate: gate, totalSeconds: seconds)
+        return ValidationReport(
+            split: split.name, recipe: recipe.name, source: recipe.sources.map(\.kind).joined(separator: ","),
+            comparable: comparable, comparabilityNote: why, tolerancePoints: tol, hardware: hw, threads: threads,
+            models: outcomes, rows: rows, gate: gate, totalSeconds: seconds)
     }
 }

@@ -35,7 +35,11 @@ public enum ValidatedModel: String, Codable, Sendable, CaseIterable {
     case biomedclip
 
     public init(_ kind: ModelKind) {
-        switch kind { case .image: self = .image; case .text: self = .text; case .fusion: self = .fusion }
+        switch kind {
+        case .image: self = .image;
+        case .text: self = .text;
+        case .fusion: self = .fusion
+        }
     }
 }
 

@@ -7,19 +7,20 @@ import Training
 struct BenchInferCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
-        abstract: "Measure test-time inference speed (images/s, seconds per image) of the CLIP or BiomedCLIP image tower or the fusion model.",
+        abstract:
+            "Measure test-time inference speed (images/s, seconds per image) of the CLIP or BiomedCLIP image tower or the fusion model.",
         discussion: """
-        Builds the model with random weights (speed does not depend on the weights), runs --batch random \
-        pre-processed inputs once untimed, then --iterations times, and reports the median as images per second \
-        and seconds per image, with the hardware and thread count. Image decoding and resizing are not included. \
-        --model clip is CLIP ViT-B/32's image tower (patch 32, width 768, 12 layers, 12 heads, 512-d output; \
-        --res a multiple of 32); --model fusion is the fusion model of recipe pairdx-v1 in evaluation mode \
-        (ResNet-18 at full width on --res² images + --tokens caption tokens of 50-d embeddings, 64-wide \
-        cross-attention with 4 heads, six classes); --model biomedclip is BiomedCLIP's image tower (timm ViT-B/16: \
-        patch 16, width 768, 12 layers, 12 heads, 512-d output; --res a multiple of 16). Compare with the paper's \
-        test-time figure (BiomedCLIP: 0.387 s/image, hardware not stated). scripts/bench/infer.sh clip|biomedclip \
-        runs a tower beside open_clip's and prints the ratio.
-        """)
+            Builds the model with random weights (speed does not depend on the weights), runs --batch random \
+            pre-processed inputs once untimed, then --iterations times, and reports the median as images per second \
+            and seconds per image, with the hardware and thread count. Image decoding and resizing are not included. \
+            --model clip is CLIP ViT-B/32's image tower (patch 32, width 768, 12 layers, 12 heads, 512-d output; \
+            --res a multiple of 32); --model fusion is the fusion model of recipe pairdx-v1 in evaluation mode \
+            (ResNet-18 at full width on --res² images + --tokens caption tokens of 50-d embeddings, 64-wide \
+            cross-attention with 4 heads, six classes); --model biomedclip is BiomedCLIP's image tower (timm ViT-B/16: \
+            patch 16, width 768, 12 layers, 12 heads, 512-d output; --res a multiple of 16). Compare with the paper's \
+            test-time figure (BiomedCLIP: 0.387 s/image, hardware not stated). scripts/bench/infer.sh clip|biomedclip \
+            runs a tower beside open_clip's and prints the ratio.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -51,9 +52,13 @@ struct BenchInferCommand: AsyncParsableCommand {
         guard tokens >= 1 else { throw ValidationError("--tokens must be at least 1") }
         switch model {
         case .biomedclip:
-            guard resolution >= 16, resolution % 16 == 0 else { throw ValidationError("--res must be a positive multiple of 16 (the patch size), got \(resolution)") }
+            guard resolution >= 16, resolution % 16 == 0 else {
+                throw ValidationError("--res must be a positive multiple of 16 (the patch size), got \(resolution)")
+            }
         case .clip:
-            guard resolution >= 32, resolution % 32 == 0 else { throw ValidationError("--res must be a positive multiple of 32 (the patch size), got \(resolution)") }
+            guard resolution >= 32, resolution % 32 == 0 else {
+                throw ValidationError("--res must be a positive multiple of 32 (the patch size), got \(resolution)")
+            }
         case .fusion:
             guard resolution >= 32 else { throw ValidationError("--res must be at least 32, got \(resolution)") }
         }
@@ -66,25 +71,32 @@ struct BenchInferCommand: AsyncParsableCommand {
         let result: any InferenceReport, what: String
         if model == .fusion {
             let spec = FusionInferenceBenchmark.spec(resolution: resolution, tokens: tokens)
-            Log.info("bench infer: fusion (ResNet-18 + \(tokens) caption tokens, cross-attention), batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)")
+            Log.info(
+                "bench infer: fusion (ResNet-18 + \(tokens) caption tokens, cross-attention), batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)"
+            )
             result = FusionInferenceBenchmark.run(spec: spec, batch: batch, iterations: iterations)
             what = "fusion (ResNet-18 + \(tokens) tokens)"
         } else if model == .biomedclip {
             var configuration = TimmViTConfiguration.vitB16
             configuration.imageSize = resolution
-            Log.info("bench infer: BiomedCLIP ViT-B/16 image tower, batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)")
+            Log.info(
+                "bench infer: BiomedCLIP ViT-B/16 image tower, batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)"
+            )
             result = TimmViTInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations)
             what = "biomedclip ViT-B/16 image tower"
         } else {
             var configuration = CLIPConfiguration.vitB32
             configuration.imageSize = resolution
-            Log.info("bench infer: CLIP ViT-B/32 image tower, batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)")
+            Log.info(
+                "bench infer: CLIP ViT-B/32 image tower, batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)"
+            )
             result = CLIPInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations)
             what = "clip ViT-B/32 image tower"
         }
         if json { return print(String(decoding: try result.reportJSON(hardware: Platform.hardware), as: UTF8.self)) }
         let rate = String(format: "%.2f images/s, %.4f s/image", result.imagesPerSecond, result.secondsPerImage)
-        print("\(what): \(rate) (batch \(batch), \(resolution)×\(resolution), \(threads) threads; \(Platform.hardware))")
+        print(
+            "\(what): \(rate) (batch \(batch), \(resolution)×\(resolution), \(threads) threads; \(Platform.hardware))")
     }
 }
 

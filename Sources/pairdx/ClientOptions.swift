@@ -22,7 +22,9 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .customLong("max-listing-bytes"), help: "Largest listing or esearch page accepted, in bytes.")
     var maxListingBytes: Int = BodyLimits().listing
 
-    @Option(name: .customLong("max-metadata-bytes"), help: "Largest article metadata file (PMCn.v.json) accepted, in bytes.")
+    @Option(
+        name: .customLong("max-metadata-bytes"), help: "Largest article metadata file (PMCn.v.json) accepted, in bytes."
+    )
     var maxMetadataBytes: Int = BodyLimits().metadata
 
     @Option(name: .customLong("max-jats-bytes"), help: "Largest JATS XML file accepted, in bytes.")
@@ -31,12 +33,14 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .customLong("max-media-bytes"), help: "Largest media file (figure) accepted, in bytes.")
     var maxMediaBytes: Int = BodyLimits().media
 
-    @Option(name: .customLong("timeout-base"),
-            help: "Seconds every transfer may take on top of its size allowance (see --timeout-rate).")
+    @Option(
+        name: .customLong("timeout-base"),
+        help: "Seconds every transfer may take on top of its size allowance (see --timeout-rate).")
     var timeoutBase: Double = HTTPClientOptions().timeoutBase
 
-    @Option(name: .customLong("timeout-rate"),
-            help: "Slowest average rate, in bytes per second, a transfer's total time limit allows for its size limit.")
+    @Option(
+        name: .customLong("timeout-rate"),
+        help: "Slowest average rate, in bytes per second, a transfer's total time limit allows for its size limit.")
     var timeoutRate: Int = HTTPClientOptions().timeoutRate
 
     @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for a connection.")
@@ -49,9 +53,11 @@ struct ClientOptions: ParsableArguments {
         if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
         if retries < 0 { throw ValidationError("--retries must be 0 or more") }
-        for (flag, value) in [("--max-listing-bytes", maxListingBytes), ("--max-metadata-bytes", maxMetadataBytes),
-                              ("--max-jats-bytes", maxJATSBytes), ("--max-media-bytes", maxMediaBytes),
-                              ("--timeout-rate", timeoutRate), ("--max-pages", maxPages)] where value < 1 {
+        for (flag, value) in [
+            ("--max-listing-bytes", maxListingBytes), ("--max-metadata-bytes", maxMetadataBytes),
+            ("--max-jats-bytes", maxJATSBytes), ("--max-media-bytes", maxMediaBytes),
+            ("--timeout-rate", timeoutRate), ("--max-pages", maxPages)
+        ] where value < 1 {
             throw ValidationError("\(flag) must be positive")
         }
         if !(timeoutBase > 0) { throw ValidationError("--timeout-base must be positive") }
@@ -59,11 +65,13 @@ struct ClientOptions: ParsableArguments {
 
     /// These options as command-line arguments (every one explicit), for the `fetch` processes of a sharded rebuild.
     var arguments: [String] {
-        var a = ["--concurrency", "\(concurrency)", "--retries", "\(retries)", "--contact", contact,
-                 "--max-listing-bytes", "\(maxListingBytes)", "--max-metadata-bytes", "\(maxMetadataBytes)",
-                 "--max-jats-bytes", "\(maxJATSBytes)", "--max-media-bytes", "\(maxMediaBytes)",
-                 "--timeout-base", "\(timeoutBase)", "--timeout-rate", "\(timeoutRate)",
-                 "--connect-timeout", "\(connectTimeout)", "--max-pages", "\(maxPages)"]
+        var a = [
+            "--concurrency", "\(concurrency)", "--retries", "\(retries)", "--contact", contact,
+            "--max-listing-bytes", "\(maxListingBytes)", "--max-metadata-bytes", "\(maxMetadataBytes)",
+            "--max-jats-bytes", "\(maxJATSBytes)", "--max-media-bytes", "\(maxMediaBytes)",
+            "--timeout-base", "\(timeoutBase)", "--timeout-rate", "\(timeoutRate)",
+            "--connect-timeout", "\(connectTimeout)", "--max-pages", "\(maxPages)"
+        ]
         if let rate { a += ["--rate", "\(rate)"] }
         if let apiKey { a += ["--api-key", apiKey] }
         return a

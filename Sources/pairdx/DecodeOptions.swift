@@ -6,8 +6,12 @@ struct DecodeOptions: ParsableArguments {
     @Option(help: "Largest image accepted, in pixels (read from the header before decoding).")
     var maxPixels: Int = DecodeBudget.defaultMaxPixels
 
-    @Option(help: ArgumentHelp("Memory for whole-image decode buffers, in MiB, shared by all threads.",
-                               discussion: "Rows stream, so only interlaced PNGs (their pixels) and progressive or multi-scan JPEGs (their coefficients) are buffered whole; an image needing more than this is rejected as over-budget, and threads wait for each other's buffers."))
+    @Option(
+        help: ArgumentHelp(
+            "Memory for whole-image decode buffers, in MiB, shared by all threads.",
+            discussion:
+                "Rows stream, so only interlaced PNGs (their pixels) and progressive or multi-scan JPEGs (their coefficients) are buffered whole; an image needing more than this is rejected as over-budget, and threads wait for each other's buffers."
+        ))
     var decodeMemoryMb: Int = DecodeBudget.defaultMemoryBytes >> 20
 
     @Option(help: "Most scans decoded in one JPEG (more is rejected as too-many-scans).")
@@ -15,7 +19,9 @@ struct DecodeOptions: ParsableArguments {
 
     func validate() throws {
         if maxPixels < 1 { throw ValidationError("--max-pixels must be positive") }
-        if decodeMemoryMb < 1 || decodeMemoryMb > 1 << 20 { throw ValidationError("--decode-memory-mb must be in 1...1048576") }
+        if decodeMemoryMb < 1 || decodeMemoryMb > 1 << 20 {
+            throw ValidationError("--decode-memory-mb must be in 1...1048576")
+        }
         if maxJpegScans < 1 { throw ValidationError("--max-jpeg-scans must be positive") }
     }
 

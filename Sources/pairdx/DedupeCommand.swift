@@ -8,19 +8,19 @@ struct DedupeCommand: AsyncParsableCommand {
         commandName: "dedupe",
         abstract: "Cluster exact and near-duplicate figures → clusters.jsonl and dedupe-report.json.",
         discussion: """
-        Runs after 'hash'. Reads <work>/figures.jsonl (figures with status ok) and <work>/images.jsonl.
-        Figures whose images have the same bytes, the same decoded pixels, 256-bit pHashes within
-        --confirm-radius and 64-bit pHashes within the radius (near), or whose whole-image hash is within
-        --crop-radius of a centred or half window of the other (crop, panel: the pairdx-phash-v2 crop
-        signature; off unless asked for) are duplicates once their aligned 32×32 thumbnails also agree in detail
-        (--detail); exact search on blocks of interleaved bits finds every such pair. Clusters
-        do not chain: in keep order (most pixels, then smallest id) each figure not yet placed founds a
-        cluster and takes the unplaced figures that are duplicates of it. Every usable figure lands in
-        exactly one cluster, singletons included. Clusters spanning articles are counted as cross-article.
-        The radius comes from --radius, else the recipe's dedupe.radius, else \(Dedupe.defaultRadius)
-        (chosen from evidence: docs/pairdx-phash-v1.md, docs/pairdx-phash-v2.md). With --truth (a synthetic
-        corpus's truth file) the report adds precision and recall per kind of duplicate.
-        """
+            Runs after 'hash'. Reads <work>/figures.jsonl (figures with status ok) and <work>/images.jsonl.
+            Figures whose images have the same bytes, the same decoded pixels, 256-bit pHashes within
+            --confirm-radius and 64-bit pHashes within the radius (near), or whose whole-image hash is within
+            --crop-radius of a centred or half window of the other (crop, panel: the pairdx-phash-v2 crop
+            signature; off unless asked for) are duplicates once their aligned 32×32 thumbnails also agree in detail
+            (--detail); exact search on blocks of interleaved bits finds every such pair. Clusters
+            do not chain: in keep order (most pixels, then smallest id) each figure not yet placed founds a
+            cluster and takes the unplaced figures that are duplicates of it. Every usable figure lands in
+            exactly one cluster, singletons included. Clusters spanning articles are counted as cross-article.
+            The radius comes from --radius, else the recipe's dedupe.radius, else \(Dedupe.defaultRadius)
+            (chosen from evidence: docs/pairdx-phash-v1.md, docs/pairdx-phash-v2.md). With --truth (a synthetic
+            corpus's truth file) the report adds precision and recall per kind of duplicate.
+            """
     )
     @OptionGroup var global: GlobalOptions
 
@@ -30,13 +30,21 @@ struct DedupeCommand: AsyncParsableCommand {
     @Option(help: "Hamming radius on the 64-bit pHash (overrides the recipe).")
     var radius: Int?
 
-    @Option(help: "Radius on the 256-bit pHash that must confirm a candidate pair; 'off' to join on the 64-bit pHash alone.")
+    @Option(
+        help: "Radius on the 256-bit pHash that must confirm a candidate pair; 'off' to join on the 64-bit pHash alone."
+    )
     var confirmRadius: String = String(Dedupe.defaultConfirmRadius)
 
-    @Option(help: "Radius between a whole-image code and another image's crop or half window (pairdx-phash-v2), e.g. \(Dedupe.suggestedCropRadius); 'off' (the default) skips crops.")
+    @Option(
+        help:
+            "Radius between a whole-image code and another image's crop or half window (pairdx-phash-v2), e.g. \(Dedupe.suggestedCropRadius); 'off' (the default) skips crops."
+    )
     var cropRadius: String = Dedupe.defaultCropRadius.map(String.init) ?? "off"
 
-    @Option(help: "Least detail correlation (aligned 32×32 thumbnails, pairdx-phash-v2) that confirms a near, crop and panel pair, as NEAR,CROP,PANEL; 'off' to trust the hashes alone.")
+    @Option(
+        help:
+            "Least detail correlation (aligned 32×32 thumbnails, pairdx-phash-v2) that confirms a near, crop and panel pair, as NEAR,CROP,PANEL; 'off' to trust the hashes alone."
+    )
     var detail: String = Dedupe.defaultDetail.map { "\($0.near),\($0.crop),\($0.panel)" } ?? "off"
 
     @Option(help: "Synthetic truth file (pairdx-synth-truth/1) to score the clusters against.")
@@ -44,19 +52,25 @@ struct DedupeCommand: AsyncParsableCommand {
 
     @OptionGroup var output: JSONOutput
 
-    @Option(help: ArgumentHelp("Benchmark: self-join this many random 64-bit hashes (with planted near pairs) at the radius and exit.",
-                               visibility: .hidden))
+    @Option(
+        help: ArgumentHelp(
+            "Benchmark: self-join this many random 64-bit hashes (with planted near pairs) at the radius and exit.",
+            visibility: .hidden))
     var benchmarkSearch: Int?
 
     @Option(help: ArgumentHelp("Benchmark: also compare with brute force on this many of them.", visibility: .hidden))
     var benchmarkVerify: Int = 0
 
-    @Option(help: ArgumentHelp("Benchmark: recall per transform on the real images under this folder (repeatable) and exit.",
-                               visibility: .hidden))
+    @Option(
+        help: ArgumentHelp(
+            "Benchmark: recall per transform on the real images under this folder (repeatable) and exit.",
+            visibility: .hidden))
     var benchmarkTransforms: [String] = []
 
-    @Option(help: ArgumentHelp("Benchmark: hash throughput with and without the crop signature on the images under this folder (repeatable) and exit.",
-                               visibility: .hidden))
+    @Option(
+        help: ArgumentHelp(
+            "Benchmark: hash throughput with and without the crop signature on the images under this folder (repeatable) and exit.",
+            visibility: .hidden))
     var benchmarkHash: [String] = []
 
     func run() async throws {
@@ -87,7 +101,8 @@ struct DedupeCommand: AsyncParsableCommand {
         if detail != "off" {
             let v = detail.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard v.count == 3, v.allSatisfy({ (-1...1).contains($0) }) else {
-                throw PairDxError.usage("--detail takes three correlations in -1...1 as NEAR,CROP,PANEL, or 'off' (got '\(detail)')")
+                throw PairDxError.usage(
+                    "--detail takes three correlations in -1...1 as NEAR,CROP,PANEL, or 'off' (got '\(detail)')")
             }
             detailLimit = Dedupe.DetailThresholds(near: v[0], crop: v[1], panel: v[2])
         }
@@ -96,22 +111,28 @@ struct DedupeCommand: AsyncParsableCommand {
             return
         }
         if !benchmarkTransforms.isEmpty {
-            print(try TransformBenchmark.run(folders: benchmarkTransforms, radius: r, confirmRadius: confirm, cropRadius: crop,
-                                             detail: detailLimit, threads: global.threadCount))
+            print(
+                try TransformBenchmark.run(
+                    folders: benchmarkTransforms, radius: r, confirmRadius: confirm, cropRadius: crop,
+                    detail: detailLimit, threads: global.threadCount))
             return
         }
         var truthFile: SynthTruth?
         if let truth {
             truthFile = try CanonicalJSON.decode(SynthTruth.self, from: FileSystem.read(truth), source: truth)
         }
-        let report = try Dedupe.runStage(work: global.workDirectory, radius: r, confirmRadius: confirm,
-                                         cropRadius: crop, detail: detailLimit, threads: global.threadCount, truth: truthFile)
+        let report = try Dedupe.runStage(
+            work: global.workDirectory, radius: r, confirmRadius: confirm,
+            cropRadius: crop, detail: detailLimit, threads: global.threadCount, truth: truthFile)
         let c = report.clusters
-        Log.info("dedupe: \(report.figures.usable) usable figures of \(report.figures.total) → \(c.count) clusters "
-                 + "(\(c.exact) exact, \(c.near) near, \(c.crossArticle) cross-article, \(c.duplicatesDropped) duplicates, largest \(c.largest)) at radius \(r); "
-                 + "\(report.candidatePairs) near and \(report.cropCandidatePairs) crop candidates compared")
+        Log.info(
+            "dedupe: \(report.figures.usable) usable figures of \(report.figures.total) → \(c.count) clusters "
+                + "(\(c.exact) exact, \(c.near) near, \(c.crossArticle) cross-article, \(c.duplicatesDropped) duplicates, largest \(c.largest)) at radius \(r); "
+                + "\(report.candidatePairs) near and \(report.cropCandidatePairs) crop candidates compared")
         if let t = report.truth {
-            for (k, v) in t.precision.sorted(by: { $0.key < $1.key }) { Log.info("  precision \(k): \(v.hits)/\(v.total)") }
+            for (k, v) in t.precision.sorted(by: { $0.key < $1.key }) {
+                Log.info("  precision \(k): \(v.hits)/\(v.total)")
+            }
             for (k, v) in t.recall.sorted(by: { $0.key < $1.key }) { Log.info("  recall \(k): \(v.hits)/\(v.total)") }
         }
         if json { FileHandle.standardOutput.write(try CanonicalJSON.encode(report, pretty: true)) }

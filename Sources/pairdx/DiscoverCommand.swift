@@ -8,15 +8,15 @@ struct DiscoverCommand: AsyncParsableCommand {
         commandName: "discover",
         abstract: "List candidate articles into work/candidates.jsonl (ids file, source listing, or esearch).",
         discussion: """
-        Candidates come from one of:
-          --ids FILE        PMC ids, one per line (PMC123, 123 or PMC123.2)
-          --query TERMS     NCBI esearch over db=pmc, paged with retstart/retmax;
-                            endpoint --esearch URL, or <source>/esearch.fcgi
-          --source DIR|URL  every article of a mirror directory, or of a bucket or
-                            mirror server via S3 ListObjectsV2 (newest versions)
+            Candidates come from one of:
+              --ids FILE        PMC ids, one per line (PMC123, 123 or PMC123.2)
+              --query TERMS     NCBI esearch over db=pmc, paged with retstart/retmax;
+                                endpoint --esearch URL, or <source>/esearch.fcgi
+              --source DIR|URL  every article of a mirror directory, or of a bucket or
+                                mirror server via S3 ListObjectsV2 (newest versions)
 
-        Writes work/candidates.jsonl sorted by PMC number and prints a one-line summary (--json: counts). Next: pairdx fetch --source ...
-        """
+            Writes work/candidates.jsonl sorted by PMC number and prints a one-line summary (--json: counts). Next: pairdx fetch --source ...
+            """
     )
     @OptionGroup var global: GlobalOptions
     @OptionGroup var net: ClientOptions
@@ -58,7 +58,9 @@ struct DiscoverCommand: AsyncParsableCommand {
             struct Out: Encodable { var candidates: Int; var problems: [String] }
             print(try CanonicalJSON.string(Out(candidates: candidates.count, problems: problems)))
         } else {
-            print("discover: \(candidates.count) candidates → \(work.candidates)" + (problems.isEmpty ? "" : " (\(problems.count) bad lines skipped)"))
+            print(
+                "discover: \(candidates.count) candidates → \(work.candidates)"
+                    + (problems.isEmpty ? "" : " (\(problems.count) bad lines skipped)"))
         }
     }
 }

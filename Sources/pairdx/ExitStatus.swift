@@ -31,11 +31,15 @@ enum ExitStatus {
         case .success, .validationFailure: return .parser
         default: break
         }
-        if let code = error as? ExitCode { return .failure(PairDxError(code.rawValue == 1 ? .checkFailed : .io, "exit \(code.rawValue)")) }
+        if let code = error as? ExitCode {
+            return .failure(PairDxError(code.rawValue == 1 ? .checkFailed : .io, "exit \(code.rawValue)"))
+        }
         switch error {
         case let e as CocoaError:
-            let corrupt: [CocoaError.Code] = [.fileReadCorruptFile, .fileReadInapplicableStringEncoding, .coderReadCorrupt,
-                                              .coderValueNotFound, .propertyListReadCorrupt]
+            let corrupt: [CocoaError.Code] = [
+                .fileReadCorruptFile, .fileReadInapplicableStringEncoding, .coderReadCorrupt,
+                .coderValueNotFound, .propertyListReadCorrupt
+            ]
             return .failure(PairDxError(corrupt.contains(e.code) ? .badInput : .io, e.localizedDescription))
         case let e as POSIXError:
             return .failure(.io(e.localizedDescription))

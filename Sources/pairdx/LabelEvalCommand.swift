@@ -9,12 +9,12 @@ struct LabelEvalCommand: AsyncParsableCommand {
         commandName: "label-eval",
         abstract: "Measure the recipe's caption rules against a hand-labelled gold set: precision, recall, confusion.",
         discussion: """
-        The gold file (JSON Lines: id, source, stratum, label, half, guidelines, note) holds labels, not captions:
-        each caption is read from --data (ROCO captions.txt files, JATS articles). Prints per-class precision and
-        recall with 95% Wilson intervals for all items and for each half (dev: the rules were written looking at
-        these; holdout: never looked at), then the confusion matrix. Exit 1 when --min-precision is given and a
-        class falls below it (or has no prediction); 65 when some gold items cannot be found in --data.
-        """)
+            The gold file (JSON Lines: id, source, stratum, label, half, guidelines, note) holds labels, not captions:
+            each caption is read from --data (ROCO captions.txt files, JATS articles). Prints per-class precision and
+            recall with 95% Wilson intervals for all items and for each half (dev: the rules were written looking at
+            these; holdout: never looked at), then the confusion matrix. Exit 1 when --min-precision is given and a
+            class falls below it (or has no prediction); 65 when some gold items cannot be found in --data.
+            """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var recipe: RecipeOptions
     @Option(name: .long, help: "Gold set (JSON Lines).")
@@ -41,16 +41,21 @@ struct LabelEvalCommand: AsyncParsableCommand {
         if json { try printJSON(report) } else { print(LabelQuality.render(report), terminator: "") }
         if let half = disagreements {
             for d in report.disagreements where d.half == half {
-                Log.info("disagree: \(d.id) gold \(d.gold), rules \(d.predicted)\(d.reason.map { " (\($0))" } ?? "") \(d.matched.joined(separator: " "))")
+                Log.info(
+                    "disagree: \(d.id) gold \(d.gold), rules \(d.predicted)\(d.reason.map { " (\($0))" } ?? "") \(d.matched.joined(separator: " "))"
+                )
             }
         }
         if !report.unresolved.isEmpty {
-            throw PairDxError.badInput("\(report.unresolved.count) gold items not found in \(data) (first: \(report.unresolved[0].id): \(report.unresolved[0].reason))")
+            throw PairDxError.badInput(
+                "\(report.unresolved.count) gold items not found in \(data) (first: \(report.unresolved[0].id): \(report.unresolved[0].reason))"
+            )
         }
         if let m = minPrecision {
             let below = report.classes(belowPrecision: m)
             if !below.isEmpty {
-                throw PairDxError.checkFailed("precision below \(m) (or not measured) for: \(below.joined(separator: ", "))")
+                throw PairDxError.checkFailed(
+                    "precision below \(m) (or not measured) for: \(below.joined(separator: ", "))")
             }
             Log.info("label-eval: every class at or above precision \(m)")
         }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The process's malloc settings, applied once before any thread starts.
@@ -16,18 +16,18 @@ import Glibc
 /// absent (another C library) nothing is changed.
 enum MemoryPolicy {
     // glibc's <malloc.h> parameter numbers.
-    private static let trimThreshold: Int32 = -1   // M_TRIM_THRESHOLD
-    private static let topPad: Int32 = -2          // M_TOP_PAD
-    private static let mmapThreshold: Int32 = -3   // M_MMAP_THRESHOLD
+    private static let trimThreshold: Int32 = -1  // M_TRIM_THRESHOLD
+    private static let topPad: Int32 = -2  // M_TOP_PAD
+    private static let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
 
     static func apply() {
         #if canImport(Glibc)
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        _ = mallopt(mmapThreshold, 32 << 20)
-        _ = mallopt(trimThreshold, -1)  // never trim
-        _ = mallopt(topPad, 256 << 20)
+            typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+            let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+            _ = mallopt(mmapThreshold, 32 << 20)
+            _ = mallopt(trimThreshold, -1)  // never trim
+            _ = mallopt(topPad, 256 << 20)
         #endif
     }
 }

@@ -7,11 +7,11 @@ struct MergeCommand: AsyncParsableCommand {
         commandName: "merge",
         abstract: "Join the outputs of sharded fetch/hash/label runs into the files the global stages read.",
         discussion: """
-        After `pairdx fetch --shard I/N` and `pairdx hash --shard I/N` ran for every I in 0..<N (as local
-        processes or a Slurm array), `pairdx merge --shards N` writes articles.jsonl, figures.jsonl,
-        images.jsonl (and labels.jsonl, fetch-report.json when present), byte-identical to a one-process run.
-        Then run dedupe, label, balance, split, manifest and audit once.
-        """)
+            After `pairdx fetch --shard I/N` and `pairdx hash --shard I/N` ran for every I in 0..<N (as local
+            processes or a Slurm array), `pairdx merge --shards N` writes articles.jsonl, figures.jsonl,
+            images.jsonl (and labels.jsonl, fetch-report.json when present), byte-identical to a one-process run.
+            Then run dedupe, label, balance, split, manifest and audit once.
+            """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "How many shards the item stages ran with.")
     var shards: Int

@@ -9,8 +9,11 @@ extension Log.Level: ExpressibleByArgument {
 
 /// Options every subcommand takes (README "Subcommands"): `--work`, `--threads`, `--log-level`.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .customLong("work"), help: ArgumentHelp("Work directory holding every stage's files and the blob store (default: work).",
-                                                          valueName: "work"))
+    @Option(
+        name: .customLong("work"),
+        help: ArgumentHelp(
+            "Work directory holding every stage's files and the blob store (default: work).",
+            valueName: "work"))
     var workOption: String?
 
     @Option(name: .long, help: "Worker threads (default: all cores).")
@@ -50,7 +53,10 @@ extension ReportsJSON {
 /// `--shard I/N` for the item stages: the stage sees a sharded view of the work directory (its outputs get the
 /// shard's suffix; candidates and the blob store are shared) and processes only the shard's items.
 struct ShardOptions: ParsableArguments {
-    @Option(help: "Process only shard I of N (0-based), e.g. 2/4; outputs are named <file>.shard-I-of-N.<ext> for `pairdx merge`.")
+    @Option(
+        help:
+            "Process only shard I of N (0-based), e.g. 2/4; outputs are named <file>.shard-I-of-N.<ext> for `pairdx merge`."
+    )
     var shard: String?
 
     func parsed() throws -> Shard? { try shard.map { try Shard(parsing: $0) } }

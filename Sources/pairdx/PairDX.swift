@@ -9,13 +9,13 @@ struct PairDX: AsyncParsableCommand {
         commandName: "pairdx",
         abstract: "Rebuild the PairDx medical figure–caption dataset from public sources, reproducibly, and prove it.",
         discussion: """
-        Stages run in this order, each reading the previous stage's files in the work directory:
-          synth → discover → fetch → hash → dedupe → label → balance → split → manifest → verify → audit → train/validate
-        `pairdx rebuild` runs them all (on the embedded demo corpus when given no source).
+            Stages run in this order, each reading the previous stage's files in the work directory:
+              synth → discover → fetch → hash → dedupe → label → balance → split → manifest → verify → audit → train/validate
+            `pairdx rebuild` runs them all (on the embedded demo corpus when given no source).
 
-        Exit codes: 0 success; 1 a check or gate failed; 64 usage error (bad option or value); 65 malformed input data;
-        74 I/O error (a missing input file included).
-        """,
+            Exit codes: 0 success; 1 a check or gate failed; 64 usage error (bad option or value); 65 malformed input data;
+            74 I/O error (a missing input file included).
+            """,
         version: PairDxVersion.string,
         subcommands: [
             RebuildCommand.self,
@@ -41,7 +41,7 @@ struct PairDX: AsyncParsableCommand {
             EvaluateCommand.self,
             ValidateCommand.self,
             BenchCommand.self,
-            MergeCommand.self,
+            MergeCommand.self
         ]
     )
 }

@@ -8,9 +8,9 @@ struct ParseJATSCommand: AsyncParsableCommand {
         commandName: "parse-jats",
         abstract: "Print the figures (id, label, caption, graphics) of JATS article files.",
         discussion: """
-        Reads each FILE with libxml2 in safe mode (no network, no DTD, no external entities, entity expansion bounded) and prints its article ids and every figure: id, label, caption (title and paragraphs, nested markup text kept) and graphic hrefs. Graphics inside tables and formulas are not figures. A file that fails to parse is reported on stderr and the others still print; the exit code is then 65. With --json: one object per file per line,
-          {"file","pmcid","pmid","doi","license","figures":[{"id","label","caption","graphics","context"}]}.
-        """
+            Reads each FILE with libxml2 in safe mode (no network, no DTD, no external entities, entity expansion bounded) and prints its article ids and every figure: id, label, caption (title and paragraphs, nested markup text kept) and graphic hrefs. Graphics inside tables and formulas are not figures. A file that fails to parse is reported on stderr and the others still print; the exit code is then 65. With --json: one object per file per line,
+              {"file","pmcid","pmid","doi","license","figures":[{"id","label","caption","graphics","context"}]}.
+            """
     )
     @OptionGroup var global: GlobalOptions
 
@@ -45,7 +45,9 @@ struct ParseJATSCommand: AsyncParsableCommand {
             while k < total {
                 let i = k % files.count
                 let r: Result<JATSArticle, PairDxError>
-                do throws(PairDxError) { r = .success(try JATSParser.parse(file: files[i])) } catch { r = .failure(error) }
+                do throws(PairDxError) { r = .success(try JATSParser.parse(file: files[i])) } catch {
+                    r = .failure(error)
+                }
                 results.add(r, at: i, first: k < files.count)
                 k += workers
             }
@@ -62,8 +64,11 @@ struct ParseJATSCommand: AsyncParsableCommand {
         }
         FileHandle.standardOutput.write(Data(out.utf8))
         if repeatCount > 1 {
-            Log.write(String(format: "pairdx parse-jats: %.1f articles/s, %.0f figures/s (%d files x %d, %d threads)",
-                             Double(results.parsed) / seconds, Double(results.figures) / seconds, files.count, repeatCount, workers))
+            Log.write(
+                String(
+                    format: "pairdx parse-jats: %.1f articles/s, %.0f figures/s (%d files x %d, %d threads)",
+                    Double(results.parsed) / seconds, Double(results.figures) / seconds, files.count, repeatCount,
+                    workers))
         }
         if failures > 0 {
             // Malformed XML is bad input (65); when every failure is a file that could not be read, an I/O error (74).
@@ -87,10 +92,12 @@ struct ParseJATSCommand: AsyncParsableCommand {
 
     func render(file: String, _ a: JATSArticle) throws -> String {
         if json {
-            let line = Line(file: file, pmcid: a.pmcid, pmid: a.pmid, doi: a.doi, license: a.license, figures: a.figures)
+            let line = Line(
+                file: file, pmcid: a.pmcid, pmid: a.pmid, doi: a.doi, license: a.license, figures: a.figures)
             return try CanonicalJSON.string(line) + "\n"
         }
-        var s = "\(file): \(a.pmcid ?? "no pmcid") pmid \(a.pmid ?? "-") doi \(a.doi ?? "-"), \(a.figures.count) figures\n"
+        var s =
+            "\(file): \(a.pmcid ?? "no pmcid") pmid \(a.pmid ?? "-") doi \(a.doi ?? "-"), \(a.figures.count) figures\n"
         for f in a.figures {
             s += "  \(f.id) [\(f.context)] \(f.label ?? "(no label)") graphics: \(f.graphics.joined(separator: ", "))\n"
             s += "    \(f.caption)\n"

@@ -8,15 +8,15 @@ struct PhashCommand: AsyncParsableCommand {
         commandName: "phash",
         abstract: "Print perceptual hashes (pHash, dHash, aHash) of image files or folders.",
         discussion: """
-        Prints one line per image, sorted by path: path<TAB>phash<TAB>dhash<TAB>ahash, each hash 16 hex
-        digits. A folder is searched recursively for .png, .jpg and .jpeg files and its paths are printed
-        relative to it; a file is printed as given. PNG and JPEG are decoded; anything else, and any
-        damaged, truncated or oversized image, is reported on stderr with the reason while the others go
-        on; the exit code is then 65.
-        Hashes follow the written spec pairdx-phash-v1 (docs/pairdx-phash-v1.md); with --compat imagehash
-        they follow imagehash 4.3.2 on Pillow (full-size decode), so they can be compared with hashes
-        made by that library. Throughput goes to stderr.
-        """
+            Prints one line per image, sorted by path: path<TAB>phash<TAB>dhash<TAB>ahash, each hash 16 hex
+            digits. A folder is searched recursively for .png, .jpg and .jpeg files and its paths are printed
+            relative to it; a file is printed as given. PNG and JPEG are decoded; anything else, and any
+            damaged, truncated or oversized image, is reported on stderr with the reason while the others go
+            on; the exit code is then 65.
+            Hashes follow the written spec pairdx-phash-v1 (docs/pairdx-phash-v1.md); with --compat imagehash
+            they follow imagehash 4.3.2 on Pillow (full-size decode), so they can be compared with hashes
+            made by that library. Throughput goes to stderr.
+            """
     )
     @OptionGroup var global: GlobalOptions
 
@@ -69,7 +69,8 @@ struct PhashCommand: AsyncParsableCommand {
         let budget = decoding.budget()
         let files = entries.map(\.file)
         let start = DispatchTime.now().uptimeNanoseconds
-        let results = Parallel.map(count: files.count, threads: threads, batch: 2) { i -> Result<HashedImage, ImagingError> in
+        let results = Parallel.map(count: files.count, threads: threads, batch: 2) {
+            i -> Result<HashedImage, ImagingError> in
             guard let data = FileManager.default.contents(atPath: files[i]) else {
                 return .failure(ImagingError(.unreadable, "cannot read the file"))
             }
@@ -84,9 +85,12 @@ struct PhashCommand: AsyncParsableCommand {
             switch result {
             case .success(let h):
                 if json {
-                    out += try CanonicalJSON.string(Line(path: entry.shown, phash: h.hashes.phashHex, dhash: h.hashes.dhashHex,
-                                                         ahash: h.hashes.ahashHex, width: h.width, height: h.height,
-                                                         format: h.format.rawValue)) + "\n"
+                    out +=
+                        try CanonicalJSON.string(
+                            Line(
+                                path: entry.shown, phash: h.hashes.phashHex, dhash: h.hashes.dhashHex,
+                                ahash: h.hashes.ahashHex, width: h.width, height: h.height,
+                                format: h.format.rawValue)) + "\n"
                 } else {
                     out += "\(entry.shown)\t\(h.hashes.phashHex)\t\(h.hashes.dhashHex)\t\(h.hashes.ahashHex)\n"
                 }
@@ -97,8 +101,10 @@ struct PhashCommand: AsyncParsableCommand {
             }
         }
         FileHandle.standardOutput.write(Data(out.utf8))
-        Log.write(String(format: "pairdx phash (%@): %d images in %.2f s = %.1f images/s (%d threads)", mode.rawValue,
-                         files.count, seconds, Double(files.count) / max(seconds, 1e-9), threads))
+        Log.write(
+            String(
+                format: "pairdx phash (%@): %d images in %.2f s = %.1f images/s (%d threads)", mode.rawValue,
+                files.count, seconds, Double(files.count) / max(seconds, 1e-9), threads))
         if failures > 0 {
             throw PairDxError.badInput("\(failures) of \(files.count) images could not be hashed (reasons above)")
         }

@@ -8,9 +8,15 @@ import Pipeline
 struct CandidateOptions: ParsableArguments {
     @Option(help: "File of PMCIDs to take as candidates instead of listing the source.")
     var ids: String?
-    @Option(help: "Where candidates come from: auto (--ids when given, else the recipe's esearch query, else the source's listing), ids, query, listing.")
+    @Option(
+        help:
+            "Where candidates come from: auto (--ids when given, else the recipe's esearch query, else the source's listing), ids, query, listing."
+    )
     var candidates: CandidateOrigin = .auto
-    @Option(help: "esearch.fcgi endpoint for the recipe's query (default: <source>/esearch.fcgi for an http source, else NCBI's).")
+    @Option(
+        help:
+            "esearch.fcgi endpoint for the recipe's query (default: <source>/esearch.fcgi for an http source, else NCBI's)."
+    )
     var esearch: String?
 
     /// Sets the candidate origin and the client (limits, rate, API key) of a rebuild or plan.
@@ -26,9 +32,15 @@ struct CandidateOptions: ParsableArguments {
 
 /// Options shared by `plan` and `rebuild --plan`.
 struct PlanOptions: ParsableArguments {
-    @Option(name: .customLong("plan-sample"), help: "Articles of the seeded order the plan samples (metadata, JATS and labelled media).")
+    @Option(
+        name: .customLong("plan-sample"),
+        help: "Articles of the seeded order the plan samples (metadata, JATS and labelled media).")
     var sample: Int = 200
-    @Option(name: .customLong("plan-rate"), help: "Requests per second the wall-time estimate assumes (default: --rate, else NCBI's 3, or 10 with --api-key).")
+    @Option(
+        name: .customLong("plan-rate"),
+        help:
+            "Requests per second the wall-time estimate assumes (default: --rate, else NCBI's 3, or 10 with --api-key)."
+    )
     var rate: Double?
 
     func rate(_ net: ClientOptions) -> Double { rate ?? net.rate ?? (net.apiKey == nil ? 3 : 10) }
@@ -39,11 +51,11 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Estimate a caption-first rebuild before it starts: articles, requests, bytes and wall time.",
         discussion: """
-        Discovers the candidates as rebuild does, samples the first --plan-sample articles of the seeded scan order
-        (the articles the scan reads first, so nothing is wasted), measures per-class yield per article, bytes per
-        document and per figure, and prints the estimate with a 95% interval. Writes <work>/plan.json; a later
-        rebuild in the same work directory logs the estimate against the actual run.
-        """)
+            Discovers the candidates as rebuild does, samples the first --plan-sample articles of the seeded scan order
+            (the articles the scan reads first, so nothing is wasted), measures per-class yield per article, bytes per
+            document and per figure, and prints the estimate with a 95% interval. Writes <work>/plan.json; a later
+            rebuild in the same work directory logs the estimate against the actual run.
+            """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var recipe: RecipeOptions
     @OptionGroup var net: ClientOptions

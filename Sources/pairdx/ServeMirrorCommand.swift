@@ -6,19 +6,20 @@ import PairDxCore
 struct ServeMirrorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve-mirror",
-        abstract: "Serve a mirror directory over HTTP on 127.0.0.1 (files, S3 ListObjectsV2, esearch, injected faults).",
+        abstract:
+            "Serve a mirror directory over HTTP on 127.0.0.1 (files, S3 ListObjectsV2, esearch, injected faults).",
         discussion: """
-        Rehearse a rebuild offline. DIR is a mirror in the PMC Cloud layout (what `pairdx synth` writes). Routes:
-          GET /<key>                       the file DIR/<key>
-          GET /?list-type=2&prefix=P&delimiter=/&max-keys=N&continuation-token=T
-                                           S3 ListObjectsV2 XML, paginated
-          GET /esearch.fcgi?db=pmc&term=T&retstart=S&retmax=M
-                                           NCBI eSearchResult XML
+            Rehearse a rebuild offline. DIR is a mirror in the PMC Cloud layout (what `pairdx synth` writes). Routes:
+              GET /<key>                       the file DIR/<key>
+              GET /?list-type=2&prefix=P&delimiter=/&max-keys=N&continuation-token=T
+                                               S3 ListObjectsV2 XML, paginated
+              GET /esearch.fcgi?db=pmc&term=T&retstart=S&retmax=M
+                                               NCBI eSearchResult XML
 
-        Then run pairdx discover and pairdx fetch with --source http://127.0.0.1:PORT/.
+            Then run pairdx discover and pairdx fetch with --source http://127.0.0.1:PORT/.
 
-        --faults FILE injects failures per path, as JSON: {"faults": [{"path": "/PMC1.1/*", "kind": "status", "status": 429, "retryAfter": 2, "times": 1}]}. Kinds: status (with retryAfter), stall (seconds), truncate (fraction), wrong-length, drip (bytesPerSecond), redirect (location; {origin} stands for this server), no-length (chunked, no Content-Length, extraBytes of zeros appended), html (an HTML page in place of the file), corrupt (the file's length with one byte inverted), endless-listing (ListObjectsV2 always truncated; token repeated, or a new one per page); a path ending in * is a prefix; times limits how often a fault fires. Paths are percent-decoded once; symbolic links leading out of DIR answer 403. A request line over 8 KiB answers 414, a request head over 32 KiB 431, a request with a body 413, and each closes its connection. Runs until interrupted.
-        """
+            --faults FILE injects failures per path, as JSON: {"faults": [{"path": "/PMC1.1/*", "kind": "status", "status": 429, "retryAfter": 2, "times": 1}]}. Kinds: status (with retryAfter), stall (seconds), truncate (fraction), wrong-length, drip (bytesPerSecond), redirect (location; {origin} stands for this server), no-length (chunked, no Content-Length, extraBytes of zeros appended), html (an HTML page in place of the file), corrupt (the file's length with one byte inverted), endless-listing (ListObjectsV2 always truncated; token repeated, or a new one per page); a path ending in * is a prefix; times limits how often a fault fires. Paths are percent-decoded once; symbolic links leading out of DIR answer 403. A request line over 8 KiB answers 414, a request head over 32 KiB 431, a request with a body 413, and each closes its connection. Runs until interrupted.
+            """
     )
     @OptionGroup var global: GlobalOptions
 
@@ -31,7 +32,11 @@ struct ServeMirrorCommand: AsyncParsableCommand {
     @Option(help: "JSON file of faults to inject.")
     var faults: String?
 
-    @Option(name: .customLong("access-log"), help: "Append one line per request to FILE: seconds since start and the path (bytes outside printable ASCII, % and \\ as %XX).")
+    @Option(
+        name: .customLong("access-log"),
+        help:
+            "Append one line per request to FILE: seconds since start and the path (bytes outside printable ASCII, % and \\ as %XX)."
+    )
     var accessLog: String?
 
     func run() async throws {

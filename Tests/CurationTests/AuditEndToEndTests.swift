@@ -16,7 +16,8 @@ enum AuditDiskFixture {
         let recipe = AuditFixtures.recipe()
         try AtomicFile.write(try CanonicalJSON.encode(recipe, pretty: true), to: "\(root)/Manifests/demo/recipe.json")
         let work = WorkDirectory("\(root)/work")
-        var figures: [FigureRecord] = [], images: [ImageRecord] = [], clusters: [ClusterRecord] = [], labels: [LabelRecord] = []
+        var figures: [FigureRecord] = [], images: [ImageRecord] = [], clusters: [ClusterRecord] = [],
+            labels: [LabelRecord] = []
         var csv: [String: String] = [:]
         var sources = "pmcid,version,status,license,figures,kept\n"
         let header = SplitFiles.header.joined(separator: ",") + "\n"
@@ -31,24 +32,37 @@ enum AuditDiskFixture {
                     // A gradient whose colour depends on the class, so thumbnails differ.
                     let w = 64 + k % 5 * 16, h = 48
                     var px = [UInt8](repeating: 0, count: w * h * 3)
-                    for y in 0..<h { for x in 0..<w {
-                        let i = (y * w + x) * 3
-                        px[i] = UInt8((x * 255 / w + ci * 80) % 256); px[i + 1] = UInt8(y * 255 / h); px[i + 2] = UInt8((ci * 100 + k * 7) % 256)
-                    } }
-                    let bytes = k % 2 == 0 ? try ImageEncoder.png(pixels: px, width: w, height: h, channels: 3)
-                                           : try ImageEncoder.jpeg(pixels: px, width: w, height: h, channels: 3, quality: 85)
+                    for y in 0..<h {
+                        for x in 0..<w {
+                            let i = (y * w + x) * 3
+                            px[i] = UInt8((x * 255 / w + ci * 80) % 256); px[i + 1] = UInt8(y * 255 / h);
+                            px[i + 2] = UInt8((ci * 100 + k * 7) % 256)
+                        }
+                    }
+                    let bytes =
+                        k % 2 == 0
+                        ? try ImageEncoder.png(pixels: px, width: w, height: h, channels: 3)
+                        : try ImageEncoder.jpeg(pixels: px, width: w, height: h, channels: 3, quality: 85)
                     let sha = try work.blobs.put(bytes)
                     let ph = AuditFixtures.hash(k)
-                    figures.append(FigureRecord(id: id, pmcid: "PMC\(k)", version: 1, figure: "F1", label: "Figure 1",
-                                                caption: "A \(c) scan of case \(k) showing <b>findings</b> & more words here" + hostileTail[k % hostileTail.count],
-                                                context: "fig", href: "f\(k)", media: "f\(k).png", license: k % 3 == 0 ? "CC0" : "CC BY",
-                                                sha256: sha, bytes: bytes.count, url: nil, status: .ok))
-                    images.append(ImageRecord(sha256: sha, format: k % 2 == 0 ? "png" : "jpeg", width: w, height: h, channels: 3,
-                                              phash: Hex.encode64(ph)))
-                    clusters.append(ClusterRecord(keep: id, members: [id], articles: ["PMC\(k)"], kind: "single", maxDistance: 0))
+                    figures.append(
+                        FigureRecord(
+                            id: id, pmcid: "PMC\(k)", version: 1, figure: "F1", label: "Figure 1",
+                            caption: "A \(c) scan of case \(k) showing <b>findings</b> & more words here"
+                                + hostileTail[k % hostileTail.count],
+                            context: "fig", href: "f\(k)", media: "f\(k).png", license: k % 3 == 0 ? "CC0" : "CC BY",
+                            sha256: sha, bytes: bytes.count, url: nil, status: .ok))
+                    images.append(
+                        ImageRecord(
+                            sha256: sha, format: k % 2 == 0 ? "png" : "jpeg", width: w, height: h, channels: 3,
+                            phash: Hex.encode64(ph)))
+                    clusters.append(
+                        ClusterRecord(keep: id, members: [id], articles: ["PMC\(k)"], kind: "single", maxDistance: 0))
                     labels.append(LabelRecord(id: id, class: c, reason: nil, matched: ["\(c):\(c)"]))
                     sources += "PMC\(k),1,ok,\(k % 3 == 0 ? "CC0" : "CC BY"),1,1\n"
-                    let phash = (leak && split == "test" && ci == 0 && body == header) ? Hex.encode64(AuditFixtures.hash(1) ^ 1) : Hex.encode64(ph)
+                    let phash =
+                        (leak && split == "test" && ci == 0 && body == header)
+                        ? Hex.encode64(AuditFixtures.hash(1) ^ 1) : Hex.encode64(ph)
                     body += CSV.line([id, c, "PMC\(k)", "F1", sha, phash, "", "PMC\(k)"])
                 }
             }
@@ -56,11 +70,15 @@ enum AuditDiskFixture {
             csv[split] = body
         }
         for (s, b) in csv { try AtomicFile.write(b, to: "\(root)/Splits/demo/\(s).csv") }
-        let summary = #"{"schema":"pairdx-splits/1","name":"demo","recipe":"audit-test","seed":7,"mode":"balanced","classes":["ct","mri","xray"],"splits":{"train":{"count":12},"val":{"count":6},"test":{"count":6}}}"#
+        let summary =
+            #"{"schema":"pairdx-splits/1","name":"demo","recipe":"audit-test","seed":7,"mode":"balanced","classes":["ct","mri","xray"],"splits":{"train":{"count":12},"val":{"count":6},"test":{"count":6}}}"#
         try AtomicFile.write(summary, to: "\(root)/Splits/demo/splits.json")
         try AtomicFile.write(sources, to: "\(root)/Manifests/demo/sources.csv")
-        try JSONL.write((1...k).map { Candidate(pmcid: "PMC\($0)", via: "mirror") }, to: work.candidates, sortedBy: \.sortKey)
-        try JSONL.write((1...k).map { ArticleRecord(pmcid: "PMC\($0)", version: 1, status: .ok, license: "CC BY", figures: 1) }, to: work.articles, sortedBy: \.sortKey)
+        try JSONL.write(
+            (1...k).map { Candidate(pmcid: "PMC\($0)", via: "mirror") }, to: work.candidates, sortedBy: \.sortKey)
+        try JSONL.write(
+            (1...k).map { ArticleRecord(pmcid: "PMC\($0)", version: 1, status: .ok, license: "CC BY", figures: 1) },
+            to: work.articles, sortedBy: \.sortKey)
         try JSONL.write(figures, to: work.figures, sortedBy: \.sortKey)
         try JSONL.write(images, to: work.images, sortedBy: \.sortKey)
         try JSONL.write(clusters, to: work.clusters, sortedBy: \.sortKey)
@@ -87,7 +105,11 @@ enum AuditDiskFixture {
         #expect(report.licences?.items.count == 2)
         #expect(report.leakage.exactDuplicatesAcrossSplits == 0)
         // Terms shared by every class are not distinctive; the class's own word is.
-        #expect(report.captions?.classes.allSatisfy { c in c.distinctiveTerms.map(\.term).contains(c.class) && !c.distinctiveTerms.contains { $0.term == "findings" } } == true)
+        #expect(
+            report.captions?.classes.allSatisfy { c in
+                c.distinctiveTerms.map(\.term).contains(c.class)
+                    && !c.distinctiveTerms.contains { $0.term == "findings" }
+            } == true)
         let html = try FileSystem.readString("\(out)/report.html")
         let thumbs = html.components(separatedBy: "src=\"data:image/jpeg;base64,").count - 1
         #expect(thumbs == report.samples.reduce(0) { $0 + $1.items.count } && thumbs > 0)
@@ -114,7 +136,8 @@ enum AuditDiskFixture {
     @Test func leakageGateFails() throws {
         let root = try AuditDiskFixture.write(leak: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let report = try Audit.run(splitDir: "\(root)/Splits/demo", out: "\(root)/out", options: .init(maxLeakage: 0, minPerClass: 2))
+        let report = try Audit.run(
+            splitDir: "\(root)/Splits/demo", out: "\(root)/out", options: .init(maxLeakage: 0, minPerClass: 2))
         #expect(report.leakage.nearDuplicatePairs == 1)
         #expect(!report.inputProblems.contains { $0.contains(root) })
         #expect(report.findings.contains { $0.contains("splits.json says") } == false)

@@ -4,28 +4,31 @@ import PairDxCore
 
 /// Hand-made audit inputs: a recipe with three classes and small split sets built item by item.
 enum AuditFixtures {
-    static func recipe(classes: [String] = ["ct", "mri", "xray"], radius: Int = 4, policy: String = "equalize",
-                       ratios: (Double, Double, Double) = (0.6, 0.2, 0.2)) -> Recipe {
+    static func recipe(
+        classes: [String] = ["ct", "mri", "xray"], radius: Int = 4, policy: String = "equalize",
+        ratios: (Double, Double, Double) = (0.6, 0.2, 0.2)
+    ) -> Recipe {
         let cls = classes.map { c in
             #"{"name":"\#(c)","prompt":"a \#(c) image","include":["\#(c)","\#(c) scan"],"exclude":[],"caseSensitive":[]}"#
         }.joined(separator: ",")
         let json = """
-        {"schema":"pairdx-recipe/1","name":"audit-test","description":"A recipe for audit tests.",
-         "provenance":{"classes":"recipe assumption","size":"paper: 22,665 pairs"},
-         "sources":[{"kind":"mirror","url":"file:///mirror"}],"classes":[\(cls)],"excludeAll":["schematic"],
-         "minImageSide":32,"minCaptionWords":3,"dedupe":{"radius":\(radius),"hash":"phash"},
-         "balance":{"policy":"\(policy)"},
-         "split":{"train":\(ratios.0),"val":\(ratios.1),"test":\(ratios.2),"mode":"balanced","grouping":["article","cluster"]},
-         "seed":7,"training":{},"validation":{"tolerancePoints":2,"promptTemplates":["{}"]}}
-        """
+            {"schema":"pairdx-recipe/1","name":"audit-test","description":"A recipe for audit tests.",
+             "provenance":{"classes":"recipe assumption","size":"paper: 22,665 pairs"},
+             "sources":[{"kind":"mirror","url":"file:///mirror"}],"classes":[\(cls)],"excludeAll":["schematic"],
+             "minImageSide":32,"minCaptionWords":3,"dedupe":{"radius":\(radius),"hash":"phash"},
+             "balance":{"policy":"\(policy)"},
+             "split":{"train":\(ratios.0),"val":\(ratios.1),"test":\(ratios.2),"mode":"balanced","grouping":["article","cluster"]},
+             "seed":7,"training":{},"validation":{"tolerancePoints":2,"promptTemplates":["{}"]}}
+            """
         return try! CanonicalJSON.decode(Recipe.self, from: Data(json.utf8), source: "fixture")
     }
 
     /// An item whose pHash is `phash`; article = the id's PMC part; group = its article.
     static func item(_ id: String, _ cls: String, _ split: String, phash: UInt64?, sha: String? = nil) -> SplitItem {
         let article = ItemID.article(of: id)
-        return SplitItem(id: id, class: cls, article: article, figure: String(id.dropFirst(article.count + 1)),
-                         sha256: sha ?? SHA256.hex(id), phash: phash, group: article, split: split)
+        return SplitItem(
+            id: id, class: cls, article: article, figure: String(id.dropFirst(article.count + 1)),
+            sha256: sha ?? SHA256.hex(id), phash: phash, group: article, split: split)
     }
 
     /// A well-separated pHash per index (keyed hash, so far apart from the others).

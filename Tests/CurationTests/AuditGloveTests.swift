@@ -10,8 +10,10 @@ import Testing
     static let glove = "\(shared)/glove/glove.6B.50d.top100k.txt"
     static let captions = "\(shared)/roco-captions/test/radiology/captions.txt"
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: glove) && FileManager.default.fileExists(atPath: captions),
-                   "needs ../shared/data/glove and ../shared/data/roco-captions"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: glove) && FileManager.default.fileExists(atPath: captions),
+            "needs ../shared/data/glove and ../shared/data/roco-captions"))
     func realCaptionsAreMostlyCovered() throws {
         let vocab = try AuditLoader.loadGloveVocabulary(Self.glove)
         #expect(vocab.count == 100_000)
@@ -22,12 +24,16 @@ import Testing
             guard parts.count == 2 else { continue }
             let id = "PMC\(n + 1)/F1"
             items.append(AuditFixtures.item(id, "ct", "train", phash: AuditFixtures.hash(n)))
-            figures.append(FigureRecord(id: id, pmcid: "PMC\(n + 1)", version: 1, figure: "F1", label: nil, caption: String(parts[1]),
-                                        context: "fig", href: "h", media: nil, license: nil, sha256: nil, bytes: nil, url: nil, status: .ok))
+            figures.append(
+                FigureRecord(
+                    id: id, pmcid: "PMC\(n + 1)", version: 1, figure: "F1", label: nil, caption: String(parts[1]),
+                    context: "fig", href: "h", media: nil, license: nil, sha256: nil, bytes: nil, url: nil, status: .ok)
+            )
         }
         #expect(items.count > 500)
-        let inputs = AuditInputs(name: "roco", recipe: AuditFixtures.recipe(), items: ["train": items],
-                                 work: WorkRecords(figures: figures), gloveVocabulary: vocab)
+        let inputs = AuditInputs(
+            name: "roco", recipe: AuditFixtures.recipe(), items: ["train": items],
+            work: WorkRecords(figures: figures), gloveVocabulary: vocab)
         let g = try #require(AuditBuilder.build(inputs).captions?.glove)
         // Measured here: 87.7% of the first 2000 captions' tokens (hyphenated terms kept whole). The
         // misses are domain words past the 100k cut ("radiograph", "sagittal") and hyphenated terms.

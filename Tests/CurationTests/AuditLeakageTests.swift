@@ -13,7 +13,9 @@ import Testing
             let base = AuditFixtures.hash(c)
             for m in 0..<4 {
                 var h = base
-                for b in 0..<(m * 3) { h ^= 1 << UInt64(KeyedHash.value(seed: 3, domain: "bit", id: "\(c)-\(m)-\(b)") % 64) }
+                for b in 0..<(m * 3) {
+                    h ^= 1 << UInt64(KeyedHash.value(seed: 3, domain: "bit", id: "\(c)-\(m)-\(b)") % 64)
+                }
                 hashes.append(h)
             }
         }

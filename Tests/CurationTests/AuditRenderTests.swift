@@ -19,7 +19,9 @@ import Testing
     @Test func checkWithoutPillowFailsInsteadOfPassing() throws {
         let root = try Fixture.tempDir("nopil")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try AtomicFile.write("<!doctype html><html><head></head><body><svg class=\"chart\"><rect class=\"mark\"/></svg></body></html>", to: root + "/r.html")
+        try AtomicFile.write(
+            "<!doctype html><html><head></head><body><svg class=\"chart\"><rect class=\"mark\"/></svg></body></html>",
+            to: root + "/r.html")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["\(Self.packageRoot)/scripts/render-report.sh", root + "/r.html", root + "/r.png", "--check"]
@@ -49,7 +51,10 @@ import Testing
 
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["\(Self.packageRoot)/scripts/render-report.sh", "\(root)/out/report.html", "\(root)/out/report.png", "--check"]
+        p.arguments = [
+            "\(Self.packageRoot)/scripts/render-report.sh", "\(root)/out/report.html", "\(root)/out/report.png",
+            "--check"
+        ]
         var env = ProcessInfo.processInfo.environment
         env["PAIRDX_PYTHON"] = python
         p.environment = env

@@ -9,7 +9,9 @@ import Testing
     func labeler(before: Int = 0, after: Int = 2) throws -> Labeler {
         var r = try Fixture.recipe("pairdx-v1")
         let i = r.classes.firstIndex { $0.name == "xray" }!
-        r.classes[i].contexts = [.init(name: "crystallography", terms: ["structure", "diffraction"], before: before, after: after)]
+        r.classes[i].contexts = [
+            .init(name: "crystallography", terms: ["structure", "diffraction"], before: before, after: after)
+        ]
         return Labeler(recipe: r)
     }
 
@@ -24,7 +26,10 @@ import Testing
         // A second, plain match in the same caption still counts.
         #expect(l.label(caption: "Unlike the X-ray structure, the chest X-ray shows a nodule.").class == "xray")
         // pairdx-v1 itself has no contexts.
-        #expect(Labeler(recipe: try Fixture.recipe("pairdx-v1")).label(caption: "Fitting of the X-ray structure within the EM density map.").class == "xray")
+        #expect(
+            Labeler(recipe: try Fixture.recipe("pairdx-v1")).label(
+                caption: "Fitting of the X-ray structure within the EM density map."
+            ).class == "xray")
     }
 
     @Test func beforeWindowAndWholeCaption() throws {
@@ -52,7 +57,7 @@ import Testing
         ("Axial projection of the cranium obtained from a CBCT radiograph of the patient.", "ct"),
         ("Fitting of the X-ray structure within the EM density of the complex.", "none"),
         ("Endoscopic view of the upper third of the esophagus with diffuse bleeding.", "endoscopy"),
-        ("Duodenal mucosa revealed marked villous atrophy (H&E, ×10) in the biopsy.", "histopathology"),
+        ("Duodenal mucosa revealed marked villous atrophy (H&E, ×10) in the biopsy.", "histopathology")
     ])
     func pairdxV2OnTheReportedCases(_ caption: String, _ expected: String) throws {
         let v1 = Labeler(recipe: try Fixture.recipe("pairdx-v1")).label(caption: caption)
@@ -67,7 +72,8 @@ import Testing
         // Recipes without contexts encode (and so digest) exactly as before the field existed.
         #expect(!String(decoding: try CanonicalJSON.encode(v1), as: UTF8.self).contains("contexts"))
         var same = v2
-        same.classes = v1.classes; same.name = v1.name; same.description = v1.description; same.provenance = v1.provenance
+        same.classes = v1.classes; same.name = v1.name; same.description = v1.description;
+        same.provenance = v1.provenance
         same.excludeAll = v1.excludeAll
         #expect(same == v1, "pairdx-v2 changes only the class rules, excludeAll, name, description and provenance")
         #expect(Set(v1.excludeAll).isSubset(of: Set(v2.excludeAll)))
@@ -85,7 +91,9 @@ import Testing
     }
 
     func item(_ id: String, _ label: String, _ half: GoldHalf = .dev) -> GoldItem {
-        GoldItem(id: id, source: "roco-captions/test/radiology", stratum: "t", label: label, half: half, guidelines: "pairdx-labelling/1")
+        GoldItem(
+            id: id, source: "roco-captions/test/radiology", stratum: "t", label: label, half: half,
+            guidelines: "pairdx-labelling/1")
     }
 
     @Test func precisionRecallAndConfusion() throws {
@@ -95,7 +103,7 @@ import Testing
             GoldCaption(item: item("b", "ct", .holdout), caption: "Axial image of the chest shows a nodule."),
             GoldCaption(item: item("c", "none"), caption: "Fitting of the X-ray structure within the EM density map."),
             GoldCaption(item: item("d", "xray", .holdout), caption: "Chest X-ray shows a nodule in the left lung."),
-            GoldCaption(item: item("e", "none"), caption: "Photograph of the patient's hand before the operation."),
+            GoldCaption(item: item("e", "none"), caption: "Photograph of the patient's hand before the operation.")
         ]
         let rep = LabelQuality.evaluate(gold, recipe: r, goldName: "g.jsonl", unresolved: [])
         let ct = rep.overall.perClass.first { $0.class == "ct" }!
@@ -104,8 +112,11 @@ import Testing
         #expect(xr.predicted == 2 && xr.precision == 0.5 && xr.recall == 1)
         let mri = rep.overall.perClass.first { $0.class == "mri" }!
         #expect(mri.precision == nil && mri.recall == nil)
-        let none = rep.labels.firstIndex(of: "none")!, xi = rep.labels.firstIndex(of: "xray")!, ci = rep.labels.firstIndex(of: "ct")!
-        #expect(rep.overall.confusion[none][xi] == 1 && rep.overall.confusion[ci][none] == 1 && rep.overall.confusion[none][none] == 1)
+        let none = rep.labels.firstIndex(of: "none")!, xi = rep.labels.firstIndex(of: "xray")!,
+            ci = rep.labels.firstIndex(of: "ct")!
+        #expect(
+            rep.overall.confusion[none][xi] == 1 && rep.overall.confusion[ci][none] == 1
+                && rep.overall.confusion[none][none] == 1)
         #expect(rep.overall.accuracy == 0.6)
         #expect(rep.halves["dev"]?.items == 3 && rep.halves["holdout"]?.items == 2)
         #expect(rep.disagreements.map(\.id) == ["b", "c"])
@@ -119,11 +130,11 @@ import Testing
         let good = try CanonicalJSON.string(item("ROCO_1", "ct")), bad = try CanonicalJSON.string(item("ROCO_2", "pet"))
         try AtomicFile.write(good + "\n" + bad + "\n", to: dir + "/g.jsonl")
         #expect {
-            _ = try LabelQuality.readGold(dir + "/g.jsonl", classes: try Fixture.recipe("pairdx-v1").classes.map(\.name))
+            _ = try LabelQuality.readGold(
+                dir + "/g.jsonl", classes: try Fixture.recipe("pairdx-v1").classes.map(\.name))
         } throws: { e in
             let m = (e as? PairDxError)?.message ?? ""
             return m.contains("item 2") && m.contains("ROCO_2") && m.contains("'pet'")
         }
     }
 }
-

@@ -20,8 +20,10 @@ import Testing
         #expect(cls("CT angiography showing an enlarged main pulmonary artery") == "ct")
     }
 
-    @Test(arguments: ["Panoramic X ray taken four years later.", "The chest X-ray showed mild increase.",
-                      "An xray of the left hand in a child.", "Lateral radiograph of the knee joint."])
+    @Test(arguments: [
+        "Panoramic X ray taken four years later.", "The chest X-ray showed mild increase.",
+        "An xray of the left hand in a child.", "Lateral radiograph of the knee joint."
+    ])
     func xrayVariants(_ caption: String) { #expect(cls(caption) == "xray") }
 
     @Test func hyphenAwareTerms() {
@@ -34,21 +36,26 @@ import Testing
         let v = labeler.label(caption: "CT-guided biopsy specimen stained with H&E shows granulomas.")
         #expect(v.class == "histopathology")
         #expect(v.matched.contains("histopathology:H&E"))
-        #expect(labeler.label(caption: "CT-guided biopsy was done; a later CT shows resolution of the mass.").class == "ct")
+        #expect(
+            labeler.label(caption: "CT-guided biopsy was done; a later CT shows resolution of the mass.").class == "ct")
     }
 
     @Test func ambiguousExcludedShortAndUnmatched() {
         let amb = labeler.label(caption: "CT and MRI of the brain show a ring-enhancing lesion.")
         #expect(amb.reason == "ambiguous")
         #expect(amb.classes == ["ct", "mri"])
-        #expect(labeler.label(caption: "Schematic diagram of the CT acquisition protocol used here.").reason == "excluded")
+        #expect(
+            labeler.label(caption: "Schematic diagram of the CT acquisition protocol used here.").reason == "excluded")
         #expect(labeler.label(caption: "CT scan.").reason == "caption-too-short")
-        #expect(labeler.label(caption: "Photograph of the patient's hand before the operation.").reason == "no-rule-matched")
+        #expect(
+            labeler.label(caption: "Photograph of the patient's hand before the operation.").reason == "no-rule-matched"
+        )
     }
 
     /// Real PMC captions (ROCO): known captions get the class a reader would give, and about a third of the
     /// radiology captions name no modality, as the data's own README says.
-    static let rocoCaptions = Prerequisite.path("../shared/data/roco-captions/test/radiology/captions.txt", what: "ROCO radiology captions")
+    static let rocoCaptions = Prerequisite.path(
+        "../shared/data/roco-captions/test/radiology/captions.txt", what: "ROCO radiology captions")
 
     @Test(rocoCaptions.trait) func realRocoCaptions() throws {
         let path = try Self.rocoCaptions.require()
@@ -58,11 +65,11 @@ import Testing
             if parts.count == 2 { byID[String(parts[0])] = String(parts[1]) }
         }
         #expect(byID.count > 8000)
-        #expect(cls(byID["ROCO_00428"]!) == "mri")        // T2-weighted MR
-        #expect(cls(byID["ROCO_00176"]!) == "xray")       // Panoramic X ray
-        #expect(cls(byID["ROCO_00454"]!) == "xray")       // chest X-ray
-        #expect(cls(byID["ROCO_05441"]!) == "ct")         // CT angiography
-        #expect(cls(byID["ROCO_00006"]!) == "ct")         // computed tomography
+        #expect(cls(byID["ROCO_00428"]!) == "mri")  // T2-weighted MR
+        #expect(cls(byID["ROCO_00176"]!) == "xray")  // Panoramic X ray
+        #expect(cls(byID["ROCO_00454"]!) == "xray")  // chest X-ray
+        #expect(cls(byID["ROCO_05441"]!) == "ct")  // CT angiography
+        #expect(cls(byID["ROCO_00006"]!) == "ct")  // computed tomography
         var reasons: [String: Int] = [:]
         var labelled = 0
         for c in byID.values {

@@ -9,12 +9,15 @@ import Testing
         let saved = ProcessInfo.processInfo.environment["CI"]
         defer { if let saved { setenv("CI", saved, 1) } else { unsetenv("CI") } }
         let installed = Prerequisite(name: "a tool", value: nil, missing: "a tool is absent", installedByCI: true)
-        let optional = Prerequisite(name: "a data folder", value: nil, missing: "a data folder is absent", installedByCI: false)
+        let optional = Prerequisite(
+            name: "a data folder", value: nil, missing: "a data folder is absent", installedByCI: false)
         unsetenv("CI")
         #expect(!installed.shouldRun && !optional.shouldRun)
         setenv("CI", "true", 1)
         #expect(installed.shouldRun && !optional.shouldRun)
-        #expect { try installed.require() } throws: { "\($0)".contains("CI=true and .ci/run installs it") && "\($0)".contains("a tool is absent") }
+        #expect { try installed.require() } throws: {
+            "\($0)".contains("CI=true and .ci/run installs it") && "\($0)".contains("a tool is absent")
+        }
         let present = Prerequisite(name: "python", value: "/usr/bin/python3", missing: nil, installedByCI: true)
         #expect(present.shouldRun)
         #expect(try present.require() == "/usr/bin/python3")

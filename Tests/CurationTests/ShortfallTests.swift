@@ -23,7 +23,7 @@ import Testing
         let probe = try Self.targetRecipe(perClass: 1)
         let per = try Self.labelled(work, recipe: probe)
         let counts = probe.classes.map { per[$0.name] ?? 0 }
-        let need = counts.sorted()[3]   // the two or three smallest classes fall short, the largest do not
+        let need = counts.sorted()[3]  // the two or three smallest classes fall short, the largest do not
         let r = try Self.targetRecipe(perClass: need)
         var thrown: PairDxError?
         do { try Curate.balance(work: work, recipe: r) } catch let e as PairDxError { thrown = e }
@@ -31,8 +31,11 @@ import Testing
         #expect(e.exitCode == 1)
         for c in r.classes {
             let have = per[c.name] ?? 0
-            if have < need { #expect(e.message.contains("\(c.name) have \(have)/need \(need)"), "\(e.message)") }
-            else { #expect(!e.message.contains("\(c.name) have"), "\(e.message)") }
+            if have < need {
+                #expect(e.message.contains("\(c.name) have \(have)/need \(need)"), "\(e.message)")
+            } else {
+                #expect(!e.message.contains("\(c.name) have"), "\(e.message)")
+            }
         }
         #expect(!FileSystem.exists(work.balanced))
         // Exactly enough: exactly N per class, no failure.
@@ -69,15 +72,18 @@ import Testing
         let items = AuditFixtures.clean(perClass: ["train": 2, "test": 1])
         var unbalanced = items
         unbalanced["test"]!.removeLast()
-        let bad = AuditBuilder.build(AuditInputs(name: "u", recipe: AuditFixtures.recipe(), items: unbalanced), options: .init())
+        let bad = AuditBuilder.build(
+            AuditInputs(name: "u", recipe: AuditFixtures.recipe(), items: unbalanced), options: .init())
         let gate = bad.gates.first { $0.rule == "recipe-balance" }
         #expect(gate?.passed == false && gate?.detail.contains("xray 2") == true)
         #expect(!bad.passed)
         #expect(!MarkdownRenderer.render(bad).contains("All gates passed"))
-        let good = AuditBuilder.build(AuditInputs(name: "b", recipe: AuditFixtures.recipe(), items: items), options: .init())
+        let good = AuditBuilder.build(
+            AuditInputs(name: "b", recipe: AuditFixtures.recipe(), items: items), options: .init())
         #expect(good.gates.first { $0.rule == "recipe-balance" }?.passed == true && good.passed)
         // Policy none: no such gate.
-        let none = AuditBuilder.build(AuditInputs(name: "n", recipe: AuditFixtures.recipe(policy: "none"), items: unbalanced), options: .init())
+        let none = AuditBuilder.build(
+            AuditInputs(name: "n", recipe: AuditFixtures.recipe(policy: "none"), items: unbalanced), options: .init())
         #expect(none.gates.allSatisfy { $0.rule != "recipe-balance" })
     }
 }

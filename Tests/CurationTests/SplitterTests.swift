@@ -22,7 +22,10 @@ import Testing
                 // Unequal class sizes: class k gets weight k+1.
                 let h = Int(KeyedHash.value(seed: seed, domain: "c", id: id) % 21)
                 let k = [0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5][h]
-                out.append(.init(id: id, class: classes[k], article: "PMC\(a)", figure: "F\(f)", sha256: "", phash: "", phash256: "", group: "PMC\(a)"))
+                out.append(
+                    .init(
+                        id: id, class: classes[k], article: "PMC\(a)", figure: "F\(f)", sha256: "", phash: "",
+                        phash256: "", group: "PMC\(a)"))
             }
         }
         return out
@@ -81,14 +84,18 @@ import Testing
     @Test func stableModeMovesNoExistingItemWhenItemsAreAdded() throws {
         let r = try recipe(mode: .stable)
         let base = items(2000, groupSize: { 1 + $0 % 3 })
-        let extra = items(2100, groupSize: { 1 + $0 % 3 }).filter { Int($0.article.dropFirst(3))! > Int(base.last!.article.dropFirst(3))! }
+        let extra = items(2100, groupSize: { 1 + $0 % 3 }).filter {
+            Int($0.article.dropFirst(3))! > Int(base.last!.article.dropFirst(3))!
+        }
         #expect(extra.count >= 50)
         let before = Splitter.assign(base, recipe: r, classes: r.classes.map(\.name))
         let after = Splitter.assign(base + extra, recipe: r, classes: r.classes.map(\.name))
         var was: [String: SplitName] = [:]
         for s in SplitName.allCases { for it in before.items[s]! { was[it.id] = s } }
         var moved = 0
-        for s in SplitName.allCases { for it in after.items[s]! where was[it.id] != nil && was[it.id] != s { moved += 1 } }
+        for s in SplitName.allCases {
+            for it in after.items[s]! where was[it.id] != nil && was[it.id] != s { moved += 1 }
+        }
         #expect(moved == 0)
     }
 
@@ -96,7 +103,9 @@ import Testing
         let r = try recipe()
         var labels: [LabelRecord] = []
         for (k, c) in r.classes.enumerated() {
-            for i in 0..<(10 + 5 * k) { labels.append(LabelRecord(id: "PMC\(k * 100 + i)/F1", class: c.name, reason: nil, matched: [])) }
+            for i in 0..<(10 + 5 * k) {
+                labels.append(LabelRecord(id: "PMC\(k * 100 + i)/F1", class: c.name, reason: nil, matched: []))
+            }
         }
         labels.append(LabelRecord(id: "PMC9999/F1", class: nil, reason: "ambiguous", matched: []))
         let a = Balancer.select(labels, recipe: r)

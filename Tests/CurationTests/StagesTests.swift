@@ -44,7 +44,9 @@ import Testing
         let work = try Fixture.makeWork(articles: 60)
         let out = try build(work, root: try Fixture.tempDir("tamper"))
         let reference = try Fixture.tempDir("ref")
-        for f in FileSystem.listFiles(under: out.split) { try AtomicFile.write(try FileSystem.read(out.split + "/" + f), to: reference + "/" + f) }
+        for f in FileSystem.listFiles(under: out.split) {
+            try AtomicFile.write(try FileSystem.read(out.split + "/" + f), to: reference + "/" + f)
+        }
         for f in ["train.csv", "val.csv", "test.csv", "splits.json"] {
             let p = out.split + "/" + f
             let original = try FileSystem.read(p)
@@ -54,7 +56,10 @@ import Testing
             try AtomicFile.write(d, to: p)
             let v = try Verify.run(splitDir: out.split, work: nil, against: nil)
             #expect(!v.ok)
-            #expect(v.problems.contains { $0.check == .sha256sums && $0.item == f && $0.message.contains("SHA256SUMS line") }, "\(v.problems)")
+            #expect(
+                v.problems.contains {
+                    $0.check == .sha256sums && $0.item == f && $0.message.contains("SHA256SUMS line")
+                }, "\(v.problems)")
             try AtomicFile.write(original, to: p)
         }
         // An image changes by one byte: named with its item id.
@@ -64,17 +69,24 @@ import Testing
         img[0] ^= 1
         try AtomicFile.write(img, to: blob)
         let v = try Verify.run(splitDir: out.split, work: work, against: nil)
-        #expect(v.problems.contains { $0.check == .images && $0.item == first.id && $0.message.hasPrefix("image bytes changed") }, "\(v.problems)")
+        #expect(
+            v.problems.contains {
+                $0.check == .images && $0.item == first.id && $0.message.hasPrefix("image bytes changed")
+            }, "\(v.problems)")
         img[0] ^= 1
         try AtomicFile.write(img, to: blob)
         // A moved item: diff names it with both splits.
-        var train = try FileSystem.readString(out.split + "/train.csv").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var train = try FileSystem.readString(out.split + "/train.csv").split(
+            separator: "\n", omittingEmptySubsequences: false
+        ).map(String.init)
         let movedLine = train.remove(at: 1)
         try AtomicFile.write(train.joined(separator: "\n"), to: out.split + "/train.csv")
         let test = try FileSystem.readString(out.split + "/test.csv") + movedLine + "\n"
         try AtomicFile.write(test, to: out.split + "/test.csv")
         let d = try Verify.run(splitDir: out.split, work: nil, against: reference)
-        #expect(d.problems.contains { $0.check == .diff && $0.item == first.id && $0.message == "moved: train → test" }, "\(d.problems)")
+        #expect(
+            d.problems.contains { $0.check == .diff && $0.item == first.id && $0.message == "moved: train → test" },
+            "\(d.problems)")
         #expect(d.problems.contains { $0.check == .diff && $0.message.hasPrefix("class drift") })
     }
 
@@ -88,7 +100,9 @@ import Testing
             try Curate.balance(work: work, recipe: r)
             try Curate.split(work: work, recipe: r, name: r.name, splitDir: root)
             var m: [String: String] = [:]
-            for s in SplitName.allCases { for it in try SplitFiles.readCSV(root + "/\(s.rawValue).csv") { m[it.id] = s.rawValue } }
+            for s in SplitName.allCases {
+                for it in try SplitFiles.readCSV(root + "/\(s.rawValue).csv") { m[it.id] = s.rawValue }
+            }
             return m
         }
         let before = try run()
@@ -110,13 +124,21 @@ import Testing
         #expect(s.missingImages.isEmpty && s.files > 0)
         let oxum = try FileSystem.readString(bag + "/bag-info.txt")
         #expect(oxum.contains("Payload-Oxum: \(s.bytes).\(s.files)"))
-        let folder = try Export.imageFolder(splitDir: out.split, recipe: try Fixture.recipe("pairdx-synth-v1"), work: work, to: root + "/folder")
-        #expect(folder.files == s.files - FileSystem.listFiles(under: out.split).count - FileSystem.listFiles(under: out.manifest).count)
+        let folder = try Export.imageFolder(
+            splitDir: out.split, recipe: try Fixture.recipe("pairdx-synth-v1"), work: work, to: root + "/folder")
+        #expect(
+            folder.files == s.files - FileSystem.listFiles(under: out.split).count
+                - FileSystem.listFiles(under: out.manifest).count)
         #expect(FileSystem.exists(root + "/folder/train/metadata.jsonl"))
         let b = try Fixture.run(py, ["-c", "import bagit,sys; bagit.Bag(sys.argv[1]).validate(); print('bag ok')", bag])
         #expect(b.status == 0, "\(b.output)")
         let c = try Fixture.run(py, ["-m", "mlcroissant", "validate", "--jsonld", out.manifest + "/croissant.json"])
-        let mlc = c.status == 0 ? c : try Fixture.run((py as NSString).deletingLastPathComponent + "/mlcroissant", ["validate", "--jsonld", out.manifest + "/croissant.json"])
+        let mlc =
+            c.status == 0
+            ? c
+            : try Fixture.run(
+                (py as NSString).deletingLastPathComponent + "/mlcroissant",
+                ["validate", "--jsonld", out.manifest + "/croissant.json"])
         #expect(mlc.status == 0 && !mlc.output.contains("error"), "\(mlc.output)")
         // A bag with one payload byte changed no longer validates.
         let anyImage = FileSystem.listFiles(under: bag + "/data/images")[0]

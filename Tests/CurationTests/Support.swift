@@ -12,7 +12,9 @@ enum Fixture {
         return url.path
     }()
 
-    static func recipe(_ name: String) throws -> Recipe { try Recipe.load(packageRoot + "/Manifests/\(name)/recipe.json") }
+    static func recipe(_ name: String) throws -> Recipe {
+        try Recipe.load(packageRoot + "/Manifests/\(name)/recipe.json")
+    }
 
     static func tempDir(_ tag: String) throws -> String {
         let d = NSTemporaryDirectory() + "pairdx-\(tag)-\(UUID().uuidString)"
@@ -29,14 +31,18 @@ enum Fixture {
     /// images; the curation stages never decode), images.jsonl and singleton clusters plus one cross-article pair.
     /// `realImages`: the blobs are small PNGs (distinct per item) instead of stand-in bytes, for tests whose
     /// readers decode the images.
-    static func makeWork(articles: Int, seed: UInt64 = 3, startAt: Int = 1, realImages: Bool = false) throws -> WorkDirectory {
+    static func makeWork(articles: Int, seed: UInt64 = 3, startAt: Int = 1, realImages: Bool = false) throws
+        -> WorkDirectory
+    {
         let work = WorkDirectory(try tempDir("work"))
         try appendArticles(work: work, range: startAt..<(startAt + articles), seed: seed, realImages: realImages)
         return work
     }
 
-    static let classTerms = ["ct": "CT", "mri": "MRI", "xray": "chest X-ray", "ultrasound": "ultrasound",
-                             "histopathology": "H&E", "endoscopy": "colonoscopy"]
+    static let classTerms = [
+        "ct": "CT", "mri": "MRI", "xray": "chest X-ray", "ultrasound": "ultrasound",
+        "histopathology": "H&E", "endoscopy": "colonoscopy"
+    ]
 
     static func appendArticles(work: WorkDirectory, range: Range<Int>, seed: UInt64, realImages: Bool = false) throws {
         let classes = classTerms.keys.sorted()
@@ -54,19 +60,25 @@ enum Fixture {
                 let c = classes[Int(KeyedHash.value(seed: seed, domain: "c", id: id) % 6)]
                 let sha = try work.blobs.put(realImages ? try png(id: id) : Data("image \(id)".utf8))
                 let ph = Hex.encode64(KeyedHash.value(seed: seed, domain: "ph", id: id))
-                figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: "F\(f)", label: "Figure \(f)",
-                                            caption: "Axial \(classTerms[c]!) image of the abdomen shows a lesion (arrow).",
-                                            context: "fig", href: "f\(f)", media: "f\(f).png", license: "CC BY",
-                                            sha256: sha, bytes: 10, url: nil, status: .ok))
-                images.append(ImageRecord(sha256: sha, format: "png", width: 256, height: 256, channels: 1,
-                                          pixelSHA256: sha, phash: ph, dhash: ph, ahash: ph))
+                figures.append(
+                    FigureRecord(
+                        id: id, pmcid: pmcid, version: 1, figure: "F\(f)", label: "Figure \(f)",
+                        caption: "Axial \(classTerms[c]!) image of the abdomen shows a lesion (arrow).",
+                        context: "fig", href: "f\(f)", media: "f\(f).png", license: "CC BY",
+                        sha256: sha, bytes: 10, url: nil, status: .ok))
+                images.append(
+                    ImageRecord(
+                        sha256: sha, format: "png", width: 256, height: 256, channels: 1,
+                        pixelSHA256: sha, phash: ph, dhash: ph, ahash: ph))
             }
         }
         try JSONL.write(figures, to: work.figures, sortedBy: \.sortKey)
         try JSONL.write(images, to: work.images, sortedBy: \.sortKey)
         try JSONL.write(candidates, to: work.candidates, sortedBy: \.sortKey)
         try JSONL.write(articles, to: work.articles, sortedBy: \.sortKey)
-        let clusters = figures.map { ClusterRecord(keep: $0.id, members: [$0.id], articles: [$0.pmcid], kind: "single", maxDistance: 0) }
+        let clusters = figures.map {
+            ClusterRecord(keep: $0.id, members: [$0.id], articles: [$0.pmcid], kind: "single", maxDistance: 0)
+        }
         try JSONL.write(clusters, to: work.clusters, sortedBy: \.sortKey)
     }
 

@@ -56,8 +56,9 @@ func meanAbsDifference(_ a: [UInt8], _ b: [UInt8]) -> Double {
     @Test(arguments: [(3, false), (3, true), (1, false), (1, true)])
     func jpegRoundTripIsClose(channels: Int, progressive: Bool) throws {
         let px = pattern(width: 64, height: 48, channels: channels)
-        let data = try ImageEncoder.jpeg(pixels: px, width: 64, height: 48, channels: channels, quality: 95,
-                                         progressive: progressive)
+        let data = try ImageEncoder.jpeg(
+            pixels: px, width: 64, height: 48, channels: channels, quality: 95,
+            progressive: progressive)
         #expect(FormatSniffer.sniff(data) == .jpeg)
         let img = try ImageDecoder.decode(data)
         #expect(img.width == 64 && img.height == 48 && img.channels == channels && img.format == .jpeg)
@@ -76,9 +77,11 @@ func meanAbsDifference(_ a: [UInt8], _ b: [UInt8]) -> Double {
     }
 
     @Test func badInputsGetSpecificReasons() throws {
-        let png = try ImageEncoder.png(pixels: pattern(width: 40, height: 40, channels: 3), width: 40, height: 40, channels: 3)
-        let jpeg = try ImageEncoder.jpeg(pixels: pattern(width: 40, height: 40, channels: 3), width: 40, height: 40,
-                                         channels: 3, quality: 90)
+        let png = try ImageEncoder.png(
+            pixels: pattern(width: 40, height: 40, channels: 3), width: 40, height: 40, channels: 3)
+        let jpeg = try ImageEncoder.jpeg(
+            pixels: pattern(width: 40, height: 40, channels: 3), width: 40, height: 40,
+            channels: 3, quality: 90)
         func kind(_ d: Data) -> ImagingError.Kind? {
             do { _ = try ImageDecoder.decode(d); return nil } catch { return error.kind }
         }

@@ -12,7 +12,9 @@ import Testing
         for k in 0..<planted {
             let from = Int(rng.next() % UInt64(count)), to = (from + 1 + k) % count
             var c = Array(out[(from * 4)..<(from * 4 + 4)])
-            for _ in 0..<(1 + Int(rng.next() % UInt64(spread))) { let b = Int(rng.next() % 256); c[b / 64] ^= 1 << UInt64(b % 64) }
+            for _ in 0..<(1 + Int(rng.next() % UInt64(spread))) {
+                let b = Int(rng.next() % 256); c[b / 64] ^= 1 << UInt64(b % 64)
+            }
             out.replaceSubrange((to * 4)..<(to * 4 + 4), with: c)
         }
         return out
@@ -50,27 +52,33 @@ import Testing
     static func record(_ n: Int, flips: [Int], pixels: Int) -> ImageRecord {
         var w: [UInt64] = [0, 0, 0, 0]
         for b in flips { w[b / 64] ^= 1 << UInt64(63 - b % 64) }
-        return ImageRecord(sha256: String(repeating: String(n), count: 64), format: "png", width: pixels, height: 1,
-                           channels: 1, pixelSHA256: String(repeating: String(n), count: 63) + "p",
-                           phash: "00000000ffffffff", reject: nil, phash256: w.map(ImageHashes.hex).joined())
+        return ImageRecord(
+            sha256: String(repeating: String(n), count: 64), format: "png", width: pixels, height: 1,
+            channels: 1, pixelSHA256: String(repeating: String(n), count: 63) + "p",
+            phash: "00000000ffffffff", reject: nil, phash256: w.map(ImageHashes.hex).joined())
     }
 
     static func figure(_ id: String, _ n: Int) -> FigureRecord {
         let pmcid = ItemID.article(of: id)
-        return FigureRecord(id: id, pmcid: pmcid, version: 1, figure: "F1", label: nil, caption: "c", context: "fig", href: "h",
-                            media: "m", license: nil, sha256: String(repeating: String(n), count: 64), bytes: 1, url: nil, status: .ok)
+        return FigureRecord(
+            id: id, pmcid: pmcid, version: 1, figure: "F1", label: nil, caption: "c", context: "fig", href: "h",
+            media: "m", license: nil, sha256: String(repeating: String(n), count: 64), bytes: 1, url: nil, status: .ok)
     }
 
     /// A ≈ B and B ≈ C but A and C are 20 bits apart: A (most pixels) founds a cluster with B; C stays alone,
     /// however the input is ordered and whatever the thread count.
     @Test func nearDuplicatesDoNotChain() {
-        let images = [Self.record(1, flips: [], pixels: 900), Self.record(2, flips: Array(0..<10), pixels: 800),
-                      Self.record(3, flips: Array(0..<20), pixels: 700), Self.record(4, flips: Array(100..<160), pixels: 600)]
-        let figures = [Self.figure("PMC1/F1", 1), Self.figure("PMC2/F1", 2), Self.figure("PMC3/F1", 3), Self.figure("PMC4/F1", 4),
-                       Self.figure("PMC5/F1", 2)]
+        let images = [
+            Self.record(1, flips: [], pixels: 900), Self.record(2, flips: Array(0..<10), pixels: 800),
+            Self.record(3, flips: Array(0..<20), pixels: 700), Self.record(4, flips: Array(100..<160), pixels: 600)
+        ]
+        let figures = [
+            Self.figure("PMC1/F1", 1), Self.figure("PMC2/F1", 2), Self.figure("PMC3/F1", 3), Self.figure("PMC4/F1", 4),
+            Self.figure("PMC5/F1", 2)
+        ]
         let r = Dedupe.run(figures: figures, images: images, radius: 8, threads: 1)
         #expect(r.clusters.map(\.members) == [["PMC1/F1", "PMC2/F1", "PMC5/F1"], ["PMC3/F1"], ["PMC4/F1"]])
-        #expect(r.nearPairs.count == 2)   // A–B and B–C; only A–B is used
+        #expect(r.nearPairs.count == 2)  // A–B and B–C; only A–B is used
         #expect(r.joined == ["PMC2/F1": .near, "PMC5/F1": .near])
         for threads in [1, 2] {
             let again = Dedupe.run(figures: figures.reversed(), images: images.reversed(), radius: 8, threads: threads)
@@ -98,24 +106,28 @@ import Testing
         func add(_ id: String, _ px: [UInt8], _ pw: Int, _ ph: Int) throws {
             let data = try ImageEncoder.png(pixels: px, width: pw, height: ph, channels: 3)
             let sha = try store.put(data)
-            figures.append(FigureRecord(id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",
-                                        context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
-                                        url: nil, status: .ok))
+            figures.append(
+                FigureRecord(
+                    id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",
+                    context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
+                    url: nil, status: .ok))
         }
         try add("PMC1/F1", a, w, h)
-        try add("PMC2/F1", crop(a, x: 20, y: 12, cw: w - 48, ch: h - 28), w - 48, h - 28)      // 10% / 7% trimmed
-        try add("PMC3/F1", crop(a, x: 24, y: 20, cw: w - 66, ch: h - 48), w - 66, h - 48)      // 14% / 12%, uneven
-        try add("PMC4/F1", crop(a, x: w / 2 + 4, y: 0, cw: w / 2 - 4, ch: h), w / 2 - 4, h)     // right panel
+        try add("PMC2/F1", crop(a, x: 20, y: 12, cw: w - 48, ch: h - 28), w - 48, h - 28)  // 10% / 7% trimmed
+        try add("PMC3/F1", crop(a, x: 24, y: 20, cw: w - 66, ch: h - 48), w - 66, h - 48)  // 14% / 12%, uneven
+        try add("PMC4/F1", crop(a, x: w / 2 + 4, y: 0, cw: w / 2 - 4, ch: h), w / 2 - 4, h)  // right panel
         try add("PMC5/F1", b, w, h)
         _ = try HashStage.run(work: tmp.work, threads: 2)
         let images = try JSONL.read(ImageRecord.self, from: tmp.work.images)
         #expect(images.allSatisfy { $0.crop256?.count == CropSignature.hexDigits })
-        let r = Dedupe.run(figures: figures, images: images, radius: Dedupe.defaultRadius,
-                           cropRadius: Dedupe.suggestedCropRadius, detail: nil, threads: 2)
+        let r = Dedupe.run(
+            figures: figures, images: images, radius: Dedupe.defaultRadius,
+            cropRadius: Dedupe.suggestedCropRadius, detail: nil, threads: 2)
         #expect(r.clusters.map(\.members) == [["PMC1/F1", "PMC2/F1", "PMC3/F1", "PMC4/F1"], ["PMC5/F1"]])
         #expect(r.joined["PMC2/F1"] == .crop && r.joined["PMC3/F1"] == .crop && r.joined["PMC4/F1"] == .panel)
         // Without the crop search the copies stay apart: the whole-image hashes do not see them.
-        let off = Dedupe.run(figures: figures, images: images, radius: Dedupe.defaultRadius, cropRadius: nil, threads: 2)
+        let off = Dedupe.run(
+            figures: figures, images: images, radius: Dedupe.defaultRadius, cropRadius: nil, threads: 2)
         #expect(off.clusters.count == 5)
     }
 
@@ -128,10 +140,14 @@ import Testing
             let s = Int(Double(min(w, h)) * (0.02 + Double(rng.next() % 20) / 1000))
             let x0 = Int(rng.next() % UInt64(w - s)), y0 = Int(rng.next() % UInt64(h - s))
             let v = Int(rng.next() % 256)
-            for y in y0..<(y0 + s) { for x in x0..<(x0 + s) { for c in 0..<3 {
-                let i = (y * w + x) * 3 + c
-                px[i] = UInt8((Int(px[i]) + v) / 2)
-            } } }
+            for y in y0..<(y0 + s) {
+                for x in x0..<(x0 + s) {
+                    for c in 0..<3 {
+                        let i = (y * w + x) * 3 + c
+                        px[i] = UInt8((Int(px[i]) + v) / 2)
+                    }
+                }
+            }
         }
         return px
     }
@@ -144,7 +160,8 @@ import Testing
         let store = tmp.work.blobs
         let w = 480, h = 400
         let layout = scene(seed: 31, width: w, height: h)
-        let a = Self.texture(layout, seed: 1, width: w, height: h), b = Self.texture(layout, seed: 2, width: w, height: h)
+        let a = Self.texture(layout, seed: 1, width: w, height: h),
+            b = Self.texture(layout, seed: 2, width: w, height: h)
         func crop(_ p: [UInt8], x: Int, y: Int, cw: Int, ch: Int) -> [UInt8] {
             var out = [UInt8]()
             for row in y..<(y + ch) { out += p[((row * w + x) * 3)..<((row * w + x + cw) * 3)] }
@@ -154,31 +171,37 @@ import Testing
         func add(_ id: String, _ px: [UInt8], _ pw: Int, _ ph: Int) throws {
             let data = try ImageEncoder.png(pixels: px, width: pw, height: ph, channels: 3)
             let sha = try store.put(data)
-            figures.append(FigureRecord(id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",
-                                        context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
-                                        url: nil, status: .ok))
+            figures.append(
+                FigureRecord(
+                    id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",
+                    context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
+                    url: nil, status: .ok))
         }
         try add("PMC1/F1", a, w, h)
         try add("PMC2/F1", b, w, h)
-        try add("PMC3/F1", crop(a, x: 22, y: 16, cw: w - 48, ch: h - 40), w - 48, h - 40)   // a, trimmed 10%
+        try add("PMC3/F1", crop(a, x: 22, y: 16, cw: w - 48, ch: h - 40), w - 48, h - 40)  // a, trimmed 10%
         _ = try HashStage.run(work: tmp.work, threads: 2)
         let images = try JSONL.read(ImageRecord.self, from: tmp.work.images)
         #expect(images.allSatisfy { $0.thumb32?.count == AlignedDetail.hexDigits })
-        let r = Dedupe.run(figures: figures, images: images, radius: Dedupe.defaultRadius,
-                           cropRadius: Dedupe.suggestedCropRadius, threads: 2)
+        let r = Dedupe.run(
+            figures: figures, images: images, radius: Dedupe.defaultRadius,
+            cropRadius: Dedupe.suggestedCropRadius, threads: 2)
         let blob = Dictionary(uniqueKeysWithValues: r.items.map { ($0.id, Int32($0.blob)) })
         let lookAlike = r.scored.filter { $0.a == blob["PMC2/F1"]! || $0.b == blob["PMC2/F1"]! }
         let own = r.scored.filter { Set([$0.a, $0.b]) == Set([blob["PMC1/F1"]!, blob["PMC3/F1"]!]) }
         // The hashes alone pair the look-alike with a or with a's copy; the detail check is what parts them.
-        #expect(!lookAlike.isEmpty && lookAlike.allSatisfy { !$0.kept && $0.score < Dedupe.defaultDetail!.least(for: $0.match) })
+        #expect(
+            !lookAlike.isEmpty
+                && lookAlike.allSatisfy { !$0.kept && $0.score < Dedupe.defaultDetail!.least(for: $0.match) })
         #expect(r.clusters.first { $0.members.contains("PMC2/F1") }?.members == ["PMC2/F1"])
         #expect(own.count == 1 && own[0].score > lookAlike.map(\.score).max()!)
-        let trusting = Dedupe.run(figures: figures, images: images, radius: Dedupe.defaultRadius,
-                                  cropRadius: Dedupe.suggestedCropRadius, detail: nil, threads: 2)
+        let trusting = Dedupe.run(
+            figures: figures, images: images, radius: Dedupe.defaultRadius,
+            cropRadius: Dedupe.suggestedCropRadius, detail: nil, threads: 2)
         #expect(trusting.clusters.first { $0.members.contains("PMC2/F1") }!.members.count > 1)
         // The thumbnail: 4×4 means of the plane, and its hex parses back.
         var plane = [UInt8](repeating: 0, count: 128 * 128)
-        for i in plane.indices { plane[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 7) }
+        for i in plane.indices { plane[i] = UInt8(truncatingIfNeeded: i &* 2_654_435_761 >> 7) }
         let t = AlignedDetail.thumbnail(plane: plane)
         var sum = 0
         for dy in 0..<4 { for dx in 0..<4 { sum += Int(plane[(8 + dy) * 128 + 12 + dx]) } }
@@ -195,24 +218,34 @@ import Testing
         let side = CropSignature.planeSide
         var plane = [UInt8](repeating: 0, count: side * side)
         var rng = SplitMix(state: 9)
-        for y in 0..<side { for x in 0..<(side / 2) { let v = UInt8(truncatingIfNeeded: (x * y + Int(rng.next() % 40)) % 256); plane[y * side + x] = v; plane[y * side + x + side / 2] = v } }
+        for y in 0..<side {
+            for x in 0..<(side / 2) {
+                let v = UInt8(truncatingIfNeeded: (x * y + Int(rng.next() % 40)) % 256); plane[y * side + x] = v;
+                plane[y * side + x + side / 2] = v
+            }
+        }
         let s = CropSignature.signature(plane: plane)
         #expect(s.count == 36)
-        #expect(Array(s[20..<24]) == Array(s[24..<28]))   // left == right
+        #expect(Array(s[20..<24]) == Array(s[24..<28]))  // left == right
         #expect(Array(s[0..<4]) != Array(s[20..<24]))
         // Window 0's first word is the 64-bit pHash rule on the plane's 4×4 box averages (32×32).
         var quarter = [Double](repeating: 0, count: 32 * 32)
-        for y in 0..<32 { for x in 0..<32 {
-            var sum = 0.0
-            for dy in 0..<4 { for dx in 0..<4 { sum += Double(plane[(4 * y + dy) * side + 4 * x + dx]) } }
-            quarter[y * 32 + x] = sum / 16
-        } }
+        for y in 0..<32 {
+            for x in 0..<32 {
+                var sum = 0.0
+                for dy in 0..<4 { for dx in 0..<4 { sum += Double(plane[(4 * y + dy) * side + 4 * x + dx]) } }
+                quarter[y * 32 + x] = sum / 16
+            }
+        }
         #expect(PerceptualHash.dctBits(quarter, size: 32, low: 8, cosines: PerceptualHash.cos32)[0] == s[0])
         // The aHash word: 8×8 cells of 16×16 plane pixels above their mean.
         var cells = [Double](repeating: 0, count: 64)
         for y in 0..<side { for x in 0..<side { cells[(y / 16) * 8 + x / 16] += Double(plane[y * side + x]) / 256 } }
         let mean = cells.reduce(0, +) / 64
         #expect(PerceptualHash.pack(64) { cells[$0] > mean } == s[3])
-        #expect(CropSignature.windows.map(\.name) == ["whole", "crop96", "crop92", "crop88", "crop84", "left", "right", "top", "bottom"])
+        #expect(
+            CropSignature.windows.map(\.name) == [
+                "whole", "crop96", "crop92", "crop88", "crop84", "left", "right", "top", "bottom"
+            ])
     }
 }

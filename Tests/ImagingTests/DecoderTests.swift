@@ -43,8 +43,9 @@ func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UI
     func greyAtEveryDepth(bits: Int, interlaced: Bool) throws {
         let maxv = (1 << bits) - 1
         let samples = (0..<(w * h)).map { ($0 * 7) % (maxv + 1) }
-        let data = try PNGCodec.encodeRaw(packRows(samples, perRow: w, bits: bits), width: w, height: h, colorType: 0,
-                                          bitDepth: bits, interlaced: interlaced)
+        let data = try PNGCodec.encodeRaw(
+            packRows(samples, perRow: w, bits: bits), width: w, height: h, colorType: 0,
+            bitDepth: bits, interlaced: interlaced)
         let img = try ImageDecoder.decode(data)
         #expect(img.channels == 1 && img.width == w && img.height == h)
         // Low depths are scaled to 8 bits by bit replication; 16-bit keeps the high byte.
@@ -62,8 +63,9 @@ func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UI
         for p in 0..<n { rgba += rgb[(p * 3)..<(p * 3 + 3)] + [p % 2 == 0 ? 0 : (bits == 16 ? 65_535 : 255)] }
         let expected = rgb.map { bits == 16 ? UInt8($0 >> 8) : UInt8($0) }
         for (ct, samples, per) in [(2, rgb, 3), (6, rgba, 4)] {
-            let data = try PNGCodec.encodeRaw(packRows(samples, perRow: w * per, bits: bits), width: w, height: h,
-                                              colorType: ct, bitDepth: bits, interlaced: interlaced)
+            let data = try PNGCodec.encodeRaw(
+                packRows(samples, perRow: w * per, bits: bits), width: w, height: h,
+                colorType: ct, bitDepth: bits, interlaced: interlaced)
             let img = try ImageDecoder.decode(data)
             #expect(img.channels == 3)
             #expect(img.pixels == expected, "colour type \(ct), \(bits)-bit")
@@ -72,8 +74,9 @@ func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UI
 
     @Test func greyAlphaDropsAlpha() throws {
         let samples = (0..<(w * h)).flatMap { [($0 * 17) % 256, 255 - $0] }
-        let data = try PNGCodec.encodeRaw(packRows(samples, perRow: w * 2, bits: 8), width: w, height: h, colorType: 4,
-                                          bitDepth: 8, interlaced: false)
+        let data = try PNGCodec.encodeRaw(
+            packRows(samples, perRow: w * 2, bits: 8), width: w, height: h, colorType: 4,
+            bitDepth: 8, interlaced: false)
         let img = try ImageDecoder.decode(data)
         #expect(img.channels == 1 && img.pixels == (0..<(w * h)).map { UInt8(($0 * 17) % 256) })
     }
@@ -87,19 +90,22 @@ func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UI
             palette += [r, g, b]
         }
         let index = (0..<(w * h)).map { $0 % entries }
-        let data = try PNGCodec.encodeRaw(packRows(index, perRow: w, bits: bits), width: w, height: h, colorType: 3,
-                                          bitDepth: bits, interlaced: bits == 4, palette: palette, trns: [0, 128])
+        let data = try PNGCodec.encodeRaw(
+            packRows(index, perRow: w, bits: bits), width: w, height: h, colorType: 3,
+            bitDepth: bits, interlaced: bits == 4, palette: palette, trns: [0, 128])
         let img = try ImageDecoder.decode(data)
         #expect(img.channels == 3)
         #expect(img.pixels == index.flatMap { Array(palette[($0 * 3)..<($0 * 3 + 3)]) })
     }
 
     @Test func greyAndRGBWithColourKeyTransparency() throws {
-        let grey = try PNGCodec.encodeRaw([10, 20, 30, 40], width: 2, height: 2, colorType: 0, bitDepth: 8,
-                                          interlaced: false, trns: [0, 20])
+        let grey = try PNGCodec.encodeRaw(
+            [10, 20, 30, 40], width: 2, height: 2, colorType: 0, bitDepth: 8,
+            interlaced: false, trns: [0, 20])
         #expect(try ImageDecoder.decode(grey).pixels == [10, 20, 30, 40])
-        let rgb = try PNGCodec.encodeRaw([1, 2, 3, 4, 5, 6], width: 2, height: 1, colorType: 2, bitDepth: 8,
-                                         interlaced: false, trns: [0, 1, 0, 2, 0, 3])
+        let rgb = try PNGCodec.encodeRaw(
+            [1, 2, 3, 4, 5, 6], width: 2, height: 1, colorType: 2, bitDepth: 8,
+            interlaced: false, trns: [0, 1, 0, 2, 0, 3])
         let img = try ImageDecoder.decode(rgb)
         #expect(img.channels == 3 && img.pixels == [1, 2, 3, 4, 5, 6])
     }
@@ -142,12 +148,16 @@ func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UI
             #expect(error.reason.contains("60000x60000"))
         }
         // Under a larger limit the same header gets as far as the (missing) pixel data.
-        do { _ = try ImageDecoder.decode(Data(bytes), maxPixels: 4_000_000_000) } catch { #expect(error.kind != .tooLarge) }
+        do { _ = try ImageDecoder.decode(Data(bytes), maxPixels: 4_000_000_000) } catch {
+            #expect(error.kind != .tooLarge)
+        }
     }
 
     @Test func hugeJPEGHeaderIsRefusedBeforeAllocation() throws {
-        var jpeg = [UInt8](try ImageEncoder.jpeg(pixels: pattern(width: 16, height: 16, channels: 3), width: 16,
-                                                  height: 16, channels: 3, quality: 80))
+        var jpeg = [UInt8](
+            try ImageEncoder.jpeg(
+                pixels: pattern(width: 16, height: 16, channels: 3), width: 16,
+                height: 16, channels: 3, quality: 80))
         // Patch the SOF0 frame size to 60000x60000.
         let sof = try #require((0..<(jpeg.count - 9)).first { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 })
         jpeg[sof + 5] = 0xEA; jpeg[sof + 6] = 0x60; jpeg[sof + 7] = 0xEA; jpeg[sof + 8] = 0x60
@@ -171,8 +181,10 @@ func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UI
         #expect(retina.width == 1411 && retina.height == 1411 && retina.channels == 3)
         let rgba = try ImageDecoder.decode(Data(contentsOf: dir.appendingPathComponent("imagehash.png")))
         #expect(rgba.width == 1200 && rgba.height == 600 && rgba.channels == 3)
-        for (img, x, y, expected) in [(camera, 0, 0, cameraPixel00), (camera, 100, 200, cameraPixel100_200),
-                                      (retina, 700, 700, retinaPixel700), (rgba, 600, 300, rgbaPixel600_300)] {
+        for (img, x, y, expected) in [
+            (camera, 0, 0, cameraPixel00), (camera, 100, 200, cameraPixel100_200),
+            (retina, 700, 700, retinaPixel700), (rgba, 600, 300, rgbaPixel600_300)
+        ] {
             #expect((0..<img.channels).map { img[x, y, $0] } == expected, "pixel \(x),\(y)")
         }
     }

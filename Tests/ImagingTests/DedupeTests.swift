@@ -7,7 +7,11 @@ import Testing
 func scene(seed: UInt64, width: Int, height: Int) -> [UInt8] {
     var rng = SplitMix(state: seed)
     var px = [UInt8](repeating: 0, count: width * height * 3)
-    for y in 0..<height { for x in 0..<width { for c in 0..<3 { px[(y * width + x) * 3 + c] = UInt8((x + y + c * 40) * 120 / (width + height)) } } }
+    for y in 0..<height {
+        for x in 0..<width {
+            for c in 0..<3 { px[(y * width + x) * 3 + c] = UInt8((x + y + c * 40) * 120 / (width + height)) }
+        }
+    }
     for _ in 0..<12 {
         let cx = Double(rng.next() % 1000) / 1000, cy = Double(rng.next() % 1000) / 1000
         let rx = 0.05 + Double(rng.next() % 250) / 1000, ry = 0.05 + Double(rng.next() % 250) / 1000
@@ -45,9 +49,11 @@ final class TempWork {
         let c = scene(seed: 3, width: 240, height: 200)
         let aPNG = try ImageEncoder.png(pixels: a, width: 240, height: 200, channels: 3)
         let aJPEG = try ImageEncoder.jpeg(pixels: a, width: 240, height: 200, channels: 3, quality: 92)
-        let aJPEGLow = try ImageEncoder.jpeg(pixels: a, width: 240, height: 200, channels: 3, quality: 55, progressive: true)
-        let aSmall = try ImageEncoder.png(pixels: Resample.resize(a, width: 240, height: 200, channels: 3, toWidth: 120, toHeight: 100),
-                                          width: 120, height: 100, channels: 3)
+        let aJPEGLow = try ImageEncoder.jpeg(
+            pixels: a, width: 240, height: 200, channels: 3, quality: 55, progressive: true)
+        let aSmall = try ImageEncoder.png(
+            pixels: Resample.resize(a, width: 240, height: 200, channels: 3, toWidth: 120, toHeight: 100),
+            width: 120, height: 100, channels: 3)
         // Same pixels, other bytes: an RGBA PNG whose colour samples are a's.
         var rgba = [UInt8]()
         for i in 0..<(240 * 200) { rgba += a[(i * 3)..<(i * 3 + 3)] + [255] }
@@ -61,23 +67,27 @@ final class TempWork {
         func add(_ id: String, _ data: Data, status: FetchStatus = .ok) throws {
             let sha = try store.put(data)
             let pmcid = ItemID.article(of: id)
-            figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: String(id.dropFirst(pmcid.count + 1)),
-                                        label: nil, caption: "c", context: "fig", href: "h", media: "m", license: "CC BY",
-                                        sha256: sha, bytes: data.count, url: nil, status: status))
+            figures.append(
+                FigureRecord(
+                    id: id, pmcid: pmcid, version: 1, figure: String(id.dropFirst(pmcid.count + 1)),
+                    label: nil, caption: "c", context: "fig", href: "h", media: "m", license: "CC BY",
+                    sha256: sha, bytes: data.count, url: nil, status: status))
         }
         try add("PMC1/F1", aPNG)
         try add("PMC1/F2", bPNG)
-        try add("PMC2/F1", aPNG)          // exact copy, other article
-        try add("PMC2/F2", aRGBA)         // same pixels, other bytes
-        try add("PMC3/F1", aJPEG)         // re-encoded
-        try add("PMC3/F2", aJPEGLow)      // re-encoded at low quality, progressive
-        try add("PMC4/F1", aSmall)        // rescaled
+        try add("PMC2/F1", aPNG)  // exact copy, other article
+        try add("PMC2/F2", aRGBA)  // same pixels, other bytes
+        try add("PMC3/F1", aJPEG)  // re-encoded
+        try add("PMC3/F2", aJPEGLow)  // re-encoded at low quality, progressive
+        try add("PMC4/F1", aSmall)  // rescaled
         try add("PMC4/F2", cJPEG)
         try add("PMC5/F1", truncated)
         try add("PMC5/F2", gif)
-        figures.append(FigureRecord(id: "PMC6/F1", pmcid: "PMC6", version: 1, figure: "F1", label: nil, caption: "c",
-                                    context: "fig", href: "h", media: nil, license: nil, sha256: nil, bytes: nil, url: nil,
-                                    status: FetchStatus(.mediaMissing)))
+        figures.append(
+            FigureRecord(
+                id: "PMC6/F1", pmcid: "PMC6", version: 1, figure: "F1", label: nil, caption: "c",
+                context: "fig", href: "h", media: nil, license: nil, sha256: nil, bytes: nil, url: nil,
+                status: FetchStatus(.mediaMissing)))
 
         let summary = try HashStage.run(work: tmp.work, threads: 2)
         #expect(summary.images == 9 && summary.rejected == 2)
@@ -92,7 +102,9 @@ final class TempWork {
         let clusters = result.clusters
         // Every usable figure exactly once.
         let members = clusters.flatMap(\.members)
-        #expect(members.sorted() == ["PMC1/F1", "PMC1/F2", "PMC2/F1", "PMC2/F2", "PMC3/F1", "PMC3/F2", "PMC4/F1", "PMC4/F2"])
+        #expect(
+            members.sorted() == ["PMC1/F1", "PMC1/F2", "PMC2/F1", "PMC2/F2", "PMC3/F1", "PMC3/F2", "PMC4/F1", "PMC4/F2"]
+        )
         let big = try #require(clusters.first { $0.members.contains("PMC1/F1") })
         #expect(big.members == ["PMC1/F1", "PMC2/F1", "PMC2/F2", "PMC3/F1", "PMC3/F2", "PMC4/F1"])
         #expect(big.keep == "PMC1/F1")  // most pixels (tie), then smallest id
@@ -103,14 +115,14 @@ final class TempWork {
 
         // Scoring against a truth file: PMC4/F2 is claimed (wrongly) to duplicate PMC1/F2.
         let truthJSON = """
-        {"schema": "pairdx-synth-truth/1", "seed": 1, "figures": [],
-         "exactDuplicateGroups": [["PMC1/F1", "PMC2/F1"]],
-         "nearDuplicateGroups": [{"ids": ["PMC1/F1", "PMC3/F1", "PMC3/F2"], "how": "requality"},
-                                 {"ids": ["PMC1/F1", "PMC4/F1"], "how": "rescaled"},
-                                 {"ids": ["PMC1/F2", "PMC4/F2"], "how": "cropped"},
-                                 {"ids": ["PMC1/F2", "PMC5/F1"], "how": "cropped"}],
-         "hazards": {}}
-        """
+            {"schema": "pairdx-synth-truth/1", "seed": 1, "figures": [],
+             "exactDuplicateGroups": [["PMC1/F1", "PMC2/F1"]],
+             "nearDuplicateGroups": [{"ids": ["PMC1/F1", "PMC3/F1", "PMC3/F2"], "how": "requality"},
+                                     {"ids": ["PMC1/F1", "PMC4/F1"], "how": "rescaled"},
+                                     {"ids": ["PMC1/F2", "PMC4/F2"], "how": "cropped"},
+                                     {"ids": ["PMC1/F2", "PMC5/F1"], "how": "cropped"}],
+             "hazards": {}}
+            """
         let truth = try JSONDecoder().decode(SynthTruth.self, from: Data(truthJSON.utf8))
         let report = DedupeReport.make(result, radius: 8, truth: truth)
         let t = try #require(report.truth)

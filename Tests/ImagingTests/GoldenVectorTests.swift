@@ -21,7 +21,7 @@ enum Golden {
         ("V1", "80005755ba3677fb", "e892a3adb5223a7d", "245a4945d9d28ebd"),
         ("V2", "c003170d1f1f3f3e", "c9d99b93b3b63626", "246d4949dbdb9292"),
         ("V3", "a828bf2adf0a2f2a", "ffffffffffffffff", "070f0f0f0f0f1f1f"),
-        ("V4", "c03f37c8d8063b3b", "401864e292c2e418", "00000078f8f87000"),
+        ("V4", "c03f37c8d8063b3b", "401864e292c2e418", "00000078f8f87000")
     ])
     func hashes(name: String, phash: String, dhash: String, ahash: String) {
         let image = ["V1": Golden.v1, "V2": Golden.v2, "V3": Golden.v3, "V4": Golden.v4][name]!
@@ -35,7 +35,7 @@ enum Golden {
         ("V1", "801f00fc1750552b9ac912766770198cb52d5ce63922674f7f65ccaed361f1f9"),
         ("V2", "c00003ef17cb0d1e1fb01f803f213e0f3e1f3c3e78fc78f070f170c373877387"),
         ("V3", "aa88028af136200afe4a228afb9d28a8ffaf020a7dff0aaadefa2aaa5fef222a"),
-        ("V4", "c0163fe937e9c806d80606f93b003b24c0dfd89fc7e8c6c83b17c8f8b8dbc7e8"),
+        ("V4", "c0163fe937e9c806d80606f93b003b24c0dfd89fc7e8c6c83b17c8f8b8dbc7e8")
     ])
     func wideHash(name: String, expected: String) {
         let image = ["V1": Golden.v1, "V2": Golden.v2, "V3": Golden.v3, "V4": Golden.v4][name]!
@@ -48,7 +48,8 @@ enum Golden {
         let triples: [[UInt8]] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255], [12, 200, 99]]
         let luma = triples.map { Luma.plane(Image(width: 1, height: 1, channels: 3, pixels: $0))[0] }
         #expect(luma == [76, 150, 29, 255, 132])
-        let l32 = Resample.resize(Luma.plane(Golden.v3), width: 300, height: 200, channels: 1, toWidth: 32, toHeight: 32)
+        let l32 = Resample.resize(
+            Luma.plane(Golden.v3), width: 300, height: 200, channels: 1, toWidth: 32, toHeight: 32)
         #expect(Array(l32.prefix(8)) == [6, 69, 23, 73, 40, 74, 58, 73])
         let rgb = Resample.resize(Golden.v3, width: 7, height: 5)
         #expect(Array(rgb.pixels.prefix(9)) == [119, 17, 25, 120, 53, 25, 120, 91, 25])

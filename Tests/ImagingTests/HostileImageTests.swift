@@ -20,12 +20,12 @@ enum Bombs {
             for i in 0..<n { r |= ((c >> UInt64(i)) & 1) << UInt64(n - 1 - i) }
             put(r, n)
         }
-        put(1, 1); put(1, 2)            // final block, fixed Huffman
+        put(1, 1); put(1, 2)  // final block, fixed Huffman
         var left = count
-        if left > 0 { code(0x30, 8); left -= 1 }               // literal 0
+        if left > 0 { code(0x30, 8); left -= 1 }  // literal 0
         while left >= 258 { code(0xC5, 8); code(0, 5); left -= 258 }  // length 258 (code 285), distance 1
         while left > 0 { code(0x30, 8); left -= 1 }
-        code(0, 7)                      // end of block
+        code(0, 7)  // end of block
         if bits > 0 { put(0, 8 - bits) }
         let adler = UInt32(count % 65_521) << 16 | 1
         return out + be32(adler)
@@ -53,8 +53,10 @@ enum Bombs {
     /// A progressive JPEG followed by its first scans (those with Ah = 0, which read no earlier state, each
     /// with the tables before it) `times` more times: a valid stream of many scans.
     static func manyScans(times: Int) throws -> Data {
-        let j = [UInt8](try ImageEncoder.jpeg(pixels: pattern(width: 64, height: 64, channels: 3), width: 64, height: 64,
-                                              channels: 3, quality: 80, progressive: true))
+        let j = [UInt8](
+            try ImageEncoder.jpeg(
+                pixels: pattern(width: 64, height: 64, channels: 3), width: 64, height: 64,
+                channels: 3, quality: 80, progressive: true))
         let sof = try #require(markers(j, 0xC2).first)
         // Table and scan markers after the frame header (entropy-coded data never holds FF C4/DA/D9).
         let cuts = (sof..<(j.count - 1)).filter { j[$0] == 0xFF && [0xC4, 0xDA, 0xD9].contains(j[$0 + 1]) }
@@ -110,8 +112,11 @@ enum Bombs {
         // 4,000 × 2,500 grey zeros: a row at a time, same hashes as the whole-image path.
         let data = Bombs.png(width: 4_000, height: 2_500, interlaced: false, zeros: 2_500 * 4_001)
         let memory = DecodeMemory(capacity: 1 << 20)
-        let h = try quick("sequential bomb") { try ImageHasher.hash(data, budget: DecodeBudget(memory: memory), wide: true) }
-        #expect(h.width == 4_000 && h.height == 2_500 && h.hashes.dhash == 0 && h.hashes.ahash == 0 && memory.inUse == 0)
+        let h = try quick("sequential bomb") {
+            try ImageHasher.hash(data, budget: DecodeBudget(memory: memory), wide: true)
+        }
+        #expect(
+            h.width == 4_000 && h.height == 2_500 && h.hashes.dhash == 0 && h.hashes.ahash == 0 && memory.inUse == 0)
     }
 
     @Test func sideOf65535IsRefusedFromTheHeader() throws {
@@ -120,8 +125,10 @@ enum Bombs {
         var jpeg = [UInt8](try Bombs.manyScans(times: 0))
         let sof = try #require(Bombs.markers(jpeg, 0xC2).first)
         for i in 5...8 { jpeg[sof + i] = 0xFF }
-        for (data, expected) in [(png, "65535x65535 is 4294836225 pixels, above the limit of 100000000"),
-                                 (Data(jpeg), "65535x65535 has a side above 65500, libjpeg's limit")] {
+        for (data, expected) in [
+            (png, "65535x65535 is 4294836225 pixels, above the limit of 100000000"),
+            (Data(jpeg), "65535x65535 has a side above 65500, libjpeg's limit")
+        ] {
             let r = quick("65535² header") { reason(data) }
             #expect(r == "too-large: \(expected)")
             let record = HashStage.record(sha256: SHA256.hex(data), data: data, budget: DecodeBudget())
@@ -149,7 +156,10 @@ enum Bombs {
         #expect(info.multiscan == 1 && info.coefficient_bytes == 8 << 20)
         let small = DecodeMemory(capacity: 4 << 20)
         let r = quick("coefficients over budget") { reason(data, budget: DecodeBudget(memory: small)) }
-        #expect(r == "over-budget: a multi-scan JPEG of 2048x2048 needs 8388608 bytes buffered, above the decode memory of 4194304 bytes", "\(r)")
+        #expect(
+            r
+                == "over-budget: a multi-scan JPEG of 2048x2048 needs 8388608 bytes buffered, above the decode memory of 4194304 bytes",
+            "\(r)")
         #expect(reason(data, budget: DecodeBudget(memory: DecodeMemory(capacity: 9 << 20))) == "ok")
         // A baseline file of the same size streams and needs none of it.
         let baseline = try ImageEncoder.jpeg(pixels: grey, width: side, height: side, channels: 1)
@@ -161,8 +171,10 @@ enum Bombs {
     @Test func endOfDataSegmentMeansTruncated() throws {
         // A baseline stream cut inside its entropy-coded data and closed with EOI: libjpeg warns
         // "Corrupt JPEG data: premature end of data segment" and fills the rest with grey.
-        let j = [UInt8](try ImageEncoder.jpeg(pixels: pattern(width: 256, height: 256, channels: 3), width: 256,
-                                              height: 256, channels: 3, quality: 90))
+        let j = [UInt8](
+            try ImageEncoder.jpeg(
+                pixels: pattern(width: 256, height: 256, channels: 3), width: 256,
+                height: 256, channels: 3, quality: 90))
         let sos = try #require(Bombs.markers(j, 0xDA).first)
         let cut = Data(Array(j[..<(sos + (j.count - sos) / 2)]) + [0xFF, 0xD9])
         let r = reason(cut)
@@ -198,7 +210,8 @@ enum Bombs {
         func r(_ w: Int, _ h: Int) -> [UInt8] {
             Resample.resize(l, width: img.width, height: img.height, channels: 1, toWidth: w, toHeight: h)
         }
-        return PerceptualHash.hashes(p32: r(32, 32), p98: r(9, 8), p88: r(8, 8), p64: r(64, 64), p128: crops ? r(128, 128) : nil)
+        return PerceptualHash.hashes(
+            p32: r(32, 32), p98: r(9, 8), p88: r(8, 8), p64: r(64, 64), p128: crops ? r(128, 128) : nil)
     }
 
     func samples() throws -> [(String, Data)] {
@@ -208,12 +221,20 @@ enum Bombs {
                 let px = pattern(width: w, height: h, channels: c)
                 out.append(("png \(w)x\(h)x\(c)", try ImageEncoder.png(pixels: px, width: w, height: h, channels: c)))
                 out.append(("jpeg \(w)x\(h)x\(c)", try ImageEncoder.jpeg(pixels: px, width: w, height: h, channels: c)))
-                out.append(("progressive \(w)x\(h)x\(c)",
-                            try ImageEncoder.jpeg(pixels: px, width: w, height: h, channels: c, progressive: true)))
+                out.append(
+                    (
+                        "progressive \(w)x\(h)x\(c)",
+                        try ImageEncoder.jpeg(pixels: px, width: w, height: h, channels: c, progressive: true)
+                    ))
             }
             let raw = (0..<(w * h)).map { UInt8(($0 * 7 + $0 / w) % 256) }
-            out.append(("interlaced \(w)x\(h)", try PNGCodec.encodeRaw(raw, width: w, height: h, colorType: 0, bitDepth: 8,
-                                                                        interlaced: true)))
+            out.append(
+                (
+                    "interlaced \(w)x\(h)",
+                    try PNGCodec.encodeRaw(
+                        raw, width: w, height: h, colorType: 0, bitDepth: 8,
+                        interlaced: true)
+                ))
             let cmyk = pattern(width: w, height: h, channels: 4)
             out.append(("cmyk \(w)x\(h)", try ImageEncoder.jpeg(pixels: cmyk, width: w, height: h, channels: 4)))
         }
@@ -225,7 +246,8 @@ enum Bombs {
             for mode in HashMode.allCases {
                 let streamed = try ImageHasher.hash(data, mode: mode, pixelDigest: true, wide: true)
                 let full = try ImageDecoder.decode(data)
-                let scaled = mode != .imagehash && full.format == .jpeg ? try ImageDecoder.decode(data, minSide: 64) : full
+                let scaled =
+                    mode != .imagehash && full.format == .jpeg ? try ImageDecoder.decode(data, minSide: 64) : full
                 #expect(streamed.pixelSHA256 == SHA256.hex(full.pixels), "\(name) \(mode)")
                 #expect(streamed.hashes == wholeImageHashes(scaled, crops: mode == .v2), "\(name) \(mode)")
                 #expect(streamed.width == full.width && streamed.height == full.height, "\(name)")
@@ -234,7 +256,8 @@ enum Bombs {
     }
 
     @Test func scanlinesEqualTurboJPEG() throws {
-        for (name, data) in try samples() where name.hasPrefix("jpeg") || name.hasPrefix("progressive") || name.hasPrefix("cmyk") {
+        for (name, data) in try samples()
+        where name.hasPrefix("jpeg") || name.hasPrefix("progressive") || name.hasPrefix("cmyk") {
             let header = try ImageDecoder.header(data)
             for m in 1...8 {
                 let collector = ImageCollector()
@@ -242,8 +265,10 @@ enum Bombs {
                 let mine = collector.image()
                 let w = (header.width * m + 7) / 8, h = (header.height * m + 7) / 8
                 #expect(mine.width == w && mine.height == h, "\(name) \(m)/8")
-                #expect(mine.pixels == turbo(data, width: w, height: h, channels: mine.channels, cmyk: name.hasPrefix("cmyk")),
-                        "\(name) at \(m)/8")
+                #expect(
+                    mine.pixels
+                        == turbo(data, width: w, height: h, channels: mine.channels, cmyk: name.hasPrefix("cmyk")),
+                    "\(name) at \(m)/8")
             }
         }
     }
@@ -257,8 +282,9 @@ enum Bombs {
         let format: TJPF = cmyk ? TJPF_CMYK : (channels == 1 ? TJPF_GRAY : TJPF_RGB)
         _ = data.withUnsafeBytes { raw in
             out.withUnsafeMutableBufferPointer { dst in
-                tjDecompress2(handle, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt(raw.count), dst.baseAddress,
-                              Int32(width), 0, Int32(height), Int32(format.rawValue), 0)
+                tjDecompress2(
+                    handle, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt(raw.count), dst.baseAddress,
+                    Int32(width), 0, Int32(height), Int32(format.rawValue), 0)
             }
         }
         guard cmyk else { return out }

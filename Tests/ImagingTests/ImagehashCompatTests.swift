@@ -4,9 +4,11 @@ import Testing
 
 /// `../shared/data/images` relative to the package root, or nil when absent.
 func sharedImagesDirectory() -> URL? {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     let dir = root.deletingLastPathComponent().appendingPathComponent("shared/data/images")
-    return FileManager.default.fileExists(atPath: dir.appendingPathComponent("imagehash_reference.json").path) ? dir : nil
+    return FileManager.default.fileExists(atPath: dir.appendingPathComponent("imagehash_reference.json").path)
+        ? dir : nil
 }
 
 struct Reference: Decodable {
@@ -19,15 +21,18 @@ struct Reference: Decodable {
     @Test(.enabled(if: sharedImagesDirectory() != nil, "../shared/data/images is absent"))
     func matchesImagehashReference() throws {
         let dir = try #require(sharedImagesDirectory())
-        let ref = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: dir.appendingPathComponent("imagehash_reference.json")))
+        let ref = try JSONDecoder().decode(
+            Reference.self, from: Data(contentsOf: dir.appendingPathComponent("imagehash_reference.json")))
         #expect(ref.images.count >= 7)
         var exact = 0, total = 0
         for (name, entry) in ref.images.sorted(by: { $0.key < $1.key }) {
             let data = try Data(contentsOf: dir.appendingPathComponent(name))
             let h = try ImageHasher.hash(data, mode: .imagehash)
             #expect([h.width, h.height] == entry.size, "\(name)")
-            for (ours, theirs, kind) in [(h.hashes.phash, entry.phash, "phash"), (h.hashes.dhash, entry.dhash, "dhash"),
-                                         (h.hashes.ahash, entry.ahash, "ahash")] {
+            for (ours, theirs, kind) in [
+                (h.hashes.phash, entry.phash, "phash"), (h.hashes.dhash, entry.dhash, "dhash"),
+                (h.hashes.ahash, entry.ahash, "ahash")
+            ] {
                 let d = PerceptualHash.distance(ours, UInt64(theirs, radix: 16)!)
                 total += 1
                 if d == 0 { exact += 1 }

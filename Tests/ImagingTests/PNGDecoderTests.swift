@@ -46,8 +46,10 @@ enum HandBuiltPNG {
 
     /// A sequential PNG of packed rows `raw` whose row `y` uses filter `(y + shift) % 5`, its zlib stream cut
     /// into IDAT chunks of `chunkSize` bytes.
-    static func png(raw: [UInt8], width: Int, height: Int, colorType: Int, bitDepth: Int, palette: [UInt8] = [],
-                    trns: [UInt8] = [], shift: Int = 0, chunkSize: Int = 1 << 30) -> Data {
+    static func png(
+        raw: [UInt8], width: Int, height: Int, colorType: Int, bitDepth: Int, palette: [UInt8] = [],
+        trns: [UInt8] = [], shift: Int = 0, chunkSize: Int = 1 << 30
+    ) -> Data {
         let bits = samples(colorType) * bitDepth
         let rowBytes = (width * bits + 7) / 8, bpp = max(1, bits / 8)
         var stream = [UInt8]()
@@ -58,7 +60,8 @@ enum HandBuiltPNG {
             previous = row
         }
         var bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        bytes += Bombs.chunk("IHDR", be32(UInt32(width)) + be32(UInt32(height)) + [UInt8(bitDepth), UInt8(colorType), 0, 0, 0])
+        bytes += Bombs.chunk(
+            "IHDR", be32(UInt32(width)) + be32(UInt32(height)) + [UInt8(bitDepth), UInt8(colorType), 0, 0, 0])
         if !palette.isEmpty { bytes += Bombs.chunk("PLTE", palette) }
         if !trns.isEmpty { bytes += Bombs.chunk("tRNS", trns) }
         bytes += Bombs.chunk("tEXt", Array("Comment\u{0}skipped unread".utf8))
@@ -91,7 +94,7 @@ final class MemoryWatchingCollector: RowConsumer {
     /// Every legal (colour type, bit depth) pair.
     static let layouts: [(colorType: Int, bitDepth: Int)] = [
         (0, 1), (0, 2), (0, 4), (0, 8), (0, 16), (2, 8), (2, 16), (3, 1), (3, 2), (3, 4), (3, 8), (4, 8), (4, 16),
-        (6, 8), (6, 16),
+        (6, 8), (6, 16)
     ]
 
     /// What a decode gives: the image, or the error's kind.
@@ -107,7 +110,9 @@ final class MemoryWatchingCollector: RowConsumer {
         }
     }
 
-    static func decode(_ data: Data, _ decoder: PNGCodec.Decoder, memory: DecodeMemory = DecodeMemory(capacity: 64 << 20)) -> Outcome {
+    static func decode(
+        _ data: Data, _ decoder: PNGCodec.Decoder, memory: DecodeMemory = DecodeMemory(capacity: 64 << 20)
+    ) -> Outcome {
         let collector = ImageCollector()
         do {
             try PNGCodec.decodeRows(data, budget: DecodeBudget(memory: memory), into: collector, decoder: decoder)
@@ -127,7 +132,8 @@ final class MemoryWatchingCollector: RowConsumer {
     /// Random packed rows, a palette of `entries` colours (fewer than the indices can address, so some point past
     /// it) and a tRNS chunk fitting the colour type.
     static func content(colorType: Int, bitDepth: Int, width: Int, height: Int, seed: UInt64)
-        -> (raw: [UInt8], palette: [UInt8], trns: [UInt8]) {
+        -> (raw: [UInt8], palette: [UInt8], trns: [UInt8])
+    {
         var rng = SplitMix(state: seed)
         let bits = HandBuiltPNG.samples(colorType) * bitDepth
         let rowBytes = (width * bits + 7) / 8
@@ -135,17 +141,20 @@ final class MemoryWatchingCollector: RowConsumer {
         var raw = [UInt8](repeating: 0, count: rowBytes * height)
         for i in 0..<raw.count {
             let r = rng.next()
-            raw[i] = (i / rowBytes) % 4 == 3 ? UInt8(truncatingIfNeeded: r) : UInt8(truncatingIfNeeded: (i % rowBytes) * 3 + Int(r % 9))
+            raw[i] =
+                (i / rowBytes) % 4 == 3
+                ? UInt8(truncatingIfNeeded: r) : UInt8(truncatingIfNeeded: (i % rowBytes) * 3 + Int(r % 9))
         }
         if colorType == 3 && bitDepth == 8 { raw = raw.map { $0 % 200 } }  // indices 190…199 are past the palette
         let entries = colorType == 3 ? min(1 << bitDepth, 190) - (bitDepth == 1 ? 0 : 1) : 0
         let palette = (0..<(entries * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-        let trns: [UInt8] = switch colorType {
-        case 0: [0, 7]
-        case 2: [0, 1, 0, 2, 0, 3]
-        case 3: [0, 128, 255]
-        default: []
-        }
+        let trns: [UInt8] =
+            switch colorType {
+            case 0: [0, 7]
+            case 2: [0, 1, 0, 2, 0, 3]
+            case 3: [0, 128, 255]
+            default: []
+            }
         return (raw, palette, trns)
     }
 
@@ -159,18 +168,30 @@ final class MemoryWatchingCollector: RowConsumer {
                 // libpng writes no index past the palette: it gets a full one.
                 let full = c.palette + (c.palette.count..<(ct == 3 ? 3 << depth : 0)).map { UInt8($0 % 256) }
                 for interlaced in [false, true] {
-                    files.append(("libpng-encoded \(interlaced ? "Adam7" : "sequential")",
-                                  try PNGCodec.encodeRaw(c.raw, width: w, height: h, colorType: ct, bitDepth: depth,
-                                                         interlaced: interlaced, palette: full, trns: c.trns)))
+                    files.append(
+                        (
+                            "libpng-encoded \(interlaced ? "Adam7" : "sequential")",
+                            try PNGCodec.encodeRaw(
+                                c.raw, width: w, height: h, colorType: ct, bitDepth: depth,
+                                interlaced: interlaced, palette: full, trns: c.trns)
+                        ))
                 }
                 for shift in 0..<5 {
-                    files.append(("filters from \(shift), one IDAT",
-                                  HandBuiltPNG.png(raw: c.raw, width: w, height: h, colorType: ct, bitDepth: depth,
-                                                   palette: c.palette, trns: c.trns, shift: shift)))
+                    files.append(
+                        (
+                            "filters from \(shift), one IDAT",
+                            HandBuiltPNG.png(
+                                raw: c.raw, width: w, height: h, colorType: ct, bitDepth: depth,
+                                palette: c.palette, trns: c.trns, shift: shift)
+                        ))
                 }
-                files.append(("filters, IDATs of 7 bytes",
-                              HandBuiltPNG.png(raw: c.raw, width: w, height: h, colorType: ct, bitDepth: depth,
-                                               palette: c.palette, shift: 2, chunkSize: 7)))
+                files.append(
+                    (
+                        "filters, IDATs of 7 bytes",
+                        HandBuiltPNG.png(
+                            raw: c.raw, width: w, height: h, colorType: ct, bitDepth: depth,
+                            palette: c.palette, shift: 2, chunkSize: 7)
+                    ))
                 for (what, data) in files {
                     let reference = Self.decode(data, .libpng)
                     guard case .image(let image) = reference else {
@@ -199,7 +220,9 @@ final class MemoryWatchingCollector: RowConsumer {
             let watcher = MemoryWatchingCollector(memory)
             try PNGCodec.decodeRows(data, budget: DecodeBudget(memory: memory), into: watcher)
             // The inflated stream plus the joined compressed chunks, or nothing while streaming.
-            #expect((watcher.inUseAtFirstRow > stream) == whole, "capacity \(capacity): \(watcher.inUseAtFirstRow) bytes held")
+            #expect(
+                (watcher.inUseAtFirstRow > stream) == whole,
+                "capacity \(capacity): \(watcher.inUseAtFirstRow) bytes held")
             #expect(memory.inUse == 0)
             #expect(Outcome.image(watcher.collector.image()) == Self.decode(data, .libpng))
         }
@@ -211,20 +234,34 @@ final class MemoryWatchingCollector: RowConsumer {
         for (ct, depth, interlaced) in [(0, 8, false), (2, 16, true), (3, 4, false), (6, 8, false), (0, 1, true)] {
             let c = Self.content(colorType: ct, bitDepth: depth, width: 45, height: 30, seed: UInt64(ct + depth))
             let full = c.palette + (c.palette.count..<(ct == 3 ? 3 << depth : 0)).map { UInt8($0 % 256) }
-            files.append(("libpng colour type \(ct) \(depth)-bit\(interlaced ? " Adam7" : "")",
-                          try PNGCodec.encodeRaw(c.raw, width: 45, height: 30, colorType: ct, bitDepth: depth,
-                                                 interlaced: interlaced, palette: full, trns: c.trns)))
+            files.append(
+                (
+                    "libpng colour type \(ct) \(depth)-bit\(interlaced ? " Adam7" : "")",
+                    try PNGCodec.encodeRaw(
+                        c.raw, width: 45, height: 30, colorType: ct, bitDepth: depth,
+                        interlaced: interlaced, palette: full, trns: c.trns)
+                ))
         }
         let c = Self.content(colorType: 2, bitDepth: 8, width: 40, height: 20, seed: 3)
-        files.append(("hand-built, IDATs of 300 bytes",
-                      HandBuiltPNG.png(raw: c.raw, width: 40, height: 20, colorType: 2, bitDepth: 8, chunkSize: 300)))
+        files.append(
+            (
+                "hand-built, IDATs of 300 bytes",
+                HandBuiltPNG.png(raw: c.raw, width: 40, height: 20, colorType: 2, bitDepth: 8, chunkSize: 300)
+            ))
         // Longer than libpng's 8 KiB reads: one 19 KB IDAT, and libpng's own 8 KiB chunks.
         let big = Self.content(colorType: 2, bitDepth: 8, width: 100, height: 60, seed: 4)
-        files.append(("hand-built, one IDAT of 19 KB",
-                      HandBuiltPNG.png(raw: big.raw, width: 100, height: 60, colorType: 2, bitDepth: 8)))
-        files.append(("libpng 100x60 RGB",
-                      try PNGCodec.encodeRaw(big.raw.map { $0 | 1 }, width: 100, height: 60, colorType: 2, bitDepth: 8,
-                                             interlaced: false)))
+        files.append(
+            (
+                "hand-built, one IDAT of 19 KB",
+                HandBuiltPNG.png(raw: big.raw, width: 100, height: 60, colorType: 2, bitDepth: 8)
+            ))
+        files.append(
+            (
+                "libpng 100x60 RGB",
+                try PNGCodec.encodeRaw(
+                    big.raw.map { $0 | 1 }, width: 100, height: 60, colorType: 2, bitDepth: 8,
+                    interlaced: false)
+            ))
         var checked = 0
         for (name, original) in files {
             let bytes = [UInt8](original)
@@ -245,8 +282,10 @@ final class MemoryWatchingCollector: RowConsumer {
             for (what, data) in variants {
                 let reference = Self.decode(data, .libpng)
                 for decoder in [PNGCodec.Decoder.ours, .oursStreaming] {
-                    #expect(Self.decode(data, decoder) == reference,
-                            "\(decoder) on \(name), \(what): \(Self.reason(data, decoder)); libpng: \(Self.reason(data, .libpng))")
+                    #expect(
+                        Self.decode(data, decoder) == reference,
+                        "\(decoder) on \(name), \(what): \(Self.reason(data, decoder)); libpng: \(Self.reason(data, .libpng))"
+                    )
                     checked += 1
                 }
             }
@@ -259,7 +298,8 @@ final class MemoryWatchingCollector: RowConsumer {
         var out = bytes
         var pos = 8
         while pos + 12 <= out.count {
-            let length = Int(UInt32(out[pos]) << 24 | UInt32(out[pos + 1]) << 16 | UInt32(out[pos + 2]) << 8 | UInt32(out[pos + 3]))
+            let length = Int(
+                UInt32(out[pos]) << 24 | UInt32(out[pos + 1]) << 16 | UInt32(out[pos + 2]) << 8 | UInt32(out[pos + 3]))
             guard length <= out.count - pos - 12 else { break }
             let crc = be32(crc32(Array(out[(pos + 4)..<(pos + 8 + length)])))
             out.replaceSubrange((pos + 8 + length)..<(pos + 12 + length), with: crc)

@@ -11,9 +11,10 @@ private func client() -> HTTPClient {
 /// A mirror directory with one article, one figure (`png`).
 private func mirror(_ dir: String, png: Data) throws -> String {
     let root = dir + "/mirror"
-    try MirrorBuilder.article(root, pmcid: "PMC1", version: 1,
-                              figures: [MirrorBuilder.Fig(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"])],
-                              media: ["g1.png": png])
+    try MirrorBuilder.article(
+        root, pmcid: "PMC1", version: 1,
+        figures: [MirrorBuilder.Fig(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"])],
+        media: ["g1.png": png])
     return root
 }
 
@@ -26,7 +27,8 @@ private let candidates = [Candidate(pmcid: "PMC1", version: 1, via: "ids")]
         let root = try mirror(dir, png: PNGFixture.make(width: 20, height: 20, seed: 1))
         let work = WorkDirectory(dir + "/work")
         try FileManager.default.createDirectory(atPath: work.root, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: work.path("fetch-journal.jsonl"), withDestinationPath: "/dev/full")
+        try FileManager.default.createSymbolicLink(
+            atPath: work.path("fetch-journal.jsonl"), withDestinationPath: "/dev/full")
         do {
             _ = try await Fetcher(source: try Source(root), work: work, client: client()).run(candidates)
             Issue.record("the fetch succeeded although no journal line could be written")
@@ -34,7 +36,7 @@ private let candidates = [Candidate(pmcid: "PMC1", version: 1, via: "ids")]
             #expect(e.message.contains("fetch journal") && e.message.contains("No space left"), "\(e.message)")
             #expect(e.exitCode == 74)
         }
-        #expect(!FileManager.default.fileExists(atPath: work.figures))   // no output names unjournalled blobs
+        #expect(!FileManager.default.fileExists(atPath: work.figures))  // no output names unjournalled blobs
     }
 
     @Test func unfinishedDownloadsOfAKilledRunAreRemoved() async throws {
@@ -56,7 +58,8 @@ private let candidates = [Candidate(pmcid: "PMC1", version: 1, via: "ids")]
         //    line is not: the download that follows must not keep the damaged file.
         let work = WorkDirectory(dir + "/work")
         let blob = work.blobs.path(for: sha)
-        try FileManager.default.createDirectory(atPath: (blob as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (blob as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(count: png.count).write(to: URL(fileURLWithPath: blob))
         _ = try await Fetcher(source: try Source(root), work: work, client: client()).run(candidates)
         #expect(FileManager.default.contents(atPath: blob) == png)

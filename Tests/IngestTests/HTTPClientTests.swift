@@ -53,18 +53,25 @@ private func quickOptions() -> HTTPClientOptions {
     @Test func retriesHonourRetryAfterAndBackoff() async throws {
         let dir = try TestPaths.scratch("retry")
         try FileManager.default.createDirectory(atPath: dir + "/PMC1.1", withIntermediateDirectories: true)
-        for n in ["a", "b", "c", "d", "e"] { try PNGFixture.make(seed: n.count).write(to: URL(fileURLWithPath: "\(dir)/PMC1.1/\(n).png")) }
-        let mirror = try await RunningMirror.start(dir, faults: [
-            Fault(path: "/PMC1.1/a.png", kind: "status", status: 429, retryAfter: 1, times: 1),
-            Fault(path: "/PMC1.1/b.png", kind: "status", status: 503, times: 2),
-            Fault(path: "/PMC1.1/c.png", kind: "truncate", fraction: 0.5, times: 1),
-            Fault(path: "/PMC1.1/d.png", kind: "status", status: 500),
-            Fault(path: "/PMC1.1/e.png", kind: "wrong-length"),
-        ])
+        for n in ["a", "b", "c", "d", "e"] {
+            try PNGFixture.make(seed: n.count).write(to: URL(fileURLWithPath: "\(dir)/PMC1.1/\(n).png"))
+        }
+        let mirror = try await RunningMirror.start(
+            dir,
+            faults: [
+                Fault(path: "/PMC1.1/a.png", kind: "status", status: 429, retryAfter: 1, times: 1),
+                Fault(path: "/PMC1.1/b.png", kind: "status", status: 503, times: 2),
+                Fault(path: "/PMC1.1/c.png", kind: "truncate", fraction: 0.5, times: 1),
+                Fault(path: "/PMC1.1/d.png", kind: "status", status: 500),
+                Fault(path: "/PMC1.1/e.png", kind: "wrong-length")
+            ])
         defer { Task { await mirror.stop() } }
         let client = HTTPClient(options: quickOptions())
         let start = Date()
-        let rs = await client.run(["a", "b", "c", "d", "e"].map { DownloadRequest(url: mirror.base + "PMC1.1/\($0).png", destination: "\(dir)/out/\($0).png") })
+        let rs = await client.run(
+            ["a", "b", "c", "d", "e"].map {
+                DownloadRequest(url: mirror.base + "PMC1.1/\($0).png", destination: "\(dir)/out/\($0).png")
+            })
         #expect(rs[0].ok && rs[0].retries == 1)
         #expect(Date().timeIntervalSince(start) >= 1.0)  // Retry-After: 1 was waited out
         #expect(rs[1].ok && rs[1].retries == 2)
@@ -80,7 +87,8 @@ private func quickOptions() -> HTTPClientOptions {
     @Test func stallIsCutByLowSpeedTimeoutThenRetried() async throws {
         let dir = try TestPaths.scratch("stall")
         try PNGFixture.make().write(to: URL(fileURLWithPath: dir + "/s.png"))
-        let mirror = try await RunningMirror.start(dir, faults: [Fault(path: "/s.png", kind: "drip", bytesPerSecond: 1, times: 1)])
+        let mirror = try await RunningMirror.start(
+            dir, faults: [Fault(path: "/s.png", kind: "drip", bytesPerSecond: 1, times: 1)])
         defer { Task { await mirror.stop() } }
         var o = quickOptions(); o.lowSpeedTime = 1; o.lowSpeedBytes = 100
         let r = await HTTPClient(options: o).get(mirror.base + "s.png")
@@ -150,7 +158,8 @@ private func quickOptions() -> HTTPClientOptions {
             keys += page.keys; token = page.nextToken; pages += 1
         } while token != nil
         #expect(pages == 2 && keys.count == 6 && keys == keys.sorted())
-        let folded = try S3Listing.parse((await client.get(mirror.base + "?list-type=2&delimiter=/&prefix=PMC1.")).data ?? Data(), source: "l")
+        let folded = try S3Listing.parse(
+            (await client.get(mirror.base + "?list-type=2&delimiter=/&prefix=PMC1.")).data ?? Data(), source: "l")
         #expect(folded.prefixes == ["PMC1.1/", "PMC1.2/"] && folded.keys.isEmpty)
         let forbidden = await client.get(mirror.base + "PMC1.1/%2e%2e/PMC1.1/PMC1.1.json")
         #expect(!forbidden.ok)

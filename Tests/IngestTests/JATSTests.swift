@@ -19,8 +19,9 @@ private struct PeerFigure: Decodable {
     @Test(.enabled(if: jats != nil, "../shared/data/jats is absent: skipped"))
     func matchesPubmedParserReference() throws {
         let dir = Self.jats!
-        let ref = try JSONDecoder().decode([String: [PeerFigure]?].self,
-                                           from: try Data(contentsOf: URL(fileURLWithPath: dir + "/pubmed_parser_captions_reference.json")))
+        let ref = try JSONDecoder().decode(
+            [String: [PeerFigure]?].self,
+            from: try Data(contentsOf: URL(fileURLWithPath: dir + "/pubmed_parser_captions_reference.json")))
         #expect(ref.count == 8)
         var captionDifferences: [String] = []
         var figureTotal = 0
@@ -42,8 +43,10 @@ private struct PeerFigure: Decodable {
                     // pubmed_parser drops text nested in inline markup; we keep it, so the peer's characters
                     // must appear in ours, in order, and ours must be longer.
                     captionDifferences.append("\(file)#\(ours.id)")
-                    #expect(isSubsequence(Array(peerCaption.filter { $0 != " " }), of: Array(ours.caption.filter { $0 != " " })),
-                            "\(file) \(ours.id): ours must contain every peer word in order")
+                    #expect(
+                        isSubsequence(
+                            Array(peerCaption.filter { $0 != " " }), of: Array(ours.caption.filter { $0 != " " })),
+                        "\(file) \(ours.id): ours must contain every peer word in order")
                     #expect(ours.caption.count > peerCaption.count)
                 }
             }
@@ -66,23 +69,23 @@ private struct PeerFigure: Decodable {
 
     @Test func figGroupAlternativesUnlabelledAndPositionalIDs() throws {
         let xml = """
-        <?xml version="1.0"?>
-        <article xmlns:xlink="http://www.w3.org/1999/xlink"><front><article-meta>
-        <article-id pub-id-type="pmc">PMC42</article-id><article-id pub-id-type="doi">10.1/x</article-id>
-        <permissions><license xlink:href="https://creativecommons.org/licenses/by/4.0/"/></permissions>
-        </article-meta></front><body>
-        <fig-group id="G1"><caption><p>Group</p></caption>
-          <fig id="F1a"><label>Figure 1A</label><caption><title>Axial  <italic>CT</italic></title>
-            <p>of the H<sub>2</sub>O<sup>+</sup>   phantom.</p></caption>
-            <alternatives><graphic xlink:href="a1"/><graphic xlink:href="a1-large"/></alternatives></fig>
-          <fig><caption><p>No label, no id.</p></caption><graphic xlink:href="b1"/></fig>
-        </fig-group>
-        <table-wrap id="T1"><graphic xlink:href="t1"/></table-wrap>
-        <p>Inline <inline-formula><graphic xlink:href="e1"/></inline-formula></p>
-        <fig id="F2"><label>Figure 2</label><caption><p>Plain.</p></caption><graphic xlink:href="c1"/>
-          <disp-formula><graphic xlink:href="e2"/></disp-formula></fig>
-        </body></article>
-        """
+            <?xml version="1.0"?>
+            <article xmlns:xlink="http://www.w3.org/1999/xlink"><front><article-meta>
+            <article-id pub-id-type="pmc">PMC42</article-id><article-id pub-id-type="doi">10.1/x</article-id>
+            <permissions><license xlink:href="https://creativecommons.org/licenses/by/4.0/"/></permissions>
+            </article-meta></front><body>
+            <fig-group id="G1"><caption><p>Group</p></caption>
+              <fig id="F1a"><label>Figure 1A</label><caption><title>Axial  <italic>CT</italic></title>
+                <p>of the H<sub>2</sub>O<sup>+</sup>   phantom.</p></caption>
+                <alternatives><graphic xlink:href="a1"/><graphic xlink:href="a1-large"/></alternatives></fig>
+              <fig><caption><p>No label, no id.</p></caption><graphic xlink:href="b1"/></fig>
+            </fig-group>
+            <table-wrap id="T1"><graphic xlink:href="t1"/></table-wrap>
+            <p>Inline <inline-formula><graphic xlink:href="e1"/></inline-formula></p>
+            <fig id="F2"><label>Figure 2</label><caption><p>Plain.</p></caption><graphic xlink:href="c1"/>
+              <disp-formula><graphic xlink:href="e2"/></disp-formula></fig>
+            </body></article>
+            """
         let a = try JATSParser.parse(Data(xml.utf8), source: "inline.xml")
         #expect(a.pmcid == "PMC42" && a.doi == "10.1/x")
         #expect(a.license == "https://creativecommons.org/licenses/by/4.0/")
@@ -119,7 +122,8 @@ private struct PeerFigure: Decodable {
     @Test func entityBombFailsFast() throws {
         var decls = "<!ENTITY e0 \"lollollollollollollol\">"
         for i in 1...9 { decls += "<!ENTITY e\(i) \"" + String(repeating: "&e\(i - 1);", count: 10) + "\">" }
-        let xml = "<?xml version=\"1.0\"?><!DOCTYPE article [\(decls)]><article><body><fig id=\"f\"><caption><p>&e9;</p></caption></fig></body></article>"
+        let xml =
+            "<?xml version=\"1.0\"?><!DOCTYPE article [\(decls)]><article><body><fig id=\"f\"><caption><p>&e9;</p></caption></fig></body></article>"
         let start = Date()
         do {
             _ = try JATSParser.parse(Data(xml.utf8), source: "bomb.xml")
@@ -136,13 +140,15 @@ private struct PeerFigure: Decodable {
         // 10^5 copies of 21 characters (2 MB from a 600-byte document): refused by libxml2's amplification bound.
         var decls = "<!ENTITY e0 \"lollollollollollollol\">"
         for i in 1...5 { decls += "<!ENTITY e\(i) \"" + String(repeating: "&e\(i - 1);", count: 10) + "\">" }
-        let xml = "<?xml version=\"1.0\"?><!DOCTYPE article [\(decls)]><article><fig id=\"f\"><caption><p>&e5;</p></caption></fig></article>"
+        let xml =
+            "<?xml version=\"1.0\"?><!DOCTYPE article [\(decls)]><article><fig id=\"f\"><caption><p>&e5;</p></caption></fig></article>"
         let start = Date()
         #expect {
             _ = try JATSParser.parse(Data(xml.utf8), source: "wide.xml")
         } throws: { error in
             let e = error as? PairDxError
-            return e?.kind == .badInput && e?.message.contains("wide.xml") == true && e?.message.contains("entity") == true
+            return e?.kind == .badInput && e?.message.contains("wide.xml") == true
+                && e?.message.contains("entity") == true
         }
         #expect(Date().timeIntervalSince(start) < 1.0)
     }
@@ -152,12 +158,15 @@ private struct PeerFigure: Decodable {
     /// and character references are text too; external entities are never read (below).
     @Test func internalEntityTextIsParsedAsText() throws {
         let xml = """
-        <?xml version="1.0"?>
-        <!DOCTYPE article [<!ENTITY modality "computed tomography"><!ENTITY nested "of the &modality; kind">]>
-        <article><fig id="f1"><label>Figure 1</label><caption><p>Axial &modality; scan &nested; &amp; &#946;-cells &lt;5 mm.</p></caption></fig></article>
-        """
+            <?xml version="1.0"?>
+            <!DOCTYPE article [<!ENTITY modality "computed tomography"><!ENTITY nested "of the &modality; kind">]>
+            <article><fig id="f1"><label>Figure 1</label><caption><p>Axial &modality; scan &nested; &amp; &#946;-cells &lt;5 mm.</p></caption></fig></article>
+            """
         let article = try JATSParser.parse(Data(xml.utf8), source: "entities.xml")
-        #expect(article.figures.map(\.caption) == ["Axial computed tomography scan of the computed tomography kind & β-cells <5 mm."])
+        #expect(
+            article.figures.map(\.caption) == [
+                "Axial computed tomography scan of the computed tomography kind & β-cells <5 mm."
+            ])
     }
 
     @Test func externalEntityIsNeverRead() throws {
@@ -165,10 +174,10 @@ private struct PeerFigure: Decodable {
         let secret = dir + "/secret.txt"
         try "TOP-SECRET-CONTENT".write(toFile: secret, atomically: true, encoding: .utf8)
         let xml = """
-        <?xml version="1.0"?>
-        <!DOCTYPE article [<!ENTITY xxe SYSTEM "file://\(secret)">]>
-        <article><fig id="f1"><caption><p>before &xxe; after</p></caption></fig></article>
-        """
+            <?xml version="1.0"?>
+            <!DOCTYPE article [<!ENTITY xxe SYSTEM "file://\(secret)">]>
+            <article><fig id="f1"><caption><p>before &xxe; after</p></caption></fig></article>
+            """
         // Either a parse error or a caption without the file's content; never the content.
         if let a = try? JATSParser.parse(Data(xml.utf8), source: "xxe.xml") {
             #expect(a.figures.first?.caption == "before after")

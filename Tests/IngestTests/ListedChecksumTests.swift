@@ -18,15 +18,16 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
 @Suite struct ListedChecksumTests {
     @Test func listingETagsAreMD5OnlyWhenSinglePart() throws {
         let xml = """
-        <?xml version="1.0" encoding="UTF-8"?><ListBucketResult><IsTruncated>false</IsTruncated>
-        <Contents><Key>PMC1.1/a.png</Key><ETag>&quot;0CC175B9C0F1B6A831C399E269772661&quot;</ETag><Size>1</Size></Contents>
-        <Contents><Key>PMC1.1/b.png</Key><ETag>"9b2cf535f27731c974343645a3985328-2"</ETag><Size>9000000</Size></Contents>
-        <Contents><Key>PMC1.1/c.png</Key><Size>7</Size></Contents>
-        </ListBucketResult>
-        """
+            <?xml version="1.0" encoding="UTF-8"?><ListBucketResult><IsTruncated>false</IsTruncated>
+            <Contents><Key>PMC1.1/a.png</Key><ETag>&quot;0CC175B9C0F1B6A831C399E269772661&quot;</ETag><Size>1</Size></Contents>
+            <Contents><Key>PMC1.1/b.png</Key><ETag>"9b2cf535f27731c974343645a3985328-2"</ETag><Size>9000000</Size></Contents>
+            <Contents><Key>PMC1.1/c.png</Key><Size>7</Size></Contents>
+            </ListBucketResult>
+            """
         let page = try S3Listing.parse(Data(xml.utf8), source: "test")
         #expect(page.md5(of: "PMC1.1/a.png") == "0cc175b9c0f1b6a831c399e269772661")
-        #expect(page.md5(of: "PMC1.1/b.png") == nil && page.etags["PMC1.1/b.png"] == "9b2cf535f27731c974343645a3985328-2")
+        #expect(
+            page.md5(of: "PMC1.1/b.png") == nil && page.etags["PMC1.1/b.png"] == "9b2cf535f27731c974343645a3985328-2")
         let listed = ListedObject.all(in: page)
         #expect(listed["PMC1.1/a.png"] == ListedObject(size: 1, md5: "0cc175b9c0f1b6a831c399e269772661"))
         #expect(listed["PMC1.1/b.png"] == ListedObject(size: 9_000_000, md5: nil))
@@ -40,16 +41,22 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         let dir = try TestPaths.scratch("etag-corrupt")
         let png = PNGFixture.make(width: 40, height: 30, seed: 11)
         let root = dir + "/mirror"
-        try MirrorBuilder.article(root, pmcid: "PMC1", version: 1,
-                                  figures: [.init(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"]),
-                                            .init(id: "F2", label: "Figure 2", caption: "Chest X-ray.", hrefs: ["g2"])],
-                                  media: ["g1.png": png, "g2.png": PNGFixture.make(width: 20, height: 20, seed: 12)])
-        let mirror = try await RunningMirror.start(root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "corrupt", times: 1)])
+        try MirrorBuilder.article(
+            root, pmcid: "PMC1", version: 1,
+            figures: [
+                .init(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"]),
+                .init(id: "F2", label: "Figure 2", caption: "Chest X-ray.", hrefs: ["g2"])
+            ],
+            media: ["g1.png": png, "g2.png": PNGFixture.make(width: 20, height: 20, seed: 12)])
+        let mirror = try await RunningMirror.start(
+            root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "corrupt", times: 1)])
         defer { Task { await mirror.stop() } }
 
         // The listing the fetch reads to find the version gives Size and the MD5 ETag of every key.
-        let (versions, listed) = try await Fetcher(source: try Source(mirror.base), work: WorkDirectory(dir + "/probe"), client: client())
-            .resolveVersions([Candidate(pmcid: "PMC1", version: nil, via: "ids")])
+        let (versions, listed) = try await Fetcher(
+            source: try Source(mirror.base), work: WorkDirectory(dir + "/probe"), client: client()
+        )
+        .resolveVersions([Candidate(pmcid: "PMC1", version: nil, via: "ids")])
         #expect(versions == ["PMC1": 1])
         #expect(listed["PMC1.1/g1.png"] == ListedObject(size: png.count, md5: MD5.hex(png)))
 
@@ -61,7 +68,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         #expect(figs["PMC1/F1"]?.sha256 == nil)
         #expect(figs["PMC1/F2"]?.status.rawValue == "ok")
         #expect(first.httpErrors["md5-mismatch"] == 1)
-        #expect(work.blobs.all().count == 1)   // F2's only: the corrupt body was not kept
+        #expect(work.blobs.all().count == 1)  // F2's only: the corrupt body was not kept
         let journal = try FileSystem.readString(work.path("fetch-journal.jsonl"))
         #expect(!journal.contains("g1.png"))
 
@@ -76,9 +83,11 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         let dir = try TestPaths.scratch("etag-retry")
         let png = PNGFixture.make(width: 32, height: 32, seed: 13)
         let root = dir + "/mirror"
-        try MirrorBuilder.article(root, pmcid: "PMC1", version: 1,
-                                  figures: [.init(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"])], media: ["g1.png": png])
-        let mirror = try await RunningMirror.start(root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "corrupt", times: 1)])
+        try MirrorBuilder.article(
+            root, pmcid: "PMC1", version: 1,
+            figures: [.init(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"])], media: ["g1.png": png])
+        let mirror = try await RunningMirror.start(
+            root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "corrupt", times: 1)])
         defer { Task { await mirror.stop() } }
         let work = WorkDirectory(dir + "/work")
         _ = try await Fetcher(source: try Source(mirror.base), work: work, client: client(retries: 1))
@@ -93,9 +102,11 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         let dir = try TestPaths.scratch("listed-size")
         let png = PNGFixture.make(width: 30, height: 30, seed: 14)
         let root = dir + "/mirror"
-        try MirrorBuilder.article(root, pmcid: "PMC1", version: 1,
-                                  figures: [.init(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"])], media: ["g1.png": png])
-        let mirror = try await RunningMirror.start(root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "no-length", extraBytes: 64)])
+        try MirrorBuilder.article(
+            root, pmcid: "PMC1", version: 1,
+            figures: [.init(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"])], media: ["g1.png": png])
+        let mirror = try await RunningMirror.start(
+            root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "no-length", extraBytes: 64)])
         defer { Task { await mirror.stop() } }
         let work = WorkDirectory(dir + "/work")
         _ = try await Fetcher(source: try Source(mirror.base), work: work, client: client())
@@ -119,8 +130,10 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         let source = try Source("http://127.0.0.1:\(port)/pmc-oa-opendata")
         // Version-less candidates, as esearch gives them: the fetch lists each article's keys.
         let cs = ["PMC1", "PMC2", "PMC10", "PMC8999999"].map { Candidate(pmcid: $0, version: nil, via: "ids") }
-        let (versions, listed) = try await Fetcher(source: source, work: WorkDirectory(dir + "/probe"), client: client(retries: 2))
-            .resolveVersions(cs)
+        let (versions, listed) = try await Fetcher(
+            source: source, work: WorkDirectory(dir + "/probe"), client: client(retries: 2)
+        )
+        .resolveVersions(cs)
         #expect(versions == ["PMC1": 1, "PMC2": 2, "PMC10": 1, "PMC8999999": 1])
         let g001 = try Data(contentsOf: URL(fileURLWithPath: mirror + "/PMC1.1/pmc1.g001.png"))
         #expect(listed["PMC1.1/pmc1.g001.png"] == ListedObject(size: g001.count, md5: MD5.hex(g001)))

@@ -21,7 +21,9 @@ import PairDxCore
         // Reference: one uninterrupted run in-process over the directory.
         var o = HTTPClientOptions(); o.backoffBase = 0.02
         let cs = try await Discoverer(client: HTTPClient(options: o)).fromListing(try Source(root))
-        _ = try await Fetcher(source: try Source(root), work: WorkDirectory(dir + "/ref"), client: HTTPClient(options: o)).run(cs)
+        _ = try await Fetcher(
+            source: try Source(root), work: WorkDirectory(dir + "/ref"), client: HTTPClient(options: o)
+        ).run(cs)
 
         let work = dir + "/work"
         #expect(try await runProcess(Self.executable!, ["discover", "--source", mirror.base, "--work", work]) == 0)
@@ -46,9 +48,11 @@ import PairDxCore
         // Nothing complete was fetched twice: repeats are bounded by what was in flight at each kill.
         let hits = mirror.server.hits.filter { $0.key != "/" }
         let repeats = hits.values.reduce(0) { $0 + max(0, $1 - 1) }
-        let absent = hits["/PMC6.1/gone.jpg"] ?? 0   // a 404 is asked for again until its journal line is written
-        let html = hits["/PMC6.1/err.png"] ?? 0      // an HTML page in place of an image is asked for on every run
-        #expect(repeats - max(0, absent - 1) - max(0, html - 1) <= kills * 8, "\(repeats) repeated requests after \(kills) kills")
+        let absent = hits["/PMC6.1/gone.jpg"] ?? 0  // a 404 is asked for again until its journal line is written
+        let html = hits["/PMC6.1/err.png"] ?? 0  // an HTML page in place of an image is asked for on every run
+        #expect(
+            repeats - max(0, absent - 1) - max(0, html - 1) <= kills * 8,
+            "\(repeats) repeated requests after \(kills) kills")
     }
 
     /// The journal's keys are relative to the source: a work directory moved together with its mirror resumes
@@ -57,17 +61,21 @@ import PairDxCore
         let dir = try TestPaths.scratch("moved")
         let first = dir + "/first"
         for i in 0..<4 {
-            try MirrorBuilder.article(first + "/mirror", pmcid: "PMC\(20 + i)", version: 1, figures: [
-                MirrorBuilder.Fig(id: "F1", label: "Figure 1", caption: "Axial CT \(i).", hrefs: ["pmc\(i).g001"]),
-            ], media: ["pmc\(i).g001.png": PNGFixture.make(width: 24, height: 24, seed: 40 + i)])
+            try MirrorBuilder.article(
+                first + "/mirror", pmcid: "PMC\(20 + i)", version: 1,
+                figures: [
+                    MirrorBuilder.Fig(id: "F1", label: "Figure 1", caption: "Axial CT \(i).", hrefs: ["pmc\(i).g001"])
+                ], media: ["pmc\(i).g001.png": PNGFixture.make(width: 24, height: 24, seed: 40 + i)])
         }
         func fetch(_ root: String) async throws -> FetchReport {
             let source = try Source(root + "/mirror")
             let cs = try await Discoverer(client: HTTPClient(options: HTTPClientOptions())).fromListing(source)
-            return try await Fetcher(source: source, work: WorkDirectory(root + "/work"), client: HTTPClient(options: HTTPClientOptions())).run(cs)
+            return try await Fetcher(
+                source: source, work: WorkDirectory(root + "/work"), client: HTTPClient(options: HTTPClientOptions())
+            ).run(cs)
         }
         let before = try await fetch(first)
-        #expect(before.requests >= 8)   // metadata, JATS and one image per article
+        #expect(before.requests >= 8)  // metadata, JATS and one image per article
         let figures = try FileSystem.readString(WorkDirectory(first + "/work").path("figures.jsonl"))
 
         let moved = dir + "/elsewhere/moved"

@@ -36,7 +36,9 @@ enum MotoS3 {
             p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
             try p.run()
             for _ in 0..<100 {
-                if let d = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/")!), !d.isEmpty { return (p, port) }
+                if let d = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/")!), !d.isEmpty {
+                    return (p, port)
+                }
                 if !p.isRunning { break }
                 usleep(100_000)
             }
@@ -56,13 +58,17 @@ enum MotoS3 {
     static func upload(python: String, port: Int, mirror: String, fillers: Int) throws -> Int {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [TestPaths.packageRoot + "/scripts/s3/upload-mirror.py", "http://127.0.0.1:\(port)", mirror, "\(fillers)"]
+        p.arguments = [
+            TestPaths.packageRoot + "/scripts/s3/upload-mirror.py", "http://127.0.0.1:\(port)", mirror, "\(fillers)"
+        ]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0, let n = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard p.terminationStatus == 0,
+            let n = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             throw PairDxError.io("upload-mirror.py exited \(p.terminationStatus)")
         }
         return n
@@ -75,7 +81,10 @@ enum MotoS3 {
         return HTTPClient(options: o)
     }
 
-    @Test(.enabled(if: MotoS3.python != nil || MotoS3.required, "moto[server] and boto3 are not installed (scripts/python-env.sh installs them)"))
+    @Test(
+        .enabled(
+            if: MotoS3.python != nil || MotoS3.required,
+            "moto[server] and boto3 are not installed (scripts/python-env.sh installs them)"))
     func discoverAndFetchAgainstMotoS3() async throws {
         let python = try #require(MotoS3.python, "CI=true but moto[server] is missing: run scripts/python-env.sh")
         let dir = try TestPaths.scratch("moto")
@@ -104,7 +113,8 @@ enum MotoS3 {
         let s3Articles = try JSONL.read(ArticleRecord.self, from: s3Work.articles).filter { ours.contains($0.pmcid) }
         #expect(s3Articles == (try JSONL.read(ArticleRecord.self, from: dirWork.articles)))
         let s3Figures = try JSONL.read(FigureRecord.self, from: s3Work.figures)
-        #expect(s3Figures.filter { ours.contains($0.pmcid) } == (try JSONL.read(FigureRecord.self, from: dirWork.figures)))
+        #expect(
+            s3Figures.filter { ours.contains($0.pmcid) } == (try JSONL.read(FigureRecord.self, from: dirWork.figures)))
         let encoded = try #require(s3Figures.first { $0.id == "PMC8999999/F1" })
         #expect(encoded.status.rawValue == "ok" && encoded.media == "fig 1+a.png")
         let blob = try s3Work.blobs.read(try #require(encoded.sha256))

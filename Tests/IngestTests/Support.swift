@@ -23,7 +23,8 @@ enum TestPaths {
 
     /// A fresh empty directory under the system temporary folder.
     static func scratch(_ name: String) throws -> String {
-        let dir = NSTemporaryDirectory() + "pairdx-ingest-tests/\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let dir =
+            NSTemporaryDirectory() + "pairdx-ingest-tests/\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }

@@ -20,8 +20,12 @@ import PairDxCore
     func synthMirrorOverHTTPAndDirectoryIsIdenticalAndHazardsAreRecorded() async throws {
         try Prerequisite.pairdx.require()
         let dir = try TestPaths.scratch("synth")
-        let status = try await runProcess(Self.executable!, ["synth", "--seed", "1", "--out", dir + "/mirror",
-                                                             "--figures", "30", "--log-level", "warning"])
+        let status = try await runProcess(
+            Self.executable!,
+            [
+                "synth", "--seed", "1", "--out", dir + "/mirror",
+                "--figures", "30", "--log-level", "warning"
+            ])
         try #require(status == 0)
         let truth = try JSONDecoder().decode(Truth.self, from: try FileSystem.read(dir + "/mirror.truth.json"))
 
@@ -38,14 +42,22 @@ import PairDxCore
         #expect(try FileSystem.readString(a.figures) == FileSystem.readString(b.figures))
         #expect(a.blobs.all() == b.blobs.all())
 
-        let articles = Dictionary(uniqueKeysWithValues: try JSONL.read(ArticleRecord.self, from: a.articles).map { ($0.pmcid, $0) })
-        let figures = Dictionary(uniqueKeysWithValues: try JSONL.read(FigureRecord.self, from: a.figures).map { ($0.id, $0) })
+        let articles = Dictionary(
+            uniqueKeysWithValues: try JSONL.read(ArticleRecord.self, from: a.articles).map { ($0.pmcid, $0) })
+        let figures = Dictionary(
+            uniqueKeysWithValues: try JSONL.read(FigureRecord.self, from: a.figures).map { ($0.id, $0) })
         for id in truth.hazards["retracted"] ?? [] { #expect(articles[id]?.status.rawValue == "retracted", "\(id)") }
-        for id in truth.hazards["notOpenAccess"] ?? [] { #expect(articles[id]?.status.rawValue == "not-open-access", "\(id)") }
+        for id in truth.hazards["notOpenAccess"] ?? [] {
+            #expect(articles[id]?.status.rawValue == "not-open-access", "\(id)")
+        }
         for id in truth.hazards["noFigures"] ?? [] { #expect(articles[id]?.status.rawValue == "no-figures", "\(id)") }
-        for id in truth.hazards["missingMedia"] ?? [] { #expect(figures[id]?.status.rawValue == "media-missing", "\(id)") }
+        for id in truth.hazards["missingMedia"] ?? [] {
+            #expect(figures[id]?.status.rawValue == "media-missing", "\(id)")
+        }
         for id in truth.hazards["nonImageMedia"] ?? [] { #expect(figures[id]?.status.reason == .notAnImage, "\(id)") }
-        for id in truth.hazards["unsupportedFormat"] ?? [] { #expect(figures[id]?.status.reason == .unsupportedFormat, "\(id)") }
+        for id in truth.hazards["unsupportedFormat"] ?? [] {
+            #expect(figures[id]?.status.reason == .unsupportedFormat, "\(id)")
+        }
         for id in truth.hazards["figGroup"] ?? [] { #expect(figures[id]?.context == "fig-group", "\(id)") }
         for id in truth.hazards["noLabel"] ?? [] { #expect(figures[id] != nil && figures[id]?.label == nil, "\(id)") }
         // Every figure of the ground truth is a figure record (hazards included), except those of

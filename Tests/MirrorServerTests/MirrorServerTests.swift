@@ -22,7 +22,7 @@ private func rawGet(port: UInt16, _ head: String) throws -> (status: Int, body: 
     var off = 0
     while off < bytes.count {
         let n = bytes[off...].withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
-        if n <= 0 { break }   // the server may close early on a request it refuses
+        if n <= 0 { break }  // the server may close early on a request it refuses
         off += n
     }
     var answer = Data()
@@ -33,8 +33,9 @@ private func rawGet(port: UInt16, _ head: String) throws -> (status: Int, body: 
         answer.append(contentsOf: buffer[0..<n])
     }
     guard let split = answer.range(of: Data("\r\n\r\n".utf8)),
-          let statusLine = String(data: answer[..<split.lowerBound], encoding: .utf8)?.split(separator: "\r\n").first,
-          let code = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
+        let statusLine = String(data: answer[..<split.lowerBound], encoding: .utf8)?.split(separator: "\r\n").first,
+        let code = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+    else {
         return (0, answer)
     }
     return (code, Data(answer[split.upperBound...]))
@@ -50,7 +51,8 @@ private func get(_ port: UInt16, _ target: String, headers: String = "") throws 
         try FileManager.default.createDirectory(atPath: dir + "/root/PMC1.1", withIntermediateDirectories: true)
         try Data("outside".utf8).write(to: URL(fileURLWithPath: dir + "/secret.txt"))
         try Data("inside".utf8).write(to: URL(fileURLWithPath: dir + "/root/PMC1.1/a.txt"))
-        try FileManager.default.createSymbolicLink(atPath: dir + "/root/PMC1.1/out.txt", withDestinationPath: dir + "/secret.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: dir + "/root/PMC1.1/out.txt", withDestinationPath: dir + "/secret.txt")
         try FileManager.default.createSymbolicLink(atPath: dir + "/root/PMC1.1/up", withDestinationPath: dir)
         try FileManager.default.createSymbolicLink(atPath: dir + "/root/PMC1.1/in.txt", withDestinationPath: "a.txt")
         let server = try MirrorServer(root: dir + "/root")
@@ -59,7 +61,7 @@ private func get(_ port: UInt16, _ target: String, headers: String = "") throws 
         let out = try get(port, "/PMC1.1/out.txt"), up = try get(port, "/PMC1.1/up/secret.txt")
         #expect(out.status == 403 && out.body != Data("outside".utf8))
         #expect(up.status == 403 && up.body != Data("outside".utf8))
-        let inside = try get(port, "/PMC1.1/in.txt")   // a link that stays inside is served
+        let inside = try get(port, "/PMC1.1/in.txt")  // a link that stays inside is served
         #expect(inside.status == 200 && inside.body == Data("inside".utf8))
     }
 
@@ -90,7 +92,8 @@ private func get(_ port: UInt16, _ target: String, headers: String = "") throws 
         defer { Task { await server.stop() } }
         _ = try get(port, "/PMC1.1/a.txt")
         _ = try get(port, "/PMC1.1/a%0A0.000001%20/forged%25.txt")
-        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 4 && lines[0] == "earlier line" && lines[3].isEmpty, "\(lines)")
         #expect(lines[1].hasSuffix(" /PMC1.1/a.txt"))
         #expect(lines[2].hasSuffix(" /PMC1.1/a%0A0.000001%20/forged%25.txt"), "\(lines[2])")
@@ -128,7 +131,9 @@ private func get(_ port: UInt16, _ target: String, headers: String = "") throws 
         let (server, port) = try await Self.serve()
         defer { Task { await server.stop() } }
         let long = try get(port, "/PMC1.1/" + String(repeating: "a", count: 9000))
-        #expect(long.status == 414 && String(decoding: long.body, as: UTF8.self).contains("request line longer than 8192 bytes"))
+        #expect(
+            long.status == 414
+                && String(decoding: long.body, as: UTF8.self).contains("request line longer than 8192 bytes"))
         // A request line that never ends is cut off at the limit, not read to the end.
         let endless = try rawGet(port: port, "GET /" + String(repeating: "z", count: 200_000))
         #expect(endless.status == 414)
@@ -141,7 +146,8 @@ private func get(_ port: UInt16, _ target: String, headers: String = "") throws 
         let big = try get(port, "/PMC1.1/a.txt", headers: Self.padding(lines: 40, bytes: 1000))
         #expect(big.status == 431 && String(decoding: big.body, as: UTF8.self).contains("larger than 32768 bytes"))
         // One header line of 300 KiB without an end: refused once 32 KiB have arrived.
-        let endless = try rawGet(port: port, "GET /PMC1.1/a.txt HTTP/1.1\r\nX-Big: " + String(repeating: "y", count: 300_000))
+        let endless = try rawGet(
+            port: port, "GET /PMC1.1/a.txt HTTP/1.1\r\nX-Big: " + String(repeating: "y", count: 300_000))
         #expect(endless.status == 431)
         #expect(server.hits.isEmpty)
         // The server still serves afterwards.
@@ -163,7 +169,8 @@ private func get(_ port: UInt16, _ target: String, headers: String = "") throws 
     @Test func aRequestWithABodyIsRefused() async throws {
         let (server, port) = try await Self.serve()
         defer { Task { await server.stop() } }
-        let answer = try rawGet(port: port, "GET /PMC1.1/a.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello")
+        let answer = try rawGet(
+            port: port, "GET /PMC1.1/a.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello")
         #expect(answer.status == 413)
     }
 }

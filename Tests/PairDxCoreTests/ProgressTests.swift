@@ -17,11 +17,11 @@ private final class Recorder: Sendable {
     @Test func quietOffATerminalSummaryEveryIntervalAndAtTheEnd() {
         let r = Recorder()
         let p = Progress("fetch", total: 1_000, terminal: false, interval: 30, clock: r.clock, sink: r.sink)
-        for _ in 0..<100 { r.advance(0.5); p.advance(by: 5) }   // 50 s, 500 done
-        #expect(r.text.count == 1)                                // one summary at 30 s, none before or since
+        for _ in 0..<100 { r.advance(0.5); p.advance(by: 5) }  // 50 s, 500 done
+        #expect(r.text.count == 1)  // one summary at 30 s, none before or since
         #expect(r.text.first?.hasPrefix("fetch: 300/1000 (10.0/s, ETA 1:10)") == true, "\(r.text)")
         #expect(r.text.allSatisfy { $0.hasSuffix("\n") && !$0.contains("\r") && !$0.contains("\u{1B}") })
-        r.advance(15); p.advance(by: 500)                         // done at 65 s: not due, the end says it
+        r.advance(15); p.advance(by: 500)  // done at 65 s: not due, the end says it
         p.finish()
         #expect(r.text.count == 3 && r.text.last == "fetch: 1000/1000 (15.4/s)\n", "\(r.text)")
         p.finish()
@@ -47,7 +47,7 @@ private final class Recorder: Sendable {
         let fetch = Progress("fetch", total: 200, terminal: false, interval: 30, clock: r.clock, sink: r.sink)
         r.advance(31); fetch.advance(by: 120)
         #expect(r.text == ["[scan]: ct 3/40; 200/750 articles · fetch 120/200\n"], "\(r.text)")
-        fetch.finish()                                           // a nested progress never writes a line of its own
+        fetch.finish()  // a nested progress never writes a line of its own
         #expect(r.text.count == 1)
         scan.status("ct 40/40; 412/750 articles")
         scan.finish()

@@ -65,53 +65,70 @@ public struct Prerequisite: Sendable {
         for dir in (env["PATH"] ?? "/usr/bin").split(separator: ":") { candidates.append("\(dir)/python3") }
         let name = modules.isEmpty ? "a Python 3 interpreter" : "a Python with \(modules.joined(separator: ", "))"
         for p in candidates where FileManager.default.isExecutableFile(atPath: p) {
-            if imports(p, modules) { return Prerequisite(name: name, value: p, missing: nil, installedByCI: installedByCI) }
+            if imports(p, modules) {
+                return Prerequisite(name: name, value: p, missing: nil, installedByCI: installedByCI)
+            }
             if env["PAIRDX_PYTHON"] == p {
-                return Prerequisite(name: name, value: nil, missing: "PAIRDX_PYTHON=\(p) cannot import \(modules.joined(separator: ", ")) (scripts/python-env.sh installs them into .venv)", installedByCI: installedByCI)
+                return Prerequisite(
+                    name: name, value: nil,
+                    missing:
+                        "PAIRDX_PYTHON=\(p) cannot import \(modules.joined(separator: ", ")) (scripts/python-env.sh installs them into .venv)",
+                    installedByCI: installedByCI)
             }
         }
-        return Prerequisite(name: name, value: nil,
-                            missing: "no Python with \(modules.joined(separator: ", ")): run scripts/python-env.sh or set PAIRDX_PYTHON",
-                            installedByCI: installedByCI)
+        return Prerequisite(
+            name: name, value: nil,
+            missing:
+                "no Python with \(modules.joined(separator: ", ")): run scripts/python-env.sh or set PAIRDX_PYTHON",
+            installedByCI: installedByCI)
     }
 
     /// A file or folder at `path` (relative paths from the repository root).
     public static func path(_ path: String, what: String, installedByCI: Bool = false) -> Prerequisite {
         let full = path.hasPrefix("/") ? path : packageRoot + "/" + path
         let ok = FileManager.default.fileExists(atPath: full)
-        return Prerequisite(name: what, value: ok ? full : nil, missing: "\(what) is absent (\(path))", installedByCI: installedByCI)
+        return Prerequisite(
+            name: what, value: ok ? full : nil, missing: "\(what) is absent (\(path))", installedByCI: installedByCI)
     }
 
     /// The file an environment variable names.
     public static func environmentFile(_ variable: String, what: String, installedByCI: Bool) -> Prerequisite {
         let v = ProcessInfo.processInfo.environment[variable]
         let ok = v.map { FileManager.default.fileExists(atPath: $0) } ?? false
-        return Prerequisite(name: what, value: ok ? v : nil,
-                            missing: v == nil ? "\(variable) is not set (\(what))" : "\(variable)=\(v!) does not exist (\(what))",
-                            installedByCI: installedByCI)
+        return Prerequisite(
+            name: what, value: ok ? v : nil,
+            missing: v == nil ? "\(variable) is not set (\(what))" : "\(variable)=\(v!) does not exist (\(what))",
+            installedByCI: installedByCI)
     }
 
     /// Headless Chromium on PATH (Debian's `chromium` package, which `.ci/run` installs), for the page-rendering checks.
     public static let chromium: Prerequisite = {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            for name in ["chromium", "chromium-browser", "google-chrome"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+            for name in ["chromium", "chromium-browser", "google-chrome"]
+            where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
                 return Prerequisite(name: "Chromium", value: "\(dir)/\(name)", missing: nil, installedByCI: true)
             }
         }
-        return Prerequisite(name: "Chromium", value: nil, missing: "needs Debian's chromium package (.ci/run installs it)", installedByCI: true)
+        return Prerequisite(
+            name: "Chromium", value: nil, missing: "needs Debian's chromium package (.ci/run installs it)",
+            installedByCI: true)
     }()
 
     /// The `pairdx` executable built beside the test bundle (`swift test` builds it).
     public static let pairdx: Prerequisite = {
         let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
-        for dir in [bundle, URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent(), Bundle.main.bundleURL] {
+        for dir in [
+            bundle, URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent(),
+            Bundle.main.bundleURL
+        ] {
             let p = dir.appendingPathComponent("pairdx").path
             if FileManager.default.isExecutableFile(atPath: p) {
                 return Prerequisite(name: "the pairdx executable", value: p, missing: nil, installedByCI: true)
             }
         }
-        return Prerequisite(name: "the pairdx executable", value: nil,
-                            missing: "the pairdx executable is not built beside the tests (swift build)", installedByCI: true)
+        return Prerequisite(
+            name: "the pairdx executable", value: nil,
+            missing: "the pairdx executable is not built beside the tests (swift build)", installedByCI: true)
     }()
 
     static func imports(_ python: String, _ modules: [String]) -> Bool {

@@ -5,9 +5,10 @@ public enum Subprocess {
     /// `env` entries are added to (or replace those of) this process's environment; `cwd` is the working directory.
     /// `stderrOnly`: stdout is discarded and `output` is stderr alone.
     @discardableResult
-    public static func run(_ exe: String, _ args: [String], cwd: String? = nil, env: [String: String] = [:],
-                           stderrOnly: Bool = false) throws -> (status: Int32, output: String)
-    {
+    public static func run(
+        _ exe: String, _ args: [String], cwd: String? = nil, env: [String: String] = [:],
+        stderrOnly: Bool = false
+    ) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = args

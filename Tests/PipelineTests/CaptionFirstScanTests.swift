@@ -10,7 +10,8 @@ import Testing
     static let mirror: String = {
         let dir = NSTemporaryDirectory() + "pairdx-scan-mirror-\(getpid())"
         if !FileSystem.exists(dir + "/.done") {
-            _ = try! SynthGenerator.run(SynthOptions(seed: 4, out: dir, figures: 600, truth: dir + ".truth.json", threads: 2, force: true))
+            _ = try! SynthGenerator.run(
+                SynthOptions(seed: 4, out: dir, figures: 600, truth: dir + ".truth.json", threads: 2, force: true))
             try! AtomicFile.write(Data(), to: dir + "/.done")
         }
         return dir
@@ -41,7 +42,9 @@ import Testing
     func outputs(_ root: String) throws -> [String: Data] {
         var out: [String: Data] = [:]
         for dir in ["Splits/scan-test", "Manifests/scan-test"] {
-            for f in FileSystem.listFiles(under: root + "/" + dir) { out[dir + "/" + f] = try FileSystem.read(root + "/" + dir + "/" + f) }
+            for f in FileSystem.listFiles(under: root + "/" + dir) {
+                out[dir + "/" + f] = try FileSystem.read(root + "/" + dir + "/" + f)
+            }
         }
         return out
     }
@@ -59,7 +62,9 @@ import Testing
         #expect(!skipped.isEmpty && skipped.allSatisfy { $0.sha256 == nil })
         // No media request for a figure without a class: the journal names none of their files.
         let journal = try FileSystem.readString(work.path("fetch-journal.jsonl"))
-        for f in skipped.prefix(50) { #expect(!journal.contains("/\(f.media ?? "-")\""), "\(f.id) media were requested") }
+        for f in skipped.prefix(50) {
+            #expect(!journal.contains("/\(f.media ?? "-")\""), "\(f.id) media were requested")
+        }
         // The candidates and articles are the kept prefix of the seeded order, not the whole listing.
         #expect(try JSONL.read(Candidate.self, from: work.candidates).count == scan.kept)
     }
@@ -78,7 +83,9 @@ import Testing
         do { _ = try await Rebuild(stopped).run() } catch let e as PairDxError { thrown = e }
         let e = try #require(thrown)
         #expect(e.exitCode == 1 && e.message.contains("--max-articles 10") && e.message.contains("ct "))
-        let state = try CanonicalJSON.decode(ScanState.self, from: FileSystem.read(WorkDirectory(c.root + "/work").path("scan-state.json")), source: "state")
+        let state = try CanonicalJSON.decode(
+            ScanState.self, from: FileSystem.read(WorkDirectory(c.root + "/work").path("scan-state.json")),
+            source: "state")
         #expect(state.scanned == 10)
         let resumed = try await Rebuild(options(c, batch: 9)).run()
         #expect(resumed.scan?.batches ?? 0 > state.batches)
@@ -91,14 +98,19 @@ import Testing
         do { _ = try await Rebuild(options(s)).run() } catch let e as PairDxError { thrown = e }
         let e = try #require(thrown)
         #expect(e.exitCode == 1)
-        for c in ["ct", "mri", "xray", "ultrasound", "histopathology", "endoscopy"] { #expect(e.message.contains("\(c) have "), "\(e.message)") }
+        for c in ["ct", "mri", "xray", "ultrasound", "histopathology", "endoscopy"] {
+            #expect(e.message.contains("\(c) have "), "\(e.message)")
+        }
         #expect(e.message.contains("/need 5000"))
         var allowed = options(s)
         allowed.allowShort = true
         allowed.audit = true
         allowed.reportDir = s.root + "/report"
         let r = try await Rebuild(allowed).run()
-        let counts = Dictionary(grouping: try JSONL.read(BalancedItemProbe.self, from: WorkDirectory(s.root + "/work").path("balanced.jsonl")), by: \.class).mapValues(\.count)
+        let counts = Dictionary(
+            grouping: try JSONL.read(
+                BalancedItemProbe.self, from: WorkDirectory(s.root + "/work").path("balanced.jsonl")), by: \.class
+        ).mapValues(\.count)
         #expect(Set(counts.values).count == 1)
         #expect(r.audit?.findings.contains { $0.contains("not the published size") } == true)
         #expect(r.audit?.passed == true)

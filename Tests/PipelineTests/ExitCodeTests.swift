@@ -39,7 +39,10 @@ import Testing
         ["balance", "--work", missing, "--recipe", recipe],
         ["split", "--work", missing, "--recipe", recipe],
         ["manifest", "--work", missing, "--recipe", recipe],
-        ["export", "--recipe", recipe, "--splits-root", Prerequisite.packageRoot + "/Splits", "--work", missing, "--bagit", "bag"],
+        [
+            "export", "--recipe", recipe, "--splits-root", Prerequisite.packageRoot + "/Splits", "--work", missing,
+            "--bagit", "bag"
+        ],
         ["verify", missing],
         ["audit", missing],
         ["train", "--model", "text", "--split", missing],
@@ -49,7 +52,7 @@ import Testing
         ["merge", "--shards", "2", "--work", missing],
         ["suspects", "--split", missing],
         ["balance", "--work", Prerequisite.packageRoot, "--recipe", recipe, "--exclude-suspects", missing + ".json"],
-        ["rebuild", "--recipe", recipe, "--validate", "--clip-weights", missing + ".safetensors"],
+        ["rebuild", "--recipe", recipe, "--validate", "--clip-weights", missing + ".safetensors"]
     ]
 
     @Test(Prerequisite.pairdx.trait, arguments: missingInput)
@@ -83,7 +86,7 @@ import Testing
             ["rebuild", "--source", "mirror", "--from-shards", "0"],
             ["rebuild", "--source", "mirror", "--from-shards", "2", "--shards", "2"],
             ["rebuild", "--scan-shard", "0/2"],
-            ["synth", "--figures", "many"],
+            ["synth", "--figures", "many"]
         ]
     }()
 
@@ -98,7 +101,10 @@ import Testing
         try AtomicFile.write("{\"name\": ", to: dir + "/recipe.json")
         try AtomicFile.write("<article><body><fig", to: dir + "/a.xml")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for args in [["rebuild", "--recipe", dir + "/recipe.json"], ["split", "--recipe", dir + "/recipe.json"], ["parse-jats", dir + "/a.xml"]] {
+        for args in [
+            ["rebuild", "--recipe", dir + "/recipe.json"], ["split", "--recipe", dir + "/recipe.json"],
+            ["parse-jats", dir + "/a.xml"]
+        ] {
             let r = try run(args)
             #expect(r.status == 65, "pairdx \(args.joined(separator: " ")) exited \(r.status): \(r.stderr.suffix(400))")
         }
@@ -114,22 +120,28 @@ import Testing
         for o in options { #expect(text.contains(o), "pairdx \(subcommand) does not take \(o)") }
     }
 
-    static let subcommands = ["rebuild", "plan", "synth", "serve-mirror", "discover", "fetch", "parse-jats", "hash", "phash", "dedupe",
-                              "label", "label-eval", "balance", "split", "manifest", "export", "verify", "audit", "train", "evaluate",
-                              "validate", "bench train", "bench validate", "merge", "suspects"]
+    static let subcommands = [
+        "rebuild", "plan", "synth", "serve-mirror", "discover", "fetch", "parse-jats", "hash", "phash", "dedupe",
+        "label", "label-eval", "balance", "split", "manifest", "export", "verify", "audit", "train", "evaluate",
+        "validate", "bench train", "bench validate", "merge", "suspects"
+    ]
 
     /// The list above is every subcommand `pairdx --help` names, so a new one cannot miss these checks.
     @Test(Prerequisite.pairdx.trait) func theListCoversEverySubcommand() throws {
         let help = try runStdout(["--help"])
-        guard let section = help.components(separatedBy: "SUBCOMMANDS:").last?.components(separatedBy: "\n\n").first else {
+        guard let section = help.components(separatedBy: "SUBCOMMANDS:").last?.components(separatedBy: "\n\n").first
+        else {
             Issue.record("no SUBCOMMANDS in --help"); return
         }
-        let named = Set(section.split(separator: "\n").compactMap { line -> String? in
-            guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
-            return line.split(separator: " ").first.map(String.init)
-        })
+        let named = Set(
+            section.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
+                return line.split(separator: " ").first.map(String.init)
+            })
         let listed = Set(Self.subcommands.map { String($0.split(separator: " ")[0]) })
-        #expect(named.subtracting(listed).subtracting(["help"]).isEmpty, "not checked: \(named.subtracting(listed).sorted())")
+        #expect(
+            named.subtracting(listed).subtracting(["help"]).isEmpty,
+            "not checked: \(named.subtracting(listed).sorted())")
     }
 
     func runStdout(_ args: [String]) throws -> String {

@@ -24,9 +24,12 @@ import Testing
         return root
     }
 
-    func rebuild(_ root: String, work: String? = nil, figures: Int? = nil, threads: Int = 2, shards: Int = 1,
-                 clientArguments: [String] = []) async throws -> Rebuild.Result {
-        var o = Rebuild.Options(recipePath: root + "/Manifests/pairdx-synth-v1/recipe.json", work: WorkDirectory(work ?? root + "/work"))
+    func rebuild(
+        _ root: String, work: String? = nil, figures: Int? = nil, threads: Int = 2, shards: Int = 1,
+        clientArguments: [String] = []
+    ) async throws -> Rebuild.Result {
+        var o = Rebuild.Options(
+            recipePath: root + "/Manifests/pairdx-synth-v1/recipe.json", work: WorkDirectory(work ?? root + "/work"))
         o.splitsRoot = root + "/Splits"
         o.manifestsRoot = root + "/Manifests"
         o.reportDir = root + "/report"
@@ -60,16 +63,23 @@ import Testing
         let committed = try outputs(Self.packageRoot)
         #expect(Set(mine.keys) == Set(committed.keys))
         for (name, data) in committed.sorted(by: { $0.key < $1.key }) {
-            #expect(mine[name] == data, "\(name) differs from the committed file: rebuild with `pairdx rebuild` and review the diff")
+            #expect(
+                mine[name] == data,
+                "\(name) differs from the committed file: rebuild with `pairdx rebuild` and review the diff")
         }
         // The committed split audited from its released files alone (no work directory) gives the leakage figures of
         // the audit with the work directory: 0, the gate passes; the checks that need the images are listed as skipped.
-        let committedSplit = Self.packageRoot + "/Splits/pairdx-synth-v1", committedManifest = Self.packageRoot + "/Manifests/pairdx-synth-v1"
+        let committedSplit = Self.packageRoot + "/Splits/pairdx-synth-v1",
+            committedManifest = Self.packageRoot + "/Manifests/pairdx-synth-v1"
         let alone = try Audit.run(splitDir: committedSplit, out: root + "/audit-alone", manifest: committedManifest)
-        let withData = try Audit.run(splitDir: committedSplit, data: root + "/work", out: root + "/audit-data", manifest: committedManifest)
+        let withData = try Audit.run(
+            splitDir: committedSplit, data: root + "/work", out: root + "/audit-data", manifest: committedManifest)
         #expect(alone.leakage == withData.leakage)
         #expect(alone.leakage.nearDuplicatePairs == 0 && alone.leakage.articlesAcrossSplits == 0 && alone.passed)
-        #expect(alone.skippedChecks?.map(\.check) == ["funnel", "duplicates", "captions", "images", "label-rules", "thumbnails"])
+        #expect(
+            alone.skippedChecks?.map(\.check) == [
+                "funnel", "duplicates", "captions", "images", "label-rules", "thumbnails"
+            ])
         #expect(withData.skippedChecks == [])
         // A second run skips every stage and leaves the bytes alone.
         let second = try await rebuild(root)
@@ -90,18 +100,25 @@ import Testing
         // of one shard, a run with another shard count): they are removed, not merged.
         let four = try scratch("s4")
         let stale = ["labels.shard-2-of-4.jsonl", "figures.shard-5-of-7.jsonl", "labels.shard-0-of-2.jsonl"]
-        for name in stale + ["images.shard-0-of-4.jsonl"] { try AtomicFile.write("{\"stale\": true}\n", to: WorkDirectory(four + "/work").path(name)) }
+        for name in stale + ["images.shard-0-of-4.jsonl"] {
+            try AtomicFile.write("{\"stale\": true}\n", to: WorkDirectory(four + "/work").path(name))
+        }
         try AtomicFile.write("kept\n", to: WorkDirectory(four + "/work").path("notes.shard-1-of-4.txt"))
         _ = try await rebuild(four, figures: 150, shards: 4)
         #expect(try outputs(four) == reference)
-        for name in stale { #expect(!FileSystem.exists(WorkDirectory(four + "/work").path(name)), "\(name) was left in the work directory") }
+        for name in stale {
+            #expect(
+                !FileSystem.exists(WorkDirectory(four + "/work").path(name)), "\(name) was left in the work directory")
+        }
         #expect(FileSystem.exists(WorkDirectory(four + "/work").path("notes.shard-1-of-4.txt")))
 
         // A shard killed midway and rerun changes nothing.
         let killed = try scratch("kill")
         let work = killed + "/work"
-        _ = try await rebuild(killed, figures: 150, threads: 2)       // corpus, candidates and a one-process result
-        for f in ["articles.jsonl", "figures.jsonl", "images.jsonl", "fetch-journal.jsonl"] { try? FileManager.default.removeItem(atPath: work + "/" + f) }
+        _ = try await rebuild(killed, figures: 150, threads: 2)  // corpus, candidates and a one-process result
+        for f in ["articles.jsonl", "figures.jsonl", "images.jsonl", "fetch-journal.jsonl"] {
+            try? FileManager.default.removeItem(atPath: work + "/" + f)
+        }
         try? FileManager.default.removeItem(atPath: work + "/.stamps")
         try? FileManager.default.removeItem(atPath: work + "/blobs")
         let p = Process()
@@ -120,10 +137,13 @@ import Testing
     @Test(Prerequisite.pairdx.trait) func validationIsStamped() throws {
         let exe = try Prerequisite.pairdx.require()
         let root = try scratch("validate")
-        try AtomicFile.write(try FileSystem.read(Self.packageRoot + "/Manifests/published-results.json"), to: root + "/Manifests/published-results.json")
+        try AtomicFile.write(
+            try FileSystem.read(Self.packageRoot + "/Manifests/published-results.json"),
+            to: root + "/Manifests/published-results.json")
         func run(_ extra: [String]) throws -> (Int32, String) {
-            let r = try Subprocess.run(exe, ["rebuild", "--synth-figures", "150", "--validate", "--threads", "2", "--no-audit"] + extra,
-                                       cwd: root, stderrOnly: true)
+            let r = try Subprocess.run(
+                exe, ["rebuild", "--synth-figures", "150", "--validate", "--threads", "2", "--no-audit"] + extra,
+                cwd: root, stderrOnly: true)
             return (r.status, r.output)
         }
         let first = try run([])
@@ -134,7 +154,8 @@ import Testing
         #expect(!second.1.contains("validate: training"), "the models were trained again")
         #expect(second.1.contains("gate (fusion beats each single-modality baseline"))
         let fast = try run(["--fast"])
-        #expect(fast.0 == 0 && fast.1.contains("[validate] done"), "--fast did not rerun validation: \(fast.1.suffix(600))")
+        #expect(
+            fast.0 == 0 && fast.1.contains("[validate] done"), "--fast did not rerun validation: \(fast.1.suffix(600))")
     }
 
     /// The fetch shards of a sharded rebuild run under the command's client limits: a media limit of 100 bytes
@@ -143,9 +164,13 @@ import Testing
         try Prerequisite.pairdx.require()
         let root = try scratch("limits")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        do { _ = try await rebuild(root, figures: 60, shards: 2, clientArguments: ["--max-media-bytes", "100"]) } catch { print("rebuild stopped: \(error)") }
+        do { _ = try await rebuild(root, figures: 60, shards: 2, clientArguments: ["--max-media-bytes", "100"]) } catch
+        { print("rebuild stopped: \(error)") }
         var figures: [FigureRecord] = []
-        for i in 0..<2 { figures += try JSONL.read(FigureRecord.self, from: WorkDirectory(root + "/work").path("figures.shard-\(i)-of-2.jsonl")) }
+        for i in 0..<2 {
+            figures += try JSONL.read(
+                FigureRecord.self, from: WorkDirectory(root + "/work").path("figures.shard-\(i)-of-2.jsonl"))
+        }
         let fetched = figures.filter { $0.sha256 != nil }
         #expect(!figures.isEmpty)
         #expect(fetched.isEmpty, "\(fetched.count) figures were stored past a 100-byte media limit")

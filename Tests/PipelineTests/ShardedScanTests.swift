@@ -13,8 +13,10 @@ import Testing
     static let mirror: String = {
         let dir = NSTemporaryDirectory() + "pairdx-sharded-scan-mirror-\(getpid())"
         if !FileSystem.exists(dir + "/.done") {
-            _ = try! SynthGenerator.run(SynthOptions(seed: 5, out: dir, figures: 1500, truth: dir + ".truth.json", threads: 2,
-                                                     force: true, profile: .pmc))
+            _ = try! SynthGenerator.run(
+                SynthOptions(
+                    seed: 5, out: dir, figures: 1500, truth: dir + ".truth.json", threads: 2,
+                    force: true, profile: .pmc))
             try! AtomicFile.write(Data(), to: dir + "/.done")
         }
         return dir
@@ -48,7 +50,9 @@ import Testing
     func outputs(_ root: String) throws -> [String: Data] {
         var out: [String: Data] = [:]
         for dir in ["Splits/sharded-scan", "Manifests/sharded-scan"] {
-            for f in FileSystem.listFiles(under: root + "/" + dir) { out[dir + "/" + f] = try FileSystem.read(root + "/" + dir + "/" + f) }
+            for f in FileSystem.listFiles(under: root + "/" + dir) {
+                out[dir + "/" + f] = try FileSystem.read(root + "/" + dir + "/" + f)
+            }
         }
         return out
     }
@@ -56,9 +60,13 @@ import Testing
     /// `pairdx rebuild --scan-shard I/N` as a cluster task runs it.
     func scanShard(_ s: (root: String, recipe: String), _ i: Int, of n: Int, _ extra: [String] = []) throws {
         let exe = try Prerequisite.pairdx.require()
-        let r = try Subprocess.run(exe, ["rebuild", "--recipe", s.recipe, "--source", Self.mirror, "--work", s.root + "/work",
-                                         "--scan-shard", "\(i)/\(n)", "--batch", "40", "--threads", "1", "--log-level", "info"] + extra,
-                                   stderrOnly: true)
+        let r = try Subprocess.run(
+            exe,
+            [
+                "rebuild", "--recipe", s.recipe, "--source", Self.mirror, "--work", s.root + "/work",
+                "--scan-shard", "\(i)/\(n)", "--batch", "40", "--threads", "1", "--log-level", "info"
+            ] + extra,
+            stderrOnly: true)
         #expect(r.status == 0, "scan shard \(i)/\(n) exited \(r.status): \(r.output.suffix(800))")
     }
 
@@ -83,11 +91,15 @@ import Testing
         let w3 = WorkDirectory(three.root + "/work")
         for i in 0..<3 { #expect(FileSystem.exists(w3.path("scan-state.shard-\(i)-of-3.json"))) }
         // No media request for a figure without a class, in any shard.
-        let skipped = try JSONL.read(FigureRecord.self, from: w3.figures).filter { $0.status == FetchStatus.captionUnlabelled }
+        let skipped = try JSONL.read(FigureRecord.self, from: w3.figures).filter {
+            $0.status == FetchStatus.captionUnlabelled
+        }
         #expect(!skipped.isEmpty)
         var journals = ""
         for i in 0..<3 { journals += try FileSystem.readString(w3.path("fetch-journal.shard-\(i)-of-3.jsonl")) }
-        for f in skipped.prefix(50) { #expect(!journals.contains("/\(f.media ?? "-")\""), "\(f.id) media were requested") }
+        for f in skipped.prefix(50) {
+            #expect(!journals.contains("/\(f.media ?? "-")\""), "\(f.id) media were requested")
+        }
 
         // The cluster form: plan, two shard tasks over the plan's upper estimate, then the finish merges and picks the prefix.
         let two = try scratch("two")
@@ -96,8 +108,15 @@ import Testing
         #expect(FileSystem.exists(two.root + "/work/" + ShardedScan.candidatesFile))
         for i in 0..<2 { try scanShard(two, i, of: 2) }
         let w2 = WorkDirectory(two.root + "/work")
-        let states = try (0..<2).map { try CanonicalJSON.decode(ShardedScan.ShardState.self, from: FileSystem.read(w2.path("scan-state.shard-\($0)-of-2.json")), source: "state") }
-        #expect(states.allSatisfy { $0.articles == min(refScan.candidates, Int(planned)) && $0.reach == $0.articles && $0.stoppedBy == nil })
+        let states = try (0..<2).map {
+            try CanonicalJSON.decode(
+                ShardedScan.ShardState.self, from: FileSystem.read(w2.path("scan-state.shard-\($0)-of-2.json")),
+                source: "state")
+        }
+        #expect(
+            states.allSatisfy {
+                $0.articles == min(refScan.candidates, Int(planned)) && $0.reach == $0.articles && $0.stoppedBy == nil
+            })
         #expect(states.map(\.items).reduce(0, +) == states[0].articles)
         var finish = options(two)
         finish.fromShards = 2
@@ -121,26 +140,35 @@ import Testing
         // A shard task that did not finish: the merge names it.
         var thrown: PairDxError?
         do { _ = try await Rebuild(finish).run() } catch let e as PairDxError { thrown = e }
-        #expect(thrown?.exitCode == 74 && thrown?.message.contains("shard 1/2: no scan-state.shard-1-of-2.json") == true, "\(String(describing: thrown))")
+        #expect(
+            thrown?.exitCode == 74 && thrown?.message.contains("shard 1/2: no scan-state.shard-1-of-2.json") == true,
+            "\(String(describing: thrown))")
 
         try scanShard(s, 1, of: 2, ["--scan-articles", "30"])
         thrown = nil
         do { _ = try await Rebuild(finish).run() } catch let e as PairDxError { thrown = e }
         let e = try #require(thrown)
         #expect(e.exitCode == 1 && e.message.contains("--scan-articles 30"), "\(e.message)")
-        for c in ["ct", "mri", "xray", "ultrasound", "histopathology", "endoscopy"] { #expect(e.message.contains("\(c) "), "\(e.message)") }
+        for c in ["ct", "mri", "xray", "ultrasound", "histopathology", "endoscopy"] {
+            #expect(e.message.contains("\(c) "), "\(e.message)")
+        }
         #expect(e.message.contains("--allow-short"))
 
         // A shard whose request budget ran out covers less: the merged prefix ends at its first unscanned article.
         try scanShard(s, 1, of: 2, ["--scan-articles", "60", "--max-requests", "1"])
-        let st = try CanonicalJSON.decode(ShardedScan.ShardState.self,
-                                          from: FileSystem.read(WorkDirectory(s.root + "/work").path("scan-state.shard-1-of-2.json")), source: "state")
+        let st = try CanonicalJSON.decode(
+            ShardedScan.ShardState.self,
+            from: FileSystem.read(WorkDirectory(s.root + "/work").path("scan-state.shard-1-of-2.json")), source: "state"
+        )
         #expect(st.articles == 60 && st.stoppedBy == "--max-requests 1" && st.reach < 60)
 
         var allowed = finish
         allowed.allowShort = true
         let r = try await Rebuild(allowed).run()
-        let counts = Dictionary(grouping: try JSONL.read(BalancedItemProbe.self, from: WorkDirectory(s.root + "/work").path("balanced.jsonl")), by: \.class).mapValues(\.count)
+        let counts = Dictionary(
+            grouping: try JSONL.read(
+                BalancedItemProbe.self, from: WorkDirectory(s.root + "/work").path("balanced.jsonl")), by: \.class
+        ).mapValues(\.count)
         #expect(Set(counts.values).count <= 1)
         #expect(r.scan?.scanned == min(30, st.reach))
     }

@@ -67,7 +67,8 @@ import Testing
     func measure(figures: Int) async throws -> Golden {
         let root = try tempDir("golden")
         let recipe = root + "/Manifests/pairdx-synth-v1/recipe.json"
-        try AtomicFile.write(try FileSystem.read(Self.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json"), to: recipe)
+        try AtomicFile.write(
+            try FileSystem.read(Self.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json"), to: recipe)
         var o = Rebuild.Options(recipePath: recipe, work: WorkDirectory(root + "/work"))
         o.splitsRoot = root + "/Splits"
         o.manifestsRoot = root + "/Manifests"
@@ -79,9 +80,12 @@ import Testing
         var stages: [String: Golden.Entry] = [:]
         for (name, ran, _) in result.stages {
             #expect(ran, "\(name) did not run on a fresh work directory")
-            let stamp = try JSONDecoder().decode(Stamp.self, from: FileSystem.read(WorkDirectory(root + "/work").path(".stamps/\(name).json")))
+            let stamp = try JSONDecoder().decode(
+                Stamp.self, from: FileSystem.read(WorkDirectory(root + "/work").path(".stamps/\(name).json")))
             var outputs: [String: String] = [:]
-            for (k, v) in stamp.outputs { outputs[k.hasPrefix(root + "/") ? String(k.dropFirst(root.count + 1)) : k] = v }
+            for (k, v) in stamp.outputs {
+                outputs[k.hasPrefix(root + "/") ? String(k.dropFirst(root.count + 1)) : k] = v
+            }
             stages[name] = .init(code: StageName(rawValue: name)!.codeVersion, outputs: outputs)
         }
         return Golden(figures: figures, stages: stages)
@@ -99,10 +103,14 @@ import Testing
         for (name, entry) in golden.stages.sorted(by: { $0.key < $1.key }) {
             guard let measured = now.stages[name] else { continue }
             if measured.code == entry.code {
-                #expect(measured.outputs == entry.outputs,
-                        "stage \(name) writes other bytes at code version \(entry.code): bump StageName.\(name).codeVersion and update the golden file from \(proposal)")
+                #expect(
+                    measured.outputs == entry.outputs,
+                    "stage \(name) writes other bytes at code version \(entry.code): bump StageName.\(name).codeVersion and update the golden file from \(proposal)"
+                )
             } else {
-                Issue.record("stage \(name) is at code version \(measured.code), the golden digests at \(entry.code): update the golden file from \(proposal)")
+                Issue.record(
+                    "stage \(name) is at code version \(measured.code), the golden digests at \(entry.code): update the golden file from \(proposal)"
+                )
             }
         }
     }

@@ -8,15 +8,19 @@ import PairDxCore
     @Test func writtenCaptionsMatchTheirRecordedKind() throws {
         let c = try Corpora.seed11.get()
         var checked = 0
-        for pmcid in Set(c.truth.figures.map { ItemID.article(of: $0.id) }) where !c.truth.hazards.externalEntity.contains(pmcid) {
+        for pmcid in Set(c.truth.figures.map { ItemID.article(of: $0.id) })
+        where !c.truth.hazards.externalEntity.contains(pmcid) {
             let folder = c.folder(pmcid), name = (folder as NSString).lastPathComponent
             let collector = try #require(CaptionCollector.parse(try FileSystem.read("\(folder)/\(name).xml")).0)
             for f in c.truth.figures where ItemID.article(of: f.id) == pmcid {
                 let fig = try #require(collector.figs[String(f.id.split(separator: "/")[1])])
                 let kind = try #require(CaptionKind(rawValue: f.captionKind))
                 let truth = try #require(SynthClass(rawValue: f.class))
-                let caption = Caption(title: fig.title.isEmpty ? nil : Markup.escape(fig.title), paragraph: Markup.escape(fig.paragraph))
-                #expect(CaptionWriter.check(caption, kind: kind, truth: truth), "\(f.id) [\(f.captionKind), \(f.class)]: \(caption.plain)")
+                let caption = Caption(
+                    title: fig.title.isEmpty ? nil : Markup.escape(fig.title), paragraph: Markup.escape(fig.paragraph))
+                #expect(
+                    CaptionWriter.check(caption, kind: kind, truth: truth),
+                    "\(f.id) [\(f.captionKind), \(f.class)]: \(caption.plain)")
                 checked += 1
             }
         }

@@ -45,14 +45,18 @@ import PairDxCore
         #expect(media.count == a.summary.mediaFiles)
         #expect(a.folders().count == a.summary.versions)
         var bytes = 0
-        for rel in onDisk { bytes += (try FileManager.default.attributesOfItem(atPath: a.dir + "/" + rel)[.size] as? Int) ?? 0 }
+        for rel in onDisk {
+            bytes += (try FileManager.default.attributesOfItem(atPath: a.dir + "/" + rel)[.size] as? Int) ?? 0
+        }
         #expect(bytes == a.summary.bytes)
     }
 
     @Test func refusesBadOptions() throws {
         let dir = FileManager.default.temporaryDirectory.path + "/pairdx-synth-bad-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
-        #expect(throws: PairDxError.self) { try SynthGenerator.run(SynthOptions(seed: 1, out: dir, figures: 5, threads: 1)) }
+        #expect(throws: PairDxError.self) {
+            try SynthGenerator.run(SynthOptions(seed: 1, out: dir, figures: 5, threads: 1))
+        }
         try FileSystem.makeDirectory(dir)
         try Data("keep".utf8).write(to: URL(fileURLWithPath: dir + "/notes.txt"))
         do {

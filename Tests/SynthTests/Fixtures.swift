@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 import PairDxCore
 @testable import Synth
@@ -47,7 +47,9 @@ enum Corpora {
 
 /// Captions per figure element id, read from JATS with Foundation's XMLParser.
 final class CaptionCollector: NSObject, XMLParserDelegate {
-    struct Fig { var title = ""; var paragraph = ""; var label: String?; var graphics: [String] = []; var inGroup = false }
+    struct Fig {
+        var title = ""; var paragraph = ""; var label: String?; var graphics: [String] = []; var inGroup = false
+    }
     private(set) var figs: [String: Fig] = [:]
     private var stack: [String] = []
     private var figIDs: [String] = []
@@ -55,7 +57,10 @@ final class CaptionCollector: NSObject, XMLParserDelegate {
     private(set) var tableGraphics: [String] = []
     private(set) var formulaGraphics: [String] = []
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         let parent = stack.last
         stack.append(name)
         switch name {
@@ -65,12 +70,19 @@ final class CaptionCollector: NSObject, XMLParserDelegate {
             figs[id] = Fig(inGroup: parent == "fig-group")
         case "graphic":
             let href = attributes["xlink:href"] ?? ""
-            if stack.contains("table-wrap") { tableGraphics.append(href) }
-            else if stack.contains("inline-formula") { formulaGraphics.append(href) }
-            else if let id = figIDs.last, stack.contains("fig") { figs[id]?.graphics.append(href) }
+            if stack.contains("table-wrap") {
+                tableGraphics.append(href)
+            } else if stack.contains("inline-formula") {
+                formulaGraphics.append(href)
+            } else if let id = figIDs.last, stack.contains("fig") {
+                figs[id]?.graphics.append(href)
+            }
         case "title", "p", "label":
-            if stack.dropLast().last == "caption", stack.dropLast(2).last == "fig" { part = name }
-            else if name == "label", parent == "fig" { part = "label"; figs[figIDs.last!]?.label = "" }
+            if stack.dropLast().last == "caption", stack.dropLast(2).last == "fig" {
+                part = name
+            } else if name == "label", parent == "fig" {
+                part = "label"; figs[figIDs.last!]?.label = ""
+            }
         default: break
         }
     }

@@ -8,13 +8,20 @@ import PairDxCore
 @Suite struct MirrorLayoutTests {
     @Test func everyFolderHasMetadataAndJATS() throws {
         let c = try Corpora.seed11.get()
-        let missing = Set(c.truth.hazards.missingMedia.compactMap { id in c.truth.figures.first { $0.id == id }?.media })
+        let missing = Set(
+            c.truth.hazards.missingMedia.compactMap { id in c.truth.figures.first { $0.id == id }?.media })
         for name in c.folders() {
             let parts = name.split(separator: ".")
-            #expect(parts.count == 2 && PMCID.parse(String(parts[0]))?.id == String(parts[0]) && Int(parts[1]) != nil, "bad folder \(name)")
+            #expect(
+                parts.count == 2 && PMCID.parse(String(parts[0]))?.id == String(parts[0]) && Int(parts[1]) != nil,
+                "bad folder \(name)")
             let dir = c.dir + "/" + name
-            let meta = try #require(try JSONSerialization.jsonObject(with: FileSystem.read("\(dir)/\(name).json")) as? [String: Any])
-            for key in ["pmcid", "version", "license_code", "is_pmc_openaccess", "is_retracted", "xml_url", "media_urls", "pmid", "doi", "title"] {
+            let meta = try #require(
+                try JSONSerialization.jsonObject(with: FileSystem.read("\(dir)/\(name).json")) as? [String: Any])
+            for key in [
+                "pmcid", "version", "license_code", "is_pmc_openaccess", "is_retracted", "xml_url", "media_urls",
+                "pmid", "doi", "title"
+            ] {
                 #expect(meta.keys.contains(key), "\(name).json lacks \(key)")
             }
             #expect(meta["pmcid"] as? String == String(parts[0]))
@@ -22,13 +29,18 @@ import PairDxCore
             #expect(meta["xml_url"] as? String == "s3://pmc-oa-opendata/\(name)/\(name).xml")
             #expect(meta["pmid"] is NSNull || meta["pmid"] is String)
             let urls = try #require(meta["media_urls"] as? [String])
-            let listed = Set(urls.map { u -> String in
-                #expect(u.hasPrefix("s3://pmc-oa-opendata/\(name)/"))
-                return String(u.split(separator: "/").last!)
-            })
-            let present = Set(try FileManager.default.contentsOfDirectory(atPath: dir)).subtracting(["\(name).json", "\(name).xml"])
+            let listed = Set(
+                urls.map { u -> String in
+                    #expect(u.hasPrefix("s3://pmc-oa-opendata/\(name)/"))
+                    return String(u.split(separator: "/").last!)
+                })
+            let present = Set(try FileManager.default.contentsOfDirectory(atPath: dir)).subtracting([
+                "\(name).json", "\(name).xml"
+            ])
             #expect(present.isSubset(of: listed), "\(name): files not in media_urls: \(present.subtracting(listed))")
-            #expect(listed.subtracting(present).isSubset(of: missing), "\(name): listed but absent: \(listed.subtracting(present))")
+            #expect(
+                listed.subtracting(present).isSubset(of: missing),
+                "\(name): listed but absent: \(listed.subtracting(present))")
         }
     }
 
@@ -61,7 +73,9 @@ import PairDxCore
                 continue
             }
             let image = try ImageDecoder.decode(data)
-            #expect((256...1024).contains(image.width) && (256...1024).contains(image.height), "\(f.id) is \(image.width)x\(image.height)")
+            #expect(
+                (256...1024).contains(image.width) && (256...1024).contains(image.height),
+                "\(f.id) is \(image.width)x\(image.height)")
             #expect(image.channels == 1 || image.channels == 3)
             if f.class == "histopathology" || f.class == "endoscopy" { #expect(image.channels == 3) }
         }
@@ -72,7 +86,8 @@ import PairDxCore
         var kinds = Set<String>()
         for f in c.truth.figures where f.media.hasSuffix(".png") || f.media.hasSuffix(".jpg") {
             guard let data = try? FileSystem.read(c.folder(ItemID.article(of: f.id)) + "/" + f.media),
-                  let image = try? ImageDecoder.decode(data) else { continue }
+                let image = try? ImageDecoder.decode(data)
+            else { continue }
             let gray = f.class != "histopathology" && f.class != "endoscopy"
             kinds.insert("\(image.format.rawValue)-\(image.channels)-\(gray ? "grayclass" : "colourclass")")
         }

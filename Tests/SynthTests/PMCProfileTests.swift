@@ -15,7 +15,9 @@ import PairDxCore
     @Test func kindsComeInPMCLikeProportions() {
         let p = Self.plan(seed: 3, figures: 8_000)
         let n = Double(p.figures.count)
-        func share(_ k: PMCProfile.Kind) -> Double { Double(p.figures.filter { PMCProfile.kind(of: $0) == k }.count) / n }
+        func share(_ k: PMCProfile.Kind) -> Double {
+            Double(p.figures.filter { PMCProfile.kind(of: $0) == k }.count) / n
+        }
         for (k, want) in PMCProfile.shares {
             // Duplicates copy their root's kind and multi-graphic figures share one, so allow a little drift.
             #expect(abs(share(k) - want) < max(0.2 * want, 0.005), "\(k.name): \(share(k)) vs \(want)")
@@ -56,7 +58,9 @@ import PairDxCore
         var labelledByRules = 0
         for a in p.articles {
             for e in a.elements {
-                guard case .fig(_, _, let items, let caption) = e, let other = p.figures[items[0]].other else { continue }
+                guard case .fig(_, _, let items, let caption) = e, let other = p.figures[items[0]].other else {
+                    continue
+                }
                 let m = PMCProfile.mention(seed: p.seed, id: p.figures[items[0]].id)
                 seen[m, default: 0] += 1
                 let text = caption.plain
@@ -65,7 +69,9 @@ import PairDxCore
                 switch m {
                 case .none: #expect(named.isEmpty, "\(text)")
                 case .passing, .negated:
-                    #expect(ClassTerms.classes(in: text.replacingOccurrences(of: "-guided", with: "")).count == 1, "\(text)")
+                    #expect(
+                        ClassTerms.classes(in: text.replacingOccurrences(of: "-guided", with: "")).count == 1, "\(text)"
+                    )
                     if !named.isEmpty && !ClassTerms.isExcluded(text) { labelledByRules += 1 }
                 }
             }
@@ -93,7 +99,8 @@ import PairDxCore
     @Test func truthRecordsEveryFiguresKind() throws {
         let base = FileManager.default.temporaryDirectory.path + "/pairdx-synth-pmc-\(getpid())"
         try? FileManager.default.removeItem(atPath: base)
-        let pmc = try SynthGenerator.run(SynthOptions(seed: 8, out: base + "/pmc", figures: 80, threads: 2, profile: .pmc))
+        let pmc = try SynthGenerator.run(
+            SynthOptions(seed: 8, out: base + "/pmc", figures: 80, threads: 2, profile: .pmc))
         let demo = try SynthGenerator.run(SynthOptions(seed: 8, out: base + "/demo", figures: 80, threads: 2))
         let t = try JSONDecoder().decode(SynthTruth.self, from: try FileSystem.read(pmc.truth))
         let d = try JSONDecoder().decode(SynthTruth.self, from: try FileSystem.read(demo.truth))
@@ -101,7 +108,9 @@ import PairDxCore
         #expect(t.figures.count == 80)
         for f in t.figures {
             let kind = try #require(f.kind, "\(f.id) has no kind")
-            #expect(six.contains(kind) ? f.class == kind : (others.contains(kind) && f.class == "none"), "\(f.id): \(f.class) \(kind)")
+            #expect(
+                six.contains(kind) ? f.class == kind : (others.contains(kind) && f.class == "none"),
+                "\(f.id): \(f.class) \(kind)")
         }
         #expect(t.figures.contains { $0.class == "none" })
         #expect(d.figures.allSatisfy { $0.kind == nil && six.contains($0.class) })

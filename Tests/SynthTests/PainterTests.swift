@@ -12,7 +12,11 @@ import Testing
         }
         var corner: Float = 0, centre: Float = 0, rb: Float = 0
         let k = max(2, w / 16)
-        for y in 0..<k { for x in 0..<k { corner += luma(x, y) + luma(w - 1 - x, y) + luma(x, h - 1 - y) + luma(w - 1 - x, h - 1 - y) } }
+        for y in 0..<k {
+            for x in 0..<k {
+                corner += luma(x, y) + luma(w - 1 - x, y) + luma(x, h - 1 - y) + luma(w - 1 - x, h - 1 - y)
+            }
+        }
         corner /= Float(4 * k * k)
         for y in (h / 2 - k)..<(h / 2 + k) { for x in (w / 2 - k)..<(w / 2 + k) { centre += luma(x, y) } }
         centre /= Float(4 * k * k)

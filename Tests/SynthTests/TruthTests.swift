@@ -18,7 +18,9 @@ import PairDxCore
             #expect(group.count >= 2)
             let first = try bytes(c, group[0])
             for id in group.dropFirst() { #expect(try bytes(c, id) == first, "\(id) differs from \(group[0])") }
-            #expect(Set(group.map(ItemID.article(of:))).count == group.count, "exact duplicates within one article: \(group)")
+            #expect(
+                Set(group.map(ItemID.article(of:))).count == group.count,
+                "exact duplicates within one article: \(group)")
             let classes = Set(group.compactMap { id in c.truth.figures.first { $0.id == id }?.class })
             #expect(classes.count == 1)
         }
@@ -51,7 +53,9 @@ import PairDxCore
             default: Issue.record("unknown how \(g.how)")
             }
             // Same content: mean intensity of the two decoded images is close.
-            func mean(_ i: Imaging.Image) -> Double { Double(i.pixels.reduce(0) { $0 + Int($1) }) / Double(i.pixels.count) }
+            func mean(_ i: Imaging.Image) -> Double {
+                Double(i.pixels.reduce(0) { $0 + Int($1) }) / Double(i.pixels.count)
+            }
             if g.how != "panel" { #expect(abs(mean(a) - mean(b)) < 12, "\(g.ids) means \(mean(a)) vs \(mean(b))") }
         }
     }
@@ -84,13 +88,15 @@ import PairDxCore
             "retracted": h.retracted, "notOpenAccess": h.notOpenAccess, "corruptImages": h.corruptImages,
             "truncatedImages": h.truncatedImages, "nonImageMedia": h.nonImageMedia, "missingMedia": h.missingMedia,
             "externalEntity": h.externalEntity, "noFigures": h.noFigures, "figGroup": h.figGroup, "noLabel": h.noLabel,
-            "tableGraphics": h.tableGraphics, "inlineFormula": h.inlineFormula, "unsupportedFormat": h.unsupportedFormat,
-            "multiVersion": h.multiVersion,
+            "tableGraphics": h.tableGraphics, "inlineFormula": h.inlineFormula,
+            "unsupportedFormat": h.unsupportedFormat,
+            "multiVersion": h.multiVersion
         ]
         for (k, v) in lists { #expect(!v.isEmpty, "no \(k) planted") }
         func meta(_ pmcid: String) throws -> [String: Any] {
             let folder = c.folder(pmcid), name = (folder as NSString).lastPathComponent
-            return try JSONSerialization.jsonObject(with: FileSystem.read("\(folder)/\(name).json")) as? [String: Any] ?? [:]
+            return try JSONSerialization.jsonObject(with: FileSystem.read("\(folder)/\(name).json")) as? [String: Any]
+                ?? [:]
         }
         func xml(_ pmcid: String) throws -> String {
             let folder = c.folder(pmcid), name = (folder as NSString).lastPathComponent
@@ -116,7 +122,9 @@ import PairDxCore
             let folder = c.folder(pmcid), name = (folder as NSString).lastPathComponent
             let collector = try #require(CaptionCollector.parse(try FileSystem.read("\(folder)/\(name).xml")).0)
             for id in h.figGroup where ItemID.article(of: id) == pmcid {
-                #expect(collector.figs[String(id.split(separator: "/")[1])]?.inGroup == true, "\(id) not inside a fig-group")
+                #expect(
+                    collector.figs[String(id.split(separator: "/")[1])]?.inGroup == true, "\(id) not inside a fig-group"
+                )
             }
             for id in h.noLabel where ItemID.article(of: id) == pmcid {
                 let fig = try #require(collector.figs[String(id.split(separator: "/")[1])])

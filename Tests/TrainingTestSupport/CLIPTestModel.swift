@@ -6,9 +6,10 @@ import Training
 /// and the toy recipe with a CLIP entry, for the CLIP classification tests and the CLIP rows of validate.
 public enum CLIPTestModel {
     /// 64-wide towers (one 64-wide head each), CLIP's vocabulary so the real tokeniser's ids fit.
-    public static let config = CLIPConfiguration(embedDimension: 16, imageSize: 32, patchSize: 16, visionWidth: 128, visionLayers: 2,
-                                          visionHeads: 2, contextLength: 16, vocabularySize: CLIPTokenizer.vocabularySize,
-                                          textWidth: 64, textHeads: 1, textLayers: 1)
+    public static let config = CLIPConfiguration(
+        embedDimension: 16, imageSize: 32, patchSize: 16, visionWidth: 128, visionLayers: 2,
+        visionHeads: 2, contextLength: 16, vocabularySize: CLIPTokenizer.vocabularySize,
+        textWidth: 64, textHeads: 1, textLayers: 1)
 
     /// A folder holding `clip.safetensors` (random weights, seed 3) and `merges.txt`: a merges file with CLIP's
     /// 48,894 merges (pairs of byte symbols), so the tokeniser builds CLIP's 49,408-id vocabulary without the real file.
@@ -18,10 +19,14 @@ public enum CLIPTestModel {
         public var merges: String { dir + "/merges.txt" }
 
         public init() throws {
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-clipval-\(UUID().uuidString)").path
+            dir =
+                FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-clipval-\(UUID().uuidString)")
+                .path
             try FileSystem.makeDirectory(dir)
             try CLIPWeights.save(CLIPModel(configuration: CLIPTestModel.config, seed: 3), to: dir + "/clip.safetensors")
-            var symbols: [String] = (Array(33...126) + Array(161...172) + Array(174...255)).map { String(Unicode.Scalar(UInt8($0))) }
+            var symbols: [String] = (Array(33...126) + Array(161...172) + Array(174...255)).map {
+                String(Unicode.Scalar(UInt8($0)))
+            }
             symbols += (0..<(256 - symbols.count)).map { String(Unicode.Scalar(UInt32(256 + $0))!) }
             var lines = ["#version: synthetic"]
             outer: for a in symbols {
@@ -40,8 +45,11 @@ public enum CLIPTestModel {
     public static func recipe(towers: ModelHyperparameters.Towers = .both, epochs: Int = 2) throws -> Recipe {
         var r = try toyRecipe()
         r.classes = try zip(ToyCorpus.classes, ["a CT scan", "an MRI image", "an X-ray radiograph"]).map {
-            try JSONDecoder().decode(Recipe.ClassRule.self, from: Data(
-                #"{"name": "\#($0)", "prompt": "\#($1)", "include": ["\#($0)"], "exclude": [], "caseSensitive": []}"#.utf8))
+            try JSONDecoder().decode(
+                Recipe.ClassRule.self,
+                from: Data(
+                    #"{"name": "\#($0)", "prompt": "\#($1)", "include": ["\#($0)"], "exclude": [], "caseSensitive": []}"#
+                        .utf8))
         }
         r.validation.promptTemplates = ["{}", "a figure showing {}"]
         var h = toyHyper(epochs: epochs, batch: 8, lr: 1e-3)

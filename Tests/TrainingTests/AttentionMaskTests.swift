@@ -24,7 +24,9 @@ import Testing
 
         attention.mask = AttentionMask(keys: .allowed(allowed))
         let y = attention.forward(query: query, keys: memory, values: memory, training: true)
-        for h in 0..<2 { for i in 0..<3 { for j in [1, 4, 5] { #expect(attention.attentionWeights[0, h, i, j] == 0) } } }
+        for h in 0..<2 {
+            for i in 0..<3 { for j in [1, 4, 5] { #expect(attention.attentionWeights[0, h, i, j] == 0) } }
+        }
         store.zeroGrad()
         let (dq, dk, dv) = attention.backwardCross(probe)
         let grads = Array(store.allGrads)
@@ -35,19 +37,25 @@ import Testing
         store.zeroGrad()
         let (dqRef, dkRef, dvRef) = attention.backwardCross(probe)
 
-        func close(_ a: [Float], _ b: [Float]) -> Bool { zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) } }
+        func close(_ a: [Float], _ b: [Float]) -> Bool {
+            zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) }
+        }
         #expect(close(y.storage, yRef.storage) && close(dq.storage, dqRef.storage))
         #expect(close(Self.keys(dk, kept).storage, dkRef.storage) && close(Self.keys(dv, kept).storage, dvRef.storage))
         #expect(close(grads, Array(store.allGrads)))
-        #expect(Self.keys(dk, [1, 4, 5]).storage.allSatisfy { $0 == 0 } && Self.keys(dv, [1, 4, 5]).storage.allSatisfy { $0 == 0 })
+        #expect(
+            Self.keys(dk, [1, 4, 5]).storage.allSatisfy { $0 == 0 }
+                && Self.keys(dv, [1, 4, 5]).storage.allSatisfy { $0 == 0 })
     }
 
     @Test func spansFollowEachMaskForm() {
         #expect(AttentionMask.none.spans(items: 2, keyCount: 4).map(\.span) == [4, 4])
         let lengths = AttentionMask(lengths: [0, 3, 9]).spans(items: 3, keyCount: 5)
         #expect(lengths.map(\.span) == [0, 3, 5] && lengths.allSatisfy { !$0.gather })
-        let table = AttentionMask(keys: .allowed([true, true, false, false, true, false, true, false, false, false, false, false]))
-            .spans(items: 3, keyCount: 4)
+        let table = AttentionMask(
+            keys: .allowed([true, true, false, false, true, false, true, false, false, false, false, false])
+        )
+        .spans(items: 3, keyCount: 4)
         #expect(table.map(\.span) == [2, 3, 0] && table.map(\.gather) == [false, true, false])
     }
 }

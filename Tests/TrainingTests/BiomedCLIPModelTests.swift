@@ -22,8 +22,9 @@ struct BiomedCLIPModelTests {
     /// Small shapes: 32² images in 8² patches, widths 64 (one 64-wide head, what `configuration(of:)` infers).
     static let tiny = BiomedCLIPConfiguration(
         vision: TimmViTConfiguration(imageSize: 32, patchSize: 8, width: 64, layers: 2, heads: 1, embedDimension: 16),
-        text: BERTTextConfiguration(vocabularySize: 40, width: 64, layers: 2, heads: 1, mlpWidth: 96, maxPositions: 256,
-                                    contextLength: 256, outputDimension: 16))
+        text: BERTTextConfiguration(
+            vocabularySize: 40, width: 64, layers: 2, heads: 1, mlpWidth: 96, maxPositions: 256,
+            contextLength: 256, outputDimension: 16))
 
     static func temporaryDirectory() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("biomedclip-\(UUID().uuidString)").path
@@ -46,9 +47,12 @@ struct BiomedCLIPModelTests {
         let imageEmbeddings = model.encodeImages(images), textEmbeddings = model.encodeTexts(ids)
         let logits = model.logits(imageEmbeddings: imageEmbeddings, textEmbeddings: textEmbeddings)
         #expect(textEmbeddings.shape == [4, 512] && logits.shape == [2, 4])
-        for (key, value) in [("image_embeddings", imageEmbeddings), ("text_embeddings", textEmbeddings), ("logits", logits)] {
+        for (key, value) in [
+            ("image_embeddings", imageEmbeddings), ("text_embeddings", textEmbeddings), ("logits", logits)
+        ] {
             let reference = try CLIPLayerTests.tensor(f, key).storage
-            let worst = CLIPLayerTests.worst(value.storage, reference), norm = CLIPOpenCLIPTests.relativeNorm(value.storage, reference)
+            let worst = CLIPLayerTests.worst(value.storage, reference),
+                norm = CLIPOpenCLIPTests.relativeNorm(value.storage, reference)
             #expect(worst <= 1e-4 && norm <= 1e-4, "\(key): worst \(worst), relative norm \(norm)")
             print("biomedclip model \(key): worst \(worst), relative norm \(norm)")
         }
@@ -68,7 +72,8 @@ struct BiomedCLIPModelTests {
 
         // Extra tensors are ignored and reported; a different seed really changes the weights.
         var file = try SafeTensors.read(path)
-        file.tensors["text.transformer.embeddings.position_ids"] = .init(shape: [1, 256], values: [Float](repeating: 0, count: 256))
+        file.tensors["text.transformer.embeddings.position_ids"] = .init(
+            shape: [1, 256], values: [Float](repeating: 0, count: 256))
         let other = BiomedCLIPModel(configuration: Self.tiny, seed: 8)
         #expect(other.encodeImages(images) != original.encodeImages(images))
         let report = try BiomedCLIPWeights.load(other, file: file, source: "edited")
@@ -87,15 +92,23 @@ struct BiomedCLIPModelTests {
         var missing = file
         missing.tensors["visual.trunk.blocks.1.attn.qkv.weight"] = nil
         try SafeTensors.write(missing, to: "\(dir)/missing.safetensors")
-        let e1 = #expect(throws: PairDxError.self) { try BiomedCLIPWeights.loadModel(from: "\(dir)/missing.safetensors") }
-        #expect("\(e1!)".contains("missing.safetensors") && "\(e1!)".contains("'visual.trunk.blocks.1.attn.qkv.weight' is missing"))
+        let e1 = #expect(throws: PairDxError.self) {
+            try BiomedCLIPWeights.loadModel(from: "\(dir)/missing.safetensors")
+        }
+        #expect(
+            "\(e1!)".contains("missing.safetensors")
+                && "\(e1!)".contains("'visual.trunk.blocks.1.attn.qkv.weight' is missing"))
 
         file.tensors["text.proj.2.weight"] = .init(shape: [8, 64], values: [Float](repeating: 0, count: 512))
         try SafeTensors.write(file, to: "\(dir)/shapes.safetensors")
-        let e2 = #expect(throws: PairDxError.self) { try BiomedCLIPWeights.loadModel(from: "\(dir)/shapes.safetensors") }
+        let e2 = #expect(throws: PairDxError.self) {
+            try BiomedCLIPWeights.loadModel(from: "\(dir)/shapes.safetensors")
+        }
         #expect("\(e2!)".contains("shapes.safetensors") && "\(e2!)".contains("proj.2"))
 
-        let e3 = #expect(throws: PairDxError.self) { try BiomedCLIPWeights.loadModel(from: "\(dir)/absent.safetensors") }
+        let e3 = #expect(throws: PairDxError.self) {
+            try BiomedCLIPWeights.loadModel(from: "\(dir)/absent.safetensors")
+        }
         #expect("\(e3!)".contains("absent.safetensors"))
         // A CLIP ViT-B/32 file is not a BiomedCLIP file.
         try CLIPWeights.save(CLIPModel(configuration: .tinyTest), to: "\(dir)/clip.safetensors")
@@ -109,14 +122,19 @@ struct BiomedCLIPModelTests {
         let clip = CLIPModel(configuration: .tinyTest, seed: 3)
         let l = clip.configuration.contextLength
         // Three classes × two templates: rows of ids (start 1, end 2) padded to the context.
-        let rows: [[Int32]] = [[1, 10, 11, 2], [1, 12, 10, 11, 2], [1, 20, 2], [1, 21, 20, 2], [1, 30, 31, 32, 2], [1, 33, 2]]
+        let rows: [[Int32]] = [
+            [1, 10, 11, 2], [1, 12, 10, 11, 2], [1, 20, 2], [1, 21, 20, 2], [1, 30, 31, 32, 2], [1, 33, 2]
+        ]
         let padded = rows.map { $0 + [Int32](repeating: 0, count: l - $0.count) }
         let prompts = stride(from: 0, to: rows.count, by: 2).map { padded[$0] + padded[$0 + 1] }
         let reference = ZeroShotClassifier(model: clip, prompts: prompts)
         let general = ZeroShotClassifier(promptEmbeddings: prompts.map { clip.encodeTexts($0) })
         #expect(CLIPLayerTests.worst(general.classWeights.storage, reference.classWeights.storage) <= 1e-6)
 
-        let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "an", "ct", "scan", "mri", "image", "of", "the", ".", "x", "-", "ray"]
+        let vocabulary = [
+            "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "an", "ct", "scan", "mri", "image", "of", "the", ".",
+            "x", "-", "ray"
+        ]
         let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary.joined(separator: "\n"))
         var tiny = Self.tiny
         tiny.text.vocabularySize = vocabulary.count
@@ -126,7 +144,8 @@ struct BiomedCLIPModelTests {
         #expect(classifier.classWeights.shape == [2, 16])
         // Each class weight is the normalised mean of its normalised prompt embeddings.
         let first = CLIPMath.normalised(model.encodeTexts(tokenizer.encodeBatch(texts[0], contextLength: 256)))
-        let mean = CLIPMath.normalised(Tensor(shape: [1, 16], storage: (0..<16).map { (first.storage[$0] + first.storage[16 + $0]) / 2 }))
+        let mean = CLIPMath.normalised(
+            Tensor(shape: [1, 16], storage: (0..<16).map { (first.storage[$0] + first.storage[16 + $0]) / 2 }))
         #expect(CLIPLayerTests.worst(Array(classifier.classWeights.storage[0..<16]), mean.storage) <= 1e-6)
         // An image whose embedding is a class weight is assigned that class.
         #expect(classifier.predict(imageEmbeddings: classifier.classWeights) == [0, 1])

@@ -14,8 +14,10 @@ import Testing
 /// `PAIRDX_WORDPIECE_SWEEP=OUT.json.gz`). The sweeps leave out the few strings ftfy's mojibake repair changes
 /// (7 of 139,008), which `CLIPTextCleaner` does not reproduce.
 struct BiomedCLIPTextTokenizerTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let captionsRoot = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/roco-captions")
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let captionsRoot = packageRoot.deletingLastPathComponent().appendingPathComponent(
+        "shared/data/roco-captions")
 
     static func fixtureURL(_ name: String) throws -> URL {
         try #require(Bundle.module.url(forResource: "Fixtures/biomedclip/\(name)", withExtension: nil))
@@ -30,7 +32,8 @@ struct BiomedCLIPTextTokenizerTests {
     struct Reference: Decodable { let contextLength: Int; let captions: [Caption]; let strings: [Text] }
 
     static func reference() throws -> Reference {
-        try JSONDecoder().decode(Reference.self, from: Gzip.decompress(Data(contentsOf: fixtureURL("text-tokens.json.gz"))))
+        try JSONDecoder().decode(
+            Reference.self, from: Gzip.decompress(Data(contentsOf: fixtureURL("text-tokens.json.gz"))))
     }
 
     /// The reference ids padded with [PAD] to the context, as open_clip returns them.
@@ -48,7 +51,9 @@ struct BiomedCLIPTextTokenizerTests {
         let empty = dir.appendingPathComponent("empty.txt")
         try Data().write(to: empty)
         let emptyError = try #require(throws: PairDxError.self) { try WordPieceTokenizer(vocabularyFile: empty.path) }
-        #expect(emptyError.kind == .badInput && emptyError.message.contains(empty.path) && emptyError.message.contains("empty"))
+        #expect(
+            emptyError.kind == .badInput && emptyError.message.contains(empty.path)
+                && emptyError.message.contains("empty"))
         let noSep = dir.appendingPathComponent("nosep.txt")
         try "[PAD]\n[UNK]\n[CLS]\nhello\n".write(to: noSep, atomically: true, encoding: .utf8)
         let sepError = try #require(throws: PairDxError.self) { try WordPieceTokenizer(vocabularyFile: noSep.path) }
@@ -74,12 +79,15 @@ struct BiomedCLIPTextTokenizerTests {
     }
 
     /// Opt-in: the sweep file is large and made by gen_biomedclip_text_fixtures.py --full-sweep.
-    static let sweep = Prerequisite.environmentFile("PAIRDX_WORDPIECE_SWEEP", what: "the full Unicode sweep (gen_biomedclip_text_fixtures.py --full-sweep)", installedByCI: false)
+    static let sweep = Prerequisite.environmentFile(
+        "PAIRDX_WORDPIECE_SWEEP", what: "the full Unicode sweep (gen_biomedclip_text_fixtures.py --full-sweep)",
+        installedByCI: false)
     static let rocoCaptions = Prerequisite.path("../shared/data/roco-captions", what: "ROCO captions")
 
     @Test(sweep.trait) func fullUnicodeSweepMatchesOpenCLIP() throws {
         let path = try Self.sweep.require()
-        let reference = try JSONDecoder().decode(Reference.self, from: Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: path))))
+        let reference = try JSONDecoder().decode(
+            Reference.self, from: Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: path))))
         #expect(reference.strings.count > 130_000)
         try Self.expectEqualIds(reference.strings, context: reference.contextLength)
     }
@@ -92,10 +100,14 @@ struct BiomedCLIPTextTokenizerTests {
             let ours = tokenizer.encode(row.text, contextLength: context)
             let theirs = Self.padded(row.tokens, context, pad: tokenizer.padId)
             if ours != theirs {
-                mismatches.append("\(row.text.unicodeScalars.map { String($0.value, radix: 16) }.prefix(30)): ours \(ours.prefix(40)) theirs \(theirs.prefix(40))")
+                mismatches.append(
+                    "\(row.text.unicodeScalars.map { String($0.value, radix: 16) }.prefix(30)): ours \(ours.prefix(40)) theirs \(theirs.prefix(40))"
+                )
             }
         }
-        #expect(mismatches.isEmpty, "\(mismatches.count) of \(strings.count) differ:\n\(mismatches.prefix(8).joined(separator: "\n"))")
+        #expect(
+            mismatches.isEmpty,
+            "\(mismatches.count) of \(strings.count) differ:\n\(mismatches.prefix(8).joined(separator: "\n"))")
     }
 
     @Test(rocoCaptions.trait) func matchesOpenCLIPOnThousandCaptions() throws {
@@ -106,7 +118,8 @@ struct BiomedCLIPTextTokenizerTests {
         var captions = ROCOCaptionFiles(root: Self.captionsRoot)
         var mismatches: [String] = []
         for row in reference.captions {
-            let caption = try #require(try captions.caption(file: row.file, id: row.id), "caption \(row.file) \(row.id) missing")
+            let caption = try #require(
+                try captions.caption(file: row.file, id: row.id), "caption \(row.file) \(row.id) missing")
             let ours = tokenizer.encode(caption, contextLength: reference.contextLength)
             if ours != Self.padded(row.tokens, reference.contextLength, pad: tokenizer.padId) {
                 mismatches.append("\(row.file) \(row.id)")

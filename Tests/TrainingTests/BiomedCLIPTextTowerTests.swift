@@ -23,7 +23,8 @@ import Testing
 @Suite(.serialized)
 struct BiomedCLIPTextTowerTests {
     static func fixture() throws -> SafeTensors.File {
-        let url = try #require(Bundle.module.url(forResource: "Fixtures/biomedclip/text-tower.safetensors", withExtension: nil))
+        let url = try #require(
+            Bundle.module.url(forResource: "Fixtures/biomedclip/text-tower.safetensors", withExtension: nil))
         return try SafeTensors.decode(Data(contentsOf: url), source: "text-tower.safetensors")
     }
 
@@ -50,7 +51,7 @@ struct BiomedCLIPTextTowerTests {
     @Test func namesShapesAndStreamsMatchOpenCLIP() throws {
         let f = try Self.fixture()
         var full = BERTTextConfiguration.pubMedBERT
-        full.poolerParameters = true   // HFTextEncoder built from a config keeps BertModel's pooler
+        full.poolerParameters = true  // HFTextEncoder built from a config keeps BertModel's pooler
         for (tag, configuration) in [("tiny", BERTTextConfiguration.tinyTest), ("full", full)] {
             let store = ParameterStore()
             _ = BERTTextTower(store, prefix: "text.", configuration: configuration)
@@ -62,7 +63,9 @@ struct BiomedCLIPTextTowerTests {
                 let (offset, bound) = try BERTSyntheticWeights.rule(name: name, shape: entry.shape)
                 var stream = [Float](repeating: .nan, count: entry.count)
                 stream.withUnsafeMutableBufferPointer {
-                    CLIPSyntheticWeights.fill($0.baseAddress!, count: entry.count, key: CLIPSyntheticWeights.key(name), offset: offset, bound: bound)
+                    CLIPSyntheticWeights.fill(
+                        $0.baseAddress!, count: entry.count, key: CLIPSyntheticWeights.key(name), offset: offset,
+                        bound: bound)
                 }
                 #expect(Array(stream.prefix(4) + stream.suffix(4)) == (try Self.values(f, key)), "\(key)")
             }
@@ -91,8 +94,11 @@ struct BiomedCLIPTextTowerTests {
         let error = try #require(throws: PairDxError.self) {
             try BERTTextTower(ParameterStore(), configuration: small).check(tokenizer)
         }
-        #expect(error.kind == .badInput && error.message.contains("text-vocab.txt") && error.message.contains("100 rows"))
-        #expect(throws: PairDxError.self) { try BERTTextTower(ParameterStore(), configuration: .tinyTest, padId: 5).check(tokenizer) }
+        #expect(
+            error.kind == .badInput && error.message.contains("text-vocab.txt") && error.message.contains("100 rows"))
+        #expect(throws: PairDxError.self) {
+            try BERTTextTower(ParameterStore(), configuration: .tinyTest, padId: 5).check(tokenizer)
+        }
     }
 
     @Test func tinyTowerMatchesOpenCLIP() throws {
@@ -123,14 +129,19 @@ struct BiomedCLIPTextTowerTests {
             var ours = Array(store.allGrads[entry.offset..<(entry.offset + entry.count)])
             guard let theirs = f.tensors["tiny.grad.\(entry.name)"]?.values else {
                 // Only BERT's unused pooler has no gradient in PyTorch; ours stays zero.
-                #expect(entry.name.contains("pooler") && ours.allSatisfy { $0 == 0 }, "\(entry.name) has no reference gradient")
+                #expect(
+                    entry.name.contains("pooler") && ours.allSatisfy { $0 == 0 },
+                    "\(entry.name) has no reference gradient")
                 continue
             }
             if entry.name.hasSuffix("word_embeddings.weight") {
                 let w = entry.shape[1]
                 // Rows of ids not in the batch get no gradient.
                 let used = Set(rows)
-                #expect((0..<entry.shape[0]).allSatisfy { used.contains($0) || ours[($0 * w)..<(($0 + 1) * w)].allSatisfy { $0 == 0 } })
+                #expect(
+                    (0..<entry.shape[0]).allSatisfy {
+                        used.contains($0) || ours[($0 * w)..<(($0 + 1) * w)].allSatisfy { $0 == 0 }
+                    })
                 ours = rows.flatMap { ours[($0 * w)..<(($0 + 1) * w)] }
             }
             let error = Self.norm(zip(ours, theirs).map { $0 - $1 }) / max(Self.norm(theirs), floor)
@@ -168,8 +179,11 @@ struct BiomedCLIPTextTowerTests {
         let tokens = try Self.values(f, "tokens").map { Int32($0) }
         let ours = tower.forward(tokens: tokens, batch: 4)
         let error = Self.worst(ours, try Self.values(f, "full.embeddings"))
-        print(String(format: "biomedclip text full: worst %.3e (float32 torch %@), weights %.1f s, forward %.1f s", error,
-                     f.metadata["full.torch_f32_error"] ?? "?", built.timeIntervalSince(start), Date().timeIntervalSince(built)))
+        print(
+            String(
+                format: "biomedclip text full: worst %.3e (float32 torch %@), weights %.1f s, forward %.1f s", error,
+                f.metadata["full.torch_f32_error"] ?? "?", built.timeIntervalSince(start),
+                Date().timeIntervalSince(built)))
         #expect(ours.count == 4 * 512 && error <= 1e-5, "worst \(error)")
     }
 }

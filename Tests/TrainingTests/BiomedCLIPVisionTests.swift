@@ -20,13 +20,16 @@ struct BiomedCLIPVisionTests {
     }
 
     static func images(count: Int = 2, size: Int = 224) -> Tensor {
-        Tensor(shape: [count, 3, size, size], storage: CLIPSyntheticWeights.values("pixels", count: count * 3 * size * size, bound: 1.8))
+        Tensor(
+            shape: [count, 3, size, size],
+            storage: CLIPSyntheticWeights.values("pixels", count: count * 3 * size * size, bound: 1.8))
     }
 
     static func openCLIPParameters(_ f: SafeTensors.File) throws -> [String: [Int]] {
         let listed = try #require(f.metadata["parameters"]?.data(using: .utf8))
         let expected = try #require(try JSONSerialization.jsonObject(with: listed) as? [[Any]])
-        return Dictionary(uniqueKeysWithValues: expected.map { ($0[0] as! String, ($0[1] as! [Any]).map { $0 as! Int }) })
+        return Dictionary(
+            uniqueKeysWithValues: expected.map { ($0[0] as! String, ($0[1] as! [Any]).map { $0 as! Int }) })
     }
 
     @Test func namesShapesAndSyntheticStreamsMatchOpenCLIP() throws {
@@ -78,10 +81,13 @@ struct BiomedCLIPVisionTests {
         #expect(try BiomedCLIPSyntheticWeights.rule(name: "visual.trunk.norm.weight", shape: [8])! == (1, 0.1))
         #expect(try BiomedCLIPSyntheticWeights.rule(name: "visual.trunk.blocks.3.norm2.bias", shape: [8])! == (0, 0.05))
         #expect(try BiomedCLIPSyntheticWeights.rule(name: "visual.trunk.pos_embed", shape: [1, 5, 16])! == (0, 0.25))
-        #expect(try BiomedCLIPSyntheticWeights.rule(name: "visual.trunk.blocks.0.attn.qkv.bias", shape: [48])! == (0, 0.02))
+        #expect(
+            try BiomedCLIPSyntheticWeights.rule(name: "visual.trunk.blocks.0.attn.qkv.bias", shape: [48])! == (0, 0.02))
         #expect(try BiomedCLIPSyntheticWeights.rule(name: "logit_scale", shape: []) == nil)
         // A 1-d weight of a module that is not a norm ("normal" is not "norm<digits>").
-        #expect(throws: (any Error).self) { try BiomedCLIPSyntheticWeights.rule(name: "visual.normal.weight", shape: [8]) }
+        #expect(throws: (any Error).self) {
+            try BiomedCLIPSyntheticWeights.rule(name: "visual.normal.weight", shape: [8])
+        }
     }
 
     /// The block's backward (the layers' own, chained through both residuals) against central finite differences.
@@ -92,7 +98,8 @@ struct BiomedCLIPVisionTests {
         let block = TimmViTImageTower.block(store, name: "trunk.blocks.0", configuration: c, generator: &generator)
         try BiomedCLIPSyntheticWeights.apply(to: store)
         #expect(store.parameters.map(\.name).contains("trunk.blocks.0.attn.qkv.weight"))
-        let e = CoreFiniteDifferenceTests.check(block, store: store, input: CoreFiniteDifferenceTests.random([2, 5, 16], seed: 7))
+        let e = CoreFiniteDifferenceTests.check(
+            block, store: store, input: CoreFiniteDifferenceTests.random([2, 5, 16], seed: 7))
         #expect(e < 2e-2, "timm block finite-difference error \(e)")
     }
 

@@ -25,12 +25,14 @@ import TrainingTestSupport
         let f = try CLIPLayerTests.fixture("openclip-vitb32.safetensors")
         let listed = try #require(f.metadata["parameters"]?.data(using: .utf8))
         let rows = try #require(try JSONSerialization.jsonObject(with: listed) as? [[Any]])
-        let shapes = Dictionary(uniqueKeysWithValues: rows.map { ($0[0] as! String, ($0[1] as! [Any]).map { $0 as! Int }) })
+        let shapes = Dictionary(
+            uniqueKeysWithValues: rows.map { ($0[0] as! String, ($0[1] as! [Any]).map { $0 as! Int }) })
         #expect(shapes.count == 302)
         #expect(try CLIPWeights.configuration(shapes: shapes, source: "open_clip ViT-B-32") == CLIPConfiguration.vitB32)
         // Our model has exactly those names (ViT-B/32's depths at tiny widths, to stay small).
-        let depths = CLIPConfiguration(embedDimension: 8, imageSize: 32, patchSize: 16, visionWidth: 8, visionLayers: 12, visionHeads: 1,
-                                       contextLength: 4, vocabularySize: 10, textWidth: 8, textHeads: 1, textLayers: 12)
+        let depths = CLIPConfiguration(
+            embedDimension: 8, imageSize: 32, patchSize: 16, visionWidth: 8, visionLayers: 12, visionHeads: 1,
+            contextLength: 4, vocabularySize: 10, textWidth: 8, textHeads: 1, textLayers: 12)
         #expect(Set(CLIPModel(configuration: depths).store.parameters.map(\.name)) == Set(shapes.keys))
         var withoutText = shapes
         withoutText["token_embedding.weight"] = nil
@@ -44,16 +46,21 @@ import TrainingTestSupport
         let recipe = try CLIPTestModel.recipe(towers: .image, epochs: 2)
         let setup = try CLIPClassification.Setup(weights: files.weights, bpe: files.merges)
         let before = Array(setup.model.store.allValues)
-        let result = try CLIPClassification.fineTune(setup, hyper: recipe.training["clip"]!, split: try SplitSet.load(toy.splitDir),
-                                                     work: toy.work, captions: try Dataset.loadCaptions(toy.work),
-                                                     promptTexts: try CLIPClassification.promptTexts(recipe: recipe, classes: ToyCorpus.classes),
-                                                     seed: 1, threads: 1)
+        let result = try CLIPClassification.fineTune(
+            setup, hyper: recipe.training["clip"]!, split: try SplitSet.load(toy.splitDir),
+            work: toy.work, captions: try Dataset.loadCaptions(toy.work),
+            promptTexts: try CLIPClassification.promptTexts(recipe: recipe, classes: ToyCorpus.classes),
+            seed: 1, threads: 1)
         #expect(result.epochs.count == 2 && (1...2).contains(result.selectedEpoch) && result.stepLosses.count == 4)
         var changedVisual = false
         for entry in setup.model.store.parameters {
             let range = entry.offset..<(entry.offset + entry.count)
             let same = Array(setup.model.store.allValues[range]) == Array(before[range])
-            if entry.name.hasPrefix("visual.") { changedVisual = changedVisual || !same } else { #expect(same, "\(entry.name) is frozen") }
+            if entry.name.hasPrefix("visual.") {
+                changedVisual = changedVisual || !same
+            } else {
+                #expect(same, "\(entry.name) is frozen")
+            }
         }
         #expect(changedVisual)
     }
@@ -70,9 +77,10 @@ import TrainingTestSupport
         let prompts = ToyCorpus.classes.map { "a \($0) figure" }
         func tuned(_ templates: [String]) throws -> [Float] {
             let setup = try CLIPClassification.Setup(weights: files.weights, bpe: files.merges)
-            let result = try CLIPClassification.fineTune(setup, hyper: recipe.training["clip"]!, split: split, work: toy.work,
-                                                         captions: captions, promptTexts: CLIPClassification.promptTexts(prompts: prompts, templates: templates),
-                                                         seed: 1, threads: 1)
+            let result = try CLIPClassification.fineTune(
+                setup, hyper: recipe.training["clip"]!, split: split, work: toy.work,
+                captions: captions, promptTexts: CLIPClassification.promptTexts(prompts: prompts, templates: templates),
+                seed: 1, threads: 1)
             #expect(result.stepLosses.count >= 2, "the rotation needs at least two steps")
             return Array(setup.model.store.allValues)
         }
@@ -82,8 +90,9 @@ import TrainingTestSupport
         let short = try CLIPTestModel.recipe(epochs: 1)  // 2 steps, warm-up 2
         let setup = try CLIPClassification.Setup(weights: files.weights, bpe: files.merges)
         #expect {
-            try CLIPClassification.fineTune(setup, hyper: short.training["clip"]!, split: split, work: toy.work, captions: captions,
-                                            promptTexts: [["a"], ["b"], ["c"]], seed: 1, threads: 1)
+            try CLIPClassification.fineTune(
+                setup, hyper: short.training["clip"]!, split: split, work: toy.work, captions: captions,
+                promptTexts: [["a"], ["b"], ["c"]], seed: 1, threads: 1)
         } throws: { "\($0)".contains("warmupSteps is 2 but the run has only 2 steps") }
     }
 
@@ -92,7 +101,9 @@ import TrainingTestSupport
         for name in ["pairdx-synth-v1", "pairdx-v1"] {
             let r = try Recipe.load("\(root)/\(name)/recipe.json")
             let clip = try #require(r.training["clip"], "\(name) has training.clip")
-            #expect(clip.optimizer == .adamw && clip.towers == .both && (clip.warmupSteps ?? 0) > 0 && clip.resolution == 224)
+            #expect(
+                clip.optimizer == .adamw && clip.towers == .both && (clip.warmupSteps ?? 0) > 0
+                    && clip.resolution == 224)
             #expect(r.validation.promptTemplates.count >= 2 && r.classes.allSatisfy { !$0.prompt.isEmpty })
         }
         var r = try CLIPTestModel.recipe()
@@ -103,7 +114,8 @@ import TrainingTestSupport
         let bad = json.replacingOccurrences(of: #""towers":"both""#, with: #""towers":"text""#)
         #expect(bad != json)
         #expect { try Recipe.parse(Data(bad.utf8), source: "bad.json") } throws: {
-            "\($0)".contains("bad.json") && "\($0)".contains("training.clip.towers") && "\($0)".contains("'both' or 'image'")
+            "\($0)".contains("bad.json") && "\($0)".contains("training.clip.towers")
+                && "\($0)".contains("'both' or 'image'")
         }
         r = try CLIPTestModel.recipe()
         r.validation.promptTemplates = ["a photo"]

@@ -36,8 +36,11 @@ struct CLIPLayerTests {
         #expect(Self.worst(y.storage, try Self.tensor(f, "ln.y").storage) < Self.tolerance)
         let dx = ln.backward(gelu.backward(try Self.tensor(f, "ln.probe")))
         #expect(Self.worst(dx.storage, try Self.tensor(f, "ln.dx").storage) < Self.tolerance)
-        #expect(Self.worst(store.gradTensor(ln.weight).storage, try Self.tensor(f, "ln.grad.weight").storage) < Self.tolerance)
-        #expect(Self.worst(store.gradTensor(ln.bias).storage, try Self.tensor(f, "ln.grad.bias").storage) < Self.tolerance)
+        #expect(
+            Self.worst(store.gradTensor(ln.weight).storage, try Self.tensor(f, "ln.grad.weight").storage)
+                < Self.tolerance)
+        #expect(
+            Self.worst(store.gradTensor(ln.bias).storage, try Self.tensor(f, "ln.grad.bias").storage) < Self.tolerance)
     }
 
     @Test(arguments: ["pad", "causal"])
@@ -45,8 +48,9 @@ struct CLIPLayerTests {
         let f = try Self.fixture("layers.safetensors")
         let store = ParameterStore()
         var g = SeededGenerator(seed: 1)
-        let block = TransformerBlock(store, name: "b", scheme: .openCLIP, width: 16, heads: 4, mlpWidth: 64, activation: .quick,
-                                     epsilon: 1e-5, generator: &g)
+        let block = TransformerBlock(
+            store, name: "b", scheme: .openCLIP, width: 16, heads: 4, mlpWidth: 64, activation: .quick,
+            epsilon: 1e-5, generator: &g)
         for entry in store.parameters {
             let name = String(entry.name.dropFirst(2))
             let t = try Self.tensor(f, "\(tag).block.\(name)")
@@ -114,7 +118,9 @@ struct CLIPLayerTests {
             let e = Self.worst(run.y, reference.map { Float($0) })
             #expect(e < Self.tolerance, "worst error against the float64 reference: \(e)")
         }
-        #expect(Self.worst(runs[1].dx, runs[0].dx) < Self.tolerance && Self.worst(runs[1].grads, runs[0].grads) < Self.tolerance)
+        #expect(
+            Self.worst(runs[1].dx, runs[0].dx) < Self.tolerance
+                && Self.worst(runs[1].grads, runs[0].grads) < Self.tolerance)
     }
 
     /// softmax(QKᵀ/√d_h + mask)·V then `out_proj`, in float64 loops straight from the definition. O(B·T²·D + B·T·D²).
@@ -138,13 +144,16 @@ struct CLIPLayerTests {
                 for i in 0..<t {
                     let keys = a.mask.causal ? min(valid, i + 1) : valid
                     var scores = (0..<keys).map { j in
-                        (0..<hd).reduce(0.0) { $0 + qkv[i * 3 * d + h * hd + $1] * qkv[j * 3 * d + d + h * hd + $1] } / Double(hd).squareRoot()
+                        (0..<hd).reduce(0.0) { $0 + qkv[i * 3 * d + h * hd + $1] * qkv[j * 3 * d + d + h * hd + $1] }
+                            / Double(hd).squareRoot()
                     }
                     let top = scores.max()!
                     scores = scores.map { Foundation.exp($0 - top) }
                     let total = scores.reduce(0, +)
                     for j in 0..<keys {
-                        for c in 0..<hd { context[i * d + h * hd + c] += scores[j] / total * qkv[j * 3 * d + 2 * d + h * hd + c] }
+                        for c in 0..<hd {
+                            context[i * d + h * hd + c] += scores[j] / total * qkv[j * 3 * d + 2 * d + h * hd + c]
+                        }
                     }
                 }
             }
@@ -170,7 +179,9 @@ struct CLIPLayerTests {
             var up = x, down = x
             up.storage[i] += h
             down.storage[i] -= h
-            let numeric = (gelu.forward(up, training: false).storage[i] - gelu.forward(down, training: false).storage[i]) / (2 * h)
+            let numeric =
+                (gelu.forward(up, training: false).storage[i] - gelu.forward(down, training: false).storage[i])
+                / (2 * h)
             #expect(abs(numeric - dx.storage[i]) < 1e-3, "x = \(x.storage[i])")
         }
     }

@@ -12,7 +12,8 @@ import Testing
 struct CLIPModelTests {
     static func model() throws -> CLIPModel {
         let model = CLIPModel(configuration: .tinyTest, seed: 1)
-        let url = try #require(Bundle.module.url(forResource: "Fixtures/clip/tiny-clip.safetensors", withExtension: nil))
+        let url = try #require(
+            Bundle.module.url(forResource: "Fixtures/clip/tiny-clip.safetensors", withExtension: nil))
         let report = try CLIPWeights.load(model, from: url.path)
         #expect(report.ignored.isEmpty, "unexpected tensors \(report.ignored)")
         return model
@@ -20,7 +21,9 @@ struct CLIPModelTests {
 
     static func io() throws -> SafeTensors.File { try CLIPLayerTests.fixture("tiny-clip-io.safetensors") }
     static func tensor(_ name: String, _ f: SafeTensors.File) throws -> Tensor { try CLIPLayerTests.tensor(f, name) }
-    static func ids(_ name: String, _ f: SafeTensors.File) throws -> [Int32] { try tensor(name, f).storage.map { Int32($0) } }
+    static func ids(_ name: String, _ f: SafeTensors.File) throws -> [Int32] {
+        try tensor(name, f).storage.map { Int32($0) }
+    }
 
     @Test func embeddingsLogitsAndGradientsMatchPyTorch() throws {
         let model = try Self.model(), f = try Self.io()
@@ -66,10 +69,14 @@ struct CLIPModelTests {
         Compute.threads = 2
         let split = model.encodeImages(odd), splitTexts = model.encodeTexts(texts)
         #expect(texts.count / l >= 2 && images.shape[0] >= 2, "the fixture's images and captions must be batches")
-        #expect(CLIPLayerTests.worst(model.encodeImages(images).storage, try Self.tensor("image_embeddings", f).storage) < 1e-4)
+        #expect(
+            CLIPLayerTests.worst(model.encodeImages(images).storage, try Self.tensor("image_embeddings", f).storage)
+                < 1e-4)
         #expect(CLIPLayerTests.worst(splitTexts.storage, try Self.tensor("text_embeddings", f).storage) < 1e-4)
         #expect(model.encodeImages(odd) == split && model.encodeTexts(texts) == splitTexts)
-        #expect(CLIPLayerTests.worst(split.storage, serial.storage) < 1e-5 && CLIPLayerTests.worst(split.storage, alone) < 1e-5)
+        #expect(
+            CLIPLayerTests.worst(split.storage, serial.storage) < 1e-5
+                && CLIPLayerTests.worst(split.storage, alone) < 1e-5)
         #expect(CLIPLayerTests.worst(splitTexts.storage, serialTexts.storage) < 1e-5)
     }
 
@@ -78,7 +85,9 @@ struct CLIPModelTests {
         let prompts = try Self.ids("zeroshot.prompts", f), l = model.configuration.contextLength
         let perClass = (0..<3).map { Array(prompts[($0 * 2 * l)..<(($0 + 1) * 2 * l)]) }
         let classifier = ZeroShotClassifier(model: model, prompts: perClass)
-        #expect(CLIPLayerTests.worst(classifier.classWeights.storage, try Self.tensor("zeroshot.weights", f).storage) < 1e-4)
+        #expect(
+            CLIPLayerTests.worst(classifier.classWeights.storage, try Self.tensor("zeroshot.weights", f).storage) < 1e-4
+        )
         let embeddings = model.encodeImages(try Self.tensor("images", f))
         let scores = try Self.tensor("zeroshot.scores", f)
         #expect(CLIPLayerTests.worst(classifier.scores(imageEmbeddings: embeddings).storage, scores.storage) < 1e-4)
@@ -100,13 +109,17 @@ struct CLIPModelTests {
         #expect(try CLIPWeights.loadModel(from: saved).configuration.activation == .erf)
         #expect(try CLIPWeights.loadModel(from: saved, activation: .quick).configuration.activation == .quick)
         let images = Tensor(shape: [1, 3, 32, 32], repeating: 0.5)
-        #expect(try CLIPWeights.loadModel(from: saved).encodeImages(images) != CLIPWeights.loadModel(from: saved, activation: .quick).encodeImages(images))
+        #expect(
+            try CLIPWeights.loadModel(from: saved).encodeImages(images)
+                != CLIPWeights.loadModel(from: saved, activation: .quick).encodeImages(images))
         let bare = dir.appendingPathComponent("bare.safetensors").path
         try SafeTensors.write(model.store.namedTensors(metadata: [:]), to: bare)
         #expect(try CLIPWeights.loadModel(from: bare).configuration.activation == .quick)
         let odd = dir.appendingPathComponent("odd.safetensors").path
         try SafeTensors.write(model.store.namedTensors(metadata: [CLIPWeights.activationKey: "swish"]), to: odd)
-        #expect { try CLIPWeights.loadModel(from: odd) } throws: { "\($0)".contains("pairdx.activation") && "\($0)".contains("swish") }
+        #expect { try CLIPWeights.loadModel(from: odd) } throws: {
+            "\($0)".contains("pairdx.activation") && "\($0)".contains("swish")
+        }
     }
 
     @Test func fineTuningLowersTheLossAndImageOnlyModeFreezesText() throws {
@@ -118,14 +131,19 @@ struct CLIPModelTests {
             let model = try Self.model()
             let textBefore = model.textParameterNames.map { model.store.parameterEntry(named: $0)! }
                 .map { Array(model.store.allValues[$0.offset..<($0.offset + $0.count)]) }
-            let tuner = CLIPFineTuner(model: model, mode: mode, schedule: CosineSchedule(base: 2e-3, totalSteps: 8, warmupSteps: 3))
+            let tuner = CLIPFineTuner(
+                model: model, mode: mode, schedule: CosineSchedule(base: 2e-3, totalSteps: 8, warmupSteps: 3))
             #expect(tuner.schedule.learningRate(atStep: 0) < tuner.schedule.learningRate(atStep: 2))
             var losses: [Float] = []
-            for _ in 0..<8 { losses.append(tuner.train(images: images, captions: texts, classPrompts: classes, labels: labels)) }
+            for _ in 0..<8 {
+                losses.append(tuner.train(images: images, captions: texts, classPrompts: classes, labels: labels))
+            }
             #expect(losses.last! < 0.8 * losses.first!, "\(mode): losses \(losses)")
             let textAfter = model.textParameterNames.map { model.store.parameterEntry(named: $0)! }
                 .map { Array(model.store.allValues[$0.offset..<($0.offset + $0.count)]) }
-            #expect((textBefore == textAfter) == (mode == .image), "\(mode): text tower \(textBefore == textAfter ? "unchanged" : "changed")")
+            #expect(
+                (textBefore == textAfter) == (mode == .image),
+                "\(mode): text tower \(textBefore == textAfter ? "unchanged" : "changed")")
             #expect(model.store.value(model.logitScale).pointee <= Float(log(100.0)))
         }
     }
@@ -169,7 +187,8 @@ struct CLIPImagePreprocessTests {
     static func prepare(_ pixels: [UInt8], _ w: Int, _ h: Int, _ ch: Int) -> [Float] {
         var out = [Float](repeating: .nan, count: 3 * 32 * 32)
         out.withUnsafeMutableBufferPointer {
-            CLIPImagePreprocess.normalise(pixels: pixels, width: w, height: h, channels: ch, size: 32, into: $0.baseAddress!)
+            CLIPImagePreprocess.normalise(
+                pixels: pixels, width: w, height: h, channels: ch, size: 32, into: $0.baseAddress!)
         }
         return out
     }
@@ -194,7 +213,9 @@ struct CLIPImagePreprocessTests {
     }
 
     struct Reference: Decodable {
-        struct Entry: Decodable { let file: String; let mode: String; let crop_sha256: String; let tensor_sha256: String; let first: [Float] }
+        struct Entry: Decodable {
+            let file: String; let mode: String; let crop_sha256: String; let tensor_sha256: String; let first: [Float]
+        }
         let size: Int
         let images: [Entry]
     }
@@ -207,7 +228,8 @@ struct CLIPImagePreprocessTests {
 
     @Test(sharedData.trait) func matchesOpenCLIPTransformByteForByteOnRealImages() throws {
         let data = URL(fileURLWithPath: try Self.sharedData.require())
-        let url = try #require(Bundle.module.url(forResource: "Fixtures/clip/preprocess-reference.json", withExtension: nil))
+        let url = try #require(
+            Bundle.module.url(forResource: "Fixtures/clip/preprocess-reference.json", withExtension: nil))
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
         #expect(reference.images.count == 17 && Set(reference.images.map(\.mode)) == ["L", "RGB", "RGBA"])
         let size = reference.size
@@ -215,8 +237,9 @@ struct CLIPImagePreprocessTests {
         for entry in reference.images {
             let bytes = try Data(contentsOf: data.appendingPathComponent(entry.file))
             let image = try ImageDecoder.decode(bytes)
-            let crop = CLIPImagePreprocess.crop(pixels: image.pixels, width: image.width, height: image.height,
-                                                channels: image.channels, size: size)
+            let crop = CLIPImagePreprocess.crop(
+                pixels: image.pixels, width: image.width, height: image.height,
+                channels: image.channels, size: size)
             var tensor = [Float](repeating: .nan, count: 3 * size * size)
             try tensor.withUnsafeMutableBufferPointer {
                 try CLIPImagePreprocess.prepare(bytes, size: size, source: entry.file, into: $0.baseAddress!)
@@ -224,11 +247,14 @@ struct CLIPImagePreprocessTests {
             let cropDigest = SHA256.hex(Data(crop))
             let tensorDigest = tensor.withUnsafeBytes { SHA256.hex($0) }
             if cropDigest != entry.crop_sha256 || tensorDigest != entry.tensor_sha256 {
-                mismatches.append("\(entry.file) (\(entry.mode)): crop \(cropDigest == entry.crop_sha256 ? "equal" : "differs"), "
-                                  + "tensor starts \(Array(tensor.prefix(4))) vs \(Array(entry.first.prefix(4)))")
+                mismatches.append(
+                    "\(entry.file) (\(entry.mode)): crop \(cropDigest == entry.crop_sha256 ? "equal" : "differs"), "
+                        + "tensor starts \(Array(tensor.prefix(4))) vs \(Array(entry.first.prefix(4)))")
             }
         }
-        #expect(mismatches.isEmpty, "\(mismatches.count) of \(reference.images.count) differ:\n\(mismatches.joined(separator: "\n"))")
+        #expect(
+            mismatches.isEmpty,
+            "\(mismatches.count) of \(reference.images.count) differ:\n\(mismatches.joined(separator: "\n"))")
     }
 
     /// torchvision's size rules: the longer side truncated, crop offsets rounded half to even.
@@ -243,7 +269,10 @@ struct CLIPImagePreprocessTests {
     @Test func undecodableBytesAreRejectedWithTheirSource() {
         var out = [Float](repeating: 0, count: 3 * 32 * 32)
         do {
-            try out.withUnsafeMutableBufferPointer { try CLIPImagePreprocess.prepare(Data("no image".utf8), size: 32, source: "PMC1/F1", into: $0.baseAddress!) }
+            try out.withUnsafeMutableBufferPointer {
+                try CLIPImagePreprocess.prepare(
+                    Data("no image".utf8), size: 32, source: "PMC1/F1", into: $0.baseAddress!)
+            }
             Issue.record("expected an error")
         } catch {
             #expect("\(error)".contains("PMC1/F1"))

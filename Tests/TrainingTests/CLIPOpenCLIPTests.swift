@@ -33,7 +33,8 @@ struct CLIPOpenCLIPTests {
 
     static func images(_ f: SafeTensors.File) -> Tensor {
         let s = CLIPConfiguration.vitB32.imageSize
-        return Tensor(shape: [2, 3, s, s], storage: CLIPSyntheticWeights.values("pixels", count: 2 * 3 * s * s, bound: 1.8))
+        return Tensor(
+            shape: [2, 3, s, s], storage: CLIPSyntheticWeights.values("pixels", count: 2 * 3 * s * s, bound: 1.8))
     }
 
     static func relativeNorm(_ a: [Float], _ b: [Float]) -> Float {
@@ -51,7 +52,8 @@ struct CLIPOpenCLIPTests {
         let config = CLIPConfiguration.vitB32
         let listed = try #require(f.metadata["parameters"]?.data(using: .utf8))
         let expected = try #require(try JSONSerialization.jsonObject(with: listed) as? [[Any]])
-        let openCLIP = Dictionary(uniqueKeysWithValues: expected.map { ($0[0] as! String, ($0[1] as! [Any]).map { $0 as! Int }) })
+        let openCLIP = Dictionary(
+            uniqueKeysWithValues: expected.map { ($0[0] as! String, ($0[1] as! [Any]).map { $0 as! Int }) })
         #expect(openCLIP.count == 302)
         for key in f.tensors.keys.sorted() where key.hasPrefix("sample.") && key != "sample.pixels" {
             let name = String(key.dropFirst("sample.".count))
@@ -60,7 +62,9 @@ struct CLIPOpenCLIPTests {
             var values = [Float](repeating: .nan, count: count)
             values.withUnsafeMutableBufferPointer { out in
                 if let (offset, bound) = try! CLIPSyntheticWeights.rule(name: name, shape: shape) {
-                    CLIPSyntheticWeights.fill(out.baseAddress!, count: count, key: CLIPSyntheticWeights.key(name), offset: offset, bound: bound)
+                    CLIPSyntheticWeights.fill(
+                        out.baseAddress!, count: count, key: CLIPSyntheticWeights.key(name), offset: offset,
+                        bound: bound)
                 } else {
                     out[0] = Float(log(1 / 0.07))
                 }
@@ -93,10 +97,14 @@ struct CLIPOpenCLIPTests {
         let imageEmbeddings = model.encodeImages(images)
         let textEmbeddings = model.encodeTexts(ids)
         let logits = model.logits(imageEmbeddings: imageEmbeddings, textEmbeddings: textEmbeddings)
-        let captionLogits = Tensor(shape: [2, 2], storage: (0..<2).flatMap { r in logits.storage[(r * 5)..<(r * 5 + 2)] })
-        let classLogits = Tensor(shape: [2, 3], storage: (0..<2).flatMap { r in logits.storage[(r * 5 + 2)..<(r * 5 + 5)] })
-        for (key, ours) in [("image_embeddings", imageEmbeddings), ("text_embeddings", textEmbeddings),
-                            ("logits", captionLogits), ("class_logits", classLogits)] {
+        let captionLogits = Tensor(
+            shape: [2, 2], storage: (0..<2).flatMap { r in logits.storage[(r * 5)..<(r * 5 + 2)] })
+        let classLogits = Tensor(
+            shape: [2, 3], storage: (0..<2).flatMap { r in logits.storage[(r * 5 + 2)..<(r * 5 + 5)] })
+        for (key, ours) in [
+            ("image_embeddings", imageEmbeddings), ("text_embeddings", textEmbeddings),
+            ("logits", captionLogits), ("class_logits", classLogits)
+        ] {
             let ref = try Self.tensor(f, key).storage
             let worst = CLIPLayerTests.worst(ours.storage, ref), norm = Self.relativeNorm(ours.storage, ref)
             #expect(worst <= 1e-4 && norm <= 1e-4, "\(key): worst \(worst), relative norm \(norm)")
@@ -105,7 +113,8 @@ struct CLIPOpenCLIPTests {
 
         // Loss and gradients (training path).
         model.store.zeroGrad()
-        let loss = model.lossAndGradients(images: images, captions: captions, classPrompts: classes, labels: labels, trainText: true)
+        let loss = model.lossAndGradients(
+            images: images, captions: captions, classPrompts: classes, labels: labels, trainText: true)
         let reference = try Self.tensor(f, "loss").storage[0]
         #expect(abs(loss - reference) <= 1e-5 * abs(reference), "loss \(loss) vs \(reference)")
         print("openclip loss: \(loss) vs \(reference), relative \(abs(loss - reference) / abs(reference))")
@@ -145,7 +154,10 @@ struct CLIPOpenCLIPTests {
         let f = try Self.fixture()
         let model = try Self.model(.erf)
         let ids = try Self.tensor(f, "texts").storage.map { Int32($0) }
-        for (key, ours) in [("gelu.image_embeddings", model.encodeImages(Self.images(f))), ("gelu.text_embeddings", model.encodeTexts(ids))] {
+        for (key, ours) in [
+            ("gelu.image_embeddings", model.encodeImages(Self.images(f))),
+            ("gelu.text_embeddings", model.encodeTexts(ids))
+        ] {
             let ref = try Self.tensor(f, key).storage
             let worst = CLIPLayerTests.worst(ours.storage, ref)
             #expect(worst <= 1e-4, "\(key): worst \(worst)")

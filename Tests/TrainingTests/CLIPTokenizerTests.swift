@@ -7,8 +7,10 @@ import Testing
 /// written by scripts/fixtures/gen_clip_fixtures.py). Needs the merges file (`$PAIRDX_CLIP_BPE`, the
 /// `bpe_simple_vocab_16e6.txt.gz` shipped with open_clip/CLIP) and ../shared/data/roco-captions; skips otherwise.
 struct CLIPTokenizerTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let captionsRoot = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/roco-captions")
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let captionsRoot = packageRoot.deletingLastPathComponent().appendingPathComponent(
+        "shared/data/roco-captions")
 
     static func fixture(_ name: String) throws -> Data {
         let url = try #require(Bundle.module.url(forResource: "Fixtures/clip/\(name)", withExtension: nil))
@@ -16,7 +18,8 @@ struct CLIPTokenizerTests {
     }
 
     /// scripts/test.sh sets it from the .venv that scripts/python-env.sh makes.
-    static let bpe = Prerequisite.environmentFile("PAIRDX_CLIP_BPE", what: "CLIP's bpe_simple_vocab_16e6.txt.gz", installedByCI: true)
+    static let bpe = Prerequisite.environmentFile(
+        "PAIRDX_CLIP_BPE", what: "CLIP's bpe_simple_vocab_16e6.txt.gz", installedByCI: true)
     static let rocoCaptions = Prerequisite.path("../shared/data/roco-captions", what: "ROCO captions")
 
     struct Row: Decodable { let file: String; let id: String; let tokens: [Int32] }
@@ -28,7 +31,7 @@ struct CLIPTokenizerTests {
         let reference = try JSONDecoder().decode(Reference.self, from: json)
         #expect(reference.captions.count == 1000)
         var corrupt = [UInt8](compressed)
-        corrupt[corrupt.count - 6] ^= 0xFF   // inside the size/CRC trailer
+        corrupt[corrupt.count - 6] ^= 0xFF  // inside the size/CRC trailer
         #expect(throws: Gzip.FormatError.self) { try Gzip.decompress(Data(corrupt)) }
         #expect(throws: Gzip.FormatError.self) { try Gzip.decompress(Data(compressed.prefix(compressed.count / 2))) }
         #expect(throws: Gzip.FormatError.self) { try Gzip.decompress(json) }
@@ -38,7 +41,9 @@ struct CLIPTokenizerTests {
 
     @Test func cleaningFollowsCLIP() {
         #expect(CLIPTextCleaner.clean("  Axial\u{A0}MRI\t(Coronal)  view.\n") == "axial mri (coronal) view.")
-        #expect(CLIPTextCleaner.clean("the “target sign” at the patient’s knee") == "the \"target sign\" at the patient's knee")
+        #expect(
+            CLIPTextCleaner.clean("the “target sign” at the patient’s knee")
+                == "the \"target sign\" at the patient's knee")
         #expect(CLIPTextCleaner.clean("A &amp;amp; B &#x3B1; &lt;5 \u{FB01}ne") == "a & b α <5 fine")
     }
 
@@ -50,7 +55,8 @@ struct CLIPTokenizerTests {
         var captions = ROCOCaptionFiles(root: Self.captionsRoot)
         var mismatches: [String] = []
         for row in reference.captions {
-            let caption = try #require(try captions.caption(file: row.file, id: row.id), "caption \(row.file) \(row.id) missing")
+            let caption = try #require(
+                try captions.caption(file: row.file, id: row.id), "caption \(row.file) \(row.id) missing")
             let ids = tokenizer.tokenize(caption)
             if ids != row.tokens { mismatches.append("\(row.file) \(row.id): \(ids) vs \(row.tokens)") }
         }

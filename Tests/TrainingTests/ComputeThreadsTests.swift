@@ -19,7 +19,9 @@ struct ComputeThreadsTests {
             for _ in 0..<products {
                 a.withUnsafeBufferPointer { ap in
                     b.withUnsafeBufferPointer { bp in
-                        c.withUnsafeMutableBufferPointer { BLAS.gemm(m: 4, n: 4, k: 4, a: ap.baseAddress!, b: bp.baseAddress!, c: $0.baseAddress!) }
+                        c.withUnsafeMutableBufferPointer {
+                            BLAS.gemm(m: 4, n: 4, k: 4, a: ap.baseAddress!, b: bp.baseAddress!, c: $0.baseAddress!)
+                        }
                     }
                 }
             }
@@ -34,8 +36,11 @@ struct ComputeThreadsTests {
         let bad = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: 4) { i in
             for j in 0..<5_000 {
-                if i == 0 { Log.level = j % 2 == 0 ? .warning : .error }
-                else if Log.level < .warning || Compute.threads < 1 { bad.add(1, ordering: .relaxed) }
+                if i == 0 {
+                    Log.level = j % 2 == 0 ? .warning : .error
+                } else if Log.level < .warning || Compute.threads < 1 {
+                    bad.add(1, ordering: .relaxed)
+                }
             }
         }
         #expect(bad.load(ordering: .relaxed) == 0)

@@ -15,7 +15,10 @@ struct CoreDenseTests {
             fc2 = Linear(store, name: "fc2", inFeatures: 8, outFeatures: 3, generator: &g)
         }
         func lossValue(_ x: Tensor, _ y: [Int], training: Bool = true) -> Float {
-            loss.forward(logits: fc2.forward(relu.forward(fc1.forward(x, training: training), training: training), training: training), labels: y)
+            loss.forward(
+                logits: fc2.forward(
+                    relu.forward(fc1.forward(x, training: training), training: training), training: training), labels: y
+            )
         }
         func backward() -> Tensor { fc1.backward(relu.backward(fc2.backward(loss.backward()))) }
     }
@@ -84,9 +87,9 @@ struct CoreDenseTests {
         store.value(p)[0] = 1
         let sgd = SGD(store, momentum: 0.9, weightDecay: 0.1)
         store.grad(p)[0] = 0.5
-        sgd.step(learningRate: 0.1)           // d = 0.5 + 0.1 = 0.6; buf = 0.6; w = 1 − 0.06
+        sgd.step(learningRate: 0.1)  // d = 0.5 + 0.1 = 0.6; buf = 0.6; w = 1 − 0.06
         #expect(abs(store.value(p)[0] - 0.94) < 1e-6)
-        sgd.step(learningRate: 0.1)           // d = 0.5 + 0.094 = 0.594; buf = 0.54 + 0.594 = 1.134; w = 0.94 − 0.1134
+        sgd.step(learningRate: 0.1)  // d = 0.5 + 0.094 = 0.594; buf = 0.54 + 0.594 = 1.134; w = 0.94 − 0.1134
         #expect(abs(store.value(p)[0] - 0.8266) < 1e-6)
     }
 

@@ -14,7 +14,9 @@ struct CoreFiniteDifferenceTests {
     }
 
     /// Largest |numeric − analytic| / max(1, |analytic|) over `indices` of the input and of every parameter.
-    static func check(_ layer: any Layer, store: ParameterStore, input: Training.Tensor, indices: Int = 40, h: Float = 1e-3) -> Float {
+    static func check(
+        _ layer: any Layer, store: ParameterStore, input: Training.Tensor, indices: Int = 40, h: Float = 1e-3
+    ) -> Float {
         let y = layer.forward(input, training: true)
         let r = random(y.shape, seed: 99)
         store.zeroGrad()
@@ -54,8 +56,9 @@ struct CoreFiniteDifferenceTests {
     @Test func stridedPaddedConvolution() {
         let store = ParameterStore()
         var g = SeededGenerator(seed: 2)
-        let conv = Conv2d(store, name: "conv", inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1,
-                          bias: true, workspace: Workspace(), generator: &g)
+        let conv = Conv2d(
+            store, name: "conv", inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1,
+            bias: true, workspace: Workspace(), generator: &g)
         let e = Self.check(conv, store: store, input: Self.random([3, 2, 7, 7], seed: 3))
         #expect(e < 1e-2, "Conv2d finite-difference error \(e)")
     }
@@ -63,7 +66,8 @@ struct CoreFiniteDifferenceTests {
     @Test func basicBlockWithDownsample() {
         let store = ParameterStore()
         var g = SeededGenerator(seed: 4)
-        let block = BasicBlock(store, name: "layer2.0", inChannels: 3, outChannels: 5, stride: 2, workspace: Workspace(), generator: &g)
+        let block = BasicBlock(
+            store, name: "layer2.0", inChannels: 3, outChannels: 5, stride: 2, workspace: Workspace(), generator: &g)
         let e = Self.check(block, store: store, input: Self.random([3, 4, 6, 6], seed: 5))
         #expect(e < 2e-2, "BasicBlock finite-difference error \(e)")
     }

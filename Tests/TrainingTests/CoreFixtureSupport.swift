@@ -13,20 +13,26 @@ enum CoreFixture {
 
     static func load(_ name: String) throws -> File {
         guard let url = Bundle.module.url(forResource: "Fixtures/core/\(name)", withExtension: "safetensors") else {
-            throw FixtureError(description: "fixture \(name).safetensors is missing; run scripts/fixtures/gen_core_fixtures.py")
+            throw FixtureError(
+                description: "fixture \(name).safetensors is missing; run scripts/fixtures/gen_core_fixtures.py")
         }
         let data = try Data(contentsOf: url)
-        let headerLength = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any] ?? [:]
+        let headerLength = Int(
+            data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header =
+            try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any] ?? [:]
         var tensors: [String: Training.Tensor] = [:]
         for (key, value) in header where key != "__metadata__" {
             guard let entry = value as? [String: Any], entry["dtype"] as? String == "F32",
-                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int] else {
+                let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int]
+            else {
                 throw FixtureError(description: "\(name): tensor \(key) is not a float32 entry")
             }
             let bytes = data.subdata(in: (8 + headerLength + offsets[0])..<(8 + headerLength + offsets[1]))
             let values = bytes.withUnsafeBytes { raw in
-                (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+                (0..<(bytes.count / 4)).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+                }
             }
             tensors[key] = Training.Tensor(shape: shape, storage: values)
         }
@@ -50,8 +56,10 @@ enum CoreFixture {
         return worst / scale
     }
 
-    static func expectClose(_ a: Training.Tensor, _ b: Training.Tensor, tolerance: Float = 1e-4, _ what: String,
-                            sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectClose(
+        _ a: Training.Tensor, _ b: Training.Tensor, tolerance: Float = 1e-4, _ what: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(a.count == b.count, "\(what): \(a.shape) vs \(b.shape)", sourceLocation: sourceLocation)
         guard a.count == b.count else { return }
         let e = relativeError(a.storage, b.storage)

@@ -9,7 +9,7 @@ import Testing
 struct CoreLayerTests {
     @Test(arguments: [
         ("conv_3x3_s1_p1_bias", 3, 1, 1), ("conv_3x3_s2_p1", 3, 2, 1), ("conv_7x7_s2_p3", 7, 2, 3),
-        ("conv_1x1_s2_p0", 1, 2, 0), ("conv_1x1_s1_p0_bias", 1, 1, 0),
+        ("conv_1x1_s2_p0", 1, 2, 0), ("conv_1x1_s1_p0_bias", 1, 1, 0)
     ])
     func conv2dMatchesPyTorch(_ name: String, _ kernel: Int, _ stride: Int, _ padding: Int) throws {
         for threads in [1, 2] {
@@ -19,8 +19,9 @@ struct CoreLayerTests {
             let hasBias = f.tensors["bias"] != nil
             let store = ParameterStore()
             var g = SeededGenerator(seed: 1)
-            let conv = Conv2d(store, name: "conv", inChannels: weight.shape[1], outChannels: weight.shape[0], kernel: kernel,
-                              stride: stride, padding: padding, bias: hasBias, workspace: Workspace(), generator: &g)
+            let conv = Conv2d(
+                store, name: "conv", inChannels: weight.shape[1], outChannels: weight.shape[0], kernel: kernel,
+                stride: stride, padding: padding, bias: hasBias, workspace: Workspace(), generator: &g)
             store.setValue(conv.weight, weight)
             if let bias = conv.bias { store.setValue(bias, try CoreFixture.tensor(f, "bias")) }
             let x = try CoreFixture.tensor(f, "x").swappingLeadingAxes()
@@ -29,7 +30,8 @@ struct CoreLayerTests {
             store.zeroGrad()
             let dx = conv.backward(try CoreFixture.tensor(f, "dy").swappingLeadingAxes()).swappingLeadingAxes()
             CoreFixture.expectClose(dx, try CoreFixture.tensor(f, "dx"), "\(name) dx")
-            CoreFixture.expectClose(store.gradTensor(conv.weight), try CoreFixture.tensor(f, "dweight"), "\(name) dweight")
+            CoreFixture.expectClose(
+                store.gradTensor(conv.weight), try CoreFixture.tensor(f, "dweight"), "\(name) dweight")
             if let bias = conv.bias {
                 CoreFixture.expectClose(store.gradTensor(bias), try CoreFixture.tensor(f, "dbias"), "\(name) dbias")
             }
@@ -53,11 +55,14 @@ struct CoreLayerTests {
         CoreFixture.expectClose(dx, try CoreFixture.tensor(f, "dx"), "bn dx")
         CoreFixture.expectClose(store.gradTensor(bn.weight), try CoreFixture.tensor(f, "dweight"), "bn dweight")
         CoreFixture.expectClose(store.gradTensor(bn.bias), try CoreFixture.tensor(f, "dbias"), "bn dbias")
-        let rm = Training.Tensor(shape: [4], storage: Array(UnsafeBufferPointer(start: store.buffer(bn.runningMean), count: 4)))
-        let rv = Training.Tensor(shape: [4], storage: Array(UnsafeBufferPointer(start: store.buffer(bn.runningVar), count: 4)))
+        let rm = Training.Tensor(
+            shape: [4], storage: Array(UnsafeBufferPointer(start: store.buffer(bn.runningMean), count: 4)))
+        let rv = Training.Tensor(
+            shape: [4], storage: Array(UnsafeBufferPointer(start: store.buffer(bn.runningVar), count: 4)))
         CoreFixture.expectClose(rm, try CoreFixture.tensor(f, "running_mean"), "bn running_mean")
         CoreFixture.expectClose(rv, try CoreFixture.tensor(f, "running_var"), "bn running_var")
-        let yEval = bn.forward(try CoreFixture.tensor(f, "x_eval").swappingLeadingAxes(), training: false).swappingLeadingAxes()
+        let yEval = bn.forward(try CoreFixture.tensor(f, "x_eval").swappingLeadingAxes(), training: false)
+            .swappingLeadingAxes()
         CoreFixture.expectClose(yEval, try CoreFixture.tensor(f, "y_eval"), "bn y_eval")
     }
 
@@ -116,7 +121,9 @@ struct CoreLayerTests {
             for i in 0..<12 { store.grad(p)[i] = grads[step * 12 + i] }
             optimizer.step(learningRate: lr)
             let got = store.valueTensor(p).storage
-            #expect(CoreFixture.relativeError(got, Array(expected[(step * 12)..<(step * 12 + 12)])) < 1e-5, "\(name) step \(step)")
+            #expect(
+                CoreFixture.relativeError(got, Array(expected[(step * 12)..<(step * 12 + 12)])) < 1e-5,
+                "\(name) step \(step)")
         }
     }
 
@@ -155,7 +162,9 @@ struct BLASIdlePolicyTests {
             var c = [Float](repeating: 0, count: n * n)
             a.withUnsafeBufferPointer { ap in
                 b.withUnsafeBufferPointer { bp in
-                    c.withUnsafeMutableBufferPointer { BLAS.gemm(m: n, n: n, k: n, a: ap.baseAddress!, b: bp.baseAddress!, c: $0.baseAddress!) }
+                    c.withUnsafeMutableBufferPointer {
+                        BLAS.gemm(m: n, n: n, k: n, a: ap.baseAddress!, b: bp.baseAddress!, c: $0.baseAddress!)
+                    }
                 }
             }
             return c

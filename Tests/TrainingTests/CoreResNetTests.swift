@@ -14,7 +14,8 @@ struct CoreResNetTests {
 
     @Test func tenSGDStepsFollowPyTorchsLossCurve() throws {
         // The weights file is PyTorch's own safetensors output (torchvision names, random initialisation).
-        let weightsURL = try #require(Bundle.module.url(forResource: "Fixtures/core/resnet_weights", withExtension: "safetensors"))
+        let weightsURL = try #require(
+            Bundle.module.url(forResource: "Fixtures/core/resnet_weights", withExtension: "safetensors"))
         let f = try CoreFixture.load("resnet_training")
         let net = Self.narrowNetwork()
         try net.loadWeights(SafeTensors.read(weightsURL.path), source: "resnet_weights.safetensors")
@@ -31,10 +32,13 @@ struct CoreResNetTests {
             _ = net.backward(ce.backward())
             if step == 0 {
                 CoreFixture.expectClose(logits, try CoreFixture.tensor(f, "logits"), "first-step logits")
-                for name in ["conv1.weight", "bn1.weight", "layer1.0.conv1.weight", "layer2.0.downsample.0.weight",
-                             "layer4.1.conv2.weight", "layer4.1.bn2.bias", "fc.weight", "fc.bias"] {
+                for name in [
+                    "conv1.weight", "bn1.weight", "layer1.0.conv1.weight", "layer2.0.downsample.0.weight",
+                    "layer4.1.conv2.weight", "layer4.1.bn2.bias", "fc.weight", "fc.bias"
+                ] {
                     let entry = try #require(net.store.parameterEntry(named: name))
-                    let got = Array(UnsafeBufferPointer(start: net.store.allGrads.baseAddress! + entry.offset, count: entry.count))
+                    let got = Array(
+                        UnsafeBufferPointer(start: net.store.allGrads.baseAddress! + entry.offset, count: entry.count))
                     let want = try CoreFixture.tensor(f, "grad." + name).storage
                     let e = CoreFixture.relativeError(got, want)
                     #expect(e < 1e-3, "gradient of \(name): relative error \(e)")
@@ -49,11 +53,14 @@ struct CoreResNetTests {
         // After ten steps the weights carry float32 rounding drift (~1e-5 relative); running statistics and the
         // evaluation logits that depend on them are compared with correspondingly looser tolerances.
         let rv = try #require(net.store.bufferEntry(named: "layer3.1.bn1.running_var"))
-        let runningVar = Array(UnsafeBufferPointer(start: net.store.allBuffers.baseAddress! + rv.offset, count: rv.count))
-        let rvError = CoreFixture.relativeError(runningVar, try CoreFixture.tensor(f, "running_var.layer3.1.bn1").storage)
+        let runningVar = Array(
+            UnsafeBufferPointer(start: net.store.allBuffers.baseAddress! + rv.offset, count: rv.count))
+        let rvError = CoreFixture.relativeError(
+            runningVar, try CoreFixture.tensor(f, "running_var.layer3.1.bn1").storage)
         #expect(rvError < 1e-3, "running variance after 10 steps: relative error \(rvError)")
         let evalLogits = net.forward(images, training: false)
-        CoreFixture.expectClose(evalLogits, try CoreFixture.tensor(f, "eval_logits"), tolerance: 5e-3, "evaluation logits after training")
+        CoreFixture.expectClose(
+            evalLogits, try CoreFixture.tensor(f, "eval_logits"), tolerance: 5e-3, "evaluation logits after training")
     }
 
     @Test func loaderReportsMissingAndMisshapenTensorsWithoutTouchingTheModel() throws {
@@ -90,13 +97,16 @@ struct CoreResNetTests {
         var g = SeededGenerator(seed: 11)
         let net = ResNet18(ParameterStore(), widthMultiplier: 1, generator: &g)
         #expect(net.featureWidth == 512)
-        #expect(net.store.parameterCount == 11_176_512)   // torchvision resnet18 without fc
+        #expect(net.store.parameterCount == 11_176_512)  // torchvision resnet18 without fc
         let conv = net.store.parameterEntry(named: "layer3.0.conv2.weight")!
         let w = UnsafeBufferPointer(start: net.store.allValues.baseAddress! + conv.offset, count: conv.count)
         let variance = w.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(w.count)
         #expect(abs(variance - 2.0 / Double(256 * 9)) / (2.0 / Double(256 * 9)) < 0.02)
         let bn = net.store.parameterEntry(named: "layer3.0.bn2.weight")!
-        #expect(UnsafeBufferPointer(start: net.store.allValues.baseAddress! + bn.offset, count: bn.count).allSatisfy { $0 == 1 })
+        #expect(
+            UnsafeBufferPointer(start: net.store.allValues.baseAddress! + bn.offset, count: bn.count).allSatisfy {
+                $0 == 1
+            })
     }
 
     /// Same seed and same thread count ⇒ bit-identical loss curves (with dropout-free ResNet and SGD).

@@ -22,9 +22,11 @@ import TrainingTestSupport
         #expect(ds.problems[split.train[7].id] == "no caption in figures.jsonl")
         // A class outside splits.json is an error naming the item.
         let sha = String(repeating: "ab", count: 32)
-        try AtomicFile.write(CSV.line(SplitFiles.header) + "PMC1/F1,pet,PMC1,F1,\(sha),,,PMC1\n", to: toy.splitDir + "/val.csv")
-        do { _ = try SplitSet.load(toy.splitDir); Issue.record("an unknown class must be rejected") }
-        catch let e as PairDxError { #expect(e.message.contains("PMC1/F1")) }
+        try AtomicFile.write(
+            CSV.line(SplitFiles.header) + "PMC1/F1,pet,PMC1,F1,\(sha),,,PMC1\n", to: toy.splitDir + "/val.csv")
+        do { _ = try SplitSet.load(toy.splitDir); Issue.record("an unknown class must be rejected") } catch let e
+            as PairDxError
+        { #expect(e.message.contains("PMC1/F1")) }
     }
 
     @Test func loaderOrderIsKeyedBySeedAndEpochAndBadImagesAreDropped() throws {
@@ -33,10 +35,14 @@ import TrainingTestSupport
         let split = try SplitSet.load(toy.splitDir)
         let ds = try Dataset.load(split, part: .train, work: toy.work)
         let a = BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5)
-        let b = BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5, workers: 1)
+        let b = BatchLoader(
+            ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5, workers: 1)
         #expect(a.order(epoch: 1, shuffle: true) == b.order(epoch: 1, shuffle: true))
         #expect(a.order(epoch: 1, shuffle: true) != a.order(epoch: 2, shuffle: true))
-        #expect(a.order(epoch: 1, shuffle: true) != BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 6).order(epoch: 1, shuffle: true))
+        #expect(
+            a.order(epoch: 1, shuffle: true)
+                != BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 6)
+                .order(epoch: 1, shuffle: true))
         #expect(Set(a.order(epoch: 3, shuffle: true)) == Set(ds.examples.indices))
         var seen: [String] = [], imagesA: [Float] = [], imagesB: [Float] = []
         let s = a.stream(epoch: 1, shuffle: true, augment: true), t = b.stream(epoch: 1, shuffle: true, augment: true)
@@ -64,14 +70,18 @@ import TrainingTestSupport
             while let b = s.next() { out += b.images!.storage }
             return out
         }
-        let plain = images(BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5))
+        let plain = images(
+            BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5))
         #expect(!FileManager.default.fileExists(atPath: dir))
-        let first = images(BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5, decodedCache: dir))
+        let first = images(
+            BatchLoader(
+                ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5, decodedCache: dir))
         let cached = try FileManager.default.subpathsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rgb") }
         #expect(cached.count == Set(ds.examples.map(\.sha256)).count && cached.allSatisfy { $0.hasPrefix("16/") })
         // With every blob gone, a new loader (another model of the same run) still builds the same batches: nothing is decoded again.
         try FileManager.default.removeItem(atPath: toy.work.blobs.root)
-        let loader = BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5, decodedCache: dir)
+        let loader = BatchLoader(
+            ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5, decodedCache: dir)
         let second = images(loader)
         #expect(first == plain && second == plain && loader.failures.isEmpty)
     }
@@ -93,7 +103,8 @@ import TrainingTestSupport
         try Checkpoint.save(r1.model, vocabulary: r1.vocabulary, to: path)
         let (model, vocab, _) = try Checkpoint.load(path)
         #expect(vocab == r1.vocabulary)
-        let before = try Evaluation.run(r1.model, vocabulary: r1.vocabulary, split: split, part: .test, work: toy.work, threads: 1)
+        let before = try Evaluation.run(
+            r1.model, vocabulary: r1.vocabulary, split: split, part: .test, work: toy.work, threads: 1)
         let after = try Evaluation.run(model, vocabulary: vocab, split: split, part: .test, work: toy.work, threads: 1)
         #expect(before.metrics == after.metrics)
         #expect(after.metrics.accuracy >= 0.9 && after.metrics.count == 12)
@@ -104,14 +115,16 @@ import TrainingTestSupport
         defer { toy.remove() }
         let split = try SplitSet.load(toy.splitDir)
         for kind in [ModelKind.image, .fusion] {
-            let r = try Trainer.train(TrainConfig(kind: kind, hyper: toyHyper(epochs: 2), seed: 1, threads: 1), split: split, work: toy.work)
+            let r = try Trainer.train(
+                TrainConfig(kind: kind, hyper: toyHyper(epochs: 2), seed: 1, threads: 1), split: split, work: toy.work)
             #expect(r.stepLosses.allSatisfy { $0.isFinite })
             #expect(r.epochs.count == 2 && r.epochs[0].valAccuracy != nil)
             let path = toy.root + "/\(kind).safetensors"
             try Checkpoint.save(r.model, vocabulary: r.vocabulary, to: path)
             let (m, v, _) = try Checkpoint.load(path)
             #expect(m.spec == r.model.spec)
-            let a = try Evaluation.run(r.model, vocabulary: r.vocabulary, split: split, part: .test, work: toy.work, threads: 1)
+            let a = try Evaluation.run(
+                r.model, vocabulary: r.vocabulary, split: split, part: .test, work: toy.work, threads: 1)
             let b = try Evaluation.run(m, vocabulary: v, split: split, part: .test, work: toy.work, threads: 1)
             #expect(a.metrics == b.metrics, "\(kind): reloaded checkpoint predicts the same")
             // BatchNorm running statistics are saved too.

@@ -42,7 +42,11 @@ import PairDxCore
         try SafeTensors.write(file, to: dir + "/c.safetensors")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", "import sys\nfrom safetensors.numpy import load_file\nd=load_file(sys.argv[1]); print(repr(d['head.weight'].tolist()), d['head.weight'].dtype)", dir + "/c.safetensors"]
+        p.arguments = [
+            "-c",
+            "import sys\nfrom safetensors.numpy import load_file\nd=load_file(sys.argv[1]); print(repr(d['head.weight'].tolist()), d['head.weight'].dtype)",
+            dir + "/c.safetensors"
+        ]
         let out = Pipe(); p.standardOutput = out; p.standardError = Pipe()
         try p.run()
         p.waitUntilExit()

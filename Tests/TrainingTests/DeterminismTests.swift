@@ -10,8 +10,10 @@ import TrainingTestSupport
 @Suite(.serialized)
 struct DeterminismTests {
     /// The definition in `pairdx_gemm.h`, written out one element at a time.
-    static func reference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], b: [Float],
-                          beta: Float, c: [Float]) -> [Float] {
+    static func reference(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], b: [Float],
+        beta: Float, c: [Float]
+    ) -> [Float] {
         var out = c
         for i in 0..<m {
             for j in 0..<n {
@@ -27,7 +29,9 @@ struct DeterminismTests {
         return out
     }
 
-    static func values(_ name: String, _ count: Int) -> [Float] { CLIPSyntheticWeights.values(name, count: count, bound: 1) }
+    static func values(_ name: String, _ count: Int) -> [Float] {
+        CLIPSyntheticWeights.values(name, count: count, bound: 1)
+    }
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func gemmIsOneFusedChainPerElementAtAnyThreadCount(transA: Bool, transB: Bool) {
@@ -35,14 +39,19 @@ struct DeterminismTests {
         defer { BLAS.mode = saved.0; Compute.threads = saved.1 }
         BLAS.mode = .deterministic
         // Sizes off every block edge (6×16 tiles, 96-row and 256-deep blocks), large enough to be split over threads.
-        for (m, n, k, alpha, beta) in [(103, 77, 531, Float(1), Float(0)), (7, 300, 300, 0.125, 1), (200, 5, 700, 1, -0.5)] {
+        for (m, n, k, alpha, beta) in [
+            (103, 77, 531, Float(1), Float(0)), (7, 300, 300, 0.125, 1), (200, 5, 700, 1, -0.5)
+        ] {
             let a = Self.values("a\(m)", m * k), b = Self.values("b\(n)", k * n), c0 = Self.values("c\(k)", m * n)
-            let expected = Self.reference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c0)
+            let expected = Self.reference(
+                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c0)
             for threads in [1, 2, 3] {
                 Compute.threads = threads
                 var c = c0
                 c.withUnsafeMutableBufferPointer { cp in
-                    BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: cp.baseAddress!)
+                    BLAS.gemm(
+                        transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta,
+                        c: cp.baseAddress!)
                 }
                 #expect(c.map(\.bitPattern) == expected.map(\.bitPattern), "m=\(m) n=\(n) k=\(k) threads=\(threads)")
             }
@@ -67,9 +76,14 @@ struct DeterminismTests {
             worstTrig = max(worstTrig, abs(s - Foundation.sin(t)), abs(c - Foundation.cos(t)))
             t += 0.00731
         }
-        #expect(worstExp < 1e-15 && worstLog < 1e-15 && worstTrig < 1e-15, "exp \(worstExp), log \(worstLog), sin/cos \(worstTrig)")
-        #expect(DeterministicMath.exp(Float(0)) == 1 && DeterministicMath.exp(Float(-200)) == 0 && DeterministicMath.exp(Float(100)) == .infinity)
-        #expect(DeterministicMath.pow(0.9, 10) == 0.9 * 0.9 * 0.9 * 0.9 * 0.9 * 0.9 * 0.9 * 0.9 * 0.9 * 0.9
+        #expect(
+            worstExp < 1e-15 && worstLog < 1e-15 && worstTrig < 1e-15,
+            "exp \(worstExp), log \(worstLog), sin/cos \(worstTrig)")
+        #expect(
+            DeterministicMath.exp(Float(0)) == 1 && DeterministicMath.exp(Float(-200)) == 0
+                && DeterministicMath.exp(Float(100)) == .infinity)
+        #expect(
+            DeterministicMath.pow(0.9, 10) == 0.9 * 0.9 * 0.9 * 0.9 * 0.9 * 0.9 * 0.9 * 0.9 * 0.9 * 0.9
                 || abs(DeterministicMath.pow(0.9, 10) - Foundation.pow(0.9, 10)) < 1e-15)
     }
 
@@ -82,10 +96,14 @@ struct DeterminismTests {
         let corpus = try ToyCorpus()
         defer { corpus.remove() }
         let split = try SplitSet.load(corpus.splitDir)
-        for (kind, optimizer, expected) in [(ModelKind.fusion, ModelHyperparameters.Optimizer.adamw, Self.fusionDigest), (.image, .sgd, Self.imageDigest)] {
+        for (kind, optimizer, expected) in [
+            (ModelKind.fusion, ModelHyperparameters.Optimizer.adamw, Self.fusionDigest),
+            (.image, .sgd, Self.imageDigest)
+        ] {
             var digests: [String] = []
             for threads in [1, 2] {
-                let config = TrainConfig(kind: kind, hyper: toyHyper(epochs: 2, optimizer: optimizer), seed: 7, threads: threads)
+                let config = TrainConfig(
+                    kind: kind, hyper: toyHyper(epochs: 2, optimizer: optimizer), seed: 7, threads: threads)
                 let result = try Trainer.train(config, split: split, work: corpus.work)
                 #expect(result.mode == .deterministic && result.kernel.hasPrefix("pairdx-sgemm/"))
                 #expect(result.weightsDigest == result.model.store.weightsDigest())
@@ -95,7 +113,8 @@ struct DeterminismTests {
                     try Checkpoint.save(result.model, vocabulary: result.vocabulary, to: path)
                     let saved = try SafeTensors.read(path).metadata
                     #expect(saved["pairdx.weights-sha256"] == result.weightsDigest)
-                    #expect(saved["pairdx.compute-mode"] == "deterministic" && saved["pairdx.gemm-kernel"] == result.kernel)
+                    #expect(
+                        saved["pairdx.compute-mode"] == "deterministic" && saved["pairdx.gemm-kernel"] == result.kernel)
                     let reloaded = try Checkpoint.load(path)
                     #expect(reloaded.model.store.weightsDigest() == result.weightsDigest)
                 }

@@ -33,7 +33,9 @@ struct FusedLayerTests {
 
     /// The unfused end of a residual branch as the block computed it: `max(0, BN(x) + r)`, backward through the
     /// mask, then BatchNorm's own backward.
-    static func unfusedResidualReLU(_ bn: BatchNorm2d, _ x: Tensor, _ r: Tensor, _ dy: Tensor) -> (y: Tensor, dx: Tensor, dr: Tensor) {
+    static func unfusedResidualReLU(_ bn: BatchNorm2d, _ x: Tensor, _ r: Tensor, _ dy: Tensor) -> (
+        y: Tensor, dx: Tensor, dr: Tensor
+    ) {
         let t = bn.forward(x, training: true)
         let y = Tensor(shape: t.shape, storage: zip(t.storage, r.storage).map { max(0, $0 + $1) })
         let d = Tensor(shape: dy.shape, storage: zip(y.storage, dy.storage).map { $0 > 0 ? $1 : 0 })
@@ -71,12 +73,16 @@ struct FusedLayerTests {
                     return (y, dx, dr)
                 }
                 #expect((dr != nil) == residual, "\(label): residual gradient present")
-                let pairs: [(String, Tensor, Tensor)] = [
-                    ("y", y, ref.y), ("dx", dx, ref.dx), ("dγ", store.gradTensor(bn.weight), refStore.gradTensor(refBN.weight)),
-                    ("dβ", store.gradTensor(bn.bias), refStore.gradTensor(refBN.bias)),
-                    ("running statistics", Tensor(shape: [2 * c], storage: Array(store.allBuffers)),
-                     Tensor(shape: [2 * c], storage: Array(refStore.allBuffers))),
-                ] + (dr.flatMap { d in ref.dr.map { [("dr", d, $0)] } } ?? [])
+                let pairs: [(String, Tensor, Tensor)] =
+                    [
+                        ("y", y, ref.y), ("dx", dx, ref.dx),
+                        ("dγ", store.gradTensor(bn.weight), refStore.gradTensor(refBN.weight)),
+                        ("dβ", store.gradTensor(bn.bias), refStore.gradTensor(refBN.bias)),
+                        (
+                            "running statistics", Tensor(shape: [2 * c], storage: Array(store.allBuffers)),
+                            Tensor(shape: [2 * c], storage: Array(refStore.allBuffers))
+                        )
+                    ] + (dr.flatMap { d in ref.dr.map { [("dr", d, $0)] } } ?? [])
                 for (what, got, want) in pairs {
                     if mode == .deterministic {
                         #expect(Self.bits(got) == Self.bits(want), "\(label): \(what) differs in its bits")
@@ -113,8 +119,9 @@ struct FusedLayerTests {
                 let label = "\(mode) k\(kernel) s\(stride) p\(padding) [\(c), \(b), \(h), \(w)] threads \(threads)"
                 let outChannels = 5
                 var g = SeededGenerator(seed: 7)
-                let conv = Conv2d(ParameterStore(), name: "conv", inChannels: c, outChannels: outChannels, kernel: kernel,
-                                  stride: stride, padding: padding, workspace: Workspace(), generator: &g)
+                let conv = Conv2d(
+                    ParameterStore(), name: "conv", inChannels: c, outChannels: outChannels, kernel: kernel,
+                    stride: stride, padding: padding, workspace: Workspace(), generator: &g)
                 let x = Self.random([c, b, h, w], seed: 30), r = Self.random([c, b, h, w], seed: 31)
                 let (plain, fused) = withMode(mode, threads: threads) {
                     let y = conv.forward(x, training: true)
@@ -137,8 +144,9 @@ struct FusedLayerTests {
             func make() -> (BasicBlock, ParameterStore) {
                 let store = ParameterStore()
                 var g = SeededGenerator(seed: 5)
-                let block = BasicBlock(store, name: "block", inChannels: inC, outChannels: outC, stride: stride,
-                                       workspace: Workspace(), generator: &g)
+                let block = BasicBlock(
+                    store, name: "block", inChannels: inC, outChannels: outC, stride: stride,
+                    workspace: Workspace(), generator: &g)
                 for bn in [block.bn1, block.bn2] + (block.downsample.map { [$0.1] } ?? []) {
                     store.setValue(bn.weight, Self.random([outC], seed: 40, scale: 0.3, offset: 1))
                     store.setValue(bn.bias, Self.random([outC], seed: 41, scale: 0.3))
@@ -154,12 +162,19 @@ struct FusedLayerTests {
                 let dx = fusedBlock.backward(dy)
                 // Unfused: conv → BN → ReLU → conv → BN, shortcut, add, ReLU; backward in reverse with a separate sum.
                 let relu1 = ReLU()
-                let main = refBlock.bn2.forward(refBlock.conv2.forward(relu1.forward(refBlock.bn1.forward(
-                    refBlock.conv1.forward(x, training: true), training: true), training: true), training: true), training: true)
-                let shortcut = refBlock.downsample.map { $0.1.forward($0.0.forward(x, training: true), training: true) } ?? x
-                let yRef = Tensor(shape: main.shape, storage: zip(main.storage, shortcut.storage).map { max(0, $0 + $1) })
+                let main = refBlock.bn2.forward(
+                    refBlock.conv2.forward(
+                        relu1.forward(
+                            refBlock.bn1.forward(
+                                refBlock.conv1.forward(x, training: true), training: true), training: true),
+                        training: true), training: true)
+                let shortcut =
+                    refBlock.downsample.map { $0.1.forward($0.0.forward(x, training: true), training: true) } ?? x
+                let yRef = Tensor(
+                    shape: main.shape, storage: zip(main.storage, shortcut.storage).map { max(0, $0 + $1) })
                 let d = Tensor(shape: dy.shape, storage: zip(yRef.storage, dy.storage).map { $0 > 0 ? $1 : 0 })
-                let dMain = refBlock.conv1.backward(refBlock.bn1.backward(relu1.backward(refBlock.conv2.backward(refBlock.bn2.backward(d)))))
+                let dMain = refBlock.conv1.backward(
+                    refBlock.bn1.backward(relu1.backward(refBlock.conv2.backward(refBlock.bn2.backward(d)))))
                 let dShortcut = refBlock.downsample.map { $0.0.backward($0.1.backward(d)) } ?? d
                 let dxRef = Self.add(dMain, dShortcut)
                 #expect(Self.bits(y) == Self.bits(yRef), "\(label): y")

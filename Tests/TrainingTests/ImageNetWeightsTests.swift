@@ -13,17 +13,23 @@ enum TorchvisionResNet18Synthetic {
         let names = ResNet18(ParameterStore(), classes: 1000, generator: &g).exportWeights()
         var file = SafeTensors.File(metadata: ["format": "pt"])
         for (name, t) in names {
-            let (offset, bound): (Float, Float) = name.hasSuffix("running_var") ? (1, 0.5) : name.hasSuffix("bn1.weight") || name.hasSuffix("bn2.weight") ? (1, 0.1) : (0, 0.1)
-            file.tensors[name] = .init(shape: t.shape, values: CLIPSyntheticWeights.values(name, count: t.count, offset: offset, bound: bound))
+            let (offset, bound): (Float, Float) =
+                name.hasSuffix("running_var")
+                ? (1, 0.5) : name.hasSuffix("bn1.weight") || name.hasSuffix("bn2.weight") ? (1, 0.1) : (0, 0.1)
+            file.tensors[name] = .init(
+                shape: t.shape, values: CLIPSyntheticWeights.values(name, count: t.count, offset: offset, bound: bound))
             if name.hasSuffix("running_mean") {
-                file.tensors[name.replacingOccurrences(of: "running_mean", with: "num_batches_tracked")] = .init(shape: [], values: [1000])
+                file.tensors[name.replacingOccurrences(of: "running_mean", with: "num_batches_tracked")] = .init(
+                    shape: [], values: [1000])
             }
         }
         return file
     }
 
     static func write(_ file: SafeTensors.File = file()) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("resnet18-\(UUID().uuidString).safetensors").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "resnet18-\(UUID().uuidString).safetensors"
+        ).path
         try SafeTensors.write(file, to: path)
         return path
     }
@@ -37,9 +43,11 @@ struct ImageNetWeightsTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let weights = try ImageNetResNet18.load(path)
         #expect(weights.source.hasPrefix("imagenet:\((path as NSString).lastPathComponent) sha256:"))
-        let model = ImageClassifier(ModelSpec(kind: .image, classes: ["a", "b", "c"], resolution: 32, widthMultiplier: 1, width: 16, heads: 1,
-                                              embeddingDim: 8, vocabularySize: 0, maxTokens: 1, dropout: 0, frozenEmbeddings: false,
-                                              embeddings: "learned"), seed: 3)
+        let model = ImageClassifier(
+            ModelSpec(
+                kind: .image, classes: ["a", "b", "c"], resolution: 32, widthMultiplier: 1, width: 16, heads: 1,
+                embeddingDim: 8, vocabularySize: 0, maxTokens: 1, dropout: 0, frozenEmbeddings: false,
+                embeddings: "learned"), seed: 3)
         let before = model.network.exportWeights()
         try model.network.loadWeights(source: path, includeClassifier: false) { weights.tensors[$0] }
         let after = model.network.exportWeights()
@@ -80,19 +88,26 @@ struct ImageNetWeightsTests {
         let missingPath = try TorchvisionResNet18Synthetic.write(missing)
         defer { try? FileManager.default.removeItem(atPath: missingPath) }
         let e1 = #expect(throws: PairDxError.self) { try ImageNetResNet18.load(missingPath) }
-        #expect(e1?.kind == .badInput && e1!.message.contains(missingPath) && e1!.message.contains("'layer3.1.bn2.running_var' is missing"), "\(e1!.message)")
+        #expect(
+            e1?.kind == .badInput && e1!.message.contains(missingPath)
+                && e1!.message.contains("'layer3.1.bn2.running_var' is missing"), "\(e1!.message)")
 
         var wrong = TorchvisionResNet18Synthetic.file()
-        wrong.tensors["layer2.0.conv1.weight"] = .init(shape: [128, 64, 1, 1], values: [Float](repeating: 0, count: 128 * 64))
+        wrong.tensors["layer2.0.conv1.weight"] = .init(
+            shape: [128, 64, 1, 1], values: [Float](repeating: 0, count: 128 * 64))
         let wrongPath = try TorchvisionResNet18Synthetic.write(wrong)
         defer { try? FileManager.default.removeItem(atPath: wrongPath) }
         let e2 = #expect(throws: PairDxError.self) { try ImageNetResNet18.load(wrongPath) }
-        #expect(e2!.message.contains("'layer2.0.conv1.weight' has shape [128, 64, 1, 1], expected [128, 64, 3, 3]"), "\(e2!.message)")
+        #expect(
+            e2!.message.contains("'layer2.0.conv1.weight' has shape [128, 64, 1, 1], expected [128, 64, 3, 3]"),
+            "\(e2!.message)")
 
         let good = try TorchvisionResNet18Synthetic.write()
         defer { try? FileManager.default.removeItem(atPath: good) }
         let e3 = #expect(throws: PairDxError.self) { try ImageNetResNet18.load(good, widthMultiplier: 0.5) }
-        #expect(e3!.message.contains("'conv1.weight' has shape [64, 3, 7, 7]") && e3!.message.contains("width multiplier is 0.5"), "\(e3!.message)")
+        #expect(
+            e3!.message.contains("'conv1.weight' has shape [64, 3, 7, 7]")
+                && e3!.message.contains("width multiplier is 0.5"), "\(e3!.message)")
 
         let e4 = #expect(throws: PairDxError.self) { try ImageNetResNet18.load(good + ".absent") }
         #expect(e4?.kind == .io)

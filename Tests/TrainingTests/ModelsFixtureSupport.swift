@@ -10,7 +10,9 @@ func modelFixture(_ name: String) throws -> SafeTensors.File {
 
 extension SafeTensors.File {
     func values(_ name: String) throws -> [Float] { try tensor(name).values }
-    func tensorValue(_ name: String) throws -> Tensor { let t = try tensor(name); return Tensor(shape: t.shape, storage: t.values) }
+    func tensorValue(_ name: String) throws -> Tensor {
+        let t = try tensor(name); return Tensor(shape: t.shape, storage: t.values)
+    }
     func ints(_ name: String) throws -> [Int] { try values(name).map { Int($0) } }
     func int32s(_ name: String) throws -> [Int32] { try values(name).map { Int32($0) } }
 
@@ -21,7 +23,9 @@ extension SafeTensors.File {
         for e in store.parameters {
             guard let t = tensors[prefix + e.name] else { continue }
             precondition(t.values.count == e.count, "\(e.name): \(t.values.count) vs \(e.count)")
-            t.values.withUnsafeBufferPointer { store.allValues.baseAddress!.advanced(by: e.offset).update(from: $0.baseAddress!, count: e.count) }
+            t.values.withUnsafeBufferPointer {
+                store.allValues.baseAddress!.advanced(by: e.offset).update(from: $0.baseAddress!, count: e.count)
+            }
             n += 1
         }
         return n

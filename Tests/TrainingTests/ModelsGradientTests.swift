@@ -32,8 +32,9 @@ import Testing
         let attn = MultiHeadAttention(store, name: "attn", width: 8, heads: 2, softmax: .exact, generator: &g)
         #expect(f.loadParameters(into: store) == 4)
         attn.mask = AttentionMask(lengths: try f.ints("lengths"))
-        let y = attn.forward(query: try f.tensorValue("query"), keys: try f.tensorValue("keys"), values: try f.tensorValue("values"),
-                             training: true)
+        let y = attn.forward(
+            query: try f.tensorValue("query"), keys: try f.tensorValue("keys"), values: try f.tensorValue("values"),
+            training: true)
         #expect(y.shape == [3, 2, 8])
         #expect(excess(y.storage, try f.values("out")) <= 0)
         // Masked keys get exactly zero weight.
@@ -68,7 +69,8 @@ import Testing
 
     @Test func textEncoderLogitsAndGradientsMatchTorch() throws {
         let f = try modelFixture("text_encoder")
-        let model = TextEncoder(vocab: 20, embeddingDim: 6, width: 8, heads: 2, classes: 4, dropout: 0, frozenEmbeddings: false, seed: 1)
+        let model = TextEncoder(
+            vocab: 20, embeddingDim: 6, width: 8, heads: 2, classes: 4, dropout: 0, frozenEmbeddings: false, seed: 1)
         #expect(f.loadParameters(into: model.store) == model.store.parameters.count)
         let ids = try f.int32s("ids"), lengths = try f.ints("lengths"), labels = try f.ints("labels")
         let logits = model.forward(tokens: ids, batch: 3, tokenLength: 5, lengths: lengths, training: true)
@@ -86,7 +88,8 @@ import Testing
     /// Ten AdamW steps (lr 1e-2, decay 0.01 except embedding and pool query): losses within 1e-4 of PyTorch's.
     @Test func textEncoderTrainsLikeTorchForTenAdamWSteps() throws {
         let f = try modelFixture("text_encoder")
-        let model = TextEncoder(vocab: 20, embeddingDim: 6, width: 8, heads: 2, classes: 4, dropout: 0, frozenEmbeddings: false, seed: 1)
+        let model = TextEncoder(
+            vocab: 20, embeddingDim: 6, width: 8, heads: 2, classes: 4, dropout: 0, frozenEmbeddings: false, seed: 1)
         f.loadParameters(into: model.store)
         let ids = try f.int32s("ids"), lengths = try f.ints("lengths"), labels = try f.ints("labels")
         let opt = AdamW(model.store, weightDecay: 0.01)
@@ -94,7 +97,10 @@ import Testing
         var losses: [Float] = []
         for _ in 0..<10 {
             model.store.zeroGrad()
-            losses.append(ce.forward(logits: model.forward(tokens: ids, batch: 3, tokenLength: 5, lengths: lengths, training: true), labels: labels))
+            losses.append(
+                ce.forward(
+                    logits: model.forward(tokens: ids, batch: 3, tokenLength: 5, lengths: lengths, training: true),
+                    labels: labels))
             model.backward(ce.backward())
             opt.step(learningRate: 1e-2)
         }
@@ -107,11 +113,13 @@ import Testing
         let f = try modelFixture("fusion_head")
         let store = ParameterStore()
         var g = SeededGenerator(seed: 2)
-        let model = FusionHead(store, featureDim: 16, vocab: 20, embeddingDim: 6, width: 8, heads: 2, classes: 4,
-                               dropout: 0, frozenEmbeddings: false, seed: 2, generator: &g)
+        let model = FusionHead(
+            store, featureDim: 16, vocab: 20, embeddingDim: 6, width: 8, heads: 2, classes: 4,
+            dropout: 0, frozenEmbeddings: false, seed: 2, generator: &g)
         #expect(f.loadParameters(into: store) == store.parameters.count)
-        let logits = model.forward(features: try f.tensorValue("features"), tokens: try f.int32s("ids"), tokenLength: 5,
-                                   lengths: try f.ints("lengths"), training: true)
+        let logits = model.forward(
+            features: try f.tensorValue("features"), tokens: try f.int32s("ids"), tokenLength: 5,
+            lengths: try f.ints("lengths"), training: true)
         #expect(excess(logits.storage, try f.values("logits")) <= 0)
         let ce = SoftmaxCrossEntropy()
         let loss = ce.forward(logits: logits, labels: try f.ints("labels"))

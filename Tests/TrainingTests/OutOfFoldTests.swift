@@ -13,7 +13,7 @@ struct OutOfFoldTests {
     /// A toy corpus whose classes survive the loader's flips and shifts: class c is a dominant colour (red, green,
     /// blue) with noise; `flips` items get another class in their split file (id → the wrong class written there).
     static func corpus(flips: Int, perClass: Int = 16, side: Int = 24) throws -> (ToyCorpus, [String: String]) {
-        let toy = try ToyCorpus(perClass: ["train": 1])   // the folders, files and splits.json; rewritten below
+        let toy = try ToyCorpus(perClass: ["train": 1])  // the folders, files and splits.json; rewritten below
         let work = toy.work
         var figures: [FigureRecord] = []
         var rows = [SplitFiles.header]
@@ -25,13 +25,17 @@ struct OutOfFoldTests {
                 let pmcid = "PMC\(5000 + n)", id = "\(pmcid)/F1"
                 var px = [UInt8](repeating: 0, count: side * side * 3)
                 for p in 0..<(side * side) {
-                    for k in 0..<3 { px[p * 3 + k] = UInt8(k == c ? 150 + Int(g.nextUniform() * 100) : Int(g.nextUniform() * 90)) }
+                    for k in 0..<3 {
+                        px[p * 3 + k] = UInt8(k == c ? 150 + Int(g.nextUniform() * 100) : Int(g.nextUniform() * 90))
+                    }
                 }
                 let data = try ImageEncoder.png(pixels: px, width: side, height: side, channels: 3)
                 let sha = try work.blobs.put(data)
-                figures.append(FigureRecord(id: id, pmcid: pmcid, version: 1, figure: "F1", label: "Figure 1", caption: "Figure \(n).",
-                                            context: "fig", href: "F1", media: "F1.png", license: "CC BY", sha256: sha,
-                                            bytes: data.count, url: nil, status: .ok))
+                figures.append(
+                    FigureRecord(
+                        id: id, pmcid: pmcid, version: 1, figure: "F1", label: "Figure 1", caption: "Figure \(n).",
+                        context: "fig", href: "F1", media: "F1.png", license: "CC BY", sha256: sha,
+                        bytes: data.count, url: nil, status: .ok))
                 var label = name
                 if flipped.count < flips && i % 5 == 2 {
                     label = ToyCorpus.classes[(c + 1) % ToyCorpus.classes.count]
@@ -48,7 +52,8 @@ struct OutOfFoldTests {
     }
 
     static func config(folds: Int = 3) -> OutOfFold.Config {
-        OutOfFold.Config(folds: folds, hyper: toyHyper(epochs: 10, batch: 8, lr: 0.02, optimizer: .sgd), seed: 3, threads: 1)
+        OutOfFold.Config(
+            folds: folds, hyper: toyHyper(epochs: 10, batch: 8, lr: 0.02, optimizer: .sgd), seed: 3, threads: 1)
     }
 
     @Test func everyItemIsScoredOnceByAModelThatNeverSawItsGroup() throws {
@@ -70,11 +75,15 @@ struct OutOfFoldTests {
         for (id, wrong) in flipped {
             let it = try #require(result.items.first { $0.id == id })
             let best = it.probabilities.indices.max { it.probabilities[$0] < it.probabilities[$1] }!
-            #expect(split.classes[best] != wrong, "\(id): labelled \(wrong), image model says \(split.classes[best]) \(it.probabilities)")
+            #expect(
+                split.classes[best] != wrong,
+                "\(id): labelled \(wrong), image model says \(split.classes[best]) \(it.probabilities)")
             #expect(it.probabilities[it.label] < 0.5, "\(id): \(it.probabilities)")
         }
         let right = result.items.filter { flipped[$0.id] == nil }
-        let correct = right.filter { r in r.probabilities.indices.max { r.probabilities[$0] < r.probabilities[$1] } == r.label }.count
+        let correct = right.filter { r in
+            r.probabilities.indices.max { r.probabilities[$0] < r.probabilities[$1] } == r.label
+        }.count
         #expect(Double(correct) / Double(right.count) > 0.9, "\(correct) of \(right.count)")
     }
 
@@ -93,7 +102,9 @@ struct OutOfFoldTests {
     @Test func tooFewFoldsIsAUsageError() throws {
         let toy = try ToyCorpus(perClass: ["train": 2])
         defer { toy.remove() }
-        #expect { try OutOfFold.run(Self.config(folds: 1), split: try SplitSet.load(toy.splitDir), work: toy.work) } throws: {
+        #expect {
+            try OutOfFold.run(Self.config(folds: 1), split: try SplitSet.load(toy.splitDir), work: toy.work)
+        } throws: {
             "\($0)".contains("--folds must be at least 2")
         }
     }

@@ -6,7 +6,8 @@ import PairDxCore
 
 @Suite("Caption text") struct TextTests {
     @Test func tokeniserLowercasesKeepsHyphenatedWordsAndNormalisesNumbers() {
-        #expect(Tokenizer.words("Axial T2-weighted MRI (Fig. 3), 2.5 cm lesion; 1,000 cells.")
+        #expect(
+            Tokenizer.words("Axial T2-weighted MRI (Fig. 3), 2.5 cm lesion; 1,000 cells.")
                 == ["axial", "t2-weighted", "mri", "fig", "<num>", "<num>", "cm", "lesion", "<num>", "cells"])
         #expect(Tokenizer.words("-- x-ray --") == ["x-ray"])
         #expect(Tokenizer.words("Crohn's disease") == ["crohn's", "disease"])
@@ -19,7 +20,8 @@ import PairDxCore
         let v = Vocabulary(words: ["x-ray", "contrast", "enhanced", "ct"])
         var stats = TokenStats()
         let ids = v.encode("Contrast-enhanced CT and X-ray of 3 zebras", maxTokens: 20, stats: &stats)
-        #expect(ids.map { v.words[Int($0)] } == ["contrast", "enhanced", "ct", "<unk>", "x-ray", "<unk>", "<num>", "<unk>"])
+        #expect(
+            ids.map { v.words[Int($0)] } == ["contrast", "enhanced", "ct", "<unk>", "x-ray", "<unk>", "<num>", "<unk>"])
         #expect(stats.tokens == 8 && stats.unknown == 3 && stats.hyphenSplit == 1)
         #expect(abs(stats.oovShare - 3.0 / 8.0) < 1e-12)
         var s2 = TokenStats()
@@ -35,7 +37,8 @@ import PairDxCore
     }
 
     @Test func gloveTextParsesCachesAndRejectsRaggedLines() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-glove-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-glove-\(UUID().uuidString)")
+            .path
         try FileSystem.makeDirectory(dir)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/vectors.txt"
@@ -60,7 +63,8 @@ import PairDxCore
     }
 
     static let glove = Prerequisite.path("../shared/data/glove/glove.6B.50d.top100k.txt", what: "GloVe 6B 50d vectors")
-    static let rocoCaptions = Prerequisite.path("../shared/data/roco-captions/test/radiology/captions.txt", what: "ROCO radiology captions")
+    static let rocoCaptions = Prerequisite.path(
+        "../shared/data/roco-captions/test/radiology/captions.txt", what: "ROCO radiology captions")
 
     /// Real GloVe vectors and real ROCO captions (skipped, with the reason, without ../shared/data).
     @Test(glove.trait, rocoCaptions.trait) func realGloveCoversRocoCaptions() throws {
@@ -86,7 +90,9 @@ import PairDxCore
         // captions; the misses are clinical words outside GloVe's 100k most frequent, e.g. "radiograph").
         let wholeShare = Double(wholeUnknown) / Double(words)
         #expect(stats.hyphenSplit > 0)
-        #expect(stats.oovShare < wholeShare, "hyphen splitting must lower the OOV share: \(stats.oovShare) vs \(wholeShare)")
+        #expect(
+            stats.oovShare < wholeShare, "hyphen splitting must lower the OOV share: \(stats.oovShare) vs \(wholeShare)"
+        )
         #expect(stats.oovShare < 0.15, "OOV share \(stats.oovShare)")
         print("ROCO radiology test captions: OOV \(stats.oovShare) after hyphen splitting, \(wholeShare) whole words")
     }
@@ -95,6 +101,7 @@ import PairDxCore
 /// `../shared/data` relative to the package root (or `$PAIRDX_SHARED_DATA` when set, for checkouts elsewhere).
 func sharedDataRoot() -> String {
     if let env = ProcessInfo.processInfo.environment["PAIRDX_SHARED_DATA"] { return env }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/data").path
 }

@@ -20,14 +20,18 @@ import TrainingTestSupport
         var vocabulary: String { dir + "/vocab.txt" }
 
         init() throws {
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-biomedval-\(UUID().uuidString)").path
+            dir =
+                FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-biomedval-\(UUID().uuidString)")
+                .path
             try FileSystem.makeDirectory(dir)
             let tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + BiomedCLIPRowsTests.words
             try AtomicFile.write(Data((tokens.joined(separator: "\n") + "\n").utf8), to: vocabulary)
             let configuration = BiomedCLIPConfiguration(
-                vision: TimmViTConfiguration(imageSize: 32, patchSize: 8, width: 64, layers: 2, heads: 1, embedDimension: 16),
-                text: BERTTextConfiguration(vocabularySize: tokens.count, width: 64, layers: 1, heads: 1, mlpWidth: 96, maxPositions: 64,
-                                            contextLength: 64, outputDimension: 16))
+                vision: TimmViTConfiguration(
+                    imageSize: 32, patchSize: 8, width: 64, layers: 2, heads: 1, embedDimension: 16),
+                text: BERTTextConfiguration(
+                    vocabularySize: tokens.count, width: 64, layers: 1, heads: 1, mlpWidth: 96, maxPositions: 64,
+                    contextLength: 64, outputDimension: 16))
             try BiomedCLIPWeights.save(BiomedCLIPModel(configuration: configuration, seed: 5), to: weights)
         }
 
@@ -44,23 +48,29 @@ import TrainingTestSupport
         try FileManager.default.removeItem(atPath: toy.work.blobs.path(for: broken.sha256))
         try AtomicFile.write(Data("not an image".utf8), to: toy.work.blobs.path(for: broken.sha256))
         let out = toy.root + "/report"
-        let r = try Validation.run(split: toy.splitDir, data: toy.work.root, out: out, recipe: try CLIPTestModel.recipe(), threads: 1,
-                                   published: publishedPath(), biomedclip: .init(weights: files.weights, vocabulary: files.vocabulary))
+        let r = try Validation.run(
+            split: toy.splitDir, data: toy.work.root, out: out, recipe: try CLIPTestModel.recipe(), threads: 1,
+            published: publishedPath(), biomedclip: .init(weights: files.weights, vocabulary: files.vocabulary))
         #expect(r.models.map(\.model) == [.image, .text, .fusion, .biomedclip])
         let b = try #require(r.models.first { $0.model == .biomedclip })
         #expect(b.metrics.count == split.test.count - 1 && b.skipped == 1)
-        #expect(b.trainSeconds == 0 && b.testSecondsPerImage > 0 && b.hyperparameters.contains("a figure showing an MRI image"))
+        #expect(
+            b.trainSeconds == 0 && b.testSecondsPerImage > 0
+                && b.hyperparameters.contains("a figure showing an MRI image"))
         let rows = Dictionary(uniqueKeysWithValues: r.rows.map { ($0.id, $0) })
         let accuracy = try #require(rows["biomedclip-accuracy"])
         #expect(accuracy.reproduced == String(format: "%.2f%%", 100 * b.metrics.accuracy))
         #expect(accuracy.verdict == .notComparable, "the toy corpus is not the published dataset")
         let time = try #require(rows["biomedclip-test-time"])
-        #expect(time.reproduced == String(format: "%.3f s/image on %@, 1 threads", b.testSecondsPerImage, Platform.hardware))
+        #expect(
+            time.reproduced == String(format: "%.3f s/image on %@, 1 threads", b.testSecondsPerImage, Platform.hardware)
+        )
         #expect(time.verdict == .notComparable && time.note.contains("hardware"))
         let claim = try #require(rows["pairdx-fusion-faster-than-biomedclip"])
         let fusion = try #require(r.models.first { $0.model == .fusion })
         #expect(claim.verdict == (fusion.testSecondsPerImage < b.testSecondsPerImage ? .reproduced : .below))
-        #expect(claim.reproduced?.contains("BiomedCLIP") == true && claim.reproduced?.contains(Platform.hardware) == true)
+        #expect(
+            claim.reproduced?.contains("BiomedCLIP") == true && claim.reproduced?.contains(Platform.hardware) == true)
         // The CLIP rows were not asked for.
         #expect(rows["clip-zero-shot-accuracy"]?.note == Validation.noWeightsNote)
         let md = try FileSystem.readString(out + "/validation.md")
@@ -69,9 +79,10 @@ import TrainingTestSupport
         // The row's predictions are the model's: the same classifier over the same test items gives the same metrics.
         let setup = try BiomedCLIPClassification.Setup(weights: files.weights, vocabulary: files.vocabulary)
         let prompts = try CLIPClassification.promptTexts(recipe: try CLIPTestModel.recipe(), classes: split.classes)
-        let again = BiomedCLIPClassification.evaluate(setup, classifier: BiomedCLIPClassification.classifier(setup, promptTexts: prompts),
-                                                      dataset: try Dataset.load(split, part: .test, work: toy.work, captions: try Dataset.loadCaptions(toy.work)),
-                                                      blobs: toy.work.blobs, classes: split.classes, threads: 1)
+        let again = BiomedCLIPClassification.evaluate(
+            setup, classifier: BiomedCLIPClassification.classifier(setup, promptTexts: prompts),
+            dataset: try Dataset.load(split, part: .test, work: toy.work, captions: try Dataset.loadCaptions(toy.work)),
+            blobs: toy.work.blobs, classes: split.classes, threads: 1)
         #expect(again.metrics.accuracy == b.metrics.accuracy && again.metrics.count == b.metrics.count)
     }
 
@@ -82,8 +93,9 @@ import TrainingTestSupport
         let out = toy.root + "/report"
         func message(weights: String, vocabulary: String?) throws -> String {
             do {
-                _ = try Validation.run(split: toy.splitDir, data: toy.work.root, out: out, recipe: try CLIPTestModel.recipe(), threads: 1,
-                                       published: publishedPath(), biomedclip: .init(weights: weights, vocabulary: vocabulary))
+                _ = try Validation.run(
+                    split: toy.splitDir, data: toy.work.root, out: out, recipe: try CLIPTestModel.recipe(), threads: 1,
+                    published: publishedPath(), biomedclip: .init(weights: weights, vocabulary: vocabulary))
                 return "no error"
             } catch { return "\(error)" }
         }
@@ -93,7 +105,9 @@ import TrainingTestSupport
         #expect(try message(weights: files.weights, vocabulary: files.dir + "/no-vocab.txt").contains("no-vocab.txt"))
         // A vocabulary larger than the model's embedding table is another model's.
         let big = files.dir + "/big-vocab.txt"
-        try AtomicFile.write(Data((["[PAD]", "[UNK]", "[CLS]", "[SEP]"] + (0..<40).map { "w\($0)" }).joined(separator: "\n").utf8), to: big)
+        try AtomicFile.write(
+            Data((["[PAD]", "[UNK]", "[CLS]", "[SEP]"] + (0..<40).map { "w\($0)" }).joined(separator: "\n").utf8),
+            to: big)
         #expect(try message(weights: files.weights, vocabulary: big).contains("big-vocab.txt"))
         // A CLIP file is not BiomedCLIP: the missing tensor is named.
         let clip = files.dir + "/clip.safetensors"

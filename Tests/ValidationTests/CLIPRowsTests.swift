@@ -17,8 +17,9 @@ import TrainingTestSupport
         let out = toy.root + "/report"
         func message(weights: String, bpe: String?) -> String {
             do {
-                _ = try Validation.run(split: toy.splitDir, data: toy.work.root, out: out, recipe: recipe, threads: 1,
-                                       published: publishedPath(), clip: .init(weights: weights, bpe: bpe))
+                _ = try Validation.run(
+                    split: toy.splitDir, data: toy.work.root, out: out, recipe: recipe, threads: 1,
+                    published: publishedPath(), clip: .init(weights: weights, bpe: bpe))
                 return "no error"
             } catch { return "\(error)" }
         }
@@ -29,7 +30,8 @@ import TrainingTestSupport
         #expect(message(weights: garbage, bpe: files.merges).contains(garbage))
         // A safetensors file without CLIP's tensors (a ResNet, say) is named with the tensor it lacks.
         let other = files.dir + "/other.safetensors"
-        try SafeTensors.write(SafeTensors.File(tensors: ["fc.weight": .init(shape: [2, 2], values: [1, 2, 3, 4])]), to: other)
+        try SafeTensors.write(
+            SafeTensors.File(tensors: ["fc.weight": .init(shape: [2, 2], values: [1, 2, 3, 4])]), to: other)
         let m = message(weights: other, bpe: files.merges)
         #expect(m.contains(other) && m.contains("visual."))
         #expect(message(weights: files.weights, bpe: nil).contains("PAIRDX_CLIP_BPE"))
@@ -38,8 +40,9 @@ import TrainingTestSupport
         wrongSize.training["clip"]!.resolution = 224
         let sizeMessage: String
         do {
-            _ = try Validation.run(split: toy.splitDir, data: toy.work.root, out: out, recipe: wrongSize, threads: 1,
-                                   published: publishedPath(), clip: .init(weights: files.weights, bpe: files.merges))
+            _ = try Validation.run(
+                split: toy.splitDir, data: toy.work.root, out: out, recipe: wrongSize, threads: 1,
+                published: publishedPath(), clip: .init(weights: files.weights, bpe: files.merges))
             sizeMessage = "no error"
         } catch { sizeMessage = "\(error)" }
         #expect(sizeMessage.contains(files.weights) && sizeMessage.contains("training.clip.resolution"))
@@ -51,9 +54,10 @@ import TrainingTestSupport
         let toy = try ToyCorpus(perClass: ["train": 6, "val": 2, "test": 3])
         defer { files.remove(); toy.remove() }
         let out = toy.root + "/report", checkpoints = toy.root + "/checkpoints"
-        let r = try Validation.run(split: toy.splitDir, data: toy.work.root, out: out, recipe: try CLIPTestModel.recipe(), threads: 1,
-                                   published: publishedPath(), checkpoints: checkpoints,
-                                   clip: .init(weights: files.weights, bpe: files.merges))
+        let r = try Validation.run(
+            split: toy.splitDir, data: toy.work.root, out: out, recipe: try CLIPTestModel.recipe(), threads: 1,
+            published: publishedPath(), checkpoints: checkpoints,
+            clip: .init(weights: files.weights, bpe: files.merges))
         #expect(r.models.map(\.model) == [.image, .text, .fusion, .clipZeroShot, .clip])
         let rows = Dictionary(uniqueKeysWithValues: r.rows.map { ($0.id, $0) })
         for id in ["clip-zero-shot-accuracy", "pairdx-clip-accuracy", "pairdx-clip-training-time"] {
@@ -76,7 +80,9 @@ import TrainingTestSupport
         // The fine-tuned checkpoint holds changed weights and the prompts to classify with.
         let saved = try SafeTensors.read(checkpoints + "/toy-clip.safetensors")
         let prompts = try #require(CLIPClassification.checkpointPrompts(saved.metadata))
-        #expect(prompts.classes == ToyCorpus.classes && prompts.promptTexts[1] == ["an MRI image", "a figure showing an MRI image"])
+        #expect(
+            prompts.classes == ToyCorpus.classes
+                && prompts.promptTexts[1] == ["an MRI image", "a figure showing an MRI image"])
         let original = try SafeTensors.read(files.weights)
         #expect(saved.tensors["visual.proj"] != original.tensors["visual.proj"], "fine-tuning changed the image tower")
         #expect(saved.tensors["text_projection"] != original.tensors["text_projection"], "both towers learn")

@@ -16,7 +16,9 @@ import TrainingTestSupport
     static let pillowPython = Prerequisite.python(["PIL"])
 
     @discardableResult
-    static func run(_ exe: String, _ args: [String], env: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    static func run(_ exe: String, _ args: [String], env: [String: String] = [:]) throws -> (
+        status: Int32, output: String
+    ) {
         try Subprocess.run(exe, args, env: env)
     }
 
@@ -32,23 +34,32 @@ import TrainingTestSupport
         func outcome(_ k: ValidatedModel, quality: Int, epochs: Int) -> ModelOutcome {
             let logs = (0..<epochs).map { e in
                 let acc: Double = 0.5 + 0.4 * Double(e) / Double(max(epochs - 1, 1))
-                return EpochLog(epoch: e + 1, meanLoss: 1.8 / Double(e + 1), valAccuracy: acc, seconds: 3, imagesPerSecond: 50)
+                return EpochLog(
+                    epoch: e + 1, meanLoss: 1.8 / Double(e + 1), valAccuracy: acc, seconds: 3, imagesPerSecond: 50)
             }
             let steps: [Double] = (0..<(epochs * 25)).map { (i: Int) -> Double in
                 let decay: Double = 1.9 * exp(-Double(i) / 40)
                 return decay + 0.05 * Double(i % 3)
             }
-            return ModelOutcome(model: k, metrics: metrics(quality), trainSeconds: 60, testSecondsPerImage: 0.01, parameters: 1000, epochs: logs,
-                                keptEpoch: epochs == 0 ? nil : epochs - 1, stepLosses: epochs == 0 ? nil : steps, embeddings: nil, oovShare: nil,
-                                hyperparameters: String(repeating: "{\"batchSize\":32,\"epochs\":\(epochs),\"lr\":0.001}", count: 8), skipped: 0)
+            return ModelOutcome(
+                model: k, metrics: metrics(quality), trainSeconds: 60, testSecondsPerImage: 0.01, parameters: 1000,
+                epochs: logs,
+                keptEpoch: epochs == 0 ? nil : epochs - 1, stepLosses: epochs == 0 ? nil : steps, embeddings: nil,
+                oovShare: nil,
+                hyperparameters: String(repeating: "{\"batchSize\":32,\"epochs\":\(epochs),\"lr\":0.001}", count: 8),
+                skipped: 0)
         }
         let rows = try splitRows(count: 600, classes: classes)
-        let split = SplitSet(directory: "x", classes: classes, name: "demo", recipe: "r",
-                               train: Array(rows[0..<420]), val: Array(rows[420..<480]), test: Array(rows[480...]))
-        return Validation.compare(published: try PublishedResults.load(publishedPath()),
-                                  outcomes: [outcome(.image, quality: 4, epochs: 8), outcome(.text, quality: 6, epochs: 8),
-                                             outcome(.fusion, quality: 12, epochs: 8), outcome(.clipZeroShot, quality: 3, epochs: 0)],
-                                  split: split, recipe: try toyRecipe(), threads: 2, seconds: 1)
+        let split = SplitSet(
+            directory: "x", classes: classes, name: "demo", recipe: "r",
+            train: Array(rows[0..<420]), val: Array(rows[420..<480]), test: Array(rows[480...]))
+        return Validation.compare(
+            published: try PublishedResults.load(publishedPath()),
+            outcomes: [
+                outcome(.image, quality: 4, epochs: 8), outcome(.text, quality: 6, epochs: 8),
+                outcome(.fusion, quality: 12, epochs: 8), outcome(.clipZeroShot, quality: 3, epochs: 0)
+            ],
+            split: split, recipe: try toyRecipe(), threads: 2, seconds: 1)
     }
 
     static func charts(_ html: String) -> [String] {
@@ -61,11 +72,15 @@ import TrainingTestSupport
         #expect(!html.contains("<script"))
         #expect(!html.contains("<pre>"), "the confusion matrices are heatmaps, not preformatted text")
         let charts = Self.charts(html)
-        #expect(charts.count == 3 * 3 + 2, "curves + heatmap + F1 per trained model, heatmap + F1 for the zero-shot one")
+        #expect(
+            charts.count == 3 * 3 + 2, "curves + heatmap + F1 per trained model, heatmap + F1 for the zero-shot one")
         #expect(charts.allSatisfy { $0.contains("class=\"mark\"") })
         let curves = charts.filter { $0.contains("learning curves") }
         #expect(curves.count == 3)
-        #expect(curves.allSatisfy { $0.contains("kept: epoch 7") && $0.contains("<polyline class=\"mark\"") && $0.contains("val accuracy") })
+        #expect(
+            curves.allSatisfy {
+                $0.contains("kept: epoch 7") && $0.contains("<polyline class=\"mark\"") && $0.contains("val accuracy")
+            })
         let heatmaps = charts.filter { $0.contains("confusion on test") }
         #expect(heatmaps.count == 4)
         // Every count of the fusion matrix is printed in its cell.
@@ -87,7 +102,8 @@ import TrainingTestSupport
         let script = Self.packageRoot + "/scripts/render-report.sh"
         try Self.chromium.require()
         let env = ["PAIRDX_PYTHON": try Self.pillowPython.require(), "WIDTH": "1280"]
-        let ok = try Self.run("/bin/bash", [script, dir + "/validation.html", dir + "/validation.png", "--check"], env: env)
+        let ok = try Self.run(
+            "/bin/bash", [script, dir + "/validation.html", dir + "/validation.png", "--check"], env: env)
         #expect(ok.status == 0, "\(ok.output)")
         #expect(ok.output.contains("11 charts, 11 with data"), "\(ok.output)")
 
@@ -96,15 +112,18 @@ import TrainingTestSupport
         let target = "text: confusion on test"
         var parts = html.components(separatedBy: "<svg class=\"chart\"")
         let i = parts.firstIndex { $0.contains("<title>text: confusion on test") }!
-        parts[i] = parts[i].replacingOccurrences(of: "<rect class=\"mark\"", with: "<rect class=\"mark\" visibility=\"hidden\"")
+        parts[i] = parts[i].replacingOccurrences(
+            of: "<rect class=\"mark\"", with: "<rect class=\"mark\" visibility=\"hidden\"")
         try AtomicFile.write(parts.joined(separator: "<svg class=\"chart\""), to: dir + "/blank.html")
         let blank = try Self.run("/bin/bash", [script, dir + "/blank.html", dir + "/blank.png", "--check"], env: env)
         #expect(blank.status == 1)
         #expect(blank.output.contains("CHECK FAILED") && blank.output.contains(target), "\(blank.output)")
 
         // A page wider than 1280 px.
-        try AtomicFile.write(html.replacingOccurrences(of: "</h1>", with: "</h1><div style=\"width:1500px;height:20px;background:#333\"></div>"),
-                             to: dir + "/wide.html")
+        try AtomicFile.write(
+            html.replacingOccurrences(
+                of: "</h1>", with: "</h1><div style=\"width:1500px;height:20px;background:#333\"></div>"),
+            to: dir + "/wide.html")
         let wide = try Self.run("/bin/bash", [script, dir + "/wide.html", dir + "/wide.png", "--check"], env: env)
         #expect(wide.status == 1)
         #expect(wide.output.contains("wider than 1280 px"), "\(wide.output)")

@@ -16,9 +16,12 @@ public enum Audit {
     ///   - glove: a GloVe text file for caption-vocabulary coverage.
     ///   - suspects: a `suspects.json` (`pairdx suspects`); default `<data>/suspects.json` when present.
     @discardableResult
-    public static func run(splitDir: String, data: String? = nil, out: String? = nil, manifest: String? = nil,
-                           glove: String? = nil, suspects: String? = nil, options: AuditOptions = .init()) throws -> AuditReport {
-        var inputs = try AuditLoader.load(splitDir: splitDir, manifestDir: manifest, data: data, glove: glove, suspects: suspects)
+    public static func run(
+        splitDir: String, data: String? = nil, out: String? = nil, manifest: String? = nil,
+        glove: String? = nil, suspects: String? = nil, options: AuditOptions = .init()
+    ) throws -> AuditReport {
+        var inputs = try AuditLoader.load(
+            splitDir: splitDir, manifestDir: manifest, data: data, glove: glove, suspects: suspects)
         let outDir = out ?? defaultOutput(forSplits: splitDir)
         var report = AuditBuilder.build(inputs, options: options)
         var thumbs: [String: String] = [:]
@@ -35,7 +38,8 @@ public enum Audit {
     }
 
     /// Writes the four files atomically. `report.json` is canonical (sorted keys, fixed floats).
-    public static func write(_ report: AuditReport, thumbnails: [String: String], recipe: Recipe, to dir: String) throws {
+    public static func write(_ report: AuditReport, thumbnails: [String: String], recipe: Recipe, to dir: String) throws
+    {
         try FileSystem.makeDirectory(dir)
         func p(_ n: String) -> String { (dir as NSString).appendingPathComponent(n) }
         try AtomicFile.write(HTMLRenderer.render(report, thumbnails: thumbnails), to: p("report.html"))
@@ -45,8 +49,9 @@ public enum Audit {
             [s.kind, s.url, s.query.map { "query: \($0)" }, s.maxArticles.map { "at most \($0) articles" }]
                 .compactMap { $0 }.joined(separator: ", ")
         }
-        try AtomicFile.write(DatasheetRenderer.render(report, recipeDescription: recipe.description, sources: sources),
-                             to: p("datasheet.md"))
+        try AtomicFile.write(
+            DatasheetRenderer.render(report, recipeDescription: recipe.description, sources: sources),
+            to: p("datasheet.md"))
     }
 
     /// `report/<name>` beside `Splits/`.
@@ -61,7 +66,8 @@ public enum Audit {
     public static func enforceGates(_ report: AuditReport) throws {
         let failed = report.gates.filter { !$0.passed }
         guard failed.isEmpty else {
-            throw PairDxError.checkFailed("audit gate failed: " + failed.map { "\($0.rule) (\($0.detail))" }.joined(separator: "; "))
+            throw PairDxError.checkFailed(
+                "audit gate failed: " + failed.map { "\($0.rule) (\($0.detail))" }.joined(separator: "; "))
         }
     }
 }

@@ -17,8 +17,10 @@ public struct AuditOptions: Sendable, Equatable {
     /// Longest side of an embedded thumbnail in pixels.
     public var thumbnailSide: Int
 
-    public init(maxImbalance: Double? = nil, maxLeakage: Int? = 0, minPerClass: Int? = nil,
-                samplesPerClass: Int = 8, thumbnailSide: Int = 96, recipeBalance: Bool = true) {
+    public init(
+        maxImbalance: Double? = nil, maxLeakage: Int? = 0, minPerClass: Int? = nil,
+        samplesPerClass: Int = 8, thumbnailSide: Int = 96, recipeBalance: Bool = true
+    ) {
         self.maxImbalance = maxImbalance; self.maxLeakage = maxLeakage; self.minPerClass = minPerClass
         self.recipeBalance = recipeBalance
         self.samplesPerClass = samplesPerClass; self.thumbnailSide = thumbnailSide
@@ -50,10 +52,13 @@ public enum AuditBuilder {
             images: w?.images.map { ContentSections.images(inputs, classes: classes, images: $0) },
             labels: w?.labels.map { ContentSections.labelRules($0, recipe: r) },
             licences: ContentSections.licences(inputs),
-            samples: ContentSections.samples(inputs, classes: classes, captions: captions, perClass: options.samplesPerClass),
+            samples: ContentSections.samples(
+                inputs, classes: classes, captions: captions, perClass: options.samplesPerClass),
             gates: [], findings: [], inputProblems: inputs.problems)
         report.labelQuality = inputs.labelQuality.map {
-            .init(gold: $0.gold, guidelines: $0.guidelines, items: $0.overall.items, accuracy: $0.overall.accuracy, perClass: $0.overall.perClass)
+            .init(
+                gold: $0.gold, guidelines: $0.guidelines, items: $0.overall.items, accuracy: $0.overall.accuracy,
+                perClass: $0.overall.perClass)
         }
         report.suspectLabels = inputs.suspects.map { SuspectSection.build($0, inputs: inputs, captions: captions) }
         report.skippedChecks = skippedChecks(inputs)
@@ -68,11 +73,14 @@ public enum AuditBuilder {
     static func skippedChecks(_ inputs: AuditInputs) -> [AuditReport.SkippedCheck] {
         var out: [AuditReport.SkippedCheck] = []
         let needs: [(String, String, (WorkRecords) -> Bool)] = [
-            ("funnel", "candidates.jsonl, articles.jsonl, figures.jsonl and labels.jsonl", { $0.figures != nil && $0.labels != nil }),
+            (
+                "funnel", "candidates.jsonl, articles.jsonl, figures.jsonl and labels.jsonl",
+                { $0.figures != nil && $0.labels != nil }
+            ),
             ("duplicates", "clusters.jsonl", { $0.clusters != nil }),
             ("captions", "figures.jsonl (the captions)", { $0.figures != nil }),
             ("images", "images.jsonl (decoded sizes and formats)", { $0.images != nil }),
-            ("label-rules", "labels.jsonl", { $0.labels != nil }),
+            ("label-rules", "labels.jsonl", { $0.labels != nil })
         ]
         for (check, files, present) in needs {
             if let w = inputs.work {
@@ -82,13 +90,21 @@ public enum AuditBuilder {
             }
         }
         if inputs.work == nil {
-            out.append(.init(check: "thumbnails", reason: "needs the images in the work directory's blob store: pass --data WORKDIR"))
+            out.append(
+                .init(
+                    check: "thumbnails",
+                    reason: "needs the images in the work directory's blob store: pass --data WORKDIR"))
         }
         let wide = Set((inputs.work?.images ?? []).filter { $0.phash256 != nil }.map(\.sha256))
-        let unconfirmed = inputs.allItems.filter { $0.phash != nil && $0.phash256 == nil && !wide.contains($0.sha256) }.count
+        let unconfirmed = inputs.allItems.filter { $0.phash != nil && $0.phash256 == nil && !wide.contains($0.sha256) }
+            .count
         if unconfirmed > 0 {
-            out.append(.init(check: "near-duplicate-confirmation",
-                             reason: "\(unconfirmed) item(s) have no 256-bit pHash (split column phash256 empty): their pairs within the 64-bit radius count unconfirmed"))
+            out.append(
+                .init(
+                    check: "near-duplicate-confirmation",
+                    reason:
+                        "\(unconfirmed) item(s) have no 256-bit pHash (split column phash256 empty): their pairs within the 64-bit radius count unconfirmed"
+                ))
         }
         return out
     }
@@ -101,38 +117,59 @@ public enum AuditBuilder {
         let ratios = rep.recipe.ratios
         for s in rep.balance.splits {
             if s.count == 0 {
-                out.append("Split '\(s.split)' has no items\((ratios[s.split] ?? 0) > 0 ? " although the recipe gives it \(percent(ratios[s.split]!))" : "").")
+                out.append(
+                    "Split '\(s.split)' has no items\((ratios[s.split] ?? 0) > 0 ? " although the recipe gives it \(percent(ratios[s.split]!))" : "")."
+                )
             } else {
                 let missing = s.emptyClasses.filter { !rep.balance.overall.emptyClasses.contains($0) }
-                if !missing.isEmpty { out.append("Split '\(s.split)' has no items of class \(missing.map { "'\($0)'" }.joined(separator: ", ")).") }
+                if !missing.isEmpty {
+                    out.append(
+                        "Split '\(s.split)' has no items of class \(missing.map { "'\($0)'" }.joined(separator: ", "))."
+                    )
+                }
             }
         }
         let extra = rep.classes.filter { c in !inputs.recipe.classes.contains { $0.name == c } }
-        if !extra.isEmpty { out.append("Split files use classes the recipe does not define: \(extra.joined(separator: ", ")).") }
+        if !extra.isEmpty {
+            out.append("Split files use classes the recipe does not define: \(extra.joined(separator: ", ")).")
+        }
         let l = rep.leakage
-        if l.nearDuplicatePairs > 0 { out.append("\(l.nearDuplicatePairs) near-duplicate pair(s) straddle two splits (pHash within \(l.radius) bits).") }
-        if l.articlesAcrossSplits > 0 { out.append("\(l.articlesAcrossSplits) article(s) have figures in more than one split.") }
+        if l.nearDuplicatePairs > 0 {
+            out.append(
+                "\(l.nearDuplicatePairs) near-duplicate pair(s) straddle two splits (pHash within \(l.radius) bits).")
+        }
+        if l.articlesAcrossSplits > 0 {
+            out.append("\(l.articlesAcrossSplits) article(s) have figures in more than one split.")
+        }
         if l.groupsAcrossSplits > 0 { out.append("\(l.groupsAcrossSplits) group(s) span more than one split.") }
         if l.repeatedIds > 0 { out.append("\(l.repeatedIds) item id(s) appear more than once across the split files.") }
-        if l.itemsWithoutPHash > 0 { out.append("\(l.itemsWithoutPHash) item(s) have no readable pHash and were not searched for near duplicates.") }
+        if l.itemsWithoutPHash > 0 {
+            out.append(
+                "\(l.itemsWithoutPHash) item(s) have no readable pHash and were not searched for near duplicates.")
+        }
         if let p = rep.balance.chiSquare.pValue, p < 0.05 {
             out.append("The class mix differs between splits (chi-square p = \(p)).")
         }
         if let summary = inputs.summary?.splits {
             for s in AuditInputs.splitNames {
                 if let want = summary[s]?.count, want != (inputs.items[s]?.count ?? 0) {
-                    out.append("splits.json says '\(s)' has \(want) items but \(s).csv lists \(inputs.items[s]?.count ?? 0).")
+                    out.append(
+                        "splits.json says '\(s)' has \(want) items but \(s).csv lists \(inputs.items[s]?.count ?? 0).")
                 }
             }
         }
-        let perClass = inputs.recipe.classes.map { c in rep.balance.overall.classes.first { $0.class == c.name }?.count ?? 0 }
+        let perClass = inputs.recipe.classes.map { c in
+            rep.balance.overall.classes.first { $0.class == c.name }?.count ?? 0
+        }
         if Set(perClass).count == 1, let n = perClass.first, let notice = inputs.recipe.shortNotice(perClass: n) {
             out.append(notice)
         }
         if let s = rep.suspectLabels, s.suspects > 0 {
             out.append("Suspect labels: \(s.summary) (out-of-fold image model; see the suspects section).")
         }
-        if !rep.inputProblems.isEmpty { out.append("\(rep.inputProblems.count) problem(s) reading the inputs (listed at the end).") }
+        if !rep.inputProblems.isEmpty {
+            out.append("\(rep.inputProblems.count) problem(s) reading the inputs (listed at the end).")
+        }
         for g in rep.gates where !g.passed { out.append("Gate \(g.rule) failed: \(g.detail)") }
         return out
     }
@@ -152,15 +189,21 @@ enum Gates {
             let parts = [rep.balance.overall] + rep.balance.splits.filter { $0.count > 0 }
             // An empty class makes the ratio unbounded.
             let worst = parts.map { ($0.split, $0.imbalanceRatio ?? .infinity) }.max { $0.1 < $1.1 } ?? ("all", 1)
-            out.append(.init(rule: "max-imbalance", limit: x, value: worst.1.isFinite ? worst.1 : nil, passed: worst.1 <= x,
-                             detail: worst.1.isFinite
-                                ? "largest/smallest class in '\(worst.0)' is \(f(worst.1)) (limit \(f(x)))"
-                                : "'\(worst.0)' has an empty class, so its imbalance is unbounded (limit \(f(x)))"))
+            out.append(
+                .init(
+                    rule: "max-imbalance", limit: x, value: worst.1.isFinite ? worst.1 : nil, passed: worst.1 <= x,
+                    detail: worst.1.isFinite
+                        ? "largest/smallest class in '\(worst.0)' is \(f(worst.1)) (limit \(f(x)))"
+                        : "'\(worst.0)' has an empty class, so its imbalance is unbounded (limit \(f(x)))"))
         }
         if let n = options.maxLeakage {
             let v = rep.leakage.nearDuplicatePairs + rep.leakage.articlesAcrossSplits
-            out.append(.init(rule: "max-leakage", limit: Double(n), value: Double(v), passed: v <= n,
-                             detail: "\(rep.leakage.nearDuplicatePairs) near-duplicate pair(s) and \(rep.leakage.articlesAcrossSplits) article(s) across splits (limit \(n))"))
+            out.append(
+                .init(
+                    rule: "max-leakage", limit: Double(n), value: Double(v), passed: v <= n,
+                    detail:
+                        "\(rep.leakage.nearDuplicatePairs) near-duplicate pair(s) and \(rep.leakage.articlesAcrossSplits) article(s) across splits (limit \(n))"
+                ))
         }
         if options.recipeBalance, let g = recipeBalance(rep, recipe: recipe) { out.append(g) }
         if let n = options.minPerClass {
@@ -170,8 +213,11 @@ enum Gates {
                 for c in s.classes where worst == nil || c.count < worst!.2 { worst = (s.split, c.class, c.count) }
             }
             let v = worst?.2 ?? 0
-            out.append(.init(rule: "min-per-class", limit: Double(n), value: Double(v), passed: v >= n,
-                             detail: worst.map { "smallest class is '\($0.1)' in '\($0.0)' with \($0.2) item(s) (limit \(n))" } ?? "no classes"))
+            out.append(
+                .init(
+                    rule: "min-per-class", limit: Double(n), value: Double(v), passed: v >= n,
+                    detail: worst.map { "smallest class is '\($0.1)' in '\($0.0)' with \($0.2) item(s) (limit \(n))" }
+                        ?? "no classes"))
         }
         return out
     }
@@ -180,22 +226,30 @@ enum Gates {
     static func recipeBalance(_ rep: AuditReport, recipe: Recipe) -> AuditReport.GateResult? {
         let policy = recipe.balance.policy
         guard policy != .none else { return nil }
-        let counts = recipe.classes.map { c in (c.name, rep.balance.overall.classes.first { $0.class == c.name }?.count ?? 0) }
+        let counts = recipe.classes.map { c in
+            (c.name, rep.balance.overall.classes.first { $0.class == c.name }?.count ?? 0)
+        }
         let lo = counts.map(\.1).min() ?? 0, hi = counts.map(\.1).max() ?? 0
         let listing = counts.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
         let need = policy == .target ? recipe.balance.perClass : nil
         let value = lo > 0 ? Double(hi) / Double(lo) : nil
         if lo == 0 || lo != hi {
-            return .init(rule: "recipe-balance", limit: 1, value: value, passed: false,
-                         detail: "recipe \(recipe.name) (policy \(policy.rawValue)\(need.map { ", \($0) per class" } ?? "")) asks for equal classes; the split set has \(listing)")
+            return .init(
+                rule: "recipe-balance", limit: 1, value: value, passed: false,
+                detail:
+                    "recipe \(recipe.name) (policy \(policy.rawValue)\(need.map { ", \($0) per class" } ?? "")) asks for equal classes; the split set has \(listing)"
+            )
         }
         if let need, lo != need {
             let short = lo < need
-            return .init(rule: "recipe-balance", limit: 1, value: 1, passed: short,
-                         detail: short ? "every class has \(lo), short of the recipe's \(need) per class (balanced down with --allow-short; not the published size)"
-                                       : "every class has \(lo), more than the recipe's \(need) per class")
+            return .init(
+                rule: "recipe-balance", limit: 1, value: 1, passed: short,
+                detail: short
+                    ? "every class has \(lo), short of the recipe's \(need) per class (balanced down with --allow-short; not the published size)"
+                    : "every class has \(lo), more than the recipe's \(need) per class")
         }
-        return .init(rule: "recipe-balance", limit: 1, value: 1, passed: true,
-                     detail: "every class has \(lo)\(need != nil ? ", the recipe's target" : "") (policy \(policy.rawValue))")
+        return .init(
+            rule: "recipe-balance", limit: 1, value: 1, passed: true,
+            detail: "every class has \(lo)\(need != nil ? ", the recipe's target" : "") (policy \(policy.rawValue))")
     }
 }

@@ -16,8 +16,10 @@ public struct SplitItem: Sendable, Hashable {
     /// `train`, `val` or `test`.
     public var split: String
 
-    public init(id: String, class c: String, article: String, figure: String, sha256: String, phash: UInt64?,
-                group: String, split: String, phash256: [UInt64]? = nil) {
+    public init(
+        id: String, class c: String, article: String, figure: String, sha256: String, phash: UInt64?,
+        group: String, split: String, phash256: [UInt64]? = nil
+    ) {
         self.id = id; self.class = c; self.article = article; self.figure = figure; self.sha256 = sha256
         self.phash = phash; self.phash256 = phash256; self.group = group; self.split = split
     }
@@ -77,11 +79,14 @@ public struct WorkRecords: Sendable {
     public var plan: RebuildPlan?
     public var scan: ScanState?
 
-    public init(candidates: [Candidate]? = nil, articles: [ArticleRecord]? = nil, figures: [FigureRecord]? = nil,
-                images: [ImageRecord]? = nil, clusters: [ClusterRecord]? = nil, labels: [LabelRecord]? = nil,
-                balancedCount: Int? = nil, plan: RebuildPlan? = nil, scan: ScanState? = nil) {
+    public init(
+        candidates: [Candidate]? = nil, articles: [ArticleRecord]? = nil, figures: [FigureRecord]? = nil,
+        images: [ImageRecord]? = nil, clusters: [ClusterRecord]? = nil, labels: [LabelRecord]? = nil,
+        balancedCount: Int? = nil, plan: RebuildPlan? = nil, scan: ScanState? = nil
+    ) {
         self.candidates = candidates; self.articles = articles; self.figures = figures; self.images = images
-        self.clusters = clusters; self.labels = labels; self.balancedCount = balancedCount; self.plan = plan; self.scan = scan
+        self.clusters = clusters; self.labels = labels; self.balancedCount = balancedCount; self.plan = plan;
+        self.scan = scan
     }
 }
 
@@ -106,9 +111,11 @@ public struct AuditInputs: Sendable {
     /// `suspects.json` (`pairdx suspects`) made for these very split files, when given or found in the work directory.
     public var suspects: SuspectLabels? = nil
 
-    public init(name: String, recipe: Recipe, recipeSHA256: String? = nil, summary: AuditSplitsSummary? = nil,
-                items: [String: [SplitItem]], sources: [SourceRow]? = nil, work: WorkRecords? = nil,
-                gloveVocabulary: Set<String>? = nil, problems: [String] = []) {
+    public init(
+        name: String, recipe: Recipe, recipeSHA256: String? = nil, summary: AuditSplitsSummary? = nil,
+        items: [String: [SplitItem]], sources: [SourceRow]? = nil, work: WorkRecords? = nil,
+        gloveVocabulary: Set<String>? = nil, problems: [String] = []
+    ) {
         self.name = name; self.recipe = recipe; self.recipeSHA256 = recipeSHA256; self.summary = summary
         self.items = items; self.sources = sources; self.work = work; self.gloveVocabulary = gloveVocabulary
         self.problems = problems

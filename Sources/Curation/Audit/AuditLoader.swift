@@ -16,8 +16,10 @@ public enum AuditLoader {
     /// Loads split files, manifest and (when `data` is given) the work-directory records.
     /// - Throws: `PairDxError.badInput`/`.io` when the split directory or the recipe cannot be read.
     /// - Parameter suspects: a `suspects.json`; default `<data>/suspects.json` when present.
-    public static func load(splitDir: String, manifestDir: String? = nil, data: String? = nil,
-                            glove: String? = nil, suspects: String? = nil) throws -> AuditInputs {
+    public static func load(
+        splitDir: String, manifestDir: String? = nil, data: String? = nil,
+        glove: String? = nil, suspects: String? = nil
+    ) throws -> AuditInputs {
         guard FileSystem.exists(splitDir) else {
             throw PairDxError.io("\(splitDir): no such split directory; run 'pairdx split' first or pass Splits/<name>")
         }
@@ -26,16 +28,21 @@ public enum AuditLoader {
         let manifest = manifestDir ?? defaultManifestDirectory(forSplits: splitDir)
         let recipePath = (manifest as NSString).appendingPathComponent("recipe.json")
         guard FileSystem.exists(recipePath) else {
-            throw PairDxError.io("\(recipePath): recipe not found; pass --manifest Manifests/<name> or run 'pairdx manifest'")
+            throw PairDxError.io(
+                "\(recipePath): recipe not found; pass --manifest Manifests/<name> or run 'pairdx manifest'")
         }
         let recipe = try Recipe.load(recipePath)
 
         var summary: AuditSplitsSummary? = nil
         let summaryPath = (splitDir as NSString).appendingPathComponent("splits.json")
         if FileSystem.exists(summaryPath) {
-            do { summary = try CanonicalJSON.decode(AuditSplitsSummary.self, from: try FileSystem.read(summaryPath), source: summaryPath) }
-            catch { problems.append("\(error)") }
-        } else { problems.append("\(summaryPath): missing") }
+            do {
+                summary = try CanonicalJSON.decode(
+                    AuditSplitsSummary.self, from: try FileSystem.read(summaryPath), source: summaryPath)
+            } catch { problems.append("\(error)") }
+        } else {
+            problems.append("\(summaryPath): missing")
+        }
 
         // Split files are untrusted: every field is validated (SplitFiles.read) and any bad row stops the audit (exit 65).
         var items: [String: [SplitItem]] = [:]
@@ -43,7 +50,9 @@ public enum AuditLoader {
         let classes = Set(recipe.classes.map(\.name))
         for split in AuditInputs.splitNames {
             let path = (splitDir as NSString).appendingPathComponent("\(split).csv")
-            guard FileSystem.exists(path) else { problems.append("\(path): missing; split '\(split)' counted as empty"); continue }
+            guard FileSystem.exists(path) else {
+                problems.append("\(path): missing; split '\(split)' counted as empty"); continue
+            }
             let (rows, p) = try SplitFiles.read(path, classes: classes)
             items[split] = rows.map { splitItem($0, split: split) }
             bad += p
@@ -71,25 +80,39 @@ public enum AuditLoader {
         var prefixes: [(String, String)] = []
         if let data { prefixes.append((data, (data as NSString).lastPathComponent)) }
         prefixes.append((((splitDir as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent, ""))
-        if let manifestDir { prefixes.append((((manifestDir as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent, "")) }
+        if let manifestDir {
+            prefixes.append(
+                (((manifestDir as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent, ""))
+        }
         problems = problems.map { relativize($0, prefixes) }
 
-        var inputs = AuditInputs(name: name, recipe: recipe, recipeSHA256: try? recipe.digest(), summary: summary,
-                                 items: items, sources: sources, work: work, gloveVocabulary: vocabulary, problems: problems)
+        var inputs = AuditInputs(
+            name: name, recipe: recipe, recipeSHA256: try? recipe.digest(), summary: summary,
+            items: items, sources: sources, work: work, gloveVocabulary: vocabulary, problems: problems)
         inputs.labelQuality = loadLabelQuality(manifest: manifest, recipe: recipe, problems: &inputs.problems)
-        inputs.suspects = try loadSuspects(suspects, data: data, splitDir: splitDir, name: name, problems: &inputs.problems)
+        inputs.suspects = try loadSuspects(
+            suspects, data: data, splitDir: splitDir, name: name, problems: &inputs.problems)
         return inputs
     }
 
     /// The suspects file: `explicit` (an error when unreadable) or `<data>/suspects.json` when present. A file made for
     /// another split set, or for other bytes of this one (its recorded split digest differs), is a problem and shows nothing.
-    static func loadSuspects(_ explicit: String?, data: String?, splitDir: String, name: String,
-                             problems: inout [String]) throws -> SuspectLabels? {
+    static func loadSuspects(
+        _ explicit: String?, data: String?, splitDir: String, name: String,
+        problems: inout [String]
+    ) throws -> SuspectLabels? {
         let path: String
-        if let explicit { path = explicit } else if let data, FileSystem.exists((data as NSString).appendingPathComponent(SuspectLabels.fileName)) {
+        if let explicit {
+            path = explicit
+        } else if let data, FileSystem.exists((data as NSString).appendingPathComponent(SuspectLabels.fileName)) {
             path = (data as NSString).appendingPathComponent(SuspectLabels.fileName)
-        } else { return nil }
-        let label = explicit == nil ? "\((data! as NSString).lastPathComponent)/\(SuspectLabels.fileName)" : (path as NSString).lastPathComponent
+        } else {
+            return nil
+        }
+        let label =
+            explicit == nil
+            ? "\((data! as NSString).lastPathComponent)/\(SuspectLabels.fileName)"
+            : (path as NSString).lastPathComponent
         let s: SuspectLabels
         do { s = try SuspectLabels.load(path) } catch {
             if explicit != nil { throw error }
@@ -101,7 +124,9 @@ public enum AuditLoader {
             return nil
         }
         if let want = s.splitSHA256, let have = SuspectLabels.splitDigest(splitDir), want != have {
-            problems.append("\(label): made for other split files (split digest \(want.prefix(12))…, now \(have.prefix(12))…); rerun pairdx suspects; suspect labels not shown")
+            problems.append(
+                "\(label): made for other split files (split digest \(want.prefix(12))…, now \(have.prefix(12))…); rerun pairdx suspects; suspect labels not shown"
+            )
             return nil
         }
         return s
@@ -113,12 +138,16 @@ public enum AuditLoader {
         let path = (manifest as NSString).appendingPathComponent("label-quality.json")
         guard FileSystem.exists(path) else { return nil }
         let name = "\((manifest as NSString).lastPathComponent)/label-quality.json"
-        guard let data = try? FileSystem.read(path), let r = try? CanonicalJSON.decode(LabelQuality.Report.self, from: data, source: name) else {
+        guard let data = try? FileSystem.read(path),
+            let r = try? CanonicalJSON.decode(LabelQuality.Report.self, from: data, source: name)
+        else {
             problems.append("\(name): not a \(LabelQuality.schema) report; label precision not shown")
             return nil
         }
         guard r.recipeSHA256 == (try? recipe.digest()) else {
-            problems.append("\(name): measured for another version of recipe '\(r.recipe)'; rerun pairdx label-eval --recipe \(recipe.name) --out \(name)")
+            problems.append(
+                "\(name): measured for another version of recipe '\(r.recipe)'; rerun pairdx label-eval --recipe \(recipe.name) --out \(name)"
+            )
             return nil
         }
         return r
@@ -136,9 +165,10 @@ public enum AuditLoader {
 
     /// The audit's view of a validated split row: hashes decoded.
     static func splitItem(_ it: Splitter.Item, split: String) -> SplitItem {
-        SplitItem(id: it.id, class: it.class, article: it.article, figure: it.figure, sha256: it.sha256,
-                  phash: it.phash.isEmpty ? nil : Hex.decode64(it.phash), group: it.group, split: split,
-                  phash256: it.phash256.isEmpty ? nil : ImageHashes.words256(it.phash256))
+        SplitItem(
+            id: it.id, class: it.class, article: it.article, figure: it.figure, sha256: it.sha256,
+            phash: it.phash.isEmpty ? nil : Hex.decode64(it.phash), group: it.group, split: split,
+            phash256: it.phash256.isEmpty ? nil : ImageHashes.words256(it.phash256))
     }
 
     /// Parses `sources.csv`; rows with unreadable numbers are reported and skipped.
@@ -153,19 +183,24 @@ public enum AuditLoader {
             if r.count == 1 && r[0].isEmpty { continue }
             func f(_ k: String) -> String { col[k].flatMap { $0 < r.count ? r[$0] : nil } ?? "" }
             guard let figures = Int(f("figures").isEmpty ? "0" : f("figures")),
-                  let kept = Int(f("kept").isEmpty ? "0" : f("kept")), !f("pmcid").isEmpty else {
+                let kept = Int(f("kept").isEmpty ? "0" : f("kept")), !f("pmcid").isEmpty
+            else {
                 bad.append("\(source):\(n + 1): unreadable row; skipped"); continue
             }
             let lic = f("license")
-            out.append(SourceRow(pmcid: f("pmcid"), version: Int(f("version")), status: FetchStatus(rawValue: f("status")),
-                                 license: lic.isEmpty ? nil : lic, figures: figures, kept: kept))
+            out.append(
+                SourceRow(
+                    pmcid: f("pmcid"), version: Int(f("version")), status: FetchStatus(rawValue: f("status")),
+                    license: lic.isEmpty ? nil : lic, figures: figures, kept: kept))
         }
         return (out, bad)
     }
 
     static func loadWork(_ w: WorkDirectory, problems: inout [String]) -> WorkRecords {
         func read<T: Decodable>(_ t: T.Type, _ path: String) -> [T]? {
-            guard FileSystem.exists(path) else { problems.append("\(path): missing; its section is left out"); return nil }
+            guard FileSystem.exists(path) else {
+                problems.append("\(path): missing; its section is left out"); return nil
+            }
             do { return try JSONL.read(t, from: path) } catch { problems.append("\(error)"); return nil }
         }
         var r = WorkRecords()
@@ -204,13 +239,20 @@ public enum AuditLoader {
             while i < b.count {
                 let c = b[i]
                 if inWord && c == 0x20 {
-                    if i > start { vocab.insert(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self).lowercased()) }
+                    if i > start {
+                        vocab.insert(
+                            String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self).lowercased())
+                    }
                     inWord = false
-                } else if c == 0x0A { start = i &+ 1; inWord = true }
+                } else if c == 0x0A {
+                    start = i &+ 1; inWord = true
+                }
                 i &+= 1
             }
         }
-        guard !vocab.isEmpty else { throw PairDxError.badInput("\(path): no GloVe words found (expected 'word v1 v2 …' lines)") }
+        guard !vocab.isEmpty else {
+            throw PairDxError.badInput("\(path): no GloVe words found (expected 'word v1 v2 …' lines)")
+        }
         return vocab
     }
 }

@@ -14,7 +14,7 @@ enum CaptionSection {
         "before", "which", "shows", "show", "showing", "shown", "figure", "fig", "image", "images", "panel",
         "left", "right", "arrow", "arrows", "arrowhead", "arrowheads", "patient", "case", "both", "between",
         "there", "than", "not", "has", "had", "have", "also", "other", "all", "one", "two", "three", "each",
-        "see", "text", "view", "of", "in", "on", "at", "to", "by", "an", "as", "is", "or", "be", "we", "it", "no",
+        "see", "text", "view", "of", "in", "on", "at", "to", "by", "an", "as", "is", "or", "be", "we", "it", "no"
     ]
 
     /// Lowercased tokens: runs of letters, digits, inner hyphens and apostrophes.
@@ -22,8 +22,11 @@ enum CaptionSection {
         var out: [String] = []
         var cur = ""
         for ch in s.lowercased() {
-            if ch.isLetter || ch.isNumber || ((ch == "-" || ch == "'") && !cur.isEmpty) { cur.append(ch) }
-            else { flush(&cur, &out) }
+            if ch.isLetter || ch.isNumber || ((ch == "-" || ch == "'") && !cur.isEmpty) {
+                cur.append(ch)
+            } else {
+                flush(&cur, &out)
+            }
         }
         flush(&cur, &out)
         return out
@@ -74,17 +77,19 @@ enum CaptionSection {
                 let score = log((Double(fc) + alpha) / (nc + alpha * vocab)) - log((fr + alpha) / (nr + alpha * vocab))
                 return .init(term: t, count: fc, score: AuditStatistics.fixed(score))
             }.filter { $0.score > minScore }.sorted { ($0.score, $1.term) > ($1.score, $0.term) }
-            return .init(class: c, items: ls.count,
-                         meanWords: AuditStatistics.fixed(ls.isEmpty ? 0 : Double(ls.reduce(0, +)) / Double(ls.count)),
-                         medianWords: AuditStatistics.median(ls),
-                         lengthHistogram: zip(lengthBins, h).map { .init(label: $0, count: $1) },
-                         distinctiveTerms: Array(terms.prefix(10)))
+            return .init(
+                class: c, items: ls.count,
+                meanWords: AuditStatistics.fixed(ls.isEmpty ? 0 : Double(ls.reduce(0, +)) / Double(ls.count)),
+                medianWords: AuditStatistics.median(ls),
+                lengthHistogram: zip(lengthBins, h).map { .init(label: $0, count: $1) },
+                distinctiveTerms: Array(terms.prefix(10)))
         }
         var glove: AuditReport.GloveCoverage? = nil
         if let v = inputs.gloveVocabulary {
-            glove = .init(vocabulary: v.count, tokens: gloveTokens, covered: gloveCovered,
-                          share: AuditStatistics.fixed(gloveTokens == 0 ? 0 : Double(gloveCovered) / Double(gloveTokens)),
-                          topMissing: Array(FunnelSection.sortedCounts(gloveMissing).prefix(15)))
+            glove = .init(
+                vocabulary: v.count, tokens: gloveTokens, covered: gloveCovered,
+                share: AuditStatistics.fixed(gloveTokens == 0 ? 0 : Double(gloveCovered) / Double(gloveTokens)),
+                topMissing: Array(FunnelSection.sortedCounts(gloveMissing).prefix(15)))
         }
         return .init(classes: out, glove: glove, missing: missing)
     }

@@ -10,14 +10,15 @@ enum ContentSections {
             let n = c.members.count
             h[n <= 4 ? max(0, n - 1) : (n < 10 ? 4 : 5)] += 1
         }
-        return .init(clusters: clusters.count,
-                     singletons: clusters.filter { $0.members.count <= 1 }.count,
-                     exactClusters: clusters.filter { $0.kind == "exact" }.count,
-                     nearClusters: clusters.filter { $0.kind == "near" }.count,
-                     crossArticleClusters: clusters.filter(\.crossArticle).count,
-                     dropped: clusters.reduce(0) { $0 + max(0, $1.members.count - 1) },
-                     largest: clusters.map(\.members.count).max() ?? 0,
-                     sizeHistogram: zip(bins, h).map { .init(label: $0, count: $1) })
+        return .init(
+            clusters: clusters.count,
+            singletons: clusters.filter { $0.members.count <= 1 }.count,
+            exactClusters: clusters.filter { $0.kind == "exact" }.count,
+            nearClusters: clusters.filter { $0.kind == "near" }.count,
+            crossArticleClusters: clusters.filter(\.crossArticle).count,
+            dropped: clusters.reduce(0) { $0 + max(0, $1.members.count - 1) },
+            largest: clusters.map(\.members.count).max() ?? 0,
+            sizeHistogram: zip(bins, h).map { .init(label: $0, count: $1) })
     }
 
     /// Licence of each article: sources.csv first, then articles.jsonl, then the figure record.
@@ -34,8 +35,9 @@ enum ContentSections {
             items[l, default: 0] += 1
             articles[l, default: []].insert(it.article)
         }
-        return .init(items: FunnelSection.sortedCounts(items),
-                     articles: FunnelSection.sortedCounts(articles.mapValues(\.count)))
+        return .init(
+            items: FunnelSection.sortedCounts(items),
+            articles: FunnelSection.sortedCounts(articles.mapValues(\.count)))
     }
 
     static func labelRules(_ labels: [LabelRecord], recipe: Recipe) -> AuditReport.LabelRules {
@@ -58,17 +60,24 @@ enum ContentSections {
         // Matches the recipe does not list (another recipe version, or a labeller's own terms).
         for key in matched.keys.sorted() where !seen.contains(key) {
             let parts = key.components(separatedBy: ":")
-            if parts.count >= 3, parts[1] == "context" { add(parts[0], parts.dropFirst(2).joined(separator: ":"), "context", key: key) }
-            else if parts.count == 3, parts[1] == "exclude" { add(parts[0], parts[2], "exclude", key: key) }
-            else if parts.count == 2, parts[0] == "exclude" { add("*", parts[1], "exclude", key: key) }
-            else if parts.count >= 2 { add(parts[0], parts.dropFirst().joined(separator: ":"), "include", key: key) }
-            else { add("?", key, "include", key: key) }
+            if parts.count >= 3, parts[1] == "context" {
+                add(parts[0], parts.dropFirst(2).joined(separator: ":"), "context", key: key)
+            } else if parts.count == 3, parts[1] == "exclude" {
+                add(parts[0], parts[2], "exclude", key: key)
+            } else if parts.count == 2, parts[0] == "exclude" {
+                add("*", parts[1], "exclude", key: key)
+            } else if parts.count >= 2 {
+                add(parts[0], parts.dropFirst().joined(separator: ":"), "include", key: key)
+            } else {
+                add("?", key, "include", key: key)
+            }
         }
         let unlabelled = labels.filter { $0.class == nil }
-        return .init(rules: rules, labelled: labels.count - unlabelled.count,
-                     ambiguous: unlabelled.filter { $0.reason == "ambiguous" }.count,
-                     unmatched: unlabelled.filter { $0.reason == "no-rule-matched" }.count,
-                     reasons: FunnelSection.counts(unlabelled.map { $0.reason ?? "no reason recorded" }))
+        return .init(
+            rules: rules, labelled: labels.count - unlabelled.count,
+            ambiguous: unlabelled.filter { $0.reason == "ambiguous" }.count,
+            unmatched: unlabelled.filter { $0.reason == "no-rule-matched" }.count,
+            reasons: FunnelSection.counts(unlabelled.map { $0.reason ?? "no reason recorded" }))
     }
 
     static func images(_ inputs: AuditInputs, classes: [String], images: [ImageRecord]) -> AuditReport.Images {
@@ -94,25 +103,32 @@ enum ContentSections {
                 let s = min(x, y)
                 h[s < 64 ? 0 : s < 128 ? 1 : s < 256 ? 2 : s < 512 ? 3 : s < 1024 ? 4 : 5] += 1
             }
-            out.append(.init(class: c, items: rs.count, formats: FunnelSection.counts(formats),
-                             shortSideHistogram: zip(bins, h).map { .init(label: $0, count: $1) },
-                             meanWidth: AuditStatistics.fixed(sized == 0 ? 0 : w / Double(sized)),
-                             meanHeight: AuditStatistics.fixed(sized == 0 ? 0 : ht / Double(sized))))
+            out.append(
+                .init(
+                    class: c, items: rs.count, formats: FunnelSection.counts(formats),
+                    shortSideHistogram: zip(bins, h).map { .init(label: $0, count: $1) },
+                    meanWidth: AuditStatistics.fixed(sized == 0 ? 0 : w / Double(sized)),
+                    meanHeight: AuditStatistics.fixed(sized == 0 ? 0 : ht / Double(sized))))
         }
         return .init(classes: out, missing: missing)
     }
 
     /// Up to `perClass` items per class, chosen by the keyed hash of (seed, id) so the choice is stable.
-    static func samples(_ inputs: AuditInputs, classes: [String], captions: [String: String], perClass: Int) -> [AuditReport.ClassSamples] {
+    static func samples(_ inputs: AuditInputs, classes: [String], captions: [String: String], perClass: Int)
+        -> [AuditReport.ClassSamples]
+    {
         var byClass: [String: [(UInt64, SplitItem)]] = [:]
         for it in inputs.allItems {
-            byClass[it.class, default: []].append((KeyedHash.value(seed: inputs.recipe.seed, domain: "audit-sample", id: it.id), it))
+            byClass[it.class, default: []].append(
+                (KeyedHash.value(seed: inputs.recipe.seed, domain: "audit-sample", id: it.id), it))
         }
         return classes.map { c in
             let chosen = (byClass[c] ?? []).sorted { ($0.0, $0.1.id) < ($1.0, $1.1.id) }.prefix(perClass)
-            return .init(class: c, items: chosen.map { (_, it) in
-                .init(id: it.id, split: it.split, sha256: it.sha256, caption: captions[it.id].map { cut($0, 240) })
-            })
+            return .init(
+                class: c,
+                items: chosen.map { (_, it) in
+                    .init(id: it.id, split: it.split, sha256: it.sha256, caption: captions[it.id].map { cut($0, 240) })
+                })
         }
     }
 

@@ -26,7 +26,8 @@ enum FunnelSection {
         var stages: [Stage] = []
         let splitTotal = inputs.allItems.count
 
-        stages.append(Stage(stage: "candidates", count: w?.candidates?.count ?? inputs.sources?.count, lost: nil, reasons: []))
+        stages.append(
+            Stage(stage: "candidates", count: w?.candidates?.count ?? inputs.sources?.count, lost: nil, reasons: []))
 
         if let articles = w?.articles {
             let bad = articles.filter { !$0.status.isOK }
@@ -34,10 +35,15 @@ enum FunnelSection {
             let missing = max(0, candidates - articles.count)
             var reasons = counts(bad.map(\.status.rawValue))
             if missing > 0 { reasons.append(.init(name: "no article record", count: missing)) }
-            stages.append(Stage(stage: "articles", count: articles.count - bad.count, lost: bad.count + missing, reasons: reasons))
+            stages.append(
+                Stage(stage: "articles", count: articles.count - bad.count, lost: bad.count + missing, reasons: reasons)
+            )
         } else if let sources = inputs.sources {
             let bad = sources.filter { !$0.status.isOK }
-            stages.append(Stage(stage: "articles", count: sources.count - bad.count, lost: bad.count, reasons: counts(bad.map(\.status.rawValue))))
+            stages.append(
+                Stage(
+                    stage: "articles", count: sources.count - bad.count, lost: bad.count,
+                    reasons: counts(bad.map(\.status.rawValue))))
         } else {
             stages.append(Stage(stage: "articles", count: nil, lost: nil, reasons: []))
         }
@@ -52,14 +58,21 @@ enum FunnelSection {
                 let v = labeler.label(caption: f.caption)
                 if v.class != nil { labelled.append(f) } else { captionReasons.append(v.reason ?? "no-rule-matched") }
             }
-            stages.append(Stage(stage: "captions labelled", count: labelled.count, lost: captionReasons.count, reasons: counts(captionReasons)))
+            stages.append(
+                Stage(
+                    stage: "captions labelled", count: labelled.count, lost: captionReasons.count,
+                    reasons: counts(captionReasons)))
             let fetched = labelled.filter { $0.status.isOK }
             let notFetched = labelled.filter { !$0.status.isOK }
-            stages.append(Stage(stage: "media fetched", count: fetched.count, lost: notFetched.count, reasons: counts(notFetched.map(\.status.rawValue))))
+            stages.append(
+                Stage(
+                    stage: "media fetched", count: fetched.count, lost: notFetched.count,
+                    reasons: counts(notFetched.map(\.status.rawValue))))
             okFigures = fetched
         } else if let figures = w?.figures, let ok = okFigures {
             let bad = figures.filter { !$0.status.isOK }
-            stages.append(Stage(stage: "figures", count: ok.count, lost: bad.count, reasons: counts(bad.map(\.status.rawValue))))
+            stages.append(
+                Stage(stage: "figures", count: ok.count, lost: bad.count, reasons: counts(bad.map(\.status.rawValue))))
         } else {
             stages.append(Stage(stage: "figures", count: nil, lost: nil, reasons: []))
         }
@@ -89,8 +102,13 @@ enum FunnelSection {
             let lost = clusters.reduce(0) { $0 + $1.members.count - 1 }
             var reasons = sortedCounts(m)
             let members = clusters.reduce(0) { $0 + $1.members.count }
-            if let d = decodedCount, d > members { reasons.append(.init(name: "decoded but in no cluster", count: d - members)) }
-            stages.append(Stage(stage: "unique", count: clusters.count, lost: lost + max(0, (decodedCount ?? members) - members), reasons: reasons))
+            if let d = decodedCount, d > members {
+                reasons.append(.init(name: "decoded but in no cluster", count: d - members))
+            }
+            stages.append(
+                Stage(
+                    stage: "unique", count: clusters.count, lost: lost + max(0, (decodedCount ?? members) - members),
+                    reasons: reasons))
         } else {
             stages.append(Stage(stage: "unique", count: nil, lost: nil, reasons: []))
         }
@@ -105,8 +123,10 @@ enum FunnelSection {
             let missing = keeps.map { max(0, $0.count - considered.count) } ?? 0
             var reasons = counts(considered.filter { $0.class == nil }.map { $0.reason ?? "no reason recorded" })
             if missing > 0 { reasons.append(.init(name: "no label record", count: missing)) }
-            stages.append(Stage(stage: "labelled", count: labelled.count,
-                                lost: considered.count - labelled.count + missing, reasons: reasons))
+            stages.append(
+                Stage(
+                    stage: "labelled", count: labelled.count,
+                    lost: considered.count - labelled.count + missing, reasons: reasons))
         } else {
             stages.append(Stage(stage: "labelled", count: nil, lost: nil, reasons: []))
         }
@@ -117,15 +137,24 @@ enum FunnelSection {
         if let balanced, let labelledCount {
             var m: [String: Int] = [:]
             if w?.balancedCount == nil {
-                for c in classes { m["balance cut: \(c)"] = max(0, (labelledPerClass[c] ?? 0) - (splitPerClass[c] ?? 0)) }
-            } else { m["balance cut"] = max(0, labelledCount - balanced) }
-            stages.append(Stage(stage: "balanced", count: balanced, lost: max(0, labelledCount - balanced), reasons: sortedCounts(m)))
+                for c in classes {
+                    m["balance cut: \(c)"] = max(0, (labelledPerClass[c] ?? 0) - (splitPerClass[c] ?? 0))
+                }
+            } else {
+                m["balance cut"] = max(0, labelledCount - balanced)
+            }
+            stages.append(
+                Stage(
+                    stage: "balanced", count: balanced, lost: max(0, labelledCount - balanced), reasons: sortedCounts(m)
+                ))
         } else {
             stages.append(Stage(stage: "balanced", count: balanced, lost: nil, reasons: []))
         }
         let lostAtSplit = balanced.map { max(0, $0 - splitTotal) }
-        stages.append(Stage(stage: "split", count: splitTotal, lost: lostAtSplit,
-                            reasons: (lostAtSplit ?? 0) > 0 ? [.init(name: "not assigned to a split", count: lostAtSplit!)] : []))
+        stages.append(
+            Stage(
+                stage: "split", count: splitTotal, lost: lostAtSplit,
+                reasons: (lostAtSplit ?? 0) > 0 ? [.init(name: "not assigned to a split", count: lostAtSplit!)] : []))
         return .init(stages: stages, plan: planVsActual(w?.plan, w?.scan))
     }
 
@@ -136,13 +165,18 @@ enum FunnelSection {
         let sampleRequests = Int((plan.requestsPerArticle * Double(plan.sample)).rounded())
         let sampleBytes = Int((plan.bytesPerArticle * Double(plan.sample)).rounded())
         let requests = scan.requests + sampleRequests, bytes = scan.bytes + sampleBytes
-        func dev(_ est: Double, _ actual: Int) -> Double? { actual > 0 ? AuditStatistics.fixed((est - Double(actual)) / Double(actual)) : nil }
-        return .init(sample: plan.sample, limitingClass: plan.limitingClass, articles: e.articles, requests: e.requests, bytes: e.bytes,
-                     keptArticles: scan.kept, scannedArticles: scan.scanned, actualRequests: requests, actualBytes: bytes,
-                     articlesDeviation: scan.kept.flatMap { dev(e.articles.mid, $0) }, requestsDeviation: dev(e.requests.mid, requests),
-                     bytesDeviation: dev(e.bytes.mid, bytes),
-                     articlesInInterval: scan.kept.map { Double($0) >= e.articles.low && Double($0) <= e.articles.high },
-                     requestsInInterval: Double(requests) >= e.requests.low && Double(requests) <= e.requests.high)
+        func dev(_ est: Double, _ actual: Int) -> Double? {
+            actual > 0 ? AuditStatistics.fixed((est - Double(actual)) / Double(actual)) : nil
+        }
+        return .init(
+            sample: plan.sample, limitingClass: plan.limitingClass, articles: e.articles, requests: e.requests,
+            bytes: e.bytes,
+            keptArticles: scan.kept, scannedArticles: scan.scanned, actualRequests: requests, actualBytes: bytes,
+            articlesDeviation: scan.kept.flatMap { dev(e.articles.mid, $0) },
+            requestsDeviation: dev(e.requests.mid, requests),
+            bytesDeviation: dev(e.bytes.mid, bytes),
+            articlesInInterval: scan.kept.map { Double($0) >= e.articles.low && Double($0) <= e.articles.high },
+            requestsInInterval: Double(requests) >= e.requests.low && Double(requests) <= e.requests.high)
     }
 }
 
@@ -154,9 +188,12 @@ enum PlanRows {
         func r(_ e: RebuildPlan.Range3, _ f: (Double) -> String) -> String { "\(f(e.mid)) (\(f(e.low))–\(f(e.high)))" }
         func d(_ x: Double?) -> String { x.map { String(format: "%+.0f%%", $0 * 100) } ?? "—" }
         return [
-            ["articles (kept / scanned)", r(p.articles, n), "\(p.keptArticles.map(String.init) ?? "—") / \(p.scannedArticles)", d(p.articlesDeviation)],
+            [
+                "articles (kept / scanned)", r(p.articles, n),
+                "\(p.keptArticles.map(String.init) ?? "—") / \(p.scannedArticles)", d(p.articlesDeviation)
+            ],
             ["requests (sample + scan)", r(p.requests, n), "\(p.actualRequests)", d(p.requestsDeviation)],
-            ["download (sample + scan)", r(p.bytes, mb), mb(Double(p.actualBytes)), d(p.bytesDeviation)],
+            ["download (sample + scan)", r(p.bytes, mb), mb(Double(p.actualBytes)), d(p.bytesDeviation)]
         ]
     }
 }

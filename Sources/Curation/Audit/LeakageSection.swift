@@ -38,7 +38,9 @@ enum LeakageSection {
                         guard d <= r, accept(i, j) else { continue }
                         // Count the pair only at the first chunk both agree on.
                         var earlier = false
-                        for e in 0..<c where chunkValue(hashes[i], e) == chunkValue(hashes[j], e) { earlier = true; break }
+                        for e in 0..<c where chunkValue(hashes[i], e) == chunkValue(hashes[j], e) {
+                            earlier = true; break
+                        }
                         if !earlier { out.append((min(i, j), max(i, j), d)) }
                     }
                 }
@@ -67,11 +69,17 @@ enum LeakageSection {
         let pairs = nearPairs(hashed.map { $0.phash! }, radius: radius) {
             hashed[$0].split != hashed[$1].split && confirmed(hashed[$0], hashed[$1])
         }
-            .map { (i, j, d) -> AuditReport.LeakPair in
-                let (a, b) = ItemID.sortKey(hashed[i].id) <= ItemID.sortKey(hashed[j].id) ? (hashed[i], hashed[j]) : (hashed[j], hashed[i])
-                return .init(a: a.id, splitA: a.split, b: b.id, splitB: b.split, distance: d)
-            }
-            .sorted { ($0.distance, ItemID.sortKey($0.a), ItemID.sortKey($0.b)) < ($1.distance, ItemID.sortKey($1.a), ItemID.sortKey($1.b)) }
+        .map { (i, j, d) -> AuditReport.LeakPair in
+            let (a, b) =
+                ItemID.sortKey(hashed[i].id) <= ItemID.sortKey(hashed[j].id)
+                ? (hashed[i], hashed[j]) : (hashed[j], hashed[i])
+            return .init(a: a.id, splitA: a.split, b: b.id, splitB: b.split, distance: d)
+        }
+        .sorted {
+            ($0.distance, ItemID.sortKey($0.a), ItemID.sortKey($0.b)) < (
+                $1.distance, ItemID.sortKey($1.a), ItemID.sortKey($1.b)
+            )
+        }
 
         func spread(_ key: (SplitItem) -> String) -> [String: Set<String>] {
             var m: [String: Set<String>] = [:]
@@ -80,7 +88,10 @@ enum LeakageSection {
         }
         let order = Dictionary(uniqueKeysWithValues: AuditInputs.splitNames.enumerated().map { ($1, $0) })
         let articles = spread(\.article)
-            .map { AuditReport.ArticleLeak(article: $0.key, splits: $0.value.sorted { (order[$0] ?? 9) < (order[$1] ?? 9) }) }
+            .map {
+                AuditReport.ArticleLeak(
+                    article: $0.key, splits: $0.value.sorted { (order[$0] ?? 9) < (order[$1] ?? 9) })
+            }
             .sorted { PMCID.sortKey($0.article) < PMCID.sortKey($1.article) }
         let groups = spread(\.group).count
 
@@ -94,10 +105,11 @@ enum LeakageSection {
         var idCount: [String: Int] = [:]
         for it in items { idCount[it.id, default: 0] += 1 }
 
-        return .init(radius: radius, nearDuplicatePairs: pairs.count, pairs: Array(pairs.prefix(listLimit)),
-                     articlesAcrossSplits: articles.count, articles: Array(articles.prefix(listLimit)),
-                     groupsAcrossSplits: groups, exactDuplicatesAcrossSplits: exact,
-                     itemsWithoutPHash: items.count - hashed.count,
-                     repeatedIds: idCount.values.filter { $0 > 1 }.count)
+        return .init(
+            radius: radius, nearDuplicatePairs: pairs.count, pairs: Array(pairs.prefix(listLimit)),
+            articlesAcrossSplits: articles.count, articles: Array(articles.prefix(listLimit)),
+            groupsAcrossSplits: groups, exactDuplicatesAcrossSplits: exact,
+            itemsWithoutPHash: items.count - hashed.count,
+            repeatedIds: idCount.values.filter { $0 > 1 }.count)
     }
 }

@@ -40,35 +40,49 @@ extension AuditReport {
 
 /// Builds the suspect-label section from a `suspects.json` already checked against the split (see `AuditLoader`).
 enum SuspectSection {
-    static func build(_ s: SuspectLabels, inputs: AuditInputs, captions: [String: String]) -> AuditReport.SuspectLabelsSection {
+    static func build(_ s: SuspectLabels, inputs: AuditInputs, captions: [String: String])
+        -> AuditReport.SuspectLabelsSection
+    {
         let sha = Dictionary(inputs.allItems.map { ($0.id, $0.sha256) }, uniquingKeysWith: { a, _ in a })
         let m = s.method
-        let method = "\(m.model) model (ResNet-18 ×\(HTMLRenderer.fmt(m.widthMultiplier)), \(m.resolution)² px, \(m.epochs) epochs, "
+        let method =
+            "\(m.model) model (ResNet-18 ×\(HTMLRenderer.fmt(m.widthMultiplier)), \(m.resolution)² px, \(m.epochs) epochs, "
             + "start \(m.imageInitialisation)), \(m.folds)-fold out of fold over train+val+test, seed \(m.seed), \(m.computeMode) mode"
         let top = s.suspects.prefix(AuditReport.SuspectLabelsSection.shown).map { x in
-            AuditReport.SuspectItem(rank: x.rank, id: x.id, split: x.split, label: x.label, predicted: x.predicted,
-                                    labelProbability: x.labelProbability, predictedProbability: x.predictedProbability,
-                                    sha256: sha[x.id] ?? "", caption: captions[x.id])
+            AuditReport.SuspectItem(
+                rank: x.rank, id: x.id, split: x.split, label: x.label, predicted: x.predicted,
+                labelProbability: x.labelProbability, predictedProbability: x.predictedProbability,
+                sha256: sha[x.id] ?? "", caption: captions[x.id])
         }
-        return .init(method: method, rule: m.rule, items: s.items, scored: s.scored, suspects: s.suspects.count,
-                     suspectShare: SuspectLabels.round4(s.scored > 0 ? Double(s.suspects.count) / Double(s.scored) : 0),
-                     estimatedErrorShare: s.estimatedErrorShare, perClass: s.perClass, top: Array(top))
+        return .init(
+            method: method, rule: m.rule, items: s.items, scored: s.scored, suspects: s.suspects.count,
+            suspectShare: SuspectLabels.round4(s.scored > 0 ? Double(s.suspects.count) / Double(s.scored) : 0),
+            estimatedErrorShare: s.estimatedErrorShare, perClass: s.perClass, top: Array(top))
     }
 
     static func html(_ r: AuditReport, thumbnails: [String: String]) -> String {
         var h = HTMLRenderer.section("suspects", "Suspect labels (image vs caption)")
         guard let s = r.suspectLabels else {
-            return h + "<p class=\"empty\">Not checked: no <code>suspects.json</code> for this split (run <code>pairdx suspects --split Splits/&lt;name&gt; --data WORKDIR</code>, then audit with <code>--data WORKDIR</code> or <code>--suspects FILE</code>).</p></section>\n"
+            return h
+                + "<p class=\"empty\">Not checked: no <code>suspects.json</code> for this split (run <code>pairdx suspects --split Splits/&lt;name&gt; --data WORKDIR</code>, then audit with <code>--data WORKDIR</code> or <code>--suspects FILE</code>).</p></section>\n"
         }
         let e = HTMLEscape.text, pct = HTMLRenderer.pct
         h += "<p>\(e(s.summary)). Probabilities from the \(e(s.method)). Rule: \(e(s.rule)).</p>"
-        h += HTMLRenderer.chart(SVGChart.horizontalBars(title: "Estimated share of wrong labels per class (%)",
-                                                        rows: s.perClass.map { ($0.class, $0.estimatedErrorShare * 100) }, color: "#c0504d"))
-        h += HTMLRenderer.table(["class", "items", "scored", "suspects", "estimated wrong labels", "out-of-fold accuracy", "threshold"], s.perClass.map {
-            [$0.class, "\($0.items)", "\($0.scored)", "\($0.suspects)", pct($0.estimatedErrorShare), pct($0.outOfFoldAccuracy), String(format: "%.3f", $0.threshold)]
-        })
+        h += HTMLRenderer.chart(
+            SVGChart.horizontalBars(
+                title: "Estimated share of wrong labels per class (%)",
+                rows: s.perClass.map { ($0.class, $0.estimatedErrorShare * 100) }, color: "#c0504d"))
+        h += HTMLRenderer.table(
+            ["class", "items", "scored", "suspects", "estimated wrong labels", "out-of-fold accuracy", "threshold"],
+            s.perClass.map {
+                [
+                    $0.class, "\($0.items)", "\($0.scored)", "\($0.suspects)", pct($0.estimatedErrorShare),
+                    pct($0.outOfFoldAccuracy), String(format: "%.3f", $0.threshold)
+                ]
+            })
         if s.top.isEmpty { return h + "<p>No item's image confidently contradicts its caption label.</p></section>\n" }
-        h += "<h3>Ranked suspects\(s.suspects > s.top.count ? " (first \(s.top.count) of \(s.suspects))" : "")</h3><div class=\"grid\">"
+        h +=
+            "<h3>Ranked suspects\(s.suspects > s.top.count ? " (first \(s.top.count) of \(s.suspects))" : "")</h3><div class=\"grid\">"
         for it in s.top {
             h += "<figure class=\"thumb\">"
             if let uri = thumbnails[it.sha256] {
@@ -76,7 +90,8 @@ enum SuspectSection {
             } else {
                 h += "<div class=\"noimg\">no image</div>"
             }
-            h += "<figcaption>#\(it.rank) <code>\(e(it.id))</code> · \(e(it.split))<br>caption says <b>\(e(it.label))</b> (p \(String(format: "%.2f", it.labelProbability))), "
+            h +=
+                "<figcaption>#\(it.rank) <code>\(e(it.id))</code> · \(e(it.split))<br>caption says <b>\(e(it.label))</b> (p \(String(format: "%.2f", it.labelProbability))), "
             h += "image says <b>\(e(it.predicted))</b> (p \(String(format: "%.2f", it.predictedProbability)))"
             if let c = it.caption { h += "<br><bdi dir=\"auto\">\(e(ContentSections.cut(c, 200)))</bdi>" }
             h += "</figcaption></figure>"
@@ -88,13 +103,23 @@ enum SuspectSection {
         guard let s = r.suspectLabels else { return "" }
         let cell = MarkdownRenderer.cell, pct = HTMLRenderer.pct
         var m = "## Suspect labels\n\n\(cell(s.summary)); \(cell(s.method)).\n\n"
-        m += MarkdownRenderer.table(["class", "scored", "suspects", "estimated wrong labels"], s.perClass.map {
-            [$0.class, "\($0.scored)", "\($0.suspects)", pct($0.estimatedErrorShare)]
-        }) + "\n"
+        m +=
+            MarkdownRenderer.table(
+                ["class", "scored", "suspects", "estimated wrong labels"],
+                s.perClass.map {
+                    [$0.class, "\($0.scored)", "\($0.suspects)", pct($0.estimatedErrorShare)]
+                }) + "\n"
         if !s.top.isEmpty {
-            m += MarkdownRenderer.table(["rank", "id", "split", "caption label", "image says", "caption"], s.top.prefix(20).map {
-                ["\($0.rank)", $0.id, $0.split, $0.label, "\($0.predicted) (\(String(format: "%.2f", $0.predictedProbability)))", ContentSections.cut($0.caption ?? "", 120)]
-            }) + "\n"
+            m +=
+                MarkdownRenderer.table(
+                    ["rank", "id", "split", "caption label", "image says", "caption"],
+                    s.top.prefix(20).map {
+                        [
+                            "\($0.rank)", $0.id, $0.split, $0.label,
+                            "\($0.predicted) (\(String(format: "%.2f", $0.predictedProbability)))",
+                            ContentSections.cut($0.caption ?? "", 120)
+                        ]
+                    }) + "\n"
         }
         return m
     }

@@ -7,13 +7,18 @@ import PairDxCore
 /// shown as "no image"; it never stops the report.
 public enum Thumbnails {
     /// Data URIs by sha256 for every sample and shown suspect that has a readable blob, plus one problem line per failure.
-    public static func make(for report: AuditReport, blobs: BlobStore, side: Int) -> (uris: [String: String], problems: [String]) {
+    public static func make(for report: AuditReport, blobs: BlobStore, side: Int) -> (
+        uris: [String: String], problems: [String]
+    ) {
         var uris: [String: String] = [:]
         var problems: [String] = []
         let suspects = (report.suspectLabels?.top ?? []).map { (id: $0.id, sha256: $0.sha256) }
         for items in report.samples.map({ $0.items.map { (id: $0.id, sha256: $0.sha256) } }) + [suspects] {
             for it in items where uris[it.sha256] == nil && !it.sha256.isEmpty {
-                guard blobs.contains(it.sha256) else { problems.append("thumbnail \(it.id): blob \(it.sha256) is not in the work directory's blob store"); continue }
+                guard blobs.contains(it.sha256) else {
+                    problems.append("thumbnail \(it.id): blob \(it.sha256) is not in the work directory's blob store");
+                    continue
+                }
                 do {
                     let data = try blobs.read(it.sha256)
                     uris[it.sha256] = try dataURI(data, side: side)
@@ -29,8 +34,9 @@ public enum Thumbnails {
     public static func dataURI(_ data: Data, side: Int) throws -> String {
         let img = try ImageDecoder.decode(data, minSide: side)
         let small = downscale(img, maxSide: side)
-        let jpeg = try ImageEncoder.jpeg(pixels: small.pixels, width: small.width, height: small.height,
-                                         channels: small.channels, quality: 80)
+        let jpeg = try ImageEncoder.jpeg(
+            pixels: small.pixels, width: small.width, height: small.height,
+            channels: small.channels, quality: 80)
         return "data:image/jpeg;base64," + jpeg.base64EncodedString()
     }
 

@@ -17,14 +17,20 @@ enum EndoscopyPainter {
         let lr = R * rng.float(0.12, 0.3)
         for k in 0..<rng.int(3...5) {
             let fr = lr * (1.4 + Float(k) * rng.float(0.45, 0.7))
-            let pts = Raster.arc(cx: lx, cy: ly, rx: fr, ry: fr * rng.float(0.7, 1), from: rng.float(0, 2), to: rng.float(3.5, 6), steps: 30)
+            let pts = Raster.arc(
+                cx: lx, cy: ly, rx: fr, ry: fr * rng.float(0.7, 1), from: rng.float(0, 2), to: rng.float(3.5, 6),
+                steps: 30)
             r.stroke(pts, thickness: R * 0.03, color: [0.72, 0.62, 0.6], opacity: 0.7, soft: 4, blend: .multiply)
-            r.stroke(pts.map { ($0.0, $0.1 - R * 0.025) }, thickness: R * 0.02, color: [255, 190, 170], opacity: 0.35, soft: 3)
+            r.stroke(
+                pts.map { ($0.0, $0.1 - R * 0.025) }, thickness: R * 0.02, color: [255, 190, 170], opacity: 0.35,
+                soft: 3)
         }
         for k in 0..<5 {
             let t = Float(k) / 4
-            r.ellipse(cx: lx, cy: ly, rx: lr * (1.6 - t * 0.8), ry: lr * (1.4 - t * 0.7), color: [0.55 - 0.1 * t, 0.45 - 0.1 * t, 0.45 - 0.1 * t],
-                      soft: lr * 0.3, blend: .multiply)
+            r.ellipse(
+                cx: lx, cy: ly, rx: lr * (1.6 - t * 0.8), ry: lr * (1.4 - t * 0.7),
+                color: [0.55 - 0.1 * t, 0.45 - 0.1 * t, 0.45 - 0.1 * t],
+                soft: lr * 0.3, blend: .multiply)
         }
         r.ellipse(cx: lx, cy: ly, rx: lr * 0.7, ry: lr * 0.6, color: [25, 8, 6], opacity: 0.9, soft: lr * 0.4)
         // Vessels: thin dark random walks.
@@ -41,8 +47,9 @@ enum EndoscopyPainter {
         for _ in 0..<rng.int(3...12) {
             let a = rng.float(0, 2 * .pi), d = R * rng.float(0.2, 0.9)
             let sr = R * rng.float(0.01, 0.04)
-            r.ellipse(cx: cx + cosf(a) * d, cy: cy + sinf(a) * d, rx: sr * rng.float(1, 3), ry: sr, angle: a + .pi / 2,
-                      color: [255, 252, 245], opacity: 0.95, soft: 1.5)
+            r.ellipse(
+                cx: cx + cosf(a) * d, cy: cy + sinf(a) * d, rx: sr * rng.float(1, 3), ry: sr, angle: a + .pi / 2,
+                color: [255, 252, 245], opacity: 0.95, soft: 1.5)
         }
         // Vignette, circular field stop (sometimes clipped top/bottom), black outside.
         let clip = rng.chance(0.4) ? R * rng.float(0.82, 0.92) : R * 2

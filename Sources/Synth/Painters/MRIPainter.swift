@@ -22,11 +22,12 @@ enum MRIPainter {
         let gm: Float = t2 ? 135 : 105, wm: Float = t2 ? 90 : 160, csf: Float = t2 ? 235 : 28
         let cx = Float(w) / 2 + rng.float(-0.03, 0.03) * Float(w), cy = Float(h) / 2 + rng.float(-0.03, 0.03) * Float(h)
         let rx = s * rng.float(0.32, 0.38), ry = rx * rng.float(1.15, 1.3)
-        r.ellipse(cx: cx, cy: cy, rx: rx * 1.1, ry: ry * 1.08, color: [t2 ? 150 : 215], soft: 1.5)   // scalp fat
-        r.ellipse(cx: cx, cy: cy, rx: rx * 1.05, ry: ry * 1.04, color: [12], soft: 1.5)              // skull (no signal)
+        r.ellipse(cx: cx, cy: cy, rx: rx * 1.1, ry: ry * 1.08, color: [t2 ? 150 : 215], soft: 1.5)  // scalp fat
+        r.ellipse(cx: cx, cy: cy, rx: rx * 1.05, ry: ry * 1.04, color: [12], soft: 1.5)  // skull (no signal)
         r.ellipse(cx: cx, cy: cy, rx: rx * 1.01, ry: ry * 1.01, color: [csf], soft: 1.5)
         // Folded cortex: ridged fractal noise decides grey vs white matter, denser towards the rim.
-        let folds = Texture.ridged(Texture.fractal(width: w, height: h, cell: s * rng.float(0.05, 0.08), octaves: 3, rng: &rng), power: 3)
+        let folds = Texture.ridged(
+            Texture.fractal(width: w, height: h, cell: s * rng.float(0.05, 0.08), octaves: 3, rng: &rng), power: 3)
         let invRx = 1 / rx, invRy = 1 / ry
         r.data.withUnsafeMutableBufferPointer { p in
             folds.withUnsafeBufferPointer { f in
@@ -48,16 +49,22 @@ enum MRIPainter {
             }
         }
         for side: Float in [-1, 1] {
-            r.ellipse(cx: cx + side * rx * 0.13, cy: cy - ry * 0.08, rx: rx * rng.float(0.06, 0.1), ry: ry * rng.float(0.2, 0.3),
-                      angle: side * rng.float(0.15, 0.4), color: [csf], soft: 1.5)
-            r.ellipse(cx: cx + side * rx * 0.3, cy: cy + ry * 0.25, rx: rx * 0.04, ry: ry * 0.09, angle: -side * 0.6, color: [csf], opacity: 0.8, soft: 1.5)
+            r.ellipse(
+                cx: cx + side * rx * 0.13, cy: cy - ry * 0.08, rx: rx * rng.float(0.06, 0.1),
+                ry: ry * rng.float(0.2, 0.3),
+                angle: side * rng.float(0.15, 0.4), color: [csf], soft: 1.5)
+            r.ellipse(
+                cx: cx + side * rx * 0.3, cy: cy + ry * 0.25, rx: rx * 0.04, ry: ry * 0.09, angle: -side * 0.6,
+                color: [csf], opacity: 0.8, soft: 1.5)
         }
         r.stroke([(cx, cy - ry), (cx, cy - ry * 0.32)], thickness: max(1.5, s * 0.006), color: [csf], opacity: 0.8)
         r.stroke([(cx, cy + ry * 0.35), (cx, cy + ry)], thickness: max(1.5, s * 0.006), color: [csf], opacity: 0.8)
         if rng.chance(0.5) {
             let a = rng.float(0, 2 * .pi), d = rng.float(0.2, 0.6)
-            r.ellipse(cx: cx + cosf(a) * rx * d, cy: cy + sinf(a) * ry * d, rx: rx * rng.float(0.06, 0.16), ry: rx * rng.float(0.06, 0.14),
-                      color: [t2 ? 220 : 60], soft: 3)
+            r.ellipse(
+                cx: cx + cosf(a) * rx * d, cy: cy + sinf(a) * ry * d, rx: rx * rng.float(0.06, 0.16),
+                ry: rx * rng.float(0.06, 0.14),
+                color: [t2 ? 220 : 60], soft: 3)
         }
     }
 
@@ -66,17 +73,21 @@ enum MRIPainter {
         let w = r.width, h = r.height, s = r.minSide
         let cx = Float(w) / 2
         let tissue = Texture.fractal(width: w, height: h, cell: s * 0.1, octaves: 3, rng: &rng)
-        r.ellipse(cx: cx, cy: Float(h) / 2, rx: Float(w) * 0.42, ry: Float(h) * 0.55, color: [rng.float(90, 120)], soft: 4)
+        r.ellipse(
+            cx: cx, cy: Float(h) / 2, rx: Float(w) * 0.42, ry: Float(h) * 0.55, color: [rng.float(90, 120)], soft: 4)
         r.mix(toward: [150], weights: tissue, scale: 0.5)
         let n = rng.int(4...6)
         let bh = Float(h) / Float(n + 1)
         for i in 0..<n {
             let by = bh * (Float(i) + 1)
             let bx = cx + rng.float(-0.03, 0.03) * Float(w)
-            r.ellipse(cx: bx, cy: by, rx: s * 0.14, ry: bh * 0.38, color: [20], soft: 1.5)               // cortex (dark)
-            r.ellipse(cx: bx, cy: by, rx: s * 0.125, ry: bh * 0.33, color: [rng.float(150, 200)], soft: 2) // marrow
-            r.ellipse(cx: bx, cy: by + bh * 0.5, rx: s * 0.12, ry: bh * 0.08, color: [rng.float(60, 200)], soft: 2) // disc
+            r.ellipse(cx: bx, cy: by, rx: s * 0.14, ry: bh * 0.38, color: [20], soft: 1.5)  // cortex (dark)
+            r.ellipse(cx: bx, cy: by, rx: s * 0.125, ry: bh * 0.33, color: [rng.float(150, 200)], soft: 2)  // marrow
+            // disc
+            r.ellipse(cx: bx, cy: by + bh * 0.5, rx: s * 0.12, ry: bh * 0.08, color: [rng.float(60, 200)], soft: 2)
         }
-        r.stroke([(cx + s * 0.2, 0), (cx + s * 0.22, Float(h))], thickness: s * 0.05, color: [rng.float(170, 230)], opacity: 0.8, soft: 3)
+        r.stroke(
+            [(cx + s * 0.2, 0), (cx + s * 0.22, Float(h))], thickness: s * 0.05, color: [rng.float(170, 230)],
+            opacity: 0.8, soft: 3)
     }
 }

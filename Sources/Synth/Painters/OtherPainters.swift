@@ -2,10 +2,14 @@ import Foundation
 
 /// Procedural charts, diagrams, blots, photographs and micrographs for the PMC-like profile.
 enum OtherPainters {
-    static let palette: [[Float]] = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [90, 90, 90]]
+    static let palette: [[Float]] = [
+        [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [90, 90, 90]
+    ]
 
     /// White canvas with x and y axes, ticks and text-like dashes; returns the plot box.
-    private static func axes(_ r: inout Raster, _ rng: inout SynthRandom) -> (x0: Float, y0: Float, x1: Float, y1: Float) {
+    private static func axes(_ r: inout Raster, _ rng: inout SynthRandom) -> (
+        x0: Float, y0: Float, x1: Float, y1: Float
+    ) {
         let W = Float(r.width), H = Float(r.height)
         let x0 = W * rng.float(0.1, 0.16), y1 = H * rng.float(0.84, 0.9), x1 = W * 0.95, y0 = H * 0.07
         r.stroke([(x0, y0), (x0, y1), (x1, y1)], thickness: 2, color: [20])
@@ -14,7 +18,9 @@ enum OtherPainters {
             r.stroke([(x0 - 6, y), (x0, y)], thickness: 1.5, color: [20])
             r.stroke([(x0 - W * 0.08, y), (x0 - 10, y)], thickness: 5, color: [70], opacity: 0.7, soft: 1)
         }
-        r.stroke([(x0 + (x1 - x0) * 0.3, H * 0.96), (x0 + (x1 - x0) * 0.7, H * 0.96)], thickness: 6, color: [70], opacity: 0.7, soft: 1)
+        r.stroke(
+            [(x0 + (x1 - x0) * 0.3, H * 0.96), (x0 + (x1 - x0) * 0.7, H * 0.96)], thickness: 6, color: [70],
+            opacity: 0.7, soft: 1)
         return (x0, y0, x1, y1)
     }
 
@@ -74,11 +80,17 @@ enum OtherPainters {
                 let cx = W * (Float(j) + 0.5) / Float(cols), cy = H * (Float(i) + 0.5) / Float(rows)
                 let bw = W / Float(cols) * rng.float(0.5, 0.75), bh = H / Float(rows) * rng.float(0.35, 0.55)
                 r.rect(cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2, color: fill)
-                r.stroke([(cx - bw / 2, cy - bh / 2), (cx + bw / 2, cy - bh / 2), (cx + bw / 2, cy + bh / 2), (cx - bw / 2, cy + bh / 2),
-                          (cx - bw / 2, cy - bh / 2)], thickness: 2, color: [30])
+                r.stroke(
+                    [
+                        (cx - bw / 2, cy - bh / 2), (cx + bw / 2, cy - bh / 2), (cx + bw / 2, cy + bh / 2),
+                        (cx - bw / 2, cy + bh / 2),
+                        (cx - bw / 2, cy - bh / 2)
+                    ], thickness: 2, color: [30])
                 for l in 0..<rng.int(1...2) {
                     let y = cy - 6 + Float(l) * 12
-                    r.stroke([(cx - bw * 0.35, y), (cx - bw * 0.35 + bw * rng.float(0.3, 0.7), y)], thickness: 5, color: [50], opacity: 0.75, soft: 1)
+                    r.stroke(
+                        [(cx - bw * 0.35, y), (cx - bw * 0.35 + bw * rng.float(0.3, 0.7), y)], thickness: 5,
+                        color: [50], opacity: 0.75, soft: 1)
                 }
                 centres.append((cx, cy + bh / 2))
             }
@@ -102,8 +114,9 @@ enum OtherPainters {
             for l in 0..<lanes {
                 let x = W * (Float(l) + 0.5) / Float(lanes)
                 let strength = rng.float(0.1, 1)
-                r.ellipse(cx: x, cy: y, rx: W / Float(lanes) * 0.38, ry: H / Float(rows) * rng.float(0.05, 0.12),
-                          color: [background * (1 - 0.85 * strength)], soft: 4)
+                r.ellipse(
+                    cx: x, cy: y, rx: W / Float(lanes) * 0.38, ry: H / Float(rows) * rng.float(0.05, 0.12),
+                    color: [background * (1 - 0.85 * strength)], soft: 4)
             }
         }
         r.boxBlur(radius: 1)
@@ -120,12 +133,18 @@ enum OtherPainters {
         let tex = Texture.fractal(width: w, height: h, cell: r.minSide * rng.float(0.1, 0.3), octaves: 3, rng: &rng)
         r.modulate(by: tex, amount: 0.35)
         let W = Float(w), H = Float(h)
-        r.ellipse(cx: W * rng.float(0.3, 0.7), cy: H * rng.float(0.3, 0.7), rx: W * rng.float(0.1, 0.3), ry: H * rng.float(0.1, 0.3),
-                  angle: rng.float(0, 3), color: [rng.float(120, 200), rng.float(50, 110), rng.float(50, 100)], opacity: 0.85, soft: 8)
-        if rng.chance(0.5) {   // a ruler
+        r.ellipse(
+            cx: W * rng.float(0.3, 0.7), cy: H * rng.float(0.3, 0.7), rx: W * rng.float(0.1, 0.3),
+            ry: H * rng.float(0.1, 0.3),
+            angle: rng.float(0, 3), color: [rng.float(120, 200), rng.float(50, 110), rng.float(50, 100)], opacity: 0.85,
+            soft: 8)
+        if rng.chance(0.5) {  // a ruler
             let y = H * 0.9
             r.rect(W * 0.05, y - 10, W * 0.6, y + 10, color: [235, 235, 225])
-            for k in 0..<20 { let x = W * 0.05 + Float(k) * W * 0.0275; r.stroke([(x, y - 10), (x, y - (k % 5 == 0 ? 0 : 4))], thickness: 1, color: [20]) }
+            for k in 0..<20 {
+                let x = W * 0.05 + Float(k) * W * 0.0275;
+                r.stroke([(x, y - 10), (x, y - (k % 5 == 0 ? 0 : 4))], thickness: 1, color: [20])
+            }
         }
         r.addNoise(sigma: 3, rng: &rng, perChannel: true)
         return r
@@ -137,9 +156,13 @@ enum OtherPainters {
         let green: [Float] = rng.chance(0.5) ? [30, 220, 60] : [230, 40, 40]
         for _ in 0..<rng.int(15...60) {
             let x = rng.float(0, W), y = rng.float(0, H), s = r.minSide * rng.float(0.02, 0.05)
-            r.ellipse(cx: x, cy: y, rx: s * rng.float(1.5, 3), ry: s * rng.float(1.2, 2.5), angle: rng.float(0, 3), color: green.map { $0 * 0.5 },
-                      soft: s, blend: .add)
-            r.ellipse(cx: x, cy: y, rx: s, ry: s * rng.float(0.7, 1), angle: rng.float(0, 3), color: [20, 40, 210], soft: 2, blend: .add)
+            r.ellipse(
+                cx: x, cy: y, rx: s * rng.float(1.5, 3), ry: s * rng.float(1.2, 2.5), angle: rng.float(0, 3),
+                color: green.map { $0 * 0.5 },
+                soft: s, blend: .add)
+            r.ellipse(
+                cx: x, cy: y, rx: s, ry: s * rng.float(0.7, 1), angle: rng.float(0, 3), color: [20, 40, 210], soft: 2,
+                blend: .add)
         }
         r.boxBlur(radius: 1)
         r.addNoise(sigma: 3, rng: &rng, perChannel: true)
@@ -152,18 +175,24 @@ enum OtherPainters {
         r.modulate(by: tex, amount: 0.4)
         let W = Float(w), H = Float(h)
         for _ in 0..<rng.int(4...14) {
-            let cx = rng.float(0, W), cy = rng.float(0, H), rx = r.minSide * rng.float(0.04, 0.14), ry = rx * rng.float(0.4, 0.9)
+            let cx = rng.float(0, W), cy = rng.float(0, H), rx = r.minSide * rng.float(0.04, 0.14),
+                ry = rx * rng.float(0.4, 0.9)
             let a = rng.float(0, 3)
             r.ellipse(cx: cx, cy: cy, rx: rx, ry: ry, angle: a, color: [rng.float(60, 110)], soft: 2)
-            r.ellipse(cx: cx, cy: cy, rx: rx * 0.85, ry: ry * 0.8, angle: a, color: [rng.float(150, 200)], opacity: 0.8, soft: 2)
-            for k in 0..<rng.int(2...5) {   // cristae
+            r.ellipse(
+                cx: cx, cy: cy, rx: rx * 0.85, ry: ry * 0.8, angle: a, color: [rng.float(150, 200)], opacity: 0.8,
+                soft: 2)
+            for k in 0..<rng.int(2...5) {  // cristae
                 let t = Float(k) * 0.4 - 0.8
-                r.stroke([(cx + cosf(a) * rx * t - sinf(a) * ry * 0.6, cy + sinf(a) * rx * t + cosf(a) * ry * 0.6),
-                          (cx + cosf(a) * rx * t + sinf(a) * ry * 0.6, cy + sinf(a) * rx * t - cosf(a) * ry * 0.6)],
-                         thickness: 1.5, color: [70], opacity: 0.8)
+                r.stroke(
+                    [
+                        (cx + cosf(a) * rx * t - sinf(a) * ry * 0.6, cy + sinf(a) * rx * t + cosf(a) * ry * 0.6),
+                        (cx + cosf(a) * rx * t + sinf(a) * ry * 0.6, cy + sinf(a) * rx * t - cosf(a) * ry * 0.6)
+                    ],
+                    thickness: 1.5, color: [70], opacity: 0.8)
             }
         }
-        r.rect(W * 0.75, H * 0.93, W * 0.93, H * 0.95, color: [0])   // scale bar
+        r.rect(W * 0.75, H * 0.93, W * 0.93, H * 0.95, color: [0])  // scale bar
         r.addNoise(sigma: 7, rng: &rng)
         return r
     }

@@ -48,9 +48,13 @@ enum UltrasoundPainter {
                     if hasCyst {
                         let cdx = (fx - cyx) / cystR, cdy = (fy - cyy) / (cystR * 0.75)
                         let cd = cdx * cdx + cdy * cdy
-                        if cd < 1 { echo *= 0.04 + 0.1 * cd * cd }
-                        else if abs(cdx) < 1 && fy > cyy { echo *= 1 + 0.6 * (1 - abs(cdx)) * max(0, 1 - (fy - cyy) / (H * 0.35)) }
-                        else if cd < 1.3 { echo *= 1.6 }
+                        if cd < 1 {
+                            echo *= 0.04 + 0.1 * cd * cd
+                        } else if abs(cdx) < 1 && fy > cyy {
+                            echo *= 1 + 0.6 * (1 - abs(cdx)) * max(0, 1 - (fy - cyy) / (H * 0.35))
+                        } else if cd < 1.3 {
+                            echo *= 1.6
+                        }
                     }
                     let tgc = 1.05 - 0.55 * depth
                     let v = gain * echo * speckle * tgc * min(1, max(0, edge + 0.5))
@@ -65,8 +69,9 @@ enum UltrasoundPainter {
             img.ellipse(cx: W * 0.93, cy: y, rx: 1.6, ry: 1.6, color: [230], soft: 0.8)
         }
         for k in 0..<rng.int(2...4) {
-            img.stroke([(W * 0.03, H * (0.04 + 0.035 * Float(k))), (W * rng.float(0.08, 0.2), H * (0.04 + 0.035 * Float(k)))],
-                       thickness: max(2, H * 0.012), color: [200], soft: 0.8)
+            img.stroke(
+                [(W * 0.03, H * (0.04 + 0.035 * Float(k))), (W * rng.float(0.08, 0.2), H * (0.04 + 0.035 * Float(k)))],
+                thickness: max(2, H * 0.012), color: [200], soft: 0.8)
         }
         if rng.chance(0.15) { return doppler(img, cx: cyx, cy: cyy, size: cystR * 2.2, rng: &rng) }
         return img
@@ -80,13 +85,18 @@ enum UltrasoundPainter {
             rgb.data[3 * i] = v; rgb.data[3 * i + 1] = v; rgb.data[3 * i + 2] = v
         }
         let x0 = cx - size, x1 = cx + size, y0 = cy - size * 0.8, y1 = cy + size * 0.8
-        rgb.stroke([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], thickness: 1.5, color: [220, 220, 220], soft: 0.8)
+        rgb.stroke(
+            [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], thickness: 1.5, color: [220, 220, 220], soft: 0.8)
         for _ in 0..<rng.int(2...4) {
             let bx = rng.float(x0, x1), by = rng.float(y0, y1)
             let red = rng.chance(0.5)
-            rgb.ellipse(cx: bx, cy: by, rx: size * rng.float(0.15, 0.4), ry: size * rng.float(0.08, 0.2), angle: rng.float(0, 3),
-                        color: red ? [220, 40, 30] : [40, 90, 230], opacity: 0.85, soft: 3)
-            rgb.ellipse(cx: bx, cy: by, rx: size * 0.08, ry: size * 0.05, color: red ? [255, 220, 60] : [80, 230, 255], opacity: 0.7, soft: 2)
+            rgb.ellipse(
+                cx: bx, cy: by, rx: size * rng.float(0.15, 0.4), ry: size * rng.float(0.08, 0.2),
+                angle: rng.float(0, 3),
+                color: red ? [220, 40, 30] : [40, 90, 230], opacity: 0.85, soft: 3)
+            rgb.ellipse(
+                cx: bx, cy: by, rx: size * 0.08, ry: size * 0.05, color: red ? [255, 220, 60] : [80, 230, 255],
+                opacity: 0.7, soft: 2)
         }
         return rgb
     }

@@ -20,9 +20,11 @@ public struct BERTTextConfiguration: Sendable, Equatable, Codable {
     /// Whether to register BERT's unused `pooler.dense` (present in state dicts built with the pooler).
     public var poolerParameters: Bool
 
-    public init(vocabularySize: Int, width: Int, layers: Int, heads: Int, mlpWidth: Int, maxPositions: Int,
-                typeVocabularySize: Int = 2, contextLength: Int, outputDimension: Int, layerNormEpsilon: Float = 1e-12,
-                poolerParameters: Bool = false) {
+    public init(
+        vocabularySize: Int, width: Int, layers: Int, heads: Int, mlpWidth: Int, maxPositions: Int,
+        typeVocabularySize: Int = 2, contextLength: Int, outputDimension: Int, layerNormEpsilon: Float = 1e-12,
+        poolerParameters: Bool = false
+    ) {
         precondition(width % heads == 0, "BERT width \(width) is not a multiple of \(heads) heads")
         precondition(contextLength <= maxPositions, "context \(contextLength) exceeds the \(maxPositions) positions")
         self.vocabularySize = vocabularySize
@@ -43,13 +45,15 @@ public struct BERTTextConfiguration: Sendable, Equatable, Codable {
 
     /// PubMedBERT-base (BiomedCLIP): 30,522 tokens, 12 × 768 (12 heads, MLP 3072), 512 positions, context 256,
     /// 512-d output through a 640-wide projection.
-    public static let pubMedBERT = BERTTextConfiguration(vocabularySize: 30522, width: 768, layers: 12, heads: 12, mlpWidth: 3072,
-                                                         maxPositions: 512, contextLength: 256, outputDimension: 512)
+    public static let pubMedBERT = BERTTextConfiguration(
+        vocabularySize: 30522, width: 768, layers: 12, heads: 12, mlpWidth: 3072,
+        maxPositions: 512, contextLength: 256, outputDimension: 512)
 
     /// The small shapes of the committed test fixture (`TINY` in scripts/fixtures/gen_biomedclip_text_fixtures.py).
-    public static let tinyTest = BERTTextConfiguration(vocabularySize: 8000, width: 32, layers: 2, heads: 4, mlpWidth: 64,
-                                                       maxPositions: 260, contextLength: 256, outputDimension: 16,
-                                                       poolerParameters: true)
+    public static let tinyTest = BERTTextConfiguration(
+        vocabularySize: 8000, width: 32, layers: 2, heads: 4, mlpWidth: 64,
+        maxPositions: 260, contextLength: 256, outputDimension: 16,
+        poolerParameters: true)
 }
 
 /// BiomedCLIP's text tower as open_clip's `HFTextEncoder` builds it (`proj_type 'mlp'`, pooler
@@ -89,8 +93,10 @@ public final class BERTTextTower {
 
     /// Registers every parameter in `store` under `prefix` (e.g. "text."), initialised from `seed`
     /// (BERT-like: N(0, 0.02)-scale uniform draws, LayerNorm ones/zeros); load real weights afterwards.
-    public init(_ store: ParameterStore, prefix: String = "", configuration c: BERTTextConfiguration = .pubMedBERT,
-                padId: Int32 = 0, seed: UInt64 = 0) {
+    public init(
+        _ store: ParameterStore, prefix: String = "", configuration c: BERTTextConfiguration = .pubMedBERT,
+        padId: Int32 = 0, seed: UInt64 = 0
+    ) {
         self.store = store
         self.prefix = prefix
         self.configuration = c
@@ -105,16 +111,21 @@ public final class BERTTextTower {
         }
         embeddingNorm = LayerNorm(store, name: "\(e).LayerNorm", features: c.width, epsilon: c.layerNormEpsilon)
         layers = (0..<c.layers).map {
-            TransformerBlock(store, name: "\(prefix)transformer.encoder.layer.\($0)", scheme: .bert, width: c.width, heads: c.heads,
-                             mlpWidth: c.mlpWidth, activation: .erf, epsilon: c.layerNormEpsilon, generator: &generator)
+            TransformerBlock(
+                store, name: "\(prefix)transformer.encoder.layer.\($0)", scheme: .bert, width: c.width, heads: c.heads,
+                mlpWidth: c.mlpWidth, activation: .erf, epsilon: c.layerNormEpsilon, generator: &generator)
         }
         if c.poolerParameters {
-            _ = Linear(store, name: "\(prefix)transformer.pooler.dense", inFeatures: c.width, outFeatures: c.width, generator: &generator)
+            _ = Linear(
+                store, name: "\(prefix)transformer.pooler.dense", inFeatures: c.width, outFeatures: c.width,
+                generator: &generator)
         }
-        projectionIn = Linear(store, name: "\(prefix)proj.0", inFeatures: c.width, outFeatures: c.projectionHidden, bias: false,
-                              generator: &generator)
-        projectionOut = Linear(store, name: "\(prefix)proj.2", inFeatures: c.projectionHidden, outFeatures: c.outputDimension,
-                               bias: false, generator: &generator)
+        projectionIn = Linear(
+            store, name: "\(prefix)proj.0", inFeatures: c.width, outFeatures: c.projectionHidden, bias: false,
+            generator: &generator)
+        projectionOut = Linear(
+            store, name: "\(prefix)proj.2", inFeatures: c.projectionHidden, outFeatures: c.outputDimension,
+            bias: false, generator: &generator)
     }
 
     /// Checks that `tokenizer` fits the model before any forward: every id it can emit is inside the embedding
@@ -122,10 +133,13 @@ public final class BERTTextTower {
     public func check(_ tokenizer: WordPieceTokenizer) throws {
         let c = configuration
         guard tokenizer.vocabulary.count <= c.vocabularySize else {
-            throw PairDxError.badInput("\(tokenizer.source) holds \(tokenizer.vocabulary.count) tokens; the text tower's embedding table has \(c.vocabularySize) rows (a vocab.txt of another model?)")
+            throw PairDxError.badInput(
+                "\(tokenizer.source) holds \(tokenizer.vocabulary.count) tokens; the text tower's embedding table has \(c.vocabularySize) rows (a vocab.txt of another model?)"
+            )
         }
         guard tokenizer.padId == padId else {
-            throw PairDxError.badInput("\(tokenizer.source): [PAD] is id \(tokenizer.padId), the text tower masks id \(padId)")
+            throw PairDxError.badInput(
+                "\(tokenizer.source): [PAD] is id \(tokenizer.padId), the text tower masks id \(padId)")
         }
     }
 
@@ -145,8 +159,11 @@ public final class BERTTextTower {
     /// positions below the longest unpadded row, token type 0); the pooler gets none. O(same as forward).
     public func backward(_ dEmbeddings: Tensor) {
         let c = configuration, w = c.width, b = lastBatch, t = lastLength, l = lastTokens.count / max(1, b)
-        precondition(b > 0 && dEmbeddings.count == b * c.outputDimension, "BERTTextTower.backward: gradient \(dEmbeddings.shape) does not match the last training forward")
-        let dCLS = projectionIn.backward(activation.backward(projectionOut.backward(dEmbeddings.reshaped([b, c.outputDimension]))))
+        precondition(
+            b > 0 && dEmbeddings.count == b * c.outputDimension,
+            "BERTTextTower.backward: gradient \(dEmbeddings.shape) does not match the last training forward")
+        let dCLS = projectionIn.backward(
+            activation.backward(projectionOut.backward(dEmbeddings.reshaped([b, c.outputDimension]))))
         var dx = Tensor(shape: [b, t, w], repeating: 0)
         dx.withUnsafeMutableBufferPointer { dp in
             dCLS.withUnsafeBufferPointer { cp in
@@ -158,7 +175,8 @@ public final class BERTTextTower {
         dx.withUnsafeBufferPointer { dp in
             let trainWord = store.isTrainable(wordEmbeddings), trainPos = store.isTrainable(positionEmbeddings)
             let trainType = store.isTrainable(typeEmbeddings)
-            let dWord = store.grad(wordEmbeddings), dPos = store.grad(positionEmbeddings), dType = store.grad(typeEmbeddings)
+            let dWord = store.grad(wordEmbeddings), dPos = store.grad(positionEmbeddings),
+                dType = store.grad(typeEmbeddings)
             for r in 0..<b {
                 for p in 0..<t {
                     let src = dp.baseAddress! + (r &* t &+ p) &* w
@@ -176,10 +194,15 @@ public final class BERTTextTower {
 
     private func run(tokens: [Int32], batch: Int, training: Bool) -> Tensor {
         let c = configuration, w = c.width
-        precondition(batch > 0 && tokens.count % batch == 0, "BERTTextTower: \(tokens.count) ids do not split into \(batch) rows")
+        precondition(
+            batch > 0 && tokens.count % batch == 0, "BERTTextTower: \(tokens.count) ids do not split into \(batch) rows"
+        )
         let l = tokens.count / batch
-        precondition(l >= 1 && l <= c.maxPositions, "BERTTextTower: rows of \(l) ids, the model has \(c.maxPositions) positions")
-        precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < c.vocabularySize }, "token id outside the vocabulary of \(c.vocabularySize)")
+        precondition(
+            l >= 1 && l <= c.maxPositions, "BERTTextTower: rows of \(l) ids, the model has \(c.maxPositions) positions")
+        precondition(
+            tokens.allSatisfy { $0 >= 0 && Int($0) < c.vocabularySize },
+            "token id outside the vocabulary of \(c.vocabularySize)")
         // Keys that may be attended to, and the shortest prefix holding every one of them.
         var t = 1
         var valid = [Bool](repeating: false, count: batch * l)
@@ -190,9 +213,11 @@ public final class BERTTextTower {
         for r in 0..<batch {
             let row = valid[(r * l)..<(r * l + t)]
             let any = row.contains(true)
-            for p in 0..<t { keyMask[r * t + p] = any ? row[r * l + p] : true }   // an all-padding row attends everywhere
+            // an all-padding row attends everywhere
+            for p in 0..<t { keyMask[r * t + p] = any ? row[r * l + p] : true }
         }
-        let word = store.value(wordEmbeddings), pos = store.value(positionEmbeddings), type0 = store.value(typeEmbeddings)
+        let word = store.value(wordEmbeddings), pos = store.value(positionEmbeddings),
+            type0 = store.value(typeEmbeddings)
         var x = Tensor(shape: [batch, t, w]) { xp in
             for r in 0..<batch {
                 for p in 0..<t {
@@ -234,7 +259,9 @@ public enum BERTSyntheticWeights {
         if name.contains("LayerNorm") { return name.hasSuffix("weight") ? (1, 0.1) : (0, 0.05) }
         if name.hasSuffix("bias") { return (0, 0.02) }
         if name.hasSuffix("word_embeddings.weight") { return (0, 0.04) }
-        if name.hasSuffix("position_embeddings.weight") || name.hasSuffix("token_type_embeddings.weight") { return (0, 0.02) }
+        if name.hasSuffix("position_embeddings.weight") || name.hasSuffix("token_type_embeddings.weight") {
+            return (0, 0.02)
+        }
         guard name.hasSuffix("weight"), shape.count == 2 else {
             throw PairDxError.badInput("BERTSyntheticWeights: no rule for parameter '\(name)' of shape \(shape)")
         }
@@ -245,8 +272,9 @@ public enum BERTSyntheticWeights {
     public static func apply(to store: ParameterStore, prefix: String) throws {
         for entry in store.parameters where entry.name.hasPrefix(prefix) {
             let (offset, bound) = try rule(name: entry.name, shape: entry.shape)
-            CLIPSyntheticWeights.fill(store.allValues.baseAddress! + entry.offset, count: entry.count,
-                                      key: CLIPSyntheticWeights.key(entry.name), offset: offset, bound: bound)
+            CLIPSyntheticWeights.fill(
+                store.allValues.baseAddress! + entry.offset, count: entry.count,
+                key: CLIPSyntheticWeights.key(entry.name), offset: offset, bound: bound)
         }
     }
 }

@@ -18,7 +18,9 @@ public enum BiomedCLIPClassification {
         /// vocabulary that does not fit the text tower (`BERTTextTower.check`).
         public init(weights: String, vocabulary: String?) throws {
             guard let vocabulary else {
-                throw PairDxError.usage("BiomedCLIP weights \(weights) given but no vocabulary: pass --biomedclip-vocab FILE or set PAIRDX_BIOMEDCLIP_VOCAB (vocab.txt of microsoft/BiomedNLP-BiomedBERT-base-uncased-abstract, see the README)")
+                throw PairDxError.usage(
+                    "BiomedCLIP weights \(weights) given but no vocabulary: pass --biomedclip-vocab FILE or set PAIRDX_BIOMEDCLIP_VOCAB (vocab.txt of microsoft/BiomedNLP-BiomedBERT-base-uncased-abstract, see the README)"
+                )
             }
             let tokenizer = try WordPieceTokenizer(vocabularyFile: vocabulary)
             let model = try BiomedCLIPWeights.loadModel(from: weights, padId: tokenizer.padId)
@@ -44,10 +46,13 @@ public enum BiomedCLIPClassification {
     /// Classifies every image of `dataset` in batches of `batchSize` on `threads` threads; metrics against
     /// `classes`, seconds per image measured over decoding, pre-processing, the image tower and scoring (the class
     /// embeddings are computed before). O(items · image-tower cost).
-    public static func evaluate(_ setup: Setup, classifier: ZeroShotClassifier, dataset: Dataset, blobs: BlobStore,
-                                classes: [String], batchSize: Int = 32, threads: Int) -> CLIPClassification.Evaluation {
-        CLIPClassification.evaluate(imageSize: setup.model.configuration.vision.imageSize, encodeImages: { setup.model.encodeImages($0) },
-                                    classifier: classifier, dataset: dataset, blobs: blobs, classes: classes,
-                                    batchSize: batchSize, threads: threads)
+    public static func evaluate(
+        _ setup: Setup, classifier: ZeroShotClassifier, dataset: Dataset, blobs: BlobStore,
+        classes: [String], batchSize: Int = 32, threads: Int
+    ) -> CLIPClassification.Evaluation {
+        CLIPClassification.evaluate(
+            imageSize: setup.model.configuration.vision.imageSize, encodeImages: { setup.model.encodeImages($0) },
+            classifier: classifier, dataset: dataset, blobs: blobs, classes: classes,
+            batchSize: batchSize, threads: threads)
     }
 }

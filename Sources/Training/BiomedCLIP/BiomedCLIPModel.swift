@@ -8,8 +8,9 @@ public struct BiomedCLIPConfiguration: Sendable, Equatable, Codable {
     public var text: BERTTextConfiguration
 
     public init(vision: TimmViTConfiguration, text: BERTTextConfiguration) {
-        precondition(vision.embedDimension == text.outputDimension,
-                     "image embeddings (\(vision.embedDimension)) and text embeddings (\(text.outputDimension)) differ in width")
+        precondition(
+            vision.embedDimension == text.outputDimension,
+            "image embeddings (\(vision.embedDimension)) and text embeddings (\(text.outputDimension)) differ in width")
         self.vision = vision
         self.text = text
     }
@@ -53,7 +54,9 @@ public final class BiomedCLIPModel {
     /// Text embeddings `[B, E]` of B rows of `contextLength` token ids (not L2-normalised).
     public func encodeTexts(_ tokens: [Int32]) -> Tensor {
         let l = configuration.text.contextLength
-        precondition(!tokens.isEmpty && tokens.count % l == 0, "BiomedCLIP texts are rows of \(l) token ids, got \(tokens.count) ids")
+        precondition(
+            !tokens.isEmpty && tokens.count % l == 0,
+            "BiomedCLIP texts are rows of \(l) token ids, got \(tokens.count) ids")
         let rows = tokens.count / l
         return Tensor(shape: [rows, configuration.embedDimension], storage: text.forward(tokens: tokens, batch: rows))
     }
@@ -63,7 +66,8 @@ public final class BiomedCLIPModel {
 
     /// exp(logit_scale) · normalise(images) · normalise(texts)ᵀ, `[B_img, B_txt]`.
     public func logits(imageEmbeddings: Tensor, textEmbeddings: Tensor) -> Tensor {
-        CLIPMath.scaledCosine(CLIPMath.normalised(imageEmbeddings), CLIPMath.normalised(textEmbeddings), scale: temperature)
+        CLIPMath.scaledCosine(
+            CLIPMath.normalised(imageEmbeddings), CLIPMath.normalised(textEmbeddings), scale: temperature)
     }
 }
 
@@ -77,7 +81,9 @@ extension ZeroShotClassifier {
         var weights = [Float]()
         weights.reserveCapacity(promptEmbeddings.count * e)
         for embedded in promptEmbeddings {
-            precondition(embedded.shape.last == e && embedded.count >= e, "each class needs at least one \(e)-wide prompt embedding")
+            precondition(
+                embedded.shape.last == e && embedded.count >= e,
+                "each class needs at least one \(e)-wide prompt embedding")
             let unit = CLIPMath.normalised(embedded), n = embedded.count / e
             var mean = [Float](repeating: 0, count: e)
             for r in 0..<n { for j in 0..<e { mean[j] += unit.storage[r * e + j] / Float(n) } }

@@ -36,7 +36,9 @@ public enum BiomedCLIPWeights {
         let model = BiomedCLIPModel(configuration: try configuration(of: file, source: path), padId: padId)
         let report = try load(model, file: file, source: path)
         if !report.ignored.isEmpty {
-            Log.info("\(path): ignored \(report.ignored.count) tensors the model does not use (\(report.ignored.prefix(4).joined(separator: ", "))\(report.ignored.count > 4 ? ", …" : ""))")
+            Log.info(
+                "\(path): ignored \(report.ignored.count) tensors the model does not use (\(report.ignored.prefix(4).joined(separator: ", "))\(report.ignored.count > 4 ? ", …" : ""))"
+            )
         }
         return model
     }
@@ -48,8 +50,9 @@ public enum BiomedCLIPWeights {
     /// counts are not stored in a state dict: ViT-B and BERT-base use 64-wide heads, so heads = width / 64 (at
     /// least 1). The context length is BiomedCLIP's 256 (capped by the position table). O(tensor count).
     public static func configuration(of file: SafeTensors.File, source: String) throws -> BiomedCLIPConfiguration {
-        let dict = StateDictShapes(shapes: file.tensors.mapValues(\.shape), source: source,
-                                   expected: "a BiomedCLIP state dict from open_clip")
+        let dict = StateDictShapes(
+            shapes: file.tensors.mapValues(\.shape), source: source,
+            expected: "a BiomedCLIP state dict from open_clip")
         func shape(_ name: String, rank: Int) throws -> [Int] { try dict.shape(name, rank: rank) }
         func depth(_ prefix: String) throws -> Int { try dict.depth(prefix) }
         func heads(_ width: Int) -> Int { StateDictShapes.heads(width) }
@@ -64,17 +67,24 @@ public enum BiomedCLIPWeights {
         let proj0 = try shape("text.proj.0.weight", rank: 2), proj2 = try shape("text.proj.2.weight", rank: 2)
         let width = patch[0], p = patch[2], textWidth = words[1], embed = head[0]
         let grid = Int(Double(positions[1] - 1).squareRoot().rounded())
-        guard patch[1] == 3, patch[3] == p, positions[0] == 1, grid >= 1, grid * grid + 1 == positions[1], positions[2] == width,
-              head[1] == width, fc1[1] == width, fc1[0] % width == 0, textPositions[1] == textWidth, types[1] == textWidth,
-              intermediate[1] == textWidth, proj0[1] == textWidth, proj2[1] == proj0[0], proj2[0] == embed,
-              proj0[0] == (textWidth + embed) / 2 else {
-            throw PairDxError.badInput("\(source): BiomedCLIP tensor shapes disagree (patch_embed \(patch), pos_embed \(positions), head.proj \(head), blocks.0.mlp.fc1 \(fc1), word_embeddings \(words), position_embeddings \(textPositions), intermediate \(intermediate), proj.0 \(proj0), proj.2 \(proj2))")
+        guard patch[1] == 3, patch[3] == p, positions[0] == 1, grid >= 1, grid * grid + 1 == positions[1],
+            positions[2] == width,
+            head[1] == width, fc1[1] == width, fc1[0] % width == 0, textPositions[1] == textWidth,
+            types[1] == textWidth,
+            intermediate[1] == textWidth, proj0[1] == textWidth, proj2[1] == proj0[0], proj2[0] == embed,
+            proj0[0] == (textWidth + embed) / 2
+        else {
+            throw PairDxError.badInput(
+                "\(source): BiomedCLIP tensor shapes disagree (patch_embed \(patch), pos_embed \(positions), head.proj \(head), blocks.0.mlp.fc1 \(fc1), word_embeddings \(words), position_embeddings \(textPositions), intermediate \(intermediate), proj.0 \(proj0), proj.2 \(proj2))"
+            )
         }
-        let vision = TimmViTConfiguration(imageSize: grid * p, patchSize: p, width: width, layers: try depth("visual.trunk.blocks."),
-                                          heads: heads(width), mlpRatio: fc1[0] / width, embedDimension: embed)
-        let text = BERTTextConfiguration(vocabularySize: words[0], width: textWidth, layers: try depth("text.transformer.encoder.layer."),
-                                         heads: heads(textWidth), mlpWidth: intermediate[0], maxPositions: textPositions[0],
-                                         typeVocabularySize: types[0], contextLength: min(256, textPositions[0]), outputDimension: embed)
+        let vision = TimmViTConfiguration(
+            imageSize: grid * p, patchSize: p, width: width, layers: try depth("visual.trunk.blocks."),
+            heads: heads(width), mlpRatio: fc1[0] / width, embedDimension: embed)
+        let text = BERTTextConfiguration(
+            vocabularySize: words[0], width: textWidth, layers: try depth("text.transformer.encoder.layer."),
+            heads: heads(textWidth), mlpWidth: intermediate[0], maxPositions: textPositions[0],
+            typeVocabularySize: types[0], contextLength: min(256, textPositions[0]), outputDimension: embed)
         return BiomedCLIPConfiguration(vision: vision, text: text)
     }
 

@@ -14,9 +14,12 @@ public struct TimmViTConfiguration: Sendable, Equatable, Codable {
     /// timm's ViT LayerNorms use ε = 1e-6.
     public var layerNormEpsilon: Float
 
-    public init(imageSize: Int, patchSize: Int, width: Int, layers: Int, heads: Int, mlpRatio: Int = 4,
-                embedDimension: Int, layerNormEpsilon: Float = 1e-6) {
-        precondition(imageSize % patchSize == 0, "image size \(imageSize) is not a multiple of the patch size \(patchSize)")
+    public init(
+        imageSize: Int, patchSize: Int, width: Int, layers: Int, heads: Int, mlpRatio: Int = 4,
+        embedDimension: Int, layerNormEpsilon: Float = 1e-6
+    ) {
+        precondition(
+            imageSize % patchSize == 0, "image size \(imageSize) is not a multiple of the patch size \(patchSize)")
         precondition(width % heads == 0, "width \(width) is not a multiple of \(heads) heads")
         self.imageSize = imageSize
         self.patchSize = patchSize
@@ -30,8 +33,9 @@ public struct TimmViTConfiguration: Sendable, Equatable, Codable {
 
     /// timm `vit_base_patch16_224` (ViT-B/16: 224² images, 16² patches, 12 × 768-wide blocks, 12 heads) with a
     /// 512-d projection: BiomedCLIP's image tower.
-    public static let vitB16 = TimmViTConfiguration(imageSize: 224, patchSize: 16, width: 768, layers: 12, heads: 12,
-                                                    embedDimension: 512)
+    public static let vitB16 = TimmViTConfiguration(
+        imageSize: 224, patchSize: 16, width: 768, layers: 12, heads: 12,
+        embedDimension: 512)
 
     /// Patches per side.
     public var grid: Int { imageSize / patchSize }
@@ -63,15 +67,18 @@ public final class TimmViTImageTower {
     public let projection: Linear
     private let store: ParameterStore
 
-    public init(_ store: ParameterStore, prefix: String = "visual", configuration c: TimmViTConfiguration,
-                generator: inout SeededGenerator) {
+    public init(
+        _ store: ParameterStore, prefix: String = "visual", configuration c: TimmViTConfiguration,
+        generator: inout SeededGenerator
+    ) {
         self.store = store
         configuration = c
         let w = c.width, p = c.patchSize, trunk = "\(prefix).trunk"
         classToken = store.parameter("\(trunk).cls_token", shape: [1, 1, w])
         Initialisation.normal(store.value(classToken), count: w, std: 1e-6, using: &generator)
         positionEmbedding = store.parameter("\(trunk).pos_embed", shape: [1, c.tokens, w])
-        Initialisation.normal(store.value(positionEmbedding), count: positionEmbedding.count, std: 0.02, using: &generator)
+        Initialisation.normal(
+            store.value(positionEmbedding), count: positionEmbedding.count, std: 0.02, using: &generator)
         patchWeight = store.parameter("\(trunk).patch_embed.proj.weight", shape: [w, 3, p, p])
         patchBias = store.parameter("\(trunk).patch_embed.proj.bias", shape: [w])
         Initialisation.linearDefault(store, weight: patchWeight, bias: patchBias, using: &generator)
@@ -79,24 +86,29 @@ public final class TimmViTImageTower {
             TimmViTImageTower.block(store, name: "\(trunk).blocks.\($0)", configuration: c, generator: &generator)
         }
         norm = LayerNorm(store, name: "\(trunk).norm", features: w, epsilon: c.layerNormEpsilon)
-        projection = Linear(store, name: "\(prefix).head.proj", inFeatures: w, outFeatures: c.embedDimension, bias: false,
-                            generator: &generator)
+        projection = Linear(
+            store, name: "\(prefix).head.proj", inFeatures: w, outFeatures: c.embedDimension, bias: false,
+            generator: &generator)
     }
 
     /// timm's pre-norm ViT `Block` with its defaults: fused `attn.qkv` with bias, exact (erf) GELU, MLP width
     /// `mlpRatio`·D, LayerNorm ε from the configuration (1e-6).
-    public static func block(_ store: ParameterStore, name: String, configuration c: TimmViTConfiguration,
-                             generator: inout SeededGenerator) -> TransformerBlock {
-        TransformerBlock(store, name: name, scheme: .timm, width: c.width, heads: c.heads, mlpWidth: c.width * c.mlpRatio,
-                         activation: .erf, epsilon: c.layerNormEpsilon, generator: &generator)
+    public static func block(
+        _ store: ParameterStore, name: String, configuration c: TimmViTConfiguration,
+        generator: inout SeededGenerator
+    ) -> TransformerBlock {
+        TransformerBlock(
+            store, name: name, scheme: .timm, width: c.width, heads: c.heads, mlpWidth: c.width * c.mlpRatio,
+            activation: .erf, epsilon: c.layerNormEpsilon, generator: &generator)
     }
 
     /// Embeddings `[B, E]` of normalised images `[B, 3, S, S]`.
     /// The batch items are independent, so each compute thread encodes its share of them start to finish.
     public func forward(_ images: Tensor) -> Tensor {
         let s = configuration.imageSize
-        precondition(images.rank == 4 && images.shape[1] == 3 && images.shape[2] == s && images.shape[3] == s,
-                     "TimmViTImageTower expects [B, 3, \(s), \(s)], got \(images.shape)")
+        precondition(
+            images.rank == 4 && images.shape[1] == 3 && images.shape[2] == s && images.shape[3] == s,
+            "TimmViTImageTower expects [B, 3, \(s), \(s)], got \(images.shape)")
         return Compute.batchRows(images.shape[0], width: configuration.embedDimension) { encode(images.items($0)) }
     }
 
@@ -116,8 +128,9 @@ public final class TimmViTImageTower {
                         let row = base + t &* w, pr = pos + t &* w
                         for j in 0..<w { row[j] = bias[j] + pr[j] }
                     }
-                    BLAS.gemm(transB: true, m: g * g, n: w, k: k, a: cp.baseAddress! + item &* g &* g &* k,
-                              b: store.value(patchWeight), beta: 1, c: base + w)
+                    BLAS.gemm(
+                        transB: true, m: g * g, n: w, k: k, a: cp.baseAddress! + item &* g &* g &* k,
+                        b: store.value(patchWeight), beta: 1, c: base + w)
                 }
             }
         }
@@ -125,7 +138,9 @@ public final class TimmViTImageTower {
         // Only the class token is pooled, and LayerNorm acts per token: normalise that row alone.
         let first = hidden.withUnsafeBufferPointer { hp in
             Tensor(shape: [b, w]) { fp in
-                for item in 0..<b { (fp.baseAddress! + item &* w).update(from: hp.baseAddress! + item &* tokens &* w, count: w) }
+                for item in 0..<b {
+                    (fp.baseAddress! + item &* w).update(from: hp.baseAddress! + item &* tokens &* w, count: w)
+                }
             }
         }
         return projection.forward(norm.forward(first, training: false), training: false)

@@ -7,7 +7,8 @@ import Foundation
 public enum TimmViTInferenceBenchmark {
     public typealias Result = InferenceBenchmarkResult<TimmViTConfiguration>
 
-    public static func run(configuration: TimmViTConfiguration, batch: Int, iterations: Int, warmup: Int = 1) -> Result {
+    public static func run(configuration: TimmViTConfiguration, batch: Int, iterations: Int, warmup: Int = 1) -> Result
+    {
         precondition(batch >= 1 && iterations >= 1, "batch and iterations must be positive")
         let store = ParameterStore()
         var generator = SeededGenerator(seed: 1)
@@ -18,6 +19,8 @@ public enum TimmViTInferenceBenchmark {
             let out = tower.forward(images)
             precondition(out.storage.allSatisfy(\.isFinite), "non-finite embedding")
         }
-        return Result(model: "biomedclip", configuration: configuration, batch: batch, iterations: iterations, medianBatchSeconds: median)
+        return Result(
+            model: "biomedclip", configuration: configuration, batch: batch, iterations: iterations,
+            medianBatchSeconds: median)
     }
 }

@@ -34,10 +34,13 @@ public enum BiomedCLIPSyntheticWeights {
     public static func apply(to store: ParameterStore) throws {
         for entry in store.parameters {
             let out = store.allValues.baseAddress! + entry.offset
-            let drawn = entry.name.hasPrefix("text.") ? try BERTSyntheticWeights.rule(name: entry.name, shape: entry.shape)
+            let drawn =
+                entry.name.hasPrefix("text.")
+                ? try BERTSyntheticWeights.rule(name: entry.name, shape: entry.shape)
                 : try rule(name: entry.name, shape: entry.shape)
             if let (offset, bound) = drawn {
-                CLIPSyntheticWeights.fill(out, count: entry.count, key: CLIPSyntheticWeights.key(entry.name), offset: offset, bound: bound)
+                CLIPSyntheticWeights.fill(
+                    out, count: entry.count, key: CLIPSyntheticWeights.key(entry.name), offset: offset, bound: bound)
             } else {
                 out.pointee = Float(log(1 / 0.07))
             }

@@ -52,7 +52,9 @@ public struct WordPieceTokenizer: Sendable {
     public init(vocabularyFile path: String) throws {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw PairDxError.io("cannot read the WordPiece vocabulary \(path): \(error.localizedDescription) (give the path to the BERT vocab.txt)")
+            throw PairDxError.io(
+                "cannot read the WordPiece vocabulary \(path): \(error.localizedDescription) (give the path to the BERT vocab.txt)"
+            )
         }
         try self.init(vocabulary: String(decoding: data, as: UTF8.self), source: path)
     }
@@ -61,7 +63,9 @@ public struct WordPieceTokenizer: Sendable {
     public init(vocabulary text: String, source: String = "vocabulary") throws {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             var s = Substring(line)
-            while let last = s.unicodeScalars.last, last.properties.isWhitespace { s = Substring(s.unicodeScalars.dropLast()) }
+            while let last = s.unicodeScalars.last, last.properties.isWhitespace {
+                s = Substring(s.unicodeScalars.dropLast())
+            }
             return String(s)
         }
         if lines.last == "" { lines.removeLast() }
@@ -71,7 +75,8 @@ public struct WordPieceTokenizer: Sendable {
         for (id, token) in lines.enumerated() { ids[Array(token.utf8)] = Int32(id) }
         func special(_ name: String) throws -> Int32 {
             guard let id = ids[Array(name.utf8)] else {
-                throw PairDxError.badInput("the WordPiece vocabulary \(source) has no \(name) token (is it a BERT vocab.txt?)")
+                throw PairDxError.badInput(
+                    "the WordPiece vocabulary \(source) has no \(name) token (is it a BERT vocab.txt?)")
             }
             return id
         }
@@ -193,11 +198,14 @@ public struct WordPieceTokenizer: Sendable {
     /// ASCII punctuation (! … / : … @ [ … ` { … ~) or a Unicode 8.0 punctuation category.
     static func isPunctuation(_ u: Unicode.Scalar) -> Bool {
         let v = u.value
-        if v < 0x80 { return (0x21...0x2F).contains(v) || (0x3A...0x40).contains(v) || (0x5B...0x60).contains(v) || (0x7B...0x7E).contains(v) }
-        if v == 0x166D || v == 0x111C9 { return true }   // Po in Unicode 8.0, since recategorised
+        if v < 0x80 {
+            return (0x21...0x2F).contains(v) || (0x3A...0x40).contains(v) || (0x5B...0x60).contains(v)
+                || (0x7B...0x7E).contains(v)
+        }
+        if v == 0x166D || v == 0x111C9 { return true }  // Po in Unicode 8.0, since recategorised
         switch u.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-             .finalPunctuation, .otherPunctuation:
+            .finalPunctuation, .otherPunctuation:
             return inUnicode8(u)
         default: return false
         }
@@ -206,8 +214,8 @@ public struct WordPieceTokenizer: Sendable {
     /// A non-spacing mark of Unicode 8.0 (removed with the accents).
     static func isAccent(_ u: Unicode.Scalar) -> Bool {
         switch u.value {
-        case 0x1885, 0x1886, 0xA9BD, 0x111C9: return false   // not Mn in Unicode 8.0
-        case 0x1734, 0x1171E: return true                    // Mn in Unicode 8.0, since recategorised
+        case 0x1885, 0x1886, 0xA9BD, 0x111C9: return false  // not Mn in Unicode 8.0
+        case 0x1734, 0x1171E: return true  // Mn in Unicode 8.0, since recategorised
         default: return u.properties.generalCategory == .nonspacingMark && inUnicode8(u)
         }
     }
@@ -216,7 +224,8 @@ public struct WordPieceTokenizer: Sendable {
     static func isCJK(_ u: Unicode.Scalar) -> Bool {
         switch u.value {
         case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2A6DF, 0x2A700...0x2B81F,
-             0x2B920...0x2CEAF, 0x2F800...0x2FA1F: return true
+            0x2B920...0x2CEAF, 0x2F800...0x2FA1F:
+            return true
         default: return false
         }
     }

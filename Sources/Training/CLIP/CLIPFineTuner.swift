@@ -44,7 +44,8 @@ public final class CLIPFineTuner {
     /// Loss of the batch and its gradients accumulated into the store (no update); `CLIPModel.lossAndGradients`
     /// with the text tower trained in `.both` mode only. Used by `train` and tests.
     public func lossAndGradients(images: Tensor, captions: [Int32], classPrompts: [Int32], labels: [Int]) -> Float {
-        model.lossAndGradients(images: images, captions: captions, classPrompts: classPrompts, labels: labels,
-                               trainText: mode == .both)
+        model.lossAndGradients(
+            images: images, captions: captions, classPrompts: classPrompts, labels: labels,
+            trainText: mode == .both)
     }
 }

@@ -28,25 +28,35 @@ public enum CLIPImagePreprocess {
 
     /// Resize-shorter-side, centre-crop and normalise an already decoded image.
     public static func normalise(_ image: Image, size: Int, into out: UnsafeMutablePointer<Float>) {
-        normalise(pixels: image.pixels, width: image.width, height: image.height, channels: image.channels, size: size, into: out)
+        normalise(
+            pixels: image.pixels, width: image.width, height: image.height, channels: image.channels, size: size,
+            into: out)
     }
 
     /// The same on interleaved 8-bit pixels (1 grey or ≥ 3 channels, extra channels ignored).
-    public static func normalise(pixels: [UInt8], width: Int, height: Int, channels: Int, size: Int, into out: UnsafeMutablePointer<Float>) {
-        let rgb = crop(pixels: pixels, width: width, height: height, channels: channels, size: size), plane = size * size
+    public static func normalise(
+        pixels: [UInt8], width: Int, height: Int, channels: Int, size: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        let rgb = crop(pixels: pixels, width: width, height: height, channels: channels, size: size),
+            plane = size * size
         for i in 0..<plane {
-            for c in 0..<3 { out[c &* plane &+ i] = (Float(rgb[i &* 3 &+ c]) / 255 - mean[c]) / std[c] }  // ToTensor divides, then Normalize
+            // ToTensor divides, then Normalize
+            for c in 0..<3 { out[c &* plane &+ i] = (Float(rgb[i &* 3 &+ c]) / 255 - mean[c]) / std[c] }
         }
     }
 
     /// torchvision's `Resize(size)` then `CenterCrop(size)` and Pillow's `convert("RGB")`: the interleaved 8-bit RGB
     /// crop, `size·size·3` bytes (what open_clip's transform hands to `ToTensor`).
     public static func crop(pixels: [UInt8], width: Int, height: Int, channels: Int, size: Int) -> [UInt8] {
-        precondition(pixels.count == width * height * channels && size > 0 && (channels == 1 || channels >= 3),
-                     "pixels do not fit \(width)×\(height)×\(channels)")
+        precondition(
+            pixels.count == width * height * channels && size > 0 && (channels == 1 || channels >= 3),
+            "pixels do not fit \(width)×\(height)×\(channels)")
         let (w, h) = resizedSize(width: width, height: height, size: size)
-        let resized = (w == width && h == height) ? pixels
-            : Resample.resize(pixels, width: width, height: height, channels: channels, toWidth: w, toHeight: h, filter: .bicubic)
+        let resized =
+            (w == width && h == height)
+            ? pixels
+            : Resample.resize(
+                pixels, width: width, height: height, channels: channels, toWidth: w, toHeight: h, filter: .bicubic)
         let left = cropOffset(w, size), top = cropOffset(h, size), ch = channels
         var rgb = [UInt8](repeating: 0, count: size * size * 3)
         for y in 0..<size {

@@ -17,6 +17,8 @@ public enum CLIPInferenceBenchmark {
             let out = model.encodeImages(images)
             precondition(out.storage.allSatisfy(\.isFinite), "non-finite embedding")
         }
-        return Result(model: "clip", configuration: configuration, batch: batch, iterations: iterations, medianBatchSeconds: median)
+        return Result(
+            model: "clip", configuration: configuration, batch: batch, iterations: iterations,
+            medianBatchSeconds: median)
     }
 }

@@ -23,7 +23,9 @@ public enum CLIPLoss {
     /// when C = 0), `logitScale` the raw parameter.
     public static func evaluate(images: Tensor, texts: Tensor, labels: [Int], logitScale: Float) -> Result {
         let e = images.shape[1], b = images.shape[0], c = texts.shape[0] - b
-        precondition(c >= 0 && (c == 0 ? labels.isEmpty : labels.count == b), "CLIPLoss: \(b) images, \(texts.shape[0]) texts, \(labels.count) labels")
+        precondition(
+            c >= 0 && (c == 0 ? labels.isEmpty : labels.count == b),
+            "CLIPLoss: \(b) images, \(texts.shape[0]) texts, \(labels.count) labels")
         let s = expf(logitScale)
         let u = CLIPMath.normalised(images), vAll = CLIPMath.normalised(texts)
         let v = Tensor(shape: [b, e], storage: Array(vAll.storage[0..<(b * e)]))
@@ -37,8 +39,8 @@ public enum CLIPLoss {
         for i in 0..<dLogits.count { dLogits.storage[i] = 0.5 * (rows.gradient.storage[i] + dLogits.storage[i]) }
         var dScale: Float = 0
         for i in 0..<dLogits.count { dScale += dLogits.storage[i] * logits.storage[i] }
-        var dU = matmul(dLogits, v, scale: s)                     // [B, E]
-        var dV = matmul(CLIPMath.transposed(dLogits), u, scale: s) // [B, E]
+        var dU = matmul(dLogits, v, scale: s)  // [B, E]
+        var dV = matmul(CLIPMath.transposed(dLogits), u, scale: s)  // [B, E]
         var dW = Tensor(shape: [c, e], repeating: 0)
         if c > 0 {
             let w = Tensor(shape: [c, e], storage: Array(vAll.storage[(b * e)...]))
@@ -62,7 +64,8 @@ public enum CLIPLoss {
         return a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 Tensor(shape: [n, m]) { cp in
-                    BLAS.gemm(m: n, n: m, k: k, alpha: scale, a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
+                    BLAS.gemm(
+                        m: n, n: m, k: k, alpha: scale, a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
                 }
             }
         }

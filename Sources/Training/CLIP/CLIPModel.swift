@@ -45,18 +45,22 @@ public final class CLIPModel {
 
     /// exp(logit_scale) · normalise(images) · normalise(texts)ᵀ, `[B_img, B_txt]`.
     public func logits(imageEmbeddings: Tensor, textEmbeddings: Tensor) -> Tensor {
-        CLIPMath.scaledCosine(CLIPMath.normalised(imageEmbeddings), CLIPMath.normalised(textEmbeddings), scale: temperature)
+        CLIPMath.scaledCosine(
+            CLIPMath.normalised(imageEmbeddings), CLIPMath.normalised(textEmbeddings), scale: temperature)
     }
 
     /// `CLIPLoss` of a batch — B images `[B, 3, S, S]`, B caption rows then C class-prompt rows of token ids
     /// (`[(B + C) × L]`, encoded as one text batch), B labels — with every gradient accumulated into `store`
     /// (nothing is zeroed or updated). With `trainText` false the texts are encoded without caching and neither the
     /// text tower nor logit_scale receives a gradient. Returns the loss. O(one forward and backward of both towers).
-    public func lossAndGradients(images: Tensor, captions: [Int32], classPrompts: [Int32], labels: [Int], trainText: Bool) -> Float {
+    public func lossAndGradients(
+        images: Tensor, captions: [Int32], classPrompts: [Int32], labels: [Int], trainText: Bool
+    ) -> Float {
         let imageEmbeddings = encodeImages(images, training: true)
         let textEmbeddings = encodeTexts(captions + classPrompts, training: trainText)
-        let result = CLIPLoss.evaluate(images: imageEmbeddings, texts: textEmbeddings, labels: labels,
-                                       logitScale: store.value(logitScale).pointee)
+        let result = CLIPLoss.evaluate(
+            images: imageEmbeddings, texts: textEmbeddings, labels: labels,
+            logitScale: store.value(logitScale).pointee)
         visual.backward(result.dImage)
         if trainText {
             text.backward(result.dText)
@@ -101,7 +105,9 @@ public enum CLIPMath {
         return a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 Tensor(shape: [n, m]) { cp in
-                    BLAS.gemm(transB: true, m: n, n: m, k: e, alpha: scale, a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
+                    BLAS.gemm(
+                        transB: true, m: n, n: m, k: e, alpha: scale, a: ap.baseAddress!, b: bp.baseAddress!,
+                        c: cp.baseAddress!)
                 }
             }
         }

@@ -43,7 +43,8 @@ public enum CLIPSyntheticWeights {
         switch name {
         case "token_embedding.weight": return (0, 0.04)
         case "positional_embedding": return (0, 0.02)
-        case "visual.class_embedding", "visual.positional_embedding": return (0, Float(1 / Double(shape.last!).squareRoot()))
+        case "visual.class_embedding", "visual.positional_embedding":
+            return (0, Float(1 / Double(shape.last!).squareRoot()))
         case "visual.proj", "text_projection": return (0, Float(1 / Double(shape[0]).squareRoot()))
         default:
             guard name.hasSuffix("weight"), shape.count >= 2 else {

@@ -42,9 +42,11 @@ public enum CLIPTextCleaner {
     }
 
     /// Windows-1252 characters of the C1 controls U+0080–U+009F (ftfy's `fix_c1_controls`); 0 = undefined, kept.
-    static let c1: [UInt32] = [0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-                               0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
-                               0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178]
+    static let c1: [UInt32] = [
+        0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+        0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
+        0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178
+    ]
 
     /// The steps ftfy takes before uncurling quotes: C1 controls, the two ligatures whose ftfy form is not
     /// their compatibility decomposition, and the half-width forms.
@@ -58,7 +60,8 @@ public enum CLIPTextCleaner {
                 out.append(mapped == 0 ? u : Unicode.Scalar(mapped)!)
             case 0x0149: out.append("\u{02BC}"); out.append("n")
             case 0xFB05: out.append("\u{017F}"); out.append("t")
-            case 0xFF5F...0xFFEF: out.append(contentsOf: String(u).precomposedStringWithCompatibilityMapping.unicodeScalars)
+            case 0xFF5F...0xFFEF:
+                out.append(contentsOf: String(u).precomposedStringWithCompatibilityMapping.unicodeScalars)
             default: out.append(u)
             }
         }
@@ -114,13 +117,15 @@ enum HTMLEntities {
         "Omega": "Ω", "larr": "←", "rarr": "→", "uarr": "↑", "darr": "↓", "frac12": "½", "frac14": "¼",
         "frac34": "¾", "sup2": "²", "sup3": "³", "eacute": "é", "egrave": "è", "aacute": "á", "agrave": "à",
         "ouml": "ö", "uuml": "ü", "auml": "ä", "szlig": "ß", "ccedil": "ç", "ntilde": "ñ", "thinsp": "\u{2009}",
-        "ensp": "\u{2002}", "emsp": "\u{2003}", "shy": "\u{AD}", "sect": "§", "para": "¶", "laquo": "«", "raquo": "»",
+        "ensp": "\u{2002}", "emsp": "\u{2003}", "shy": "\u{AD}", "sect": "§", "para": "¶", "laquo": "«", "raquo": "»"
     ]
     /// Entities Python also accepts without the final semicolon.
-    static let legacy: Set<String> = ["amp", "lt", "gt", "quot", "nbsp", "copy", "reg", "deg", "plusmn", "times",
-                                      "micro", "middot", "eacute", "egrave", "aacute", "agrave", "ouml", "uuml",
-                                      "auml", "szlig", "ccedil", "ntilde", "sup2", "sup3", "frac12", "frac14",
-                                      "frac34", "sect", "para", "laquo", "raquo", "shy", "divide"]
+    static let legacy: Set<String> = [
+        "amp", "lt", "gt", "quot", "nbsp", "copy", "reg", "deg", "plusmn", "times",
+        "micro", "middot", "eacute", "egrave", "aacute", "agrave", "ouml", "uuml",
+        "auml", "szlig", "ccedil", "ntilde", "sup2", "sup3", "frac12", "frac14",
+        "frac34", "sect", "para", "laquo", "raquo", "shy", "divide"
+    ]
 
     static func unescape(_ s: String) -> String {
         guard s.contains("&") else { return s }
@@ -144,7 +149,9 @@ enum HTMLEntities {
                 }
             } else {
                 var j = i + 1
-                while j < u.count, j - i <= 32, !["\t", "\n", "\u{0C}", " ", "<", "&", "#", ";"].contains(u[j]) { j += 1 }
+                while j < u.count, j - i <= 32, !["\t", "\n", "\u{0C}", " ", "<", "&", "#", ";"].contains(u[j]) {
+                    j += 1
+                }
                 let name = String(String.UnicodeScalarView(u[(i + 1)..<j]))
                 if j < u.count, u[j] == ";", let value = named[name] {
                     out.append(contentsOf: value.unicodeScalars)
@@ -152,7 +159,9 @@ enum HTMLEntities {
                     continue
                 }
                 // Longest legacy prefix without a semicolon.
-                if let match = (1...max(1, name.count)).reversed().lazy.map({ String(name.prefix($0)) }).first(where: { legacy.contains($0) }) {
+                if let match = (1...max(1, name.count)).reversed().lazy.map({ String(name.prefix($0)) }).first(where: {
+                    legacy.contains($0)
+                }) {
                     out.append(contentsOf: named[match]!.unicodeScalars)
                     i += 1 + match.unicodeScalars.count
                     continue
@@ -165,11 +174,13 @@ enum HTMLEntities {
     }
 
     private static func numericReference(_ v: UInt64) -> Unicode.Scalar {
-        let cp1252: [UInt64: UInt32] = [0x80: 0x20AC, 0x82: 0x201A, 0x83: 0x0192, 0x84: 0x201E, 0x85: 0x2026, 0x86: 0x2020,
-                                        0x87: 0x2021, 0x88: 0x02C6, 0x89: 0x2030, 0x8A: 0x0160, 0x8B: 0x2039, 0x8C: 0x0152,
-                                        0x8E: 0x017D, 0x91: 0x2018, 0x92: 0x2019, 0x93: 0x201C, 0x94: 0x201D, 0x95: 0x2022,
-                                        0x96: 0x2013, 0x97: 0x2014, 0x98: 0x02DC, 0x99: 0x2122, 0x9A: 0x0161, 0x9B: 0x203A,
-                                        0x9C: 0x0153, 0x9E: 0x017E, 0x9F: 0x0178, 0x0D: 0x0D]
+        let cp1252: [UInt64: UInt32] = [
+            0x80: 0x20AC, 0x82: 0x201A, 0x83: 0x0192, 0x84: 0x201E, 0x85: 0x2026, 0x86: 0x2020,
+            0x87: 0x2021, 0x88: 0x02C6, 0x89: 0x2030, 0x8A: 0x0160, 0x8B: 0x2039, 0x8C: 0x0152,
+            0x8E: 0x017D, 0x91: 0x2018, 0x92: 0x2019, 0x93: 0x201C, 0x94: 0x201D, 0x95: 0x2022,
+            0x96: 0x2013, 0x97: 0x2014, 0x98: 0x02DC, 0x99: 0x2122, 0x9A: 0x0161, 0x9B: 0x203A,
+            0x9C: 0x0153, 0x9E: 0x017E, 0x9F: 0x0178, 0x0D: 0x0D
+        ]
         if let mapped = cp1252[v] { return Unicode.Scalar(mapped)! }
         if v == 0 || v > 0x10FFFF || (0xD800...0xDFFF).contains(v) { return "\u{FFFD}" }
         return Unicode.Scalar(UInt32(v)) ?? "\u{FFFD}"

@@ -16,7 +16,7 @@ public final class CLIPTokenizer {
     public let endOfText: Int32
     public let contextLength: Int
 
-    private let byteIds: [Int32]                 // byte → id of its symbol
+    private let byteIds: [Int32]  // byte → id of its symbol
     private var ranks: [UInt64: (rank: Int32, merged: Int32)] = [:]
     private var cache: [String: [Int32]] = [:]
     private let specials: [(String, Int32)]
@@ -25,7 +25,9 @@ public final class CLIPTokenizer {
     public convenience init(mergesFile path: String, contextLength: Int = 77) throws {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw PairDxError.io("cannot read the CLIP BPE merges file \(path): \(error.localizedDescription) (give the path to bpe_simple_vocab_16e6.txt.gz)")
+            throw PairDxError.io(
+                "cannot read the CLIP BPE merges file \(path): \(error.localizedDescription) (give the path to bpe_simple_vocab_16e6.txt.gz)"
+            )
         }
         let text: Data
         if data.starts(with: [0x1f, 0x8b]) {
@@ -44,7 +46,8 @@ public final class CLIPTokenizer {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let mergeCount = Self.vocabularySize - 256 * 2 - 2
         guard lines.count > mergeCount else {
-            throw PairDxError.badInput("\(source) holds \(max(0, lines.count - 1)) merges; CLIP's vocabulary needs \(mergeCount)")
+            throw PairDxError.badInput(
+                "\(source) holds \(max(0, lines.count - 1)) merges; CLIP's vocabulary needs \(mergeCount)")
         }
         // GPT-2 byte ↔ unicode table: printable bytes map to themselves, the rest to U+0100 onwards.
         var order: [Int] = Array(33...126) + Array(161...172) + Array(174...255)
@@ -61,7 +64,9 @@ public final class CLIPTokenizer {
         merges.reserveCapacity(mergeCount)
         for (n, line) in lines[1...mergeCount].enumerated() {
             let parts = line.split(separator: " ")
-            guard parts.count == 2 else { throw PairDxError.badInput("\(source) line \(n + 2): expected two symbols, got '\(line)'") }
+            guard parts.count == 2 else {
+                throw PairDxError.badInput("\(source) line \(n + 2): expected two symbols, got '\(line)'")
+            }
             merges.append((parts[0], parts[1]))
             vocab.append(String(parts[0] + parts[1]))
         }
@@ -130,7 +135,9 @@ public final class CLIPTokenizer {
         }
     }
 
-    private static let contractions: [[Unicode.Scalar]] = ["s", "t", "re", "ve", "m", "ll", "d"].map { Array($0.unicodeScalars) }
+    private static let contractions: [[Unicode.Scalar]] = ["s", "t", "re", "ve", "m", "ll", "d"].map {
+        Array($0.unicodeScalars)
+    }
 
     /// The pieces CLIP's regular expression finds, left to right (whitespace between them is dropped).
     func pieces(_ text: String) -> [String] {
@@ -147,7 +154,9 @@ public final class CLIPTokenizer {
             if u[i] == "<" {
                 for (name, _) in specials {
                     let s = Array(name.unicodeScalars)
-                    if i + s.count <= u.count, zip(u[i..<(i + s.count)], s).allSatisfy({ $0.properties.lowercaseMapping == String($1) }) {
+                    if i + s.count <= u.count,
+                        zip(u[i..<(i + s.count)], s).allSatisfy({ $0.properties.lowercaseMapping == String($1) })
+                    {
                         take(i + s.count)
                         continue scan
                     }
@@ -155,7 +164,9 @@ public final class CLIPTokenizer {
             }
             if u[i] == "'" {
                 for c in Self.contractions where i + 1 + c.count <= u.count {
-                    if zip(u[(i + 1)..<(i + 1 + c.count)], c).allSatisfy({ $0.properties.lowercaseMapping == String($1) }) {
+                    if zip(u[(i + 1)..<(i + 1 + c.count)], c).allSatisfy({
+                        $0.properties.lowercaseMapping == String($1)
+                    }) {
                         take(i + 1 + c.count)
                         continue scan
                     }
@@ -183,7 +194,9 @@ public final class CLIPTokenizer {
             var best: (rank: Int32, merged: Int32)? = nil
             var bestFirst: Int32 = 0, bestSecond: Int32 = 0
             for p in 0..<(word.count - 1) {
-                if let r = ranks[UInt64(UInt32(word[p])) << 32 | UInt64(UInt32(word[p + 1]))], best == nil || r.rank < best!.rank {
+                if let r = ranks[UInt64(UInt32(word[p])) << 32 | UInt64(UInt32(word[p + 1]))],
+                    best == nil || r.rank < best!.rank
+                {
                     best = r
                     bestFirst = word[p]
                     bestSecond = word[p + 1]

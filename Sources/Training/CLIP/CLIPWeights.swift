@@ -35,7 +35,8 @@ public enum CLIPWeights {
             kind = activation
         } else if let stored = file.metadata[activationKey] {
             guard let k = GELU.Kind(rawValue: stored) else {
-                throw PairDxError.badInput("\(path): metadata \(activationKey) is '\(stored)'; expected 'quick' or 'erf'")
+                throw PairDxError.badInput(
+                    "\(path): metadata \(activationKey) is '\(stored)'; expected 'quick' or 'erf'")
             }
             kind = k
         } else {
@@ -53,12 +54,16 @@ public enum CLIPWeights {
     /// stored in a state dict: open_clip's ViTs use 64-wide heads, so heads = width / 64 (at least 1). The MLP
     /// activation is not stored either: QuickGELU (OpenAI's checkpoints) unless `activation` says otherwise.
     /// O(tensor count).
-    public static func configuration(of file: SafeTensors.File, source: String, activation: GELU.Kind = .quick) throws -> CLIPConfiguration {
+    public static func configuration(of file: SafeTensors.File, source: String, activation: GELU.Kind = .quick) throws
+        -> CLIPConfiguration
+    {
         try configuration(shapes: file.tensors.mapValues(\.shape), source: source, activation: activation)
     }
 
     /// `configuration(of:source:activation:)` from tensor names and shapes alone.
-    public static func configuration(shapes: [String: [Int]], source: String, activation: GELU.Kind = .quick) throws -> CLIPConfiguration {
+    public static func configuration(shapes: [String: [Int]], source: String, activation: GELU.Kind = .quick) throws
+        -> CLIPConfiguration
+    {
         let dict = StateDictShapes(shapes: shapes, source: source, expected: "an open_clip CLIP state dict")
         func shape(_ name: String, rank: Int) throws -> [Int] { try dict.shape(name, rank: rank) }
         func depth(_ prefix: String) throws -> Int { try dict.depth(prefix) }
@@ -71,14 +76,19 @@ public enum CLIPWeights {
         let textProj = try shape("text_projection", rank: 2)
         let width = conv[0], patch = conv[2], textWidth = tokens[1]
         let grid = Int(Double(visionPositions[0] - 1).squareRoot().rounded())
-        guard conv[1] == 3, conv[3] == patch, grid >= 1, grid * grid + 1 == visionPositions[0], visionPositions[1] == width,
-              proj[0] == width, textPositions[1] == textWidth, textProj[0] == textWidth, textProj[1] == proj[1] else {
-            throw PairDxError.badInput("\(source): CLIP tensor shapes disagree (visual.conv1.weight \(conv), visual.positional_embedding \(visionPositions), visual.proj \(proj), token_embedding.weight \(tokens), positional_embedding \(textPositions), text_projection \(textProj))")
+        guard conv[1] == 3, conv[3] == patch, grid >= 1, grid * grid + 1 == visionPositions[0],
+            visionPositions[1] == width,
+            proj[0] == width, textPositions[1] == textWidth, textProj[0] == textWidth, textProj[1] == proj[1]
+        else {
+            throw PairDxError.badInput(
+                "\(source): CLIP tensor shapes disagree (visual.conv1.weight \(conv), visual.positional_embedding \(visionPositions), visual.proj \(proj), token_embedding.weight \(tokens), positional_embedding \(textPositions), text_projection \(textProj))"
+            )
         }
-        return CLIPConfiguration(embedDimension: proj[1], imageSize: grid * patch, patchSize: patch, visionWidth: width,
-                                 visionLayers: try depth("visual.transformer.resblocks."), visionHeads: heads(width),
-                                 contextLength: textPositions[0], vocabularySize: tokens[0], textWidth: textWidth,
-                                 textHeads: heads(textWidth), textLayers: try depth("transformer.resblocks."), activation: activation)
+        return CLIPConfiguration(
+            embedDimension: proj[1], imageSize: grid * patch, patchSize: patch, visionWidth: width,
+            visionLayers: try depth("visual.transformer.resblocks."), visionHeads: heads(width),
+            contextLength: textPositions[0], vocabularySize: tokens[0], textWidth: textWidth,
+            textHeads: heads(textWidth), textLayers: try depth("transformer.resblocks."), activation: activation)
     }
 
     /// Copies every parameter of `model` from an already read file (`source` names it in errors).

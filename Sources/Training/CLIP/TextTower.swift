@@ -24,23 +24,30 @@ public final class TextTower {
         tokenEmbedding = store.parameter("token_embedding.weight", shape: [c.vocabularySize, w])
         Initialisation.normal(store.value(tokenEmbedding), count: tokenEmbedding.count, std: 0.02, using: &generator)
         positionalEmbedding = store.parameter("positional_embedding", shape: [c.contextLength, w])
-        Initialisation.normal(store.value(positionalEmbedding), count: positionalEmbedding.count, std: 0.01, using: &generator)
-        transformer = TransformerStack(store, name: "transformer", width: w, layers: c.textLayers, heads: c.textHeads,
-                                       activation: c.activation, generator: &generator)
+        Initialisation.normal(
+            store.value(positionalEmbedding), count: positionalEmbedding.count, std: 0.01, using: &generator)
+        transformer = TransformerStack(
+            store, name: "transformer", width: w, layers: c.textLayers, heads: c.textHeads,
+            activation: c.activation, generator: &generator)
         lnFinal = LayerNorm(store, name: "ln_final", features: w)
         projection = store.parameter("text_projection", shape: [w, c.embedDimension])
-        Initialisation.normal(store.value(projection), count: projection.count, std: 1 / Float(w).squareRoot(), using: &generator)
+        Initialisation.normal(
+            store.value(projection), count: projection.count, std: 1 / Float(w).squareRoot(), using: &generator)
     }
 
     public func forward(tokens: [Int32], training: Bool) -> Tensor {
         let c = configuration, l = c.contextLength
         precondition(tokens.count % l == 0, "TextTower expects rows of \(l) token ids, got \(tokens.count) ids")
-        precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < c.vocabularySize }, "token id outside the vocabulary of \(c.vocabularySize)")
+        precondition(
+            tokens.allSatisfy { $0 >= 0 && Int($0) < c.vocabularySize },
+            "token id outside the vocabulary of \(c.vocabularySize)")
         transformer.mask = AttentionMask(causal: true)
         if training { return encode(tokens: tokens, training: true) }
         // Inference: each thread encodes its share of the rows start to finish.
         return Compute.batchRows(tokens.count / l, width: c.embedDimension) { range in
-            encode(tokens: range.count * l == tokens.count ? tokens : Array(tokens[(range.lowerBound * l)..<(range.upperBound * l)]), training: false)
+            encode(
+                tokens: range.count * l == tokens.count
+                    ? tokens : Array(tokens[(range.lowerBound * l)..<(range.upperBound * l)]), training: false)
         }
     }
 
@@ -63,7 +70,10 @@ public final class TextTower {
         }
         let gathered = hidden.withUnsafeBufferPointer { hp in
             Tensor(shape: [b, w]) { gp in
-                for item in 0..<b { (gp.baseAddress! + item &* w).update(from: hp.baseAddress! + (item &* l &+ positions[item]) &* w, count: w) }
+                for item in 0..<b {
+                    (gp.baseAddress! + item &* w).update(
+                        from: hp.baseAddress! + (item &* l &+ positions[item]) &* w, count: w)
+                }
             }
         }
         if training {
@@ -84,18 +94,22 @@ public final class TextTower {
         let dPooled = dEmbedding.withUnsafeBufferPointer { dp in
             if store.isTrainable(projection) {
                 pooled.withUnsafeBufferPointer { gp in
-                    BLAS.gemm(transA: true, m: w, n: e, k: b, a: gp.baseAddress!, b: dp.baseAddress!, beta: 1, c: store.grad(projection))
+                    BLAS.gemm(
+                        transA: true, m: w, n: e, k: b, a: gp.baseAddress!, b: dp.baseAddress!, beta: 1,
+                        c: store.grad(projection))
                 }
             }
             return Tensor(shape: [b, w]) { op in
-                BLAS.gemm(transB: true, m: b, n: w, k: e, a: dp.baseAddress!, b: store.value(projection), c: op.baseAddress!)
+                BLAS.gemm(
+                    transB: true, m: b, n: w, k: e, a: dp.baseAddress!, b: store.value(projection), c: op.baseAddress!)
             }
         }
         var dHidden = Tensor(shape: [b, l, w], repeating: 0)
         dHidden.withUnsafeMutableBufferPointer { hp in
             dPooled.withUnsafeBufferPointer { gp in
                 for item in 0..<b {
-                    (hp.baseAddress! + (item &* l &+ lastPositions[item]) &* w).update(from: gp.baseAddress! + item &* w, count: w)
+                    (hp.baseAddress! + (item &* l &+ lastPositions[item]) &* w).update(
+                        from: gp.baseAddress! + item &* w, count: w)
                 }
             }
         }

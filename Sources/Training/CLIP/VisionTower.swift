@@ -22,14 +22,18 @@ public final class VisionTower {
         configuration = c
         let w = c.visionWidth, scale = 1 / Float(w).squareRoot()
         conv = store.parameter("visual.conv1.weight", shape: [w, 3, c.patchSize, c.patchSize])
-        Initialisation.uniform(store.value(conv), count: conv.count, bound: 1 / Float(3 * c.patchSize * c.patchSize).squareRoot(), using: &generator)
+        Initialisation.uniform(
+            store.value(conv), count: conv.count, bound: 1 / Float(3 * c.patchSize * c.patchSize).squareRoot(),
+            using: &generator)
         classEmbedding = store.parameter("visual.class_embedding", shape: [w])
         Initialisation.normal(store.value(classEmbedding), count: w, std: scale, using: &generator)
         positionalEmbedding = store.parameter("visual.positional_embedding", shape: [c.grid * c.grid + 1, w])
-        Initialisation.normal(store.value(positionalEmbedding), count: positionalEmbedding.count, std: scale, using: &generator)
+        Initialisation.normal(
+            store.value(positionalEmbedding), count: positionalEmbedding.count, std: scale, using: &generator)
         lnPre = LayerNorm(store, name: "visual.ln_pre", features: w)
-        transformer = TransformerStack(store, name: "visual.transformer", width: w, layers: c.visionLayers,
-                                       heads: c.visionHeads, activation: c.activation, generator: &generator)
+        transformer = TransformerStack(
+            store, name: "visual.transformer", width: w, layers: c.visionLayers,
+            heads: c.visionHeads, activation: c.activation, generator: &generator)
         lnPost = LayerNorm(store, name: "visual.ln_post", features: w)
         projection = store.parameter("visual.proj", shape: [w, c.embedDimension])
         Initialisation.normal(store.value(projection), count: projection.count, std: scale, using: &generator)
@@ -37,12 +41,15 @@ public final class VisionTower {
 
     public func forward(_ images: Tensor, training: Bool) -> Tensor {
         let s = configuration.imageSize
-        precondition(images.rank == 4 && images.shape[1] == 3 && images.shape[2] == s && images.shape[3] == s,
-                     "VisionTower expects [B, 3, \(s), \(s)], got \(images.shape)")
+        precondition(
+            images.rank == 4 && images.shape[1] == 3 && images.shape[2] == s && images.shape[3] == s,
+            "VisionTower expects [B, 3, \(s), \(s)], got \(images.shape)")
         transformer.mask = .none
         if training { return encode(images, training: true) }
         // Inference: the batch items are independent, so each compute thread encodes its share of them start to finish.
-        return Compute.batchRows(images.shape[0], width: configuration.embedDimension) { encode(images.items($0), training: false) }
+        return Compute.batchRows(images.shape[0], width: configuration.embedDimension) {
+            encode(images.items($0), training: false)
+        }
     }
 
     private func encode(_ images: Tensor, training: Bool) -> Tensor {
@@ -51,7 +58,9 @@ public final class VisionTower {
         let cols = PatchColumns.columns(images, imageSize: s, patch: p)
         let embedded = cols.withUnsafeBufferPointer { cp in
             Tensor(shape: [b * g * g, w]) { ep in
-                BLAS.gemm(transB: true, m: b * g * g, n: w, k: k, a: cp.baseAddress!, b: store.value(conv), c: ep.baseAddress!)
+                BLAS.gemm(
+                    transB: true, m: b * g * g, n: w, k: k, a: cp.baseAddress!, b: store.value(conv), c: ep.baseAddress!
+                )
             }
         }
         let cls = store.value(classEmbedding), pos = store.value(positionalEmbedding)
@@ -61,7 +70,8 @@ public final class VisionTower {
                     let base = xp.baseAddress! + item &* tokens &* w
                     for j in 0..<w { base[j] = cls[j] + pos[j] }
                     for t in 1..<tokens {
-                        let dst = base + t &* w, src = ep.baseAddress! + (item &* g &* g &+ t &- 1) &* w, pr = pos + t &* w
+                        let dst = base + t &* w, src = ep.baseAddress! + (item &* g &* g &+ t &- 1) &* w,
+                            pr = pos + t &* w
                         for j in 0..<w { dst[j] = src[j] + pr[j] }
                     }
                 }
@@ -70,7 +80,9 @@ public final class VisionTower {
         let hidden = transformer.forward(lnPre.forward(x, training: training), training: training)
         let first = hidden.withUnsafeBufferPointer { hp in
             Tensor(shape: [b, w]) { fp in
-                for item in 0..<b { (fp.baseAddress! + item &* w).update(from: hp.baseAddress! + item &* tokens &* w, count: w) }
+                for item in 0..<b {
+                    (fp.baseAddress! + item &* w).update(from: hp.baseAddress! + item &* tokens &* w, count: w)
+                }
             }
         }
         let normed = lnPost.forward(first, training: training)
@@ -80,7 +92,8 @@ public final class VisionTower {
         }
         return normed.withUnsafeBufferPointer { np in
             Tensor(shape: [b, c.embedDimension]) { op in
-                BLAS.gemm(m: b, n: c.embedDimension, k: w, a: np.baseAddress!, b: store.value(projection), c: op.baseAddress!)
+                BLAS.gemm(
+                    m: b, n: c.embedDimension, k: w, a: np.baseAddress!, b: store.value(projection), c: op.baseAddress!)
             }
         }
     }
@@ -91,18 +104,23 @@ public final class VisionTower {
         let dNormed = dEmbedding.withUnsafeBufferPointer { dp in
             if store.isTrainable(projection) {
                 pooled.withUnsafeBufferPointer { np in
-                    BLAS.gemm(transA: true, m: w, n: e, k: b, a: np.baseAddress!, b: dp.baseAddress!, beta: 1, c: store.grad(projection))
+                    BLAS.gemm(
+                        transA: true, m: w, n: e, k: b, a: np.baseAddress!, b: dp.baseAddress!, beta: 1,
+                        c: store.grad(projection))
                 }
             }
             return Tensor(shape: [b, w]) { op in
-                BLAS.gemm(transB: true, m: b, n: w, k: e, a: dp.baseAddress!, b: store.value(projection), c: op.baseAddress!)
+                BLAS.gemm(
+                    transB: true, m: b, n: w, k: e, a: dp.baseAddress!, b: store.value(projection), c: op.baseAddress!)
             }
         }
         let dFirst = lnPost.backward(dNormed)
         var dHidden = Tensor(shape: [b, tokens, w], repeating: 0)
         dHidden.withUnsafeMutableBufferPointer { hp in
             dFirst.withUnsafeBufferPointer { fp in
-                for item in 0..<b { (hp.baseAddress! + item &* tokens &* w).update(from: fp.baseAddress! + item &* w, count: w) }
+                for item in 0..<b {
+                    (hp.baseAddress! + item &* tokens &* w).update(from: fp.baseAddress! + item &* w, count: w)
+                }
             }
         }
         let dx = lnPre.backward(transformer.backward(dHidden))
@@ -120,12 +138,15 @@ public final class VisionTower {
             // Patch-token gradients [B·G², W] gathered contiguously, then dW[W, k] += dEᵀ·cols.
             let dPatch = Tensor(shape: [b * g * g, w]) { pp in
                 for item in 0..<b {
-                    (pp.baseAddress! + item &* g &* g &* w).update(from: d + (item &* tokens &+ 1) &* w, count: g * g * w)
+                    (pp.baseAddress! + item &* g &* g &* w).update(
+                        from: d + (item &* tokens &+ 1) &* w, count: g * g * w)
                 }
             }
             dPatch.withUnsafeBufferPointer { pp in
                 patches.withUnsafeBufferPointer { cp in
-                    BLAS.gemm(transA: true, m: w, n: k, k: b * g * g, a: pp.baseAddress!, b: cp.baseAddress!, beta: 1, c: store.grad(conv))
+                    BLAS.gemm(
+                        transA: true, m: w, n: k, k: b * g * g, a: pp.baseAddress!, b: cp.baseAddress!, beta: 1,
+                        c: store.grad(conv))
                 }
             }
         }

@@ -23,9 +23,11 @@ public struct ZeroShotClassifier {
 
     /// Class names × templates ("{}" stands for the class name) tokenised with CLIP's tokeniser.
     public init(model: CLIPModel, tokenizer: CLIPTokenizer, classNames: [String], templates: [String]) {
-        self.init(model: model, prompts: classNames.map { name in
-            tokenizer.tokenizeBatch(templates.map { $0.replacingOccurrences(of: "{}", with: name) })
-        })
+        self.init(
+            model: model,
+            prompts: classNames.map { name in
+                tokenizer.tokenizeBatch(templates.map { $0.replacingOccurrences(of: "{}", with: name) })
+            })
     }
 
     /// 100 · normalise(images) · classWeightsᵀ, `[B, C]`.
@@ -36,9 +38,16 @@ public struct ZeroShotClassifier {
     /// The best class of each image (ties go to the lower index).
     public func predict(imageEmbeddings: Tensor) -> [Int] {
         let s = scores(imageEmbeddings: imageEmbeddings), c = classWeights.shape[0]
-        return (0..<(s.count / c)).map { r in (0..<c).max { s.storage[r * c + $0] < s.storage[r * c + $1] || (s.storage[r * c + $0] == s.storage[r * c + $1] && $0 > $1) }! }
+        return (0..<(s.count / c)).map { r in
+            (0..<c).max {
+                s.storage[r * c + $0] < s.storage[r * c + $1]
+                    || (s.storage[r * c + $0] == s.storage[r * c + $1] && $0 > $1)
+            }!
+        }
     }
 
     /// Templates for medical image modalities used when a recipe gives none.
-    public static let defaultTemplates = ["{}.", "a {}.", "an image of {}.", "a medical image of {}.", "a figure showing {}."]
+    public static let defaultTemplates = [
+        "{}.", "a {}.", "an image of {}.", "a medical image of {}.", "a figure showing {}."
+    ]
 }

@@ -2,7 +2,7 @@ import CGEMM
 import Synchronization
 import COpenBLAS
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How the training core computes its matrix products.
@@ -66,12 +66,14 @@ public enum BLAS {
     /// either is missing (another BLAS build) nothing changes.
     public static func sleepWhenIdle() {
         #if canImport(Glibc)
-        guard getenv("OPENBLAS_THREAD_TIMEOUT") == nil else { return }
-        let library = UnsafeMutableRawPointer(bitPattern: 0)  // RTLD_DEFAULT
-        guard let readEnvironment = dlsym(library, "openblas_read_env"), let shutdown = dlsym(library, "blas_thread_shutdown_") else { return }
-        setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0)
-        unsafeBitCast(readEnvironment, to: (@convention(c) () -> Void).self)()
-        _ = unsafeBitCast(shutdown, to: (@convention(c) () -> Int32).self)()
+            guard getenv("OPENBLAS_THREAD_TIMEOUT") == nil else { return }
+            let library = UnsafeMutableRawPointer(bitPattern: 0)  // RTLD_DEFAULT
+            guard let readEnvironment = dlsym(library, "openblas_read_env"),
+                let shutdown = dlsym(library, "blas_thread_shutdown_")
+            else { return }
+            setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0)
+            unsafeBitCast(readEnvironment, to: (@convention(c) () -> Void).self)()
+            _ = unsafeBitCast(shutdown, to: (@convention(c) () -> Int32).self)()
         #endif
     }
 
@@ -93,11 +95,13 @@ public enum BLAS {
         let began = GEMMTimer.shared.start()
         switch currentMode {
         case .deterministic:
-            deterministicGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: la, b: b, ldb: lb,
-                              beta: beta, c: c, ldc: lc)
+            deterministicGEMM(
+                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: la, b: b, ldb: lb,
+                beta: beta, c: c, ldc: lc)
         case .fast:
-            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(la), b, Int32(lb), beta, c, Int32(lc))
+            cblas_sgemm(
+                CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(la), b, Int32(lb), beta, c, Int32(lc))
         }
         GEMMTimer.shared.stop(began, flops: 2 * Double(m) * Double(n) * Double(k))
     }
@@ -105,9 +109,11 @@ public enum BLAS {
     /// `gemm` on the project's kernel: C is cut into blocks of whole 16-column panels (or 6-row strips when there
     /// are few columns), one block per compute thread. Each element's result is the same whatever the cut, so the
     /// thread count never changes a bit. Small products (under 2¹⁸ multiply-adds) run on the calling thread.
-    static func deterministicGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func deterministicGEMM(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
         let threads = Compute.threads
         let panels = (n + 15) / 16, strips = (m + 5) / 6
@@ -115,13 +121,15 @@ public enum BLAS {
             pairdx_sgemm_block(ta, tb, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         } else if panels >= 2 * threads || strips < threads {
             Compute.parallelFor(panels, costPerItem: 1 << 18) { range in
-                pairdx_sgemm_block(ta, tb, 0, m, range.lowerBound * 16, min(n, range.upperBound * 16), k, alpha,
-                                   a, lda, b, ldb, beta, c, ldc)
+                pairdx_sgemm_block(
+                    ta, tb, 0, m, range.lowerBound * 16, min(n, range.upperBound * 16), k, alpha,
+                    a, lda, b, ldb, beta, c, ldc)
             }
         } else {
             Compute.parallelFor(strips, costPerItem: 1 << 18) { range in
-                pairdx_sgemm_block(ta, tb, range.lowerBound * 6, min(m, range.upperBound * 6), 0, n, k, alpha,
-                                   a, lda, b, ldb, beta, c, ldc)
+                pairdx_sgemm_block(
+                    ta, tb, range.lowerBound * 6, min(m, range.upperBound * 6), 0, n, k, alpha,
+                    a, lda, b, ldb, beta, c, ldc)
             }
         }
     }

@@ -4,8 +4,10 @@ import Foundation
 /// extensions (from the `flags` of /proc/cpuinfo) and the kernel set OpenBLAS chose (or `OPENBLAS_CORETYPE` forced).
 public enum CPUInfo {
     /// The vector extensions worth naming, in the order printed.
-    static let vectorFlags = ["sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512dq", "avx512bw", "avx512vl",
-                              "avx512_vnni", "avx512_bf16", "amx_tile"]
+    static let vectorFlags = [
+        "sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512dq", "avx512bw", "avx512vl",
+        "avx512_vnni", "avx512_bf16", "amx_tile"
+    ]
 
     /// `model name` of the first CPU, or `unknown`.
     public static var model: String { field("model name") ?? "unknown" }

@@ -69,7 +69,7 @@ extension Compute {
         withoutActuallyEscaping(body) { body in
             let box = UnsafeSendableBox(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                box.value(count * c / chunks ..< count * (c + 1) / chunks)
+                box.value(count * c / chunks..<count * (c + 1) / chunks)
             }
         }
     }
@@ -83,8 +83,12 @@ extension Compute {
             let base = out.baseAddress!
             batchParallel(count) { range in
                 let part = encode(range)
-                precondition(part.count == range.count * width, "batchRows: \(range) gave \(part.shape), not [\(range.count), \(width)]")
-                part.withUnsafeBufferPointer { (base + range.lowerBound &* width).update(from: $0.baseAddress!, count: $0.count) }
+                precondition(
+                    part.count == range.count * width,
+                    "batchRows: \(range) gave \(part.shape), not [\(range.count), \(width)]")
+                part.withUnsafeBufferPointer {
+                    (base + range.lowerBound &* width).update(from: $0.baseAddress!, count: $0.count)
+                }
             }
         }
     }

@@ -18,9 +18,9 @@ public enum DeterministicMath {
         if x > 709.78 { return .infinity }
         if x < -745.1 { return 0 }
         let n = (x * log2e).rounded()
-        let r = (x - n * ln2Hi) - n * ln2Lo   // |r| ≤ ½ ln 2
+        let r = (x - n * ln2Hi) - n * ln2Lo  // |r| ≤ ½ ln 2
         // Taylor series of eʳ to r¹³ (truncation < 2e-17 relative for |r| ≤ 0.35), Horner form.
-        var s = 1.0 / 6_227_020_800   // 1/13!
+        var s = 1.0 / 6_227_020_800  // 1/13!
         for c in reciprocalFactorials.reversed() { s = s * r + c }
         let k = Int(n)
         // Scale in two steps so 2ᵏ stays a normal Double even when the result is subnormal.
@@ -41,9 +41,9 @@ public enum DeterministicMath {
         if x.isNaN || x < 0 { return .nan }
         if x == 0 { return -.infinity }
         if x.isInfinite { return x }
-        var m = x.significand       // [1, 2)
-        var e = Double(x.exponent)   // handles subnormals
-        if m > 1.4142135623730951 { m /= 2; e += 1 }   // m in (√½, √2]
+        var m = x.significand  // [1, 2)
+        var e = Double(x.exponent)  // handles subnormals
+        if m > 1.4142135623730951 { m /= 2; e += 1 }  // m in (√½, √2]
         // ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.1716: odd series to s²⁹ (truncation < 1e-24).
         let s = (m - 1) / (m + 1), s2 = s * s
         var t = 1.0 / 29
@@ -56,7 +56,7 @@ public enum DeterministicMath {
         // π/2 in two parts, the first with 33 significant bits, so q·first is exact for |q| < 2²⁰ (Cody–Waite).
         let piOver2Hi = 1.57079632673412561417e+00, piOver2Lo = 6.07710050650619224932e-11
         let q = (x / 1.5707963267948966).rounded()
-        let r = (x - q * piOver2Hi) - q * piOver2Lo   // |r| ≤ π/4 (about)
+        let r = (x - q * piOver2Hi) - q * piOver2Lo  // |r| ≤ π/4 (about)
         let r2 = r * r
         // Nested form: sin r = r·(1 − r²/(2·3)·(1 − r²/(4·5)·(1 − …))), cos r = 1 − r²/(1·2)·(1 − r²/(3·4)·(1 − …)).
         var fs = 1.0, fc = 1.0

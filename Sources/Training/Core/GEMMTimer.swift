@@ -38,7 +38,8 @@ public final class GEMMTimer: Sendable {
     /// Ends the region `start` began, adding its time and `flops`.
     @inline(__always) func stop(_ began: UInt64?, flops f: Double) {
         guard let began else { return }
-        nanoseconds.wrappingAdd(Int(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds &- began), ordering: .relaxed)
+        nanoseconds.wrappingAdd(
+            Int(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds &- began), ordering: .relaxed)
         operations.wrappingAdd(Int(f), ordering: .relaxed)
     }
 }

@@ -10,10 +10,14 @@ public enum FusionInferenceBenchmark {
     /// The fusion model of recipe `pairdx-v1` at `resolution`: ResNet-18 at full width, 64-wide cross-attention
     /// with 4 heads, 50-d word embeddings (GloVe's size) over a 20,000-word vocabulary, `tokens` caption tokens,
     /// six classes.
-    public static func spec(resolution: Int, tokens: Int = 64, widthMultiplier: Double = 1, width: Int = 64, heads: Int = 4) -> ModelSpec {
-        ModelSpec(kind: .fusion, classes: ["ct", "mri", "xray", "ultrasound", "histopathology", "endoscopy"], resolution: resolution,
-                  widthMultiplier: widthMultiplier, width: width, heads: heads, embeddingDim: 50, vocabularySize: 20_000,
-                  maxTokens: tokens, dropout: 0.1, frozenEmbeddings: true, embeddings: "random")
+    public static func spec(
+        resolution: Int, tokens: Int = 64, widthMultiplier: Double = 1, width: Int = 64, heads: Int = 4
+    ) -> ModelSpec {
+        ModelSpec(
+            kind: .fusion, classes: ["ct", "mri", "xray", "ultrasound", "histopathology", "endoscopy"],
+            resolution: resolution,
+            widthMultiplier: widthMultiplier, width: width, heads: heads, embeddingDim: 50, vocabularySize: 20_000,
+            maxTokens: tokens, dropout: 0.1, frozenEmbeddings: true, embeddings: "random")
     }
 
     public static func run(spec: ModelSpec, batch: Int, iterations: Int, warmup: Int = 1) -> Result {
@@ -23,13 +27,15 @@ public enum FusionInferenceBenchmark {
         let r = spec.resolution, t = spec.maxTokens
         let images = Tensor(shape: [batch, 3, r, r]) { p in for i in 0..<p.count { p[i] = g.nextNormal() } }
         let ids = (0..<(batch * t)).map { _ in Int32(truncatingIfNeeded: g.next() % UInt64(spec.vocabularySize)) }
-        let input = Batch(ids: (0..<batch).map { "bench/\($0)" }, labels: [Int](repeating: 0, count: batch), images: images,
-                          tokens: ids, tokenLength: t, lengths: [Int](repeating: t, count: batch))
+        let input = Batch(
+            ids: (0..<batch).map { "bench/\($0)" }, labels: [Int](repeating: 0, count: batch), images: images,
+            tokens: ids, tokenLength: t, lengths: [Int](repeating: t, count: batch))
         let median = InferenceTiming.medianSeconds(iterations: iterations, warmup: warmup) {
             let out = model.forward(input, training: false)
             precondition(out.storage.allSatisfy(\.isFinite), "non-finite logits")
         }
-        return Result(model: "fusion", configuration: spec, batch: batch, iterations: iterations, medianBatchSeconds: median)
+        return Result(
+            model: "fusion", configuration: spec, batch: batch, iterations: iterations, medianBatchSeconds: median)
     }
 }
 
@@ -69,6 +75,7 @@ enum InferenceTiming {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : 0.5 * (times[times.count / 2 - 1] + times[times.count / 2])
+        return times.count % 2 == 1
+            ? times[times.count / 2] : 0.5 * (times[times.count / 2 - 1] + times[times.count / 2])
     }
 }

@@ -88,7 +88,9 @@ public final class ParameterStore {
         return BufferRef(index: buffers.count - 1, offset: entry.offset, shape: shape)
     }
 
-    private static func grow(_ old: UnsafeMutablePointer<Float>, used: Int, to capacity: Int) -> UnsafeMutablePointer<Float> {
+    private static func grow(_ old: UnsafeMutablePointer<Float>, used: Int, to capacity: Int) -> UnsafeMutablePointer<
+        Float
+    > {
         let fresh = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
         fresh.moveInitialize(from: old, count: used)
         old.deallocate()

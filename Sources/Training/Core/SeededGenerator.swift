@@ -43,4 +43,3 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return Float(r * cos)
     }
 }
-

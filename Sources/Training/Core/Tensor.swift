@@ -21,7 +21,8 @@ public struct Tensor: Sendable, Equatable {
 
     /// A tensor over existing elements; `storage.count` must equal the product of `shape`.
     public init(shape: [Int], storage: [Float]) {
-        precondition(storage.count == shape.reduce(1, *), "storage of \(storage.count) floats does not fit shape \(shape)")
+        precondition(
+            storage.count == shape.reduce(1, *), "storage of \(storage.count) floats does not fit shape \(shape)")
         self.shape = shape
         self.storage = storage
     }
@@ -40,7 +41,8 @@ public struct Tensor: Sendable, Equatable {
     /// Items `range` along the outermost dimension, `[range.count, rest...]`: `self` when the range is the whole
     /// dimension, else a copy. O(copied elements).
     public func items(_ range: Range<Int>) -> Tensor {
-        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "items \(range) outside \(shape)")
+        precondition(
+            rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "items \(range) outside \(shape)")
         if range.count == shape[0] { return self }
         let per = shape[0] == 0 ? 0 : count / shape[0]
         return storage.withUnsafeBufferPointer { src in
@@ -69,7 +71,9 @@ public struct Tensor: Sendable, Equatable {
 
     /// Write access to the contiguous elements (makes the storage unique first).
     @inlinable
-    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R)
+        rethrows -> R
+    {
         try storage.withUnsafeMutableBufferPointer { try body($0) }
     }
 

@@ -26,8 +26,10 @@ public final class BatchLoader: @unchecked Sendable {
     private let decodedCache: String?
     private var failed: [String: String] = [:]
 
-    public init(_ dataset: Dataset, blobs: BlobStore, batchSize: Int, resolution: Int, needsImages: Bool, seed: UInt64,
-                workers: Int = 2, cacheBytes: Int = 1_500_000_000, decodedCache: String? = nil) {
+    public init(
+        _ dataset: Dataset, blobs: BlobStore, batchSize: Int, resolution: Int, needsImages: Bool, seed: UInt64,
+        workers: Int = 2, cacheBytes: Int = 1_500_000_000, decodedCache: String? = nil
+    ) {
         self.decodedCache = decodedCache
         precondition(batchSize > 0 && resolution > 0)
         examples = dataset.examples
@@ -46,7 +48,9 @@ public final class BatchLoader: @unchecked Sendable {
     public func order(epoch: Int, shuffle: Bool) -> [Int] {
         guard shuffle else { return Array(examples.indices) }
         let keys = examples.map { KeyedHash.value(seed: seed, domain: "order-\(epoch)", id: $0.id) }
-        return examples.indices.sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : examples[$0].id < examples[$1].id }
+        return examples.indices.sorted {
+            keys[$0] != keys[$1] ? keys[$0] < keys[$1] : examples[$0].id < examples[$1].id
+        }
     }
 
     /// Builds the batch of `indices` (decoding in parallel on `workers` threads).
@@ -71,14 +75,16 @@ public final class BatchLoader: @unchecked Sendable {
             let r = resolution, plane = 3 * r * r
             images = Tensor(shape: [kept.count, 3, r, r]) { out in
                 for (b, k) in kept.enumerated() {
-                    ImagePipeline.normalise(rgb[k]!, resolution: r, augment: augment ? (seed, epoch, exs[b].id) : nil,
-                                            into: out.baseAddress! + b * plane)
+                    ImagePipeline.normalise(
+                        rgb[k]!, resolution: r, augment: augment ? (seed, epoch, exs[b].id) : nil,
+                        into: out.baseAddress! + b * plane)
                 }
             }
         }
         let packed = Batch.packTokens(exs.map(\.tokens))
-        return Batch(ids: exs.map(\.id), labels: exs.map(\.label), images: images, tokens: packed.tokens,
-                     tokenLength: packed.tokenLength, lengths: packed.lengths)
+        return Batch(
+            ids: exs.map(\.id), labels: exs.map(\.label), images: images, tokens: packed.tokens,
+            tokenLength: packed.tokenLength, lengths: packed.lengths)
     }
 
     private func pixels(_ index: Int, resolution r: Int) -> [UInt8]? {
@@ -111,8 +117,12 @@ public final class BatchLoader: @unchecked Sendable {
     /// The batches of one epoch, prepared up to `prefetch` ahead on a background thread.
     public func stream(epoch: Int, shuffle: Bool, augment: Bool, prefetch: Int = 2) -> BatchStream {
         let ord = order(epoch: epoch, shuffle: shuffle)
-        let chunks = stride(from: 0, to: ord.count, by: batchSize).map { Array(ord[$0..<min($0 + batchSize, ord.count)]) }
-        return BatchStream(count: chunks.count, prefetch: prefetch) { [self] i in batch(chunks[i], epoch: epoch, augment: augment) }
+        let chunks = stride(from: 0, to: ord.count, by: batchSize).map {
+            Array(ord[$0..<min($0 + batchSize, ord.count)])
+        }
+        return BatchStream(count: chunks.count, prefetch: prefetch) { [self] i in
+            batch(chunks[i], epoch: epoch, augment: augment)
+        }
     }
 }
 

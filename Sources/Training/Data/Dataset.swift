@@ -36,8 +36,10 @@ public struct Dataset: Sendable {
 
     /// Joins `rows` with the work directory's captions and blob store. O(rows + figures).
     /// `requireImages: false` (text models) keeps items whose blob is absent.
-    public static func load(_ split: SplitSet, part: SplitName, work: WorkDirectory,
-                            captions: [String: String]? = nil, requireImages: Bool = true) throws -> Dataset {
+    public static func load(
+        _ split: SplitSet, part: SplitName, work: WorkDirectory,
+        captions: [String: String]? = nil, requireImages: Bool = true
+    ) throws -> Dataset {
         let caps = try captions ?? loadCaptions(work)
         let blobs = work.blobs
         var examples: [Example] = []
@@ -45,7 +47,9 @@ public struct Dataset: Sendable {
         for r in split.rows(part) {
             guard let label = split.classes.firstIndex(of: r.class) else { continue }
             guard let c = caps[r.id] else { problems[r.id] = "no caption in figures.jsonl"; continue }
-            guard !requireImages || blobs.contains(r.sha256) else { problems[r.id] = "blob \(r.sha256) missing from \(blobs.root)"; continue }
+            guard !requireImages || blobs.contains(r.sha256) else {
+                problems[r.id] = "blob \(r.sha256) missing from \(blobs.root)"; continue
+            }
             examples.append(Example(id: r.id, label: label, sha256: r.sha256, caption: c))
         }
         return Dataset(part: part, examples: examples, problems: problems)
@@ -65,7 +69,9 @@ public struct Dataset: Sendable {
     @discardableResult
     public mutating func tokenize(_ vocab: Vocabulary, maxTokens: Int) -> TokenStats {
         var stats = TokenStats()
-        for i in examples.indices { examples[i].tokens = vocab.encode(examples[i].caption, maxTokens: maxTokens, stats: &stats) }
+        for i in examples.indices {
+            examples[i].tokens = vocab.encode(examples[i].caption, maxTokens: maxTokens, stats: &stats)
+        }
         return stats
     }
 }

@@ -21,13 +21,17 @@ public enum ImagePipeline {
         let resized = Resample.resize(image, width: r, height: r)
         if resized.channels == 3 { return resized.pixels }
         var rgb = [UInt8](repeating: 0, count: r * r * 3)
-        for i in 0..<(r * r) { let v = resized.pixels[i * resized.channels]; rgb[3 * i] = v; rgb[3 * i + 1] = v; rgb[3 * i + 2] = v }
+        for i in 0..<(r * r) {
+            let v = resized.pixels[i * resized.channels]; rgb[3 * i] = v; rgb[3 * i + 1] = v; rgb[3 * i + 2] = v
+        }
         return rgb
     }
 
     /// Writes the normalised planar image into `out` (3·R·R floats), augmenting when `augment` holds a key.
-    public static func normalise(_ rgb: [UInt8], resolution r: Int, augment: (seed: UInt64, epoch: Int, id: String)?,
-                                 into out: UnsafeMutablePointer<Float>) {
+    public static func normalise(
+        _ rgb: [UInt8], resolution r: Int, augment: (seed: UInt64, epoch: Int, id: String)?,
+        into out: UnsafeMutablePointer<Float>
+    ) {
         var flip = false, dx = 0, dy = 0
         if let a = augment {
             let h = KeyedHash.value(seed: a.seed, domain: "augment-\(a.epoch)", id: a.id)

@@ -15,8 +15,11 @@ public struct SplitSet: Sendable {
     public let val: [Splitter.Item]
     public let test: [Splitter.Item]
 
-    public init(directory: String, classes: [String], name: String, recipe: String?, train: [Splitter.Item], val: [Splitter.Item],
-                test: [Splitter.Item]) {
+    public init(
+        directory: String, classes: [String], name: String, recipe: String?, train: [Splitter.Item],
+        val: [Splitter.Item],
+        test: [Splitter.Item]
+    ) {
         self.directory = directory
         self.classes = classes
         self.name = name
@@ -30,7 +33,8 @@ public struct SplitSet: Sendable {
     /// `splits.json` is not a split summary or a CSV has a bad row.
     public static func load(_ directory: String) throws -> SplitSet {
         guard FileSystem.exists(directory) else {
-            throw PairDxError.io("\(directory): split directory not found; run 'pairdx split' first or pass --split Splits/<name>")
+            throw PairDxError.io(
+                "\(directory): split directory not found; run 'pairdx split' first or pass --split Splits/<name>")
         }
         let meta = (directory as NSString).appendingPathComponent("splits.json")
         guard FileSystem.exists(meta) else {
@@ -42,17 +46,24 @@ public struct SplitSet: Sendable {
         }
         let classes = Set(summary.classes)
         func rows(_ part: SplitName) throws -> [Splitter.Item] {
-            try SplitFiles.readCSV((directory as NSString).appendingPathComponent("\(part.rawValue).csv"), classes: classes)
+            try SplitFiles.readCSV(
+                (directory as NSString).appendingPathComponent("\(part.rawValue).csv"), classes: classes)
         }
-        return SplitSet(directory: directory, classes: summary.classes, name: summary.name, recipe: summary.recipe,
-                        train: try rows(.train), val: try rows(.val), test: try rows(.test))
+        return SplitSet(
+            directory: directory, classes: summary.classes, name: summary.name, recipe: summary.recipe,
+            train: try rows(.train), val: try rows(.val), test: try rows(.test))
     }
 
     /// An empty stand-in, for resolving a recipe before any split is read.
-    public static let placeholder = SplitSet(directory: "", classes: [], name: "", recipe: nil, train: [], val: [], test: [])
+    public static let placeholder = SplitSet(
+        directory: "", classes: [], name: "", recipe: nil, train: [], val: [], test: [])
 
     public func rows(_ part: SplitName) -> [Splitter.Item] {
-        switch part { case .train: train; case .val: val; case .test: test }
+        switch part {
+        case .train: train;
+        case .val: val;
+        case .test: test
+        }
     }
 
     /// Every row of the three splits.

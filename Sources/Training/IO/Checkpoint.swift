@@ -7,14 +7,20 @@ import PairDxCore
 /// products were computed when it was saved, `BLAS.mode` and `BLAS.kernel`) and `format: pt`. Python's
 /// `safetensors` loads them; `Checkpoint.load` rebuilds the model.
 public enum Checkpoint {
-    public static func save(_ model: any Classifier, vocabulary: Vocabulary?, extra: [String: String] = [:], to path: String) throws {
+    public static func save(
+        _ model: any Classifier, vocabulary: Vocabulary?, extra: [String: String] = [:], to path: String
+    ) throws {
         var file = SafeTensors.File()
         let s = model.store
         for e in s.parameters {
-            file.tensors[e.name] = .init(shape: e.shape, values: Array(UnsafeBufferPointer(start: s.allValues.baseAddress! + e.offset, count: e.count)))
+            file.tensors[e.name] = .init(
+                shape: e.shape,
+                values: Array(UnsafeBufferPointer(start: s.allValues.baseAddress! + e.offset, count: e.count)))
         }
         for e in s.buffers {
-            file.tensors[e.name] = .init(shape: e.shape, values: Array(UnsafeBufferPointer(start: s.allBuffers.baseAddress! + e.offset, count: e.count)))
+            file.tensors[e.name] = .init(
+                shape: e.shape,
+                values: Array(UnsafeBufferPointer(start: s.allBuffers.baseAddress! + e.offset, count: e.count)))
         }
         file.metadata = extra
         file.metadata["format"] = "pt"
@@ -22,13 +28,19 @@ public enum Checkpoint {
         file.metadata["pairdx.weights-sha256"] = s.weightsDigest()
         file.metadata["pairdx.compute-mode"] = BLAS.mode.rawValue
         file.metadata["pairdx.gemm-kernel"] = BLAS.kernel
-        if let vocabulary { file.metadata["pairdx.vocabulary"] = vocabulary.words.dropFirst(Vocabulary.specials.count).joined(separator: "\n") }
-        try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+        if let vocabulary {
+            file.metadata["pairdx.vocabulary"] = vocabulary.words.dropFirst(Vocabulary.specials.count).joined(
+                separator: "\n")
+        }
+        try FileSystem.makeDirectory(
+            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
         try SafeTensors.write(file, to: path)
     }
 
     /// Rebuilds the model and vocabulary saved in `path`; every tensor must be present with its shape.
-    public static func load(_ path: String) throws -> (model: any Classifier, vocabulary: Vocabulary?, metadata: [String: String]) {
+    public static func load(_ path: String) throws -> (
+        model: any Classifier, vocabulary: Vocabulary?, metadata: [String: String]
+    ) {
         let file = try SafeTensors.read(path)
         guard let specJSON = file.metadata["pairdx.spec"] else {
             throw PairDxError.badInput("\(path): no 'pairdx.spec' metadata; not a checkpoint written by 'pairdx train'")
@@ -38,17 +50,22 @@ public enum Checkpoint {
         let s = model.store
         for e in s.parameters {
             let t = try file.tensor(e.name, shape: e.shape, source: path)
-            t.values.withUnsafeBufferPointer { s.allValues.baseAddress!.advanced(by: e.offset).update(from: $0.baseAddress!, count: e.count) }
+            t.values.withUnsafeBufferPointer {
+                s.allValues.baseAddress!.advanced(by: e.offset).update(from: $0.baseAddress!, count: e.count)
+            }
         }
         for e in s.buffers {
             let t = try file.tensor(e.name, shape: e.shape, source: path)
-            t.values.withUnsafeBufferPointer { s.allBuffers.baseAddress!.advanced(by: e.offset).update(from: $0.baseAddress!, count: e.count) }
+            t.values.withUnsafeBufferPointer {
+                s.allBuffers.baseAddress!.advanced(by: e.offset).update(from: $0.baseAddress!, count: e.count)
+            }
         }
         var vocab: Vocabulary?
         if let v = file.metadata["pairdx.vocabulary"] {
             vocab = Vocabulary(words: v.isEmpty ? [] : v.components(separatedBy: "\n"))
             if vocab!.count != spec.vocabularySize && spec.kind.usesText {
-                throw PairDxError.badInput("\(path): vocabulary has \(vocab!.count) words, the model expects \(spec.vocabularySize)")
+                throw PairDxError.badInput(
+                    "\(path): vocabulary has \(vocab!.count) words, the model expects \(spec.vocabularySize)")
             }
         }
         return (model, vocab, file.metadata)

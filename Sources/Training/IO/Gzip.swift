@@ -13,9 +13,13 @@ public enum Gzip {
     /// checksum mismatch, saying which member and zlib's reason.
     public static func decompress(_ data: Data) throws -> Data {
         let input = [UInt8](data)
-        guard input.count >= 2, input[0] == 0x1f, input[1] == 0x8b else { throw FormatError(description: "not a gzip file (bad magic)") }
+        guard input.count >= 2, input[0] == 0x1f, input[1] == 0x8b else {
+            throw FormatError(description: "not a gzip file (bad magic)")
+        }
         var stream = z_stream()
-        guard pairdx_inflate_init_gzip(&stream) == Z_OK else { throw FormatError(description: "zlib could not start inflating") }
+        guard pairdx_inflate_init_gzip(&stream) == Z_OK else {
+            throw FormatError(description: "zlib could not start inflating")
+        }
         defer { inflateEnd(&stream) }
         var out = [UInt8]()
         out.reserveCapacity(input.count * 3)

@@ -14,7 +14,8 @@ extension ParameterStore {
                 throw PairDxError.badInput("\(source): tensor '\(entry.name)' is missing (\(missingHint(entry.name)))")
             }
             guard tensor.shape == entry.shape || (entry.count == 1 && tensor.values.count == 1) else {
-                throw PairDxError.badInput("\(source): tensor '\(entry.name)' has shape \(tensor.shape), the model expects \(entry.shape)")
+                throw PairDxError.badInput(
+                    "\(source): tensor '\(entry.name)' has shape \(tensor.shape), the model expects \(entry.shape)")
             }
             tensor.values.withUnsafeBufferPointer {
                 allValues.baseAddress!.advanced(by: entry.offset).update(from: $0.baseAddress!, count: entry.count)
@@ -29,7 +30,8 @@ extension ParameterStore {
         let values = allValues
         var file = SafeTensors.File(metadata: metadata)
         for entry in parameters {
-            file.tensors[entry.name] = .init(shape: entry.shape, values: Array(values[entry.offset..<(entry.offset + entry.count)]))
+            file.tensors[entry.name] = .init(
+                shape: entry.shape, values: Array(values[entry.offset..<(entry.offset + entry.count)]))
         }
         return file
     }

@@ -52,7 +52,9 @@ public enum SafeTensors {
         for name in names {
             let t = file.tensors[name]!
             let bytes = t.values.count * 4
-            entries.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            entries.append(
+                "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            )
             offset += bytes
         }
         header += entries.joined(separator: ",") + "}"
@@ -64,8 +66,16 @@ public enum SafeTensors {
         out.append(contentsOf: h)
         for name in names {
             file.tensors[name]!.values.withUnsafeBufferPointer { p in
-                if UInt32(1).littleEndian == 1 { out.append(UnsafeBufferPointer(start: UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: UInt8.self), count: p.count * 4)) }
-                else { for v in p { var b = v.bitPattern.littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) } } }
+                if UInt32(1).littleEndian == 1 {
+                    out.append(
+                        UnsafeBufferPointer(
+                            start: UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: UInt8.self),
+                            count: p.count * 4))
+                } else {
+                    for v in p {
+                        var b = v.bitPattern.littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) }
+                    }
+                }
             }
         }
         return out
@@ -99,8 +109,9 @@ public enum SafeTensors {
                 continue
             }
             guard let d = value as? [String: Any], let dtype = d["dtype"] as? String,
-                  let shape = (d["shape"] as? [NSNumber])?.map(\.intValue),
-                  let offs = (d["data_offsets"] as? [NSNumber])?.map(\.intValue), offs.count == 2 else {
+                let shape = (d["shape"] as? [NSNumber])?.map(\.intValue),
+                let offs = (d["data_offsets"] as? [NSNumber])?.map(\.intValue), offs.count == 2
+            else {
                 throw bad("entry '\(name)' lacks dtype, shape or data_offsets")
             }
             let count = shape.reduce(1, *)
@@ -119,13 +130,27 @@ public enum SafeTensors {
                 let p = raw.baseAddress! + base + offs[0]
                 for i in 0..<count {
                     switch dtype {
-                    case "F32": values[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                    case "F64": values[i] = Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
-                    case "I32": values[i] = Float(Int32(littleEndian: p.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
-                    case "I64": values[i] = Float(Int64(littleEndian: p.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
-                    case "F16": values[i] = Float(Float16(bitPattern: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))))
-                    default: // BF16: the high half of a Float32
-                        values[i] = Float(bitPattern: UInt32(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) << 16)
+                    case "F32":
+                        values[i] = Float(
+                            bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                    case "F64":
+                        values[i] = Float(
+                            Double(
+                                bitPattern: UInt64(
+                                    littleEndian: p.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+                    case "I32":
+                        values[i] = Float(Int32(littleEndian: p.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
+                    case "I64":
+                        values[i] = Float(Int64(littleEndian: p.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
+                    case "F16":
+                        values[i] = Float(
+                            Float16(
+                                bitPattern: UInt16(
+                                    littleEndian: p.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))))
+                    default:  // BF16: the high half of a Float32
+                        values[i] = Float(
+                            bitPattern: UInt32(
+                                UInt16(littleEndian: p.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) << 16)
                     }
                 }
             }

@@ -11,10 +11,12 @@ struct StateDictShapes {
     /// The shape of `name`, which must have `rank` positive dimensions.
     func shape(_ name: String, rank: Int) throws -> [Int] {
         guard let t = shapes[name] else {
-            throw PairDxError.badInput("\(source): tensor '\(name)' is missing: not \(expected) (\(shapes.count) tensors)")
+            throw PairDxError.badInput(
+                "\(source): tensor '\(name)' is missing: not \(expected) (\(shapes.count) tensors)")
         }
         guard t.count == rank, t.allSatisfy({ $0 > 0 }) else {
-            throw PairDxError.badInput("\(source): tensor '\(name)' has shape \(t), expected \(rank) positive dimensions")
+            throw PairDxError.badInput(
+                "\(source): tensor '\(name)' has shape \(t), expected \(rank) positive dimensions")
         }
         return t
     }

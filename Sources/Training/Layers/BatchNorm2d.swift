@@ -45,9 +45,11 @@ public final class BatchNorm2d: Layer {
     /// the unfused layers in their order — `max(BN(x), 0)`, or `max(0, BN(x) + residual)` — so the bits equal the
     /// composition's. Caches the output for the ReLU's mask (training).
     public func forward(_ x: Tensor, adding residual: Tensor?, relu: Bool, training: Bool) -> Tensor {
-        precondition(x.rank == 4 && x.shape[0] == channels, "BatchNorm2d expects [\(channels), B, H, W], got \(x.shape)")
-        precondition(residual.map { $0.shape == x.shape } ?? true,
-                     "BatchNorm2d: residual \(residual?.shape ?? []) does not match the input \(x.shape)")
+        precondition(
+            x.rank == 4 && x.shape[0] == channels, "BatchNorm2d expects [\(channels), B, H, W], got \(x.shape)")
+        precondition(
+            residual.map { $0.shape == x.shape } ?? true,
+            "BatchNorm2d: residual \(residual?.shape ?? []) does not match the input \(x.shape)")
         let m = x.count / channels
         let gamma = store.value(weight), beta = store.value(bias)
         let rm = store.buffer(runningMean), rv = store.buffer(runningVar)
@@ -60,7 +62,8 @@ public final class BatchNorm2d: Layer {
         }
         let eps = epsilon, mom = momentum
         let reduction = ChannelReduction(BLAS.mode)
-        let r = residual ?? Tensor(shape: [0]), hasResidual = residual != nil  // an empty tensor's buffer may have a base address
+        // an empty tensor's buffer may have a base address
+        let r = residual ?? Tensor(shape: [0]), hasResidual = residual != nil
         let y = x.withUnsafeBufferPointer { xb in
             r.withUnsafeBufferPointer { rb in
                 Tensor(shape: x.shape) { yb in
@@ -117,13 +120,16 @@ public final class BatchNorm2d: Layer {
     /// gradient through the fused ReLU's mask, which is written in the same sweep). Bit-identical to
     /// `ReLU.backward` followed by the unfused BatchNorm backward.
     public func backwardWithResidual(_ dOut: Tensor) -> (input: Tensor, residual: Tensor?) {
-        precondition(dOut.shape == input.shape, "BatchNorm2d.backward: gradient \(dOut.shape) does not match the last forward")
+        precondition(
+            dOut.shape == input.shape, "BatchNorm2d.backward: gradient \(dOut.shape) does not match the last forward")
         // Without a ReLU the residual's gradient is the output gradient itself.
         var residualGradient: Tensor? = fusedResidual && !fusedReLU ? dOut : nil
         let writesResidual = fusedResidual && fusedReLU
         let dx = Tensor(shape: input.shape) { dxb in
             if writesResidual {
-                residualGradient = Tensor(shape: input.shape) { drb in backwardSweep(dOut, dx: dxb.baseAddress!, residual: drb.baseAddress!) }
+                residualGradient = Tensor(shape: input.shape) { drb in
+                    backwardSweep(dOut, dx: dxb.baseAddress!, residual: drb.baseAddress!)
+                }
             } else {
                 backwardSweep(dOut, dx: dxb.baseAddress!, residual: nil)
             }
@@ -132,7 +138,9 @@ public final class BatchNorm2d: Layer {
     }
 
     /// Writes dx (and the masked output gradient into `residual`), accumulating γ's and β's gradients.
-    private func backwardSweep(_ dOut: Tensor, dx dxBase: UnsafeMutablePointer<Float>, residual: UnsafeMutablePointer<Float>?) {
+    private func backwardSweep(
+        _ dOut: Tensor, dx dxBase: UnsafeMutablePointer<Float>, residual: UnsafeMutablePointer<Float>?
+    ) {
         let m = input.count / channels
         let gamma = store.value(weight)
         let dGamma = store.grad(weight), dBeta = store.grad(bias)
@@ -208,7 +216,12 @@ struct ChannelReduction {
             }
             return (meanD, sq)
         }
-        let meanD = Self.blockedSum(m) { lane, i in lane + Self.load(x, i) } scalar: { i in x[i] } / Double(m)
+        let meanD =
+            Self.blockedSum(m) { lane, i in
+                lane + Self.load(x, i)
+            } scalar: { i in
+                x[i]
+            } / Double(m)
         let mu = SIMD8<Float>(repeating: Float(meanD))
         let sq = Self.blockedSum(m) { lane, i in
             let d = Self.load(x, i) - mu
@@ -224,8 +237,10 @@ struct ChannelReduction {
 
     /// (Σg, Σg·x̂) with g = dy, or dy where `mask` > 0 (a fused ReLU), and x̂ = (x − μ)·inv.
     @inline(__always)
-    func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mask y: UnsafePointer<Float>?,
-                      _ mu: Float, _ inv: Float, _ m: Int) -> (Double, Double) {
+    func gradientSums(
+        _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mask y: UnsafePointer<Float>?,
+        _ mu: Float, _ inv: Float, _ m: Int
+    ) -> (Double, Double) {
         if !vectorised {
             var sumDy = 0.0, sumDyXhat = 0.0
             if let y {
@@ -249,9 +264,15 @@ struct ChannelReduction {
             guard let y else { return d }
             return d.replacing(with: zero, where: load(y, i) .<= zero)
         }
-        let sumDy = Self.blockedSum(m) { lane, i in lane + g(i) } scalar: { i in y.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i] }
+        let sumDy = Self.blockedSum(m) { lane, i in
+            lane + g(i)
+        } scalar: { i in
+            y.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
+        }
         // Σg·(x − μ) in lanes, scaled by inv once.
-        let sumDyCentred = Self.blockedSum(m) { lane, i in lane + g(i) * (Self.load(x, i) - muV) } scalar: { i in
+        let sumDyCentred = Self.blockedSum(m) { lane, i in
+            lane + g(i) * (Self.load(x, i) - muV)
+        } scalar: { i in
             (y.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]) * (x[i] - mu)
         }
         return (sumDy, sumDyCentred * Double(inv))

@@ -18,9 +18,11 @@ public final class Conv2d: Layer {
 
     /// Registers `<name>.weight` (and `<name>.bias`), initialised Kaiming-normal with fan-out (torchvision's
     /// ResNet convention); biases start at zero.
-    public init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int, kernel: Int,
-                stride: Int = 1, padding: Int = 0, bias: Bool = false, workspace: Workspace,
-                needsInputGradient: Bool = true, generator: inout SeededGenerator) {
+    public init(
+        _ store: ParameterStore, name: String, inChannels: Int, outChannels: Int, kernel: Int,
+        stride: Int = 1, padding: Int = 0, bias: Bool = false, workspace: Workspace,
+        needsInputGradient: Bool = true, generator: inout SeededGenerator
+    ) {
         self.store = store
         self.workspace = workspace
         self.inChannels = inChannels
@@ -85,7 +87,9 @@ public final class Conv2d: Layer {
         let b = input.shape[1], h = input.shape[2], w = input.shape[3]
         let ho = outputSize(h), wo = outputSize(w)
         let n = b * ho * wo, k = inChannels * kernel * kernel
-        precondition(dOut.shape == [outChannels, b, ho, wo], "Conv2d.backward: gradient \(dOut.shape) does not match the last forward")
+        precondition(
+            dOut.shape == [outChannels, b, ho, wo],
+            "Conv2d.backward: gradient \(dOut.shape) does not match the last forward")
         return dOut.withUnsafeBufferPointer { dyb in
             let dy = dyb.baseAddress!
             if let bias, store.isTrainable(bias) {
@@ -111,16 +115,20 @@ public final class Conv2d: Layer {
                     BLAS.gemm(transB: true, m: outChannels, n: k, k: n, a: dy, b: cols, beta: 1, c: store.grad(weight))
                 }
                 guard needsInputGradient else { return Tensor(shape: [0]) }
-                precondition(residual.map { $0.shape == input.shape } ?? true,
-                             "Conv2d.backward: residual \(residual?.shape ?? []) does not match the input \(input.shape)")
+                precondition(
+                    residual.map { $0.shape == input.shape } ?? true,
+                    "Conv2d.backward: residual \(residual?.shape ?? []) does not match the input \(input.shape)")
                 let r = residual ?? Tensor(shape: [0])
                 return r.withUnsafeBufferPointer { rb in
                     Tensor(shape: input.shape) { dxb in
                         let dx = dxb.baseAddress!
                         if let scratch {
                             // dCols[K, N] = Wᵀ[K, Cout] · dY[Cout, N], then scatter-add into dX.
-                            BLAS.gemm(transA: true, m: k, n: n, k: outChannels, a: store.value(weight), b: dy, c: scratch)
-                            col2im(scratch, batch: b, height: h, width: w, into: dx, adding: residual == nil ? nil : rb.baseAddress)
+                            BLAS.gemm(
+                                transA: true, m: k, n: n, k: outChannels, a: store.value(weight), b: dy, c: scratch)
+                            col2im(
+                                scratch, batch: b, height: h, width: w, into: dx,
+                                adding: residual == nil ? nil : rb.baseAddress)
                         } else {
                             BLAS.gemm(transA: true, m: k, n: n, k: outChannels, a: store.value(weight), b: dy, c: dx)
                             if residual != nil, let rp = rb.baseAddress {
@@ -137,7 +145,9 @@ public final class Conv2d: Layer {
 
     /// cols[(c·kh + i)·kw + j][(bi·Ho + oy)·Wo + ox] = x[c][bi][oy·s − p + i][ox·s − p + j] (0 outside).
     /// Rows are independent, so they are split over the compute threads. O(K·N).
-    func im2col(_ x: UnsafePointer<Float>, batch: Int, height h: Int, width w: Int, into cols: UnsafeMutablePointer<Float>) {
+    func im2col(
+        _ x: UnsafePointer<Float>, batch: Int, height h: Int, width w: Int, into cols: UnsafeMutablePointer<Float>
+    ) {
         let ho = outputSize(h), wo = outputSize(w)
         let n = batch * ho * wo
         let kk = kernel, s = stride, p = padding
@@ -179,8 +189,10 @@ public final class Conv2d: Layer {
     /// The adjoint of `im2col`: dx[c][bi][iy][ix] = Σ over the column entries that read it (then `+ residual`, when
     /// given, once the channel's sum is complete). Each input channel is written by one thread only (its kernel rows
     /// are processed together, in a fixed order). O(K·N).
-    func col2im(_ cols: UnsafePointer<Float>, batch: Int, height h: Int, width w: Int, into dx: UnsafeMutablePointer<Float>,
-                adding residual: UnsafePointer<Float>? = nil) {
+    func col2im(
+        _ cols: UnsafePointer<Float>, batch: Int, height h: Int, width w: Int, into dx: UnsafeMutablePointer<Float>,
+        adding residual: UnsafePointer<Float>? = nil
+    ) {
         let ho = outputSize(h), wo = outputSize(w)
         let n = batch * ho * wo
         let kk = kernel, s = stride, p = padding

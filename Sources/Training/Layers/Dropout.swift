@@ -28,7 +28,8 @@ public final class Dropout: Layer {
 
     public func backward(_ dOut: Tensor) -> Tensor {
         guard p > 0 else { return dOut }
-        precondition(dOut.count == mask.count, "Dropout.backward: gradient \(dOut.shape) does not match the last forward")
+        precondition(
+            dOut.count == mask.count, "Dropout.backward: gradient \(dOut.shape) does not match the last forward")
         var dx = dOut
         dx.withUnsafeMutableBufferPointer { d in
             mask.withUnsafeBufferPointer { m in

@@ -10,7 +10,10 @@ public final class Embedding {
     private let store: ParameterStore
     private var ids: [Int32] = []
 
-    public init(_ store: ParameterStore, name: String, vocab: Int, dim: Int, frozen: Bool = false, generator: inout SeededGenerator) {
+    public init(
+        _ store: ParameterStore, name: String, vocab: Int, dim: Int, frozen: Bool = false,
+        generator: inout SeededGenerator
+    ) {
         self.store = store; self.vocab = vocab; self.dim = dim
         weight = store.parameter("\(name).weight", shape: [vocab, dim], trainable: !frozen, decay: false)
         Initialisation.normal(store.value(weight), count: weight.count, std: 1, using: &generator)
@@ -45,7 +48,8 @@ public final class Embedding {
     /// Scatter-adds `dOut` [B, T, dim] into the table's gradient (skipping padding; nothing when frozen).
     public func backward(_ dOut: Tensor) {
         guard !frozen else { return }
-        precondition(dOut.count == ids.count * dim, "embedding backward: gradient \(dOut.shape) does not match the last forward")
+        precondition(
+            dOut.count == ids.count * dim, "embedding backward: gradient \(dOut.shape) does not match the last forward")
         let g = store.grad(weight)
         dOut.withUnsafeBufferPointer { d in
             for (r, id) in ids.enumerated() where id != 0 {

@@ -13,8 +13,11 @@ public final class Linear: Layer {
 
     /// Registers `<name>.weight` (and `<name>.bias`) and initialises them like PyTorch (U(±1/√in)); with
     /// `zeroBias` the bias starts at 0 and only the weight is drawn (an attention's output projection).
-    public init(_ store: ParameterStore, name: String, inFeatures: Int, outFeatures: Int, bias: Bool = true, zeroBias: Bool = false,
-                needsInputGradient: Bool = true, generator: inout SeededGenerator) {
+    public init(
+        _ store: ParameterStore, name: String, inFeatures: Int, outFeatures: Int, bias: Bool = true,
+        zeroBias: Bool = false,
+        needsInputGradient: Bool = true, generator: inout SeededGenerator
+    ) {
         self.store = store
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
@@ -38,22 +41,25 @@ public final class Linear: Layer {
                 if let b {
                     for r in 0..<rows { (y + r &* outFeatures).update(from: b, count: outFeatures) }
                 }
-                BLAS.gemm(transB: true, m: rows, n: outFeatures, k: inFeatures,
-                          a: xp.baseAddress!, b: w, beta: b == nil ? 0 : 1, c: y)
+                BLAS.gemm(
+                    transB: true, m: rows, n: outFeatures, k: inFeatures,
+                    a: xp.baseAddress!, b: w, beta: b == nil ? 0 : 1, c: y)
             }
         }
     }
 
     public func backward(_ dOut: Tensor) -> Tensor {
         let rows = input.count / inFeatures
-        precondition(dOut.count == rows * outFeatures, "Linear.backward: gradient \(dOut.shape) does not match the last forward")
+        precondition(
+            dOut.count == rows * outFeatures, "Linear.backward: gradient \(dOut.shape) does not match the last forward")
         return dOut.withUnsafeBufferPointer { dyp in
             let dy = dyp.baseAddress!
             if store.isTrainable(weight) {
                 input.withUnsafeBufferPointer { xp in
                     // dW[out, in] += dYᵀ[out, rows] · X[rows, in]
-                    BLAS.gemm(transA: true, m: outFeatures, n: inFeatures, k: rows,
-                              a: dy, b: xp.baseAddress!, beta: 1, c: store.grad(weight))
+                    BLAS.gemm(
+                        transA: true, m: outFeatures, n: inFeatures, k: rows,
+                        a: dy, b: xp.baseAddress!, beta: 1, c: store.grad(weight))
                 }
             }
             if let bias, store.isTrainable(bias) {

@@ -14,7 +14,8 @@ enum PatchColumns {
                             for ch in 0..<3 {
                                 let plane = (item &* 3 &+ ch) &* s
                                 for y in 0..<p {
-                                    dst.update(from: ip.baseAddress! + ((plane &+ gy &* p &+ y) &* s &+ gx &* p), count: p)
+                                    dst.update(
+                                        from: ip.baseAddress! + ((plane &+ gy &* p &+ y) &* s &+ gx &* p), count: p)
                                     dst += p
                                 }
                             }

@@ -58,7 +58,8 @@ public final class MaxPool2d: Layer {
     public func backward(_ dOut: Tensor) -> Tensor {
         let planes = inputShape[0] * inputShape[1], h = inputShape[2], w = inputShape[3]
         let per = dOut.count / max(planes, 1)
-        precondition(dOut.count == argmax.count, "MaxPool2d.backward: gradient \(dOut.shape) does not match the last forward")
+        precondition(
+            dOut.count == argmax.count, "MaxPool2d.backward: gradient \(dOut.shape) does not match the last forward")
         return dOut.withUnsafeBufferPointer { db in
             argmax.withUnsafeBufferPointer { ab in
                 Tensor(shape: inputShape) { dxb in
@@ -105,7 +106,8 @@ public final class GlobalAveragePool: Layer {
 
     public func backward(_ dOut: Tensor) -> Tensor {
         let c = inputShape[0], b = inputShape[1], hw = inputShape[2] * inputShape[3]
-        precondition(dOut.shape == [b, c], "GlobalAveragePool.backward: gradient \(dOut.shape) does not match the last forward")
+        precondition(
+            dOut.shape == [b, c], "GlobalAveragePool.backward: gradient \(dOut.shape) does not match the last forward")
         let inv = 1 / Float(hw)
         return dOut.withUnsafeBufferPointer { db in
             Tensor(shape: inputShape) { dxb in

@@ -15,7 +15,8 @@ public final class ReLU: Layer {
     }
 
     public func backward(_ dOut: Tensor) -> Tensor {
-        precondition(dOut.count == output.count, "ReLU.backward: gradient \(dOut.shape) does not match the last forward")
+        precondition(
+            dOut.count == output.count, "ReLU.backward: gradient \(dOut.shape) does not match the last forward")
         return output.withUnsafeBufferPointer { y in
             dOut.withUnsafeBufferPointer { d in
                 Tensor(shape: dOut.shape) { dx in

@@ -12,7 +12,8 @@ public final class SoftmaxCrossEntropy {
     /// Mean loss over the batch of `logits` `[B, K]` against `labels` (B values in 0..<K).
     /// Caches the probabilities for `backward()`.
     public func forward(logits: Tensor, labels: [Int]) -> Float {
-        precondition(logits.rank == 2 && logits.shape[0] == labels.count, "logits \(logits.shape) vs \(labels.count) labels")
+        precondition(
+            logits.rank == 2 && logits.shape[0] == labels.count, "logits \(logits.shape) vs \(labels.count) labels")
         let b = logits.shape[0], k = logits.shape[1]
         self.labels = labels
         var loss = 0.0

@@ -10,18 +10,25 @@ final class BasicBlock: Layer {
     let conv2: Conv2d, bn2: BatchNorm2d
     let downsample: (Conv2d, BatchNorm2d)?
 
-    init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int, stride: Int,
-         workspace: Workspace, generator: inout SeededGenerator) {
-        conv1 = Conv2d(store, name: "\(name).conv1", inChannels: inChannels, outChannels: outChannels, kernel: 3,
-                       stride: stride, padding: 1, workspace: workspace, generator: &generator)
+    init(
+        _ store: ParameterStore, name: String, inChannels: Int, outChannels: Int, stride: Int,
+        workspace: Workspace, generator: inout SeededGenerator
+    ) {
+        conv1 = Conv2d(
+            store, name: "\(name).conv1", inChannels: inChannels, outChannels: outChannels, kernel: 3,
+            stride: stride, padding: 1, workspace: workspace, generator: &generator)
         bn1 = BatchNorm2d(store, name: "\(name).bn1", channels: outChannels)
-        conv2 = Conv2d(store, name: "\(name).conv2", inChannels: outChannels, outChannels: outChannels, kernel: 3,
-                       stride: 1, padding: 1, workspace: workspace, generator: &generator)
+        conv2 = Conv2d(
+            store, name: "\(name).conv2", inChannels: outChannels, outChannels: outChannels, kernel: 3,
+            stride: 1, padding: 1, workspace: workspace, generator: &generator)
         bn2 = BatchNorm2d(store, name: "\(name).bn2", channels: outChannels)
         if stride != 1 || inChannels != outChannels {
-            downsample = (Conv2d(store, name: "\(name).downsample.0", inChannels: inChannels, outChannels: outChannels,
-                                 kernel: 1, stride: stride, workspace: workspace, generator: &generator),
-                          BatchNorm2d(store, name: "\(name).downsample.1", channels: outChannels))
+            downsample = (
+                Conv2d(
+                    store, name: "\(name).downsample.0", inChannels: inChannels, outChannels: outChannels,
+                    kernel: 1, stride: stride, workspace: workspace, generator: &generator),
+                BatchNorm2d(store, name: "\(name).downsample.1", channels: outChannels)
+            )
         } else {
             downsample = nil
         }

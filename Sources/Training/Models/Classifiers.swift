@@ -27,9 +27,11 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// `glove:<file name>` or `learned` (embeddings learned from the train split's vocabulary).
     public var embeddings: String
 
-    public init(kind: ModelKind, classes: [String], resolution: Int, widthMultiplier: Double, width: Int, heads: Int,
-                embeddingDim: Int, vocabularySize: Int, maxTokens: Int, dropout: Double, frozenEmbeddings: Bool,
-                modalityDropout: Double? = nil, embeddings: String) {
+    public init(
+        kind: ModelKind, classes: [String], resolution: Int, widthMultiplier: Double, width: Int, heads: Int,
+        embeddingDim: Int, vocabularySize: Int, maxTokens: Int, dropout: Double, frozenEmbeddings: Bool,
+        modalityDropout: Double? = nil, embeddings: String
+    ) {
         self.kind = kind; self.classes = classes; self.resolution = resolution; self.widthMultiplier = widthMultiplier
         self.width = width; self.heads = heads; self.embeddingDim = embeddingDim; self.vocabularySize = vocabularySize
         self.maxTokens = maxTokens; self.dropout = dropout; self.frozenEmbeddings = frozenEmbeddings
@@ -87,12 +89,16 @@ public final class TextClassifier: Classifier {
 
     public init(_ spec: ModelSpec, seed: UInt64) {
         self.spec = spec
-        encoder = TextEncoder(vocab: spec.vocabularySize, embeddingDim: spec.embeddingDim, width: spec.width, heads: spec.heads,
-                              classes: spec.classes.count, dropout: Float(spec.dropout), frozenEmbeddings: spec.frozenEmbeddings, seed: seed)
+        encoder = TextEncoder(
+            vocab: spec.vocabularySize, embeddingDim: spec.embeddingDim, width: spec.width, heads: spec.heads,
+            classes: spec.classes.count, dropout: Float(spec.dropout), frozenEmbeddings: spec.frozenEmbeddings,
+            seed: seed)
     }
 
     public func forward(_ batch: Batch, training: Bool) -> Tensor {
-        encoder.forward(tokens: batch.tokens, batch: batch.count, tokenLength: batch.tokenLength, lengths: batch.lengths, training: training)
+        encoder.forward(
+            tokens: batch.tokens, batch: batch.count, tokenLength: batch.tokenLength, lengths: batch.lengths,
+            training: training)
     }
 
     public func backward(_ dLogits: Tensor) { encoder.backward(dLogits) }
@@ -115,9 +121,10 @@ public final class FusionClassifier: Classifier {
         dropoutDraws = SeededGenerator(seed: seed ^ 0x6D6F_6461_6C69_7479)
         var g = SeededGenerator(seed: seed)
         tower = ResNet18(store, name: "image", widthMultiplier: spec.widthMultiplier, classes: nil, generator: &g)
-        head = FusionHead(store, featureDim: tower.featureWidth, vocab: spec.vocabularySize, embeddingDim: spec.embeddingDim,
-                          width: spec.width, heads: spec.heads, classes: spec.classes.count, dropout: Float(spec.dropout),
-                          frozenEmbeddings: spec.frozenEmbeddings, seed: seed, generator: &g)
+        head = FusionHead(
+            store, featureDim: tower.featureWidth, vocab: spec.vocabularySize, embeddingDim: spec.embeddingDim,
+            width: spec.width, heads: spec.heads, classes: spec.classes.count, dropout: Float(spec.dropout),
+            frozenEmbeddings: spec.frozenEmbeddings, seed: seed, generator: &g)
     }
 
     public func forward(_ batch: Batch, training: Bool) -> Tensor {
@@ -132,7 +139,9 @@ public final class FusionClassifier: Classifier {
             keep = (0..<b).map { _ in dropoutDraws.nextUniform() < p ? 0 : 1 / (1 - p) }
             scaleRows(&f, by: keep, width: width)
         }
-        return head.forward(features: f, tokens: batch.tokens, tokenLength: batch.tokenLength, lengths: batch.lengths, training: training)
+        return head.forward(
+            features: f, tokens: batch.tokens, tokenLength: batch.tokenLength, lengths: batch.lengths,
+            training: training)
     }
 
     public func backward(_ dLogits: Tensor) {

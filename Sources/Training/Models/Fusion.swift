@@ -23,28 +23,34 @@ public final class FusionHead {
     private var batch = 0
 
     /// Registers the head's parameters in `store` (shared with the image tower: one block per model).
-    public init(_ store: ParameterStore, featureDim: Int, vocab: Int, embeddingDim: Int, width: Int, heads: Int,
-                classes: Int, dropout: Float, frozenEmbeddings: Bool, seed: UInt64, generator g: inout SeededGenerator) {
+    public init(
+        _ store: ParameterStore, featureDim: Int, vocab: Int, embeddingDim: Int, width: Int, heads: Int,
+        classes: Int, dropout: Float, frozenEmbeddings: Bool, seed: UInt64, generator g: inout SeededGenerator
+    ) {
         self.store = store; self.featureDim = featureDim; self.width = width
         imageProj = Linear(store, name: "image_proj", inFeatures: featureDim, outFeatures: width, generator: &g)
-        embedding = Embedding(store, name: "embedding", vocab: vocab, dim: embeddingDim, frozen: frozenEmbeddings, generator: &g)
+        embedding = Embedding(
+            store, name: "embedding", vocab: vocab, dim: embeddingDim, frozen: frozenEmbeddings, generator: &g)
         textProj = Linear(store, name: "text_proj", inFeatures: embeddingDim, outFeatures: width, generator: &g)
-        attention = MultiHeadAttention(store, name: "cross_attention", width: width, heads: heads, softmax: .exact, generator: &g)
+        attention = MultiHeadAttention(
+            store, name: "cross_attention", width: width, heads: heads, softmax: .exact, generator: &g)
         head = Sequential([
             Linear(store, name: "head.0", inFeatures: 2 * width, outFeatures: width, generator: &g),
             ReLU(),
             Dropout(p: dropout, seed: seed &+ 0xF05E),
-            Linear(store, name: "head.3", inFeatures: width, outFeatures: classes, generator: &g),
+            Linear(store, name: "head.3", inFeatures: width, outFeatures: classes, generator: &g)
         ])
     }
 
     /// Logits [B, classes] from image features [B, F] and padded tokens.
     public func forward(features: Tensor, tokens: [Int32], tokenLength: Int, lengths: [Int], training: Bool) -> Tensor {
         let b = features.shape[0]
-        precondition(features.shape == [b, featureDim], "fusion expects features [B, \(featureDim)], got \(features.shape)")
+        precondition(
+            features.shape == [b, featureDim], "fusion expects features [B, \(featureDim)], got \(features.shape)")
         batch = b
         let v = imageProj.forward(features, training: training)
-        let w = textProj.forward(embedding.forward(tokens, batch: b, tokens: tokenLength, training: training), training: training)
+        let w = textProj.forward(
+            embedding.forward(tokens, batch: b, tokens: tokenLength, training: training), training: training)
         attention.mask = AttentionMask(lengths: lengths)
         let a = attention.forward(query: v.reshaped([b, 1, width]), keys: w, values: w, training: training)
         let e = width
@@ -78,9 +84,13 @@ public final class FusionHead {
             }
         }
         let (dq, dk, dvals) = attention.backwardCross(da)
-        dv.withUnsafeMutableBufferPointer { vp in dq.withUnsafeBufferPointer { q in for i in 0..<vp.count { vp[i] += q[i] } } }
+        dv.withUnsafeMutableBufferPointer { vp in
+            dq.withUnsafeBufferPointer { q in for i in 0..<vp.count { vp[i] += q[i] } }
+        }
         var dw = dk
-        dw.withUnsafeMutableBufferPointer { a in dvals.withUnsafeBufferPointer { x in for i in 0..<a.count { a[i] += x[i] } } }
+        dw.withUnsafeMutableBufferPointer { a in
+            dvals.withUnsafeBufferPointer { x in for i in 0..<a.count { a[i] += x[i] } }
+        }
         embedding.backward(textProj.backward(dw))
         return imageProj.backward(dv.reshaped([b, e]))
     }

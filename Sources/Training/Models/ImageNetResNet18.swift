@@ -21,13 +21,16 @@ public struct ImageNetResNet18: Sendable {
         }
         var g = SeededGenerator(seed: 0)
         let probe = ResNet18(ParameterStore(), widthMultiplier: widthMultiplier, classes: nil, generator: &g)
-        let hint = widthMultiplier == 1 ? "" : " (the recipe's ResNet width multiplier is \(widthMultiplier); ImageNet weights need 1)"
+        let hint =
+            widthMultiplier == 1
+            ? "" : " (the recipe's ResNet width multiplier is \(widthMultiplier); ImageNet weights need 1)"
         do {
             try probe.loadWeights(source: path, includeClassifier: false) { tensors[$0] }
         } catch let error as PairDxError {
             throw PairDxError.badInput(error.message + hint)
         }
         let digest = try SHA256.hex(fileAt: path)
-        return ImageNetResNet18(tensors: tensors, source: "imagenet:\((path as NSString).lastPathComponent) sha256:\(digest.prefix(16))")
+        return ImageNetResNet18(
+            tensors: tensors, source: "imagenet:\((path as NSString).lastPathComponent) sha256:\(digest.prefix(16))")
     }
 }

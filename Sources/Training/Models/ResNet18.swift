@@ -24,8 +24,10 @@ public final class ResNet18: Layer {
     public let bufferIndices: Range<Int>
 
     /// Builds the network and registers its parameters in `store` (under `name.` when `name` is non-empty).
-    public init(_ store: ParameterStore, name: String = "", widthMultiplier: Double = 1, classes: Int? = nil,
-                generator: inout SeededGenerator) {
+    public init(
+        _ store: ParameterStore, name: String = "", widthMultiplier: Double = 1, classes: Int? = nil,
+        generator: inout SeededGenerator
+    ) {
         precondition(widthMultiplier > 0, "widthMultiplier must be positive")
         self.store = store
         self.widthMultiplier = widthMultiplier
@@ -33,16 +35,19 @@ public final class ResNet18: Layer {
         let firstParameter = store.parameters.count, firstBuffer = store.buffers.count
         let widths = [64, 128, 256, 512].map { max(1, Int((Double($0) * widthMultiplier).rounded())) }
         featureWidth = widths[3]
-        conv1 = Conv2d(store, name: prefix + "conv1", inChannels: 3, outChannels: widths[0], kernel: 7, stride: 2,
-                       padding: 3, workspace: workspace, needsInputGradient: false, generator: &generator)
+        conv1 = Conv2d(
+            store, name: prefix + "conv1", inChannels: 3, outChannels: widths[0], kernel: 7, stride: 2,
+            padding: 3, workspace: workspace, needsInputGradient: false, generator: &generator)
         bn1 = BatchNorm2d(store, name: prefix + "bn1", channels: widths[0])
         var blocks: [BasicBlock] = []
         var channels = widths[0]
         for (stage, width) in widths.enumerated() {
             for index in 0..<2 {
                 let stride = (stage > 0 && index == 0) ? 2 : 1
-                blocks.append(BasicBlock(store, name: "\(prefix)layer\(stage + 1).\(index)", inChannels: channels,
-                                         outChannels: width, stride: stride, workspace: workspace, generator: &generator))
+                blocks.append(
+                    BasicBlock(
+                        store, name: "\(prefix)layer\(stage + 1).\(index)", inChannels: channels,
+                        outChannels: width, stride: stride, workspace: workspace, generator: &generator))
                 channels = width
             }
         }
@@ -58,9 +63,12 @@ public final class ResNet18: Layer {
 
     /// Pooled features `[B, featureWidth]` of images `[B, 3, H, W]`.
     public func features(_ images: Tensor, training: Bool) -> Tensor {
-        precondition(images.rank == 4 && images.shape[1] == 3, "ResNet18 expects images [B, 3, H, W], got \(images.shape)")
+        precondition(
+            images.rank == 4 && images.shape[1] == 3, "ResNet18 expects images [B, 3, H, W], got \(images.shape)")
         var x = images.swappingLeadingAxes()
-        x = maxPool.forward(bn1.forward(conv1.forward(x, training: training), adding: nil, relu: true, training: training), training: training)
+        x = maxPool.forward(
+            bn1.forward(conv1.forward(x, training: training), adding: nil, relu: true, training: training),
+            training: training)
         for block in blocks { x = block.forward(x, training: training) }
         return pool.forward(x, training: training)
     }

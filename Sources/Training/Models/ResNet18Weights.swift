@@ -10,12 +10,14 @@ extension ResNet18 {
     /// Throws `PairDxError.badInput` naming `source` and the tensor. O(parameters).
     public func loadWeights(source: String, includeClassifier: Bool = true, tensor: (String) -> Tensor?) throws {
         var plan: [(destination: UnsafeMutablePointer<Float>, values: Tensor)] = []
-        let entries = parameterIndices.map { (store.parameters[$0], true) } + bufferIndices.map { (store.buffers[$0], false) }
+        let entries =
+            parameterIndices.map { (store.parameters[$0], true) } + bufferIndices.map { (store.buffers[$0], false) }
         for (entry, isParameter) in entries {
             let name = String(entry.name.dropFirst(prefixLength))
             if name.hasPrefix("fc.") && !includeClassifier { continue }
             guard let t = tensor(name) else {
-                throw PairDxError.badInput("\(source): tensor '\(name)' is missing (expected torchvision ResNet-18 names)")
+                throw PairDxError.badInput(
+                    "\(source): tensor '\(name)' is missing (expected torchvision ResNet-18 names)")
             }
             guard t.shape == entry.shape else {
                 throw PairDxError.badInput("\(source): tensor '\(name)' has shape \(t.shape), expected \(entry.shape)")
@@ -31,8 +33,10 @@ extension ResNet18 {
     /// This network's parameters and running statistics under torchvision's names (for checkpoints).
     public func exportWeights() -> [String: Tensor] {
         var out: [String: Tensor] = [:]
-        for (entries, base) in [(parameterIndices.map { store.parameters[$0] }, store.allValues.baseAddress!),
-                                (bufferIndices.map { store.buffers[$0] }, store.allBuffers.baseAddress!)] {
+        for (entries, base) in [
+            (parameterIndices.map { store.parameters[$0] }, store.allValues.baseAddress!),
+            (bufferIndices.map { store.buffers[$0] }, store.allBuffers.baseAddress!)
+        ] {
             for e in entries {
                 out[String(e.name.dropFirst(prefixLength))] = Tensor(
                     shape: e.shape, storage: Array(UnsafeBufferPointer(start: base + e.offset, count: e.count)))

@@ -19,13 +19,16 @@ public final class TextEncoder {
     private var batch = 0
     private var tokenLength = 0
 
-    public init(vocab: Int, embeddingDim: Int, width: Int, heads: Int, classes: Int, dropout: Float,
-                frozenEmbeddings: Bool, seed: UInt64) {
+    public init(
+        vocab: Int, embeddingDim: Int, width: Int, heads: Int, classes: Int, dropout: Float,
+        frozenEmbeddings: Bool, seed: UInt64
+    ) {
         let store = ParameterStore()
         var g = SeededGenerator(seed: seed)
         self.store = store
         self.width = width
-        embedding = Embedding(store, name: "embedding", vocab: vocab, dim: embeddingDim, frozen: frozenEmbeddings, generator: &g)
+        embedding = Embedding(
+            store, name: "embedding", vocab: vocab, dim: embeddingDim, frozen: frozenEmbeddings, generator: &g)
         textProj = Linear(store, name: "text_proj", inFeatures: embeddingDim, outFeatures: width, generator: &g)
         poolQuery = store.parameter("pool_query", shape: [1, 1, width], decay: false)
         Initialisation.normal(store.value(poolQuery), count: width, std: 0.02, using: &g)
@@ -34,7 +37,7 @@ public final class TextEncoder {
             Linear(store, name: "head.0", inFeatures: width, outFeatures: width, generator: &g),
             ReLU(),
             Dropout(p: dropout, seed: seed &+ 0x7E57),
-            Linear(store, name: "head.3", inFeatures: width, outFeatures: classes, generator: &g),
+            Linear(store, name: "head.3", inFeatures: width, outFeatures: classes, generator: &g)
         ])
     }
 
@@ -53,7 +56,9 @@ public final class TextEncoder {
 
     /// Logits [B, classes].
     public func forward(tokens: [Int32], batch: Int, tokenLength: Int, lengths: [Int], training: Bool) -> Tensor {
-        head.forward(encode(tokens: tokens, batch: batch, tokenLength: tokenLength, lengths: lengths, training: training), training: training)
+        head.forward(
+            encode(tokens: tokens, batch: batch, tokenLength: tokenLength, lengths: lengths, training: training),
+            training: training)
     }
 
     /// Back-propagates ∂loss/∂logits of the last training forward into the store's gradients.
@@ -65,7 +70,9 @@ public final class TextEncoder {
             for b in 0..<batch { for c in 0..<width { gq[c] += d[b * width + c] } }
         }
         var dw = dk
-        dw.withUnsafeMutableBufferPointer { a in dv.withUnsafeBufferPointer { b in for i in 0..<a.count { a[i] += b[i] } } }
+        dw.withUnsafeMutableBufferPointer { a in
+            dv.withUnsafeBufferPointer { b in for i in 0..<a.count { a[i] += b[i] } }
+        }
         let de = textProj.backward(dw)
         embedding.backward(de)
     }

@@ -13,7 +13,10 @@ public final class AdamW: Optimizer {
     private var v: [Float]
     private var t = 0
 
-    public init(_ store: ParameterStore, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+    public init(
+        _ store: ParameterStore, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+        weightDecay: Float = 0.01
+    ) {
         self.store = store
         self.beta1 = beta1
         self.beta2 = beta2

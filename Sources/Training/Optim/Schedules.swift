@@ -10,10 +10,14 @@ public protocol LearningRateSchedule: Sendable {
 /// `cosine` (to 0 at the last step), `step` (×0.1 every third of the run) or `constant`, each after `warmupSteps`
 /// of linear warm-up. Throws `PairDxError.usage` when the warm-up would not leave a single step of the run (`what`
 /// names the recipe entry and the run's size in the message).
-public func learningRateSchedule(_ name: ModelHyperparameters.Schedule, base: Float, totalSteps: Int, warmupSteps: Int,
-                                 what: String) throws -> any LearningRateSchedule {
+public func learningRateSchedule(
+    _ name: ModelHyperparameters.Schedule, base: Float, totalSteps: Int, warmupSteps: Int,
+    what: String
+) throws -> any LearningRateSchedule {
     guard warmupSteps >= 0, warmupSteps < totalSteps || warmupSteps == 0 else {
-        throw PairDxError.usage("\(what): warmupSteps is \(warmupSteps) but the run has only \(totalSteps) steps; lower warmupSteps below \(totalSteps)")
+        throw PairDxError.usage(
+            "\(what): warmupSteps is \(warmupSteps) but the run has only \(totalSteps) steps; lower warmupSteps below \(totalSteps)"
+        )
     }
     switch name {
     case .cosine: return CosineSchedule(base: base, totalSteps: max(totalSteps, 1), warmupSteps: warmupSteps)

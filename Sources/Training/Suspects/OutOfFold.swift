@@ -19,7 +19,9 @@ public enum OutOfFold {
         /// ImageNet starting weights for every fold's ResNet-18 (torchvision names), and where they came from.
         public var imageTowerInit: [String: Tensor]?
         public var imageTowerSource: String?
-        public init(folds: Int, hyper: ModelHyperparameters, seed: UInt64, threads: Int, mode: ComputeMode = .deterministic) {
+        public init(
+            folds: Int, hyper: ModelHyperparameters, seed: UInt64, threads: Int, mode: ComputeMode = .deterministic
+        ) {
             self.folds = folds; self.hyper = hyper; self.seed = seed; self.threads = threads; self.mode = mode
         }
     }
@@ -51,12 +53,16 @@ public enum OutOfFold {
 
     /// Trains `config.folds` image models and scores every item out of fold. Progress goes to stderr.
     /// - Throws: `PairDxError.usage` for fewer than 2 folds, `.badInput` when a fold would train on nothing.
-    public static func run(_ config: Config, split: SplitSet, work: WorkDirectory, captions: [String: String]? = nil) throws -> Result {
+    public static func run(_ config: Config, split: SplitSet, work: WorkDirectory, captions: [String: String]? = nil)
+        throws -> Result
+    {
         let k = config.folds
         guard k >= 2 else { throw PairDxError.usage("--folds must be at least 2 (got \(k))") }
         let start = DispatchTime.now().uptimeNanoseconds
         let caps = try captions ?? Dataset.loadCaptions(work)
-        let all: [(row: Splitter.Item, part: SplitName)] = SplitName.allCases.flatMap { p in split.rows(p).map { ($0, p) } }
+        let all: [(row: Splitter.Item, part: SplitName)] = SplitName.allCases.flatMap { p in
+            split.rows(p).map { ($0, p) }
+        }
         let foldOf = all.map { fold(group: $0.row.group, seed: config.seed, folds: k) }
         var items: [Item] = []
         var skipped: [String: String] = [:]
@@ -65,13 +71,19 @@ public enum OutOfFold {
         for f in 0..<k {
             let held = all.indices.filter { foldOf[$0] == f }
             let rest = all.indices.filter { foldOf[$0] != f }
-            guard !rest.isEmpty else { throw PairDxError.badInput("\(split.directory): fold \(f + 1) of \(k) leaves nothing to train on (too few groups)") }
+            guard !rest.isEmpty else {
+                throw PairDxError.badInput(
+                    "\(split.directory): fold \(f + 1) of \(k) leaves nothing to train on (too few groups)")
+            }
             if held.isEmpty { digests.append(""); continue }
             // The fold as a split of its own: train on the other folds, score this one (no validation part).
-            let foldSplit = SplitSet(directory: split.directory, classes: split.classes, name: "\(split.name)-fold\(f + 1)of\(k)",
-                                       recipe: split.recipe, train: rest.map { all[$0].row }, val: [], test: held.map { all[$0].row })
+            let foldSplit = SplitSet(
+                directory: split.directory, classes: split.classes, name: "\(split.name)-fold\(f + 1)of\(k)",
+                recipe: split.recipe, train: rest.map { all[$0].row }, val: [], test: held.map { all[$0].row })
             Log.info("suspects: fold \(f + 1)/\(k): training on \(rest.count) items, scoring \(held.count)")
-            var tc = TrainConfig(kind: .image, hyper: config.hyper, seed: config.seed &+ UInt64(f), threads: config.threads, mode: config.mode)
+            var tc = TrainConfig(
+                kind: .image, hyper: config.hyper, seed: config.seed &+ UInt64(f), threads: config.threads,
+                mode: config.mode)
             tc.imageTowerInit = config.imageTowerInit
             tc.imageTowerSource = config.imageTowerSource
             let trained = try Trainer.train(tc, split: foldSplit, work: work, captions: caps)
@@ -82,24 +94,31 @@ public enum OutOfFold {
             let scored = try score(trained.model, split: foldSplit, work: work, captions: caps, threads: config.threads)
             let partOf = Dictionary(held.map { (all[$0].row.id, all[$0].part) }, uniquingKeysWith: { a, _ in a })
             for s in scored.items {
-                items.append(Item(id: s.id, part: partOf[s.id] ?? .test, label: s.label, probabilities: s.probabilities, fold: f + 1))
+                items.append(
+                    Item(
+                        id: s.id, part: partOf[s.id] ?? .test, label: s.label, probabilities: s.probabilities,
+                        fold: f + 1))
             }
             for (id, why) in scored.skipped { skipped[id] = why }
         }
         // An item scored is not skipped, whatever a training fold said about it.
         for it in items { skipped[it.id] = nil }
         items.sort { ItemID.sortKey($0.id) < ItemID.sortKey($1.id) }
-        return Result(items: items, skipped: skipped, foldDigests: digests, kernel: kernel, imageInitialisation: initialisation,
-                      seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        return Result(
+            items: items, skipped: skipped, foldDigests: digests, kernel: kernel, imageInitialisation: initialisation,
+            seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
     /// Softmax probabilities of `model` over the test part of `split`, in split order.
-    static func score(_ model: any Classifier, split: SplitSet, work: WorkDirectory, captions: [String: String],
-                      threads: Int) throws -> (items: [(id: String, label: Int, probabilities: [Double])], skipped: [String: String]) {
+    static func score(
+        _ model: any Classifier, split: SplitSet, work: WorkDirectory, captions: [String: String],
+        threads: Int
+    ) throws -> (items: [(id: String, label: Int, probabilities: [Double])], skipped: [String: String]) {
         let spec = model.spec
         let ds = try Dataset.load(split, part: .test, work: work, captions: captions, requireImages: true)
-        let loader = BatchLoader(ds, blobs: work.blobs, batchSize: 64, resolution: spec.resolution, needsImages: true,
-                                 seed: 0, workers: threads, decodedCache: work.decodedImageCache)
+        let loader = BatchLoader(
+            ds, blobs: work.blobs, batchSize: 64, resolution: spec.resolution, needsImages: true,
+            seed: 0, workers: threads, decodedCache: work.decodedImageCache)
         var out: [(id: String, label: Int, probabilities: [Double])] = []
         Evaluation.forEachBatch(model, loader: loader) { b, z, c in
             for r in 0..<b.count { out.append((b.ids[r], b.labels[r], softmax(z, offset: r &* c, count: c))) }

@@ -35,8 +35,9 @@ public struct GloVe: Sendable {
         }
         let g = try parseText(FileSystem.read(path), source: path)
         if let c = cachePath {
-            do { try FileSystem.makeDirectory(cacheDirectory!); try AtomicFile.write(g.cacheBytes(), to: c) }
-            catch { Log.warning("could not write the GloVe cache \(c): \(error)") }
+            do { try FileSystem.makeDirectory(cacheDirectory!); try AtomicFile.write(g.cacheBytes(), to: c) } catch {
+                Log.warning("could not write the GloVe cache \(c): \(error)")
+            }
         }
         return g
     }
@@ -118,7 +119,8 @@ public struct GloVe: Sendable {
             for _ in 0..<count {
                 let len = try u32()
                 guard o + len <= raw.count else { throw bad() }
-                words.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[o..<(o + len)]), as: UTF8.self)); o += len
+                words.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[o..<(o + len)]), as: UTF8.self));
+                o += len
             }
             guard raw.count - o == count * dim * 4 else { throw bad() }
             var v = [Float](repeating: 0, count: count * dim)
@@ -145,7 +147,9 @@ public struct GloVe: Sendable {
             if r == Vocabulary.pad { continue }
             if r == Vocabulary.num {
                 let digits = (0...9).compactMap { index[String($0)] }
-                for i in digits { for c in 0..<dimension { m[r * dimension + c] += vectors[i * dimension + c] / Float(digits.count) } }
+                for i in digits {
+                    for c in 0..<dimension { m[r * dimension + c] += vectors[i * dimension + c] / Float(digits.count) }
+                }
                 if !digits.isEmpty { covered += 1; continue }
             }
             if let i = index[w] {

@@ -30,7 +30,8 @@ public enum Tokenizer {
             if CharacterSet.alphanumerics.contains(scalar) || scalar == "-" || scalar == "'" {
                 current.append(scalar)
             } else if (scalar == "." || scalar == ","), let last = current.last,
-                      CharacterSet.decimalDigits.contains(last) {
+                CharacterSet.decimalDigits.contains(last)
+            {
                 // Keep a decimal point or thousands separator inside a number; trimmed below if trailing.
                 current.append(scalar)
             } else {
@@ -49,7 +50,9 @@ public enum Tokenizer {
     /// empty when the word holds no hyphen.
     public static func parts(of word: String) -> [String] {
         guard word.contains("-") else { return [] }
-        return word.split(separator: "-").map(String.init).filter { !$0.isEmpty }.map { isNumber($0) ? numberToken : $0 }
+        return word.split(separator: "-").map(String.init).filter { !$0.isEmpty }.map {
+            isNumber($0) ? numberToken : $0
+        }
     }
 
     /// True for digits with optional `.`/`,` separators (at least one digit).

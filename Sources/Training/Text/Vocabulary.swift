@@ -35,7 +35,9 @@ public struct Vocabulary: Sendable, Equatable {
         var list = counts.filter { $0.value >= minCount && !specials.contains($0.key) }
             .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             .map(\.key)
-        if let maxSize, list.count > maxSize - specials.count { list = Array(list.prefix(max(0, maxSize - specials.count))) }
+        if let maxSize, list.count > maxSize - specials.count {
+            list = Array(list.prefix(max(0, maxSize - specials.count)))
+        }
         return Vocabulary(words: list)
     }
 
@@ -57,7 +59,11 @@ public struct Vocabulary: Sendable, Equatable {
             stats.hyphenSplit += 1
             for p in parts {
                 guard ids.count < maxTokens else { break outer }
-                if let i = index[p] { ids.append(Int32(i)) } else { ids.append(Int32(Vocabulary.unk)); stats.unknown += 1 }
+                if let i = index[p] {
+                    ids.append(Int32(i))
+                } else {
+                    ids.append(Int32(Vocabulary.unk)); stats.unknown += 1
+                }
                 stats.tokens += 1
             }
         }

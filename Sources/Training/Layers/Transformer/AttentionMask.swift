@@ -43,7 +43,9 @@ public struct AttentionMask: Sendable, Equatable {
             precondition(lengths.count == items, "attention mask: \(lengths.count) lengths for \(items) items")
             return lengths.map { (min(max($0, 0), keyCount), false) }
         case .allowed(let allowed):
-            precondition(allowed.count == items * keyCount, "attention mask: \(allowed.count) key flags for \(items) × \(keyCount) keys")
+            precondition(
+                allowed.count == items * keyCount,
+                "attention mask: \(allowed.count) key flags for \(items) × \(keyCount) keys")
             return (0..<items).map { item in
                 let row = allowed[(item * keyCount)..<((item + 1) * keyCount)]
                 let span = (row.lastIndex(of: true).map { $0 - item * keyCount + 1 }) ?? 0

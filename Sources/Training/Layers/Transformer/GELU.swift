@@ -22,7 +22,8 @@ public final class GELU: Layer {
                     Compute.parallelFor(xp.count, costPerItem: 8) { range in
                         var i = range.lowerBound
                         while i &+ 8 <= range.upperBound {
-                            SoftmaxKernel.store(Self.quick(SoftmaxKernel.load(UnsafeMutablePointer(mutating: x0 + i))), y0 + i)
+                            SoftmaxKernel.store(
+                                Self.quick(SoftmaxKernel.load(UnsafeMutablePointer(mutating: x0 + i))), y0 + i)
                             i &+= 8
                         }
                         if i < range.upperBound {

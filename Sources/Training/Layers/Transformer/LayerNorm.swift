@@ -65,7 +65,8 @@ public final class LayerNorm: Layer {
     /// The mean and 1/√(biased variance + ε) of one row, summed eight lanes at a time (lane sums then the tail, in
     /// a fixed order, so every row of any batch split gets the same bits). O(count).
     @inline(__always)
-    static func statistics(_ x: UnsafePointer<Float>, count d: Int, epsilon: Float) -> (mean: Float, inverseStd: Float) {
+    static func statistics(_ x: UnsafePointer<Float>, count d: Int, epsilon: Float) -> (mean: Float, inverseStd: Float)
+    {
         let whole = d - d % 8
         var lanes = SIMD8<Float>(repeating: 0)
         var j = 0
@@ -87,12 +88,15 @@ public final class LayerNorm: Layer {
 
     /// y = (x − mean)·inverseStd·gain + bias over one row, eight lanes at a time. O(count).
     @inline(__always)
-    static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count d: Int, mean: Float, inverseStd: Float,
-                       gain: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
+    static func affine(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count d: Int, mean: Float, inverseStd: Float,
+        gain: UnsafePointer<Float>, bias: UnsafePointer<Float>
+    ) {
         let whole = d - d % 8
         var j = 0
         while j < whole {
-            let v = (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - mean) * inverseStd
+            let v =
+                (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - mean) * inverseStd
                 * UnsafeRawPointer(gain + j).loadUnaligned(as: SIMD8<Float>.self)
                 + UnsafeRawPointer(bias + j).loadUnaligned(as: SIMD8<Float>.self)
             UnsafeMutableRawPointer(y + j).storeBytes(of: v, as: SIMD8<Float>.self)
@@ -104,7 +108,9 @@ public final class LayerNorm: Layer {
     /// dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = dy·weight; dweight += Σ dy·x̂, dbias += Σ dy.
     public func backward(_ dOut: Tensor) -> Tensor {
         let d = features, rows = normalised.count / d
-        precondition(dOut.count == normalised.count, "LayerNorm.backward: gradient \(dOut.shape) does not match the last forward")
+        precondition(
+            dOut.count == normalised.count, "LayerNorm.backward: gradient \(dOut.shape) does not match the last forward"
+        )
         let g = store.value(weight), dg = store.grad(weight), db = store.grad(bias)
         let trainable = store.isTrainable(weight)
         return dOut.withUnsafeBufferPointer { dyp in

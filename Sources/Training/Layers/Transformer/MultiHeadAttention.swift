@@ -47,8 +47,10 @@ public final class MultiHeadAttention: Layer {
     private var spans: [(span: Int, gather: Bool)] = []
     private var keyFlags: [Bool] = []
 
-    public init(_ store: ParameterStore, name: String, width: Int, heads: Int, names: Names = .pytorch,
-                softmax: SoftmaxKind = .vectorised, generator: inout SeededGenerator) {
+    public init(
+        _ store: ParameterStore, name: String, width: Int, heads: Int, names: Names = .pytorch,
+        softmax: SoftmaxKind = .vectorised, generator: inout SeededGenerator
+    ) {
         precondition(heads > 0 && width % heads == 0, "width \(width) is not a multiple of \(heads) heads")
         self.store = store
         self.width = width
@@ -56,20 +58,28 @@ public final class MultiHeadAttention: Layer {
         self.softmax = softmax
         switch names {
         case .pytorch, .timm:
-            let (w, b, out) = names == .timm ? ("qkv.weight", "qkv.bias", "proj") : ("in_proj_weight", "in_proj_bias", "out_proj")
+            let (w, b, out) =
+                names == .timm ? ("qkv.weight", "qkv.bias", "proj") : ("in_proj_weight", "in_proj_bias", "out_proj")
             let weight = store.parameter("\(name).\(w)", shape: [3 * width, width])
             let bias = store.parameter("\(name).\(b)", shape: [3 * width])
-            Initialisation.uniform(store.value(weight), count: weight.count, bound: (6 / Float(4 * width)).squareRoot(), using: &generator)
-            (query, key, value) = (Projection(weight: weight, bias: bias, part: 0), Projection(weight: weight, bias: bias, part: 1),
-                                   Projection(weight: weight, bias: bias, part: 2))
-            output = Linear(store, name: "\(name).\(out)", inFeatures: width, outFeatures: width, zeroBias: true, generator: &generator)
+            Initialisation.uniform(
+                store.value(weight), count: weight.count, bound: (6 / Float(4 * width)).squareRoot(), using: &generator)
+            (query, key, value) = (
+                Projection(weight: weight, bias: bias, part: 0), Projection(weight: weight, bias: bias, part: 1),
+                Projection(weight: weight, bias: bias, part: 2)
+            )
+            output = Linear(
+                store, name: "\(name).\(out)", inFeatures: width, outFeatures: width, zeroBias: true,
+                generator: &generator)
         case .bert:
             let p = ["query", "key", "value"].map {
-                let l = Linear(store, name: "\(name).self.\($0)", inFeatures: width, outFeatures: width, generator: &generator)
+                let l = Linear(
+                    store, name: "\(name).self.\($0)", inFeatures: width, outFeatures: width, generator: &generator)
                 return Projection(weight: l.weight, bias: l.bias!, part: 0)
             }
             (query, key, value) = (p[0], p[1], p[2])
-            output = Linear(store, name: "\(name).output.dense", inFeatures: width, outFeatures: width, generator: &generator)
+            output = Linear(
+                store, name: "\(name).output.dense", inFeatures: width, outFeatures: width, generator: &generator)
         }
     }
 
@@ -81,17 +91,20 @@ public final class MultiHeadAttention: Layer {
     /// Self-attention over `x` `[B, T, D]`.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.rank == 3 && x.shape[2] == width, "attention expects [B, T, \(width)], got \(x.shape)")
-        let layout = AttentionLayout(items: x.shape[0], queries: x.shape[1], keys: x.shape[1], width: width, selfAttention: true)
+        let layout = AttentionLayout(
+            items: x.shape[0], queries: x.shape[1], keys: x.shape[1], width: width, selfAttention: true)
         return run([x], layout: layout, training: training)
     }
 
     /// Cross-attention from `query` `[B, Lq, D]` to `keys`/`values` `[B, Lk, D]`.
     public func forward(query: Tensor, keys: Tensor, values: Tensor, training: Bool) -> Tensor {
-        precondition(query.rank == 3 && keys.rank == 3 && query.shape[2] == width && keys.shape == values.shape
-                     && keys.shape[2] == width && keys.shape[0] == query.shape[0],
-                     "attention expects query [B, Lq, \(width)] and keys/values [B, Lk, \(width)], "
-                     + "got \(query.shape), \(keys.shape), \(values.shape)")
-        let layout = AttentionLayout(items: query.shape[0], queries: query.shape[1], keys: keys.shape[1], width: width, selfAttention: false)
+        precondition(
+            query.rank == 3 && keys.rank == 3 && query.shape[2] == width && keys.shape == values.shape
+                && keys.shape[2] == width && keys.shape[0] == query.shape[0],
+            "attention expects query [B, Lq, \(width)] and keys/values [B, Lk, \(width)], "
+                + "got \(query.shape), \(keys.shape), \(values.shape)")
+        let layout = AttentionLayout(
+            items: query.shape[0], queries: query.shape[1], keys: keys.shape[1], width: width, selfAttention: false)
         return run([query, keys, values], layout: layout, training: training)
     }
 
@@ -119,7 +132,8 @@ public final class MultiHeadAttention: Layer {
             for (part, projection) in [query, key, value].enumerated() {
                 let input = inputs[l.selfAttention ? 0 : part], rows = b * (part == 0 ? lq : lk)
                 input.withUnsafeBufferPointer {
-                    project($0.baseAddress!, rows: rows, projection, into: pp.baseAddress! + l.offset(part), ld: l.ld(part))
+                    project(
+                        $0.baseAddress!, rows: rows, projection, into: pp.baseAddress! + l.offset(part), ld: l.ld(part))
                 }
             }
         }
@@ -131,7 +145,8 @@ public final class MultiHeadAttention: Layer {
                     Tensor(shape: [b, lq, d]) { cp in
                         let keeping = training ? kp.baseAddress! : nil
                         forEachUnit(items: b, cost: 2 &* lq &* lk &* hd) { units in
-                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (keeping == nil ? lq &* lk : 0) &+ lk)
+                            let scratch = UnsafeMutablePointer<Float>.allocate(
+                                capacity: (keeping == nil ? lq &* lk : 0) &+ lk)
                             defer { scratch.deallocate() }
                             for unit in units {
                                 let item = unit / heads, h = unit % heads, (span, gather) = spans[item]
@@ -146,12 +161,16 @@ public final class MultiHeadAttention: Layer {
                                 let k = pp.baseAddress! + l.block(1, item: item, head: h, headDim: hd)
                                 let v = pp.baseAddress! + l.block(2, item: item, head: h, headDim: hd)
                                 // S = scale·Q_h·K_hᵀ over the span; P = masked softmax(S) row by row; O_h = P·V_h.
-                                BLAS.gemm(transB: true, m: lq, n: span, k: hd, alpha: scale, a: q, lda: l.ld(0), b: k, ldb: l.ld(1),
-                                          c: p, ldc: lk)
+                                BLAS.gemm(
+                                    transB: true, m: lq, n: span, k: hd, alpha: scale, a: q, lda: l.ld(0), b: k,
+                                    ldb: l.ld(1),
+                                    c: p, ldc: lk)
                                 let allowed = gather ? fp.baseAddress! + item &* lk : nil
                                 for i in 0..<lq {
-                                    softmax.maskedRow(p + i &* lk, end: causal ? min(span, i &+ 1) : span, width: lk, allowed: allowed,
-                                                      scratch: scratch + (keeping == nil ? lq &* lk : 0))
+                                    softmax.maskedRow(
+                                        p + i &* lk, end: causal ? min(span, i &+ 1) : span, width: lk,
+                                        allowed: allowed,
+                                        scratch: scratch + (keeping == nil ? lq &* lk : 0))
                                 }
                                 BLAS.gemm(m: lq, n: hd, k: span, a: p, lda: lk, b: v, ldb: l.ld(2), c: c, ldc: d)
                             }
@@ -174,8 +193,9 @@ public final class MultiHeadAttention: Layer {
     /// Input gradients (one for self-attention; query, keys, values for cross-attention) of the last training forward.
     private func gradients(_ dOut: Tensor) -> [Tensor] {
         let l = layout, b = l.items, lq = l.queries, lk = l.keys, d = width, hd = headDim
-        precondition(dOut.count == b * lq * d && probabilities.count == b * heads * lq * lk,
-                     "attention backward: gradient \(dOut.shape) does not match the last training forward")
+        precondition(
+            dOut.count == b * lq * d && probabilities.count == b * heads * lq * lk,
+            "attention backward: gradient \(dOut.shape) does not match the last training forward")
         let dContext = output.backward(dOut)
         let scale = 1 / Float(hd).squareRoot(), heads = self.heads, spans = self.spans
         // Units write disjoint blocks; keys past a span get no gradient, so the buffer starts at zero.
@@ -196,10 +216,15 @@ public final class MultiHeadAttention: Layer {
                                 let dq = dpp.baseAddress! + l.block(0, item: item, head: h, headDim: hd)
                                 let dk = dpp.baseAddress! + l.block(1, item: item, head: h, headDim: hd)
                                 let dv = dpp.baseAddress! + l.block(2, item: item, head: h, headDim: hd)
-                                let p = probs.baseAddress! + unit &* lq &* lk, dc = dcp.baseAddress! + item &* lq &* d + h &* hd
+                                let p = probs.baseAddress! + unit &* lq &* lk,
+                                    dc = dcp.baseAddress! + item &* lq &* d + h &* hd
                                 // dP = dO_h·V_hᵀ ; dV_h = Pᵀ·dO_h
-                                BLAS.gemm(transB: true, m: lq, n: span, k: hd, a: dc, lda: d, b: v, ldb: l.ld(2), c: ds, ldc: lk)
-                                BLAS.gemm(transA: true, m: span, n: hd, k: lq, a: p, lda: lk, b: dc, ldb: d, c: dv, ldc: l.ld(2))
+                                BLAS.gemm(
+                                    transB: true, m: lq, n: span, k: hd, a: dc, lda: d, b: v, ldb: l.ld(2), c: ds,
+                                    ldc: lk)
+                                BLAS.gemm(
+                                    transA: true, m: span, n: hd, k: lq, a: p, lda: lk, b: dc, ldb: d, c: dv,
+                                    ldc: l.ld(2))
                                 // dS = P ⊙ (dP − rowsum(dP ⊙ P))
                                 for i in 0..<lq {
                                     let pr = p + i &* lk, dr = ds + i &* lk
@@ -208,9 +233,13 @@ public final class MultiHeadAttention: Layer {
                                     for j in 0..<span { dr[j] = pr[j] * (dr[j] - dot) }
                                 }
                                 // dQ_h = scale·dS·K_h ; dK_h = scale·dSᵀ·Q_h
-                                BLAS.gemm(m: lq, n: hd, k: span, alpha: scale, a: ds, lda: lk, b: k, ldb: l.ld(1), c: dq, ldc: l.ld(0))
-                                BLAS.gemm(transA: true, m: span, n: hd, k: lq, alpha: scale, a: ds, lda: lk, b: q, ldb: l.ld(0),
-                                          c: dk, ldc: l.ld(1))
+                                BLAS.gemm(
+                                    m: lq, n: hd, k: span, alpha: scale, a: ds, lda: lk, b: k, ldb: l.ld(1), c: dq,
+                                    ldc: l.ld(0))
+                                BLAS.gemm(
+                                    transA: true, m: span, n: hd, k: lq, alpha: scale, a: ds, lda: lk, b: q,
+                                    ldb: l.ld(0),
+                                    c: dk, ldc: l.ld(1))
                             }
                         }
                     }
@@ -222,7 +251,9 @@ public final class MultiHeadAttention: Layer {
             for (part, projection) in [query, key, value].enumerated() {
                 let input = inputs[l.selfAttention ? 0 : part], rows = b * (part == 0 ? lq : lk)
                 let dy = dpp.baseAddress! + l.offset(part)
-                input.withUnsafeBufferPointer { accumulate(dy, ld: l.ld(part), input: $0.baseAddress!, rows: rows, projection) }
+                input.withUnsafeBufferPointer {
+                    accumulate(dy, ld: l.ld(part), input: $0.baseAddress!, rows: rows, projection)
+                }
                 let w = UnsafePointer(store.value(projection.weight) + projection.part &* d &* d)
                 if l.selfAttention && part > 0 {
                     // Self-attention: dX = Σ dY_part·W_part, one chain per element (β = 1 continues it).
@@ -230,9 +261,10 @@ public final class MultiHeadAttention: Layer {
                         BLAS.gemm(m: rows, n: d, k: d, a: dy, lda: l.ld(part), b: w, beta: 1, c: $0.baseAddress!)
                     }
                 } else {
-                    dx.append(Tensor(shape: input.shape) {
-                        BLAS.gemm(m: rows, n: d, k: d, a: dy, lda: l.ld(part), b: w, c: $0.baseAddress!)
-                    })
+                    dx.append(
+                        Tensor(shape: input.shape) {
+                            BLAS.gemm(m: rows, n: d, k: d, a: dy, lda: l.ld(part), b: w, c: $0.baseAddress!)
+                        })
                 }
             }
             return dx
@@ -242,7 +274,9 @@ public final class MultiHeadAttention: Layer {
     // MARK: projections
 
     /// out[r, 0..<D] (rows `ld` apart) = x[r]·Wᵀ + b for the projection's slice of the parameters.
-    private func project(_ x: UnsafePointer<Float>, rows: Int, _ projection: Projection, into out: UnsafeMutablePointer<Float>, ld: Int) {
+    private func project(
+        _ x: UnsafePointer<Float>, rows: Int, _ projection: Projection, into out: UnsafeMutablePointer<Float>, ld: Int
+    ) {
         let d = width
         guard rows > 0 else { return }
         let bias = store.value(projection.bias) + projection.part &* d
@@ -252,12 +286,15 @@ public final class MultiHeadAttention: Layer {
     }
 
     /// gW += dYᵀ·x and gb += Σ_rows dY for the projection's slice (when trainable).
-    private func accumulate(_ dy: UnsafePointer<Float>, ld: Int, input x: UnsafePointer<Float>, rows: Int, _ projection: Projection) {
+    private func accumulate(
+        _ dy: UnsafePointer<Float>, ld: Int, input x: UnsafePointer<Float>, rows: Int, _ projection: Projection
+    ) {
         let d = width
         guard rows > 0 else { return }
         if store.isTrainable(projection.weight) {
-            BLAS.gemm(transA: true, m: d, n: d, k: rows, a: dy, lda: ld, b: x, beta: 1,
-                      c: store.grad(projection.weight) + projection.part &* d &* d)
+            BLAS.gemm(
+                transA: true, m: d, n: d, k: rows, a: dy, lda: ld, b: x, beta: 1,
+                c: store.grad(projection.weight) + projection.part &* d &* d)
         }
         if store.isTrainable(projection.bias) {
             let gb = store.grad(projection.bias) + projection.part &* d
@@ -292,7 +329,9 @@ private struct AttentionLayout {
     /// Row stride of part 0 (Q), 1 (K) or 2 (V).
     func ld(_ part: Int) -> Int { selfAttention ? 3 * width : part == 0 ? width : 2 * width }
     /// Offset of the part's first row.
-    func offset(_ part: Int) -> Int { selfAttention || part == 0 ? part * width : items * queries * width + (part - 1) * width }
+    func offset(_ part: Int) -> Int {
+        selfAttention || part == 0 ? part * width : items * queries * width + (part - 1) * width
+    }
     /// Offset of the part's block for (item, head).
     func block(_ part: Int, item: Int, head: Int, headDim: Int) -> Int {
         offset(part) &+ item &* (part == 0 ? queries : keys) &* ld(part) &+ head &* headDim

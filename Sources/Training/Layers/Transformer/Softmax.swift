@@ -28,8 +28,10 @@ public enum SoftmaxKind: String, Sendable, CaseIterable {
     /// their softmax, every other key exactly 0. With a table, the permitted scores are gathered into `scratch`
     /// (`end` floats) so the softmax sees them contiguous and in order, as it would a prefix. O(width).
     @inline(__always)
-    func maskedRow(_ row: UnsafeMutablePointer<Float>, end: Int, width: Int, allowed: UnsafePointer<Bool>?,
-                   scratch: UnsafeMutablePointer<Float>) {
+    func maskedRow(
+        _ row: UnsafeMutablePointer<Float>, end: Int, width: Int, allowed: UnsafePointer<Bool>?,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
         if let allowed {
             var n = 0
             for j in 0..<end where allowed[j] { scratch[n] = row[j]; n &+= 1 }

@@ -12,14 +12,19 @@ public enum TransformerScheme: String, Sendable, CaseIterable {
 
     var preNorm: Bool { self != .bert }
     var attentionNames: MultiHeadAttention.Names {
-        switch self { case .openCLIP: .pytorch; case .timm: .timm; case .bert: .bert }
+        switch self {
+        case .openCLIP: .pytorch;
+        case .timm: .timm;
+        case .bert: .bert
+        }
     }
     /// (first norm, attention, second norm, MLP in, MLP out) under the block's name.
     var names: (norm1: String, attention: String, norm2: String, fc: String, projection: String) {
         switch self {
         case .openCLIP: ("ln_1", "attn", "ln_2", "mlp.c_fc", "mlp.c_proj")
         case .timm: ("norm1", "attn", "norm2", "mlp.fc1", "mlp.fc2")
-        case .bert: ("attention.output.LayerNorm", "attention", "output.LayerNorm", "intermediate.dense", "output.dense")
+        case .bert:
+            ("attention.output.LayerNorm", "attention", "output.LayerNorm", "intermediate.dense", "output.dense")
         }
     }
 }
@@ -45,14 +50,19 @@ public final class TransformerBlock: Layer {
         set { attention.mask = newValue }
     }
 
-    public init(_ store: ParameterStore, name: String, scheme: TransformerScheme, width: Int, heads: Int, mlpWidth: Int,
-                activation: GELU.Kind, epsilon: Float, generator: inout SeededGenerator) {
+    public init(
+        _ store: ParameterStore, name: String, scheme: TransformerScheme, width: Int, heads: Int, mlpWidth: Int,
+        activation: GELU.Kind, epsilon: Float, generator: inout SeededGenerator
+    ) {
         self.scheme = scheme
         let n = scheme.names
-        func norm(_ suffix: String) -> LayerNorm { LayerNorm(store, name: "\(name).\(suffix)", features: width, epsilon: epsilon) }
+        func norm(_ suffix: String) -> LayerNorm {
+            LayerNorm(store, name: "\(name).\(suffix)", features: width, epsilon: epsilon)
+        }
         func attend(_ g: inout SeededGenerator) -> MultiHeadAttention {
-            MultiHeadAttention(store, name: "\(name).\(n.attention)", width: width, heads: heads, names: scheme.attentionNames,
-                               generator: &g)
+            MultiHeadAttention(
+                store, name: "\(name).\(n.attention)", width: width, heads: heads, names: scheme.attentionNames,
+                generator: &g)
         }
         if scheme.preNorm {
             norm1 = norm(n.norm1)
@@ -64,7 +74,8 @@ public final class TransformerBlock: Layer {
         let secondNorm = scheme.preNorm ? norm(n.norm2) : nil
         fc = Linear(store, name: "\(name).\(n.fc)", inFeatures: width, outFeatures: mlpWidth, generator: &generator)
         self.activation = GELU(activation)
-        projection = Linear(store, name: "\(name).\(n.projection)", inFeatures: mlpWidth, outFeatures: width, generator: &generator)
+        projection = Linear(
+            store, name: "\(name).\(n.projection)", inFeatures: mlpWidth, outFeatures: width, generator: &generator)
         norm2 = secondNorm ?? norm(n.norm2)
     }
 
@@ -88,7 +99,9 @@ public final class TransformerBlock: Layer {
     }
 
     private func mlp(_ x: Tensor, training: Bool) -> Tensor {
-        projection.forward(activation.forward(fc.forward(x, training: training), training: training), training: training).reshaped(x.shape)
+        projection.forward(
+            activation.forward(fc.forward(x, training: training), training: training), training: training
+        ).reshaped(x.shape)
     }
 
     private func mlpBackward(_ dOut: Tensor) -> Tensor { fc.backward(activation.backward(projection.backward(dOut))) }
@@ -106,12 +119,17 @@ public final class TransformerStack: Layer {
     public init(_ blocks: [TransformerBlock]) { self.blocks = blocks }
 
     /// open_clip's `Transformer`: `layers` pre-norm blocks of MLP width 4·width.
-    public convenience init(_ store: ParameterStore, name: String, width: Int, layers: Int, heads: Int,
-                            activation: GELU.Kind = .quick, generator: inout SeededGenerator) {
-        self.init((0..<layers).map {
-            TransformerBlock(store, name: "\(name).resblocks.\($0)", scheme: .openCLIP, width: width, heads: heads, mlpWidth: 4 * width,
-                             activation: activation, epsilon: 1e-5, generator: &generator)
-        })
+    public convenience init(
+        _ store: ParameterStore, name: String, width: Int, layers: Int, heads: Int,
+        activation: GELU.Kind = .quick, generator: inout SeededGenerator
+    ) {
+        self.init(
+            (0..<layers).map {
+                TransformerBlock(
+                    store, name: "\(name).resblocks.\($0)", scheme: .openCLIP, width: width, heads: heads,
+                    mlpWidth: 4 * width,
+                    activation: activation, epsilon: 1e-5, generator: &generator)
+            })
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
