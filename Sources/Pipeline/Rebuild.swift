@@ -356,25 +356,16 @@ public struct Rebuild {
         }
         for stage in ["fetch", "hash"] {
             let t0 = Date()
-            var procs: [(Int, Process)] = []
-            for i in 0..<n {
-                var args = [
-                    stage, "--work", o.work.root, "--shard", "\(i)/\(n)", "--log-level", "warning", "--threads",
-                    "\(perShard)"
-                ]
-                if stage == "fetch" { args += ["--source", source] + o.clientArguments }
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: exe)
-                p.arguments = args
-                p.standardOutput = FileHandle.nullDevice
-                try p.run()
-                procs.append((i, p))
-            }
-            var failed: [String] = []
-            for (i, p) in procs {
-                p.waitUntilExit()
-                if p.terminationStatus != 0 { failed.append("shard \(i)/\(n) exited \(p.terminationStatus)") }
-            }
+            let failed = try ShardProcesses.run(
+                executable: exe, count: n,
+                arguments: { i in
+                    var args = [
+                        stage, "--work", o.work.root, "--shard", "\(i)/\(n)", "--log-level", "warning", "--threads",
+                        "\(perShard)"
+                    ]
+                    if stage == "fetch" { args += ["--source", source] + o.clientArguments }
+                    return args
+                }, name: { "shard \($0)/\(n)" })
             guard failed.isEmpty else {
                 throw PairDxError.io(
                     "\(stage): \(failed.joined(separator: ", ")); rerun to resume (completed work is kept)")

@@ -241,20 +241,9 @@ public enum ShardedScan {
         /// Runs the N shard processes concurrently over the first `articles` articles; throws naming every shard that failed.
         public func scan(articles: Int) throws {
             let t0 = Date()
-            var procs: [(Int, Process)] = []
-            for i in 0..<shards {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: executable)
-                p.arguments = arguments(shard: i, articles: articles)
-                p.standardOutput = FileHandle.nullDevice
-                try p.run()
-                procs.append((i, p))
-            }
-            var failed: [String] = []
-            for (i, p) in procs {
-                p.waitUntilExit()
-                if p.terminationStatus != 0 { failed.append("scan shard \(i)/\(shards) exited \(p.terminationStatus)") }
-            }
+            let failed = try ShardProcesses.run(
+                executable: executable, count: shards, arguments: { arguments(shard: $0, articles: articles) },
+                name: { "scan shard \($0)/\(shards)" })
             guard failed.isEmpty else {
                 throw PairDxError.io(
                     "caption-first scan of the first \(articles) articles: \(failed.joined(separator: ", ")); rerun to resume (completed downloads are kept)"

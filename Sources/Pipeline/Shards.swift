@@ -102,3 +102,29 @@ public enum ShardMerge {
         return a
     }
 }
+
+/// The shard processes of one sharded step, run side by side on this machine.
+enum ShardProcesses {
+    /// Starts `count` processes of `executable` at once (shard `i` gets `arguments(i)`, stdout discarded, stderr
+    /// inherited) and waits for all of them. Returns one description per shard that did not exit 0, named by `name(i)`;
+    /// throws only when a process cannot be started.
+    static func run(executable: String, count: Int, arguments: (Int) -> [String], name: (Int) -> String) throws
+        -> [String]
+    {
+        var procs: [(Int, Process)] = []
+        for i in 0..<count {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: executable)
+            p.arguments = arguments(i)
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            procs.append((i, p))
+        }
+        var failed: [String] = []
+        for (i, p) in procs {
+            p.waitUntilExit()
+            if p.terminationStatus != 0 { failed.append("\(name(i)) exited \(p.terminationStatus)") }
+        }
+        return failed
+    }
+}
