@@ -175,8 +175,8 @@ def ci():
     c = read_json(ci_summary, ".ci/run")
     return prose(
         f"The last `.ci/run` took {seconds_text(c['seconds'])} on a {c.get('cpu', cpu)}, load average "
-        f"{c.get('load', '?')} at its start (build, .venv, tests, package, doc tests and the Slurm runs; from a fresh "
-        f"clone the build is most of it).")
+        f"{c.get('load', '?')} at its start (format check, build, .venv, tests, release package, doc tests and the "
+        f"Slurm rehearsals).")
 
 def bench_validate():
     if not bench_out:
