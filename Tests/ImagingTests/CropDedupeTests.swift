@@ -5,6 +5,24 @@ import Testing
 
 /// The 256-bit block search, clustering without chaining, and the crop signature of `pairdx-phash-v2`.
 @Suite struct CropDedupeTests {
+    /// The `cw`×`ch` window at (`x`, `y`) of an RGB image `width` pixels wide.
+    static func crop(_ p: [UInt8], width w: Int, x: Int, y: Int, cw: Int, ch: Int) -> [UInt8] {
+        var out = [UInt8]()
+        for row in y..<(y + ch) { out += p[((row * w + x) * 3)..<((row * w + x + cw) * 3)] }
+        return out
+    }
+
+    /// Stores the RGB pixels as a PNG blob and returns a fetched figure record `id` pointing at it.
+    static func storedFigure(_ id: String, _ px: [UInt8], _ pw: Int, _ ph: Int, in store: BlobStore) throws
+        -> FigureRecord
+    {
+        let data = try ImageEncoder.png(pixels: px, width: pw, height: ph, channels: 3)
+        let sha = try store.put(data)
+        return FigureRecord(
+            id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",
+            context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
+            url: nil, status: .ok)
+    }
     /// Random 256-bit codes (four words each), with `planted` near copies at 1–`spread` flipped bits.
     static func codes(count: Int, planted: Int, spread: Int, seed: UInt64) -> [UInt64] {
         var rng = SplitMix(state: seed)
@@ -98,19 +116,11 @@ import Testing
         let w = 480, h = 400
         let a = scene(seed: 21, width: w, height: h), b = scene(seed: 22, width: w, height: h)
         func crop(_ p: [UInt8], x: Int, y: Int, cw: Int, ch: Int) -> [UInt8] {
-            var out = [UInt8]()
-            for row in y..<(y + ch) { out += p[((row * w + x) * 3)..<((row * w + x + cw) * 3)] }
-            return out
+            Self.crop(p, width: w, x: x, y: y, cw: cw, ch: ch)
         }
         var figures = [FigureRecord]()
         func add(_ id: String, _ px: [UInt8], _ pw: Int, _ ph: Int) throws {
-            let data = try ImageEncoder.png(pixels: px, width: pw, height: ph, channels: 3)
-            let sha = try store.put(data)
-            figures.append(
-                FigureRecord(
-                    id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",
-                    context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
-                    url: nil, status: .ok))
+            figures.append(try Self.storedFigure(id, px, pw, ph, in: store))
         }
         try add("PMC1/F1", a, w, h)
         try add("PMC2/F1", crop(a, x: 20, y: 12, cw: w - 48, ch: h - 28), w - 48, h - 28)  // 10% / 7% trimmed
@@ -163,19 +173,11 @@ import Testing
         let a = Self.texture(layout, seed: 1, width: w, height: h),
             b = Self.texture(layout, seed: 2, width: w, height: h)
         func crop(_ p: [UInt8], x: Int, y: Int, cw: Int, ch: Int) -> [UInt8] {
-            var out = [UInt8]()
-            for row in y..<(y + ch) { out += p[((row * w + x) * 3)..<((row * w + x + cw) * 3)] }
-            return out
+            Self.crop(p, width: w, x: x, y: y, cw: cw, ch: ch)
         }
         var figures = [FigureRecord]()
         func add(_ id: String, _ px: [UInt8], _ pw: Int, _ ph: Int) throws {
-            let data = try ImageEncoder.png(pixels: px, width: pw, height: ph, channels: 3)
-            let sha = try store.put(data)
-            figures.append(
-                FigureRecord(
-                    id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",
-                    context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
-                    url: nil, status: .ok))
+            figures.append(try Self.storedFigure(id, px, pw, ph, in: store))
         }
         try add("PMC1/F1", a, w, h)
         try add("PMC2/F1", b, w, h)

@@ -105,9 +105,9 @@ import Testing
         let two = try scratch("two")
         let plan = try await Rebuild(options(two)).plan(sample: 80, rate: 3)
         let planned = try #require(plan.estimate?.articles.high)
-        #expect(FileSystem.exists(two.root + "/work/" + ShardedScan.candidatesFile))
-        for i in 0..<2 { try scanShard(two, i, of: 2) }
         let w2 = WorkDirectory(two.root + "/work")
+        #expect(FileSystem.exists(w2.path(ShardedScan.candidatesFile)))
+        for i in 0..<2 { try scanShard(two, i, of: 2) }
         let states = try (0..<2).map {
             try CanonicalJSON.decode(
                 ShardedScan.ShardState.self, from: FileSystem.read(w2.path("scan-state.shard-\($0)-of-2.json")),
