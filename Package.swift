@@ -28,8 +28,11 @@ let package = Package(
         .target(
             name: "CPNG", cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("deflate"), .linkedLibrary("z")]),
-        // libjpeg's decoder reports errors by longjmp too (TurboJPEG, used to encode, does not).
-        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("jpeg")]),
+        // libjpeg's decoder reports errors by longjmp too (TurboJPEG, used to encode, does not); messages go through
+        // CPNG's pdx_copy_message.
+        .target(
+            name: "CJPEG", dependencies: ["CPNG"],
+            linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("jpeg")]),
         // The deterministic matrix product (one fused multiply-add chain per element; see its header).
         .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
 

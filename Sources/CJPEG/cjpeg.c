@@ -1,19 +1,11 @@
 #include "cjpeg.h"
+#include "cpng.h"
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
 #include <jerror.h>
-
-static void copy_message(char *dst, size_t cap, const char *src) {
-    if (dst == NULL || cap == 0) return;
-    if (src == NULL) src = "";
-    size_t n = strlen(src);
-    if (n >= cap) n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = 0;
-}
 
 /* Error manager plus what a decode learned: the first truncation warning and why it stopped. */
 typedef struct {
@@ -32,15 +24,15 @@ static void on_error(j_common_ptr cinfo) {
     (*cinfo->err->format_message)(cinfo, text);
     if (st->status == PDX_JPEG_CORRUPT && cinfo->err->msg_code == JERR_NO_BACKING_STORE) {
         st->status = PDX_JPEG_OVER_BUDGET;
-        copy_message(st->message, st->message_size, "the image needs more buffered memory than it was granted");
+        pdx_copy_message(st->message, st->message_size, "the image needs more buffered memory than it was granted");
     } else if (st->status == PDX_JPEG_CORRUPT && cinfo->err->msg_code == JERR_IMAGE_TOO_BIG) {
         j_decompress_ptr d = (j_decompress_ptr)cinfo;
         st->status = PDX_JPEG_TOO_LARGE;
         snprintf(text, sizeof text, "%ux%u has a side above %d, libjpeg's limit", d->image_width, d->image_height,
                  (int)JPEG_MAX_DIMENSION);
-        copy_message(st->message, st->message_size, text);
+        pdx_copy_message(st->message, st->message_size, text);
     } else {
-        copy_message(st->message, st->message_size, text);
+        pdx_copy_message(st->message, st->message_size, text);
     }
     longjmp(st->jump, 1);
 }
@@ -55,7 +47,7 @@ static void on_message(j_common_ptr cinfo, int level) {
         st->truncated = 1;
         char text[JMSG_LENGTH_MAX];
         (*cinfo->err->format_message)(cinfo, text);
-        copy_message(st->message, st->message_size, text);
+        pdx_copy_message(st->message, st->message_size, text);
     }
     cinfo->err->num_warnings++;
 }
@@ -73,7 +65,7 @@ static void on_progress(j_common_ptr cinfo) {
     if (guard->state->max_scans > 0 && d->input_scan_number > guard->state->max_scans) {
         char text[160];
         snprintf(text, sizeof text, "more than %d scans", guard->state->max_scans);
-        copy_message(guard->state->message, guard->state->message_size, text);
+        pdx_copy_message(guard->state->message, guard->state->message_size, text);
         guard->state->status = PDX_JPEG_TOO_MANY_SCANS;
         longjmp(guard->state->jump, 1);
     }
@@ -104,17 +96,23 @@ static void fill_info(j_decompress_ptr d, pdx_jpeg_info *info) {
     info->coefficient_bytes = info->multiscan ? coefficient_bytes(d) : 0;
 }
 
+/* A fresh state whose error manager reports through on_error and on_message into message. */
+static void init_state(decoder_state *st, j_decompress_ptr d, int max_scans, char *message, size_t message_size) {
+    memset(st, 0, sizeof *st);
+    st->status = PDX_JPEG_CORRUPT;
+    st->max_scans = max_scans;
+    st->message = message;
+    st->message_size = message_size;
+    d->err = jpeg_std_error(&st->pub);
+    st->pub.error_exit = on_error;
+    st->pub.emit_message = on_message;
+}
+
 int pdx_jpeg_read_header(const uint8_t *data, size_t size, pdx_jpeg_info *info, char *message, size_t message_size) {
     memset(info, 0, sizeof *info);
     struct jpeg_decompress_struct d;
     decoder_state st;
-    memset(&st, 0, sizeof st);
-    st.status = PDX_JPEG_CORRUPT;
-    st.message = message;
-    st.message_size = message_size;
-    d.err = jpeg_std_error(&st.pub);
-    st.pub.error_exit = on_error;
-    st.pub.emit_message = on_message;
+    init_state(&st, &d, 0, message, message_size);
     if (setjmp(st.jump)) {
         int result = st.truncated && st.status == PDX_JPEG_CORRUPT ? PDX_JPEG_TRUNCATED : st.status;
         jpeg_destroy_decompress(&d);
@@ -134,15 +132,8 @@ int pdx_jpeg_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, 
     struct jpeg_decompress_struct d;
     decoder_state st;
     scan_guard guard;
-    memset(&st, 0, sizeof st);
+    init_state(&st, &d, max_scans, message, message_size);
     memset(&guard, 0, sizeof guard);
-    st.status = PDX_JPEG_CORRUPT;
-    st.max_scans = max_scans;
-    st.message = message;
-    st.message_size = message_size;
-    d.err = jpeg_std_error(&st.pub);
-    st.pub.error_exit = on_error;
-    st.pub.emit_message = on_message;
     /* Volatile: modified between setjmp and a possible longjmp. */
     uint8_t *volatile rgb = NULL;
     if (setjmp(st.jump)) {
@@ -159,7 +150,7 @@ int pdx_jpeg_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, 
     jpeg_read_header(&d, TRUE);
     fill_info(&d, info);
     if (d.image_width == 0 || d.image_height == 0) {
-        copy_message(message, message_size, "zero width or height");
+        pdx_copy_message(message, message_size, "zero width or height");
         jpeg_destroy_decompress(&d);
         return PDX_JPEG_CORRUPT;
     }
@@ -168,7 +159,7 @@ int pdx_jpeg_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, 
         char text[160];
         snprintf(text, sizeof text, "%ux%u is %llu pixels, above the limit of %llu", d.image_width, d.image_height,
                  (unsigned long long)pixels, (unsigned long long)max_pixels);
-        copy_message(message, message_size, text);
+        pdx_copy_message(message, message_size, text);
         jpeg_destroy_decompress(&d);
         return PDX_JPEG_TOO_LARGE;
     }
@@ -190,7 +181,7 @@ int pdx_jpeg_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, 
     if (info->multiscan) d.mem->max_memory_to_use = (long)(info->coefficient_bytes + (16u << 20));
     jpeg_start_decompress(&d);
     if (d.output_components != (int)(cmyk ? 4 : channels)) {
-        copy_message(message, message_size, "unexpected output components");
+        pdx_copy_message(message, message_size, "unexpected output components");
         jpeg_destroy_decompress(&d);
         return PDX_JPEG_CORRUPT;
     }
@@ -203,7 +194,7 @@ int pdx_jpeg_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, 
     while (d.output_scanline < d.output_height) {
         uint32_t y = d.output_scanline;
         if (jpeg_read_scanlines(&d, line, 1) != 1) {
-            copy_message(message, message_size, "the decoder returned no row");
+            pdx_copy_message(message, message_size, "the decoder returned no row");
             break;
         }
         const uint8_t *out = line[0];

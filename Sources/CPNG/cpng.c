@@ -8,7 +8,7 @@ const char *_pdx_png_version(void) { return PNG_LIBPNG_VER_STRING; }
 
 void pdx_free(void *p) { free(p); }
 
-static void copy_message(char *dst, size_t cap, const char *src) {
+void pdx_copy_message(char *dst, size_t cap, const char *src) {
     if (dst == NULL || cap == 0) return;
     if (src == NULL) src = "";
     size_t n = strlen(src);
@@ -29,7 +29,7 @@ typedef struct {
 
 static void on_error(png_structp png, png_const_charp msg) {
     reader_state *st = (reader_state *)png_get_error_ptr(png);
-    if (st != NULL) copy_message(st->message, st->message_size, msg);
+    if (st != NULL) pdx_copy_message(st->message, st->message_size, msg);
     png_longjmp(png, 1);
 }
 
@@ -47,10 +47,20 @@ static void on_read(png_structp png, png_bytep out, png_size_t length) {
 
 static int check_signature(const uint8_t *data, size_t size, char *message, size_t message_size) {
     if (data == NULL || size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
-        copy_message(message, message_size, "not a PNG signature");
+        pdx_copy_message(message, message_size, "not a PNG signature");
         return PDX_PNG_NOT_PNG;
     }
     return PDX_PNG_OK;
+}
+
+/* A read struct and its info struct, or PDX_PNG_NO_MEMORY with the message set. */
+static int create_reader(reader_state *st, png_structp *png, png_infop *info) {
+    *png = png_create_read_struct(PNG_LIBPNG_VER_STRING, st, on_error, on_warning);
+    *info = *png == NULL ? NULL : png_create_info_struct(*png);
+    if (*info != NULL) return PDX_PNG_OK;
+    if (*png != NULL) png_destroy_read_struct(png, NULL, NULL);
+    pdx_copy_message(st->message, st->message_size, "out of memory");
+    return PDX_PNG_NO_MEMORY;
 }
 
 static void fill_header(png_structp png, png_infop info, pdx_png_header *h) {
@@ -66,14 +76,10 @@ int pdx_png_read_header(const uint8_t *data, size_t size, pdx_png_header *header
     int rc = check_signature(data, size, message, message_size);
     if (rc != PDX_PNG_OK) return rc;
     reader_state st = {data, size, 0, 0, message, message_size};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st, on_error, on_warning);
-    if (png == NULL) { copy_message(message, message_size, "out of memory"); return PDX_PNG_NO_MEMORY; }
-    png_infop info = png_create_info_struct(png);
-    if (info == NULL) {
-        png_destroy_read_struct(&png, NULL, NULL);
-        copy_message(message, message_size, "out of memory");
-        return PDX_PNG_NO_MEMORY;
-    }
+    png_structp png;
+    png_infop info;
+    rc = create_reader(&st, &png, &info);
+    if (rc != PDX_PNG_OK) return rc;
     if (setjmp(png_jmpbuf(png))) {
         int result = st.truncated ? PDX_PNG_TRUNCATED : PDX_PNG_CORRUPT;
         png_destroy_read_struct(&png, &info, NULL);
@@ -92,14 +98,10 @@ int pdx_png_decode_rows_libpng(const uint8_t *data, size_t size, uint64_t max_pi
     int rc = check_signature(data, size, message, message_size);
     if (rc != PDX_PNG_OK) return rc;
     reader_state st = {data, size, 0, 0, message, message_size};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st, on_error, on_warning);
-    if (png == NULL) { copy_message(message, message_size, "out of memory"); return PDX_PNG_NO_MEMORY; }
-    png_infop info = png_create_info_struct(png);
-    if (info == NULL) {
-        png_destroy_read_struct(&png, NULL, NULL);
-        copy_message(message, message_size, "out of memory");
-        return PDX_PNG_NO_MEMORY;
-    }
+    png_structp png;
+    png_infop info;
+    rc = create_reader(&st, &png, &info);
+    if (rc != PDX_PNG_OK) return rc;
     /* Volatile: modified between setjmp and a possible longjmp. */
     uint8_t *volatile buffer = NULL;
     volatile int status = PDX_PNG_CORRUPT;
@@ -127,7 +129,7 @@ int pdx_png_decode_rows_libpng(const uint8_t *data, size_t size, uint64_t max_pi
                      (unsigned long long)count, (unsigned long long)max_pixels);
         else
             snprintf(text, sizeof text, "%ux%u has a side above %u", header->width, header->height, max_side);
-        copy_message(message, message_size, text);
+        pdx_copy_message(message, message_size, text);
         png_destroy_read_struct(&png, &info, NULL);
         return PDX_PNG_TOO_LARGE;
     }
@@ -141,13 +143,13 @@ int pdx_png_decode_rows_libpng(const uint8_t *data, size_t size, uint64_t max_pi
     png_read_update_info(png, info);
     uint32_t ch = png_get_channels(png, info);
     if (png_get_bit_depth(png, info) != 8 || (ch != 1 && ch != 3)) {
-        copy_message(message, message_size, "unexpected pixel layout after transformation");
+        pdx_copy_message(message, message_size, "unexpected pixel layout after transformation");
         png_destroy_read_struct(&png, &info, NULL);
         return PDX_PNG_CORRUPT;
     }
     size_t stride = (size_t)header->width * ch;
     if (png_get_rowbytes(png, info) != stride) {
-        copy_message(message, message_size, "unexpected row size after transformation");
+        pdx_copy_message(message, message_size, "unexpected row size after transformation");
         png_destroy_read_struct(&png, &info, NULL);
         return PDX_PNG_CORRUPT;
     }
@@ -218,8 +220,18 @@ static void on_flush(png_structp png) { (void)png; }
 
 static void on_write_error(png_structp png, png_const_charp msg) {
     writer_state *st = (writer_state *)png_get_error_ptr(png);
-    if (st != NULL) copy_message(st->message, st->message_size, msg);
+    if (st != NULL) pdx_copy_message(st->message, st->message_size, msg);
     png_longjmp(png, 1);
+}
+
+/* A write struct and its info struct, or PDX_PNG_NO_MEMORY with the message set. */
+static int create_writer(writer_state *st, png_structp *png, png_infop *info) {
+    *png = png_create_write_struct(PNG_LIBPNG_VER_STRING, st, on_write_error, on_warning);
+    *info = *png == NULL ? NULL : png_create_info_struct(*png);
+    if (*info != NULL) return PDX_PNG_OK;
+    if (*png != NULL) png_destroy_write_struct(png, NULL);
+    pdx_copy_message(st->message, st->message_size, "out of memory");
+    return PDX_PNG_NO_MEMORY;
 }
 
 int pdx_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels, int level,
@@ -228,18 +240,14 @@ int pdx_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint3
     *out_size = 0;
     if (pixels == NULL || width == 0 || height == 0 || (channels != 1 && channels != 3 && channels != 4) ||
         level < 0 || level > 9) {
-        copy_message(message, message_size, "invalid size, channel count or level");
+        pdx_copy_message(message, message_size, "invalid size, channel count or level");
         return PDX_PNG_BAD_ARGUMENT;
     }
     writer_state st = {NULL, 0, 0, message, message_size};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, on_write_error, on_warning);
-    if (png == NULL) { copy_message(message, message_size, "out of memory"); return PDX_PNG_NO_MEMORY; }
-    png_infop info = png_create_info_struct(png);
-    if (info == NULL) {
-        png_destroy_write_struct(&png, NULL);
-        copy_message(message, message_size, "out of memory");
-        return PDX_PNG_NO_MEMORY;
-    }
+    png_structp png;
+    png_infop info;
+    int rc = create_writer(&st, &png, &info);
+    if (rc != PDX_PNG_OK) return rc;
     if (setjmp(png_jmpbuf(png))) {
         free(st.data);
         png_destroy_write_struct(&png, &info);
@@ -267,18 +275,14 @@ int pdx_png_encode_raw(const uint8_t *raw, uint32_t width, uint32_t height, int 
     *out = NULL;
     *out_size = 0;
     if (raw == NULL || width == 0 || height == 0) {
-        copy_message(message, message_size, "invalid size");
+        pdx_copy_message(message, message_size, "invalid size");
         return PDX_PNG_BAD_ARGUMENT;
     }
     writer_state st = {NULL, 0, 0, message, message_size};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, on_write_error, on_warning);
-    if (png == NULL) { copy_message(message, message_size, "out of memory"); return PDX_PNG_NO_MEMORY; }
-    png_infop info = png_create_info_struct(png);
-    if (info == NULL) {
-        png_destroy_write_struct(&png, NULL);
-        copy_message(message, message_size, "out of memory");
-        return PDX_PNG_NO_MEMORY;
-    }
+    png_structp png;
+    png_infop info;
+    int rc = create_writer(&st, &png, &info);
+    if (rc != PDX_PNG_OK) return rc;
     png_bytep *volatile rows = NULL;
     if (setjmp(png_jmpbuf(png))) {
         free(st.data);

@@ -95,4 +95,8 @@ int pdx_png_encode_raw(const uint8_t *raw, uint32_t width, uint32_t height, int 
 
 void pdx_free(void *p);
 
+/* Copies src (NULL as "") into dst, truncated to cap - 1 bytes and NUL-terminated; nothing when dst is NULL or
+ * cap is 0. The message helper of every C decoder here (CJPEG too). */
+void pdx_copy_message(char *dst, size_t cap, const char *src);
+
 #endif
