@@ -53,18 +53,15 @@ public enum BiomedCLIPWeights {
         let dict = StateDictShapes(
             shapes: file.tensors.mapValues(\.shape), source: source,
             expected: "a BiomedCLIP state dict from open_clip")
-        func shape(_ name: String, rank: Int) throws -> [Int] { try dict.shape(name, rank: rank) }
-        func depth(_ prefix: String) throws -> Int { try dict.depth(prefix) }
-        func heads(_ width: Int) -> Int { StateDictShapes.heads(width) }
-        let patch = try shape("visual.trunk.patch_embed.proj.weight", rank: 4)
-        let positions = try shape("visual.trunk.pos_embed", rank: 3)
-        let head = try shape("visual.head.proj.weight", rank: 2)
-        let fc1 = try shape("visual.trunk.blocks.0.mlp.fc1.weight", rank: 2)
-        let words = try shape("text.transformer.embeddings.word_embeddings.weight", rank: 2)
-        let textPositions = try shape("text.transformer.embeddings.position_embeddings.weight", rank: 2)
-        let types = try shape("text.transformer.embeddings.token_type_embeddings.weight", rank: 2)
-        let intermediate = try shape("text.transformer.encoder.layer.0.intermediate.dense.weight", rank: 2)
-        let proj0 = try shape("text.proj.0.weight", rank: 2), proj2 = try shape("text.proj.2.weight", rank: 2)
+        let patch = try dict.shape("visual.trunk.patch_embed.proj.weight", rank: 4)
+        let positions = try dict.shape("visual.trunk.pos_embed", rank: 3)
+        let head = try dict.shape("visual.head.proj.weight", rank: 2)
+        let fc1 = try dict.shape("visual.trunk.blocks.0.mlp.fc1.weight", rank: 2)
+        let words = try dict.shape("text.transformer.embeddings.word_embeddings.weight", rank: 2)
+        let textPositions = try dict.shape("text.transformer.embeddings.position_embeddings.weight", rank: 2)
+        let types = try dict.shape("text.transformer.embeddings.token_type_embeddings.weight", rank: 2)
+        let intermediate = try dict.shape("text.transformer.encoder.layer.0.intermediate.dense.weight", rank: 2)
+        let proj0 = try dict.shape("text.proj.0.weight", rank: 2), proj2 = try dict.shape("text.proj.2.weight", rank: 2)
         let width = patch[0], p = patch[2], textWidth = words[1], embed = head[0]
         let grid = Int(Double(positions[1] - 1).squareRoot().rounded())
         guard patch[1] == 3, patch[3] == p, positions[0] == 1, grid >= 1, grid * grid + 1 == positions[1],
@@ -79,11 +76,11 @@ public enum BiomedCLIPWeights {
             )
         }
         let vision = TimmViTConfiguration(
-            imageSize: grid * p, patchSize: p, width: width, layers: try depth("visual.trunk.blocks."),
-            heads: heads(width), mlpRatio: fc1[0] / width, embedDimension: embed)
+            imageSize: grid * p, patchSize: p, width: width, layers: try dict.depth("visual.trunk.blocks."),
+            heads: StateDictShapes.heads(width), mlpRatio: fc1[0] / width, embedDimension: embed)
         let text = BERTTextConfiguration(
-            vocabularySize: words[0], width: textWidth, layers: try depth("text.transformer.encoder.layer."),
-            heads: heads(textWidth), mlpWidth: intermediate[0], maxPositions: textPositions[0],
+            vocabularySize: words[0], width: textWidth, layers: try dict.depth("text.transformer.encoder.layer."),
+            heads: StateDictShapes.heads(textWidth), mlpWidth: intermediate[0], maxPositions: textPositions[0],
             typeVocabularySize: types[0], contextLength: min(256, textPositions[0]), outputDimension: embed)
         return BiomedCLIPConfiguration(vision: vision, text: text)
     }

@@ -65,15 +65,12 @@ public enum CLIPWeights {
         -> CLIPConfiguration
     {
         let dict = StateDictShapes(shapes: shapes, source: source, expected: "an open_clip CLIP state dict")
-        func shape(_ name: String, rank: Int) throws -> [Int] { try dict.shape(name, rank: rank) }
-        func depth(_ prefix: String) throws -> Int { try dict.depth(prefix) }
-        func heads(_ width: Int) -> Int { StateDictShapes.heads(width) }
-        let proj = try shape("visual.proj", rank: 2)
-        let conv = try shape("visual.conv1.weight", rank: 4)
-        let visionPositions = try shape("visual.positional_embedding", rank: 2)
-        let textPositions = try shape("positional_embedding", rank: 2)
-        let tokens = try shape("token_embedding.weight", rank: 2)
-        let textProj = try shape("text_projection", rank: 2)
+        let proj = try dict.shape("visual.proj", rank: 2)
+        let conv = try dict.shape("visual.conv1.weight", rank: 4)
+        let visionPositions = try dict.shape("visual.positional_embedding", rank: 2)
+        let textPositions = try dict.shape("positional_embedding", rank: 2)
+        let tokens = try dict.shape("token_embedding.weight", rank: 2)
+        let textProj = try dict.shape("text_projection", rank: 2)
         let width = conv[0], patch = conv[2], textWidth = tokens[1]
         let grid = Int(Double(visionPositions[0] - 1).squareRoot().rounded())
         guard conv[1] == 3, conv[3] == patch, grid >= 1, grid * grid + 1 == visionPositions[0],
@@ -86,9 +83,10 @@ public enum CLIPWeights {
         }
         return CLIPConfiguration(
             embedDimension: proj[1], imageSize: grid * patch, patchSize: patch, visionWidth: width,
-            visionLayers: try depth("visual.transformer.resblocks."), visionHeads: heads(width),
+            visionLayers: try dict.depth("visual.transformer.resblocks."), visionHeads: StateDictShapes.heads(width),
             contextLength: textPositions[0], vocabularySize: tokens[0], textWidth: textWidth,
-            textHeads: heads(textWidth), textLayers: try depth("transformer.resblocks."), activation: activation)
+            textHeads: StateDictShapes.heads(textWidth), textLayers: try dict.depth("transformer.resblocks."),
+            activation: activation)
     }
 
     /// Copies every parameter of `model` from an already read file (`source` names it in errors).
