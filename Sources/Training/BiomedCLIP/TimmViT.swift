@@ -123,10 +123,8 @@ public final class TimmViTImageTower {
             Tensor(shape: [b, tokens, w]) { xp in
                 for item in 0..<b {
                     let base = xp.baseAddress! + item &* tokens &* w
-                    for j in 0..<w { base[j] = cls[j] + pos[j] }
-                    for t in 1..<tokens {
-                        let row = base + t &* w, pr = pos + t &* w
-                        for j in 0..<w { row[j] = bias[j] + pr[j] }
+                    TowerMath.tokens(at: base, count: tokens, width: w, classToken: cls, positions: pos) { _ in
+                        UnsafePointer(bias)
                     }
                     BLAS.gemm(
                         transB: true, m: g * g, n: w, k: k, a: cp.baseAddress! + item &* g &* g &* k,
@@ -136,13 +134,7 @@ public final class TimmViTImageTower {
         }
         let hidden = blocks.reduce(x) { $1.forward($0, training: false) }
         // Only the class token is pooled, and LayerNorm acts per token: normalise that row alone.
-        let first = hidden.withUnsafeBufferPointer { hp in
-            Tensor(shape: [b, w]) { fp in
-                for item in 0..<b {
-                    (fp.baseAddress! + item &* w).update(from: hp.baseAddress! + item &* tokens &* w, count: w)
-                }
-            }
-        }
+        let first = TowerMath.classRows(hidden, tokens: tokens, width: w)
         return projection.forward(norm.forward(first, training: false), training: false)
     }
 }

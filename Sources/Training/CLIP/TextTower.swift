@@ -52,7 +52,7 @@ public final class TextTower {
     }
 
     private func encode(tokens: [Int32], training: Bool) -> Tensor {
-        let c = configuration, l = c.contextLength, w = c.textWidth, e = c.embedDimension
+        let c = configuration, l = c.contextLength, w = c.textWidth
         let b = tokens.count / l
         let table = store.value(tokenEmbedding), pos = store.value(positionalEmbedding)
         let x = Tensor(shape: [b, l, w]) { xp in
@@ -81,29 +81,13 @@ public final class TextTower {
             lastPositions = positions
             pooled = gathered
         }
-        return gathered.withUnsafeBufferPointer { gp in
-            Tensor(shape: [b, e]) { op in
-                BLAS.gemm(m: b, n: e, k: w, a: gp.baseAddress!, b: store.value(projection), c: op.baseAddress!)
-            }
-        }
+        return TowerMath.project(gathered, projection, store: store)
     }
 
     public func backward(_ dEmbedding: Tensor) {
-        let c = configuration, l = c.contextLength, w = c.textWidth, e = c.embedDimension
+        let c = configuration, l = c.contextLength, w = c.textWidth
         let b = lastPositions.count
-        let dPooled = dEmbedding.withUnsafeBufferPointer { dp in
-            if store.isTrainable(projection) {
-                pooled.withUnsafeBufferPointer { gp in
-                    BLAS.gemm(
-                        transA: true, m: w, n: e, k: b, a: gp.baseAddress!, b: dp.baseAddress!, beta: 1,
-                        c: store.grad(projection))
-                }
-            }
-            return Tensor(shape: [b, w]) { op in
-                BLAS.gemm(
-                    transB: true, m: b, n: w, k: e, a: dp.baseAddress!, b: store.value(projection), c: op.baseAddress!)
-            }
-        }
+        let dPooled = TowerMath.projectBackward(dEmbedding, input: pooled, projection, store: store)
         var dHidden = Tensor(shape: [b, l, w], repeating: 0)
         dHidden.withUnsafeMutableBufferPointer { hp in
             dPooled.withUnsafeBufferPointer { gp in

@@ -67,53 +67,26 @@ public final class VisionTower {
         let x = embedded.withUnsafeBufferPointer { ep in
             Tensor(shape: [b, tokens, w]) { xp in
                 for item in 0..<b {
-                    let base = xp.baseAddress! + item &* tokens &* w
-                    for j in 0..<w { base[j] = cls[j] + pos[j] }
-                    for t in 1..<tokens {
-                        let dst = base + t &* w, src = ep.baseAddress! + (item &* g &* g &+ t &- 1) &* w,
-                            pr = pos + t &* w
-                        for j in 0..<w { dst[j] = src[j] + pr[j] }
-                    }
+                    TowerMath.tokens(
+                        at: xp.baseAddress! + item &* tokens &* w, count: tokens, width: w, classToken: cls,
+                        positions: pos
+                    ) { ep.baseAddress! + (item &* g &* g &+ $0 &- 1) &* w }
                 }
             }
         }
         let hidden = transformer.forward(lnPre.forward(x, training: training), training: training)
-        let first = hidden.withUnsafeBufferPointer { hp in
-            Tensor(shape: [b, w]) { fp in
-                for item in 0..<b {
-                    (fp.baseAddress! + item &* w).update(from: hp.baseAddress! + item &* tokens &* w, count: w)
-                }
-            }
-        }
-        let normed = lnPost.forward(first, training: training)
+        let normed = lnPost.forward(TowerMath.classRows(hidden, tokens: tokens, width: w), training: training)
         if training {
             patches = cols
             pooled = normed
         }
-        return normed.withUnsafeBufferPointer { np in
-            Tensor(shape: [b, c.embedDimension]) { op in
-                BLAS.gemm(
-                    m: b, n: c.embedDimension, k: w, a: np.baseAddress!, b: store.value(projection), c: op.baseAddress!)
-            }
-        }
+        return TowerMath.project(normed, projection, store: store)
     }
 
     public func backward(_ dEmbedding: Tensor) {
-        let c = configuration, g = c.grid, w = c.visionWidth, e = c.embedDimension, k = 3 * c.patchSize * c.patchSize
+        let c = configuration, g = c.grid, w = c.visionWidth, k = 3 * c.patchSize * c.patchSize
         let b = pooled.shape[0], tokens = g * g + 1
-        let dNormed = dEmbedding.withUnsafeBufferPointer { dp in
-            if store.isTrainable(projection) {
-                pooled.withUnsafeBufferPointer { np in
-                    BLAS.gemm(
-                        transA: true, m: w, n: e, k: b, a: np.baseAddress!, b: dp.baseAddress!, beta: 1,
-                        c: store.grad(projection))
-                }
-            }
-            return Tensor(shape: [b, w]) { op in
-                BLAS.gemm(
-                    transB: true, m: b, n: w, k: e, a: dp.baseAddress!, b: store.value(projection), c: op.baseAddress!)
-            }
-        }
+        let dNormed = TowerMath.projectBackward(dEmbedding, input: pooled, projection, store: store)
         let dFirst = lnPost.backward(dNormed)
         var dHidden = Tensor(shape: [b, tokens, w], repeating: 0)
         dHidden.withUnsafeMutableBufferPointer { hp in
