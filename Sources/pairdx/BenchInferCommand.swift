@@ -68,31 +68,33 @@ struct BenchInferCommand: AsyncParsableCommand {
         global.apply()
         let threads = global.threadCount
         Compute.threads = threads
-        let result: any InferenceReport, what: String
-        if model == .fusion {
+        // What the log line and the printed rate call the model, and its run.
+        let described: String, what: String, measure: () -> any InferenceReport
+        switch model {
+        case .fusion:
             let spec = FusionInferenceBenchmark.spec(resolution: resolution, tokens: tokens)
-            Log.info(
-                "bench infer: fusion (ResNet-18 + \(tokens) caption tokens, cross-attention), batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)"
+            (described, what) = (
+                "fusion (ResNet-18 + \(tokens) caption tokens, cross-attention)",
+                "fusion (ResNet-18 + \(tokens) tokens)"
             )
-            result = FusionInferenceBenchmark.run(spec: spec, batch: batch, iterations: iterations)
-            what = "fusion (ResNet-18 + \(tokens) tokens)"
-        } else if model == .biomedclip {
+            measure = { FusionInferenceBenchmark.run(spec: spec, batch: batch, iterations: iterations) }
+        case .biomedclip:
             var configuration = TimmViTConfiguration.vitB16
             configuration.imageSize = resolution
-            Log.info(
-                "bench infer: BiomedCLIP ViT-B/16 image tower, batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)"
-            )
-            result = TimmViTInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations)
-            what = "biomedclip ViT-B/16 image tower"
-        } else {
+            (described, what) = ("BiomedCLIP ViT-B/16 image tower", "biomedclip ViT-B/16 image tower")
+            measure = {
+                TimmViTInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations)
+            }
+        case .clip:
             var configuration = CLIPConfiguration.vitB32
             configuration.imageSize = resolution
-            Log.info(
-                "bench infer: CLIP ViT-B/32 image tower, batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)"
-            )
-            result = CLIPInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations)
-            what = "clip ViT-B/32 image tower"
+            (described, what) = ("CLIP ViT-B/32 image tower", "clip ViT-B/32 image tower")
+            measure = { CLIPInferenceBenchmark.run(configuration: configuration, batch: batch, iterations: iterations) }
         }
+        Log.info(
+            "bench infer: \(described), batch \(batch), \(resolution)², \(threads) thread(s), \(iterations) timed batch(es)"
+        )
+        let result = measure()
         if json { return print(String(decoding: try result.reportJSON(hardware: Platform.hardware), as: UTF8.self)) }
         let rate = String(format: "%.2f images/s, %.4f s/image", result.imagesPerSecond, result.secondsPerImage)
         print(
