@@ -45,9 +45,4 @@ public struct ZeroShotClassifier {
             }!
         }
     }
-
-    /// Templates for medical image modalities used when a recipe gives none.
-    public static let defaultTemplates = [
-        "{}.", "a {}.", "an image of {}.", "a medical image of {}.", "a figure showing {}."
-    ]
 }

@@ -50,9 +50,6 @@ public final class SoftmaxCrossEntropy {
         }
     }
 
-    /// The last forward's softmax probabilities `[B, K]`.
-    public var lastProbabilities: Tensor { probabilities }
-
     /// The mean loss of `logits` `[B, K]` against `labels` and its gradient ∂loss/∂logits, in one call (a loss
     /// that combines several cross-entropies, such as CLIP's contrastive one).
     public static func lossAndGradient(logits: Tensor, labels: [Int]) -> (loss: Float, gradient: Tensor) {

@@ -93,20 +93,4 @@ public final class ResNet18: Layer {
         return Tensor(shape: [0])
     }
 
-    /// GEMM floating-point operations of one training step (forward, weight and input gradients) at batch `b`
-    /// and resolution `h`×`w`, excluding the classifier. For reporting GFLOP/s.
-    public func trainingFLOPs(batch b: Int, height h: Int, width w: Int) -> Double {
-        var total = 3 * conv1.forwardFLOPs(batch: b, height: h, width: w) * 2 / 3
-        var size = (maxPool.outputSize(conv1.outputSize(h)), maxPool.outputSize(conv1.outputSize(w)))
-        for block in blocks {
-            let out = (block.conv1.outputSize(size.0), block.conv1.outputSize(size.1))
-            total += 3 * block.conv1.forwardFLOPs(batch: b, height: size.0, width: size.1)
-            total += 3 * block.conv2.forwardFLOPs(batch: b, height: out.0, width: out.1)
-            if let (conv, _) = block.downsample {
-                total += 3 * conv.forwardFLOPs(batch: b, height: size.0, width: size.1)
-            }
-            size = out
-        }
-        return total
-    }
 }
