@@ -34,18 +34,18 @@ public enum ListObjectsV2 {
         }
         var x =
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-        x += "<Name>\(esc(bucket))</Name><Prefix>\(esc(prefix))</Prefix>"
-        if let delimiter { x += "<Delimiter>\(esc(delimiter))</Delimiter>" }
+        x += "<Name>\(HTMLEscape.text(bucket))</Name><Prefix>\(HTMLEscape.text(prefix))</Prefix>"
+        if let delimiter { x += "<Delimiter>\(HTMLEscape.text(delimiter))</Delimiter>" }
         x += "<KeyCount>\(contents.count + prefixes.count)</KeyCount><MaxKeys>\(maxKeys)</MaxKeys>"
         x += "<IsTruncated>\(truncated)</IsTruncated>"
-        if let continuationToken { x += "<ContinuationToken>\(esc(continuationToken))</ContinuationToken>" }
+        if let continuationToken { x += "<ContinuationToken>\(HTMLEscape.text(continuationToken))</ContinuationToken>" }
         if truncated { x += "<NextContinuationToken>\(Hex.encode(Array(last.utf8)))</NextContinuationToken>" }
         for o in contents {
-            x += "<Contents><Key>\(esc(o.key))</Key>"
-            if let e = etag(o.key) { x += "<ETag>&quot;\(esc(e))&quot;</ETag>" }
+            x += "<Contents><Key>\(HTMLEscape.text(o.key))</Key>"
+            if let e = etag(o.key) { x += "<ETag>&quot;\(HTMLEscape.text(e))&quot;</ETag>" }
             x += "<Size>\(o.size)</Size><StorageClass>STANDARD</StorageClass></Contents>"
         }
-        for p in prefixes { x += "<CommonPrefixes><Prefix>\(esc(p))</Prefix></CommonPrefixes>" }
+        for p in prefixes { x += "<CommonPrefixes><Prefix>\(HTMLEscape.text(p))</Prefix></CommonPrefixes>" }
         return x + "</ListBucketResult>\n"
     }
 
@@ -59,19 +59,5 @@ public enum ListObjectsV2 {
             bytes.append(b); i = j
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    static func esc(_ s: String) -> String {
-        var o = ""
-        for c in s {
-            switch c {
-            case "&": o += "&amp;"
-            case "<": o += "&lt;"
-            case ">": o += "&gt;"
-            case "\"": o += "&quot;"
-            default: o.append(c)
-            }
-        }
-        return o
     }
 }

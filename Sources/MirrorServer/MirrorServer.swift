@@ -190,8 +190,8 @@ public final class MirrorServer: Sendable {
             let token = fault.token ?? Hex.encode(Array(UUID().uuidString.utf8))
             let x =
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-                + "<Name>\(ListObjectsV2.esc(bucket))</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>"
-                + "<IsTruncated>true</IsTruncated><NextContinuationToken>\(ListObjectsV2.esc(token))</NextContinuationToken>"
+                + "<Name>\(HTMLEscape.text(bucket))</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>"
+                + "<IsTruncated>true</IsTruncated><NextContinuationToken>\(HTMLEscape.text(token))</NextContinuationToken>"
                 + "<CommonPrefixes><Prefix>PMC1.1/</Prefix></CommonPrefixes></ListBucketResult>\n"
             return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/xml"], body: Data(x.utf8))
         }
@@ -223,7 +223,7 @@ public final class MirrorServer: Sendable {
         x +=
             "<eSearchResult><Count>\(matches.count)</Count><RetMax>\(page.count)</RetMax><RetStart>\(retstart)</RetStart><IdList>"
         for id in page { x += "<Id>\(id)</Id>" }
-        x += "</IdList><QueryTranslation>\(ListObjectsV2.esc(term))</QueryTranslation></eSearchResult>\n"
+        x += "</IdList><QueryTranslation>\(HTMLEscape.text(term))</QueryTranslation></eSearchResult>\n"
         return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/xml"], body: Data(x.utf8))
     }
 

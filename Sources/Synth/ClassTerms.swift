@@ -1,4 +1,5 @@
 import Foundation
+import PairDxCore
 
 /// The class vocabulary of recipe `pairdx-synth-v1`, and a matcher with the labeller's rules: terms match on
 /// word boundaries, hyphen and space are interchangeable, terms listed as case-sensitive match only in
@@ -114,21 +115,8 @@ enum Markup {
             .replacingOccurrences(of: "&amp;", with: "&")
     }
 
-    /// Escapes text for element content or attribute values.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    /// Escapes text for element content or attribute values (`HTMLEscape.text`).
+    static func escape(_ s: String) -> String { HTMLEscape.text(s) }
 
     /// Whitespace-separated words of the plain text.
     static func words(_ xml: String) -> [Substring] {

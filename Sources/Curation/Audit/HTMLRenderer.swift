@@ -1,4 +1,5 @@
 import Foundation
+import PairDxCore
 
 /// Renders `report.html`: one self-contained page (inline CSS and SVG, thumbnails as data URIs, no script,
 /// no external request; a Content-Security-Policy forbids any). All text from the data is escaped and

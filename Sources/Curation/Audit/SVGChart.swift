@@ -1,4 +1,5 @@
 import Foundation
+import PairDxCore
 
 /// Inline SVG charts for the HTML report: no script, no external resources. Every drawn data mark
 /// carries `class="mark"` (the render check hides them to measure what they drew).

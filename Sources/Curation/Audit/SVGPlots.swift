@@ -1,4 +1,5 @@
 import Foundation
+import PairDxCore
 
 /// Line charts and heatmaps in the style of ``SVGChart``'s bars (same fonts classes, escaping and `mark` class
 /// on every drawn data mark): the validation page's learning curves and confusion matrices.

@@ -1,5 +1,6 @@
 /// Escaping for text placed in HTML, SVG or XML: element content and double-quoted attribute values alike. The one
-/// home of markup escaping (the audit and validation pages, the charts, the JUnit report).
+/// home of markup escaping (the audit and validation pages, the charts, the JUnit report, the synthetic corpus's JATS,
+/// the mirror server's XML listings).
 public enum HTMLEscape {
     /// Replaces `& < > " '` with entities and drops C0 controls other than tab and newline (invalid in XML).
     /// O(length).
