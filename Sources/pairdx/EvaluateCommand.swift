@@ -27,14 +27,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         name: .long,
         help: "Recipe for a CLIP checkpoint without stored prompts (default: the recipe named in splits.json).")
     var recipe: String?
-    @Option(
-        name: .customLong("clip-bpe"), help: "CLIP's BPE merges file for CLIP checkpoints (default: $PAIRDX_CLIP_BPE).")
-    var clipBPE: String?
-    @Option(
-        name: .customLong("clip-activation"),
-        help: ArgumentHelp(
-            "The MLP activation of a CLIP checkpoint: quick-gelu (OpenAI's) or gelu (e.g. LAION's). Default: what the file records, else quick-gelu.",
-            valueName: "kind")) var clipActivation: CLIPActivation?
+    @OptionGroup var clip: CLIPModelOptions
     @OptionGroup var output: JSONOutput
 
     func run() async throws {
@@ -77,8 +70,8 @@ extension EvaluateCommand {
             prompts = try CLIPClassification.promptTexts(
                 recipe: try TrainingSetup.recipe(recipe, split: splitFiles), classes: splitFiles.classes)
         }
-        let bpe = clipBPE ?? ProcessInfo.processInfo.environment["PAIRDX_CLIP_BPE"].flatMap { $0.isEmpty ? nil : $0 }
-        let setup = try CLIPClassification.Setup(weights: checkpoint, bpe: bpe, activation: clipActivation?.kind)
+        let setup = try CLIPClassification.Setup(
+            weights: checkpoint, bpe: clip.bpePath, activation: clip.activation?.kind)
         Log.info("CLIP checkpoint \(checkpoint): \(setup.summary)")
         let work = WorkDirectory(data ?? global.work)
         let ds = try Dataset.load(splitFiles, part: p, work: work)

@@ -93,7 +93,8 @@ extension TrainCommand {
         }
         overrides.apply(to: &h)
         let prompts = try CLIPClassification.promptTexts(recipe: r, classes: splitFiles.classes)
-        let setup = try CLIPClassification.Setup(weights: weights, bpe: clip.bpePath, activation: clip.activation?.kind)
+        let setup = try CLIPClassification.Setup(
+            weights: weights, bpe: clip.model.bpePath, activation: clip.model.activation?.kind)
         Log.info("CLIP weights \(weights): \(setup.summary)")
         let work = WorkDirectory(data ?? global.work)
         let captions = try Dataset.loadCaptions(work)
