@@ -25,7 +25,22 @@ struct Raster: Sendable {
     var minSide: Float { Float(min(width, height)) }
 
     /// How a shape's colour combines with what is already there, weighted by the shape's coverage.
-    enum Blend: Sendable { case mix, add, multiply }
+    enum Blend: Sendable {
+        case mix, add, multiply
+
+        /// Blends `col` into the `ch` channels at `px` with coverage `a`; `.add` adds `addScale`·`a`·col.
+        @inline(__always)
+        func apply(_ px: UnsafeMutablePointer<Float>, _ col: [Float], _ ch: Int, _ a: Float, addScale: Float = 1) {
+            for c in 0..<ch {
+                let old = px[c]
+                switch self {
+                case .mix: px[c] = old + (col[c] - old) * a
+                case .add: px[c] = old + col[c] * a * addScale
+                case .multiply: px[c] = old * (1 + (col[c] - 1) * a)
+                }
+            }
+        }
+    }
 
     /// Fills a (rotated) ellipse with an anti-aliased edge `soft` pixels wide.
     /// `color` has `channels` entries (or one, used for every channel). O(rx·ry).
@@ -53,15 +68,7 @@ struct Raster: Sendable {
                     let d = (u * u + v * v).squareRoot()
                     let a = min(1, max(0, (1 - d) * inner * invSoft + 0.5)) * opacity
                     if a <= 0 { continue }
-                    let base = (y * w + x) * ch
-                    for c in 0..<ch {
-                        let old = p[base + c]
-                        switch blend {
-                        case .mix: p[base + c] = old + (col[c] - old) * a
-                        case .add: p[base + c] = old + col[c] * a
-                        case .multiply: p[base + c] = old * (1 + (col[c] - 1) * a)
-                        }
-                    }
+                    blend.apply(p.baseAddress! + (y * w + x) * ch, col, ch, a)
                 }
             }
         }
@@ -95,16 +102,8 @@ struct Raster: Sendable {
                         let d = (qx * qx + qy * qy).squareRoot()
                         let a = min(1, max(0, (half - d) * invSoft + 0.5)) * opacity
                         if a <= 0 { continue }
-                        let base = (y * w + x) * ch
-                        for c in 0..<ch {
-                            let old = p[base + c]
-                            // Segments of one polyline overlap at joints; `max`-style mixing keeps joints even.
-                            switch blend {
-                            case .mix: p[base + c] = old + (col[c] - old) * a
-                            case .add: p[base + c] = old + col[c] * a * 0.5
-                            case .multiply: p[base + c] = old * (1 + (col[c] - 1) * a)
-                            }
-                        }
+                        // Segments of one polyline overlap at joints: adding half keeps joints even.
+                        blend.apply(p.baseAddress! + (y * w + x) * ch, col, ch, a, addScale: 0.5)
                     }
                 }
             }
