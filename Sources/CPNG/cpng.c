@@ -234,44 +234,38 @@ static int create_writer(writer_state *st, png_structp *png, png_infop *info) {
     return PDX_PNG_NO_MEMORY;
 }
 
+static int encode_rows(const uint8_t *raw, uint32_t width, uint32_t height, int color_type, int bit_depth,
+                       int interlaced, const uint8_t *palette, int palette_entries, const uint8_t *trns,
+                       int trns_count, int level, uint8_t **out, size_t *out_size, char *message,
+                       size_t message_size);
+
 int pdx_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels, int level,
                    uint8_t **out, size_t *out_size, char *message, size_t message_size) {
-    *out = NULL;
-    *out_size = 0;
     if (pixels == NULL || width == 0 || height == 0 || (channels != 1 && channels != 3 && channels != 4) ||
         level < 0 || level > 9) {
+        *out = NULL;
+        *out_size = 0;
         pdx_copy_message(message, message_size, "invalid size, channel count or level");
         return PDX_PNG_BAD_ARGUMENT;
     }
-    writer_state st = {NULL, 0, 0, message, message_size};
-    png_structp png;
-    png_infop info;
-    int rc = create_writer(&st, &png, &info);
-    if (rc != PDX_PNG_OK) return rc;
-    if (setjmp(png_jmpbuf(png))) {
-        free(st.data);
-        png_destroy_write_struct(&png, &info);
-        return PDX_PNG_CORRUPT;
-    }
-    png_set_write_fn(png, &st, on_write, on_flush);
-    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
-    png_set_compression_level(png, level);
     int ct = channels == 1 ? PNG_COLOR_TYPE_GRAY : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGBA;
-    png_set_IHDR(png, info, width, height, 8, ct, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-                 PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    size_t stride = (size_t)width * channels;
-    for (uint32_t y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(pixels + (size_t)y * stride));
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    *out = st.data;
-    *out_size = st.size;
-    return PDX_PNG_OK;
+    return encode_rows(pixels, width, height, ct, 8, 0, NULL, 0, NULL, 0, level, out, out_size, message,
+                       message_size);
 }
 
 int pdx_png_encode_raw(const uint8_t *raw, uint32_t width, uint32_t height, int color_type, int bit_depth,
                        int interlaced, const uint8_t *palette, int palette_entries, const uint8_t *trns,
                        int trns_count, uint8_t **out, size_t *out_size, char *message, size_t message_size) {
+    return encode_rows(raw, width, height, color_type, bit_depth, interlaced, palette, palette_entries, trns,
+                       trns_count, -1, out, out_size, message, message_size);
+}
+
+/* Both encoders: rows in PNG's raw sample layout (8-bit rows are the pixels as they are); level -1 is libpng's
+ * default compression. */
+static int encode_rows(const uint8_t *raw, uint32_t width, uint32_t height, int color_type, int bit_depth,
+                       int interlaced, const uint8_t *palette, int palette_entries, const uint8_t *trns,
+                       int trns_count, int level, uint8_t **out, size_t *out_size, char *message,
+                       size_t message_size) {
     *out = NULL;
     *out_size = 0;
     if (raw == NULL || width == 0 || height == 0) {
@@ -291,6 +285,8 @@ int pdx_png_encode_raw(const uint8_t *raw, uint32_t width, uint32_t height, int 
         return PDX_PNG_CORRUPT;
     }
     png_set_write_fn(png, &st, on_write, on_flush);
+    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
+    if (level >= 0) png_set_compression_level(png, level);
     png_set_IHDR(png, info, width, height, bit_depth, color_type,
                  interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);
