@@ -208,13 +208,7 @@ public enum HTMLRenderer {
     static func captions(_ r: AuditReport) -> String {
         var h = section("captions", "Captions")
         guard let c = r.captions else { return h + notGiven("figures.jsonl") + "</section>\n" }
-        let bins = c.classes.first?.lengthHistogram.map(\.label) ?? []
-        let series = c.classes.enumerated().map { (i, k) in
-            SVGChart.Series(
-                name: k.class, color: SVGChart.palette[i % SVGChart.palette.count],
-                values: k.lengthHistogram.map { Double($0.count) })
-        }
-        h += chart(SVGChart.groupedBars(title: "Caption length in words, per class", categories: bins, series: series))
+        h += perClassHistogram("Caption length in words, per class", c.classes.map { ($0.class, $0.lengthHistogram) })
         h += table(
             ["class", "items", "mean words", "median words", "most distinctive terms"],
             c.classes.map {
@@ -240,14 +234,8 @@ public enum HTMLRenderer {
     static func images(_ r: AuditReport) -> String {
         var h = section("images", "Images")
         guard let im = r.images else { return h + notGiven("images.jsonl") + "</section>\n" }
-        let bins = im.classes.first?.shortSideHistogram.map(\.label) ?? []
-        let series = im.classes.enumerated().map { (i, k) in
-            SVGChart.Series(
-                name: k.class, color: SVGChart.palette[i % SVGChart.palette.count],
-                values: k.shortSideHistogram.map { Double($0.count) })
-        }
-        h += chart(
-            SVGChart.groupedBars(title: "Shorter image side in pixels, per class", categories: bins, series: series))
+        h += perClassHistogram(
+            "Shorter image side in pixels, per class", im.classes.map { ($0.class, $0.shortSideHistogram) })
         h += table(
             ["class", "items", "mean width", "mean height", "formats"],
             im.classes.map {
@@ -267,17 +255,10 @@ public enum HTMLRenderer {
             if s.items.isEmpty { h += "<p class=\"empty\">No items in this class.</p>"; continue }
             h += "<div class=\"grid\">"
             for it in s.items {
-                h += "<figure class=\"thumb\">"
-                if let uri = thumbnails[it.sha256] {
-                    h += "<img src=\"\(HTMLEscape.text(uri))\" alt=\"\(HTMLEscape.text(it.id))\">"
-                } else {
-                    h += "<div class=\"noimg\">no image</div>"
-                }
-                h += "<figcaption><code>\(HTMLEscape.text(it.id))</code> · \(HTMLEscape.text(it.split))"
-                if let c = it.caption {
-                    h += "<br><bdi dir=\"auto\">\(HTMLEscape.text(ContentSections.cut(c, 160)))</bdi>"
-                }
-                h += "</figcaption></figure>"
+                h += thumbnail(
+                    thumbnails[it.sha256], id: it.id,
+                    caption: "<code>\(HTMLEscape.text(it.id))</code> · \(HTMLEscape.text(it.split))"
+                        + captionLine(it.caption, 160))
             }
             h += "</div>"
         }
@@ -357,6 +338,30 @@ public enum HTMLRenderer {
         "<section id=\"\(id)\"><h2>\(HTMLEscape.text(title))</h2>"
     }
     static func chart(_ svg: String) -> String { "<div class=\"chart-box\">\(svg)</div>" }
+
+    /// Grouped bars of one histogram per class (the bins of the first class name the categories).
+    static func perClassHistogram(_ title: String, _ classes: [(name: String, bins: [AuditReport.Bin])]) -> String {
+        let series = classes.enumerated().map { (i, k) in
+            SVGChart.Series(
+                name: k.name, color: SVGChart.palette[i % SVGChart.palette.count],
+                values: k.bins.map { Double($0.count) })
+        }
+        let categories = classes.first?.bins.map(\.label) ?? []
+        return chart(SVGChart.groupedBars(title: title, categories: categories, series: series))
+    }
+
+    /// One thumbnail of a grid: the image (or "no image") and `caption`, HTML already escaped.
+    static func thumbnail(_ uri: String?, id: String, caption: String) -> String {
+        let image =
+            uri.map { "<img src=\"\(HTMLEscape.text($0))\" alt=\"\(HTMLEscape.text(id))\">" }
+            ?? "<div class=\"noimg\">no image</div>"
+        return "<figure class=\"thumb\">\(image)<figcaption>\(caption)</figcaption></figure>"
+    }
+
+    /// A thumbnail's caption line (the first `limit` characters, isolated for bidirectional text), or nothing.
+    static func captionLine(_ caption: String?, _ limit: Int) -> String {
+        caption.map { "<br><bdi dir=\"auto\">\(HTMLEscape.text(ContentSections.cut($0, limit)))</bdi>" } ?? ""
+    }
     static func notGiven(_ file: String) -> String {
         "<p class=\"empty\">Not available: needs \(HTMLEscape.text(file)) (run with <code>--data WORKDIR</code>).</p>"
     }

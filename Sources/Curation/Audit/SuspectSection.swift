@@ -84,17 +84,12 @@ enum SuspectSection {
         h +=
             "<h3>Ranked suspects\(s.suspects > s.top.count ? " (first \(s.top.count) of \(s.suspects))" : "")</h3><div class=\"grid\">"
         for it in s.top {
-            h += "<figure class=\"thumb\">"
-            if let uri = thumbnails[it.sha256] {
-                h += "<img src=\"\(e(uri))\" alt=\"\(e(it.id))\">"
-            } else {
-                h += "<div class=\"noimg\">no image</div>"
-            }
-            h +=
-                "<figcaption>#\(it.rank) <code>\(e(it.id))</code> · \(e(it.split))<br>caption says <b>\(e(it.label))</b> (p \(String(format: "%.2f", it.labelProbability))), "
-            h += "image says <b>\(e(it.predicted))</b> (p \(String(format: "%.2f", it.predictedProbability)))"
-            if let c = it.caption { h += "<br><bdi dir=\"auto\">\(e(ContentSections.cut(c, 200)))</bdi>" }
-            h += "</figcaption></figure>"
+            h += HTMLRenderer.thumbnail(
+                thumbnails[it.sha256], id: it.id,
+                caption:
+                    "#\(it.rank) <code>\(e(it.id))</code> · \(e(it.split))<br>caption says <b>\(e(it.label))</b> (p \(String(format: "%.2f", it.labelProbability))), "
+                    + "image says <b>\(e(it.predicted))</b> (p \(String(format: "%.2f", it.predictedProbability)))"
+                    + HTMLRenderer.captionLine(it.caption, 200))
         }
         return h + "</div></section>\n"
     }
