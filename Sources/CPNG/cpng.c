@@ -45,16 +45,12 @@ static void on_read(png_structp png, png_bytep out, png_size_t length) {
     st->offset += length;
 }
 
-static int check_signature(const uint8_t *data, size_t size, char *message, size_t message_size) {
-    if (data == NULL || size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
-        pdx_copy_message(message, message_size, "not a PNG signature");
+/* A read struct and its info struct over st's data, or PDX_PNG_NOT_PNG / PDX_PNG_NO_MEMORY with the message set. */
+static int open_reader(reader_state *st, png_structp *png, png_infop *info) {
+    if (st->data == NULL || st->size < 8 || png_sig_cmp((png_const_bytep)st->data, 0, 8) != 0) {
+        pdx_copy_message(st->message, st->message_size, "not a PNG signature");
         return PDX_PNG_NOT_PNG;
     }
-    return PDX_PNG_OK;
-}
-
-/* A read struct and its info struct, or PDX_PNG_NO_MEMORY with the message set. */
-static int create_reader(reader_state *st, png_structp *png, png_infop *info) {
     *png = png_create_read_struct(PNG_LIBPNG_VER_STRING, st, on_error, on_warning);
     *info = *png == NULL ? NULL : png_create_info_struct(*png);
     if (*info != NULL) return PDX_PNG_OK;
@@ -73,12 +69,10 @@ static void fill_header(png_structp png, png_infop info, pdx_png_header *h) {
 }
 
 int pdx_png_read_header(const uint8_t *data, size_t size, pdx_png_header *header, char *message, size_t message_size) {
-    int rc = check_signature(data, size, message, message_size);
-    if (rc != PDX_PNG_OK) return rc;
     reader_state st = {data, size, 0, 0, message, message_size};
     png_structp png;
     png_infop info;
-    rc = create_reader(&st, &png, &info);
+    int rc = open_reader(&st, &png, &info);
     if (rc != PDX_PNG_OK) return rc;
     if (setjmp(png_jmpbuf(png))) {
         int result = st.truncated ? PDX_PNG_TRUNCATED : PDX_PNG_CORRUPT;
@@ -95,12 +89,10 @@ int pdx_png_read_header(const uint8_t *data, size_t size, pdx_png_header *header
 int pdx_png_decode_rows_libpng(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t max_side,
                                const pdx_png_sink *sink, pdx_png_header *header, uint32_t *channels,
                                char *message, size_t message_size) {
-    int rc = check_signature(data, size, message, message_size);
-    if (rc != PDX_PNG_OK) return rc;
     reader_state st = {data, size, 0, 0, message, message_size};
     png_structp png;
     png_infop info;
-    rc = create_reader(&st, &png, &info);
+    int rc = open_reader(&st, &png, &info);
     if (rc != PDX_PNG_OK) return rc;
     /* Volatile: modified between setjmp and a possible longjmp. */
     uint8_t *volatile buffer = NULL;
