@@ -56,12 +56,12 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         let (versions, listed) = try await Fetcher(
             source: try Source(mirror.base), work: WorkDirectory(dir + "/probe"), client: client()
         )
-        .resolveVersions([Candidate(pmcid: "PMC1", version: nil, via: "ids")])
+        .resolveVersions([Candidate(pmcid: "PMC1", version: nil, via: .ids)])
         #expect(versions == ["PMC1": 1])
         #expect(listed["PMC1.1/g1.png"] == ListedObject(size: png.count, md5: MD5.hex(png)))
 
         let work = WorkDirectory(dir + "/work")
-        let cs = [Candidate(pmcid: "PMC1", version: nil, via: "ids")]
+        let cs = [Candidate(pmcid: "PMC1", version: nil, via: .ids)]
         let first = try await Fetcher(source: try Source(mirror.base), work: work, client: client()).run(cs)
         var figs = try figures(work)
         #expect(figs["PMC1/F1"]?.status.rawValue == "http-error: md5-mismatch")
@@ -91,7 +91,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         defer { Task { await mirror.stop() } }
         let work = WorkDirectory(dir + "/work")
         _ = try await Fetcher(source: try Source(mirror.base), work: work, client: client(retries: 1))
-            .run([Candidate(pmcid: "PMC1", version: nil, via: "ids")])
+            .run([Candidate(pmcid: "PMC1", version: nil, via: .ids)])
         #expect(try figures(work)["PMC1/F1"]?.sha256 == SHA256.hex(png))
         #expect(mirror.server.hits["/PMC1.1/g1.png"] == 2)
     }
@@ -110,7 +110,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         defer { Task { await mirror.stop() } }
         let work = WorkDirectory(dir + "/work")
         _ = try await Fetcher(source: try Source(mirror.base), work: work, client: client())
-            .run([Candidate(pmcid: "PMC1", version: nil, via: "ids")])
+            .run([Candidate(pmcid: "PMC1", version: nil, via: .ids)])
         #expect(try figures(work)["PMC1/F1"]?.status.rawValue == "http-error: length-mismatch")
         #expect(work.blobs.all().isEmpty)
         #expect(mirror.server.hits["/"] == 1)
@@ -129,7 +129,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         _ = try MotoS3.upload(python: python, port: port, mirror: mirror, fillers: 0)
         let source = try Source("http://127.0.0.1:\(port)/pmc-oa-opendata")
         // Version-less candidates, as esearch gives them: the fetch lists each article's keys.
-        let cs = ["PMC1", "PMC2", "PMC10", "PMC8999999"].map { Candidate(pmcid: $0, version: nil, via: "ids") }
+        let cs = ["PMC1", "PMC2", "PMC10", "PMC8999999"].map { Candidate(pmcid: $0, version: nil, via: .ids) }
         let (versions, listed) = try await Fetcher(
             source: source, work: WorkDirectory(dir + "/probe"), client: client(retries: 2)
         )
