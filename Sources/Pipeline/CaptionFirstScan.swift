@@ -281,7 +281,7 @@ public struct CaptionFirstScan {
             if let m = budget.maxDownload, s.bytes >= m { state.stoppedBy = "--max-download \(m)"; break }
             var batch = firstBatch
             if let n = need, k > 0 {
-                // Per-class yield so far, and the share of caption-labelled figures lost on the way to usable.
+                // Per-class yield so far, and the share of the selected figures lost on the way to usable.
                 let loss =
                     current.mediaSelected > 0
                     ? max(0, 1 - Double(current.usableTotal) / Double(current.mediaSelected)) : 0
