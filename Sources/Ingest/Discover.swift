@@ -18,7 +18,7 @@ public struct Discoverer: Sendable {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             if let p = PMCID.parse(line) {
-                out.append(Candidate(pmcid: p.id, version: p.version, via: "ids"))
+                out.append(Candidate(pmcid: p.id, version: p.version, via: .ids))
             } else {
                 problems.append("\((file as NSString).lastPathComponent) line \(i + 1): '\(line)' is not a PMC id")
             }
@@ -56,7 +56,7 @@ public struct Discoverer: Sendable {
         }
         return Discoverer.newest(
             prefixes.compactMap { PMCID.parse($0) }.filter { $0.version != nil }
-                .map { Candidate(pmcid: $0.id, version: $0.version, via: source.directory == nil ? "list" : "mirror") })
+                .map { Candidate(pmcid: $0.id, version: $0.version, via: source.directory == nil ? .list : .mirror) })
     }
 
     /// Every PMC id an esearch query returns. Large result sets are paged the way NCBI's E-utilities documentation
@@ -89,7 +89,7 @@ public struct Discoverer: Sendable {
             total = page.count
             if history == nil, let w = page.webEnv, let q = page.queryKey { history = (w, q) }
             if page.ids.isEmpty { break }
-            out += page.ids.compactMap { PMCID.parse($0) }.map { Candidate(pmcid: $0.id, version: nil, via: "esearch") }
+            out += page.ids.compactMap { PMCID.parse($0) }.map { Candidate(pmcid: $0.id, version: nil, via: .esearch) }
             start += page.ids.count
         }
         return Discoverer.dedupe(out)

@@ -103,6 +103,29 @@ final class FetchPipeline: @unchecked Sendable {
         }
     }
 
+    /// The media phase of a caption-first scan: fetches the media of the figures `selected` names among `figures`
+    /// (records of an earlier caption phase, whose media were not asked for), through the same checks, journal and
+    /// blob store as `run`; fills `figures` with every record, the selected ones settled. A journalled medium costs no
+    /// request.
+    func runMedia(_ records: [FigureRecord], selected: Set<String>, client: HTTPClient) {
+        figures = records
+        var initial: [DownloadRequest] = []
+        for i in figures.indices where selected.contains(figures[i].id) {
+            guard let location = figures[i].url, let url = source.url(for: location) else { continue }
+            figures[i].status = .ok; figures[i].sha256 = nil; figures[i].bytes = nil
+            initial += requestMedia(url, figure: i, listed: Source.key(of: location).flatMap { listed[$0] })
+        }
+        client.stream(initial) { request, result in
+            switch Kind(rawValue: request.tag % 4)! {
+            case .media:
+                progress.advance()
+                return mediaFinished(request, result)
+            case .size: return sizeChecked(request, result)
+            case .metadata, .jats: return []
+            }
+        }
+    }
+
     /// The journal's entry for `url`, unless it records a 404 that is to be asked again.
     func journalled(_ url: String) -> FetchJournal.Entry? {
         guard let e = journal.lookup(url), !(retryMissing && e.isNotFound) else { return nil }

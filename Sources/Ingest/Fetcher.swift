@@ -1,5 +1,6 @@
 import Foundation
 import PairDxCore
+import Synchronization
 
 /// `pairdx fetch`: candidates → `articles.jsonl`, `figures.jsonl`, blobs and `fetch-report.json`.
 ///
@@ -19,6 +20,9 @@ public final class Fetcher: Sendable {
     public let retryMissing: Bool
     /// Caption-first order: media are fetched only for figures this accepts (nil: every figure's).
     public let wantsMedia: (@Sendable (FigureRecord) -> Bool)?
+    /// Versions and listed keys already resolved by this fetcher, by PMCID: a scan that runs it over growing prefixes
+    /// lists each unversioned article once, not once per prefix.
+    private let resolved = Mutex<(versions: [String: Int], listed: [String: ListedObject])>(([:], [:]))
 
     public init(
         source: Source, work: WorkDirectory, client: HTTPClient, retryMissing: Bool = false,
@@ -38,8 +42,10 @@ public final class Fetcher: Sendable {
         var out: [String: Int] = [:]
         var listed: [String: ListedObject] = [:]
         var pending: [(pmcid: String, token: String?, guard: PageGuard)] = []
+        let known = resolved.withLock { $0 }
         for c in cs {
             if let v = c.version { out[c.pmcid] = v; continue }
+            if let v = known.versions[c.pmcid] { out[c.pmcid] = v; continue }
             if let dir = source.directory {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
                 let vs = names.compactMap { n -> Int? in
@@ -87,6 +93,11 @@ public final class Fetcher: Sendable {
                 }
             }
             pending = next
+        }
+        resolved.withLock { r in
+            for c in cs where c.version == nil { if let v = out[c.pmcid] { r.versions[c.pmcid] = v } }
+            r.listed.merge(listed) { a, _ in a }
+            listed = r.listed
         }
         return (out, listed)
     }
@@ -140,6 +151,40 @@ public final class Fetcher: Sendable {
         try JSONL.write(figures, to: work.figures, sortedBy: \.sortKey)
         try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.fetchReport)
         return report
+    }
+
+    /// The media phase of a caption-first scan: fetches the media of the `selected` figures among `figures` (records
+    /// of a caption phase, `run` with a `wantsMedia` that refused them) and returns every record, the selected ones
+    /// settled (`ok` with their blob, or why not). Journalled media cost no request; the checks against listed sizes
+    /// and ETags apply to the articles this fetcher resolved. Writes no work file: the caller decides which records
+    /// describe the prefix.
+    public func fetchMedia(_ figures: [FigureRecord], selected: Set<String>) async throws -> [FigureRecord] {
+        let progress = PairDxCore.Progress("media", total: nil)
+        let pipeline = try FetchPipeline(
+            source: source, work: work, journal: journal, cache: cache, report: FetchReport(), progress: progress,
+            retryMissing: retryMissing, listed: resolved.withLock { $0.listed })
+        let client = self.client
+        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                pipeline.runMedia(figures, selected: selected, client: client)
+                cont.resume()
+            }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        progress.finish()
+        try journal.sync()
+        try QuickFiles.syncFilesystem(work.root)  // every blob durable before the outputs name them
+        return pipeline.figures
+    }
+
+    /// The keys (size, single-part ETag) the listings this fetcher read gave: a sharded scan's tasks hand them to the
+    /// process that runs the media phase (`remember`), so its media are checked as a one-process scan's are.
+    public var listedObjects: [String: ListedObject] { resolved.withLock { $0.listed } }
+
+    /// Adds listed keys read by another fetcher (see `listedObjects`).
+    public func remember(listed: [String: ListedObject]) {
+        resolved.withLock { $0.listed.merge(listed) { a, _ in a } }
     }
 
     /// A figure id usable inside an item id: `/` and whitespace replaced by `_`.

@@ -138,8 +138,12 @@ public struct HTTPClientOptions: Sendable {
 
 /// Aggregate counters of one client's lifetime.
 public struct HTTPStats: Sendable, Codable {
+    /// Attempts started, retries included (a retried request counts once per attempt).
     public var requests = 0
+    /// Of `requests`, the attempts that were retries.
     public var retries = 0
+    /// `requests` by what was asked for (`BodyKind`: `listing`, `metadata`, `jats`, `media`).
+    public var byKind: [String: Int] = [:]
     public var bytes = 0
     public var seconds = 0.0
 }
@@ -233,6 +237,7 @@ public final class HTTPClient: Sendable {
         defer { curl_multi_cleanup(multi) }
         var active: [UnsafeMutableRawPointer: Transfer] = [:]
         var requestCount = 0, retryCount = 0, byteCount = 0
+        var kindCount: [String: Int] = [:]
 
         while !pending.isEmpty || !active.isEmpty {
             let now = monotonicSeconds()
@@ -268,6 +273,7 @@ public final class HTTPClient: Sendable {
                     curl_multi_add_handle(multi, easy)
                     active[easy] = t
                     requestCount += 1
+                    kindCount[p.request.kind.rawValue, default: 0] += 1
                 } catch {
                     let r = t.result(status: 0, error: error.message, errorClass: .io)
                     pending += completed(p.request, r).map { Pending(request: $0, attempt: 0, notBefore: 0) }
@@ -317,6 +323,7 @@ public final class HTTPClient: Sendable {
         let seconds = monotonicSeconds() - started
         shared.withLock { s in
             s.stats.requests += requestCount; s.stats.retries += retryCount; s.stats.bytes += byteCount
+            s.stats.byKind.merge(kindCount, uniquingKeysWith: +)
             s.stats.seconds += seconds
         }
     }

@@ -59,7 +59,7 @@ public struct S3Listing: Sendable {
 
 /// What a listing said about one object, for checking its download: the body must have `size` bytes and, when the
 /// ETag is a single-part MD5, that MD5.
-public struct ListedObject: Sendable, Equatable {
+public struct ListedObject: Sendable, Equatable, Codable {
     public var size: Int?
     public var md5: String?
     public init(size: Int?, md5: String?) { self.size = size; self.md5 = md5 }

@@ -75,6 +75,9 @@ public struct FetchStatus: Hashable, Sendable, Codable, CustomStringConvertible 
     public static let ok = FetchStatus(.ok)
     /// A figure whose caption received no class in a caption-first scan: its media were never asked for.
     public static let captionUnlabelled = FetchStatus(.notFetched, "caption has no class")
+    /// A figure whose caption received a class in a caption-first scan, left out by the per-class media cap: the
+    /// figures of its class earlier in the scan order already cover the recipe's target.
+    public static let classCovered = FetchStatus(.notFetched, "class already covered")
 
     public init(from decoder: Decoder) throws {
         self.init(rawValue: try decoder.singleValueContainer().decode(String.self))

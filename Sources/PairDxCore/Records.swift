@@ -10,13 +10,44 @@ public struct Candidate: Codable, Sendable, Hashable {
     public var pmcid: String
     /// A specific version when the id list or listing named one; `nil` means "newest".
     public var version: Int?
-    /// Where it was found: `list`, `ids`, `mirror`, `esearch`.
-    public var via: String
+    /// Where it was found.
+    public var via: Via
 
-    public init(pmcid: String, version: Int? = nil, via: String) {
+    public init(pmcid: String, version: Int? = nil, via: Via) {
         self.pmcid = pmcid; self.version = version; self.via = via
     }
     public var sortKey: String { PMCID.sortKey(pmcid) }
+
+    /// Where a candidate was found: `ids` (an id file), `list` (a bucket's ListObjectsV2), `mirror` (a mirror
+    /// directory's listing) or `esearch` (an NCBI esearch query). Read from a file, a word this version does not know
+    /// is kept as `.other` and written back as read.
+    public enum Via: Hashable, Sendable, Codable, CustomStringConvertible {
+        case ids, list, mirror, esearch
+        case other(String)
+
+        public static let known: [Via] = [.ids, .list, .mirror, .esearch]
+
+        public init(rawValue: String) { self = Self.known.first { $0.rawValue == rawValue } ?? .other(rawValue) }
+
+        public var rawValue: String {
+            switch self {
+            case .ids: "ids"
+            case .list: "list"
+            case .mirror: "mirror"
+            case .esearch: "esearch"
+            case .other(let s): s
+            }
+        }
+        public var description: String { rawValue }
+
+        public init(from decoder: Decoder) throws {
+            self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
+        }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            try c.encode(rawValue)
+        }
+    }
 }
 
 /// What became of one candidate article (`work/articles.jsonl`).

@@ -119,6 +119,12 @@ public struct ScanState: Codable, Sendable, Equatable {
     public var stoppedBy: String?
     /// Usable figures per class in the scanned prefix.
     public var usable: [String: Int]
+    /// `requests` by what was asked for (`listing`, `metadata`, `jats`, `media`), and how many of them were retries.
+    public var requestsByKind: [String: Int]?
+    public var retries: Int?
+    /// Media allowance per class of the kept prefix (the caption-first media cap: media were asked for only for the
+    /// first this-many caption-labelled figures of each class in scan order).
+    public var mediaAllowance: [String: Int]?
 
     public init(
         order: String, candidates: Int, scanned: Int, kept: Int?, batches: Int, requests: Int, bytes: Int,

@@ -38,17 +38,19 @@ public struct ScanBudget: Sendable, Equatable {
 /// The caption-first scan of a real source.
 ///
 /// Candidates are ordered by a keyed hash of (recipe seed, PMCID), so any prefix of the order is a uniform sample
-/// and a rerun scans the same prefix. Batches of that order are fetched metadata + JATS first; each figure's caption
-/// is labelled by the recipe's rules and only labelled figures' media are requested; blobs are hashed (each once),
-/// deduplicated and labelled over the whole prefix scanned so far. Scanning stops when every class has the recipe's
-/// `perClass` usable figures (after decode, size checks and dedupe). The next batch's size is the articles the
-/// observed per-class yield says are still needed, raised by the share of labelled figures lost so far (media
-/// missing, undecodable, duplicates) — the margin learned from the losses; a batch that falls short is simply
-/// followed by another (top-up).
+/// and a rerun scans the same prefix. Batches of that order are fetched metadata + JATS first (the caption phase);
+/// each figure's caption is labelled by the recipe's rules, and the per-class media cap (`MediaCap`) picks which
+/// labelled figures get their media asked for (the media phase): the first ⌈need · (1 + margin)⌉ of each class in scan
+/// order, topped up while observed losses (media missing, undecodable, duplicates) leave a class short. Blobs are
+/// hashed (each once), deduplicated and labelled over the selection, and scanning stops when every class has the
+/// recipe's `perClass` usable figures. Captions of later batches are fetched until the rare classes are full; media of
+/// classes already covered are not. The next batch's size is the articles the observed per-class yield says are still
+/// needed, raised by the share of selected figures lost so far; a batch that falls short is followed by another.
 ///
 /// The split is built from the shortest prefix that meets the target, found by bisection between the last prefix
-/// known short and the first known full, so it does not depend on batch sizes, on interruptions (the state and the
-/// fetch journal resume a killed scan) or on how the fetching was spread.
+/// known short and the first known full. A prefix's selection is a function of its records only, so the split does not
+/// depend on batch sizes, on interruptions (the state and the fetch journal resume a killed scan) or on how the caption
+/// phase was spread over shards.
 public struct CaptionFirstScan {
     public var work: WorkDirectory
     public var recipe: Recipe
@@ -59,7 +61,7 @@ public struct CaptionFirstScan {
     /// First batch size in articles (later ones are estimated).
     public var firstBatch = 200
     public var allowShort = false
-    /// In one process, or spread over shards (see `ShardedScan`).
+    /// In one process, or with the caption phase spread over shards (see `ShardedScan`).
     public var sharding: ScanSharding = .none
 
     public init(work: WorkDirectory, recipe: Recipe, source: Source, client: HTTPClient, threads: Int) {
@@ -76,31 +78,66 @@ public struct CaptionFirstScan {
             .map(\.1)
     }
 
-    /// One evaluated prefix: usable per class and what the caption stage promised.
+    /// One evaluated prefix: usable per class and what the media phase asked for.
     struct Probe {
         var usable: [String: Int]
-        /// Figures whose caption received a class (before media, decode and dedupe).
-        var captionLabelled: Int
+        /// Figures whose media were asked for (selected by the media cap; before decode and dedupe).
+        var mediaSelected: Int
         var usableTotal: Int
         var figures = 0
+        /// The media cap's allowance per class, and the length of each class's queue (labelled figures whose media
+        /// can be asked for).
+        var allowance: [String: Int] = [:]
+        var queued: [String: Int] = [:]
     }
 
-    /// The caption-first media rule: a figure's media are fetched only when the recipe's rules give its caption a class.
-    static func mediaRule(_ recipe: Recipe) -> @Sendable (FigureRecord) -> Bool {
-        let labeler = Labeler(recipe: recipe)
-        return { labeler.label(caption: $0.caption).class != nil }
+    /// The records of a prefix after its caption phase: metadata and JATS read, no media asked for.
+    struct Captions {
+        var prefix: [Candidate]
+        var articles: [ArticleRecord]
+        var figures: [FigureRecord]
     }
 
-    /// Fetches `prefix` caption-first (journalled downloads are not asked again), hashes new blobs, deduplicates
-    /// and labels; the work files then describe exactly this prefix.
-    func evaluate(_ prefix: [Candidate], reuse: inout [String: ImageRecord]) async throws -> Probe {
+    /// The fetcher of the caption phase (media of no figure) whose `fetchMedia` runs the media phase; one per scan,
+    /// so each unversioned article's version is listed once.
+    func makeFetcher() throws -> Fetcher {
+        try Fetcher(source: source, work: work, client: client, wantsMedia: { _ in false })
+    }
+
+    /// The caption phase of `prefix` in this process (journalled downloads are not asked again).
+    func captions(_ prefix: [Candidate], fetcher: Fetcher) async throws -> Captions {
         try JSONL.write(prefix, to: work.candidates, sortedBy: \.sortKey)
-        let fetcher = try Fetcher(
-            source: source, work: work, client: client, wantsMedia: CaptionFirstScan.mediaRule(recipe))
         _ = try await fetcher.run(prefix)
-        _ = try HashStage.run(work: work, threads: threads, reuse: reuse)
-        for r in try JSONL.read(ImageRecord.self, from: work.images) { reuse[r.sha256] = r }
-        return try judge()
+        return Captions(
+            prefix: prefix, articles: try JSONL.read(ArticleRecord.self, from: work.articles),
+            figures: try JSONL.read(FigureRecord.self, from: work.figures))
+    }
+
+    /// The media phase of a prefix: the media cap's rounds of select → fetch → hash → dedupe → label, until every
+    /// class is full or its queue is used up. The work files then describe exactly this prefix and its selection.
+    func media(_ c: Captions, fetcher: Fetcher, reuse: inout [String: ImageRecord]) async throws -> Probe {
+        let position = Dictionary(c.prefix.enumerated().map { ($1.pmcid, $0) }, uniquingKeysWith: { a, _ in a })
+        var cap = MediaCap(figures: c.figures, position: position, recipe: recipe)
+        try JSONL.write(c.prefix, to: work.candidates, sortedBy: \.sortKey)
+        try JSONL.write(c.articles, to: work.articles, sortedBy: \.sortKey)
+        while true {
+            let selected = cap.selected, heldBack = cap.heldBack
+            var figures = try await fetcher.fetchMedia(c.figures, selected: selected)
+            for i in figures.indices where heldBack.contains(figures[i].id) { figures[i].status = .classCovered }
+            try JSONL.write(figures, to: work.figures, sortedBy: \.sortKey)
+            _ = try HashStage.run(work: work, threads: threads, reuse: reuse)
+            for r in try JSONL.read(ImageRecord.self, from: work.images) { reuse[r.sha256] = r }
+            var probe = try judge()
+            probe.mediaSelected = selected.count
+            probe.allowance = cap.allowance
+            probe.queued = cap.queues.mapValues(\.count)
+            if !cap.topUp(usable: probe.usable) { return probe }
+        }
+    }
+
+    /// Fetches `prefix` caption-first in this process: captions, then the capped media.
+    func evaluate(_ prefix: [Candidate], fetcher: Fetcher, reuse: inout [String: ImageRecord]) async throws -> Probe {
+        try await media(try await captions(prefix, fetcher: fetcher), fetcher: fetcher, reuse: &reuse)
     }
 
     /// Deduplicates and labels the prefix the work files hold, and counts what it gives.
@@ -108,10 +145,8 @@ public struct CaptionFirstScan {
         _ = try Dedupe.runStage(work: work, radius: recipe.dedupe.radius, threads: threads)
         let summary = try LabelStage.run(work: work, recipe: recipe)
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
-        let wants = CaptionFirstScan.mediaRule(recipe)
-        let promised = figures.filter { $0.status != FetchStatus.captionUnlabelled && wants($0) }.count
         return Probe(
-            usable: summary.perClass, captionLabelled: promised, usableTotal: summary.labelled, figures: figures.count)
+            usable: summary.perClass, mediaSelected: 0, usableTotal: summary.labelled, figures: figures.count)
     }
 
     /// sha256 of the seeded order (recipe seed + candidate ids): the key every scan state is checked against.
@@ -161,6 +196,8 @@ public struct CaptionFirstScan {
         let classes = recipe.classes.map(\.name)
         func full(_ p: Probe) -> Bool { need.map { n in classes.allSatisfy { (p.usable[$0] ?? 0) >= n } } ?? false }
 
+        let fetcher = try makeFetcher()
+        if let m = merged { fetcher.remember(listed: m.listed) }
         var reuse =
             FileSystem.exists(work.images)
             ? Dictionary(
@@ -169,31 +206,42 @@ public struct CaptionFirstScan {
         let statsBefore = client.stats
         let t0 = Date().timeIntervalSince1970
         let (baseRequests, baseBytes, baseSeconds) = (state.requests, state.bytes, state.seconds)
+        let (baseKinds, baseRetries) = (state.requestsByKind ?? [:], state.retries ?? 0)
+        /// Requests, bytes and seconds so far: this process's (the media phase, and everything unsharded) on top of
+        /// an earlier run's, or of what every shard task recorded (their states accumulate across reruns).
         func spent() -> (requests: Int, bytes: Int, seconds: Double) {
-            if let m = merged {
-                // Sharded: what every shard task recorded (their states accumulate across reruns).
-                return (m.requests, m.bytes, baseSeconds + Date().timeIntervalSince1970 - t0)
-            }
             let s = client.stats
+            let (requests, bytes) = merged.map { ($0.requests, $0.bytes) } ?? (baseRequests, baseBytes)
             return (
-                baseRequests + s.requests - statsBefore.requests, baseBytes + s.bytes - statsBefore.bytes,
+                requests + s.requests - statsBefore.requests, bytes + s.bytes - statsBefore.bytes,
                 baseSeconds + Date().timeIntervalSince1970 - t0
             )
+        }
+        func record(_ p: Probe) {
+            (state.requests, state.bytes, state.seconds) = spent()
+            let s = client.stats
+            var kinds = merged?.requestsByKind ?? baseKinds
+            for (k, n) in s.byKind { kinds[k, default: 0] += n - (statsBefore.byKind[k] ?? 0) }
+            state.requestsByKind = kinds.filter { $0.value > 0 }
+            state.retries = (merged?.retries ?? baseRetries) + s.retries - statsBefore.retries
+            state.usable = p.usable
+            state.mediaAllowance = p.allowance
         }
         var lastProbed = -1
         func probe(_ k: Int) async throws -> Probe {
             lastProbed = k
             switch sharding {
             case .none:
-                return try await evaluate(Array(order.prefix(k)), reuse: &reuse)
+                return try await evaluate(Array(order.prefix(k)), fetcher: fetcher, reuse: &reuse)
             case .processes(let p):
                 if merged == nil || merged!.covered < k {
                     try p.scan(articles: k)
                     merged = try ShardedScan.Merged.load(work: work, shards: p.shards, order: orderDigest)
+                    fetcher.remember(listed: merged!.listed)
                 }
-                return try merged!.evaluate(Array(order.prefix(k)), scan: self)
+                return try await media(merged!.captions(Array(order.prefix(k))), fetcher: fetcher, reuse: &reuse)
             case .outputs:
-                return try merged!.evaluate(Array(order.prefix(k)), scan: self)
+                return try await media(merged!.captions(Array(order.prefix(k))), fetcher: fetcher, reuse: &reuse)
             }
         }
         func save() throws { try AtomicFile.write(try CanonicalJSON.encode(state, pretty: true), to: statePath) }
@@ -222,7 +270,7 @@ public struct CaptionFirstScan {
         }
 
         var k = state.scanned
-        var current = k > 0 ? try await probe(k) : Probe(usable: [:], captionLabelled: 0, usableTotal: 0, figures: 0)
+        var current = k > 0 ? try await probe(k) : Probe(usable: [:], mediaSelected: 0, usableTotal: 0, figures: 0)
         var lastShort = full(current) ? 0 : k
         while !full(current) {
             if k >= order.count { state.stoppedBy = need == nil ? "all" : "exhausted"; break }
@@ -233,10 +281,10 @@ public struct CaptionFirstScan {
             if let m = budget.maxDownload, s.bytes >= m { state.stoppedBy = "--max-download \(m)"; break }
             var batch = firstBatch
             if let n = need, k > 0 {
-                // Per-class yield so far, and the share of caption-labelled figures lost on the way to usable.
+                // Per-class yield so far, and the share of the selected figures lost on the way to usable.
                 let loss =
-                    current.captionLabelled > 0
-                    ? max(0, 1 - Double(current.usableTotal) / Double(current.captionLabelled)) : 0
+                    current.mediaSelected > 0
+                    ? max(0, 1 - Double(current.usableTotal) / Double(current.mediaSelected)) : 0
                 let want =
                     classes.map { c -> Double in
                         let have = current.usable[c] ?? 0
@@ -253,8 +301,7 @@ public struct CaptionFirstScan {
             current = try await probe(k)
             state.batches += 1
             state.scanned = k
-            (state.requests, state.bytes, state.seconds) = spent()
-            state.usable = current.usable
+            record(current)
             try save()
             line(current, k: k)
         }
@@ -272,8 +319,7 @@ public struct CaptionFirstScan {
         } else {
             state.kept = k
         }
-        (state.requests, state.bytes, state.seconds) = spent()
-        state.usable = current.usable
+        record(current)
         try save()
         line(current, k: state.kept ?? k)
         progress.finish()

@@ -39,10 +39,10 @@ public struct Rebuild {
         public var allowShort = false
         public var audit = true
         /// Item stages run as this many concurrent processes of `executable`, then merge: fetch and hash in all-media
-        /// order, the caption-first scan's fetch and hash (`pairdx rebuild --scan-shard I/N`) in caption-first order.
+        /// order, the caption-first scan's caption phase (`pairdx rebuild --scan-shard I/N`) in caption-first order.
         public var shards = 1
-        /// The finish of a cluster run: the caption-first scan's N shard tasks already ran; merge what they covered and
-        /// run the global stages (no fetching).
+        /// The finish of a cluster run: the caption-first scan's N shard tasks already read the captions; merge what
+        /// they covered, select and fetch the media (the media cap), and run the global stages.
         public var fromShards: Int?
         /// Shard task of a cluster run: scan this shard of the first `scanArticles` articles, then stop (`scanShard()`).
         public var scanShard: Shard?
@@ -248,9 +248,10 @@ public struct Rebuild {
             order: order, scan: scan)
     }
 
-    /// One shard task of a sharded caption-first scan (`pairdx rebuild --scan-shard I/N`): scans the shard's candidates
-    /// among the first `scanArticles` articles of the seeded order (default: the plan's upper estimate) and hashes
-    /// them. The global stages run later, once, in `rebuild --from-shards N` (or in the `rebuild --shards N` that started it).
+    /// One shard task of a sharded caption-first scan (`pairdx rebuild --scan-shard I/N`): the caption phase of the
+    /// shard's candidates among the first `scanArticles` articles of the seeded order (default: the plan's upper
+    /// estimate). The media cap, the media and the global stages run later, once, in `rebuild --from-shards N` (or in
+    /// the `rebuild --shards N` that started it).
     public func scanShard() async throws -> ShardedScan.ShardState {
         let o = options
         guard let shard = o.scanShard else { throw PairDxError.usage("scanShard needs --scan-shard I/N") }

@@ -11,7 +11,7 @@ extension RebuildPlan {
         let order = CaptionFirstScan.order(candidates, seed: scan.recipe.seed)
         let prefix = Array(order.prefix(sample))
         var reuse: [String: ImageRecord] = [:]
-        let probe = try await scan.evaluate(prefix, reuse: &reuse)
+        let probe = try await scan.evaluate(prefix, fetcher: try scan.makeFetcher(), reuse: &reuse)
         let work = scan.work
         // What the sample cost, from the fetch journal (every download, whichever run made it).
         let keys = Set(
@@ -39,13 +39,28 @@ extension RebuildPlan {
         let listings = scan.source.directory == nil ? Double(prefix.filter { $0.version == nil }.count) : 0
         let requestsPerArticle = (Double(docs.n + media.n) + listings) / n
         let bytesPerArticle = Double(docs.bytes + media.bytes) / n
+        // Metadata, JATS and listings grow with the articles scanned; media do not, past the cap: a class asks for
+        // its labelled figures as the prefix yields them, up to its need raised by the losses the sample showed.
+        let docRequestsPerArticle = (Double(docs.n) + listings) / n
+        let docBytesPerArticle = Double(docs.bytes) / n
+        let bytesPerFigure = media.n > 0 ? Double(media.bytes) / Double(media.n) : 0
+        func mediaRequests(articles a: Double) -> Double {
+            guard let need = scan.recipe.balance.perClass, scan.recipe.balance.policy == .target else {
+                return Double(media.n) / n * a
+            }
+            return probe.queued.reduce(0.0) { total, q in
+                let asked = Double(probe.allowance[q.key] ?? q.value), have = Double(probe.usable[q.key] ?? 0)
+                let perUsable = have > 0 ? max(1, asked / have) : 1 + MediaCap.floor
+                return total + min(Double(q.value) * a / n, (Double(need) * perUsable).rounded(.up))
+            }
+        }
         var plan = RebuildPlan(
             recipe: scan.recipe.name, candidateOrigin: origin.rawValue, candidates: order.count, sample: prefix.count,
             perClass: scan.recipe.balance.policy == .target ? scan.recipe.balance.perClass : nil,
             usable: probe.usable, figuresPerArticle: Double(probe.figures) / n,
             requestsPerArticle: requestsPerArticle, bytesPerArticle: bytesPerArticle,
             bytesPerDocument: docs.n > 0 ? Double(docs.bytes) / Double(docs.n) : 0,
-            bytesPerFigure: media.n > 0 ? Double(media.bytes) / Double(media.n) : 0)
+            bytesPerFigure: bytesPerFigure)
         if let need = plan.perClass {
             // Articles each class needs, and the interval from a Poisson 95% interval on its sample count.
             var worst: (cls: String, mid: Double, low: Double, high: Double)? = nil
@@ -63,13 +78,13 @@ extension RebuildPlan {
                     let a = Range3(
                         low: min(w.low, total).rounded(.up), mid: min(w.mid, total).rounded(.up),
                         high: min(w.high, total).rounded(.up))
-                    func scaled(_ per: Double) -> Range3 {
-                        Range3(
-                            low: (a.low * per).rounded(), mid: (a.mid * per).rounded(), high: (a.high * per).rounded())
+                    func scaled(_ f: (Double) -> Double) -> Range3 {
+                        Range3(low: f(a.low).rounded(), mid: f(a.mid).rounded(), high: f(a.high).rounded())
                     }
-                    let req = scaled(requestsPerArticle)
+                    let req = scaled { docRequestsPerArticle * $0 + mediaRequests(articles: $0) }
                     plan.estimate = Estimate(
-                        articles: a, requests: req, bytes: scaled(bytesPerArticle),
+                        articles: a, requests: req,
+                        bytes: scaled { docBytesPerArticle * $0 + mediaRequests(articles: $0) * bytesPerFigure },
                         seconds: Range3(
                             low: (req.low / rate).rounded(), mid: (req.mid / rate).rounded(),
                             high: (req.high / rate).rounded()),

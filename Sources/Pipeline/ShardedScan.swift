@@ -4,36 +4,50 @@ import Imaging
 import Ingest
 import PairDxCore
 
-/// How a caption-first scan spreads its fetching.
+/// How a caption-first scan spreads its caption phase.
 public enum ScanSharding: Sendable {
     /// One process fetches every batch itself.
     case none
-    /// Local processes (`pairdx rebuild --scan-shard I/N`) scan each prefix the scan asks for, then it merges them.
+    /// Local processes (`pairdx rebuild --scan-shard I/N`) read the captions of each prefix the scan asks for; the scan
+    /// merges them, selects and fetches the media itself.
     case processes(ShardedScan.Processes)
-    /// A cluster run's finish job: the shard tasks already scanned; the scan merges what they covered and fetches nothing.
+    /// A cluster run's finish job: the shard tasks already read the captions; the scan merges what they covered,
+    /// selects, and fetches the selected media.
     case outputs(Int)
 }
 
 /// The caption-first scan spread over N shards (a Slurm array, or local processes).
 ///
 /// The seeded order is the one `CaptionFirstScan.order` gives; shard I owns the candidates whose keyed PMCID hash
-/// falls in I (`Shard.contains`), whatever their place in the order. A shard task scans *its* candidates among the
-/// first K articles of the order — metadata and JATS, captions labelled by the recipe's rules, media only for labelled
-/// figures — and hashes their images, writing `articles/figures/images.shard-I-of-N.*` and
-/// `scan-state.shard-I-of-N.json`. The merge then sees exactly the records a one-process scan of those K articles
-/// writes (an article's records do not depend on the other articles fetched with it), and the scan's own rules —
-/// dedupe over the whole prefix, labels, the shortest prefix that meets the target (bisection), the shortfall rule —
-/// run once on the merged records, so the split does not depend on N.
+/// falls in I (`Shard.contains`), whatever their place in the order. A shard task runs the caption phase of *its*
+/// candidates among the first K articles of the order — metadata and JATS, no media — writing
+/// `articles/figures.shard-I-of-N.jsonl` and `scan-state.shard-I-of-N.json`. Then a barrier: the process that merges
+/// the shards (`rebuild --from-shards N`, or the `rebuild --shards N` that started them) sees exactly the caption
+/// records a one-process scan of those K articles has (an article's records do not depend on the other articles
+/// fetched with it), and runs the scan's own rules once on them — the per-class media cap's selection and its media
+/// phase (fetch, hash), dedupe over the whole prefix, labels, the shortest prefix that meets the target (bisection),
+/// the shortfall rule — so the selection and the split do not depend on N.
 ///
 /// Budgets: `--max-articles M` bounds K (the same M articles whatever N); a shard task's `--max-requests` and
-/// `--max-download` are its own share (`deploy/slurm/submit.sh` gives each task ⌈total / N⌉). A shard stopped by its
-/// budget covers the order only up to its first unscanned article, and the merged prefix is the shortest any shard covered.
+/// `--max-download` are its own share of the caption phase (`deploy/slurm/submit.sh` gives each task ⌈total / N⌉). A
+/// shard stopped by its budget covers the order only up to its first unscanned article, and the merged prefix is the
+/// shortest any shard covered.
 public enum ShardedScan {
     /// The full candidate list of a sharded scan (sorted by PMCID), written by `plan` and by the rebuild that starts the
     /// shards; `candidates.jsonl` holds the kept prefix once the scan is done.
     public static let candidatesFile = "scan-candidates.jsonl"
     /// Per shard: `scan-state.shard-I-of-N.json`.
     public static let stateFile = "scan-state.json"
+    /// Per shard: `listed.shard-I-of-N.jsonl`, the size and ETag of every key the task's version listings named, for
+    /// the checks of the media phase.
+    public static let listedFile = "listed.jsonl"
+
+    /// One row of `listedFile`.
+    struct ListedRow: Codable, Sendable {
+        var key: String
+        var size: Int?
+        var md5: String?
+    }
 
     /// What one shard task scanned (`scan-state.shard-I-of-N.json`).
     public struct ShardState: Codable, Sendable, Equatable {
@@ -52,12 +66,15 @@ public enum ShardedScan {
         /// Requests and bytes over every run of this task (a rerun resumes from the fetch journal).
         public var requests: Int
         public var bytes: Int
+        /// `requests` by kind (`listing`, `metadata`, `jats`), and how many were retries.
+        public var requestsByKind: [String: Int]? = nil
+        public var retries: Int? = nil
         /// nil when every item was scanned, else the budget that stopped it (`--max-requests 500`).
         public var stoppedBy: String?
     }
 
-    /// Runs shard `shard` of a scan of the first `articles` articles of the order, caption-first, in batches (the first
-    /// of `firstBatch` articles, each later one twice the one before) so that a budget stops it cleanly; then hashes.
+    /// Runs the caption phase of shard `shard` over the first `articles` articles of the order, in batches (the first
+    /// of `firstBatch` articles, each later one twice the one before) so that a budget stops it cleanly.
     public static func runShard(
         work whole: WorkDirectory, recipe: Recipe, source: Source, client: HTTPClient, threads: Int,
         shard: Shard, articles requested: Int, budget: ScanBudget, firstBatch: Int
@@ -76,14 +93,24 @@ public enum ShardedScan {
         {
             state.scanned = min(old.scanned, mine.count)
             state.requests = old.requests; state.bytes = old.bytes
+            state.requestsByKind = old.requestsByKind; state.retries = old.retries
             if old.scanned > 0 {
                 Log.info("[scan \(shard)] resuming: \(old.scanned) of this shard's articles scanned before")
             }
         }
-        let fetcher = try Fetcher(
-            source: source, work: work, client: client, wantsMedia: CaptionFirstScan.mediaRule(recipe))
+        let fetcher = try Fetcher(source: source, work: work, client: client, wantsMedia: { _ in false })
         let before = client.stats
         let (baseRequests, baseBytes) = (state.requests, state.bytes)
+        let (baseKinds, baseRetries) = (state.requestsByKind ?? [:], state.retries ?? 0)
+        func account() {
+            let s = client.stats
+            state.requests = baseRequests + s.requests - before.requests
+            state.bytes = baseBytes + s.bytes - before.bytes
+            var kinds = baseKinds
+            for (k, n) in s.byKind { kinds[k, default: 0] += n - (before.byKind[k] ?? 0) }
+            state.requestsByKind = kinds.filter { $0.value > 0 }
+            state.retries = baseRetries + s.retries - before.retries
+        }
         func save() throws { try AtomicFile.write(try CanonicalJSON.encode(state, pretty: true), to: statePath) }
         var done = state.scanned, batch = max(1, firstBatch), fetched = false
         while done < mine.count {
@@ -94,9 +121,7 @@ public enum ShardedScan {
             fetched = true
             done = next
             batch *= 2
-            let s = client.stats
-            state.requests = baseRequests + s.requests - before.requests
-            state.bytes = baseBytes + s.bytes - before.bytes
+            account()
             state.scanned = done
             state.reach = done == mine.count ? k : mine[done].offset
             try save()
@@ -105,16 +130,13 @@ public enum ShardedScan {
         if !fetched || !FileSystem.exists(work.figures) { _ = try await fetcher.run(mine.prefix(done).map(\.element)) }
         state.scanned = done
         state.reach = done == mine.count ? k : mine[done].offset
-        let reuse =
-            FileSystem.exists(work.images)
-            ? Dictionary(
-                try JSONL.read(ImageRecord.self, from: work.images).map { ($0.sha256, $0) },
-                uniquingKeysWith: { a, _ in a }) : [:]
-        let hashed = try HashStage.run(work: work, threads: threads, reuse: reuse)
+        try JSONL.write(
+            fetcher.listedObjects.map { ListedRow(key: $0.key, size: $0.value.size, md5: $0.value.md5) },
+            to: work.path(listedFile), sortedBy: \.key)
         try save()
         Log.info(
-            "[scan \(shard)] \(done) of this shard's \(mine.count) articles among the first \(k) of the order"
-                + " (covers the first \(state.reach)); \(hashed.images) images hashed; \(state.requests) requests, \(state.bytes) bytes"
+            "[scan \(shard)] captions of \(done) of this shard's \(mine.count) articles among the first \(k) of the order"
+                + " (covers the first \(state.reach)); \(state.requests) requests, \(state.bytes) bytes"
                 + (state.stoppedBy.map { "; stopped by \($0)" } ?? ""))
         return state
     }
@@ -143,16 +165,19 @@ public enum ShardedScan {
         return min(candidates, max(1, Int(high)))
     }
 
-    /// The shards' outputs joined: every record of the covered prefix, in memory, and what the shards spent.
+    /// The shards' outputs joined: every caption record of the covered prefix, in memory, and what the shards spent.
     public struct Merged {
         public var covered: Int
         /// Why the covered prefix ends where it does (a shard's budget, or the articles the shards were asked for).
         public var stoppedBy: String
         public var requests: Int
         public var bytes: Int
+        public var requestsByKind: [String: Int]
+        public var retries: Int
         var articles: [ArticleRecord]
         var figures: [FigureRecord]
-        var images: [String: ImageRecord]
+        /// What the shards' version listings said of each key (`listedFile`).
+        var listed: [String: ListedObject]
 
         /// Checks that all `n` shards scanned the same order, merges their files (`ShardMerge`) and reads them.
         public static func load(work: WorkDirectory, shards n: Int, order: String) throws -> Merged {
@@ -182,27 +207,30 @@ public enum ShardedScan {
             let asked = states.map(\.articles).min() ?? 0
             let stop =
                 states.first { $0.reach == covered && $0.stoppedBy != nil }?.stoppedBy ?? "--scan-articles \(asked)"
-            let images = try JSONL.read(ImageRecord.self, from: work.images)
+            var listed: [String: ListedObject] = [:]
+            for i in 0..<n {
+                let path = work.path(work.sharded(listedFile, shard: try Shard(index: i, count: n)))
+                guard FileSystem.exists(path) else { continue }
+                for r in try JSONL.read(ListedRow.self, from: path) {
+                    listed[r.key] = ListedObject(size: r.size, md5: r.md5)
+                }
+            }
             return Merged(
                 covered: covered, stoppedBy: stop, requests: states.reduce(0) { $0 + $1.requests },
                 bytes: states.reduce(0) { $0 + $1.bytes },
+                requestsByKind: states.reduce(into: [:]) { t, s in t.merge(s.requestsByKind ?? [:], uniquingKeysWith: +)
+                },
+                retries: states.reduce(0) { $0 + ($1.retries ?? 0) },
                 articles: try JSONL.read(ArticleRecord.self, from: work.articles),
-                figures: try JSONL.read(FigureRecord.self, from: work.figures),
-                images: Dictionary(images.map { ($0.sha256, $0) }, uniquingKeysWith: { a, _ in a }))
+                figures: try JSONL.read(FigureRecord.self, from: work.figures), listed: listed)
         }
 
-        /// Writes the work files of `prefix` (a prefix of the covered order) from the merged records, then
-        /// deduplicates and labels it as the one-process scan does.
-        func evaluate(_ prefix: [Candidate], scan: CaptionFirstScan) throws -> CaptionFirstScan.Probe {
+        /// The caption records of `prefix` (a prefix of the covered order), as its caption phase in one process gives.
+        func captions(_ prefix: [Candidate]) -> CaptionFirstScan.Captions {
             let ids = Set(prefix.map(\.pmcid))
-            let work = scan.work
-            let figures = self.figures.filter { ids.contains($0.pmcid) }
-            let blobs = Set(figures.compactMap { $0.status.isOK ? $0.sha256 : nil })
-            try JSONL.write(prefix, to: work.candidates, sortedBy: \.sortKey)
-            try JSONL.write(articles.filter { ids.contains($0.pmcid) }, to: work.articles, sortedBy: \.sortKey)
-            try JSONL.write(figures, to: work.figures, sortedBy: \.sortKey)
-            try JSONL.write(blobs.compactMap { images[$0] }, to: work.images, sortedBy: \.sortKey)
-            return try scan.judge()
+            return CaptionFirstScan.Captions(
+                prefix: prefix, articles: articles.filter { ids.contains($0.pmcid) },
+                figures: figures.filter { ids.contains($0.pmcid) })
         }
     }
 

@@ -34,7 +34,7 @@ struct CandidateOptions: ParsableArguments {
 struct PlanOptions: ParsableArguments {
     @Option(
         name: .customLong("plan-sample"),
-        help: "Articles of the seeded order the plan samples (metadata, JATS and labelled media).")
+        help: "Articles of the seeded order the plan samples (metadata, JATS and the media the per-class cap selects).")
     var sample: Int = 200
     @Option(
         name: .customLong("plan-rate"),

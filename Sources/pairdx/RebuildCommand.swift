@@ -30,7 +30,7 @@ struct RebuildCommand: AsyncParsableCommand {
     @OptionGroup var candidateOptions: CandidateOptions
     @Option(
         help:
-            "caption-first (metadata + JATS in seeded batches, media only for labelled figures, stop at the target) or all-media (default: caption-first with --source, all-media for the embedded corpus)."
+            "caption-first (metadata + JATS in seeded batches, media only for labelled figures up to each class's need plus a learned margin, stop at the target) or all-media (default: caption-first with --source, all-media for the embedded corpus)."
     )
     var order: FetchOrder?
     @Option(
@@ -53,7 +53,7 @@ struct RebuildCommand: AsyncParsableCommand {
     var synthSeed: UInt64?
     @Option(
         help:
-            "Run the item stages as this many concurrent processes (shards), then merge: the one-machine rehearsal of a cluster run (all-media: fetch and hash; caption-first: the scan's fetch and hash, as --scan-shard processes)."
+            "Run the item stages as this many concurrent processes (shards), then merge: the one-machine rehearsal of a cluster run (all-media: fetch and hash; caption-first: the scan's caption phase, as --scan-shard processes, then the media cap and media in this process)."
     )
     var shards: Int = 1
     @Option(
@@ -61,7 +61,7 @@ struct RebuildCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Only scan shard I of N (e.g. 2/4) of a caption-first rebuild, then stop: one task of a cluster run.",
             discussion:
-                "Scans the shard's candidates among the first --scan-articles articles of the seeded order (from <work>/scan-candidates.jsonl, which 'pairdx plan' writes): metadata, JATS, caption labels, media of labelled figures, hashes. Writes <file>.shard-I-of-N.* and scan-state.shard-I-of-N.json; --max-requests and --max-download are this task's own share."
+                "Scans the shard's candidates among the first --scan-articles articles of the seeded order (from <work>/scan-candidates.jsonl, which 'pairdx plan' writes): the caption phase: metadata and JATS, no media. Writes articles/figures.shard-I-of-N.jsonl and scan-state.shard-I-of-N.json; --max-requests and --max-download are this task's own share. The media are selected and fetched by --from-shards."
         ))
     var scanShard: String?
     @Option(
@@ -73,7 +73,7 @@ struct RebuildCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("from-shards"),
         help:
-            "Finish a caption-first rebuild whose N --scan-shard tasks ran: merge them, take the shortest prefix that meets the target, then dedupe, label, balance, split, manifest, verify and audit (no fetching)."
+            "Finish a caption-first rebuild whose N --scan-shard tasks ran: merge their captions, select media per class (the media cap) and fetch and hash them, take the shortest prefix that meets the target, then dedupe, label, balance, split, manifest, verify and audit."
     )
     var fromShards: Int?
     @Flag(help: "Only plan: sample the seeded order and print the estimate (as 'pairdx plan'), then stop.")

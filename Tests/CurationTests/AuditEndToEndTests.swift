@@ -75,7 +75,7 @@ enum AuditDiskFixture {
         try AtomicFile.write(summary, to: "\(root)/Splits/demo/splits.json")
         try AtomicFile.write(sources, to: "\(root)/Manifests/demo/sources.csv")
         try JSONL.write(
-            (1...k).map { Candidate(pmcid: "PMC\($0)", via: "mirror") }, to: work.candidates, sortedBy: \.sortKey)
+            (1...k).map { Candidate(pmcid: "PMC\($0)", via: .mirror) }, to: work.candidates, sortedBy: \.sortKey)
         try JSONL.write(
             (1...k).map { ArticleRecord(pmcid: "PMC\($0)", version: 1, status: .ok, license: "CC BY", figures: 1) },
             to: work.articles, sortedBy: \.sortKey)

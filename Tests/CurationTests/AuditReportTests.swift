@@ -127,7 +127,7 @@ import Testing
                 status: status)
         }
         let work = WorkRecords(
-            candidates: (1...5).map { Candidate(pmcid: "PMC\($0)", via: "mirror") },
+            candidates: (1...5).map { Candidate(pmcid: "PMC\($0)", via: .mirror) },
             articles: [
                 ArticleRecord(pmcid: "PMC1", version: 1, status: .ok, license: "CC BY", figures: 3),
                 ArticleRecord(pmcid: "PMC2", version: 1, status: .ok, license: "CC0", figures: 2),
@@ -189,7 +189,7 @@ import Testing
                 status: status)
         }
         let work = WorkRecords(
-            candidates: (1...2).map { Candidate(pmcid: "PMC\($0)", via: "mirror") },
+            candidates: (1...2).map { Candidate(pmcid: "PMC\($0)", via: .mirror) },
             articles: [
                 ArticleRecord(pmcid: "PMC1", version: 1, status: .ok, license: "CC BY", figures: 3),
                 ArticleRecord(pmcid: "PMC2", version: 1, status: .ok, license: "CC BY", figures: 3)

@@ -53,7 +53,7 @@ enum Fixture {
         for a in range {
             let pmcid = "PMC\(1000 + a)"
             let n = 1 + Int(KeyedHash.value(seed: seed, domain: "n", id: pmcid) % 4)
-            candidates.append(Candidate(pmcid: pmcid, via: "ids"))
+            candidates.append(Candidate(pmcid: pmcid, via: .ids))
             articles.append(ArticleRecord(pmcid: pmcid, version: 1, status: .ok, license: "CC BY", figures: n))
             for f in 1...n {
                 let id = "\(pmcid)/F\(f)"

@@ -18,7 +18,7 @@ private func mirror(_ dir: String, png: Data) throws -> String {
     return root
 }
 
-private let candidates = [Candidate(pmcid: "PMC1", version: 1, via: "ids")]
+private let candidates = [Candidate(pmcid: "PMC1", version: 1, via: .ids)]
 
 /// What a fetch leaves on disk when writes fail, a run was killed, or stored bytes were damaged.
 @Suite struct DurabilityTests {

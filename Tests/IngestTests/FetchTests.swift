@@ -97,7 +97,7 @@ private func outputs(_ work: String) throws -> [String] {
         #expect(byDir.map(\.pmcid) == byHTTP.map(\.pmcid) && byDir.map(\.version) == byHTTP.map(\.version))
         _ = try await Fetcher(source: try Source(root), work: WorkDirectory(dir + "/w1"), client: client()).run(byDir)
         // Through the server, newest versions resolved by ListObjectsV2 rather than named.
-        let unversioned = byHTTP.map { Candidate(pmcid: $0.pmcid, version: nil, via: "ids") }
+        let unversioned = byHTTP.map { Candidate(pmcid: $0.pmcid, version: nil, via: .ids) }
         let r = try await Fetcher(source: try Source(mirror.base), work: WorkDirectory(dir + "/w2"), client: client())
             .run(unversioned)
         #expect(r.retries >= 3)
@@ -131,7 +131,7 @@ private func outputs(_ work: String) throws -> [String] {
         defer { Task { await mirror.stop() } }
         var paged = Discoverer(client: client()); paged.pageSize = 2
         let hits = try await paged.fromESearch(endpoint: mirror.base + "esearch.fcgi", term: "histology", apiKey: nil)
-        #expect(hits.map(\.pmcid) == ["PMC10", "PMC11", "PMC12", "PMC13"] && hits.allSatisfy { $0.via == "esearch" })
+        #expect(hits.map(\.pmcid) == ["PMC10", "PMC11", "PMC12", "PMC13"] && hits.allSatisfy { $0.via == .esearch })
         let all = try await paged.fromESearch(endpoint: mirror.base + "esearch.fcgi", term: "", apiKey: nil)
         #expect(all.count == 10)
     }

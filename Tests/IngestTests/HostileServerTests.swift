@@ -155,7 +155,7 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
                 root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "no-length", extraBytes: extra)])
             let work = WorkDirectory(dir + "/work-\(extra)")
             _ = try await Fetcher(source: try Source(mirror.base), work: work, client: HTTPClient(options: options()))
-                .run([Candidate(pmcid: "PMC1", version: 1, via: "ids")])
+                .run([Candidate(pmcid: "PMC1", version: 1, via: .ids)])
             await mirror.stop()
             let f = try figure(work, "PMC1/F1")
             #expect(f?.status.rawValue == want, "extra \(extra): \(f?.status.rawValue ?? "none")")
@@ -176,7 +176,7 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
             root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "html", times: 1)])
         defer { Task { await mirror.stop() } }
         let work = WorkDirectory(dir + "/work")
-        let cs = [Candidate(pmcid: "PMC1", version: 1, via: "ids")]
+        let cs = [Candidate(pmcid: "PMC1", version: 1, via: .ids)]
         _ = try await Fetcher(source: try Source(mirror.base), work: work, client: HTTPClient(options: options())).run(
             cs)
         #expect(try figure(work, "PMC1/F1")?.status.rawValue == "not-an-image: html")
@@ -197,7 +197,7 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
             ])
         defer { Task { await mirror.stop() } }
         let work = WorkDirectory(dir + "/work")
-        let cs = [Candidate(pmcid: "PMC1", version: 1, via: "ids")]
+        let cs = [Candidate(pmcid: "PMC1", version: 1, via: .ids)]
         func status() throws -> String? {
             try JSONL.read(ArticleRecord.self, from: work.articles).first?.status.rawValue
         }

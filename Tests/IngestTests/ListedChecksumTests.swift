@@ -56,12 +56,12 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         let (versions, listed) = try await Fetcher(
             source: try Source(mirror.base), work: WorkDirectory(dir + "/probe"), client: client()
         )
-        .resolveVersions([Candidate(pmcid: "PMC1", version: nil, via: "ids")])
+        .resolveVersions([Candidate(pmcid: "PMC1", version: nil, via: .ids)])
         #expect(versions == ["PMC1": 1])
         #expect(listed["PMC1.1/g1.png"] == ListedObject(size: png.count, md5: MD5.hex(png)))
 
         let work = WorkDirectory(dir + "/work")
-        let cs = [Candidate(pmcid: "PMC1", version: nil, via: "ids")]
+        let cs = [Candidate(pmcid: "PMC1", version: nil, via: .ids)]
         let first = try await Fetcher(source: try Source(mirror.base), work: work, client: client()).run(cs)
         var figs = try figures(work)
         #expect(figs["PMC1/F1"]?.status.rawValue == "http-error: md5-mismatch")
@@ -78,6 +78,52 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         #expect(mirror.server.hits["/PMC1.1/g1.png"] == 2 && mirror.server.hits["/PMC1.1/g2.png"] == 1)
     }
 
+    /// The two phases of a caption-first scan: the caption phase asks for no media and lists each unversioned article
+    /// once however often it runs; the media phase, in another fetcher (the process that merges a sharded scan), checks
+    /// the bodies against the listings the caption phase handed over, and settles only the figures selected.
+    @Test func theMediaPhaseChecksAgainstTheCaptionPhasesListings() async throws {
+        let dir = try TestPaths.scratch("etag-phases")
+        let png = PNGFixture.make(width: 40, height: 30, seed: 15)
+        let root = dir + "/mirror"
+        try MirrorBuilder.article(
+            root, pmcid: "PMC1", version: 1,
+            figures: [
+                .init(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"]),
+                .init(id: "F2", label: "Figure 2", caption: "Chest X-ray.", hrefs: ["g2"]),
+                .init(id: "F3", label: "Figure 3", caption: "A bar chart.", hrefs: ["g3"])
+            ],
+            media: [
+                "g1.png": png, "g2.png": PNGFixture.make(width: 20, height: 20, seed: 16),
+                "g3.png": PNGFixture.make(width: 20, height: 20, seed: 17)
+            ])
+        let mirror = try await RunningMirror.start(
+            root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "corrupt", times: 1)])
+        defer { Task { await mirror.stop() } }
+        let source = try Source(mirror.base)
+        let cs = [Candidate(pmcid: "PMC1", version: nil, via: .ids)]
+        let captions = try Fetcher(
+            source: source, work: WorkDirectory(dir + "/work", shard: try Shard(index: 0, count: 2)), client: client(),
+            wantsMedia: { _ in false })
+        _ = try await captions.run(cs)
+        _ = try await captions.run(cs)
+        #expect(mirror.server.hits["/"] == 1)
+        #expect(mirror.server.hits["/PMC1.1/g1.png"] == nil && mirror.server.hits["/PMC1.1/g2.png"] == nil)
+        let records = try JSONL.read(
+            FigureRecord.self, from: WorkDirectory(dir + "/work", shard: try Shard(index: 0, count: 2)).figures)
+        #expect(records.count == 3 && records.allSatisfy { $0.status == FetchStatus.captionUnlabelled })
+
+        let media = try Fetcher(source: source, work: WorkDirectory(dir + "/work"), client: client())
+        media.remember(listed: captions.listedObjects)
+        let settled = Dictionary(
+            uniqueKeysWithValues: try await media.fetchMedia(records, selected: ["PMC1/F1", "PMC1/F2"]).map {
+                ($0.id, $0)
+            })
+        #expect(settled["PMC1/F1"]?.status.rawValue == "http-error: md5-mismatch")
+        #expect(settled["PMC1/F2"]?.status == .ok && settled["PMC1/F2"]?.sha256 != nil)
+        #expect(settled["PMC1/F3"]?.status == FetchStatus.captionUnlabelled)
+        #expect(mirror.server.hits["/"] == 1 && mirror.server.hits["/PMC1.1/g3.png"] == nil)
+    }
+
     /// A corruption that a retry cures never reaches the figure: the same run asks again and keeps the good body.
     @Test func aRetryCuresACorruptedBody() async throws {
         let dir = try TestPaths.scratch("etag-retry")
@@ -91,7 +137,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         defer { Task { await mirror.stop() } }
         let work = WorkDirectory(dir + "/work")
         _ = try await Fetcher(source: try Source(mirror.base), work: work, client: client(retries: 1))
-            .run([Candidate(pmcid: "PMC1", version: nil, via: "ids")])
+            .run([Candidate(pmcid: "PMC1", version: nil, via: .ids)])
         #expect(try figures(work)["PMC1/F1"]?.sha256 == SHA256.hex(png))
         #expect(mirror.server.hits["/PMC1.1/g1.png"] == 2)
     }
@@ -110,7 +156,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         defer { Task { await mirror.stop() } }
         let work = WorkDirectory(dir + "/work")
         _ = try await Fetcher(source: try Source(mirror.base), work: work, client: client())
-            .run([Candidate(pmcid: "PMC1", version: nil, via: "ids")])
+            .run([Candidate(pmcid: "PMC1", version: nil, via: .ids)])
         #expect(try figures(work)["PMC1/F1"]?.status.rawValue == "http-error: length-mismatch")
         #expect(work.blobs.all().isEmpty)
         #expect(mirror.server.hits["/"] == 1)
@@ -129,7 +175,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         _ = try MotoS3.upload(python: python, port: port, mirror: mirror, fillers: 0)
         let source = try Source("http://127.0.0.1:\(port)/pmc-oa-opendata")
         // Version-less candidates, as esearch gives them: the fetch lists each article's keys.
-        let cs = ["PMC1", "PMC2", "PMC10", "PMC8999999"].map { Candidate(pmcid: $0, version: nil, via: "ids") }
+        let cs = ["PMC1", "PMC2", "PMC10", "PMC8999999"].map { Candidate(pmcid: $0, version: nil, via: .ids) }
         let (versions, listed) = try await Fetcher(
             source: source, work: WorkDirectory(dir + "/probe"), client: client(retries: 2)
         )

@@ -34,7 +34,7 @@ import PairDxCore
         defer { Task { await mirror.stop() } }
         let viaDir = try await Discoverer(client: HTTPClient(options: o)).fromListing(try Source(dir + "/mirror"))
         let viaHTTP = try await Discoverer(client: HTTPClient(options: o)).fromListing(try Source(mirror.base))
-        #expect(viaDir == viaHTTP.map { Candidate(pmcid: $0.pmcid, version: $0.version, via: "mirror") })
+        #expect(viaDir == viaHTTP.map { Candidate(pmcid: $0.pmcid, version: $0.version, via: .mirror) })
         let a = WorkDirectory(dir + "/by-dir"), b = WorkDirectory(dir + "/by-http")
         _ = try await Fetcher(source: try Source(dir + "/mirror"), work: a, client: HTTPClient(options: o)).run(viaDir)
         _ = try await Fetcher(source: try Source(mirror.base), work: b, client: HTTPClient(options: o)).run(viaHTTP)

@@ -95,11 +95,17 @@ import Testing
 
     @Test func jsonlIsSortedCanonicalAndReportsLineNumbers() throws {
         let d = try tempDir()
-        let recs = [Candidate(pmcid: "PMC10", via: "ids"), Candidate(pmcid: "PMC9", version: 2, via: "ids")]
+        let recs = [Candidate(pmcid: "PMC10", via: .ids), Candidate(pmcid: "PMC9", version: 2, via: .ids)]
         try JSONL.write(recs, to: d + "/c.jsonl", sortedBy: \.sortKey)
         let text = try FileSystem.readString(d + "/c.jsonl")
         #expect(text == "{\"pmcid\":\"PMC9\",\"version\":2,\"via\":\"ids\"}\n{\"pmcid\":\"PMC10\",\"via\":\"ids\"}\n")
         #expect(try JSONL.read(Candidate.self, from: d + "/c.jsonl") == recs.reversed())
+        // A `via` this version does not know is kept as read and written back unchanged.
+        try AtomicFile.write("{\"pmcid\":\"PMC1\",\"via\":\"crawl\"}\n", to: d + "/other.jsonl")
+        let other = try JSONL.read(Candidate.self, from: d + "/other.jsonl")
+        #expect(other.map(\.via) == [.other("crawl")])
+        try JSONL.write(other, to: d + "/other2.jsonl", sortedBy: \.sortKey)
+        #expect(try FileSystem.read(d + "/other2.jsonl") == FileSystem.read(d + "/other.jsonl"))
         try AtomicFile.write("{\"pmcid\":\"PMC1\",\"via\":\"x\"}\n{oops\n", to: d + "/bad.jsonl")
         do {
             _ = try JSONL.read(Candidate.self, from: d + "/bad.jsonl")

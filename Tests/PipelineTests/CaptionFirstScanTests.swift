@@ -1,3 +1,4 @@
+import Curation
 import Foundation
 import PairDxCore
 import Synth
@@ -67,6 +68,92 @@ import Testing
         }
         // The candidates and articles are the kept prefix of the seeded order, not the whole listing.
         #expect(try JSONL.read(Candidate.self, from: work.candidates).count == scan.kept)
+
+        // The media cap: of each class's labelled figures, only the first `allowance` in scan order had their media
+        // asked for; the later ones of a covered class cost no request.
+        let allowance = try #require(scan.mediaAllowance)
+        let covered = figures.filter { $0.status == FetchStatus.classCovered }
+        #expect(!covered.isEmpty && covered.allSatisfy { $0.sha256 == nil })
+        for f in covered { #expect(!journal.contains("/\(f.media ?? "-")\""), "\(f.id) media were requested") }
+        let position = Dictionary(
+            uniqueKeysWithValues: CaptionFirstScan.order(
+                try JSONL.read(Candidate.self, from: work.candidates), seed: r.recipe.seed
+            ).enumerated().map { ($1.pmcid, $0) })
+        let labeler = Labeler(recipe: r.recipe)
+        var asked: [String: [(Int, String)]] = [:], held: [String: [(Int, String)]] = [:]
+        for f in figures where f.status != FetchStatus.captionUnlabelled && f.url != nil {
+            guard let c = labeler.label(caption: f.caption).class else { continue }
+            let key = (position[f.pmcid]!, f.sortKey)
+            if f.status == FetchStatus.classCovered {
+                held[c, default: []].append(key)
+            } else {
+                asked[c, default: []].append(key)
+            }
+        }
+        for (c, keys) in asked {
+            #expect(keys.count == allowance[c], "\(c): \(keys.count) media asked, allowance \(allowance[c] ?? -1)")
+            // Every held-back figure comes after every selected one of its class.
+            if let last = keys.max(by: { ($0.0, $0.1) < ($1.0, $1.1) }),
+                let first = held[c]?.min(by: { ($0.0, $0.1) < ($1.0, $1.1) })
+            {
+                #expect((last.0, last.1) < (first.0, first.1), "\(c)")
+            }
+        }
+        // Far fewer media than labelled figures: each class asks for about its need, not for everything labelled.
+        #expect(asked.values.reduce(0) { $0 + $1.count } < 12 * 6 * 2)
+        #expect(r.summary.splits.values.reduce(0) { $0 + $1.count } == 12 * 6)
+    }
+
+    /// The cap's rounds on records: a class covered by its first allowance does not grow; a class whose losses leave
+    /// it short grows by its shortfall over the share that survived, up to its queue.
+    @Test func theMediaCapTopsUpOnlyAShortClass() throws {
+        var recipe = try Recipe.load(RebuildTests.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json")
+        recipe.balance.policy = .target; recipe.balance.perClass = 4
+        func figure(_ pmcid: String, _ n: Int, _ caption: String) -> FigureRecord {
+            FigureRecord(
+                id: "\(pmcid)/F\(n)", pmcid: pmcid, version: 1, figure: "F\(n)", label: nil, caption: caption,
+                context: "", href: "f\(n)", media: "f\(n).png", license: nil, sha256: nil, bytes: nil,
+                url: "s3://b/\(pmcid).1/f\(n).png", status: .captionUnlabelled)
+        }
+        let ct = "Axial contrast-enhanced CT scan of the abdomen showing a hypodense hepatic lesion."
+        let endo = "Endoscopic view of the gastric antrum showing an ulcer with a clean base at colonoscopy."
+        let labeler = Labeler(recipe: recipe)
+        try #require(labeler.label(caption: ct).class == "ct" && labeler.label(caption: endo).class == "endoscopy")
+        // Ten articles; ct in each, endoscopy in the even ones; the order puts PMC9 first.
+        var figures: [FigureRecord] = []
+        for a in 0..<10 {
+            figures.append(figure("PMC\(a)", 1, ct))
+            figures.append(figure("PMC\(a)", 2, ct))
+            if a % 2 == 0 { figures.append(figure("PMC\(a)", 3, endo)) }
+        }
+        let position = Dictionary(uniqueKeysWithValues: (0..<10).map { ("PMC\($0)", 9 - $0) })
+        var cap = MediaCap(figures: figures, position: position, recipe: recipe)
+        // ⌈4 × 1.05⌉ = 5 of each class, in scan order (PMC9 first).
+        #expect(cap.allowance == ["ct": 5, "endoscopy": 5])
+        #expect(cap.selected.filter { $0.hasSuffix("/F3") }.count == 5)
+        #expect(
+            cap.selected.contains("PMC9/F1") && cap.selected.contains("PMC7/F1") && !cap.selected.contains("PMC7/F2"))
+        #expect(cap.heldBack.count == 20 + 5 - 10)
+        // ct is covered; endoscopy kept 2 of 5 but its queue holds no more: no round follows.
+        let grewFull = cap.topUp(usable: ["ct": 4, "endoscopy": 2])
+        #expect(!grewFull)
+        #expect(cap.allowance == ["ct": 5, "endoscopy": 5])
+        var longer = MediaCap(
+            figures: figures + (10..<20).map { figure("PMC\($0)", 3, endo) }, position: position, recipe: recipe)
+        // With a longer queue: 2 more at a survival of 40% are ⌈2 / 0.4⌉ = 5 more.
+        let grewLonger = longer.topUp(usable: ["ct": 4, "endoscopy": 2])
+        #expect(grewLonger)
+        #expect(longer.allowance["endoscopy"] == 10 && longer.allowance["ct"] == 5)
+        #expect(longer.heldBack.filter { $0.hasSuffix("/F3") }.count == 5)
+        // One short after losing 2 of 5: ⌈1 / 0.6⌉ = 2 more.
+        var small = MediaCap(
+            figures: figures + (10..<20).map { figure("PMC\($0)", 3, endo) }, position: position, recipe: recipe)
+        let grewSmall = small.topUp(usable: ["ct": 4, "endoscopy": 3])
+        #expect(grewSmall)
+        #expect(small.allowance["endoscopy"] == 7)
+        // Every class full: no round follows.
+        let grewAgain = small.topUp(usable: ["ct": 4, "endoscopy": 4])
+        #expect(!grewAgain)
     }
 
     @Test func batchSizesAndInterruptionsDoNotChangeTheSplit() async throws {
@@ -76,6 +163,9 @@ import Testing
         #expect(!reference.isEmpty)
         _ = try await Rebuild(options(b, batch: 7)).run()
         #expect(try outputs(b.root) == reference)
+        // The same media selection, too: the kept prefix's figure records (statuses of the cap included) are equal.
+        let figures = try FileSystem.read(WorkDirectory(a.root + "/work").figures)
+        #expect(try FileSystem.read(WorkDirectory(b.root + "/work").figures) == figures)
         // Stopped by a budget: exit 1 naming the budget and the classes, state kept; a rerun resumes and agrees.
         var stopped = options(c, batch: 9)
         stopped.budget = ScanBudget(maxArticles: 10)
@@ -90,6 +180,7 @@ import Testing
         let resumed = try await Rebuild(options(c, batch: 9)).run()
         #expect(resumed.scan?.batches ?? 0 > state.batches)
         #expect(try outputs(c.root) == reference)
+        #expect(try FileSystem.read(WorkDirectory(c.root + "/work").figures) == figures)
     }
 
     @Test func aShortSourceExitsOneNamingEachClassUnlessAllowed() async throws {

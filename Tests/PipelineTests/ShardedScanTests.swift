@@ -90,15 +90,24 @@ import Testing
         #expect(try outputs(three.root) == bytes)
         let w3 = WorkDirectory(three.root + "/work")
         for i in 0..<3 { #expect(FileSystem.exists(w3.path("scan-state.shard-\(i)-of-3.json"))) }
-        // No media request for a figure without a class, in any shard.
-        let skipped = try JSONL.read(FigureRecord.self, from: w3.figures).filter {
-            $0.status == FetchStatus.captionUnlabelled
+        // The same media selection as one process (the cap ran once, after the shards' caption phase).
+        #expect(try FileSystem.read(w3.figures) == FileSystem.read(WorkDirectory(one.root + "/work").figures))
+        // The shards asked for metadata and JATS only; the media the merging process asked for are none of a figure
+        // without a class or of a class already covered.
+        let figures3 = try JSONL.read(FigureRecord.self, from: w3.figures)
+        let skipped = figures3.filter { $0.status == FetchStatus.captionUnlabelled }
+        let covered = figures3.filter { $0.status == FetchStatus.classCovered }
+        #expect(!skipped.isEmpty && !covered.isEmpty)
+        for i in 0..<3 {
+            let urls = try FileSystem.readString(w3.path("fetch-journal.shard-\(i)-of-3.jsonl")).split(separator: "\n")
+                .compactMap {
+                    (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["url"] as? String
+                }
+            #expect(!urls.isEmpty && urls.allSatisfy { $0.hasSuffix(".json") || $0.hasSuffix(".xml") }, "shard \(i)")
         }
-        #expect(!skipped.isEmpty)
-        var journals = ""
-        for i in 0..<3 { journals += try FileSystem.readString(w3.path("fetch-journal.shard-\(i)-of-3.jsonl")) }
-        for f in skipped.prefix(50) {
-            #expect(!journals.contains("/\(f.media ?? "-")\""), "\(f.id) media were requested")
+        let journal = try FileSystem.readString(w3.path("fetch-journal.jsonl"))
+        for f in skipped.prefix(50) + covered {
+            #expect(!journal.contains("/\(f.media ?? "-")\""), "\(f.id) media were requested")
         }
 
         // The cluster form: plan, two shard tasks over the plan's upper estimate, then the finish merges and picks the prefix.
@@ -126,6 +135,7 @@ import Testing
         // The work files describe the kept prefix, as after a one-process scan.
         #expect(try JSONL.read(Candidate.self, from: w2.candidates).count == refScan.kept)
         #expect(try FileSystem.read(w2.labels) == FileSystem.read(WorkDirectory(one.root + "/work").labels))
+        #expect(try FileSystem.read(w2.figures) == FileSystem.read(WorkDirectory(one.root + "/work").figures))
     }
 
     @Test(Prerequisite.pairdx.trait) func aShortOrIncompleteMergedScanFailsTheFinish() async throws {

@@ -12,9 +12,9 @@
 #                   "scan task I" with --caption-first)
 #   --caption-first the caption-first rehearsal: a PubMed Central-like corpus (pairdx synth --profile pmc) served by
 #                   pairdx serve-mirror on 127.0.0.1, a recipe with a per-class target, submit.sh --order
-#                   caption-first (plan here; scan array: metadata, JATS, caption labels, labelled media and hashes
-#                   per shard; finish job: merge, shortest full prefix, dedupe, label, balance, split, manifest,
-#                   verify, audit); Splits/ and Manifests/ must equal a one-process `pairdx rebuild` of the same source.
+#                   caption-first (plan here; scan array: metadata and JATS per shard; finish job: merge, media
+#                   cap, media and hashes, shortest full prefix, dedupe, label, balance, split, manifest, verify,
+#                   audit); Splits/ and Manifests/ must equal a one-process `pairdx rebuild` of the same source.
 #                   Without it: the embedded demo corpus in all-media order (fetch + hash array, dedupe, label array,
 #                   finish), and Splits/ and Manifests/ must equal the committed ones.
 #

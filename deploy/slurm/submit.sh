@@ -8,13 +8,14 @@
 # Caption-first order (--order caption-first, for a real source), a plan on this host and two jobs:
 #   plan    here, before submitting: pairdx plan (discover, sample the seeded order, estimate) writes WORK/plan.json
 #           and the candidate list the tasks share (WORK/scan-candidates.jsonl)
-#   scan    array of N tasks, sharded: the caption-first scan of shard I among the first K articles of the seeded
-#           order (metadata, JATS, caption labels, media of labelled figures only, hashes) (scan.sbatch);
+#   scan    array of N tasks, sharded: the caption phase of shard I among the first K articles of the seeded order
+#           (metadata and JATS, no media) (scan.sbatch);
 #           K = --scan-articles, else the upper end of the plan's estimate (bounded by --max-articles)
-#   finish  once: merge, the shortest prefix meeting the target, dedupe, label, balance, split, manifest, verify and
-#           audit (scan-finish.sbatch); a merged result short of the target fails it unless --allow-short
+#   finish  once, after the barrier: merge the captions, select media per class (the media cap), fetch and hash
+#           them, the shortest prefix meeting the target, dedupe, label, balance, split, manifest, verify and audit
+#           (scan-finish.sbatch); a merged result short of the target fails it unless --allow-short
 #   Budgets: --max-articles bounds K (the same articles whatever N); --max-requests and --max-download are totals,
-#   and each scan task gets the total divided by N, rounded up.
+#   and each scan task gets the total divided by N, rounded up (they bound the caption phase).
 # Work directory, blob store, outputs and this directory must be on storage every node sees.
 #
 #   deploy/slurm/submit.sh --source URL|DIR --work DIR --out DIR --shards N [--recipe NAME|FILE] [--pairdx BIN] [--order all-media|caption-first] [--allow-short] [--scan-articles K] [--max-articles M] [--max-requests R] [--max-download BYTES] [--plan-sample S] [--wait]

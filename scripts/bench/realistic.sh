@@ -5,6 +5,9 @@
 # Prints articles scanned, requests, media bytes downloaded per kept pair, wall time, the plan's estimate against the
 # actual run, the targets (media bytes <= 1.5 x the kept pairs' image bytes; requests <= 2 x articles + 1.3 x pairs; plan
 # within +-20% of the actual articles and requests), and how many kept pairs truly show their class (from the truth file).
+# Requests are the downloads in the fetch journal (each URL once: metadata, JATS, media; the plan's sample included),
+# broken down by kind, with what the caption-first scan's own client sent (attempts by kind, retries included and
+# named; the plan's sample, already journalled, costs it nothing) and how many labelled figures the media cap held back.
 #   scripts/bench/realistic.sh [FIGURES] [PER_CLASS] [DELAY_SECONDS] [DIR] [PROFILE]   (PAIRDX_BIN=path skips the release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -53,10 +56,12 @@ d = sys.argv[1]
 def measure(name):
     w = f"{d}/{name}"
     docs = media = mbytes = 0
+    kinds = collections.Counter()
     for line in open(f"{w}/fetch-journal.jsonl"):
         e = json.loads(line)
-        if e["url"].endswith((".json", ".xml")): docs += 1
-        else: media += 1; mbytes += e["bytes"]
+        if e["url"].endswith((".json", ".xml")):
+            docs += 1; kinds["metadata" if e["url"].endswith(".json") else "jats"] += 1
+        else: media += 1; mbytes += e["bytes"]; kinds["media"] += 1
     figs = {}
     for line in open(f"{w}/figures.jsonl"):
         f = json.loads(line); figs[f["id"]] = f
@@ -66,13 +71,26 @@ def measure(name):
     state = json.load(open(f"{w}/scan-state.json")) if name == "caption-first" else None
     scanned = state["scanned"] if state else arts
     requests = docs + media
+    held = collections.Counter(f["status"] for f in figs.values() if f["status"].startswith("not-fetched"))
     return dict(scanned=scanned, requests=requests, media=media, mbytes=mbytes, pairs=len(items), kept=kept,
-                seconds=float(open(f"{w}/seconds").read()), state=state)
+                seconds=float(open(f"{w}/seconds").read()), state=state, kinds=kinds, held=held)
 a, b = measure("caption-first"), measure("all-media")
 for name, m in (("caption-first", a), ("all-media", b)):
     print(f"{name:14s} articles scanned {m['scanned']:7d}  requests {m['requests']:8d}  media files {m['media']:7d}  "
           f"media MB {m['mbytes']/1e6:9.1f}  pairs {m['pairs']:6d}  media bytes / kept-pair bytes {m['mbytes']/max(m['kept'],1):6.2f}  "
           f"wall {m['seconds']:7.1f} s")
+for name, m in (("caption-first", a), ("all-media", b)):
+    k = m["kinds"]
+    line = f"{name} requests by kind (journal): metadata {k['metadata']}, jats {k['jats']}, media {k['media']}"
+    if m["state"]:
+        s = m["state"]; sk = s.get("requestsByKind") or {}
+        line += (f"; the scan's client: {s['requests']} attempts (" + ", ".join(f"{x} {sk[x]}" for x in sorted(sk))
+                 + f"; retries {s.get('retries', 0)})")
+    if m["held"]:
+        line += "; not fetched: " + ", ".join(f"{n} {r.split(': ', 1)[-1]}" for r, n in sorted(m["held"].items()))
+    print(line)
+if a["state"] and a["state"].get("mediaAllowance"):
+    print("caption-first media allowance per class: " + ", ".join(f"{c} {n}" for c, n in sorted(a["state"]["mediaAllowance"].items())))
 print(f"ratio all-media / caption-first: requests {b['requests']/a['requests']:.2f}x, media bytes {b['mbytes']/max(a['mbytes'],1):.2f}x, wall {b['seconds']/a['seconds']:.2f}x")
 ok1 = a["mbytes"] <= 1.5 * a["kept"]
 ok2 = a["requests"] <= 2 * a["scanned"] + 1.3 * a["pairs"]
