@@ -14,7 +14,7 @@ import Foundation
 /// 16 multiplies per tile and channel pair instead of 36, so the GEMM work is 4/9 of im2col's (4/9·1.3 at 7×7, where
 /// half-empty edge tiles are wasted). The input gradient of the same convolution is again a 3×3 stride-1 pad-1
 /// convolution of the output gradient, with each filter rotated by 180° and its two channel axes swapped
-/// (`transformFilters(rotated: true)`), so it runs through the same transforms.
+/// (`convolve(rotated: true)`), so it runs through the same transforms.
 ///
 /// The input and output transforms run over whole rows of tiles with 8-lane vectors: each padded input row is stored
 /// split into its even and odd columns, so the four columns of consecutive tiles are four unit-stride runs.
@@ -68,12 +68,26 @@ enum Winograd {
         let u = scratch
         let v = u + points &* outChannels &* inChannels
         let m = v + points &* inChannels &* tiles
-        transformFilters(weights, outChannels: outChannels, inChannels: inChannels, rotated: rotated, into: u)
         transformInput(x, channels: inChannels, tiling: t, into: v)
-        for xi in 0..<points {
-            BLAS.gemm(
-                m: outChannels, n: tiles, k: inChannels, a: u + xi &* outChannels &* inChannels,
-                b: v + xi &* inChannels &* tiles, c: m + xi &* outChannels &* tiles)
+        let plane = outChannels &* inChannels
+        if rotated {
+            // G·rot180(g)·Gᵀ = Π (G g Gᵀ) Πᵀ, Π swapping rows 0 and 3 (G's rows reversed are G's rows 3, 1, 2, 0):
+            // the forward convolution's U at the mirrored point, transposed inside the GEMM.
+            transformFilters(weights, outChannels: inChannels, inChannels: outChannels, into: u)
+            func mirrored(_ k: Int) -> Int { k == 0 ? 3 : k == 3 ? 0 : k }
+            for xi in 0..<points {
+                let source = mirrored(xi >> 2) &* 4 &+ mirrored(xi & 3)
+                BLAS.gemm(
+                    transA: true, m: outChannels, n: tiles, k: inChannels, a: u + source &* plane,
+                    b: v + xi &* inChannels &* tiles, c: m + xi &* outChannels &* tiles)
+            }
+        } else {
+            transformFilters(weights, outChannels: outChannels, inChannels: inChannels, into: u)
+            for xi in 0..<points {
+                BLAS.gemm(
+                    m: outChannels, n: tiles, k: inChannels, a: u + xi &* plane,
+                    b: v + xi &* inChannels &* tiles, c: m + xi &* outChannels &* tiles)
+            }
         }
         transformOutput(m, channels: outChannels, tiling: t, into: y, adding: residual)
     }
@@ -208,19 +222,16 @@ enum Winograd {
         }
     }
 
-    /// U[ξ][o][c] = (G g Gᵀ)[ξ] for each filter g = w[o][c] (`[outChannels, inChannels, 3, 3]`), or with `rotated`
-    /// g = rot180(w[c][o]) of a `[inChannels, outChannels, 3, 3]` weight. O(16·Cout·Cin).
+    /// U[ξ][o][c] = (G g Gᵀ)[ξ] for each filter g = w[o][c] (`[outChannels, inChannels, 3, 3]`). O(16·Cout·Cin).
     static func transformFilters(
-        _ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int, rotated: Bool,
-        into u: UnsafeMutablePointer<Float>
+        _ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int, into u: UnsafeMutablePointer<Float>
     ) {
         let plane = outChannels &* inChannels
         Compute.parallelFor(outChannels, costPerItem: inChannels &* 64) { range in
             for o in range {
                 for c in 0..<inChannels {
-                    let src = rotated ? w + (c &* outChannels &+ o) &* 9 : w + (o &* inChannels &+ c) &* 9
-                    // g[i][j], read turned by 180° when `rotated`.
-                    func g(_ i: Int, _ j: Int) -> Float { rotated ? src[8 &- (i &* 3 &+ j)] : src[i &* 3 &+ j] }
+                    let src = w + (o &* inChannels &+ c) &* 9
+                    func g(_ i: Int, _ j: Int) -> Float { src[i &* 3 &+ j] }
                     let dst = u + (o &* inChannels &+ c)
                     // Column j of Gg (4×3): g0j, (g0j + g1j + g2j)/2, (g0j − g1j + g2j)/2, g2j; then each of its rows
                     // times Gᵀ, the same combination over the row's three entries.
