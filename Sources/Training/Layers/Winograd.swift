@@ -146,7 +146,7 @@ enum Winograd {
                                 continue
                             }
                             let line = plane + oy &* w
-                            var k = 0
+                            var k = Winograd.split(line, width: w, even: even, odd: odd)
                             while 2 &* k &+ 1 < w {
                                 even[k] = line[2 &* k]
                                 odd[k] = line[2 &* k &+ 1]
@@ -275,7 +275,8 @@ enum Winograd {
                     for iy in 0..<h {
                         let line = src + iy &* w
                         let even = pad + (iy &+ 1) &* rowLength, odd = even + half
-                        var k = 0
+                        // Image column 2k is padded column 2k + 1 (odd), 2k + 1 is padded 2k + 2 (even).
+                        var k = Winograd.split(line, width: w, even: odd, odd: even + 1)
                         while 2 &* k &+ 1 < w {
                             odd[k] = line[2 &* k]
                             even[k &+ 1] = line[2 &* k &+ 1]
@@ -362,7 +363,7 @@ enum Winograd {
                             if oy >= h { break }
                             let even = rowsBuffer + (2 &* r) &* tw, odd = even + tw
                             let out = y + (plane &+ oy &* w)
-                            var k = 0
+                            var k = Winograd.merge(even: even, odd: odd, width: w, into: out)
                             while 2 &* k &+ 1 < w {
                                 out[2 &* k] = even[k]
                                 out[2 &* k &+ 1] = odd[k]
@@ -399,6 +400,40 @@ enum Winograd {
         (c1.0 - c2.0 - c3.0).store(rows + tw)
         (c0.1 + c1.1 + c2.1).store(rows + 2 &* tw)
         (c1.1 - c2.1 - c3.1).store(rows + 3 &* tw)
+    }
+}
+
+extension Winograd {
+    /// even[k] = line[2k], odd[k] = line[2k + 1] for k < 8·⌊w/16⌋, eight at a time; returns that k (the caller
+    /// finishes the row).
+    @inline(__always)
+    static func split(
+        _ line: UnsafePointer<Float>, width w: Int, even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>
+    ) -> Int {
+        var k = 0
+        while 2 &* k &+ 16 <= w {
+            let v = UnsafeRawPointer(line + 2 &* k).loadUnaligned(as: SIMD16<Float>.self)
+            v.evenHalf.store(even + k)
+            v.oddHalf.store(odd + k)
+            k &+= 8
+        }
+        return k
+    }
+
+    /// out[2k] = even[k], out[2k + 1] = odd[k] for k < 8·⌊w/16⌋, eight at a time; returns that k.
+    @inline(__always)
+    static func merge(
+        even: UnsafePointer<Float>, odd: UnsafePointer<Float>, width w: Int, into out: UnsafeMutablePointer<Float>
+    ) -> Int {
+        var k = 0
+        while 2 &* k &+ 16 <= w {
+            var v = SIMD16<Float>()
+            v.evenHalf = .load(even + k)
+            v.oddHalf = .load(odd + k)
+            UnsafeMutableRawPointer(out + 2 &* k).storeBytes(of: v, as: SIMD16<Float>.self)
+            k &+= 8
+        }
+        return k
     }
 }
 
