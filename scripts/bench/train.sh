@@ -8,7 +8,8 @@
 # In each row pairdx runs in --mode fast (OpenBLAS) and --mode deterministic (the default of train and validate:
 # its own kernel, identical bits on every CPU), so the cost of determinism is printed too (deterministic/fast, and
 # both in training steps/s).
-# Every line names the CPU, its vector extensions and OpenBLAS's core name.
+# Every line names the CPU, its vector extensions and OpenBLAS's core name. Fast mode runs the 3×3 stride-1
+# convolutions by Winograd F(2×2, 3×3); PAIRDX_WINOGRAD=off (passed through to pairdx) times its im2col path instead.
 # Usage: scripts/bench/train.sh [STEPS] [RESOLUTIONS...]   (python from $PAIRDX_PYTHON, default python3;
 #        MODEL=fusion|image selects our model, default fusion; BATCH and THREADS override 32 and 2)
 # The peer always times its fusion model (ResNet-18 + embeddings + cross-attention + MLP); with MODEL=image we

@@ -6,6 +6,10 @@
 /// input is its own column matrix). Backward recomputes the columns from the cached input (memory stays O(input)),
 /// accumulates `dW += dY · colsᵀ` (one GEMM), then `dCols = Wᵀ · dY` (one GEMM, into the same scratch) and col2im
 /// scatters it into dX. Cost O(Cout·Cin·kh·kw·B·Ho·Wo) per GEMM.
+///
+/// In fast mode a 3×3 stride-1 pad-1 convolution whose shape `Winograd.pays` runs its forward and its input
+/// gradient and its weight gradient by Winograd F(2×2, 3×3) instead (`Winograd`: 4/9 of the multiplies, results
+/// equal to float rounding). Deterministic mode always takes im2col, so its bits never change.
 public final class Conv2d: Layer {
     public let inChannels: Int, outChannels: Int
     public let kernel: Int, stride: Int, padding: Int
@@ -41,6 +45,15 @@ public final class Conv2d: Layer {
 
     private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 
+    /// Whether a pass over `[·, B, H, W]` runs by Winograd (fast mode, 3×3 stride 1 pad 1, a shape where it pays,
+    /// unless `PAIRDX_WINOGRAD=off`).
+    func usesWinograd(batch: Int, height: Int, width: Int) -> Bool {
+        BLAS.mode == .fast && Winograd.enabled && Winograd.applies(kernel: kernel, stride: stride, padding: padding)
+            && Winograd.pays(
+                inChannels: inChannels, outChannels: outChannels,
+                tiling: Winograd.Tiling(batch: batch, height: height, width: width))
+    }
+
     /// Floating-point operations of one forward over `[Cin, B, H, W]` (2 per multiply-add).
     public func forwardFLOPs(batch: Int, height: Int, width: Int) -> Double {
         2 * Double(outChannels * inChannels * kernel * kernel) * Double(batch * outputSize(height) * outputSize(width))
@@ -54,17 +67,25 @@ public final class Conv2d: Layer {
         if training { input = x }
         let wp = store.value(weight)
         let biasPointer = bias.map { store.value($0) }
+        let winograd = usesWinograd(batch: b, height: h, width: w)
         return x.withUnsafeBufferPointer { xp in
             Tensor(shape: [outChannels, b, ho, wo]) { yp in
-                let cols: UnsafePointer<Float>
-                if isPointwise {
-                    cols = xp.baseAddress!
+                if winograd {
+                    Winograd.convolve(
+                        xp.baseAddress!, inChannels: inChannels, outChannels: outChannels,
+                        tiling: Winograd.Tiling(batch: b, height: h, width: w), weights: wp, rotated: false,
+                        workspace: workspace, into: yp.baseAddress!)
                 } else {
-                    let scratch = workspace.floats(k * n)
-                    im2col(xp.baseAddress!, batch: b, height: h, width: w, into: scratch)
-                    cols = UnsafePointer(scratch)
+                    let cols: UnsafePointer<Float>
+                    if isPointwise {
+                        cols = xp.baseAddress!
+                    } else {
+                        let scratch = workspace.floats(k * n)
+                        im2col(xp.baseAddress!, batch: b, height: h, width: w, into: scratch)
+                        cols = UnsafePointer(scratch)
+                    }
+                    BLAS.gemm(m: outChannels, n: n, k: k, a: wp, b: cols, c: yp.baseAddress!)
                 }
-                BLAS.gemm(m: outChannels, n: n, k: k, a: wp, b: cols, c: yp.baseAddress!)
                 if let bp = biasPointer {
                     for o in 0..<outChannels {
                         let row = yp.baseAddress! + o &* n
@@ -102,8 +123,14 @@ public final class Conv2d: Layer {
                 }
             }
             return input.withUnsafeBufferPointer { xb in
-                let scratch: UnsafeMutablePointer<Float>? = isPointwise ? nil : workspace.floats(k * n)
-                if store.isTrainable(weight) {
+                let winograd = usesWinograd(batch: b, height: h, width: w)
+                let tiling = Winograd.Tiling(batch: b, height: h, width: w)
+                let scratch: UnsafeMutablePointer<Float>? = isPointwise || winograd ? nil : workspace.floats(k * n)
+                if store.isTrainable(weight), winograd {
+                    Winograd.accumulateWeightGradient(
+                        input: xb.baseAddress!, outputGradient: dy, inChannels: inChannels, outChannels: outChannels,
+                        tiling: tiling, workspace: workspace, into: store.grad(weight))
+                } else if store.isTrainable(weight) {
                     let cols: UnsafePointer<Float>
                     if let scratch {
                         im2col(xb.baseAddress!, batch: b, height: h, width: w, into: scratch)
@@ -122,7 +149,14 @@ public final class Conv2d: Layer {
                 return r.withUnsafeBufferPointer { rb in
                     Tensor(shape: input.shape) { dxb in
                         let dx = dxb.baseAddress!
-                        if let scratch {
+                        if winograd {
+                            // dX = dY ⋆ rot180(W) with the channel axes swapped (+ residual in the output transform).
+                            Winograd.convolve(
+                                dy, inChannels: outChannels, outChannels: inChannels,
+                                tiling: tiling, weights: store.value(weight), rotated: true, workspace: workspace,
+                                into: dx,
+                                adding: residual == nil ? nil : rb.baseAddress)
+                        } else if let scratch {
                             // dCols[K, N] = Wᵀ[K, Cout] · dY[Cout, N], then scatter-add into dX.
                             BLAS.gemm(
                                 transA: true, m: k, n: n, k: outChannels, a: store.value(weight), b: dy, c: scratch)
