@@ -34,7 +34,7 @@ public enum AnchorKeys {
     public static let contrast: Float = 1
     public static let limit = 192
     static let grid = 4
-    public static let crowd = 24
+    public static let crowd = 96
     public static let minVotes = 2
 
     /// The anchors of `p` (see the type's description). O(pixels · 30).
