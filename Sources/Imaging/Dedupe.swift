@@ -8,10 +8,12 @@ import PairDxCore
 /// - **near**: 256-bit pHashes within `confirmRadius` (found directly by `WideJoin` on the 256-bit hashes)
 ///   and 64-bit pHashes within `radius` (both hashes must agree); when a blob has no 256-bit hash, or the
 ///   confirmation is off, 64-bit pHashes within `radius` (`HammingIndex`), confirmed where both have one;
-/// - **crop** / **panel**: one blob's whole-image window hash within `cropRadius` of a centred (crop) or half
-///   (panel) window hash of the other (`CropSignature`, both blobs need a signature);
-/// - and, for near, crop and panel edges between blobs that both have a thumbnail, the detail check
-///   (`AlignedDetail.score` at least `detail`'s threshold for the kind).
+/// - **crop** / **panel**: one blob's pixels are a trim (crop) or a half (panel) of the other's at the same scale:
+///   their sizes fit (`SubImage.fit`), content-anchored keys vote for one offset (`AnchorKeys`), and the pixels
+///   aligned there agree in detail (`SubImage.align`, at least `detail`'s crop or panel threshold). The images are
+///   decoded from `pixels`; without it, no crop search;
+/// - and, for near edges between blobs that both have a thumbnail, the detail check (`AlignedDetail.score` at
+///   least `detail`'s near threshold).
 ///
 /// Clusters without chaining: blobs with the same pixels form units; units are taken in keep order (most
 /// pixels, then smallest item id); a unit not yet placed founds a cluster and becomes its representative, and
@@ -37,7 +39,9 @@ public enum Dedupe {
         public var crops: [UInt64]?
         /// The 32×32 thumbnail (`AlignedDetail`), when hashed with `pairdx-phash-v2`.
         public var thumb: [UInt8]?
-        public var pixels: Int
+        public var width: Int
+        public var height: Int
+        public var pixels: Int { width * height }
     }
 
     /// A candidate edge the detail check scored (`AlignedDetail.score`), kept or not.
@@ -49,19 +53,23 @@ public enum Dedupe {
         public var kept: Bool
     }
 
-    /// How two blobs were found to be duplicates.
-    public enum Match: String, Sendable, CaseIterable, Codable {
-        case exact, near, crop, panel
+    /// How two blobs were found to be duplicates (`exact`, `near`, `crop`, `panel`).
+    public typealias Match = DuplicateKind
+
+    /// A crop or panel edge: `copy` is the pixels of `original` at (`x`, `y`), up to re-encoding noise.
+    public struct CropPair: Sendable, Hashable {
+        public var copy: Int32
+        public var original: Int32
+        /// `.crop` or `.panel`.
+        public var match: Match
+        /// Anchor keys that voted for the offset (`AnchorKeys.matches`).
+        public var votes: Int32
+        public var x: Int32, y: Int32
     }
 
-    /// A crop or panel edge: `whole`'s whole-image hash near window `window` of `windowed`.
-    public struct CropPair: Sendable, Hashable {
-        public var whole: Int32
-        public var windowed: Int32
-        public var window: UInt8
-        public var distance: UInt16
-        public var match: Match { CropSignature.windows[Int(window)].isHalf ? .panel : .crop }
-    }
+    /// The bytes of a blob by its sha256, for the crop and panel confirmation (which decodes both images); nil
+    /// when it cannot be read.
+    public typealias PixelSource = @Sendable (String) -> Data?
 
     public struct Result: Sendable {
         public var clusters: [ClusterRecord]
@@ -69,12 +77,14 @@ public enum Dedupe {
         public var blobs: [Blob]
         /// Near blob pairs (indices into `blobs`, distance on the 64-bit pHash).
         public var nearPairs: [HammingPair]
-        /// Crop and panel blob pairs (one per unordered pair: the closest window).
+        /// Confirmed crop and panel blob pairs, sorted by (copy, original).
         public var cropPairs: [CropPair]
         /// Point pairs the near search compared (the cost that grows with look-alike images).
         public var candidatePairs: Int
-        /// Point pairs the crop search compared.
+        /// Anchor pairs with one key that the crop search compared (`AnchorKeys.matches`).
         public var cropCandidatePairs: Int
+        /// Copy–original pairs whose sizes fit and whose anchors agreed on an offset: aligned on their pixels.
+        public var cropAlignedPairs: Int
         /// Every near/crop/panel edge the detail check scored (none when it is off or thumbnails are missing).
         public var scored: [Scored]
         /// Item id → how it joined its cluster's representative (absent for representatives).
@@ -86,8 +96,8 @@ public enum Dedupe {
     /// Clusters `figures` using `images`. O(n) plus the index joins.
     public static func run(
         figures: [FigureRecord], images: [ImageRecord], radius: Int,
-        confirmRadius: Int? = defaultConfirmRadius, cropRadius: Int? = defaultCropRadius,
-        detail: DetailThresholds? = defaultDetail, threads: Int
+        confirmRadius: Int? = defaultConfirmRadius, cropSearch: Bool = defaultCropSearch,
+        detail: DetailThresholds? = defaultDetail, threads: Int, pixels: PixelSource? = nil
     ) -> Result {
         var byBlob = [String: ImageRecord]()
         for r in images { byBlob[r.sha256] = r }
@@ -115,7 +125,7 @@ public enum Dedupe {
                         phash256: img.phash256.flatMap(ImageHashes.words256),
                         crops: img.crop256.flatMap(CropSignature.words),
                         thumb: img.thumb32.flatMap(AlignedDetail.parse),
-                        pixels: (img.width ?? 0) * (img.height ?? 0)))
+                        width: img.width ?? 0, height: img.height ?? 0))
             }
             items.append(Item(id: f.id, article: f.pmcid, blob: b))
         }
@@ -145,60 +155,55 @@ public enum Dedupe {
                 return distance256(a, b) <= limit
             }
         }
-        // Crop and panel pairs.
+        // Crop and panel pairs: anchors voting for one offset between images whose sizes fit, then the pixels
+        // aligned there (SubImage, AnchorKeys).
         var crops = [CropPair]()
-        var cropCandidates = 0
-        if let limit = cropRadius, !blobs.isEmpty, blobs.allSatisfy({ $0.crops != nil }) {
-            let w = CropSignature.windows.count, wpw = CropSignature.wordsPerWindow
-            let queries = blobs.flatMap { $0.crops![0..<wpw] }
-            let targets = blobs.flatMap { $0.crops![wpw...] }
-            let perBlob = Int32(w - 1)
-            let out = WideJoin.join(
-                queries: queries, targets: targets, radius: limit, threads: threads,
-                sameOwner: { q, t in q == t / perBlob })
-            cropCandidates = out.compared
-            var best = [Int64: CropPair]()
-            for m in out.matches {
-                let p = CropPair(
-                    whole: m.a, windowed: m.b / perBlob, window: UInt8(m.b % perBlob + 1), distance: m.distance)
-                let key = Int64(min(p.whole, p.windowed)) << 32 | Int64(max(p.whole, p.windowed))
-                if let old = best[key], (old.distance, old.whole, old.window) <= (p.distance, p.whole, p.window) {
-                    continue
-                }
-                best[key] = p
+        var cropCompared = 0, cropAligned = 0
+        var scored = [Scored]()
+        if cropSearch, let pixels, !blobs.isEmpty {
+            let shas = blobs.map(\.sha256)
+            let anchors = Parallel.map(count: blobs.count, threads: threads, batch: 4) { i -> [AnchorKeys.Anchor] in
+                guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else { return [] }
+                return AnchorKeys.anchors(SubImage.Plane(image))
             }
-            crops = best.values.sorted {
-                (min($0.whole, $0.windowed), max($0.whole, $0.windowed)) < (
-                    min($1.whole, $1.windowed), max($1.whole, $1.windowed)
-                )
+            let found = AnchorKeys.matches(sizes: blobs.map { SubImage.Size($0.width, $0.height) }, anchors: anchors)
+            cropCompared = found.compared
+            cropAligned = found.votes.count
+            let thresholds = detail ?? defaultDetail!
+            let aligned = SubImage.confirm(found.votes, shas: shas, pixels: pixels, threads: threads)
+            for (v, al) in zip(found.votes, aligned) {
+                guard let al else { continue }
+                let c = v.candidate
+                let ok = al.score >= thresholds.least(for: c.kind)
+                scored.append(Scored(a: c.copy, b: c.original, match: c.kind, score: al.score, kept: ok))
+                if ok {
+                    crops.append(
+                        CropPair(
+                            copy: c.copy, original: c.original, match: c.kind, votes: Int32(v.votes), x: Int32(al.x),
+                            y: Int32(al.y)))
+                }
             }
         }
         // The detail check: every near, crop and panel edge between blobs that both have a thumbnail must align
         // and correlate (AlignedDetail); pairs whose blob lacks one keep the hash rule alone.
-        var scored = [Scored]()
         if let threshold = detail {
             var jobs = [(a: Int, b: Int, match: Match, box: AlignedDetail.Box, slack: Double)]()
             for p in pairs { jobs.append((Int(p.i), Int(p.j), .near, .whole, nearSlack)) }
-            for c in crops {
-                let (x0, y0, x1, y1) = CropSignature.windows[Int(c.window)].box
-                jobs.append((Int(c.whole), Int(c.windowed), c.match, AlignedDetail.Box(x0, y0, x1, y1), cropSlack))
-            }
             let frozen = jobs, thumbs = blobs.map(\.thumb)
             let scores = Parallel.map(count: frozen.count, threads: threads, batch: 8) { k -> Double? in
                 let j = frozen[k]
                 guard let ta = thumbs[j.a], let tb = thumbs[j.b] else { return nil }
                 return AlignedDetail.score(ta, tb, box: j.box, slack: j.slack)
             }
-            var keepNear = [Bool](), keepCrop = [Bool]()
+            var keepNear = [Bool]()
             for (k, j) in frozen.enumerated() {
                 let ok = scores[k].map { $0 >= threshold.least(for: j.match) } ?? true
                 if let s = scores[k] {
                     scored.append(Scored(a: Int32(j.a), b: Int32(j.b), match: j.match, score: s, kept: ok))
                 }
-                if k < pairs.count { keepNear.append(ok) } else { keepCrop.append(ok) }
+                keepNear.append(ok)
             }
             pairs = zip(pairs, keepNear).filter(\.1).map(\.0)
-            crops = zip(crops, keepCrop).filter(\.1).map(\.0)
         }
         // Units in keep order; each unplaced unit founds a cluster and takes its unplaced neighbours.
         var unitOf = [Int](repeating: 0, count: blobs.count)
@@ -218,16 +223,14 @@ public enum Dedupe {
             neighbours[ua, default: []].append((ub, how)); neighbours[ub, default: []].append((ua, how))
         }
         for p in pairs { edge(Int(p.i), Int(p.j), .near) }
-        for c in crops { edge(Int(c.whole), Int(c.windowed), c.match) }
+        for c in crops { edge(Int(c.copy), Int(c.original), c.match) }
         let order = unitBest.keys.sorted { better(unitBest[$0]!, unitBest[$1]!) }
         var clusterOfUnit = [Int: Int]()  // unit → founding unit
         var unitJoin = [Int: Match]()
         for u in order where clusterOfUnit[u] == nil {
             clusterOfUnit[u] = u
             // Near beats crop beats panel when a unit has several edges to the representative.
-            for (v, how) in (neighbours[u] ?? []).sorted(by: {
-                Match.allCases.firstIndex(of: $0.1)! < Match.allCases.firstIndex(of: $1.1)!
-            })
+            for (v, how) in (neighbours[u] ?? []).sorted(by: { $0.1.rank < $1.1.rank })
             where clusterOfUnit[v] == nil {
                 clusterOfUnit[v] = u
                 unitJoin[v] = how
@@ -251,16 +254,16 @@ public enum Dedupe {
             let articles = Set(members.map { items[$0].article }).sorted { PMCID.sortKey($0) < PMCID.sortKey($1) }
             let maxDistance =
                 members.map { PerceptualHash.distance(keepBlob.phash, blobs[items[$0].blob].phash) }.max() ?? 0
-            let kind: String
+            let kind: DuplicateKind
             if members.count == 1 {
-                kind = "single"
+                kind = .single
             } else {
                 let identical = members.allSatisfy { m in
                     let b = blobs[items[m].blob]
                     return b.sha256 == keepBlob.sha256
                         || (b.pixelSHA256 != nil && b.pixelSHA256 == keepBlob.pixelSHA256)
                 }
-                kind = identical ? "exact" : "near"
+                kind = identical ? .exact : .near
             }
             for m in members where m != keep {
                 let u = unitOf[items[m].blob]
@@ -274,7 +277,8 @@ public enum Dedupe {
         clusters.sort { $0.sortKey.utf8.lexicographicallyPrecedes($1.sortKey.utf8) }
         return Result(
             clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, cropPairs: crops,
-            candidatePairs: candidates, cropCandidatePairs: cropCandidates, scored: scored, joined: joined,
+            candidatePairs: candidates, cropCandidatePairs: cropCompared, cropAlignedPairs: cropAligned,
+            scored: scored, joined: joined,
             unusable: unusable, totalFigures: figures.count)
     }
 
@@ -289,14 +293,9 @@ extension Dedupe {
     public static let defaultRadius = 8
     /// Default confirmation radius on the 256-bit pHash (evidence in docs/pairdx-phash-v1.md).
     public static let defaultConfirmRadius = 16
-    /// Default radius between a whole-image window code and another image's crop or half window: off (nil).
-    /// The code alone pairs distinct figures of one kind on the synthetic corpus (their low-frequency layout is
-    /// shared); the detail check behind it turns those down, but only at a threshold that also turns down most
-    /// true crops, and the code join grows quadratically there (evidence in docs/pairdx-phash-v2.md), so the
-    /// search stays opt-in (`--crop-radius 24`).
-    public static let defaultCropRadius: Int? = nil
-    /// The crop radius the evidence supports when the crop search is asked for.
-    public static let suggestedCropRadius = 24
+    /// Whether crops and panels are searched by default (anchor keys, then pixel alignment): yes, the rule is
+    /// precise on the synthetic corpus and on real images (evidence in docs/pairdx-phash-v2.md §4).
+    public static let defaultCropSearch = false
     /// Least detail correlation (`AlignedDetail.score`) that confirms an edge, per kind of edge.
     public struct DetailThresholds: Sendable, Equatable, Codable {
         public var near: Double, crop: Double, panel: Double
@@ -305,16 +304,16 @@ extension Dedupe {
         }
         public func least(for m: Match) -> Double {
             switch m {
-            case .exact: return -1
             case .near: return near
             case .crop: return crop
             case .panel: return panel
+            default: return -1
             }
         }
     }
     /// The detail check's thresholds, from the score distributions of true and false edges on the synthetic
     /// corpus (docs/pairdx-phash-v2.md §4); nil: no check.
-    public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.97, crop: 0.99, panel: 0.95)
+    public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.97, crop: 0.9, panel: 0.9)
     /// How far the detail check searches each edge of the region: whole-image pairs, and crop/panel windows
     /// (the window ladder's 2% steps plus an off-centre trim of up to 3.75%).
     static let nearSlack = 0.02, cropSlack = 0.05

@@ -8,7 +8,8 @@ public struct DedupeReport: Codable, Sendable {
         public var a: String
         public var b: String
         public var distance: Int
-        public var kind: String
+        /// `exact` or `near`.
+        public var kind: DuplicateKind
     }
 
     public struct Figures: Codable, Sendable {
@@ -64,21 +65,24 @@ public struct DedupeReport: Codable, Sendable {
         public var detailScores: [String: [String: Int]]
     }
 
-    public var schema = "pairdx-dedupe-report/1"
+    public var schema = "pairdx-dedupe-report/2"
     public var hash = "phash"
     public var spec = HashMode.v2.rawValue
     public var radius: Int
     /// Radius on the 256-bit pHash that confirms a candidate pair (nil: no confirmation).
     public var confirmRadius: Int?
-    /// Radius between a whole-image window code and a crop or half window (nil: crops not searched).
-    public var cropRadius: Int?
-    /// Least detail correlation that confirms an edge, per kind (nil: no detail check).
+    /// Whether crops and panels were searched (anchor keys, then pixel alignment).
+    public var cropSearch: Bool
+    /// Least detail correlation that confirms an edge, per kind (nil: no thumbnail check of near edges; crop and
+    /// panel edges are then held to the default thresholds).
     public var detail: Dedupe.DetailThresholds?
     /// Hash pairs the near search compared, and the near pairs found (both hashes within their radius).
     public var candidatePairs: Int
     public var confirmedPairs: Int
-    /// Window-hash pairs the crop search compared, and the crop/panel blob pairs found.
+    /// Copy–original pairs whose sizes fit a trim or a half, those whose window codes also agree (aligned on
+    /// their pixels), and the crop/panel blob pairs confirmed.
     public var cropCandidatePairs: Int
+    public var cropAlignedPairs: Int
     public var cropPairs: Int
     /// Edges the detail check turned down, by kind (`near`, `crop`, `panel`).
     public var detailRejected: [String: Int]
@@ -99,7 +103,7 @@ extension DedupeReport {
     /// Builds the report from a clustering result (and the truth, when given).
     public static func make(
         _ r: Dedupe.Result, radius: Int, confirmRadius: Int? = Dedupe.defaultConfirmRadius,
-        cropRadius: Int? = Dedupe.defaultCropRadius, detail: Dedupe.DetailThresholds? = Dedupe.defaultDetail,
+        cropSearch: Bool = Dedupe.defaultCropSearch, detail: Dedupe.DetailThresholds? = Dedupe.defaultDetail,
         truth: SynthTruth?
     ) -> DedupeReport {
         var joinedBy = [String: Int]()
@@ -107,9 +111,9 @@ extension DedupeReport {
         var sizes = [String: Int]()
         for c in r.clusters { sizes[String(c.members.count), default: 0] += 1 }
         let clusters = Clusters(
-            count: r.clusters.count, singletons: r.clusters.filter { $0.kind == "single" }.count,
-            exact: r.clusters.filter { $0.kind == "exact" }.count,
-            near: r.clusters.filter { $0.kind == "near" }.count,
+            count: r.clusters.count, singletons: r.clusters.filter { $0.kind == .single }.count,
+            exact: r.clusters.filter { $0.kind == .exact }.count,
+            near: r.clusters.filter { $0.kind == .near }.count,
             crossArticle: r.clusters.filter(\.crossArticle).count,
             duplicatesDropped: r.clusters.reduce(0) { $0 + $1.members.count - 1 },
             sizeHistogram: sizes, largest: r.clusters.map(\.members.count).max() ?? 0,
@@ -122,7 +126,7 @@ extension DedupeReport {
             let ba = r.blobs[index[x]!.blob], bb = r.blobs[index[y]!.blob]
             let same = ba.sha256 == bb.sha256 || (ba.pixelSHA256 != nil && ba.pixelSHA256 == bb.pixelSHA256)
             return Pair(
-                a: x, b: y, distance: PerceptualHash.distance(ba.phash, bb.phash), kind: same ? "exact" : "near")
+                a: x, b: y, distance: PerceptualHash.distance(ba.phash, bb.phash), kind: same ? .exact : .near)
         }
         var examples = [Pair]()
         for c in r.clusters where c.members.count > 1 {
@@ -137,9 +141,10 @@ extension DedupeReport {
         var rejected = [String: Int]()
         for s in r.scored where !s.kept { rejected[s.match.rawValue, default: 0] += 1 }
         return DedupeReport(
-            radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail,
+            radius: radius, confirmRadius: confirmRadius, cropSearch: cropSearch, detail: detail,
             candidatePairs: r.candidatePairs, confirmedPairs: r.nearPairs.count,
-            cropCandidatePairs: r.cropCandidatePairs, cropPairs: r.cropPairs.count, detailRejected: rejected,
+            cropCandidatePairs: r.cropCandidatePairs, cropAlignedPairs: r.cropAlignedPairs,
+            cropPairs: r.cropPairs.count, detailRejected: rejected,
             figures: figures, clusters: clusters, nearPairDistances: distances,
             examplePairs: Array(examples.prefix(20)), truth: truth.map { evaluate(r, truth: $0, pair: pair) })
     }
@@ -194,7 +199,7 @@ extension DedupeReport {
                 for y in (x + 1)..<c.members.count {
                     let p = pair(c.members[x], c.members[y])
                     let ok = together(p.a, p.b)
-                    for key in [p.kind, "all"] {
+                    for key in [p.kind.rawValue, "all"] {
                         precTotal[key, default: 0] += 1
                         if ok { precHits[key, default: 0] += 1 }
                     }
@@ -250,7 +255,7 @@ extension Dedupe {
     /// and `dedupe-report.json`, and returns the report.
     public static func runStage(
         work: WorkDirectory, radius: Int, confirmRadius: Int? = defaultConfirmRadius,
-        cropRadius: Int? = defaultCropRadius, detail: DetailThresholds? = defaultDetail, threads: Int,
+        cropSearch: Bool = defaultCropSearch, detail: DetailThresholds? = defaultDetail, threads: Int,
         truth: SynthTruth? = nil
     ) throws -> DedupeReport {
         for f in [work.figures, work.images] where !FileSystem.exists(f) {
@@ -259,12 +264,13 @@ extension Dedupe {
         }
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
         let images = try JSONL.read(ImageRecord.self, from: work.images)
+        let store = work.blobs
         let result = run(
             figures: figures, images: images, radius: radius, confirmRadius: confirmRadius,
-            cropRadius: cropRadius, detail: detail, threads: threads)
+            cropSearch: cropSearch, detail: detail, threads: threads, pixels: { try? store.read($0) })
         try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
         let report = DedupeReport.make(
-            result, radius: radius, confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail, truth: truth)
+            result, radius: radius, confirmRadius: confirmRadius, cropSearch: cropSearch, detail: detail, truth: truth)
         try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.dedupeReport)
         return report
     }

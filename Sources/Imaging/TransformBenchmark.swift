@@ -45,7 +45,7 @@ public enum TransformBenchmark {
 
     /// Runs the benchmark over the PNG and JPEG files under `folders`; returns the printed lines.
     public static func run(
-        folders: [String], radius: Int, confirmRadius: Int?, cropRadius: Int?,
+        folders: [String], radius: Int, confirmRadius: Int?, cropSearch: Bool,
         detail: Dedupe.DetailThresholds? = Dedupe.defaultDetail, threads: Int
     ) throws -> String {
         var files = [String]()
@@ -57,6 +57,7 @@ public enum TransformBenchmark {
         files.sort()
         var figures = [FigureRecord]()
         var images = [String: ImageRecord]()
+        var stored = [String: Data]()
         var origin = [String: (image: Int, transform: Transform?)]()
         var originals = 0
         for path in files {
@@ -73,6 +74,7 @@ public enum TransformBenchmark {
                 let pmcid = "PMC\(100 * (k + 1) + j)"
                 let id = pmcid + "/F1"
                 images[sha] = HashStage.record(sha256: sha, data: bytes, budget: DecodeBudget())
+                stored[sha] = bytes
                 figures.append(
                     FigureRecord(
                         id: id, pmcid: pmcid, version: 1, figure: "F1", label: nil, caption: "",
@@ -83,14 +85,15 @@ public enum TransformBenchmark {
         }
         let r = Dedupe.run(
             figures: figures, images: images.values.sorted { $0.sha256 < $1.sha256 }, radius: radius,
-            confirmRadius: confirmRadius, cropRadius: cropRadius, detail: detail, threads: threads)
+            confirmRadius: confirmRadius, cropSearch: cropSearch, detail: detail, threads: threads,
+            pixels: { [stored] in stored[$0] })
         var signature = [String: Dedupe.Blob]()
         for item in r.items { signature[item.id] = r.blobs[item.blob] }
         var clusterOf = [String: Int]()
         for (c, cl) in r.clusters.enumerated() { for m in cl.members { clusterOf[m] = c } }
         var lines = [
             "real images: \(originals) originals × \(Transform.allCases.count) transforms, "
-                + "radius \(radius), confirm \(confirmRadius.map(String.init) ?? "off"), crop \(cropRadius.map(String.init) ?? "off")"
+                + "radius \(radius), confirm \(confirmRadius.map(String.init) ?? "off"), crops \(cropSearch ? "on" : "off")"
         ]
         for t in Transform.allCases {
             var hits = 0, total = 0

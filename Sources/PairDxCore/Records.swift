@@ -155,12 +155,12 @@ public struct ClusterRecord: Codable, Sendable, Hashable {
     public var members: [String]
     /// Distinct articles among the members, sorted.
     public var articles: [String]
-    /// `exact` (same bytes or same pixels), `near` (within the Hamming radius), or `single`.
-    public var kind: String
+    /// `exact` (same bytes or same pixels), `near` (other members are near, crop or panel copies), or `single`.
+    public var kind: DuplicateKind
     /// Largest pHash distance from the kept member.
     public var maxDistance: Int
 
-    public init(keep: String, members: [String], articles: [String], kind: String, maxDistance: Int) {
+    public init(keep: String, members: [String], articles: [String], kind: DuplicateKind, maxDistance: Int) {
         self.keep = keep; self.members = members; self.articles = articles; self.kind = kind;
         self.maxDistance = maxDistance
     }

@@ -17,7 +17,7 @@ public enum StageName: String, CaseIterable, Sendable, Codable {
         switch self {
         case .synth: 2
         case .hash: 2
-        case .dedupe: 2
+        case .dedupe: 3
         case .label: 2
         case .balance: 1
         case .split: 2

@@ -10,10 +10,10 @@ struct DedupeCommand: AsyncParsableCommand {
         discussion: """
             Runs after 'hash'. Reads <work>/figures.jsonl (figures with status ok) and <work>/images.jsonl.
             Figures whose images have the same bytes, the same decoded pixels, 256-bit pHashes within
-            --confirm-radius and 64-bit pHashes within the radius (near), or whose whole-image hash is within
-            --crop-radius of a centred or half window of the other (crop, panel: the pairdx-phash-v2 crop
-            signature; off unless asked for) are duplicates once their aligned 32×32 thumbnails also agree in detail
-            (--detail); exact search on blocks of interleaved bits finds every such pair. Clusters
+            --confirm-radius and 64-bit pHashes within the radius (near; their aligned 32×32 thumbnails must also
+            agree in detail, --detail), or one of which is a trim or a half of the other at the same pixel scale
+            (crop, panel: sizes that fit, content-anchored keys voting for one offset, pixels that agree there;
+            --crops) are duplicates. Clusters
             do not chain: in keep order (most pixels, then smallest id) each figure not yet placed founds a
             cluster and takes the unplaced figures that are duplicates of it. Every usable figure lands in
             exactly one cluster, singletons included. Clusters spanning articles are counted as cross-article.
@@ -37,13 +37,13 @@ struct DedupeCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Radius between a whole-image code and another image's crop or half window (pairdx-phash-v2), e.g. \(Dedupe.suggestedCropRadius); 'off' (the default) skips crops."
+            "Search crops and panels (copies that are a trim or a half of another image at the same pixel scale): 'on' or 'off'."
     )
-    var cropRadius: String = Dedupe.defaultCropRadius.map(String.init) ?? "off"
+    var crops: Toggle = Dedupe.defaultCropSearch ? .on : .off
 
     @Option(
         help:
-            "Least detail correlation (aligned 32×32 thumbnails, pairdx-phash-v2) that confirms a near, crop and panel pair, as NEAR,CROP,PANEL; 'off' to trust the hashes alone."
+            "Least detail correlation that confirms a near pair (aligned 32×32 thumbnails), a crop and a panel (aligned pixels), as NEAR,CROP,PANEL; 'off' to trust the hashes alone for near pairs."
     )
     var detail: String = Dedupe.defaultDetail.map { "\($0.near),\($0.crop),\($0.panel)" } ?? "off"
 
@@ -90,13 +90,6 @@ struct DedupeCommand: AsyncParsableCommand {
             }
             confirm = c
         }
-        var crop: Int?
-        if cropRadius != "off" {
-            guard let c = Int(cropRadius), (0...64).contains(c) else {
-                throw PairDxError.usage("--crop-radius takes 0...64 or 'off' (got '\(cropRadius)')")
-            }
-            crop = c
-        }
         var detailLimit: Dedupe.DetailThresholds?
         if detail != "off" {
             let v = detail.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -113,7 +106,7 @@ struct DedupeCommand: AsyncParsableCommand {
         if !benchmarkTransforms.isEmpty {
             print(
                 try TransformBenchmark.run(
-                    folders: benchmarkTransforms, radius: r, confirmRadius: confirm, cropRadius: crop,
+                    folders: benchmarkTransforms, radius: r, confirmRadius: confirm, cropSearch: crops == .on,
                     detail: detailLimit, threads: global.threadCount))
             return
         }
@@ -123,12 +116,13 @@ struct DedupeCommand: AsyncParsableCommand {
         }
         let report = try Dedupe.runStage(
             work: global.workDirectory, radius: r, confirmRadius: confirm,
-            cropRadius: crop, detail: detailLimit, threads: global.threadCount, truth: truthFile)
+            cropSearch: crops == .on, detail: detailLimit, threads: global.threadCount, truth: truthFile)
         let c = report.clusters
         Log.info(
             "dedupe: \(report.figures.usable) usable figures of \(report.figures.total) → \(c.count) clusters "
                 + "(\(c.exact) exact, \(c.near) near, \(c.crossArticle) cross-article, \(c.duplicatesDropped) duplicates, largest \(c.largest)) at radius \(r); "
-                + "\(report.candidatePairs) near and \(report.cropCandidatePairs) crop candidates compared")
+                + "\(report.candidatePairs) near candidates and \(report.cropCandidatePairs) anchor pairs compared, \(report.cropAlignedPairs) crop/panel pairs aligned"
+        )
         if let t = report.truth {
             for (k, v) in t.precision.sorted(by: { $0.key < $1.key }) {
                 Log.info("  precision \(k): \(v.hits)/\(v.total)")
@@ -140,3 +134,8 @@ struct DedupeCommand: AsyncParsableCommand {
 }
 
 extension DedupeCommand: ReportsJSON {}
+
+extension DedupeCommand {
+    /// A switch given as `on` or `off`.
+    enum Toggle: String, ExpressibleByArgument, CaseIterable { case on, off }
+}

@@ -107,9 +107,9 @@ import Testing
         #expect(withoutA.clusters.map(\.members) == [["PMC2/F1", "PMC3/F1", "PMC5/F1"], ["PMC4/F1"]])
     }
 
-    /// Real pictures through `hash` and `dedupe`: a copy trimmed by 6–14% of each side and a half cut out as a
-    /// panel join the original by the crop signature (the hash rule alone: `detail: nil`); a different picture
-    /// joins nothing.
+    /// Pictures through `hash` and `dedupe`: a copy trimmed by 6–14% of each side and a half cut out as a panel
+    /// join the original (anchor keys, then pixel alignment; `detail: nil` leaves the crop and panel thresholds
+    /// at their defaults); a different picture joins nothing.
     @Test func croppedCopiesAndPanelsJoinTheirOriginal() throws {
         let tmp = try TempWork()
         let store = tmp.work.blobs
@@ -130,14 +130,29 @@ import Testing
         _ = try HashStage.run(work: tmp.work, threads: 2)
         let images = try JSONL.read(ImageRecord.self, from: tmp.work.images)
         #expect(images.allSatisfy { $0.crop256?.count == CropSignature.hexDigits })
+        let pixels: Dedupe.PixelSource = { try? store.read($0) }
         let r = Dedupe.run(
-            figures: figures, images: images, radius: Dedupe.defaultRadius,
-            cropRadius: Dedupe.suggestedCropRadius, detail: nil, threads: 2)
+            figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: true, detail: nil,
+            threads: 2, pixels: pixels)
         #expect(r.clusters.map(\.members) == [["PMC1/F1", "PMC2/F1", "PMC3/F1", "PMC4/F1"], ["PMC5/F1"]])
+        // The copies sit where they were cut (PMC3 also lies inside PMC2, at (4, 8): a crop of a crop).
+        let blob = Dictionary(uniqueKeysWithValues: r.items.map { ($0.id, Int32($0.blob)) })
+        var offsets = [String: [Int32]]()
+        for p in r.cropPairs {
+            for item in r.items where Int32(item.blob) == p.copy {
+                offsets[item.id + " in " + (p.original == blob["PMC1/F1"]! ? "PMC1" : "other")] = [p.x, p.y]
+            }
+        }
+        #expect(
+            offsets == [
+                "PMC2/F1 in PMC1": [20, 12], "PMC3/F1 in PMC1": [24, 20], "PMC4/F1 in PMC1": [Int32(w / 2 + 4), 0],
+                "PMC3/F1 in other": [4, 8]
+            ])
         #expect(r.joined["PMC2/F1"] == .crop && r.joined["PMC3/F1"] == .crop && r.joined["PMC4/F1"] == .panel)
         // Without the crop search the copies stay apart: the whole-image hashes do not see them.
         let off = Dedupe.run(
-            figures: figures, images: images, radius: Dedupe.defaultRadius, cropRadius: nil, threads: 2)
+            figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: false, threads: 2,
+            pixels: pixels)
         #expect(off.clusters.count == 5)
     }
 
@@ -162,9 +177,9 @@ import Testing
         return px
     }
 
-    /// Two figures of one layout with different fine structure: the hashes pair them (and a trimmed copy of one
-    /// with the other); the detail check turns every pair with the look-alike down, and scores the copy against
-    /// its own original above any of those. The thumbnail is the plane's 4×4 means and survives its hex form.
+    /// Two figures of one layout with different fine structure: the hashes pair them; the detail check turns
+    /// every pair with the look-alike down, and the trimmed copy of one scores against its own original (pixel
+    /// alignment) above any of those. The thumbnail is the plane's 4×4 means and survives its hex form.
     @Test func detailCheckSeparatesLookAlikes() throws {
         let tmp = try TempWork()
         let store = tmp.work.blobs
@@ -185,9 +200,10 @@ import Testing
         _ = try HashStage.run(work: tmp.work, threads: 2)
         let images = try JSONL.read(ImageRecord.self, from: tmp.work.images)
         #expect(images.allSatisfy { $0.thumb32?.count == AlignedDetail.hexDigits })
+        let pixels: Dedupe.PixelSource = { try? store.read($0) }
         let r = Dedupe.run(
-            figures: figures, images: images, radius: Dedupe.defaultRadius,
-            cropRadius: Dedupe.suggestedCropRadius, threads: 2)
+            figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: true, threads: 2,
+            pixels: pixels)
         let blob = Dictionary(uniqueKeysWithValues: r.items.map { ($0.id, Int32($0.blob)) })
         let lookAlike = r.scored.filter { $0.a == blob["PMC2/F1"]! || $0.b == blob["PMC2/F1"]! }
         let own = r.scored.filter { Set([$0.a, $0.b]) == Set([blob["PMC1/F1"]!, blob["PMC3/F1"]!]) }
@@ -197,10 +213,15 @@ import Testing
                 && lookAlike.allSatisfy { !$0.kept && $0.score < Dedupe.defaultDetail!.least(for: $0.match) })
         #expect(r.clusters.first { $0.members.contains("PMC2/F1") }?.members == ["PMC2/F1"])
         #expect(own.count == 1 && own[0].score > lookAlike.map(\.score).max()!)
+        // Without the near check, crop and panel pairs are still aligned on their pixels: the look-alike stays out.
         let trusting = Dedupe.run(
-            figures: figures, images: images, radius: Dedupe.defaultRadius,
-            cropRadius: Dedupe.suggestedCropRadius, detail: nil, threads: 2)
-        #expect(trusting.clusters.first { $0.members.contains("PMC2/F1") }!.members.count > 1)
+            figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: true, detail: nil,
+            threads: 2, pixels: pixels)
+        #expect(trusting.clusters.first { $0.members.contains("PMC2/F1") }?.members == ["PMC2/F1"])
+        #expect(
+            trusting.scored.contains {
+                $0.match == .crop && !$0.kept && ($0.a == blob["PMC2/F1"]! || $0.b == blob["PMC2/F1"]!)
+            })
         // The thumbnail: 4×4 means of the plane, and its hex parses back.
         var plane = [UInt8](repeating: 0, count: 128 * 128)
         for i in plane.indices { plane[i] = UInt8(truncatingIfNeeded: i &* 2_654_435_761 >> 7) }

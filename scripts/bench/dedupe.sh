@@ -6,8 +6,8 @@
 # the real images of ../shared/data/images and ../shared/data/medicat-sample, and the hash throughput with and
 # without the crop signature.
 # Usage: scripts/bench/dedupe.sh [N] [THREADS]   (defaults: 25000, all cores; release build in .build-bench)
-# The synthetic dedupe runs twice: crop search off (the default) and at CROP_RADIUS (default 24), both with the
-# default detail check (DETAIL=off or NEAR,CROP,PANEL to change it).
+# The synthetic dedupe runs twice: crop search off (the default) and on (`--crops on`: anchor keys, then pixel
+# alignment), both with the default detail thresholds (DETAIL=off or NEAR,CROP,PANEL to change them).
 # The work folder is kept in ${TMPDIR:-/tmp}/pairdx-bench-dedupe-N so a second run skips synth/fetch/hash.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -40,11 +40,10 @@ if [ ! -s "$work/images.jsonl" ]; then
   echo "preparing: hash" >&2
   "$bin" hash --work "$work" --threads "$threads" --log-level warning >/dev/null
 fi
-crop="${CROP_RADIUS:-24}"
-for radius in off "$crop"; do
-echo "--- dedupe --crop-radius $radius"
+for crops in off on; do
+echo "--- dedupe --crops $crops"
 /usr/bin/time -v "$bin" dedupe --work "$work" --truth "$dir/mirror.truth.json" --threads "$threads" --json \
-  --crop-radius "$radius" ${DETAIL:+--detail "$DETAIL"} --log-level warning >"$dir/report.json" 2>"$dir/time.txt"
+  --crops "$crops" ${DETAIL:+--detail "$DETAIL"} --log-level warning >"$dir/report.json" 2>"$dir/time.txt"
 "$python" - "$dir/report.json" "$dir/time.txt" "$dir/mirror.truth.json" "$n" <<'EOF'
 import json, re, sys
 report = json.load(open(sys.argv[1]))
@@ -58,7 +57,8 @@ groups = [len(g) for g in truth["exactDuplicateGroups"]] + [len(g["ids"]) for g 
 print(f"synthetic corpus: {sys.argv[4]} figures, {report['figures']['usable']} usable")
 print(f"dedupe: {secs:.2f} s wall, peak memory {rss / 1024:.0f} MB")
 print(f"near search: {report['candidatePairs']} hash pairs compared, {report['confirmedPairs']} near pairs; "
-      f"crop search: {report['cropCandidatePairs']} compared, {report['cropPairs']} crop/panel pairs")
+      f"crop search: {report['cropCandidatePairs']} anchor pairs compared, {report['cropAlignedPairs']} image pairs "
+      f"aligned, {report['cropPairs']} crop/panel pairs")
 d = report.get("detail")
 print("detail check: " + (f"near {d['near']}, crop {d['crop']}, panel {d['panel']}; turned down {report['detailRejected']}" if d else "off"))
 c = report["clusters"]
@@ -74,7 +74,7 @@ done
 real=()
 for d in "$shared/data/images" "$shared/data/medicat-sample"; do [ -d "$d" ] && real+=(--benchmark-transforms "$d"); done
 if [ ${#real[@]} -gt 0 ]; then
-  "$bin" dedupe "${real[@]}" --crop-radius "$crop" --threads "$threads" --log-level warning
+  "$bin" dedupe "${real[@]}" --crops on --threads "$threads" --log-level warning
   "$bin" dedupe "${real[@]/--benchmark-transforms/--benchmark-hash}" --log-level warning
 else
   echo "real images under $shared/data are absent: transform recall skipped" >&2

@@ -13,8 +13,8 @@ enum ContentSections {
         return .init(
             clusters: clusters.count,
             singletons: clusters.filter { $0.members.count <= 1 }.count,
-            exactClusters: clusters.filter { $0.kind == "exact" }.count,
-            nearClusters: clusters.filter { $0.kind == "near" }.count,
+            exactClusters: clusters.filter { $0.kind == .exact }.count,
+            nearClusters: clusters.filter { $0.kind == .near }.count,
             crossArticleClusters: clusters.filter(\.crossArticle).count,
             dropped: clusters.reduce(0) { $0 + max(0, $1.members.count - 1) },
             largest: clusters.map(\.members.count).max() ?? 0,

@@ -1,0 +1,185 @@
+import Foundation
+
+/// Content-anchored keys that a crop or a panel shares with its original (`docs/pairdx-phash-v2.md` §2a): points
+/// picked by the picture itself and described by it, so that a copy of the same pixels at the same scale has the
+/// same points, moved by the crop offset, with the same keys.
+///
+/// On the luma plane: `s` is the 7×7 box mean and `d` the band-pass 7×7 mean minus 25×25 mean, both at every pixel
+/// (integral images; no grid, so an integer shift moves them exactly). An **anchor** is a pixel whose |d| is the
+/// largest within ±6 px (ties: the first in row order) and at least `contrast`, at least `margin` px from every
+/// edge. Its **key** is 32 bits: `s` at 16 points on a ring of radius 6 and 16 on a ring of radius 12 around it,
+/// each bit set when that point is brighter than the anchor, and the sign of d in place of ring bit 0. Each image
+/// keeps the `limit`/16 strongest anchors (|d| descending, then position) of each cell of a 4×4 grid over it, so
+/// that a half or a trimmed corner keeps anchors of its own.
+///
+/// A copy votes for an original through every key they share, with the offset between the two anchors; the
+/// pairs whose sizes fit (`SubImage.fit`) and that gather `minVotes` votes within a pixel of one offset are the
+/// candidates (`matches`). Work: the anchors (sorted once by key) and the pairs within a key, keys held by more
+/// than `crowd` anchors being skipped as uninformative.
+public enum AnchorKeys {
+    public struct Anchor: Sendable, Hashable {
+        public var key: UInt32
+        public var x: Int32, y: Int32
+        public var strength: Float
+    }
+
+    static let smallRadius = 3, largeRadius = 12, suppress = 6
+    static let ring: [(Int, Int)] = (0..<32).map { k in
+        let r = k < 16 ? 6.0 : 12.0
+        let a = Double(k % 16) * Double.pi / 8 + (k < 16 ? 0 : Double.pi / 16)
+        return (Int((r * cos(a)).rounded()), Int((r * sin(a)).rounded()))
+    }
+    /// Distance from the edge an anchor keeps: the ring and the box means around it fit inside.
+    static let margin = 12 + largeRadius + 1
+    public static let contrast: Float = 1
+    public static let limit = 192
+    static let grid = 4
+    public static let crowd = 96
+    public static let minVotes = 2
+
+    /// The anchors of `p` (see the type's description). O(pixels · 30).
+    public static func anchors(_ p: SubImage.Plane) -> [Anchor] {
+        let w = p.width, h = p.height
+        guard w > 2 * margin + 2, h > 2 * margin + 2 else { return [] }
+        let stride = w + 1
+        var s = [Float](repeating: 0, count: w * h), d = s
+        p.sums.withUnsafeBufferPointer { sum in
+            func box(_ x: Int, _ y: Int, _ r: Int) -> Float {
+                let x0 = x - r, y0 = y - r, x1 = x + r + 1, y1 = y + r + 1
+                let v =
+                    sum[y1 &* stride &+ x1] &- sum[y1 &* stride &+ x0] &- sum[y0 &* stride &+ x1]
+                    &+ sum[y0 &* stride &+ x0]
+                return Float(v) / Float((2 * r + 1) * (2 * r + 1))
+            }
+            let lo = largeRadius
+            for y in lo..<(h - lo) {
+                for x in lo..<(w - lo) {
+                    let small = box(x, y, smallRadius)
+                    s[y * w + x] = small
+                    d[y * w + x] = small - box(x, y, largeRadius)
+                }
+            }
+        }
+        // |d|, then its running maximum over ±suppress along rows, then along columns.
+        let a = d.map { abs($0) }
+        var rowMax = [Float](repeating: 0, count: w * h), full = rowMax
+        for y in 0..<h {
+            for x in 0..<w {
+                var m: Float = 0
+                for k in max(0, x - suppress)...min(w - 1, x + suppress) { m = max(m, a[y * w + k]) }
+                rowMax[y * w + x] = m
+            }
+        }
+        for y in 0..<h {
+            for x in 0..<w {
+                var m: Float = 0
+                for k in max(0, y - suppress)...min(h - 1, y + suppress) { m = max(m, rowMax[k * w + x]) }
+                full[y * w + x] = m
+            }
+        }
+        var out = [Anchor]()
+        for y in margin..<(h - margin) {
+            for x in margin..<(w - margin) {
+                let v = a[y * w + x]
+                guard v >= contrast, v == full[y * w + x], isFirstMaximum(a, w, h, x, y, v) else { continue }
+                let centre = s[y * w + x]
+                var key: UInt32 = d[y * w + x] > 0 ? 1 : 0
+                for (k, (dx, dy)) in ring.enumerated() where k > 0 {
+                    if s[(y + dy) * w + x + dx] > centre { key |= 1 << UInt32(k) }
+                }
+                out.append(Anchor(key: key, x: Int32(x), y: Int32(y), strength: v))
+            }
+        }
+        // The strongest in each cell of a 4×4 grid over the image, so that a half or a corner keeps its share.
+        var cells = [[Anchor]](repeating: [], count: grid * grid)
+        for an in out { cells[Int(an.y) * grid / h * grid + Int(an.x) * grid / w].append(an) }
+        var kept = [Anchor]()
+        for var c in cells {
+            c.sort { ($0.strength, $1.y, $1.x) > ($1.strength, $0.y, $0.x) }
+            kept += c.prefix(limit / (grid * grid))
+        }
+        return kept
+    }
+
+    /// True when no earlier pixel (row order) within ±suppress has the same value `v` (one anchor per plateau).
+    static func isFirstMaximum(_ a: [Float], _ w: Int, _ h: Int, _ x: Int, _ y: Int, _ v: Float) -> Bool {
+        for yy in max(0, y - suppress)...y {
+            for xx in max(0, x - suppress)...min(w - 1, x + suppress) {
+                if yy == y && xx >= x { break }
+                if a[yy * w + xx] == v { return false }
+            }
+        }
+        return true
+    }
+
+    /// A copy–original pair the keys voted for, with the offset most votes agreed on.
+    public struct Vote: Sendable, Hashable {
+        public var candidate: SubImage.Candidate
+        public var x: Int32, y: Int32
+        public var votes: Int
+    }
+
+    /// Candidates among images with `sizes` and `anchors` (one list per image; empty when not decoded): pairs whose
+    /// sizes fit and whose shared keys agree on one offset (within a pixel) at least `minVotes` times. Also returns
+    /// the number of anchor pairs compared (the search's work). Sorted by (copy, original).
+    public static func matches(sizes: [SubImage.Size], anchors: [[Anchor]], minVotes: Int = minVotes)
+        -> (votes: [Vote], compared: Int)
+    {
+        struct Entry { var key: UInt32; var image: Int32; var x: Int32; var y: Int32 }
+        var entries = [Entry]()
+        entries.reserveCapacity(anchors.reduce(0) { $0 + $1.count })
+        for (i, list) in anchors.enumerated() {
+            for an in list { entries.append(Entry(key: an.key, image: Int32(i), x: an.x, y: an.y)) }
+        }
+        entries.sort { ($0.key, $0.image, $0.y, $0.x) < ($1.key, $1.image, $1.y, $1.x) }
+        // (copy, original, dx, dy) for every shared key whose offset lies inside the range the sizes allow.
+        var raw = [(Int32, Int32, Int32, Int32)]()
+        var compared = 0
+        var start = 0
+        while start < entries.count {
+            var end = start + 1
+            while end < entries.count && entries[end].key == entries[start].key { end += 1 }
+            defer { start = end }
+            let n = end - start
+            guard n > 1, n <= crowd else { continue }
+            for i in start..<end {
+                for j in start..<end where entries[i].image != entries[j].image {
+                    compared += 1
+                    let b = entries[i], a = entries[j]
+                    let sb = sizes[Int(b.image)], sa = sizes[Int(a.image)]
+                    let dx = a.x - b.x, dy = a.y - b.y
+                    guard dx >= 0, dy >= 0, Int(dx) <= sa.width - sb.width, Int(dy) <= sa.height - sb.height,
+                        SubImage.fit(copy: sb, original: sa) != nil
+                    else { continue }
+                    raw.append((b.image, a.image, dx, dy))
+                }
+            }
+        }
+        raw.sort { ($0.0, $0.1, $0.3, $0.2) < ($1.0, $1.1, $1.3, $1.2) }
+        var out = [Vote]()
+        var k = 0
+        while k < raw.count {
+            var e = k + 1
+            while e < raw.count && raw[e].0 == raw[k].0 && raw[e].1 == raw[k].1 { e += 1 }
+            // The offset with most votes within ±1 px (ties: smallest y, then x).
+            var best = (votes: 0, x: Int32(0), y: Int32(0))
+            for i in k..<e {
+                var c = 0
+                for j in k..<e where abs(raw[j].2 - raw[i].2) <= 1 && abs(raw[j].3 - raw[i].3) <= 1 { c += 1 }
+                if c > best.votes || (c == best.votes && (raw[i].3, raw[i].2) < (best.y, best.x)) {
+                    best = (c, raw[i].2, raw[i].3)
+                }
+            }
+            if best.votes >= minVotes {
+                let (b, a) = (raw[k].0, raw[k].1)
+                let kind = SubImage.fit(copy: sizes[Int(b)], original: sizes[Int(a)])!
+                out.append(
+                    Vote(
+                        candidate: SubImage.Candidate(copy: b, original: a, kind: kind), x: best.x, y: best.y,
+                        votes: best.votes))
+            }
+            k = e
+        }
+        return (out, compared)
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import PairDxCore
+import Testing
+@testable import Imaging
+
+/// Crop and panel copies at the same pixel scale: anchor keys propose, pixel alignment confirms.
+@Suite struct SubImageTests {
+    /// The PNG and JPEG files of `../shared/data/images`, decoded.
+    static func originals() throws -> [Image] {
+        let dir = try #require(sharedImagesDirectory()).path
+        return try FileSystem.listFiles(under: dir, followingFileLinks: true).sorted()
+            .filter { ["png", "jpg"].contains(($0 as NSString).pathExtension.lowercased()) }
+            .map { try ImageDecoder.decode(FileSystem.read(dir + "/" + $0)) }
+    }
+
+    static func cut(_ i: Image, x: Int, y: Int, w: Int, h: Int) -> Image {
+        var px = [UInt8]()
+        for row in y..<(y + h) {
+            px += i.pixels[((row * i.width + x) * i.channels)..<((row * i.width + x + w) * i.channels)]
+        }
+        return Image(width: w, height: h, channels: i.channels, pixels: px)
+    }
+
+    /// Every real image, a 10% crop of it re-encoded as JPEG (quality 80) and its right half less a 1% gutter
+    /// (PNG), each a figure of its own article.
+    static func corpus() throws -> (
+        figures: [FigureRecord], images: [ImageRecord], bytes: [String: Data], of: [String: Int]
+    ) {
+        var figures = [FigureRecord](), images = [ImageRecord](), bytes = [String: Data](), of = [String: Int]()
+        for (k, image) in try originals().enumerated() {
+            let w = image.width, h = image.height
+            let cw = w * 9 / 10, ch = h * 9 / 10
+            let crop = cut(image, x: (w - cw) * 3 / 10, y: (h - ch) * 7 / 10, w: cw, h: ch)
+            let half = cut(image, x: w / 2 + w / 100, y: 0, w: w - w / 2 - w / 100, h: h)
+            let copies = [
+                try ImageEncoder.png(pixels: image.pixels, width: w, height: h, channels: image.channels),
+                try ImageEncoder.jpeg(
+                    pixels: crop.pixels, width: cw, height: ch, channels: image.channels, quality: 80),
+                try ImageEncoder.png(pixels: half.pixels, width: half.width, height: h, channels: image.channels)
+            ]
+            for (j, data) in copies.enumerated() {
+                let sha = SHA256.hex(data), pmcid = "PMC\(10 * (k + 1) + j)"
+                bytes[sha] = data
+                images.append(HashStage.record(sha256: sha, data: data, budget: DecodeBudget()))
+                figures.append(
+                    FigureRecord(
+                        id: pmcid + "/F1", pmcid: pmcid, version: 1, figure: "F1", label: nil, caption: "c",
+                        context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
+                        url: nil, status: .ok))
+                of[pmcid + "/F1"] = k
+            }
+        }
+        return (figures, images, bytes, of)
+    }
+
+    /// Crops and halves of real X-ray, CT, microscopy, retina and photographic images join their originals as
+    /// `crop` and `panel`; no two distinct originals share a cluster; the clusters and the confirmed pairs are the
+    /// same on one thread and on two.
+    @Test(.enabled(if: sharedImagesDirectory() != nil, "../shared/data/images is absent"))
+    func cropsAndPanelsOfRealImagesJoinTheirOriginalsAndNothingElse() throws {
+        let c = try Self.corpus()
+        let stored = c.bytes
+        func run(_ threads: Int) -> Dedupe.Result {
+            Dedupe.run(
+                figures: c.figures, images: c.images, radius: Dedupe.defaultRadius, cropSearch: true,
+                threads: threads, pixels: { stored[$0] })
+        }
+        let r = run(2)
+        let originals = Set(c.of.values).count
+        #expect(originals >= 6)
+        var found = [DuplicateKind: Int]()
+        for cl in r.clusters {
+            // No false merges: every member of a cluster comes from one original.
+            #expect(Set(cl.members.map { c.of[$0]! }).count == 1, "distinct images merged: \(cl.members)")
+            for m in cl.members where m != cl.keep { found[r.joined[m]!, default: 0] += 1 }
+        }
+        // Recall: at most one original (a nearly flat one has too few anchors) may miss each kind.
+        #expect(found[.crop, default: 0] >= originals - 1 && found[.panel, default: 0] >= originals - 1)
+        #expect(r.scored.filter { $0.match == .crop || $0.match == .panel }.allSatisfy { $0.kept == ($0.score >= 0.9) })
+        let one = run(1)
+        #expect(one.clusters == r.clusters && one.cropPairs == r.cropPairs)
+    }
+
+    /// The anchors of a copy are the original's, moved by the offset: the same keys at shifted positions (the
+    /// band-pass is computed at every pixel, no grid; only the per-cell choice of the strongest differs).
+    @Test(.enabled(if: sharedImagesDirectory() != nil, "../shared/data/images is absent")) func anchorsMoveWithTheCrop()
+        throws
+    {
+        let image = try Self.originals().max { $0.width * $0.height < $1.width * $1.height }!
+        let (x, y) = (37, 23)
+        let crop = Self.cut(image, x: x, y: y, w: image.width * 85 / 100, h: image.height * 85 / 100)
+        let a = AnchorKeys.anchors(SubImage.Plane(image)), b = AnchorKeys.anchors(SubImage.Plane(crop))
+        #expect(b.count > 40)
+        let inA = Set(a.map { "\($0.key) \($0.x) \($0.y)" })
+        let shared = b.filter { inA.contains("\($0.key) \($0.x + Int32(x)) \($0.y + Int32(y))") }.count
+        #expect(shared * 3 > b.count, "\(shared) of \(b.count) anchors shared")
+        let al = try #require(SubImage.align(copy: SubImage.Plane(crop), original: SubImage.Plane(image)))
+        #expect(al.x == x && al.y == y && al.score > 0.99)
+    }
+
+    /// Random anchors (with planted copies at offsets) over a sweep of image sizes: `AnchorKeys.matches` (sorted
+    /// by key, pairs within a key) returns exactly what every pair of images checked directly returns.
+    @Test(arguments: [1, 2, 3]) func anchorSearchEqualsBruteForce(seed: UInt64) {
+        var rng = SplitMix(state: seed)
+        func r(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        var sizes = [SubImage.Size](), anchors = [[AnchorKeys.Anchor]]()
+        for i in 0..<120 {
+            if i % 3 == 0 || sizes.isEmpty {
+                sizes.append(SubImage.Size(200 + r(400), 200 + r(400)))
+                anchors.append(
+                    (0..<40).map { _ in
+                        AnchorKeys.Anchor(
+                            key: UInt32(r(300)), x: Int32(r(sizes.last!.width)), y: Int32(r(sizes.last!.height)),
+                            strength: 1)
+                    })
+            } else {
+                // A trim, a half, or a size that fits neither, of an earlier image, sharing some of its anchors.
+                let k = r(sizes.count), a = sizes[k]
+                let s: SubImage.Size
+                switch r(3) {
+                case 0: s = SubImage.Size(a.width * (82 + r(17)) / 100, a.height * (82 + r(17)) / 100)
+                case 1: s = SubImage.Size(a.width * (46 + r(5)) / 100, a.height)
+                default: s = SubImage.Size(a.width * (60 + r(20)) / 100, a.height * (60 + r(40)) / 100)
+                }
+                let dx = r(a.width - s.width + 1), dy = r(a.height - s.height + 1)
+                sizes.append(s)
+                anchors.append(
+                    anchors[k].prefix(r(8)).map {
+                        AnchorKeys.Anchor(key: $0.key, x: $0.x - Int32(dx), y: $0.y - Int32(dy), strength: 1)
+                    }
+                        + (0..<20).map { _ in
+                            AnchorKeys.Anchor(
+                                key: UInt32(r(300)), x: Int32(r(s.width)), y: Int32(r(s.height)), strength: 1)
+                        })
+            }
+        }
+        let found = AnchorKeys.matches(sizes: sizes, anchors: anchors)
+        // Brute force: every ordered pair of images, every pair of their anchors.
+        var holders = [UInt32: Int]()
+        for list in anchors { for an in list { holders[an.key, default: 0] += 1 } }
+        var expected = [AnchorKeys.Vote]()
+        for b in sizes.indices {
+            for a in sizes.indices where a != b {
+                guard let kind = SubImage.fit(copy: sizes[b], original: sizes[a]) else { continue }
+                var offsets = [(Int32, Int32)]()
+                for p in anchors[b] {
+                    for q in anchors[a] where p.key == q.key && holders[p.key]! <= AnchorKeys.crowd {
+                        let dx = q.x - p.x, dy = q.y - p.y
+                        if dx >= 0, dy >= 0, Int(dx) <= sizes[a].width - sizes[b].width,
+                            Int(dy) <= sizes[a].height - sizes[b].height
+                        {
+                            offsets.append((dx, dy))
+                        }
+                    }
+                }
+                var best = (votes: 0, x: Int32(0), y: Int32(0))
+                for o in offsets {
+                    let c = offsets.filter { abs($0.0 - o.0) <= 1 && abs($0.1 - o.1) <= 1 }.count
+                    if c > best.votes || (c == best.votes && (o.1, o.0) < (best.y, best.x)) { best = (c, o.0, o.1) }
+                }
+                if best.votes >= AnchorKeys.minVotes {
+                    expected.append(
+                        AnchorKeys.Vote(
+                            candidate: SubImage.Candidate(copy: Int32(b), original: Int32(a), kind: kind), x: best.x,
+                            y: best.y, votes: best.votes))
+                }
+            }
+        }
+        #expect(found.votes == expected)
+        #expect(expected.count >= 10)
+        #expect(expected.contains { $0.candidate.kind == .panel } && expected.contains { $0.candidate.kind == .crop })
+    }
+
+    /// The size rule: trims of 1.5–18% of each side, halves of 46–50.5% with the other side kept, a pixel of
+    /// rounding either way; never an image larger than the original, never the same size.
+    @Test func sizesFitATrimOrAHalf() {
+        let a = SubImage.Size(1000, 800)
+        #expect(SubImage.fit(copy: SubImage.Size(900, 700), original: a) == .crop)
+        #expect(SubImage.fit(copy: SubImage.Size(820, 656), original: a) == .crop)
+        #expect(SubImage.fit(copy: SubImage.Size(810, 700), original: a) == nil)
+        #expect(SubImage.fit(copy: SubImage.Size(990, 700), original: a) == nil)
+        #expect(SubImage.fit(copy: SubImage.Size(490, 800), original: a) == .panel)
+        #expect(SubImage.fit(copy: SubImage.Size(490, 799), original: a) == .panel)
+        #expect(SubImage.fit(copy: SubImage.Size(1000, 380), original: a) == .panel)
+        #expect(SubImage.fit(copy: SubImage.Size(490, 780), original: a) == nil)
+        #expect(SubImage.fit(copy: a, original: a) == nil)
+        #expect(SubImage.fit(copy: SubImage.Size(1001, 700), original: a) == nil)
+    }
+
+    /// Cluster and edge kinds read back from files: known names map to their cases, others are kept as written.
+    @Test func duplicateKindsRoundTrip() throws {
+        for k in DuplicateKind.known { #expect(DuplicateKind(rawValue: k.rawValue) == k) }
+        let odd = DuplicateKind(rawValue: "rotated")
+        #expect(odd == .other("rotated") && odd.rawValue == "rotated")
+        let record = ClusterRecord(
+            keep: "PMC1/F1", members: ["PMC1/F1"], articles: ["PMC1"], kind: "rotated", maxDistance: 0)
+        let back = try JSONDecoder().decode(ClusterRecord.self, from: JSONEncoder().encode(record))
+        #expect(back.kind == .other("rotated") && back == record)
+        #expect(DuplicateKind.near.rank < DuplicateKind.crop.rank && DuplicateKind.crop.rank < DuplicateKind.panel.rank)
+    }
+}
