@@ -92,8 +92,8 @@ import TrainingTestSupport
         let split = try SplitSet.load(toy.splitDir)
         var h = toyHyper(epochs: 6, lr: 1e-2); h.resolution = 24
         let cfg = TrainConfig(kind: .text, hyper: h, seed: 3, threads: 1)
-        let r1 = try Trainer.train(cfg, split: split, work: toy.work)
-        let r2 = try Trainer.train(cfg, split: split, work: toy.work)
+        let r1 = try ComputeLock.run { try Trainer.train(cfg, split: split, work: toy.work) }
+        let r2 = try ComputeLock.run { try Trainer.train(cfg, split: split, work: toy.work) }
         #expect(r1.stepLosses == r2.stepLosses, "same seed and threads ⇒ identical loss curve")
         #expect(r1.stepLosses.count == 6 * 5)
         #expect(r1.epochs.last!.valAccuracy! >= 0.9, "\(r1.epochs)")
@@ -115,8 +115,11 @@ import TrainingTestSupport
         defer { toy.remove() }
         let split = try SplitSet.load(toy.splitDir)
         for kind in [ModelKind.image, .fusion] {
-            let r = try Trainer.train(
-                TrainConfig(kind: kind, hyper: toyHyper(epochs: 2), seed: 1, threads: 1), split: split, work: toy.work)
+            let r = try ComputeLock.run {
+                try Trainer.train(
+                    TrainConfig(kind: kind, hyper: toyHyper(epochs: 2), seed: 1, threads: 1), split: split,
+                    work: toy.work)
+            }
             #expect(r.stepLosses.allSatisfy { $0.isFinite })
             #expect(r.epochs.count == 2 && r.epochs[0].valAccuracy != nil)
             let path = toy.root + "/\(kind).safetensors"

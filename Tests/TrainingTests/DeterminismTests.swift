@@ -35,9 +35,10 @@ struct DeterminismTests {
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func gemmIsOneFusedChainPerElementAtAnyThreadCount(transA: Bool, transB: Bool) {
-        let saved = (BLAS.mode, Compute.threads)
-        defer { BLAS.mode = saved.0; Compute.threads = saved.1 }
-        BLAS.mode = .deterministic
+        ComputeLock.withMode(.deterministic, threads: Compute.threads) { gemmChains(transA: transA, transB: transB) }
+    }
+
+    func gemmChains(transA: Bool, transB: Bool) {
         // Sizes off every block edge (6×16 tiles, 96-row and 256-deep blocks), large enough to be split over threads.
         for (m, n, k, alpha, beta) in [
             (103, 77, 531, Float(1), Float(0)), (7, 300, 300, 0.125, 1), (200, 5, 700, 1, -0.5)
@@ -93,6 +94,10 @@ struct DeterminismTests {
     static let imageDigest = "6735632361fc6d1988e03c93d6dc570fccfb3fe68c4ea1bf2a5336e0bc2fe0bd"
 
     @Test func trainedWeightsHaveTheCommittedDigestWithOneAndTwoThreads() throws {
+        try ComputeLock.run { try trainToyModels() }
+    }
+
+    func trainToyModels() throws {
         let corpus = try ToyCorpus()
         defer { corpus.remove() }
         let split = try SplitSet.load(corpus.splitDir)

@@ -1,4 +1,5 @@
 import Testing
+import TrainingTestSupport
 @testable import Training
 
 /// The fused passes of ResNet's element-wise work — BatchNorm → ReLU, BatchNorm → + residual → ReLU (forward and
@@ -43,11 +44,7 @@ struct FusedLayerTests {
     }
 
     func withMode<R>(_ mode: ComputeMode, threads: Int, _ body: () throws -> R) rethrows -> R {
-        let saved = (BLAS.mode, Compute.threads)
-        defer { BLAS.mode = saved.0; Compute.threads = saved.1 }
-        BLAS.mode = mode
-        Compute.threads = threads
-        return try body()
+        try ComputeLock.withMode(mode, threads: threads, body)
     }
 
     @Test(arguments: [ComputeMode.deterministic, .fast], [false, true])

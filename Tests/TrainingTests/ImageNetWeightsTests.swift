@@ -74,7 +74,9 @@ struct ImageNetWeightsTests {
         var config = TrainConfig(kind: .image, hyper: hyper, seed: 1, threads: 2)
         config.imageTowerInit = weights.tensors
         config.imageTowerSource = weights.source
-        let result = try Trainer.train(config, split: try SplitSet.load(corpus.splitDir), work: corpus.work)
+        let result = try ComputeLock.run {
+            try Trainer.train(config, split: try SplitSet.load(corpus.splitDir), work: corpus.work)
+        }
         #expect(result.imageInitialisation == weights.source)
         // One step at a tiny learning rate: the convolution weights are still the file's, within the update's size.
         let trained = (result.model as! ImageClassifier).network.exportWeights()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrainingTestSupport
 @testable import Training
 
 /// Winograd F(2×2, 3×3), the fast-mode path of 3×3 stride-1 pad-1 convolutions: its transforms against a direct
@@ -18,11 +19,7 @@ struct WinogradTests {
     }
 
     func withMode<R>(_ mode: ComputeMode, threads: Int, _ body: () throws -> R) rethrows -> R {
-        let saved = (BLAS.mode, Compute.threads)
-        defer { BLAS.mode = saved.0; Compute.threads = saved.1 }
-        BLAS.mode = mode
-        Compute.threads = threads
-        return try body()
+        try ComputeLock.withMode(mode, threads: threads, body)
     }
 
     /// y[o][b][i][j] = Σ_c Σ_{u,v} x[c][b][i + u − 1][j + v − 1] · w[o][c][u][v] (+ r), in Double; with `rotated`,
