@@ -3,7 +3,7 @@
 ///
 /// Read from a file, any string is accepted: a kind this version does not know is kept as `.other` and written
 /// back exactly as it was read.
-public enum DuplicateKind: Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+public enum DuplicateKind: OpenEnum, ExpressibleByStringLiteral {
     /// A cluster of one figure.
     case single
     /// The same bytes or the same decoded pixels.
@@ -22,7 +22,6 @@ public enum DuplicateKind: Hashable, Sendable, Codable, CustomStringConvertible,
     /// The kinds of edge between two figures, in order of preference.
     public static let edges: [DuplicateKind] = [.exact, .near, .crop, .panel]
 
-    public init(rawValue: String) { self = Self.known.first { $0.rawValue == rawValue } ?? .other(rawValue) }
     public init(stringLiteral value: String) { self.init(rawValue: value) }
 
     public var rawValue: String {
@@ -35,16 +34,7 @@ public enum DuplicateKind: Hashable, Sendable, Codable, CustomStringConvertible,
         case .other(let s): s
         }
     }
-    public var description: String { rawValue }
 
     /// Position in `known` (unknown kinds last), the order of preference between edges.
     public var rank: Int { Self.known.firstIndex(of: self) ?? Self.known.count }
-
-    public init(from decoder: Decoder) throws {
-        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
 }

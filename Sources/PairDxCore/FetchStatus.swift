@@ -4,8 +4,8 @@
 ///
 /// Read from a file, any string is accepted: a reason this version does not know is kept as `.other` (as swift-nio's
 /// `HTTPMethod.RAW`), and every string is written back exactly as it was read.
-public struct FetchStatus: Hashable, Sendable, Codable, CustomStringConvertible {
-    public enum Reason: Hashable, Sendable {
+public struct FetchStatus: OpenVocabulary {
+    public enum Reason: OpenEnum {
         case ok
         case retracted
         case notOpenAccess
@@ -30,8 +30,6 @@ public struct FetchStatus: Hashable, Sendable, Codable, CustomStringConvertible 
             .notFound, .mediaMissing, .tooLarge, .unsupportedFormat, .notAnImage, .unsafeName,
             .notFetched
         ]
-
-        public init(rawValue: String) { self = Self.known.first { $0.rawValue == rawValue } ?? .other(rawValue) }
 
         public var rawValue: String {
             switch self {
@@ -69,7 +67,6 @@ public struct FetchStatus: Hashable, Sendable, Codable, CustomStringConvertible 
     }
 
     public var rawValue: String { detail.map { "\(reason.rawValue): \($0)" } ?? reason.rawValue }
-    public var description: String { rawValue }
     public var isOK: Bool { self == .ok }
 
     public static let ok = FetchStatus(.ok)
@@ -78,12 +75,4 @@ public struct FetchStatus: Hashable, Sendable, Codable, CustomStringConvertible 
     /// A figure whose caption received a class in a caption-first scan, left out by the per-class media cap: the
     /// figures of its class earlier in the scan order already cover the recipe's target.
     public static let classCovered = FetchStatus(.notFetched, "class already covered")
-
-    public init(from decoder: Decoder) throws {
-        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
 }

@@ -21,13 +21,11 @@ public struct Candidate: Codable, Sendable, Hashable {
     /// Where a candidate was found: `ids` (an id file), `list` (a bucket's ListObjectsV2), `mirror` (a mirror
     /// directory's listing) or `esearch` (an NCBI esearch query). Read from a file, a word this version does not know
     /// is kept as `.other` and written back as read.
-    public enum Via: Hashable, Sendable, Codable, CustomStringConvertible {
+    public enum Via: OpenEnum {
         case ids, list, mirror, esearch
         case other(String)
 
         public static let known: [Via] = [.ids, .list, .mirror, .esearch]
-
-        public init(rawValue: String) { self = Self.known.first { $0.rawValue == rawValue } ?? .other(rawValue) }
 
         public var rawValue: String {
             switch self {
@@ -37,15 +35,6 @@ public struct Candidate: Codable, Sendable, Hashable {
             case .esearch: "esearch"
             case .other(let s): s
             }
-        }
-        public var description: String { rawValue }
-
-        public init(from decoder: Decoder) throws {
-            self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
-        }
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.singleValueContainer()
-            try c.encode(rawValue)
         }
     }
 }
