@@ -243,13 +243,12 @@ extension SubImage {
         var byOriginal = [Int32: [Int]]()
         for (k, c) in candidates.enumerated() { byOriginal[c.original, default: []].append(k) }
         let groups = byOriginal.keys.sorted().map { byOriginal[$0]! }
-        let groups0 = groups
         @Sendable func plane(_ blob: Int32) -> Plane? {
             guard let data = pixels(shas[Int(blob)]), let image = try? ImageDecoder.decode(data) else { return nil }
             return Plane(image)
         }
         let parts = Parallel.map(count: groups.count, threads: threads, batch: 1) { g -> [(Int, Alignment?)] in
-            let members = groups0[g]
+            let members = groups[g]
             guard let a = plane(candidates[members[0]].original) else { return members.map { ($0, nil) } }
             return members.map { k in
                 let hint = (Int(votes[k].x), Int(votes[k].y))

@@ -7,8 +7,7 @@
 /// accumulates `dW += dY · colsᵀ` (one GEMM), then `dCols = Wᵀ · dY` (one GEMM, into the same scratch) and col2im
 /// scatters it into dX. Cost O(Cout·Cin·kh·kw·B·Ho·Wo) per GEMM.
 ///
-/// In fast mode a 3×3 stride-1 pad-1 convolution whose shape `Winograd.pays` runs its forward and its input
-/// gradient and its weight gradient by Winograd F(2×2, 3×3) instead (`Winograd`: 4/9 of the multiplies, results
+/// In fast mode every 3×3 stride-1 pad-1 convolution (whatever its channel counts and size) runs its forward, its input gradient and its weight gradient by Winograd F(2×2, 3×3) instead (`Winograd`: 4/9 of the multiplies, results
 /// equal to float rounding). Deterministic mode always takes im2col, so its bits never change.
 public final class Conv2d: Layer {
     public let inChannels: Int, outChannels: Int
@@ -45,13 +44,9 @@ public final class Conv2d: Layer {
 
     private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 
-    /// Whether a pass over `[·, B, H, W]` runs by Winograd (fast mode, 3×3 stride 1 pad 1, a shape where it pays,
-    /// unless `PAIRDX_WINOGRAD=off`).
-    func usesWinograd(batch: Int, height: Int, width: Int) -> Bool {
+    /// Whether the passes run by Winograd now: fast mode, 3×3 stride 1 pad 1, unless `PAIRDX_WINOGRAD=off`.
+    var usesWinograd: Bool {
         BLAS.mode == .fast && Winograd.enabled && Winograd.applies(kernel: kernel, stride: stride, padding: padding)
-            && Winograd.pays(
-                inChannels: inChannels, outChannels: outChannels,
-                tiling: Winograd.Tiling(batch: batch, height: height, width: width))
     }
 
     /// Floating-point operations of one forward over `[Cin, B, H, W]` (2 per multiply-add).
@@ -67,7 +62,7 @@ public final class Conv2d: Layer {
         if training { input = x }
         let wp = store.value(weight)
         let biasPointer = bias.map { store.value($0) }
-        let winograd = usesWinograd(batch: b, height: h, width: w)
+        let winograd = usesWinograd
         return x.withUnsafeBufferPointer { xp in
             Tensor(shape: [outChannels, b, ho, wo]) { yp in
                 if winograd {
@@ -123,7 +118,7 @@ public final class Conv2d: Layer {
                 }
             }
             return input.withUnsafeBufferPointer { xb in
-                let winograd = usesWinograd(batch: b, height: h, width: w)
+                let winograd = usesWinograd
                 let tiling = Winograd.Tiling(batch: b, height: h, width: w)
                 let scratch: UnsafeMutablePointer<Float>? = isPointwise || winograd ? nil : workspace.floats(k * n)
                 if store.isTrainable(weight), winograd {

@@ -31,12 +31,6 @@ enum Winograd {
         kernel == 3 && stride == 1 && padding == 1
     }
 
-    /// Whether Winograd is faster than im2col + GEMM for this shape (both passes it serves: the forward over
-    /// `inChannels → outChannels` and the input gradient over the reverse).
-    static func pays(inChannels: Int, outChannels: Int, tiling: Tiling) -> Bool {
-        true
-    }
-
     /// The tiling of one `[C, B, H, W]` tensor (output extent = input extent for 3×3 stride-1 pad-1).
     struct Tiling {
         let batch: Int, height: Int, width: Int
