@@ -65,9 +65,9 @@ let package = Package(
 
         // Prerequisites of tests (Python tools, data folders, the built executable): skipped with a reason, a failure under CI=true.
         .target(name: "PairDxTestSupport", path: "Tests/PairDxTestSupport"),
-        .testTarget(name: "PairDxCoreTests", dependencies: ["PairDxCore"]),
+        .testTarget(name: "PairDxCoreTests", dependencies: ["PairDxTestSupport", "PairDxCore"]),
         .testTarget(name: "IngestTests", dependencies: ["PairDxTestSupport", "Ingest", "MirrorServer", "PairDxCore"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "PairDxCore"]),
+        .testTarget(name: "ImagingTests", dependencies: ["PairDxTestSupport", "Imaging", "PairDxCore"]),
         .testTarget(
             name: "CurationTests", dependencies: ["PairDxTestSupport", "Curation", "PairDxCore"], exclude: ["Fixtures"]),
         // Corpora, recipes and model files that the Training and Validation tests both build.
@@ -84,7 +84,7 @@ let package = Package(
             dependencies: [
                 "PairDxTestSupport", "TrainingTestSupport", "Validation", "Training", "Curation", "PairDxCore"
             ]),
-        .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "PairDxCore"]),
+        .testTarget(name: "SynthTests", dependencies: ["PairDxTestSupport", "Synth", "Imaging", "PairDxCore"]),
         .testTarget(
             name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"],
             exclude: ["Fixtures"]),

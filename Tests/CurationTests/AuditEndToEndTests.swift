@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Imaging
 import PairDxCore
 import Testing
@@ -12,7 +13,7 @@ enum AuditDiskFixture {
 
     /// Returns the project-like root holding Splits/demo, Manifests/demo and work/.
     static func write(leak: Bool = false, badRow: Bool = false) throws -> String {
-        let root = AuditFixtures.tempDir("e2e")
+        let root = try Scratch.directory("e2e")
         let recipe = AuditFixtures.recipe()
         try AtomicFile.write(try CanonicalJSON.encode(recipe, pretty: true), to: "\(root)/Manifests/demo/recipe.json")
         let work = WorkDirectory("\(root)/work")
@@ -87,10 +88,9 @@ enum AuditDiskFixture {
     }
 }
 
-@Suite struct AuditEndToEndTests {
+@Suite(.scratch) struct AuditEndToEndTests {
     @Test func auditWritesFourFilesDeterministicallyWithThumbnails() throws {
         let root = try AuditDiskFixture.write()
-        defer { try? FileManager.default.removeItem(atPath: root) }
         let glove = "\(root)/glove.txt"
         try AtomicFile.write("a 0.1 0.2\nscan 0.3 0.1\nof 0.1 0.1\ncase 0.2 0.2\nct 0.5 0.5\n", to: glove)
         let report = try Audit.run(splitDir: "\(root)/Splits/demo", data: "\(root)/work", glove: glove)
@@ -124,7 +124,6 @@ enum AuditDiskFixture {
 
     @Test func aBadSplitRowStopsTheAuditNamingFileLineAndField() throws {
         let root = try AuditDiskFixture.write(badRow: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
         #expect { try Audit.run(splitDir: "\(root)/Splits/demo", out: "\(root)/out") } throws: { e in
             guard let e = e as? PairDxError, e.kind == .badInput else { return false }
             return e.message.contains("Splits/demo/val.csv:8: field 'class'") && e.message.contains("field 'sha256'")
@@ -135,7 +134,6 @@ enum AuditDiskFixture {
 
     @Test func leakageGateFails() throws {
         let root = try AuditDiskFixture.write(leak: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
         let report = try Audit.run(
             splitDir: "\(root)/Splits/demo", out: "\(root)/out", options: .init(maxLeakage: 0, minPerClass: 2))
         #expect(report.leakage.nearDuplicatePairs == 1)
@@ -149,8 +147,7 @@ enum AuditDiskFixture {
     }
 
     @Test func missingRecipeIsASpecificError() throws {
-        let root = AuditFixtures.tempDir("norecipe")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let root = try Scratch.directory("norecipe")
         try AtomicFile.write(SplitFiles.header.joined(separator: ",") + "\n", to: "\(root)/Splits/x/train.csv")
         #expect { try Audit.run(splitDir: "\(root)/Splits/x") } throws: { e in
             (e as? PairDxError)?.message.contains("Manifests/x/recipe.json") == true
@@ -158,7 +155,7 @@ enum AuditDiskFixture {
     }
 }
 
-@Suite struct AuditThumbnailTests {
+@Suite(.scratch) struct AuditThumbnailTests {
     @Test func thumbnailKeepsAspectAndDecodes() throws {
         let w = 300, h = 120
         var px = [UInt8](repeating: 0, count: w * h)

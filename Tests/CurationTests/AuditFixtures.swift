@@ -48,10 +48,4 @@ enum AuditFixtures {
         }
         return out
     }
-
-    static func tempDir(_ tag: String) -> String {
-        let d = NSTemporaryDirectory() + "pairdx-audit-\(tag)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }
 }

@@ -1,10 +1,11 @@
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Testing
 @testable import Curation
 
 /// The audit states the recipe's measured label precision when `label-quality.json` sits beside the recipe.
-@Suite struct AuditLabelQualityTests {
+@Suite(.scratch) struct AuditLabelQualityTests {
     func report(_ recipe: Recipe) -> LabelQuality.Report {
         let item = GoldItem(
             id: "a", source: "roco-captions/test/radiology", stratum: "t", label: "ct", half: .dev,
@@ -15,8 +16,7 @@ import Testing
     }
 
     @Test func loadedWhenCurrentProblemWhenStale() throws {
-        let dir = try Fixture.tempDir("lq")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("lq")
         let v2 = try Fixture.recipe("pairdx-v2")
         try AtomicFile.write(try CanonicalJSON.encode(report(v2), pretty: true), to: dir + "/label-quality.json")
         var problems: [String] = []

@@ -8,7 +8,7 @@ import Testing
 /// Renders a report in headless Chromium (when installed) and checks every chart with data drew marks:
 /// the script's check passes, and, counted here independently, the page rendered as is and with `.mark`
 /// elements hidden differ in one band of rows per chart.
-@Suite struct AuditRenderTests {
+@Suite(.scratch) struct AuditRenderTests {
     static let packageRoot = Prerequisite.packageRoot
 
     static let chromium = Prerequisite.chromium
@@ -17,8 +17,7 @@ import Testing
 
     /// The script's own check needs Pillow; without it the check is not made, and that is no pass.
     @Test func checkWithoutPillowFailsInsteadOfPassing() throws {
-        let root = try Fixture.tempDir("nopil")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let root = try Scratch.directory("nopil")
         try AtomicFile.write(
             "<!doctype html><html><head></head><body><svg class=\"chart\"><rect class=\"mark\"/></svg></body></html>",
             to: root + "/r.html")
@@ -42,7 +41,6 @@ import Testing
         try Self.chromium.require()
         let python = try Self.pillowPython.require()
         let root = try AuditDiskFixture.write()
-        defer { try? FileManager.default.removeItem(atPath: root) }
         let report = try Audit.run(splitDir: "\(root)/Splits/demo", data: "\(root)/work", out: "\(root)/out")
         let html = try FileSystem.readString("\(root)/out/report.html")
         let chartsWithData = html.components(separatedBy: "<svg class=\"chart\"").dropFirst()

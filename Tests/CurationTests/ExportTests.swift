@@ -6,7 +6,7 @@ import Testing
 
 /// The Python-ecosystem exports, read back by the libraries their users load them with: Hugging Face `datasets`
 /// (image folder + dataset card), `mlcroissant` (the export's Croissant file) and `tarfile` (WebDataset shards).
-@Suite struct ExportTests {
+@Suite(.scratch) struct ExportTests {
     static let datasetsPython = Prerequisite.python(["datasets", "PIL"])
     static let croissantPython = Prerequisite.python(["mlcroissant", "PIL"])
     static let anyPython = Prerequisite.python(["json", "tarfile"])
@@ -27,7 +27,7 @@ import Testing
 
     func build(articles: Int = 45) throws -> Built {
         let work = try Fixture.makeWork(articles: articles, realImages: true)
-        let root = try Fixture.tempDir("export")
+        let root = try Scratch.directory("export")
         let r = try Fixture.recipe("pairdx-synth-v1")
         let split = root + "/Splits/\(r.name)"
         _ = try LabelStage.run(work: work, recipe: r)

@@ -1,10 +1,11 @@
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Testing
 @testable import Curation
 
 /// Context rules of the recipe and the label-quality arithmetic (`pairdx label-eval`).
-@Suite struct LabelContextTests {
+@Suite(.scratch) struct LabelContextTests {
     /// pairdx-v1 with one context on xray: "structure" or "diffraction" up to 2 tokens after the match.
     func labeler(before: Int = 0, after: Int = 2) throws -> Labeler {
         var r = try Fixture.recipe("pairdx-v1")
@@ -81,7 +82,7 @@ import Testing
     }
 }
 
-@Suite struct LabelQualityTests {
+@Suite(.scratch) struct LabelQualityTests {
     @Test func wilsonIntervals() {
         // Reference values: Wilson score interval, z = 1.96 (Newcombe 1998, table I: 81/263 → 0.2553–0.3662).
         #expect(LabelQuality.wilson(81, 263) == [0.2553, 0.3662])
@@ -125,8 +126,7 @@ import Testing
     }
 
     @Test func goldLabelsMustBeClassesOfTheRecipe() throws {
-        let dir = try Fixture.tempDir("gold")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("gold")
         let good = try CanonicalJSON.string(item("ROCO_1", "ct")), bad = try CanonicalJSON.string(item("ROCO_2", "pet"))
         try AtomicFile.write(good + "\n" + bad + "\n", to: dir + "/g.jsonl")
         #expect {

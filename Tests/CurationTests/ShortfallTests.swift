@@ -1,11 +1,12 @@
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Testing
 @testable import Curation
 
 /// A recipe that asks for N per class either gets exactly N per class or a failure naming each short class;
 /// `allowShort` balances down and every output says so in words.
-@Suite struct ShortfallTests {
+@Suite(.scratch) struct ShortfallTests {
     static func targetRecipe(perClass: Int) throws -> Recipe {
         var r = try Fixture.recipe("pairdx-synth-v1")
         r.name = "short-test"
@@ -53,7 +54,7 @@ import Testing
         let byClass = Dictionary(grouping: selected, by: \.class)
         #expect(byClass.count == 6 && byClass.values.allSatisfy { $0.count == smallest })
 
-        let root = try Fixture.tempDir("short")
+        let root = try Scratch.directory("short")
         let split = root + "/Splits/short-test", manifest = root + "/Manifests/short-test"
         try Curate.split(work: work, recipe: r, name: r.name, splitDir: split)
         try Curate.manifest(work: work, recipe: r, name: r.name, splitDir: split, manifestDir: manifest)

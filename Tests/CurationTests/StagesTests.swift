@@ -5,7 +5,7 @@ import Testing
 @testable import Curation
 
 /// The curation stages end to end on a small work directory: bytes, checksums, verify, exports.
-@Suite struct StagesTests {
+@Suite(.scratch) struct StagesTests {
     func build(_ work: WorkDirectory, root: String, seed: UInt64? = nil) throws -> (split: String, manifest: String) {
         var r = try Fixture.recipe("pairdx-synth-v1")
         if let seed { r.seed = seed }
@@ -25,8 +25,8 @@ import Testing
 
     @Test func sameInputsSameBytesAndSha256sumAccepts() throws {
         let work = try Fixture.makeWork(articles: 120)
-        let a = try build(work, root: try Fixture.tempDir("outA"))
-        let b = try build(work, root: try Fixture.tempDir("outB"))
+        let a = try build(work, root: try Scratch.directory("outA"))
+        let b = try build(work, root: try Scratch.directory("outB"))
         #expect(try bytes(of: a.split) == bytes(of: b.split))
         #expect(try bytes(of: a.manifest) == bytes(of: b.manifest))
         for dir in [a.split, a.manifest] {
@@ -36,14 +36,14 @@ import Testing
         let v = try Verify.run(splitDir: a.split, work: work, against: b.split)
         #expect(v.ok, "\(v.problems)")
         #expect(v.imagesChecked == v.items && v.items > 0)
-        let c = try build(work, root: try Fixture.tempDir("outC"), seed: 5)
+        let c = try build(work, root: try Scratch.directory("outC"), seed: 5)
         #expect(try bytes(of: c.split)["test.csv"] != bytes(of: a.split)["test.csv"])
     }
 
     @Test func verifyNamesAOneByteChangeInAnySplitFileOrImage() throws {
         let work = try Fixture.makeWork(articles: 60)
-        let out = try build(work, root: try Fixture.tempDir("tamper"))
-        let reference = try Fixture.tempDir("ref")
+        let out = try build(work, root: try Scratch.directory("tamper"))
+        let reference = try Scratch.directory("ref")
         for f in FileSystem.listFiles(under: out.split) {
             try AtomicFile.write(try FileSystem.read(out.split + "/" + f), to: reference + "/" + f)
         }
@@ -94,7 +94,7 @@ import Testing
         var r = try Fixture.recipe("pairdx-synth-v1")
         r.split.mode = .stable; r.balance.policy = .none
         let work = try Fixture.makeWork(articles: 200)
-        let root = try Fixture.tempDir("stable")
+        let root = try Scratch.directory("stable")
         func run() throws -> [String: String] {
             _ = try LabelStage.run(work: work, recipe: r)
             try Curate.balance(work: work, recipe: r)
@@ -117,7 +117,7 @@ import Testing
     @Test(referenceTools.trait) func croissantAndBagValidateWithTheReferenceTools() throws {
         let py = try Self.referenceTools.require()
         let work = try Fixture.makeWork(articles: 40)
-        let root = try Fixture.tempDir("export")
+        let root = try Scratch.directory("export")
         let out = try build(work, root: root)
         let bag = root + "/bag"
         let s = try Export.bagit(splitDir: out.split, manifestDir: out.manifest, work: work, to: bag)

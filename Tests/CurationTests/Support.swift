@@ -16,12 +16,6 @@ enum Fixture {
         try Recipe.load(packageRoot + "/Manifests/\(name)/recipe.json")
     }
 
-    static func tempDir(_ tag: String) throws -> String {
-        let d = NSTemporaryDirectory() + "pairdx-\(tag)-\(UUID().uuidString)"
-        try FileSystem.makeDirectory(d)
-        return d
-    }
-
     @discardableResult
     static func run(_ exe: String, _ args: [String], cwd: String? = nil) throws -> (status: Int32, output: String) {
         try Subprocess.run(exe, args, cwd: cwd)
@@ -34,7 +28,7 @@ enum Fixture {
     static func makeWork(articles: Int, seed: UInt64 = 3, startAt: Int = 1, realImages: Bool = false) throws
         -> WorkDirectory
     {
-        let work = WorkDirectory(try tempDir("work"))
+        let work = WorkDirectory(try Scratch.directory("work"))
         try appendArticles(work: work, range: startAt..<(startAt + articles), seed: seed, realImages: realImages)
         return work
     }

@@ -1,11 +1,12 @@
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Testing
 @testable import Curation
 
 /// The confident-learning rule over out-of-fold probabilities, the `suspects.json` format, scoring against a synthetic
 /// truth, `balance --exclude-suspects`, the manifest's `excluded.csv`, and the audit's suspect section.
-@Suite struct SuspectLabelsTests {
+@Suite(.scratch) struct SuspectLabelsTests {
     static let classes = ["ct", "mri", "xray"]
 
     static func method() -> SuspectLabels.Method {
@@ -65,8 +66,7 @@ import Testing
     }
 
     @Test func fileIsCanonicalAndRoundTrips() throws {
-        let dir = AuditFixtures.tempDir("suspects-file")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("suspects-file")
         let s = Self.found()
         try s.write(to: dir + "/suspects.json")
         let bytes = try FileSystem.read(dir + "/suspects.json")
@@ -78,8 +78,7 @@ import Testing
     }
 
     @Test func malformedFileNamesTheFileAndTheItem() throws {
-        let dir = AuditFixtures.tempDir("suspects-bad")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("suspects-bad")
         var s = Self.found()
         s.suspects[1].predicted = "pet"
         try s.write(to: dir + "/bad.json")
@@ -121,7 +120,7 @@ import Testing
 
     /// labels.jsonl with 4 ct, 4 mri, 3 xray items; equalize keeps 3 per class.
     static func workWithLabels(_ tag: String) throws -> (WorkDirectory, String) {
-        let dir = AuditFixtures.tempDir(tag)
+        let dir = try Scratch.directory(tag)
         let work = WorkDirectory(dir + "/work")
         try FileSystem.makeDirectory(work.root)
         var labels: [LabelRecord] = []
@@ -139,7 +138,6 @@ import Testing
 
     @Test func balanceLeavesOutSuspectsAndSaysSo() throws {
         let (work, dir) = try Self.workWithLabels("exclude")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let recipe = AuditFixtures.recipe()
         let labels = try JSONL.read(LabelRecord.self, from: work.labels)
         let ctItem = labels.first { $0.class == "ct" }!.id
@@ -169,7 +167,6 @@ import Testing
 
     @Test func aSuspectsFileFromOtherLabelsIsRefused() throws {
         let (work, dir) = try Self.workWithLabels("exclude-stale")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let labels = try JSONL.read(LabelRecord.self, from: work.labels)
         let mriItem = labels.first { $0.class == "mri" }!.id
         var s = Self.found()
@@ -187,8 +184,7 @@ import Testing
     }
 
     @Test func manifestRecordsExclusionsOnlyWhenThereAreAny() throws {
-        let dir = AuditFixtures.tempDir("manifest-excluded")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("manifest-excluded")
         try FileSystem.makeDirectory(dir + "/Splits/x")
         var input = Manifest.Inputs(
             name: "x", recipe: AuditFixtures.recipe(), assignment: .init(items: [:], groupCount: 0, largestGroup: 0),
@@ -247,8 +243,7 @@ import Testing
     }
 
     @Test func loaderIgnoresASuspectsFileOfOtherSplitFiles() throws {
-        let dir = AuditFixtures.tempDir("suspects-stale")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("suspects-stale")
         try FileSystem.makeDirectory(dir + "/Splits/toy")
         try AtomicFile.write("0000  train.csv\n", to: dir + "/Splits/toy/SHA256SUMS")
         var s = Self.found()

@@ -6,14 +6,14 @@ import Testing
 
 /// `pairdx verify` cannot be fooled: the tamper matrix, hostile split rows (also for export and audit), the pinned
 /// digest, and the CI formats checked against their consumers.
-@Suite struct VerifyTests {
+@Suite(.scratch) struct VerifyTests {
     /// A fresh split + manifest under `<root>/Splits/<name>` and `<root>/Manifests/<name>` on a small work directory.
     static func built(_ tag: String) throws -> (
         work: WorkDirectory, root: String, split: String, manifest: String, recipe: Recipe
     ) {
         let work = try Fixture.makeWork(articles: 40)
         let r = try Fixture.recipe("pairdx-synth-v1")
-        let root = try Fixture.tempDir(tag)
+        let root = try Scratch.directory(tag)
         let split = root + "/Splits/\(r.name)", manifest = root + "/Manifests/\(r.name)"
         _ = try LabelStage.run(work: work, recipe: r)
         try Curate.balance(work: work, recipe: r)
@@ -155,7 +155,7 @@ import Testing
         #expect(
             try Verify.Expectation.parse("sha256:" + String(repeating: "a", count: 64)).digest
                 == String(repeating: "a", count: 64))
-        let dir = try Fixture.tempDir("digest")
+        let dir = try Scratch.directory("digest")
         try AtomicFile.write("zz  ../x/SHA256SUMS\n", to: dir + "/split.sha256")
         #expect { try Manifest.recordedSplitDigest(dir) } throws: { ($0 as? PairDxError)?.kind == .badInput }
         #expect { try Manifest.recordedSplitDigest(dir + "/none") } throws: { ($0 as? PairDxError)?.kind == .io }
@@ -325,7 +325,7 @@ import Testing
     @Test(python.trait) func junitReportParsesAndCountsFailuresAndSkips() throws {
         let py = try Self.python.require()
         let r = try resultWithProblems()
-        let dir = try Fixture.tempDir("junit")
+        let dir = try Scratch.directory("junit")
         try AtomicFile.write(Verify.junit(r), to: dir + "/verify.xml")
         let script = """
             import sys, xml.etree.ElementTree as ET

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Testing
 @testable import Imaging
@@ -28,18 +29,13 @@ func scene(seed: UInt64, width: Int, height: Int) -> [UInt8] {
     return px
 }
 
-/// A temporary work directory, removed when the test ends.
-final class TempWork {
-    let url: URL
-    var work: WorkDirectory { WorkDirectory(url.path) }
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-imaging-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
+/// A work directory in the test's scratch folder (removed when the test ends).
+struct TempWork {
+    let work: WorkDirectory
+    init() throws { work = WorkDirectory(try Scratch.directory("imaging")) }
 }
 
-@Suite struct DedupeTests {
+@Suite(.scratch) struct DedupeTests {
     /// Builds a work directory with exact, pixel-identical and near duplicates plus bad images, runs
     /// `hash` and `dedupe`, and checks the clusters.
     @Test func clustersExactAndNearDuplicates() throws {

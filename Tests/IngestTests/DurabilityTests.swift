@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Ingest
 import PairDxCore
@@ -21,9 +22,9 @@ private func mirror(_ dir: String, png: Data) throws -> String {
 private let candidates = [Candidate(pmcid: "PMC1", version: 1, via: .ids)]
 
 /// What a fetch leaves on disk when writes fail, a run was killed, or stored bytes were damaged.
-@Suite struct DurabilityTests {
+@Suite(.scratch) struct DurabilityTests {
     @Test func aJournalThatCannotBeWrittenFailsTheFetch() async throws {
-        let dir = try TestPaths.scratch("journal-full")
+        let dir = try Scratch.directory("journal-full")
         let root = try mirror(dir, png: PNGFixture.make(width: 20, height: 20, seed: 1))
         let work = WorkDirectory(dir + "/work")
         try FileManager.default.createDirectory(atPath: work.root, withIntermediateDirectories: true)
@@ -40,7 +41,7 @@ private let candidates = [Candidate(pmcid: "PMC1", version: 1, via: .ids)]
     }
 
     @Test func unfinishedDownloadsOfAKilledRunAreRemoved() async throws {
-        let dir = try TestPaths.scratch("partial")
+        let dir = try Scratch.directory("partial")
         let root = try mirror(dir, png: PNGFixture.make(width: 20, height: 20, seed: 2))
         let work = WorkDirectory(dir + "/work")
         try FileManager.default.createDirectory(atPath: work.path(".partial"), withIntermediateDirectories: true)
@@ -50,7 +51,7 @@ private let candidates = [Candidate(pmcid: "PMC1", version: 1, via: .ids)]
     }
 
     @Test func damagedBlobsAreReplacedNotTrusted() async throws {
-        let dir = try TestPaths.scratch("damaged-blob")
+        let dir = try Scratch.directory("damaged-blob")
         let png = PNGFixture.make(width: 40, height: 40, seed: 3)
         let root = try mirror(dir, png: png)
         let sha = SHA256.hex(png)

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Ingest
 import MirrorServer
@@ -19,9 +20,9 @@ private func outputs(_ work: String) throws -> [String] {
     ]
 }
 
-@Suite struct FetchTests {
+@Suite(.scratch) struct FetchTests {
     @Test func fetchesMirrorDirectoryWithEveryHazardRecorded() async throws {
-        let dir = try TestPaths.scratch("fetch-dir")
+        let dir = try Scratch.directory("fetch-dir")
         let root = try MirrorBuilder.standard(in: dir)
         let work = WorkDirectory(dir + "/work")
         let candidates = try await Discoverer(client: client()).fromListing(try Source(root))
@@ -82,7 +83,7 @@ private func outputs(_ work: String) throws -> [String] {
     }
 
     @Test func httpAndDirectoryGiveIdenticalOutputs() async throws {
-        let dir = try TestPaths.scratch("fetch-http")
+        let dir = try Scratch.directory("fetch-http")
         let root = try MirrorBuilder.standard(in: dir)
         let mirror = try await RunningMirror.start(
             root,
@@ -105,7 +106,7 @@ private func outputs(_ work: String) throws -> [String] {
     }
 
     @Test func oversizedMediaIsRejectedAlone() async throws {
-        let dir = try TestPaths.scratch("fetch-big")
+        let dir = try Scratch.directory("fetch-big")
         let root = try MirrorBuilder.standard(in: dir, images: 1)
         try PNGFixture.make(width: 200, height: 200).write(to: URL(fileURLWithPath: root + "/PMC10.1/PMC10.g001.png"))
         let work = WorkDirectory(dir + "/work")
@@ -119,10 +120,10 @@ private func outputs(_ work: String) throws -> [String] {
     }
 
     @Test func discoverFromIDsESearchAndListing() async throws {
-        let dir = try TestPaths.scratch("discover")
+        let dir = try Scratch.directory("discover")
         let root = try MirrorBuilder.standard(in: dir)
         let ids = dir + "/ids.txt"
-        try "# wanted\nPMC2.1\n13\nnot-an-id\n\npmc13\n".write(toFile: ids, atomically: true, encoding: .utf8)
+        try "# wanted\nPMC2.1\n13\nnot-an-id\n\npmc13\n".write(toFile: ids, atomically: false, encoding: .utf8)
         let d = Discoverer(client: client())
         let r = try d.fromIDs(file: ids)
         #expect(Discoverer.dedupe(r.candidates).map { "\($0.pmcid).\($0.version ?? 0)" } == ["PMC2.1", "PMC13.0"])

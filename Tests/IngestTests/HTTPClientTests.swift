@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Ingest
 import MirrorServer
@@ -12,9 +13,9 @@ private func quickOptions() -> HTTPClientOptions {
     return o
 }
 
-@Suite struct HTTPClientTests {
+@Suite(.scratch) struct HTTPClientTests {
     @Test func fetchesFileURL() async throws {
-        let dir = try TestPaths.scratch("file-url")
+        let dir = try Scratch.directory("file-url")
         let png = PNGFixture.make(seed: 3)
         try png.write(to: URL(fileURLWithPath: dir + "/a.png"))
         let client = HTTPClient(options: quickOptions())
@@ -26,7 +27,7 @@ private func quickOptions() -> HTTPClientOptions {
     }
 
     @Test func fetchesHTTPFromLocalServerToDestination() async throws {
-        let dir = try TestPaths.scratch("http-get")
+        let dir = try Scratch.directory("http-get")
         let png = PNGFixture.make(width: 300, height: 200, seed: 1)
         try FileManager.default.createDirectory(atPath: dir + "/m/PMC1.1", withIntermediateDirectories: true)
         try png.write(to: URL(fileURLWithPath: dir + "/m/PMC1.1/f.png"))
@@ -51,7 +52,7 @@ private func quickOptions() -> HTTPClientOptions {
     }
 
     @Test func retriesHonourRetryAfterAndBackoff() async throws {
-        let dir = try TestPaths.scratch("retry")
+        let dir = try Scratch.directory("retry")
         try FileManager.default.createDirectory(atPath: dir + "/PMC1.1", withIntermediateDirectories: true)
         for n in ["a", "b", "c", "d", "e"] {
             try PNGFixture.make(seed: n.count).write(to: URL(fileURLWithPath: "\(dir)/PMC1.1/\(n).png"))
@@ -85,7 +86,7 @@ private func quickOptions() -> HTTPClientOptions {
     }
 
     @Test func stallIsCutByLowSpeedTimeoutThenRetried() async throws {
-        let dir = try TestPaths.scratch("stall")
+        let dir = try Scratch.directory("stall")
         try PNGFixture.make().write(to: URL(fileURLWithPath: dir + "/s.png"))
         let mirror = try await RunningMirror.start(
             dir, faults: [Fault(path: "/s.png", kind: "drip", bytesPerSecond: 1, times: 1)])
@@ -96,7 +97,7 @@ private func quickOptions() -> HTTPClientOptions {
     }
 
     @Test func oversizedBodyAndMD5MismatchAreRejected() async throws {
-        let dir = try TestPaths.scratch("limits")
+        let dir = try Scratch.directory("limits")
         let big = PNGFixture.make(width: 200, height: 200)
         try big.write(to: URL(fileURLWithPath: dir + "/big.png"))
         let mirror = try await RunningMirror.start(dir)
@@ -116,7 +117,7 @@ private func quickOptions() -> HTTPClientOptions {
     }
 
     @Test func perHostTokenBucketSpacesRequests() async throws {
-        let dir = try TestPaths.scratch("rate")
+        let dir = try Scratch.directory("rate")
         try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/x"))
         let mirror = try await RunningMirror.start(dir)
         defer { Task { await mirror.stop() } }
@@ -136,9 +137,9 @@ private func quickOptions() -> HTTPClientOptions {
     }
 }
 
-@Suite struct MirrorServerTests {
+@Suite(.scratch) struct MirrorServerTests {
     @Test func listObjectsV2PaginatesAndFoldsPrefixes() async throws {
-        let dir = try TestPaths.scratch("list")
+        let dir = try Scratch.directory("list")
         for a in ["PMC1.1", "PMC1.2", "PMC22.1"] {
             try FileManager.default.createDirectory(atPath: "\(dir)/\(a)", withIntermediateDirectories: true)
             try Data("{}".utf8).write(to: URL(fileURLWithPath: "\(dir)/\(a)/\(a).json"))

@@ -26,9 +26,9 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
 }
 
 /// The HTTP client and the fetch against a server that misbehaves on purpose (`serve-mirror` faults).
-@Suite struct HostileServerTests {
+@Suite(.scratch) struct HostileServerTests {
     @Test func redirectToFileIsRefused() async throws {
-        let dir = try TestPaths.scratch("redirect-file")
+        let dir = try Scratch.directory("redirect-file")
         try Data("secret".utf8).write(to: URL(fileURLWithPath: dir + "/secret.txt"))
         try Data("public".utf8).write(to: URL(fileURLWithPath: dir + "/a.txt"))
         try Data("public".utf8).write(to: URL(fileURLWithPath: dir + "/b.txt"))
@@ -53,7 +53,7 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
             "needs the openssl command for a TLS server"),
         .timeLimit(.minutes(1)))
     func redirectFromHTTPSToHTTPIsRefused() async throws {
-        let dir = try TestPaths.scratch("redirect-https")
+        let dir = try Scratch.directory("redirect-https")
         try Data("plain".utf8).write(to: URL(fileURLWithPath: dir + "/plain.txt"))
         let mirror = try await RunningMirror.start(dir)
         defer { Task { await mirror.stop() } }
@@ -73,7 +73,7 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
     }
 
     @Test(.timeLimit(.minutes(1))) func slowBodyIsCutByTheTotalTimeLimit() async throws {
-        let dir = try TestPaths.scratch("total-timeout")
+        let dir = try Scratch.directory("total-timeout")
         try Data(repeating: 7, count: 40_000).write(to: URL(fileURLWithPath: dir + "/slow.bin"))
         // 8 KB/s stays far above the low-speed guard (1 KB/s) yet would take 5 s.
         let mirror = try await RunningMirror.start(
@@ -91,7 +91,7 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
     }
 
     @Test func bodyLimitsApplyPerKind() async throws {
-        let dir = try TestPaths.scratch("kinds")
+        let dir = try Scratch.directory("kinds")
         try Data(repeating: 0x20, count: 50_000).write(to: URL(fileURLWithPath: dir + "/doc.json"))
         let mirror = try await RunningMirror.start(dir)
         defer { Task { await mirror.stop() } }
@@ -111,7 +111,7 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
     }
 
     @Test(.timeLimit(.minutes(1))) func endlessListingStopsAtARepeatedTokenOrThePageCap() async throws {
-        let dir = try TestPaths.scratch("endless")
+        let dir = try Scratch.directory("endless")
         let repeating = try await RunningMirror.start(
             dir, faults: [Fault(path: "/", kind: "endless-listing", token: "again")])
         defer { Task { await repeating.stop() } }
@@ -132,7 +132,7 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
     }
 
     @Test(.timeLimit(.minutes(1))) func esearchStopsAtThePageCap() async throws {
-        let dir = try TestPaths.scratch("esearch-cap")
+        let dir = try Scratch.directory("esearch-cap")
         let root = try MirrorBuilder.standard(in: dir)
         let mirror = try await RunningMirror.start(root)
         defer { Task { await mirror.stop() } }
@@ -147,7 +147,7 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
     }
 
     @Test func mediaWithoutALengthIsCheckedAgainstTheListing() async throws {
-        let dir = try TestPaths.scratch("no-length")
+        let dir = try Scratch.directory("no-length")
         let png = PNGFixture.make(width: 40, height: 30, seed: 9)
         let root = try oneArticleMirror(dir, png: png)
         for (extra, want) in [(0, "ok"), (12, "http-error: length-mismatch")] {
@@ -169,7 +169,7 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
     }
 
     @Test func htmlInPlaceOfAnImageIsAskedForAgainNextRun() async throws {
-        let dir = try TestPaths.scratch("html-transient")
+        let dir = try Scratch.directory("html-transient")
         let png = PNGFixture.make(width: 30, height: 30, seed: 4)
         let root = try oneArticleMirror(dir, png: png)
         let mirror = try await RunningMirror.start(
@@ -187,7 +187,7 @@ private func figure(_ work: WorkDirectory, _ id: String) throws -> FigureRecord?
     }
 
     @Test func malformedMetadataAndJATSAreAskedForAgainNextRun() async throws {
-        let dir = try TestPaths.scratch("doc-transient")
+        let dir = try Scratch.directory("doc-transient")
         let root = try oneArticleMirror(dir, png: PNGFixture.make(width: 30, height: 30, seed: 5))
         let mirror = try await RunningMirror.start(
             root,
@@ -220,7 +220,7 @@ struct TLSServer {
 
     static func start(in dir: String, pages: [String: String]) async throws -> TLSServer {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for (name, page) in pages { try page.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
+        for (name, page) in pages { try page.write(toFile: dir + "/" + name, atomically: false, encoding: .utf8) }
         let cert = dir + "/cert.pem", key = dir + "/key.pem"
         let status = try await runProcess(
             "/usr/bin/openssl",

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Ingest
 import PairDxCore
@@ -13,7 +14,7 @@ private struct PeerFigure: Decodable {
     var pmid: String?
 }
 
-@Suite struct JATSTests {
+@Suite(.scratch) struct JATSTests {
     static let jats = TestPaths.shared("jats")
 
     @Test(.enabled(if: jats != nil, "../shared/data/jats is absent: skipped"))
@@ -170,9 +171,9 @@ private struct PeerFigure: Decodable {
     }
 
     @Test func externalEntityIsNeverRead() throws {
-        let dir = try TestPaths.scratch("xxe")
+        let dir = try Scratch.directory("xxe")
         let secret = dir + "/secret.txt"
-        try "TOP-SECRET-CONTENT".write(toFile: secret, atomically: true, encoding: .utf8)
+        try "TOP-SECRET-CONTENT".write(toFile: secret, atomically: false, encoding: .utf8)
         let xml = """
             <?xml version="1.0"?>
             <!DOCTYPE article [<!ENTITY xxe SYSTEM "file://\(secret)">]>
@@ -183,7 +184,7 @@ private struct PeerFigure: Decodable {
             #expect(a.figures.first?.caption == "before after")
         }
         let path = dir + "/xxe.xml"
-        try xml.write(toFile: path, atomically: true, encoding: .utf8)
+        try xml.write(toFile: path, atomically: false, encoding: .utf8)
         let a = try? JATSParser.parse(file: path)
         #expect(!(a?.figures.first?.caption.contains("TOP-SECRET") ?? false))
     }

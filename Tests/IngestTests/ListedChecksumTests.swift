@@ -15,7 +15,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
 }
 
 /// Media bodies checked against the Size and single-part ETag (MD5) that the source's listing gives for their keys.
-@Suite struct ListedChecksumTests {
+@Suite(.scratch) struct ListedChecksumTests {
     @Test func listingETagsAreMD5OnlyWhenSinglePart() throws {
         let xml = """
             <?xml version="1.0" encoding="UTF-8"?><ListBucketResult><IsTruncated>false</IsTruncated>
@@ -38,7 +38,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
     /// `serve-mirror` lists each file's MD5 as its ETag; a body corrupted in flight (same length, one byte inverted)
     /// fails its figure with `md5-mismatch`, is not journalled, and the next run asks again and keeps the good body.
     @Test func corruptedBodyFailsTheETagCheckAndIsAskedAgain() async throws {
-        let dir = try TestPaths.scratch("etag-corrupt")
+        let dir = try Scratch.directory("etag-corrupt")
         let png = PNGFixture.make(width: 40, height: 30, seed: 11)
         let root = dir + "/mirror"
         try MirrorBuilder.article(
@@ -82,7 +82,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
     /// once however often it runs; the media phase, in another fetcher (the process that merges a sharded scan), checks
     /// the bodies against the listings the caption phase handed over, and settles only the figures selected.
     @Test func theMediaPhaseChecksAgainstTheCaptionPhasesListings() async throws {
-        let dir = try TestPaths.scratch("etag-phases")
+        let dir = try Scratch.directory("etag-phases")
         let png = PNGFixture.make(width: 40, height: 30, seed: 15)
         let root = dir + "/mirror"
         try MirrorBuilder.article(
@@ -126,7 +126,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
 
     /// A corruption that a retry cures never reaches the figure: the same run asks again and keeps the good body.
     @Test func aRetryCuresACorruptedBody() async throws {
-        let dir = try TestPaths.scratch("etag-retry")
+        let dir = try Scratch.directory("etag-retry")
         let png = PNGFixture.make(width: 32, height: 32, seed: 13)
         let root = dir + "/mirror"
         try MirrorBuilder.article(
@@ -145,7 +145,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
     /// A body longer than the listed Size is cut as it crosses it (`length-mismatch`), with no extra listing even
     /// when the server declares no length: the version listing already said how long it is.
     @Test func bodyLongerThanTheListedSizeFails() async throws {
-        let dir = try TestPaths.scratch("listed-size")
+        let dir = try Scratch.directory("listed-size")
         let png = PNGFixture.make(width: 30, height: 30, seed: 14)
         let root = dir + "/mirror"
         try MirrorBuilder.article(
@@ -168,7 +168,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
     /// ETag (`…-1`) is not taken for an MD5, so its figure is fetched on its size alone.
     @Test(moto.trait) func motoETagsCheckSinglePartUploads() async throws {
         let python = try Self.moto.require()
-        let dir = try TestPaths.scratch("moto-etag")
+        let dir = try Scratch.directory("moto-etag")
         let mirror = try MirrorBuilder.standard(in: dir)
         let (server, port) = try MotoS3.start(python: python)
         defer { MotoS3.stop(server) }

@@ -7,13 +7,13 @@ import PairDxCore
 
 /// Kills the real `pairdx fetch` with SIGKILL at several moments, reruns it, and checks the result
 /// equals an uninterrupted run and that no completed download was repeated.
-@Suite struct ResumeTests {
+@Suite(.scratch) struct ResumeTests {
     static let executable = Prerequisite.pairdx.value
 
     @Test(Prerequisite.pairdx.trait)
     func sigkillAtAnyMomentThenRerunGivesIdenticalOutputs() async throws {
         try Prerequisite.pairdx.require()
-        let dir = try TestPaths.scratch("resume")
+        let dir = try Scratch.directory("resume")
         let root = try MirrorBuilder.standard(in: dir, images: 24)
         let mirror = try await RunningMirror.start(root)
         defer { Task { await mirror.stop() } }
@@ -58,7 +58,7 @@ import PairDxCore
     /// The journal's keys are relative to the source: a work directory moved together with its mirror resumes
     /// without one request, and a journal of absolute `file://` keys (as older versions wrote) is still read.
     @Test func aMovedWorkDirectoryAndMirrorResumeWithoutRequests() async throws {
-        let dir = try TestPaths.scratch("moved")
+        let dir = try Scratch.directory("moved")
         let first = dir + "/first"
         for i in 0..<4 {
             try MirrorBuilder.article(

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Ingest
 import PairDxCore
@@ -75,7 +76,7 @@ enum MotoS3 {
     }
 }
 
-@Suite(.serialized) struct S3ServerTests {
+@Suite(.serialized, .scratch) struct S3ServerTests {
     private func client() -> HTTPClient {
         var o = HTTPClientOptions(); o.backoffBase = 0.02; o.maxRetries = 2; o.connectTimeout = 2
         return HTTPClient(options: o)
@@ -87,7 +88,7 @@ enum MotoS3 {
             "moto[server] and boto3 are not installed (scripts/python-env.sh installs them)"))
     func discoverAndFetchAgainstMotoS3() async throws {
         let python = try #require(MotoS3.python, "CI=true but moto[server] is missing: run scripts/python-env.sh")
-        let dir = try TestPaths.scratch("moto")
+        let dir = try Scratch.directory("moto")
         let mirror = try MirrorBuilder.standard(in: dir)
         let (server, port) = try MotoS3.start(python: python)
         defer { MotoS3.stop(server) }

@@ -1,7 +1,7 @@
 import Foundation
 import PairDxCore
 
-/// Locations the tests use: the package root, `../shared/data` beside it, and scratch directories.
+/// Locations the tests use: the package root and `../shared/data` beside it.
 enum TestPaths {
     /// The package root (two levels above this file's folder).
     static let packageRoot: String = {
@@ -20,15 +20,6 @@ enum TestPaths {
         }
         return nil
     }
-
-    /// A fresh empty directory under the system temporary folder.
-    static func scratch(_ name: String) throws -> String {
-        let dir =
-            NSTemporaryDirectory() + "pairdx-ingest-tests/\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
 }
 
 /// Runs an executable to completion without blocking a Swift concurrency thread (the in-process

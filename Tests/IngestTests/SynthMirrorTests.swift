@@ -7,7 +7,7 @@ import PairDxCore
 
 /// The synthetic corpus (`pairdx synth`) fetched over HTTP and from its directory gives identical
 /// outputs, and every planted hazard the truth file lists is recorded with its reason.
-@Suite struct SynthMirrorTests {
+@Suite(.scratch) struct SynthMirrorTests {
     struct Truth: Decodable {
         struct Figure: Decodable { var id: String }
         var figures: [Figure]
@@ -19,7 +19,7 @@ import PairDxCore
     @Test(Prerequisite.pairdx.trait)
     func synthMirrorOverHTTPAndDirectoryIsIdenticalAndHazardsAreRecorded() async throws {
         try Prerequisite.pairdx.require()
-        let dir = try TestPaths.scratch("synth")
+        let dir = try Scratch.directory("synth")
         let status = try await runProcess(
             Self.executable!,
             [

@@ -4,13 +4,6 @@ import Testing
 import MirrorServer
 import PairDxCore
 
-/// A fresh empty directory under the system temporary folder.
-private func scratch(_ name: String) throws -> String {
-    let dir = NSTemporaryDirectory() + "pairdx-mirror-tests/\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
-
 /// Sends `head` (a raw request line and headers, as bytes on the wire) to 127.0.0.1:`port` and reads the whole
 /// answer (the server closes every connection). Returns the status code and the body.
 private func rawGet(port: UInt16, _ head: String) async throws -> (status: Int, body: Data) {
@@ -50,9 +43,9 @@ private func get(_ port: UInt16, _ target: String, headers: String = "") async t
         port: port, "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(headers)Connection: close\r\n\r\n")
 }
 
-@Suite struct MirrorServerTests {
+@Suite(.scratch) struct MirrorServerTests {
     @Test func symbolicLinksThatLeaveTheRootAreRefused() async throws {
-        let dir = try scratch("symlink")
+        let dir = try Scratch.directory("symlink")
         try FileManager.default.createDirectory(atPath: dir + "/root/PMC1.1", withIntermediateDirectories: true)
         try Data("outside".utf8).write(to: URL(fileURLWithPath: dir + "/secret.txt"))
         try Data("inside".utf8).write(to: URL(fileURLWithPath: dir + "/root/PMC1.1/a.txt"))
@@ -71,7 +64,7 @@ private func get(_ port: UInt16, _ target: String, headers: String = "") async t
     }
 
     @Test func keysWithPercentAreDecodedOnce() async throws {
-        let dir = try scratch("percent")
+        let dir = try Scratch.directory("percent")
         try FileManager.default.createDirectory(atPath: dir + "/PMC1.1", withIntermediateDirectories: true)
         try Data("percent".utf8).write(to: URL(fileURLWithPath: dir + "/PMC1.1/fig%41.png"))
         try Data("letter".utf8).write(to: URL(fileURLWithPath: dir + "/PMC1.1/figA.png"))
@@ -87,11 +80,11 @@ private func get(_ port: UInt16, _ target: String, headers: String = "") async t
     }
 
     @Test func accessLogIsAppendedToAndEscaped() async throws {
-        let dir = try scratch("access-log")
+        let dir = try Scratch.directory("access-log")
         try FileManager.default.createDirectory(atPath: dir + "/root/PMC1.1", withIntermediateDirectories: true)
         try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/root/PMC1.1/a.txt"))
         let log = dir + "/access.log"
-        try "earlier line\n".write(toFile: log, atomically: true, encoding: .utf8)
+        try "earlier line\n".write(toFile: log, atomically: false, encoding: .utf8)
         let server = try MirrorServer(root: dir + "/root", accessLog: log)
         let port = try await server.start()
         defer { Task { await server.stop() } }
@@ -107,9 +100,9 @@ private func get(_ port: UInt16, _ target: String, headers: String = "") async t
 
 /// The request line and head limits, checked on the wire: the gate in front of FlyingFox answers before FlyingFox
 /// reads an unbounded line, and closes the connection.
-@Suite struct MirrorServerRequestLimitTests {
+@Suite(.scratch) struct MirrorServerRequestLimitTests {
     static func serve() async throws -> (MirrorServer, UInt16) {
-        let dir = try scratch("limits")
+        let dir = try Scratch.directory("limits")
         try FileManager.default.createDirectory(atPath: dir + "/PMC1.1", withIntermediateDirectories: true)
         try Data("inside".utf8).write(to: URL(fileURLWithPath: dir + "/PMC1.1/a.txt"))
         let server = try MirrorServer(root: dir)

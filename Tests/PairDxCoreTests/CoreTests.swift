@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import PairDxCore
 
@@ -60,15 +61,9 @@ import Testing
     }
 }
 
-@Suite struct FileTests {
-    func tempDir() throws -> String {
-        let d = NSTemporaryDirectory() + "pairdx-core-\(UUID().uuidString)"
-        try FileSystem.makeDirectory(d)
-        return d
-    }
-
+@Suite(.scratch) struct FileTests {
     @Test func atomicWriteLeavesNoTemporaries() throws {
-        let d = try tempDir()
+        let d = try Scratch.directory("core")
         try AtomicFile.write("hello\n", to: d + "/sub/a.txt")
         try AtomicFile.write("world\n", to: d + "/sub/a.txt")
         #expect(try FileSystem.readString(d + "/sub/a.txt") == "world\n")
@@ -77,8 +72,7 @@ import Testing
     }
 
     @Test func listFilesSortsSkipsHiddenAndFollowsFileLinksOnlyWhenAsked() throws {
-        let d = try tempDir()
-        defer { try? FileManager.default.removeItem(atPath: d) }
+        let d = try Scratch.directory("core")
         let fm = FileManager.default
         try AtomicFile.write("b", to: d + "/b.png")
         try AtomicFile.write("a", to: d + "/sub/a.jpg")
@@ -94,7 +88,7 @@ import Testing
     }
 
     @Test func jsonlIsSortedCanonicalAndReportsLineNumbers() throws {
-        let d = try tempDir()
+        let d = try Scratch.directory("core")
         let recs = [Candidate(pmcid: "PMC10", via: .ids), Candidate(pmcid: "PMC9", version: 2, via: .ids)]
         try JSONL.write(recs, to: d + "/c.jsonl", sortedBy: \.sortKey)
         let text = try FileSystem.readString(d + "/c.jsonl")
@@ -117,7 +111,7 @@ import Testing
     }
 
     @Test func blobStoreIsContentAddressed() throws {
-        let d = try tempDir()
+        let d = try Scratch.directory("core")
         let store = BlobStore(root: d + "/blobs")
         let digest = try store.put(Data("abc".utf8))
         #expect(digest == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -1,5 +1,6 @@
 import Curation
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Synth
 import Testing
@@ -7,20 +8,18 @@ import Testing
 
 /// The caption-first rebuild of a given source: media only for labelled figures, a stop at the recipe's target,
 /// and the same split bytes whatever the batch sizes or interruptions.
-@Suite(.serialized) struct CaptionFirstScanTests {
+@Suite(.serialized, .scratch) struct CaptionFirstScanTests {
     static let mirror: String = {
-        let dir = NSTemporaryDirectory() + "pairdx-scan-mirror-\(getpid())"
-        if !FileSystem.exists(dir + "/.done") {
-            _ = try! SynthGenerator.run(
-                SynthOptions(seed: 4, out: dir, figures: 600, truth: dir + ".truth.json", threads: 2, force: true))
-            try! AtomicFile.write(Data(), to: dir + "/.done")
-        }
-        return dir
+        let dir = try! Scratch.shared("scan-mirror")
+        _ = try! SynthGenerator.run(
+            SynthOptions(
+                seed: 4, out: dir + "/mirror", figures: 600, truth: dir + "/truth.json", threads: 2, force: true))
+        return dir + "/mirror"
     }()
 
     /// A scratch root with the demo recipe turned into a `target` policy of `perClass`.
     func scratch(_ tag: String, perClass: Int) throws -> (root: String, recipe: String) {
-        let root = NSTemporaryDirectory() + "pairdx-scan-\(tag)-\(UUID().uuidString)"
+        let root = try Scratch.directory("scan-" + tag)
         var r = try Recipe.load(RebuildTests.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json")
         r.name = "scan-test"
         r.balance.policy = .target; r.balance.perClass = perClass

@@ -5,7 +5,7 @@ import Testing
 
 /// The exit-code rule (README "Exit codes") against the built `pairdx`: every subcommand given a missing input file
 /// exits 74, every subcommand given a value its option does not take exits 64, and malformed input exits 65.
-@Suite struct ExitCodeTests {
+@Suite(.scratch) struct ExitCodeTests {
     static let recipe = Prerequisite.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json"
     static let split = Prerequisite.packageRoot + "/Splits/pairdx-synth-v1"
     static let missing = "/nonexistent-pairdx-input"
@@ -13,9 +13,7 @@ import Testing
     /// Runs `pairdx args` in an empty scratch directory (so `work/` and `Manifests/` are absent there).
     func run(_ args: [String]) throws -> (status: Int32, stderr: String) {
         let exe = try Prerequisite.pairdx.require()
-        let dir = NSTemporaryDirectory() + "pairdx-exit-\(UUID().uuidString)"
-        try FileSystem.makeDirectory(dir)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("exit")
         let r = try Subprocess.run(exe, args, cwd: dir, stderrOnly: true)
         return (r.status, r.output)
     }
@@ -97,10 +95,9 @@ import Testing
     }
 
     @Test(Prerequisite.pairdx.trait) func malformedInputExits65() throws {
-        let dir = NSTemporaryDirectory() + "pairdx-exit-bad-\(UUID().uuidString)"
+        let dir = try Scratch.directory("exit-bad")
         try AtomicFile.write("{\"name\": ", to: dir + "/recipe.json")
         try AtomicFile.write("<article><body><fig", to: dir + "/a.xml")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         for args in [
             ["rebuild", "--recipe", dir + "/recipe.json"], ["split", "--recipe", dir + "/recipe.json"],
             ["parse-jats", dir + "/a.xml"]

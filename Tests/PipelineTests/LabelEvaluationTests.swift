@@ -1,12 +1,13 @@
 import Curation
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Pipeline
 import Testing
 
 /// The gold set against the committed recipes: pairdx-v2 must keep ≥ 97% precision in every class; the committed
 /// label-quality file must be what `pairdx label-eval` gives today.
-@Suite struct LabelEvaluationTests {
+@Suite(.scratch) struct LabelEvaluationTests {
     static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
@@ -58,9 +59,8 @@ import Testing
     }
 
     @Test func missingCaptionsAreCountedNotFatal() throws {
-        let dir = NSTemporaryDirectory() + "pairdx-gold-\(UUID().uuidString)"
+        let dir = try Scratch.directory("gold")
         try FileSystem.makeDirectory(dir + "/roco-captions/test/radiology")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         try AtomicFile.write(
             "ROCO_1\tAxial CT of the chest shows a nodule.\n", to: dir + "/roco-captions/test/radiology/captions.txt")
         func item(_ id: String, _ source: String) -> GoldItem {

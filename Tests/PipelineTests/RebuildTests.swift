@@ -7,7 +7,7 @@ import Testing
 
 /// End-to-end rebuilds of the embedded corpus: the committed split and manifest bytes come back from the
 /// seed, whatever the thread count or shard count, and a second run skips every stage.
-@Suite(.serialized) struct RebuildTests {
+@Suite(.serialized, .scratch) struct RebuildTests {
     static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
@@ -18,7 +18,7 @@ import Testing
 
     /// A scratch root holding `Manifests/pairdx-synth-v1/recipe.json` copied from the repository.
     func scratch(_ tag: String) throws -> String {
-        let root = NSTemporaryDirectory() + "pairdx-rebuild-\(tag)-\(UUID().uuidString)"
+        let root = try Scratch.directory("rebuild-" + tag)
         let recipe = try FileSystem.read(Self.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json")
         try AtomicFile.write(recipe, to: root + "/Manifests/pairdx-synth-v1/recipe.json")
         return root
@@ -163,7 +163,6 @@ import Testing
     @Test(Prerequisite.pairdx.trait) func shardedFetchKeepsTheClientLimits() async throws {
         try Prerequisite.pairdx.require()
         let root = try scratch("limits")
-        defer { try? FileManager.default.removeItem(atPath: root) }
         do { _ = try await rebuild(root, figures: 60, shards: 2, clientArguments: ["--max-media-bytes", "100"]) } catch
         { print("rebuild stopped: \(error)") }
         var figures: [FigureRecord] = []

@@ -8,25 +8,22 @@ import Testing
 /// The caption-first scan spread over shards: local processes (`rebuild --shards N`) and the cluster form (`plan`, N ×
 /// `rebuild --scan-shard I/N`, `rebuild --from-shards N`, what `deploy/slurm/submit.sh --order caption-first` runs) give
 /// the bytes of the one-process scan on a PubMed Central-like corpus, and a short merged result fails the finish.
-@Suite(.serialized) struct ShardedScanTests {
+@Suite(.serialized, .scratch) struct ShardedScanTests {
     /// A PMC-profile mirror: the six classes are a minority, endoscopy the rarest.
     static let mirror: String = {
-        let dir = NSTemporaryDirectory() + "pairdx-sharded-scan-mirror-\(getpid())"
-        if !FileSystem.exists(dir + "/.done") {
-            _ = try! SynthGenerator.run(
-                SynthOptions(
-                    seed: 5, out: dir, figures: 1500, truth: dir + ".truth.json", threads: 2,
-                    force: true, profile: .pmc))
-            try! AtomicFile.write(Data(), to: dir + "/.done")
-        }
-        return dir
+        let dir = try! Scratch.shared("sharded-scan-mirror")
+        _ = try! SynthGenerator.run(
+            SynthOptions(
+                seed: 5, out: dir + "/mirror", figures: 1500, truth: dir + "/truth.json", threads: 2, force: true,
+                profile: .pmc))
+        return dir + "/mirror"
     }()
 
     static let perClass = 4
 
     /// A scratch root with the demo recipe turned into a `target` policy.
     func scratch(_ tag: String) throws -> (root: String, recipe: String) {
-        let root = NSTemporaryDirectory() + "pairdx-sharded-scan-\(tag)-\(UUID().uuidString)"
+        let root = try Scratch.directory("sharded-scan-" + tag)
         var r = try Recipe.load(Prerequisite.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json")
         r.name = "sharded-scan"
         r.balance.policy = .target; r.balance.perClass = Self.perClass

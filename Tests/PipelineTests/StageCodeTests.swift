@@ -6,7 +6,7 @@ import Testing
 
 /// Fingerprints see code: a stage's code version is part of its fingerprint, and the golden digests of every stamped
 /// stage's outputs on a small demo corpus force the version up whenever those bytes change.
-@Suite(.serialized) struct StageCodeTests {
+@Suite(.serialized, .scratch) struct StageCodeTests {
     static let packageRoot = Prerequisite.packageRoot
     static let goldenPath = packageRoot + "/Tests/PipelineTests/Fixtures/stage-outputs.json"
 
@@ -20,12 +20,6 @@ import Testing
         var stages: [String: Entry]
     }
 
-    func tempDir(_ tag: String) throws -> String {
-        let d = NSTemporaryDirectory() + "pairdx-stagecode-\(tag)-\(UUID().uuidString)"
-        try FileSystem.makeDirectory(d)
-        return d
-    }
-
     /// A stage that appends one line to `out` per run, so the test sees whether it ran.
     func counting(_ work: WorkDirectory, input: String, code: Int?, params: [String: String] = [:]) -> Stage {
         let out = work.path("out.txt")
@@ -36,7 +30,7 @@ import Testing
     }
 
     @Test func aNewCodeVersionRerunsTheStageAndTheSameOneSkipsIt() throws {
-        let root = try tempDir("code")
+        let root = try Scratch.directory("stagecode-code")
         let work = WorkDirectory(root + "/work")
         try AtomicFile.write("input\n", to: work.path("in.txt"))
         var runner = StageRunner(work: work)
@@ -51,7 +45,7 @@ import Testing
     }
 
     @Test func aMovedWorkDirectoryKeepsItsStamps() throws {
-        let root = try tempDir("move")
+        let root = try Scratch.directory("stagecode-move")
         let work = WorkDirectory(root + "/a/work")
         try AtomicFile.write("input\n", to: work.path("in.txt"))
         var runner = StageRunner(work: work)
@@ -65,7 +59,7 @@ import Testing
 
     /// Every stamped stage of `rebuild` on the demo corpus at a small size, with the code version each ran with.
     func measure(figures: Int) async throws -> Golden {
-        let root = try tempDir("golden")
+        let root = try Scratch.directory("stagecode-golden")
         let recipe = root + "/Manifests/pairdx-synth-v1/recipe.json"
         try AtomicFile.write(
             try FileSystem.read(Self.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json"), to: recipe)
