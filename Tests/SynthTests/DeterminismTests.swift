@@ -1,9 +1,10 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 import PairDxCore
 @testable import Synth
 
-@Suite struct DeterminismTests {
+@Suite(.scratch) struct DeterminismTests {
     @Test func sameSeedGivesIdenticalBytesWhateverTheThreadCount() throws {
         let a = try Corpora.seed11.get(), b = try Corpora.seed11Serial.get()
         #expect(a.checksums.count > 60)
@@ -52,8 +53,7 @@ import PairDxCore
     }
 
     @Test func refusesBadOptions() throws {
-        let dir = FileManager.default.temporaryDirectory.path + "/pairdx-synth-bad-\(getpid())"
-        try? FileManager.default.removeItem(atPath: dir)
+        let dir = try Scratch.directory("synth-bad") + "/out"
         #expect(throws: PairDxError.self) {
             try SynthGenerator.run(SynthOptions(seed: 1, out: dir, figures: 5, threads: 1))
         }
@@ -66,6 +66,5 @@ import PairDxCore
             #expect(e.kind == .usage)
             #expect(e.message.contains(dir))
         }
-        try? FileManager.default.removeItem(atPath: dir)
     }
 }

@@ -3,9 +3,10 @@ import Foundation
     import FoundationXML
 #endif
 import PairDxCore
+import PairDxTestSupport
 @testable import Synth
 
-/// Small corpora generated once per test process and shared by the tests (each ~60 figures).
+/// Small corpora generated once per test process and shared by the tests (each ~60 figures), removed at exit.
 struct GeneratedCorpus: Sendable {
     let dir: String
     let truthPath: String
@@ -26,9 +27,7 @@ struct GeneratedCorpus: Sendable {
     }
 
     static func make(seed: UInt64, figures: Int = 60, threads: Int) throws -> GeneratedCorpus {
-        let base = FileManager.default.temporaryDirectory.path + "/pairdx-synth-tests-\(getpid())"
-        let dir = "\(base)/seed\(seed)-t\(threads)-n\(figures)"
-        try? FileManager.default.removeItem(atPath: dir)
+        let dir = try Scratch.shared("synth-seed\(seed)-t\(threads)-n\(figures)") + "/corpus"
         let summary = try SynthGenerator.run(SynthOptions(seed: seed, out: dir, figures: figures, threads: threads))
         let truthData = try FileSystem.read(summary.truth)
         let truth = try JSONDecoder().decode(SynthTruth.self, from: truthData)

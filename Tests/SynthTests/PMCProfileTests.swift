@@ -1,11 +1,12 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 import PairDxCore
 @testable import Synth
 
 /// `pairdx synth --profile pmc`: PubMed Central-like proportions, captions that mention modalities in passing or
 /// negate them, and a truth file that records every figure's kind.
-@Suite struct PMCProfileTests {
+@Suite(.scratch) struct PMCProfileTests {
     static func plan(seed: UInt64, figures: Int) -> CorpusPlan {
         var p = CorpusPlan.make(seed: seed, figureCount: figures)
         PMCProfile.apply(&p)
@@ -97,8 +98,7 @@ import PairDxCore
     /// The truth file records every figure's kind; `class` is `none` exactly outside the six classes; the demo
     /// profile's truth has no kinds at all (its bytes are those of the committed demo corpus).
     @Test func truthRecordsEveryFiguresKind() throws {
-        let base = FileManager.default.temporaryDirectory.path + "/pairdx-synth-pmc-\(getpid())"
-        try? FileManager.default.removeItem(atPath: base)
+        let base = try Scratch.directory("synth-pmc")
         let pmc = try SynthGenerator.run(
             SynthOptions(seed: 8, out: base + "/pmc", figures: 80, threads: 2, profile: .pmc))
         let demo = try SynthGenerator.run(SynthOptions(seed: 8, out: base + "/demo", figures: 80, threads: 2))
@@ -117,6 +117,5 @@ import PairDxCore
         #expect(!(try FileSystem.readString(demo.truth)).contains("\"kind\""))
         // Same plan structure: the profile changes what figures show, not which figures there are.
         #expect(t.figures.map(\.id) == d.figures.map(\.id))
-        try? FileManager.default.removeItem(atPath: base)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PairDxCore
+import PairDxTestSupport
 import Training
 
 /// A small random CLIP for tests: written as open_clip-named safetensors beside a BPE merges file of CLIP's size,
@@ -19,10 +20,7 @@ public enum CLIPTestModel {
         public var merges: String { dir + "/merges.txt" }
 
         public init() throws {
-            dir =
-                FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-clipval-\(UUID().uuidString)")
-                .path
-            try FileSystem.makeDirectory(dir)
+            dir = try Scratch.directory("clipval")
             try CLIPWeights.save(CLIPModel(configuration: CLIPTestModel.config, seed: 3), to: dir + "/clip.safetensors")
             var symbols: [String] = (Array(33...126) + Array(161...172) + Array(174...255)).map {
                 String(Unicode.Scalar(UInt8($0)))
@@ -37,8 +35,6 @@ public enum CLIPTestModel {
             }
             try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: dir + "/merges.txt")
         }
-
-        public func remove() { try? FileManager.default.removeItem(atPath: dir) }
     }
 
     /// The toy recipe with the toy corpus's three classes (each with a prompt), two templates and a CLIP entry.

@@ -18,7 +18,7 @@ public struct ToyCorpus {
     public init(perClass: [String: Int] = ["train": 12, "val": 4, "test": 4], side: Int = 24, corruptOne: Bool = false)
         throws
     {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-toy-\(UUID().uuidString)").path
+        root = try Scratch.directory("toy")
         let work = WorkDirectory(root + "/work")
         try FileSystem.makeDirectory(root + "/Splits/toy")
         try FileSystem.makeDirectory(work.root)
@@ -56,8 +56,6 @@ public struct ToyCorpus {
         let summary = try JSONSerialization.data(withJSONObject: Self.summary(perClass: perClass))
         try AtomicFile.write(summary, to: root + "/Splits/toy/splits.json")
     }
-
-    public func remove() { try? FileManager.default.removeItem(atPath: root) }
 
     /// A `splits.json` with every field of Curation's `SplitsSummary` (counts true, digests placeholders).
     public static func summary(perClass: [String: Int]) -> [String: Any] {

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Testing
 @testable import Training
@@ -11,7 +12,7 @@ import Testing
 /// exactly open_clip's (351 tensors); image embeddings, text embeddings and logits worst ≤ 1e-4 and
 /// ‖ours − ref‖ ≤ 1e-4·‖ref‖ (float32 PyTorch: ≤ 1.6e-6, metadata `torch_f32_error.*`).
 /// Serialized: the full model holds 196 M parameters and as many gradient slots (1.6 GB).
-@Suite(.serialized)
+@Suite(.serialized, .scratch)
 struct BiomedCLIPModelTests {
     static func fixture() throws -> SafeTensors.File {
         let name = "model-full.safetensors"
@@ -25,12 +26,6 @@ struct BiomedCLIPModelTests {
         text: BERTTextConfiguration(
             vocabularySize: 40, width: 64, layers: 2, heads: 1, mlpWidth: 96, maxPositions: 256,
             contextLength: 256, outputDimension: 16))
-
-    static func temporaryDirectory() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("biomedclip-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
 
     @Test func fullModelMatchesOpenCLIPCustomTextCLIP() throws {
         let f = try Self.fixture()
@@ -59,8 +54,7 @@ struct BiomedCLIPModelTests {
     }
 
     @Test func weightsRoundTripAndConfigurationIsInferred() throws {
-        let dir = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("biomedclip")
         let original = BiomedCLIPModel(configuration: Self.tiny, seed: 7)
         let path = "\(dir)/tiny.safetensors"
         try BiomedCLIPWeights.save(original, to: path)
@@ -82,8 +76,7 @@ struct BiomedCLIPModelTests {
     }
 
     @Test func badWeightFilesNameTheFileAndTheTensor() throws {
-        let dir = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("biomedclip")
         let model = BiomedCLIPModel(configuration: Self.tiny)
         let path = "\(dir)/tiny.safetensors"
         try BiomedCLIPWeights.save(model, to: path)

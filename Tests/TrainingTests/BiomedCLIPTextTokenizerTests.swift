@@ -13,7 +13,7 @@ import Testing
 /// Unicode code point (139,001 strings; `gen_biomedclip_text_fixtures.py --full-sweep OUT.json.gz`, then
 /// `PAIRDX_WORDPIECE_SWEEP=OUT.json.gz`). The sweeps leave out the few strings ftfy's mojibake repair changes
 /// (7 of 139,008), which `CLIPTextCleaner` does not reproduce.
-struct BiomedCLIPTextTokenizerTests {
+@Suite(.scratch) struct BiomedCLIPTextTokenizerTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let captionsRoot = packageRoot.deletingLastPathComponent().appendingPathComponent(
@@ -42,9 +42,7 @@ struct BiomedCLIPTextTokenizerTests {
     }
 
     @Test func vocabularyFileErrorsNameTheFile() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wordpiece-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = URL(fileURLWithPath: try Scratch.directory("wordpiece"))
         let missing = dir.appendingPathComponent("absent-vocab.txt").path
         let error = try #require(throws: PairDxError.self) { try WordPieceTokenizer(vocabularyFile: missing) }
         #expect(error.kind == .io && error.message.contains(missing))
@@ -55,7 +53,7 @@ struct BiomedCLIPTextTokenizerTests {
             emptyError.kind == .badInput && emptyError.message.contains(empty.path)
                 && emptyError.message.contains("empty"))
         let noSep = dir.appendingPathComponent("nosep.txt")
-        try "[PAD]\n[UNK]\n[CLS]\nhello\n".write(to: noSep, atomically: true, encoding: .utf8)
+        try "[PAD]\n[UNK]\n[CLS]\nhello\n".write(to: noSep, atomically: false, encoding: .utf8)
         let sepError = try #require(throws: PairDxError.self) { try WordPieceTokenizer(vocabularyFile: noSep.path) }
         #expect(sepError.message.contains(noSep.path) && sepError.message.contains("[SEP]"))
     }

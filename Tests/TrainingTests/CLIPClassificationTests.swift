@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 import PairDxCore
 import TrainingTestSupport
@@ -6,10 +7,9 @@ import TrainingTestSupport
 
 /// CLIP as a classifier of the toy corpus: configuration inference from the weights' shapes, fine-tuning (towers,
 /// templates), the recipe entries, and the fusion inference benchmark.
-@Suite("CLIP classification") struct CLIPClassificationTests {
+@Suite("CLIP classification", .scratch) struct CLIPClassificationTests {
     @Test func configurationIsInferredFromTensorShapes() throws {
         let files = try CLIPTestModel.Files()
-        defer { files.remove() }
         let file = try SafeTensors.read(files.weights)
         #expect(try CLIPWeights.configuration(of: file, source: files.weights) == CLIPTestModel.config)
         let model = try CLIPWeights.loadModel(from: files.weights)
@@ -42,7 +42,6 @@ import TrainingTestSupport
     @Test func imageTowerModeLeavesTheTextTowerAndTemperatureAlone() throws {
         let files = try CLIPTestModel.Files()
         let toy = try ToyCorpus(perClass: ["train": 4, "val": 2, "test": 1])
-        defer { files.remove(); toy.remove() }
         let recipe = try CLIPTestModel.recipe(towers: .image, epochs: 2)
         let setup = try CLIPClassification.Setup(weights: files.weights, bpe: files.merges)
         let before = Array(setup.model.store.allValues)
@@ -71,7 +70,6 @@ import TrainingTestSupport
     @Test func fineTuningTakesEveryTemplateInTurn() throws {
         let files = try CLIPTestModel.Files()
         let toy = try ToyCorpus(perClass: ["train": 4, "val": 0, "test": 1])
-        defer { files.remove(); toy.remove() }
         let recipe = try CLIPTestModel.recipe(epochs: 2)
         let split = try SplitSet.load(toy.splitDir), captions = try Dataset.loadCaptions(toy.work)
         let prompts = ToyCorpus.classes.map { "a \($0) figure" }

@@ -1,14 +1,14 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 import PairDxCore
 import Curation
 import TrainingTestSupport
 @testable import Training
 
-@Suite("Data and training loop") struct DataLoaderTests {
+@Suite("Data and training loop", .scratch) struct DataLoaderTests {
     @Test func splitFilesJoinCaptionsAndBlobsAndCountProblems() throws {
         let toy = try ToyCorpus()
-        defer { toy.remove() }
         let split = try SplitSet.load(toy.splitDir)
         #expect(split.classes == ToyCorpus.classes && split.train.count == 36 && split.val.count == 12)
         // Remove one blob and one caption: both are skipped and reported, the rest loads.
@@ -31,7 +31,6 @@ import TrainingTestSupport
 
     @Test func loaderOrderIsKeyedBySeedAndEpochAndBadImagesAreDropped() throws {
         let toy = try ToyCorpus(corruptOne: true)
-        defer { toy.remove() }
         let split = try SplitSet.load(toy.splitDir)
         let ds = try Dataset.load(split, part: .train, work: toy.work)
         let a = BatchLoader(ds, blobs: toy.work.blobs, batchSize: 8, resolution: 16, needsImages: true, seed: 5)
@@ -60,7 +59,6 @@ import TrainingTestSupport
 
     @Test func decodedImagesAreCachedOnDiskOnceAndGiveTheSameBatches() throws {
         let toy = try ToyCorpus()
-        defer { toy.remove() }
         let split = try SplitSet.load(toy.splitDir)
         let ds = try Dataset.load(split, part: .train, work: toy.work)
         let dir = toy.work.decodedImageCache
@@ -88,7 +86,6 @@ import TrainingTestSupport
 
     @Test func textModelLearnsTheCorpusAndRunsAreReproducible() throws {
         let toy = try ToyCorpus()
-        defer { toy.remove() }
         let split = try SplitSet.load(toy.splitDir)
         var h = toyHyper(epochs: 6, lr: 1e-2); h.resolution = 24
         let cfg = TrainConfig(kind: .text, hyper: h, seed: 3, threads: 1)
@@ -112,7 +109,6 @@ import TrainingTestSupport
 
     @Test func imageAndFusionModelsTrainAndCheckpoint() throws {
         let toy = try ToyCorpus(perClass: ["train": 8, "val": 3, "test": 3])
-        defer { toy.remove() }
         let split = try SplitSet.load(toy.splitDir)
         for kind in [ModelKind.image, .fusion] {
             let r = try ComputeLock.run {

@@ -4,7 +4,7 @@ import Testing
 @testable import Training
 import PairDxCore
 
-@Suite("safetensors") struct DataSafeTensorsTests {
+@Suite("safetensors", .scratch) struct DataSafeTensorsTests {
     @Test func roundTripsAndIsByteStable() throws {
         var file = SafeTensors.File(metadata: ["format": "pt", "model": "text"])
         file.tensors["b.weight"] = .init(shape: [2, 3], values: [1, -2, 3.5, 0, .leastNonzeroMagnitude, 6])
@@ -34,9 +34,7 @@ import PairDxCore
     /// A checkpoint we write loads in Python's `safetensors` with the same values (skipped, with the reason, without it).
     @Test(safetensors.trait) func pythonSafetensorsReadsOurFiles() throws {
         let python = try Self.safetensors.require()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-st-\(UUID().uuidString)").path
-        try FileSystem.makeDirectory(dir)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("safetensors")
         var file = SafeTensors.File(metadata: ["classes": "ct,mri"])
         file.tensors["head.weight"] = .init(shape: [2, 2], values: [0.5, -1, 2, 1e-7])
         try SafeTensors.write(file, to: dir + "/c.safetensors")

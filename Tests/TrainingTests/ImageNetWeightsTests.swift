@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Testing
 import TrainingTestSupport
@@ -27,20 +28,17 @@ enum TorchvisionResNet18Synthetic {
     }
 
     static func write(_ file: SafeTensors.File = file()) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "resnet18-\(UUID().uuidString).safetensors"
-        ).path
+        let path = try Scratch.directory("resnet18") + "/resnet18.safetensors"
         try SafeTensors.write(file, to: path)
         return path
     }
 }
 
-@Suite(.serialized)
+@Suite(.serialized, .scratch)
 struct ImageNetWeightsTests {
     @Test func torchvisionNamedWeightsLoadIntoTheImageNetworkExceptItsClassifier() throws {
         let file = TorchvisionResNet18Synthetic.file()
         let path = try TorchvisionResNet18Synthetic.write(file)
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let weights = try ImageNetResNet18.load(path)
         #expect(weights.source.hasPrefix("imagenet:\((path as NSString).lastPathComponent) sha256:"))
         let model = ImageClassifier(
@@ -63,9 +61,7 @@ struct ImageNetWeightsTests {
 
     @Test func trainingStartsFromTheWeightsAndSaysSo() throws {
         let corpus = try ToyCorpus(perClass: ["train": 4, "val": 2, "test": 2], side: 32)
-        defer { corpus.remove() }
         let path = try TorchvisionResNet18Synthetic.write()
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let weights = try ImageNetResNet18.load(path)
         var hyper = toyHyper(epochs: 1, optimizer: .sgd)
         hyper.widthMultiplier = 1
@@ -88,7 +84,6 @@ struct ImageNetWeightsTests {
         var missing = TorchvisionResNet18Synthetic.file()
         missing.tensors["layer3.1.bn2.running_var"] = nil
         let missingPath = try TorchvisionResNet18Synthetic.write(missing)
-        defer { try? FileManager.default.removeItem(atPath: missingPath) }
         let e1 = #expect(throws: PairDxError.self) { try ImageNetResNet18.load(missingPath) }
         #expect(
             e1?.kind == .badInput && e1!.message.contains(missingPath)
@@ -98,14 +93,12 @@ struct ImageNetWeightsTests {
         wrong.tensors["layer2.0.conv1.weight"] = .init(
             shape: [128, 64, 1, 1], values: [Float](repeating: 0, count: 128 * 64))
         let wrongPath = try TorchvisionResNet18Synthetic.write(wrong)
-        defer { try? FileManager.default.removeItem(atPath: wrongPath) }
         let e2 = #expect(throws: PairDxError.self) { try ImageNetResNet18.load(wrongPath) }
         #expect(
             e2!.message.contains("'layer2.0.conv1.weight' has shape [128, 64, 1, 1], expected [128, 64, 3, 3]"),
             "\(e2!.message)")
 
         let good = try TorchvisionResNet18Synthetic.write()
-        defer { try? FileManager.default.removeItem(atPath: good) }
         let e3 = #expect(throws: PairDxError.self) { try ImageNetResNet18.load(good, widthMultiplier: 0.5) }
         #expect(
             e3!.message.contains("'conv1.weight' has shape [64, 3, 7, 7]")

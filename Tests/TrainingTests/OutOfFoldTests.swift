@@ -1,5 +1,6 @@
 import Curation
 import Foundation
+import PairDxTestSupport
 import Imaging
 import PairDxCore
 import Testing
@@ -8,7 +9,7 @@ import TrainingTestSupport
 
 /// Out-of-fold probabilities on a toy corpus (class c = a dominant colour), with labels flipped on purpose:
 /// the models that score the flipped items never trained on them, so the image wins over the wrong label.
-@Suite(.serialized)
+@Suite(.serialized, .scratch)
 struct OutOfFoldTests {
     /// A toy corpus whose classes survive the loader's flips and shifts: class c is a dominant colour (red, green,
     /// blue) with noise; `flips` items get another class in their split file (id → the wrong class written there).
@@ -58,7 +59,6 @@ struct OutOfFoldTests {
 
     @Test func everyItemIsScoredOnceByAModelThatNeverSawItsGroup() throws {
         let (toy, flipped) = try Self.corpus(flips: 3)
-        defer { toy.remove() }
         let split = try SplitSet.load(toy.splitDir)
         let result = try OutOfFold.run(Self.config(), split: split, work: toy.work)
         let all = SplitName.allCases.flatMap { split.rows($0) }
@@ -89,7 +89,6 @@ struct OutOfFoldTests {
 
     @Test func sameSeedSameProbabilitiesAtAnyThreadCount() throws {
         let (toy, _) = try Self.corpus(flips: 1)
-        defer { toy.remove() }
         let split = try SplitSet.load(toy.splitDir)
         var c = Self.config(folds: 2)
         c.hyper.epochs = 2
@@ -101,7 +100,6 @@ struct OutOfFoldTests {
 
     @Test func tooFewFoldsIsAUsageError() throws {
         let toy = try ToyCorpus(perClass: ["train": 2])
-        defer { toy.remove() }
         #expect {
             try OutOfFold.run(Self.config(folds: 1), split: try SplitSet.load(toy.splitDir), work: toy.work)
         } throws: {

@@ -4,7 +4,7 @@ import Testing
 @testable import Training
 import PairDxCore
 
-@Suite("Caption text") struct TextTests {
+@Suite("Caption text", .scratch) struct TextTests {
     @Test func tokeniserLowercasesKeepsHyphenatedWordsAndNormalisesNumbers() {
         #expect(
             Tokenizer.words("Axial T2-weighted MRI (Fig. 3), 2.5 cm lesion; 1,000 cells.")
@@ -37,12 +37,9 @@ import PairDxCore
     }
 
     @Test func gloveTextParsesCachesAndRejectsRaggedLines() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-glove-\(UUID().uuidString)")
-            .path
-        try FileSystem.makeDirectory(dir)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("glove")
         let path = dir + "/vectors.txt"
-        try "the 0.5 -1.25 3\nct 1e-2 2 -0\n7 1 1 1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "the 0.5 -1.25 3\nct 1e-2 2 -0\n7 1 1 1\n".write(toFile: path, atomically: false, encoding: .utf8)
         let g = try GloVe.load(path, cacheDirectory: dir + "/cache")
         #expect(g.words == ["the", "ct", "7"] && g.dimension == 3)
         #expect(g.vectors == [0.5, -1.25, 3, 0.01, 2, 0, 1, 1, 1])
@@ -51,7 +48,7 @@ import PairDxCore
         let again = try GloVe.load(path, cacheDirectory: dir + "/cache")
         #expect(again.words == g.words && again.vectors == g.vectors)
         let bad = dir + "/bad.txt"
-        try "a 1 2\nb 1\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "a 1 2\nb 1\n".write(toFile: bad, atomically: false, encoding: .utf8)
         #expect(throws: PairDxError.self) { try GloVe.load(bad) }
         do { _ = try GloVe.load(bad) } catch let e as PairDxError { #expect(e.message.contains("bad.txt:2")) }
         // Embedding matrix: known words copied, <pad> zero, <num> the digits' mean.
@@ -70,8 +67,7 @@ import PairDxCore
     @Test(glove.trait, rocoCaptions.trait) func realGloveCoversRocoCaptions() throws {
         let glovePath = try Self.glove.require()
         let captionsPath = try Self.rocoCaptions.require()
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-glove-cache-\(getpid())").path
-        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let cache = try Scratch.directory("glove-cache")
         let g = try GloVe.load(glovePath, cacheDirectory: cache)
         #expect(g.words.count == 100_000 && g.dimension == 50)
         let cached = try GloVe.load(glovePath, cacheDirectory: cache)

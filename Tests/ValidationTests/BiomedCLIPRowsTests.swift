@@ -1,5 +1,6 @@
 import Curation
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Testing
 import Training
@@ -9,7 +10,7 @@ import TrainingTestSupport
 /// The BiomedCLIP rows of `pairdx validate` end to end: a tiny random BiomedCLIP written as open_clip-named
 /// safetensors, a WordPiece vocabulary holding the prompts' words, the toy corpus and the CLIP test recipe (its
 /// class prompts and templates); plus bad files and the rows without weights.
-@Suite("BiomedCLIP rows of validate") struct BiomedCLIPRowsTests {
+@Suite("BiomedCLIP rows of validate", .scratch) struct BiomedCLIPRowsTests {
     static let words = ["a", "an", "ct", "scan", "mri", "image", "x", "-", "ray", "radiograph", "figure", "showing"]
 
     /// A folder with `biomedclip.safetensors` (random weights, seed 5; 32² images, 64-wide towers, context 64) and
@@ -20,10 +21,7 @@ import TrainingTestSupport
         var vocabulary: String { dir + "/vocab.txt" }
 
         init() throws {
-            dir =
-                FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-biomedval-\(UUID().uuidString)")
-                .path
-            try FileSystem.makeDirectory(dir)
+            dir = try Scratch.directory("biomedval")
             let tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + BiomedCLIPRowsTests.words
             try AtomicFile.write(Data((tokens.joined(separator: "\n") + "\n").utf8), to: vocabulary)
             let configuration = BiomedCLIPConfiguration(
@@ -34,14 +32,11 @@ import TrainingTestSupport
                     contextLength: 64, outputDimension: 16))
             try BiomedCLIPWeights.save(BiomedCLIPModel(configuration: configuration, seed: 5), to: weights)
         }
-
-        func remove() { try? FileManager.default.removeItem(atPath: dir) }
     }
 
     @Test func validateRunsZeroShotBiomedCLIPWithWeights() throws {
         let files = try Files()
         let toy = try ToyCorpus(perClass: ["train": 4, "val": 1, "test": 3])
-        defer { files.remove(); toy.remove() }
         let split = try SplitSet.load(toy.splitDir)
         // One test image made unreadable (its blob overwritten): skipped and counted, never fatal.
         let broken = try #require(split.test.first)
@@ -89,7 +84,6 @@ import TrainingTestSupport
     @Test func badFilesStopValidateBeforeTrainingAndNameTheFile() throws {
         let files = try Files()
         let toy = try ToyCorpus(perClass: ["train": 2, "val": 1, "test": 1])
-        defer { files.remove(); toy.remove() }
         let out = toy.root + "/report"
         func message(weights: String, vocabulary: String?) throws -> String {
             do {

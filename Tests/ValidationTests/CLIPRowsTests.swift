@@ -1,5 +1,6 @@
 import Curation
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Testing
 import Training
@@ -8,11 +9,10 @@ import TrainingTestSupport
 
 /// The CLIP rows of `pairdx validate` end to end: a small random CLIP written as open_clip-named safetensors, a BPE
 /// merges file of CLIP's size, the toy corpus; bad files stop the run before training and name the file.
-@Suite("CLIP rows of validate") struct CLIPRowsTests {
+@Suite("CLIP rows of validate", .scratch) struct CLIPRowsTests {
     @Test func badWeightFilesStopValidateBeforeTrainingAndNameTheFile() throws {
         let files = try CLIPTestModel.Files()
         let toy = try ToyCorpus(perClass: ["train": 2, "val": 1, "test": 1])
-        defer { files.remove(); toy.remove() }
         let recipe = try CLIPTestModel.recipe()
         let out = toy.root + "/report"
         func message(weights: String, bpe: String?) -> String {
@@ -52,7 +52,6 @@ import TrainingTestSupport
     @Test func validateRunsBothCLIPRowsWithWeights() throws {
         let files = try CLIPTestModel.Files()
         let toy = try ToyCorpus(perClass: ["train": 6, "val": 2, "test": 3])
-        defer { files.remove(); toy.remove() }
         let out = toy.root + "/report", checkpoints = toy.root + "/checkpoints"
         let r = try Validation.run(
             split: toy.splitDir, data: toy.work.root, out: out, recipe: try CLIPTestModel.recipe(), threads: 1,

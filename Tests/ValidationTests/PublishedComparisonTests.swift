@@ -1,12 +1,13 @@
 import Curation
 import Foundation
+import PairDxTestSupport
 import PairDxCore
 import Testing
 import Training
 import TrainingTestSupport
 @testable import Validation
 
-@Suite("Validation against the published figures") struct PublishedComparisonTests {
+@Suite("Validation against the published figures", .scratch) struct PublishedComparisonTests {
     @Test func publishedResultsHoldEveryFigureOfTheAbstract() throws {
         let p = try PublishedResults.load(publishedPath())
         #expect(p.source.doi == "10.3390/s25247596")
@@ -23,7 +24,6 @@ import TrainingTestSupport
 
     @Test func validateOnAToyCorpusWritesAllReportsWithVerdicts() throws {
         let toy = try ToyCorpus()
-        defer { toy.remove() }
         let out = toy.root + "/report"
         let r = try Validation.run(
             split: toy.splitDir, data: toy.work.root, out: out, recipe: try toyRecipe(), threads: 1,

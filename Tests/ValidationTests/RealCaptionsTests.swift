@@ -9,7 +9,7 @@ import TrainingTestSupport
 
 /// `validate --real-captions` as a library call on a small real input: the first lines of two of ROCO's caption
 /// files (radiology and non-radiology figures of PMC articles), in ROCO's layout, labelled by `pairdx-v2`'s rules.
-@Suite struct RealCaptionsTests {
+@Suite(.scratch) struct RealCaptionsTests {
     static let roco = Prerequisite.path(
         "../shared/data/roco-captions", what: "ROCO caption files (../shared/data/roco-captions)")
 
@@ -36,9 +36,7 @@ import TrainingTestSupport
     @Test(roco.trait)
     func textBaselineOnRealCaptionsWritesItsReport() throws {
         let source = try Self.roco.require()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-realcap-\(UUID().uuidString)")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("realcap")
         let ids = try Self.sample(source, into: dir + "/roco", lines: ["radiology": 400, "non-radiology": 100])
         var recipe = try Recipe.load(Prerequisite.packageRoot + "/Manifests/pairdx-v2/recipe.json")
         recipe.training["text"] = toyHyper(epochs: 2, batch: 16, lr: 3e-3)
@@ -66,11 +64,8 @@ import TrainingTestSupport
     }
 
     @Test func aFolderWithoutCaptionFilesIsNamed() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "pairdx-realcap-empty-\(UUID().uuidString)"
-        ).path
+        let dir = try Scratch.directory("realcap-empty")
         try FileSystem.makeDirectory(dir + "/test/radiology")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect {
             try RealCaptions.run(directory: dir, recipe: try toyRecipe(), threads: 1, glove: nil, out: dir + "/report")
         } throws: { "\($0)".contains(dir) && "\($0)".contains("no captions.txt") }

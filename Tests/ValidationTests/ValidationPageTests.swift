@@ -9,7 +9,7 @@ import TrainingTestSupport
 
 /// The validation page as pictures: learning curves, confusion heatmaps and F1 bars in inline SVG, checked
 /// as markup and, with Chromium and Pillow present, rendered at 1280 px by `scripts/render-report.sh --check`.
-@Suite struct ValidationPageTests {
+@Suite(.scratch) struct ValidationPageTests {
     static let packageRoot = Prerequisite.packageRoot
 
     static let chromium = Prerequisite.chromium
@@ -95,9 +95,7 @@ import TrainingTestSupport
 
     @Test(chromium.trait, pillowPython.trait)
     func renderCheckPassesAt1280AndCatchesABlankChartAndAWidePage() throws {
-        let dir = NSTemporaryDirectory() + "pairdx-valpage-\(UUID().uuidString)"
-        try FileSystem.makeDirectory(dir)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try Scratch.directory("valpage")
         try ReportWriter.write(try Self.report(), to: dir)
         let script = Self.packageRoot + "/scripts/render-report.sh"
         try Self.chromium.require()
