@@ -14,6 +14,28 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
     Dictionary(uniqueKeysWithValues: try JSONL.read(FigureRecord.self, from: work.figures).map { ($0.id, $0) })
 }
 
+/// Article PMC1.1 under `dir/mirror`, served with `fault`: figure i has caption `captions[i - 1]` and graphic
+/// `g<i>.png`, where g1 is `first` and the others are 20×20 PNGs of seeds `seed + 1`, `seed + 2`, ….
+private func serveArticle(
+    _ dir: String, first: Data, seed: Int, captions: [String], fault: Fault
+) async throws -> RunningMirror {
+    let root = dir + "/mirror"
+    var media = ["g1.png": first]
+    for i in captions.indices.dropFirst() {
+        media["g\(i + 1).png"] = PNGFixture.make(width: 20, height: 20, seed: seed + i)
+    }
+    try MirrorBuilder.article(
+        root, pmcid: "PMC1", version: 1,
+        figures: captions.enumerated().map { i, caption in
+            .init(id: "F\(i + 1)", label: "Figure \(i + 1)", caption: caption, hrefs: ["g\(i + 1)"])
+        },
+        media: media)
+    return try await RunningMirror.start(root, faults: [fault])
+}
+
+/// A one-time in-flight corruption of g1.png (same length, one byte inverted).
+private let corruptFirst = Fault(path: "/PMC1.1/g1.png", kind: "corrupt", times: 1)
+
 /// Media bodies checked against the Size and single-part ETag (MD5) that the source's listing gives for their keys.
 @Suite(.scratch) struct ListedChecksumTests {
     @Test func listingETagsAreMD5OnlyWhenSinglePart() throws {
@@ -40,16 +62,8 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
     @Test func corruptedBodyFailsTheETagCheckAndIsAskedAgain() async throws {
         let dir = try Scratch.directory("etag-corrupt")
         let png = PNGFixture.make(width: 40, height: 30, seed: 11)
-        let root = dir + "/mirror"
-        try MirrorBuilder.article(
-            root, pmcid: "PMC1", version: 1,
-            figures: [
-                .init(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"]),
-                .init(id: "F2", label: "Figure 2", caption: "Chest X-ray.", hrefs: ["g2"])
-            ],
-            media: ["g1.png": png, "g2.png": PNGFixture.make(width: 20, height: 20, seed: 12)])
-        let mirror = try await RunningMirror.start(
-            root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "corrupt", times: 1)])
+        let mirror = try await serveArticle(
+            dir, first: png, seed: 11, captions: ["Axial CT.", "Chest X-ray."], fault: corruptFirst)
         defer { Task { await mirror.stop() } }
 
         // The listing the fetch reads to find the version gives Size and the MD5 ETag of every key.
@@ -83,21 +97,9 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
     /// the bodies against the listings the caption phase handed over, and settles only the figures selected.
     @Test func theMediaPhaseChecksAgainstTheCaptionPhasesListings() async throws {
         let dir = try Scratch.directory("etag-phases")
-        let png = PNGFixture.make(width: 40, height: 30, seed: 15)
-        let root = dir + "/mirror"
-        try MirrorBuilder.article(
-            root, pmcid: "PMC1", version: 1,
-            figures: [
-                .init(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"]),
-                .init(id: "F2", label: "Figure 2", caption: "Chest X-ray.", hrefs: ["g2"]),
-                .init(id: "F3", label: "Figure 3", caption: "A bar chart.", hrefs: ["g3"])
-            ],
-            media: [
-                "g1.png": png, "g2.png": PNGFixture.make(width: 20, height: 20, seed: 16),
-                "g3.png": PNGFixture.make(width: 20, height: 20, seed: 17)
-            ])
-        let mirror = try await RunningMirror.start(
-            root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "corrupt", times: 1)])
+        let mirror = try await serveArticle(
+            dir, first: PNGFixture.make(width: 40, height: 30, seed: 15), seed: 15,
+            captions: ["Axial CT.", "Chest X-ray.", "A bar chart."], fault: corruptFirst)
         defer { Task { await mirror.stop() } }
         let source = try Source(mirror.base)
         let cs = [Candidate(pmcid: "PMC1", version: nil, via: .ids)]
@@ -128,12 +130,7 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
     @Test func aRetryCuresACorruptedBody() async throws {
         let dir = try Scratch.directory("etag-retry")
         let png = PNGFixture.make(width: 32, height: 32, seed: 13)
-        let root = dir + "/mirror"
-        try MirrorBuilder.article(
-            root, pmcid: "PMC1", version: 1,
-            figures: [.init(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"])], media: ["g1.png": png])
-        let mirror = try await RunningMirror.start(
-            root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "corrupt", times: 1)])
+        let mirror = try await serveArticle(dir, first: png, seed: 13, captions: ["Axial CT."], fault: corruptFirst)
         defer { Task { await mirror.stop() } }
         let work = WorkDirectory(dir + "/work")
         _ = try await Fetcher(source: try Source(mirror.base), work: work, client: client(retries: 1))
@@ -146,13 +143,9 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
     /// when the server declares no length: the version listing already said how long it is.
     @Test func bodyLongerThanTheListedSizeFails() async throws {
         let dir = try Scratch.directory("listed-size")
-        let png = PNGFixture.make(width: 30, height: 30, seed: 14)
-        let root = dir + "/mirror"
-        try MirrorBuilder.article(
-            root, pmcid: "PMC1", version: 1,
-            figures: [.init(id: "F1", label: "Figure 1", caption: "Axial CT.", hrefs: ["g1"])], media: ["g1.png": png])
-        let mirror = try await RunningMirror.start(
-            root, faults: [Fault(path: "/PMC1.1/g1.png", kind: "no-length", extraBytes: 64)])
+        let mirror = try await serveArticle(
+            dir, first: PNGFixture.make(width: 30, height: 30, seed: 14), seed: 14, captions: ["Axial CT."],
+            fault: Fault(path: "/PMC1.1/g1.png", kind: "no-length", extraBytes: 64))
         defer { Task { await mirror.stop() } }
         let work = WorkDirectory(dir + "/work")
         _ = try await Fetcher(source: try Source(mirror.base), work: work, client: client())
@@ -170,9 +163,9 @@ private func figures(_ work: WorkDirectory) throws -> [String: FigureRecord] {
         let python = try Self.moto.require()
         let dir = try Scratch.directory("moto-etag")
         let mirror = try MirrorBuilder.standard(in: dir)
-        let (server, port) = try MotoS3.start(python: python)
+        let (server, port) = try await MotoS3.start(python: python)
         defer { MotoS3.stop(server) }
-        _ = try MotoS3.upload(python: python, port: port, mirror: mirror, fillers: 0)
+        _ = try await MotoS3.upload(python: python, port: port, mirror: mirror, fillers: 0)
         let source = try Source("http://127.0.0.1:\(port)/pmc-oa-opendata")
         // Version-less candidates, as esearch gives them: the fetch lists each article's keys.
         let cs = ["PMC1", "PMC2", "PMC10", "PMC8999999"].map { Candidate(pmcid: $0, version: nil, via: .ids) }

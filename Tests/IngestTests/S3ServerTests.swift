@@ -27,8 +27,14 @@ enum MotoS3 {
     /// CI must run these tests: there a missing moto fails instead of skipping.
     static var required: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
-    /// Starts `moto_server -H 127.0.0.1 -p PORT` (the module's entry point under the same Python); waits until it answers.
-    static func start(python: String) throws -> (Process, Int) {
+    /// Starts `moto_server -H 127.0.0.1 -p PORT` (the module's entry point under the same Python); waits until it
+    /// answers. The waiting blocks a thread of its own, never a Swift concurrency thread (an in-process server shares
+    /// that small pool when tests run in parallel).
+    static func start(python: String) async throws -> (Process, Int) {
+        try await Loopback.offPool { try launch(python: python) }
+    }
+
+    private static func launch(python: String) throws -> (Process, Int) {
         for _ in 0..<5 {
             let port = Int.random(in: 20_000...45_000)
             let p = Process()
@@ -48,15 +54,21 @@ enum MotoS3 {
         throw PairDxError.io("moto_server did not start")
     }
 
-    /// Stops the server: SIGTERM, then SIGKILL if it is still up after 5 s.
+    /// Stops the server: SIGTERM, then SIGKILL if it is still up after 5 s (waited for on a thread of its own).
     static func stop(_ p: Process) {
         p.terminate()
-        for _ in 0..<50 where p.isRunning { usleep(100_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        Thread {
+            for _ in 0..<50 where p.isRunning { usleep(100_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        }.start()
     }
 
-    /// Runs `scripts/s3/upload-mirror.py`; returns the number of article prefixes uploaded.
-    static func upload(python: String, port: Int, mirror: String, fillers: Int) throws -> Int {
+    /// Runs `scripts/s3/upload-mirror.py` (on a thread of its own); returns the number of article prefixes uploaded.
+    static func upload(python: String, port: Int, mirror: String, fillers: Int) async throws -> Int {
+        try await Loopback.offPool { try runUpload(python: python, port: port, mirror: mirror, fillers: fillers) }
+    }
+
+    private static func runUpload(python: String, port: Int, mirror: String, fillers: Int) throws -> Int {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
         p.arguments = [
@@ -90,9 +102,9 @@ enum MotoS3 {
         let python = try #require(MotoS3.python, "CI=true but moto[server] is missing: run scripts/python-env.sh")
         let dir = try Scratch.directory("moto")
         let mirror = try MirrorBuilder.standard(in: dir)
-        let (server, port) = try MotoS3.start(python: python)
+        let (server, port) = try await MotoS3.start(python: python)
         defer { MotoS3.stop(server) }
-        let prefixes = try MotoS3.upload(python: python, port: port, mirror: mirror, fillers: 1_050)
+        let prefixes = try await MotoS3.upload(python: python, port: port, mirror: mirror, fillers: 1_050)
         #expect(prefixes > 1_000)
 
         // Path-style and virtual-hosted style bases list the same candidates, over several pages (1,000 prefixes a page).
