@@ -9,7 +9,7 @@ import Testing
 /// (fixtures `clip/tiny-clip.safetensors` weights under open_clip names, `clip/tiny-clip-io.safetensors` inputs,
 /// outputs and gradients; both Float32). Tolerances: embeddings, logits and zero-shot scores element-wise
 /// |ours − torch| ≤ 1e-4·(1 + |torch|); loss relative 1e-5; each parameter gradient ‖ours − torch‖ ≤ 1e-3·‖torch‖.
-struct CLIPModelTests {
+@Suite(.scratch) struct CLIPModelTests {
     static func model() throws -> CLIPModel {
         let model = CLIPModel(configuration: .tinyTest, seed: 1)
         let url = try #require(
@@ -98,9 +98,7 @@ struct CLIPModelTests {
     /// The MLP activation is not in a state dict: `save` records it, `loadModel` reads it back, an explicit choice
     /// wins, a file without the record is QuickGELU (OpenAI's), and an unknown record names the key.
     @Test func activationIsRecordedAndCanBeChosen() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-clip-act-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = URL(fileURLWithPath: try Scratch.directory("clip-act"))
         var exact = CLIPConfiguration.tinyTest
         exact.activation = .erf
         let model = CLIPModel(configuration: exact, seed: 3)
@@ -150,9 +148,7 @@ struct CLIPModelTests {
 
     @Test func weightsRoundTripAndBadFilesAreNamed() throws {
         let model = try Self.model()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairdx-clip-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = URL(fileURLWithPath: try Scratch.directory("clip"))
         let path = dir.appendingPathComponent("w.safetensors").path
         try CLIPWeights.save(model, to: path)
         let copy = CLIPModel(configuration: .tinyTest, seed: 99)
@@ -169,6 +165,22 @@ struct CLIPModelTests {
         }
         try Data("not safetensors".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: (any Error).self) { try CLIPWeights.load(copy, from: path) }
+    }
+
+    /// The patch grid comes from the position rows (G² patches plus the class token), by the one rule the CLIP and
+    /// BiomedCLIP readers share; a row count that is not a square plus one is refused with the tensor's shape.
+    @Test func patchGridIsReadFromThePositionRows() throws {
+        #expect(StateDictShapes.patchGrid(positions: 50) == 7 && StateDictShapes.patchGrid(positions: 197) == 14)
+        #expect(StateDictShapes.patchGrid(positions: 2) == 1)
+        for bad in [1, 3, 49, 51, 196] { #expect(StateDictShapes.patchGrid(positions: bad) == nil, "\(bad)") }
+        var shapes = CLIPModel(configuration: .tinyTest, seed: 1).store.namedTensors(metadata: [:]).tensors.mapValues(
+            \.shape)
+        let rows = try #require(shapes["visual.positional_embedding"]?[0])
+        let inferred = try CLIPWeights.configuration(shapes: shapes, source: "tiny")
+        #expect(inferred.imageSize == CLIPConfiguration.tinyTest.imageSize && inferred.grid * inferred.grid + 1 == rows)
+        shapes["visual.positional_embedding"]![0] = rows + 1
+        let e = #expect(throws: PairDxError.self) { try CLIPWeights.configuration(shapes: shapes, source: "tiny") }
+        #expect(e?.message.contains("visual.positional_embedding [\(rows + 1),") == true, "\(e?.message ?? "")")
     }
 }
 

@@ -63,9 +63,8 @@ public enum BiomedCLIPWeights {
         let intermediate = try dict.shape("text.transformer.encoder.layer.0.intermediate.dense.weight", rank: 2)
         let proj0 = try dict.shape("text.proj.0.weight", rank: 2), proj2 = try dict.shape("text.proj.2.weight", rank: 2)
         let width = patch[0], p = patch[2], textWidth = words[1], embed = head[0]
-        let grid = Int(Double(positions[1] - 1).squareRoot().rounded())
-        guard patch[1] == 3, patch[3] == p, positions[0] == 1, grid >= 1, grid * grid + 1 == positions[1],
-            positions[2] == width,
+        guard patch[1] == 3, patch[3] == p, positions[0] == 1,
+            let grid = StateDictShapes.patchGrid(positions: positions[1]), positions[2] == width,
             head[1] == width, fc1[1] == width, fc1[0] % width == 0, textPositions[1] == textWidth,
             types[1] == textWidth,
             intermediate[1] == textWidth, proj0[1] == textWidth, proj2[1] == proj0[0], proj2[0] == embed,

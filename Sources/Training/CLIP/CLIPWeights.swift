@@ -72,9 +72,8 @@ public enum CLIPWeights {
         let tokens = try dict.shape("token_embedding.weight", rank: 2)
         let textProj = try dict.shape("text_projection", rank: 2)
         let width = conv[0], patch = conv[2], textWidth = tokens[1]
-        let grid = Int(Double(visionPositions[0] - 1).squareRoot().rounded())
-        guard conv[1] == 3, conv[3] == patch, grid >= 1, grid * grid + 1 == visionPositions[0],
-            visionPositions[1] == width,
+        guard conv[1] == 3, conv[3] == patch,
+            let grid = StateDictShapes.patchGrid(positions: visionPositions[0]), visionPositions[1] == width,
             proj[0] == width, textPositions[1] == textWidth, textProj[0] == textWidth, textProj[1] == proj[1]
         else {
             throw PairDxError.badInput(

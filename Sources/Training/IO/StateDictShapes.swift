@@ -31,6 +31,13 @@ struct StateDictShapes {
         return highest + 1
     }
 
+    /// The side G of a ViT's square patch grid from its position-embedding rows: G² patches plus the class token.
+    /// Nil when `positions` is not G² + 1 for some G ≥ 1.
+    static func patchGrid(positions: Int) -> Int? {
+        let g = Int(Double(max(0, positions - 1)).squareRoot().rounded())
+        return g >= 1 && g * g + 1 == positions ? g : nil
+    }
+
     /// Heads of a width: ViT-B, CLIP and BERT-base use 64-wide heads (a state dict does not store the count).
     static func heads(_ width: Int) -> Int { width >= 64 && width % 64 == 0 ? width / 64 : 1 }
 }

@@ -172,6 +172,15 @@ public final class Conv2d: Layer {
 
     // MARK: kernels
 
+    /// The output columns ox (of `wo`) whose input column ix = ox·s − p + j, for kernel column j, lies inside [0, w):
+    /// lo..<hi, none when lo ≥ hi. The one rule im2col and col2im share. O(1).
+    @inline(__always)
+    static func insideColumns(_ j: Int, stride s: Int, padding p: Int, width w: Int, outputWidth wo: Int) -> (
+        lo: Int, hi: Int
+    ) {
+        (j >= p ? 0 : (p - j + s - 1) / s, min(wo, (w - 1 + p - j) / s + 1))
+    }
+
     /// cols[(c·kh + i)·kw + j][(bi·Ho + oy)·Wo + ox] = x[c][bi][oy·s − p + i][ox·s − p + j] (0 outside).
     /// Rows are independent, so they are split over the compute threads. O(K·N).
     func im2col(
@@ -185,9 +194,7 @@ public final class Conv2d: Layer {
             for row in rows {
                 let c = row / (kk * kk), i = (row / kk) % kk, j = row % kk
                 var out = cols + row &* n
-                // Output columns ox whose input column ix = ox·s − p + j lies inside [0, w).
-                let oxLo = j >= p ? 0 : (p - j + s - 1) / s
-                let oxHi = min(wo, (w - 1 + p - j) / s + 1)
+                let (oxLo, oxHi) = Self.insideColumns(j, stride: s, padding: p, width: w, outputWidth: wo)
                 for bi in 0..<batch {
                     let src = x + (c &* channelStride &+ bi &* plane)
                     for oy in 0..<ho {
@@ -232,8 +239,7 @@ public final class Conv2d: Layer {
                 for i in 0..<kk {
                     for j in 0..<kk {
                         var src = cols + ((c &* kk &+ i) &* kk &+ j) &* n
-                        let oxLo = j >= p ? 0 : (p - j + s - 1) / s
-                        let oxHi = min(wo, (w - 1 + p - j) / s + 1)
+                        let (oxLo, oxHi) = Self.insideColumns(j, stride: s, padding: p, width: w, outputWidth: wo)
                         for bi in 0..<batch {
                             let dst = dx + (c &* channelStride &+ bi &* plane)
                             for oy in 0..<ho {
