@@ -6,8 +6,8 @@ import Foundation
 ///
 /// The sample is a prefix of the seeded scan order — a uniform sample of the candidates, and the very articles the
 /// scan reads first, so planning wastes no request. Its length is set by the rarest class: the prefix grows (caption
-/// phase only: metadata and JATS) until every class has `minimumCount` caption-labelled figures, or the recipe's need
-/// raised by the media cap's margin when that is smaller, or until `maxSample` articles (`sampleStop` says which).
+/// phase only: metadata and JATS) until every class has `minimumCount` caption-labelled figures (97, or the recipe's
+/// need when that is smaller), or until `maxSample` articles (`sampleStop` says which).
 /// Then the media the cap selects are fetched, hashed, deduplicated and labelled as the scan does.
 ///
 /// The estimate (see `RebuildPlan.make` in Pipeline for the method): a class's usable figures per article is its

@@ -14,8 +14,8 @@ extension RebuildPlan {
     /// Samples, measures and estimates; writes `plan.json` into the work directory.
     ///
     /// The sample is the shortest prefix of the seeded order (grown in steps from the scan's first batch) in which
-    /// every class has `count` caption-labelled figures — `binomialCount`, or ⌈need × (1 + the media cap's margin)⌉ when
-    /// that is smaller (a sample holding that many is about as long as the scan itself) — bounded by `maxSample`
+    /// every class has `count` caption-labelled figures — `binomialCount`, or the need when that is smaller (a sample
+    /// holding that many is about as long as the scan itself, which measures the rest) — bounded by `maxSample`
     /// articles. Growing costs metadata and JATS only; the media the cap selects are then fetched, hashed,
     /// deduplicated and labelled over the final prefix, as the scan does.
     ///
@@ -34,7 +34,7 @@ extension RebuildPlan {
         let order = CaptionFirstScan.order(candidates, seed: scan.recipe.seed)
         let classes = scan.recipe.classes.map(\.name)
         let need = scan.recipe.balance.policy == .target ? scan.recipe.balance.perClass : nil
-        let count = need.map { min(binomialCount, Int((Double($0) * (1 + MediaCap.floor)).rounded(.up))) } ?? 0
+        let count = need.map { min(binomialCount, $0) } ?? 0
         let bound = min(max(1, maxSample), order.count)
         let fetcher = try scan.makeFetcher()
         var k = min(max(1, scan.firstBatch), bound)
@@ -47,9 +47,10 @@ extension RebuildPlan {
             let rarest = classes.map { labelled[$0] ?? 0 }.min() ?? 0
             if rarest >= count { stop = .count; break }
             if k >= bound { stop = k >= order.count ? .candidates : .bound; break }
-            // Enough articles for the rarest class to reach the count at its rate so far, plus 5%; at least a quarter
-            // more, at most four times as many (a class not seen yet quadruples the sample).
-            let want = rarest > 0 ? Double(k) * Double(count) / Double(rarest) * 1.05 : Double(4 * k)
+            // Enough articles for the rarest class to reach the count at its rate so far (a step that falls short is
+            // followed by another, which costs no request for the articles already read); at least a quarter more, at
+            // most four times as many (a class not seen yet quadruples the sample).
+            let want = rarest > 0 ? Double(k) * Double(count) / Double(rarest) : Double(4 * k)
             k = min(bound, max(k + max(1, k / 4), min(4 * k, Int(want.rounded(.up)))))
             Log.info("[plan] rarest class has \(rarest) of \(count) labelled figures: sampling \(k) articles")
         }

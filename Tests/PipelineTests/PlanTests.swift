@@ -60,10 +60,10 @@ import Testing
         let s = try scan.scratch("plan-count", perClass: 12)
         let o = scan.options(s, batch: 10)
         let plan = try await Rebuild(o).plan(maxSample: 2000, rate: 3)
-        // ⌈12 × 1.05⌉ = 13 < 97: a sample with 13 of each class is about as long as the scan.
-        #expect(plan.minimumCount == 13 && plan.sampleStop == .count && plan.maxSample == 2000)
+        // 12 < 97: a sample with 12 of each class is about as long as the scan.
+        #expect(plan.minimumCount == 12 && plan.sampleStop == .count && plan.maxSample == 2000)
         let labelled = try #require(plan.labelled)
-        #expect(labelled.count == 6 && labelled.values.allSatisfy { $0 >= 13 }, "\(labelled)")
+        #expect(labelled.count == 6 && labelled.values.allSatisfy { $0 >= 12 }, "\(labelled)")
         #expect(plan.sample > 10 && plan.sample < plan.candidates)
         // The limiting class is the one with the fewest usable figures per article.
         let survival = try #require(plan.survival)
@@ -77,11 +77,11 @@ import Testing
         let kept = Double(try #require(r.scan?.kept))
         #expect(e.articles.low <= kept && kept <= e.articles.high, "\(kept) not in \(e.articles)")
 
-        // Bounded at 10 articles (about 40 figures cannot hold 13 of six classes): the plan says so.
+        // Bounded at 10 articles (about 40 figures cannot hold 12 of six classes): the plan says so.
         let b = try scan.scratch("plan-bound", perClass: 12)
         let bounded = try await Rebuild(scan.options(b, batch: 10)).plan(maxSample: 10, rate: 3)
         #expect(bounded.sample == 10 && bounded.sampleStop == .bound)
-        #expect(try #require(bounded.labelled).values.contains { $0 < 13 })
+        #expect(try #require(bounded.labelled).values.contains { $0 < 12 })
         #expect(bounded.text.contains("stopped by the bound of 10 articles"))
         let plan2 = try CanonicalJSON.decode(
             RebuildPlan.self, from: FileSystem.read(WorkDirectory(b.root + "/work").path("plan.json")), source: "plan")
