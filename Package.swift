@@ -86,7 +86,8 @@ let package = Package(
             ]),
         .testTarget(name: "SynthTests", dependencies: ["PairDxTestSupport", "Synth", "Imaging", "PairDxCore"]),
         .testTarget(
-            name: "PipelineTests", dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "PairDxCore"],
+            name: "PipelineTests",
+            dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "Ingest", "MirrorServer", "PairDxCore"],
             exclude: ["Fixtures"]),
         .testTarget(name: "MirrorServerTests", dependencies: ["PairDxTestSupport", "MirrorServer", "PairDxCore"])
     ],

@@ -143,15 +143,21 @@ final class FetchPipeline: @unchecked Sendable {
         report[keyPath: kp][key, default: 0] += 1
     }
 
+    /// The bytes a journal entry names, when `cache` still holds them intact (size and sha256 checked).
+    static func stored(_ e: FetchJournal.Entry, in cache: BlobStore) -> Data? {
+        guard !e.isNotFound, QuickFiles.size(cache.path(for: e.sha256)) == e.bytes, let d = try? cache.read(e.sha256),
+            SHA256.hex(d) == e.sha256
+        else { return nil }
+        return d
+    }
+
     /// A request for a document, or — when the journal and cache already hold it — its handling now.
     func requestDocument(_ kind: Kind, _ i: Int, url: String) -> [DownloadRequest] {
         if let e = journalled(url), e.isNotFound {
             report.reused += 1
             return kind == .metadata ? metadata(i, nil, .notFound) : jats(i, nil, .notFound)
         }
-        if let e = journalled(url), QuickFiles.size(cache.path(for: e.sha256)) == e.bytes,
-            let d = try? cache.read(e.sha256), SHA256.hex(d) == e.sha256
-        {
+        if let e = journalled(url), let d = FetchPipeline.stored(e, in: cache) {
             report.reused += 1
             return kind == .metadata ? metadata(i, d, nil) : jats(i, d, nil)
         }

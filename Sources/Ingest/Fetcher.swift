@@ -37,7 +37,9 @@ public final class Fetcher: Sendable {
 
     /// Newest version per candidate without one: a directory listing, or ListObjectsV2 of the keys under `PMCn.`
     /// (paged; one request for almost every article). The listed Size and ETag of every key come back too, and the
-    /// article's media downloads are checked against them (`ListedObject`).
+    /// article's media downloads are checked against them (`ListedObject`). Each page read is stored and journalled
+    /// like a document (once it parses), so a later run in the same work directory reads it from there: an article is
+    /// listed once per work directory, not once per run.
     func resolveVersions(_ cs: [Candidate]) async -> (versions: [String: Int], listed: [String: ListedObject]) {
         var out: [String: Int] = [:]
         var listed: [String: ListedObject] = [:]
@@ -69,11 +71,20 @@ public final class Fetcher: Sendable {
                 }
                 urls.append(url)
             }
-            let results = await client.run(urls.map { DownloadRequest(url: $0, kind: .listing) })
+            // A page an earlier run of this work directory read (the plan, a run stopped by a budget) comes from the
+            // journal and the cache: no article is listed twice, and a resumed scan resolves the same versions.
+            var bodies: [Data?] = urls.map { u in journal.lookup(u).flatMap { FetchPipeline.stored($0, in: cache) } }
+            let ask = bodies.indices.filter { bodies[$0] == nil }
+            let results = await client.run(ask.map { DownloadRequest(url: urls[$0], kind: .listing) })
+            for (i, r) in zip(ask, results) where r.ok { bodies[i] = r.data }
             var next: [(pmcid: String, token: String?, guard: PageGuard)] = []
-            for (i, (url, r)) in zip(urls, results).enumerated() {
+            let fresh = Set(ask)
+            for (i, (url, body)) in zip(urls, bodies).enumerated() {
                 let pmcid = pending[i].pmcid
-                guard r.ok, let d = r.data, let page = try? S3Listing.parse(d, source: url) else { continue }
+                guard let d = body, let page = try? S3Listing.parse(d, source: url) else { continue }
+                if fresh.contains(i), let sha = try? QuickFiles.put(d, into: cache) {
+                    journal.record(.init(url: url, sha256: sha, bytes: d.count))
+                }
                 let vs = page.keys.compactMap { k -> Int? in
                     guard let slash = k.firstIndex(of: "/"), let p = PMCID.parse(String(k[..<slash])), p.id == pmcid
                     else { return nil }

@@ -4,20 +4,41 @@ import Foundation
 
 /// `work/plan.json`: what a caption-first rebuild will cost, estimated from a seeded sample before it starts.
 ///
-/// The sample is the first `sample` articles of the seeded scan order — a uniform sample of the candidates, and the
-/// very articles the scan reads first, so planning wastes no request. It is fetched caption-first (metadata, JATS,
-/// media of labelled figures), hashed, deduplicated and labelled like the scan does; the per-class yield of usable
-/// figures per article then scales to the whole rebuild. The interval comes from the limiting class's count in the
-/// sample (a Poisson 95% interval on that count).
+/// The sample is a prefix of the seeded scan order — a uniform sample of the candidates, and the very articles the
+/// scan reads first, so planning wastes no request. Its length is set by the rarest class: the prefix grows (caption
+/// phase only: metadata and JATS) until every class has `minimumCount` caption-labelled figures (97, or the recipe's
+/// need when that is smaller), or until `maxSample` articles (`sampleStop` says which).
+/// Then the media the cap selects are fetched, hashed, deduplicated and labelled as the scan does.
+///
+/// The estimate (see `RebuildPlan.make` in Pipeline for the method): a class's usable figures per article is its
+/// labelled count over the sample times the share of its selected media that came out usable; the articles to scan is
+/// the need over that yield, for the slowest class (`limitingClass`). The 95% interval is a Wilson score interval on
+/// that class's labelled share of the sample's figures, so it narrows with that class's count and widens when
+/// `maxSample` stopped the sample short of `minimumCount`.
 public struct RebuildPlan: Codable, Sendable, Equatable {
     public var schema = "pairdx-plan/1"
     public var recipe: String
     public var candidateOrigin: String
     public var candidates: Int
+    /// sha256 of what the discovery asked for (origin, source, query and endpoint, or the id file's bytes): a rebuild
+    /// in the same work directory asking for the same takes the plan's list instead of discovering again.
+    public var discovery: String?
+    /// Articles sampled (a prefix of the seeded order).
     public var sample: Int
+    /// The bound on `sample` (`--plan-sample`), and the labelled figures per class the sample grows to reach.
+    public var maxSample: Int?
+    public var minimumCount: Int?
+    /// Why the sample ends where it does: `count` (every class reached its count), `bound` (`maxSample` stopped it
+    /// first: the interval is wider), `candidates` (every candidate is in the sample).
+    public var sampleStop: SampleStop?
     public var perClass: Int?
-    /// Usable figures per class in the sample.
+    /// Figures in the sample, and per class those whose caption the recipe's rules give the class (media not needed).
+    public var sampleFigures: Int?
+    public var labelled: [String: Int]?
+    /// Usable figures per class in the sample (media fetched by the cap, decoded, unique, labelled).
     public var usable: [String: Int]
+    /// Per class, the share of the media the cap selected that came out usable (1 when none were selected).
+    public var survival: [String: Double]?
     public var figuresPerArticle: Double
     public var requestsPerArticle: Double
     public var bytesPerArticle: Double
@@ -55,6 +76,28 @@ public struct RebuildPlan: Codable, Sendable, Equatable {
         }
     }
 
+    /// Why a plan's sample ends where it does (`sampleStop`).
+    public enum SampleStop: OpenEnum {
+        /// Every class reached the count the sample grows to.
+        case count
+        /// The bound (`maxSample`) stopped it first: the limiting class's count is smaller and its interval wider.
+        case bound
+        /// Every candidate is in the sample.
+        case candidates
+        /// A word written by another version, kept as read.
+        case other(String)
+
+        public static let known: [SampleStop] = [.count, .bound, .candidates]
+        public var rawValue: String {
+            switch self {
+            case .count: "count"
+            case .bound: "bound"
+            case .candidates: "candidates"
+            case .other(let s): s
+            }
+        }
+    }
+
     /// An estimate with its 95% interval.
     public struct Range3: Codable, Sendable, Equatable {
         public var low: Double
@@ -74,6 +117,24 @@ public struct RebuildPlan: Codable, Sendable, Equatable {
         func h(_ s: Double) -> String { String(format: "%.1f h", s / 3600) }
         var s =
             "plan for recipe \(recipe): \(candidates) candidates (\(candidateOrigin)); sample of \(sample) articles in the seeded order\n"
+        if let k = minimumCount, let stop = sampleStop {
+            let why: String
+            switch stop {
+            case .count: why = "every class reached its count"
+            case .bound:
+                why =
+                    "stopped by the bound of \(maxSample.map(String.init) ?? "?") articles (--plan-sample) before the rarest class did: "
+                    + "the interval is wider"
+            case .candidates: why = "every candidate is in the sample"
+            case .other(let w): why = w
+            }
+            s += "  the sample grows until every class has \(k) caption-labelled figures (\(why))\n"
+        }
+        if let l = labelled {
+            s +=
+                "  caption-labelled figures in the sample: "
+                + l.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+        }
         s +=
             "  usable figures in the sample: "
             + usable.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"

@@ -122,6 +122,8 @@ public struct Rebuild {
             let plan = try? CanonicalJSON.decode(
                 RebuildPlan.self, from: FileSystem.read(work.path("plan.json")), source: "plan.json")
             origin = plan.flatMap { CandidateOrigin(rawValue: $0.candidateOrigin) } ?? .auto
+        } else if !o.force, let planned = try plannedCandidates(source: source, recipe: recipe) {
+            (origin, candidates) = planned
         } else {
             (origin, candidates) = try await discover(source: source, client: client, recipe: recipe)
         }
@@ -284,10 +286,10 @@ public struct Rebuild {
         }
     }
 
-    /// `pairdx plan` / `rebuild --plan`: discover, sample the first `sample` articles of the seeded order
-    /// caption-first, and estimate the whole rebuild (`<work>/plan.json`). `rate`: requests per second assumed
-    /// for the wall time.
-    public func plan(sample: Int, rate: Double) async throws -> RebuildPlan {
+    /// `pairdx plan` / `rebuild --plan`: discover, sample a prefix of the seeded order caption-first (long enough for
+    /// the rarest class's count, at most `maxSample` articles; see `RebuildPlan.make`), and estimate the whole rebuild
+    /// (`<work>/plan.json`). `rate`: requests per second assumed for the wall time.
+    public func plan(maxSample: Int, rate: Double) async throws -> RebuildPlan {
         let o = options
         guard let source = o.source else {
             throw PairDxError.usage("plan needs --source (a mirror directory or the bucket's URL)")
@@ -297,14 +299,16 @@ public struct Rebuild {
         let client = HTTPClient(options: o.client)
         let (origin, candidates) = try await discover(source: source, client: client, recipe: recipe)
         Log.info(
-            "[plan] \(candidates.count) candidates from \(Rebuild.describe(origin)); sampling \(min(sample, candidates.count))"
+            "[plan] \(candidates.count) candidates from \(Rebuild.describe(origin)); sampling up to \(min(maxSample, candidates.count)) articles"
         )
         // The full list, for the shard tasks of a sharded scan (they do not discover again).
         try JSONL.write(candidates, to: o.work.path(ShardedScan.candidatesFile), sortedBy: \.sortKey)
-        let scan = CaptionFirstScan(
+        var scan = CaptionFirstScan(
             work: o.work, recipe: recipe, source: try Source(source), client: client, threads: o.threads)
+        scan.firstBatch = o.firstBatch
         return try await RebuildPlan.make(
-            scan: scan, candidates: candidates, origin: origin, sample: sample, rate: rate)
+            scan: scan, candidates: candidates, origin: origin, maxSample: maxSample, rate: rate,
+            discovery: try discoveryKey(origin, source: source, recipe: recipe))
     }
 
     /// The origin `auto` stands for: `ids` when a file is given, else `query` when the recipe has one, else `listing`.

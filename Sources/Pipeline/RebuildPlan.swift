@@ -3,15 +3,60 @@ import Ingest
 import PairDxCore
 
 extension RebuildPlan {
+    /// The labelled figures of the limiting class that put the estimate of the articles to scan within ±`precision`
+    /// at 95%: the class's labelled figures X among the sample's F figures are binomial, X's relative standard error is
+    /// √((1 − p)/X) ≤ 1/√X, so 1.96/√X ≤ 0.2 gives X ≥ (1.96/0.2)² = 96.04, hence 97; the articles to scan are the
+    /// need over the yield, so their relative error is X's.
+    public static let precision = 0.2
+    public static let z95 = 1.96
+    public static var binomialCount: Int { Int(((z95 / precision) * (z95 / precision)).rounded(.up)) }
+
     /// Samples, measures and estimates; writes `plan.json` into the work directory.
+    ///
+    /// The sample is the shortest prefix of the seeded order (grown in steps from the scan's first batch) in which
+    /// every class has `count` caption-labelled figures — `binomialCount`, or the need when that is smaller (a sample
+    /// holding that many is about as long as the scan itself, which measures the rest) — bounded by `maxSample`
+    /// articles. Growing costs metadata and JATS only; the media the cap selects are then fetched, hashed,
+    /// deduplicated and labelled over the final prefix, as the scan does.
+    ///
+    /// Method, per class c with need N: Xc labelled figures among the sample's F figures in n articles; sc, the share
+    /// of c's selected media that came out usable; yield yc = Xc·sc/n usable figures per article; articles to scan
+    /// Ac = N/yc. The limiting (slowest) class is the one with the largest Ac, and it alone sets the articles, requests,
+    /// bytes and time. The 95% interval is the Wilson score interval [pLow, pHigh] on that class's share Xc/F of the
+    /// figures, carried through Ac = N·n/(F·p·sc); its width follows Xc, so a sample the bound stopped short of `count`
+    /// gets a wider interval. When the sample already fills every class, the scan's prefix is at most n: the estimate
+    /// and its upper end are capped there. sc's own error and the clustering of figures in articles are not in the
+    /// interval.
     public static func make(
-        scan: CaptionFirstScan, candidates: [Candidate], origin: CandidateOrigin, sample: Int,
-        rate: Double
+        scan: CaptionFirstScan, candidates: [Candidate], origin: CandidateOrigin, maxSample: Int,
+        rate: Double, discovery: String? = nil
     ) async throws -> RebuildPlan {
         let order = CaptionFirstScan.order(candidates, seed: scan.recipe.seed)
-        let prefix = Array(order.prefix(sample))
+        let classes = scan.recipe.classes.map(\.name)
+        let need = scan.recipe.balance.policy == .target ? scan.recipe.balance.perClass : nil
+        let count = need.map { min(binomialCount, $0) } ?? 0
+        let bound = min(max(1, maxSample), order.count)
+        let fetcher = try scan.makeFetcher()
+        var k = min(max(1, scan.firstBatch), bound)
+        var captions: CaptionFirstScan.Captions
+        var labelled: [String: Int]
+        var stop: SampleStop
+        while true {
+            captions = try await scan.captions(Array(order.prefix(k)), fetcher: fetcher)
+            labelled = MediaCap(figures: captions.figures, position: [:], recipe: scan.recipe).queues.mapValues(\.count)
+            let rarest = classes.map { labelled[$0] ?? 0 }.min() ?? 0
+            if rarest >= count { stop = .count; break }
+            if k >= bound { stop = k >= order.count ? .candidates : .bound; break }
+            // Enough articles for the rarest class to reach the count at its rate so far (a step that falls short is
+            // followed by another, which costs no request for the articles already read); at least a quarter more, at
+            // most four times as many (a class not seen yet quadruples the sample).
+            let want = rarest > 0 ? Double(k) * Double(count) / Double(rarest) : Double(4 * k)
+            k = min(bound, max(k + max(1, k / 4), min(4 * k, Int(want.rounded(.up)))))
+            Log.info("[plan] rarest class has \(rarest) of \(count) labelled figures: sampling \(k) articles")
+        }
         var reuse: [String: ImageRecord] = [:]
-        let probe = try await scan.evaluate(prefix, fetcher: try scan.makeFetcher(), reuse: &reuse)
+        let probe = try await scan.media(captions, fetcher: fetcher, reuse: &reuse)
+        let prefix = captions.prefix
         let work = scan.work
         // What the sample cost, from the fetch journal (every download, whichever run made it).
         let keys = Set(
@@ -45,34 +90,50 @@ extension RebuildPlan {
         let docBytesPerArticle = Double(docs.bytes) / n
         let bytesPerFigure = media.n > 0 ? Double(media.bytes) / Double(media.n) : 0
         func mediaRequests(articles a: Double) -> Double {
-            guard let need = scan.recipe.balance.perClass, scan.recipe.balance.policy == .target else {
-                return Double(media.n) / n * a
-            }
+            guard let need else { return Double(media.n) / n * a }
             return probe.queued.reduce(0.0) { total, q in
                 let asked = Double(probe.allowance[q.key] ?? q.value), have = Double(probe.usable[q.key] ?? 0)
                 let perUsable = have > 0 ? max(1, asked / have) : 1 + MediaCap.floor
                 return total + min(Double(q.value) * a / n, (Double(need) * perUsable).rounded(.up))
             }
         }
+        // Per class, the share of its selected media that came out usable.
+        let survival = Dictionary(
+            uniqueKeysWithValues: classes.map { c -> (String, Double) in
+                let asked = probe.allowance[c] ?? 0
+                return (c, asked > 0 ? min(1, Double(probe.usable[c] ?? 0) / Double(asked)) : 1)
+            })
+        let figures = Double(captions.figures.count)
         var plan = RebuildPlan(
             recipe: scan.recipe.name, candidateOrigin: origin.rawValue, candidates: order.count, sample: prefix.count,
-            perClass: scan.recipe.balance.policy == .target ? scan.recipe.balance.perClass : nil,
-            usable: probe.usable, figuresPerArticle: Double(probe.figures) / n,
+            perClass: need, usable: probe.usable, figuresPerArticle: Double(probe.figures) / n,
             requestsPerArticle: requestsPerArticle, bytesPerArticle: bytesPerArticle,
             bytesPerDocument: docs.n > 0 ? Double(docs.bytes) / Double(docs.n) : 0,
             bytesPerFigure: bytesPerFigure)
-        if let need = plan.perClass {
-            // Articles each class needs, and the interval from a Poisson 95% interval on its sample count.
-            var worst: (cls: String, mid: Double, low: Double, high: Double)? = nil
-            for c in scan.recipe.classes.map(\.name) {
-                let u = Double(probe.usable[c] ?? 0)
-                let mid = u > 0 ? Double(need) * n / u : .infinity
-                let low = Double(need) * n / (u + 1.96 * u.squareRoot() + 1)
-                let high = u - 1.96 * u.squareRoot() > 0.5 ? Double(need) * n / (u - 1.96 * u.squareRoot()) : .infinity
-                if worst == nil || mid > worst!.mid { worst = (c, mid, low, high) }
+        plan.discovery = discovery
+        plan.maxSample = maxSample
+        plan.minimumCount = count
+        plan.sampleStop = stop
+        plan.sampleFigures = captions.figures.count
+        plan.labelled = Dictionary(uniqueKeysWithValues: classes.map { ($0, labelled[$0] ?? 0) })
+        plan.survival = survival
+        if let need {
+            let full = classes.allSatisfy { (probe.usable[$0] ?? 0) >= need }
+            // The slowest class: the fewest usable figures per article (ties: recipe order).
+            var worst: (cls: String, yield: Double, x: Double, s: Double)? = nil
+            for c in classes {
+                let x = Double(labelled[c] ?? 0), s = survival[c] ?? 1
+                if worst == nil || x * s < worst!.yield { worst = (c, x * s, x, s) }
             }
-            if let w = worst {
-                plan.limitingClass = w.cls
+            if let limiting = worst {
+                let (cls, x, s) = (limiting.cls, limiting.x, limiting.s)
+                let (pLow, pHigh) = wilson(x, of: figures, z: z95)
+                func articles(_ p: Double) -> Double {
+                    p > 0 && s > 0 ? Double(need) * n / (figures * p * s) : .infinity
+                }
+                var w = (mid: x > 0 ? articles(x / figures) : .infinity, low: articles(pHigh), high: articles(pLow))
+                if full { (w.mid, w.high) = (min(w.mid, n), min(w.high, n)); w.low = min(w.low, w.mid) }
+                plan.limitingClass = cls
                 let total = Double(order.count)
                 if w.mid.isFinite {
                     let a = Range3(
@@ -91,14 +152,64 @@ extension RebuildPlan {
                         rate: rate)
                 }
                 if !w.mid.isFinite || w.mid > total {
+                    // What the whole candidate list gives at each class's yield.
                     plan.shortfall = Dictionary(
-                        uniqueKeysWithValues: scan.recipe.classes.map { c in
-                            (c.name, Int((Double(probe.usable[c.name] ?? 0) * total / n).rounded(.down)))
+                        uniqueKeysWithValues: classes.map { c in
+                            let y = Double(labelled[c] ?? 0) * (survival[c] ?? 1) / n
+                            return (c, Int((y * total).rounded(.down)))
                         })
                 }
             }
         }
         try AtomicFile.write(try CanonicalJSON.encode(plan, pretty: true), to: work.path("plan.json"))
         return plan
+    }
+
+    /// The Wilson score interval of a binomial proportion: `x` successes in `n` trials, normal quantile `z`.
+    static func wilson(_ x: Double, of n: Double, z: Double) -> (low: Double, high: Double) {
+        guard n > 0 else { return (0, 1) }
+        let p = x / n, z2 = z * z
+        let centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+        let half = z * ((p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()) / (1 + z2 / n)
+        return (max(0, centre - half), min(1, centre + half))
+    }
+}
+
+extension Rebuild {
+    /// What a discovery asks for, as a sha256: the origin, the source, and the query and its endpoint or the id
+    /// file's bytes. A plan records it (`RebuildPlan.discovery`) beside the list it found.
+    func discoveryKey(_ origin: CandidateOrigin, source: String, recipe: Recipe) throws -> String {
+        var words = [origin.rawValue, source]
+        switch origin {
+        case .query:
+            words += [
+                Discoverer.esearchEndpoint(explicit: options.esearch, source: options.source),
+                recipe.sources.compactMap(\.query).first ?? ""
+            ]
+        case .ids: words.append(try options.ids.map { try SHA256.hex(fileAt: $0) } ?? "")
+        case .listing, .auto: break
+        }
+        return SHA256.hex(words.joined(separator: "\n"))
+    }
+
+    /// The candidates the plan in this work directory discovered (`scan-candidates.jsonl`), when it asked for the
+    /// same discovery as this rebuild: the rebuild scans the list the plan measured and lists nothing again. nil:
+    /// discover.
+    func plannedCandidates(source: String, recipe: Recipe) throws -> (CandidateOrigin, [Candidate])? {
+        let work = options.work
+        let path = work.path(ShardedScan.candidatesFile)
+        guard FileSystem.exists(path), FileSystem.exists(work.path("plan.json")),
+            let plan = try? CanonicalJSON.decode(
+                RebuildPlan.self, from: FileSystem.read(work.path("plan.json")), source: "plan.json"),
+            let recorded = plan.discovery
+        else { return nil }
+        let origin = try Rebuild.origin(options.candidates, ids: options.ids, recipe: recipe)
+        guard recorded == (try discoveryKey(origin, source: source, recipe: recipe)) else { return nil }
+        let candidates = try JSONL.read(Candidate.self, from: path)
+        guard Discoverer.dedupe(candidates).count == plan.candidates else { return nil }
+        Log.info(
+            "[discover] \(candidates.count) candidates as the plan in \(work.root) found them (\(ShardedScan.candidatesFile)): not discovered again"
+        )
+        return (origin, candidates)
     }
 }

@@ -34,8 +34,10 @@ struct CandidateOptions: ParsableArguments {
 struct PlanOptions: ParsableArguments {
     @Option(
         name: .customLong("plan-sample"),
-        help: "Articles of the seeded order the plan samples (metadata, JATS and the media the per-class cap selects).")
-    var sample: Int = 200
+        help:
+            "Most articles of the seeded order the plan samples: it reads metadata and JATS until every class has \(RebuildPlan.binomialCount) caption-labelled figures (fewer when the recipe needs fewer), then the media the per-class cap selects."
+    )
+    var sample: Int = 2000
     @Option(
         name: .customLong("plan-rate"),
         help:
@@ -51,10 +53,12 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Estimate a caption-first rebuild before it starts: articles, requests, bytes and wall time.",
         discussion: """
-            Discovers the candidates as rebuild does, samples the first --plan-sample articles of the seeded scan order
-            (the articles the scan reads first, so nothing is wasted), measures per-class yield per article, bytes per
-            document and per figure, and prints the estimate with a 95% interval. Writes <work>/plan.json; a later
-            rebuild in the same work directory logs the estimate against the actual run.
+            Discovers the candidates as rebuild does and samples a prefix of the seeded scan order (the articles the scan
+            reads first, so nothing is wasted: a rebuild in the same work directory takes them from the fetch journal),
+            grown until the rarest class has enough caption-labelled figures for a ±20% estimate at 95%, at most
+            --plan-sample articles. Measures per-class yield per article, bytes per document and per figure, and prints
+            the estimate with a 95% interval from the limiting class's count. Writes <work>/plan.json; a later rebuild
+            in the same work directory logs the estimate against the actual run.
             """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var recipe: RecipeOptions
@@ -73,7 +77,7 @@ struct PlanCommand: AsyncParsableCommand {
         o.source = source
         candidateOptions.apply(to: &o, net: net)
         o.threads = global.threadCount
-        let plan = try await Rebuild(o).plan(sample: planOptions.sample, rate: planOptions.rate(net))
+        let plan = try await Rebuild(o).plan(maxSample: planOptions.sample, rate: planOptions.rate(net))
         if json { try printJSON(plan) } else { print(plan.text, terminator: "") }
         Log.info("plan: \(global.workDirectory.path("plan.json"))")
     }

@@ -179,7 +179,7 @@ struct RebuildCommand: AsyncParsableCommand {
             return
         }
         if plan {
-            let p = try await Rebuild(o).plan(sample: planOptions.sample, rate: planOptions.rate(net))
+            let p = try await Rebuild(o).plan(maxSample: planOptions.sample, rate: planOptions.rate(net))
             if json { try printJSON(p) } else { print(p.text, terminator: "") }
             Log.info("plan: \(global.workDirectory.path("plan.json")); run again without --plan to rebuild")
             return

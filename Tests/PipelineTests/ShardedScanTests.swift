@@ -109,7 +109,7 @@ import Testing
 
         // The cluster form: plan, two shard tasks over the plan's upper estimate, then the finish merges and picks the prefix.
         let two = try scratch("two")
-        let plan = try await Rebuild(options(two)).plan(sample: 80, rate: 3)
+        let plan = try await Rebuild(options(two)).plan(maxSample: 80, rate: 3)
         let planned = try #require(plan.estimate?.articles.high)
         let w2 = WorkDirectory(two.root + "/work")
         #expect(FileSystem.exists(w2.path(ShardedScan.candidatesFile)))
@@ -138,7 +138,7 @@ import Testing
     @Test(Prerequisite.pairdx.trait) func aShortOrIncompleteMergedScanFailsTheFinish() async throws {
         try Prerequisite.pairdx.require()
         let s = try scratch("short")
-        let plan = try await Rebuild(options(s)).plan(sample: 20, rate: 3)
+        let plan = try await Rebuild(options(s)).plan(maxSample: 20, rate: 3)
         #expect(plan.sample == 20)
         // Only 30 articles: too few for the target.
         try scanShard(s, 0, of: 2, ["--scan-articles", "30"])

@@ -5,8 +5,8 @@
 # Prints articles scanned, requests, media bytes downloaded per kept pair, wall time, the plan's estimate against the
 # actual run, the targets (media bytes <= 1.5 x the kept pairs' image bytes; requests <= 2 x articles + 1.3 x pairs; plan
 # within +-20% of the actual articles and requests), and how many kept pairs truly show their class (from the truth file).
-# Requests are the downloads in the fetch journal (each URL once: metadata, JATS, media; the plan's sample included),
-# broken down by kind, with what the caption-first scan's own client sent (attempts by kind, retries included and
+# Requests are the downloads in the fetch journal (each URL once: version listings, metadata, JATS, media; the plan's
+# sample included), broken down by kind, with what the caption-first scan's own client sent (attempts by kind, retries included and
 # named; the plan's sample, already journalled, costs it nothing) and how many labelled figures the media cap held back.
 #   scripts/bench/realistic.sh [FIGURES] [PER_CLASS] [DELAY_SECONDS] [DIR] [PROFILE]   (PAIRDX_BIN=path skips the release build)
 set -euo pipefail
@@ -59,7 +59,9 @@ def measure(name):
     kinds = collections.Counter()
     for line in open(f"{w}/fetch-journal.jsonl"):
         e = json.loads(line)
-        if e["url"].endswith((".json", ".xml")):
+        if "list-type=" in e["url"]:  # a version listing (candidates that name no version)
+            docs += 1; kinds["listing"] += 1
+        elif e["url"].endswith((".json", ".xml")):
             docs += 1; kinds["metadata" if e["url"].endswith(".json") else "jats"] += 1
         else: media += 1; mbytes += e["bytes"]; kinds["media"] += 1
     figs = {}
@@ -81,7 +83,8 @@ for name, m in (("caption-first", a), ("all-media", b)):
           f"wall {m['seconds']:7.1f} s")
 for name, m in (("caption-first", a), ("all-media", b)):
     k = m["kinds"]
-    line = f"{name} requests by kind (journal): metadata {k['metadata']}, jats {k['jats']}, media {k['media']}"
+    line = (f"{name} requests by kind (journal): listing {k['listing']}, metadata {k['metadata']}, jats {k['jats']}, "
+            f"media {k['media']}")
     if m["state"]:
         s = m["state"]; sk = s.get("requestsByKind") or {}
         line += (f"; the scan's client: {s['requests']} attempts (" + ", ".join(f"{x} {sk[x]}" for x in sorted(sk))
@@ -97,6 +100,11 @@ ok2 = a["requests"] <= 2 * a["scanned"] + 1.3 * a["pairs"]
 print(f"target media bytes <= 1.5 x kept pairs' bytes: {'met' if ok1 else 'MISSED'} ({a['mbytes']/max(a['kept'],1):.2f}x)")
 print(f"target requests <= 2 x articles + 1.3 x pairs: {'met' if ok2 else 'MISSED'} ({a['requests']} vs {2*a['scanned'] + 1.3*a['pairs']:.0f})")
 p = json.load(open(f"{d}/caption-first/plan.json"))
+if p.get("labelled"):
+    lab = p["labelled"]; lim = p.get("limitingClass")
+    print(f"plan sample: {p['sample']} articles (stopped by {p.get('sampleStop')}: every class to {p.get('minimumCount')} "
+          f"caption-labelled figures, at most {p.get('maxSample')} articles); labelled "
+          + ", ".join(f"{c} {lab[c]}" for c in sorted(lab)) + f"; limiting class {lim}")
 if p.get("estimate"):
     e = p["estimate"]; kept = a["state"]["kept"]
     da = (e['articles']['mid'] - kept) / kept * 100
