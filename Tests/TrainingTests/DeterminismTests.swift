@@ -60,6 +60,36 @@ struct DeterminismTests {
         }
     }
 
+    /// `BLAS.gemmGroup` splits whole products over the threads: each product must still be its one fused chain per
+    /// element (the reference), whatever the thread count.
+    @Test func gemmGroupGivesEveryProductItsChains() {
+        let (count, m, n, k) = (5, 13, 40, 70)
+        let a = Self.values("group-a", count * m * k), b = Self.values("group-b", count * n * k)
+        let expected = (0..<count).flatMap { i in
+            Self.reference(
+                transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: Array(a[i * m * k..<(i + 1) * m * k]),
+                b: Array(b[i * n * k..<(i + 1) * n * k]), beta: 0, c: [Float](repeating: 0, count: m * n))
+        }
+        for threads in [1, 2, 3] {
+            var c = [Float](repeating: .nan, count: count * m * n)
+            ComputeLock.withMode(.deterministic, threads: threads) {
+                a.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            BLAS.gemmGroup(count, transB: true, m: m, n: n, k: k) { i in
+                                let ai: UnsafePointer<Float> = ap.baseAddress! + i * m * k
+                                let bi: UnsafePointer<Float> = bp.baseAddress! + i * n * k
+                                let ci: UnsafeMutablePointer<Float> = cp.baseAddress! + i * m * n
+                                return (ai, bi, ci)
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(c.map(\.bitPattern) == expected.map(\.bitPattern), "threads=\(threads)")
+        }
+    }
+
     @Test func elementaryFunctionsAreAccurate() {
         var worstExp = 0.0, worstLog = 0.0, worstTrig = 0.0
         var x = -80.0

@@ -91,6 +91,43 @@ struct FusedLayerTests {
         }
     }
 
+    /// Deterministic mode sums four channels' chains side by side in the lanes of a vector: every channel must get
+    /// the bits a one-channel BatchNorm gives it alone — output, input gradient, γ's and β's gradients — for a group
+    /// of four and a tail, with one and two threads (which move the groups' boundaries).
+    @Test func deterministicBatchNormSumsFourChannelsAtATimeWithEachChannelsBits() {
+        let (b, c, h, w) = (3, 7, 5, 9)
+        let m = b * h * w
+        let x = Self.random([c, b, h, w], seed: 20, scale: 2, offset: 0.3)
+        let dy = Self.random([c, b, h, w], seed: 21)
+        func channel(_ t: Tensor, _ ch: Int) -> Tensor {
+            Tensor(shape: [1, b, h, w], storage: Array(t.storage[ch * m..<(ch + 1) * m]))
+        }
+        for threads in [1, 2] {
+            withMode(.deterministic, threads: threads) {
+                let (bn, store) = Self.batchNorm(c, seed: 4)
+                let y = bn.forward(x, adding: nil, relu: true, training: true)
+                let dx = bn.backward(dy)
+                for ch in 0..<c {
+                    let single = ParameterStore()
+                    let one = BatchNorm2d(single, name: "bn", channels: 1)
+                    single.setValue(one.weight, Tensor(shape: [1], storage: [store.value(bn.weight)[ch]]))
+                    single.setValue(one.bias, Tensor(shape: [1], storage: [store.value(bn.bias)[ch]]))
+                    let yc = one.forward(channel(x, ch), adding: nil, relu: true, training: true)
+                    let dxc = one.backward(channel(dy, ch))
+                    let label = "channel \(ch), threads \(threads)"
+                    #expect(Self.bits(yc) == Self.bits(channel(y, ch)), "y, \(label)")
+                    #expect(Self.bits(dxc) == Self.bits(channel(dx, ch)), "dx, \(label)")
+                    #expect(
+                        single.gradTensor(one.weight).storage[0].bitPattern
+                            == store.gradTensor(bn.weight).storage[ch].bitPattern, "dγ, \(label)")
+                    #expect(
+                        single.gradTensor(one.bias).storage[0].bitPattern
+                            == store.gradTensor(bn.bias).storage[ch].bitPattern, "dβ, \(label)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: [ComputeMode.deterministic, .fast])
     func batchNormWithResidualAndNoReLUPassesTheGradientThrough(mode: ComputeMode) {
         let shape = [6, 3, 5, 7]

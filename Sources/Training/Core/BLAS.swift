@@ -89,10 +89,47 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int? = nil,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil
     ) {
+        let began = GEMMTimer.shared.start()
+        product(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+            beta: beta, c: c, ldc: ldc)
+        GEMMTimer.shared.stop(began, flops: 2 * Double(m) * Double(n) * Double(k))
+    }
+
+    /// `count` independent products of one shape, `C_i = op(A_i) · op(B_i)` (beta 0, packed rows), with
+    /// `operands(i)` giving product i's matrices. With several compute threads the products, not each product,
+    /// are split over the threads (`Compute.batchParallel`: every thread runs its share with a single-threaded
+    /// BLAS), so small products such as Winograd's 16 transform-point GEMMs do not pay a fork, a join and a
+    /// spin-wait each. Every product's result is the one `gemm` gives on one thread (in deterministic mode the same
+    /// bits as at any thread count). Timed as one region by `GEMMTimer`.
+    public static func gemmGroup(
+        _ count: Int, transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        operands: (Int) -> (a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>)
+    ) {
+        let began = GEMMTimer.shared.start()
+        func run(_ range: Range<Int>) {
+            for i in range {
+                let (a, b, c) = operands(i)
+                product(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, b: b, beta: 0, c: c)
+            }
+        }
+        if Compute.threads > 1 && count >= Compute.threads {
+            Compute.batchParallel(count, run)
+        } else {
+            run(0..<count)
+        }
+        GEMMTimer.shared.stop(began, flops: 2 * Double(count) * Double(m) * Double(n) * Double(k))
+    }
+
+    /// `gemm` without the timer.
+    @inline(__always)
+    static func product(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int? = nil,
+        b: UnsafePointer<Float>, ldb: Int? = nil, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int? = nil
+    ) {
         let la = lda ?? (transA ? m : k)
         let lb = ldb ?? (transB ? k : n)
         let lc = ldc ?? n
-        let began = GEMMTimer.shared.start()
         switch currentMode {
         case .deterministic:
             deterministicGEMM(
@@ -103,7 +140,6 @@ public enum BLAS {
                 CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(la), b, Int32(lb), beta, c, Int32(lc))
         }
-        GEMMTimer.shared.stop(began, flops: 2 * Double(m) * Double(n) * Double(k))
     }
 
     /// `gemm` on the project's kernel: C is cut into blocks of whole 16-column panels (or 6-row strips when there

@@ -70,12 +70,20 @@ public final class BatchNorm2d: Layer {
                     mean.withUnsafeMutableBufferPointer { meanB in
                         invStd.withUnsafeMutableBufferPointer { invB in
                             Compute.parallelFor(channels, costPerItem: 3 * m) { range in
+                                // Deterministic mode: the channels' sums first, four at a time; fast mode: each
+                                // channel's just before its sweep, while it is in cache.
+                                let statistics =
+                                    training && !reduction.vectorised
+                                    ? reduction.meansAndSquaredDeviations(xb.baseAddress!, range, m) : []
                                 for c in range {
                                     let src = xb.baseAddress! + c &* m
                                     let dst = yb.baseAddress! + c &* m
                                     var mu: Float, inv: Float
                                     if training {
-                                        let (meanD, sq) = reduction.meanAndSquaredDeviations(src, m)
+                                        let (meanD, sq) =
+                                            statistics.isEmpty
+                                            ? reduction.meanAndSquaredDeviations(src, m)
+                                            : statistics[c &- range.lowerBound]
                                         let variance = sq / Double(m)
                                         mu = Float(meanD)
                                         inv = Float(1 / (variance + Double(eps)).squareRoot())
@@ -153,6 +161,13 @@ public final class BatchNorm2d: Layer {
                     mean.withUnsafeBufferPointer { meanB in
                         invStd.withUnsafeBufferPointer { invB in
                             Compute.parallelFor(channels, costPerItem: 4 * m) { range in
+                                // As in forward: deterministic mode's sums first, four channels at a time.
+                                let sums =
+                                    reduction.vectorised
+                                    ? []
+                                    : reduction.gradientSums(
+                                        dyb.baseAddress!, xb.baseAddress!, mask: relu ? yb.baseAddress! : nil, range,
+                                        means: meanB.baseAddress!, invStd: invB.baseAddress!, m)
                                 for c in range {
                                     let x = xb.baseAddress! + c &* m
                                     let dy = dyb.baseAddress! + c &* m
@@ -166,7 +181,10 @@ public final class BatchNorm2d: Layer {
                                             d[i] = y[i] > 0 ? g : 0
                                         }
                                     }
-                                    let (sumDy, sumDyXhat) = reduction.gradientSums(dy, x, mask: y, mu, inv, m)
+                                    let (sumDy, sumDyXhat) =
+                                        sums.isEmpty
+                                        ? reduction.gradientSums(dy, x, mask: y, mu, inv, m)
+                                        : sums[c &- range.lowerBound]
                                     if trainGamma { dGamma[c] += Float(sumDyXhat) }
                                     if trainBeta { dBeta[c] += Float(sumDy) }
                                     let k = gamma[c] * inv
@@ -276,6 +294,72 @@ struct ChannelReduction {
             (y.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]) * (x[i] - mu)
         }
         return (sumDy, sumDyCentred * Double(inv))
+    }
+
+    /// `meanAndSquaredDeviations` of channels `range` (channel c at `x + c·m`), in order. Deterministic mode runs
+    /// four channels' sequential chains side by side in the lanes of one vector: each lane performs its channel's
+    /// operations in the order it has alone, so the bits are the same, and the four chains overlap in time.
+    func meansAndSquaredDeviations(_ x: UnsafePointer<Float>, _ range: Range<Int>, _ m: Int) -> [(Double, Double)] {
+        var out: [(Double, Double)] = []
+        out.reserveCapacity(range.count)
+        var c = range.lowerBound
+        while !vectorised && c &+ 4 <= range.upperBound {
+            let x0 = x + c &* m, x1 = x0 + m, x2 = x1 + m, x3 = x2 + m
+            @inline(__always) func lanes(_ i: Int) -> SIMD4<Double> {
+                SIMD4(Double(x0[i]), Double(x1[i]), Double(x2[i]), Double(x3[i]))
+            }
+            var sum = SIMD4<Double>()
+            for i in 0..<m { sum += lanes(i) }
+            let mean = sum / Double(m)
+            var sq = SIMD4<Double>()
+            for i in 0..<m {
+                let d = lanes(i) - mean
+                sq += d * d
+            }
+            for j in 0..<4 { out.append((mean[j], sq[j])) }
+            c &+= 4
+        }
+        while c < range.upperBound {
+            out.append(meanAndSquaredDeviations(x + c &* m, m))
+            c &+= 1
+        }
+        return out
+    }
+
+    /// `gradientSums` of channels `range` (channel c's values at `+ c·m`, its mean and inverse deviation at
+    /// `means[c]`, `invStd[c]`), in order; deterministic mode runs four channels' chains in the lanes of one vector,
+    /// each with its own channel's operations in order (the same bits as alone).
+    func gradientSums(
+        _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mask y: UnsafePointer<Float>?, _ range: Range<Int>,
+        means: UnsafePointer<Float>, invStd: UnsafePointer<Float>, _ m: Int
+    ) -> [(Double, Double)] {
+        var out: [(Double, Double)] = []
+        out.reserveCapacity(range.count)
+        var c = range.lowerBound
+        while !vectorised && c &+ 4 <= range.upperBound {
+            let base = c &* m
+            @inline(__always) func lanes(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD4<Float> {
+                SIMD4(p[base &+ i], p[base &+ m &+ i], p[base &+ 2 &* m &+ i], p[base &+ 3 &* m &+ i])
+            }
+            let mu = SIMD4(means[c], means[c &+ 1], means[c &+ 2], means[c &+ 3])
+            let inv = SIMD4(invStd[c], invStd[c &+ 1], invStd[c &+ 2], invStd[c &+ 3])
+            var sumDy = SIMD4<Double>(), sumDyXhat = SIMD4<Double>()
+            for i in 0..<m {
+                var g = lanes(dy, i)
+                if let y { g.replace(with: 0, where: .!(lanes(y, i) .> 0)) }
+                let gd = SIMD4<Double>(g)
+                sumDy += gd
+                sumDyXhat += gd * SIMD4<Double>((lanes(x, i) - mu) * inv)
+            }
+            for j in 0..<4 { out.append((sumDy[j], sumDyXhat[j])) }
+            c &+= 4
+        }
+        while c < range.upperBound {
+            out.append(
+                gradientSums(dy + c &* m, x + c &* m, mask: y.map { $0 + c &* m }, means[c], invStd[c], m))
+            c &+= 1
+        }
+        return out
     }
 
     @inline(__always)

@@ -18,6 +18,9 @@ public final class Conv2d: Layer {
     private let workspace: Workspace
     private let needsInputGradient: Bool
     private var input = Tensor(shape: [0])
+    /// Winograd's transformed filters (`Winograd.transformFilters` of the weights) from the last training forward in
+    /// fast mode, which its input gradient reuses: the weights do not change between a forward and its backward.
+    private var transformedFilters: [Float] = []
 
     /// Registers `<name>.weight` (and `<name>.bias`), initialised Kaiming-normal with fan-out (torchvision's
     /// ResNet convention); biases start at zero.
@@ -63,13 +66,26 @@ public final class Conv2d: Layer {
         let wp = store.value(weight)
         let biasPointer = bias.map { store.value($0) }
         let winograd = usesWinograd
+        if winograd && training {
+            let count = Winograd.points * outChannels * inChannels
+            if transformedFilters.count != count { transformedFilters = [Float](repeating: 0, count: count) }
+            transformedFilters.withUnsafeMutableBufferPointer {
+                Winograd.transformFilters(wp, outChannels: outChannels, inChannels: inChannels, into: $0.baseAddress!)
+            }
+        } else if training && !transformedFilters.isEmpty {
+            transformedFilters = []  // this forward's backward runs without Winograd
+        }
+        let filters = winograd && training ? transformedFilters : []
         return x.withUnsafeBufferPointer { xp in
             Tensor(shape: [outChannels, b, ho, wo]) { yp in
                 if winograd {
-                    Winograd.convolve(
-                        xp.baseAddress!, inChannels: inChannels, outChannels: outChannels,
-                        tiling: Winograd.Tiling(batch: b, height: h, width: w), weights: wp, rotated: false,
-                        workspace: workspace, into: yp.baseAddress!)
+                    filters.withUnsafeBufferPointer { up in
+                        Winograd.convolve(
+                            xp.baseAddress!, inChannels: inChannels, outChannels: outChannels,
+                            tiling: Winograd.Tiling(batch: b, height: h, width: w), weights: wp, rotated: false,
+                            workspace: workspace, into: yp.baseAddress!,
+                            transformedFilters: up.isEmpty ? nil : up.baseAddress)
+                    }
                 } else {
                     let cols: UnsafePointer<Float>
                     if isPointwise {
@@ -145,12 +161,15 @@ public final class Conv2d: Layer {
                     Tensor(shape: input.shape) { dxb in
                         let dx = dxb.baseAddress!
                         if winograd {
-                            // dX = dY ⋆ rot180(W) with the channel axes swapped (+ residual in the output transform).
-                            Winograd.convolve(
-                                dy, inChannels: outChannels, outChannels: inChannels,
-                                tiling: tiling, weights: store.value(weight), rotated: true, workspace: workspace,
-                                into: dx,
-                                adding: residual == nil ? nil : rb.baseAddress)
+                            // dX = dY ⋆ rot180(W) with the channel axes swapped (+ residual in the output transform),
+                            // from the forward's transformed filters.
+                            transformedFilters.withUnsafeBufferPointer { up in
+                                Winograd.convolve(
+                                    dy, inChannels: outChannels, outChannels: inChannels,
+                                    tiling: tiling, weights: store.value(weight), rotated: true, workspace: workspace,
+                                    into: dx, adding: residual == nil ? nil : rb.baseAddress,
+                                    transformedFilters: up.isEmpty ? nil : up.baseAddress)
+                            }
                         } else if let scratch {
                             // dCols[K, N] = Wᵀ[K, Cout] · dY[Cout, N], then scatter-add into dX.
                             BLAS.gemm(

@@ -31,8 +31,30 @@ public final class MaxPool2d: Layer {
                             let arg = ab.baseAddress! + plane &* ho &* wo
                             for oy in 0..<ho {
                                 let y0 = max(0, oy &* s &- p), y1 = min(h, oy &* s &- p &+ k)
+                                let threeRows = k == 3 && y1 &- y0 == 3
                                 for ox in 0..<wo {
-                                    let x0 = max(0, ox &* s &- p), x1 = min(w, ox &* s &- p &+ k)
+                                    let left = ox &* s &- p
+                                    if threeRows && left >= 0 && left &+ 3 <= w {
+                                        // A 3×3 window wholly inside (ResNet's): unrolled, the same comparisons in
+                                        // the same order as the general loop below.
+                                        let at0 = y0 &* w &+ left
+                                        var best = -Float.infinity
+                                        var at = at0
+                                        for r in 0..<3 {
+                                            for c in 0..<3 {
+                                                let i = at0 &+ r &* w &+ c
+                                                let v = src[i]
+                                                if v > best || v.isNaN {
+                                                    best = v
+                                                    at = i
+                                                }
+                                            }
+                                        }
+                                        dst[oy &* wo &+ ox] = best
+                                        arg[oy &* wo &+ ox] = Int32(truncatingIfNeeded: at)
+                                        continue
+                                    }
+                                    let x0 = max(0, left), x1 = min(w, left &+ k)
                                     var best = -Float.infinity
                                     var at = y0 &* w &+ x0
                                     for iy in y0..<y1 {

@@ -50,37 +50,48 @@ enum Winograd {
     /// y[o] = Σ_c x[c] ⋆ w[o][c] over `[inChannels, B, H, W]` → `[outChannels, B, H, W]` (3×3, stride 1, pad 1),
     /// then `+ residual` when given. `weights` is `[outChannels, inChannels, 3, 3]`, or with `rotated` the weight of
     /// the forward convolution `[inChannels, outChannels, 3, 3]` whose input gradient this is (each 3×3 filter turned
-    /// by 180°, the channel axes swapped). The scratch comes from `workspace` (earlier pointers from it are invalid
-    /// afterwards). O(16·Cout·Cin·tiles) in 16 GEMMs, plus O((Cin + Cout)·B·H·W) for the transforms.
+    /// by 180°, the channel axes swapped). `transformedFilters`, when given, is `transformFilters` of those weights
+    /// already computed (of the forward convolution's `[outChannels, inChannels]` when `rotated`), e.g. kept from
+    /// the forward pass for the input gradient. The scratch comes from `workspace` (earlier pointers from it are
+    /// invalid afterwards). O(16·Cout·Cin·tiles) in 16 GEMMs (`BLAS.gemmGroup`), plus O((Cin + Cout)·B·H·W) for the
+    /// transforms.
     static func convolve(
         _ x: UnsafePointer<Float>, inChannels: Int, outChannels: Int, tiling t: Tiling,
         weights: UnsafePointer<Float>, rotated: Bool, workspace: Workspace,
-        into y: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>? = nil
+        into y: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>? = nil,
+        transformedFilters: UnsafePointer<Float>? = nil
     ) {
         let tiles = t.tiles
         let scratch = workspace.floats(scratchCount(inChannels: inChannels, outChannels: outChannels, tiling: t))
-        let u = scratch
-        let v = u + points &* outChannels &* inChannels
+        let v = scratch + points &* outChannels &* inChannels
         let m = v + points &* inChannels &* tiles
         transformInput(x, channels: inChannels, tiling: t, into: v)
         let plane = outChannels &* inChannels
+        let u: UnsafePointer<Float>
+        if let transformedFilters {
+            u = transformedFilters
+        } else {
+            transformFilters(
+                weights, outChannels: rotated ? inChannels : outChannels,
+                inChannels: rotated ? outChannels : inChannels,
+                into: scratch)
+            u = UnsafePointer(scratch)
+        }
         if rotated {
             // G·rot180(g)·Gᵀ = Π (G g Gᵀ) Πᵀ, Π swapping rows 0 and 3 (G's rows reversed are G's rows 3, 1, 2, 0):
             // the forward convolution's U at the mirrored point, transposed inside the GEMM.
-            transformFilters(weights, outChannels: inChannels, inChannels: outChannels, into: u)
             func mirrored(_ k: Int) -> Int { k == 0 ? 3 : k == 3 ? 0 : k }
-            for xi in 0..<points {
+            BLAS.gemmGroup(points, transA: true, m: outChannels, n: tiles, k: inChannels) { xi in
                 let source = mirrored(xi >> 2) &* 4 &+ mirrored(xi & 3)
-                BLAS.gemm(
-                    transA: true, m: outChannels, n: tiles, k: inChannels, a: u + source &* plane,
-                    b: v + xi &* inChannels &* tiles, c: m + xi &* outChannels &* tiles)
+                let b: UnsafePointer<Float> = UnsafePointer(v + xi &* inChannels &* tiles)
+                let c: UnsafeMutablePointer<Float> = m + xi &* outChannels &* tiles
+                return (u + source &* plane, b, c)
             }
         } else {
-            transformFilters(weights, outChannels: outChannels, inChannels: inChannels, into: u)
-            for xi in 0..<points {
-                BLAS.gemm(
-                    m: outChannels, n: tiles, k: inChannels, a: u + xi &* plane,
-                    b: v + xi &* inChannels &* tiles, c: m + xi &* outChannels &* tiles)
+            BLAS.gemmGroup(points, m: outChannels, n: tiles, k: inChannels) { xi in
+                let b: UnsafePointer<Float> = UnsafePointer(v + xi &* inChannels &* tiles)
+                let c: UnsafeMutablePointer<Float> = m + xi &* outChannels &* tiles
+                return (u + xi &* plane, b, c)
             }
         }
         transformOutput(m, channels: outChannels, tiling: t, into: y, adding: residual)
@@ -107,10 +118,11 @@ enum Winograd {
         let z = v + points &* inChannels &* tiles
         transformInput(x, channels: inChannels, tiling: t, into: v)
         transformOutputGradient(dy, channels: outChannels, tiling: t, into: z)
-        for xi in 0..<points {
-            BLAS.gemm(
-                transB: true, m: outChannels, n: inChannels, k: tiles, a: z + xi &* outChannels &* tiles,
-                b: v + xi &* inChannels &* tiles, c: du + xi &* outChannels &* inChannels)
+        BLAS.gemmGroup(points, transB: true, m: outChannels, n: inChannels, k: tiles) { xi in
+            let a: UnsafePointer<Float> = UnsafePointer(z + xi &* outChannels &* tiles)
+            let b: UnsafePointer<Float> = UnsafePointer(v + xi &* inChannels &* tiles)
+            let c: UnsafeMutablePointer<Float> = du + xi &* outChannels &* inChannels
+            return (a, b, c)
         }
         accumulateFilterGradients(du, outChannels: outChannels, inChannels: inChannels, into: dw)
     }
@@ -183,68 +195,6 @@ enum Winograd {
         row(1, a + c, b + d)
         row(2, a - c, b - d)
         row(3, L.zero - c, L.zero - d)
-    }
-
-    /// dw[o][c] += Gᵀ dU[·][o][c] G (the 4×4 transform-point gradient back to the 3×3 filter). O(16·Cout·Cin).
-    static func accumulateFilterGradients(
-        _ du: UnsafePointer<Float>, outChannels: Int, inChannels: Int, into dw: UnsafeMutablePointer<Float>
-    ) {
-        let plane = outChannels &* inChannels
-        Compute.parallelFor(outChannels, costPerItem: inChannels &* 64) { range in
-            for o in range {
-                for c in 0..<inChannels {
-                    let src = du + (o &* inChannels &+ c)
-                    func u(_ i: Int, _ j: Int) -> Float { src[(i &* 4 &+ j) &* plane] }
-                    // Gᵀ over the rows (t0 = u0 + (u1 + u2)/2, t1 = (u1 − u2)/2, t2 = (u1 + u2)/2 + u3), column j.
-                    func column(_ j: Int) -> (Float, Float, Float) {
-                        let u0 = u(0, j), u1 = u(1, j), u2 = u(2, j), u3 = u(3, j)
-                        return (u0 + 0.5 * (u1 + u2), 0.5 * (u1 - u2), 0.5 * (u1 + u2) + u3)
-                    }
-                    let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
-                    let dst = dw + (o &* inChannels &+ c) &* 9
-                    // (·)G over each row's four columns, the same combination.
-                    func row(_ r: Int, _ a0: Float, _ a1: Float, _ a2: Float, _ a3: Float) {
-                        dst[r &* 3] += a0 + 0.5 * (a1 + a2)
-                        dst[r &* 3 &+ 1] += 0.5 * (a1 - a2)
-                        dst[r &* 3 &+ 2] += 0.5 * (a1 + a2) + a3
-                    }
-                    row(0, c0.0, c1.0, c2.0, c3.0)
-                    row(1, c0.1, c1.1, c2.1, c3.1)
-                    row(2, c0.2, c1.2, c2.2, c3.2)
-                }
-            }
-        }
-    }
-
-    /// U[ξ][o][c] = (G g Gᵀ)[ξ] for each filter g = w[o][c] (`[outChannels, inChannels, 3, 3]`). O(16·Cout·Cin).
-    static func transformFilters(
-        _ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int, into u: UnsafeMutablePointer<Float>
-    ) {
-        let plane = outChannels &* inChannels
-        Compute.parallelFor(outChannels, costPerItem: inChannels &* 64) { range in
-            for o in range {
-                for c in 0..<inChannels {
-                    let src = w + (o &* inChannels &+ c) &* 9
-                    func g(_ i: Int, _ j: Int) -> Float { src[i &* 3 &+ j] }
-                    let dst = u + (o &* inChannels &+ c)
-                    // Column j of Gg (4×3): g0j, (g0j + g1j + g2j)/2, (g0j − g1j + g2j)/2, g2j; then each of its rows
-                    // times Gᵀ, the same combination over the row's three entries.
-                    func row(_ i: Int, _ a0: Float, _ a1: Float, _ a2: Float) {
-                        dst[(i &* 4) &* plane] = a0
-                        dst[(i &* 4 &+ 1) &* plane] = 0.5 * (a0 + a1 + a2)
-                        dst[(i &* 4 &+ 2) &* plane] = 0.5 * (a0 - a1 + a2)
-                        dst[(i &* 4 &+ 3) &* plane] = a2
-                    }
-                    let (g00, g01, g02) = (g(0, 0), g(0, 1), g(0, 2))
-                    let (g10, g11, g12) = (g(1, 0), g(1, 1), g(1, 2))
-                    let (g20, g21, g22) = (g(2, 0), g(2, 1), g(2, 2))
-                    row(0, g00, g01, g02)
-                    row(1, 0.5 * (g00 + g10 + g20), 0.5 * (g01 + g11 + g21), 0.5 * (g02 + g12 + g22))
-                    row(2, 0.5 * (g00 - g10 + g20), 0.5 * (g01 - g11 + g21), 0.5 * (g02 - g12 + g22))
-                    row(3, g20, g21, g22)
-                }
-            }
-        }
     }
 
     /// V[ξ][c][tile] = (Bᵀ d B)[ξ] for every 4×4 input tile d (rows 2·ty − 1 …, columns 2·tx − 1 …, zero outside
@@ -394,62 +344,5 @@ enum Winograd {
         (c1.0 - c2.0 - c3.0).store(rows + tw)
         (c0.1 + c1.1 + c2.1).store(rows + 2 &* tw)
         (c1.1 - c2.1 - c3.1).store(rows + 3 &* tw)
-    }
-}
-
-extension Winograd {
-    /// even[k] = line[2k], odd[k] = line[2k + 1] for k < 8·⌊w/16⌋, eight at a time; returns that k (the caller
-    /// finishes the row).
-    @inline(__always)
-    static func split(
-        _ line: UnsafePointer<Float>, width w: Int, even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>
-    ) -> Int {
-        var k = 0
-        while 2 &* k &+ 16 <= w {
-            let v = UnsafeRawPointer(line + 2 &* k).loadUnaligned(as: SIMD16<Float>.self)
-            v.evenHalf.store(even + k)
-            v.oddHalf.store(odd + k)
-            k &+= 8
-        }
-        return k
-    }
-
-    /// out[2k] = even[k], out[2k + 1] = odd[k] for k < 8·⌊w/16⌋, eight at a time; returns that k.
-    @inline(__always)
-    static func merge(
-        even: UnsafePointer<Float>, odd: UnsafePointer<Float>, width w: Int, into out: UnsafeMutablePointer<Float>
-    ) -> Int {
-        var k = 0
-        while 2 &* k &+ 16 <= w {
-            var v = SIMD16<Float>()
-            v.evenHalf = .load(even + k)
-            v.oddHalf = .load(odd + k)
-            UnsafeMutableRawPointer(out + 2 &* k).storeBytes(of: v, as: SIMD16<Float>.self)
-            k &+= 8
-        }
-        return k
-    }
-}
-
-/// A run of consecutive tiles handled at once by the transforms: 8 in a vector, or 1 (the rest of a tile row).
-protocol WinogradLanes {
-    static var zero: Self { get }
-    static func load(_ p: UnsafePointer<Float>) -> Self
-    func store(_ p: UnsafeMutablePointer<Float>)
-    static func + (a: Self, b: Self) -> Self
-    static func - (a: Self, b: Self) -> Self
-}
-
-extension Float: WinogradLanes {
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Float { p.pointee }
-    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) { p.pointee = self }
-}
-
-extension SIMD8: WinogradLanes where Scalar == Float {
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
     }
 }
