@@ -29,6 +29,18 @@ import Testing
         return o
     }
 
+    /// Runs `body` against the test mirror served on 127.0.0.1 and stops the server when `body` returns or throws
+    /// (awaited, so no server outlives its test).
+    func withMirror(_ body: (MirrorServer, UInt16) async throws -> Void) async throws {
+        let server = try MirrorServer(root: CaptionFirstScanTests.mirror)
+        let port = try await server.start()
+        do { try await body(server, port) } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
     /// Paths (other than listings) the server was asked for more than once.
     func repeated(_ hits: [String: Int]) -> [String] {
         hits.filter { $0.key != "/" && $0.value > 1 }.map(\.key).sorted()
@@ -89,70 +101,67 @@ import Testing
     }
 
     @Test func aRebuildAfterItsPlanListsAndFetchesNothingTwice() async throws {
-        let server = try MirrorServer(root: CaptionFirstScanTests.mirror)
-        let port = try await server.start()
-        defer { Task { await server.stop() } }
-        let s = try scan.scratch("plan-http", perClass: 12)
-        let o = try served(s, port: port, batch: 10)
-        let plan = try await Rebuild(o).plan(maxSample: 2000, rate: 3)
-        let afterPlan = server.hits
-        // The sample grew in steps, and each of its articles was listed once.
-        #expect(plan.sample > 10 && afterPlan["/"] == plan.sample)
-        #expect(repeated(afterPlan).isEmpty, "\(repeated(afterPlan).prefix(5))")
+        try await withMirror { server, port in
+            let s = try scan.scratch("plan-http", perClass: 12)
+            let o = try served(s, port: port, batch: 10)
+            let plan = try await Rebuild(o).plan(maxSample: 2000, rate: 3)
+            let afterPlan = server.hits
+            // The sample grew in steps, and each of its articles was listed once.
+            #expect(plan.sample > 10 && afterPlan["/"] == plan.sample)
+            #expect(repeated(afterPlan).isEmpty, "\(repeated(afterPlan).prefix(5))")
 
-        let r = try await Rebuild(o).run()
-        let state = try #require(r.scan)
-        let hits = server.hits
-        // Listings: one per article of the longer of the two prefixes, whichever run read it first.
-        #expect(hits["/"] == max(plan.sample, state.scanned), "\(hits["/"] ?? 0) listings")
-        // Metadata, JATS and media: the plan's sample was not asked again.
-        #expect(repeated(hits).isEmpty, "asked twice: \(repeated(hits).prefix(5))")
-        #expect(state.requestsByKind?["listing"] ?? 0 == max(0, state.scanned - plan.sample))
+            let r = try await Rebuild(o).run()
+            let state = try #require(r.scan)
+            let hits = server.hits
+            // Listings: one per article of the longer of the two prefixes, whichever run read it first.
+            #expect(hits["/"] == max(plan.sample, state.scanned), "\(hits["/"] ?? 0) listings")
+            // Metadata, JATS and media: the plan's sample was not asked again.
+            #expect(repeated(hits).isEmpty, "asked twice: \(repeated(hits).prefix(5))")
+            #expect(state.requestsByKind?["listing"] ?? 0 == max(0, state.scanned - plan.sample))
+        }
     }
 
     @Test func aRebuildAfterItsPlanScansThePlansCandidatesWithoutListingTheSourceAgain() async throws {
-        let server = try MirrorServer(root: CaptionFirstScanTests.mirror)
-        let port = try await server.start()
-        defer { Task { await server.stop() } }
-        let s = try scan.scratch("plan-listing", perClass: 12)
-        var o = scan.options(s, batch: 10)
-        o.source = "http://127.0.0.1:\(port)/"
-        let plan = try await Rebuild(o).plan(maxSample: 2000, rate: 3)
-        #expect(plan.candidateOrigin == "listing" && plan.discovery != nil)
-        // The bucket's listing pages (candidates from it carry their versions: no article is listed).
-        let listings = try #require(server.hits["/"])
-        let r = try await Rebuild(o).run()
-        #expect(r.candidateOrigin == .listing && r.scan?.candidates == plan.candidates)
-        #expect(server.hits["/"] == listings, "the rebuild listed the source again")
-        #expect(repeated(server.hits).isEmpty, "asked twice: \(repeated(server.hits).prefix(5))")
-        // Another discovery (an id file) is not the plan's: that rebuild discovers for itself.
-        let other = try served(s, port: port, batch: 10)
-        #expect(try Rebuild(other).plannedCandidates(source: other.source!, recipe: r.recipe) == nil)
+        try await withMirror { server, port in
+            let s = try scan.scratch("plan-listing", perClass: 12)
+            var o = scan.options(s, batch: 10)
+            o.source = "http://127.0.0.1:\(port)/"
+            let plan = try await Rebuild(o).plan(maxSample: 2000, rate: 3)
+            #expect(plan.candidateOrigin == "listing" && plan.discovery != nil)
+            // The bucket's listing pages (candidates from it carry their versions: no article is listed).
+            let listings = try #require(server.hits["/"])
+            let r = try await Rebuild(o).run()
+            #expect(r.candidateOrigin == .listing && r.scan?.candidates == plan.candidates)
+            #expect(server.hits["/"] == listings, "the rebuild listed the source again")
+            #expect(repeated(server.hits).isEmpty, "asked twice: \(repeated(server.hits).prefix(5))")
+            // Another discovery (an id file) is not the plan's: that rebuild discovers for itself.
+            let other = try served(s, port: port, batch: 10)
+            #expect(try Rebuild(other).plannedCandidates(source: other.source!, recipe: r.recipe) == nil)
+        }
     }
 
     @Test func aResumedScanListsNoArticleAgainAndKeepsTheSplit() async throws {
-        let server = try MirrorServer(root: CaptionFirstScanTests.mirror)
-        let port = try await server.start()
-        defer { Task { await server.stop() } }
-        let s = try scan.scratch("resume-http", perClass: 12)
-        var stopped = try served(s, port: port, batch: 9)
-        stopped.budget = ScanBudget(maxArticles: 20)
-        var thrown: PairDxError?
-        do { _ = try await Rebuild(stopped).run() } catch let e as PairDxError { thrown = e }
-        #expect(thrown?.exitCode == 1 && thrown?.message.contains("--max-articles 20") == true)
-        #expect(server.hits["/"] == 20)
+        try await withMirror { server, port in
+            let s = try scan.scratch("resume-http", perClass: 12)
+            var stopped = try served(s, port: port, batch: 9)
+            stopped.budget = ScanBudget(maxArticles: 20)
+            var thrown: PairDxError?
+            do { _ = try await Rebuild(stopped).run() } catch let e as PairDxError { thrown = e }
+            #expect(thrown?.exitCode == 1 && thrown?.message.contains("--max-articles 20") == true)
+            #expect(server.hits["/"] == 20)
 
-        let r = try await Rebuild(try served(s, port: port, batch: 9)).run()
-        let state = try #require(r.scan)
-        let hits = server.hits
-        #expect(state.scanned > 20 && hits["/"] == state.scanned, "\(hits["/"] ?? 0) listings")
-        #expect(repeated(hits).isEmpty, "asked twice: \(repeated(hits).prefix(5))")
+            let r = try await Rebuild(try served(s, port: port, batch: 9)).run()
+            let state = try #require(r.scan)
+            let hits = server.hits
+            #expect(state.scanned > 20 && hits["/"] == state.scanned, "\(hits["/"] ?? 0) listings")
+            #expect(repeated(hits).isEmpty, "asked twice: \(repeated(hits).prefix(5))")
 
-        // The same bytes as a scan in one go.
-        let one = try scan.scratch("resume-http-one", perClass: 12)
-        _ = try await Rebuild(try served(one, port: port, batch: 9)).run()
-        let reference = try scan.outputs(one.root)
-        let resumed = try scan.outputs(s.root)
-        #expect(!reference.isEmpty && resumed == reference)
+            // The same bytes as a scan in one go.
+            let one = try scan.scratch("resume-http-one", perClass: 12)
+            _ = try await Rebuild(try served(one, port: port, batch: 9)).run()
+            let reference = try scan.outputs(one.root)
+            let resumed = try scan.outputs(s.root)
+            #expect(!reference.isEmpty && resumed == reference)
+        }
     }
 }
