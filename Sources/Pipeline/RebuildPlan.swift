@@ -19,14 +19,14 @@ extension RebuildPlan {
     /// articles. Growing costs metadata and JATS only; the media the cap selects are then fetched, hashed,
     /// deduplicated and labelled over the final prefix, as the scan does.
     ///
-    /// Method, per class c with need N: Xc labelled figures among the sample's F figures in n articles; sc, the share
+    /// Method, per class c with need N: Xc labelled figures in the sample's n articles; sc, the share
     /// of c's selected media that came out usable; yield yc = Xc·sc/n usable figures per article; articles to scan
     /// Ac = N/yc. The limiting (slowest) class is the one with the largest Ac, and it alone sets the articles, requests,
-    /// bytes and time. The 95% interval is the Wilson score interval [pLow, pHigh] on that class's share Xc/F of the
-    /// figures, carried through Ac = N·n/(F·p·sc); its width follows Xc, so a sample the bound stopped short of `count`
-    /// gets a wider interval. When the sample already fills every class, the scan's prefix is at most n: the estimate
-    /// and its upper end are capped there. sc's own error and the clustering of figures in articles are not in the
-    /// interval.
+    /// bytes and time. The 95% interval is Ac·exp(∓1.96·r), r being the relative standard error of yc
+    /// (`relativeError`): the spread of the class's labelled figures over the sample's articles, so figures that come
+    /// several to an article widen it, and the binomial error of sc. Its width follows Xc, so a sample the bound stopped
+    /// short of `count` gets a wider interval. When the sample already fills every class, the scan's prefix is at most
+    /// n: the estimate and its upper end are capped there.
     public static func make(
         scan: CaptionFirstScan, candidates: [Candidate], origin: CandidateOrigin, maxSample: Int,
         rate: Double, discovery: String? = nil
@@ -39,11 +39,12 @@ extension RebuildPlan {
         let fetcher = try scan.makeFetcher()
         var k = min(max(1, scan.firstBatch), bound)
         var captions: CaptionFirstScan.Captions
-        var labelled: [String: Int]
+        var queues: [String: [String]]
         var stop: SampleStop
         while true {
             captions = try await scan.captions(Array(order.prefix(k)), fetcher: fetcher)
-            labelled = MediaCap(figures: captions.figures, position: [:], recipe: scan.recipe).queues.mapValues(\.count)
+            queues = MediaCap(figures: captions.figures, position: [:], recipe: scan.recipe).queues
+            let labelled = queues.mapValues(\.count)
             let rarest = classes.map { labelled[$0] ?? 0 }.min() ?? 0
             if rarest >= count { stop = .count; break }
             if k >= bound { stop = k >= order.count ? .candidates : .bound; break }
@@ -57,6 +58,7 @@ extension RebuildPlan {
         var reuse: [String: ImageRecord] = [:]
         let probe = try await scan.media(captions, fetcher: fetcher, reuse: &reuse)
         let prefix = captions.prefix
+        let labelled = queues.mapValues(\.count)
         let work = scan.work
         // What the sample cost, from the fetch journal (every download, whichever run made it).
         let keys = Set(
@@ -103,7 +105,6 @@ extension RebuildPlan {
                 let asked = probe.allowance[c] ?? 0
                 return (c, asked > 0 ? min(1, Double(probe.usable[c] ?? 0) / Double(asked)) : 1)
             })
-        let figures = Double(captions.figures.count)
         var plan = RebuildPlan(
             recipe: scan.recipe.name, candidateOrigin: origin.rawValue, candidates: order.count, sample: prefix.count,
             perClass: need, usable: probe.usable, figuresPerArticle: Double(probe.figures) / n,
@@ -127,11 +128,15 @@ extension RebuildPlan {
             }
             if let limiting = worst {
                 let (cls, x, s) = (limiting.cls, limiting.x, limiting.s)
-                let (pLow, pHigh) = wilson(x, of: figures, z: z95)
-                func articles(_ p: Double) -> Double {
-                    p > 0 && s > 0 ? Double(need) * n / (figures * p * s) : .infinity
-                }
-                var w = (mid: x > 0 ? articles(x / figures) : .infinity, low: articles(pHigh), high: articles(pLow))
+                // The limiting class's labelled figures in each article of the sample (zeros included).
+                let article = Dictionary(captions.figures.map { ($0.id, $0.pmcid) }, uniquingKeysWith: { a, _ in a })
+                var perArticle: [String: Int] = [:]
+                for id in queues[cls] ?? [] { perArticle[article[id] ?? "", default: 0] += 1 }
+                let r = relativeError(
+                    counts: prefix.map { perArticle[$0.pmcid] ?? 0 }, usable: probe.usable[cls] ?? 0,
+                    asked: probe.allowance[cls] ?? 0)
+                let mid = x > 0 && s > 0 ? Double(need) * n / (x * s) : .infinity
+                var w = (mid: mid, low: mid * exp(-z95 * r), high: mid * exp(z95 * r))
                 if full { (w.mid, w.high) = (min(w.mid, n), min(w.high, n)); w.low = min(w.low, w.mid) }
                 plan.limitingClass = cls
                 let total = Double(order.count)
@@ -165,13 +170,22 @@ extension RebuildPlan {
         return plan
     }
 
-    /// The Wilson score interval of a binomial proportion: `x` successes in `n` trials, normal quantile `z`.
-    static func wilson(_ x: Double, of n: Double, z: Double) -> (low: Double, high: Double) {
-        guard n > 0 else { return (0, 1) }
-        let p = x / n, z2 = z * z
-        let centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-        let half = z * ((p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()) / (1 + z2 / n)
-        return (max(0, centre - half), min(1, centre + half))
+    /// The relative standard error of a class's usable figures per article, (X/n)·s, from its two factors taken as
+    /// independent. X/n is a mean over articles, the unit the scan samples: its error comes from the spread of
+    /// `counts` (the class's labelled figures in each of the n articles, zeros included), so figures that come several
+    /// to an article widen it. s = `usable`/`asked` is binomial over the media selected: relative variance
+    /// (1 − s)/(s·asked), 0 when nothing was selected or nothing lost. With at most one labelled figure per article
+    /// and no loss it is √((1 − X/n)/X) ≤ 1/√X, the binomial error `binomialCount` comes from. Infinite when
+    /// X = 0, n < 2 or s = 0. O(n).
+    static func relativeError(counts: [Int], usable: Int, asked: Int) -> Double {
+        let n = Double(counts.count), total = Double(counts.reduce(0, +))
+        let s = asked > 0 ? min(1, Double(usable) / Double(asked)) : 1
+        guard n > 1, total > 0, s > 0 else { return .infinity }
+        let mean = total / n
+        let spread = counts.reduce(0.0) { sum, c in sum + (Double(c) - mean) * (Double(c) - mean) } / (n - 1)
+        let labelled = spread / n / (mean * mean)
+        let survival = asked > 0 ? (1 - s) / (s * Double(asked)) : 0
+        return (labelled + survival).squareRoot()
     }
 }
 

@@ -46,26 +46,32 @@ import Testing
         hits.filter { $0.key != "/" && $0.value > 1 }.map(\.key).sorted()
     }
 
-    /// K comes from the binomial error: at K labelled figures the articles' interval is about −17%…+25%; at the 11
-    /// figures of the fixed sample that missed by 26% it is about three times as wide (−44%…+79%). Reference values of the Wilson interval: 5 of 10
-    /// gives 0.237–0.763, 0 of 10 gives 0–0.278.
-    @Test func theMinimumCountGivesAbout20PercentAt95() {
-        let k = RebuildPlan.binomialCount
-        #expect(k == 97)
-        let half = RebuildPlan.wilson(5, of: 10, z: 1.96)
-        #expect(abs(half.low - 0.2366) < 0.001 && abs(half.high - 0.7634) < 0.001)
-        let none = RebuildPlan.wilson(0, of: 10, z: 1.96)
-        #expect(none.low == 0 && abs(none.high - 0.2775) < 0.001)
-        // Articles to scan are need / p: the relative interval is p̂/pHigh … p̂/pLow.
-        func articles(_ x: Double, of f: Double) -> (low: Double, high: Double) {
-            let (lo, hi) = RebuildPlan.wilson(x, of: f, z: 1.96)
-            return ((x / f) / hi, (x / f) / lo)
-        }
-        let atK = articles(Double(k), of: 10_000)
-        #expect(atK.low > 0.8 && atK.low < 0.85 && atK.high > 1.2 && atK.high < 1.26, "\(atK)")
-        let at11 = articles(11, of: 800)
-        #expect(at11.low < 0.6 && at11.high > 1.75, "\(at11)")
-        #expect((at11.high - at11.low) / (atK.high - atK.low) > 2.5)
+    /// K comes from the binomial error: at K labelled figures, one to an article, the articles' interval is about
+    /// ±20% (exp(∓1.96·r)); the same K figures four to an article give twice the error (the article is what the scan
+    /// samples), and losses in the media widen it further. Reference values worked by hand: counts 0, 1, 0, 1 have
+    /// mean 1/2 and sample variance 1/3, so r² = (1/3)/4/(1/4) = 1/3; a survival of 1 in 2 adds (1 − ½)/(½·2) = ½.
+    @Test func theIntervalFollowsTheLabelledCountTheirClusteringAndTheLosses() {
+        #expect(RebuildPlan.binomialCount == 97)
+        let byHand = RebuildPlan.relativeError(counts: [0, 1, 0, 1], usable: 0, asked: 0)
+        #expect(abs(byHand - (1.0 / 3).squareRoot()) < 1e-12)
+        let withLoss = RebuildPlan.relativeError(counts: [0, 1, 0, 1], usable: 1, asked: 2)
+        #expect(abs(withLoss - (1.0 / 3 + 0.5).squareRoot()) < 1e-12)
+        // 97 labelled figures, one to an article, among 10,000 articles: √((1 − 0.0097)/97) ≈ 0.101, so ±20%.
+        let single = [Int](repeating: 1, count: 97) + [Int](repeating: 0, count: 9_903)
+        let r = RebuildPlan.relativeError(counts: single, usable: 97, asked: 97)
+        #expect(abs(r - ((1 - 0.0097) / 97).squareRoot()) < 1e-4, "\(r)")
+        #expect(exp(-1.96 * r) > 0.8 && exp(1.96 * r) < 1.23)
+        // The same 97 figures four to an article (24 articles of 4, one of 1): about √4 = 2 times the error.
+        let clustered = [Int](repeating: 4, count: 24) + [1] + [Int](repeating: 0, count: 9_975)
+        let rc = RebuildPlan.relativeError(counts: clustered, usable: 97, asked: 97)
+        #expect(rc / r > 1.9 && rc / r < 2.1, "\(rc / r)")
+        // Media losses add their binomial error: 90 usable of 100 selected.
+        let lossy = RebuildPlan.relativeError(counts: single, usable: 90, asked: 100)
+        #expect(abs(lossy * lossy - (r * r + 0.1 / 90)) < 1e-9)
+        // Nothing labelled, a single article, or nothing usable: no finite interval.
+        #expect(RebuildPlan.relativeError(counts: [0, 0, 0], usable: 0, asked: 0).isInfinite)
+        #expect(RebuildPlan.relativeError(counts: [3], usable: 3, asked: 3).isInfinite)
+        #expect(RebuildPlan.relativeError(counts: [1, 0], usable: 0, asked: 5).isInfinite)
     }
 
     @Test func theSampleGrowsUntilTheRarestClassHasItsCountOrTheBound() async throws {
