@@ -10,12 +10,14 @@ import Foundation
 /// edge. Its **key** is 32 bits: `s` at 16 points on a ring of radius 6 and 16 on a ring of radius 12 around it,
 /// each bit set when that point is brighter than the anchor, and the sign of d in place of ring bit 0. Each image
 /// keeps the `limit`/16 strongest anchors (|d| descending, then position) of each cell of a 4×4 grid over it, so
-/// that a half or a trimmed corner keeps anchors of its own.
+/// that a half or a trimmed corner keeps anchors of its own. The threshold that binds is thus relative to the
+/// image: the 12th-strongest maximum of each cell; `contrast` (a quarter of a grey level) only keeps out maxima
+/// of a flat plane, so a low-contrast figure still gets its anchors.
 ///
-/// A copy votes for an original through every key they share, with the offset between the two anchors; the
+/// A copy votes for an original through the keys they share, with the offset between the two anchors; the
 /// pairs whose sizes fit (`SubImage.fit`) and that gather `minVotes` votes within a pixel of one offset are the
-/// candidates (`matches`). Work: the anchors (sorted once by key) and the pairs within a key, keys held by more
-/// than `crowd` anchors being skipped as uninformative.
+/// candidates (`matches`). Each image votes through its rarest keys within a budget of anchor pairs, so the work
+/// is linear in the corpus and common keys do not silence an image.
 public enum AnchorKeys {
     public struct Anchor: Sendable, Hashable {
         public var key: UInt32
@@ -31,11 +33,16 @@ public enum AnchorKeys {
     }
     /// Distance from the edge an anchor keeps: the ring and the box means around it fit inside.
     static let margin = 12 + largeRadius + 1
-    public static let contrast: Float = 1
+    public static let contrast: Float = 0.25
     public static let limit = 192
     static let grid = 4
-    public static let crowd = 96
+    /// Anchor pairs an image may spend on its queries (`matches`).
+    public static let budget = 4096
+    /// Originals aligned per copy at most (`matches`).
+    public static let perCopy = 4
     public static let minVotes = 2
+    /// Fewer anchors than this: a sparse (flat) image, counted in the report.
+    public static let sparse = 8
 
     /// The anchors of `p` (see the type's description). O(pixels · 30).
     public static func anchors(_ p: SubImage.Plane) -> [Anchor] {
@@ -120,11 +127,22 @@ public enum AnchorKeys {
     }
 
     /// Candidates among images with `sizes` and `anchors` (one list per image; empty when not decoded): pairs whose
-    /// sizes fit and whose shared keys agree on one offset (within a pixel) at least `minVotes` times. Also returns
-    /// the number of anchor pairs compared (the search's work). Sorted by (copy, original).
-    public static func matches(sizes: [SubImage.Size], anchors: [[Anchor]], minVotes: Int = minVotes)
-        -> (votes: [Vote], compared: Int)
-    {
+    /// sizes fit and whose shared keys agree on one offset (within a pixel) at least `minVotes` times, at most
+    /// `perCopy` originals per copy (most votes first, then the smaller index). Also returns the number of anchor
+    /// pairs compared (the search's work). Sorted by (copy, original).
+    ///
+    /// Votes by rarity, not by a global crowd cap: the anchors are sorted by key once, and each anchor's **cost** is
+    /// the number of other anchors holding its key. Every image takes its anchors in order of cost (then key and
+    /// position) while their costs add up to at most `budget`: its **queries**. A query pairs with every other
+    /// image's anchor of its key (a pair of two queries counts once), and each pair votes in whichever direction
+    /// the sizes fit. So an image always votes through its rarest keys, however common keys become as the corpus
+    /// grows, and a key shared by a crop and its original is used by whichever of the two finds it cheap.
+    /// Work: O(A log A) for the sort (A anchors, at most `limit` per image) plus at most `budget` anchor pairs per
+    /// image, O(n · budget) for n images: linear in the corpus. Memory: the anchors and the votes that fit.
+    public static func matches(
+        sizes: [SubImage.Size], anchors: [[Anchor]], minVotes: Int = minVotes, budget: Int = budget,
+        perCopy: Int = perCopy
+    ) -> (votes: [Vote], compared: Int) {
         struct Entry { var key: UInt32; var image: Int32; var x: Int32; var y: Int32 }
         var entries = [Entry]()
         entries.reserveCapacity(anchors.reduce(0) { $0 + $1.count })
@@ -132,27 +150,46 @@ public enum AnchorKeys {
             for an in list { entries.append(Entry(key: an.key, image: Int32(i), x: an.x, y: an.y)) }
         }
         entries.sort { ($0.key, $0.image, $0.y, $0.x) < ($1.key, $1.image, $1.y, $1.x) }
-        // (copy, original, dx, dy) for every shared key whose offset lies inside the range the sizes allow.
-        var raw = [(Int32, Int32, Int32, Int32)]()
-        var compared = 0
+        // The run of equal keys each entry lies in; each image's entries with their cost.
+        var runStart = [Int32](repeating: 0, count: entries.count), runEnd = runStart
+        var byImage = [[(cost: Int32, entry: Int32)]](repeating: [], count: anchors.count)
         var start = 0
         while start < entries.count {
             var end = start + 1
             while end < entries.count && entries[end].key == entries[start].key { end += 1 }
-            defer { start = end }
-            let n = end - start
-            guard n > 1, n <= crowd else { continue }
             for i in start..<end {
-                for j in start..<end where entries[i].image != entries[j].image {
-                    compared += 1
-                    let b = entries[i], a = entries[j]
-                    let sb = sizes[Int(b.image)], sa = sizes[Int(a.image)]
-                    let dx = a.x - b.x, dy = a.y - b.y
-                    guard dx >= 0, dy >= 0, Int(dx) <= sa.width - sb.width, Int(dy) <= sa.height - sb.height,
-                        SubImage.fit(copy: sb, original: sa) != nil
-                    else { continue }
-                    raw.append((b.image, a.image, dx, dy))
-                }
+                runStart[i] = Int32(start); runEnd[i] = Int32(end)
+                byImage[Int(entries[i].image)].append((Int32(end - start - 1), Int32(i)))
+            }
+            start = end
+        }
+        // Each image's queries: its cheapest anchors while their costs add up to at most `budget`.
+        var query = [Bool](repeating: false, count: entries.count)
+        for list in byImage {
+            var spent = 0
+            for (cost, i) in list.sorted(by: { ($0.cost, $0.entry) < ($1.cost, $1.entry) }) {
+                spent += Int(cost)
+                guard spent <= budget else { break }
+                query[Int(i)] = true
+            }
+        }
+        // (copy, original, dx, dy) for every query pair whose offset lies inside the range the sizes allow.
+        var raw = [(Int32, Int32, Int32, Int32)]()
+        var compared = 0
+        func consider(copy b: Entry, original a: Entry) {
+            let sb = sizes[Int(b.image)], sa = sizes[Int(a.image)]
+            let dx = a.x - b.x, dy = a.y - b.y
+            guard dx >= 0, dy >= 0, Int(dx) <= sa.width - sb.width, Int(dy) <= sa.height - sb.height,
+                SubImage.fit(copy: sb, original: sa) != nil
+            else { return }
+            raw.append((b.image, a.image, dx, dy))
+        }
+        for i in entries.indices where query[i] {
+            for j in Int(runStart[i])..<Int(runEnd[i]) where entries[j].image != entries[i].image {
+                if query[j] && j < i { continue }
+                compared += 1
+                consider(copy: entries[i], original: entries[j])
+                consider(copy: entries[j], original: entries[i])
             }
         }
         raw.sort { ($0.0, $0.1, $0.3, $0.2) < ($1.0, $1.1, $1.3, $1.2) }
@@ -161,14 +198,17 @@ public enum AnchorKeys {
         while k < raw.count {
             var e = k + 1
             while e < raw.count && raw[e].0 == raw[k].0 && raw[e].1 == raw[k].1 { e += 1 }
-            // The offset with most votes within ±1 px (ties: smallest y, then x).
+            // The offset with most votes within ±1 px (ties: smallest y, then x). Offsets are sorted by (y, x).
+            var count = [Int64: Int]()
+            func code(_ x: Int32, _ y: Int32) -> Int64 { Int64(y) << 32 | Int64(UInt32(bitPattern: x)) }
+            for i in k..<e { count[code(raw[i].2, raw[i].3), default: 0] += 1 }
             var best = (votes: 0, x: Int32(0), y: Int32(0))
-            for i in k..<e {
+            for i in k..<e where i == k || (raw[i].2, raw[i].3) != (raw[i - 1].2, raw[i - 1].3) {
                 var c = 0
-                for j in k..<e where abs(raw[j].2 - raw[i].2) <= 1 && abs(raw[j].3 - raw[i].3) <= 1 { c += 1 }
-                if c > best.votes || (c == best.votes && (raw[i].3, raw[i].2) < (best.y, best.x)) {
-                    best = (c, raw[i].2, raw[i].3)
+                for dy in Int32(-1)...1 {
+                    for dx in Int32(-1)...1 { c += count[code(raw[i].2 + dx, raw[i].3 + dy)] ?? 0 }
                 }
+                if c > best.votes { best = (c, raw[i].2, raw[i].3) }
             }
             if best.votes >= minVotes {
                 let (b, a) = (raw[k].0, raw[k].1)
@@ -180,6 +220,21 @@ public enum AnchorKeys {
             }
             k = e
         }
-        return (out, compared)
+        return (capped(out, perCopy: perCopy), compared)
+    }
+
+    /// At most `perCopy` votes of each copy: the most votes, then the smaller original; order kept.
+    static func capped(_ votes: [Vote], perCopy: Int) -> [Vote] {
+        var out = [Vote]()
+        var k = 0
+        while k < votes.count {
+            var e = k + 1
+            while e < votes.count && votes[e].candidate.copy == votes[k].candidate.copy { e += 1 }
+            let kept = votes[k..<e].sorted { ($1.votes, $0.candidate.original) < ($0.votes, $1.candidate.original) }
+                .prefix(perCopy).sorted { $0.candidate.original < $1.candidate.original }
+            out += kept
+            k = e
+        }
+        return out
     }
 }

@@ -85,6 +85,8 @@ public enum Dedupe {
         public var cropCandidatePairs: Int
         /// Copy–original pairs whose sizes fit and whose anchors agreed on an offset: aligned on their pixels.
         public var cropAlignedPairs: Int
+        /// Images the crop search decoded that have fewer than `AnchorKeys.sparse` anchors (flat figures).
+        public var cropSparseImages: Int = 0
         /// Every near/crop/panel edge the detail check scored (none when it is off or thumbnails are missing).
         public var scored: [Scored]
         /// Item id → how it joined its cluster's representative (absent for representatives).
@@ -158,7 +160,7 @@ public enum Dedupe {
         // Crop and panel pairs: anchors voting for one offset between images whose sizes fit, then the pixels
         // aligned there (SubImage, AnchorKeys).
         var crops = [CropPair]()
-        var cropCompared = 0, cropAligned = 0
+        var cropCompared = 0, cropAligned = 0, cropSparse = 0
         var scored = [Scored]()
         if cropSearch, let pixels, !blobs.isEmpty {
             let shas = blobs.map(\.sha256)
@@ -168,6 +170,7 @@ public enum Dedupe {
             }
             let found = AnchorKeys.matches(sizes: blobs.map { SubImage.Size($0.width, $0.height) }, anchors: anchors)
             cropCompared = found.compared
+            cropSparse = anchors.filter { $0.count < AnchorKeys.sparse }.count
             cropAligned = found.votes.count
             let thresholds = detail ?? defaultDetail!
             let aligned = SubImage.confirm(found.votes, shas: shas, pixels: pixels, threads: threads)
@@ -278,6 +281,7 @@ public enum Dedupe {
         return Result(
             clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, cropPairs: crops,
             candidatePairs: candidates, cropCandidatePairs: cropCompared, cropAlignedPairs: cropAligned,
+            cropSparseImages: cropSparse,
             scored: scored, joined: joined,
             unusable: unusable, totalFigures: figures.count)
     }

@@ -83,6 +83,8 @@ public struct DedupeReport: Codable, Sendable {
     /// their pixels), and the crop/panel blob pairs confirmed.
     public var cropCandidatePairs: Int
     public var cropAlignedPairs: Int
+    /// Images with fewer than `AnchorKeys.sparse` anchors (nil: no crop search).
+    public var cropSparseImages: Int?
     public var cropPairs: Int
     /// Edges the detail check turned down, by kind (`near`, `crop`, `panel`).
     public var detailRejected: [String: Int]
@@ -144,6 +146,7 @@ extension DedupeReport {
             radius: radius, confirmRadius: confirmRadius, cropSearch: cropSearch, detail: detail,
             candidatePairs: r.candidatePairs, confirmedPairs: r.nearPairs.count,
             cropCandidatePairs: r.cropCandidatePairs, cropAlignedPairs: r.cropAlignedPairs,
+            cropSparseImages: cropSearch ? r.cropSparseImages : nil,
             cropPairs: r.cropPairs.count, detailRejected: rejected,
             figures: figures, clusters: clusters, nearPairDistances: distances,
             examplePairs: Array(examples.prefix(20)), truth: truth.map { evaluate(r, truth: $0, pair: pair) })

@@ -98,53 +98,34 @@ import Testing
         #expect(al.x == x && al.y == y && al.score > 0.99)
     }
 
-    /// Random anchors (with planted copies at offsets) over a sweep of image sizes: `AnchorKeys.matches` (sorted
-    /// by key, pairs within a key) returns exactly what every pair of images checked directly returns.
-    @Test(arguments: [1, 2, 3]) func anchorSearchEqualsBruteForce(seed: UInt64) {
-        var rng = SplitMix(state: seed)
-        func r(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
-        var sizes = [SubImage.Size](), anchors = [[AnchorKeys.Anchor]]()
-        for i in 0..<120 {
-            if i % 3 == 0 || sizes.isEmpty {
-                sizes.append(SubImage.Size(200 + r(400), 200 + r(400)))
-                anchors.append(
-                    (0..<40).map { _ in
-                        AnchorKeys.Anchor(
-                            key: UInt32(r(300)), x: Int32(r(sizes.last!.width)), y: Int32(r(sizes.last!.height)),
-                            strength: 1)
-                    })
-            } else {
-                // A trim, a half, or a size that fits neither, of an earlier image, sharing some of its anchors.
-                let k = r(sizes.count), a = sizes[k]
-                let s: SubImage.Size
-                switch r(3) {
-                case 0: s = SubImage.Size(a.width * (82 + r(17)) / 100, a.height * (82 + r(17)) / 100)
-                case 1: s = SubImage.Size(a.width * (46 + r(5)) / 100, a.height)
-                default: s = SubImage.Size(a.width * (60 + r(20)) / 100, a.height * (60 + r(40)) / 100)
-                }
-                let dx = r(a.width - s.width + 1), dy = r(a.height - s.height + 1)
-                sizes.append(s)
-                anchors.append(
-                    anchors[k].prefix(r(8)).map {
-                        AnchorKeys.Anchor(key: $0.key, x: $0.x - Int32(dx), y: $0.y - Int32(dy), strength: 1)
-                    }
-                        + (0..<20).map { _ in
-                            AnchorKeys.Anchor(
-                                key: UInt32(r(300)), x: Int32(r(s.width)), y: Int32(r(s.height)), strength: 1)
-                        })
-            }
-        }
-        let found = AnchorKeys.matches(sizes: sizes, anchors: anchors)
-        // Brute force: every ordered pair of images, every pair of their anchors.
+    /// The votes of `AnchorKeys.matches` checked directly: each image's queries are its anchors of least cost (other
+    /// anchors holding the key) within `budget`; every pair of images whose sizes fit collects the offsets of its
+    /// anchor pairs of one key of which at least one is a query; the best offset within ±1 px needs `minVotes`;
+    /// each copy keeps its `perCopy` best originals.
+    static func bruteForceVotes(
+        sizes: [SubImage.Size], anchors: [[AnchorKeys.Anchor]], budget: Int, perCopy: Int
+    ) -> [AnchorKeys.Vote] {
         var holders = [UInt32: Int]()
         for list in anchors { for an in list { holders[an.key, default: 0] += 1 } }
+        let queries: [Set<AnchorKeys.Anchor>] = anchors.map { list in
+            var spent = 0, out = Set<AnchorKeys.Anchor>()
+            for an in list.sorted(by: {
+                (holders[$0.key]!, $0.key, $0.y, $0.x) < (holders[$1.key]!, $1.key, $1.y, $1.x)
+            }) {
+                spent += holders[an.key]! - 1
+                if spent > budget { break }
+                out.insert(an)
+            }
+            return out
+        }
         var expected = [AnchorKeys.Vote]()
         for b in sizes.indices {
+            var mine = [AnchorKeys.Vote]()
             for a in sizes.indices where a != b {
                 guard let kind = SubImage.fit(copy: sizes[b], original: sizes[a]) else { continue }
                 var offsets = [(Int32, Int32)]()
                 for p in anchors[b] {
-                    for q in anchors[a] where p.key == q.key && holders[p.key]! <= AnchorKeys.crowd {
+                    for q in anchors[a] where p.key == q.key && (queries[b].contains(p) || queries[a].contains(q)) {
                         let dx = q.x - p.x, dy = q.y - p.y
                         if dx >= 0, dy >= 0, Int(dx) <= sizes[a].width - sizes[b].width,
                             Int(dy) <= sizes[a].height - sizes[b].height
@@ -159,16 +140,117 @@ import Testing
                     if c > best.votes || (c == best.votes && (o.1, o.0) < (best.y, best.x)) { best = (c, o.0, o.1) }
                 }
                 if best.votes >= AnchorKeys.minVotes {
-                    expected.append(
+                    mine.append(
                         AnchorKeys.Vote(
                             candidate: SubImage.Candidate(copy: Int32(b), original: Int32(a), kind: kind), x: best.x,
                             y: best.y, votes: best.votes))
                 }
             }
+            mine.sort { ($1.votes, $0.candidate.original) < ($0.votes, $1.candidate.original) }
+            expected += mine.prefix(perCopy).sorted { $0.candidate.original < $1.candidate.original }
         }
+        return expected
+    }
+
+    /// Random anchors (with planted copies at offsets) over a sweep of image sizes and budgets:
+    /// `AnchorKeys.matches` (sorted by key, each image's cheapest anchors as queries) returns exactly what every
+    /// pair of images checked directly returns.
+    @Test(arguments: [(UInt64(1), 60, 2), (UInt64(2), 200, 3), (UInt64(3), AnchorKeys.budget, AnchorKeys.perCopy)])
+    func anchorSearchEqualsBruteForce(seed: UInt64, budget: Int, perCopy: Int) {
+        var rng = SplitMix(state: seed)
+        func r(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        var sizes = [SubImage.Size](), anchors = [[AnchorKeys.Anchor]]()
+        for i in 0..<120 {
+            var list = [AnchorKeys.Anchor]()
+            if i % 3 == 0 || sizes.isEmpty {
+                sizes.append(SubImage.Size(200 + r(400), 200 + r(400)))
+                list = (0..<40).map { _ in
+                    AnchorKeys.Anchor(
+                        key: UInt32(r(300)), x: Int32(r(sizes.last!.width)), y: Int32(r(sizes.last!.height)),
+                        strength: 1)
+                }
+            } else {
+                // A trim, a half, or a size that fits neither, of an earlier image, sharing some of its anchors.
+                let k = r(sizes.count), a = sizes[k]
+                let s: SubImage.Size
+                switch r(3) {
+                case 0: s = SubImage.Size(a.width * (82 + r(17)) / 100, a.height * (82 + r(17)) / 100)
+                case 1: s = SubImage.Size(a.width * (46 + r(5)) / 100, a.height)
+                default: s = SubImage.Size(a.width * (60 + r(20)) / 100, a.height * (60 + r(40)) / 100)
+                }
+                let dx = r(a.width - s.width + 1), dy = r(a.height - s.height + 1)
+                sizes.append(s)
+                list =
+                    anchors[k].prefix(r(8)).map {
+                        AnchorKeys.Anchor(key: $0.key, x: $0.x - Int32(dx), y: $0.y - Int32(dy), strength: 1)
+                    }
+                    + (0..<20).map { _ in
+                        AnchorKeys.Anchor(key: UInt32(r(300)), x: Int32(r(s.width)), y: Int32(r(s.height)), strength: 1)
+                    }
+            }
+            // One anchor per key and position, as `AnchorKeys.anchors` gives.
+            var seen = Set<[Int32]>()
+            anchors.append(list.filter { seen.insert([Int32(bitPattern: $0.key), $0.x, $0.y]).inserted })
+        }
+        let found = AnchorKeys.matches(sizes: sizes, anchors: anchors, budget: budget, perCopy: perCopy)
+        let expected = Self.bruteForceVotes(sizes: sizes, anchors: anchors, budget: budget, perCopy: perCopy)
         #expect(found.votes == expected)
-        #expect(expected.count >= 10)
+        #expect(expected.count >= 5)
         #expect(expected.contains { $0.candidate.kind == .panel } && expected.contains { $0.candidate.kind == .crop })
+        // The work stays within the budget: at most `budget` anchor pairs per image.
+        #expect(found.compared <= budget * sizes.count)
+    }
+
+    /// A crop whose keys are all common in the corpus (each held by 150 look-alike images the size of its original,
+    /// at random places: more than the 96 holders the former crowd cap allowed) still finds its original, at the
+    /// crop's offset, and the look-alikes do not crowd it out of its `perCopy` originals.
+    @Test func cropWithCommonKeysFindsItsOriginal() {
+        var rng = SplitMix(state: 23)
+        func r(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        let big = SubImage.Size(400, 300), small = SubImage.Size(360, 270), (ox, oy) = (17, 11)
+        var original = [AnchorKeys.Anchor]()
+        for _ in 0..<60 {
+            original.append(
+                AnchorKeys.Anchor(
+                    key: UInt32(truncatingIfNeeded: rng.next()), x: Int32(ox + r(small.width)),
+                    y: Int32(oy + r(small.height)), strength: 1))
+        }
+        let crop = original.map {
+            AnchorKeys.Anchor(key: $0.key, x: $0.x - Int32(ox), y: $0.y - Int32(oy), strength: 1)
+        }
+        var sizes = [big, small], anchors = [original, crop]
+        for _ in 0..<150 {
+            sizes.append(big)
+            anchors.append(
+                crop.map {
+                    AnchorKeys.Anchor(key: $0.key, x: Int32(r(big.width)), y: Int32(r(big.height)), strength: 1)
+                })
+        }
+        let found = AnchorKeys.matches(sizes: sizes, anchors: anchors)
+        let mine = found.votes.filter { $0.candidate.copy == 1 }
+        #expect(mine.count <= AnchorKeys.perCopy)
+        let hit = mine.first { $0.candidate.original == 0 }
+        #expect(hit?.x == Int32(ox) && hit?.y == Int32(oy) && hit?.candidate.kind == .crop, "\(mine)")
+        #expect(found.compared <= AnchorKeys.budget * sizes.count)
+    }
+
+    /// A flat figure (a real image at 1/12 of its contrast: band-pass |d| mostly under one grey level) still gets
+    /// anchors in every part, and those of its crop are its own, moved by the offset.
+    @Test(.enabled(if: sharedImagesDirectory() != nil, "../shared/data/images is absent"))
+    func flatImageGetsAnchors() throws {
+        let image = try Self.originals().max { $0.width * $0.height < $1.width * $1.height }!
+        let flat = Image(
+            width: image.width, height: image.height, channels: image.channels,
+            pixels: image.pixels.map { UInt8(128 + (Int($0) - 128) / 12) })
+        let a = AnchorKeys.anchors(SubImage.Plane(flat))
+        let strong = a.filter { $0.strength >= 1 }.count
+        #expect(a.count >= 96, "\(a.count) anchors, \(strong) with |d| ≥ 1")
+        let (x, y) = (29, 31)
+        let crop = Self.cut(flat, x: x, y: y, w: flat.width * 88 / 100, h: flat.height * 88 / 100)
+        let b = AnchorKeys.anchors(SubImage.Plane(crop))
+        let inA = Set(a.map { "\($0.key) \($0.x) \($0.y)" })
+        let shared = b.filter { inA.contains("\($0.key) \($0.x + Int32(x)) \($0.y + Int32(y))") }.count
+        #expect(shared * 3 > b.count, "\(shared) of \(b.count) anchors shared")
     }
 
     /// The size rule: trims of 1.5–18% of each side, halves of 46–50.5% with the other side kept, a pixel of

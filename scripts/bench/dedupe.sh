@@ -58,7 +58,8 @@ print(f"synthetic corpus: {sys.argv[4]} figures, {report['figures']['usable']} u
 print(f"dedupe: {secs:.2f} s wall, peak memory {rss / 1024:.0f} MB")
 print(f"near search: {report['candidatePairs']} hash pairs compared, {report['confirmedPairs']} near pairs; "
       f"crop search: {report['cropCandidatePairs']} anchor pairs compared, {report['cropAlignedPairs']} image pairs "
-      f"aligned, {report['cropPairs']} crop/panel pairs")
+      f"aligned, {report['cropPairs']} crop/panel pairs"
+      + (f", {report['cropSparseImages']} images with fewer than 8 anchors" if report.get("cropSparseImages") is not None else ""))
 d = report.get("detail")
 print("detail check: " + (f"near {d['near']}, crop {d['crop']}, panel {d['panel']}; turned down {report['detailRejected']}" if d else "off"))
 c = report["clusters"]
@@ -69,7 +70,12 @@ for k, v in sorted(t["precision"].items()):
     print(f"  precision {k:<16} {v['hits']}/{v['total']}" + (f" = {100 * v['rate']:.1f}%" if v["rate"] is not None else ""))
 for k, v in sorted(t["recall"].items()):
     print(f"  recall    {k:<16} {v['hits']}/{v['total']}" + (f" = {100 * v['rate']:.1f}%" if v["rate"] is not None else ""))
+for k, scores in sorted(t.get("detailScores", {}).items()):
+    if k.split(":")[0] in ("crop", "panel"):
+        s = sorted(float(x) for x in scores)
+        print(f"  detail    {k:<16} {sum(scores.values())} edges, scores {s[0]:.2f} to {s[-1]:.2f}")
 EOF
+echo "clusters.jsonl sha256: $(sha256sum "$work/clusters.jsonl" | cut -c1-16)"
 done
 real=()
 for d in "$shared/data/images" "$shared/data/medicat-sample"; do [ -d "$d" ] && real+=(--benchmark-transforms "$d"); done
