@@ -1,9 +1,10 @@
 import Foundation
 import PairDxCore
+import PairDxTestSupport
 import Testing
 @testable import Curation
 
-@Suite struct AuditReportTests {
+@Suite(.offPool) struct AuditReportTests {
     static let hostile = [
         "PMC1/F1": "<script>alert('x')</script> CT of the \"chest\" & abdomen",
         "PMC2/F1": "صورة بالرنين المغناطيسي MRI للدماغ — mri scan",

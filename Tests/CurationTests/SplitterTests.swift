@@ -1,9 +1,10 @@
 import Foundation
 import PairDxCore
+import PairDxTestSupport
 import Testing
 @testable import Curation
 
-@Suite struct SplitterTests {
+@Suite(.offPool) struct SplitterTests {
     func recipe(seed: UInt64 = 1, mode: Recipe.SplitMode = .balanced) throws -> Recipe {
         var r = try Fixture.recipe("pairdx-synth-v1")
         r.seed = seed

@@ -1,3 +1,4 @@
+import PairDxTestSupport
 import Testing
 @testable import Imaging
 
@@ -30,7 +31,7 @@ func plantedCodes(count: Int, seed: UInt64) -> [UInt64] {
     return codes
 }
 
-@Suite struct HammingIndexTests {
+@Suite(.offPool) struct HammingIndexTests {
     @Test(arguments: [0, 1, 3, 4, 8, 11])
     func selfJoinEqualsBruteForce(radius: Int) {
         let codes = plantedCodes(count: 3_000, seed: 7)

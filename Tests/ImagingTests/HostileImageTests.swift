@@ -1,6 +1,7 @@
 import CJPEG
 import Foundation
 import PairDxCore
+import PairDxTestSupport
 import Testing
 @testable import Imaging
 
@@ -76,7 +77,7 @@ enum Bombs {
     }
 }
 
-@Suite struct HostileImageTests {
+@Suite(.offPool) struct HostileImageTests {
     /// Finishes in under a second (the test's own clock, printed on failure).
     func quick<T>(_ what: String, _ body: () throws -> T) rethrows -> T {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -201,7 +202,7 @@ enum Bombs {
 
 /// Row streaming gives the whole-image path's bytes: decoder rows against TurboJPEG's whole-image
 /// decode, and streamed hashes and pixel digests against full decodes resized whole.
-@Suite struct RowStreamingTests {
+@Suite(.offPool) struct RowStreamingTests {
     static let sizes = [(64, 64), (8, 300), (301, 9), (257, 129), (1_000, 37)]
 
     /// Hashes from a whole decode and `Resample.resize` on the whole luma plane.

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Imaging
 
@@ -16,7 +17,7 @@ struct Reference: Decodable {
     var images: [String: Entry]
 }
 
-@Suite struct ImagehashCompatTests {
+@Suite(.offPool) struct ImagehashCompatTests {
     /// imagehash 4.3.2 reference values: every hash within 2 bits; report how many are exact.
     @Test(.enabled(if: sharedImagesDirectory() != nil, "../shared/data/images is absent"))
     func matchesImagehashReference() throws {

@@ -14,7 +14,7 @@ private struct PeerFigure: Decodable {
     var pmid: String?
 }
 
-@Suite(.scratch) struct JATSTests {
+@Suite(.scratch, .offPool) struct JATSTests {
     static let jats = TestPaths.shared("jats")
 
     @Test(.enabled(if: jats != nil, "../shared/data/jats is absent: skipped"))

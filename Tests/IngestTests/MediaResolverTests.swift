@@ -1,7 +1,8 @@
+import PairDxTestSupport
 import Testing
 @testable import Ingest
 
-@Suite struct MediaResolverTests {
+@Suite(.offPool) struct MediaResolverTests {
     static let key = "PMC7.1"
     static func urls(_ names: [String]) -> [String] { names.map { "s3://pmc-oa-opendata/PMC7.1/\($0)" } }
 

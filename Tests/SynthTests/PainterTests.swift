@@ -1,9 +1,10 @@
 import Foundation
+import PairDxTestSupport
 import Testing
 @testable import Synth
 
 /// Each class has the structure its painter promises (checked on small renders).
-@Suite struct PainterTests {
+@Suite(.offPool) struct PainterTests {
     private func stats(_ r: Raster) -> (corner: Float, centre: Float, redMinusBlue: Float) {
         let w = r.width, h = r.height, ch = r.channels
         func luma(_ x: Int, _ y: Int) -> Float {

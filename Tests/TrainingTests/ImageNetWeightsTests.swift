@@ -34,7 +34,7 @@ enum TorchvisionResNet18Synthetic {
     }
 }
 
-@Suite(.serialized, .scratch)
+@Suite(.serialized, .scratch, .offPool)
 struct ImageNetWeightsTests {
     @Test func torchvisionNamedWeightsLoadIntoTheImageNetworkExceptItsClassifier() throws {
         let file = TorchvisionResNet18Synthetic.file()
