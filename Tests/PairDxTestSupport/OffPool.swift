@@ -65,8 +65,9 @@ public enum OffPool {
     }
 }
 
-/// Runs each test case of the suite (or the test) it is on with `OffPool.executor` as its task executor: the body,
-/// and the nonisolated async functions and child tasks it calls, run on those threads, never on the cooperative pool.
+/// Runs each test case of the suite (or the test) it is on in a child task with `OffPool.executor` as its task
+/// executor: the body, and the nonisolated async functions and child tasks it calls, run on those threads, never on
+/// the cooperative pool. Task-local values (the test, its scratch folder) are inherited as by any child task.
 public struct OffPoolTrait: TestTrait, SuiteTrait, TestScoping {
     public var isRecursive: Bool { true }
 
@@ -74,7 +75,14 @@ public struct OffPoolTrait: TestTrait, SuiteTrait, TestScoping {
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         guard testCase != nil else { return try await function() }
-        try await withTaskExecutorPreference(OffPool.executor) { try await function() }
+        // A child task made with the preference starts on the executor; `withTaskExecutorPreference` alone would
+        // leave a synchronous body on the pool thread that calls it (it moves a task only when it is next enqueued).
+        try await withoutActuallyEscaping(function) { body in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask(executorPreference: OffPool.executor) { try await body() }
+                try await group.waitForAll()
+            }
+        }
     }
 }
 
