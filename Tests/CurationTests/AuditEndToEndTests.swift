@@ -88,7 +88,7 @@ enum AuditDiskFixture {
     }
 }
 
-@Suite(.scratch, .offPool) struct AuditEndToEndTests {
+@Suite(.scratch) struct AuditEndToEndTests {
     @Test func auditWritesFourFilesDeterministicallyWithThumbnails() throws {
         let root = try AuditDiskFixture.write()
         let glove = "\(root)/glove.txt"
@@ -155,7 +155,7 @@ enum AuditDiskFixture {
     }
 }
 
-@Suite(.scratch, .offPool) struct AuditThumbnailTests {
+@Suite(.scratch) struct AuditThumbnailTests {
     @Test func thumbnailKeepsAspectAndDecodes() throws {
         let w = 300, h = 120
         var px = [UInt8](repeating: 0, count: w * h)

@@ -1,11 +1,10 @@
 import Foundation
 import PairDxCore
-import PairDxTestSupport
 import Testing
 @testable import Curation
 
 /// GloVe coverage of real PMC captions (ROCO radiology test captions) against the real GloVe 6B vocabulary.
-@Suite(.offPool) struct AuditGloveTests {
+@Suite struct AuditGloveTests {
     static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data").path
     static let glove = "\(shared)/glove/glove.6B.50d.top100k.txt"

@@ -5,7 +5,7 @@ import Testing
 @testable import Curation
 
 /// The audit states the recipe's measured label precision when `label-quality.json` sits beside the recipe.
-@Suite(.scratch, .offPool) struct AuditLabelQualityTests {
+@Suite(.scratch) struct AuditLabelQualityTests {
     func report(_ recipe: Recipe) -> LabelQuality.Report {
         let item = GoldItem(
             id: "a", source: "roco-captions/test/radiology", stratum: "t", label: "ct", half: .dev,

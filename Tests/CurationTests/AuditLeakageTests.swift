@@ -1,10 +1,9 @@
 import Foundation
 import PairDxCore
-import PairDxTestSupport
 import Testing
 @testable import Curation
 
-@Suite(.offPool) struct AuditLeakageTests {
+@Suite struct AuditLeakageTests {
     /// The multi-index search must find exactly the pairs a brute-force scan finds.
     @Test(arguments: [0, 3, 8, 14])
     func nearPairsMatchBruteForce(radius: Int) {

@@ -8,7 +8,7 @@ import Testing
 /// Renders a report in headless Chromium (when installed) and checks every chart with data drew marks:
 /// the script's check passes, and, counted here independently, the page rendered as is and with `.mark`
 /// elements hidden differ in one band of rows per chart.
-@Suite(.scratch, .offPool) struct AuditRenderTests {
+@Suite(.scratch) struct AuditRenderTests {
     static let packageRoot = Prerequisite.packageRoot
 
     static let chromium = Prerequisite.chromium

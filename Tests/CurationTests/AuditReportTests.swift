@@ -1,10 +1,9 @@
 import Foundation
 import PairDxCore
-import PairDxTestSupport
 import Testing
 @testable import Curation
 
-@Suite(.offPool) struct AuditReportTests {
+@Suite struct AuditReportTests {
     static let hostile = [
         "PMC1/F1": "<script>alert('x')</script> CT of the \"chest\" & abdomen",
         "PMC2/F1": "صورة بالرنين المغناطيسي MRI للدماغ — mri scan",

@@ -1,9 +1,8 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 @testable import Curation
 
-@Suite(.offPool) struct AuditStatisticsTests {
+@Suite struct AuditStatisticsTests {
     @Test func logGammaMatchesFactorialsAndHalfIntegers() {
         #expect(abs(AuditStatistics.logGamma(5) - log(24)) < 1e-12)
         #expect(abs(AuditStatistics.logGamma(0.5) - 0.5 * log(Double.pi)) < 1e-12)

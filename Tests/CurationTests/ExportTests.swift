@@ -6,7 +6,7 @@ import Testing
 
 /// The Python-ecosystem exports, read back by the libraries their users load them with: Hugging Face `datasets`
 /// (image folder + dataset card), `mlcroissant` (the export's Croissant file) and `tarfile` (WebDataset shards).
-@Suite(.scratch, .offPool) struct ExportTests {
+@Suite(.scratch) struct ExportTests {
     static let datasetsPython = Prerequisite.python(["datasets", "PIL"])
     static let croissantPython = Prerequisite.python(["mlcroissant", "PIL"])
     static let anyPython = Prerequisite.python(["json", "tarfile"])

@@ -5,7 +5,7 @@ import Testing
 @testable import Curation
 
 /// Context rules of the recipe and the label-quality arithmetic (`pairdx label-eval`).
-@Suite(.scratch, .offPool) struct LabelContextTests {
+@Suite(.scratch) struct LabelContextTests {
     /// pairdx-v1 with one context on xray: "structure" or "diffraction" up to 2 tokens after the match.
     func labeler(before: Int = 0, after: Int = 2) throws -> Labeler {
         var r = try Fixture.recipe("pairdx-v1")
@@ -82,7 +82,7 @@ import Testing
     }
 }
 
-@Suite(.scratch, .offPool) struct LabelQualityTests {
+@Suite(.scratch) struct LabelQualityTests {
     @Test func wilsonIntervals() {
         // Reference values: Wilson score interval, z = 1.96 (Newcombe 1998, table I: 81/263 → 0.2553–0.3662).
         #expect(LabelQuality.wilson(81, 263) == [0.2553, 0.3662])

@@ -4,7 +4,7 @@ import PairDxTestSupport
 import Testing
 @testable import Curation
 
-@Suite(.offPool) struct LabelerTests {
+@Suite struct LabelerTests {
     let labeler: Labeler
     init() throws { labeler = Labeler(recipe: try Fixture.recipe("pairdx-v1")) }
 

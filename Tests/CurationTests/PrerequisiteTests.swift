@@ -4,7 +4,7 @@ import Testing
 
 /// A missing prerequisite is a skip with its reason, except under CI=true when .ci/run installs it: then the test
 /// runs and fails. (Sets CI in the process environment; tests run one at a time.)
-@Suite(.serialized, .offPool) struct PrerequisiteTests {
+@Suite(.serialized) struct PrerequisiteTests {
     @Test func missingIsASkipLocallyAndAFailureInCIWhenCIInstallsIt() throws {
         let saved = ProcessInfo.processInfo.environment["CI"]
         defer { if let saved { setenv("CI", saved, 1) } else { unsetenv("CI") } }

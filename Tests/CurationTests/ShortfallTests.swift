@@ -6,7 +6,7 @@ import Testing
 
 /// A recipe that asks for N per class either gets exactly N per class or a failure naming each short class;
 /// `allowShort` balances down and every output says so in words.
-@Suite(.scratch, .offPool) struct ShortfallTests {
+@Suite(.scratch) struct ShortfallTests {
     static func targetRecipe(perClass: Int) throws -> Recipe {
         var r = try Fixture.recipe("pairdx-synth-v1")
         r.name = "short-test"

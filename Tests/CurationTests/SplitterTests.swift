@@ -1,10 +1,9 @@
 import Foundation
 import PairDxCore
-import PairDxTestSupport
 import Testing
 @testable import Curation
 
-@Suite(.offPool) struct SplitterTests {
+@Suite struct SplitterTests {
     func recipe(seed: UInt64 = 1, mode: Recipe.SplitMode = .balanced) throws -> Recipe {
         var r = try Fixture.recipe("pairdx-synth-v1")
         r.seed = seed

@@ -5,7 +5,7 @@ import Testing
 @testable import Curation
 
 /// The curation stages end to end on a small work directory: bytes, checksums, verify, exports.
-@Suite(.scratch, .offPool) struct StagesTests {
+@Suite(.scratch) struct StagesTests {
     func build(_ work: WorkDirectory, root: String, seed: UInt64? = nil) throws -> (split: String, manifest: String) {
         var r = try Fixture.recipe("pairdx-synth-v1")
         if let seed { r.seed = seed }

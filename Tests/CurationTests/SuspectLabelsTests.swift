@@ -6,7 +6,7 @@ import Testing
 
 /// The confident-learning rule over out-of-fold probabilities, the `suspects.json` format, scoring against a synthetic
 /// truth, `balance --exclude-suspects`, the manifest's `excluded.csv`, and the audit's suspect section.
-@Suite(.scratch, .offPool) struct SuspectLabelsTests {
+@Suite(.scratch) struct SuspectLabelsTests {
     static let classes = ["ct", "mri", "xray"]
 
     static func method() -> SuspectLabels.Method {

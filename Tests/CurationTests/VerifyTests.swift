@@ -6,7 +6,7 @@ import Testing
 
 /// `pairdx verify` cannot be fooled: the tamper matrix, hostile split rows (also for export and audit), the pinned
 /// digest, and the CI formats checked against their consumers.
-@Suite(.scratch, .offPool) struct VerifyTests {
+@Suite(.scratch) struct VerifyTests {
     /// A fresh split + manifest under `<root>/Splits/<name>` and `<root>/Manifests/<name>` on a small work directory.
     static func built(_ tag: String) throws -> (
         work: WorkDirectory, root: String, split: String, manifest: String, recipe: Recipe

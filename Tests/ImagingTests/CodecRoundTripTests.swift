@@ -1,5 +1,4 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 @testable import Imaging
 
@@ -26,7 +25,7 @@ func meanAbsDifference(_ a: [UInt8], _ b: [UInt8]) -> Double {
     Double(zip(a, b).map { abs(Int($0) - Int($1)) }.reduce(0, +)) / Double(max(1, a.count))
 }
 
-@Suite(.offPool) struct CodecRoundTripTests {
+@Suite struct CodecRoundTripTests {
     @Test(arguments: [1, 3])
     func pngRoundTripIsExact(channels: Int) throws {
         let px = pattern(width: 37, height: 23, channels: channels)

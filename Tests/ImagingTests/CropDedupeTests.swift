@@ -5,7 +5,7 @@ import Testing
 @testable import Imaging
 
 /// The 256-bit block search, clustering without chaining, and the crop signature of `pairdx-phash-v2`.
-@Suite(.scratch, .offPool) struct CropDedupeTests {
+@Suite(.scratch) struct CropDedupeTests {
     /// The `cw`×`ch` window at (`x`, `y`) of an RGB image `width` pixels wide.
     static func crop(_ p: [UInt8], width w: Int, x: Int, y: Int, cw: Int, ch: Int) -> [UInt8] {
         var out = [UInt8]()

@@ -1,5 +1,4 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 @testable import Imaging
 
@@ -37,7 +36,7 @@ func crc32(_ bytes: [UInt8]) -> UInt32 {
 
 func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
 
-@Suite(.offPool) struct DecoderTests {
+@Suite struct DecoderTests {
     let w = 5, h = 3
 
     @Test(arguments: [(1, false), (2, false), (4, true), (8, false), (8, true), (16, false), (16, true)])

@@ -35,7 +35,7 @@ struct TempWork {
     init() throws { work = WorkDirectory(try Scratch.directory("imaging")) }
 }
 
-@Suite(.scratch, .offPool) struct DedupeTests {
+@Suite(.scratch) struct DedupeTests {
     /// Builds a work directory with exact, pixel-identical and near duplicates plus bad images, runs
     /// `hash` and `dedupe`, and checks the clusters.
     @Test func clustersExactAndNearDuplicates() throws {

@@ -1,4 +1,3 @@
-import PairDxTestSupport
 import Testing
 @testable import Imaging
 
@@ -17,7 +16,7 @@ enum Golden {
     static let v4 = image(33, 40, 1) { x, y in [(x - 11) * (x - 11) + (y - 23) * (y - 23) < 90 ? 255 : 30] }
 }
 
-@Suite(.offPool) struct GoldenVectorTests {
+@Suite struct GoldenVectorTests {
     @Test(arguments: [
         ("V1", "80005755ba3677fb", "e892a3adb5223a7d", "245a4945d9d28ebd"),
         ("V2", "c003170d1f1f3f3e", "c9d99b93b3b63626", "246d4949dbdb9292"),

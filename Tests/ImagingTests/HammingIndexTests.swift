@@ -1,4 +1,3 @@
-import PairDxTestSupport
 import Testing
 @testable import Imaging
 
@@ -31,7 +30,7 @@ func plantedCodes(count: Int, seed: UInt64) -> [UInt64] {
     return codes
 }
 
-@Suite(.offPool) struct HammingIndexTests {
+@Suite struct HammingIndexTests {
     @Test(arguments: [0, 1, 3, 4, 8, 11])
     func selfJoinEqualsBruteForce(radius: Int) {
         let codes = plantedCodes(count: 3_000, seed: 7)

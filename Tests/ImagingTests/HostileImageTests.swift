@@ -77,7 +77,7 @@ enum Bombs {
     }
 }
 
-@Suite(.offPool) struct HostileImageTests {
+@Suite struct HostileImageTests {
     /// Takes under a second of this thread's CPU time (printed on failure): the work done, not the wait for a core.
     func quick<T>(_ what: String, _ body: () throws -> T) rethrows -> T {
         let (value, seconds) = try ThreadCPUTime.measure(body)
@@ -200,7 +200,7 @@ enum Bombs {
 
 /// Row streaming gives the whole-image path's bytes: decoder rows against TurboJPEG's whole-image
 /// decode, and streamed hashes and pixel digests against full decodes resized whole.
-@Suite(.offPool) struct RowStreamingTests {
+@Suite struct RowStreamingTests {
     static let sizes = [(64, 64), (8, 300), (301, 9), (257, 129), (1_000, 37)]
 
     /// Hashes from a whole decode and `Resample.resize` on the whole luma plane.

@@ -1,5 +1,4 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 @testable import Imaging
 
@@ -17,7 +16,7 @@ struct Reference: Decodable {
     var images: [String: Entry]
 }
 
-@Suite(.offPool) struct ImagehashCompatTests {
+@Suite struct ImagehashCompatTests {
     /// imagehash 4.3.2 reference values: every hash within 2 bits; report how many are exact.
     @Test(.enabled(if: sharedImagesDirectory() != nil, "../shared/data/images is absent"))
     func matchesImagehashReference() throws {

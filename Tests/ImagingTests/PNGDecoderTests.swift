@@ -1,5 +1,4 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 @testable import Imaging
 
@@ -91,7 +90,7 @@ final class MemoryWatchingCollector: RowConsumer {
     }
 }
 
-@Suite(.offPool) struct PNGDecoderTests {
+@Suite struct PNGDecoderTests {
     /// Every legal (colour type, bit depth) pair.
     static let layouts: [(colorType: Int, bitDepth: Int)] = [
         (0, 1), (0, 2), (0, 4), (0, 8), (0, 16), (2, 8), (2, 16), (3, 1), (3, 2), (3, 4), (3, 8), (4, 8), (4, 16),

@@ -1,11 +1,10 @@
 import Foundation
 import PairDxCore
-import PairDxTestSupport
 import Testing
 @testable import Imaging
 
 /// Crop and panel copies at the same pixel scale: anchor keys propose, pixel alignment confirms.
-@Suite(.offPool) struct SubImageTests {
+@Suite struct SubImageTests {
     /// The PNG and JPEG files of `../shared/data/images`, decoded.
     static func originals() throws -> [Image] {
         let dir = try #require(sharedImagesDirectory()).path

@@ -22,7 +22,7 @@ private func mirror(_ dir: String, png: Data) throws -> String {
 private let candidates = [Candidate(pmcid: "PMC1", version: 1, via: .ids)]
 
 /// What a fetch leaves on disk when writes fail, a run was killed, or stored bytes were damaged.
-@Suite(.scratch, .offPool) struct DurabilityTests {
+@Suite(.scratch) struct DurabilityTests {
     @Test func aJournalThatCannotBeWrittenFailsTheFetch() async throws {
         let dir = try Scratch.directory("journal-full")
         let root = try mirror(dir, png: PNGFixture.make(width: 20, height: 20, seed: 1))

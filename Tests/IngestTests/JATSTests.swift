@@ -14,7 +14,7 @@ private struct PeerFigure: Decodable {
     var pmid: String?
 }
 
-@Suite(.scratch, .offPool) struct JATSTests {
+@Suite(.scratch) struct JATSTests {
     static let jats = TestPaths.shared("jats")
 
     @Test(.enabled(if: jats != nil, "../shared/data/jats is absent: skipped"))

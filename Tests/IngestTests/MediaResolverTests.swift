@@ -1,8 +1,7 @@
-import PairDxTestSupport
 import Testing
 @testable import Ingest
 
-@Suite(.offPool) struct MediaResolverTests {
+@Suite struct MediaResolverTests {
     static let key = "PMC7.1"
     static func urls(_ names: [String]) -> [String] { names.map { "s3://pmc-oa-opendata/PMC7.1/\($0)" } }
 

@@ -8,7 +8,7 @@ import Testing
 
 /// The caption-first rebuild of a given source: media only for labelled figures, a stop at the recipe's target,
 /// and the same split bytes whatever the batch sizes or interruptions.
-@Suite(.serialized, .scratch, .offPool) struct CaptionFirstScanTests {
+@Suite(.serialized, .scratch) struct CaptionFirstScanTests {
     static let mirror: String = {
         let dir = try! Scratch.shared("scan-mirror")
         _ = try! SynthGenerator.run(

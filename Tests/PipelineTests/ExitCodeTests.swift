@@ -5,7 +5,7 @@ import Testing
 
 /// The exit-code rule (README "Exit codes") against the built `pairdx`: every subcommand given a missing input file
 /// exits 74, every subcommand given a value its option does not take exits 64, and malformed input exits 65.
-@Suite(.scratch, .offPool) struct ExitCodeTests {
+@Suite(.scratch) struct ExitCodeTests {
     static let recipe = Prerequisite.packageRoot + "/Manifests/pairdx-synth-v1/recipe.json"
     static let split = Prerequisite.packageRoot + "/Splits/pairdx-synth-v1"
     static let missing = "/nonexistent-pairdx-input"

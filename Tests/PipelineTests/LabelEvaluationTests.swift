@@ -7,7 +7,7 @@ import Testing
 
 /// The gold set against the committed recipes: pairdx-v2 must keep ≥ 97% precision in every class; the committed
 /// label-quality file must be what `pairdx label-eval` gives today.
-@Suite(.scratch, .offPool) struct LabelEvaluationTests {
+@Suite(.scratch) struct LabelEvaluationTests {
     static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }

@@ -2,13 +2,12 @@ import Foundation
 import Ingest
 import MirrorServer
 import PairDxCore
-import PairDxTestSupport
 import Testing
 @testable import Pipeline
 
 /// The plan's sample, sized by the rarest class; and a plan, a rebuild and a resumed scan in one work directory that
 /// list and fetch each article once, counted on a real mirror server on 127.0.0.1.
-@Suite(.serialized, .scratch, .offPool) struct PlanTests {
+@Suite(.serialized, .scratch) struct PlanTests {
     let scan = CaptionFirstScanTests()
 
     /// The mirror's PMCIDs without versions, so that every candidate's version is found by listing `PMCn.`.

@@ -7,7 +7,7 @@ import Testing
 
 /// End-to-end rebuilds of the embedded corpus: the committed split and manifest bytes come back from the
 /// seed, whatever the thread count or shard count, and a second run skips every stage.
-@Suite(.serialized, .scratch, .offPool) struct RebuildTests {
+@Suite(.serialized, .scratch) struct RebuildTests {
     static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }

@@ -8,7 +8,7 @@ import Testing
 /// The caption-first scan spread over shards: local processes (`rebuild --shards N`) and the cluster form (`plan`, N ×
 /// `rebuild --scan-shard I/N`, `rebuild --from-shards N`, what `deploy/slurm/submit.sh --order caption-first` runs) give
 /// the bytes of the one-process scan on a PubMed Central-like corpus, and a short merged result fails the finish.
-@Suite(.serialized, .scratch, .offPool) struct ShardedScanTests {
+@Suite(.serialized, .scratch) struct ShardedScanTests {
     /// A PMC-profile mirror: the six classes are a minority, endoscopy the rarest.
     static let mirror: String = {
         let dir = try! Scratch.shared("sharded-scan-mirror")

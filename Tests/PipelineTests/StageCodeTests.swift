@@ -6,7 +6,7 @@ import Testing
 
 /// Fingerprints see code: a stage's code version is part of its fingerprint, and the golden digests of every stamped
 /// stage's outputs on a small demo corpus force the version up whenever those bytes change.
-@Suite(.serialized, .scratch, .offPool) struct StageCodeTests {
+@Suite(.serialized, .scratch) struct StageCodeTests {
     static let packageRoot = Prerequisite.packageRoot
     static let goldenPath = packageRoot + "/Tests/PipelineTests/Fixtures/stage-outputs.json"
 

@@ -1,10 +1,9 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 import PairDxCore
 @testable import Synth
 
-@Suite(.offPool) struct CaptionTests {
+@Suite struct CaptionTests {
     /// Captions in the written JATS are of the kind the truth records, under the class-term rules.
     @Test func writtenCaptionsMatchTheirRecordedKind() throws {
         let c = try Corpora.seed11.get()

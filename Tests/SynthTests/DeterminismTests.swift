@@ -4,7 +4,7 @@ import Testing
 import PairDxCore
 @testable import Synth
 
-@Suite(.scratch, .offPool) struct DeterminismTests {
+@Suite(.scratch) struct DeterminismTests {
     @Test func sameSeedGivesIdenticalBytesWhateverTheThreadCount() throws {
         let a = try Corpora.seed11.get(), b = try Corpora.seed11Serial.get()
         #expect(a.checksums.count > 60)

@@ -1,12 +1,11 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 import Imaging
 import PairDxCore
 @testable import Synth
 
 /// The mirror parses as the PMC Cloud layout: metadata fields, well-formed JATS, decodable media.
-@Suite(.offPool) struct MirrorLayoutTests {
+@Suite struct MirrorLayoutTests {
     @Test func everyFolderHasMetadataAndJATS() throws {
         let c = try Corpora.seed11.get()
         let missing = Set(

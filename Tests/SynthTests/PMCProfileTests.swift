@@ -6,7 +6,7 @@ import PairDxCore
 
 /// `pairdx synth --profile pmc`: PubMed Central-like proportions, captions that mention modalities in passing or
 /// negate them, and a truth file that records every figure's kind.
-@Suite(.scratch, .offPool) struct PMCProfileTests {
+@Suite(.scratch) struct PMCProfileTests {
     static func plan(seed: UInt64, figures: Int) -> CorpusPlan {
         var p = CorpusPlan.make(seed: seed, figureCount: figures)
         PMCProfile.apply(&p)

@@ -1,10 +1,9 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 @testable import Synth
 
 /// Each class has the structure its painter promises (checked on small renders).
-@Suite(.offPool) struct PainterTests {
+@Suite struct PainterTests {
     private func stats(_ r: Raster) -> (corner: Float, centre: Float, redMinusBlue: Float) {
         let w = r.width, h = r.height, ch = r.channels
         func luma(_ x: Int, _ y: Int) -> Float {

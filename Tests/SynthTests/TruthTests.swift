@@ -1,12 +1,11 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 import Imaging
 import PairDxCore
 @testable import Synth
 
 /// The truth file agrees with the mirror, and every planted hazard is there.
-@Suite(.offPool) struct TruthTests {
+@Suite struct TruthTests {
     private func bytes(_ c: GeneratedCorpus, _ id: String) throws -> Data {
         let f = try #require(c.truth.figures.first { $0.id == id })
         return try FileSystem.read(c.folder(ItemID.article(of: id)) + "/" + f.media)

@@ -1,10 +1,9 @@
-import PairDxTestSupport
 import Testing
 @testable import Training
 
 /// The one mask type of `MultiHeadAttention`: a table of permitted keys with holes gives what attending over only
 /// the permitted keys gives, masked keys get no weight and no gradient, and each mask form sets the right spans.
-@Suite(.offPool) struct AttentionMaskTests {
+@Suite struct AttentionMaskTests {
     static func random(_ shape: [Int], _ g: inout SeededGenerator) -> Tensor {
         Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in g.nextNormal() })
     }

@@ -12,7 +12,7 @@ import Testing
 /// exactly open_clip's (351 tensors); image embeddings, text embeddings and logits worst ≤ 1e-4 and
 /// ‖ours − ref‖ ≤ 1e-4·‖ref‖ (float32 PyTorch: ≤ 1.6e-6, metadata `torch_f32_error.*`).
 /// Serialized: the full model holds 196 M parameters and as many gradient slots (1.6 GB).
-@Suite(.serialized, .scratch, .offPool)
+@Suite(.serialized, .scratch)
 struct BiomedCLIPModelTests {
     static func fixture() throws -> SafeTensors.File {
         let name = "model-full.safetensors"

@@ -13,7 +13,7 @@ import Testing
 /// Unicode code point (139,001 strings; `gen_biomedclip_text_fixtures.py --full-sweep OUT.json.gz`, then
 /// `PAIRDX_WORDPIECE_SWEEP=OUT.json.gz`). The sweeps leave out the few strings ftfy's mojibake repair changes
 /// (7 of 139,008), which `CLIPTextCleaner` does not reproduce.
-@Suite(.scratch, .offPool) struct BiomedCLIPTextTokenizerTests {
+@Suite(.scratch) struct BiomedCLIPTextTokenizerTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let captionsRoot = packageRoot.deletingLastPathComponent().appendingPathComponent(

@@ -1,6 +1,5 @@
 import Foundation
 import PairDxCore
-import PairDxTestSupport
 import Testing
 @testable import Training
 
@@ -21,7 +20,7 @@ import Testing
 ///   ‖ref‖) (the floor for the key biases, whose exact gradient is 0); word embeddings: the rows of the ids used,
 ///   all other rows exactly 0; the unused pooler gets none.
 /// Serialized: the full model holds 110 M parameters (0.9 GB with gradients).
-@Suite(.serialized, .offPool)
+@Suite(.serialized)
 struct BiomedCLIPTextTowerTests {
     static func fixture() throws -> SafeTensors.File {
         let url = try #require(

@@ -1,5 +1,4 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 @testable import Training
 
@@ -12,7 +11,7 @@ import Testing
 /// - synthetic streams: bit for bit; parameter names and shapes: exactly open_clip's (151 tensors);
 /// - image embeddings: worst ≤ 1e-4 and ‖ours − ref‖ ≤ 1e-4·‖ref‖
 ///   (float32 PyTorch itself is ~2e-6 from the reference, metadata `torch_f32_error.*`).
-@Suite(.serialized, .offPool)
+@Suite(.serialized)
 struct BiomedCLIPVisionTests {
     static func fixture() throws -> SafeTensors.File {
         let name = "vision-vitb16.safetensors"

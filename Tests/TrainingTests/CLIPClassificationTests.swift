@@ -7,7 +7,7 @@ import TrainingTestSupport
 
 /// CLIP as a classifier of the toy corpus: configuration inference from the weights' shapes, fine-tuning (towers,
 /// templates), the recipe entries, and the fusion inference benchmark.
-@Suite("CLIP classification", .scratch, .offPool) struct CLIPClassificationTests {
+@Suite("CLIP classification", .scratch) struct CLIPClassificationTests {
     @Test func configurationIsInferredFromTensorShapes() throws {
         let files = try CLIPTestModel.Files()
         let file = try SafeTensors.read(files.weights)

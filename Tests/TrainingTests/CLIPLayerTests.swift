@@ -1,5 +1,4 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 @testable import Training
 
@@ -7,7 +6,7 @@ import Testing
 /// (fixture `clip/layers.safetensors`, computed in float64 by scripts/fixtures/gen_clip_fixtures.py): outputs,
 /// input gradients and parameter gradients of loss = Σ output·probe. Tolerance: |ours − torch| ≤ 2e-4·(1 + |torch|)
 /// element-wise (Float32 against a float64 reference).
-@Suite(.offPool) struct CLIPLayerTests {
+struct CLIPLayerTests {
     static func fixture(_ name: String) throws -> SafeTensors.File {
         let url = try #require(Bundle.module.url(forResource: "Fixtures/clip/\(name)", withExtension: nil))
         return try SafeTensors.decode(Data(contentsOf: url), source: name)

@@ -9,7 +9,7 @@ import Testing
 /// (fixtures `clip/tiny-clip.safetensors` weights under open_clip names, `clip/tiny-clip-io.safetensors` inputs,
 /// outputs and gradients; both Float32). Tolerances: embeddings, logits and zero-shot scores element-wise
 /// |ours − torch| ≤ 1e-4·(1 + |torch|); loss relative 1e-5; each parameter gradient ‖ours − torch‖ ≤ 1e-3·‖torch‖.
-@Suite(.scratch, .offPool) struct CLIPModelTests {
+@Suite(.scratch) struct CLIPModelTests {
     static func model() throws -> CLIPModel {
         let model = CLIPModel(configuration: .tinyTest, seed: 1)
         let url = try #require(

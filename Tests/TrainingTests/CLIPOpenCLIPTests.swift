@@ -1,5 +1,4 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 @testable import Training
 
@@ -17,7 +16,7 @@ import Testing
 ///   (float32 PyTorch itself is 1.3e-5 from the reference, metadata `torch_f32_error.gradients`);
 /// - the nn.GELU variant (plain `ViT-B-32`): embeddings worst ≤ 1e-4.
 /// Serialized: each full model holds 151 M parameters and their gradients (1.2 GB).
-@Suite(.serialized, .offPool)
+@Suite(.serialized)
 struct CLIPOpenCLIPTests {
     static let name = "openclip-vitb32.safetensors"
 

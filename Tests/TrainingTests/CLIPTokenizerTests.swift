@@ -6,7 +6,7 @@ import Testing
 /// CLIP tokeniser against open_clip's `SimpleTokenizer` on 1,000 ROCO captions (fixture `clip/tokens.json.gz`,
 /// written by scripts/fixtures/gen_clip_fixtures.py). Needs the merges file (`$PAIRDX_CLIP_BPE`, the
 /// `bpe_simple_vocab_16e6.txt.gz` shipped with open_clip/CLIP) and ../shared/data/roco-captions; skips otherwise.
-@Suite(.offPool) struct CLIPTokenizerTests {
+struct CLIPTokenizerTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let captionsRoot = packageRoot.deletingLastPathComponent().appendingPathComponent(

@@ -1,12 +1,11 @@
 import Dispatch
 import Synchronization
-import PairDxTestSupport
 import Testing
 @testable import Training
 import PairDxCore
 
 /// Shared state of the training core touched from several threads at once (run under `scripts/tsan.sh` too).
-@Suite(.serialized, .offPool)
+@Suite(.serialized)
 struct ComputeThreadsTests {
     @Test func gemmTimerCountsEveryProductFromEveryThread() {
         let timer = GEMMTimer.shared

@@ -1,10 +1,9 @@
-import PairDxTestSupport
 import Testing
 @testable import Training
 
 /// Finite-difference checks (central differences, step 1e-3 on Float32, absolute error < 2e-3; the step is small enough not to cross a ReLU kink on this data) of the dense layers
 /// and the loss, plus optimiser arithmetic against hand-computed PyTorch formulas.
-@Suite(.offPool) struct CoreDenseTests {
+struct CoreDenseTests {
     /// Loss of a tiny MLP (Linear → ReLU → Linear → cross-entropy) on fixed data.
     final class TinyMLP {
         let store = ParameterStore()

@@ -1,10 +1,9 @@
-import PairDxTestSupport
 import Testing
 @testable import Training
 
 /// Central finite differences (loss L = Σ y·r for a fixed random r, accumulated in Double) against the analytic
 /// backward passes: evidence independent of the PyTorch fixtures, including the residual wiring of a basic block.
-@Suite(.offPool) struct CoreFiniteDifferenceTests {
+struct CoreFiniteDifferenceTests {
     static func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Training.Tensor {
         var g = SeededGenerator(seed: seed)
         return Training.Tensor(shape: shape) { p in for i in 0..<p.count { p[i] = g.nextNormal() * scale } }

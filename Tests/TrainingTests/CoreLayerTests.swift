@@ -1,12 +1,11 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 @testable import Training
 
 /// Per-layer forward and backward checks against PyTorch 2.13 (fixtures in `Fixtures/core`), tolerance 1e-4
 /// relative to the reference's largest magnitude. Convolutional layers run channel-major, so NCHW fixtures are
 /// swapped on the way in and out.
-@Suite(.serialized, .offPool)
+@Suite(.serialized)
 struct CoreLayerTests {
     @Test(arguments: [
         ("conv_3x3_s1_p1_bias", 3, 1, 1), ("conv_3x3_s2_p1", 3, 2, 1), ("conv_7x7_s2_p3", 7, 2, 3),

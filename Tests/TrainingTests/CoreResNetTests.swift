@@ -1,12 +1,11 @@
 import Foundation
 import PairDxCore
-import PairDxTestSupport
 import Testing
 @testable import Training
 
 /// Whole-network checks of ResNet-18 against PyTorch (a 1/16-width copy with torchvision's layout and names),
 /// the torchvision-name weight loader, and run-to-run determinism.
-@Suite(.serialized, .offPool)
+@Suite(.serialized)
 struct CoreResNetTests {
     static func narrowNetwork(seed: UInt64 = 1) -> ResNet18 {
         var g = SeededGenerator(seed: seed)

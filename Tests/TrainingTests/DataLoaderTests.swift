@@ -6,7 +6,7 @@ import Curation
 import TrainingTestSupport
 @testable import Training
 
-@Suite("Data and training loop", .scratch, .offPool) struct DataLoaderTests {
+@Suite("Data and training loop", .scratch) struct DataLoaderTests {
     @Test func splitFilesJoinCaptionsAndBlobsAndCountProblems() throws {
         let toy = try ToyCorpus()
         let split = try SplitSet.load(toy.splitDir)

@@ -4,7 +4,7 @@ import Testing
 @testable import Training
 import PairDxCore
 
-@Suite("safetensors", .scratch, .offPool) struct DataSafeTensorsTests {
+@Suite("safetensors", .scratch) struct DataSafeTensorsTests {
     @Test func roundTripsAndIsByteStable() throws {
         var file = SafeTensors.File(metadata: ["format": "pt", "model": "text"])
         file.tensors["b.weight"] = .init(shape: [2, 3], values: [1, -2, 3.5, 0, .leastNonzeroMagnitude, 6])

@@ -8,7 +8,7 @@ import TrainingTestSupport
 /// The deterministic mode: the matrix kernel's per-element definition, its independence from the split of C over
 /// threads, the elementary functions, and whole training runs whose weight digests are committed here. A digest that
 /// changes means the arithmetic of training changed: on purpose (update the constant and say so), or by accident.
-@Suite(.serialized, .scratch, .offPool)
+@Suite(.serialized, .scratch)
 struct DeterminismTests {
     /// The definition in `pairdx_gemm.h`, written out one element at a time.
     static func reference(

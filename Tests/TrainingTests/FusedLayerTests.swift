@@ -1,4 +1,3 @@
-import PairDxTestSupport
 import Testing
 import TrainingTestSupport
 @testable import Training
@@ -8,7 +7,7 @@ import TrainingTestSupport
 /// same layers, over batch sizes, channel counts, odd spatial sizes and strides 1 and 2. In deterministic mode the
 /// bits must be equal (the pinned weight digests depend on it); in fast mode BatchNorm's sums are vectorised and
 /// must agree with the deterministic composition to float rounding.
-@Suite(.serialized, .offPool)
+@Suite(.serialized)
 struct FusedLayerTests {
     /// (batch, channels, height, width): odd and even extents, 1×1 planes, one-item batches.
     static let shapes = [(1, 1, 1, 1), (2, 3, 5, 7), (3, 5, 9, 9), (4, 16, 7, 6), (2, 8, 15, 13), (1, 33, 3, 11)]

@@ -34,7 +34,7 @@ enum TorchvisionResNet18Synthetic {
     }
 }
 
-@Suite(.serialized, .scratch, .offPool)
+@Suite(.serialized, .scratch)
 struct ImageNetWeightsTests {
     @Test func torchvisionNamedWeightsLoadIntoTheImageNetworkExceptItsClassifier() throws {
         let file = TorchvisionResNet18Synthetic.file()

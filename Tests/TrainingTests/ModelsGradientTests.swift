@@ -1,11 +1,10 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 @testable import Training
 
 /// Forward values and gradients of the text/fusion layers and models against PyTorch 2.13 (float64 references
 /// stored as float32). Tolerance: |ours − torch| ≤ 1e-5 + 1e-4·|torch| per element, unless stated.
-@Suite("Models against PyTorch", .offPool) struct ModelsGradientTests {
+@Suite("Models against PyTorch") struct ModelsGradientTests {
     @Test func embeddingGathersAndScattersLikeTorch() throws {
         let f = try modelFixture("embedding")
         let store = ParameterStore()

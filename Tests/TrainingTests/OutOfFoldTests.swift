@@ -9,7 +9,7 @@ import TrainingTestSupport
 
 /// Out-of-fold probabilities on a toy corpus (class c = a dominant colour), with labels flipped on purpose:
 /// the models that score the flipped items never trained on them, so the image wins over the wrong label.
-@Suite(.serialized, .scratch, .offPool)
+@Suite(.serialized, .scratch)
 struct OutOfFoldTests {
     /// A toy corpus whose classes survive the loader's flips and shifts: class c is a dominant colour (red, green,
     /// blue) with noise; `flips` items get another class in their split file (id → the wrong class written there).

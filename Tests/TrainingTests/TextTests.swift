@@ -4,7 +4,7 @@ import Testing
 @testable import Training
 import PairDxCore
 
-@Suite("Caption text", .scratch, .offPool) struct TextTests {
+@Suite("Caption text", .scratch) struct TextTests {
     @Test func tokeniserLowercasesKeepsHyphenatedWordsAndNormalisesNumbers() {
         #expect(
             Tokenizer.words("Axial T2-weighted MRI (Fig. 3), 2.5 cm lesion; 1,000 cells.")

@@ -1,5 +1,4 @@
 import Foundation
-import PairDxTestSupport
 import Testing
 import TrainingTestSupport
 @testable import Training
@@ -10,7 +9,7 @@ import TrainingTestSupport
 /// training steps of the narrow ResNet-18 against PyTorch's loss curve. Errors are the largest absolute difference
 /// over the reference's largest magnitude (`CoreFixture.relativeError`); F(2×2, 3×3) only re-associates sums of
 /// float products; the transforms are also held to 1e-5 of a direct sum in Double.
-@Suite(.serialized, .offPool)
+@Suite(.serialized)
 struct WinogradTests {
     static let tolerance: Float = 1e-4
 

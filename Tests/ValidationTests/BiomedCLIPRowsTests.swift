@@ -10,7 +10,7 @@ import TrainingTestSupport
 /// The BiomedCLIP rows of `pairdx validate` end to end: a tiny random BiomedCLIP written as open_clip-named
 /// safetensors, a WordPiece vocabulary holding the prompts' words, the toy corpus and the CLIP test recipe (its
 /// class prompts and templates); plus bad files and the rows without weights.
-@Suite("BiomedCLIP rows of validate", .scratch, .offPool) struct BiomedCLIPRowsTests {
+@Suite("BiomedCLIP rows of validate", .scratch) struct BiomedCLIPRowsTests {
     static let words = ["a", "an", "ct", "scan", "mri", "image", "x", "-", "ray", "radiograph", "figure", "showing"]
 
     /// A folder with `biomedclip.safetensors` (random weights, seed 5; 32² images, 64-wide towers, context 64) and

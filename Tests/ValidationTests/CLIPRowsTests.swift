@@ -9,7 +9,7 @@ import TrainingTestSupport
 
 /// The CLIP rows of `pairdx validate` end to end: a small random CLIP written as open_clip-named safetensors, a BPE
 /// merges file of CLIP's size, the toy corpus; bad files stop the run before training and name the file.
-@Suite("CLIP rows of validate", .scratch, .offPool) struct CLIPRowsTests {
+@Suite("CLIP rows of validate", .scratch) struct CLIPRowsTests {
     @Test func badWeightFilesStopValidateBeforeTrainingAndNameTheFile() throws {
         let files = try CLIPTestModel.Files()
         let toy = try ToyCorpus(perClass: ["train": 2, "val": 1, "test": 1])

@@ -7,7 +7,7 @@ import Training
 import TrainingTestSupport
 @testable import Validation
 
-@Suite("Validation against the published figures", .scratch, .offPool) struct PublishedComparisonTests {
+@Suite("Validation against the published figures", .scratch) struct PublishedComparisonTests {
     @Test func publishedResultsHoldEveryFigureOfTheAbstract() throws {
         let p = try PublishedResults.load(publishedPath())
         #expect(p.source.doi == "10.3390/s25247596")

@@ -9,7 +9,7 @@ import TrainingTestSupport
 
 /// `validate --real-captions` as a library call on a small real input: the first lines of two of ROCO's caption
 /// files (radiology and non-radiology figures of PMC articles), in ROCO's layout, labelled by `pairdx-v2`'s rules.
-@Suite(.scratch, .offPool) struct RealCaptionsTests {
+@Suite(.scratch) struct RealCaptionsTests {
     static let roco = Prerequisite.path(
         "../shared/data/roco-captions", what: "ROCO caption files (../shared/data/roco-captions)")
 

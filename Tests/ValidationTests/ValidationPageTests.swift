@@ -9,7 +9,7 @@ import TrainingTestSupport
 
 /// The validation page as pictures: learning curves, confusion heatmaps and F1 bars in inline SVG, checked
 /// as markup and, with Chromium and Pillow present, rendered at 1280 px by `scripts/render-report.sh --check`.
-@Suite(.scratch, .offPool) struct ValidationPageTests {
+@Suite(.scratch) struct ValidationPageTests {
     static let packageRoot = Prerequisite.packageRoot
 
     static let chromium = Prerequisite.chromium
