@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *_pdx_png_version(void) { return PNG_LIBPNG_VER_STRING; }
-
 void pdx_free(void *p) { free(p); }
 
 void pdx_copy_message(char *dst, size_t cap, const char *src) {

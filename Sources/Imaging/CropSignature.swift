@@ -40,8 +40,6 @@ public enum CropSignature {
             case .half(let s): return s.rawValue
             }
         }
-
-        public var isHalf: Bool { if case .half = self { return true } else { return false } }
     }
 
     /// The nine windows, in the order their hashes are stored.

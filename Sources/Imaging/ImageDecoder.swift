@@ -67,9 +67,6 @@ public enum ImageDecoder {
         default: try JPEGCodec.decodeRows(data, budget: budget, minSide: minSide, into: consumer)
         }
     }
-
-    /// The libpng version string, for reports.
-    public static var pngLibraryVersion: String { PNGCodec.libraryVersion }
 }
 
 /// Encodes pixels as PNG or JPEG (used by the synthetic corpus and thumbnails).

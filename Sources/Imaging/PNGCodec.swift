@@ -106,8 +106,6 @@ enum PNGCodec {
     static func string(_ message: [CChar]) -> String {
         String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
-
-    static var libraryVersion: String { String(cString: _pdx_png_version()) }
 }
 
 extension PNGCodec {

@@ -5,8 +5,8 @@ import Synchronization
 ///
 /// On a terminal the line is redrawn in place (at most ~5 times a second). When stderr is not a terminal (CI logs,
 /// files, pipes) it stays quiet: one summary line every `interval` seconds (30 by default) and one at the end. Only at
-/// info level. A progress that `claimLine()`s the line holds it until `finish()`: progresses created meanwhile (a
-/// fetch or hash inside a scan) draw nothing themselves and show as a suffix of that line. Thread-safe.
+/// info level. A progress that `claimLine()`s its line holds it until `finish()`: progresses created meanwhile on
+/// that line (a fetch or hash inside a scan) draw nothing themselves and show as a suffix of it. Thread-safe.
 public final class Progress: Sendable {
     /// Seconds between summary lines when stderr is not a terminal.
     public static let quietInterval: Double = 30
@@ -17,7 +17,7 @@ public final class Progress: Sendable {
     private let interval: Double
     private let enabled: Bool
     private let clock: @Sendable () -> Double
-    private let sink: @Sendable (String) -> Void
+    private let output: Line
     /// The progress holding the line when this one was made: this one then reports into it.
     private let parent: Progress?
     private let start: Double
@@ -31,25 +31,34 @@ public final class Progress: Sendable {
         var finished = false
     }
     private let state: Mutex<State>
-    private static let holder = Mutex<Progress?>(nil)
 
-    /// `terminal`, `interval`, `clock` (seconds) and `sink` (the text to write) are for tests; by default stderr,
-    /// whether it is a terminal, 30 s and the monotonic clock.
+    /// Where progresses write, and which of them holds it (`claimLine()`): stderr's line, or a test's own.
+    public final class Line: Sendable {
+        let sink: @Sendable (String) -> Void
+        let holder = Mutex<Progress?>(nil)
+
+        public init(sink: @escaping @Sendable (String) -> Void) { self.sink = sink }
+
+        public static let standardError = Line { FileHandle.standardError.write(Data($0.utf8)) }
+    }
+
+    /// `terminal`, `interval`, `clock` (seconds) and `line` (where the text goes) are for tests; by default whether
+    /// stderr is a terminal, 30 s, the monotonic clock and stderr.
     public init(
         _ label: String, total: Int?, terminal: Bool = Log.isTerminal, interval: Double = Progress.quietInterval,
         clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
-        sink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+        line: Line = .standardError
     ) {
         self.label = label; self.total = total; self.terminal = terminal; self.interval = interval
-        self.clock = clock; self.sink = sink
+        self.clock = clock; output = line
         enabled = Log.level <= .info
-        parent = Progress.holder.withLock { $0 }
+        parent = line.holder.withLock { $0 }
         start = clock()
         state = Mutex(State(lastPrint: start))
     }
 
     /// Makes this the line's owner until `finish()`: progresses created meanwhile show inside it.
-    public func claimLine() { Progress.holder.withLock { if $0 == nil { $0 = self } } }
+    public func claimLine() { output.holder.withLock { if $0 == nil { $0 = self } } }
 
     public func advance(by n: Int = 1) {
         let done = state.withLock { s in
@@ -73,7 +82,7 @@ public final class Progress: Sendable {
     }
 
     public func finish() {
-        Progress.holder.withLock { if $0 === self { $0 = nil } }
+        output.holder.withLock { if $0 === self { $0 = nil } }
         if let parent { parent.childUpdate(nil); return }
         guard enabled else { return }
         let text: String? = state.withLock { s in
@@ -81,7 +90,7 @@ public final class Progress: Sendable {
             s.finished = true; s.child = nil
             return line(s, now: clock())
         }
-        if let text { sink(terminal ? "\r\u{1B}[K" + text + "\n" : text + "\n") }
+        if let text { output.sink(terminal ? "\r\u{1B}[K" + text + "\n" : text + "\n") }
     }
 
     private func childUpdate(_ text: String?) {
@@ -104,7 +113,7 @@ public final class Progress: Sendable {
             s.lastPrint = now
             return line(s, now: now) + "\n"
         }
-        if let text { sink(text) }
+        if let text { output.sink(text) }
     }
 
     private func line(_ s: State, now: Double) -> String {

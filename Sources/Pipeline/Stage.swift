@@ -25,9 +25,6 @@ public enum StageName: String, CaseIterable, Sendable, Codable {
         case .validate: 1
         }
     }
-
-    /// The steps of `rebuild` that are not stamped and run every time (see above).
-    public static let alwaysRun = ["discover", "fetch", "verify", "audit"]
 }
 
 /// One step of a rebuild: what it reads, what it writes, what it depends on, and how to run it.

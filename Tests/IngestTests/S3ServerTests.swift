@@ -31,7 +31,7 @@ enum MotoS3 {
     /// answers. The waiting blocks a thread of its own, never a Swift concurrency thread (an in-process server shares
     /// that small pool when tests run in parallel).
     static func start(python: String) async throws -> (Process, Int) {
-        try await Loopback.offPool { try launch(python: python) }
+        try await OffPool.run { try launch(python: python) }
     }
 
     private static func launch(python: String) throws -> (Process, Int) {
@@ -65,7 +65,7 @@ enum MotoS3 {
 
     /// Runs `scripts/s3/upload-mirror.py` (on a thread of its own); returns the number of article prefixes uploaded.
     static func upload(python: String, port: Int, mirror: String, fillers: Int) async throws -> Int {
-        try await Loopback.offPool { try runUpload(python: python, port: port, mirror: mirror, fillers: fillers) }
+        try await OffPool.run { try runUpload(python: python, port: port, mirror: mirror, fillers: fillers) }
     }
 
     private static func runUpload(python: String, port: Int, mirror: String, fillers: Int) throws -> Int {

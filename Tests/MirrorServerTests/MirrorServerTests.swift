@@ -7,7 +7,7 @@ import PairDxCore
 /// Sends `head` (a raw request line and headers, as bytes on the wire) to 127.0.0.1:`port` and reads the whole
 /// answer (the server closes every connection). Returns the status code and the body.
 private func rawGet(port: UInt16, _ head: String) async throws -> (status: Int, body: Data) {
-    try await Loopback.offPool { try blockingGet(port: port, head) }
+    try await OffPool.run { try blockingGet(port: port, head) }
 }
 
 private func blockingGet(port: UInt16, _ head: String) throws -> (status: Int, body: Data) {

@@ -21,13 +21,4 @@ public enum Loopback {
         guard status == 0 else { close(fd); return nil }
         return fd
     }
-
-    /// Runs blocking socket work on a thread of its own and awaits its result. A test that blocks in `recv` on a
-    /// Swift concurrency thread can starve an in-process server that shares that pool (two threads on a 2-core
-    /// machine): its requests then time out only when tests run in parallel.
-    public static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, Error>) in
-            Thread { cont.resume(with: Result { try body() }) }.start()
-        }
-    }
 }

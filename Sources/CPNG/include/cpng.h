@@ -32,9 +32,6 @@ typedef struct {
     int has_trns;
 } pdx_png_header;
 
-/* libpng's version string, for reports. */
-const char *_pdx_png_version(void);
-
 /* Reads the header only. */
 int pdx_png_read_header(const uint8_t *data, size_t size, pdx_png_header *header, char *message, size_t message_size);
 

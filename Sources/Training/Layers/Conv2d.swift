@@ -52,11 +52,6 @@ public final class Conv2d: Layer {
         BLAS.mode == .fast && Winograd.enabled && Winograd.applies(kernel: kernel, stride: stride, padding: padding)
     }
 
-    /// Floating-point operations of one forward over `[Cin, B, H, W]` (2 per multiply-add).
-    public func forwardFLOPs(batch: Int, height: Int, width: Int) -> Double {
-        2 * Double(outChannels * inChannels * kernel * kernel) * Double(batch * outputSize(height) * outputSize(width))
-    }
-
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.rank == 4 && x.shape[0] == inChannels, "Conv2d expects [\(inChannels), B, H, W], got \(x.shape)")
         let b = x.shape[1], h = x.shape[2], w = x.shape[3]
