@@ -164,13 +164,15 @@ public enum Dedupe {
         var scored = [Scored]()
         if cropSearch, let pixels, !blobs.isEmpty {
             let shas = blobs.map(\.sha256)
-            let anchors = Parallel.map(count: blobs.count, threads: threads, batch: 4) { i -> [AnchorKeys.Anchor] in
-                guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else { return [] }
+            // nil: not decoded (no pixels at hand, or undecodable), which is not a sparse image.
+            let decoded = Parallel.map(count: blobs.count, threads: threads, batch: 4) { i -> [AnchorKeys.Anchor]? in
+                guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else { return nil }
                 return AnchorKeys.anchors(SubImage.Plane(image))
             }
+            let anchors = decoded.map { $0 ?? [] }
             let found = AnchorKeys.matches(sizes: blobs.map { SubImage.Size($0.width, $0.height) }, anchors: anchors)
             cropCompared = found.compared
-            cropSparse = anchors.filter { $0.count < AnchorKeys.sparse }.count
+            cropSparse = decoded.filter { ($0?.count ?? AnchorKeys.sparse) < AnchorKeys.sparse }.count
             cropAligned = found.votes.count
             let thresholds = detail ?? defaultDetail!
             let aligned = SubImage.confirm(found.votes, shas: shas, pixels: pixels, threads: threads)

@@ -157,6 +157,26 @@ import Testing
         #expect(off.clusters.count == 5)
     }
 
+    /// The report's sparse count is of decoded images with few anchors (a flat figure), not of images whose pixels
+    /// were not at hand.
+    @Test func sparseImagesAreDecodedFlatOnesNotMissingOnes() throws {
+        let tmp = try TempWork()
+        let store = tmp.work.blobs
+        let w = 320, h = 240
+        var figures = [FigureRecord]()
+        figures.append(try Self.storedFigure("PMC1/F1", scene(seed: 31, width: w, height: h), w, h, in: store))
+        figures.append(try Self.storedFigure("PMC2/F1", [UInt8](repeating: 128, count: w * h * 3), w, h, in: store))
+        figures.append(try Self.storedFigure("PMC3/F1", scene(seed: 32, width: w, height: h), w, h, in: store))
+        _ = try HashStage.run(work: tmp.work, threads: 2)
+        let images = try JSONL.read(ImageRecord.self, from: tmp.work.images)
+        let missing = try #require(figures.last?.sha256)
+        let pixels: Dedupe.PixelSource = { $0 == missing ? nil : try? store.read($0) }
+        let r = Dedupe.run(
+            figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: true, detail: nil,
+            threads: 2, pixels: pixels)
+        #expect(r.cropSparseImages == 1)
+    }
+
     /// `base` with 160 small squares (2–4% of a side) of random grey levels blended in: fine structure of its own
     /// over the same low-frequency layout, as distinct figures drawn from one template have.
     static func texture(_ base: [UInt8], seed: UInt64, width w: Int, height h: Int) -> [UInt8] {
