@@ -7,12 +7,14 @@ import Foundation
 /// On the luma plane: `s` is the 7×7 box mean and `d` the band-pass 7×7 mean minus 25×25 mean, both at every pixel
 /// (integral images; no grid, so an integer shift moves them exactly). An **anchor** is a pixel whose |d| is the
 /// largest within ±6 px (ties: the first in row order) and at least `contrast`, at least `margin` px from every
-/// edge. Its **key** is 32 bits: `s` at 16 points on a ring of radius 6 and 16 on a ring of radius 12 around it,
-/// each bit set when that point is brighter than the anchor, and the sign of d in place of ring bit 0. Each image
-/// keeps the `limit`/16 strongest anchors (|d| descending, then position) of each cell of a 4×4 grid over it, so
-/// that a half or a trimmed corner keeps anchors of its own. The threshold that binds is thus relative to the
-/// image: the 12th-strongest maximum of each cell; `contrast` (a quarter of a grey level) only keeps out maxima
-/// of a flat plane, so a low-contrast figure still gets its anchors.
+/// edge. Its **ring key** is 32 bits: `s` at 16 points on a ring of radius 6 and 16 on a ring of radius 12 around
+/// it, each bit set when that point is brighter than the anchor, and the sign of d in place of ring bit 0. Each
+/// image keeps the `limit`/16 strongest anchors (|d| descending, then position) of each cell of a 4×4 grid over
+/// it, so that a half or a trimmed corner keeps anchors of its own. The threshold that binds is thus relative to
+/// the image: the 12th-strongest maximum of each cell; `contrast` (a quarter of a grey level) only keeps out
+/// maxima of a flat plane, so a low-contrast figure still gets its anchors. What an image votes with is each
+/// anchor's **pair key** (`keyed`): its ring key joined to that of its partner, the strongest kept anchor within
+/// `pairRadius`, and the offset between them.
 ///
 /// A copy votes for an original through the keys they share, with the offset between the two anchors; the
 /// pairs whose sizes fit (`SubImage.fit`) and that gather `minVotes` votes within a pixel of one offset are the
@@ -41,6 +43,8 @@ public enum AnchorKeys {
     /// Originals aligned per copy at most (`matches`).
     public static let perCopy = 4
     public static let minVotes = 2
+    /// How far an anchor looks for its partner (`paired`), in pixels.
+    public static let pairRadius = 96
     /// Fewer anchors than this: a sparse (flat) image, counted in the report.
     public static let sparse = 8
 
@@ -108,6 +112,44 @@ public enum AnchorKeys {
         return kept
     }
 
+    /// The keys an image queries and is found by (`matches`), one per anchor with its position: the anchor's ring
+    /// key joined to its **partner**'s, the strongest other anchor within `pairRadius` px (ties: first in row
+    /// order), with the offset between them, mixed into 64 bits. A pair of ring keys at one exact offset is rare
+    /// across a corpus even where single ring keys are common (two ring keys are held by half the anchors of a
+    /// smooth synthetic corpus), and a shift keeps it. An anchor with no partner keeps its ring key alone, and a
+    /// sparse image (fewer than `sparse` anchors, too few to agree on partners) also keeps every ring key.
+    /// O(anchors²).
+    public static func keyed(_ anchors: [Anchor]) -> [(key: UInt64, x: Int32, y: Int32)] {
+        let r2 = Int64(pairRadius * pairRadius)
+        var out = [(key: UInt64, x: Int32, y: Int32)]()
+        out.reserveCapacity(anchors.count * (anchors.count < sparse ? 2 : 1))
+        for an in anchors {
+            var partner: Anchor?
+            for o in anchors where o.x != an.x || o.y != an.y {
+                let dx = Int64(o.x - an.x), dy = Int64(o.y - an.y)
+                guard dx * dx + dy * dy <= r2 else { continue }
+                if let p = partner, (p.strength, o.y, o.x) >= (o.strength, p.y, p.x) { continue }
+                partner = o
+            }
+            if let p = partner {
+                let offset =
+                    UInt64(UInt16(truncatingIfNeeded: p.x - an.x)) << 16
+                    | UInt64(UInt16(truncatingIfNeeded: p.y - an.y))
+                out.append((mix(UInt64(an.key) << 32 | UInt64(p.key)) ^ mix(offset), an.x, an.y))
+            }
+            if partner == nil || anchors.count < sparse { out.append((UInt64(an.key), an.x, an.y)) }
+        }
+        return out
+    }
+
+    /// A 64-bit finaliser (splitmix64's): every input bit reaches every output bit.
+    @inline(__always) static func mix(_ v: UInt64) -> UInt64 {
+        var z = v &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
     /// True when no earlier pixel (row order) within ±suppress has the same value `v` (one anchor per plateau).
     static func isFirstMaximum(_ a: [Float], _ w: Int, _ h: Int, _ x: Int, _ y: Int, _ v: Float) -> Bool {
         for yy in max(0, y - suppress)...y {
@@ -131,23 +173,24 @@ public enum AnchorKeys {
     /// `perCopy` originals per copy (most votes first, then the smaller index). Also returns the number of anchor
     /// pairs compared (the search's work). Sorted by (copy, original).
     ///
-    /// Votes by rarity, not by a global crowd cap: the anchors are sorted by key once, and each anchor's **cost** is
-    /// the number of other anchors holding its key. Every image takes its anchors in order of cost (then key and
-    /// position) while their costs add up to at most `budget`: its **queries**. A query pairs with every other
-    /// image's anchor of its key (a pair of two queries counts once), and each pair votes in whichever direction
-    /// the sizes fit. So an image always votes through its rarest keys, however common keys become as the corpus
-    /// grows, and a key shared by a crop and its original is used by whichever of the two finds it cheap.
-    /// Work: O(A log A) for the sort (A anchors, at most `limit` per image) plus at most `budget` anchor pairs per
-    /// image, O(n · budget) for n images: linear in the corpus. Memory: the anchors and the votes that fit.
+    /// Votes by rarity, not by a global crowd cap: the anchors' pair keys (`keyed`) are sorted once, and each
+    /// anchor's **cost** is the number of other anchors holding its key. Every image takes its anchors in order of
+    /// cost (then key and position) while their costs add up to at most `budget`: its **queries**. A query pairs
+    /// with every other image's anchor of its key (a pair of two queries counts once), and each pair votes in
+    /// whichever direction the sizes fit. So an image always votes through its rarest keys, however common keys
+    /// become as the corpus grows, and a key shared by a crop and its original is used by whichever of the two
+    /// finds it cheap. Work: O(A log A) for the sort (A anchors, at most `limit` per image, twice that for a sparse
+    /// one) plus at most `budget` anchor pairs per image, O(n · budget) for n images: linear in the corpus.
+    /// Memory: the anchors and the votes that fit.
     public static func matches(
         sizes: [SubImage.Size], anchors: [[Anchor]], minVotes: Int = minVotes, budget: Int = budget,
         perCopy: Int = perCopy
     ) -> (votes: [Vote], compared: Int) {
-        struct Entry { var key: UInt32; var image: Int32; var x: Int32; var y: Int32 }
+        struct Entry { var key: UInt64; var image: Int32; var x: Int32; var y: Int32 }
         var entries = [Entry]()
         entries.reserveCapacity(anchors.reduce(0) { $0 + $1.count })
         for (i, list) in anchors.enumerated() {
-            for an in list { entries.append(Entry(key: an.key, image: Int32(i), x: an.x, y: an.y)) }
+            for k in keyed(list) { entries.append(Entry(key: k.key, image: Int32(i), x: k.x, y: k.y)) }
         }
         entries.sort { ($0.key, $0.image, $0.y, $0.x) < ($1.key, $1.image, $1.y, $1.x) }
         // The run of equal keys each entry lies in; each image's entries with their cost.
@@ -178,6 +221,8 @@ public enum AnchorKeys {
         var compared = 0
         func consider(copy b: Entry, original a: Entry) {
             let sb = sizes[Int(b.image)], sa = sizes[Int(a.image)]
+            // Two images of one size: one direction only, the later image as the copy.
+            if sb == sa && b.image < a.image { return }
             let dx = a.x - b.x, dy = a.y - b.y
             guard dx >= 0, dy >= 0, Int(dx) <= sa.width - sb.width, Int(dy) <= sa.height - sb.height,
                 SubImage.fit(copy: sb, original: sa) != nil

@@ -10,8 +10,10 @@ import PairDxCore
 ///   confirmation is off, 64-bit pHashes within `radius` (`HammingIndex`), confirmed where both have one;
 /// - **crop** / **panel**: one blob's pixels are a trim (crop) or a half (panel) of the other's at the same scale:
 ///   their sizes fit (`SubImage.fit`), content-anchored keys vote for one offset (`AnchorKeys`), and the pixels
-///   aligned there agree in detail (`SubImage.align`, at least `detail`'s crop or panel threshold). The images are
-///   decoded from `pixels`; without it, no crop search;
+///   aligned there agree in detail (`SubImage.align`, at least `detail`'s crop or panel threshold). The same search
+///   finds a re-encoded copy of the same size (a **near** edge, at least the crop threshold), which the hashes can
+///   miss when a lower JPEG quality turns many 256-bit signs. The images are decoded from `pixels`; without it, no
+///   crop search;
 /// - and, for near edges between blobs that both have a thumbnail, the detail check (`AlignedDetail.score` at
 ///   least `detail`'s near threshold).
 ///
@@ -179,7 +181,7 @@ public enum Dedupe {
             for (v, al) in zip(found.votes, aligned) {
                 guard let al else { continue }
                 let c = v.candidate
-                let ok = al.score >= thresholds.least(for: c.kind)
+                let ok = al.score >= thresholds.aligned(for: c.kind)
                 scored.append(Scored(a: c.copy, b: c.original, match: c.kind, score: al.score, kept: ok))
                 if ok {
                     crops.append(
@@ -316,6 +318,9 @@ extension Dedupe {
             default: return -1
             }
         }
+        /// The threshold of a pair aligned on its pixels (`SubImage.align`): a same-size copy's pixels are compared
+        /// as a crop's are, so it takes the crop threshold (the near one is for aligned 32×32 thumbnails).
+        public func aligned(for m: Match) -> Double { least(for: m == .near ? .crop : m) }
     }
     /// The detail check's thresholds, from the score distributions of true and false edges on the synthetic
     /// corpus (docs/pairdx-phash-v2.md §4); nil: no check.

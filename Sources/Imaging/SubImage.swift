@@ -6,8 +6,9 @@ import PairDxCore
 ///
 /// **Sizes.** A copy `b` of an original `a` is a crop candidate when both of its sides keep
 /// `1 − trim.most … 1 − trim.least` of `a`'s (a pixel of rounding allowed, never larger than `a`), and a panel
-/// candidate when one side equals `a`'s (±1 px) and the other keeps `half.least … half.most` of it (`fit`). Which
-/// pairs are looked at is decided by `AnchorKeys`; the size rule filters them.
+/// candidate when one side equals `a`'s (±1 px) and the other keeps `half.least … half.most` of it, and a near
+/// candidate (re-encoded at the same size) when the sizes are equal (`fit`). Which pairs are looked at is decided by
+/// `AnchorKeys`; the size rule filters them.
 ///
 /// **Confirmation by alignment.** Both images are decoded to luma and summed into integral images; the copy is
 /// slid over the offsets its size allows inside the original (all of them, or those near a voted offset), first on
@@ -41,9 +42,11 @@ public enum SubImage {
     /// The share of the cut side a panel keeps: one half, less a gutter.
     public static let half = (least: 0.46, most: 0.505)
 
-    /// How `copy` fits inside `original`: `.crop`, `.panel`, or nil.
+    /// How `copy` fits inside `original`: `.crop`, `.panel`, `.near` (the same size: a re-encoded copy, whose
+    /// pixels agree at offset 0), or nil.
     public static func fit(copy b: Size, original a: Size) -> DuplicateKind? {
-        guard b.width <= a.width, b.height <= a.height, b != a else { return nil }
+        if b == a { return .near }
+        guard b.width <= a.width, b.height <= a.height else { return nil }
         func within(_ x: Int, _ of: Int, _ lo: Double, _ hi: Double) -> Bool {
             Double(x) >= Double(of) * lo - 1 && Double(x) <= Double(of) * hi + 1
         }

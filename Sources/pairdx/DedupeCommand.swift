@@ -9,16 +9,19 @@ struct DedupeCommand: AsyncParsableCommand {
         abstract: "Cluster exact and near-duplicate figures → clusters.jsonl and dedupe-report.json.",
         discussion: """
             Runs after 'hash'. Reads <work>/figures.jsonl (figures with status ok) and <work>/images.jsonl.
-            Figures whose images have the same bytes, the same decoded pixels, 256-bit pHashes within
-            --confirm-radius and 64-bit pHashes within the radius (near; their aligned 32×32 thumbnails must also
-            agree in detail, --detail), or one of which is a trim or a half of the other at the same pixel scale
-            (crop, panel: sizes that fit, content-anchored keys voting for one offset, pixels that agree there;
-            --crops) are duplicates. Clusters
-            do not chain: in keep order (most pixels, then smallest id) each figure not yet placed founds a
-            cluster and takes the unplaced figures that are duplicates of it. Every usable figure lands in
-            exactly one cluster, singletons included. Clusters spanning articles are counted as cross-article.
-            The radius comes from --radius, else the recipe's dedupe.radius, else \(Dedupe.defaultRadius)
-            (chosen from evidence: docs/pairdx-phash-v1.md, docs/pairdx-phash-v2.md). With --truth (a synthetic
+
+            Figures are duplicates when their images have the same bytes or the same decoded pixels; or \
+            256-bit pHashes within --confirm-radius and 64-bit pHashes within the radius, with aligned 32×32 \
+            thumbnails that agree in detail (near, --detail); or, with --crops on, when one is a trim, a half or a \
+            re-encoding at the same size of the other at the same pixel scale (crop, panel, near: sizes that fit, \
+            content-anchored pair keys voting for one offset, pixels that agree there).
+
+            Clusters do not chain: in keep order (most pixels, then smallest id) each figure not yet placed \
+            founds a cluster and takes the unplaced figures that are duplicates of it. Every usable figure lands \
+            in exactly one cluster, singletons included. Clusters spanning articles are counted as cross-article.
+
+            The radius comes from --radius, else the recipe's dedupe.radius, else \(Dedupe.defaultRadius) \
+            (chosen from evidence: docs/pairdx-phash-v1.md, docs/pairdx-phash-v2.md). With --truth (a synthetic \
             corpus's truth file) the report adds precision and recall per kind of duplicate.
             """
     )
