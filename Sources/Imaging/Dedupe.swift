@@ -14,8 +14,9 @@ import PairDxCore
 ///   finds a re-encoded copy of the same size (a **near** edge, at least the crop threshold), which the hashes can
 ///   miss when a lower JPEG quality turns many 256-bit signs. The images are decoded from `pixels`; without it, no
 ///   crop search;
-/// - and, for near edges between blobs that both have a thumbnail, the detail check (`AlignedDetail.score` at
-///   least `detail`'s near threshold).
+/// - and, for near edges, the detail check: with the crop search on, on the decoded pixels (`SubImage.nearScore`
+///   at least `detail`'s crop threshold); otherwise between blobs that both have a thumbnail (`AlignedDetail.score`
+///   at least `detail`'s near threshold).
 ///
 /// Clusters without chaining: blobs with the same pixels form units; units are taken in keep order (most
 /// pixels, then smallest item id); a unit not yet placed founds a cluster and becomes its representative, and
@@ -191,26 +192,38 @@ public enum Dedupe {
                 }
             }
         }
-        // The detail check: every near, crop and panel edge between blobs that both have a thumbnail must align
-        // and correlate (AlignedDetail); pairs whose blob lacks one keep the hash rule alone.
+        // The detail check of near pairs. With the crop search on (the images are decoded anyway), on their
+        // pixels: `SubImage.nearScore` at least the crop threshold; otherwise on the 32×32 thumbnails
+        // (`AlignedDetail`) at least the near threshold. A pair whose images cannot be compared (no thumbnail, and
+        // no pixels that decode) keeps the hash rule alone.
         if let threshold = detail {
-            var jobs = [(a: Int, b: Int, match: Match, box: AlignedDetail.Box, slack: Double)]()
-            for p in pairs { jobs.append((Int(p.i), Int(p.j), .near, .whole, nearSlack)) }
-            let frozen = jobs, thumbs = blobs.map(\.thumb)
-            let scores = Parallel.map(count: frozen.count, threads: threads, batch: 8) { k -> Double? in
-                let j = frozen[k]
-                guard let ta = thumbs[j.a], let tb = thumbs[j.b] else { return nil }
-                return AlignedDetail.score(ta, tb, box: j.box, slack: j.slack)
-            }
-            var keepNear = [Bool]()
-            for (k, j) in frozen.enumerated() {
-                let ok = scores[k].map { $0 >= threshold.least(for: j.match) } ?? true
-                if let s = scores[k] {
-                    scored.append(Scored(a: Int32(j.a), b: Int32(j.b), match: j.match, score: s, kept: ok))
+            var planes = [Int: [Float]]()
+            if cropSearch, let pixels {
+                let involved = Set(pairs.flatMap { [Int($0.i), Int($0.j)] }).sorted()
+                let shas = blobs.map(\.sha256)
+                let made = Parallel.map(count: involved.count, threads: threads, batch: 4) { k -> [Float]? in
+                    guard let data = pixels(shas[involved[k]]), let image = try? ImageDecoder.decode(data) else {
+                        return nil
+                    }
+                    return SubImage.nearPlane(image)
                 }
-                keepNear.append(ok)
+                for (k, b) in involved.enumerated() { planes[b] = made[k] }
             }
-            pairs = zip(pairs, keepNear).filter(\.1).map(\.0)
+            let frozen = pairs, onPixels = planes, thumbs = blobs.map(\.thumb)
+            let scores = Parallel.map(count: frozen.count, threads: threads, batch: 8) { k -> (Double, Bool)? in
+                let a = Int(frozen[k].i), b = Int(frozen[k].j)
+                if let pa = onPixels[a], let pb = onPixels[b] { return (SubImage.nearScore(pa, pb), true) }
+                guard let ta = thumbs[a], let tb = thumbs[b] else { return nil }
+                return (AlignedDetail.score(ta, tb, box: .whole, slack: nearSlack), false)
+            }
+            var keep = [Bool]()
+            for (p, score) in zip(frozen, scores) {
+                guard let (s, pixelScore) = score else { keep.append(true); continue }
+                let ok = s >= (pixelScore ? threshold.aligned(for: .near) : threshold.least(for: .near))
+                scored.append(Scored(a: Int32(p.i), b: Int32(p.j), match: .near, score: s, kept: ok))
+                keep.append(ok)
+            }
+            pairs = zip(pairs, keep).filter(\.1).map(\.0)
         }
         // Units in keep order; each unplaced unit founds a cluster and takes its unplaced neighbours.
         var unitOf = [Int](repeating: 0, count: blobs.count)
@@ -325,7 +338,6 @@ extension Dedupe {
     /// The detail check's thresholds, from the score distributions of true and false edges on the synthetic
     /// corpus (docs/pairdx-phash-v2.md §4); nil: no check.
     public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.97, crop: 0.9, panel: 0.9)
-    /// How far the detail check searches each edge of the region: whole-image pairs, and crop/panel windows
-    /// (the window ladder's 2% steps plus an off-centre trim of up to 3.75%).
-    static let nearSlack = 0.02, cropSlack = 0.05
+    /// How far the thumbnail detail check searches each edge of a near pair's box (the whole image).
+    static let nearSlack = 0.02
 }

@@ -189,6 +189,35 @@ import Testing
         #expect(off.clusters.count == 3)
     }
 
+    /// With the crop search on, near pairs are checked on their decoded pixels (`SubImage.nearScore`, at least the
+    /// crop threshold) instead of their 32×32 thumbnails: a copy rescaled to 3/4 scores about 1 and joins; a
+    /// look-alike of the same layout with other fine structure scores under the threshold on the pixels.
+    @Test func nearPairsAreCheckedOnPixelsWithTheCropSearch() throws {
+        let tmp = try TempWork()
+        let store = tmp.work.blobs
+        let w = 480, h = 400
+        let layout = scene(seed: 51, width: w, height: h)
+        let a = Image(width: w, height: h, channels: 3, pixels: Self.texture(layout, seed: 7, width: w, height: h))
+        let b = Image(width: w, height: h, channels: 3, pixels: Self.texture(layout, seed: 8, width: w, height: h))
+        let small = Resample.resize(a, width: w * 3 / 4, height: h * 3 / 4)
+        let figures = [
+            try Self.storedFigure("PMC1/F1", a.pixels, w, h, in: store),
+            try Self.storedFigure("PMC2/F1", small.pixels, small.width, small.height, in: store),
+            try Self.storedFigure("PMC3/F1", b.pixels, w, h, in: store)
+        ]
+        _ = try HashStage.run(work: tmp.work, threads: 2)
+        let images = try JSONL.read(ImageRecord.self, from: tmp.work.images)
+        let r = Dedupe.run(
+            figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: true, threads: 2,
+            pixels: { try? store.read($0) })
+        let pa = SubImage.nearPlane(a), ps = SubImage.nearPlane(small), pb = SubImage.nearPlane(b)
+        let copyScore = SubImage.nearScore(pa, ps), lookAlikeScore = SubImage.nearScore(pa, pb)
+        #expect(copyScore > 0.99 && lookAlikeScore < Dedupe.defaultDetail!.crop, "\(copyScore) \(lookAlikeScore)")
+        #expect(r.joined["PMC2/F1"] == .near)
+        #expect(r.scored.contains { $0.match == .near && $0.kept && $0.score == copyScore }, "\(r.scored)")
+        #expect(r.clusters.first { $0.members.contains("PMC3/F1") }?.members == ["PMC3/F1"])
+    }
+
     /// The report's sparse count is of decoded images with few anchors (a flat figure), not of images whose pixels
     /// were not at hand.
     @Test func sparseImagesAreDecodedFlatOnesNotMissingOnes() throws {
