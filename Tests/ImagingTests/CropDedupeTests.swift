@@ -24,6 +24,18 @@ import Testing
             context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
             url: nil, status: .ok)
     }
+    /// A fresh work directory holding the figures `make` stores in its blob store, hashed: what `Dedupe.run` takes,
+    /// with the pixels read back from the store.
+    static func hashedFigures(_ make: (BlobStore) throws -> [FigureRecord]) throws
+        -> (figures: [FigureRecord], images: [ImageRecord], pixels: Dedupe.PixelSource)
+    {
+        let tmp = try TempWork()
+        let store = tmp.work.blobs
+        let figures = try make(store)
+        _ = try HashStage.run(work: tmp.work, threads: 2)
+        return (figures, try JSONL.read(ImageRecord.self, from: tmp.work.images), { try? store.read($0) })
+    }
+
     /// Random 256-bit codes (four words each), with `planted` near copies at 1–`spread` flipped bits.
     static func codes(count: Int, planted: Int, spread: Int, seed: UInt64) -> [UInt64] {
         var rng = SplitMix(state: seed)
@@ -162,22 +174,18 @@ import Testing
     /// a look-alike of the same size with other fine structure does not, and without the crop search the copy
     /// stays apart.
     @Test func reencodedCopyOfTheSameSizeJoinsThroughItsPixels() throws {
-        let tmp = try TempWork()
-        let store = tmp.work.blobs
         let w = 400, h = 320
         let layout = scene(seed: 41, width: w, height: h)
         let a = Self.texture(layout, seed: 5, width: w, height: h)
         let b = Self.texture(layout, seed: 6, width: w, height: h)
-        var figures = [try Self.storedFigure("PMC1/F1", a, w, h, in: store)]
-        let jpeg = try ImageEncoder.jpeg(pixels: a, width: w, height: h, channels: 3, quality: 40, progressive: false)
-        let sha = try store.put(jpeg)
-        var copy = figures[0]
-        copy.id = "PMC2/F1"; copy.pmcid = "PMC2"; copy.sha256 = sha; copy.bytes = jpeg.count
-        figures.append(copy)
-        figures.append(try Self.storedFigure("PMC3/F1", b, w, h, in: store))
-        _ = try HashStage.run(work: tmp.work, threads: 2)
-        let images = try JSONL.read(ImageRecord.self, from: tmp.work.images)
-        let pixels: Dedupe.PixelSource = { try? store.read($0) }
+        let (figures, images, pixels) = try Self.hashedFigures { store in
+            let original = try Self.storedFigure("PMC1/F1", a, w, h, in: store)
+            let jpeg = try ImageEncoder.jpeg(
+                pixels: a, width: w, height: h, channels: 3, quality: 40, progressive: false)
+            var copy = original
+            copy.id = "PMC2/F1"; copy.pmcid = "PMC2"; copy.sha256 = try store.put(jpeg); copy.bytes = jpeg.count
+            return [original, copy, try Self.storedFigure("PMC3/F1", b, w, h, in: store)]
+        }
         let r = Dedupe.run(
             figures: figures, images: images, radius: -1, cropSearch: true, threads: 2, pixels: pixels)
         #expect(r.nearPairs.isEmpty)
@@ -193,23 +201,21 @@ import Testing
     /// crop threshold) instead of their 32×32 thumbnails: a copy rescaled to 3/4 scores about 1 and joins; a
     /// look-alike of the same layout with other fine structure scores under the threshold on the pixels.
     @Test func nearPairsAreCheckedOnPixelsWithTheCropSearch() throws {
-        let tmp = try TempWork()
-        let store = tmp.work.blobs
         let w = 480, h = 400
         let layout = scene(seed: 51, width: w, height: h)
         let a = Image(width: w, height: h, channels: 3, pixels: Self.texture(layout, seed: 7, width: w, height: h))
         let b = Image(width: w, height: h, channels: 3, pixels: Self.texture(layout, seed: 8, width: w, height: h))
         let small = Resample.resize(a, width: w * 3 / 4, height: h * 3 / 4)
-        let figures = [
-            try Self.storedFigure("PMC1/F1", a.pixels, w, h, in: store),
-            try Self.storedFigure("PMC2/F1", small.pixels, small.width, small.height, in: store),
-            try Self.storedFigure("PMC3/F1", b.pixels, w, h, in: store)
-        ]
-        _ = try HashStage.run(work: tmp.work, threads: 2)
-        let images = try JSONL.read(ImageRecord.self, from: tmp.work.images)
+        let (figures, images, pixels) = try Self.hashedFigures { store in
+            [
+                try Self.storedFigure("PMC1/F1", a.pixels, w, h, in: store),
+                try Self.storedFigure("PMC2/F1", small.pixels, small.width, small.height, in: store),
+                try Self.storedFigure("PMC3/F1", b.pixels, w, h, in: store)
+            ]
+        }
         let r = Dedupe.run(
             figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: true, threads: 2,
-            pixels: { try? store.read($0) })
+            pixels: pixels)
         let pa = SubImage.nearPlane(a), ps = SubImage.nearPlane(small), pb = SubImage.nearPlane(b)
         let copyScore = SubImage.nearScore(pa, ps), lookAlikeScore = SubImage.nearScore(pa, pb)
         #expect(copyScore > 0.99 && lookAlikeScore < Dedupe.defaultDetail!.crop, "\(copyScore) \(lookAlikeScore)")
