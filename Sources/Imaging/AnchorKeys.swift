@@ -43,7 +43,7 @@ public enum AnchorKeys {
     /// Originals aligned per copy at most (`matches`).
     public static let perCopy = 4
     public static let minVotes = 2
-    /// How far an anchor looks for its partner (`paired`), in pixels.
+    /// How far an anchor looks for its partner (`keyed`), in pixels.
     public static let pairRadius = 96
     /// Fewer anchors than this: a sparse (flat) image, counted in the report.
     public static let sparse = 8

@@ -192,10 +192,11 @@ public enum Dedupe {
                 }
             }
         }
-        // The detail check of near pairs. With the crop search on (the images are decoded anyway), on their
-        // pixels: `SubImage.nearScore` at least the crop threshold; otherwise on the 32×32 thumbnails
-        // (`AlignedDetail`) at least the near threshold. A pair whose images cannot be compared (no thumbnail, and
-        // no pixels that decode) keeps the hash rule alone.
+        // The detail check of near pairs. With the crop search on (which decodes every image already; the images
+        // of near pairs, about 4 in 100 at 25,000 figures, are decoded once more here), on their pixels:
+        // `SubImage.nearScore` at least the crop threshold; otherwise on the 32×32 thumbnails (`AlignedDetail`) at
+        // least the near threshold. A pair whose images cannot be compared (no thumbnail, and no pixels that
+        // decode) keeps the hash rule alone.
         if let threshold = detail {
             var planes = [Int: [Float]]()
             if cropSearch, let pixels {
