@@ -84,6 +84,8 @@ public enum Dedupe {
         public var cropPairs: [CropPair]
         /// Point pairs the near search compared (the cost that grows with look-alike images).
         public var candidatePairs: Int
+        /// 64-bit pHash pairs within `pixelRoute.radius` that the hashes did not find, checked on their pixels.
+        public var pixelRoutePairs: Int = 0
         /// Anchor pairs with one key that the crop search compared (`AnchorKeys.matches`).
         public var cropCandidatePairs: Int
         /// Copy–original pairs whose sizes fit and whose anchors agreed on an offset: aligned on their pixels.
@@ -102,8 +104,16 @@ public enum Dedupe {
     public static func run(
         figures: [FigureRecord], images: [ImageRecord], radius: Int,
         confirmRadius: Int? = defaultConfirmRadius, cropSearch: Bool = defaultCropSearch,
-        detail: DetailThresholds? = defaultDetail, threads: Int, pixels: PixelSource? = nil
+        detail: DetailThresholds? = defaultDetail, pixelRadius: Int = pixelRoute.radius, threads: Int,
+        pixels: PixelSource? = nil
     ) -> Result {
+        // Each phase's wall time, for `--log-level debug` (stderr only).
+        var lap = ContinuousClock.now
+        func phase(_ name: String) {
+            let now = ContinuousClock.now
+            Log.debug("dedupe: \(name) in \(now - lap)")
+            lap = now
+        }
         var byBlob = [String: ImageRecord]()
         for r in images { byBlob[r.sha256] = r }
         var unusable = [String: Int]()
@@ -160,25 +170,46 @@ public enum Dedupe {
                 return distance256(a, b) <= limit
             }
         }
+        phase("near search on the hashes (\(pairs.count) pairs)")
+        // With the crop search on and a detail check, the pixel route: 64-bit pHashes within `pixelRadius`
+        // (negative: no pixel route) that the hash route did not find are near candidates too, checked on their pixels
+        // (rescaled and re-encoded copies whose 256-bit hashes disagree).
+        let onPixels = cropSearch && pixels != nil && !blobs.isEmpty
+        var extra = [HammingPair]()
+        if onPixels, detail != nil, pixelRadius >= 0 {
+            let known = Set(pairs.map { Int($0.i) << 32 | Int($0.j) })
+            extra = HammingIndex(blobs.map(\.phash)).pairs(radius: min(64, pixelRadius), threads: threads)
+                .filter { !known.contains(Int($0.i) << 32 | Int($0.j)) }
+            phase("pixel route's candidates (\(extra.count) pairs)")
+        }
         // Crop and panel pairs: anchors voting for one offset between images whose sizes fit, then the pixels
-        // aligned there (SubImage, AnchorKeys).
+        // aligned there (SubImage, AnchorKeys). The same decode makes the near planes of the blobs in near pairs.
         var crops = [CropPair]()
         var cropCompared = 0, cropAligned = 0, cropSparse = 0
         var scored = [Scored]()
-        if cropSearch, let pixels, !blobs.isEmpty {
+        var planes = [SubImage.NearPlane?](repeating: nil, count: onPixels ? blobs.count : 0)
+        if onPixels, let pixels {
             let shas = blobs.map(\.sha256)
-            // nil: not decoded (no pixels at hand, or undecodable), which is not a sparse image.
-            let decoded = Parallel.map(count: blobs.count, threads: threads, batch: 4) { i -> [AnchorKeys.Anchor]? in
-                guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else { return nil }
-                return AnchorKeys.anchors(SubImage.Plane(image))
+            var involved = [Bool](repeating: false, count: detail == nil ? 0 : blobs.count)
+            if detail != nil { for p in pairs + extra { involved[Int(p.i)] = true; involved[Int(p.j)] = true } }
+            let wanted = involved
+            // anchors nil: not decoded (no pixels at hand, or undecodable), which is not a sparse image.
+            let decoded = Parallel.map(count: blobs.count, threads: threads, batch: 4) {
+                i -> (anchors: [AnchorKeys.Anchor]?, plane: SubImage.NearPlane?) in
+                guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else { return (nil, nil) }
+                return (AnchorKeys.anchors(SubImage.Plane(image)), wanted.isEmpty || !wanted[i] ? nil : .init(image))
             }
-            let anchors = decoded.map { $0 ?? [] }
+            planes = decoded.map(\.plane)
+            phase("decode and anchors (\(blobs.count) images)")
+            let anchors = decoded.map { $0.anchors ?? [] }
             let found = AnchorKeys.matches(sizes: blobs.map { SubImage.Size($0.width, $0.height) }, anchors: anchors)
             cropCompared = found.compared
-            cropSparse = decoded.filter { ($0?.count ?? AnchorKeys.sparse) < AnchorKeys.sparse }.count
+            cropSparse = decoded.filter { ($0.anchors?.count ?? AnchorKeys.sparse) < AnchorKeys.sparse }.count
             cropAligned = found.votes.count
+            phase("anchor matches (\(found.compared) anchor pairs, \(found.votes.count) to align)")
             let thresholds = detail ?? defaultDetail!
             let aligned = SubImage.confirm(found.votes, shas: shas, pixels: pixels, threads: threads)
+            phase("alignment")
             for (v, al) in zip(found.votes, aligned) {
                 guard let al else { continue }
                 let c = v.candidate
@@ -192,39 +223,36 @@ public enum Dedupe {
                 }
             }
         }
-        // The detail check of near pairs. With the crop search on (which decodes every image already; the images
-        // of near pairs, about 4 in 100 at 25,000 figures, are decoded once more here), on their pixels:
-        // `SubImage.nearScore` at least the crop threshold; otherwise on the 32×32 thumbnails (`AlignedDetail`) at
-        // least the near threshold. A pair whose images cannot be compared (no thumbnail, and no pixels that
-        // decode) keeps the hash rule alone.
+        // The detail check of near pairs. With the crop search on, on the planes of their pixels
+        // (`SubImage.nearScore`): at least the crop threshold for pairs the hashes found, at least
+        // `pixelRoute.least` for the pixel route's; otherwise on the 32×32 thumbnails (`AlignedDetail`) at least the
+        // near threshold. A pair of the hashes whose images cannot be compared (no thumbnail, and no pixels that
+        // decode) keeps the hash rule alone; a pixel-route pair without planes is dropped.
+        let hashPairs = pairs.count
         if let threshold = detail {
-            var planes = [Int: [Float]]()
-            if cropSearch, let pixels {
-                let involved = Set(pairs.flatMap { [Int($0.i), Int($0.j)] }).sorted()
-                let shas = blobs.map(\.sha256)
-                let made = Parallel.map(count: involved.count, threads: threads, batch: 4) { k -> [Float]? in
-                    guard let data = pixels(shas[involved[k]]), let image = try? ImageDecoder.decode(data) else {
-                        return nil
-                    }
-                    return SubImage.nearPlane(image)
-                }
-                for (k, b) in involved.enumerated() { planes[b] = made[k] }
-            }
-            let frozen = pairs, onPixels = planes, thumbs = blobs.map(\.thumb)
-            let scores = Parallel.map(count: frozen.count, threads: threads, batch: 8) { k -> (Double, Bool)? in
+            let frozen = pairs + extra, thumbs = blobs.map(\.thumb), planeOf = planes
+            let scores = Parallel.map(count: frozen.count, threads: threads, batch: 64) { k -> (Double, Bool)? in
                 let a = Int(frozen[k].i), b = Int(frozen[k].j)
-                if let pa = onPixels[a], let pb = onPixels[b] { return (SubImage.nearScore(pa, pb), true) }
-                guard let ta = thumbs[a], let tb = thumbs[b] else { return nil }
+                if !planeOf.isEmpty, let pa = planeOf[a], let pb = planeOf[b] {
+                    return (SubImage.nearScore(pa, pb), true)
+                }
+                guard k < hashPairs, let ta = thumbs[a], let tb = thumbs[b] else { return nil }
                 return (AlignedDetail.score(ta, tb, box: .whole, slack: nearSlack), false)
             }
-            var keep = [Bool]()
-            for (p, score) in zip(frozen, scores) {
-                guard let (s, pixelScore) = score else { keep.append(true); continue }
-                let ok = s >= (pixelScore ? threshold.aligned(for: .near) : threshold.least(for: .near))
+            pairs = []
+            for (k, (p, score)) in zip(frozen, scores).enumerated() {
+                guard let (s, pixelScore) = score else {
+                    if k < hashPairs { pairs.append(p) }
+                    continue
+                }
+                let least =
+                    k >= hashPairs
+                    ? pixelRoute.least : pixelScore ? threshold.aligned(for: .near) : threshold.least(for: .near)
+                let ok = s >= least
                 scored.append(Scored(a: Int32(p.i), b: Int32(p.j), match: .near, score: s, kept: ok))
-                keep.append(ok)
+                if ok { pairs.append(p) }
             }
-            pairs = zip(pairs, keep).filter(\.1).map(\.0)
+            phase("detail check of near pairs (\(frozen.count) pairs)")
         }
         // Units in keep order; each unplaced unit founds a cluster and takes its unplaced neighbours.
         var unitOf = [Int](repeating: 0, count: blobs.count)
@@ -298,8 +326,8 @@ public enum Dedupe {
         clusters.sort { $0.sortKey.utf8.lexicographicallyPrecedes($1.sortKey.utf8) }
         return Result(
             clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, cropPairs: crops,
-            candidatePairs: candidates, cropCandidatePairs: cropCompared, cropAlignedPairs: cropAligned,
-            cropSparseImages: cropSparse,
+            candidatePairs: candidates, pixelRoutePairs: extra.count, cropCandidatePairs: cropCompared,
+            cropAlignedPairs: cropAligned, cropSparseImages: cropSparse,
             scored: scored, joined: joined,
             unusable: unusable, totalFigures: figures.count)
     }
@@ -339,6 +367,9 @@ extension Dedupe {
     /// The detail check's thresholds, from the score distributions of true and false edges on the synthetic
     /// corpus (docs/pairdx-phash-v2.md §4); nil: no check.
     public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.97, crop: 0.9, panel: 0.9)
+    /// The pixel route of near pairs (with the crop search on): 64-bit pHashes within `radius` are candidates,
+    /// kept when their `SubImage.nearScore` is at least `least` (docs/pairdx-phash-v2.md §5).
+    public static let pixelRoute = (radius: 4, least: 0.96)
     /// How far the thumbnail detail check searches each edge of a near pair's box (the whole image).
     static let nearSlack = 0.02
 }

@@ -79,6 +79,8 @@ public struct DedupeReport: Codable, Sendable {
     /// Hash pairs the near search compared, and the near pairs found (both hashes within their radius).
     public var candidatePairs: Int
     public var confirmedPairs: Int
+    /// 64-bit pHash pairs the pixel route added as near candidates (`Dedupe.pixelRoute`; nil: no crop search).
+    public var pixelRoutePairs: Int?
     /// Copy–original pairs whose sizes fit a trim or a half, those whose window codes also agree (aligned on
     /// their pixels), and the crop/panel blob pairs confirmed.
     public var cropCandidatePairs: Int
@@ -145,6 +147,7 @@ extension DedupeReport {
         return DedupeReport(
             radius: radius, confirmRadius: confirmRadius, cropSearch: cropSearch, detail: detail,
             candidatePairs: r.candidatePairs, confirmedPairs: r.nearPairs.count,
+            pixelRoutePairs: cropSearch ? r.pixelRoutePairs : nil,
             cropCandidatePairs: r.cropCandidatePairs, cropAlignedPairs: r.cropAlignedPairs,
             cropSparseImages: cropSearch ? r.cropSparseImages : nil,
             cropPairs: r.cropPairs.count, detailRejected: rejected,

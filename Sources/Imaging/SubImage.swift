@@ -239,19 +239,43 @@ extension SubImage {
     /// Side of the square plane on which `nearScore` compares two images of one picture at any scale.
     public static let nearSide = 64
 
-    /// The detail band (`band`) of the image's luma resampled (Lanczos-3) to `nearSide`², its aspect not kept, so a
-    /// rescaled copy lands on the same plane as its original. O(pixels).
-    public static func nearPlane(_ image: Image) -> [Float] {
-        let luma = Image(width: image.width, height: image.height, channels: 1, pixels: Luma.plane(image))
-        let small = Resample.resize(luma, width: nearSide, height: nearSide)
-        return band(small.pixels.map(Float.init), nearSide, nearSide)
+    /// The detail band (`band`) of an image's luma resampled (Lanczos-3) to `nearSide`², its aspect not kept so a
+    /// rescaled copy lands on the same plane as its original, stored as bytes: 4 KiB an image, so a dedupe can keep
+    /// the plane of every image it decoded.
+    public struct NearPlane: Sendable, Equatable {
+        /// The band divided by `max|band| / 127`, rounded (the correlation does not depend on the scale; the
+        /// step is at most 2 grey levels, the luma's own rounding is 1).
+        public var values: [Int8]
+        /// Mean and centred norm of `values`, computed once.
+        var mean: Double, norm: Double
+
+        public init(_ image: Image) {
+            let luma = Image(width: image.width, height: image.height, channels: 1, pixels: Luma.plane(image))
+            let small = Resample.resize(luma, width: nearSide, height: nearSide)
+            let detail = band(small.pixels.map(Float.init), nearSide, nearSide)
+            let top = detail.reduce(Float(0)) { max($0, abs($1)) }
+            let scale = top > 0 ? 127 / top : 0
+            values = detail.map { Int8(($0 * scale).rounded()) }
+            let moments = Moments(values.map(Float.init))
+            mean = moments.mean; norm = moments.norm
+        }
     }
 
     /// How well two images agree in detail as a whole (a rescaled or re-encoded copy): the Pearson correlation of
-    /// their `nearPlane`s, 0 when either is flat. On the 25,000-figure synthetic corpus the true near pairs the
-    /// hashes propose score 0.94–1.00 (5th percentile up), the false ones at most 0.91, where the 32×32
-    /// thumbnails of the same false pairs reach 0.99 (docs/pairdx-phash-v2.md §5).
-    public static func nearScore(_ a: [Float], _ b: [Float]) -> Double { Moments(a).pearson(a, b) }
+    /// their `NearPlane`s, 0 when either is flat. O(`nearSide`²). On the 25,000-figure synthetic corpus the true
+    /// near pairs the 256-bit hashes propose score 0.94–1.00 (5th percentile up), the false ones at most 0.91,
+    /// where the 32×32 thumbnails of the same false pairs reach 0.99 (docs/pairdx-phash-v2.md §5).
+    public static func nearScore(_ a: NearPlane, _ b: NearPlane) -> Double {
+        guard a.norm > 1e-6, b.norm > 1e-6 else { return 0 }
+        var dot = 0
+        a.values.withUnsafeBufferPointer { x in
+            b.values.withUnsafeBufferPointer { y in
+                for i in 0..<x.count { dot &+= Int(x[i]) &* Int(y[i]) }
+            }
+        }
+        let n = Double(a.values.count)
+        return (Double(dot) - n * a.mean * b.mean) / (a.norm * b.norm)
+    }
 }
 
 extension SubImage {

@@ -124,7 +124,7 @@ struct DedupeCommand: AsyncParsableCommand {
         Log.info(
             "dedupe: \(report.figures.usable) usable figures of \(report.figures.total) → \(c.count) clusters "
                 + "(\(c.exact) exact, \(c.near) near, \(c.crossArticle) cross-article, \(c.duplicatesDropped) duplicates, largest \(c.largest)) at radius \(r); "
-                + "\(report.candidatePairs) near candidates and \(report.cropCandidatePairs) anchor pairs compared, \(report.cropAlignedPairs) crop/panel pairs aligned"
+                + "\(report.candidatePairs) near candidates\(report.pixelRoutePairs.map { " (+\($0) on pixels)" } ?? "") and \(report.cropCandidatePairs) anchor pairs compared, \(report.cropAlignedPairs) crop/panel pairs aligned"
         )
         if let t = report.truth {
             for (k, v) in t.precision.sorted(by: { $0.key < $1.key }) {

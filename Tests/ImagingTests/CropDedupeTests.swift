@@ -170,7 +170,8 @@ import Testing
     }
 
     /// A copy re-encoded at the same size joins its original through the crop search's pixel route (a `near`
-    /// edge confirmed at offset 0 with the crop threshold), even with the hash route closed (a 64-bit radius of −1);
+    /// edge confirmed at offset 0 with the crop threshold), even with the hash and pixel routes closed (64-bit
+    /// radii of −1);
     /// a look-alike of the same size with other fine structure does not, and without the crop search the copy
     /// stays apart.
     @Test func reencodedCopyOfTheSameSizeJoinsThroughItsPixels() throws {
@@ -187,7 +188,8 @@ import Testing
             return [original, copy, try Self.storedFigure("PMC3/F1", b, w, h, in: store)]
         }
         let r = Dedupe.run(
-            figures: figures, images: images, radius: -1, cropSearch: true, threads: 2, pixels: pixels)
+            figures: figures, images: images, radius: -1, cropSearch: true, pixelRadius: -1, threads: 2,
+            pixels: pixels)
         #expect(r.nearPairs.isEmpty)
         #expect(r.cropPairs.contains { $0.match == .near && $0.x == 0 && $0.y == 0 }, "\(r.cropPairs)")
         #expect(r.joined["PMC2/F1"] == .near)
@@ -201,6 +203,43 @@ import Testing
     /// crop threshold) instead of their 32×32 thumbnails: a copy rescaled to 3/4 scores about 1 and joins; a
     /// look-alike of the same layout with other fine structure scores under the threshold on the pixels.
     @Test func nearPairsAreCheckedOnPixelsWithTheCropSearch() throws {
+        let (a, small, b, figures, images, pixels) = try Self.rescaledAndLookAlike()
+        let r = Dedupe.run(
+            figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: true, threads: 2,
+            pixels: pixels)
+        let pa = SubImage.NearPlane(a), ps = SubImage.NearPlane(small), pb = SubImage.NearPlane(b)
+        let copyScore = SubImage.nearScore(pa, ps), lookAlikeScore = SubImage.nearScore(pa, pb)
+        #expect(copyScore > 0.99 && lookAlikeScore < Dedupe.defaultDetail!.crop, "\(copyScore) \(lookAlikeScore)")
+        #expect(r.joined["PMC2/F1"] == .near)
+        #expect(r.scored.contains { $0.match == .near && $0.kept && $0.score == copyScore }, "\(r.scored)")
+        #expect(r.clusters.first { $0.members.contains("PMC3/F1") }?.members == ["PMC3/F1"])
+    }
+
+    /// The pixel route: with the hash route closed (a 64-bit radius of −1), a copy rescaled to 3/4 is still
+    /// proposed by its 64-bit pHash (within `Dedupe.pixelRoute.radius`) and joins on its pixels; the look-alike
+    /// of the same layout is proposed too and turned down; with the pixel route closed as well, the copy stays apart.
+    @Test func rescaledCopyJoinsThroughThePixelRoute() throws {
+        let (_, _, _, figures, images, pixels) = try Self.rescaledAndLookAlike()
+        let codes = try images.map { try #require($0.phash.flatMap(Hex.decode64)) }
+        #expect(codes.allSatisfy { PerceptualHash.distance($0, codes[0]) <= Dedupe.pixelRoute.radius }, "\(codes)")
+        let r = Dedupe.run(
+            figures: figures, images: images, radius: -1, cropSearch: true, threads: 2, pixels: pixels)
+        #expect(r.nearPairs.count == 1 && r.pixelRoutePairs >= 2, "\(r.nearPairs)")
+        #expect(r.joined["PMC2/F1"] == .near)
+        #expect(r.scored.contains { $0.match == .near && !$0.kept }, "\(r.scored)")
+        #expect(r.clusters.first { $0.members.contains("PMC3/F1") }?.members == ["PMC3/F1"])
+        let closed = Dedupe.run(
+            figures: figures, images: images, radius: -1, cropSearch: true, pixelRadius: -1, threads: 2,
+            pixels: pixels)
+        #expect(closed.joined["PMC2/F1"] == nil && closed.pixelRoutePairs == 0)
+    }
+
+    /// PMC1/F1, a textured scene; PMC2/F1, it rescaled to 3/4; PMC3/F1, a look-alike of the same layout with other
+    /// fine structure: hashed, with their pixel source.
+    static func rescaledAndLookAlike() throws -> (
+        original: Image, rescaled: Image, lookAlike: Image, figures: [FigureRecord], images: [ImageRecord],
+        pixels: Dedupe.PixelSource
+    ) {
         let w = 480, h = 400
         let layout = scene(seed: 51, width: w, height: h)
         let a = Image(width: w, height: h, channels: 3, pixels: Self.texture(layout, seed: 7, width: w, height: h))
@@ -213,15 +252,7 @@ import Testing
                 try Self.storedFigure("PMC3/F1", b.pixels, w, h, in: store)
             ]
         }
-        let r = Dedupe.run(
-            figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: true, threads: 2,
-            pixels: pixels)
-        let pa = SubImage.nearPlane(a), ps = SubImage.nearPlane(small), pb = SubImage.nearPlane(b)
-        let copyScore = SubImage.nearScore(pa, ps), lookAlikeScore = SubImage.nearScore(pa, pb)
-        #expect(copyScore > 0.99 && lookAlikeScore < Dedupe.defaultDetail!.crop, "\(copyScore) \(lookAlikeScore)")
-        #expect(r.joined["PMC2/F1"] == .near)
-        #expect(r.scored.contains { $0.match == .near && $0.kept && $0.score == copyScore }, "\(r.scored)")
-        #expect(r.clusters.first { $0.members.contains("PMC3/F1") }?.members == ["PMC3/F1"])
+        return (a, small, b, figures, images, pixels)
     }
 
     /// The report's sparse count is of decoded images with few anchors (a flat figure), not of images whose pixels

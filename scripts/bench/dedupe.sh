@@ -56,7 +56,9 @@ rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", timing).grou
 groups = [len(g) for g in truth["exactDuplicateGroups"]] + [len(g["ids"]) for g in truth["nearDuplicateGroups"]]
 print(f"synthetic corpus: {sys.argv[4]} figures, {report['figures']['usable']} usable")
 print(f"dedupe: {secs:.2f} s wall, peak memory {rss / 1024:.0f} MB")
-print(f"near search: {report['candidatePairs']} hash pairs compared, {report['confirmedPairs']} near pairs; "
+print(f"near search: {report['candidatePairs']} hash pairs compared"
+      + (f" and {report['pixelRoutePairs']} more 64-bit pairs on pixels" if report.get("pixelRoutePairs") is not None else "")
+      + f", {report['confirmedPairs']} near pairs; "
       f"crop search: {report['cropCandidatePairs']} anchor pairs compared, {report['cropAlignedPairs']} image pairs "
       f"aligned, {report['cropPairs']} crop/panel pairs"
       + (f", {report['cropSparseImages']} images with fewer than 8 anchors" if report.get("cropSparseImages") is not None else ""))
