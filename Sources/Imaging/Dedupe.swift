@@ -224,32 +224,39 @@ public enum Dedupe {
             }
         }
         // The detail check of near pairs. With the crop search on, on the planes of their pixels
-        // (`SubImage.nearScore`): at least the crop threshold for pairs the hashes found, at least
-        // `pixelRoute.least` for the pixel route's; otherwise on the 32×32 thumbnails (`AlignedDetail`) at least the
-        // near threshold. A pair of the hashes whose images cannot be compared (no thumbnail, and no pixels that
-        // decode) keeps the hash rule alone; a pixel-route pair without planes is dropped.
+        // (`SubImage.nearScore`): a detail correlation of at least the crop threshold for pairs the hashes found,
+        // at least `pixelRoute.least` for the pixel route's, or, for either, a whole-plane correlation of at least
+        // `pixelRoute.whole` (smooth copies whose detail is JPEG noise); otherwise on the 32×32 thumbnails
+        // (`AlignedDetail`) at least the near threshold. A pair of the hashes whose images cannot be compared (no
+        // thumbnail, and no pixels that decode) keeps the hash rule alone; a pixel-route pair without planes is
+        // dropped. The score kept for the report is the detail correlation.
         let hashPairs = pairs.count
         if let threshold = detail {
             let frozen = pairs + extra, thumbs = blobs.map(\.thumb), planeOf = planes
-            let scores = Parallel.map(count: frozen.count, threads: threads, batch: 64) { k -> (Double, Bool)? in
+            let scores = Parallel.map(count: frozen.count, threads: threads, batch: 64) {
+                k -> (score: Double, whole: Double?)? in
                 let a = Int(frozen[k].i), b = Int(frozen[k].j)
                 if !planeOf.isEmpty, let pa = planeOf[a], let pb = planeOf[b] {
-                    return (SubImage.nearScore(pa, pb), true)
+                    let s = SubImage.nearScore(pa, pb)
+                    return (s.detail, s.whole)
                 }
                 guard k < hashPairs, let ta = thumbs[a], let tb = thumbs[b] else { return nil }
-                return (AlignedDetail.score(ta, tb, box: .whole, slack: nearSlack), false)
+                return (AlignedDetail.score(ta, tb, box: .whole, slack: nearSlack), nil)
             }
             pairs = []
             for (k, (p, score)) in zip(frozen, scores).enumerated() {
-                guard let (s, pixelScore) = score else {
+                guard let score else {
                     if k < hashPairs { pairs.append(p) }
                     continue
                 }
-                let least =
-                    k >= hashPairs
-                    ? pixelRoute.least : pixelScore ? threshold.aligned(for: .near) : threshold.least(for: .near)
-                let ok = s >= least
-                scored.append(Scored(a: Int32(p.i), b: Int32(p.j), match: .near, score: s, kept: ok))
+                let ok: Bool
+                if let whole = score.whole {
+                    let least = k >= hashPairs ? pixelRoute.least : threshold.aligned(for: .near)
+                    ok = score.score >= least || whole >= pixelRoute.whole
+                } else {
+                    ok = score.score >= threshold.least(for: .near)
+                }
+                scored.append(Scored(a: Int32(p.i), b: Int32(p.j), match: .near, score: score.score, kept: ok))
                 if ok { pairs.append(p) }
             }
             phase("detail check of near pairs (\(frozen.count) pairs)")
@@ -368,8 +375,9 @@ extension Dedupe {
     /// corpus (docs/pairdx-phash-v2.md §4); nil: no check.
     public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.97, crop: 0.9, panel: 0.9)
     /// The pixel route of near pairs (with the crop search on): 64-bit pHashes within `radius` are candidates,
-    /// kept when their `SubImage.nearScore` is at least `least` (docs/pairdx-phash-v2.md §5).
-    public static let pixelRoute = (radius: 4, least: 0.96)
+    /// kept when their `SubImage.nearScore` is at least `least` in detail; any near pair compared on its pixels is
+    /// also kept at `whole` or more as a whole (docs/pairdx-phash-v2.md §5).
+    public static let pixelRoute = (radius: 4, least: 0.96, whole: 0.998)
     /// How far the thumbnail detail check searches each edge of a near pair's box (the whole image).
     static let nearSlack = 0.02
 }

@@ -208,7 +208,7 @@ import Testing
             figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: true, threads: 2,
             pixels: pixels)
         let pa = SubImage.NearPlane(a), ps = SubImage.NearPlane(small), pb = SubImage.NearPlane(b)
-        let copyScore = SubImage.nearScore(pa, ps), lookAlikeScore = SubImage.nearScore(pa, pb)
+        let copyScore = SubImage.nearScore(pa, ps).detail, lookAlikeScore = SubImage.nearScore(pa, pb).detail
         #expect(copyScore > 0.99 && lookAlikeScore < Dedupe.defaultDetail!.crop, "\(copyScore) \(lookAlikeScore)")
         #expect(r.joined["PMC2/F1"] == .near)
         #expect(r.scored.contains { $0.match == .near && $0.kept && $0.score == copyScore }, "\(r.scored)")
@@ -232,6 +232,46 @@ import Testing
             figures: figures, images: images, radius: -1, cropSearch: true, pixelRadius: -1, threads: 2,
             pixels: pixels)
         #expect(closed.joined["PMC2/F1"] == nil && closed.pixelRoutePairs == 0)
+    }
+
+    /// A smooth, low-contrast figure (a few faint blobs on grey) re-encoded at JPEG quality 85: its detail band is
+    /// mostly JPEG noise, so its detail correlation with the original falls under the thresholds, but the two
+    /// planes agree as a whole (≥ `Dedupe.pixelRoute.whole`), and the copy joins; a smooth figure with the blobs
+    /// elsewhere stays apart.
+    @Test func smoothCopyJoinsOnTheWholePlane() throws {
+        let w = 360, h = 320
+        func smooth(_ centres: [(Double, Double)]) -> [UInt8] {
+            var px = [UInt8](repeating: 0, count: w * h * 3)
+            for y in 0..<h {
+                for x in 0..<w {
+                    var v = 50.0
+                    for (cx, cy) in centres {
+                        let dx = Double(x) / Double(w) - cx, dy = Double(y) / Double(h) - cy
+                        v += 20 * exp(-(dx * dx + dy * dy) / 0.02)
+                    }
+                    for c in 0..<3 { px[(y * w + x) * 3 + c] = UInt8(v.rounded()) }
+                }
+            }
+            return px
+        }
+        let a = smooth([(0.3, 0.4), (0.7, 0.6), (0.5, 0.2)]), b = smooth([(0.35, 0.45), (0.65, 0.55), (0.5, 0.3)])
+        let jpeg = try ImageEncoder.jpeg(pixels: a, width: w, height: h, channels: 3, quality: 85, progressive: false)
+        let (figures, images, pixels) = try Self.hashedFigures { store in
+            let original = try Self.storedFigure("PMC1/F1", a, w, h, in: store)
+            var copy = original
+            copy.id = "PMC2/F1"; copy.pmcid = "PMC2"; copy.sha256 = try store.put(jpeg); copy.bytes = jpeg.count
+            return [original, copy, try Self.storedFigure("PMC3/F1", b, w, h, in: store)]
+        }
+        let plane = SubImage.NearPlane(Image(width: w, height: h, channels: 3, pixels: a))
+        let score = SubImage.nearScore(plane, SubImage.NearPlane(try ImageDecoder.decode(jpeg)))
+        let other = SubImage.nearScore(plane, SubImage.NearPlane(Image(width: w, height: h, channels: 3, pixels: b)))
+        #expect(score.detail < Dedupe.defaultDetail!.crop && score.whole >= Dedupe.pixelRoute.whole, "\(score)")
+        #expect(other.whole < Dedupe.pixelRoute.whole, "\(other)")
+        let r = Dedupe.run(
+            figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: true, threads: 2,
+            pixels: pixels)
+        #expect(r.joined["PMC2/F1"] == .near)
+        #expect(r.clusters.first { $0.members.contains("PMC3/F1") }?.members == ["PMC3/F1"])
     }
 
     /// PMC1/F1, a textured scene; PMC2/F1, it rescaled to 3/4; PMC3/F1, a look-alike of the same layout with other
