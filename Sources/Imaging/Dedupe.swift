@@ -14,9 +14,12 @@ import PairDxCore
 ///   finds a re-encoded copy of the same size (a **near** edge, at least the crop threshold), which the hashes can
 ///   miss when a lower JPEG quality turns many 256-bit signs. The images are decoded from `pixels`; without it, no
 ///   crop search;
-/// - and, for near edges, the detail check: with the crop search on, on the decoded pixels (`SubImage.nearScore`
-///   at least `detail`'s crop threshold); otherwise between blobs that both have a thumbnail (`AlignedDetail.score`
-///   at least `detail`'s near threshold).
+/// - with the crop search on, also **near** by the pixel route: 64-bit pHashes within `pixelRoute.radius` that the
+///   hashes did not find, checked on the pixels below at the stricter `pixelRoute.least`;
+/// - and, for near edges, the detail check: with the crop search on, on the planes of the decoded pixels
+///   (`SubImage.nearScore`: detail at least `detail`'s crop threshold, or the whole planes at least
+///   `pixelRoute.whole`); otherwise between blobs that both have a thumbnail (`AlignedDetail.score` at least
+///   `detail`'s near threshold).
 ///
 /// Clusters without chaining: blobs with the same pixels form units; units are taken in keep order (most
 /// pixels, then smallest item id); a unit not yet placed founds a cluster and becomes its representative, and

@@ -14,7 +14,9 @@ struct DedupeCommand: AsyncParsableCommand {
             256-bit pHashes within --confirm-radius and 64-bit pHashes within the radius, with aligned 32×32 \
             thumbnails that agree in detail (near, --detail); or, with --crops on, when one is a trim, a half or a \
             re-encoding at the same size of the other at the same pixel scale (crop, panel, near: sizes that fit, \
-            content-anchored pair keys voting for one offset, pixels that agree there).
+            content-anchored pair keys voting for one offset, pixels that agree there). With --crops on, near \
+            pairs are checked on 64×64 planes of their pixels instead of the thumbnails, and 64-bit pHashes \
+            within 4 bits that the 256-bit hashes did not confirm are candidates too (docs/pairdx-phash-v2.md §2).
 
             Clusters do not chain: in keep order (most pixels, then smallest id) each figure not yet placed \
             founds a cluster and takes the unplaced figures that are duplicates of it. Every usable figure lands \
