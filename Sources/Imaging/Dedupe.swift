@@ -14,8 +14,9 @@ import PairDxCore
 ///   finds a re-encoded copy of the same size (a **near** edge, at least the crop threshold), which the hashes can
 ///   miss when a lower JPEG quality turns many 256-bit signs. The images are decoded from `pixels`; without it, no
 ///   crop search;
-/// - with the crop search on, also **near** by the pixel route: 64-bit pHashes within `pixelRoute.radius` that the
-///   hashes did not find, checked on the pixels below at the stricter `pixelRoute.least`;
+/// - with the crop search on and a detail check (`detail` not nil), also **near** by the pixel route: 64-bit
+///   pHashes within `pixelRadius` that the hashes did not find, checked on the pixels below at the stricter
+///   `pixelRoute.least`;
 /// - and, for near edges, the detail check: with the crop search on, on the planes of the decoded pixels
 ///   (`SubImage.nearScore`: detail at least `detail`'s crop threshold, or the whole planes at least
 ///   `pixelRoute.whole`); otherwise between blobs that both have a thumbnail (`AlignedDetail.score` at least
@@ -193,14 +194,15 @@ public enum Dedupe {
         var planes = [SubImage.NearPlane?](repeating: nil, count: onPixels ? blobs.count : 0)
         if onPixels, let pixels {
             let shas = blobs.map(\.sha256)
-            var involved = [Bool](repeating: false, count: detail == nil ? 0 : blobs.count)
+            // The blobs whose near planes the detail check reads (none without a check).
+            var involved = [Bool](repeating: false, count: blobs.count)
             if detail != nil { for p in pairs + extra { involved[Int(p.i)] = true; involved[Int(p.j)] = true } }
             let wanted = involved
             // anchors nil: not decoded (no pixels at hand, or undecodable), which is not a sparse image.
             let decoded = Parallel.map(count: blobs.count, threads: threads, batch: 4) {
                 i -> (anchors: [AnchorKeys.Anchor]?, plane: SubImage.NearPlane?) in
                 guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else { return (nil, nil) }
-                return (AnchorKeys.anchors(SubImage.Plane(image)), wanted.isEmpty || !wanted[i] ? nil : .init(image))
+                return (AnchorKeys.anchors(SubImage.Plane(image)), wanted[i] ? SubImage.NearPlane(image) : nil)
             }
             planes = decoded.map(\.plane)
             phase("decode and anchors (\(blobs.count) images)")

@@ -206,7 +206,7 @@ extension SubImage {
     }
 
     /// Sum and centred sum of squares of one side of a correlation, computed once.
-    struct Moments: Sendable, Equatable {
+    struct Moments: Sendable {
         var mean: Double, norm: Double
         init(_ v: [Float]) {
             var s = 0.0
@@ -242,7 +242,7 @@ extension SubImage {
     /// An image's luma resampled (Lanczos-3) to `nearSide`², its aspect not kept so a rescaled copy lands on the
     /// same plane as its original, and that plane's detail band (`band`), both stored as bytes: 8 KiB an image, so
     /// a dedupe can keep the planes of every image it decoded.
-    public struct NearPlane: Sendable, Equatable {
+    public struct NearPlane: Sendable {
         /// The resampled luma.
         public var luma: [Int8]
         /// The band divided by `max|band| / 127`, rounded (the correlation does not depend on the scale; the

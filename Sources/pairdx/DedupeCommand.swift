@@ -16,7 +16,8 @@ struct DedupeCommand: AsyncParsableCommand {
             re-encoding at the same size of the other at the same pixel scale (crop, panel, near: sizes that fit, \
             content-anchored pair keys voting for one offset, pixels that agree there). With --crops on, near \
             pairs are checked on 64×64 planes of their pixels instead of the thumbnails, and 64-bit pHashes \
-            within 4 bits that the 256-bit hashes did not confirm are candidates too (docs/pairdx-phash-v2.md §2).
+            within 4 bits that the 256-bit hashes did not confirm are candidates too, unless --detail is off \
+            (docs/pairdx-phash-v2.md §2).
 
             Clusters do not chain: in keep order (most pixels, then smallest id) each figure not yet placed \
             founds a cluster and takes the unplaced figures that are duplicates of it. Every usable figure lands \
