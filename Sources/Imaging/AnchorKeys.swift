@@ -17,9 +17,9 @@ import Foundation
 /// `pairRadius`, and the offset between them.
 ///
 /// A copy votes for an original through the keys they share, with the offset between the two anchors; the
-/// pairs whose sizes fit (`SubImage.fit`) and that gather `minVotes` votes within a pixel of one offset are the
-/// candidates (`matches`). Each image votes through its rarest keys within a budget of anchor pairs, so the work
-/// is linear in the corpus and common keys do not silence an image.
+/// pairs whose sizes fit (`SubImage.fit`) and that gather `minVotes` votes (`fewVotes` for an image with few
+/// anchors) within a pixel of one offset are the candidates (`matches`). Each image votes through its rarest keys
+/// within a budget of anchor pairs, so the work is linear in the corpus and common keys do not silence an image.
 public enum AnchorKeys {
     public struct Anchor: Sendable, Hashable {
         public var key: UInt32
@@ -42,7 +42,13 @@ public enum AnchorKeys {
     public static let budget = 4096
     /// Originals aligned per copy at most (`matches`).
     public static let perCopy = 4
-    public static let minVotes = 2
+    /// Votes a candidate needs (`matches`): `minVotes`, or `fewVotes` when either image has fewer than
+    /// `fewAnchors` anchors (few keys: a true copy gathers few votes, and coincidences are rarer still). Measured in
+    /// `docs/pairdx-phash-v2.md` §5 (f): at 25,000 synthetic figures, 5,108 of the 6,531 pairs aligned under a
+    /// 2-vote rule had exactly 2 votes, all but 29 between images with at least 96 anchors, and not one of them
+    /// was a crop or panel the alignment accepts.
+    public static let minVotes = 3
+    public static let fewVotes = 2, fewAnchors = 64
     /// How far an anchor looks for its partner (`keyed`), in pixels.
     public static let pairRadius = 96
     /// Fewer anchors than this: a sparse (flat) image, counted in the report.
@@ -169,9 +175,10 @@ public enum AnchorKeys {
     }
 
     /// Candidates among images with `sizes` and `anchors` (one list per image; empty when not decoded): pairs whose
-    /// sizes fit and whose shared keys agree on one offset (within a pixel) at least `minVotes` times, at most
-    /// `perCopy` originals per copy (most votes first, then the smaller index). Also returns the number of anchor
-    /// pairs compared (the search's work). Sorted by (copy, original).
+    /// sizes fit and whose shared keys agree on one offset (within a pixel) at least `minVotes` times (`fewVotes`
+    /// when either image has fewer than `fewAnchors` anchors), at most `perCopy` originals per copy (most votes
+    /// first, then the smaller index). Also returns the number of anchor pairs compared (the search's work). Sorted
+    /// by (copy, original).
     ///
     /// Votes by rarity, not by a global crowd cap: the anchors' pair keys (`keyed`) are sorted once, and each
     /// anchor's **cost** is the number of other anchors holding its key. Every image takes its anchors in order of
@@ -183,8 +190,8 @@ public enum AnchorKeys {
     /// one) plus at most `budget` anchor pairs per image, O(n · budget) for n images: linear in the corpus.
     /// Memory: the anchors and the votes that fit.
     public static func matches(
-        sizes: [SubImage.Size], anchors: [[Anchor]], minVotes: Int = minVotes, budget: Int = budget,
-        perCopy: Int = perCopy
+        sizes: [SubImage.Size], anchors: [[Anchor]], minVotes: Int = minVotes, fewAnchors: Int = fewAnchors,
+        budget: Int = budget, perCopy: Int = perCopy
     ) -> (votes: [Vote], compared: Int) {
         struct Entry { var key: UInt64; var image: Int32; var x: Int32; var y: Int32 }
         var entries = [Entry]()
@@ -255,8 +262,9 @@ public enum AnchorKeys {
                 }
                 if c > best.votes { best = (c, raw[i].2, raw[i].3) }
             }
-            if best.votes >= minVotes {
-                let (b, a) = (raw[k].0, raw[k].1)
+            let (b, a) = (raw[k].0, raw[k].1)
+            let few = min(anchors[Int(b)].count, anchors[Int(a)].count) < fewAnchors
+            if best.votes >= (few ? fewVotes : minVotes) {
                 let kind = SubImage.fit(copy: sizes[Int(b)], original: sizes[Int(a)])!
                 out.append(
                     Vote(

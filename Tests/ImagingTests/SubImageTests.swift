@@ -110,9 +110,10 @@ import Testing
     /// The votes of `AnchorKeys.matches` checked directly: each image's anchors keyed (`AnchorKeys.keyed`); its
     /// queries are its keys of least cost (other keys equal to it) within `budget`; every pair of images whose
     /// sizes fit collects the offsets of its key pairs of one value of which at least one is a query; the best
-    /// offset within ±1 px needs `minVotes`; each copy keeps its `perCopy` best originals.
+    /// offset within ±1 px needs `minVotes`, or `fewVotes` when either image has fewer than `fewAnchors` anchors;
+    /// each copy keeps its `perCopy` best originals.
     static func bruteForceVotes(
-        sizes: [SubImage.Size], anchors: [[AnchorKeys.Anchor]], budget: Int, perCopy: Int
+        sizes: [SubImage.Size], anchors: [[AnchorKeys.Anchor]], fewAnchors: Int, budget: Int, perCopy: Int
     ) -> [AnchorKeys.Vote] {
         struct Key: Hashable { var key: UInt64, x: Int32, y: Int32 }
         let keyed = anchors.map { AnchorKeys.keyed($0).map { Key(key: $0.key, x: $0.x, y: $0.y) } }
@@ -151,7 +152,8 @@ import Testing
                     let c = offsets.filter { abs($0.0 - o.0) <= 1 && abs($0.1 - o.1) <= 1 }.count
                     if c > best.votes || (c == best.votes && (o.1, o.0) < (best.y, best.x)) { best = (c, o.0, o.1) }
                 }
-                if best.votes >= AnchorKeys.minVotes {
+                let few = anchors[a].count < fewAnchors || anchors[b].count < fewAnchors
+                if best.votes >= (few ? AnchorKeys.fewVotes : AnchorKeys.minVotes) {
                     mine.append(
                         AnchorKeys.Vote(
                             candidate: SubImage.Candidate(copy: Int32(b), original: Int32(a), kind: kind), x: best.x,
@@ -164,11 +166,16 @@ import Testing
         return expected
     }
 
-    /// Random anchors (with planted copies at offsets) over a sweep of image sizes and budgets:
+    /// Random anchors (with planted copies at offsets) over a sweep of image sizes, budgets and vote rules:
     /// `AnchorKeys.matches` (sorted by key, each image's cheapest anchors as queries) returns exactly what every
-    /// pair of images checked directly returns.
-    @Test(arguments: [(UInt64(1), 60, 2), (UInt64(2), 200, 3), (UInt64(3), AnchorKeys.budget, AnchorKeys.perCopy)])
-    func anchorSearchEqualsBruteForce(seed: UInt64, budget: Int, perCopy: Int) {
+    /// pair of images checked directly returns. Originals have 40 anchors, copies 20–27 or 60: a `fewAnchors` of
+    /// 30 asks `fewVotes` of the pairs with a sparse copy and `minVotes` of the others; 0 asks `minVotes` of all.
+    @Test(arguments: [
+        (UInt64(1), 0, 60, 2), (UInt64(2), 30, 200, 3),
+        (UInt64(3), AnchorKeys.fewAnchors, AnchorKeys.budget, AnchorKeys.perCopy),
+        (UInt64(4), 30, AnchorKeys.budget, AnchorKeys.perCopy)
+    ])
+    func anchorSearchEqualsBruteForce(seed: UInt64, fewAnchors: Int, budget: Int, perCopy: Int) {
         var rng = SplitMix(state: seed)
         func r(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
         var sizes = [SubImage.Size](), anchors = [[AnchorKeys.Anchor]]()
@@ -206,10 +213,14 @@ import Testing
             var seen = Set<[Int32]>()
             anchors.append(list.filter { seen.insert([$0.x, $0.y]).inserted })
         }
-        let found = AnchorKeys.matches(sizes: sizes, anchors: anchors, budget: budget, perCopy: perCopy)
-        let expected = Self.bruteForceVotes(sizes: sizes, anchors: anchors, budget: budget, perCopy: perCopy)
+        let found = AnchorKeys.matches(
+            sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy)
+        let expected = Self.bruteForceVotes(
+            sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy)
         #expect(found.votes == expected)
         #expect(expected.count >= 5)
+        // Both vote rules are exercised: 2-vote candidates exist exactly when some images count as few.
+        #expect(expected.contains { $0.votes < AnchorKeys.minVotes } == (fewAnchors > 20))
         #expect(expected.contains { $0.candidate.kind == .panel } && expected.contains { $0.candidate.kind == .crop })
         // The work stays within the budget: at most `budget` anchor pairs per image.
         #expect(found.compared <= budget * sizes.count)
