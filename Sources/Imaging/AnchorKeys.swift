@@ -44,9 +44,9 @@ public enum AnchorKeys {
     public static let perCopy = 4
     /// Votes a candidate needs (`matches`): `minVotes`, or `fewVotes` when either image has fewer than
     /// `fewAnchors` anchors (few keys: a true copy gathers few votes, and coincidences are rarer still). Measured in
-    /// `docs/pairdx-phash-v2.md` §5 (f): at 25,000 synthetic figures, 5,108 of the 6,531 pairs aligned under a
-    /// 2-vote rule had exactly 2 votes, all but 29 between images with at least 96 anchors, and not one of them
-    /// was a crop or panel the alignment accepts.
+    /// `docs/pairdx-phash-v2.md` §5, "Three votes": at 25,000 synthetic figures, 5,108 of the 6,531 pairs aligned
+    /// under a 2-vote rule had exactly 2 votes, all but 29 between images with at least 96 anchors, and not one of
+    /// them was a crop or panel the alignment accepts.
     public static let minVotes = 3
     public static let fewVotes = 2, fewAnchors = 64
     /// How far an anchor looks for its partner (`keyed`), in pixels.
