@@ -54,57 +54,83 @@ public enum AnchorKeys {
     /// Fewer anchors than this: a sparse (flat) image, counted in the report.
     public static let sparse = 8
 
-    /// The anchors of `p` (see the type's description). O(pixels · 30).
+    /// The anchors of `p` (see the type's description). O(pixels · 30), in passes over rows that vectorise: the
+    /// two box means and |d| at every pixel, then the ±`suppress` running maximum along each row and, one output
+    /// row at a time, across rows. Only the region that can hold an anchor (`margin` from every edge) and the
+    /// band of `suppress` around it is computed, so no window is clipped. The values are those of the direct
+    /// definition bit for bit (the test keeps one and compares).
     public static func anchors(_ p: SubImage.Plane) -> [Anchor] {
         let w = p.width, h = p.height
         guard w > 2 * margin + 2, h > 2 * margin + 2 else { return [] }
-        let stride = w + 1
-        var s = [Float](repeating: 0, count: w * h), d = s
+        let stride = w &+ 1, lo = largeRadius, r = smallRadius, big = largeRadius
+        let smallArea = Float((2 * r + 1) * (2 * r + 1)), largeArea = Float((2 * big + 1) * (2 * big + 1))
+        var s = [Float](repeating: 0, count: w * h), d = s, a = s
         p.sums.withUnsafeBufferPointer { sum in
-            func box(_ x: Int, _ y: Int, _ r: Int) -> Float {
-                let x0 = x - r, y0 = y - r, x1 = x + r + 1, y1 = y + r + 1
-                let v =
-                    sum[y1 &* stride &+ x1] &- sum[y1 &* stride &+ x0] &- sum[y0 &* stride &+ x1]
-                    &+ sum[y0 &* stride &+ x0]
-                return Float(v) / Float((2 * r + 1) * (2 * r + 1))
-            }
-            let lo = largeRadius
-            for y in lo..<(h - lo) {
-                for x in lo..<(w - lo) {
-                    let small = box(x, y, smallRadius)
-                    s[y * w + x] = small
-                    d[y * w + x] = small - box(x, y, largeRadius)
+            s.withUnsafeMutableBufferPointer { s in
+                d.withUnsafeMutableBufferPointer { d in
+                    a.withUnsafeMutableBufferPointer { a in
+                        for y in lo..<(h - lo) {
+                            let st = (y &- r) &* stride, sb = (y &+ r &+ 1) &* stride
+                            let lt = (y &- big) &* stride, lb = (y &+ big &+ 1) &* stride
+                            let row = y &* w
+                            for x in lo..<(w - lo) {
+                                let sl = x &- r, sr = x &+ r &+ 1, ll = x &- big, lr = x &+ big &+ 1
+                                let vs = sum[sb &+ sr] &- sum[sb &+ sl] &- sum[st &+ sr] &+ sum[st &+ sl]
+                                let vl = sum[lb &+ lr] &- sum[lb &+ ll] &- sum[lt &+ lr] &+ sum[lt &+ ll]
+                                let small = Float(vs) / smallArea
+                                let band = small - Float(vl) / largeArea
+                                s[row &+ x] = small
+                                d[row &+ x] = band
+                                a[row &+ x] = abs(band)
+                            }
+                        }
+                    }
                 }
             }
         }
-        // |d|, then its running maximum over ±suppress along rows, then along columns.
-        let a = d.map { abs($0) }
-        var rowMax = [Float](repeating: 0, count: w * h), full = rowMax
-        for y in 0..<h {
-            for x in 0..<w {
-                var m: Float = 0
-                for k in max(0, x - suppress)...min(w - 1, x + suppress) { m = max(m, a[y * w + k]) }
-                rowMax[y * w + x] = m
-            }
-        }
-        for y in 0..<h {
-            for x in 0..<w {
-                var m: Float = 0
-                for k in max(0, y - suppress)...min(h - 1, y + suppress) { m = max(m, rowMax[k * w + x]) }
-                full[y * w + x] = m
-            }
-        }
+        // Running maxima: `rowMax` over ±suppress along rows (rows and columns an anchor's window reaches), then
+        // for each row that can hold an anchor, `full` over ±suppress across rows.
+        let x0 = margin, x1 = w - margin, y0 = margin, y1 = h - margin
+        var rowMax = [Float](repeating: 0, count: w * h), full = [Float](repeating: 0, count: w)
         var out = [Anchor]()
-        for y in margin..<(h - margin) {
-            for x in margin..<(w - margin) {
-                let v = a[y * w + x]
-                guard v >= contrast, v == full[y * w + x], isFirstMaximum(a, w, h, x, y, v) else { continue }
-                let centre = s[y * w + x]
-                var key: UInt32 = d[y * w + x] > 0 ? 1 : 0
-                for (k, (dx, dy)) in ring.enumerated() where k > 0 {
-                    if s[(y + dy) * w + x + dx] > centre { key |= 1 << UInt32(k) }
+        a.withUnsafeBufferPointer { a in
+            rowMax.withUnsafeMutableBufferPointer { m in
+                // Selects rather than branches, so that the loops over x vectorise.
+                for y in (y0 - suppress)..<(y1 + suppress) {
+                    let row = y &* w
+                    for x in x0..<x1 {
+                        var v = a[row &+ x &- suppress]
+                        for k in (1 - suppress)...suppress {
+                            let o = a[row &+ x &+ k]
+                            v = o > v ? o : v
+                        }
+                        m[row &+ x] = v
+                    }
                 }
-                out.append(Anchor(key: key, x: Int32(x), y: Int32(y), strength: v))
+                full.withUnsafeMutableBufferPointer { f in
+                    for y in y0..<y1 {
+                        let first = (y &- suppress) &* w
+                        for x in x0..<x1 {
+                            var v = m[first &+ x]
+                            for k in 1...(2 * suppress) {
+                                let o = m[first &+ k &* w &+ x]
+                                v = o > v ? o : v
+                            }
+                            f[x] = v
+                        }
+                        let row = y &* w
+                        for x in x0..<x1 {
+                            let v = a[row &+ x]
+                            guard v >= contrast, v == f[x], isFirstMaximum(a, w, x, y, v) else { continue }
+                            let centre = s[row &+ x]
+                            var key: UInt32 = d[row &+ x] > 0 ? 1 : 0
+                            for (k, (dx, dy)) in ring.enumerated() where k > 0 {
+                                if s[(y &+ dy) &* w &+ x &+ dx] > centre { key |= 1 << UInt32(k) }
+                            }
+                            out.append(Anchor(key: key, x: Int32(x), y: Int32(y), strength: v))
+                        }
+                    }
+                }
             }
         }
         // The strongest in each cell of a 4×4 grid over the image, so that a half or a corner keeps its share.
@@ -157,11 +183,13 @@ public enum AnchorKeys {
     }
 
     /// True when no earlier pixel (row order) within ±suppress has the same value `v` (one anchor per plateau).
-    static func isFirstMaximum(_ a: [Float], _ w: Int, _ h: Int, _ x: Int, _ y: Int, _ v: Float) -> Bool {
-        for yy in max(0, y - suppress)...y {
-            for xx in max(0, x - suppress)...min(w - 1, x + suppress) {
+    /// The window lies inside the plane (an anchor is `margin` from every edge).
+    @inline(__always)
+    static func isFirstMaximum(_ a: UnsafeBufferPointer<Float>, _ w: Int, _ x: Int, _ y: Int, _ v: Float) -> Bool {
+        for yy in (y &- suppress)...y {
+            for xx in (x &- suppress)...(x &+ suppress) {
                 if yy == y && xx >= x { break }
-                if a[yy * w + xx] == v { return false }
+                if a[yy &* w &+ xx] == v { return false }
             }
         }
         return true
@@ -191,59 +219,93 @@ public enum AnchorKeys {
     /// Memory: the anchors and the votes that fit.
     public static func matches(
         sizes: [SubImage.Size], anchors: [[Anchor]], minVotes: Int = minVotes, fewAnchors: Int = fewAnchors,
-        budget: Int = budget, perCopy: Int = perCopy
+        budget: Int = budget, perCopy: Int = perCopy, threads: Int = 1
     ) -> (votes: [Vote], compared: Int) {
-        struct Entry { var key: UInt64; var image: Int32; var x: Int32; var y: Int32 }
+        matches(
+            sizes: sizes, keyed: anchors.map(keyed), anchorCounts: anchors.map(\.count), minVotes: minVotes,
+            fewAnchors: fewAnchors, budget: budget, perCopy: perCopy, threads: threads)
+    }
+
+    /// `matches(sizes:anchors:…)` with each image's anchors already keyed (`keyed`, which a caller can run in
+    /// parallel beside the decode) and counted.
+    public static func matches(
+        sizes: [SubImage.Size], keyed: [[(key: UInt64, x: Int32, y: Int32)]], anchorCounts: [Int],
+        minVotes: Int = minVotes, fewAnchors: Int = fewAnchors, budget: Int = budget, perCopy: Int = perCopy,
+        threads: Int = 1
+    ) -> (votes: [Vote], compared: Int) {
+        precondition(sizes.count == keyed.count && keyed.count == anchorCounts.count)
+        struct Entry: Sendable { var key: UInt64; var image: Int32; var x: Int32; var y: Int32 }
         var entries = [Entry]()
-        entries.reserveCapacity(anchors.reduce(0) { $0 + $1.count })
-        for (i, list) in anchors.enumerated() {
-            for k in keyed(list) { entries.append(Entry(key: k.key, image: Int32(i), x: k.x, y: k.y)) }
+        entries.reserveCapacity(keyed.reduce(0) { $0 + $1.count })
+        for (i, list) in keyed.enumerated() {
+            for k in list { entries.append(Entry(key: k.key, image: Int32(i), x: k.x, y: k.y)) }
         }
-        entries.sort { ($0.key, $0.image, $0.y, $0.x) < ($1.key, $1.image, $1.y, $1.x) }
-        // The run of equal keys each entry lies in; each image's entries with their cost.
+        Parallel.sort(&entries, threads: threads) { ($0.key, $0.image, $0.y, $0.x) < ($1.key, $1.image, $1.y, $1.x) }
+        // The run of equal keys each entry lies in, and each entry's cost (the run's length less one).
         var runStart = [Int32](repeating: 0, count: entries.count), runEnd = runStart
-        var byImage = [[(cost: Int32, entry: Int32)]](repeating: [], count: anchors.count)
         var start = 0
         while start < entries.count {
             var end = start + 1
             while end < entries.count && entries[end].key == entries[start].key { end += 1 }
-            for i in start..<end {
-                runStart[i] = Int32(start); runEnd[i] = Int32(end)
-                byImage[Int(entries[i].image)].append((Int32(end - start - 1), Int32(i)))
-            }
+            for i in start..<end { runStart[i] = Int32(start); runEnd[i] = Int32(end) }
             start = end
         }
-        // Each image's queries: its cheapest anchors while their costs add up to at most `budget`.
-        var query = [Bool](repeating: false, count: entries.count)
-        for list in byImage {
-            var spent = 0
+        // Each image's entries (ascending), grouped by image through counts and offsets.
+        var offset = [Int](repeating: 0, count: keyed.count + 1)
+        for e in entries { offset[Int(e.image) + 1] += 1 }
+        for i in 0..<keyed.count { offset[i + 1] += offset[i] }
+        var byImage = [Int32](repeating: 0, count: entries.count)
+        var fill = offset
+        for (i, e) in entries.enumerated() {
+            byImage[fill[Int(e.image)]] = Int32(i)
+            fill[Int(e.image)] += 1
+        }
+        // Each image's queries: its cheapest anchors (then the earlier entry) while their costs add up to at most
+        // `budget`. Images are independent, so they run in parallel.
+        let (starts, ends, grouped, first) = (runStart, runEnd, byImage, offset)
+        let chosen = Parallel.map(count: keyed.count, threads: threads, batch: 256) { image -> [Int32] in
+            let list = grouped[first[image]..<first[image + 1]].map {
+                (cost: ends[Int($0)] - starts[Int($0)] - 1, entry: $0)
+            }
+            var spent = 0, out = [Int32]()
             for (cost, i) in list.sorted(by: { ($0.cost, $0.entry) < ($1.cost, $1.entry) }) {
                 spent += Int(cost)
                 guard spent <= budget else { break }
-                query[Int(i)] = true
+                out.append(i)
             }
+            return out
         }
-        // (copy, original, dx, dy) for every query pair whose offset lies inside the range the sizes allow.
-        var raw = [(Int32, Int32, Int32, Int32)]()
-        var compared = 0
-        func consider(copy b: Entry, original a: Entry) {
-            let sb = sizes[Int(b.image)], sa = sizes[Int(a.image)]
-            // Two images of one size: one direction only, the later image as the copy.
-            if sb == sa && b.image < a.image { return }
-            let dx = a.x - b.x, dy = a.y - b.y
-            guard dx >= 0, dy >= 0, Int(dx) <= sa.width - sb.width, Int(dy) <= sa.height - sb.height,
-                SubImage.fit(copy: sb, original: sa) != nil
-            else { return }
-            raw.append((b.image, a.image, dx, dy))
-        }
-        for i in entries.indices where query[i] {
-            for j in Int(runStart[i])..<Int(runEnd[i]) where entries[j].image != entries[i].image {
-                if query[j] && j < i { continue }
-                compared += 1
-                consider(copy: entries[i], original: entries[j])
-                consider(copy: entries[j], original: entries[i])
+        var query = [Bool](repeating: false, count: entries.count)
+        for list in chosen { for i in list { query[Int(i)] = true } }
+        // (copy, original, dx, dy) for every query pair whose offset lies inside the range the sizes allow, in
+        // parallel over slices of the entries (the votes are sorted below, so their order does not matter).
+        let (frozen, isQuery) = (entries, query)
+        let slice = 1 << 16
+        let parts = Parallel.map(count: (frozen.count + slice - 1) / slice, threads: threads, batch: 1) {
+            part -> (raw: [(Int32, Int32, Int32, Int32)], compared: Int) in
+            var raw = [(Int32, Int32, Int32, Int32)](), compared = 0
+            func consider(copy b: Entry, original a: Entry) {
+                let sb = sizes[Int(b.image)], sa = sizes[Int(a.image)]
+                // Two images of one size: one direction only, the later image as the copy.
+                if sb == sa && b.image < a.image { return }
+                let dx = a.x - b.x, dy = a.y - b.y
+                guard dx >= 0, dy >= 0, Int(dx) <= sa.width - sb.width, Int(dy) <= sa.height - sb.height,
+                    SubImage.fit(copy: sb, original: sa) != nil
+                else { return }
+                raw.append((b.image, a.image, dx, dy))
             }
+            for i in (part * slice)..<min(frozen.count, (part + 1) * slice) where isQuery[i] {
+                for j in Int(starts[i])..<Int(ends[i]) where frozen[j].image != frozen[i].image {
+                    if isQuery[j] && j < i { continue }
+                    compared += 1
+                    consider(copy: frozen[i], original: frozen[j])
+                    consider(copy: frozen[j], original: frozen[i])
+                }
+            }
+            return (raw, compared)
         }
+        var raw = parts.flatMap(\.raw)
+        let compared = parts.reduce(0) { $0 + $1.compared }
         raw.sort { ($0.0, $0.1, $0.3, $0.2) < ($1.0, $1.1, $1.3, $1.2) }
         var out = [Vote]()
         var k = 0
@@ -263,7 +325,7 @@ public enum AnchorKeys {
                 if c > best.votes { best = (c, raw[i].2, raw[i].3) }
             }
             let (b, a) = (raw[k].0, raw[k].1)
-            let few = min(anchors[Int(b)].count, anchors[Int(a)].count) < fewAnchors
+            let few = min(anchorCounts[Int(b)], anchorCounts[Int(a)]) < fewAnchors
             if best.votes >= (few ? fewVotes : minVotes) {
                 let kind = SubImage.fit(copy: sizes[Int(b)], original: sizes[Int(a)])!
                 out.append(

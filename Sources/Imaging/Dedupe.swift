@@ -124,8 +124,7 @@ public enum Dedupe {
         var blobIndex = [String: Int]()
         var blobs = [Blob]()
         var items = [Item]()
-        for f in figures.sorted(by: { ItemID.sortKey($0.id).utf8.lexicographicallyPrecedes(ItemID.sortKey($1.id).utf8) }
-        ) {
+        for f in figures.canonicallySorted(by: \.sortKey) {
             guard f.status.isOK, let sha = f.sha256 else { unusable["figure-status", default: 0] += 1; continue }
             guard let img = byBlob[sha] else { unusable["not-hashed", default: 0] += 1; continue }
             if img.reject != nil { unusable["image-rejected", default: 0] += 1; continue }
@@ -148,6 +147,7 @@ public enum Dedupe {
             }
             items.append(Item(id: f.id, article: f.pmcid, blob: b))
         }
+        phase("blobs (\(blobs.count) of \(items.count) usable figures)")
         // Units: blobs with the same decoded pixels.
         var sets = UnionFind(blobs.count)
         var byPixels = [String: Int]()
@@ -198,18 +198,21 @@ public enum Dedupe {
             var involved = [Bool](repeating: false, count: blobs.count)
             if detail != nil { for p in pairs + extra { involved[Int(p.i)] = true; involved[Int(p.j)] = true } }
             let wanted = involved
-            // anchors nil: not decoded (no pixels at hand, or undecodable), which is not a sparse image.
+            // count nil: not decoded (no pixels at hand, or undecodable), which is not a sparse image.
+            typealias Keyed = [(key: UInt64, x: Int32, y: Int32)]
             let decoded = Parallel.map(count: blobs.count, threads: threads, batch: 4) {
-                i -> (anchors: [AnchorKeys.Anchor]?, plane: SubImage.NearPlane?) in
-                guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else { return (nil, nil) }
-                return (AnchorKeys.anchors(SubImage.Plane(image)), wanted[i] ? SubImage.NearPlane(image) : nil)
+                i -> (count: Int?, keyed: Keyed, plane: SubImage.NearPlane?) in
+                guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else { return (nil, [], nil) }
+                let anchors = AnchorKeys.anchors(SubImage.Plane(image))
+                return (anchors.count, AnchorKeys.keyed(anchors), wanted[i] ? SubImage.NearPlane(image) : nil)
             }
             planes = decoded.map(\.plane)
-            phase("decode and anchors (\(blobs.count) images)")
-            let anchors = decoded.map { $0.anchors ?? [] }
-            let found = AnchorKeys.matches(sizes: blobs.map { SubImage.Size($0.width, $0.height) }, anchors: anchors)
+            phase("decode and anchors (\(blobs.count) images, \(wanted.filter { $0 }.count) near planes)")
+            let found = AnchorKeys.matches(
+                sizes: blobs.map { SubImage.Size($0.width, $0.height) }, keyed: decoded.map(\.keyed),
+                anchorCounts: decoded.map { $0.count ?? 0 }, threads: threads)
             cropCompared = found.compared
-            cropSparse = decoded.filter { ($0.anchors?.count ?? AnchorKeys.sparse) < AnchorKeys.sparse }.count
+            cropSparse = decoded.filter { ($0.count ?? AnchorKeys.sparse) < AnchorKeys.sparse }.count
             cropAligned = found.votes.count
             phase("anchor matches (\(found.compared) anchor pairs, \(found.votes.count) to align)")
             let thresholds = detail ?? defaultDetail!
@@ -335,7 +338,8 @@ public enum Dedupe {
                     keep: items[keep].id, members: ids, articles: articles, kind: kind,
                     maxDistance: maxDistance))
         }
-        clusters.sort { $0.sortKey.utf8.lexicographicallyPrecedes($1.sortKey.utf8) }
+        clusters = clusters.canonicallySorted(by: \.sortKey)
+        phase("clusters (\(clusters.count))")
         return Result(
             clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, cropPairs: crops,
             candidatePairs: candidates, pixelRoutePairs: extra.count, cropCandidatePairs: cropCompared,

@@ -234,13 +234,26 @@ extension DedupeReport {
                 }
             }
         }
-        var detailScores = [String: [String: Int]]()
-        var itemOfBlob = [Int: String]()
-        for item in r.items where itemOfBlob[item.blob] == nil { itemOfBlob[item.blob] = item.id }
+        // Scored edges by (kind, truth, score rounded down to 0.01): counted on integers, named once per bucket
+        // (there are millions of edges with the pixel route). A blob's truth component is its first item's.
+        var componentOfBlob = [Int](repeating: -1, count: r.blobs.count)
+        var seenBlob = [Bool](repeating: false, count: r.blobs.count)
+        for item in r.items where !seenBlob[item.blob] {
+            seenBlob[item.blob] = true
+            componentOfBlob[item.blob] = names[item.id].map { sets.find($0) } ?? -2 - item.blob
+        }
+        struct Bucket: Hashable { var match: Dedupe.Match; var together: Bool; var score: Int }
+        var buckets = [Bucket: Int]()
         for s in r.scored {
-            guard let a = itemOfBlob[Int(s.a)], let b = itemOfBlob[Int(s.b)] else { continue }
-            let bucket = String(format: "%.2f", (s.score * 100).rounded(.down) / 100)
-            detailScores["\(s.match.rawValue):\(together(a, b))", default: [:]][bucket, default: 0] += 1
+            let ca = componentOfBlob[Int(s.a)], cb = componentOfBlob[Int(s.b)]
+            guard ca != -1, cb != -1 else { continue }
+            let score = s.score.isFinite ? Int((s.score * 100).rounded(.down)) : Int.min
+            buckets[Bucket(match: s.match, together: ca >= 0 && ca == cb, score: score), default: 0] += 1
+        }
+        var detailScores = [String: [String: Int]]()
+        for (b, n) in buckets {
+            let name = b.score == Int.min ? "nan" : String(format: "%.2f", Double(b.score) / 100)
+            detailScores["\(b.match.rawValue):\(b.together)", default: [:]][name] = n
         }
         func order(_ a: Pair, _ b: Pair) -> Bool {
             (ItemID.sortKey(a.a), ItemID.sortKey(a.b)) < (ItemID.sortKey(b.a), ItemID.sortKey(b.b))
@@ -268,16 +281,25 @@ extension Dedupe {
             throw PairDxError.io(
                 "\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
         }
+        var lap = ContinuousClock.now
+        func phase(_ name: String) {
+            let now = ContinuousClock.now
+            Log.debug("dedupe: \(name) in \(now - lap)")
+            lap = now
+        }
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
         let images = try JSONL.read(ImageRecord.self, from: work.images)
+        phase("reading \(figures.count) figures and \(images.count) images")
         let store = work.blobs
         let result = run(
             figures: figures, images: images, radius: radius, confirmRadius: confirmRadius,
             cropSearch: cropSearch, detail: detail, threads: threads, pixels: { try? store.read($0) })
+        lap = ContinuousClock.now
         try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
         let report = DedupeReport.make(
             result, radius: radius, confirmRadius: confirmRadius, cropSearch: cropSearch, detail: detail, truth: truth)
         try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.dedupeReport)
+        phase("clusters and report written")
         return report
     }
 }

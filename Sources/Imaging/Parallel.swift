@@ -59,3 +59,42 @@ public enum Parallel {
         func values() -> [T] { (0..<count).map { buffer[$0]! } }
     }
 }
+
+extension Parallel {
+    /// Sorts `values` by `less`, a strict total order (no two distinct elements equivalent), so the result is
+    /// the one `sort(by:)` gives whatever the thread count: up to `threads` slices are sorted at once, then merged
+    /// pairwise. O(n log n) work; extra memory: one copy of `values` while merging.
+    public static func sort<T: Sendable>(
+        _ values: inout [T], threads: Int, by less: @escaping @Sendable (T, T) -> Bool
+    ) {
+        let n = values.count
+        let parts = min(max(1, threads), max(1, n / (1 << 15)))
+        guard parts > 1 else { return values.sort(by: less) }
+        let bounds = (0...parts).map { $0 * n / parts }
+        var runs: [[T]]
+        do {
+            let frozen = values
+            values = []
+            runs = map(count: parts, threads: parts, batch: 1) { k in frozen[bounds[k]..<bounds[k + 1]].sorted(by: less) }
+        }
+        while runs.count > 1 {
+            var next = [[T]]()
+            for k in Swift.stride(from: 0, to: runs.count, by: 2) {
+                guard k + 1 < runs.count else { next.append(runs[k]); continue }
+                let a = runs[k], b = runs[k + 1]
+                runs[k] = []; runs[k + 1] = []
+                var merged = [T]()
+                merged.reserveCapacity(a.count + b.count)
+                var i = 0, j = 0
+                while i < a.count && j < b.count {
+                    if less(b[j], a[i]) { merged.append(b[j]); j += 1 } else { merged.append(a[i]); i += 1 }
+                }
+                merged += a[i...]
+                merged += b[j...]
+                next.append(merged)
+            }
+            runs = next
+        }
+        values = runs[0]
+    }
+}

@@ -280,10 +280,13 @@ extension SubImage {
     /// Pearson correlation of two byte vectors of one length from their moments; 0 when either is flat.
     static func correlation(_ x: [Int8], _ mx: Moments, _ y: [Int8], _ my: Moments) -> Double {
         guard mx.norm > 1e-6, my.norm > 1e-6 else { return 0 }
-        var dot = 0
+        // 32-bit lanes so that the loop vectorises: |x·y| ≤ 128² = 2¹⁴ per byte pair, so a sum of fewer than 2¹⁷
+        // of them (`nearSide`² = 4,096 here) stays under 2³¹.
+        precondition(x.count < 1 << 17, "correlation: vectors too long for a 32-bit dot product")
+        var dot: Int32 = 0
         x.withUnsafeBufferPointer { x in
             y.withUnsafeBufferPointer { y in
-                for i in 0..<x.count { dot &+= Int(x[i]) &* Int(y[i]) }
+                for i in 0..<x.count { dot &+= Int32(x[i]) &* Int32(y[i]) }
             }
         }
         return (Double(dot) - Double(x.count) * mx.mean * my.mean) / (mx.norm * my.norm)

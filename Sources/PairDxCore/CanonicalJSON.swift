@@ -50,10 +50,9 @@ public enum CanonicalJSON {
 public enum JSONL {
     /// Writes `records` sorted by `key` (bytewise), one canonical JSON object per line.
     public static func write<T: Encodable>(_ records: [T], to path: String, sortedBy key: (T) -> String) throws {
-        let keyed = records.map { (key($0), $0) }.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
         let enc = CanonicalJSON.encoder()
         var out = Data()
-        for (_, r) in keyed {
+        for r in records.canonicallySorted(by: key) {
             out.append(try enc.encode(r))
             out.append(0x0A)
         }
@@ -117,5 +116,13 @@ public enum CSV {
         }
         if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
         return rows
+    }
+}
+
+extension Sequence {
+    /// The elements in the bytewise (UTF-8) order of `key`, the order of every sorted output; each key is
+    /// computed once, not once per comparison. O(n log n) comparisons, n key computations.
+    public func canonicallySorted(by key: (Element) -> String) -> [Element] {
+        map { (key($0), $0) }.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }.map(\.1)
     }
 }
