@@ -216,7 +216,8 @@ public enum AnchorKeys {
     /// become as the corpus grows, and a key shared by a crop and its original is used by whichever of the two
     /// finds it cheap. Work: O(A log A) for the sort (A anchors, at most `limit` per image, twice that for a sparse
     /// one) plus at most `budget` anchor pairs per image, O(n · budget) for n images: linear in the corpus.
-    /// Memory: the anchors and the votes that fit.
+    /// Memory: the anchors and the votes that fit. The sort, each image's choice of queries and the comparisons run
+    /// on up to `threads` threads; the result does not depend on how many (the votes are sorted before they count).
     public static func matches(
         sizes: [SubImage.Size], anchors: [[Anchor]], minVotes: Int = minVotes, fewAnchors: Int = fewAnchors,
         budget: Int = budget, perCopy: Int = perCopy, threads: Int = 1
@@ -280,7 +281,7 @@ public enum AnchorKeys {
         // (copy, original, dx, dy) for every query pair whose offset lies inside the range the sizes allow, in
         // parallel over slices of the entries (the votes are sorted below, so their order does not matter).
         let (frozen, isQuery) = (entries, query)
-        let slice = 1 << 16
+        let slice = max(1024, frozen.count / (8 * max(1, threads)))
         let parts = Parallel.map(count: (frozen.count + slice - 1) / slice, threads: threads, batch: 1) {
             part -> (raw: [(Int32, Int32, Int32, Int32)], compared: Int) in
             var raw = [(Int32, Int32, Int32, Int32)](), compared = 0

@@ -202,7 +202,9 @@ public enum Dedupe {
             typealias Keyed = [(key: UInt64, x: Int32, y: Int32)]
             let decoded = Parallel.map(count: blobs.count, threads: threads, batch: 4) {
                 i -> (count: Int?, keyed: Keyed, plane: SubImage.NearPlane?) in
-                guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else { return (nil, [], nil) }
+                guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else {
+                    return (nil, [], nil)
+                }
                 let anchors = AnchorKeys.anchors(SubImage.Plane(image))
                 return (anchors.count, AnchorKeys.keyed(anchors), wanted[i] ? SubImage.NearPlane(image) : nil)
             }

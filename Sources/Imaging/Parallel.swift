@@ -61,6 +61,9 @@ public enum Parallel {
 }
 
 extension Parallel {
+    /// The fewest elements a slice of `sort` is given (smaller arrays sort on one thread).
+    static let minSlice = 2048
+
     /// Sorts `values` by `less`, a strict total order (no two distinct elements equivalent), so the result is
     /// the one `sort(by:)` gives whatever the thread count: up to `threads` slices are sorted at once, then merged
     /// pairwise. O(n log n) work; extra memory: one copy of `values` while merging.
@@ -68,14 +71,15 @@ extension Parallel {
         _ values: inout [T], threads: Int, by less: @escaping @Sendable (T, T) -> Bool
     ) {
         let n = values.count
-        let parts = min(max(1, threads), max(1, n / (1 << 15)))
+        let parts = min(max(1, threads), max(1, n / minSlice))
         guard parts > 1 else { return values.sort(by: less) }
         let bounds = (0...parts).map { $0 * n / parts }
         var runs: [[T]]
         do {
             let frozen = values
             values = []
-            runs = map(count: parts, threads: parts, batch: 1) { k in frozen[bounds[k]..<bounds[k + 1]].sorted(by: less) }
+            runs = map(count: parts, threads: parts, batch: 1) { k in frozen[bounds[k]..<bounds[k + 1]].sorted(by: less)
+            }
         }
         while runs.count > 1 {
             var next = [[T]]()

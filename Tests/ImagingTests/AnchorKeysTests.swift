@@ -82,7 +82,7 @@ import Testing
     /// Sizes from the smallest plane that can hold an anchor up, odd and even, wide and tall; noisy, smooth and
     /// posterised content.
     @Test(arguments: [
-        (53, 53), (54, 60), (64, 200), (200, 64), (97, 131), (160, 120), (257, 190), (311, 77),
+        (53, 53), (54, 60), (64, 200), (200, 64), (97, 131), (160, 120), (257, 190), (311, 77)
     ])
     func fastAnchorsAreTheDefinitionsOnSyntheticPlanes(size: (Int, Int)) {
         for (seed, noise, levels) in [(UInt64(1), 0, 256), (2, 6, 256), (3, 30, 256), (4, 0, 6), (5, 2, 3)] {

@@ -218,6 +218,10 @@ import Testing
         let expected = Self.bruteForceVotes(
             sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy)
         #expect(found.votes == expected)
+        // The same on 3 threads (sorted, queried and compared in slices).
+        let threaded = AnchorKeys.matches(
+            sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy, threads: 3)
+        #expect(threaded.votes == expected && threaded.compared == found.compared)
         #expect(expected.count >= 5)
         // Both vote rules are exercised: 2-vote candidates exist exactly when some images count as few.
         #expect(expected.contains { $0.votes < AnchorKeys.minVotes } == (fewAnchors > 20))
