@@ -111,13 +111,7 @@ public enum Dedupe {
         detail: DetailThresholds? = defaultDetail, pixelRadius: Int = pixelRoute.radius, threads: Int,
         pixels: PixelSource? = nil
     ) -> Result {
-        // Each phase's wall time, for `--log-level debug` (stderr only).
-        var lap = ContinuousClock.now
-        func phase(_ name: String) {
-            let now = ContinuousClock.now
-            Log.debug("dedupe: \(name) in \(now - lap)")
-            lap = now
-        }
+        var phases = Log.Phases("dedupe")
         var byBlob = [String: ImageRecord]()
         for r in images { byBlob[r.sha256] = r }
         var unusable = [String: Int]()
@@ -147,7 +141,7 @@ public enum Dedupe {
             }
             items.append(Item(id: f.id, article: f.pmcid, blob: b))
         }
-        phase("blobs (\(blobs.count) of \(items.count) usable figures)")
+        phases.mark("blobs (\(blobs.count) of \(items.count) usable figures)")
         // Units: blobs with the same decoded pixels.
         var sets = UnionFind(blobs.count)
         var byPixels = [String: Int]()
@@ -174,7 +168,7 @@ public enum Dedupe {
                 return distance256(a, b) <= limit
             }
         }
-        phase("near search on the hashes (\(pairs.count) pairs)")
+        phases.mark("near search on the hashes (\(pairs.count) pairs)")
         // With the crop search on and a detail check, the pixel route: 64-bit pHashes within `pixelRadius`
         // (negative: no pixel route) that the hash route did not find are near candidates too, checked on their pixels
         // (rescaled and re-encoded copies whose 256-bit hashes disagree).
@@ -184,7 +178,7 @@ public enum Dedupe {
             let known = Set(pairs.map { Int($0.i) << 32 | Int($0.j) })
             extra = HammingIndex(blobs.map(\.phash)).pairs(radius: min(64, pixelRadius), threads: threads)
                 .filter { !known.contains(Int($0.i) << 32 | Int($0.j)) }
-            phase("pixel route's candidates (\(extra.count) pairs)")
+            phases.mark("pixel route's candidates (\(extra.count) pairs)")
         }
         // Crop and panel pairs: anchors voting for one offset between images whose sizes fit, then the pixels
         // aligned there (SubImage, AnchorKeys). The same decode makes the near planes of the blobs in near pairs.
@@ -205,21 +199,24 @@ public enum Dedupe {
                 guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else {
                     return (nil, [], nil)
                 }
-                let anchors = AnchorKeys.anchors(SubImage.Plane(image))
-                return (anchors.count, AnchorKeys.keyed(anchors), wanted[i] ? SubImage.NearPlane(image) : nil)
+                // One luma conversion for both planes.
+                let luma = Luma.plane(image), (w, h) = (image.width, image.height)
+                let anchors = AnchorKeys.anchors(SubImage.Plane(luma: luma, width: w, height: h))
+                let near = wanted[i] ? SubImage.NearPlane(luma: luma, width: w, height: h) : nil
+                return (anchors.count, AnchorKeys.keyed(anchors), near)
             }
             planes = decoded.map(\.plane)
-            phase("decode and anchors (\(blobs.count) images, \(wanted.filter { $0 }.count) near planes)")
+            phases.mark("decode and anchors (\(blobs.count) images, \(wanted.filter { $0 }.count) near planes)")
             let found = AnchorKeys.matches(
                 sizes: blobs.map { SubImage.Size($0.width, $0.height) }, keyed: decoded.map(\.keyed),
                 anchorCounts: decoded.map { $0.count ?? 0 }, threads: threads)
             cropCompared = found.compared
             cropSparse = decoded.filter { ($0.count ?? AnchorKeys.sparse) < AnchorKeys.sparse }.count
             cropAligned = found.votes.count
-            phase("anchor matches (\(found.compared) anchor pairs, \(found.votes.count) to align)")
+            phases.mark("anchor matches (\(found.compared) anchor pairs, \(found.votes.count) to align)")
             let thresholds = detail ?? defaultDetail!
             let aligned = SubImage.confirm(found.votes, shas: shas, pixels: pixels, threads: threads)
-            phase("alignment")
+            phases.mark("alignment")
             for (v, al) in zip(found.votes, aligned) {
                 guard let al else { continue }
                 let c = v.candidate
@@ -269,7 +266,7 @@ public enum Dedupe {
                 scored.append(Scored(a: Int32(p.i), b: Int32(p.j), match: .near, score: score.score, kept: ok))
                 if ok { pairs.append(p) }
             }
-            phase("detail check of near pairs (\(frozen.count) pairs)")
+            phases.mark("detail check of near pairs (\(frozen.count) pairs)")
         }
         // Units in keep order; each unplaced unit founds a cluster and takes its unplaced neighbours.
         var unitOf = [Int](repeating: 0, count: blobs.count)
@@ -341,7 +338,7 @@ public enum Dedupe {
                     maxDistance: maxDistance))
         }
         clusters = clusters.canonicallySorted(by: \.sortKey)
-        phase("clusters (\(clusters.count))")
+        phases.mark("clusters (\(clusters.count))")
         return Result(
             clusters: clusters, items: items, blobs: blobs, nearPairs: pairs, cropPairs: crops,
             candidatePairs: candidates, pixelRoutePairs: extra.count, cropCandidatePairs: cropCompared,

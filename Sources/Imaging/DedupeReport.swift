@@ -236,10 +236,9 @@ extension DedupeReport {
         }
         // Scored edges by (kind, truth, score rounded down to 0.01): counted on integers, named once per bucket
         // (there are millions of edges with the pixel route). A blob's truth component is its first item's.
+        // -1: a blob no usable item has; -2 - blob: a blob outside every truth group.
         var componentOfBlob = [Int](repeating: -1, count: r.blobs.count)
-        var seenBlob = [Bool](repeating: false, count: r.blobs.count)
-        for item in r.items where !seenBlob[item.blob] {
-            seenBlob[item.blob] = true
+        for item in r.items where componentOfBlob[item.blob] == -1 {
             componentOfBlob[item.blob] = names[item.id].map { sets.find($0) } ?? -2 - item.blob
         }
         struct Bucket: Hashable { var match: Dedupe.Match; var together: Bool; var score: Int }
@@ -281,25 +280,20 @@ extension Dedupe {
             throw PairDxError.io(
                 "\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
         }
-        var lap = ContinuousClock.now
-        func phase(_ name: String) {
-            let now = ContinuousClock.now
-            Log.debug("dedupe: \(name) in \(now - lap)")
-            lap = now
-        }
+        var phases = Log.Phases("dedupe")
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
         let images = try JSONL.read(ImageRecord.self, from: work.images)
-        phase("reading \(figures.count) figures and \(images.count) images")
+        phases.mark("reading \(figures.count) figures and \(images.count) images")
         let store = work.blobs
         let result = run(
             figures: figures, images: images, radius: radius, confirmRadius: confirmRadius,
             cropSearch: cropSearch, detail: detail, threads: threads, pixels: { try? store.read($0) })
-        lap = ContinuousClock.now
+        phases.restart()
         try JSONL.write(result.clusters, to: work.clusters, sortedBy: \.sortKey)
         let report = DedupeReport.make(
             result, radius: radius, confirmRadius: confirmRadius, cropSearch: cropSearch, detail: detail, truth: truth)
         try AtomicFile.write(try CanonicalJSON.encode(report, pretty: true), to: work.dedupeReport)
-        phase("clusters and report written")
+        phases.mark("clusters and report written")
         return report
     }
 }

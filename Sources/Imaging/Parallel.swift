@@ -78,7 +78,8 @@ extension Parallel {
         do {
             let frozen = values
             values = []
-            runs = map(count: parts, threads: parts, batch: 1) { k in frozen[bounds[k]..<bounds[k + 1]].sorted(by: less)
+            runs = map(count: parts, threads: parts, batch: 1) { k in
+                frozen[bounds[k]..<bounds[k + 1]].sorted(by: less)
             }
         }
         while runs.count > 1 {

@@ -251,8 +251,11 @@ extension SubImage {
         /// Mean and centred norm of `luma` and of `detail`, computed once.
         var lumaMoments: Moments, detailMoments: Moments
 
-        public init(_ image: Image) {
-            let gray = Image(width: image.width, height: image.height, channels: 1, pixels: Luma.plane(image))
+        public init(_ image: Image) { self.init(luma: Luma.plane(image), width: image.width, height: image.height) }
+
+        /// From a luma plane already at hand (`Luma.plane`), so that a caller making a `Plane` too converts once.
+        public init(luma plane: [UInt8], width: Int, height: Int) {
+            let gray = Image(width: width, height: height, channels: 1, pixels: plane)
             let small = Resample.resize(gray, width: nearSide, height: nearSide).pixels
             let band = SubImage.band(small.map(Float.init), nearSide, nearSide)
             let top = band.reduce(Float(0)) { max($0, abs($1)) }

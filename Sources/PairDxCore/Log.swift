@@ -42,3 +42,21 @@ public enum Log {
     /// True when stderr is a terminal (progress lines are drawn only then, so CI logs stay quiet).
     public static var isTerminal: Bool { isatty(2) == 1 }
 }
+
+extension Log {
+    /// The wall time of consecutive phases of one stage, for `--log-level debug`: each `mark` logs
+    /// "<stage>: <phase> in <time since the previous mark>" to stderr and starts the next phase. The message is
+    /// built only when debug logging is on.
+    public struct Phases {
+        let stage: String
+        var start = ContinuousClock.now
+        public init(_ stage: String) { self.stage = stage }
+        public mutating func mark(_ phase: @autoclosure () -> String) {
+            let now = ContinuousClock.now
+            Log.debug("\(stage): \(phase()) in \(now - start)")
+            start = now
+        }
+        /// Starts the next phase now (time since the last mark is not any phase's).
+        public mutating func restart() { start = ContinuousClock.now }
+    }
+}
