@@ -87,7 +87,9 @@ let package = Package(
         .testTarget(name: "SynthTests", dependencies: ["PairDxTestSupport", "Synth", "Imaging", "PairDxCore"]),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["PairDxTestSupport", "Pipeline", "Curation", "Ingest", "MirrorServer", "PairDxCore"],
+            dependencies: [
+                "PairDxTestSupport", "Pipeline", "Curation", "Imaging", "Ingest", "MirrorServer", "PairDxCore"
+            ],
             exclude: ["Fixtures"]),
         .testTarget(name: "MirrorServerTests", dependencies: ["PairDxTestSupport", "MirrorServer", "PairDxCore"])
     ],

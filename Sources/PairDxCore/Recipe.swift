@@ -84,6 +84,12 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var radius: Int
         /// Hash used for near-duplicate search: `phash`.
         public var hash: String
+        /// Whether dedupe also searches crops and panels on the decoded pixels (`pairdx dedupe --crops on`,
+        /// docs/pairdx-phash-v2.md §2a). Absent in recipes written before the field existed: off, so their
+        /// splits reproduce unchanged.
+        public var crops: Bool?
+        /// `crops`, absent meaning off.
+        public var cropSearch: Bool { crops ?? false }
     }
 
     public struct BalanceSpec: Codable, Sendable, Equatable {

@@ -142,7 +142,8 @@ public struct CaptionFirstScan {
 
     /// Deduplicates and labels the prefix the work files hold, and counts what it gives.
     func judge() throws -> Probe {
-        _ = try Dedupe.runStage(work: work, radius: recipe.dedupe.radius, threads: threads)
+        _ = try Dedupe.runStage(
+            work: work, radius: recipe.dedupe.radius, cropSearch: recipe.dedupe.cropSearch, threads: threads)
         let summary = try LabelStage.run(work: work, recipe: recipe)
         let figures = try JSONL.read(FigureRecord.self, from: work.figures)
         return Probe(

@@ -188,13 +188,13 @@ public struct Rebuild {
                     })
             }
         }
-        let radius = recipe.dedupe.radius
+        let radius = recipe.dedupe.radius, crops = recipe.dedupe.cropSearch
         try runner.run(
             Stage(
                 .dedupe, inputs: [work.figures, work.images], outputs: [work.clusters, work.dedupeReport],
-                parameters: ["radius": "\(radius)"]
+                parameters: crops ? ["radius": "\(radius)", "crops": "on"] : ["radius": "\(radius)"]
             ) {
-                _ = try Dedupe.runStage(work: work, radius: radius, threads: threads)
+                _ = try Dedupe.runStage(work: work, radius: radius, cropSearch: crops, threads: threads)
             })
         let recipeFile = o.recipePath
         try runner.run(

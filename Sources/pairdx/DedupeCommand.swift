@@ -24,13 +24,14 @@ struct DedupeCommand: AsyncParsableCommand {
             in exactly one cluster, singletons included. Clusters spanning articles are counted as cross-article.
 
             The radius comes from --radius, else the recipe's dedupe.radius, else \(Dedupe.defaultRadius) \
-            (chosen from evidence: docs/pairdx-phash-v1.md, docs/pairdx-phash-v2.md). With --truth (a synthetic \
+            (chosen from evidence: docs/pairdx-phash-v1.md, docs/pairdx-phash-v2.md); the crop search from \
+            --crops, else the recipe's dedupe.crops, else \(Dedupe.defaultCropSearch ? "on" : "off"). With --truth (a synthetic \
             corpus's truth file) the report adds precision and recall per kind of duplicate.
             """
     )
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Recipe file whose dedupe.radius to use.")
+    @Option(help: "Recipe file whose dedupe.radius and dedupe.crops to use.")
     var recipe: String?
 
     @Option(help: "Hamming radius on the 64-bit pHash (overrides the recipe).")
@@ -43,9 +44,9 @@ struct DedupeCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Search crops and panels (copies that are a trim or a half of another image at the same pixel scale): 'on' or 'off'."
+            "Search crops and panels (copies that are a trim or a half of another image at the same pixel scale): 'on' or 'off' (default: the recipe's dedupe.crops, else \(Dedupe.defaultCropSearch ? "on" : "off"))."
     )
-    var crops: Toggle = Dedupe.defaultCropSearch ? .on : .off
+    var crops: Toggle?
 
     @Option(
         help:
@@ -81,9 +82,14 @@ struct DedupeCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.apply()
-        var r = Dedupe.defaultRadius
-        if let recipe { r = try Recipe.load(recipe).dedupe.radius }
+        var r = Dedupe.defaultRadius, cropSearch = Dedupe.defaultCropSearch
+        if let recipe {
+            let spec = try Recipe.load(recipe).dedupe
+            r = spec.radius
+            cropSearch = spec.cropSearch
+        }
         if let radius { r = radius }
+        if let crops { cropSearch = crops == .on }
         guard (0...32).contains(r) else { throw PairDxError.usage("--radius must be within 0...32 (got \(r))") }
         if let n = benchmarkSearch {
             print(SearchBenchmark.run(count: n, radius: r, threads: global.threadCount, verify: benchmarkVerify))
@@ -112,7 +118,7 @@ struct DedupeCommand: AsyncParsableCommand {
         if !benchmarkTransforms.isEmpty {
             print(
                 try TransformBenchmark.run(
-                    folders: benchmarkTransforms, radius: r, confirmRadius: confirm, cropSearch: crops == .on,
+                    folders: benchmarkTransforms, radius: r, confirmRadius: confirm, cropSearch: cropSearch,
                     detail: detailLimit, threads: global.threadCount))
             return
         }
@@ -122,7 +128,7 @@ struct DedupeCommand: AsyncParsableCommand {
         }
         let report = try Dedupe.runStage(
             work: global.workDirectory, radius: r, confirmRadius: confirm,
-            cropSearch: crops == .on, detail: detailLimit, threads: global.threadCount, truth: truthFile)
+            cropSearch: cropSearch, detail: detailLimit, threads: global.threadCount, truth: truthFile)
         let c = report.clusters
         Log.info(
             "dedupe: \(report.figures.usable) usable figures of \(report.figures.total) → \(c.count) clusters "

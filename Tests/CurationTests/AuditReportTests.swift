@@ -65,6 +65,14 @@ import Testing
             #expect(sheet.contains(part))
         }
         #expect(sheet.contains("TO BE WRITTEN"))
+        // The preprocessing section says how duplicates were found, crops and panels only when the recipe searched them.
+        #expect(sheet.contains("exact duplicates by content hash.\n") && !sheet.contains("crops and panels"))
+        var cropped = report
+        cropped.recipe.dedupeCrops = true
+        #expect(
+            DatasheetRenderer.render(cropped, recipeDescription: "d", sources: ["mirror"]).contains(
+                "exact duplicates by content hash, crops and panels (a trim or a half of another figure at the same scale) by aligned pixels.\n"
+            ))
 
         // report.json round-trips through the model.
         let json = try CanonicalJSON.encode(report, pretty: true)

@@ -128,3 +128,31 @@ import Testing
         #expect(CSV.parse(line) == [fields])
     }
 }
+
+@Suite struct RecipeDedupeTests {
+    static let manifests = Prerequisite.packageRoot + "/Manifests"
+
+    /// The recipe's `dedupe.crops` turns the crop search on; a recipe without it (every committed one, written before
+    /// the field existed) keeps it off, so its committed split reproduces.
+    @Test func cropSearchFollowsTheRecipeAndIsOffWhenAbsent() throws {
+        for name in ["pairdx-synth-v1", "pairdx-v1", "pairdx-v2"] {
+            let r = try Recipe.load(Self.manifests + "/\(name)/recipe.json")
+            #expect(r.dedupe.crops == nil && !r.dedupe.cropSearch, "\(name)")
+        }
+        let text = try String(
+            decoding: FileSystem.read(Self.manifests + "/pairdx-synth-v1/recipe.json"), as: UTF8.self)
+        let marker = "\"dedupe\" : {"
+        #expect(text.contains(marker))
+        func with(_ value: String) throws -> Recipe.DedupeSpec {
+            let edited = text.replacingOccurrences(of: marker, with: marker + "\"crops\" : \(value),")
+            return try Recipe.parse(Data(edited.utf8), source: value).dedupe
+        }
+        let on = try with("true"), off = try with("false")
+        #expect(on.cropSearch && on.crops == true)
+        #expect(!off.cropSearch && off.crops == false)
+        #expect(on.radius == 10 && off.radius == 10)
+        // A value of another type is an error that names the field.
+        let error = #expect(throws: PairDxError.self) { try with("\"yes\"") }
+        #expect(error?.description.contains("expected Bool at dedupe.crops") == true, "\(String(describing: error))")
+    }
+}

@@ -1,5 +1,6 @@
 import Curation
 import Foundation
+import Imaging
 import PairDxCore
 import PairDxTestSupport
 import Testing
@@ -85,6 +86,32 @@ import Testing
         let second = try await rebuild(root)
         #expect(second.stages.allSatisfy { !$0.ran }, "\(second.stages.filter(\.ran).map(\.name)) ran again")
         #expect(try outputs(root) == mine)
+    }
+
+    /// A recipe with `"crops": true` in its `dedupe` makes the rebuild's dedupe stage search crops and panels; the demo
+    /// recipe, without it, does not. `pairdx dedupe --recipe` takes the same setting, and `--crops` overrides it.
+    @Test(Prerequisite.pairdx.trait) func theRecipeTurnsTheCropSearchOn() async throws {
+        let exe = try Prerequisite.pairdx.require()
+        let root = try scratch("crops")
+        let path = root + "/Manifests/pairdx-synth-v1/recipe.json"
+        let text = try String(decoding: FileSystem.read(path), as: UTF8.self)
+        let marker = "\"dedupe\" : {"
+        #expect(text.contains(marker) && !text.contains("\"crops\""))
+        try AtomicFile.write(text.replacingOccurrences(of: marker, with: marker + "\n    \"crops\" : true,"), to: path)
+        let work = WorkDirectory(root + "/work")
+        _ = try await rebuild(root)
+        let report = try JSONDecoder().decode(DedupeReport.self, from: FileSystem.read(work.dedupeReport))
+        let joined = report.clusters.joinedBy
+        #expect(report.cropSearch && report.cropPairs > 0 && (joined["crop"] ?? 0) + (joined["panel"] ?? 0) > 0)
+        // The committed demo split was made without the crop search: with it, it differs.
+        #expect(try outputs(root)["Splits/splits.json"] != (try outputs(Self.packageRoot))["Splits/splits.json"])
+        for (arguments, on) in [([String](), true), (["--crops", "off"], false)] {
+            let r = try Subprocess.run(
+                exe, ["dedupe", "--work", work.root, "--recipe", path, "--json", "--log-level", "quiet"] + arguments)
+            #expect(r.status == 0, "\(r.output)")
+            let cli = try JSONDecoder().decode(DedupeReport.self, from: Data(r.output.utf8))
+            #expect(cli.cropSearch == on && cli.radius == 10 && (cli.cropPairs > 0) == on, "\(arguments)")
+        }
     }
 
     @Test(Prerequisite.pairdx.trait) func threadCountAndShardCountDoNotChangeTheBytes() async throws {

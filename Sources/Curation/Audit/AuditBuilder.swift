@@ -36,7 +36,8 @@ public enum AuditBuilder {
         let recipeInfo = AuditReport.RecipeInfo(
             name: r.name, sha256: inputs.recipeSHA256, seed: r.seed, mode: r.split.mode.rawValue,
             ratios: ["train": r.split.train, "val": r.split.val, "test": r.split.test].mapValues(AuditStatistics.fixed),
-            balancePolicy: r.balance.policy.rawValue, dedupeRadius: r.dedupe.radius, provenance: r.provenance)
+            balancePolicy: r.balance.policy.rawValue, dedupeRadius: r.dedupe.radius,
+            dedupeCrops: r.dedupe.cropSearch, provenance: r.provenance)
 
         var captions: [String: String] = [:]
         for f in inputs.work?.figures ?? [] { captions[f.id] = f.caption }

@@ -68,6 +68,8 @@ public struct AuditReport: Codable, Sendable, Equatable {
         public var ratios: [String: Double]
         public var balancePolicy: String
         public var dedupeRadius: Int
+        /// The recipe's `dedupe.crops`: crops and panels searched on the pixels too.
+        public var dedupeCrops: Bool
         public var provenance: [String: String]
     }
 

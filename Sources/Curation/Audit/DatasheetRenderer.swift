@@ -74,7 +74,10 @@ public enum DatasheetRenderer {
             d += "\n"
         }
         d +=
-            "- Deduplication: perceptual hash (pHash) within \(r.recipe.dedupeRadius) bits, exact duplicates by content hash.\n"
+            "- Deduplication: perceptual hash (pHash) within \(r.recipe.dedupeRadius) bits, exact duplicates by content hash"
+            + (r.recipe.dedupeCrops
+                ? ", crops and panels (a trim or a half of another figure at the same scale) by aligned pixels.\n"
+                : ".\n")
         d += "- Raw data kept: article XML and figure files are content-addressed in the work directory's blob store.\n"
         d += "\n## Uses\n\n"
         d += "- Intended: training and evaluating figure-type classifiers on image, caption, or both.\n"
