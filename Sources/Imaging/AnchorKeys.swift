@@ -1,4 +1,5 @@
 import Foundation
+import PairDxCore
 
 /// Content-anchored keys that a crop or a panel shares with its original (`docs/pairdx-phash-v2.md` §2a): points
 /// picked by the picture itself and described by it, so that a copy of the same pixels at the same scale has the

@@ -1,3 +1,5 @@
+import PairDxCore
+
 /// All pairs within Hamming radius r among 64-bit codes, by exact matching on block combinations.
 ///
 /// The 64 bits are cut into `r + k` contiguous blocks. Two codes within r differ in at most r blocks,

@@ -15,7 +15,8 @@ import PairDxCore
 ///   miss when a lower JPEG quality turns many 256-bit signs. The images are decoded from `pixels`; without it, no
 ///   crop search;
 /// - with the crop search on and a detail check (`detail` not nil), also **near** by the pixel route: 64-bit
-///   pHashes within `pixelRadius` that the hashes did not find, checked on the pixels below at the stricter
+///   pHashes within `pixelRadius` that the hashes did not find, of one aspect ratio up to a pixel of rounding
+///   (`sameAspect`: a rescaled or re-encoded copy keeps it), checked on the pixels below at the stricter
 ///   `pixelRoute.least`;
 /// - and, for near edges, the detail check: with the crop search on, on the planes of the decoded pixels
 ///   (`SubImage.nearScore`: detail at least `detail`'s crop threshold, or the whole planes at least
@@ -177,7 +178,9 @@ public enum Dedupe {
         if onPixels, detail != nil, pixelRadius >= 0 {
             let known = Set(pairs.map { Int($0.i) << 32 | Int($0.j) })
             extra = HammingIndex(blobs.map(\.phash)).pairs(radius: min(64, pixelRadius), threads: threads)
-                .filter { !known.contains(Int($0.i) << 32 | Int($0.j)) }
+                .filter {
+                    !known.contains(Int($0.i) << 32 | Int($0.j)) && sameAspect(blobs[Int($0.i)], blobs[Int($0.j)])
+                }
             phases.mark("pixel route's candidates (\(extra.count) pairs)")
         }
         // Crop and panel pairs: anchors voting for one offset between images whose sizes fit, then the pixels
@@ -347,6 +350,14 @@ public enum Dedupe {
             unusable: unusable, totalFigures: figures.count)
     }
 
+    /// Whether two blobs have one aspect ratio up to a pixel of rounding on each side: |w₁h₂ − w₂h₁| ≤ w₁ + h₁ + w₂ + h₂.
+    /// A copy rescaled or re-encoded from an original (w, h) has sides ws + e and hs + f with |e|, |f| ≤ 1, so the
+    /// cross product differs by |e·h − f·w| ≤ w + h: every such copy passes. The pixel route's candidates must pass
+    /// (docs/pairdx-phash-v2.md §5, "Same aspect"). Blobs of unknown size (0) pass.
+    static func sameAspect(_ a: Blob, _ b: Blob) -> Bool {
+        abs(a.width * b.height - b.width * a.height) <= a.width + a.height + b.width + b.height
+    }
+
     /// Hamming distance between two 256-bit hashes.
     public static func distance256(_ a: [UInt64], _ b: [UInt64]) -> Int {
         zip(a, b).reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount }
@@ -382,8 +393,8 @@ extension Dedupe {
     /// The detail check's thresholds, from the score distributions of true and false edges on the synthetic
     /// corpus (docs/pairdx-phash-v2.md §4); nil: no check.
     public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.97, crop: 0.9, panel: 0.9)
-    /// The pixel route of near pairs (with the crop search on): 64-bit pHashes within `radius` are candidates,
-    /// kept when their `SubImage.nearScore` is at least `least` in detail; any near pair compared on its pixels is
+    /// The pixel route of near pairs (with the crop search on): 64-bit pHashes within `radius` of one aspect ratio
+    /// (`sameAspect`) are candidates, kept when their `SubImage.nearScore` is at least `least` in detail; any near pair compared on its pixels is
     /// also kept at `whole` or more as a whole (docs/pairdx-phash-v2.md §5).
     public static let pixelRoute = (radius: 4, least: 0.96, whole: 0.998)
     /// How far the thumbnail detail check searches each edge of a near pair's box (the whole image).

@@ -281,8 +281,8 @@ extension Dedupe {
                 "\(f) does not exist: run 'pairdx fetch' and 'pairdx hash' with --work \(work.root) first")
         }
         var phases = Log.Phases("dedupe")
-        let figures = try JSONL.read(FigureRecord.self, from: work.figures)
-        let images = try JSONL.read(ImageRecord.self, from: work.images)
+        let figures = try JSONL.read(FigureRecord.self, from: work.figures, threads: threads)
+        let images = try JSONL.read(ImageRecord.self, from: work.images, threads: threads)
         phases.mark("reading \(figures.count) figures and \(images.count) images")
         let store = work.blobs
         let result = run(

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxCore
 
 /// A pair of codes within a Hamming radius: indices into the indexed array, `i < j`.
 public struct HammingPair: Sendable, Hashable, Comparable {

@@ -1,3 +1,5 @@
+import PairDxCore
+
 /// All pairs within Hamming radius r among 256-bit codes (four words each, most significant first), by exact
 /// matching on blocks of interleaved bits.
 ///

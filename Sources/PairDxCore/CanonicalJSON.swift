@@ -59,19 +59,50 @@ public enum JSONL {
         try AtomicFile.write(out, to: path)
     }
 
-    public static func read<T: Decodable>(_ type: T.Type, from path: String) throws -> [T] {
+    /// The records of `path` in file order, blank lines skipped; an error names the file and the first line (in file
+    /// order) that does not decode. Lines are decoded on up to `threads` threads, in slices of consecutive lines, so
+    /// the result and the error do not depend on the thread count. O(bytes).
+    public static func read<T: Decodable & Sendable>(
+        _ type: T.Type, from path: String, threads: Int = 1
+    ) throws -> [T] {
         let data = try FileSystem.read(path)
-        let dec = JSONDecoder()
-        var out: [T] = []
-        var lineNo = 0
-        for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            lineNo += 1
-            if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
-            do { out.append(try dec.decode(T.self, from: Data(line))) } catch {
-                throw PairDxError.badInput("\(path):\(lineNo): \(CanonicalJSON.describe(error))")
+        let lines = lineRanges(data)
+        let slice = max(1024, lines.count / (8 * max(1, threads)))
+        let parts = Parallel.map(count: (lines.count + slice - 1) / slice, threads: threads, batch: 1) {
+            part -> Result<[T], PairDxError> in
+            let dec = JSONDecoder()
+            var out = [T]()
+            for n in (part * slice)..<min(lines.count, (part + 1) * slice) {
+                let line = data[lines[n]]
+                if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
+                do { out.append(try dec.decode(T.self, from: line)) } catch {
+                    return .failure(.badInput("\(path):\(n + 1): \(CanonicalJSON.describe(error))"))
+                }
             }
+            return .success(out)
         }
+        var out = [T]()
+        out.reserveCapacity(lines.count)
+        for part in parts { out += try part.get() }
         return out
+    }
+
+    /// The index ranges of `data`'s lines, without their newline (0x0A), one per line as `split(separator:
+    /// omittingEmptySubsequences: false)` gives them but for a last empty line after a final newline. Found with
+    /// `memchr` over the raw bytes: O(bytes), several GB/s (the generic `split` checked exclusive access at every
+    /// byte and took most of the time of reading a large file).
+    static func lineRanges(_ data: Data) -> [Range<Data.Index>] {
+        data.withUnsafeBytes { raw -> [Range<Data.Index>] in
+            guard let base = raw.baseAddress else { return [] }
+            var out = [Range<Data.Index>]()
+            var start = 0
+            while start < raw.count {
+                let end = memchr(base + start, 0x0A, raw.count - start).map { base.distance(to: $0) } ?? raw.count
+                out.append((data.startIndex + start)..<(data.startIndex + end))
+                start = end + 1
+            }
+            return out
+        }
     }
 }
 

@@ -55,7 +55,7 @@ public enum ShardMerge {
             }
             return paths
         }
-        func join<T: Codable & Equatable>(_ type: T.Type, _ name: String, key: (T) -> String) throws {
+        func join<T: Codable & Equatable & Sendable>(_ type: T.Type, _ name: String, key: (T) -> String) throws {
             guard let paths = try shardPaths(name) else { return }
             var byKey: [String: T] = [:]
             for p in paths {

@@ -58,7 +58,7 @@ import Testing
     /// A plane of `w`×`h` with smooth shapes, noise of `noise` grey levels and flat plateaus (equal maxima, so
     /// the first-of-a-plateau rule is exercised), from `seed`.
     static func plane(_ w: Int, _ h: Int, seed: UInt64, noise: Int, levels: Int) -> SubImage.Plane {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(state: seed)
         let blobs = (0..<12).map { _ in
             (Double(rng.next() % UInt64(w)), Double(rng.next() % UInt64(h)), Double(4 + rng.next() % 30))
         }

@@ -38,7 +38,7 @@ import Testing
 
     /// Random 256-bit codes (four words each), with `planted` near copies at 1–`spread` flipped bits.
     static func codes(count: Int, planted: Int, spread: Int, seed: UInt64) -> [UInt64] {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(state: seed)
         var out = (0..<(count * 4)).map { _ in rng.next() }
         for k in 0..<planted {
             let from = Int(rng.next() % UInt64(count)), to = (from + 1 + k) % count
@@ -319,7 +319,7 @@ import Testing
     /// over the same low-frequency layout, as distinct figures drawn from one template have.
     static func texture(_ base: [UInt8], seed: UInt64, width w: Int, height h: Int) -> [UInt8] {
         var px = base
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(state: seed)
         for _ in 0..<160 {
             let s = Int(Double(min(w, h)) * (0.02 + Double(rng.next() % 20) / 1000))
             let x0 = Int(rng.next() % UInt64(w - s)), y0 = Int(rng.next() % UInt64(h - s))
@@ -402,7 +402,7 @@ import Testing
     @Test func windowsCoverTheStatedBoxes() {
         let side = CropSignature.planeSide
         var plane = [UInt8](repeating: 0, count: side * side)
-        var rng = SplitMix(state: 9)
+        var rng = SplitMix64(state: 9)
         for y in 0..<side {
             for x in 0..<(side / 2) {
                 let v = UInt8(truncatingIfNeeded: (x * y + Int(rng.next() % 40)) % 256); plane[y * side + x] = v;

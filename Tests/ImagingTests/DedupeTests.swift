@@ -6,7 +6,7 @@ import Testing
 
 /// A figure-like picture: `seed` decides a dozen rectangles and ellipses of different greys on a gradient.
 func scene(seed: UInt64, width: Int, height: Int) -> [UInt8] {
-    var rng = SplitMix(state: seed)
+    var rng = SplitMix64(state: seed)
     var px = [UInt8](repeating: 0, count: width * height * 3)
     for y in 0..<height {
         for x in 0..<width {

@@ -1,21 +1,10 @@
+import PairDxCore
 import Testing
 @testable import Imaging
 
-/// SplitMix64: a fixed, seedable sequence for test data.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random codes plus planted neighbours at every distance 0...12 of earlier codes.
 func plantedCodes(count: Int, seed: UInt64) -> [UInt64] {
-    var rng = SplitMix(state: seed)
+    var rng = SplitMix64(state: seed)
     var codes = [UInt64]()
     while codes.count < count {
         if codes.count > 10 && codes.count % 5 == 0 {

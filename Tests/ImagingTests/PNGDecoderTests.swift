@@ -1,4 +1,5 @@
 import Foundation
+import PairDxCore
 import Testing
 @testable import Imaging
 
@@ -134,7 +135,7 @@ final class MemoryWatchingCollector: RowConsumer {
     static func content(colorType: Int, bitDepth: Int, width: Int, height: Int, seed: UInt64)
         -> (raw: [UInt8], palette: [UInt8], trns: [UInt8])
     {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(state: seed)
         let bits = HandBuiltPNG.samples(colorType) * bitDepth
         let rowBytes = (width * bits + 7) / 8
         // Smooth runs with noise, so every filter has something to predict; a few rows of pure noise.
@@ -270,7 +271,7 @@ final class MemoryWatchingCollector: RowConsumer {
                 variants.append(("cut at \(cut)", Data(bytes[..<cut])))
             }
             for end in 1...16 { variants.append(("cut \(end) from the end", Data(bytes[..<(bytes.count - end)]))) }
-            var rng = SplitMix(state: UInt64(bytes.count))
+            var rng = SplitMix64(state: UInt64(bytes.count))
             for _ in 0..<80 {
                 var damaged = bytes
                 let at = 8 + Int(rng.next() % UInt64(bytes.count - 8))

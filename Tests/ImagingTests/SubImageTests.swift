@@ -176,7 +176,7 @@ import Testing
         (UInt64(4), 30, AnchorKeys.budget, AnchorKeys.perCopy)
     ])
     func anchorSearchEqualsBruteForce(seed: UInt64, fewAnchors: Int, budget: Int, perCopy: Int) {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(state: seed)
         func r(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
         var sizes = [SubImage.Size](), anchors = [[AnchorKeys.Anchor]]()
         for i in 0..<120 {
@@ -259,7 +259,7 @@ import Testing
     /// at the crop's offset, and the look-alikes do not crowd it out of its `perCopy` originals: their pair keys
     /// (`AnchorKeys.keyed`) differ from the crop's, which moved with it.
     @Test func cropWithCommonKeysFindsItsOriginal() {
-        var rng = SplitMix(state: 23)
+        var rng = SplitMix64(state: 23)
         func r(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
         let big = SubImage.Size(400, 300), small = SubImage.Size(360, 270), (ox, oy) = (17, 11)
         var original = [AnchorKeys.Anchor]()

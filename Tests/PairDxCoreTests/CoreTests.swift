@@ -110,6 +110,45 @@ import Testing
         }
     }
 
+    /// Decoding on several threads, in slices of lines, gives the records in file order and the error of the first
+    /// bad line in file order, whatever the thread count (slices of 1,024 lines or more: 5,000 lines make several).
+    @Test func jsonlReadsTheSameOnEveryThreadCount() throws {
+        let d = try Scratch.directory("core")
+        let recs = (0..<5_000).map { Candidate(pmcid: "PMC\($0 + 1)", version: $0 % 3 == 0 ? nil : $0 % 7, via: .ids) }
+        var text = try recs.map { String(decoding: try CanonicalJSON.encode($0), as: UTF8.self) }
+            .joined(separator: "\n")
+        text = "\n" + text.replacingOccurrences(of: "\"PMC2500\"", with: "\"PMC2500\" \r") + "\n\n"
+        try AtomicFile.write(text, to: d + "/many.jsonl")
+        for threads in [1, 2, 3, 8] {
+            #expect(try JSONL.read(Candidate.self, from: d + "/many.jsonl", threads: threads) == recs, "\(threads)")
+        }
+        // Two bad lines in different slices: the earlier one is reported.
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[4_001] = "{\"pmcid\": 7}"
+        lines[1_201] = "{oops"
+        try AtomicFile.write(lines.joined(separator: "\n"), to: d + "/bad-many.jsonl")
+        for threads in [1, 2, 8] {
+            do {
+                _ = try JSONL.read(Candidate.self, from: d + "/bad-many.jsonl", threads: threads)
+                Issue.record("expected an error on \(threads) threads")
+            } catch let e as PairDxError {
+                #expect(e.message.contains("bad-many.jsonl:1202:"), "\(threads): \(e.message)")
+            }
+        }
+    }
+
+    /// The line ranges JSONL reads by are the lines `split` gives (but for the empty one after a final newline), also
+    /// in a slice of a larger buffer.
+    @Test func lineRangesAreTheLines() {
+        for text in ["", "\n", "a", "a\n", "\n\na\n\nbc\r\n", "{\"x\":1}\n{\"x\":2}", "x\n\n"] {
+            for data in [Data(text.utf8), Data(("zz" + text).utf8).dropFirst(2)] {
+                var expected = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { Data($0) }
+                if data.last == 0x0A || data.isEmpty { expected.removeLast() }
+                #expect(JSONL.lineRanges(data).map { Data(data[$0]) } == expected, "\(text.debugDescription)")
+            }
+        }
+    }
+
     @Test func blobStoreIsContentAddressed() throws {
         let d = try Scratch.directory("core")
         let store = BlobStore(root: d + "/blobs")

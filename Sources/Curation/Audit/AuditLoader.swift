@@ -197,7 +197,7 @@ public enum AuditLoader {
     }
 
     static func loadWork(_ w: WorkDirectory, problems: inout [String]) -> WorkRecords {
-        func read<T: Decodable>(_ t: T.Type, _ path: String) -> [T]? {
+        func read<T: Decodable & Sendable>(_ t: T.Type, _ path: String) -> [T]? {
             guard FileSystem.exists(path) else {
                 problems.append("\(path): missing; its section is left out"); return nil
             }

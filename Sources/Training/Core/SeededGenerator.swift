@@ -1,27 +1,22 @@
 import Foundation
+import PairDxCore
 
 /// A small, fast, seedable pseudo-random generator (SplitMix64), the only randomness source of the training core.
 ///
 /// Same seed ⇒ same sequence on every platform and run. Used for weight initialisation, dropout masks and
 /// data order; never for anything that must be independent of iteration order (use `KeyedHash` there).
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var bits: SplitMix64
     /// A cached second normal deviate from the Box–Muller pair.
     private var spareNormal: Float?
 
     public init(seed: UInt64) {
-        state = seed
+        bits = SplitMix64(state: seed)
         spareNormal = nil
     }
 
     /// Next 64 random bits. O(1).
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { bits.next() }
 
     /// Uniform in [0, 1) with 24 bits of precision.
     public mutating func nextUniform() -> Float {

@@ -4,7 +4,7 @@ import Foundation
 /// Results are written by index, so the output order never depends on scheduling.
 public enum Parallel {
     /// Calls `body(i)` once for every `i` in `0..<count`, from up to `threads` threads at once.
-    public static func forEach(count: Int, threads: Int, batch: Int = 16, _ body: @Sendable (Int) -> Void) {
+    @inlinable public static func forEach(count: Int, threads: Int, batch: Int = 16, _ body: @Sendable (Int) -> Void) {
         guard count > 0 else { return }
         let workers = max(1, min(threads, (count + batch - 1) / batch))
         if workers == 1 {
@@ -22,7 +22,7 @@ public enum Parallel {
     }
 
     /// `transform` applied to every index, results in index order.
-    public static func map<T: Sendable>(
+    @inlinable public static func map<T: Sendable>(
         count: Int, threads: Int, batch: Int = 16,
         _ transform: @Sendable (Int) -> T
     ) -> [T] {
@@ -31,10 +31,11 @@ public enum Parallel {
         return slots.values()
     }
 
-    final class Counter: @unchecked Sendable {
+    @usableFromInline final class Counter: @unchecked Sendable {
         private var value = 0
         private let lock = NSLock()
-        func take(_ n: Int) -> Int {
+        @usableFromInline init() {}
+        @usableFromInline func take(_ n: Int) -> Int {
             lock.lock(); defer { lock.unlock() }
             let v = value
             value += n
@@ -43,10 +44,10 @@ public enum Parallel {
     }
 
     /// Write-once slots; each index is written by exactly one worker, so no lock is needed.
-    final class Slots<T>: @unchecked Sendable {
-        private let buffer: UnsafeMutablePointer<T?>
-        private let count: Int
-        init(_ count: Int) {
+    @usableFromInline final class Slots<T>: @unchecked Sendable {
+        @usableFromInline let buffer: UnsafeMutablePointer<T?>
+        @usableFromInline let count: Int
+        @usableFromInline init(_ count: Int) {
             self.count = count
             buffer = .allocate(capacity: count)
             buffer.initialize(repeating: nil, count: count)
@@ -55,19 +56,19 @@ public enum Parallel {
             buffer.deinitialize(count: count)
             buffer.deallocate()
         }
-        func set(_ i: Int, _ v: T) { buffer[i] = v }
-        func values() -> [T] { (0..<count).map { buffer[$0]! } }
+        @inlinable func set(_ i: Int, _ v: T) { buffer[i] = v }
+        @inlinable func values() -> [T] { (0..<count).map { buffer[$0]! } }
     }
 }
 
 extension Parallel {
     /// The fewest elements a slice of `sort` is given (smaller arrays sort on one thread).
-    static let minSlice = 2048
+    @usableFromInline static let minSlice = 2048
 
     /// Sorts `values` by `less`, a strict total order (no two distinct elements equivalent), so the result is
     /// the one `sort(by:)` gives whatever the thread count: up to `threads` slices are sorted at once, then merged
     /// pairwise. O(n log n) work; extra memory: one copy of `values` while merging.
-    public static func sort<T: Sendable>(
+    @inlinable public static func sort<T: Sendable>(
         _ values: inout [T], threads: Int, by less: @escaping @Sendable (T, T) -> Bool
     ) {
         let n = values.count
