@@ -350,10 +350,11 @@ public enum Dedupe {
             unusable: unusable, totalFigures: figures.count)
     }
 
-    /// Whether two blobs have one aspect ratio up to a pixel of rounding on each side: |w₁h₂ − w₂h₁| ≤ w₁ + h₁ + w₂ + h₂.
-    /// A copy rescaled or re-encoded from an original (w, h) has sides ws + e and hs + f with |e|, |f| ≤ 1, so the
-    /// cross product differs by |e·h − f·w| ≤ w + h: every such copy passes. The pixel route's candidates must pass
-    /// (docs/pairdx-phash-v2.md §5, "Same aspect"). Blobs of unknown size (0) pass.
+    /// Whether two blobs have one aspect ratio up to a pixel of rounding on each side:
+    /// |w₁h₂ − w₂h₁| ≤ w₁ + h₁ + w₂ + h₂. A copy rescaled or re-encoded from an original (w, h) has sides ws + e and
+    /// hs + f with |e|, |f| ≤ 1, so the cross product differs by |e·h − f·w| ≤ w + h: every such copy passes. The
+    /// pixel route's candidates must pass (docs/pairdx-phash-v2.md §5, "Same aspect, and records read at memory
+    /// speed"). Blobs of unknown size (0) pass.
     static func sameAspect(_ a: Blob, _ b: Blob) -> Bool {
         abs(a.width * b.height - b.width * a.height) <= a.width + a.height + b.width + b.height
     }
@@ -394,8 +395,8 @@ extension Dedupe {
     /// corpus (docs/pairdx-phash-v2.md §4); nil: no check.
     public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.97, crop: 0.9, panel: 0.9)
     /// The pixel route of near pairs (with the crop search on): 64-bit pHashes within `radius` of one aspect ratio
-    /// (`sameAspect`) are candidates, kept when their `SubImage.nearScore` is at least `least` in detail; any near pair compared on its pixels is
-    /// also kept at `whole` or more as a whole (docs/pairdx-phash-v2.md §5).
+    /// (`sameAspect`) are candidates, kept when their `SubImage.nearScore` is at least `least` in detail; any near
+    /// pair compared on its pixels is also kept at `whole` or more as a whole (docs/pairdx-phash-v2.md §5).
     public static let pixelRoute = (radius: 4, least: 0.96, whole: 0.998)
     /// How far the thumbnail detail check searches each edge of a near pair's box (the whole image).
     static let nearSlack = 0.02
