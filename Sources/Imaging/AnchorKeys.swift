@@ -22,6 +22,9 @@ import PairDxCore
 /// anchors) within a pixel of one offset are the candidates (`matches`). Each image votes through its rarest keys
 /// within a budget of anchor pairs, so the work is linear in the corpus and common keys do not silence an image.
 public enum AnchorKeys {
+    /// An image's pair keys with the anchor each belongs to (`keyed`), what `matches` votes with.
+    public typealias Keyed = [(key: UInt64, x: Int32, y: Int32)]
+
     public struct Anchor: Sendable, Hashable {
         public var key: UInt32
         public var x: Int32, y: Int32
@@ -152,9 +155,9 @@ public enum AnchorKeys {
     /// smooth synthetic corpus), and a shift keeps it. An anchor with no partner keeps its ring key alone, and a
     /// sparse image (fewer than `sparse` anchors, too few to agree on partners) also keeps every ring key.
     /// O(anchors²).
-    public static func keyed(_ anchors: [Anchor]) -> [(key: UInt64, x: Int32, y: Int32)] {
+    public static func keyed(_ anchors: [Anchor]) -> Keyed {
         let r2 = Int64(pairRadius * pairRadius)
-        var out = [(key: UInt64, x: Int32, y: Int32)]()
+        var out = Keyed()
         out.reserveCapacity(anchors.count * (anchors.count < sparse ? 2 : 1))
         for an in anchors {
             var partner: Anchor?
@@ -175,12 +178,10 @@ public enum AnchorKeys {
         return out
     }
 
-    /// A 64-bit finaliser (splitmix64's): every input bit reaches every output bit.
+    /// A 64-bit mix (SplitMix64's first output from state `v`): every input bit reaches every output bit.
     @inline(__always) static func mix(_ v: UInt64) -> UInt64 {
-        var z = v &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var g = SplitMix64(state: v)
+        return g.next()
     }
 
     /// True when no earlier pixel (row order) within ±suppress has the same value `v` (one anchor per plateau).
@@ -231,7 +232,7 @@ public enum AnchorKeys {
     /// `matches(sizes:anchors:…)` with each image's anchors already keyed (`keyed`, which a caller can run in
     /// parallel beside the decode) and counted.
     public static func matches(
-        sizes: [SubImage.Size], keyed: [[(key: UInt64, x: Int32, y: Int32)]], anchorCounts: [Int],
+        sizes: [SubImage.Size], keyed: [Keyed], anchorCounts: [Int],
         minVotes: Int = minVotes, fewAnchors: Int = fewAnchors, budget: Int = budget, perCopy: Int = perCopy,
         threads: Int = 1
     ) -> (votes: [Vote], compared: Int) {

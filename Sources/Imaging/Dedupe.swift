@@ -196,9 +196,8 @@ public enum Dedupe {
             if detail != nil { for p in pairs + extra { involved[Int(p.i)] = true; involved[Int(p.j)] = true } }
             let wanted = involved
             // count nil: not decoded (no pixels at hand, or undecodable), which is not a sparse image.
-            typealias Keyed = [(key: UInt64, x: Int32, y: Int32)]
             let decoded = Parallel.map(count: blobs.count, threads: threads, batch: 4) {
-                i -> (count: Int?, keyed: Keyed, plane: SubImage.NearPlane?) in
+                i -> (count: Int?, keyed: AnchorKeys.Keyed, plane: SubImage.NearPlane?) in
                 guard let data = pixels(shas[i]), let image = try? ImageDecoder.decode(data) else {
                     return (nil, [], nil)
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import PairDxCore
 
 /// The radius-search benchmark: `count` pseudo-random 64-bit codes (SplitMix64, fixed seed) of which
 /// every 10th is a planted neighbour (1...radius flipped bits) of an earlier code; times the index
@@ -6,14 +7,8 @@ import Foundation
 /// force on the first `verify` codes.
 public enum SearchBenchmark {
     public static func codes(count: Int, radius: Int) -> [UInt64] {
-        var state: UInt64 = 0x5EED
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(state: 0x5EED)
+        func next() -> UInt64 { rng.next() }
         var out = [UInt64]()
         out.reserveCapacity(count)
         while out.count < count {

@@ -1,5 +1,6 @@
 /// SplitMix64 (Steele, Lea and Flood): a seedable generator whose sequence is fixed by its state alone, the same on
-/// every platform and run. The training core's `SeededGenerator` draws from it; tests use it for fixed data.
+/// every platform and run. The training core's `SeededGenerator`, the synthetic corpus's seeding, the anchor keys'
+/// mix, the search benchmark's codes and the tests draw from it.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     public var state: UInt64
 

@@ -189,10 +189,13 @@ public struct Rebuild {
             }
         }
         let radius = recipe.dedupe.radius, crops = recipe.dedupe.cropSearch
+        // "crops" only when on, so that the stamps of recipes without the field stay valid.
+        var dedupeParameters = ["radius": "\(radius)"]
+        if crops { dedupeParameters["crops"] = "on" }
         try runner.run(
             Stage(
                 .dedupe, inputs: [work.figures, work.images], outputs: [work.clusters, work.dedupeReport],
-                parameters: crops ? ["radius": "\(radius)", "crops": "on"] : ["radius": "\(radius)"]
+                parameters: dedupeParameters
             ) {
                 _ = try Dedupe.runStage(work: work, radius: radius, cropSearch: crops, threads: threads)
             })

@@ -9,15 +9,8 @@ struct SynthRandom: Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     init(state: UInt64) {
-        var z = state
-        func splitmix() -> UInt64 {
-            z &+= 0x9E37_79B9_7F4A_7C15
-            var x = z
-            x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-            return x ^ (x >> 31)
-        }
-        s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
+        var seeds = SplitMix64(state: state)
+        s0 = seeds.next(); s1 = seeds.next(); s2 = seeds.next(); s3 = seeds.next()
     }
 
     /// The generator for `id` in `domain` under the corpus seed.
