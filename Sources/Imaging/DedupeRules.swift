@@ -1,0 +1,55 @@
+import Foundation
+
+/// The rules `Dedupe.run` applies, with the evidence for each number: radii, the detail check's thresholds, the
+/// pixel route, and the aspect test of its candidates.
+extension Dedupe {
+    /// Default Hamming radius on pHash (evidence in docs/pairdx-phash-v1.md).
+    public static let defaultRadius = 8
+    /// Default confirmation radius on the 256-bit pHash (evidence in docs/pairdx-phash-v1.md).
+    public static let defaultConfirmRadius = 16
+    /// Whether crops and panels are searched by default (anchor keys, then pixel alignment): no. The search decodes
+    /// every image, so a recipe (`dedupe.crops`) or `pairdx dedupe --crops on` asks for it (docs/pairdx-phash-v2.md
+    /// §5, "What is not done" 4).
+    public static let defaultCropSearch = false
+    /// Least detail correlation (`AlignedDetail.score`) that confirms an edge, per kind of edge.
+    public struct DetailThresholds: Sendable, Equatable, Codable {
+        public var near: Double, crop: Double, panel: Double
+        public init(near: Double, crop: Double, panel: Double) {
+            self.near = near; self.crop = crop; self.panel = panel
+        }
+        public func least(for m: Match) -> Double {
+            switch m {
+            case .near: return near
+            case .crop: return crop
+            case .panel: return panel
+            default: return -1
+            }
+        }
+        /// The threshold of a pair aligned on its pixels (`SubImage.align`): a same-size copy's pixels are compared
+        /// as a crop's are, so it takes the crop threshold (the near one is for aligned 32×32 thumbnails).
+        public func aligned(for m: Match) -> Double { least(for: m == .near ? .crop : m) }
+    }
+    /// The detail check's thresholds, from the score distributions of true and false edges on the synthetic
+    /// corpus (docs/pairdx-phash-v2.md §4); nil: no check.
+    public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.97, crop: 0.9, panel: 0.9)
+    /// The pixel route of near pairs (with the crop search on): 64-bit pHashes within `radius` of one aspect ratio
+    /// (`sameAspect`) are candidates, kept when their `SubImage.nearScore` is at least `least` in detail; any near
+    /// pair compared on its pixels is also kept at `whole` or more as a whole (docs/pairdx-phash-v2.md §5).
+    public static let pixelRoute = (radius: 4, least: 0.96, whole: 0.998)
+    /// How far the thumbnail detail check searches each edge of a near pair's box (the whole image).
+    static let nearSlack = 0.02
+
+    /// Whether two blobs have one aspect ratio up to a pixel of rounding on each side:
+    /// |w₁h₂ − w₂h₁| ≤ w₁ + h₁ + w₂ + h₂. A copy rescaled or re-encoded from an original (w, h) has sides ws + e and
+    /// hs + f with |e|, |f| ≤ 1, so the cross product differs by |e·h − f·w| ≤ w + h: every such copy passes. The
+    /// pixel route's candidates must pass (docs/pairdx-phash-v2.md §5, "Same aspect, and records read at memory
+    /// speed"). Blobs of unknown size (0) pass.
+    static func sameAspect(_ a: Blob, _ b: Blob) -> Bool {
+        abs(a.width * b.height - b.width * a.height) <= a.width + a.height + b.width + b.height
+    }
+
+    /// Hamming distance between two 256-bit hashes.
+    public static func distance256(_ a: [UInt64], _ b: [UInt64]) -> Int {
+        zip(a, b).reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount }
+    }
+}
