@@ -19,9 +19,9 @@ import PairDxCore
 ///   (`sameAspect`: a rescaled or re-encoded copy keeps it), checked on the pixels below at the stricter
 ///   `pixelRoute.least`;
 /// - and, for near edges, the detail check: with the crop search on, on the planes of the decoded pixels
-///   (`SubImage.nearScore`: detail at least `detail`'s crop threshold, or the whole planes at least
-///   `pixelRoute.whole`); otherwise between blobs that both have a thumbnail (`AlignedDetail.score` at least
-///   `detail`'s near threshold).
+///   (`SubImage.nearScore`, kept by `keepsOnPlanes`: detail at least `detail`'s crop threshold, the whole planes at
+///   least `pixelRoute.whole`, or a nearly flat copy within `flatCopy`); otherwise between blobs that both have a
+///   thumbnail (`AlignedDetail.score` at least `detail`'s near threshold).
 ///
 /// Clusters without chaining: blobs with the same pixels form units; units are taken in keep order (most
 /// pixels, then smallest item id); a unit not yet placed founds a cluster and becomes its representative, and
@@ -232,25 +232,23 @@ public enum Dedupe {
                 }
             }
         }
-        // The detail check of near pairs. With the crop search on, on the planes of their pixels
-        // (`SubImage.nearScore`): a detail correlation of at least the crop threshold for pairs the hashes found,
-        // at least `pixelRoute.least` for the pixel route's, or, for either, a whole-plane correlation of at least
-        // `pixelRoute.whole` (smooth copies whose detail is JPEG noise); otherwise on the 32×32 thumbnails
-        // (`AlignedDetail`) at least the near threshold. A pair of the hashes whose images cannot be compared (no
-        // thumbnail, and no pixels that decode) keeps the hash rule alone; a pixel-route pair without planes is
-        // dropped. The score kept for the report is the detail correlation.
+        // The detail check of near pairs. With the crop search on, on the planes of their pixels (`keepsOnPlanes`);
+        // otherwise on the 32×32 thumbnails (`AlignedDetail`) at least the near threshold. A pair of the hashes whose
+        // images cannot be compared (no thumbnail, and no pixels that decode) keeps the hash rule alone; a
+        // pixel-route pair without planes is dropped. The score kept for the report is the detail correlation.
         let hashPairs = pairs.count
         if let threshold = detail {
             let frozen = pairs + extra, thumbs = blobs.map(\.thumb), planeOf = planes
             let scores = Parallel.map(count: frozen.count, threads: threads, batch: 64) {
-                k -> (score: Double, whole: Double?)? in
+                k -> (score: Double, kept: Bool)? in
                 let a = Int(frozen[k].i), b = Int(frozen[k].j)
                 if !planeOf.isEmpty, let pa = planeOf[a], let pb = planeOf[b] {
                     let s = SubImage.nearScore(pa, pb)
-                    return (s.detail, s.whole)
+                    return (s.detail, keepsOnPlanes(s, hashRoute: k < hashPairs, detail: threshold))
                 }
                 guard k < hashPairs, let ta = thumbs[a], let tb = thumbs[b] else { return nil }
-                return (AlignedDetail.score(ta, tb, box: .whole, slack: nearSlack), nil)
+                let score = AlignedDetail.score(ta, tb, box: .whole, slack: nearSlack)
+                return (score, score >= threshold.least(for: .near))
             }
             pairs = []
             for (k, (p, score)) in zip(frozen, scores).enumerated() {
@@ -258,15 +256,8 @@ public enum Dedupe {
                     if k < hashPairs { pairs.append(p) }
                     continue
                 }
-                let ok: Bool
-                if let whole = score.whole {
-                    let least = k >= hashPairs ? pixelRoute.least : threshold.aligned(for: .near)
-                    ok = score.score >= least || whole >= pixelRoute.whole
-                } else {
-                    ok = score.score >= threshold.least(for: .near)
-                }
-                scored.append(Scored(a: Int32(p.i), b: Int32(p.j), match: .near, score: score.score, kept: ok))
-                if ok { pairs.append(p) }
+                scored.append(Scored(a: Int32(p.i), b: Int32(p.j), match: .near, score: score.score, kept: score.kept))
+                if score.kept { pairs.append(p) }
             }
             phases.mark("detail check of near pairs (\(frozen.count) pairs)")
         }

@@ -268,31 +268,43 @@ extension SubImage {
     }
 
     /// How well two images agree as a whole (a rescaled or re-encoded copy), from their `NearPlane`s: the Pearson
-    /// correlation of their detail bands (`detail`) and of their lumas (`whole`), each 0 when either side is flat.
-    /// O(`nearSide`²). On the 25,000-figure synthetic corpus the true near pairs the 256-bit hashes propose score
-    /// 0.94–1.00 in detail (5th percentile up), the false ones at most 0.91, where the 32×32 thumbnails of the same
-    /// false pairs reach 0.99; a smooth, low-contrast copy whose detail is JPEG noise still scores ≥ 0.998 as a
-    /// whole, where 128,200 false pairs within 4 bits of 64-bit pHash reach 0.9955 (docs/pairdx-phash-v2.md §5).
-    public static func nearScore(_ a: NearPlane, _ b: NearPlane) -> (detail: Double, whole: Double) {
-        (
-            correlation(a.detail, a.detailMoments, b.detail, b.detailMoments),
-            correlation(a.luma, a.lumaMoments, b.luma, b.lumaMoments)
+    /// correlation of their detail bands (`detail`) and of their lumas (`whole`), each 0 when either side is flat,
+    /// and the root mean square of the lumas' difference in grey levels (`levels`). O(`nearSide`²). On the
+    /// 25,000-figure synthetic corpus the true near pairs the 256-bit hashes propose score 0.94–1.00 in detail (5th
+    /// percentile up), the false ones at most 0.91, where the 32×32 thumbnails of the same false pairs reach 0.99; a
+    /// smooth, low-contrast copy whose detail is JPEG noise still scores ≥ 0.998 as a whole, where 128,200 false
+    /// pairs within 4 bits of 64-bit pHash reach 0.9955; a copy of a nearly flat figure, whose correlations are
+    /// rounding and JPEG noise, differs by under a grey level, where the false pairs the hashes propose differ by
+    /// 7.7 or more (docs/pairdx-phash-v2.md §5).
+    public static func nearScore(_ a: NearPlane, _ b: NearPlane) -> (detail: Double, whole: Double, levels: Double) {
+        let lumaDot = dot(a.luma, b.luma), n = Double(a.luma.count)
+        func squares(_ m: Moments) -> Double { m.norm * m.norm + n * m.mean * m.mean }
+        let difference = squares(a.lumaMoments) + squares(b.lumaMoments) - 2 * Double(lumaDot)
+        return (
+            correlation(a.detail, a.detailMoments, b.detail, b.detailMoments, dot: dot(a.detail, b.detail)),
+            correlation(a.luma, a.lumaMoments, b.luma, b.lumaMoments, dot: lumaDot),
+            (max(0, difference) / max(1, n)).squareRoot()
         )
     }
 
-    /// Pearson correlation of two byte vectors of one length from their moments; 0 when either is flat.
-    static func correlation(_ x: [Int8], _ mx: Moments, _ y: [Int8], _ my: Moments) -> Double {
+    /// Pearson correlation of two byte vectors of one length from their moments and their `dot`; 0 when either is
+    /// flat.
+    static func correlation(_ x: [Int8], _ mx: Moments, _ y: [Int8], _ my: Moments, dot: Int32) -> Double {
         guard mx.norm > 1e-6, my.norm > 1e-6 else { return 0 }
-        // 32-bit lanes so that the loop vectorises: |x·y| ≤ 128² = 2¹⁴ per byte pair, so a sum of fewer than 2¹⁷
-        // of them (`nearSide`² = 4,096 here) stays under 2³¹.
-        precondition(x.count < 1 << 17, "correlation: vectors too long for a 32-bit dot product")
+        return (Double(dot) - Double(x.count) * mx.mean * my.mean) / (mx.norm * my.norm)
+    }
+
+    /// Σ xᵢyᵢ of two byte vectors of one length, in 32-bit lanes so that the loop vectorises: |xᵢyᵢ| ≤ 128² = 2¹⁴,
+    /// so a sum of fewer than 2¹⁷ of them (`nearSide`² = 4,096 here) stays under 2³¹.
+    static func dot(_ x: [Int8], _ y: [Int8]) -> Int32 {
+        precondition(x.count == y.count && x.count < 1 << 17, "dot: vectors of two lengths, or too long for 32 bits")
         var dot: Int32 = 0
         x.withUnsafeBufferPointer { x in
             y.withUnsafeBufferPointer { y in
                 for i in 0..<x.count { dot &+= Int32(x[i]) &* Int32(y[i]) }
             }
         }
-        return (Double(dot) - Double(x.count) * mx.mean * my.mean) / (mx.norm * my.norm)
+        return dot
     }
 }
 

@@ -274,6 +274,46 @@ import Testing
         #expect(r.clusters.first { $0.members.contains("PMC3/F1") }?.members == ["PMC3/F1"])
     }
 
+    /// A nearly flat figure (a scene whose grey levels are squeezed into ±3 around mid-grey) re-encoded at JPEG
+    /// quality 70: its detail and whole-plane correlations are rounding and JPEG noise and fall under their
+    /// thresholds, but its planes differ by under a grey level and still correlate (`Dedupe.flatCopy`), so the copy
+    /// joins when the hashes propose it; the rule is not the pixel route's, nor that of planes within a grey level
+    /// that do not correlate. A flat figure of another scene that the hashes propose too stays apart. (The hashes of so flat a figure are JPEG noise, so
+    /// the test gives the copy and the other figure the original's hashes: what is tested is the plane check.)
+    @Test func nearlyFlatCopyJoinsWithinAGreyLevel() throws {
+        let w = 360, h = 320
+        func flat(_ seed: UInt64) -> [UInt8] {
+            scene(seed: seed, width: w, height: h).map { UInt8(128 + (Int($0) - 128) / 40) }
+        }
+        let a = flat(51), b = flat(52)
+        let jpeg = try ImageEncoder.jpeg(pixels: a, width: w, height: h, channels: 3, quality: 70, progressive: false)
+        let plane = SubImage.NearPlane(Image(width: w, height: h, channels: 3, pixels: a))
+        let copy = SubImage.nearScore(plane, SubImage.NearPlane(try ImageDecoder.decode(jpeg)))
+        let other = SubImage.nearScore(plane, SubImage.NearPlane(Image(width: w, height: h, channels: 3, pixels: b)))
+        let thresholds = try #require(Dedupe.defaultDetail)
+        #expect(copy.detail < thresholds.crop && copy.whole < Dedupe.pixelRoute.whole, "\(copy)")
+        #expect(copy.levels <= Dedupe.flatCopy.levels && copy.whole >= Dedupe.flatCopy.whole, "\(copy)")
+        #expect(Dedupe.keepsOnPlanes(copy, hashRoute: true, detail: thresholds))
+        #expect(!Dedupe.keepsOnPlanes(copy, hashRoute: false, detail: thresholds))
+        #expect(!Dedupe.keepsOnPlanes(other, hashRoute: true, detail: thresholds), "\(other)")
+        // Within a grey level but not correlated: two different nearly flat figures.
+        #expect(!Dedupe.keepsOnPlanes((detail: 0, whole: 0.5, levels: 0.2), hashRoute: true, detail: thresholds))
+        let (figures, hashed, pixels) = try Self.hashedFigures { store in
+            let original = try Self.storedFigure("PMC1/F1", a, w, h, in: store)
+            var copy = original
+            copy.id = "PMC2/F1"; copy.pmcid = "PMC2"; copy.sha256 = try store.put(jpeg); copy.bytes = jpeg.count
+            return [original, copy, try Self.storedFigure("PMC3/F1", b, w, h, in: store)]
+        }
+        var images = hashed
+        for k in 1..<images.count { (images[k].phash, images[k].phash256) = (images[0].phash, images[0].phash256) }
+        let r = Dedupe.run(
+            figures: figures, images: images, radius: Dedupe.defaultRadius, cropSearch: true, threads: 2,
+            pixels: pixels)
+        #expect(r.scored.filter { $0.match == .near }.count == 3, "\(r.scored)")
+        #expect(r.joined["PMC2/F1"] == .near, "\(r.scored)")
+        #expect(r.clusters.first { $0.members.contains("PMC3/F1") }?.members == ["PMC3/F1"])
+    }
+
     /// PMC1/F1, a textured scene; PMC2/F1, it rescaled to 3/4; PMC3/F1, a look-alike of the same layout with other
     /// fine structure: hashed, with their pixel source.
     static func rescaledAndLookAlike() throws -> (
