@@ -57,7 +57,7 @@ public enum Balancer {
 
     /// The selection. With policy `target` and a short source, every class gets the smallest class's count when
     /// `allowShort`; otherwise the caller must have checked `shortfall` first (this then returns a set short of
-    /// the target in some classes only if asked to, never silently: see `Curate.balance`).
+    /// the target in some classes only if asked to, never silently: see `CurationStages.balance`).
     public static func select(_ labels: [LabelRecord], recipe: Recipe, allowShort: Bool = false) -> [BalancedItem] {
         let byClass = byClass(labels)
         let counts = recipe.classes.map { byClass[$0.name]?.count ?? 0 }

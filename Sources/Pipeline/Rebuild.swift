@@ -210,14 +210,14 @@ public struct Rebuild {
                 .balance, inputs: [recipeFile, work.labels], outputs: [work.balanced],
                 parameters: allowShort ? ["allow-short": "true"] : [:]
             ) {
-                try Curate.balance(work: work, recipe: recipe, allowShort: allowShort)
+                try CurationStages.balance(work: work, recipe: recipe, allowShort: allowShort)
             })
         try runner.run(
             Stage(
                 .split, inputs: [recipeFile, work.balanced, work.figures, work.images, work.clusters],
                 outputs: [splitDir], parameters: ["dir": splitDir, "columns": SplitFiles.header.joined(separator: ",")]
             ) {
-                try Curate.split(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir)
+                try CurationStages.split(work: work, recipe: recipe, name: recipe.name, splitDir: splitDir)
             })
         try runner.run(
             Stage(
@@ -225,7 +225,7 @@ public struct Rebuild {
                 outputs: [manifestDir + "/SHA256SUMS", manifestDir + "/" + Manifest.splitDigestFile],
                 parameters: ["dir": manifestDir]
             ) {
-                try Curate.manifest(
+                try CurationStages.manifest(
                     work: work, recipe: recipe, name: recipe.name, splitDir: splitDir, manifestDir: manifestDir)
             })
         let verify = try Verify.run(

@@ -30,7 +30,7 @@ struct BalanceCommand: AsyncParsableCommand {
     func run() async throws {
         global.apply()
         let r = try recipe.load()
-        let selected = try Curate.balance(
+        let selected = try CurationStages.balance(
             work: global.workDirectory, recipe: r, allowShort: allowShort,
             excludeSuspects: excludeSuspects)
         var per: [String: Int] = [:]

@@ -13,7 +13,7 @@ struct ManifestCommand: AsyncParsableCommand {
     func run() async throws {
         global.apply()
         let r = try recipe.load()
-        try Curate.manifest(
+        try CurationStages.manifest(
             work: global.workDirectory, recipe: r, name: r.name, splitDir: recipe.splitDir(r),
             manifestDir: recipe.manifestDir(r))
         Log.info("manifest → \(recipe.manifestDir(r))")

@@ -24,7 +24,8 @@ struct SplitCommand: AsyncParsableCommand {
         var r = try recipe.load()
         if let seed { r.seed = seed }
         if let mode { r.split.mode = mode }
-        let s = try Curate.split(work: global.workDirectory, recipe: r, name: r.name, splitDir: recipe.splitDir(r))
+        let s = try CurationStages.split(
+            work: global.workDirectory, recipe: r, name: r.name, splitDir: recipe.splitDir(r))
         if json {
             try printJSON(s)
         } else {

@@ -31,8 +31,8 @@ import Testing
         let r = try Fixture.recipe("pairdx-synth-v1")
         let split = root + "/Splits/\(r.name)"
         _ = try LabelStage.run(work: work, recipe: r)
-        try Curate.balance(work: work, recipe: r)
-        try Curate.split(work: work, recipe: r, name: r.name, splitDir: split)
+        try CurationStages.balance(work: work, recipe: r)
+        try CurationStages.split(work: work, recipe: r, name: r.name, splitDir: split)
         var items: [String: (SplitName, Splitter.Item)] = [:]
         for s in SplitName.allCases {
             for it in try SplitFiles.readCSV(split + "/\(s.rawValue).csv") { items[it.id] = (s, it) }

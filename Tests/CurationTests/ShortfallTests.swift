@@ -27,7 +27,7 @@ import Testing
         let need = counts.sorted()[3]  // the two or three smallest classes fall short, the largest do not
         let r = try Self.targetRecipe(perClass: need)
         var thrown: PairDxError?
-        do { try Curate.balance(work: work, recipe: r) } catch let e as PairDxError { thrown = e }
+        do { try CurationStages.balance(work: work, recipe: r) } catch let e as PairDxError { thrown = e }
         let e = try #require(thrown)
         #expect(e.exitCode == 1)
         for c in r.classes {
@@ -41,7 +41,7 @@ import Testing
         #expect(!FileSystem.exists(work.balanced))
         // Exactly enough: exactly N per class, no failure.
         let exact = try Self.targetRecipe(perClass: counts.min()!)
-        let selected = try Curate.balance(work: work, recipe: exact)
+        let selected = try CurationStages.balance(work: work, recipe: exact)
         #expect(Dictionary(grouping: selected, by: \.class).values.allSatisfy { $0.count == counts.min()! })
     }
 
@@ -50,14 +50,14 @@ import Testing
         let r = try Self.targetRecipe(perClass: 1000)
         let per = try Self.labelled(work, recipe: r)
         let smallest = r.classes.map { per[$0.name] ?? 0 }.min()!
-        let selected = try Curate.balance(work: work, recipe: r, allowShort: true)
+        let selected = try CurationStages.balance(work: work, recipe: r, allowShort: true)
         let byClass = Dictionary(grouping: selected, by: \.class)
         #expect(byClass.count == 6 && byClass.values.allSatisfy { $0.count == smallest })
 
         let root = try Scratch.directory("short")
         let split = root + "/Splits/short-test", manifest = root + "/Manifests/short-test"
-        try Curate.split(work: work, recipe: r, name: r.name, splitDir: split)
-        try Curate.manifest(work: work, recipe: r, name: r.name, splitDir: split, manifestDir: manifest)
+        try CurationStages.split(work: work, recipe: r, name: r.name, splitDir: split)
+        try CurationStages.manifest(work: work, recipe: r, name: r.name, splitDir: split, manifestDir: manifest)
         let croissant = try FileSystem.readString(manifest + "/croissant.json")
         #expect(croissant.contains("Short of the recipe: \(smallest) pairs per class"))
         #expect(croissant.contains("not the published size"))

@@ -11,9 +11,9 @@ import Testing
         if let seed { r.seed = seed }
         let split = root + "/Splits/\(r.name)", manifest = root + "/Manifests/\(r.name)"
         _ = try LabelStage.run(work: work, recipe: r)
-        try Curate.balance(work: work, recipe: r)
-        try Curate.split(work: work, recipe: r, name: r.name, splitDir: split)
-        try Curate.manifest(work: work, recipe: r, name: r.name, splitDir: split, manifestDir: manifest)
+        try CurationStages.balance(work: work, recipe: r)
+        try CurationStages.split(work: work, recipe: r, name: r.name, splitDir: split)
+        try CurationStages.manifest(work: work, recipe: r, name: r.name, splitDir: split, manifestDir: manifest)
         return (split, manifest)
     }
 
@@ -97,8 +97,8 @@ import Testing
         let root = try Scratch.directory("stable")
         func run() throws -> [String: String] {
             _ = try LabelStage.run(work: work, recipe: r)
-            try Curate.balance(work: work, recipe: r)
-            try Curate.split(work: work, recipe: r, name: r.name, splitDir: root)
+            try CurationStages.balance(work: work, recipe: r)
+            try CurationStages.split(work: work, recipe: r, name: r.name, splitDir: root)
             var m: [String: String] = [:]
             for s in SplitName.allCases {
                 for it in try SplitFiles.readCSV(root + "/\(s.rawValue).csv") { m[it.id] = s.rawValue }

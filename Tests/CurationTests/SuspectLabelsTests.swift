@@ -151,9 +151,9 @@ import Testing
                 predictedProbability: 0.7, margin: -0.5, fold: 2)
         ]
         try s.write(to: dir + "/suspects.json")
-        let plain = try Curate.balance(work: work, recipe: recipe)
+        let plain = try CurationStages.balance(work: work, recipe: recipe)
         #expect(!FileSystem.exists(work.excluded))
-        let kept = try Curate.balance(work: work, recipe: recipe, excludeSuspects: dir + "/suspects.json")
+        let kept = try CurationStages.balance(work: work, recipe: recipe, excludeSuspects: dir + "/suspects.json")
         #expect(!kept.contains { $0.id == ctItem })
         #expect(kept.count == plain.count, "ct still has 3 items left, so the balanced size is unchanged")
         let excluded = try JSONL.read(ExcludedItem.self, from: work.excluded)
@@ -161,7 +161,7 @@ import Testing
         #expect(excluded.map(\.id) == [ctItem] && excluded[0].predicted == "mri")
         #expect(excluded[0].suspectsSHA256 == SHA256.hex(try FileSystem.read(dir + "/suspects.json")))
         // Back to the default: the exclusion record goes, so the manifest is what it always was.
-        _ = try Curate.balance(work: work, recipe: recipe)
+        _ = try CurationStages.balance(work: work, recipe: recipe)
         #expect(!FileSystem.exists(work.excluded))
     }
 
@@ -177,7 +177,8 @@ import Testing
         ]
         try s.write(to: dir + "/suspects.json")
         #expect {
-            try Curate.balance(work: work, recipe: AuditFixtures.recipe(), excludeSuspects: dir + "/suspects.json")
+            try CurationStages.balance(
+                work: work, recipe: AuditFixtures.recipe(), excludeSuspects: dir + "/suspects.json")
         } throws: {
             "\($0)".contains(mriItem) && "\($0)".contains("labels.jsonl now says 'mri'")
         }

@@ -16,9 +16,9 @@ import Testing
         let root = try Scratch.directory(tag)
         let split = root + "/Splits/\(r.name)", manifest = root + "/Manifests/\(r.name)"
         _ = try LabelStage.run(work: work, recipe: r)
-        try Curate.balance(work: work, recipe: r)
-        try Curate.split(work: work, recipe: r, name: r.name, splitDir: split)
-        try Curate.manifest(work: work, recipe: r, name: r.name, splitDir: split, manifestDir: manifest)
+        try CurationStages.balance(work: work, recipe: r)
+        try CurationStages.split(work: work, recipe: r, name: r.name, splitDir: split)
+        try CurationStages.manifest(work: work, recipe: r, name: r.name, splitDir: split, manifestDir: manifest)
         return (work, root, split, manifest, r)
     }
 

@@ -39,7 +39,7 @@ private struct PeerFigure: Decodable {
                 #expect(ours.id == theirs.fig_id, "\(file)")
                 #expect(ours.label == theirs.fig_label, "\(file) \(ours.id)")
                 #expect(ours.graphics == [theirs.graphic_ref].compactMap { $0 }, "\(file) \(ours.id)")
-                let peerCaption = TextNormal.collapse(theirs.fig_caption)
+                let peerCaption = Whitespace.collapse(theirs.fig_caption)
                 if ours.caption != peerCaption {
                     // pubmed_parser drops text nested in inline markup; we keep it, so the peer's characters
                     // must appear in ours, in order, and ours must be longer.
@@ -101,7 +101,7 @@ private struct PeerFigure: Decodable {
     @Test func whitespaceCollapseCoversUnicodeSpaces() {
         let raw = " \tA\u{00A0}\u{2009} b\u{3000}\u{202F}c\u{00E9} \n"
         #expect(JATSStream.collapse(Array(raw.utf8)) == "A b c\u{00E9}")
-        #expect(JATSStream.collapse(Array(raw.utf8)) == TextNormal.collapse(raw))
+        #expect(JATSStream.collapse(Array(raw.utf8)) == Whitespace.collapse(raw))
     }
 
     @Test func malformedXMLReportsLibxml2Message() {

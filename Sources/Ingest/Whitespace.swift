@@ -1,5 +1,5 @@
-/// Whitespace normalisation for extracted text.
-public enum TextNormal {
+/// Whitespace normalisation for extracted text (captions, titles).
+public enum Whitespace {
     /// Collapses every run of Unicode whitespace to one space and trims both ends. O(n).
     public static func collapse(_ s: String) -> String {
         var out = String.UnicodeScalarView()

@@ -2,7 +2,7 @@ import Foundation
 import PairDxCore
 
 /// The curation stages as library calls: each reads the previous stage's files and writes its own.
-public enum Curate {
+public enum CurationStages {
     /// `pairdx balance`: `labels.jsonl` → `balanced.jsonl`.
     ///
     /// A `target` policy the labels cannot fill fails (exit 1) naming each short class with have/need, unless
