@@ -18,8 +18,9 @@ import PairDxCore
 /// `pairRadius`, and the offset between them.
 ///
 /// A copy votes for an original through the keys they share, with the offset between the two anchors; the
-/// pairs whose sizes fit (`SubImage.fit`) and that gather `minVotes` votes (`fewVotes` for an image with few
-/// anchors) within a pixel of one offset are the candidates (`matches`). Each image votes through its rarest keys
+/// pairs whose sizes fit (`SubImage.fit`), that gather `minVotes` votes (`fewVotes` for an image with few anchors)
+/// within a pixel of one offset, and at whose offset a share of the copy's anchors lie on the original's
+/// (`minCoincidence`) are the candidates (`matches`). Each image votes through its rarest keys
 /// within a budget of anchor pairs, so the work is linear in the corpus and common keys do not silence an image.
 public enum AnchorKeys {
     /// An image's pair keys with the anchor each belongs to (`keyed`), what `matches` votes with.
@@ -53,6 +54,13 @@ public enum AnchorKeys {
     /// them was a crop or panel the alignment accepts.
     public static let minVotes = 3
     public static let fewVotes = 2, fewAnchors = 64
+    /// The least share of a copy's anchors that, moved by a candidate's offset, lie within a pixel of one of the
+    /// original's (`coincidence`): below it `matches` drops the candidate before any alignment. A true crop or panel
+    /// has its own anchors where its original has them, but for the per-cell choice of the strongest; a candidate
+    /// that won its votes by coincidence has few more. Measured in `docs/pairdx-phash-v2.md` §5, "Anchors that
+    /// coincide": at 100,000 synthetic figures the aligned true pairs share 0.164 or more and 87% of the false
+    /// candidates under 0.1.
+    public static let minCoincidence = 0.1
     /// How far an anchor looks for its partner (`keyed`), in pixels.
     public static let pairRadius = 96
     /// Fewer anchors than this: a sparse (flat) image, counted in the report.
@@ -206,7 +214,8 @@ public enum AnchorKeys {
 
     /// Candidates among images with `sizes` and `anchors` (one list per image; empty when not decoded): pairs whose
     /// sizes fit and whose shared keys agree on one offset (within a pixel) at least `minVotes` times (`fewVotes`
-    /// when either image has fewer than `fewAnchors` anchors), at most `perCopy` originals per copy (most votes
+    /// when either image has fewer than `fewAnchors` anchors) and at whose offset at least `minCoincidence` of the
+    /// copy's anchors lie on the original's (`coincidence`), at most `perCopy` originals per copy (most votes
     /// first, then the smaller index). Also returns the number of anchor pairs compared (the search's work). Sorted
     /// by (copy, original).
     ///
@@ -222,11 +231,12 @@ public enum AnchorKeys {
     /// on up to `threads` threads; the result does not depend on how many (the votes are sorted before they count).
     public static func matches(
         sizes: [SubImage.Size], anchors: [[Anchor]], minVotes: Int = minVotes, fewAnchors: Int = fewAnchors,
-        budget: Int = budget, perCopy: Int = perCopy, threads: Int = 1
+        budget: Int = budget, perCopy: Int = perCopy, minCoincidence: Double = minCoincidence, threads: Int = 1
     ) -> (votes: [Vote], compared: Int) {
         matches(
             sizes: sizes, keyed: anchors.map(keyed), anchorCounts: anchors.map(\.count), minVotes: minVotes,
-            fewAnchors: fewAnchors, budget: budget, perCopy: perCopy, threads: threads)
+            fewAnchors: fewAnchors, budget: budget, perCopy: perCopy, minCoincidence: minCoincidence,
+            threads: threads)
     }
 
     /// `matches(sizes:anchors:…)` with each image's anchors already keyed (`keyed`, which a caller can run in
@@ -234,25 +244,56 @@ public enum AnchorKeys {
     public static func matches(
         sizes: [SubImage.Size], keyed: [Keyed], anchorCounts: [Int],
         minVotes: Int = minVotes, fewAnchors: Int = fewAnchors, budget: Int = budget, perCopy: Int = perCopy,
-        threads: Int = 1
+        minCoincidence: Double = minCoincidence, threads: Int = 1
     ) -> (votes: [Vote], compared: Int) {
         precondition(sizes.count == keyed.count && keyed.count == anchorCounts.count)
+        var phases = Log.Phases("anchor matches")
         struct Entry: Sendable { var key: UInt64; var image: Int32; var x: Int32; var y: Int32 }
-        var entries = [Entry]()
-        entries.reserveCapacity(keyed.reduce(0) { $0 + $1.count })
-        for (i, list) in keyed.enumerated() {
-            for k in list { entries.append(Entry(key: k.key, image: Int32(i), x: k.x, y: k.y)) }
+        // The entries in the order of (key, image, y, x). Keys are mixed (`keyed`), so their top `bits` spread them
+        // evenly over buckets of about 256 entries: one counting pass and one scattering pass put every entry in its
+        // bucket, and the buckets, each a few kilobytes, are sorted on their own in parallel. A run of equal keys
+        // lies in one bucket, so the runs are found bucket by bucket too. O(A) passes plus O(A log 256) sorting.
+        let total = keyed.reduce(0) { $0 + $1.count }
+        let bits = min(24, Int.bitWidth - (total / 256).leadingZeroBitCount), buckets = 1 << bits
+        let shift = UInt64(64 - bits)
+        var bucketStart = [Int](repeating: 0, count: buckets + 1)
+        for list in keyed { for k in list { bucketStart[Int(k.key >> shift) &+ 1] &+= 1 } }
+        for b in 0..<buckets { bucketStart[b + 1] &+= bucketStart[b] }
+        var entries = [Entry](unsafeUninitializedCapacity: total) { buffer, initialized in
+            var fill = bucketStart
+            for (i, list) in keyed.enumerated() {
+                for k in list {
+                    let b = Int(k.key >> shift)
+                    (buffer.baseAddress! + fill[b]).initialize(to: Entry(key: k.key, image: Int32(i), x: k.x, y: k.y))
+                    fill[b] &+= 1
+                }
+            }
+            initialized = total
         }
-        Parallel.sort(&entries, threads: threads) { ($0.key, $0.image, $0.y, $0.x) < ($1.key, $1.image, $1.y, $1.x) }
-        // The run of equal keys each entry lies in, and each entry's cost (the run's length less one).
-        var runStart = [Int32](repeating: 0, count: entries.count), runEnd = runStart
-        var start = 0
-        while start < entries.count {
-            var end = start + 1
-            while end < entries.count && entries[end].key == entries[start].key { end += 1 }
-            for i in start..<end { runStart[i] = Int32(start); runEnd[i] = Int32(end) }
-            start = end
+        phases.mark("entries (\(total) in \(buckets) buckets)")
+        // Each entry's run of equal keys (its cost is the run's length less one).
+        var runStart = [Int32](repeating: 0, count: total), runEnd = runStart
+        let bounds = bucketStart
+        entries.withUnsafeMutableBufferPointer { e in
+            runStart.withUnsafeMutableBufferPointer { rs in
+                runEnd.withUnsafeMutableBufferPointer { re in
+                    nonisolated(unsafe) let (e, rs, re) = (e, rs, re)
+                    Parallel.forEach(count: buckets, threads: threads, batch: 64) { b in
+                        let lo = bounds[b], hi = bounds[b + 1]
+                        var bucket = UnsafeMutableBufferPointer(rebasing: e[lo..<hi])
+                        bucket.sort { ($0.key, $0.image, $0.y, $0.x) < ($1.key, $1.image, $1.y, $1.x) }
+                        var start = lo
+                        while start < hi {
+                            var end = start &+ 1
+                            while end < hi && e[end].key == e[start].key { end &+= 1 }
+                            for i in start..<end { rs[i] = Int32(start); re[i] = Int32(end) }
+                            start = end
+                        }
+                    }
+                }
+            }
         }
+        phases.mark("sorted and runs")
         // Each image's entries (ascending), grouped by image through counts and offsets.
         var offset = [Int](repeating: 0, count: keyed.count + 1)
         for e in entries { offset[Int(e.image) + 1] += 1 }
@@ -278,6 +319,7 @@ public enum AnchorKeys {
             }
             return out
         }
+        phases.mark("queries")
         var query = [Bool](repeating: false, count: entries.count)
         for list in chosen { for i in list { query[Int(i)] = true } }
         // (copy, original, dx, dy) for every query pair whose offset lies inside the range the sizes allow, in
@@ -307,9 +349,19 @@ public enum AnchorKeys {
             }
             return (raw, compared)
         }
+        phases.mark("comparisons")
         var raw = parts.flatMap(\.raw)
         let compared = parts.reduce(0) { $0 + $1.compared }
         raw.sort { ($0.0, $0.1, $0.3, $0.2) < ($1.0, $1.1, $1.3, $1.2) }
+        phases.mark("raw votes sorted (\(raw.count))")
+        // The anchor positions of the images in candidates, made once each.
+        var positionsOf = [Int32: [UInt64]]()
+        func positions(_ image: Int32) -> [UInt64] {
+            if let known = positionsOf[image] { return known }
+            let made = positionCodes(keyed[Int(image)])
+            positionsOf[image] = made
+            return made
+        }
         var out = [Vote]()
         var k = 0
         while k < raw.count {
@@ -329,7 +381,10 @@ public enum AnchorKeys {
             }
             let (b, a) = (raw[k].0, raw[k].1)
             let few = min(anchorCounts[Int(b)], anchorCounts[Int(a)]) < fewAnchors
-            if best.votes >= (few ? fewVotes : minVotes) {
+            if best.votes >= (few ? fewVotes : minVotes),
+                coincidence(copy: positions(b), original: positions(a), x: best.x, y: best.y)
+                    .isAtLeast(minCoincidence)
+            {
                 let kind = SubImage.fit(copy: sizes[Int(b)], original: sizes[Int(a)])!
                 out.append(
                     Vote(
@@ -338,7 +393,45 @@ public enum AnchorKeys {
             }
             k = e
         }
+        phases.mark("votes counted")
         return (capped(out, perCopy: perCopy), compared)
+    }
+
+    /// The distinct anchor positions of a keyed list, as sorted codes y << 32 | x (positions are never negative).
+    static func positionCodes(_ keyed: Keyed) -> [UInt64] {
+        var codes = keyed.map { UInt64(UInt32(bitPattern: $0.y)) << 32 | UInt64(UInt32(bitPattern: $0.x)) }
+        codes.sort()
+        var out = [UInt64]()
+        out.reserveCapacity(codes.count)
+        for c in codes where out.last != c { out.append(c) }
+        return out
+    }
+
+    /// How many of a copy's anchor positions (`positionCodes`), moved by (`x`, `y`), lie within one pixel (in x and
+    /// in y) of one of the original's, and of how many. O(c log o) for c and o positions.
+    static func coincidence(copy: [UInt64], original: [UInt64], x: Int32, y: Int32) -> Coincidence {
+        var hits = 0
+        for code in copy {
+            let px = Int64(code & 0xFFFF_FFFF) + Int64(x), py = Int64(code >> 32) + Int64(y)
+            for row in (py - 1)...(py + 1) where row >= 0 {
+                let lo = UInt64(row) << 32 | UInt64(max(0, px - 1)), hi = UInt64(row) << 32 | UInt64(max(0, px + 1))
+                // The first position at or after `lo`.
+                var first = 0, count = original.count
+                while count > 0 {
+                    let half = count / 2
+                    if original[first + half] < lo { first += half + 1; count -= half + 1 } else { count = half }
+                }
+                if first < original.count && original[first] <= hi { hits += 1; break }
+            }
+        }
+        return Coincidence(hits: hits, of: copy.count)
+    }
+
+    /// Anchors of a copy that coincide with its original's (`coincidence`).
+    struct Coincidence: Equatable {
+        var hits: Int, of: Int
+        /// hits ≥ share · of (a copy without anchors has no share to fall short of).
+        func isAtLeast(_ share: Double) -> Bool { Double(hits) >= share * Double(of) }
     }
 
     /// At most `perCopy` votes of each copy: the most votes, then the smaller original; order kept.

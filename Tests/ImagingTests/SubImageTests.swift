@@ -111,9 +111,11 @@ import Testing
     /// queries are its keys of least cost (other keys equal to it) within `budget`; every pair of images whose
     /// sizes fit collects the offsets of its key pairs of one value of which at least one is a query; the best
     /// offset within ±1 px needs `minVotes`, or `fewVotes` when either image has fewer than `fewAnchors` anchors;
-    /// each copy keeps its `perCopy` best originals.
+    /// at that offset, at least `minCoincidence` of the copy's anchor positions lie within a pixel of one of the
+    /// original's; each copy keeps its `perCopy` best originals.
     static func bruteForceVotes(
-        sizes: [SubImage.Size], anchors: [[AnchorKeys.Anchor]], fewAnchors: Int, budget: Int, perCopy: Int
+        sizes: [SubImage.Size], anchors: [[AnchorKeys.Anchor]], fewAnchors: Int, budget: Int, perCopy: Int,
+        minCoincidence: Double
     ) -> [AnchorKeys.Vote] {
         struct Key: Hashable { var key: UInt64, x: Int32, y: Int32 }
         let keyed = anchors.map { AnchorKeys.keyed($0).map { Key(key: $0.key, x: $0.x, y: $0.y) } }
@@ -153,7 +155,12 @@ import Testing
                     if c > best.votes || (c == best.votes && (o.1, o.0) < (best.y, best.x)) { best = (c, o.0, o.1) }
                 }
                 let few = anchors[a].count < fewAnchors || anchors[b].count < fewAnchors
-                if best.votes >= (few ? AnchorKeys.fewVotes : AnchorKeys.minVotes) {
+                let on = anchors[b].filter { p in
+                    anchors[a].contains { abs($0.x - p.x - best.x) <= 1 && abs($0.y - p.y - best.y) <= 1 }
+                }
+                if best.votes >= (few ? AnchorKeys.fewVotes : AnchorKeys.minVotes),
+                    Double(on.count) >= minCoincidence * Double(anchors[b].count)
+                {
                     mine.append(
                         AnchorKeys.Vote(
                             candidate: SubImage.Candidate(copy: Int32(b), original: Int32(a), kind: kind), x: best.x,
@@ -171,11 +178,14 @@ import Testing
     /// pair of images checked directly returns. Originals have 40 anchors, copies 20–27 or 60: a `fewAnchors` of
     /// 30 asks `fewVotes` of the pairs with a sparse copy and `minVotes` of the others; 0 asks `minVotes` of all.
     @Test(arguments: [
-        (UInt64(1), 0, 60, 2), (UInt64(2), 30, 200, 3),
-        (UInt64(3), AnchorKeys.fewAnchors, AnchorKeys.budget, AnchorKeys.perCopy),
-        (UInt64(4), 30, AnchorKeys.budget, AnchorKeys.perCopy)
+        (UInt64(1), 0, 60, 2, AnchorKeys.minCoincidence), (UInt64(2), 30, 200, 3, 0.0),
+        (UInt64(3), AnchorKeys.fewAnchors, AnchorKeys.budget, AnchorKeys.perCopy, AnchorKeys.minCoincidence),
+        (UInt64(4), 30, AnchorKeys.budget, AnchorKeys.perCopy, AnchorKeys.minCoincidence),
+        (UInt64(4), 30, AnchorKeys.budget, AnchorKeys.perCopy, 0.3)
     ])
-    func anchorSearchEqualsBruteForce(seed: UInt64, fewAnchors: Int, budget: Int, perCopy: Int) {
+    func anchorSearchEqualsBruteForce(
+        seed: UInt64, fewAnchors: Int, budget: Int, perCopy: Int, minCoincidence: Double
+    ) {
         var rng = SplitMix64(state: seed)
         func r(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
         var sizes = [SubImage.Size](), anchors = [[AnchorKeys.Anchor]]()
@@ -214,17 +224,30 @@ import Testing
             anchors.append(list.filter { seen.insert([$0.x, $0.y]).inserted })
         }
         let found = AnchorKeys.matches(
-            sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy)
+            sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy,
+            minCoincidence: minCoincidence)
         let expected = Self.bruteForceVotes(
-            sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy)
+            sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy,
+            minCoincidence: minCoincidence)
         #expect(found.votes == expected)
+        // The coincidence rule turns candidates down: copies that share a few anchors of 20–27 (under 0.3).
+        if minCoincidence > 0 {
+            let all = AnchorKeys.matches(
+                sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy,
+                minCoincidence: 0)
+            #expect(all.votes.count > found.votes.count || minCoincidence < 0.3, "\(all.votes.count)")
+        }
         // The same on 3 threads (sorted, queried and compared in slices).
         let threaded = AnchorKeys.matches(
-            sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy, threads: 3)
+            sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy,
+            minCoincidence: minCoincidence, threads: 3)
         #expect(threaded.votes == expected && threaded.compared == found.compared)
         #expect(expected.count >= 5)
-        // Both vote rules are exercised: 2-vote candidates exist exactly when some images count as few.
-        #expect(expected.contains { $0.votes < AnchorKeys.minVotes } == (fewAnchors > 20))
+        // Both vote rules are exercised: 2-vote candidates exist exactly when some images count as few (and the
+        // coincidence rule is not so strict that it drops them all: their copies share few anchors).
+        if minCoincidence <= AnchorKeys.minCoincidence {
+            #expect(expected.contains { $0.votes < AnchorKeys.minVotes } == (fewAnchors > 20))
+        }
         #expect(expected.contains { $0.candidate.kind == .panel } && expected.contains { $0.candidate.kind == .crop })
         // The work stays within the budget: at most `budget` anchor pairs per image.
         #expect(found.compared <= budget * sizes.count)

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # How dedupe's time grows with the corpus, on a shared machine whose speed drifts by 10% within minutes: the crop-search
 # dedupe (`pairdx dedupe --crops on --truth … --json`) of two synthetic corpora of scripts/bench/dedupe.sh, run in
-# turn ROUNDS times (small, large, small, large, …), each after reading its blobs once so that neither is timed
-# against a cold page cache. Prints every run's wall, user and system time and peak memory under /usr/bin/time -v,
-# then the ratio large/small of the median wall times and of the median CPU times (user + system), beside the ratio
-# of figures. Each run's per-phase wall times (`--log-level debug`) are kept in DIR/scale-RUN.log.
+# turn ROUNDS times (small, large, small, large, …), each after reading its blobs and records once so that neither
+# is timed against a cold page cache. Prints every run's wall, user and system time and peak memory under
+# /usr/bin/time -v, then the ratio large/small of the median wall times and of the median CPU times (user + system),
+# beside the ratio of figures. Each run's per-phase wall times (`--log-level debug`) are kept in DIR/scale-RUN.log.
 # Usage: scripts/bench/dedupe-scale.sh [SMALL] [LARGE] [ROUNDS] [THREADS]   (defaults: 25000 100000 3, all cores)
 # A corpus missing from ${TMPDIR:-/tmp}/pairdx-bench-dedupe-N is prepared first by scripts/bench/dedupe.sh N.
 set -euo pipefail
@@ -28,6 +28,7 @@ for round in $(seq 1 "$rounds"); do
   for n in "$small" "$large"; do
     dir="${TMPDIR:-/tmp}/pairdx-bench-dedupe-$n"
     find "$dir/work/blobs" -type f -exec cat {} + >/dev/null
+    cat "$dir/work/"*.jsonl >/dev/null
     /usr/bin/time -v "$bin" dedupe --work "$dir/work" --truth "$dir/mirror.truth.json" --threads "$threads" --json \
       --crops on --log-level debug >"$dir/report.json" 2>"$dir/scale-$round.log"
     echo "$n $round $dir/scale-$round.log" >>"$results"
