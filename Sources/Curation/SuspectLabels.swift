@@ -74,8 +74,7 @@ public struct SuspectLabels: Codable, Sendable, Equatable {
     public struct Suspect: Codable, Sendable, Equatable {
         public var rank: Int
         public var id: String
-        /// `train`, `val` or `test`.
-        public var split: String
+        public var split: SplitName
         /// The caption label and the image model's confident class.
         public var label: String
         public var predicted: String
@@ -110,11 +109,11 @@ public struct SuspectLabels: Codable, Sendable, Equatable {
     /// One item's out-of-fold class probabilities (in `classes` order).
     public struct Scored: Sendable, Equatable {
         public var id: String
-        public var split: String
+        public var split: SplitName
         public var label: Int
         public var probabilities: [Double]
         public var fold: Int
-        public init(id: String, split: String, label: Int, probabilities: [Double], fold: Int) {
+        public init(id: String, split: SplitName, label: Int, probabilities: [Double], fold: Int) {
             self.id = id; self.split = split; self.label = label; self.probabilities = probabilities; self.fold = fold
         }
     }

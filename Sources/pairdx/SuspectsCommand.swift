@@ -104,7 +104,7 @@ struct SuspectsCommand: AsyncParsableCommand {
             foldWeightsSHA256: result.foldDigests, imageInitialisation: result.imageInitialisation)
         let scored = result.items.map {
             SuspectLabels.Scored(
-                id: $0.id, split: $0.part.rawValue, label: $0.label, probabilities: $0.probabilities, fold: $0.fold)
+                id: $0.id, split: $0.part, label: $0.label, probabilities: $0.probabilities, fold: $0.fold)
         }
         return SuspectLabels.find(
             scored, classes: split.classes, itemsPerClass: perClass, split: split.name,

@@ -25,12 +25,12 @@ import Testing
             for i in 0..<10 {
                 var p = [0.1, 0.1, 0.1]; p[c] = 0.8
                 out.append(
-                    .init(id: "PMC\(c * 10 + i + 1)/F1", split: "train", label: c, probabilities: p, fold: 1 + i % 4))
+                    .init(id: "PMC\(c * 10 + i + 1)/F1", split: .train, label: c, probabilities: p, fold: 1 + i % 4))
             }
         }
-        out.append(.init(id: "PMC90/F1", split: "test", label: 0, probabilities: [0.05, 0.9, 0.05], fold: 2))
-        out.append(.init(id: "PMC91/F1", split: "val", label: 2, probabilities: [0.75, 0.05, 0.2], fold: 3))
-        out.append(.init(id: "PMC92/F1", split: "train", label: 1, probabilities: [0.4, 0.35, 0.25], fold: 4))
+        out.append(.init(id: "PMC90/F1", split: .test, label: 0, probabilities: [0.05, 0.9, 0.05], fold: 2))
+        out.append(.init(id: "PMC91/F1", split: .val, label: 2, probabilities: [0.75, 0.05, 0.2], fold: 3))
+        out.append(.init(id: "PMC92/F1", split: .train, label: 1, probabilities: [0.4, 0.35, 0.25], fold: 4))
         return out
     }
 
@@ -54,7 +54,7 @@ import Testing
         #expect(s.suspects.map(\.id) == ["PMC90/F1", "PMC91/F1"])
         #expect(s.suspects.map(\.rank) == [1, 2])
         #expect(s.suspects[0].label == "ct" && s.suspects[0].predicted == "mri" && s.suspects[0].margin == -0.85)
-        #expect(s.suspects[1].label == "xray" && s.suspects[1].predicted == "ct" && s.suspects[1].split == "val")
+        #expect(s.suspects[1].label == "xray" && s.suspects[1].predicted == "ct" && s.suspects[1].split == .val)
         // Row ct of the confident joint: 10 right + 1 wrong → 1/11; mri: 10 right (PMC92 has no confident class) → 0.
         let ct = s.perClass[0], mri = s.perClass[1], xray = s.perClass[2]
         #expect(ct.confident == 11 && ct.suspects == 1 && ct.estimatedErrorShare == SuspectLabels.round4(1.0 / 11))
@@ -144,10 +144,10 @@ import Testing
         var s = Self.found()
         s.suspects = [
             .init(
-                rank: 1, id: ctItem, split: "train", label: "ct", predicted: "mri", labelProbability: 0.1,
+                rank: 1, id: ctItem, split: .train, label: "ct", predicted: "mri", labelProbability: 0.1,
                 predictedProbability: 0.8, margin: -0.7, fold: 1),
             .init(
-                rank: 2, id: "PMC77777/F1", split: "train", label: "mri", predicted: "ct", labelProbability: 0.2,
+                rank: 2, id: "PMC77777/F1", split: .train, label: "mri", predicted: "ct", labelProbability: 0.2,
                 predictedProbability: 0.7, margin: -0.5, fold: 2)
         ]
         try s.write(to: dir + "/suspects.json")
@@ -172,7 +172,7 @@ import Testing
         var s = Self.found()
         s.suspects = [
             .init(
-                rank: 1, id: mriItem, split: "train", label: "ct", predicted: "mri", labelProbability: 0.1,
+                rank: 1, id: mriItem, split: .train, label: "ct", predicted: "mri", labelProbability: 0.1,
                 predictedProbability: 0.8, margin: -0.7, fold: 1)
         ]
         try s.write(to: dir + "/suspects.json")

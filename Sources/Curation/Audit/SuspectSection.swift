@@ -28,7 +28,7 @@ extension AuditReport {
     public struct SuspectItem: Codable, Sendable, Equatable {
         public var rank: Int
         public var id: String
-        public var split: String
+        public var split: SplitName
         public var label: String
         public var predicted: String
         public var labelProbability: Double
@@ -87,7 +87,7 @@ enum SuspectSection {
             h += HTMLRenderer.thumbnail(
                 thumbnails[it.sha256], id: it.id,
                 caption:
-                    "#\(it.rank) <code>\(e(it.id))</code> · \(e(it.split))<br>caption says <b>\(e(it.label))</b> (p \(String(format: "%.2f", it.labelProbability))), "
+                    "#\(it.rank) <code>\(e(it.id))</code> · \(e(it.split.rawValue))<br>caption says <b>\(e(it.label))</b> (p \(String(format: "%.2f", it.labelProbability))), "
                     + "image says <b>\(e(it.predicted))</b> (p \(String(format: "%.2f", it.predictedProbability)))"
                     + HTMLRenderer.captionLine(it.caption, 200))
         }
@@ -110,7 +110,7 @@ enum SuspectSection {
                     ["rank", "id", "split", "caption label", "image says", "caption"],
                     s.top.prefix(20).map {
                         [
-                            "\($0.rank)", $0.id, $0.split, $0.label,
+                            "\($0.rank)", $0.id, $0.split.rawValue, $0.label,
                             "\($0.predicted) (\(String(format: "%.2f", $0.predictedProbability)))",
                             ContentSections.cut($0.caption ?? "", 120)
                         ]
