@@ -1,10 +1,10 @@
 /*
  * Our PNG decoder (contract in cpng.h, pdx_png_decode_rows). Chunks are parsed here; the pixel stream is
- * inflated by libdeflate in one step when the caller grants the memory and the stream is clean, else by zlib a
- * row at a time, whose handling of damaged files follows libpng's (the same error kinds); filters are undone
- * and samples converted to 8-bit grey or RGB here.
+ * inflated by libdeflate in one step when the caller grants the memory and the stream is clean (whole.c), else
+ * here by zlib a row at a time, whose handling of damaged files follows libpng's (the same error kinds); filters
+ * are undone and samples converted to 8-bit grey or RGB in rows.c. What the files share is in decoder.h.
  */
-#include "cpng.h"
+#include "decoder.h"
 #include <libdeflate.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,34 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#define CHUNK(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
-enum {
-    T_IHDR = CHUNK('I', 'H', 'D', 'R'),
-    T_PLTE = CHUNK('P', 'L', 'T', 'E'),
-    T_IDAT = CHUNK('I', 'D', 'A', 'T'),
-    T_IEND = CHUNK('I', 'E', 'N', 'D')
-};
-
-static uint32_t be32(const uint8_t *p) {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-}
-
-typedef struct {
-    const uint8_t *data;
-    size_t size;
-    size_t pos; /* offset of the next chunk header */
-    char *message;
-    size_t message_size;
-    pdx_png_header h;
-    uint32_t bits;     /* bits per pixel in the stream */
-    size_t rowbytes;   /* bytes of a full-width row in the stream, without its filter byte */
-    uint32_t channels; /* 1 or 3 out */
-    uint8_t palette[256 * 3];
-    int palette_entries;
-    int seen_palette;
-} decoder;
-
-static int fail(decoder *d, int status, const char *format, ...) {
+int pdx_png_fail(decoder *d, int status, const char *format, ...) {
     if (d->message != NULL && d->message_size > 0) {
         va_list args;
         va_start(args, format);
@@ -54,25 +27,16 @@ static void chunk_name(uint32_t type, char out[5]) {
     out[4] = 0;
 }
 
-/* A chunk's header at d->pos: its length and type, checked as libpng checks them. */
-typedef struct {
-    uint32_t length;
-    uint32_t type;
-    const uint8_t *body;
-    size_t available; /* body bytes present in the file */
-    int complete;     /* body and CRC present */
-} chunk;
-
-static int read_chunk(decoder *d, chunk *c) {
-    if (d->size - d->pos < 8) return fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
+int pdx_png_read_chunk(decoder *d, chunk *c) {
+    if (d->size - d->pos < 8) return pdx_png_fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
     const uint8_t *p = d->data + d->pos;
     c->length = be32(p);
     c->type = be32(p + 4);
-    if (c->length > 0x7fffffffu) return fail(d, PDX_PNG_CORRUPT, "PNG unsigned integer out of range");
+    if (c->length > 0x7fffffffu) return pdx_png_fail(d, PDX_PNG_CORRUPT, "PNG unsigned integer out of range");
     for (int i = 4; i < 8; i++) {
         uint8_t b = p[i];
         if (!((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z')))
-            return fail(d, PDX_PNG_CORRUPT, "[%02X%02X%02X%02X]: invalid chunk type", p[4], p[5], p[6], p[7]);
+            return pdx_png_fail(d, PDX_PNG_CORRUPT, "[%02X%02X%02X%02X]: invalid chunk type", p[4], p[5], p[6], p[7]);
     }
     /* libpng's "chunk data is too large" is a warning when reading: a long chunk is read on, to the file's end. */
     size_t rest = d->size - d->pos - 8;
@@ -82,7 +46,7 @@ static int read_chunk(decoder *d, chunk *c) {
     return PDX_PNG_OK;
 }
 
-static int crc_ok(const chunk *c) {
+int pdx_png_crc_ok(const chunk *c) {
     uint32_t crc = libdeflate_crc32(0, c->body - 4, (size_t)c->length + 4);
     return crc == be32(c->body + c->length);
 }
@@ -91,8 +55,8 @@ static int crc_ok(const chunk *c) {
 static int read_whole(decoder *d, const chunk *c) {
     char n[5];
     chunk_name(c->type, n);
-    if (!c->complete) return fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
-    if (!crc_ok(c)) return fail(d, PDX_PNG_CORRUPT, "%s: CRC error", n);
+    if (!c->complete) return pdx_png_fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
+    if (!pdx_png_crc_ok(c)) return pdx_png_fail(d, PDX_PNG_CORRUPT, "%s: CRC error", n);
     return PDX_PNG_OK;
 }
 
@@ -105,18 +69,18 @@ static int check_ihdr(decoder *d, const uint8_t *b) {
     h->interlaced = b[12] == 1;
     h->has_trns = 0;
     if (h->width > 0x7fffffffu || h->height > 0x7fffffffu)
-        return fail(d, PDX_PNG_CORRUPT, "PNG unsigned integer out of range");
-    if (h->width == 0) return fail(d, PDX_PNG_CORRUPT, "Image width is zero in IHDR");
-    if (h->height == 0) return fail(d, PDX_PNG_CORRUPT, "Image height is zero in IHDR");
+        return pdx_png_fail(d, PDX_PNG_CORRUPT, "PNG unsigned integer out of range");
+    if (h->width == 0) return pdx_png_fail(d, PDX_PNG_CORRUPT, "Image width is zero in IHDR");
+    if (h->height == 0) return pdx_png_fail(d, PDX_PNG_CORRUPT, "Image height is zero in IHDR");
     int depth = h->bit_depth, ct = h->color_type;
     if (depth != 1 && depth != 2 && depth != 4 && depth != 8 && depth != 16)
-        return fail(d, PDX_PNG_CORRUPT, "Invalid bit depth in IHDR");
-    if (ct != 0 && ct != 2 && ct != 3 && ct != 4 && ct != 6) return fail(d, PDX_PNG_CORRUPT, "Invalid color type in IHDR");
+        return pdx_png_fail(d, PDX_PNG_CORRUPT, "Invalid bit depth in IHDR");
+    if (ct != 0 && ct != 2 && ct != 3 && ct != 4 && ct != 6) return pdx_png_fail(d, PDX_PNG_CORRUPT, "Invalid color type in IHDR");
     if ((ct == 3 && depth > 8) || ((ct == 2 || ct == 4 || ct == 6) && depth < 8))
-        return fail(d, PDX_PNG_CORRUPT, "Invalid color type/bit depth combination in IHDR");
-    if (b[12] > 1) return fail(d, PDX_PNG_CORRUPT, "Unknown interlace method in IHDR");
-    if (b[10] != 0) return fail(d, PDX_PNG_CORRUPT, "Unknown compression method in IHDR");
-    if (b[11] != 0) return fail(d, PDX_PNG_CORRUPT, "Unknown filter method in IHDR");
+        return pdx_png_fail(d, PDX_PNG_CORRUPT, "Invalid color type/bit depth combination in IHDR");
+    if (b[12] > 1) return pdx_png_fail(d, PDX_PNG_CORRUPT, "Unknown interlace method in IHDR");
+    if (b[10] != 0) return pdx_png_fail(d, PDX_PNG_CORRUPT, "Unknown compression method in IHDR");
+    if (b[11] != 0) return pdx_png_fail(d, PDX_PNG_CORRUPT, "Unknown filter method in IHDR");
     int samples = ct == 2 ? 3 : ct == 4 ? 2 : ct == 6 ? 4 : 1;
     d->bits = (uint32_t)(samples * depth);
     d->rowbytes = (size_t)(((uint64_t)h->width * d->bits + 7) / 8);
@@ -128,36 +92,36 @@ static int check_ihdr(decoder *d, const uint8_t *b) {
 static int read_head(decoder *d) {
     static const uint8_t signature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
     if (d->data == NULL || d->size < 8 || memcmp(d->data, signature, 8) != 0)
-        return fail(d, PDX_PNG_NOT_PNG, "not a PNG signature");
+        return pdx_png_fail(d, PDX_PNG_NOT_PNG, "not a PNG signature");
     d->pos = 8;
     chunk c;
-    int rc = read_chunk(d, &c);
+    int rc = pdx_png_read_chunk(d, &c);
     if (rc != PDX_PNG_OK) return rc;
     if (c.type != T_IHDR) {
         char n[5];
         chunk_name(c.type, n);
-        return fail(d, PDX_PNG_CORRUPT, "%s: missing IHDR", n);
+        return pdx_png_fail(d, PDX_PNG_CORRUPT, "%s: missing IHDR", n);
     }
-    if (c.length != 13) return fail(d, PDX_PNG_CORRUPT, "IHDR: invalid");
+    if (c.length != 13) return pdx_png_fail(d, PDX_PNG_CORRUPT, "IHDR: invalid");
     if ((rc = read_whole(d, &c)) != PDX_PNG_OK) return rc;
     if ((rc = check_ihdr(d, c.body)) != PDX_PNG_OK) return rc;
     d->pos += 12 + (size_t)c.length;
     for (;;) {
-        if ((rc = read_chunk(d, &c)) != PDX_PNG_OK) return rc;
+        if ((rc = pdx_png_read_chunk(d, &c)) != PDX_PNG_OK) return rc;
         char n[5];
         chunk_name(c.type, n);
         if (c.type == T_IDAT) {
-            if (d->h.color_type == 3 && d->palette_entries == 0) return fail(d, PDX_PNG_CORRUPT, "Missing PLTE before IDAT");
+            if (d->h.color_type == 3 && d->palette_entries == 0) return pdx_png_fail(d, PDX_PNG_CORRUPT, "Missing PLTE before IDAT");
             return PDX_PNG_OK;
         }
-        if (c.type == T_IHDR) return fail(d, PDX_PNG_CORRUPT, "IHDR: out of place");
-        if (c.type == T_IEND) return fail(d, PDX_PNG_CORRUPT, "IEND: No image in file");
+        if (c.type == T_IHDR) return pdx_png_fail(d, PDX_PNG_CORRUPT, "IHDR: out of place");
+        if (c.type == T_IEND) return pdx_png_fail(d, PDX_PNG_CORRUPT, "IEND: No image in file");
         if (c.type == T_PLTE) {
-            if (d->seen_palette) return fail(d, PDX_PNG_CORRUPT, "PLTE: duplicate");
+            if (d->seen_palette) return pdx_png_fail(d, PDX_PNG_CORRUPT, "PLTE: duplicate");
             d->seen_palette = 1;
             if ((rc = read_whole(d, &c)) != PDX_PNG_OK) return rc;
             if (d->h.color_type == 3) {
-                if (c.length == 0 || c.length > 768 || c.length % 3 != 0) return fail(d, PDX_PNG_CORRUPT, "PLTE: invalid");
+                if (c.length == 0 || c.length > 768 || c.length % 3 != 0) return pdx_png_fail(d, PDX_PNG_CORRUPT, "PLTE: invalid");
                 int entries = (int)(c.length / 3);
                 if (entries > (1 << d->h.bit_depth)) entries = 1 << d->h.bit_depth;
                 memcpy(d->palette, c.body, (size_t)entries * 3);
@@ -165,141 +129,16 @@ static int read_head(decoder *d) {
             }
         } else if (c.type == CHUNK('t', 'R', 'N', 'S')) {
             /* Alpha is dropped, so only its presence is recorded; the body is skipped as libpng skips it. */
-            if (!c.complete) return fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
+            if (!c.complete) return pdx_png_fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
             d->h.has_trns = 1;
         } else if ((c.type >> 29 & 1) == 0) {
             /* Bit 5 of the first letter clear: critical, and unknown to a PNG decoder. */
-            return fail(d, PDX_PNG_CORRUPT, "%s: unknown critical chunk", n);
+            return pdx_png_fail(d, PDX_PNG_CORRUPT, "%s: unknown critical chunk", n);
         } else if (!c.complete) {
-            return fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
+            return pdx_png_fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
         }
         d->pos += 12 + (size_t)c.length;
     }
-}
-
-/* ---- Filters ---- */
-
-static void unfilter_paeth(uint8_t *cur, const uint8_t *prev, size_t n, size_t bpp) {
-    for (size_t i = 0; i < bpp && i < n; i++) cur[i] = (uint8_t)(cur[i] + prev[i]);
-    for (size_t i = bpp; i < n; i++) {
-        int a = cur[i - bpp], b = prev[i], c = prev[i - bpp];
-        int pb = a - c, pa = b - c;
-        int da = pa < 0 ? -pa : pa;
-        int db = pb < 0 ? -pb : pb;
-        int s = pa + pb;
-        int dc = s < 0 ? -s : s;
-        int bc = db <= dc ? b : c;
-        int pred = (da <= db && da <= dc) ? a : bc;
-        cur[i] = (uint8_t)(cur[i] + pred);
-    }
-}
-
-/*
- * The Paeth filter with 3 or 1 bytes per pixel, the left neighbours held in registers. Paeth's choice, written
- * with d = b - c and x = a - c as "a if |d| <= |x| and |d| <= |x + d|, else b if |x| <= |x + d|, else c", is,
- * solved for a: a when a <= lo or a >= hi, where {lo, hi} = {b, 3c - 2b} (lo = hi = c when d = 0); otherwise b
- * when 2a >= 3c - b (d > 0) or 2a <= 3c - b (d < 0), else c, that is: `up` when a >= th, else `down`, with th,
- * up and down from b and c alone (`>> 1` of a negative int is floor division, as clang and gcc compile it).
- * Everything but three comparisons with a depends on the previous row only, which shortens the chain from one
- * byte to the next (about 30% faster than the textbook form here). The tests check it against libpng on every
- * layout.
- */
-#define PAETH_STEP(k)                                                                                                  \
-    {                                                                                                                  \
-        int b = prev[i + k], c = c##k, d = b - c, t = 3 * c - 2 * b, m = 3 * c - b;                                    \
-        int lo = d >= 0 ? t : b, hi = d >= 0 ? b : t;                                                                  \
-        int th = d > 0 ? (m + 1) >> 1 : (m >> 1) + 1, up = d > 0 ? b : c, down = d > 0 ? c : b;                        \
-        int a = a##k;                                                                                                  \
-        int other = a >= th ? up : down;                                                                               \
-        int pred = ((a <= lo) | (a >= hi)) ? a : other;                                                                \
-        a##k = (uint8_t)(cur[i + k] + pred);                                                                           \
-        cur[i + k] = (uint8_t)a##k;                                                                                    \
-        c##k = b;                                                                                                      \
-    }
-
-static void unfilter_paeth3(uint8_t *cur, const uint8_t *prev, size_t n) {
-    int a0 = 0, a1 = 0, a2 = 0, c0 = 0, c1 = 0, c2 = 0;
-    for (size_t i = 0; i + 3 <= n; i += 3) {
-        PAETH_STEP(0) PAETH_STEP(1) PAETH_STEP(2)
-    }
-}
-
-static void unfilter_paeth1(uint8_t *cur, const uint8_t *prev, size_t n) {
-    int a0 = 0, c0 = 0;
-    for (size_t i = 0; i < n; i++) PAETH_STEP(0)
-}
-#undef PAETH_STEP
-
-/* Undoes one row's filter in place; `prev` is the previous row of the same pass (zeros for the first). */
-static int unfilter(decoder *d, uint8_t *cur, const uint8_t *prev, size_t n, int filter) {
-    size_t bpp = d->bits < 8 ? 1 : d->bits / 8;
-    switch (filter) {
-    case 0: break;
-    case 1:
-        for (size_t i = bpp; i < n; i++) cur[i] = (uint8_t)(cur[i] + cur[i - bpp]);
-        break;
-    case 2:
-        for (size_t i = 0; i < n; i++) cur[i] = (uint8_t)(cur[i] + prev[i]);
-        break;
-    case 3:
-        for (size_t i = 0; i < bpp && i < n; i++) cur[i] = (uint8_t)(cur[i] + (prev[i] >> 1));
-        for (size_t i = bpp; i < n; i++) cur[i] = (uint8_t)(cur[i] + ((cur[i - bpp] + prev[i]) >> 1));
-        break;
-    case 4:
-        if (bpp == 3) unfilter_paeth3(cur, prev, n);
-        else if (bpp == 1) unfilter_paeth1(cur, prev, n);
-        else unfilter_paeth(cur, prev, n, bpp);
-        break;
-    default: return fail(d, PDX_PNG_CORRUPT, "bad adaptive filter value");
-    }
-    return PDX_PNG_OK;
-}
-
-/* ---- Samples ---- */
-
-/* Converts `width` pixels of an unfiltered stream row to 8-bit grey or RGB in `out`; returns the row to
- * deliver (the input itself when it already is one). */
-static const uint8_t *convert(const decoder *d, const uint8_t *raw, uint8_t *out, uint32_t width) {
-    int depth = d->h.bit_depth, ct = d->h.color_type;
-    if (depth == 8 && (ct == 0 || ct == 2)) return raw;
-    if (ct == 3) {
-        if (depth == 8) {
-            for (uint32_t x = 0; x < width; x++) memcpy(out + 3 * (size_t)x, d->palette + 3 * (size_t)raw[x], 3);
-        } else {
-            int per = 8 / depth, mask = (1 << depth) - 1;
-            for (uint32_t x = 0; x < width; x++) {
-                int shift = 8 - depth * (int)(x % per + 1);
-                int index = (raw[x / per] >> shift) & mask;
-                memcpy(out + 3 * (size_t)x, d->palette + 3 * (size_t)index, 3);
-            }
-        }
-        return out;
-    }
-    if (depth < 8) { /* grey 1, 2, 4: scaled by bit replication */
-        int per = 8 / depth, mask = (1 << depth) - 1, scale = 255 / mask;
-        for (uint32_t x = 0; x < width; x++) {
-            int shift = 8 - depth * (int)(x % per + 1);
-            out[x] = (uint8_t)(((raw[x / per] >> shift) & mask) * scale);
-        }
-        return out;
-    }
-    /* 8 or 16 bits with alpha, or 16 bits without: keep the high byte of the colour samples. */
-    size_t step = (size_t)(depth / 8);
-    size_t samples = ct == 2 ? 3 : ct == 4 ? 2 : ct == 6 ? 4 : 1;
-    size_t keep = d->channels;
-    size_t stride = samples * step;
-    if (keep == 1) {
-        for (uint32_t x = 0; x < width; x++) out[x] = raw[(size_t)x * stride];
-    } else {
-        for (uint32_t x = 0; x < width; x++) {
-            const uint8_t *p = raw + (size_t)x * stride;
-            uint8_t *q = out + 3 * (size_t)x;
-            q[0] = p[0];
-            q[1] = p[step];
-            q[2] = p[2 * step];
-        }
-    }
-    return out;
 }
 
 /* ---- The pixel stream ---- */
@@ -320,18 +159,18 @@ typedef struct {
 static int next_input(stream *s) {
     decoder *d = s->d;
     if (s->used == s->c.length) {
-        if (!s->c.complete) return fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
-        if (!crc_ok(&s->c)) return fail(d, PDX_PNG_CORRUPT, "IDAT: CRC error");
+        if (!s->c.complete) return pdx_png_fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
+        if (!pdx_png_crc_ok(&s->c)) return pdx_png_fail(d, PDX_PNG_CORRUPT, "IDAT: CRC error");
         d->pos += 12 + (size_t)s->c.length;
-        int rc = read_chunk(d, &s->c);
+        int rc = pdx_png_read_chunk(d, &s->c);
         if (rc != PDX_PNG_OK) return rc;
-        if (s->c.type != T_IDAT) return fail(d, PDX_PNG_CORRUPT, "Not enough image data");
+        if (s->c.type != T_IDAT) return pdx_png_fail(d, PDX_PNG_CORRUPT, "Not enough image data");
         s->used = 0;
         if (s->c.length == 0) return PDX_PNG_OK;
     }
     size_t piece = s->c.length - s->used;
     if (piece > IDAT_PIECE) piece = IDAT_PIECE;
-    if (s->used + piece > s->c.available) return fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
+    if (s->used + piece > s->c.available) return pdx_png_fail(d, PDX_PNG_TRUNCATED, "the file ends before the image does");
     s->z.next_in = (Bytef *)(s->c.body + s->used);
     s->z.avail_in = (uInt)piece;
     s->used += piece;
@@ -343,7 +182,7 @@ static int inflate_into(stream *s, uint8_t *out, size_t n) {
     s->z.next_out = out;
     s->z.avail_out = (uInt)n;
     while (s->z.avail_out > 0) {
-        if (s->ended) return fail(s->d, PDX_PNG_CORRUPT, "Not enough image data");
+        if (s->ended) return pdx_png_fail(s->d, PDX_PNG_CORRUPT, "Not enough image data");
         if (s->z.avail_in == 0) {
             int rc = next_input(s);
             if (rc != PDX_PNG_OK) return rc;
@@ -353,7 +192,7 @@ static int inflate_into(stream *s, uint8_t *out, size_t n) {
         if (z == Z_STREAM_END) s->ended = 1;
         else if (z == Z_BUF_ERROR) continue; /* no progress possible: more input is needed */
         else if (z != Z_OK)
-            return fail(s->d, z == Z_MEM_ERROR ? PDX_PNG_NO_MEMORY : PDX_PNG_CORRUPT, "IDAT: %s",
+            return pdx_png_fail(s->d, z == Z_MEM_ERROR ? PDX_PNG_NO_MEMORY : PDX_PNG_CORRUPT, "IDAT: %s",
                         s->z.msg != NULL ? s->z.msg : "zlib error");
     }
     return PDX_PNG_OK;
@@ -375,8 +214,8 @@ static int finish_stream(stream *s) {
         if (z == Z_STREAM_END) s->ended = 1;
         else if (z != Z_OK && z != Z_BUF_ERROR) break;
     }
-    if (!s->c.complete) return fail(s->d, PDX_PNG_TRUNCATED, "the file ends before the image does");
-    if (!crc_ok(&s->c)) return fail(s->d, PDX_PNG_CORRUPT, "IDAT: CRC error");
+    if (!s->c.complete) return pdx_png_fail(s->d, PDX_PNG_TRUNCATED, "the file ends before the image does");
+    if (!pdx_png_crc_ok(&s->c)) return pdx_png_fail(s->d, PDX_PNG_CORRUPT, "IDAT: CRC error");
     return PDX_PNG_OK;
 }
 
@@ -388,24 +227,24 @@ static int decode_streaming(decoder *d, const pdx_png_sink *sink) {
     stream s;
     memset(&s, 0, sizeof s);
     s.d = d;
-    int rc = read_chunk(d, &s.c);
+    int rc = pdx_png_read_chunk(d, &s.c);
     if (rc != PDX_PNG_OK) return rc;
-    if (inflateInit(&s.z) != Z_OK) return fail(d, PDX_PNG_NO_MEMORY, "out of memory for zlib");
+    if (inflateInit(&s.z) != Z_OK) return pdx_png_fail(d, PDX_PNG_NO_MEMORY, "out of memory for zlib");
     uint32_t w = d->h.width, h = d->h.height, ch = d->channels;
     size_t stride = (size_t)w * ch;
     /* Two stream rows (each with its filter byte), one converted row, and the whole image for Adam7. */
     uint8_t *rows = (uint8_t *)calloc(2 * (d->rowbytes + 1) + stride + 1, 1);
     uint8_t *image = d->h.interlaced ? (uint8_t *)malloc(stride * h + 1) : NULL;
     if (rows == NULL || (d->h.interlaced && image == NULL)) {
-        rc = fail(d, PDX_PNG_NO_MEMORY, "out of memory for the rows");
+        rc = pdx_png_fail(d, PDX_PNG_NO_MEMORY, "out of memory for the rows");
         goto done;
     }
     uint8_t *cur = rows, *prev = rows + d->rowbytes + 1, *out = rows + 2 * (d->rowbytes + 1);
     if (!d->h.interlaced) {
         for (uint32_t y = 0; y < h; y++) {
             if ((rc = inflate_into(&s, cur, d->rowbytes + 1)) != PDX_PNG_OK) goto done;
-            if ((rc = unfilter(d, cur + 1, prev + 1, d->rowbytes, cur[0])) != PDX_PNG_OK) goto done;
-            if (sink->row(sink->context, convert(d, cur + 1, out, w), y) != 0) {
+            if ((rc = pdx_png_unfilter(d, cur + 1, prev + 1, d->rowbytes, cur[0])) != PDX_PNG_OK) goto done;
+            if (sink->row(sink->context, pdx_png_convert(d, cur + 1, out, w), y) != 0) {
                 rc = PDX_PNG_STOPPED;
                 goto done;
             }
@@ -422,8 +261,8 @@ static int decode_streaming(decoder *d, const pdx_png_sink *sink) {
             memset(prev, 0, n + 1);
             for (uint32_t r = 0; r < ph; r++) {
                 if ((rc = inflate_into(&s, cur, n + 1)) != PDX_PNG_OK) goto done;
-                if ((rc = unfilter(d, cur + 1, prev + 1, n, cur[0])) != PDX_PNG_OK) goto done;
-                const uint8_t *px = convert(d, cur + 1, out, pw);
+                if ((rc = pdx_png_unfilter(d, cur + 1, prev + 1, n, cur[0])) != PDX_PNG_OK) goto done;
+                const uint8_t *px = pdx_png_convert(d, cur + 1, out, pw);
                 uint8_t *dst = image + (size_t)(y0 + r * dy) * stride;
                 for (uint32_t i = 0; i < pw; i++) memcpy(dst + (size_t)(x0 + i * dx) * ch, px + (size_t)i * ch, ch);
                 uint8_t *t = cur;
@@ -445,89 +284,6 @@ done:
     return rc;
 }
 
-/*
- * The whole stream in one step through libdeflate, for a sequential image whose IDAT chunks are all
- * present with good CRCs and whose zlib stream declares a 32 KiB window and inflates to exactly the image's
- * bytes with a good Adler-32. Returns PDX_PNG_OK when it delivered the image, -1 when the stream does not
- * qualify (nothing delivered: the caller streams it instead), else the sink's stop or a filter error.
- */
-static int decode_whole(decoder *d, const pdx_png_sink *sink) {
-    /* The run of IDAT chunks. */
-    size_t pos = d->pos, total = 0;
-    int count = 0;
-    const uint8_t *single = NULL;
-    for (;;) {
-        size_t saved = d->pos;
-        chunk c;
-        d->pos = pos;
-        int rc = read_chunk(d, &c);
-        d->pos = saved;
-        if (rc != PDX_PNG_OK) {
-            if (count == 0) return -1;
-            break; /* what follows the run is no concern of the pixels */
-        }
-        if (c.type != T_IDAT) break;
-        if (!c.complete || !crc_ok(&c)) return -1;
-        total += c.length;
-        single = c.body;
-        count++;
-        pos += 12 + (size_t)c.length;
-    }
-    if (total < 6) return -1;
-    uint64_t need = (uint64_t)(d->rowbytes + 1) * d->h.height;
-    uint64_t request = need + (count > 1 ? total : 0);
-    if (need > SIZE_MAX / 2 || sink->try_reserve(sink->context, request) != 0) return -1;
-    uint8_t *pixels = (uint8_t *)malloc((size_t)need);
-    uint8_t *joined = count > 1 ? (uint8_t *)malloc(total) : NULL;
-    int result = -1;
-    if (pixels == NULL || (count > 1 && joined == NULL)) goto done;
-    const uint8_t *in = single;
-    if (count > 1) {
-        size_t at = 0;
-        for (size_t p = d->pos; at < total; p += 12 + be32(d->data + p)) {
-            uint32_t n = be32(d->data + p);
-            memcpy(joined + at, d->data + p + 8, n);
-            at += n;
-        }
-        in = joined;
-    }
-    /* zlib header: deflate with a 32 KiB window (a smaller declared window is zlib's to judge), no dictionary. */
-    if ((in[0] & 15) != 8 || (in[0] >> 4) != 7 || (in[1] & 32) != 0 || ((unsigned)in[0] << 8 | in[1]) % 31 != 0) goto done;
-    struct libdeflate_decompressor *z = libdeflate_alloc_decompressor();
-    if (z == NULL) goto done;
-    size_t used = 0, produced = 0;
-    enum libdeflate_result r = libdeflate_deflate_decompress_ex(z, in + 2, total - 2, pixels, (size_t)need, &used, &produced);
-    libdeflate_free_decompressor(z);
-    if (r != LIBDEFLATE_SUCCESS || produced != need || total - 2 - used < 4) goto done;
-    if (libdeflate_adler32(1, pixels, (size_t)need) != be32(in + 2 + used)) goto done;
-    /* Clean: undo the filters in place and deliver. */
-    uint32_t w = d->h.width;
-    uint8_t *out = (uint8_t *)malloc((size_t)w * d->channels + 1);
-    uint8_t *zeros = (uint8_t *)calloc(d->rowbytes + 1, 1);
-    if (out == NULL || zeros == NULL) {
-        free(out);
-        free(zeros);
-        goto done;
-    }
-    const uint8_t *prev = zeros;
-    result = PDX_PNG_OK;
-    for (uint32_t y = 0; y < d->h.height; y++) {
-        uint8_t *row = pixels + (size_t)y * (d->rowbytes + 1);
-        if ((result = unfilter(d, row + 1, prev, d->rowbytes, row[0])) != PDX_PNG_OK) break;
-        if (sink->row(sink->context, convert(d, row + 1, out, w), y) != 0) {
-            result = PDX_PNG_STOPPED;
-            break;
-        }
-        prev = row + 1;
-    }
-    free(out);
-    free(zeros);
-done:
-    free(pixels);
-    free(joined);
-    return result;
-}
-
 int pdx_png_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t max_side,
                         const pdx_png_sink *sink, pdx_png_header *header, uint32_t *channels, char *message,
                         size_t message_size) {
@@ -545,12 +301,12 @@ int pdx_png_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, u
     *header = d->h;
     uint64_t count = (uint64_t)d->h.width * (uint64_t)d->h.height;
     if (count > max_pixels) {
-        rc = fail(d, PDX_PNG_TOO_LARGE, "%ux%u is %llu pixels, above the limit of %llu", d->h.width, d->h.height,
+        rc = pdx_png_fail(d, PDX_PNG_TOO_LARGE, "%ux%u is %llu pixels, above the limit of %llu", d->h.width, d->h.height,
                   (unsigned long long)count, (unsigned long long)max_pixels);
         goto done;
     }
     if (d->h.width > max_side || d->h.height > max_side) {
-        rc = fail(d, PDX_PNG_TOO_LARGE, "%ux%u has a side above %u", d->h.width, d->h.height, max_side);
+        rc = pdx_png_fail(d, PDX_PNG_TOO_LARGE, "%ux%u has a side above %u", d->h.width, d->h.height, max_side);
         goto done;
     }
     uint64_t buffered = d->h.interlaced ? (uint64_t)d->h.width * d->channels * d->h.height : 0;
@@ -560,7 +316,7 @@ int pdx_png_decode_rows(const uint8_t *data, size_t size, uint64_t max_pixels, u
     }
     *channels = d->channels;
     rc = -1;
-    if (!d->h.interlaced && sink->try_reserve != NULL) rc = decode_whole(d, sink);
+    if (!d->h.interlaced && sink->try_reserve != NULL) rc = pdx_png_decode_whole(d, sink);
     if (rc == -1) rc = decode_streaming(d, sink);
 done:
     free(d);
