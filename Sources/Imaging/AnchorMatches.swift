@@ -18,16 +18,16 @@ extension AnchorKeys {
     /// first, then the smaller index). Also returns the number of anchor pairs compared (the search's work). Sorted
     /// by (copy, original).
     ///
-    /// Votes by rarity, not by a global crowd cap: the anchors' pair keys (`keyed`) are sorted once, and each
-    /// anchor's **cost** is the number of other anchors holding its key. Every image takes its anchors in order of
-    /// cost (then key and position) while their costs add up to at most `budget`: its **queries**. A query pairs
-    /// with every other image's anchor of its key (a pair of two queries counts once), and each pair votes in
-    /// whichever direction the sizes fit. So an image always votes through its rarest keys, however common keys
-    /// become as the corpus grows, and a key shared by a crop and its original is used by whichever of the two
-    /// finds it cheap. Work: O(A log A) for the sort (A anchors, at most `limit` per image, twice that for a sparse
-    /// one) plus at most `budget` anchor pairs per image, O(n · budget) for n images: linear in the corpus.
-    /// Memory: the anchors and the votes that fit. The sort, each image's choice of queries and the comparisons run
-    /// on up to `threads` threads; the result does not depend on how many (the votes are sorted before they count).
+    /// Votes by rarity, not by a global crowd cap: the anchors' pair keys (`keyed`) are put in key order once, and each
+    /// anchor's **cost** is the number of other anchors holding its key. Every image takes its anchors in order of cost
+    /// (then key and position) while their costs add up to at most `budget`: its **queries**. A query pairs with every
+    /// other image's anchor of its key (a pair of two queries counts once), and each pair votes in whichever direction
+    /// the sizes fit. So an image always votes through its rarest keys, however common keys become as the corpus grows,
+    /// and a key shared by a crop and its original is used by whichever of the two finds it cheap. Work: O(A) to put
+    /// the entries in buckets of about 256 and sort each (A anchors, at most `limit` per image, twice that for a sparse
+    /// one) plus at most `budget` anchor pairs per image, O(n · budget) for n images: linear in the corpus. Memory: the
+    /// anchors and the votes that fit. The buckets, each image's choice of queries and the comparisons run on up to
+    /// `threads` threads; the result does not depend on how many (the votes are sorted before they count).
     public static func matches(
         sizes: [SubImage.Size], anchors: [[Anchor]], minVotes: Int = minVotes, fewAnchors: Int = fewAnchors,
         budget: Int = budget, perCopy: Int = perCopy, minCoincidence: Double = minCoincidence, threads: Int = 1
@@ -95,8 +95,7 @@ extension AnchorKeys {
         phases.mark("sorted and runs")
         // Each image's entries (ascending), grouped by image through counts and offsets.
         var offset = [Int](repeating: 0, count: keyed.count + 1)
-        for e in entries { offset[Int(e.image) + 1] += 1 }
-        for i in 0..<keyed.count { offset[i + 1] += offset[i] }
+        for (i, list) in keyed.enumerated() { offset[i + 1] = offset[i] + list.count }
         var byImage = [Int32](repeating: 0, count: entries.count)
         var fill = offset
         for (i, e) in entries.enumerated() {

@@ -9,8 +9,8 @@ import PairDxCore
 ///   and 64-bit pHashes within `radius` (both hashes must agree); when a blob has no 256-bit hash, or the
 ///   confirmation is off, 64-bit pHashes within `radius` (`HammingIndex`), confirmed where both have one;
 /// - **crop** / **panel**: one blob's pixels are a trim (crop) or a half (panel) of the other's at the same scale:
-///   their sizes fit (`SubImage.fit`), content-anchored keys vote for one offset (`AnchorKeys`), and the pixels
-///   aligned there agree in detail (`SubImage.align`, at least `detail`'s crop or panel threshold). The same search
+///   their sizes fit (`SubImage.fit`), content-anchored keys vote for one offset where a share of the copy's anchors
+///   lie on the original's (`AnchorKeys.matches`), and the pixels aligned there agree in detail (`SubImage.align`, at least `detail`'s crop or panel threshold). The same search
 ///   finds a re-encoded copy of the same size (a **near** edge, at least the crop threshold), which the hashes can
 ///   miss when a lower JPEG quality turns many 256-bit signs. The images are decoded from `pixels`; without it, no
 ///   crop search;

@@ -8,16 +8,15 @@ import PairDxCore
 public enum SearchBenchmark {
     public static func codes(count: Int, radius: Int) -> [UInt64] {
         var rng = SplitMix64(state: 0x5EED)
-        func next() -> UInt64 { rng.next() }
         var out = [UInt64]()
         out.reserveCapacity(count)
         while out.count < count {
             if out.count >= 10 && out.count % 10 == 0 {
-                var c = out[Int(next() % UInt64(out.count))]
-                for _ in 0..<(1 + Int(next() % UInt64(max(1, radius)))) { c ^= 1 << (next() % 64) }
+                var c = out[Int(rng.next() % UInt64(out.count))]
+                for _ in 0..<(1 + Int(rng.next() % UInt64(max(1, radius)))) { c ^= 1 << (rng.next() % 64) }
                 out.append(c)
             } else {
-                out.append(next())
+                out.append(rng.next())
             }
         }
         return out

@@ -281,17 +281,17 @@ extension SubImage {
         func squares(_ m: Moments) -> Double { m.norm * m.norm + n * m.mean * m.mean }
         let difference = squares(a.lumaMoments) + squares(b.lumaMoments) - 2 * Double(lumaDot)
         return (
-            correlation(a.detail, a.detailMoments, b.detail, b.detailMoments, dot: dot(a.detail, b.detail)),
-            correlation(a.luma, a.lumaMoments, b.luma, b.lumaMoments, dot: lumaDot),
+            correlation(a.detailMoments, b.detailMoments, dot: dot(a.detail, b.detail), count: n),
+            correlation(a.lumaMoments, b.lumaMoments, dot: lumaDot, count: n),
             (max(0, difference) / max(1, n)).squareRoot()
         )
     }
 
-    /// Pearson correlation of two byte vectors of one length from their moments and their `dot`; 0 when either is
+    /// Pearson correlation of two vectors of `count` values from their moments and their `dot`; 0 when either is
     /// flat.
-    static func correlation(_ x: [Int8], _ mx: Moments, _ y: [Int8], _ my: Moments, dot: Int32) -> Double {
+    static func correlation(_ mx: Moments, _ my: Moments, dot: Int32, count: Double) -> Double {
         guard mx.norm > 1e-6, my.norm > 1e-6 else { return 0 }
-        return (Double(dot) - Double(x.count) * mx.mean * my.mean) / (mx.norm * my.norm)
+        return (Double(dot) - count * mx.mean * my.mean) / (mx.norm * my.norm)
     }
 
     /// Σ xᵢyᵢ of two byte vectors of one length, in 32-bit lanes so that the loop vectorises: |xᵢyᵢ| ≤ 128² = 2¹⁴,
