@@ -66,6 +66,25 @@ public enum AlignedDetail {
         return out
     }
 
+    /// Whether two thumbnails differ by at most `levels` grey levels, root mean square, once each is centred on its
+    /// own mean (a copy that is only brighter or darker differs by 0). Exact in integers: with d = a − b over the
+    /// n cells, n·Σd² − (Σd)² ≤ (levels·n)². O(n).
+    public static func centredDifference(_ a: [UInt8], _ b: [UInt8], atMost levels: Int) -> Bool {
+        precondition(a.count == b.count)
+        var sum = 0, squares = 0
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                for i in 0..<a.count {
+                    let d = Int(a[i]) &- Int(b[i])
+                    sum &+= d
+                    squares &+= d &* d
+                }
+            }
+        }
+        let n = a.count
+        return n &* squares &- sum &* sum <= (levels &* n) &* (levels &* n)
+    }
+
     /// A region of an image as fractions of its sides.
     public struct Box: Sendable, Equatable {
         public var x0: Double, y0: Double, x1: Double, y1: Double

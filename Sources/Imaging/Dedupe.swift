@@ -16,8 +16,8 @@ import PairDxCore
 ///   crop search;
 /// - with the crop search on and a detail check (`detail` not nil), also **near** by the pixel route: 64-bit
 ///   pHashes within `pixelRadius` that the hashes did not find, of one aspect ratio up to a pixel of rounding
-///   (`sameAspect`: a rescaled or re-encoded copy keeps it), checked on the pixels below at the stricter
-///   `pixelRoute.least`;
+///   (`sameAspect`: a rescaled or re-encoded copy keeps it) and with thumbnails that agree (`thumbnailsAgree`),
+///   checked on the pixels below at the stricter `pixelRoute.least`;
 /// - and, for near edges, the detail check: with the crop search on, on the planes of the decoded pixels
 ///   (`SubImage.nearScore`, kept by `keepsOnPlanes`: detail at least `detail`'s crop threshold, the whole planes at
 ///   least `pixelRoute.whole`, or a nearly flat copy within `flatCopy`); otherwise between blobs that both have a
@@ -177,10 +177,13 @@ public enum Dedupe {
         var extra = [HammingPair]()
         if onPixels, detail != nil, pixelRadius >= 0 {
             let known = Set(pairs.map { Int($0.i) << 32 | Int($0.j) })
-            extra = HammingIndex(blobs.map(\.phash)).pairs(radius: min(64, pixelRadius), threads: threads)
-                .filter {
-                    !known.contains(Int($0.i) << 32 | Int($0.j)) && sameAspect(blobs[Int($0.i)], blobs[Int($0.j)])
-                }
+            let near = HammingIndex(blobs.map(\.phash)).pairs(radius: min(64, pixelRadius), threads: threads)
+            let frozen = blobs
+            let keep = Parallel.map(count: near.count, threads: threads, batch: 1024) { k -> Bool in
+                let p = near[k], a = frozen[Int(p.i)], b = frozen[Int(p.j)]
+                return !known.contains(Int(p.i) << 32 | Int(p.j)) && sameAspect(a, b) && thumbnailsAgree(a, b)
+            }
+            extra = zip(near, keep).compactMap { $1 ? $0 : nil }
             phases.mark("pixel route's candidates (\(extra.count) pairs)")
         }
         // Crop and panel pairs: anchors voting for one offset between images whose sizes fit, then the pixels
