@@ -10,10 +10,10 @@ import PairDxCore
 ///   confirmation is off, 64-bit pHashes within `radius` (`HammingIndex`), confirmed where both have one;
 /// - **crop** / **panel**: one blob's pixels are a trim (crop) or a half (panel) of the other's at the same scale:
 ///   their sizes fit (`SubImage.fit`), content-anchored keys vote for one offset where a share of the copy's anchors
-///   lie on the original's (`AnchorKeys.matches`), and the pixels aligned there agree in detail (`SubImage.align`, at least `detail`'s crop or panel threshold). The same search
-///   finds a re-encoded copy of the same size (a **near** edge, at least the crop threshold), which the hashes can
-///   miss when a lower JPEG quality turns many 256-bit signs. The images are decoded from `pixels`; without it, no
-///   crop search;
+///   lie on the original's (`AnchorKeys.matches`), and the pixels aligned there agree in detail (`SubImage.align`,
+///   at least `detail`'s crop or panel threshold). The same search finds a re-encoded copy of the same size (a
+///   **near** edge, at least the crop threshold), which the hashes can miss when a lower JPEG quality turns many
+///   256-bit signs. The images are decoded from `pixels`; without it, no crop search;
 /// - with the crop search on and a detail check (`detail` not nil), also **near** by the pixel route: 64-bit
 ///   pHashes within `pixelRadius` that the hashes did not find, of one aspect ratio up to a pixel of rounding
 ///   (`sameAspect`: a rescaled or re-encoded copy keeps it) and with thumbnails that agree (`thumbnailsAgree`),
@@ -43,8 +43,6 @@ public enum Dedupe {
         public var pixelSHA256: String?
         public var phash: UInt64
         public var phash256: [UInt64]?
-        /// The crop signature (36 words), when hashed with `pairdx-phash-v2`.
-        public var crops: [UInt64]?
         /// The 32×32 thumbnail (`AlignedDetail`), when hashed with `pairdx-phash-v2`.
         public var thumb: [UInt8]?
         public var width: Int
@@ -136,7 +134,6 @@ public enum Dedupe {
                     Blob(
                         sha256: sha, pixelSHA256: img.pixelSHA256, phash: code,
                         phash256: img.phash256.flatMap(ImageHashes.words256),
-                        crops: img.crop256.flatMap(CropSignature.words),
                         thumb: img.thumb32.flatMap(AlignedDetail.parse),
                         width: img.width ?? 0, height: img.height ?? 0))
             }

@@ -89,6 +89,15 @@ public enum TransformBenchmark {
             pixels: { [stored] in stored[$0] })
         var signature = [String: Dedupe.Blob]()
         for item in r.items { signature[item.id] = r.blobs[item.blob] }
+        // The crop signature's nine window codes (36 words) of each figure, read from its hash record.
+        var windows = [String: [UInt64]]()
+        for f in figures {
+            if let w = f.sha256.flatMap({ images[$0]?.crop256 }).flatMap(CropSignature.words) { windows[f.id] = w }
+        }
+        /// The least 256-bit distance from `a`'s whole window to one of `b`'s windows 1–8.
+        func closestWindow(_ a: [UInt64], _ b: [UInt64]) -> Int {
+            (1..<9).map { w in Dedupe.distance256(Array(a[0..<4]), Array(b[(4 * w)..<(4 * w + 4)])) }.min()!
+        }
         var clusterOf = [String: Int]()
         for (c, cl) in r.clusters.enumerated() { for m in cl.members { clusterOf[m] = c } }
         var lines = [
@@ -107,11 +116,9 @@ public enum TransformBenchmark {
             var windowD = [Int](), wholeD = [Int]()
             for (id, o) in origin where o.transform == t {
                 let orig = "PMC\(100 * (o.image + 1))/F1"
-                guard let a = signature[id], let b = signature[orig] else { continue }
-                windowD.append(
-                    (1..<9).map { w in
-                        Dedupe.distance256(Array(a.crops![0..<4]), Array(b.crops![(4 * w)..<(4 * w + 4)]))
-                    }.min()!)
+                guard let a = signature[id], let b = signature[orig], let wa = windows[id], let wb = windows[orig]
+                else { continue }
+                windowD.append(closestWindow(wa, wb))
                 wholeD.append(Dedupe.distance256(a.phash256!, b.phash256!))
             }
             // Detail scores of the copy–original edges the hashes found.
@@ -134,11 +141,9 @@ public enum TransformBenchmark {
         let origIDs = (0..<originals).map { "PMC\(100 * ($0 + 1))/F1" }
         for x in origIDs {
             for y in origIDs where x != y {
-                guard let a = signature[x], let b = signature[y] else { continue }
-                distinctWindow.append(
-                    (1..<9).map { w in
-                        Dedupe.distance256(Array(a.crops![0..<4]), Array(b.crops![(4 * w)..<(4 * w + 4)]))
-                    }.min()!)
+                guard let a = signature[x], let b = signature[y], let wa = windows[x], let wb = windows[y]
+                else { continue }
+                distinctWindow.append(closestWindow(wa, wb))
                 if x < y { distinctWhole.append(Dedupe.distance256(a.phash256!, b.phash256!)) }
             }
         }
