@@ -222,7 +222,7 @@ public enum Dedupe {
             for (v, al) in zip(found.votes, aligned) {
                 guard let al else { continue }
                 let c = v.candidate
-                let ok = al.score >= thresholds.aligned(for: c.kind)
+                let ok = keepsAligned(score: al.score, votes: v.votes, kind: c.kind, detail: thresholds)
                 scored.append(Scored(a: c.copy, b: c.original, match: c.kind, score: al.score, kept: ok))
                 if ok {
                     crops.append(

@@ -32,6 +32,17 @@ extension Dedupe {
     /// The detail check's thresholds, from the score distributions of true and false edges on the synthetic
     /// corpus (docs/pairdx-phash-v2.md §4); nil: no check.
     public static let defaultDetail: DetailThresholds? = DetailThresholds(near: 0.97, crop: 0.9, panel: 0.9)
+    /// A pair aligned on its pixels (`SubImage.align`) whose anchors agreed strongly, at least `votes` pair keys
+    /// within a pixel of one offset, is kept at a detail correlation of `least`, below its kind's threshold: a copy of
+    /// a noisy figure re-encoded as JPEG keeps its anchors but loses some of its finest detail. At 100,000 synthetic
+    /// figures no false candidate gathers more than 10 votes, and none with a score of 0.8 or more more than 4
+    /// (docs/pairdx-phash-v2.md §5, "Many votes").
+    public static let manyVotes = (votes: 16, least: 0.8)
+    /// Whether a pair aligned on its pixels is kept: its kind's detail threshold (`DetailThresholds.aligned`), or the
+    /// `manyVotes` rule.
+    static func keepsAligned(score: Double, votes: Int, kind: Match, detail: DetailThresholds) -> Bool {
+        score >= detail.aligned(for: kind) || (votes >= manyVotes.votes && score >= manyVotes.least)
+    }
     /// The pixel route of near pairs (with the crop search on): 64-bit pHashes within `radius` of one aspect ratio
     /// (`sameAspect`) whose 32×32 thumbnails differ by at most `thumbnail` grey levels once centred
     /// (`thumbnailsAgree`) are candidates, kept when their `SubImage.nearScore` is at least `least` in detail; any
