@@ -55,12 +55,21 @@ public enum AnchorKeys {
     public static let minVotes = 3
     public static let fewVotes = 2, fewAnchors = 64
     /// The least share of a copy's anchors that, moved by a candidate's offset, lie within a pixel of one of the
-    /// original's (`coincidence`): below it `matches` drops the candidate before any alignment. A true crop or panel
-    /// has its own anchors where its original has them, but for the per-cell choice of the strongest; a candidate
-    /// that won its votes by coincidence has few more. Measured in `docs/pairdx-phash-v2.md` §5, "Anchors that
-    /// coincide": at 100,000 synthetic figures the aligned true pairs share 0.164 or more and 87% of the false
-    /// candidates under 0.1.
-    public static let minCoincidence = 0.1
+    /// original's (`coincidence`), by the kind the sizes fit: below it `matches` drops the candidate before any
+    /// alignment. A true crop or panel has its own anchors where its original has them, but for the per-cell choice
+    /// of the strongest; a candidate that won its votes by coincidence has few more. A panel's cells are half as
+    /// large as its original's, so its strongest anchors differ more. Measured in `docs/pairdx-phash-v2.md` §5,
+    /// "Anchors that coincide" and "Crops coincide more": at 100,000 synthetic figures the kept true crops share
+    /// 0.333 or more, the kept panels and same-size copies 0.164 or more, and every false candidate is a crop, 681
+    /// of 723 of them under 0.2.
+    public struct CoincidenceRule: Sendable, Equatable {
+        public var crop: Double, other: Double
+        public init(crop: Double, other: Double) { self.crop = crop; self.other = other }
+        /// One share for every kind.
+        public init(_ all: Double) { self.init(crop: all, other: all) }
+        public func least(for kind: DuplicateKind) -> Double { kind == .crop ? crop : other }
+    }
+    public static let minCoincidence = CoincidenceRule(crop: 0.2, other: 0.1)
     /// How far an anchor looks for its partner (`keyed`), in pixels.
     public static let pairRadius = 96
     /// Fewer anchors than this: a sparse (flat) image, counted in the report.

@@ -13,9 +13,9 @@ extension AnchorKeys {
 
     /// Candidates among images with `sizes` and `anchors` (one list per image; empty when not decoded): pairs whose
     /// sizes fit and whose shared keys agree on one offset (within a pixel) at least `minVotes` times (`fewVotes`
-    /// when either image has fewer than `fewAnchors` anchors) and at whose offset at least `minCoincidence` of the
-    /// copy's anchors lie on the original's (`coincidence`), at most `perCopy` originals per copy (most votes
-    /// first, then the smaller index). Also returns the number of anchor pairs compared (the search's work). Sorted
+    /// when either image has fewer than `fewAnchors` anchors) and at whose offset at least the share
+    /// `minCoincidence` asks of their kind of the copy's anchors lie on the original's (`coincidence`), at most
+    /// `perCopy` originals per copy (most votes first, then the smaller index). Also returns the number of anchor pairs compared (the search's work). Sorted
     /// by (copy, original).
     ///
     /// Votes by rarity, not by a global crowd cap: the anchors' pair keys (`keyed`) are put in key order once, and each
@@ -30,7 +30,7 @@ extension AnchorKeys {
     /// `threads` threads; the result does not depend on how many (the votes are sorted before they count).
     public static func matches(
         sizes: [SubImage.Size], anchors: [[Anchor]], minVotes: Int = minVotes, fewAnchors: Int = fewAnchors,
-        budget: Int = budget, perCopy: Int = perCopy, minCoincidence: Double = minCoincidence, threads: Int = 1
+        budget: Int = budget, perCopy: Int = perCopy, minCoincidence: CoincidenceRule = minCoincidence, threads: Int = 1
     ) -> (votes: [Vote], compared: Int) {
         matches(
             sizes: sizes, keyed: anchors.map(keyed), anchorCounts: anchors.map(\.count), minVotes: minVotes,
@@ -43,7 +43,7 @@ extension AnchorKeys {
     public static func matches(
         sizes: [SubImage.Size], keyed: [Keyed], anchorCounts: [Int],
         minVotes: Int = minVotes, fewAnchors: Int = fewAnchors, budget: Int = budget, perCopy: Int = perCopy,
-        minCoincidence: Double = minCoincidence, threads: Int = 1
+        minCoincidence: CoincidenceRule = minCoincidence, threads: Int = 1
     ) -> (votes: [Vote], compared: Int) {
         precondition(sizes.count == keyed.count && keyed.count == anchorCounts.count)
         var phases = Log.Phases("anchor matches")
@@ -179,11 +179,11 @@ extension AnchorKeys {
             }
             let (b, a) = (raw[k].0, raw[k].1)
             let few = min(anchorCounts[Int(b)], anchorCounts[Int(a)]) < fewAnchors
+            let kind = SubImage.fit(copy: sizes[Int(b)], original: sizes[Int(a)])!
             if best.votes >= (few ? fewVotes : minVotes),
                 coincidence(copy: positions(b), original: positions(a), x: best.x, y: best.y)
-                    .isAtLeast(minCoincidence)
+                    .isAtLeast(minCoincidence.least(for: kind))
             {
-                let kind = SubImage.fit(copy: sizes[Int(b)], original: sizes[Int(a)])!
                 out.append(
                     Vote(
                         candidate: SubImage.Candidate(copy: b, original: a, kind: kind), x: best.x, y: best.y,

@@ -115,7 +115,7 @@ import Testing
     /// original's; each copy keeps its `perCopy` best originals.
     static func bruteForceVotes(
         sizes: [SubImage.Size], anchors: [[AnchorKeys.Anchor]], fewAnchors: Int, budget: Int, perCopy: Int,
-        minCoincidence: Double
+        minCoincidence: AnchorKeys.CoincidenceRule
     ) -> [AnchorKeys.Vote] {
         struct Key: Hashable { var key: UInt64, x: Int32, y: Int32 }
         let keyed = anchors.map { AnchorKeys.keyed($0).map { Key(key: $0.key, x: $0.x, y: $0.y) } }
@@ -159,7 +159,7 @@ import Testing
                     anchors[a].contains { abs($0.x - p.x - best.x) <= 1 && abs($0.y - p.y - best.y) <= 1 }
                 }
                 if best.votes >= (few ? AnchorKeys.fewVotes : AnchorKeys.minVotes),
-                    Double(on.count) >= minCoincidence * Double(anchors[b].count)
+                    Double(on.count) >= minCoincidence.least(for: kind) * Double(anchors[b].count)
                 {
                     mine.append(
                         AnchorKeys.Vote(
@@ -178,13 +178,14 @@ import Testing
     /// pair of images checked directly returns. Originals have 40 anchors, copies 20–27 or 60: a `fewAnchors` of
     /// 30 asks `fewVotes` of the pairs with a sparse copy and `minVotes` of the others; 0 asks `minVotes` of all.
     @Test(arguments: [
-        (UInt64(1), 0, 60, 2, AnchorKeys.minCoincidence), (UInt64(2), 30, 200, 3, 0.0),
+        (UInt64(1), 0, 60, 2, AnchorKeys.minCoincidence), (UInt64(2), 30, 200, 3, .init(0)),
         (UInt64(3), AnchorKeys.fewAnchors, AnchorKeys.budget, AnchorKeys.perCopy, AnchorKeys.minCoincidence),
         (UInt64(4), 30, AnchorKeys.budget, AnchorKeys.perCopy, AnchorKeys.minCoincidence),
-        (UInt64(4), 30, AnchorKeys.budget, AnchorKeys.perCopy, 0.3)
+        (UInt64(4), 30, AnchorKeys.budget, AnchorKeys.perCopy, .init(0.3)),
+        (UInt64(5), 30, AnchorKeys.budget, AnchorKeys.perCopy, .init(crop: 0.3, other: 0))
     ])
     func anchorSearchEqualsBruteForce(
-        seed: UInt64, fewAnchors: Int, budget: Int, perCopy: Int, minCoincidence: Double
+        seed: UInt64, fewAnchors: Int, budget: Int, perCopy: Int, minCoincidence: AnchorKeys.CoincidenceRule
     ) {
         var rng = SplitMix64(state: seed)
         func r(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
@@ -230,12 +231,16 @@ import Testing
             sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy,
             minCoincidence: minCoincidence)
         #expect(found.votes == expected)
-        // At 0.3 the coincidence rule turns candidates down: copies that share a few anchors of 20–27.
-        if minCoincidence >= 0.3 {
+        // At 0.3 the coincidence rule turns candidates down: copies that share a few anchors of 20–27. A rule for
+        // crops alone turns down crops alone.
+        if minCoincidence.crop >= 0.3 {
             let all = AnchorKeys.matches(
                 sizes: sizes, anchors: anchors, fewAnchors: fewAnchors, budget: budget, perCopy: perCopy,
-                minCoincidence: 0)
-            #expect(all.votes.count > found.votes.count, "\(all.votes.count)")
+                minCoincidence: .init(0))
+            func count(_ v: [AnchorKeys.Vote], _ k: DuplicateKind) -> Int { v.filter { $0.candidate.kind == k }.count }
+            #expect(count(all.votes, .crop) > count(found.votes, .crop), "\(all.votes.count)")
+            let panelsKept = count(all.votes, .panel) == count(found.votes, .panel)
+            #expect(panelsKept == (minCoincidence.other == 0), "\(all.votes.count)")
         }
         // The same on 3 threads (sorted, queried and compared in slices).
         let threaded = AnchorKeys.matches(
@@ -245,7 +250,9 @@ import Testing
         #expect(expected.count >= 5)
         // Both vote rules are exercised: 2-vote candidates exist exactly when some images count as few (and the
         // coincidence rule is not so strict that it drops them all: their copies share few anchors).
-        if minCoincidence <= AnchorKeys.minCoincidence {
+        if minCoincidence.crop <= AnchorKeys.minCoincidence.crop
+            && minCoincidence.other <= AnchorKeys.minCoincidence.other
+        {
             #expect(expected.contains { $0.votes < AnchorKeys.minVotes } == (fewAnchors > 20))
         }
         #expect(expected.contains { $0.candidate.kind == .panel } && expected.contains { $0.candidate.kind == .crop })
