@@ -216,13 +216,22 @@ public enum Dedupe {
             cropSparse = decoded.filter { ($0.count ?? AnchorKeys.sparse) < AnchorKeys.sparse }.count
             cropAligned = found.votes.count
             phases.mark("anchor matches (\(found.compared) anchor pairs, \(found.votes.count) to align)")
+            // Crops of smooth figures, which get no votes: proposed by their thumbnails (SmoothCrops).
+            let smooth = SmoothCrops.candidates(
+                blobs, known: Set(found.votes.map { Int($0.candidate.copy) << 32 | Int($0.candidate.original) }),
+                threads: threads)
+            cropAligned += smooth.count
+            phases.mark("smooth crops' candidates (\(smooth.count) to align)")
             let thresholds = detail ?? defaultDetail!
-            let aligned = SubImage.confirm(found.votes, shas: shas, pixels: pixels, threads: threads)
+            let aligned = SubImage.confirm(found.votes + smooth, shas: shas, pixels: pixels, threads: threads)
             phases.mark("alignment")
-            for (v, al) in zip(found.votes, aligned) {
+            for (k, (v, al)) in zip(found.votes + smooth, aligned).enumerated() {
                 guard let al else { continue }
                 let c = v.candidate
-                let ok = keepsAligned(score: al.score, votes: v.votes, kind: c.kind, detail: thresholds)
+                let ok =
+                    k < found.votes.count
+                    ? keepsAligned(score: al.score, votes: v.votes, kind: c.kind, detail: thresholds)
+                    : SmoothCrops.keeps(al)
                 scored.append(Scored(a: c.copy, b: c.original, match: c.kind, score: al.score, kept: ok))
                 if ok {
                     crops.append(

@@ -115,7 +115,14 @@ extension SubImage {
         public var x: Int, y: Int
         /// Detail-band correlation at (x, y), in [−1, 1].
         public var score: Double
+        /// On blocks of `smoothBlock` pixels at the offset the block search chose (x, y, or a pixel beside it): the
+        /// root mean square of the difference of the copy's and the original's block means, each centred on its
+        /// mean (`levels`, grey levels), and the copy's standard deviation there (`spread`). What `SmoothCrops`
+        /// confirms a smooth figure's crop by, whose detail band is JPEG noise.
+        public var levels: Double = .infinity, spread: Double = 0
     }
+    /// Block side, in pixels, of `Alignment.levels` and `Alignment.spread`.
+    public static let smoothBlock = 8
 
     /// Aligns `copy` inside `original` at the same scale and scores it (see the type's description): over every
     /// offset the sizes allow, or, given `near`, over the offsets within f/2 + 1 px of it. Deterministic.
@@ -175,13 +182,23 @@ extension SubImage {
         let bd = band(bf, gx, gy)
         let bdStats = Moments(bd)
         var out = Alignment(x: best.x, y: best.y, score: -2)
+        let sx = b.width / smoothBlock, sy = b.height / smoothBlock
+        if sx > 0, sy > 0 {
+            var bs = [Float](repeating: 0, count: sx * sy), as_ = bs
+            b.blocks(x0: 0, y0: 0, f: smoothBlock, nx: sx, ny: sy, into: &bs)
+            a.blocks(x0: best.x, y0: best.y, f: smoothBlock, nx: sx, ny: sy, into: &as_)
+            let d = zip(bs, as_).map { Double($0) - Double($1) }, n = Double(d.count)
+            let mean = d.reduce(0, +) / n, bMean = bs.reduce(0) { $0 + Double($1) } / n
+            out.levels = max(0, d.reduce(0) { $0 + $1 * $1 } / n - mean * mean).squareRoot()
+            out.spread = (bs.reduce(0) { $0 + (Double($1) - bMean) * (Double($1) - bMean) } / n).squareRoot()
+        }
         for dy in -1...1 {
             for dx in -1...1 {
                 let x = best.x + dx, y = best.y + dy
                 guard (0...rx).contains(x), (0...ry).contains(y) else { continue }
                 a.blocks(x0: x, y0: y, f: g, nx: gx, ny: gy, into: &af)
                 let s = bdStats.pearson(bd, band(af, gx, gy))
-                if s > out.score { out = Alignment(x: x, y: y, score: s) }
+                if s > out.score { (out.x, out.y, out.score) = (x, y, s) }
             }
         }
         return out
