@@ -11,7 +11,9 @@ import PairDxCore
 /// - **crop** / **panel**: one blob's pixels are a trim (crop) or a half (panel) of the other's at the same scale:
 ///   their sizes fit (`SubImage.fit`), content-anchored keys vote for one offset where a share of the copy's anchors
 ///   lie on the original's (`AnchorKeys.matches`), and the pixels aligned there agree in detail (`SubImage.align`,
-///   at least `detail`'s crop or panel threshold). The same search finds a re-encoded copy of the same size (a
+///   at least `detail`'s crop or panel threshold, or `manyVotes.least` when many keys voted: `keepsAligned`); a
+///   crop of a smooth figure, whose anchors are noise, is proposed by the thumbnails instead and kept on its
+///   pixels' 8×8 blocks (`SmoothCrops`). The same search finds a re-encoded copy of the same size (a
 ///   **near** edge, at least the crop threshold), which the hashes can miss when a lower JPEG quality turns many
 ///   256-bit signs. The images are decoded from `pixels`; without it, no crop search;
 /// - with the crop search on and a detail check (`detail` not nil), also **near** by the pixel route: 64-bit
