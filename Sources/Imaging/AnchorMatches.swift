@@ -13,10 +13,10 @@ extension AnchorKeys {
 
     /// Candidates among images with `sizes` and `anchors` (one list per image; empty when not decoded): pairs whose
     /// sizes fit and whose shared keys agree on one offset (within a pixel) at least `minVotes` times (`fewVotes`
-    /// when either image has fewer than `fewAnchors` anchors) and at whose offset at least the share
-    /// `minCoincidence` asks of their kind of the copy's anchors lie on the original's (`coincidence`), at most
-    /// `perCopy` originals per copy (most votes first, then the smaller index). Also returns the number of anchor pairs compared (the search's work). Sorted
-    /// by (copy, original).
+    /// when either image has fewer than `fewAnchors` anchors) and at whose offset enough of the copy's anchors lie on
+    /// the original's (`coincidence`; the share `minCoincidence` asks of their kind), at most `perCopy` originals per
+    /// copy (most votes first, then the smaller index). Also returns the number of anchor pairs compared (the search's
+    /// work). Sorted by (copy, original).
     ///
     /// Votes by rarity, not by a global crowd cap: the anchors' pair keys (`keyed`) are put in key order once, and each
     /// anchor's **cost** is the number of other anchors holding its key. Every image takes its anchors in order of cost
