@@ -25,21 +25,9 @@ public enum SmoothCrops {
     public static func isSmooth(_ t: [UInt8]) -> Bool {
         let n = AlignedDetail.side
         precondition(t.count == n * n)
-        var sum = 0.0, squares = 0.0, detail = 0.0
-        for y in 0..<n {
-            for x in 0..<n {
-                let v = Double(t[y * n + x])
-                sum += v; squares += v * v
-                var box = 0.0
-                for dy in -1...1 {
-                    let row = min(n - 1, max(0, y + dy)) * n
-                    for dx in -1...1 { box += Double(t[row + min(n - 1, max(0, x + dx))]) }
-                }
-                detail += (v - box / 9) * (v - box / 9)
-            }
-        }
-        let count = Double(n * n), mean = sum / count
-        let spread = max(0, squares / count - mean * mean).squareRoot()
+        let cells = t.map(Float.init), count = Double(n * n)
+        let detail = SubImage.band(cells, n, n).reduce(0) { $0 + Double($1) * Double($1) }
+        let spread = SubImage.Moments(cells).norm / count.squareRoot()
         return spread >= rule.spread && (detail / count).squareRoot() < rule.detail
     }
 

@@ -187,10 +187,9 @@ extension SubImage {
             var bs = [Float](repeating: 0, count: sx * sy), as_ = bs
             b.blocks(x0: 0, y0: 0, f: smoothBlock, nx: sx, ny: sy, into: &bs)
             a.blocks(x0: best.x, y0: best.y, f: smoothBlock, nx: sx, ny: sy, into: &as_)
-            let d = zip(bs, as_).map { Double($0) - Double($1) }, n = Double(d.count)
-            let mean = d.reduce(0, +) / n, bMean = bs.reduce(0) { $0 + Double($1) } / n
-            out.levels = max(0, d.reduce(0) { $0 + $1 * $1 } / n - mean * mean).squareRoot()
-            out.spread = (bs.reduce(0) { $0 + (Double($1) - bMean) * (Double($1) - bMean) } / n).squareRoot()
+            let root = Double(bs.count).squareRoot()
+            out.levels = Moments(zip(bs, as_).map { $0 - $1 }).norm / root
+            out.spread = Moments(bs).norm / root
         }
         for dy in -1...1 {
             for dx in -1...1 {
@@ -222,7 +221,8 @@ extension SubImage {
         return out
     }
 
-    /// Sum and centred sum of squares of one side of a correlation, computed once.
+    /// The mean and the root of the centred sum of squares (`norm`) of a vector: one side of a correlation computed
+    /// once, or, over √n, a standard deviation.
     struct Moments: Sendable {
         var mean: Double, norm: Double
         init(_ v: [Float]) {

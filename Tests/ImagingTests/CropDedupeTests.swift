@@ -17,7 +17,10 @@ import Testing
     static func storedFigure(_ id: String, _ px: [UInt8], _ pw: Int, _ ph: Int, in store: BlobStore) throws
         -> FigureRecord
     {
-        let data = try ImageEncoder.png(pixels: px, width: pw, height: ph, channels: 3)
+        try storedFigure(id, try ImageEncoder.png(pixels: px, width: pw, height: ph, channels: 3), in: store)
+    }
+    /// Stores the encoded image and returns a fetched figure record `id` pointing at it.
+    static func storedFigure(_ id: String, _ data: Data, in store: BlobStore) throws -> FigureRecord {
         let sha = try store.put(data)
         return FigureRecord(
             id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",

@@ -24,11 +24,7 @@ import Testing
         throws -> FigureRecord
     {
         let data = try ImageEncoder.jpeg(pixels: px, width: w, height: h, channels: 3, quality: quality)
-        let sha = try store.put(data)
-        return FigureRecord(
-            id: id, pmcid: ItemID.article(of: id), version: 1, figure: "F1", label: nil, caption: "c",
-            context: "fig", href: "h", media: "m", license: nil, sha256: sha, bytes: data.count,
-            url: nil, status: .ok)
+        return try CropDedupeTests.storedFigure(id, data, in: store)
     }
 
     /// A noisy scene (σ ≈ 40) trimmed by 7% and 6% and both stored as JPEG at quality 50: the re-encoding leaves
