@@ -171,17 +171,22 @@ import Testing
 @Suite struct RecipeDedupeTests {
     static let manifests = Prerequisite.packageRoot + "/Manifests"
 
-    /// The recipe's `dedupe.crops` turns the crop search on; a recipe without it (every committed one, written before
-    /// the field existed) keeps it off, so its committed split reproduces.
+    /// The recipe's `dedupe.crops` turns the crop search on: the demo recipe has it, and a recipe without it (the
+    /// published ones, written before the field existed) keeps it off, so its committed split reproduces.
     @Test func cropSearchFollowsTheRecipeAndIsOffWhenAbsent() throws {
-        for name in ["pairdx-synth-v1", "pairdx-v1", "pairdx-v2"] {
+        let demo = try Recipe.load(Self.manifests + "/pairdx-synth-v1/recipe.json")
+        #expect(demo.dedupe.crops == true && demo.dedupe.cropSearch)
+        for name in ["pairdx-v1", "pairdx-v2"] {
             let r = try Recipe.load(Self.manifests + "/\(name)/recipe.json")
             #expect(r.dedupe.crops == nil && !r.dedupe.cropSearch, "\(name)")
         }
-        let text = try String(
+        // The demo recipe without the field, then with each value.
+        let marker = "\"dedupe\" : {", field = "\n    \"crops\" : true,"
+        let demoText = try String(
             decoding: FileSystem.read(Self.manifests + "/pairdx-synth-v1/recipe.json"), as: UTF8.self)
-        let marker = "\"dedupe\" : {"
-        #expect(text.contains(marker))
+        #expect(demoText.contains(marker + field))
+        let text = demoText.replacingOccurrences(of: marker + field, with: marker)
+        #expect(try !Recipe.parse(Data(text.utf8), source: "without").dedupe.cropSearch)
         func with(_ value: String) throws -> Recipe.DedupeSpec {
             let edited = text.replacingOccurrences(of: marker, with: marker + "\"crops\" : \(value),")
             return try Recipe.parse(Data(edited.utf8), source: value).dedupe

@@ -88,29 +88,30 @@ import Testing
         #expect(try outputs(root) == mine)
     }
 
-    /// A recipe with `"crops": true` in its `dedupe` makes the rebuild's dedupe stage search crops and panels; the demo
-    /// recipe, without it, does not. `pairdx dedupe --recipe` takes the same setting, and `--crops` overrides it.
+    /// The demo recipe's `"crops": true` (in its `dedupe`) is what makes the rebuild's dedupe stage search crops and
+    /// panels: without the field the search is off and the split differs from the committed one, which was made with
+    /// it. `pairdx dedupe --recipe` takes the same setting, and `--crops` overrides it.
     @Test(Prerequisite.pairdx.trait) func theRecipeTurnsTheCropSearchOn() async throws {
         let exe = try Prerequisite.pairdx.require()
         let root = try scratch("crops")
         let path = root + "/Manifests/pairdx-synth-v1/recipe.json"
         let text = try String(decoding: FileSystem.read(path), as: UTF8.self)
-        let marker = "\"dedupe\" : {"
-        #expect(text.contains(marker) && !text.contains("\"crops\""))
-        try AtomicFile.write(text.replacingOccurrences(of: marker, with: marker + "\n    \"crops\" : true,"), to: path)
+        let on = "\"dedupe\" : {\n    \"crops\" : true,", off = "\"dedupe\" : {"
+        #expect(text.contains(on))
+        try AtomicFile.write(text.replacingOccurrences(of: on, with: off), to: path)
         let work = WorkDirectory(root + "/work")
         _ = try await rebuild(root)
         let report = try JSONDecoder().decode(DedupeReport.self, from: FileSystem.read(work.dedupeReport))
-        let joined = report.clusters.joinedBy
-        #expect(report.cropSearch && report.cropPairs > 0 && (joined["crop"] ?? 0) + (joined["panel"] ?? 0) > 0)
-        // The committed demo split was made without the crop search: with it, it differs.
+        #expect(!report.cropSearch && report.cropPairs == 0)
         #expect(try outputs(root)["Splits/splits.json"] != (try outputs(Self.packageRoot))["Splits/splits.json"])
-        for (arguments, on) in [([String](), true), (["--crops", "off"], false)] {
+        for (arguments, on) in [([String](), false), (["--crops", "on"], true)] {
             let r = try Subprocess.run(
                 exe, ["dedupe", "--work", work.root, "--recipe", path, "--json", "--log-level", "quiet"] + arguments)
             #expect(r.status == 0, "\(r.output)")
             let cli = try JSONDecoder().decode(DedupeReport.self, from: Data(r.output.utf8))
+            let joined = cli.clusters.joinedBy
             #expect(cli.cropSearch == on && cli.radius == 10 && (cli.cropPairs > 0) == on, "\(arguments)")
+            #expect(((joined["crop"] ?? 0) + (joined["panel"] ?? 0) > 0) == on, "\(arguments)")
         }
     }
 
