@@ -242,7 +242,12 @@ struct TLSServer {
         return TLSServer(process: p, base: "https://127.0.0.1:\(port)/", certificate: cert)
     }
 
-    func stop() { process.terminate() }
+    /// Kills the server and waits for it. SIGKILL, not SIGTERM: the test runner's threads block SIGTERM and a spawned
+    /// process inherits that mask, so `terminate()` left `s_server` running after the tests.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
 
     static func canConnect(_ port: UInt16) -> Bool {
         guard let fd = Loopback.connect(port) else { return false }
