@@ -96,9 +96,9 @@ import Testing
         let root = try scratch("crops")
         let path = root + "/Manifests/pairdx-synth-v1/recipe.json"
         let text = try String(decoding: FileSystem.read(path), as: UTF8.self)
-        let on = "\"dedupe\" : {\n    \"crops\" : true,", off = "\"dedupe\" : {"
-        #expect(text.contains(on))
-        try AtomicFile.write(text.replacingOccurrences(of: on, with: off), to: path)
+        let withField = "\"dedupe\" : {\n    \"crops\" : true,", withoutField = "\"dedupe\" : {"
+        #expect(text.contains(withField))
+        try AtomicFile.write(text.replacingOccurrences(of: withField, with: withoutField), to: path)
         let work = WorkDirectory(root + "/work")
         _ = try await rebuild(root)
         let report = try JSONDecoder().decode(DedupeReport.self, from: FileSystem.read(work.dedupeReport))
