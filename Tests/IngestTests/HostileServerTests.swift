@@ -242,12 +242,7 @@ struct TLSServer {
         return TLSServer(process: p, base: "https://127.0.0.1:\(port)/", certificate: cert)
     }
 
-    /// Kills the server and waits for it. SIGKILL, not SIGTERM: the test runner's threads block SIGTERM and a spawned
-    /// process inherits that mask, so `terminate()` left `s_server` running after the tests.
-    func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func stop() { process.stopNow() }
 
     static func canConnect(_ port: UInt16) -> Bool {
         guard let fd = Loopback.connect(port) else { return false }

@@ -54,14 +54,8 @@ enum MotoS3 {
         throw PairDxError.io("moto_server did not start")
     }
 
-    /// Stops the server: SIGTERM, then SIGKILL if it is still up after 5 s (waited for on a thread of its own).
-    static func stop(_ p: Process) {
-        p.terminate()
-        Thread {
-            for _ in 0..<50 where p.isRunning { usleep(100_000) }
-            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        }.start()
-    }
+    /// Stops the server (`Process.stopNow`).
+    static func stop(_ p: Process) { p.stopNow() }
 
     /// Runs `scripts/s3/upload-mirror.py` (on a thread of its own); returns the number of article prefixes uploaded.
     static func upload(python: String, port: Int, mirror: String, fillers: Int) async throws -> Int {

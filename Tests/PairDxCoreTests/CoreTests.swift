@@ -180,13 +180,12 @@ import Testing
             let r = try Recipe.load(Self.manifests + "/\(name)/recipe.json")
             #expect(r.dedupe.crops == nil && !r.dedupe.cropSearch, "\(name)")
         }
-        // The demo recipe without the field, then with each value.
-        let marker = "\"dedupe\" : {", field = "\n    \"crops\" : true,"
-        let demoText = try String(
-            decoding: FileSystem.read(Self.manifests + "/pairdx-synth-v1/recipe.json"), as: UTF8.self)
-        #expect(demoText.contains(marker + field))
-        let text = demoText.replacingOccurrences(of: marker + field, with: marker)
-        #expect(try !Recipe.parse(Data(text.utf8), source: "without").dedupe.cropSearch)
+        // The demo recipe written without the field, then with each value.
+        var without = demo
+        without.dedupe.crops = nil
+        let text = String(decoding: try CanonicalJSON.encode(without, pretty: true), as: UTF8.self)
+        let marker = "\"dedupe\" : {"
+        #expect(text.contains(marker) && !text.contains("\"crops\""))
         func with(_ value: String) throws -> Recipe.DedupeSpec {
             let edited = text.replacingOccurrences(of: marker, with: marker + "\"crops\" : \(value),")
             return try Recipe.parse(Data(edited.utf8), source: value).dedupe

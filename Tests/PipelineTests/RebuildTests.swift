@@ -95,10 +95,10 @@ import Testing
         let exe = try Prerequisite.pairdx.require()
         let root = try scratch("crops")
         let path = root + "/Manifests/pairdx-synth-v1/recipe.json"
-        let text = try String(decoding: FileSystem.read(path), as: UTF8.self)
-        let withField = "\"dedupe\" : {\n    \"crops\" : true,", withoutField = "\"dedupe\" : {"
-        #expect(text.contains(withField))
-        try AtomicFile.write(text.replacingOccurrences(of: withField, with: withoutField), to: path)
+        var recipe = try Recipe.load(path)
+        #expect(recipe.dedupe.crops == true)
+        recipe.dedupe.crops = nil
+        try AtomicFile.write(try CanonicalJSON.encode(recipe, pretty: true), to: path)
         let work = WorkDirectory(root + "/work")
         _ = try await rebuild(root)
         let report = try JSONDecoder().decode(DedupeReport.self, from: FileSystem.read(work.dedupeReport))
